@@ -1,0 +1,70 @@
+//! Bastion's user interface: the HTML shell, the routes and the pages, rendered on the server and
+//! hydrated in the browser from the same components.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+mod pages;
+
+/// The document around every page. The server renders it; `HydrationScripts` carries the CSP
+/// nonce that the server put in context, so the boot script runs under a strict policy.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/bastion.css"/>
+        <Title text="Bastion"/>
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <a class="brand" href="/">"Bastion"</a>
+        </header>
+        <Router>
+            <main id="main" tabindex="-1">
+                <Routes fallback=pages::NotFound>
+                    <Route path=StaticSegment("") view=pages::Home/>
+                </Routes>
+            </main>
+        </Router>
+        <footer class="site-footer">
+            <p>"Bastion — work management with trust by design. Data kept in the EU."</p>
+            <nav aria-label="Developer links">
+                <a href="/api/docs/">"API reference"</a>
+                <a href="/api/redoc/">"API (ReDoc)"</a>
+            </nav>
+        </footer>
+    }
+}
+
+/// Sets `data-hydrated` on `<html>` once the WASM bundle has taken over. Browser tests wait on it
+/// because a click that lands before hydration is lost.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}

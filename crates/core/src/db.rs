@@ -1,0 +1,57 @@
+//! Connecting to PostgreSQL and migrating the control plane.
+
+use std::time::Duration;
+
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    Executor, PgPool,
+};
+
+use crate::CoreResult;
+
+/// Control-plane migrations, applied by the login role that owns the control plane.
+pub static CONTROL_PLANE_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../../migrations/public");
+
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 20,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Opens the pool. Tenant transactions only change transaction-local settings, so a released
+/// connection is already back to the login role; the reset on release is a second line of
+/// defence in case a future caller sets something at session level. It runs when the connection
+/// goes back to the pool, after the response has been produced.
+pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> CoreResult<PgPool> {
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .after_release(|conn, _meta| {
+            Box::pin(async move {
+                if sqlx::Connection::is_in_transaction(conn) {
+                    return Ok(false);
+                }
+                conn.execute("RESET ROLE; RESET search_path; RESET bastion.actor")
+                    .await?;
+                Ok(true)
+            })
+        })
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}
+
+pub async fn migrate_control_plane(pool: &PgPool) -> CoreResult<()> {
+    CONTROL_PLANE_MIGRATIONS.run(pool).await?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! Bastion's data layer: the control plane, schema-per-workspace tenancy enforced by PostgreSQL
+//! roles, tenant migrations, and the embedded PostgreSQL used for local runs and tests.
+
+pub mod db;
+pub mod embedded;
+mod error;
+pub mod ids;
+pub mod tenant;
+pub mod tenant_migrations;
+pub mod workspaces;
+
+pub use error::{CoreError, CoreResult};
+pub use ids::{Slug, TenantSchema, WorkspaceId};
+pub use tenant::{Actor, TenantTx};
+#[cfg(feature = "testing")]
+pub mod testing;

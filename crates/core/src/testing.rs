@@ -1,0 +1,128 @@
+//! Throwaway PostgreSQL for tests: one private cluster per test process, in a fresh temporary
+//! directory (so two suites running at once never meet), and one database per test, dropped
+//! when the test's handle goes away. The cluster stops when the process exits.
+
+use std::{
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        OnceLock,
+    },
+};
+
+use sqlx::{postgres::PgConnectOptions, PgPool};
+
+use crate::{
+    db::{self, PoolSettings},
+    embedded::{EmbeddedOptions, EmbeddedPostgres},
+};
+
+struct Cluster {
+    pg: EmbeddedPostgres,
+    dir: PathBuf,
+}
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
+
+fn cluster() -> &'static Cluster {
+    CLUSTER.get_or_init(|| {
+        // Started on a thread of its own: callers are inside various test runtimes.
+        std::thread::spawn(|| {
+            let dir = tempfile::Builder::new()
+                .prefix("bastion-test-pg-")
+                .tempdir()
+                .expect("create a temporary directory for the test cluster")
+                .keep();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("build a runtime");
+            let pg = rt
+                .block_on(EmbeddedPostgres::start(
+                    &dir,
+                    EmbeddedOptions {
+                        ephemeral: true,
+                        max_connections: 300,
+                    },
+                ))
+                .unwrap_or_else(|e| panic!("start the test PostgreSQL cluster: {e}"));
+            unsafe { libc::atexit(stop_cluster_at_exit) };
+            Cluster { pg, dir }
+        })
+        .join()
+        .expect("cluster start-up thread")
+    })
+}
+
+extern "C" fn stop_cluster_at_exit() {
+    if let Some(cluster) = CLUSTER.get() {
+        cluster.pg.shutdown("immediate");
+        let _ = std::fs::remove_dir_all(&cluster.dir);
+    }
+}
+
+/// A fresh, migrated database for one test. Dropped (with its connections) when the handle is.
+pub struct TestDb {
+    pub name: String,
+    /// The application role's pool, as the server uses it.
+    pub pool: PgPool,
+    pub app_options: PgConnectOptions,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        Self::with_settings(PoolSettings::default()).await
+    }
+
+    pub async fn with_settings(settings: PoolSettings) -> Self {
+        let cluster = cluster();
+        let name = format!(
+            "test_{}_{}",
+            std::process::id(),
+            NEXT_DB.fetch_add(1, Ordering::Relaxed)
+        );
+        cluster
+            .pg
+            .ensure_database(&name)
+            .await
+            .expect("create test database");
+        let app_options = cluster.pg.app_options(&name);
+        let pool = db::connect(app_options.clone(), &settings)
+            .await
+            .expect("connect to test database");
+        db::migrate_control_plane(&pool)
+            .await
+            .expect("migrate control plane");
+        Self {
+            name,
+            pool,
+            app_options,
+        }
+    }
+
+    /// Options for the same database as the cluster superuser, to play the attacker or the
+    /// operator who edits rows behind the application's back.
+    pub fn admin_options(&self) -> PgConnectOptions {
+        cluster().pg.admin_options(&self.name)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = std::mem::take(&mut self.name);
+        let pool = self.pool.clone();
+        // Drop runs inside the test's runtime, which may be shutting down: use a thread of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                pool.close().await;
+                cluster().pg.drop_database(&name).await.ok()
+            })
+        })
+        .join();
+    }
+}

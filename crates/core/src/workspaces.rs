@@ -1,0 +1,92 @@
+//! Workspaces in the control plane, and their provisioning: one row, one role, one schema.
+
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Executor, PgPool};
+use time::OffsetDateTime;
+
+use crate::{tenant_migrations, CoreError, CoreResult, Slug, TenantSchema, WorkspaceId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub slug: String,
+    pub name: String,
+    pub plan: String,
+    pub schema_version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl Workspace {
+    pub fn schema(&self) -> TenantSchema {
+        TenantSchema::for_workspace(self.id)
+    }
+}
+
+/// A checked workspace name: trimmed, 1 to 100 characters.
+pub fn parse_name(input: &str) -> CoreResult<String> {
+    let name = input.trim();
+    match name.chars().count() {
+        0 => Err(CoreError::invalid("name", "must not be empty")),
+        n if n > 100 => Err(CoreError::invalid("name", "must be at most 100 characters")),
+        _ => Ok(name.to_owned()),
+    }
+}
+
+/// Creates the workspace row, its `NOLOGIN` role, its schema and every tenant migration in one
+/// transaction: either the workspace exists completely or not at all.
+pub async fn create_workspace(pool: &PgPool, slug: &Slug, name: &str) -> CoreResult<Workspace> {
+    let name = parse_name(name)?;
+    let id = WorkspaceId::new();
+    let schema = TenantSchema::for_workspace(id);
+
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query_as::<_, Workspace>(
+        "INSERT INTO workspaces (id, slug, name, schema_version) VALUES ($1, $2, $3, $4)
+         RETURNING id, slug, name, plan, schema_version, created_at",
+    )
+    .bind(id)
+    .bind(slug.as_str())
+    .bind(&name)
+    .bind(tenant_migrations::latest_version())
+    .fetch_one(&mut *tx)
+    .await;
+    let workspace = match inserted {
+        Ok(ws) => ws,
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(CoreError::Conflict(format!(
+                "a workspace with the slug '{slug}' already exists"
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+
+    // The login role joins the new role so that it can `SET ROLE` into it, and into nothing it
+    // was not granted.
+    let q = schema.quoted();
+    (&mut *tx)
+        .execute(AssertSqlSafe(format!(
+            "CREATE ROLE {q} NOLOGIN NOINHERIT; GRANT {q} TO CURRENT_USER;"
+        )))
+        .await?;
+    tenant_migrations::create_schema(&mut tx, &schema).await?;
+    tx.commit().await?;
+    Ok(workspace)
+}
+
+pub async fn list_workspaces(pool: &PgPool) -> CoreResult<Vec<Workspace>> {
+    Ok(sqlx::query_as::<_, Workspace>(
+        "SELECT id, slug, name, plan, schema_version, created_at FROM workspaces ORDER BY slug",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn find_by_slug(pool: &PgPool, slug: &str) -> CoreResult<Option<Workspace>> {
+    Ok(sqlx::query_as::<_, Workspace>(
+        "SELECT id, slug, name, plan, schema_version, created_at FROM workspaces WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?)
+}

@@ -1,0 +1,51 @@
+import { defineConfig } from "@playwright/test";
+
+// The server is the real release of `bastion serve` with its own embedded PostgreSQL in a
+// throwaway data directory; `./x test` picks a free port and the directory.
+const port = Number(process.env.BASTION_E2E_PORT ?? 3100);
+const dataDir = process.env.BASTION_E2E_DATA ?? "/tmp/bastion-e2e";
+const bin = process.env.BASTION_BIN ?? "target/debug/bastion";
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "off",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: {
+    command: `${bin} serve`,
+    cwd: "..",
+    url: `http://127.0.0.1:${port}/readyz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    // SIGTERM lets the server stop its embedded PostgreSQL.
+    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+    env: {
+      BASTION_ADDR: `127.0.0.1:${port}`,
+      BASTION_DATA_DIR: dataDir,
+      LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? "target/site",
+      RUST_LOG: "warn",
+    },
+  },
+});

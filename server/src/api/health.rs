@@ -1,0 +1,54 @@
+//! Liveness and readiness, for load balancers and orchestrators.
+
+use axum::{extract::State, Json};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{error::ApiError, AppState};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// The process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "get_health",
+    tag = "operations",
+    responses((status = 200, description = "The process answers.", body = Health,
+        example = json!({"status": "ok"})))
+)]
+pub async fn get_health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// The process can serve requests: its database answers.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "get_readiness",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The database answers.", body = Health,
+            example = json!({"status": "ready"})),
+        (status = 503, description = "The database does not answer.", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    let answered = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool),
+    )
+    .await;
+    match answered {
+        Ok(Ok(1)) => Ok(Json(Health {
+            status: "ready".into(),
+        })),
+        _ => Err(ApiError::Unavailable),
+    }
+}

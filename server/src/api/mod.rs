@@ -1,0 +1,136 @@
+//! The REST API's shared parts: the OpenAPI document, its three renderings, and health checks.
+
+pub mod health;
+
+use axum::{
+    extract::Query,
+    http::header,
+    response::{Html, IntoResponse, Response},
+    routing::get,
+    Extension, Router,
+};
+use serde::Deserialize;
+use utoipa::{
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::{error::ErrorBody, security::CspNonce, AppState};
+
+pub const SCHEMA_PATH: &str = "/api/schema/";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Bastion API",
+        description = "Bastion's REST API for integrators: projects, tasks, comments, time \
+entries in €, attachments and tags, per workspace.\n\n\
+Authentication: a session cookie (browsers) or `Authorization: Bearer <API token>`.\n\n\
+Errors are JSON `{\"error\": {\"code\", \"message\"}}` with the HTTP status that fits: 404 for \
+anything the caller may not see, 403 for what it sees but may not change, 409 for conflicts, \
+422 for invalid input (the field is named), 429 with `Retry-After` when a limit is reached.\n\n\
+Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
+        license(name = "AGPL-3.0-only")
+    ),
+    paths(health::get_health, health::get_readiness),
+    components(schemas(ErrorBody, health::Health)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "operations", description = "Liveness and readiness of a server process."),
+    )
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "bastion_session",
+                "The session cookie set at sign-in (browsers).",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("bst_…")
+                    .description(Some("An API token created in account settings."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as served: pretty JSON, stable key order, so it can be diffed and snapshotted.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+}
+
+#[derive(Debug, Deserialize)]
+struct SchemaQuery {
+    format: Option<String>,
+}
+
+async fn get_schema(Query(query): Query<SchemaQuery>) -> Response {
+    match query.format.as_deref() {
+        None | Some("json") => (
+            [(header::CONTENT_TYPE, "application/json")],
+            openapi_json(),
+        )
+            .into_response(),
+        Some("yaml") => match ApiDoc::openapi().to_yaml() {
+            Ok(yaml) => ([(header::CONTENT_TYPE, "application/yaml")], yaml).into_response(),
+            Err(e) => crate::error::ApiError::internal(e).into_response(),
+        },
+        Some(_) => crate::error::ApiError::Invalid {
+            field: "format".into(),
+            message: "must be 'json' or 'yaml'".into(),
+        }
+        .into_response(),
+    }
+}
+
+/// ReDoc, with its bundle served by us (from the npm package) instead of a CDN.
+async fn get_redoc(Extension(nonce): Extension<CspNonce>) -> Html<String> {
+    Html(format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Bastion API reference</title>
+</head>
+<body>
+<redoc spec-url="{SCHEMA_PATH}"></redoc>
+<noscript>The reference needs JavaScript; the raw document is at <a href="{SCHEMA_PATH}">{SCHEMA_PATH}</a>.</noscript>
+<script nonce="{nonce}" src="/vendor/redoc.standalone.js"></script>
+</body>
+</html>"#,
+        nonce = nonce.0
+    ))
+}
+
+pub fn router() -> Router<AppState> {
+    let swagger: Router<AppState> = SwaggerUi::new("/api/docs")
+        .config(SwaggerConfig::new([SCHEMA_PATH]))
+        .into();
+    Router::new()
+        .route(SCHEMA_PATH, get(get_schema))
+        .route("/api/schema", get(get_schema))
+        .route("/api/redoc/", get(get_redoc))
+        .route(
+            "/api/redoc",
+            get(|| async { axum::response::Redirect::permanent("/api/redoc/") }),
+        )
+        .merge(swagger)
+        .route("/healthz", get(health::get_health))
+        .route("/readyz", get(health::get_readiness))
+}

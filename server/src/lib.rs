@@ -1,0 +1,160 @@
+//! The `bastion` server: configuration, the HTTP router and its middleware, the REST API, and
+//! the operator commands. Data access lives in `bastion-core`; pages live in `app`.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod database;
+pub mod error;
+pub mod security;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::FromRef,
+    http::{HeaderName, Request},
+    middleware, Router,
+};
+use leptos::prelude::{provide_context, use_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::PgPool;
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::{
+    config::Config,
+    security::{CspNonce, SecurityHeaders},
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Larger bodies are refused before a handler runs; attachment uploads get their own limit.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The whole application as one router: pages, server functions, the REST API and its
+/// documentation, behind the security, request-id and tracing layers.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let security = SecurityHeaders {
+        hsts: state.config.serves_https(),
+    };
+    let shell_options = state.leptos_options.clone();
+
+    Router::new()
+        .merge(api::router())
+        .leptos_routes_with_context(&state, routes, provide_request_nonce, move || {
+            app::shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            provide_request_nonce,
+            app::shell,
+        ))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            security,
+            security::security_headers,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %request_id,
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Hands the request's CSP nonce to the renderer, which stamps it on the hydration scripts.
+fn provide_request_nonce() {
+    if let Some(parts) = use_context::<axum::http::request::Parts>() {
+        if let Some(nonce) = parts.extensions.get::<CspNonce>() {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
+        }
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Leptos options for this process: the site directory from `LEPTOS_SITE_ROOT` (cargo-leptos
+/// sets it) or `target/site`, and our own address. Built here rather than read from cargo-leptos'
+/// variables so that tests and operators can run the binary directly.
+pub fn leptos_options(config: &Config) -> Result<LeptosOptions, String> {
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("PROD" | "prod" | "production") => leptos::config::Env::PROD,
+        Ok("DEV" | "dev" | "development") | Err(_) => leptos::config::Env::DEV,
+        Ok(other) => return Err(format!("LEPTOS_ENV: '{other}' is neither PROD nor DEV")),
+    };
+    Ok(LeptosOptions::builder()
+        .output_name("bastion")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .env(env)
+        .site_addr(config.addr)
+        .build())
+}
+
+pub fn init_tracing(format: config::LogFormat) {
+    use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        config::LogFormat::Json => registry.with(fmt::layer().json()).init(),
+        config::LogFormat::Text => registry.with(fmt::layer()).init(),
+    }
+}
+
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

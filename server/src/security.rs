@@ -1,0 +1,86 @@
+//! Headers that every response carries, and the per-request CSP nonce that lets exactly our own
+//! hydration script run.
+
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderName, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use rand::RngCore;
+
+/// The nonce of this request's `Content-Security-Policy`, put in request extensions for the
+/// renderer to stamp on its `<script>` tags.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+#[derive(Debug, Clone)]
+pub struct SecurityHeaders {
+    pub hsts: bool,
+}
+
+pub async fn security_headers(
+    State(settings): State<SecurityHeaders>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let nonce = STANDARD.encode(bytes);
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let docs_page = is_docs_page(request.uri().path());
+
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let csp = content_security_policy(&nonce, docs_page);
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    headers.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        ),
+    );
+    headers.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    if settings.hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    response
+}
+
+/// The API reference pages are third-party bundles that style elements inline and start workers
+/// from blobs; only they get those allowances.
+fn is_docs_page(path: &str) -> bool {
+    path.starts_with("/api/docs") || path.starts_with("/api/redoc")
+}
+
+pub fn content_security_policy(nonce: &str, docs_page: bool) -> String {
+    // 'wasm-unsafe-eval' lets the browser compile our WebAssembly; it does not allow eval().
+    let common = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         connect-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if docs_page {
+        format!("{common}; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:")
+    } else {
+        format!("{common}; style-src 'self'")
+    }
+}
