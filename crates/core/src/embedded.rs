@@ -300,6 +300,22 @@ impl Drop for EmbeddedPostgres {
     }
 }
 
+/// Stops whatever cluster runs in `dir` (as laid out by [`EmbeddedPostgres::start`]), without
+/// needing the process that started it. Errors are ignored: there may be nothing to stop.
+pub fn stop_cluster_in(dir: &Path, mode: &str) {
+    let Ok(bin_dir) = find_bin_dir() else { return };
+    let pg = EmbeddedPostgres {
+        cluster_dir: dir.join("cluster"),
+        socket_dir: dir.join("run"),
+        bin_dir,
+        run_as_service_user: unsafe { libc::geteuid() } == 0,
+        started_here: false,
+    };
+    if pg.cluster_dir.join("postmaster.pid").exists() {
+        pg.shutdown(mode);
+    }
+}
+
 /// Finds the PostgreSQL server binaries: `BASTION_PG_BIN`, then `PATH`, then Debian's
 /// `/usr/lib/postgresql/<major>/bin`, newest first.
 pub fn find_bin_dir() -> CoreResult<PathBuf> {

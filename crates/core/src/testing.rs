@@ -29,8 +29,9 @@ fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
         // Started on a thread of its own: callers are inside various test runtimes.
         std::thread::spawn(|| {
+            remove_stale_clusters();
             let dir = tempfile::Builder::new()
-                .prefix("bastion-test-pg-")
+                .prefix(&format!("{STALE_PREFIX}{}-", std::process::id()))
                 .tempdir()
                 .expect("create a temporary directory for the test cluster")
                 .keep();
@@ -53,6 +54,30 @@ fn cluster() -> &'static Cluster {
         .join()
         .expect("cluster start-up thread")
     })
+}
+
+const STALE_PREFIX: &str = "bastion-test-pg-";
+
+/// A test process killed before its exit handler ran leaves its cluster behind; the next run
+/// stops and removes clusters whose process is gone (the pid is in the directory name).
+fn remove_stale_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(STALE_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        crate::embedded::stop_cluster_in(&entry.path(), "immediate");
+        let _ = std::fs::remove_dir_all(entry.path());
+    }
 }
 
 extern "C" fn stop_cluster_at_exit() {
