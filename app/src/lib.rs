@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 mod pages;
+pub mod policy;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
 /// nonce that the server put in context, so the boot script runs under a strict policy.

@@ -12,11 +12,20 @@ use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// No valid session or token.
+    #[error("sign-in required")]
+    Unauthenticated,
+    /// Wrong email or password, deliberately not saying which.
+    #[error("invalid credentials")]
+    InvalidCredentials,
     /// 404 also for what exists but the caller may not see: no existence oracle.
     #[error("not found")]
     NotFound,
     #[error("{0}")]
     Forbidden(String),
+    /// A state-changing browser request from another origin.
+    #[error("cross-origin request refused")]
+    CrossOrigin,
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{field}: {message}")]
@@ -38,7 +47,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, machine-readable: `not_found`, `forbidden`, `invalid`, `conflict`, `last_admin`,
+    /// Stable, machine-readable: `unauthenticated`, `invalid_credentials`, `cross_origin`,
+    /// `not_found`, `forbidden`, `invalid`, `conflict`, `last_admin`,
     /// `rate_limited`, `unavailable`, `internal`.
     #[schema(example = "invalid")]
     pub code: String,
@@ -56,6 +66,18 @@ impl ApiError {
 
     fn parts(&self) -> (StatusCode, &str, String, Option<String>) {
         match self {
+            Self::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Sign in first.".into(),
+                None,
+            ),
+            Self::InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "The email or password is wrong.".into(),
+                None,
+            ),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -63,6 +85,12 @@ impl ApiError {
                 None,
             ),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), None),
+            Self::CrossOrigin => (
+                StatusCode::FORBIDDEN,
+                "cross_origin",
+                "Cross-origin request refused.".into(),
+                None,
+            ),
             Self::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
             Self::Invalid { field, message } => (
                 StatusCode::UNPROCESSABLE_ENTITY,

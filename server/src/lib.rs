@@ -2,10 +2,12 @@
 //! the operator commands. Data access lives in `bastion-core`; pages live in `app`.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod database;
 pub mod error;
+pub mod json;
 pub mod security;
 
 use std::{sync::Arc, time::Duration};
@@ -63,6 +65,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             provide_request_nonce,
             app::shell,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::refuse_cross_origin,
         ))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

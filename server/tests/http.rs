@@ -1,60 +1,15 @@
 //! The real router, in process, against a real PostgreSQL: what every response carries and what
 //! the operations and documentation endpoints answer.
 
-use std::sync::Arc;
+
+
+mod common;
 
 use axum::{
     body::Body,
     http::{header, Request, StatusCode},
-    Router,
 };
-use bastion::{config::Config, AppState};
-use bastion_core::testing::TestDb;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
-
-struct TestApp {
-    router: Router,
-    _db: TestDb,
-}
-
-async fn spawn_app() -> TestApp {
-    let db = TestDb::new().await;
-    let config = Config::load_with_env(Some(std::path::Path::new("/dev/null")), |_| None).unwrap();
-    let state = AppState {
-        pool: db.pool.clone(),
-        leptos_options: bastion::leptos_options(&config).unwrap(),
-        config: Arc::new(config),
-    };
-    TestApp {
-        router: bastion::router(state),
-        _db: db,
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl TestApp {
-    async fn get(&self, uri: &str) -> Answer {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
-    }
-
-    async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-}
+use common::{spawn_app, Answer};
 
 fn header<'a>(answer: &'a Answer, name: &str) -> &'a str {
     answer
@@ -80,7 +35,7 @@ async fn health_and_readiness_answer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_fails_when_the_database_is_gone() {
     let app = spawn_app().await;
-    app._db.pool.close().await;
+    app.db.pool.close().await;
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     let json: serde_json::Value = serde_json::from_str(&ready.body).unwrap();

@@ -259,8 +259,13 @@ impl EmbeddedPostgres {
                 .fetch_one(&mut conn)
                 .await?;
         if !exists {
+            // The owner of workspace objects is created here too, although the control-plane
+            // migration would: roles are cluster-wide, and test databases migrating at the same
+            // time would race to create it.
             conn.execute(sqlx::AssertSqlSafe(format!(
-                "CREATE ROLE {APP_ROLE} LOGIN CREATEROLE NOINHERIT"
+                "CREATE ROLE {APP_ROLE} LOGIN CREATEROLE NOINHERIT;
+                 CREATE ROLE bastion_tenant_owner NOLOGIN;
+                 GRANT bastion_tenant_owner TO {APP_ROLE};"
             )))
             .await?;
         }

@@ -1,10 +1,13 @@
 //! Bastion's data layer: the control plane, schema-per-workspace tenancy enforced by PostgreSQL
 //! roles, tenant migrations, and the embedded PostgreSQL used for local runs and tests.
 
+pub mod accounts;
 pub mod db;
 pub mod embedded;
 mod error;
 pub mod ids;
+pub mod passwords;
+pub mod sessions;
 pub mod tenant;
 pub mod tenant_migrations;
 pub mod workspaces;

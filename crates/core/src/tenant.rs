@@ -56,6 +56,29 @@ impl TenantTx {
         })
     }
 
+    /// Turns a control-plane transaction into a tenant one, for the few operations that must
+    /// change both atomically (adding a member writes the directory and the workspace). After
+    /// this the transaction can no longer reach the control plane.
+    pub(crate) async fn enter(
+        mut tx: Transaction<'static, Postgres>,
+        schema: &TenantSchema,
+        actor: Actor,
+    ) -> CoreResult<Self> {
+        sqlx::query(
+            "SELECT set_config('role', $1, true), set_config('search_path', $1, true), \
+             set_config('bastion.actor', $2, true)",
+        )
+        .bind(schema.as_str())
+        .bind(actor.setting())
+        .execute(&mut *tx)
+        .await?;
+        Ok(Self {
+            tx,
+            schema: schema.clone(),
+            actor,
+        })
+    }
+
     pub fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
     }

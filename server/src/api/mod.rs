@@ -1,12 +1,13 @@
 //! The REST API's shared parts: the OpenAPI document, its three renderings, and health checks.
 
+pub mod auth;
 pub mod health;
 
 use axum::{
     extract::Query,
     http::header,
     response::{Html, IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
     Extension, Router,
 };
 use serde::Deserialize;
@@ -33,11 +34,12 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness),
-    components(schemas(ErrorBody, health::Health)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
+        (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
     )
 )]
 pub struct ApiDoc;
@@ -131,6 +133,9 @@ pub fn router() -> Router<AppState> {
             get(|| async { axum::response::Redirect::permanent("/api/redoc/") }),
         )
         .merge(swagger)
+        .route("/api/v1/auth/sign-in", post(auth::sign_in))
+        .route("/api/v1/auth/sign-out", post(auth::sign_out))
+        .route("/api/v1/me", get(auth::get_me))
         .route("/healthz", get(health::get_health))
         .route("/readyz", get(health::get_readiness))
 }

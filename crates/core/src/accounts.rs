@@ -1,0 +1,185 @@
+//! Users (global) and their membership of workspaces (decided inside each workspace's schema).
+
+use serde::Serialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::{
+    passwords::{self, Password},
+    tenant::{Actor, TenantTx},
+    workspaces::Workspace,
+    CoreError, CoreResult,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub locale: String,
+}
+
+/// A checked email address: trimmed, lower-cased, one `@` with text on both sides, a dot in the
+/// domain, at most 254 characters.
+pub fn parse_email(input: &str) -> CoreResult<String> {
+    let email = input.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split('@').count() == 2
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            })
+        && !email.chars().any(char::is_whitespace);
+    if valid {
+        Ok(email)
+    } else {
+        Err(CoreError::invalid("email", "is not a valid email address"))
+    }
+}
+
+pub fn parse_person_name(input: &str) -> CoreResult<String> {
+    let name = input.trim();
+    match name.chars().count() {
+        0 => Err(CoreError::invalid("name", "must not be empty")),
+        n if n > 100 => Err(CoreError::invalid("name", "must be at most 100 characters")),
+        _ => Ok(name.to_owned()),
+    }
+}
+
+pub async fn create_user(pool: &PgPool, email: &str, name: &str, password: &str) -> CoreResult<User> {
+    let email = parse_email(email)?;
+    let name = parse_person_name(name)?;
+    let hash = passwords::hash(Password::parse_new(password)?).await?;
+    let inserted = sqlx::query_as::<_, User>(
+        "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)
+         RETURNING id, email, name, locale",
+    )
+    .bind(Uuid::new_v4())
+    .bind(&email)
+    .bind(&name)
+    .bind(&hash)
+    .fetch_one(pool)
+    .await;
+    match inserted {
+        Ok(user) => Ok(user),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(CoreError::Conflict(
+            "an account with this email already exists".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks an email and password. Unknown email and wrong password give the same answer (`None`)
+/// after the same work.
+pub async fn authenticate(pool: &PgPool, email: &str, password: &str) -> CoreResult<Option<User>> {
+    let email = email.trim().to_lowercase();
+    let row: Option<(Uuid, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, email, name, locale, password_hash FROM users WHERE email = $1",
+    )
+    .bind(&email)
+    .fetch_optional(pool)
+    .await?;
+    let stored = row.as_ref().map(|r| r.4.clone());
+    let ok = passwords::verify(Password::offered(password), stored).await?;
+    Ok(match (ok, row) {
+        (true, Some((id, email, name, locale, _))) => Some(User {
+            id,
+            email,
+            name,
+            locale,
+        }),
+        _ => None,
+    })
+}
+
+pub async fn find_user(pool: &PgPool, id: Uuid) -> CoreResult<Option<User>> {
+    Ok(
+        sqlx::query_as::<_, User>("SELECT id, email, name, locale FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+pub async fn find_user_by_email(pool: &PgPool, email: &str) -> CoreResult<Option<User>> {
+    Ok(sqlx::query_as::<_, User>(
+        "SELECT id, email, name, locale FROM users WHERE email = $1",
+    )
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The workspaces a user may switch to (directory only; the workspace decides the role).
+pub async fn workspaces_of(pool: &PgPool, user_id: Uuid) -> CoreResult<Vec<Workspace>> {
+    Ok(sqlx::query_as::<_, Workspace>(
+        "SELECT w.id, w.slug, w.name, w.plan, w.schema_version, w.created_at
+         FROM workspaces w JOIN workspace_directory d ON d.workspace_id = w.id
+         WHERE d.user_id = $1 ORDER BY w.name",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Adds `user_id` to the workspace with `role`, in the directory and in the workspace's own
+/// `members` table, in one transaction.
+pub async fn add_member(
+    pool: &PgPool,
+    workspace: &Workspace,
+    user_id: Uuid,
+    role: &str,
+    actor: Actor,
+) -> CoreResult<()> {
+    if !matches!(role, "admin" | "member" | "guest") {
+        return Err(CoreError::invalid("role", "must be admin, member or guest"));
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO workspace_directory (workspace_id, user_id) VALUES ($1, $2)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(workspace.id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    let mut tenant = TenantTx::enter(tx, &workspace.schema(), actor).await?;
+    sqlx::query(
+        "INSERT INTO members (user_id, role) VALUES ($1, $2)
+         ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role, active = true",
+    )
+    .bind(user_id)
+    .bind(role)
+    .execute(tenant.conn())
+    .await?;
+    tenant.commit().await
+}
+
+/// The caller's role in the workspace whose transaction this is, if an active member. Read on
+/// every request, never cached: a role change applies to the very next request.
+pub async fn active_role(tx: &mut TenantTx, user_id: Uuid) -> CoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT role FROM members WHERE user_id = $1 AND active")
+            .bind(user_id)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_or_refused() {
+        assert_eq!(parse_email("  Ada@Example.EU ").unwrap(), "ada@example.eu");
+        for bad in ["", "ada", "@example.eu", "ada@", "ada@example", "a b@example.eu", "a@b@c.eu"] {
+            let err = parse_email(bad).unwrap_err().to_string();
+            assert!(err.starts_with("email: "), "{bad:?}: {err}");
+        }
+    }
+}

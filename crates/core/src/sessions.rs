@@ -1,0 +1,165 @@
+//! Server-side sessions. The cookie carries 32 random bytes; the database keeps only their
+//! SHA-256, so neither a dump nor a log line of the table yields a usable session.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::CoreResult;
+
+pub const IDLE_TIMEOUT: Duration = Duration::hours(12);
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(30);
+/// `last_seen_at` is written at most this often, so that reading pages is not a write each time.
+const TOUCH_INTERVAL: Duration = Duration::minutes(1);
+
+/// The cookie value. Never printed.
+pub struct SessionToken(String);
+
+impl SessionToken {
+    pub fn from_cookie(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn hash(&self) -> Vec<u8> {
+        Sha256::digest(self.0.as_bytes()).to_vec()
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(***)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SessionInfo {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    pub user_agent: Option<String>,
+}
+
+/// Starts a new session (always a new id: sign-in never reuses one).
+pub async fn create(
+    pool: &PgPool,
+    user_id: Uuid,
+    user_agent: Option<&str>,
+) -> CoreResult<(SessionToken, SessionInfo)> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = SessionToken(URL_SAFE_NO_PAD.encode(bytes));
+    let now = OffsetDateTime::now_utc();
+    let info = sqlx::query_as::<_, SessionInfo>(
+        "INSERT INTO sessions (id, token_hash, user_id, idle_expires_at, absolute_expires_at, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING id, user_id, created_at, last_seen_at, user_agent",
+    )
+    .bind(Uuid::new_v4())
+    .bind(token.hash())
+    .bind(user_id)
+    .bind(now + IDLE_TIMEOUT)
+    .bind(now + ABSOLUTE_TIMEOUT)
+    .bind(user_agent.map(|ua| ua.chars().take(300).collect::<String>()))
+    .fetch_one(pool)
+    .await?;
+    Ok((token, info))
+}
+
+/// The live session for a cookie, extending its idle deadline. Expired sessions are deleted on
+/// sight.
+pub async fn resolve(pool: &PgPool, token: &SessionToken) -> CoreResult<Option<SessionInfo>> {
+    let now = OffsetDateTime::now_utc();
+    let row: Option<(SessionInfo, OffsetDateTime, OffsetDateTime)> = sqlx::query_as::<
+        _,
+        (Uuid, Uuid, OffsetDateTime, OffsetDateTime, Option<String>, OffsetDateTime, OffsetDateTime),
+    >(
+        "SELECT id, user_id, created_at, last_seen_at, user_agent, idle_expires_at, absolute_expires_at
+         FROM sessions WHERE token_hash = $1",
+    )
+    .bind(token.hash())
+    .fetch_optional(pool)
+    .await?
+    .map(|(id, user_id, created_at, last_seen_at, user_agent, idle, absolute)| {
+        (
+            SessionInfo {
+                id,
+                user_id,
+                created_at,
+                last_seen_at,
+                user_agent,
+            },
+            idle,
+            absolute,
+        )
+    });
+    let Some((info, idle, absolute)) = row else {
+        return Ok(None);
+    };
+    if now >= idle || now >= absolute {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(info.id)
+            .execute(pool)
+            .await?;
+        return Ok(None);
+    }
+    if now - info.last_seen_at >= TOUCH_INTERVAL {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = $2, idle_expires_at = LEAST($3, absolute_expires_at)
+             WHERE id = $1",
+        )
+        .bind(info.id)
+        .bind(now)
+        .bind(now + IDLE_TIMEOUT)
+        .execute(pool)
+        .await?;
+    }
+    Ok(Some(info))
+}
+
+pub async fn end(pool: &PgPool, token: &SessionToken) -> CoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token.hash())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn list_for_user(pool: &PgPool, user_id: Uuid) -> CoreResult<Vec<SessionInfo>> {
+    Ok(sqlx::query_as::<_, SessionInfo>(
+        "SELECT id, user_id, created_at, last_seen_at, user_agent FROM sessions
+         WHERE user_id = $1 AND idle_expires_at > now() AND absolute_expires_at > now()
+         ORDER BY last_seen_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Ends one of the user's own sessions; `false` if there is no such session of theirs.
+pub async fn revoke(pool: &PgPool, user_id: Uuid, session_id: Uuid) -> CoreResult<bool> {
+    let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+        .bind(session_id)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn end_all_for_user(pool: &PgPool, user_id: Uuid) -> CoreResult<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,166 @@
+//! Who is calling: the session cookie, the extractors that turn it into a user and into a
+//! workspace member, and the cross-origin guard for state-changing requests.
+
+use app::policy::Role;
+use axum::{
+    extract::{FromRequestParts, RawPathParams, Request, State},
+    http::{header, request::Parts, HeaderMap, HeaderValue, Method},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use bastion_core::{
+    accounts::{self, User},
+    sessions::{self, SessionInfo, SessionToken},
+    workspaces::{self, Workspace},
+    Actor, TenantTx,
+};
+
+use crate::{error::ApiError, AppState};
+
+pub const SESSION_COOKIE: &str = "bastion_session";
+
+/// The signed-in user and their session.
+pub struct CurrentUser {
+    pub user: User,
+    pub session: SessionInfo,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let session = sessions::resolve(&state.pool, &token)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        let user = accounts::find_user(&state.pool, session.user_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Self { user, session })
+    }
+}
+
+/// An active member of the workspace named by the `{ws}` path segment, with a tenant transaction
+/// already open for it. The role is read inside that transaction on every request, so a role
+/// change or a deactivation applies to the very next request. Anyone else gets 404: a stranger
+/// cannot learn whether a workspace exists.
+pub struct Member {
+    pub user: User,
+    pub workspace: Workspace,
+    pub role: Role,
+    pub tx: TenantTx,
+}
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let CurrentUser { user, .. } = CurrentUser::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+        let slug = params
+            .iter()
+            .find(|(name, _)| *name == "ws")
+            .map(|(_, value)| value.to_owned())
+            .ok_or(ApiError::NotFound)?;
+        let workspace = workspaces::find_by_slug(&state.pool, &slug)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let mut tx = TenantTx::begin(&state.pool, &workspace.schema(), Actor::User(user.id)).await?;
+        let role = accounts::active_role(&mut tx, user.id)
+            .await?
+            .and_then(|r| Role::parse(&r))
+            .ok_or(ApiError::NotFound)?;
+        Ok(Self {
+            user,
+            workspace,
+            role,
+            tx,
+        })
+    }
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<SessionToken> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| SessionToken::from_cookie(value))
+}
+
+/// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Secure unless plain HTTP locally, and
+/// lasting as long as the session's absolute lifetime.
+pub fn session_set_cookie(state: &AppState, token: &SessionToken) -> HeaderValue {
+    let secure = if state.config.serves_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = sessions::ABSOLUTE_TIMEOUT.whole_seconds();
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        token.expose()
+    ))
+    .expect("a base64url token is a valid header value")
+}
+
+pub fn session_clear_cookie(state: &AppState) -> HeaderValue {
+    let secure = if state.config.serves_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .expect("a valid header value")
+}
+
+/// Refuses state-changing requests that a browser sent from another origin (CSRF). Bearer
+/// requests carry no ambient credentials and are not checked.
+pub async fn refuse_cross_origin(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    if safe || bearer || same_origin(&state, request.headers()) {
+        return next.run(request).await;
+    }
+    ApiError::CrossOrigin.into_response()
+}
+
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => allowed_origins(state).iter().any(|o| o == origin),
+        // No Origin: not a cross-site browser request unless the browser says it is one.
+        None => !matches!(
+            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+            Some("cross-site" | "same-site")
+        ),
+    }
+}
+
+fn allowed_origins(state: &AppState) -> Vec<String> {
+    let origin = state.config.origin();
+    let mut origins = vec![origin.clone()];
+    // Without a configured public URL we serve locally: both loopback spellings are ours.
+    if state.config.public_url.is_none() {
+        let port = state.config.addr.port();
+        origins.push(format!("http://localhost:{port}"));
+        origins.push(format!("http://127.0.0.1:{port}"));
+    }
+    origins
+}

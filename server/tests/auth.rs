@@ -1,0 +1,231 @@
+//! Sign-in, sessions and the cross-origin guard, through the real router on real PostgreSQL.
+
+mod common;
+
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+};
+use bastion_core::accounts;
+use common::{spawn_app, PASSWORD};
+use serde_json::json;
+
+async fn with_user(app: &common::TestApp, email: &str) {
+    accounts::create_user(&app.db.pool, email, "Ada", PASSWORD).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_sets_a_hardened_cookie_and_me_answers() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let answer = app
+        .call(
+            "POST",
+            "/api/v1/auth/sign-in",
+            None,
+            Some(json!({"email": "ADA@example.eu ", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let set_cookie = answer.header("set-cookie");
+    assert!(set_cookie.starts_with("bastion_session="));
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
+        assert!(set_cookie.contains(attribute), "{attribute} in {set_cookie}");
+    }
+    // Plain HTTP on loopback: no Secure attribute (the browser would drop the cookie).
+    assert!(!set_cookie.contains("Secure"));
+
+    let me = app
+        .call("GET", "/api/v1/me", Some(&answer.session_cookie()), None)
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.json()["user"]["email"], "ada@example.eu");
+    assert_eq!(me.json()["workspaces"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_email_and_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let wrong_password = app
+        .call(
+            "POST",
+            "/api/v1/auth/sign-in",
+            None,
+            Some(json!({"email": "ada@example.eu", "password": "not the password at all"})),
+        )
+        .await;
+    let unknown = app
+        .call(
+            "POST",
+            "/api/v1/auth/sign-in",
+            None,
+            Some(json!({"email": "nobody@example.eu", "password": "not the password at all"})),
+        )
+        .await;
+    assert_eq!(wrong_password.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, wrong_password.status);
+    assert_eq!(unknown.body, wrong_password.body);
+    assert_eq!(unknown.json()["error"]["code"], "invalid_credentials");
+    assert!(unknown.headers.get("set-cookie").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_sign_in_gets_a_new_session_and_ends_the_old_one() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let first = app.sign_in("ada@example.eu").await;
+    let second = app
+        .call(
+            "POST",
+            "/api/v1/auth/sign-in",
+            Some(&first),
+            Some(json!({"email": "ada@example.eu", "password": PASSWORD})),
+        )
+        .await
+        .session_cookie();
+    assert_ne!(first, second);
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&first), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&second), None).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let cookie = app.sign_in("ada@example.eu").await;
+    let out = app
+        .call("POST", "/api/v1/auth/sign-out", Some(&cookie), None)
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert!(out.header("set-cookie").contains("Max-Age=0"));
+    // Replaying the old cookie does not work: the session is gone server-side.
+    let me = app.call("GET", "/api/v1/me", Some(&cookie), None).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(me.json()["error"]["code"], "unauthenticated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_absolute_expiry_end_sessions() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let idle = app.sign_in("ada@example.eu").await;
+    let absolute = app.sign_in("ada@example.eu").await;
+    let admin = sqlx::PgPool::connect_with(app.db.admin_options()).await.unwrap();
+    // Make the first session idle for 12 h and the second 30 days old.
+    let sessions: Vec<(uuid::Uuid,)> =
+        sqlx::query_as("SELECT id FROM sessions ORDER BY created_at")
+            .fetch_all(&admin)
+            .await
+            .unwrap();
+    assert_eq!(sessions.len(), 2);
+    sqlx::query("UPDATE sessions SET idle_expires_at = now() - interval '1 second' WHERE id = $1")
+        .bind(sessions[0].0)
+        .execute(&admin)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sessions SET absolute_expires_at = now() - interval '1 second' WHERE id = $1")
+        .bind(sessions[1].0)
+        .execute(&admin)
+        .await
+        .unwrap();
+    for cookie in [&idle, &absolute] {
+        let me = app.call("GET", "/api/v1/me", Some(cookie), None).await;
+        assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    }
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "expired sessions are deleted when seen");
+    // The idle and absolute deadlines are 12 h and 30 days from sign-in.
+    let _fresh = app.sign_in("ada@example.eu").await;
+    let (idle_h, absolute_d): (f64, f64) = sqlx::query_as(
+        "SELECT extract(epoch FROM idle_expires_at - created_at)::float8 / 3600,
+                extract(epoch FROM absolute_expires_at - created_at)::float8 / 86400
+         FROM sessions",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert!((idle_h - 12.0).abs() < 0.01, "{idle_h}");
+    assert!((absolute_d - 30.0).abs() < 0.01, "{absolute_d}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_holds_no_usable_session_token() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let cookie = app.sign_in("ada@example.eu").await;
+    let token = cookie.split_once('=').unwrap().1;
+    let admin = sqlx::PgPool::connect_with(app.db.admin_options()).await.unwrap();
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 32, "a SHA-256, not the token");
+    assert!(!String::from_utf8_lossy(&stored).contains(token));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_changing_requests_from_another_origin_are_refused() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let cookie = app.sign_in("ada@example.eu").await;
+    for origin in ["https://evil.example", "http://127.0.0.1:3001", "null"] {
+        let answer = app
+            .send(
+                Request::post("/api/v1/auth/sign-out")
+                    .header(header::ORIGIN, origin)
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{origin}");
+        assert_eq!(answer.json()["error"]["code"], "cross_origin");
+    }
+    // A browser that sends no Origin but says the request is cross-site is refused too.
+    let answer = app
+        .send(
+            Request::post("/api/v1/auth/sign-out")
+                .header("sec-fetch-site", "cross-site")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    // The session survived all of that.
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&cookie), None).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bodies_name_the_problem() {
+    let app = spawn_app().await;
+    let missing = app
+        .call("POST", "/api/v1/auth/sign-in", None, Some(json!({"email": "a@b.eu"})))
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.json()["error"]["message"].as_str().unwrap().contains("password"), "{}", missing.body);
+
+    let not_json = app
+        .send(
+            Request::post("/api/v1/auth/sign-in")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{nope"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(not_json.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(not_json.json()["error"]["field"], "body");
+}

@@ -1,0 +1,177 @@
+//! The real router on a fresh database, and a workspace with one person of every kind.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::{
+    body::Body,
+    http::{header, HeaderMap, Request, StatusCode},
+    Router,
+};
+use bastion::{config::Config, AppState};
+use bastion_core::{accounts, testing::TestDb, workspaces, Actor, Slug};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: TestDb,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::new().await;
+    let config = Config::load_with_env(Some(std::path::Path::new("/dev/null")), |_| None).unwrap();
+    let state = AppState {
+        pool: db.pool.clone(),
+        leptos_options: bastion::leptos_options(&config).unwrap(),
+        config: Arc::new(config),
+    };
+    TestApp {
+        router: bastion::router(state),
+        db,
+    }
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("missing header {name}"))
+            .to_str()
+            .unwrap()
+    }
+
+    /// The session cookie this answer sets, as `name=value` for a `Cookie` header.
+    pub fn session_cookie(&self) -> String {
+        let set = self.header("set-cookie");
+        set.split(';').next().unwrap().to_owned()
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Answer {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    /// A request as the browser of someone signed in with `cookie` would send it (same origin).
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        cookie: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Answer {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::ORIGIN, ORIGIN);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let request = match body {
+            Some(json) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string())),
+            None => request.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
+    }
+
+    pub async fn sign_in(&self, email: &str) -> String {
+        let answer = self
+            .call(
+                "POST",
+                "/api/v1/auth/sign-in",
+                None,
+                Some(serde_json::json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.session_cookie()
+    }
+}
+
+/// A workspace with an admin, a member, a guest, a deactivated member, and a stranger who
+/// belongs to another workspace; each signed in.
+pub struct Cast {
+    pub slug: String,
+    pub other_slug: String,
+    pub admin: String,
+    pub member: String,
+    pub guest: String,
+    pub deactivated: String,
+    pub stranger: String,
+}
+
+impl Cast {
+    pub async fn new(app: &TestApp) -> Cast {
+        let pool = &app.db.pool;
+        let ws = workspaces::create_workspace(pool, &Slug::parse("acme").unwrap(), "Acme")
+            .await
+            .unwrap();
+        let other = workspaces::create_workspace(pool, &Slug::parse("globex").unwrap(), "Globex")
+            .await
+            .unwrap();
+        let mut cookies = Vec::new();
+        for (who, role, workspace) in [
+            ("admin", "admin", &ws),
+            ("member", "member", &ws),
+            ("guest", "guest", &ws),
+            ("deactivated", "member", &ws),
+            ("stranger", "admin", &other),
+        ] {
+            let email = format!("{who}@example.eu");
+            let user = accounts::create_user(pool, &email, who, PASSWORD).await.unwrap();
+            accounts::add_member(pool, workspace, user.id, role, Actor::System)
+                .await
+                .unwrap();
+            if who == "deactivated" {
+                let mut tx =
+                    bastion_core::TenantTx::begin(pool, &ws.schema(), Actor::System).await.unwrap();
+                sqlx::query("UPDATE members SET active = false WHERE user_id = $1")
+                    .bind(user.id)
+                    .execute(tx.conn())
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+            cookies.push(app.sign_in(&email).await);
+        }
+        let mut c = cookies.into_iter();
+        Cast {
+            slug: ws.slug,
+            other_slug: other.slug,
+            admin: c.next().unwrap(),
+            member: c.next().unwrap(),
+            guest: c.next().unwrap(),
+            deactivated: c.next().unwrap(),
+            stranger: c.next().unwrap(),
+        }
+    }
+}
