@@ -8,7 +8,10 @@ use leptos_router::{
     StaticSegment,
 };
 
+mod account;
 mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
 pub mod policy;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
@@ -42,11 +45,17 @@ pub fn App() -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
             <a class="brand" href="/">"Bastion"</a>
+            <nav class="topnav" aria-label="Account">
+                <a href="/account">"Account"</a>
+                <a href="/sign-in">"Sign in"</a>
+            </nav>
         </header>
         <Router>
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
                     <Route path=StaticSegment("") view=pages::Home/>
+                    <Route path=StaticSegment("sign-in") view=account::SignInPage/>
+                    <Route path=StaticSegment("account") view=account::AccountPage/>
                 </Routes>
             </main>
         </Router>

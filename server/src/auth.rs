@@ -17,8 +17,6 @@ use bastion_core::{
 
 use crate::{error::ApiError, AppState};
 
-pub const SESSION_COOKIE: &str = "bastion_session";
-
 /// The signed-in user and their session.
 pub struct CurrentUser {
     pub user: User,
@@ -82,42 +80,22 @@ impl FromRequestParts<AppState> for Member {
 }
 
 pub fn session_cookie(headers: &HeaderMap) -> Option<SessionToken> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| SessionToken::from_cookie(value))
+    sessions::token_from_cookie_header(
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
 }
 
-/// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Secure unless plain HTTP locally, and
-/// lasting as long as the session's absolute lifetime.
 pub fn session_set_cookie(state: &AppState, token: &SessionToken) -> HeaderValue {
-    let secure = if state.config.serves_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let max_age = sessions::ABSOLUTE_TIMEOUT.whole_seconds();
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-        token.expose()
-    ))
-    .expect("a base64url token is a valid header value")
+    HeaderValue::from_str(&sessions::set_cookie_value(token, state.config.serves_https()))
+        .expect("a base64url token is a valid header value")
 }
 
 pub fn session_clear_cookie(state: &AppState) -> HeaderValue {
-    let secure = if state.config.serves_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ))
-    .expect("a valid header value")
+    HeaderValue::from_str(&sessions::clear_cookie_value(state.config.serves_https()))
+        .expect("a valid header value")
 }
 
 /// Refuses state-changing requests that a browser sent from another origin (CSRF). Bearer

@@ -34,6 +34,8 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// Unwraps workspace data keys (see `bastion_core::secrets`).
+    pub keys: Arc<bastion_core::keys::MasterKeyRing>,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }
@@ -56,14 +58,22 @@ pub fn router(state: AppState) -> Router {
         hsts: state.config.serves_https(),
     };
     let shell_options = state.leptos_options.clone();
+    let server_context = app::server::ServerContext {
+        pool: state.pool.clone(),
+        secure_cookies: state.config.serves_https(),
+    };
+    let context = move || {
+        provide_request_nonce();
+        provide_context(server_context.clone());
+    };
 
     Router::new()
         .merge(api::router())
-        .leptos_routes_with_context(&state, routes, provide_request_nonce, move || {
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            provide_request_nonce,
+            context,
             app::shell,
         ))
         .layer(middleware::from_fn_with_state(

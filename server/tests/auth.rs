@@ -229,3 +229,57 @@ async fn malformed_bodies_name_the_problem() {
     assert_eq!(not_json.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(not_json.json()["error"]["field"], "body");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_page_signs_in_through_its_server_function() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let page = app.get("/sign-in").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"<label for="email""#), "labelled inputs");
+    assert!(page.body.contains(r#"action="/api/fn/sign_in""#), "{}", page.body);
+
+    // Without JavaScript the form posts and follows the redirect.
+    let form = |password: &str| {
+        Request::post("/api/fn/sign_in")
+            .header(header::ORIGIN, common::ORIGIN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::from(format!(
+                "email=ada%40example.eu&password={}",
+                password.replace(' ', "+")
+            )))
+            .unwrap()
+    };
+    let wrong = app.send(form("wrong password entirely")).await;
+    assert!(wrong.headers.get("set-cookie").is_none());
+    assert!(
+        wrong.status.is_client_error() || wrong.status.is_server_error() || wrong.status.is_redirection(),
+        "{}",
+        wrong.status
+    );
+
+    let signed_in = app.send(form(PASSWORD)).await;
+    assert!(signed_in.status.is_redirection(), "{} {}", signed_in.status, signed_in.body);
+    assert_eq!(signed_in.header("location"), "/account");
+    let cookie = signed_in.session_cookie();
+    assert!(signed_in.header("set-cookie").contains("HttpOnly"));
+
+    let account = app
+        .send(
+            Request::get("/account")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(account.status, StatusCode::OK);
+    assert!(account.body.contains("ada@example.eu"), "{}", account.body);
+
+    // The server function is guarded against cross-origin posts like the REST API.
+    let mut cross = form(PASSWORD);
+    cross
+        .headers_mut()
+        .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    assert_eq!(app.send(cross).await.status, StatusCode::FORBIDDEN);
+}

@@ -50,6 +50,35 @@ pub struct SessionInfo {
     pub user_agent: Option<String>,
 }
 
+pub const COOKIE_NAME: &str = "bastion_session";
+
+/// `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, Secure unless served over plain
+/// HTTP locally, lasting as long as the session's absolute lifetime.
+pub fn set_cookie_value(token: &SessionToken, secure: bool) -> String {
+    format!(
+        "{COOKIE_NAME}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        token.0,
+        ABSOLUTE_TIMEOUT.whole_seconds(),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_cookie_value(secure: bool) -> String {
+    format!(
+        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The session token in a `Cookie` header's value, if any.
+pub fn token_from_cookie_header<'a>(values: impl Iterator<Item = &'a str>) -> Option<SessionToken> {
+    values
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| SessionToken(value.to_owned()))
+}
+
 /// Starts a new session (always a new id: sign-in never reuses one).
 pub async fn create(
     pool: &PgPool,

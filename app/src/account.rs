@@ -1,0 +1,158 @@
+//! Signing in and out in the browser, and the account page. The server functions are thin: they
+//! call the same services as the REST API.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub name: String,
+    pub email: String,
+    pub workspaces: Vec<(String, String)>,
+}
+
+/// Wrong email and wrong password get this one message.
+const BAD_CREDENTIALS: &str = "The email or password is wrong.";
+
+#[server(prefix = "/api/fn", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnError> {
+    use crate::server::{context, set_cookie};
+    let ctx = context()?;
+    let user = bastion_core::accounts::authenticate(&ctx.pool, &email, &password)
+        .await
+        .map_err(crate::server::internal)?
+        .ok_or_else(|| ServerFnError::new(BAD_CREDENTIALS))?;
+    if let Some(old) = crate::server::current_token() {
+        bastion_core::sessions::end(&ctx.pool, &old)
+            .await
+            .map_err(crate::server::internal)?;
+    }
+    let (token, _) = bastion_core::sessions::create(&ctx.pool, user.id, None)
+        .await
+        .map_err(crate::server::internal)?;
+    set_cookie(&bastion_core::sessions::set_cookie_value(&token, ctx.secure_cookies));
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), ServerFnError> {
+    use crate::server::{context, set_cookie};
+    let ctx = context()?;
+    if let Some(token) = crate::server::current_token() {
+        bastion_core::sessions::end(&ctx.pool, &token)
+            .await
+            .map_err(crate::server::internal)?;
+    }
+    set_cookie(&bastion_core::sessions::clear_cookie_value(ctx.secure_cookies));
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "account")]
+pub async fn account() -> Result<Option<AccountView>, ServerFnError> {
+    let ctx = crate::server::context()?;
+    let Some(token) = crate::server::current_token() else {
+        return Ok(None);
+    };
+    let Some(session) = bastion_core::sessions::resolve(&ctx.pool, &token)
+        .await
+        .map_err(crate::server::internal)?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
+        .await
+        .map_err(crate::server::internal)?
+    else {
+        return Ok(None);
+    };
+    let workspaces = bastion_core::accounts::workspaces_of(&ctx.pool, user.id)
+        .await
+        .map_err(crate::server::internal)?
+        .into_iter()
+        .map(|w| (w.slug, w.name))
+        .collect();
+    Ok(Some(AccountView {
+        name: user.name,
+        email: user.email,
+        workspaces,
+    }))
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let error = move || {
+        action.value().get().and_then(|result| result.err()).map(|e| {
+            let text = e.to_string();
+            // ServerFnError prefixes its kind; show only the sentence meant for people.
+            text.rsplit(": ").next().unwrap_or(&text).to_owned()
+        })
+    };
+    view! {
+        <Title text="Sign in — Bastion"/>
+        <section class="card narrow" aria-labelledby="sign-in-title">
+            <h1 id="sign-in-title">"Sign in"</h1>
+            <ActionForm action=action attr:class="form">
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="username" required/>
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                <Show when=move || error().is_some()>
+                    <p class="form-error" role="alert">{error}</p>
+                </Show>
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let me = Resource::new(|| (), |_| account());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Title text="Your account — Bastion"/>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(account)) => view! {
+                        <section class="card" aria-labelledby="account-title">
+                            <h1 id="account-title">"Your account"</h1>
+                            <p>"Signed in as " <strong>{account.name.clone()}</strong> " (" {account.email.clone()} ")"</p>
+                            <h2>"Your workspaces"</h2>
+                            {if account.workspaces.is_empty() {
+                                view! { <p class="muted">"You do not belong to a workspace yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="plain-list">
+                                        {account.workspaces.iter().map(|(slug, name)| view! {
+                                            <li><strong>{name.clone()}</strong> " " <span class="muted">{slug.clone()}</span></li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                            <ActionForm action=sign_out>
+                                <button type="submit" class="button secondary">"Sign out"</button>
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                    Ok(None) => view! {
+                        <section class="card narrow">
+                            <h1>"You are signed out"</h1>
+                            <A href="/sign-in" attr:class="button">"Sign in"</A>
+                        </section>
+                    }.into_any(),
+                    Err(_) => view! {
+                        <p class="form-error" role="alert">"Your account could not be loaded. Try again in a moment."</p>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

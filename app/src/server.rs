@@ -1,0 +1,42 @@
+//! What server functions get from the server process: the pool and cookie settings, put in
+//! context by the router for every request.
+
+use bastion_core::sessions::SessionToken;
+use leptos::prelude::*;
+use sqlx::PgPool;
+
+#[derive(Clone)]
+pub struct ServerContext {
+    pub pool: PgPool,
+    pub secure_cookies: bool,
+}
+
+pub fn context() -> Result<ServerContext, ServerFnError> {
+    use_context::<ServerContext>().ok_or_else(|| ServerFnError::new("server context missing"))
+}
+
+pub fn current_token() -> Option<SessionToken> {
+    let parts = use_context::<http::request::Parts>()?;
+    bastion_core::sessions::token_from_cookie_header(
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
+}
+
+pub fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// Logs the cause and tells the person only that something failed on our side.
+pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
+    tracing::error!(error = %err, "server function failed");
+    ServerFnError::new("Something went wrong on our side; it has been logged.")
+}
