@@ -27,7 +27,9 @@ impl Actor {
 /// A transaction confined to one workspace: `SET LOCAL ROLE ws_<id>` and a local `search_path`
 /// of that schema alone. PostgreSQL itself then refuses any other workspace's tables, even
 /// schema-qualified, and every control-plane table. Because both settings are transaction-local
-/// they end with the transaction, also behind a transaction-mode pooler.
+/// they end with the transaction, also behind a transaction-mode pooler. `pg_temp` is named last
+/// so that a temporary table could never shadow a workspace table (and workspace roles may not
+/// create temporary tables at all).
 pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     schema: TenantSchema,
@@ -43,7 +45,7 @@ impl TenantTx {
         // name comes from a WorkspaceId and the actor from a Uuid, so neither can carry a quote.
         let statement = format!(
             "BEGIN; SELECT set_config('role', '{schema}', true), \
-             set_config('search_path', '{schema}', true), \
+             set_config('search_path', '{schema}, pg_temp', true), \
              set_config('bastion.actor', '{actor}', true)",
             schema = schema.as_str(),
             actor = actor.setting(),
@@ -65,7 +67,7 @@ impl TenantTx {
         actor: Actor,
     ) -> CoreResult<Self> {
         sqlx::query(
-            "SELECT set_config('role', $1, true), set_config('search_path', $1, true), \
+            "SELECT set_config('role', $1, true), set_config('search_path', $1 || ', pg_temp', true), \
              set_config('bastion.actor', $2, true)",
         )
         .bind(schema.as_str())

@@ -27,7 +27,10 @@ pub fn latest_version() -> i64 {
 /// Runs inside the caller's transaction: creates the schema for a new workspace, owned by
 /// `bastion_tenant_owner`, readable and writable by the workspace role only, and applies every
 /// tenant migration. The caller creates the role first.
-pub(crate) async fn create_schema(conn: &mut PgConnection, schema: &TenantSchema) -> CoreResult<()> {
+pub(crate) async fn create_schema(
+    conn: &mut PgConnection,
+    schema: &TenantSchema,
+) -> CoreResult<()> {
     let q = schema.quoted();
     let ddl = format!(
         "SET LOCAL ROLE bastion_tenant_owner;
@@ -136,17 +139,21 @@ pub async fn migrate_all(
 
     let total = pending.len();
     let done = AtomicUsize::new(0);
+    let migrated = AtomicUsize::new(0);
     let applied = AtomicUsize::new(0);
     progress(0, total);
 
     stream::iter(pending.into_iter().map(Ok::<_, CoreError>))
         .try_for_each_concurrent(concurrency.max(1), |id| {
             let done = &done;
+            let migrated = &migrated;
             let applied = &applied;
             let progress = &progress;
             async move {
-                let n = migrate_workspace(pool, id, latest).await?;
-                applied.fetch_add(n, Ordering::Relaxed);
+                if let Some(n) = migrate_workspace(pool, id, latest).await? {
+                    migrated.fetch_add(1, Ordering::Relaxed);
+                    applied.fetch_add(n, Ordering::Relaxed);
+                }
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 Ok(())
             }
@@ -155,13 +162,19 @@ pub async fn migrate_all(
 
     Ok(MigrateReport {
         schemas_total: total,
-        schemas_migrated: total,
+        schemas_migrated: migrated.into_inner(),
         migrations_applied: applied.into_inner(),
     })
 }
 
-/// Migrates one workspace schema. The row lock serialises concurrent runs over the same schema.
-async fn migrate_workspace(pool: &PgPool, id: WorkspaceId, latest: i64) -> CoreResult<usize> {
+/// Migrates one workspace schema and returns how many migrations it applied, or `None` when
+/// there was nothing to do after all. The row lock serialises concurrent runs over the same
+/// schema.
+async fn migrate_workspace(
+    pool: &PgPool,
+    id: WorkspaceId,
+    latest: i64,
+) -> CoreResult<Option<usize>> {
     let mut tx = pool.begin().await?;
     let locked: Option<i64> =
         sqlx::query_scalar("SELECT schema_version FROM workspaces WHERE id = $1 FOR UPDATE")
@@ -170,8 +183,8 @@ async fn migrate_workspace(pool: &PgPool, id: WorkspaceId, latest: i64) -> CoreR
             .await?;
     match locked {
         // Erased meanwhile, or migrated by a concurrent run.
-        None => return Ok(0),
-        Some(v) if v >= latest => return Ok(0),
+        None => return Ok(None),
+        Some(v) if v >= latest => return Ok(None),
         Some(_) => {}
     }
     let schema = TenantSchema::for_workspace(id);
@@ -184,5 +197,5 @@ async fn migrate_workspace(pool: &PgPool, id: WorkspaceId, latest: i64) -> CoreR
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(n)
+    Ok(Some(n))
 }

@@ -1,0 +1,772 @@
+//! Schema-per-workspace tenancy, proved against the real PostgreSQL: what a `TenantTx` can and
+//! cannot reach, what state a pooled connection is left in, and tenant migrations at scale.
+
+mod common;
+
+use std::{
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use bastion_core::{
+    db::{self, PoolSettings},
+    tenant_migrations::{latest_version, migrate_all, MigrateReport},
+    testing::TestDb,
+    workspaces::Workspace,
+    Actor, CoreError, TenantSchema, TenantTx, WorkspaceId,
+};
+use common::*;
+use sqlx::{AssertSqlSafe, Executor, PgConnection, PgPool};
+use uuid::Uuid;
+
+fn pinned() -> PoolSettings {
+    PoolSettings {
+        max_connections: 1,
+        ..Default::default()
+    }
+}
+
+/// The isolation probes of requirement 1, run inside `a`'s tenant transaction against `b`.
+/// Shared by the application-role and the superuser-pool tests.
+async fn assert_confined(pool: &PgPool, a: &Workspace, b: &Workspace) {
+    let (sa, sb) = (a.schema(), b.schema());
+    let mut tx = tenant(pool, a).await;
+    let c = tx.conn();
+    assert_eq!(whoami(c).await, (sa.to_string(), format!("{sa}, pg_temp")));
+
+    // Another workspace's tables, schema-qualified (bare and quoted), for every kind of access.
+    let other = format!("schema {sb}");
+    for sql in [
+        format!("SELECT * FROM {sb}.projects"),
+        format!("SELECT * FROM {}.projects", sb.quoted()),
+        format!("SELECT count(*) FROM {sb}.members"),
+        format!("SELECT * FROM {sb}._bastion_migrations"),
+        format!("INSERT INTO {sb}.projects (id, name) VALUES (gen_random_uuid(), 'planted')"),
+        format!("UPDATE {sb}.projects SET name = 'defaced'"),
+        format!("DELETE FROM {sb}.projects"),
+        format!("TRUNCATE {sb}.projects"),
+        format!("DROP TABLE {sb}.projects"),
+        format!("CREATE TABLE {sb}.planted (i int)"),
+        format!("CREATE VIEW {sb}.planted AS SELECT 1"),
+    ] {
+        assert_denied(c, &sql, &other).await;
+    }
+
+    // The control plane, qualified; unqualified it is not even visible.
+    for sql in [
+        "SELECT * FROM public.workspaces",
+        "SELECT count(*) FROM public._sqlx_migrations",
+        "UPDATE public.workspaces SET plan = 'business'",
+        "CREATE TABLE public.planted (i int)",
+    ] {
+        assert_denied(c, sql, "schema public").await;
+    }
+    let (code, message) = failure(c, "SELECT * FROM workspaces").await;
+    assert_eq!(
+        code, "42P01",
+        "unqualified control-plane name must not resolve: {message}"
+    );
+
+    // No DDL anywhere at run time: not in its own schema, not a new schema.
+    assert_denied(
+        c,
+        &format!("CREATE TABLE {sa}.planted (i int)"),
+        &format!("schema {sa}"),
+    )
+    .await;
+    assert_denied(c, "CREATE TABLE planted (i int)", &format!("schema {sa}")).await;
+    assert_denied(c, "CREATE SCHEMA planted", "permission denied for database").await;
+    // A temporary table would outlive the transaction on the pooled connection.
+    assert_denied(c, "CREATE TEMP TABLE projects (i int)", "temporary tables").await;
+    let (code, message) = failure(c, "ALTER TABLE projects ADD COLUMN planted int").await;
+    assert_eq!(code, INSUFFICIENT_PRIVILEGE, "{message}");
+    assert!(
+        message.contains("must be owner of table projects"),
+        "{message}"
+    );
+    // Its own migration history is not the tenant's to read or forge.
+    assert_denied(
+        c,
+        "SELECT * FROM _bastion_migrations",
+        "table _bastion_migrations",
+    )
+    .await;
+    assert_denied(
+        c,
+        "INSERT INTO _bastion_migrations (version, description, checksum) VALUES (999, 'x', '\\x00')",
+        "table _bastion_migrations",
+    )
+    .await;
+
+    // The probes ran in savepoints: still the tenant, still its own schema.
+    assert_eq!(whoami(c).await, (sa.to_string(), format!("{sa}, pg_temp")));
+    tx.rollback().await.unwrap();
+}
+
+// 1 -------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_tenant_cannot_reach_another_workspace_nor_the_control_plane() {
+    let db = TestDb::new().await;
+    let (a, b) = two_workspaces(&db.pool).await;
+
+    let mut tx = tenant(&db.pool, &b).await;
+    add_project(tx.conn(), "beta secret").await;
+    tx.commit().await.unwrap();
+
+    assert_confined(&db.pool, &a, &b).await;
+
+    // Nothing of B's changed, seen from B.
+    let mut tx = tenant(&db.pool, &b).await;
+    assert_eq!(project_names(tx.conn()).await, ["beta secret"]);
+    tx.rollback().await.unwrap();
+}
+
+// 2 -------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn unqualified_names_resolve_to_the_tenant_schema() {
+    let db = TestDb::new().await;
+    let (a, b) = two_workspaces(&db.pool).await;
+    let (user_a, user_b) = (Uuid::new_v4(), Uuid::new_v4());
+
+    // Both transactions open at once, on two connections.
+    let mut tx_a = TenantTx::begin(&db.pool, &a.schema(), Actor::User(user_a))
+        .await
+        .unwrap();
+    let mut tx_b = TenantTx::begin(&db.pool, &b.schema(), Actor::User(user_b))
+        .await
+        .unwrap();
+    add_project(tx_a.conn(), "alpha roadmap").await;
+    add_project(tx_b.conn(), "beta roadmap").await;
+    assert_eq!(project_names(tx_a.conn()).await, ["alpha roadmap"]);
+    assert_eq!(project_names(tx_b.conn()).await, ["beta roadmap"]);
+    tx_a.commit().await.unwrap();
+    tx_b.commit().await.unwrap();
+
+    for (ws, own, user) in [(&a, "alpha roadmap", user_a), (&b, "beta roadmap", user_b)] {
+        let s = ws.schema();
+        let mut tx = TenantTx::begin(&db.pool, &s, Actor::User(user))
+            .await
+            .unwrap();
+        assert_eq!(tx.schema(), &s);
+        assert_eq!(
+            whoami(tx.conn()).await,
+            (s.to_string(), format!("{s}, pg_temp"))
+        );
+        let setting: String = sqlx::query_scalar("SELECT current_setting('bastion.actor')")
+            .fetch_one(tx.conn())
+            .await
+            .unwrap();
+        assert_eq!(setting, user.to_string());
+        assert_eq!(project_names(tx.conn()).await, [own]);
+        let members: i64 = sqlx::query_scalar("SELECT count(*) FROM members")
+            .fetch_one(tx.conn())
+            .await
+            .unwrap();
+        assert_eq!(members, 0);
+        tx.commit().await.unwrap();
+    }
+
+    // And physically: each row sits in its workspace's schema, as the superuser sees it.
+    let mut admin = admin(&db).await;
+    for (ws, own) in [(&a, "alpha roadmap"), (&b, "beta roadmap")] {
+        let names: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT name FROM {}.projects",
+            ws.schema().quoted()
+        )))
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        assert_eq!(names, [own]);
+    }
+}
+
+// 3 -------------------------------------------------------------------------------------------
+
+/// Reads the state a connection of the pool is in when the next caller gets it.
+async fn released_state(pool: &PgPool) -> (i32, String, String, String) {
+    let mut conn = pool.acquire().await.unwrap();
+    let pid = backend_pid(&mut conn).await;
+    let (user, path) = whoami(&mut conn).await;
+    let actor: String =
+        sqlx::query_scalar("SELECT coalesce(current_setting('bastion.actor', true), '')")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    (pid, user, path, actor)
+}
+
+#[tokio::test]
+async fn a_released_connection_is_back_to_the_login_role_however_the_transaction_ended() {
+    let db = TestDb::with_settings(pinned()).await;
+    let (a, _b) = two_workspaces(&db.pool).await;
+    let sa = a.schema().to_string();
+    let clean = |pid| {
+        (
+            pid,
+            APP_ROLE.to_owned(),
+            DEFAULT_SEARCH_PATH.to_owned(),
+            String::new(),
+        )
+    };
+
+    let (pid, ..) = released_state(&db.pool).await;
+    assert_eq!(released_state(&db.pool).await, clean(pid));
+
+    for ending in [
+        "commit",
+        "rollback",
+        "drop",
+        "commit after session-level SET",
+    ] {
+        let mut tx = TenantTx::begin(&db.pool, &a.schema(), Actor::User(Uuid::new_v4()))
+            .await
+            .unwrap();
+        assert_eq!(
+            backend_pid(tx.conn()).await,
+            pid,
+            "{ending}: pinned backend"
+        );
+        assert_eq!(
+            whoami(tx.conn()).await,
+            (sa.clone(), format!("{sa}, pg_temp")),
+            "{ending}"
+        );
+        add_project(tx.conn(), ending).await;
+        if ending.contains("session-level") {
+            // A careless future caller: plain SET outlives the transaction once committed. The
+            // pool's reset on release is what catches it.
+            tx.conn()
+                .execute(AssertSqlSafe(format!(
+                    "SET ROLE {sa}; SET search_path = {sa}; SET bastion.actor = 'leaked'"
+                )))
+                .await
+                .unwrap();
+        }
+        match ending {
+            "rollback" => tx.rollback().await.unwrap(),
+            "drop" => drop(tx),
+            _ => tx.commit().await.unwrap(),
+        }
+        assert_eq!(released_state(&db.pool).await, clean(pid), "after {ending}");
+    }
+
+    // Only the committed projects exist.
+    let mut tx = tenant(&db.pool, &a).await;
+    assert_eq!(
+        project_names(tx.conn()).await,
+        ["commit", "commit after session-level SET"]
+    );
+    tx.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn beginning_a_tenant_transaction_for_a_missing_workspace_fails_and_leaks_nothing() {
+    let db = TestDb::with_settings(pinned()).await;
+    let (a, _b) = two_workspaces(&db.pool).await;
+    let missing = TenantSchema::for_workspace(WorkspaceId::new());
+
+    let result = TenantTx::begin(&db.pool, &missing, Actor::System).await;
+    let err = result.err().expect("no role, no transaction");
+    eprintln!("TenantTx::begin for a missing workspace: {err}");
+
+    // The pool (one connection) still serves clean connections and real tenants.
+    let (_, user, path, _) = released_state(&db.pool).await;
+    assert_eq!(
+        (user.as_str(), path.as_str()),
+        (APP_ROLE, DEFAULT_SEARCH_PATH)
+    );
+    let mut tx = tenant(&db.pool, &a).await;
+    add_project(tx.conn(), "still works").await;
+    tx.commit().await.unwrap();
+}
+
+// 4 -------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn two_workspaces_served_alternately_on_one_backend_never_meet() {
+    let db = TestDb::with_settings(pinned()).await;
+    let (a, b) = two_workspaces(&db.pool).await;
+    let (pid, ..) = released_state(&db.pool).await;
+
+    for i in 0..50 {
+        for (ws, prefix) in [(&a, "alpha"), (&b, "beta")] {
+            let mut tx = tenant(&db.pool, ws).await;
+            assert_eq!(backend_pid(tx.conn()).await, pid, "one backend throughout");
+            add_project(tx.conn(), &format!("{prefix} {i:02}")).await;
+            // The same prepared statements serve both schemas on this connection.
+            let expected: Vec<String> = (0..=i).map(|j| format!("{prefix} {j:02}")).collect();
+            assert_eq!(
+                project_names(tx.conn()).await,
+                expected,
+                "round {i}, {prefix}"
+            );
+            let others: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM projects WHERE name LIKE $1")
+                    .bind(format!(
+                        "{}%",
+                        if prefix == "alpha" { "beta" } else { "alpha" }
+                    ))
+                    .fetch_one(tx.conn())
+                    .await
+                    .unwrap();
+            assert_eq!(others, 0, "round {i}: {prefix} sees the other's rows");
+            tx.commit().await.unwrap();
+        }
+    }
+}
+
+// 5 -------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn two_hundred_workspaces_are_created_and_migrated() {
+    const N: usize = 200;
+    let db = TestDb::new().await;
+    let latest = latest_version();
+    let versions = all_versions();
+    assert_eq!(versions.last(), Some(&latest));
+
+    let started = Instant::now();
+    let mut created = Vec::with_capacity(N);
+    for i in 0..N {
+        created.push(workspace(&db.pool, &format!("load-{i:03}")).await);
+    }
+    let elapsed = started.elapsed();
+    eprintln!(
+        "created {N} workspaces in {:.2?}: {:.1} ms per workspace",
+        elapsed,
+        elapsed.as_secs_f64() * 1000.0 / N as f64
+    );
+    assert!(created.iter().all(|w| w.schema_version == latest));
+    let schemas: Vec<TenantSchema> = created.iter().map(Workspace::schema).collect();
+
+    let mut admin = admin(&db).await;
+    let reference = schema_shape(&mut admin, &schemas[0]).await;
+    assert!(
+        reference.contains("rel _bastion_migrations r"),
+        "{reference}"
+    );
+    for s in &schemas {
+        assert_eq!(schema_shape(&mut admin, s).await, reference, "{s} differs");
+        assert_eq!(recorded_versions(&mut admin, s).await, versions);
+    }
+
+    // Every schema falls behind: as if no tenant migration had ever run.
+    make_behind(&mut admin, &schemas).await;
+    let behind: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM workspaces WHERE schema_version = 0")
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert_eq!(behind, N as i64);
+    let bare = schema_shape(&mut admin, &schemas[N - 1]).await;
+    assert_ne!(bare, reference);
+    assert!(recorded_versions(&mut admin, &schemas[N - 1])
+        .await
+        .is_empty());
+
+    let calls = Mutex::new(Vec::new());
+    let started = Instant::now();
+    let report = migrate_all(&db.pool, 8, |done, total| {
+        calls.lock().unwrap().push((done, total))
+    })
+    .await
+    .unwrap();
+    eprintln!(
+        "migrate_all over {N} schemas (concurrency 8): {:.2?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        report,
+        MigrateReport {
+            schemas_total: N,
+            schemas_migrated: N,
+            migrations_applied: N * versions.len(),
+        }
+    );
+    let calls = calls.into_inner().unwrap();
+    assert_eq!(calls.len(), N + 1);
+    assert_eq!(calls.first(), Some(&(0, N)));
+    assert_eq!(calls.last(), Some(&(N, N)));
+    assert!(calls.iter().all(|&(_, total)| total == N));
+    let mut done: Vec<usize> = calls.iter().map(|&(d, _)| d).collect();
+    done.sort();
+    assert_eq!(done, (0..=N).collect::<Vec<_>>());
+
+    for s in &schemas {
+        assert_eq!(recorded_versions(&mut admin, s).await, versions, "{s}");
+        assert_eq!(
+            schema_shape(&mut admin, s).await,
+            reference,
+            "{s}: objects not restored"
+        );
+    }
+    let up_to_date: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM workspaces WHERE schema_version = $1")
+            .bind(latest)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert_eq!(up_to_date, N as i64);
+
+    // The re-created tables work for their tenant (privileges came back with them).
+    for ws in [&created[0], &created[N - 1]] {
+        let mut tx = tenant(&db.pool, ws).await;
+        add_project(tx.conn(), "after migration").await;
+        assert_eq!(project_names(tx.conn()).await, ["after migration"]);
+        tx.commit().await.unwrap();
+    }
+
+    // Nothing left to do: one query, an empty report.
+    let calls = Mutex::new(Vec::new());
+    let report = migrate_all(&db.pool, 8, |d, t| calls.lock().unwrap().push((d, t)))
+        .await
+        .unwrap();
+    assert_eq!(report, MigrateReport::default());
+    assert_eq!(calls.into_inner().unwrap(), [(0, 0)]);
+}
+
+// 6 -------------------------------------------------------------------------------------------
+
+/// Checks that each schema is either completely migrated (control plane and its own history
+/// agree) or untouched, and returns the ids of the migrated ones.
+async fn migrated_ids(admin: &mut PgConnection, all: &[Workspace]) -> Vec<WorkspaceId> {
+    let latest = latest_version();
+    let mut migrated = Vec::new();
+    for ws in all {
+        let version: i64 =
+            sqlx::query_scalar("SELECT schema_version FROM workspaces WHERE id = $1")
+                .bind(ws.id)
+                .fetch_one(&mut *admin)
+                .await
+                .unwrap();
+        let recorded = recorded_versions(admin, &ws.schema()).await;
+        if version == latest {
+            assert_eq!(recorded, all_versions(), "{}: half migrated", ws.slug);
+            migrated.push(ws.id);
+        } else {
+            assert_eq!(version, 0, "{}", ws.slug);
+            assert!(
+                recorded.is_empty(),
+                "{}: history without control plane",
+                ws.slug
+            );
+        }
+    }
+    migrated
+}
+
+#[tokio::test]
+async fn an_interrupted_migration_run_is_completed_by_the_next_one() {
+    const N: usize = 12;
+    const KILLED_AFTER: usize = 5;
+    let db = TestDb::new().await;
+    let mut all = Vec::new();
+    for i in 0..N {
+        all.push(workspace(&db.pool, &format!("resume-{i:02}")).await);
+    }
+    let mut admin = admin(&db).await;
+    make_behind(
+        &mut admin,
+        &all.iter().map(Workspace::schema).collect::<Vec<_>>(),
+    )
+    .await;
+
+    // migrate_all's own order; hold the row of the one after KILLED_AFTER, so the run is stuck
+    // there, in flight, when it is killed.
+    let order: Vec<WorkspaceId> =
+        sqlx::query_scalar("SELECT id FROM workspaces ORDER BY created_at, id")
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+    let mut locker = common::admin(&db).await;
+    locker.execute("BEGIN").await.unwrap();
+    sqlx::query("SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE")
+        .bind(order[KILLED_AFTER])
+        .execute(&mut locker)
+        .await
+        .unwrap();
+
+    let (report_tx, mut reports) = tokio::sync::mpsc::unbounded_channel();
+    let pool = db.pool.clone();
+    let run = tokio::spawn(async move {
+        migrate_all(&pool, 1, move |done, total| {
+            let _ = report_tx.send((done, total));
+        })
+        .await
+    });
+    while let Some((done, total)) = reports.recv().await {
+        assert_eq!(total, N);
+        if done == KILLED_AFTER {
+            break;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        if waiting == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached the held row"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    run.abort();
+    assert!(run.await.unwrap_err().is_cancelled());
+    locker.execute("ROLLBACK").await.unwrap();
+
+    // Exactly the first KILLED_AFTER schemas, each entirely.
+    let migrated = migrated_ids(&mut admin, &all).await;
+    assert_eq!(migrated.len(), KILLED_AFTER);
+    for id in &order[..KILLED_AFTER] {
+        assert!(migrated.contains(id));
+    }
+
+    // The next run does only what is left, and all of it.
+    let calls = Mutex::new(Vec::new());
+    let report = migrate_all(&db.pool, 4, |d, t| calls.lock().unwrap().push((d, t)))
+        .await
+        .unwrap();
+    let left = N - KILLED_AFTER;
+    assert_eq!(
+        report,
+        MigrateReport {
+            schemas_total: left,
+            schemas_migrated: left,
+            migrations_applied: left * all_versions().len(),
+        }
+    );
+    assert_eq!(calls.into_inner().unwrap().last(), Some(&(left, left)));
+    assert_eq!(migrated_ids(&mut admin, &all).await.len(), N);
+    assert_eq!(
+        migrate_all(&db.pool, 4, |_, _| {}).await.unwrap(),
+        MigrateReport::default()
+    );
+}
+
+#[tokio::test]
+async fn a_partially_migrated_fleet_is_completed_and_up_to_date_schemas_are_skipped() {
+    const N: usize = 10;
+    let db = TestDb::new().await;
+    let mut all = Vec::new();
+    for i in 0..N {
+        all.push(workspace(&db.pool, &format!("part-{i:02}")).await);
+    }
+    // Every other schema behind.
+    let behind: Vec<&Workspace> = all.iter().step_by(2).collect();
+    let mut admin = admin(&db).await;
+    make_behind(
+        &mut admin,
+        &behind.iter().map(|w| w.schema()).collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(migrated_ids(&mut admin, &all).await.len(), N - behind.len());
+
+    let report = migrate_all(&db.pool, 3, |_, total| assert_eq!(total, behind.len()))
+        .await
+        .unwrap();
+    assert_eq!(report.schemas_total, behind.len());
+    assert_eq!(
+        report.migrations_applied,
+        behind.len() * all_versions().len()
+    );
+    assert_eq!(migrated_ids(&mut admin, &all).await.len(), N);
+}
+
+#[tokio::test]
+async fn concurrent_migration_runs_migrate_each_schema_exactly_once() {
+    const N: usize = 16;
+    let db = TestDb::new().await;
+    let mut all = Vec::new();
+    for i in 0..N {
+        all.push(workspace(&db.pool, &format!("race-{i:02}")).await);
+    }
+    let mut admin = admin(&db).await;
+    make_behind(
+        &mut admin,
+        &all.iter().map(Workspace::schema).collect::<Vec<_>>(),
+    )
+    .await;
+
+    let (first, second) = tokio::join!(
+        migrate_all(&db.pool, 4, |_, _| {}),
+        migrate_all(&db.pool, 4, |_, _| {})
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(
+        first.migrations_applied + second.migrations_applied,
+        N * all_versions().len(),
+        "{first:?} {second:?}"
+    );
+    assert_eq!(
+        first.schemas_migrated + second.schemas_migrated,
+        N,
+        "a schema migrated by the other run must not be counted twice: {first:?} {second:?}"
+    );
+    assert_eq!(migrated_ids(&mut admin, &all).await.len(), N);
+}
+
+// 7 -------------------------------------------------------------------------------------------
+
+/// Foreign keys that cross the border of a workspace schema, in either direction.
+async fn cross_schema_foreign_keys(conn: &mut PgConnection) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        r"SELECT k.conname::text, k.conrelid::regclass::text, k.confrelid::regclass::text
+            FROM pg_constraint k
+            JOIN pg_class c ON c.oid = k.conrelid
+            JOIN pg_class f ON f.oid = k.confrelid
+           WHERE k.contype = 'f'
+             AND c.relnamespace <> f.relnamespace
+             AND (c.relnamespace::regnamespace::text LIKE 'ws\_%'
+                  OR f.relnamespace::regnamespace::text LIKE 'ws\_%')
+           ORDER BY 1",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn no_foreign_key_leaves_a_workspace_schema() {
+    let db = TestDb::new().await;
+    let (a, b) = two_workspaces(&db.pool).await;
+    let mut admin = admin(&db).await;
+    assert_eq!(cross_schema_foreign_keys(&mut admin).await, []);
+
+    // The check itself bites: plant one of each kind, in a transaction we roll back.
+    let (sa, sb) = (a.schema(), b.schema());
+    admin.execute("BEGIN").await.unwrap();
+    admin
+        .execute(AssertSqlSafe(format!(
+            "CREATE TABLE {sa}.fk_parent (id uuid PRIMARY KEY);
+             CREATE TABLE {sb}.fk_parent (id uuid PRIMARY KEY);
+             CREATE TABLE {sa}.fk_child (
+                 own uuid CONSTRAINT fk_same REFERENCES {sa}.fk_parent,
+                 other uuid CONSTRAINT fk_other_ws REFERENCES {sb}.fk_parent,
+                 ws uuid CONSTRAINT fk_control_plane REFERENCES public.workspaces
+             );"
+        )))
+        .await
+        .unwrap();
+    let found = cross_schema_foreign_keys(&mut admin).await;
+    admin.execute("ROLLBACK").await.unwrap();
+    assert_eq!(
+        found,
+        [
+            (
+                "fk_control_plane".into(),
+                format!("{sa}.fk_child"),
+                "workspaces".into()
+            ),
+            (
+                "fk_other_ws".into(),
+                format!("{sa}.fk_child"),
+                format!("{sb}.fk_parent")
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_changed_tenant_migration_is_refused() {
+    let db = TestDb::new().await;
+    let (a, b) = two_workspaces(&db.pool).await;
+    let mut admin = admin(&db).await;
+    admin
+        .execute(AssertSqlSafe(format!(
+            "UPDATE {}._bastion_migrations SET checksum = '\\x00'::bytea",
+            a.schema().quoted()
+        )))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE workspaces SET schema_version = 0 WHERE id = $1")
+        .bind(a.id)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+
+    match migrate_all(&db.pool, 4, |_, _| {}).await {
+        Err(CoreError::MigrationChanged { schema, version }) => {
+            assert_eq!(schema, a.schema().as_str());
+            assert_eq!(version, all_versions()[0]);
+        }
+        other => panic!("expected MigrationChanged, got {other:?}"),
+    }
+    // Nothing was recorded as done, nothing re-applied; the other workspace is untouched.
+    let versions: Vec<(String, i64)> =
+        sqlx::query_as("SELECT slug, schema_version FROM workspaces ORDER BY slug")
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+    assert_eq!(
+        versions,
+        [("alpha".into(), 0), ("beta".into(), latest_version())]
+    );
+    assert_eq!(
+        recorded_versions(&mut admin, &a.schema()).await,
+        all_versions()
+    );
+    assert_eq!(
+        recorded_versions(&mut admin, &b.schema()).await,
+        all_versions()
+    );
+}
+
+// 9 -------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_superuser_pool_gives_up_its_rights_inside_a_tenant_transaction() {
+    let db = TestDb::new().await;
+    let su = db::connect(db.admin_options(), &PoolSettings::default())
+        .await
+        .unwrap();
+    let superuser: bool =
+        sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(&su)
+            .await
+            .unwrap();
+    assert!(superuser, "the pool must really be a superuser's");
+
+    let (a, b) = two_workspaces(&su).await;
+    for (ws, name) in [
+        (&a, "alpha via superuser pool"),
+        (&b, "beta via superuser pool"),
+    ] {
+        let mut tx = tenant(&su, ws).await;
+        add_project(tx.conn(), name).await;
+        assert_eq!(project_names(tx.conn()).await, [name]);
+        tx.commit().await.unwrap();
+    }
+
+    assert_confined(&su, &a, &b).await;
+
+    let mut tx = tenant(&su, &a).await;
+    let c = tx.conn();
+    let is_superuser: String = sqlx::query_scalar("SELECT current_setting('is_superuser')")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(is_superuser, "off");
+    let (code, message) = failure(c, "SELECT pg_read_file('PG_VERSION')").await;
+    assert_eq!(code, INSUFFICIENT_PRIVILEGE, "{message}");
+    let (code, message) = failure(c, "CREATE ROLE planted SUPERUSER").await;
+    assert_eq!(code, INSUFFICIENT_PRIVILEGE, "{message}");
+    tx.rollback().await.unwrap();
+
+    // Back to the superuser afterwards.
+    let mut conn = su.acquire().await.unwrap();
+    let (user, path) = whoami(&mut conn).await;
+    assert_eq!(
+        (user.as_str(), path.as_str()),
+        (bastion_core::embedded::ADMIN_ROLE, DEFAULT_SEARCH_PATH)
+    );
+}
