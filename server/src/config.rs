@@ -7,6 +7,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use bastion_core::keys::{self, MasterKeyRing};
 use serde::Deserialize;
 
 /// A value that must never reach a log line.
@@ -50,6 +51,22 @@ pub struct Config {
     pub db_max_connections: u32,
     pub log_format: LogFormat,
     pub migrate_on_start: bool,
+    /// `BASTION_MASTER_KEYS`: comma-separated Fernet keys, the first one primary.
+    pub master_keys: Option<Secret>,
+    /// `BASTION_MASTER_KEY_FILE`: one key per line, owner-only permissions.
+    pub master_key_file: Option<PathBuf>,
+}
+
+/// Where the master key ring came from, for the start-up log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MasterKeySource {
+    Environment,
+    File(PathBuf),
+    /// The embedded mode's own key file; `created` on the first start.
+    Local {
+        path: PathBuf,
+        created: bool,
+    },
 }
 
 /// The file's shape: every key optional, unknown keys refused so a typo is not silently ignored.
@@ -63,6 +80,8 @@ struct FileConfig {
     db_max_connections: Option<u32>,
     log_format: Option<LogFormat>,
     migrate_on_start: Option<bool>,
+    // Keys themselves are not accepted in the file: it is often shared or committed.
+    master_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +95,14 @@ pub enum ConfigError {
     File { path: String, message: String },
     #[error("{name}: {message}")]
     Value { name: &'static str, message: String },
+    #[error(
+        "no master key: with DATABASE_URL set, Bastion needs BASTION_MASTER_KEYS or \
+         BASTION_MASTER_KEY_FILE to encrypt secrets. Generate a key with `bastion keys generate` \
+         and keep a copy somewhere safe: without it, stored secrets cannot be read"
+    )]
+    NoMasterKey,
+    #[error(transparent)]
+    MasterKey(#[from] keys::MasterKeyError),
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "bastion.toml";
@@ -167,6 +194,21 @@ impl Config {
             None => file_config.migrate_on_start.unwrap_or(true),
         };
 
+        let master_keys = env("BASTION_MASTER_KEYS")
+            .filter(|v| !v.trim().is_empty())
+            .map(Secret::new);
+        let master_key_file = env("BASTION_MASTER_KEY_FILE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or(file_config.master_key_file);
+        if master_keys.is_some() && master_key_file.is_some() {
+            return Err(ConfigError::Value {
+                name: "BASTION_MASTER_KEYS",
+                message: "set either BASTION_MASTER_KEYS or BASTION_MASTER_KEY_FILE, not both"
+                    .into(),
+            });
+        }
+
         Ok(Self {
             database_url,
             data_dir,
@@ -175,7 +217,30 @@ impl Config {
             db_max_connections,
             log_format,
             migrate_on_start,
+            master_keys,
+            master_key_file,
         })
+    }
+
+    /// Loads the master key ring: from the environment, or the key file, or, in the embedded
+    /// mode only, from (or into) `<data_dir>/master.keys`. A server on an external database
+    /// refuses to start without keys rather than make one up: a key that lives only on one
+    /// machine is a key that gets lost.
+    pub fn master_key_ring(&self) -> Result<(MasterKeyRing, MasterKeySource), ConfigError> {
+        if let Some(list) = &self.master_keys {
+            let ring = MasterKeyRing::from_key_list(list.expose(), "BASTION_MASTER_KEYS")?;
+            return Ok((ring, MasterKeySource::Environment));
+        }
+        if let Some(path) = &self.master_key_file {
+            let ring = MasterKeyRing::read_file(path)?;
+            return Ok((ring, MasterKeySource::File(path.clone())));
+        }
+        if self.database_url.is_some() {
+            return Err(ConfigError::NoMasterKey);
+        }
+        let path = keys::local_key_file(&self.data_dir);
+        let (ring, created) = MasterKeyRing::open_or_create_file(&path)?;
+        Ok((ring, MasterKeySource::Local { path, created }))
     }
 
     /// The origin we answer as; state-changing requests must come from it.
@@ -214,7 +279,8 @@ fn parse_in_range(name: &'static str, value: &str, min: u32, max: u32) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use bastion_core::keys::Key;
+    use std::{collections::HashMap, os::unix::fs::PermissionsExt};
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars
@@ -265,8 +331,93 @@ mod tests {
         assert_eq!(c.addr.to_string(), "127.0.0.1:9000");
 
         std::fs::write(&path, "adr = \"0.0.0.0:8080\"\n").unwrap();
-        let err = Config::load_with_env(Some(&path), |_| None).unwrap_err().to_string();
-        assert!(err.contains("unknown field") && err.contains("adr"), "{err}");
+        let err = Config::load_with_env(Some(&path), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown field") && err.contains("adr"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn master_keys_come_from_the_environment_or_a_file() {
+        let (a, b) = (Key::generate().to_base64(), Key::generate().to_base64());
+        let c = load(&[("BASTION_MASTER_KEYS", &format!("{a},{b}"))]).unwrap();
+        let (ring, source) = c.master_key_ring().unwrap();
+        assert_eq!((ring.len(), source), (2, MasterKeySource::Environment));
+        assert!(!format!("{c:?} {ring:?}").contains(&a));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys");
+        std::fs::write(&path, format!("{a}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let c = load(&[("BASTION_MASTER_KEY_FILE", path.to_str().unwrap())]).unwrap();
+        assert_eq!(
+            c.master_key_ring().unwrap().1,
+            MasterKeySource::File(path.clone())
+        );
+
+        let err = load(&[
+            ("BASTION_MASTER_KEYS", a.as_str()),
+            ("BASTION_MASTER_KEY_FILE", path.to_str().unwrap()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("not both"), "{err}");
+
+        let c = load(&[("BASTION_MASTER_KEYS", "nope")]).unwrap();
+        let err = c.master_key_ring().unwrap_err().to_string();
+        assert!(
+            err.starts_with("BASTION_MASTER_KEYS") && err.contains("#1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_key_file_others_can_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys");
+        std::fs::write(&path, format!("{}\n", Key::generate().to_base64())).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let c = load(&[("BASTION_MASTER_KEY_FILE", path.to_str().unwrap())]).unwrap();
+        let err = c.master_key_ring().unwrap_err().to_string();
+        assert!(err.contains(path.to_str().unwrap()), "{err}");
+        assert!(
+            err.contains(&format!("chmod 600 {}", path.display())),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn without_keys_an_external_database_is_refused_and_embedded_generates_one() {
+        let c = load(&[("DATABASE_URL", "postgres://db/bastion")]).unwrap();
+        let err = c.master_key_ring().unwrap_err().to_string();
+        assert!(err.contains("BASTION_MASTER_KEYS"), "{err}");
+        assert!(err.contains("bastion keys generate"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let c = load(&[("BASTION_DATA_DIR", data.to_str().unwrap())]).unwrap();
+        let (_, source) = c.master_key_ring().unwrap();
+        let path = data.join("master.keys");
+        assert_eq!(
+            source,
+            MasterKeySource::Local {
+                path: path.clone(),
+                created: true
+            }
+        );
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let (_, source) = c.master_key_ring().unwrap();
+        assert_eq!(
+            source,
+            MasterKeySource::Local {
+                path,
+                created: false
+            }
+        );
     }
 
     #[test]

@@ -14,7 +14,8 @@ use sqlx::{postgres::PgConnectOptions, PgPool};
 
 use crate::{
     db::{self, PoolSettings},
-    embedded::{EmbeddedOptions, EmbeddedPostgres},
+    embedded::{self, EmbeddedOptions, EmbeddedPostgres},
+    keys::MasterKeyRing,
 };
 
 struct Cluster {
@@ -24,6 +25,12 @@ struct Cluster {
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
+static MASTER_KEYS: OnceLock<MasterKeyRing> = OnceLock::new();
+
+/// A master key ring for tests that do not care which one: one random key per test process.
+pub fn master_keys() -> &'static MasterKeyRing {
+    MASTER_KEYS.get_or_init(MasterKeyRing::generate)
+}
 
 fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
@@ -131,6 +138,51 @@ impl TestDb {
     pub fn admin_options(&self) -> PgConnectOptions {
         cluster().pg.admin_options(&self.name)
     }
+
+    /// The directory of the test cluster's Unix socket.
+    pub fn socket_dir(&self) -> &'static std::path::Path {
+        cluster().pg.socket_dir()
+    }
+
+    /// A plain-SQL `pg_dump` of this database as the superuser, as a backup thief would get it.
+    /// PostgreSQL's tools run as the `postgres` user when we are root, like the cluster itself.
+    pub fn pg_dump(&self) -> String {
+        // Next to the real pg_ctl (the bin dir may hold symlinks to it alone), so the dump tool
+        // has the server's major version.
+        let pg_ctl = embedded::find_bin_dir()
+            .expect("PostgreSQL binaries")
+            .join("pg_ctl")
+            .canonicalize()
+            .expect("resolve pg_ctl");
+        let pg_dump = pg_ctl.with_file_name("pg_dump");
+        let mut command = if unsafe { libc::geteuid() } == 0 {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&pg_dump);
+            c
+        } else {
+            std::process::Command::new(&pg_dump)
+        };
+        let output = command
+            .current_dir("/")
+            .arg("--host")
+            .arg(self.socket_dir())
+            .args([
+                "--username",
+                embedded::ADMIN_ROLE,
+                "--no-password",
+                "--dbname",
+            ])
+            .arg(&self.name)
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", pg_dump.display()));
+        assert!(
+            output.status.success(),
+            "pg_dump failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("pg_dump writes UTF-8 here")
+    }
 }
 
 impl Drop for TestDb {
@@ -144,7 +196,12 @@ impl Drop for TestDb {
                 .build()
                 .ok()?;
             rt.block_on(async {
-                pool.close().await;
+                // `close` waits until every checked-out connection is back. A connection released
+                // just before this drop comes back through a task on the test's runtime, which is
+                // blocked right here until this thread ends: waiting for it would hang forever.
+                // Give the pool a moment, then DROP DATABASE ... WITH (FORCE) ends what is left.
+                let _ =
+                    tokio::time::timeout(std::time::Duration::from_millis(100), pool.close()).await;
                 cluster().pg.drop_database(&name).await.ok()
             })
         })

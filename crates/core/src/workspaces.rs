@@ -4,7 +4,10 @@ use serde::Serialize;
 use sqlx::{AssertSqlSafe, Executor, PgPool};
 use time::OffsetDateTime;
 
-use crate::{tenant_migrations, CoreError, CoreResult, Slug, TenantSchema, WorkspaceId};
+use crate::{
+    keys::MasterKeyRing, secrets, tenant_migrations, CoreError, CoreResult, Slug, TenantSchema,
+    WorkspaceId,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Workspace {
@@ -33,9 +36,15 @@ pub fn parse_name(input: &str) -> CoreResult<String> {
     }
 }
 
-/// Creates the workspace row, its `NOLOGIN` role, its schema and every tenant migration in one
-/// transaction: either the workspace exists completely or not at all.
-pub async fn create_workspace(pool: &PgPool, slug: &Slug, name: &str) -> CoreResult<Workspace> {
+/// Creates the workspace row, its data key (wrapped under `master`), its `NOLOGIN` role, its
+/// schema and every tenant migration in one transaction: either the workspace exists completely
+/// or not at all.
+pub async fn create_workspace(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    slug: &Slug,
+    name: &str,
+) -> CoreResult<Workspace> {
     let name = parse_name(name)?;
     let id = WorkspaceId::new();
     let schema = TenantSchema::for_workspace(id);
@@ -60,6 +69,7 @@ pub async fn create_workspace(pool: &PgPool, slug: &Slug, name: &str) -> CoreRes
         }
         Err(e) => return Err(e.into()),
     };
+    secrets::create_data_key(&mut tx, master, id).await?;
 
     // The login role joins the new role so that it can `SET ROLE` into it, and into nothing it
     // was not granted.
