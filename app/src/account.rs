@@ -32,7 +32,10 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnErro
     let (token, _) = bastion_core::sessions::create(&ctx.pool, user.id, None)
         .await
         .map_err(crate::server::internal)?;
-    set_cookie(&bastion_core::sessions::set_cookie_value(&token, ctx.secure_cookies));
+    set_cookie(&bastion_core::sessions::set_cookie_value(
+        &token,
+        ctx.secure_cookies,
+    ));
     leptos_axum::redirect("/account");
     Ok(())
 }
@@ -46,7 +49,9 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
             .await
             .map_err(crate::server::internal)?;
     }
-    set_cookie(&bastion_core::sessions::clear_cookie_value(ctx.secure_cookies));
+    set_cookie(&bastion_core::sessions::clear_cookie_value(
+        ctx.secure_cookies,
+    ));
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -86,11 +91,15 @@ pub async fn account() -> Result<Option<AccountView>, ServerFnError> {
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = move || {
-        action.value().get().and_then(|result| result.err()).map(|e| {
-            let text = e.to_string();
-            // ServerFnError prefixes its kind; show only the sentence meant for people.
-            text.rsplit(": ").next().unwrap_or(&text).to_owned()
-        })
+        action
+            .value()
+            .get()
+            .and_then(|result| result.err())
+            .map(|e| {
+                let text = e.to_string();
+                // ServerFnError prefixes its kind; show only the sentence meant for people.
+                text.rsplit(": ").next().unwrap_or(&text).to_owned()
+            })
     };
     view! {
         <Title text="Sign in — Bastion"/>

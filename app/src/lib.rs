@@ -10,9 +10,9 @@ use leptos_router::{
 
 mod account;
 mod pages;
+pub mod policy;
 #[cfg(feature = "ssr")]
 pub mod server;
-pub mod policy;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
 /// nonce that the server put in context, so the boot script runs under a strict policy.

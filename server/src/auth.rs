@@ -65,7 +65,8 @@ impl FromRequestParts<AppState> for Member {
         let workspace = workspaces::find_by_slug(&state.pool, &slug)
             .await?
             .ok_or(ApiError::NotFound)?;
-        let mut tx = TenantTx::begin(&state.pool, &workspace.schema(), Actor::User(user.id)).await?;
+        let mut tx =
+            TenantTx::begin(&state.pool, &workspace.schema(), Actor::User(user.id)).await?;
         let role = accounts::active_role(&mut tx, user.id)
             .await?
             .and_then(|r| Role::parse(&r))
@@ -89,8 +90,11 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<SessionToken> {
 }
 
 pub fn session_set_cookie(state: &AppState, token: &SessionToken) -> HeaderValue {
-    HeaderValue::from_str(&sessions::set_cookie_value(token, state.config.serves_https()))
-        .expect("a base64url token is a valid header value")
+    HeaderValue::from_str(&sessions::set_cookie_value(
+        token,
+        state.config.serves_https(),
+    ))
+    .expect("a base64url token is a valid header value")
 }
 
 pub fn session_clear_cookie(state: &AppState) -> HeaderValue {

@@ -1,11 +1,20 @@
 //! The operator's command line: one binary to serve and to operate.
 
-use std::{io::Write, path::PathBuf};
+use std::{io::Write, ops::ControlFlow, path::PathBuf, sync::Arc};
 
-use bastion_core::{db, tenant_migrations, workspaces, Slug};
+use bastion_core::{
+    db,
+    keys::{Key, MasterKeyRing},
+    secrets::{self, RotationEvent},
+    tenant_migrations, workspaces, Slug,
+};
 use clap::{Parser, Subcommand};
 
-use crate::{config::Config, database::Database, AppState};
+use crate::{
+    config::{Config, MasterKeySource},
+    database::Database,
+    AppState,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,6 +32,10 @@ BASTION_PUBLIC_URL          Origin users reach us at, e.g. https://bastion.examp
 BASTION_DB_MAX_CONNECTIONS  Pool size per process, 1-1000 (default 20)\n  \
 BASTION_LOG_FORMAT          text or json (default text)\n  \
 BASTION_MIGRATE_ON_START    true or false: apply migrations when serving (default true)\n  \
+BASTION_MASTER_KEYS         Comma-separated master keys (`bastion keys generate`); the first \
+encrypts, all decrypt\n  \
+BASTION_MASTER_KEY_FILE     Or a file with one master key per line, mode 600. Neither: required \
+with DATABASE_URL; the embedded mode generates BASTION_DATA_DIR/master.keys\n  \
 RUST_LOG                    Log filter (default info)"
 )]
 pub struct Cli {
@@ -47,6 +60,38 @@ pub enum Command {
     /// Create and list workspaces.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Create user accounts (sign-up pages arrive with the accounts work).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Generate master keys and rotate the keys that protect stored secrets.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from BASTION_PASSWORD, or from the first line of
+    /// standard input, so that it never appears in the process list or shell history.
+    Create {
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random master key (base64url) on standard output, and nothing else.
+    Generate,
+    /// Re-wrap every workspace's data key under the first master key (fast: touches keys
+    /// only). Put the new key first in BASTION_MASTER_KEYS, run this, then drop the old key.
+    /// Resumable: after an interruption, run it again.
+    Rotate {
+        /// Also replace every workspace's data key and re-encrypt every secret under it.
+        #[arg(long)]
+        data: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,12 +106,28 @@ pub enum WorkspaceCommand {
     },
     /// List workspaces.
     List,
+    /// Add a user to a workspace with a role (or change their role and reactivate them).
+    AddMember {
+        slug: String,
+        email: String,
+        #[arg(long, value_parser = ["admin", "member", "guest"])]
+        role: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> Result<(), String> {
+    // Needs no configuration: it is how an operator makes the configuration's first key.
+    if let Some(Command::Keys(KeysCommand::Generate)) = cli.command {
+        println!("{}", Key::generate().to_base64());
+        return Ok(());
+    }
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
+        Command::Keys(KeysCommand::Rotate { data }) => rotate_keys(&config, data).await,
+        Command::Keys(KeysCommand::Generate) => {
+            unreachable!("handled before loading configuration")
+        }
         Command::Migrate { concurrency } => {
             let database = open(&config).await?;
             let result = migrate(&database, concurrency as usize).await;
@@ -75,11 +136,49 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Workspace(command) => {
             let database = open(&config).await?;
-            let result = workspace(&database, command).await;
+            let result = workspace(&config, &database, command).await;
+            database.close().await;
+            result
+        }
+        Command::User(UserCommand::Create { email, name }) => {
+            let password = read_password()?;
+            let database = open(&config).await?;
+            let result = create_user(&database, &email, &name, &password).await;
             database.close().await;
             result
         }
     }
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("BASTION_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err("no password: set BASTION_PASSWORD or type it on standard input".into());
+    }
+    Ok(password)
+}
+
+async fn create_user(
+    database: &Database,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> Result<(), String> {
+    db::migrate_control_plane(&database.pool)
+        .await
+        .map_err(|e| format!("control-plane migration failed: {e}"))?;
+    let user = bastion_core::accounts::create_user(&database.pool, email, name, password)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("created user {} ({})", user.email, user.name);
+    Ok(())
 }
 
 async fn open(config: &Config) -> Result<Database, String> {
@@ -116,7 +215,38 @@ async fn migrate(database: &Database, concurrency: usize) -> Result<(), String> 
     Ok(())
 }
 
-async fn workspace(database: &Database, command: WorkspaceCommand) -> Result<(), String> {
+/// Loads the master key ring and says where it came from; a freshly generated local key is
+/// announced loudly, since losing it loses every stored secret.
+fn master_key_ring(config: &Config) -> Result<MasterKeyRing, String> {
+    let (ring, source) = config.master_key_ring().map_err(|e| e.to_string())?;
+    match source {
+        MasterKeySource::Environment => {
+            tracing::info!(keys = ring.len(), "master keys from BASTION_MASTER_KEYS")
+        }
+        MasterKeySource::File(path) => {
+            tracing::info!(keys = ring.len(), file = %path.display(), "master keys from key file")
+        }
+        MasterKeySource::Local {
+            path,
+            created: true,
+        } => tracing::warn!(
+            file = %path.display(),
+            "generated a new master key for the embedded database (outside PostgreSQL); keep a \
+             copy of this file somewhere safe: without it, stored secrets cannot be read"
+        ),
+        MasterKeySource::Local {
+            path,
+            created: false,
+        } => tracing::info!(file = %path.display(), "master key from the data directory"),
+    }
+    Ok(ring)
+}
+
+async fn workspace(
+    config: &Config,
+    database: &Database,
+    command: WorkspaceCommand,
+) -> Result<(), String> {
     db::migrate_control_plane(&database.pool)
         .await
         .map_err(|e| format!("control-plane migration failed: {e}"))?;
@@ -124,7 +254,8 @@ async fn workspace(database: &Database, command: WorkspaceCommand) -> Result<(),
         WorkspaceCommand::Create { slug, name } => {
             let slug = Slug::parse(&slug).map_err(|e| e.to_string())?;
             let name = name.unwrap_or_else(|| slug.to_string());
-            let ws = workspaces::create_workspace(&database.pool, &slug, &name)
+            let ring = master_key_ring(config)?;
+            let ws = workspaces::create_workspace(&database.pool, &ring, &slug, &name)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(
@@ -133,6 +264,26 @@ async fn workspace(database: &Database, command: WorkspaceCommand) -> Result<(),
                 ws.name,
                 ws.schema()
             );
+        }
+        WorkspaceCommand::AddMember { slug, email, role } => {
+            let ws = workspaces::find_by_slug(&database.pool, &slug)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no workspace with the slug '{slug}'"))?;
+            let user = bastion_core::accounts::find_user_by_email(&database.pool, &email)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user with the email '{email}'"))?;
+            bastion_core::accounts::add_member(
+                &database.pool,
+                &ws,
+                user.id,
+                &role,
+                bastion_core::Actor::System,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            println!("{} is now {role} of '{}'", user.email, ws.slug);
         }
         WorkspaceCommand::List => {
             let list = workspaces::list_workspaces(&database.pool)
@@ -144,7 +295,11 @@ async fn workspace(database: &Database, command: WorkspaceCommand) -> Result<(),
             for ws in list {
                 println!(
                     "{:<40} {:<9} v{:<4} {}  {}",
-                    ws.slug, ws.plan, ws.schema_version, ws.schema(), ws.name
+                    ws.slug,
+                    ws.plan,
+                    ws.schema_version,
+                    ws.schema(),
+                    ws.name
                 );
             }
         }
@@ -152,11 +307,103 @@ async fn workspace(database: &Database, command: WorkspaceCommand) -> Result<(),
     Ok(())
 }
 
+async fn rotate_keys(config: &Config, data: bool) -> Result<(), String> {
+    let ring = master_key_ring(config)?;
+    let database = open(config).await?;
+    let result = rotate_with(&database, &ring, data).await;
+    database.close().await;
+    result
+}
+
+async fn rotate_with(database: &Database, ring: &MasterKeyRing, data: bool) -> Result<(), String> {
+    let pool = &database.pool;
+    db::migrate_control_plane(pool)
+        .await
+        .map_err(|e| format!("control-plane migration failed: {e}"))?;
+    secrets::ensure_data_keys(pool, ring)
+        .await
+        .map_err(|e| format!("cannot create missing data keys: {e}"))?;
+    // Every finished step is committed: after fixing the cause, the same command resumes.
+    let resume = "completed work is kept; run the same command again to resume";
+
+    let started = std::time::Instant::now();
+    let report = secrets::rotate_master_keys(pool, ring, |event| {
+        if let RotationEvent::KeyRewrapped { done, total, .. } = *event {
+            show_progress("re-wrapping data keys", done, total, "");
+        }
+        ControlFlow::Continue(())
+    })
+    .await
+    .map_err(|e| format!("master key rotation failed ({resume}): {e}"))?;
+    println!(
+        "master key rotation done: {} data key(s) re-wrapped under the first master key, {} \
+         already were, in {:.1?}",
+        report.keys_rewrapped,
+        report.keys_already_current,
+        started.elapsed()
+    );
+
+    if data {
+        let started = std::time::Instant::now();
+        let mut secrets_moved = 0;
+        let report = secrets::rotate_data_keys(pool, ring, |event| {
+            match *event {
+                RotationEvent::SecretReencrypted { .. } => secrets_moved += 1,
+                RotationEvent::KeyReplaced { done, total, .. } => show_progress(
+                    "replacing data keys",
+                    done,
+                    total,
+                    &format!(" ({secrets_moved} secret(s) re-encrypted)"),
+                ),
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        })
+        .await
+        .map_err(|e| format!("data key rotation failed ({resume}): {e}"))?;
+        println!(
+            "data key rotation done{}: {} data key(s) replaced, {} secret(s) re-encrypted, in \
+             {:.1?}",
+            if report.resumed {
+                " (resumed an interrupted run)"
+            } else {
+                ""
+            },
+            report.data_keys_replaced,
+            report.secrets_reencrypted,
+            started.elapsed()
+        );
+    }
+    if ring.len() > 1 {
+        println!(
+            "every data key is wrapped under the first master key: the other {} key(s) can now \
+             be removed from the configuration",
+            ring.len() - 1
+        );
+    }
+    Ok(())
+}
+
+/// One line on standard error, rewritten in place, at most once per percent.
+fn show_progress(what: &str, done: usize, total: usize, extra: &str) {
+    let step = (total / 100).max(1);
+    if done.is_multiple_of(step) || done == total {
+        eprint!("\r{what}: {done}/{total}{extra}");
+        let _ = std::io::stderr().flush();
+        if done == total {
+            eprintln!();
+        }
+    }
+}
+
 async fn serve(config: Config) -> Result<(), String> {
+    // Before the database opens: a missing key should stop us before anything else happens.
+    let keys = Arc::new(master_key_ring(&config)?);
     let database = open(&config).await?;
     if config.migrate_on_start {
         migrate(&database, 8).await?;
     }
+    check_data_keys(&database, &keys).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -164,7 +411,8 @@ async fn serve(config: Config) -> Result<(), String> {
     let origin = config.origin();
     let state = AppState {
         pool: database.pool.clone(),
-        config: std::sync::Arc::new(config),
+        keys,
+        config: Arc::new(config),
         leptos_options,
     };
     tracing::info!(%origin, "Bastion is serving");
@@ -172,4 +420,28 @@ async fn serve(config: Config) -> Result<(), String> {
     let served = crate::serve(listener, state).await;
     database.close().await;
     served.map_err(|e| format!("server error: {e}"))
+}
+
+/// Gives older workspaces their data key, and refuses to serve when the configured master keys
+/// cannot unwrap the stored ones (a wrong key, or an old one removed before rotation finished):
+/// better no start than requests failing one by one.
+async fn check_data_keys(database: &Database, keys: &MasterKeyRing) -> Result<(), String> {
+    let created = secrets::ensure_data_keys(&database.pool, keys)
+        .await
+        .map_err(|e| format!("cannot create missing data keys: {e}"))?;
+    if created > 0 {
+        tracing::info!(created, "created data keys for workspaces that had none");
+    }
+    let (total, unreadable) = secrets::unreadable_data_keys(&database.pool, keys)
+        .await
+        .map_err(|e| format!("cannot check the data keys: {e}"))?;
+    if let Some(first) = unreadable.first() {
+        return Err(format!(
+            "the configured master keys cannot unwrap the data keys of {} of {total} \
+             workspace(s) (workspace {first} among them). Configure the master key they were \
+             wrapped with as well (new key first) and run `bastion keys rotate`",
+            unreadable.len()
+        ));
+    }
+    Ok(())
 }

@@ -196,7 +196,10 @@ mod tests {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(json["error"]["code"], "internal");
         let text = json.to_string();
-        assert!(!text.contains("secret") && !text.contains("ws_123"), "{text}");
+        assert!(
+            !text.contains("secret") && !text.contains("ws_123"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

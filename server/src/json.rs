@@ -31,7 +31,10 @@ fn invalid_body(rejection: JsonRejection) -> ApiError {
             "must be sent with Content-Type: application/json".to_owned()
         }
         // serde's message names the field and the problem ("missing field `email`").
-        JsonRejection::JsonDataError(e) => e.body_text().replace("Failed to deserialize the JSON body into the target type: ", ""),
+        JsonRejection::JsonDataError(e) => e.body_text().replace(
+            "Failed to deserialize the JSON body into the target type: ",
+            "",
+        ),
         JsonRejection::JsonSyntaxError(_) => "is not valid JSON".to_owned(),
         _ => "could not be read".to_owned(),
     };

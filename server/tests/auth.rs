@@ -11,7 +11,9 @@ use common::{spawn_app, PASSWORD};
 use serde_json::json;
 
 async fn with_user(app: &common::TestApp, email: &str) {
-    accounts::create_user(&app.db.pool, email, "Ada", PASSWORD).await.unwrap();
+    accounts::create_user(&app.db.pool, email, "Ada", PASSWORD)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -30,7 +32,10 @@ async fn sign_in_sets_a_hardened_cookie_and_me_answers() {
     let set_cookie = answer.header("set-cookie");
     assert!(set_cookie.starts_with("bastion_session="));
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
-        assert!(set_cookie.contains(attribute), "{attribute} in {set_cookie}");
+        assert!(
+            set_cookie.contains(attribute),
+            "{attribute} in {set_cookie}"
+        );
     }
     // Plain HTTP on loopback: no Secure attribute (the browser would drop the cookie).
     assert!(!set_cookie.contains("Secure"));
@@ -86,11 +91,15 @@ async fn each_sign_in_gets_a_new_session_and_ends_the_old_one() {
         .session_cookie();
     assert_ne!(first, second);
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&first), None).await.status,
+        app.call("GET", "/api/v1/me", Some(&first), None)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&second), None).await.status,
+        app.call("GET", "/api/v1/me", Some(&second), None)
+            .await
+            .status,
         StatusCode::OK
     );
 }
@@ -117,7 +126,9 @@ async fn idle_and_absolute_expiry_end_sessions() {
     with_user(&app, "ada@example.eu").await;
     let idle = app.sign_in("ada@example.eu").await;
     let absolute = app.sign_in("ada@example.eu").await;
-    let admin = sqlx::PgPool::connect_with(app.db.admin_options()).await.unwrap();
+    let admin = sqlx::PgPool::connect_with(app.db.admin_options())
+        .await
+        .unwrap();
     // Make the first session idle for 12 h and the second 30 days old.
     let sessions: Vec<(uuid::Uuid,)> =
         sqlx::query_as("SELECT id FROM sessions ORDER BY created_at")
@@ -130,11 +141,13 @@ async fn idle_and_absolute_expiry_end_sessions() {
         .execute(&admin)
         .await
         .unwrap();
-    sqlx::query("UPDATE sessions SET absolute_expires_at = now() - interval '1 second' WHERE id = $1")
-        .bind(sessions[1].0)
-        .execute(&admin)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE sessions SET absolute_expires_at = now() - interval '1 second' WHERE id = $1",
+    )
+    .bind(sessions[1].0)
+    .execute(&admin)
+    .await
+    .unwrap();
     for cookie in [&idle, &absolute] {
         let me = app.call("GET", "/api/v1/me", Some(cookie), None).await;
         assert_eq!(me.status, StatusCode::UNAUTHORIZED);
@@ -164,7 +177,9 @@ async fn the_database_holds_no_usable_session_token() {
     with_user(&app, "ada@example.eu").await;
     let cookie = app.sign_in("ada@example.eu").await;
     let token = cookie.split_once('=').unwrap().1;
-    let admin = sqlx::PgPool::connect_with(app.db.admin_options()).await.unwrap();
+    let admin = sqlx::PgPool::connect_with(app.db.admin_options())
+        .await
+        .unwrap();
     let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM sessions")
         .fetch_one(&admin)
         .await
@@ -204,7 +219,9 @@ async fn state_changing_requests_from_another_origin_are_refused() {
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     // The session survived all of that.
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&cookie), None).await.status,
+        app.call("GET", "/api/v1/me", Some(&cookie), None)
+            .await
+            .status,
         StatusCode::OK
     );
 }
@@ -213,10 +230,22 @@ async fn state_changing_requests_from_another_origin_are_refused() {
 async fn malformed_bodies_name_the_problem() {
     let app = spawn_app().await;
     let missing = app
-        .call("POST", "/api/v1/auth/sign-in", None, Some(json!({"email": "a@b.eu"})))
+        .call(
+            "POST",
+            "/api/v1/auth/sign-in",
+            None,
+            Some(json!({"email": "a@b.eu"})),
+        )
         .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(missing.json()["error"]["message"].as_str().unwrap().contains("password"), "{}", missing.body);
+    assert!(
+        missing.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("password"),
+        "{}",
+        missing.body
+    );
 
     let not_json = app
         .send(
@@ -236,8 +265,15 @@ async fn the_sign_in_page_signs_in_through_its_server_function() {
     with_user(&app, "ada@example.eu").await;
     let page = app.get("/sign-in").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(r#"<label for="email""#), "labelled inputs");
-    assert!(page.body.contains(r#"action="/api/fn/sign_in""#), "{}", page.body);
+    assert!(
+        page.body.contains(r#"<label for="email""#),
+        "labelled inputs"
+    );
+    assert!(
+        page.body.contains(r#"action="/api/fn/sign_in""#),
+        "{}",
+        page.body
+    );
 
     // Without JavaScript the form posts and follows the redirect.
     let form = |password: &str| {
@@ -254,13 +290,20 @@ async fn the_sign_in_page_signs_in_through_its_server_function() {
     let wrong = app.send(form("wrong password entirely")).await;
     assert!(wrong.headers.get("set-cookie").is_none());
     assert!(
-        wrong.status.is_client_error() || wrong.status.is_server_error() || wrong.status.is_redirection(),
+        wrong.status.is_client_error()
+            || wrong.status.is_server_error()
+            || wrong.status.is_redirection(),
         "{}",
         wrong.status
     );
 
     let signed_in = app.send(form(PASSWORD)).await;
-    assert!(signed_in.status.is_redirection(), "{} {}", signed_in.status, signed_in.body);
+    assert!(
+        signed_in.status.is_redirection(),
+        "{} {}",
+        signed_in.status,
+        signed_in.body
+    );
     assert_eq!(signed_in.header("location"), "/account");
     let cookie = signed_in.session_cookie();
     assert!(signed_in.header("set-cookie").contains("HttpOnly"));

@@ -1,8 +1,6 @@
 //! The real router, in process, against a real PostgreSQL: what every response carries and what
 //! the operations and documentation endpoints answer.
 
-
-
 mod common;
 
 use axum::{
@@ -76,12 +74,28 @@ async fn pages_are_server_rendered_with_a_nonce_that_matches_the_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_carries_the_security_headers_and_a_request_id() {
     let app = spawn_app().await;
-    for uri in ["/", "/healthz", "/api/schema/", "/no-such-page", "/api/docs/"] {
+    for uri in [
+        "/",
+        "/healthz",
+        "/api/schema/",
+        "/no-such-page",
+        "/api/docs/",
+    ] {
         let answer = app.get(uri).await;
-        assert_eq!(header(&answer, "x-content-type-options"), "nosniff", "{uri}");
+        assert_eq!(
+            header(&answer, "x-content-type-options"),
+            "nosniff",
+            "{uri}"
+        );
         assert_eq!(header(&answer, "x-frame-options"), "DENY", "{uri}");
-        assert!(header(&answer, "referrer-policy").contains("strict-origin"), "{uri}");
-        assert!(header(&answer, "permissions-policy").contains("camera=()"), "{uri}");
+        assert!(
+            header(&answer, "referrer-policy").contains("strict-origin"),
+            "{uri}"
+        );
+        assert!(
+            header(&answer, "permissions-policy").contains("camera=()"),
+            "{uri}"
+        );
         assert!(header(&answer, "content-security-policy").contains("default-src 'self'"));
         assert!(!header(&answer, "x-request-id").is_empty(), "{uri}");
         // Plain HTTP on loopback: no HSTS.
@@ -149,12 +163,21 @@ async fn the_served_openapi_document_matches_the_committed_snapshot() {
             let id = op["operationId"].as_str().unwrap_or_default();
             let verb = id.split('_').next().unwrap_or_default();
             assert!(
-                ["get", "list", "create", "update", "delete", "add", "remove", "export", "start", "confirm", "request", "reset", "revoke", "sign"]
-                    .contains(&verb),
+                [
+                    "get", "list", "create", "update", "delete", "add", "remove", "export",
+                    "start", "confirm", "request", "reset", "revoke", "sign"
+                ]
+                .contains(&verb),
                 "{method} {path}: operationId {id:?} is not <verb>_<resource>"
             );
-            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{id} has no tag");
-            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{id}");
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{id} has no tag"
+            );
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{id}"
+            );
         }
     }
     let schemes = &doc["components"]["securitySchemes"];
@@ -168,7 +191,11 @@ async fn the_document_is_also_served_as_yaml_and_bad_formats_are_named() {
     let yaml = app.get("/api/schema/?format=yaml").await;
     assert_eq!(yaml.status, StatusCode::OK);
     assert_eq!(header(&yaml, "content-type"), "application/yaml");
-    assert!(yaml.body.contains("openapi: 3."), "{}", &yaml.body[..80.min(yaml.body.len())]);
+    assert!(
+        yaml.body.contains("openapi: 3."),
+        "{}",
+        &yaml.body[..80.min(yaml.body.len())]
+    );
 
     let bad = app.get("/api/schema/?format=xml").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -189,7 +216,13 @@ async fn the_api_reference_pages_are_served_without_any_cdn() {
     let redoc = app.get("/api/redoc/").await;
     assert_eq!(redoc.status, StatusCode::OK);
     let csp = header(&redoc, "content-security-policy");
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
     assert!(redoc.body.contains(&format!("nonce=\"{nonce}\"")));
     for page in [&swagger.body, &redoc.body, &init.body] {
         assert!(!page.contains("cdn."), "no CDN reference");

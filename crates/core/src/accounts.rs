@@ -25,14 +25,12 @@ pub fn parse_email(input: &str) -> CoreResult<String> {
     let email = input.trim().to_lowercase();
     let valid = email.len() <= 254
         && email.split('@').count() == 2
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-            })
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
         && !email.chars().any(char::is_whitespace);
     if valid {
         Ok(email)
@@ -50,7 +48,12 @@ pub fn parse_person_name(input: &str) -> CoreResult<String> {
     }
 }
 
-pub async fn create_user(pool: &PgPool, email: &str, name: &str, password: &str) -> CoreResult<User> {
+pub async fn create_user(
+    pool: &PgPool,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> CoreResult<User> {
     let email = parse_email(email)?;
     let name = parse_person_name(name)?;
     let hash = passwords::hash(Password::parse_new(password)?).await?;
@@ -77,12 +80,11 @@ pub async fn create_user(pool: &PgPool, email: &str, name: &str, password: &str)
 /// after the same work.
 pub async fn authenticate(pool: &PgPool, email: &str, password: &str) -> CoreResult<Option<User>> {
     let email = email.trim().to_lowercase();
-    let row: Option<(Uuid, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, email, name, locale, password_hash FROM users WHERE email = $1",
-    )
-    .bind(&email)
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<(Uuid, String, String, String, String)> =
+        sqlx::query_as("SELECT id, email, name, locale, password_hash FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(pool)
+            .await?;
     let stored = row.as_ref().map(|r| r.4.clone());
     let ok = passwords::verify(Password::offered(password), stored).await?;
     Ok(match (ok, row) {
@@ -106,12 +108,12 @@ pub async fn find_user(pool: &PgPool, id: Uuid) -> CoreResult<Option<User>> {
 }
 
 pub async fn find_user_by_email(pool: &PgPool, email: &str) -> CoreResult<Option<User>> {
-    Ok(sqlx::query_as::<_, User>(
-        "SELECT id, email, name, locale FROM users WHERE email = $1",
+    Ok(
+        sqlx::query_as::<_, User>("SELECT id, email, name, locale FROM users WHERE email = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(pool)
+            .await?,
     )
-    .bind(email.trim().to_lowercase())
-    .fetch_optional(pool)
-    .await?)
 }
 
 /// The workspaces a user may switch to (directory only; the workspace decides the role).
@@ -177,7 +179,15 @@ mod tests {
     #[test]
     fn emails_are_normalised_or_refused() {
         assert_eq!(parse_email("  Ada@Example.EU ").unwrap(), "ada@example.eu");
-        for bad in ["", "ada", "@example.eu", "ada@", "ada@example", "a b@example.eu", "a@b@c.eu"] {
+        for bad in [
+            "",
+            "ada",
+            "@example.eu",
+            "ada@",
+            "ada@example",
+            "a b@example.eu",
+            "a@b@c.eu",
+        ] {
             let err = parse_email(bad).unwrap_err().to_string();
             assert!(err.starts_with("email: "), "{bad:?}: {err}");
         }

@@ -239,7 +239,9 @@ impl EmbeddedPostgres {
         }
         self.run(
             "pg_ctl",
-            &["-D", &data, "-l", &log, "-w", "-t", "60", "-o", &settings, "start"],
+            &[
+                "-D", &data, "-l", &log, "-w", "-t", "60", "-o", &settings, "start",
+            ],
         )
         .map_err(|e| embedded(format!("{e}; see {log}")))?;
         tracing::info!(socket = %self.socket_dir.display(), "embedded PostgreSQL started");

@@ -5,7 +5,10 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum CoreError {
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]

@@ -130,7 +130,10 @@ mod tests {
         let id = WorkspaceId(Uuid::parse_str("0190f1c2-7b3a-7cde-8f00-123456789abc").unwrap());
         let schema = TenantSchema::for_workspace(id);
         assert_eq!(schema.as_str(), "ws_0190f1c27b3a7cde8f00123456789abc");
-        assert!(schema.as_str().len() <= 63, "PostgreSQL truncates longer names");
+        assert!(
+            schema.as_str().len() <= 63,
+            "PostgreSQL truncates longer names"
+        );
         assert_eq!(schema.quoted(), "\"ws_0190f1c27b3a7cde8f00123456789abc\"");
     }
 

@@ -107,7 +107,11 @@ pub async fn verify(password: Password, stored: Option<String>) -> CoreResult<bo
             None => (dummy_hash().to_owned(), false),
         };
         let ok = PasswordHash::new(&hash)
-            .map(|parsed| argon2().verify_password(password.0.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.0.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         ok && real
     })
@@ -132,11 +136,17 @@ mod tests {
     #[test]
     fn weak_passwords_are_refused_with_the_reason() {
         let short = Password::parse_new("short").unwrap_err().to_string();
-        assert!(short.starts_with("password: ") && short.contains("12"), "{short}");
+        assert!(
+            short.starts_with("password: ") && short.contains("12"),
+            "{short}"
+        );
         let common = Password::parse_new("Password1234").unwrap_err().to_string();
         assert!(common.contains("common"), "{common}");
         assert!(Password::parse_new("correct horse battery staple").is_ok());
-        assert_eq!(format!("{:?}", Password::offered("hunter2hunter2")), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Password::offered("hunter2hunter2")),
+            "Password(***)"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -144,16 +154,26 @@ mod tests {
         let hash = hash(Password::parse_new("correct horse battery staple").unwrap())
             .await
             .unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(verify(Password::offered("correct horse battery staple"), Some(hash.clone()))
-            .await
-            .unwrap());
-        assert!(!verify(Password::offered("wrong horse battery staple"), Some(hash))
-            .await
-            .unwrap());
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify(
+            Password::offered("correct horse battery staple"),
+            Some(hash.clone())
+        )
+        .await
+        .unwrap());
+        assert!(
+            !verify(Password::offered("wrong horse battery staple"), Some(hash))
+                .await
+                .unwrap()
+        );
         // No user: the dummy hash is checked and the answer is always no.
-        assert!(!verify(Password::offered("not a password anybody has"), None)
-            .await
-            .unwrap());
+        assert!(
+            !verify(Password::offered("not a password anybody has"), None)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod integrations;
 
 use axum::{
     extract::Query,
@@ -34,12 +35,13 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, integrations::list_integrations, integrations::create_integration, integrations::delete_integration),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
         (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
+        (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
     )
 )]
 pub struct ApiDoc;
@@ -83,11 +85,9 @@ struct SchemaQuery {
 
 async fn get_schema(Query(query): Query<SchemaQuery>) -> Response {
     match query.format.as_deref() {
-        None | Some("json") => (
-            [(header::CONTENT_TYPE, "application/json")],
-            openapi_json(),
-        )
-            .into_response(),
+        None | Some("json") => {
+            ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+        }
         Some("yaml") => match ApiDoc::openapi().to_yaml() {
             Ok(yaml) => ([(header::CONTENT_TYPE, "application/yaml")], yaml).into_response(),
             Err(e) => crate::error::ApiError::internal(e).into_response(),
@@ -136,6 +136,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/sign-in", post(auth::sign_in))
         .route("/api/v1/auth/sign-out", post(auth::sign_out))
         .route("/api/v1/me", get(auth::get_me))
+        .route(
+            "/api/v1/workspaces/{ws}/integrations",
+            get(integrations::list_integrations).post(integrations::create_integration),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/integrations/{id}",
+            axum::routing::delete(integrations::delete_integration),
+        )
         .route("/healthz", get(health::get_health))
         .route("/readyz", get(health::get_readiness))
 }

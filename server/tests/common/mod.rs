@@ -27,6 +27,7 @@ pub async fn spawn_app() -> TestApp {
     let config = Config::load_with_env(Some(std::path::Path::new("/dev/null")), |_| None).unwrap();
     let state = AppState {
         pool: db.pool.clone(),
+        keys: Arc::new(bastion_core::testing::master_keys().clone()),
         leptos_options: bastion::leptos_options(&config).unwrap(),
         config: Arc::new(config),
     };
@@ -76,7 +77,8 @@ impl TestApp {
     }
 
     pub async fn get(&self, uri: &str) -> Answer {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     /// A request as the browser of someone signed in with `cookie` would send it (same origin).
@@ -132,12 +134,22 @@ pub struct Cast {
 impl Cast {
     pub async fn new(app: &TestApp) -> Cast {
         let pool = &app.db.pool;
-        let ws = workspaces::create_workspace(pool, &Slug::parse("acme").unwrap(), "Acme")
-            .await
-            .unwrap();
-        let other = workspaces::create_workspace(pool, &Slug::parse("globex").unwrap(), "Globex")
-            .await
-            .unwrap();
+        let ws = workspaces::create_workspace(
+            pool,
+            bastion_core::testing::master_keys(),
+            &Slug::parse("acme").unwrap(),
+            "Acme",
+        )
+        .await
+        .unwrap();
+        let other = workspaces::create_workspace(
+            pool,
+            bastion_core::testing::master_keys(),
+            &Slug::parse("globex").unwrap(),
+            "Globex",
+        )
+        .await
+        .unwrap();
         let mut cookies = Vec::new();
         for (who, role, workspace) in [
             ("admin", "admin", &ws),
@@ -147,13 +159,16 @@ impl Cast {
             ("stranger", "admin", &other),
         ] {
             let email = format!("{who}@example.eu");
-            let user = accounts::create_user(pool, &email, who, PASSWORD).await.unwrap();
+            let user = accounts::create_user(pool, &email, who, PASSWORD)
+                .await
+                .unwrap();
             accounts::add_member(pool, workspace, user.id, role, Actor::System)
                 .await
                 .unwrap();
             if who == "deactivated" {
-                let mut tx =
-                    bastion_core::TenantTx::begin(pool, &ws.schema(), Actor::System).await.unwrap();
+                let mut tx = bastion_core::TenantTx::begin(pool, &ws.schema(), Actor::System)
+                    .await
+                    .unwrap();
                 sqlx::query("UPDATE members SET active = false WHERE user_id = $1")
                     .bind(user.id)
                     .execute(tx.conn())

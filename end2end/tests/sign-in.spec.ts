@@ -1,0 +1,56 @@
+import { test, expect, Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+
+// The operator commands run against the same embedded PostgreSQL as the server under test.
+function bastion(args: string[], extraEnv: Record<string, string> = {}) {
+  return execFileSync(process.env.BASTION_BIN ?? "target/debug/bastion", args, {
+    cwd: "..",
+    env: {
+      ...process.env,
+      BASTION_DATA_DIR: process.env.BASTION_E2E_DATA ?? "/tmp/bastion-e2e",
+      RUST_LOG: "warn",
+      ...extraEnv,
+    },
+    encoding: "utf8",
+  });
+}
+
+async function hydrated(page: Page) {
+  await page.locator('html[data-hydrated="true"]').waitFor({ state: "attached" });
+}
+
+const PASSWORD = "a long and private passphrase";
+
+test.beforeAll(() => {
+  bastion(["user", "create", "ada@example.eu", "--name", "Ada Lovelace"], { BASTION_PASSWORD: PASSWORD });
+  bastion(["workspace", "create", "acme", "--name", "Acme Engineering"]);
+  bastion(["workspace", "add-member", "acme", "ada@example.eu", "--role", "admin"]);
+});
+
+test("a person signs in, sees their workspaces, and signs out", async ({ page }) => {
+  await page.goto("/sign-in");
+  await hydrated(page);
+
+  await page.getByLabel("Email").fill("ada@example.eu");
+  await page.getByLabel("Password").fill("not the right passphrase");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("The email or password is wrong.");
+  await expect(page).toHaveURL(/\/sign-in$/);
+
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  await expect(page.getByText("Acme Engineering")).toBeVisible();
+
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === "bastion_session");
+  expect(session?.httpOnly).toBe(true);
+  expect(session?.sameSite).toBe("Lax");
+
+  await hydrated(page);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await page.goto("/account");
+  await expect(page.getByRole("heading", { name: "You are signed out" })).toBeVisible();
+});

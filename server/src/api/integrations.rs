@@ -1,0 +1,193 @@
+//! A workspace's integrations over REST: admins add, list (tokens masked) and delete them. The
+//! plaintext token never leaves the server.
+
+use app::policy;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use bastion_core::{
+    accounts,
+    integrations::{self, Integration},
+    secrets::{self, SecretString},
+    workspaces, Actor,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    auth::{CurrentUser, Member},
+    error::{ApiError, ErrorBody},
+    json::ApiJson,
+    AppState,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntegrationView {
+    pub id: Uuid,
+    /// One of `github`, `gitlab`, `slack`, `webhook`, `jira`.
+    #[schema(example = "github")]
+    pub kind: String,
+    #[schema(example = "Deploy bot")]
+    pub name: String,
+    /// Only the last four characters of the access token.
+    #[schema(example = "••••f00d")]
+    pub token_masked: String,
+    pub created_by: Option<Uuid>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<Integration> for IntegrationView {
+    fn from(i: Integration) -> Self {
+        Self {
+            id: i.id,
+            kind: i.kind.as_str().to_owned(),
+            name: i.name,
+            token_masked: i.token_masked,
+            created_by: i.created_by,
+            created_at: i
+                .created_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntegrationList {
+    pub items: Vec<IntegrationView>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewIntegration {
+    #[schema(example = "github")]
+    pub kind: String,
+    #[schema(example = "Deploy bot")]
+    pub name: String,
+    /// Stored encrypted; never shown again in full.
+    #[schema(example = "ghp_0123456789abcdef")]
+    pub access_token: String,
+}
+
+impl std::fmt::Debug for NewIntegration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewIntegration")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("access_token", &"***")
+            .finish()
+    }
+}
+
+fn require_admin(role: policy::Role) -> Result<(), ApiError> {
+    if policy::can_manage_integrations(role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "Only workspace admins manage integrations.".into(),
+        ))
+    }
+}
+
+/// The workspace's integrations, tokens masked.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/integrations",
+    operation_id = "list_integrations",
+    tag = "integrations",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    responses(
+        (status = 200, description = "The integrations, tokens masked.", body = IntegrationList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin of this workspace.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_integrations(mut member: Member) -> Result<Json<IntegrationList>, ApiError> {
+    require_admin(member.role)?;
+    let items = integrations::list_integrations(&mut member.tx).await?;
+    member.tx.commit().await?;
+    Ok(Json(IntegrationList {
+        items: items.into_iter().map(IntegrationView::from).collect(),
+    }))
+}
+
+/// Add an integration. The access token is encrypted under the workspace's own data key.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/integrations",
+    operation_id = "create_integration",
+    tag = "integrations",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    request_body = NewIntegration,
+    responses(
+        (status = 201, description = "Added; the token is shown masked.", body = IntegrationView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin of this workspace, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn create_integration(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<NewIntegration>,
+) -> Result<(StatusCode, Json<IntegrationView>), ApiError> {
+    let workspace = workspaces::find_by_slug(&state.pool, &slug)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    // The key row stays locked with the transaction, so a rotation cannot retire the key this
+    // token is about to be encrypted under.
+    let (mut tx, key) = secrets::begin_with_data_key(
+        &state.pool,
+        &state.keys,
+        workspace.id,
+        Actor::User(current.user.id),
+    )
+    .await?;
+    let role = accounts::active_role(&mut tx, current.user.id)
+        .await?
+        .and_then(|r| policy::Role::parse(&r))
+        .ok_or(ApiError::NotFound)?;
+    require_admin(role)?;
+    let token = SecretString::new(body.access_token);
+    let added =
+        integrations::add_integration(&mut tx, &key, &body.kind, &body.name, &token).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(added.into())))
+}
+
+/// Delete an integration; its encrypted token goes with it.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{ws}/integrations/{id}",
+    operation_id = "delete_integration",
+    tag = "integrations",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("id" = Uuid, Path, description = "Integration id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin of this workspace, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace or integration, or not a member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn delete_integration(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    require_admin(member.role)?;
+    let id = Uuid::parse_str(&path.1).map_err(|_| ApiError::NotFound)?;
+    integrations::delete_integration(&mut member.tx, id).await?;
+    member.tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,251 @@
+//! The authorization matrix: every endpoint, called by every kind of caller, against
+//! expectations written as a table. An endpoint in the OpenAPI document without a row here fails
+//! the test, so a new endpoint cannot ship without its permissions being decided.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{spawn_app, Cast, TestApp};
+use serde_json::json;
+
+/// Expected status per caller: admin, member, guest, deactivated member, admin of another
+/// workspace, anonymous.
+struct Row {
+    method: &'static str,
+    path: &'static str,
+    body: Option<serde_json::Value>,
+    expect: [u16; 6],
+}
+
+const CALLERS: [&str; 6] = [
+    "admin",
+    "member",
+    "guest",
+    "deactivated",
+    "stranger",
+    "anonymous",
+];
+
+/// Endpoints anyone may call, signed in or not; listed so the completeness check knows them.
+const PUBLIC: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("post", "/api/v1/auth/sign-in"),
+];
+
+fn rows() -> Vec<Row> {
+    let integration =
+        json!({"kind": "github", "name": "Deploy bot", "access_token": "ghp_0123456789abcdef"});
+    vec![
+        Row {
+            method: "GET",
+            path: "/api/v1/me",
+            body: None,
+            expect: [200, 200, 200, 200, 200, 401],
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/workspaces/{ws}/integrations",
+            body: None,
+            expect: [200, 403, 403, 404, 404, 401],
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/workspaces/{ws}/integrations",
+            body: Some(integration),
+            expect: [201, 403, 403, 404, 404, 401],
+        },
+        // Non-admins try first; the admin then deletes it.
+        Row {
+            method: "DELETE",
+            path: "/api/v1/workspaces/{ws}/integrations/{id}",
+            body: None,
+            expect: [204, 403, 403, 404, 404, 401],
+        },
+        // Last: it ends the sessions it is called with.
+        Row {
+            method: "POST",
+            path: "/api/v1/auth/sign-out",
+            body: None,
+            expect: [204, 204, 204, 204, 204, 401],
+        },
+    ]
+}
+
+async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
+    let answer = app
+        .call(
+            "POST",
+            &format!("/api/v1/workspaces/{}/integrations", cast.slug),
+            Some(&cast.admin),
+            Some(json!({"kind": "slack", "name": "Alerts", "access_token": "xoxb-1234567890"})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.json()["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_answers_every_caller_as_the_table_says() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let mut failures = Vec::new();
+
+    for row in rows() {
+        let id = if row.path.contains("{id}") {
+            seed_integration(&app, &cast).await
+        } else {
+            String::new()
+        };
+        let path = row.path.replace("{ws}", &cast.slug).replace("{id}", &id);
+        // Admin last, so that destructive rows are tried by everyone else first.
+        for index in [1, 2, 3, 4, 5, 0] {
+            let cookie = match index {
+                0 => Some(cast.admin.as_str()),
+                1 => Some(cast.member.as_str()),
+                2 => Some(cast.guest.as_str()),
+                3 => Some(cast.deactivated.as_str()),
+                4 => Some(cast.stranger.as_str()),
+                _ => None,
+            };
+            let answer = app.call(row.method, &path, cookie, row.body.clone()).await;
+            if answer.status.as_u16() != row.expect[index] {
+                failures.push(format!(
+                    "{} {} as {}: expected {}, got {} {}",
+                    row.method,
+                    row.path,
+                    CALLERS[index],
+                    row.expect[index],
+                    answer.status,
+                    answer.body
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_operation_has_a_row() {
+    let doc: serde_json::Value = serde_json::from_str(&bastion::api::openapi_json()).unwrap();
+    let covered: Vec<(String, String)> = rows()
+        .iter()
+        .map(|r| (r.method.to_lowercase(), r.path.to_owned()))
+        .chain(PUBLIC.iter().map(|(m, p)| (m.to_string(), p.to_string())))
+        .collect();
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if !covered.contains(&(method.clone(), path.clone())) {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "operations without an authorization row: {missing:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_of_one_workspace_cannot_reach_another() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let id = seed_integration(&app, &cast).await;
+    // The stranger is an admin, but of the other workspace: 404, as for a workspace that does
+    // not exist at all.
+    let theirs = app
+        .call(
+            "GET",
+            &format!("/api/v1/workspaces/{}/integrations", cast.slug),
+            Some(&cast.stranger),
+            None,
+        )
+        .await;
+    let nowhere = app
+        .call(
+            "GET",
+            "/api/v1/workspaces/no-such-place/integrations",
+            Some(&cast.stranger),
+            None,
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    assert_eq!(theirs.body, nowhere.body, "no existence oracle");
+    // Addressing acme's integration through the stranger's own workspace finds nothing either.
+    let sideways = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/workspaces/{}/integrations/{id}", cast.other_slug),
+            Some(&cast.stranger),
+            None,
+        )
+        .await;
+    assert_eq!(sideways.status, StatusCode::NOT_FOUND);
+    let still_there = app
+        .call(
+            "GET",
+            &format!("/api/v1/workspaces/{}/integrations", cast.slug),
+            Some(&cast.admin),
+            None,
+        )
+        .await;
+    assert_eq!(still_there.json()["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integration_tokens_are_masked_and_bad_input_is_named() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let path = format!("/api/v1/workspaces/{}/integrations", cast.slug);
+    let created = app
+        .call(
+            "POST",
+            &path,
+            Some(&cast.admin),
+            Some(json!({"kind": "github", "name": "CI", "access_token": "ghp_supersecretvalue42"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.json()["token_masked"], "••••ue42");
+    let listed = app.call("GET", &path, Some(&cast.admin), None).await;
+    assert!(!listed.body.contains("supersecret"), "{}", listed.body);
+    assert!(!created.body.contains("supersecret"));
+
+    for (body, field) in [
+        (
+            json!({"kind": "ftp", "name": "x", "access_token": "0123456789"}),
+            "kind",
+        ),
+        (
+            json!({"kind": "github", "name": "  ", "access_token": "0123456789"}),
+            "name",
+        ),
+        (
+            json!({"kind": "github", "name": "x", "access_token": "short"}),
+            "token",
+        ),
+    ] {
+        let answer = app.call("POST", &path, Some(&cast.admin), Some(body)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            answer.body
+        );
+        assert!(
+            answer.json()["error"]["field"]
+                .as_str()
+                .unwrap()
+                .contains(field),
+            "{}",
+            answer.body
+        );
+    }
+    let listed = app.call("GET", &path, Some(&cast.admin), None).await;
+    assert_eq!(
+        listed.json()["items"].as_array().unwrap().len(),
+        1,
+        "bad input changed nothing"
+    );
+}
