@@ -23,7 +23,10 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnErro
     let user = bastion_core::accounts::authenticate(&ctx.pool, &email, &password)
         .await
         .map_err(crate::server::internal)?
-        .ok_or_else(|| ServerFnError::new(BAD_CREDENTIALS))?;
+        .ok_or_else(|| {
+            crate::server::set_status(http::StatusCode::UNAUTHORIZED);
+            ServerFnError::new(BAD_CREDENTIALS)
+        })?;
     if let Some(old) = crate::server::current_token() {
         bastion_core::sessions::end(&ctx.pool, &old)
             .await

@@ -35,6 +35,12 @@ pub fn set_cookie(value: &str) {
     }
 }
 
+pub fn set_status(status: http::StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+}
+
 /// Logs the cause and tells the person only that something failed on our side.
 pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
     tracing::error!(error = %err, "server function failed");
