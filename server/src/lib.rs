@@ -167,9 +167,15 @@ pub fn init_tracing(format: config::LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let registry = tracing_subscriber::registry().with(filter);
+    // Logs go to stderr so that a command's own output (a generated key, a listing) stays clean
+    // on stdout.
     match format {
-        config::LogFormat::Json => registry.with(fmt::layer().json()).init(),
-        config::LogFormat::Text => registry.with(fmt::layer()).init(),
+        config::LogFormat::Json => registry
+            .with(fmt::layer().json().with_writer(std::io::stderr))
+            .init(),
+        config::LogFormat::Text => registry
+            .with(fmt::layer().with_writer(std::io::stderr))
+            .init(),
     }
 }
 
