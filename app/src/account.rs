@@ -20,13 +20,30 @@ const BAD_CREDENTIALS: &str = "The email or password is wrong.";
 pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnError> {
     use crate::server::{context, set_cookie};
     let ctx = context()?;
-    let user = bastion_core::accounts::authenticate(&ctx.pool, &email, &password)
-        .await
-        .map_err(crate::server::internal)?
-        .ok_or_else(|| {
+    use bastion_core::limits::SignInRefused;
+    let user = match bastion_core::limits::sign_in(
+        &ctx.pool,
+        &email,
+        &password,
+        crate::server::client_ip(),
+    )
+    .await
+    .map_err(crate::server::internal)?
+    {
+        Ok(user) => user,
+        Err(SignInRefused::InvalidCredentials) => {
             crate::server::set_status(http::StatusCode::UNAUTHORIZED);
-            ServerFnError::new(BAD_CREDENTIALS)
-        })?;
+            return Err(ServerFnError::new(BAD_CREDENTIALS));
+        }
+        Err(SignInRefused::TooManyAttempts(wait)) => {
+            crate::server::set_status(http::StatusCode::TOO_MANY_REQUESTS);
+            let minutes = (wait.whole_seconds() + 59) / 60;
+            return Err(ServerFnError::new(format!(
+                "Too many attempts. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            )));
+        }
+    };
     if let Some(old) = crate::server::current_token() {
         bastion_core::sessions::end(&ctx.pool, &old)
             .await

@@ -35,6 +35,14 @@ pub fn set_cookie(value: &str) {
     }
 }
 
+pub fn client_ip() -> Option<std::net::IpAddr> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
 pub fn set_status(status: http::StatusCode) {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(status);

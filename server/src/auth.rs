@@ -80,6 +80,23 @@ impl FromRequestParts<AppState> for Member {
     }
 }
 
+/// The client's address, from the socket. (Behind a load balancer this is the balancer;
+/// honouring `X-Forwarded-For` from configured trusted proxies is still to do.)
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}
+
 pub fn session_cookie(headers: &HeaderMap) -> Option<SessionToken> {
     sessions::token_from_cookie_header(
         headers

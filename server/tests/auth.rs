@@ -326,3 +326,160 @@ async fn the_sign_in_page_signs_in_through_its_server_function() {
         .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
     assert_eq!(app.send(cross).await.status, StatusCode::FORBIDDEN);
 }
+
+async fn sign_in_attempt(
+    app: &common::TestApp,
+    email: &str,
+    password: &str,
+    ip: &str,
+) -> common::Answer {
+    let mut request = Request::post("/api/v1/auth/sign-in")
+        .header(header::ORIGIN, common::ORIGIN)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"email": email, "password": password}).to_string(),
+        ))
+        .unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(
+        format!("{ip}:40000")
+            .parse::<std::net::SocketAddr>()
+            .unwrap(),
+    ));
+    app.send(request).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_failures_lock_the_account_for_fifteen_minutes() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    for attempt in 1..=10 {
+        let answer =
+            sign_in_attempt(&app, "ada@example.eu", "wrong password here", "10.0.0.1").await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    // Locked: even the right password is refused, with the time to wait.
+    let locked = sign_in_attempt(&app, "ada@example.eu", PASSWORD, "10.0.0.2").await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.body
+    );
+    let retry: i64 = locked.header("retry-after").parse().unwrap();
+    assert!((890..=900).contains(&retry), "{retry}");
+    assert_eq!(locked.json()["error"]["code"], "rate_limited");
+
+    // An unknown email locks the same way, so a lock reveals nothing.
+    for _ in 1..=10 {
+        sign_in_attempt(&app, "nobody@example.eu", "wrong password here", "10.0.0.3").await;
+    }
+    let ghost = sign_in_attempt(&app, "nobody@example.eu", "wrong password here", "10.0.0.4").await;
+    assert_eq!(ghost.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Fifteen minutes later (moved back in time), the right password works again.
+    let admin = sqlx::PgPool::connect_with(app.db.admin_options())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE account_locks SET locked_until = now() - interval '1 second'")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let back = sign_in_attempt(&app, "ada@example.eu", PASSWORD, "10.0.0.2").await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nine_failures_then_success_start_the_count_again() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    for _ in 1..=9 {
+        sign_in_attempt(&app, "ada@example.eu", "wrong password here", "10.0.0.1").await;
+    }
+    assert_eq!(
+        sign_in_attempt(&app, "ada@example.eu", PASSWORD, "10.0.0.1")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for _ in 1..=9 {
+        sign_in_attempt(&app, "ada@example.eu", "wrong password here", "10.0.0.1").await;
+    }
+    assert_eq!(
+        sign_in_attempt(&app, "ada@example.eu", PASSWORD, "10.0.0.1")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_is_throttled_across_accounts() {
+    let app = spawn_app().await;
+    let limit = bastion_core::limits::LOGIN_ATTEMPTS_PER_IP;
+    // Spread over many emails so no account lock is involved.
+    for i in 0..limit {
+        let answer = sign_in_attempt(
+            &app,
+            &format!("user{i}@example.eu"),
+            "whatever it is",
+            "10.9.9.9",
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let throttled = sign_in_attempt(&app, "another@example.eu", "whatever it is", "10.9.9.9").await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(throttled.header("retry-after").parse::<i64>().unwrap() > 0);
+    // Another address is not affected.
+    let elsewhere = sign_in_attempt(&app, "another@example.eu", "whatever it is", "10.8.8.8").await;
+    assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_lists_and_revokes_their_sessions() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let laptop = app.sign_in("ada@example.eu").await;
+    let phone = app.sign_in("ada@example.eu").await;
+    let listed = app
+        .call("GET", "/api/v1/me/sessions", Some(&laptop), None)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let items = listed.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items.iter().filter(|s| s["current"] == true).count(), 1);
+    let other = items.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/me/sessions/{other}"),
+            Some(&laptop),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&phone), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&laptop), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let again = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/me/sessions/{other}"),
+            Some(&laptop),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}

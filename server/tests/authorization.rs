@@ -9,12 +9,22 @@ use common::{spawn_app, Cast, TestApp};
 use serde_json::json;
 
 /// Expected status per caller: admin, member, guest, deactivated member, admin of another
-/// workspace, anonymous.
+/// workspace, anonymous. `{id}` in a path is filled from `fixture`.
 struct Row {
     method: &'static str,
     path: &'static str,
+    fixture: Fixture,
     body: Option<serde_json::Value>,
     expect: [u16; 6],
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Fixture {
+    None,
+    /// An integration of the cast's workspace, made by its admin.
+    Integration,
+    /// A session of a user outside the cast.
+    ForeignSession,
 }
 
 const CALLERS: [&str; 6] = [
@@ -33,43 +43,40 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/sign-in"),
 ];
 
+#[rustfmt::skip]
 fn rows() -> Vec<Row> {
-    let integration =
-        json!({"kind": "github", "name": "Deploy bot", "access_token": "ghp_0123456789abcdef"});
+    use Fixture::*;
+    let integration = json!({"kind": "github", "name": "Deploy bot", "access_token": "ghp_0123456789abcdef"});
     vec![
-        Row {
-            method: "GET",
-            path: "/api/v1/me",
-            body: None,
-            expect: [200, 200, 200, 200, 200, 401],
-        },
-        Row {
-            method: "GET",
-            path: "/api/v1/workspaces/{ws}/integrations",
-            body: None,
-            expect: [200, 403, 403, 404, 404, 401],
-        },
-        Row {
-            method: "POST",
-            path: "/api/v1/workspaces/{ws}/integrations",
-            body: Some(integration),
-            expect: [201, 403, 403, 404, 404, 401],
-        },
+        Row { method: "GET", path: "/api/v1/me", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        Row { method: "GET", path: "/api/v1/me/sessions", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        // Someone else's session is not found, whoever asks.
+        Row { method: "DELETE", path: "/api/v1/me/sessions/{id}", fixture: ForeignSession, body: Option::None, expect: [404, 404, 404, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Some(integration), expect: [201, 403, 403, 404, 404, 401] },
         // Non-admins try first; the admin then deletes it.
-        Row {
-            method: "DELETE",
-            path: "/api/v1/workspaces/{ws}/integrations/{id}",
-            body: None,
-            expect: [204, 403, 403, 404, 404, 401],
-        },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/integrations/{id}", fixture: Integration, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
         // Last: it ends the sessions it is called with.
-        Row {
-            method: "POST",
-            path: "/api/v1/auth/sign-out",
-            body: None,
-            expect: [204, 204, 204, 204, 204, 401],
-        },
+        Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
+}
+
+/// A session of a user outside the cast.
+async fn foreign_session(app: &TestApp) -> String {
+    let email = format!("outsider-{}@example.eu", uuid::Uuid::new_v4().simple());
+    bastion_core::accounts::create_user(&app.db.pool, &email, "Outsider", common::PASSWORD)
+        .await
+        .unwrap();
+    app.sign_in(&email).await;
+    let user = bastion_core::accounts::find_user_by_email(&app.db.pool, &email)
+        .await
+        .unwrap()
+        .unwrap();
+    bastion_core::sessions::list_for_user(&app.db.pool, user.id)
+        .await
+        .unwrap()[0]
+        .id
+        .to_string()
 }
 
 async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
@@ -92,10 +99,10 @@ async fn every_endpoint_answers_every_caller_as_the_table_says() {
     let mut failures = Vec::new();
 
     for row in rows() {
-        let id = if row.path.contains("{id}") {
-            seed_integration(&app, &cast).await
-        } else {
-            String::new()
+        let id = match row.fixture {
+            Fixture::None => String::new(),
+            Fixture::Integration => seed_integration(&app, &cast).await,
+            Fixture::ForeignSession => foreign_session(&app).await,
         };
         let path = row.path.replace("{ws}", &cast.slug).replace("{id}", &id);
         // Admin last, so that destructive rows are tried by everyone else first.

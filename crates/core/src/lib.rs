@@ -8,6 +8,7 @@ mod error;
 pub mod ids;
 pub mod integrations;
 pub mod keys;
+pub mod limits;
 pub mod passwords;
 pub mod secrets;
 pub mod sessions;

@@ -6,13 +6,17 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use bastion_core::{accounts, sessions};
+use bastion_core::{
+    accounts,
+    limits::{self, SignInRefused},
+    sessions,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    auth::{self, CurrentUser},
+    auth::{self, ClientIp, CurrentUser},
     error::{ApiError, ErrorBody},
     json::ApiJson,
     AppState,
@@ -77,16 +81,25 @@ pub struct Me {
         (status = 401, description = "Wrong email or password (the same answer for both).", body = ErrorBody),
         (status = 403, description = "Sent from another origin.", body = ErrorBody),
         (status = 422, description = "The body is not valid JSON of this shape.", body = ErrorBody),
+        (status = 429, description = "10 failures for this account within 15 minutes lock it for \
+15 minutes; too many attempts from one address are throttled. See `Retry-After`.", body = ErrorBody),
     )
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let user = accounts::authenticate(&state.pool, &body.email, &body.password)
-        .await?
-        .ok_or(ApiError::InvalidCredentials)?;
+    let user = match limits::sign_in(&state.pool, &body.email, &body.password, ip).await? {
+        Ok(user) => user,
+        Err(SignInRefused::InvalidCredentials) => return Err(ApiError::InvalidCredentials),
+        Err(SignInRefused::TooManyAttempts(wait)) => {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: wait.whole_seconds().max(1) as u64,
+            })
+        }
+    };
     // A session the browser already had is ended, not reused (no fixation).
     if let Some(old) = auth::session_cookie(&headers) {
         sessions::end(&state.pool, &old).await?;
@@ -159,4 +172,84 @@ pub async fn get_me(
         user: current.user.into(),
         workspaces,
     }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    pub id: Uuid,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub last_seen_at: String,
+    pub user_agent: Option<String>,
+    /// The session this request was made with.
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    pub items: Vec<SessionView>,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The caller's live sessions, most recently used first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/sessions",
+    operation_id = "list_sessions",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The caller's sessions.", body = SessionList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []))
+)]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<SessionList>, ApiError> {
+    let items = sessions::list_for_user(&state.pool, current.user.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.id == current.session.id,
+            id: s.id,
+            created_at: rfc3339(s.created_at),
+            last_seen_at: rfc3339(s.last_seen_at),
+            user_agent: s.user_agent,
+        })
+        .collect();
+    Ok(Json(SessionList { items }))
+}
+
+/// End one of the caller's sessions (for example a browser left signed in elsewhere).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/sessions/{id}",
+    operation_id = "revoke_session",
+    tag = "accounts",
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "The session is ended."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Sent from another origin.", body = ErrorBody),
+        (status = 404, description = "No such session of the caller's.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []))
+)]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    if sessions::revoke(&state.pool, current.user.id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
 }

@@ -35,8 +35,8 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, integrations::list_integrations, integrations::create_integration, integrations::delete_integration),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, integrations::list_integrations, integrations::create_integration, integrations::delete_integration),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
@@ -136,6 +136,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/sign-in", post(auth::sign_in))
         .route("/api/v1/auth/sign-out", post(auth::sign_out))
         .route("/api/v1/me", get(auth::get_me))
+        .route("/api/v1/me/sessions", get(auth::list_sessions))
+        .route(
+            "/api/v1/me/sessions/{id}",
+            axum::routing::delete(auth::revoke_session),
+        )
         .route(
             "/api/v1/workspaces/{ws}/integrations",
             get(integrations::list_integrations).post(integrations::create_integration),

@@ -1,0 +1,129 @@
+//! Rate limits and account lockout, counted in PostgreSQL so that every app server shares them.
+
+use sqlx::PgPool;
+use time::{Duration, OffsetDateTime};
+
+use crate::CoreResult;
+
+/// Failures of one account within `LOCKOUT_WINDOW` that lock it.
+pub const LOCKOUT_FAILURES: i32 = 10;
+pub const LOCKOUT_WINDOW: Duration = Duration::minutes(15);
+pub const LOCKOUT_DURATION: Duration = Duration::minutes(15);
+
+/// Counts one event for `key` in a fixed window and says whether it is within `limit`; when it
+/// is not, how long until the window ends. One statement: concurrent hits never lose a count.
+pub async fn hit(
+    pool: &PgPool,
+    key: &str,
+    limit: i32,
+    window: Duration,
+) -> CoreResult<Result<i32, Duration>> {
+    let (count, window_start): (i32, OffsetDateTime) = sqlx::query_as(
+        "INSERT INTO rate_limits AS r (key, window_start, count) VALUES ($1, now(), 1)
+         ON CONFLICT (key) DO UPDATE SET
+             count = CASE WHEN r.window_start + $2 <= now() THEN 1 ELSE r.count + 1 END,
+             window_start = CASE WHEN r.window_start + $2 <= now() THEN now() ELSE r.window_start END
+         RETURNING count, window_start",
+    )
+    .bind(key)
+    .bind(window)
+    .fetch_one(pool)
+    .await?;
+    if count <= limit {
+        Ok(Ok(count))
+    } else {
+        let left = window_start + window - OffsetDateTime::now_utc();
+        Ok(Err(left.max(Duration::seconds(1))))
+    }
+}
+
+/// How long the account stays locked, if it is.
+pub async fn account_locked_for(pool: &PgPool, email: &str) -> CoreResult<Option<Duration>> {
+    let until: Option<OffsetDateTime> = sqlx::query_scalar(
+        "SELECT locked_until FROM account_locks WHERE email = $1 AND locked_until > now()",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await?;
+    Ok(until.map(|u| (u - OffsetDateTime::now_utc()).max(Duration::seconds(1))))
+}
+
+/// Records a failed sign-in for `email`; the tenth within the window locks the account.
+/// Counted for unknown emails too, so a lock says nothing about whether an account exists.
+pub async fn record_login_failure(pool: &PgPool, email: &str) -> CoreResult<()> {
+    let key = format!("login-account:{email}");
+    if hit(pool, &key, LOCKOUT_FAILURES - 1, LOCKOUT_WINDOW)
+        .await?
+        .is_err()
+    {
+        sqlx::query(
+            "INSERT INTO account_locks (email, locked_until) VALUES ($1, now() + $2)
+             ON CONFLICT (email) DO UPDATE SET locked_until = EXCLUDED.locked_until",
+        )
+        .bind(email)
+        .bind(LOCKOUT_DURATION)
+        .execute(pool)
+        .await?;
+        sqlx::query("DELETE FROM rate_limits WHERE key = $1")
+            .bind(&key)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A successful sign-in forgets earlier failures.
+pub async fn clear_login_failures(pool: &PgPool, email: &str) -> CoreResult<()> {
+    sqlx::query("DELETE FROM rate_limits WHERE key = $1")
+        .bind(format!("login-account:{email}"))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Sign-in attempts from one client address within `LOCKOUT_WINDOW`, whatever the account.
+pub const LOGIN_ATTEMPTS_PER_IP: i32 = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInRefused {
+    /// Wrong email or wrong password: one answer for both.
+    InvalidCredentials,
+    /// The account is locked, or this address tried too often: retry after this long.
+    TooManyAttempts(Duration),
+}
+
+/// The whole sign-in decision, shared by the REST API and the sign-in page: per-address
+/// throttle, account lock, password check (constant work for unknown emails), failure count.
+pub async fn sign_in(
+    pool: &PgPool,
+    email: &str,
+    password: &str,
+    client_ip: Option<std::net::IpAddr>,
+) -> CoreResult<Result<crate::accounts::User, SignInRefused>> {
+    if let Some(ip) = client_ip {
+        if let Err(wait) = hit(
+            pool,
+            &format!("login-ip:{ip}"),
+            LOGIN_ATTEMPTS_PER_IP,
+            LOCKOUT_WINDOW,
+        )
+        .await?
+        {
+            return Ok(Err(SignInRefused::TooManyAttempts(wait)));
+        }
+    }
+    let email = email.trim().to_lowercase();
+    if let Some(wait) = account_locked_for(pool, &email).await? {
+        return Ok(Err(SignInRefused::TooManyAttempts(wait)));
+    }
+    match crate::accounts::authenticate(pool, &email, password).await? {
+        Some(user) => {
+            clear_login_failures(pool, &email).await?;
+            Ok(Ok(user))
+        }
+        None => {
+            record_login_failure(pool, &email).await?;
+            Ok(Err(SignInRefused::InvalidCredentials))
+        }
+    }
+}
