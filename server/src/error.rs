@@ -160,6 +160,12 @@ impl From<CoreError> for ApiError {
                 code: "conflict",
                 message,
             },
+            CoreError::LastAdmin => Self::Conflict {
+                code: "last_admin",
+                message: "This is the workspace's last active admin. Make another member an \
+                          admin first, then change or remove this one."
+                    .into(),
+            },
             other => Self::internal(other),
         }
     }

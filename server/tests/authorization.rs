@@ -25,6 +25,10 @@ enum Fixture {
     Integration,
     /// A session of a user outside the cast.
     ForeignSession,
+    /// The cast's deactivated member.
+    DeactivatedMember,
+    /// A fresh member of the cast's workspace, for removal.
+    ExtraMember,
 }
 
 const CALLERS: [&str; 6] = [
@@ -56,6 +60,9 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Some(integration), expect: [201, 403, 403, 404, 404, 401] },
         // Non-admins try first; the admin then deletes it.
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/integrations/{id}", fixture: Integration, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/members", fixture: None, body: Option::None, expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/members/{user_id}", fixture: DeactivatedMember, body: Some(json!({"active": false})), expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/members/{user_id}", fixture: ExtraMember, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
         // Last: it ends the sessions it is called with.
         Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
@@ -77,6 +84,27 @@ async fn foreign_session(app: &TestApp) -> String {
         .unwrap()[0]
         .id
         .to_string()
+}
+
+async fn extra_member(app: &TestApp, cast: &Cast) -> String {
+    let email = format!("extra-{}@example.eu", uuid::Uuid::new_v4().simple());
+    let user = bastion_core::accounts::create_user(&app.db.pool, &email, "Extra", common::PASSWORD)
+        .await
+        .unwrap();
+    let ws = bastion_core::workspaces::find_by_slug(&app.db.pool, &cast.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    bastion_core::accounts::add_member(
+        &app.db.pool,
+        &ws,
+        user.id,
+        "member",
+        bastion_core::Actor::System,
+    )
+    .await
+    .unwrap();
+    user.id.to_string()
 }
 
 async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
@@ -103,8 +131,14 @@ async fn every_endpoint_answers_every_caller_as_the_table_says() {
             Fixture::None => String::new(),
             Fixture::Integration => seed_integration(&app, &cast).await,
             Fixture::ForeignSession => foreign_session(&app).await,
+            Fixture::DeactivatedMember => cast.deactivated_id.to_string(),
+            Fixture::ExtraMember => extra_member(&app, &cast).await,
         };
-        let path = row.path.replace("{ws}", &cast.slug).replace("{id}", &id);
+        let path = row
+            .path
+            .replace("{ws}", &cast.slug)
+            .replace("{id}", &id)
+            .replace("{user_id}", &id);
         // Admin last, so that destructive rows are tried by everyone else first.
         for index in [1, 2, 3, 4, 5, 0] {
             let cookie = match index {

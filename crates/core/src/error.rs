@@ -13,6 +13,9 @@ pub enum CoreError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// The change would leave the workspace without an active admin.
+    #[error("this is the workspace's last active admin")]
+    LastAdmin,
     #[error("tenant migration {version} was changed after it was applied to {schema}")]
     MigrationChanged { schema: String, version: i64 },
     #[error(transparent)]

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod integrations;
 pub mod keys;
 pub mod limits;
+pub mod members;
 pub mod passwords;
 pub mod secrets;
 pub mod sessions;

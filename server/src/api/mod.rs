@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod health;
 pub mod integrations;
+pub mod members;
 
 use axum::{
     extract::Query,
@@ -35,12 +36,13 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, integrations::list_integrations, integrations::create_integration, integrations::delete_integration),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
         (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
+        (name = "members", description = "A workspace's members and their roles. The last active admin can never be demoted, deactivated or removed (409 `last_admin`)."),
         (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
     )
 )]
@@ -148,6 +150,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/workspaces/{ws}/integrations/{id}",
             axum::routing::delete(integrations::delete_integration),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/members",
+            get(members::list_members),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/members/{user_id}",
+            axum::routing::patch(members::update_member).delete(members::delete_member),
         )
         .route("/healthz", get(health::get_health))
         .route("/readyz", get(health::get_readiness))

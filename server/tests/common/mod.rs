@@ -123,6 +123,9 @@ impl TestApp {
 /// belongs to another workspace; each signed in.
 pub struct Cast {
     pub slug: String,
+    pub admin_id: uuid::Uuid,
+    pub member_id: uuid::Uuid,
+    pub deactivated_id: uuid::Uuid,
     pub other_slug: String,
     pub admin: String,
     pub member: String,
@@ -151,6 +154,7 @@ impl Cast {
         .await
         .unwrap();
         let mut cookies = Vec::new();
+        let mut ids = Vec::new();
         for (who, role, workspace) in [
             ("admin", "admin", &ws),
             ("member", "member", &ws),
@@ -176,11 +180,15 @@ impl Cast {
                     .unwrap();
                 tx.commit().await.unwrap();
             }
+            ids.push(user.id);
             cookies.push(app.sign_in(&email).await);
         }
         let mut c = cookies.into_iter();
         Cast {
             slug: ws.slug,
+            admin_id: ids[0],
+            member_id: ids[1],
+            deactivated_id: ids[3],
             other_slug: other.slug,
             admin: c.next().unwrap(),
             member: c.next().unwrap(),

@@ -1,0 +1,111 @@
+//! A workspace's members: roles, deactivation, removal, and the last-admin safeguard.
+
+use serde::Serialize;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{tenant::Actor, workspaces::Workspace, CoreError, CoreResult, TenantTx};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct MemberRecord {
+    pub user_id: Uuid,
+    pub role: String,
+    pub active: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub joined_at: OffsetDateTime,
+}
+
+fn check_role(role: &str) -> CoreResult<()> {
+    if matches!(role, "admin" | "member" | "guest") {
+        Ok(())
+    } else {
+        Err(CoreError::invalid("role", "must be admin, member or guest"))
+    }
+}
+
+pub async fn list_members(tx: &mut TenantTx) -> CoreResult<Vec<MemberRecord>> {
+    Ok(sqlx::query_as::<_, MemberRecord>(
+        "SELECT user_id, role, active, joined_at FROM members ORDER BY joined_at, user_id",
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Refuses a change that would leave no active admin. Locks every active admin row first, so
+/// two admins demoting each other at the same moment are serialised: the second sees the first's
+/// change (PostgreSQL re-checks locked rows) and is refused.
+async fn ensure_not_last_admin(
+    tx: &mut TenantTx,
+    target: Uuid,
+    stays_admin: bool,
+) -> CoreResult<()> {
+    if stays_admin {
+        return Ok(());
+    }
+    let admins: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT user_id FROM members WHERE role = 'admin' AND active ORDER BY user_id FOR UPDATE",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    if admins.contains(&target) && admins.len() == 1 {
+        return Err(CoreError::LastAdmin);
+    }
+    Ok(())
+}
+
+/// Changes a member's role and/or active flag. The caller's permission is checked by the caller.
+pub async fn update_member(
+    tx: &mut TenantTx,
+    user_id: Uuid,
+    role: Option<&str>,
+    active: Option<bool>,
+) -> CoreResult<MemberRecord> {
+    if let Some(role) = role {
+        check_role(role)?;
+    }
+    let current: Option<MemberRecord> =
+        sqlx::query_as("SELECT user_id, role, active, joined_at FROM members WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    let current = current.ok_or(CoreError::NotFound("member"))?;
+    let new_role = role.unwrap_or(&current.role);
+    let new_active = active.unwrap_or(current.active);
+    ensure_not_last_admin(tx, user_id, new_role == "admin" && new_active).await?;
+    Ok(sqlx::query_as::<_, MemberRecord>(
+        "UPDATE members SET role = $2, active = $3 WHERE user_id = $1
+         RETURNING user_id, role, active, joined_at",
+    )
+    .bind(user_id)
+    .bind(new_role)
+    .bind(new_active)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// Removes a member from the workspace and from the sign-in directory, in one transaction.
+pub async fn remove_member(
+    pool: &PgPool,
+    workspace: &Workspace,
+    user_id: Uuid,
+    actor: Actor,
+) -> CoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM workspace_directory WHERE workspace_id = $1 AND user_id = $2")
+        .bind(workspace.id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut tenant = TenantTx::enter(tx, &workspace.schema(), actor).await?;
+    ensure_not_last_admin(&mut tenant, user_id, false).await?;
+    let removed = sqlx::query("DELETE FROM members WHERE user_id = $1")
+        .bind(user_id)
+        .execute(tenant.conn())
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Err(CoreError::NotFound("member"));
+    }
+    tenant.commit().await
+}

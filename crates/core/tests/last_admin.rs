@@ -1,0 +1,92 @@
+//! The last-admin safeguard holds when two admins demote each other at the same moment.
+
+use bastion_core::{
+    accounts, members, testing::TestDb, workspaces, Actor, CoreError, Slug, TenantTx,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_admins_demoting_each_other_never_leave_zero_admins() {
+    let db = TestDb::new().await;
+    let pool = &db.pool;
+    let ws = workspaces::create_workspace(
+        pool,
+        &bastion_core::testing::master_keys(),
+        &Slug::parse("race").unwrap(),
+        "Race",
+    )
+    .await
+    .unwrap();
+    let mut ids = Vec::new();
+    for who in ["ann", "bob"] {
+        let user = accounts::create_user(
+            pool,
+            &format!("{who}@example.eu"),
+            who,
+            "correct horse battery staple",
+        )
+        .await
+        .unwrap();
+        accounts::add_member(pool, &ws, user.id, "admin", Actor::System)
+            .await
+            .unwrap();
+        ids.push(user.id);
+    }
+    let (ann, bob) = (ids[0], ids[1]);
+
+    let mut refused_total = 0;
+    for round in 0..30 {
+        let demote = |actor, target| {
+            let pool = pool.clone();
+            let schema = ws.schema();
+            async move {
+                let mut tx = TenantTx::begin(&pool, &schema, Actor::User(actor))
+                    .await
+                    .unwrap();
+                match members::update_member(&mut tx, target, Some("member"), None).await {
+                    Ok(_) => {
+                        tx.commit().await.unwrap();
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(demote(ann, bob)),
+            tokio::spawn(demote(bob, ann))
+        );
+        let results = [a.unwrap(), b.unwrap()];
+        let refused = results
+            .iter()
+            .filter(|r| matches!(r, Err(CoreError::LastAdmin)))
+            .count();
+        assert!(
+            results
+                .iter()
+                .all(|r| r.is_ok() || matches!(r, Err(CoreError::LastAdmin))),
+            "round {round}: {results:?}"
+        );
+        assert_eq!(
+            refused, 1,
+            "round {round}: exactly one demotion must be refused"
+        );
+        refused_total += refused;
+
+        let mut tx = TenantTx::begin(pool, &ws.schema(), Actor::System)
+            .await
+            .unwrap();
+        let admins: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM members WHERE role = 'admin' AND active")
+                .fetch_one(tx.conn())
+                .await
+                .unwrap();
+        assert_eq!(admins, 1, "round {round}");
+        // Both admins again for the next round.
+        sqlx::query("UPDATE members SET role = 'admin'")
+            .execute(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(refused_total, 30);
+}

@@ -1,0 +1,188 @@
+//! A workspace's members over REST: members and admins list them; admins change roles,
+//! deactivate, reactivate and remove, never leaving the workspace without an active admin.
+
+use app::policy;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use bastion_core::{accounts, members, Actor};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    auth::Member,
+    error::{ApiError, ErrorBody},
+    json::ApiJson,
+    AppState,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub user_id: Uuid,
+    #[schema(example = "Ada Lovelace")]
+    pub name: String,
+    #[schema(example = "ada@example.eu")]
+    pub email: String,
+    /// `admin`, `member` or `guest`.
+    #[schema(example = "member")]
+    pub role: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberList {
+    pub items: Vec<MemberView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberChange {
+    /// New role: `admin`, `member` or `guest`.
+    #[schema(example = "guest")]
+    pub role: Option<String>,
+    /// `false` deactivates (access ends with the next request), `true` reactivates.
+    pub active: Option<bool>,
+}
+
+async fn views(
+    state: &AppState,
+    records: Vec<members::MemberRecord>,
+) -> Result<Vec<MemberView>, ApiError> {
+    let mut out = Vec::with_capacity(records.len());
+    for record in records {
+        // Users live in the control plane, which the tenant transaction cannot see.
+        let user = accounts::find_user(&state.pool, record.user_id).await?;
+        let (name, email) = user.map(|u| (u.name, u.email)).unwrap_or_default();
+        out.push(MemberView {
+            user_id: record.user_id,
+            name,
+            email,
+            role: record.role,
+            active: record.active,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_user_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
+}
+
+/// The workspace's members.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/members",
+    operation_id = "list_members",
+    tag = "members",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    responses(
+        (status = 200, description = "The members.", body = MemberList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot list members.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_members(
+    State(state): State<AppState>,
+    mut member: Member,
+) -> Result<Json<MemberList>, ApiError> {
+    if !policy::can_list_members(member.role) {
+        return Err(ApiError::Forbidden("Guests cannot list members.".into()));
+    }
+    let records = members::list_members(&mut member.tx).await?;
+    member.tx.commit().await?;
+    Ok(Json(MemberList {
+        items: views(&state, records).await?,
+    }))
+}
+
+/// Change a member's role, or deactivate or reactivate them. Refused with 409 `last_admin` when
+/// it would leave the workspace without an active admin.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{ws}/members/{user_id}",
+    operation_id = "update_member",
+    tag = "members",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("user_id" = Uuid, Path, description = "The member's user id"),
+    ),
+    request_body = MemberChange,
+    responses(
+        (status = 200, description = "Changed.", body = MemberView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace or member, or not a member.", body = ErrorBody),
+        (status = 409, description = "`last_admin`: the last active admin cannot be demoted or deactivated.", body = ErrorBody),
+        (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn update_member(
+    State(state): State<AppState>,
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+    ApiJson(change): ApiJson<MemberChange>,
+) -> Result<Json<MemberView>, ApiError> {
+    if !policy::can_manage_members(member.role) {
+        return Err(ApiError::Forbidden(
+            "Only workspace admins manage members.".into(),
+        ));
+    }
+    let user_id = parse_user_id(&path.1)?;
+    let record = members::update_member(
+        &mut member.tx,
+        user_id,
+        change.role.as_deref(),
+        change.active,
+    )
+    .await?;
+    member.tx.commit().await?;
+    let mut view = views(&state, vec![record]).await?;
+    Ok(Json(view.remove(0)))
+}
+
+/// Remove a member from the workspace. Refused with 409 `last_admin` for the last active admin.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{ws}/members/{user_id}",
+    operation_id = "delete_member",
+    tag = "members",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("user_id" = Uuid, Path, description = "The member's user id"),
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace or member, or not a member.", body = ErrorBody),
+        (status = 409, description = "`last_admin`: the last active admin cannot be removed.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn delete_member(
+    State(state): State<AppState>,
+    member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    if !policy::can_manage_members(member.role) {
+        return Err(ApiError::Forbidden(
+            "Only workspace admins manage members.".into(),
+        ));
+    }
+    let user_id = parse_user_id(&path.1)?;
+    let Member {
+        tx,
+        workspace,
+        user,
+        ..
+    } = member;
+    tx.rollback().await?;
+    members::remove_member(&state.pool, &workspace, user_id, Actor::User(user.id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

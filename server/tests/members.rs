@@ -1,0 +1,178 @@
+//! Member management and the last-admin safeguard, through the REST API.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{spawn_app, Cast};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_admin_cannot_be_demoted_deactivated_or_removed() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let me = format!("/api/v1/workspaces/{}/members/{}", cast.slug, cast.admin_id);
+    for (method, body) in [
+        ("PATCH", Some(json!({"role": "member"}))),
+        ("PATCH", Some(json!({"active": false}))),
+        ("DELETE", None),
+    ] {
+        let answer = app.call(method, &me, Some(&cast.admin), body.clone()).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CONFLICT,
+            "{method} {body:?}: {}",
+            answer.body
+        );
+        assert_eq!(answer.json()["error"]["code"], "last_admin");
+        let message = answer.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            message.contains("Make another member an admin first"),
+            "{message}"
+        );
+    }
+    // Nothing changed: still the admin.
+    let list = app
+        .call(
+            "GET",
+            &format!("/api/v1/workspaces/{}/members", cast.slug),
+            Some(&cast.admin),
+            None,
+        )
+        .await;
+    let admins: Vec<_> = list.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "admin" && m["active"] == true)
+        .cloned()
+        .collect();
+    assert_eq!(admins.len(), 1);
+    assert_eq!(admins[0]["email"], "admin@example.eu");
+
+    // With a second admin, the first may step down.
+    let promote = format!(
+        "/api/v1/workspaces/{}/members/{}",
+        cast.slug, cast.member_id
+    );
+    let promoted = app
+        .call(
+            "PATCH",
+            &promote,
+            Some(&cast.admin),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.body);
+    let stepped_down = app
+        .call(
+            "PATCH",
+            &me,
+            Some(&cast.admin),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(stepped_down.status, StatusCode::OK, "{}", stepped_down.body);
+    // The role applies to the very next request: the former admin may no longer manage members.
+    let refused = app
+        .call(
+            "PATCH",
+            &promote,
+            Some(&cast.admin),
+            Some(json!({"role": "guest"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivation_ends_access_with_the_next_request() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let list = format!("/api/v1/workspaces/{}/members", cast.slug);
+    assert_eq!(
+        app.call("GET", &list, Some(&cast.member), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let off = app
+        .call(
+            "PATCH",
+            &format!("{list}/{}", cast.member_id),
+            Some(&cast.admin),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK);
+    assert_eq!(off.json()["active"], false);
+    assert_eq!(
+        app.call("GET", &list, Some(&cast.member), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Reactivated: back in.
+    app.call(
+        "PATCH",
+        &format!("{list}/{}", cast.member_id),
+        Some(&cast.admin),
+        Some(json!({"active": true})),
+    )
+    .await;
+    assert_eq!(
+        app.call("GET", &list, Some(&cast.member), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_member_changes_name_the_field_and_change_nothing() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let path = format!(
+        "/api/v1/workspaces/{}/members/{}",
+        cast.slug, cast.member_id
+    );
+    let bad_role = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&cast.admin),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
+    assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad_role.json()["error"]["field"], "role");
+    let unknown = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&cast.admin),
+            Some(json!({"colour": "red"})),
+        )
+        .await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.body
+    );
+    let nobody = app
+        .call(
+            "PATCH",
+            &format!(
+                "/api/v1/workspaces/{}/members/{}",
+                cast.slug,
+                uuid::Uuid::new_v4()
+            ),
+            Some(&cast.admin),
+            Some(json!({"role": "guest"})),
+        )
+        .await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+}
