@@ -10,7 +10,7 @@ async fn two_admins_demoting_each_other_never_leave_zero_admins() {
     let pool = &db.pool;
     let ws = workspaces::create_workspace(
         pool,
-        &bastion_core::testing::master_keys(),
+        bastion_core::testing::master_keys(),
         &Slug::parse("race").unwrap(),
         "Race",
     )
