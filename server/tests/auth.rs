@@ -483,3 +483,77 @@ async fn a_user_lists_and_revokes_their_sessions() {
         .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_password_ends_the_other_sessions() {
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let here = app.sign_in("ada@example.eu").await;
+    let elsewhere = app.sign_in("ada@example.eu").await;
+
+    let weak = app
+        .call(
+            "PUT",
+            "/api/v1/me/password",
+            Some(&here),
+            Some(json!({"current_password": PASSWORD, "new_password": "short"})),
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(weak.json()["error"]["field"], "new_password");
+    let wrong = app
+        .call(
+            "PUT",
+            "/api/v1/me/password",
+            Some(&here),
+            Some(json!({"current_password": "not the password", "new_password": "a brand new passphrase"})),
+        )
+        .await;
+    assert_eq!(wrong.json()["error"]["field"], "current_password");
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&elsewhere), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let changed = app
+        .call(
+            "PUT",
+            "/api/v1/me/password",
+            Some(&here),
+            Some(json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.body);
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&here), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&elsewhere), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let old = app
+        .call(
+            "POST",
+            "/api/v1/auth/sign-in",
+            None,
+            Some(json!({"email": "ada@example.eu", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = app
+        .call(
+            "POST",
+            "/api/v1/auth/sign-in",
+            None,
+            Some(json!({"email": "ada@example.eu", "password": "a brand new passphrase"})),
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+}

@@ -54,6 +54,8 @@ fn rows() -> Vec<Row> {
     vec![
         Row { method: "GET", path: "/api/v1/me", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
         Row { method: "GET", path: "/api/v1/me/sessions", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        // A wrong current password changes nothing, for anyone signed in.
+        Row { method: "PUT", path: "/api/v1/me/password", fixture: None, body: Some(json!({"current_password": "not it at all", "new_password": "a brand new passphrase"})), expect: [422, 422, 422, 422, 422, 401] },
         // Someone else's session is not found, whoever asks.
         Row { method: "DELETE", path: "/api/v1/me/sessions/{id}", fixture: ForeignSession, body: Option::None, expect: [404, 404, 404, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },

@@ -193,3 +193,46 @@ mod tests {
         }
     }
 }
+
+/// Changes a password after checking the current one, and ends every other session of the
+/// user: whoever knew the old password is signed out everywhere but here.
+pub async fn change_password(
+    pool: &PgPool,
+    user_id: Uuid,
+    current: &str,
+    new: &str,
+    keep_session: Uuid,
+) -> CoreResult<()> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
+    if stored.is_none() {
+        return Err(CoreError::NotFound("user"));
+    }
+    if !passwords::verify(Password::offered(current), stored).await? {
+        return Err(CoreError::invalid(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    let new = Password::parse_new(new).map_err(|e| match e {
+        CoreError::Invalid { message, .. } => CoreError::invalid("new_password", message),
+        other => other,
+    })?;
+    let hash = passwords::hash(new).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep_session)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

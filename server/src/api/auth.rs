@@ -253,3 +253,47 @@ pub async fn revoke_session(
         Err(ApiError::NotFound)
     }
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters, not a common password.
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordChange(***)")
+    }
+}
+
+/// Change the caller's password. Every other session of the caller is ended.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/password",
+    operation_id = "update_password",
+    tag = "accounts",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; other sessions are ended."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Sent from another origin.", body = ErrorBody),
+        (status = 422, description = "`current_password` is wrong, or `new_password` is too weak; the field is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []))
+)]
+pub async fn update_password(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    accounts::change_password(
+        &state.pool,
+        current.user.id,
+        &body.current_password,
+        &body.new_password,
+        current.session.id,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
