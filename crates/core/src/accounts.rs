@@ -172,28 +172,6 @@ pub async fn active_role(tx: &mut TenantTx, user_id: Uuid) -> CoreResult<Option<
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_are_normalised_or_refused() {
-        assert_eq!(parse_email("  Ada@Example.EU ").unwrap(), "ada@example.eu");
-        for bad in [
-            "",
-            "ada",
-            "@example.eu",
-            "ada@",
-            "ada@example",
-            "a b@example.eu",
-            "a@b@c.eu",
-        ] {
-            let err = parse_email(bad).unwrap_err().to_string();
-            assert!(err.starts_with("email: "), "{bad:?}: {err}");
-        }
-    }
-}
-
 /// Changes a password after checking the current one, and ends every other session of the
 /// user: whoever knew the old password is signed out everywhere but here.
 pub async fn change_password(
@@ -235,4 +213,26 @@ pub async fn change_password(
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_or_refused() {
+        assert_eq!(parse_email("  Ada@Example.EU ").unwrap(), "ada@example.eu");
+        for bad in [
+            "",
+            "ada",
+            "@example.eu",
+            "ada@",
+            "ada@example",
+            "a b@example.eu",
+            "a@b@c.eu",
+        ] {
+            let err = parse_email(bad).unwrap_err().to_string();
+            assert!(err.starts_with("email: "), "{bad:?}: {err}");
+        }
+    }
 }
