@@ -161,7 +161,10 @@ pub fn AccountPage() -> impl IntoView {
                                 view! {
                                     <ul class="plain-list">
                                         {account.workspaces.iter().map(|(slug, name)| view! {
-                                            <li><strong>{name.clone()}</strong> " " <span class="muted">{slug.clone()}</span></li>
+                                            <li>
+                                                <strong>{name.clone()}</strong> " " <span class="muted">{slug.clone()}</span> " "
+                                                <a href=format!("/w/{slug}/members")>"Members"</a>
+                                            </li>
                                         }).collect_view()}
                                     </ul>
                                 }.into_any()

@@ -5,10 +5,11 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    ParamSegment, StaticSegment,
 };
 
 mod account;
+mod members_page;
 mod pages;
 pub mod policy;
 #[cfg(feature = "ssr")]
@@ -56,6 +57,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=pages::Home/>
                     <Route path=StaticSegment("sign-in") view=account::SignInPage/>
                     <Route path=StaticSegment("account") view=account::AccountPage/>
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("members"))
+                        view=members_page::MembersPage
+                    />
                 </Routes>
             </main>
         </Router>

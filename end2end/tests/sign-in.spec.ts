@@ -1,10 +1,13 @@
 import { test, expect, Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+
+const root = path.resolve(__dirname, "..", "..");
 
 // The operator commands run against the same embedded PostgreSQL as the server under test.
 function bastion(args: string[], extraEnv: Record<string, string> = {}) {
-  return execFileSync(process.env.BASTION_BIN ?? "target/debug/bastion", args, {
-    cwd: "..",
+  return execFileSync(path.resolve(root, process.env.BASTION_BIN ?? "target/debug/bastion"), args, {
+    cwd: root,
     env: {
       ...process.env,
       BASTION_DATA_DIR: process.env.BASTION_E2E_DATA ?? "/tmp/bastion-e2e",
@@ -48,6 +51,19 @@ test("a person signs in, sees their workspaces, and signs out", async ({ page })
   expect(session?.httpOnly).toBe(true);
   expect(session?.sameSite).toBe("Lax");
 
+  // The members page: the last admin cannot demote themself, and is told what to do instead.
+  await page.getByRole("link", { name: "Members" }).click();
+  await expect(page).toHaveURL(/\/w\/acme\/members$/);
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Members of Acme Engineering" })).toBeVisible();
+  await page.getByLabel("Role of Ada Lovelace").selectOption("member");
+  await page.getByRole("button", { name: "Save role" }).click();
+  await expect(page.getByRole("alert")).toContainText("last active admin");
+  await expect(page.getByRole("alert")).toContainText("Make another member an admin first");
+  await page.reload();
+  await expect(page.getByLabel("Role of Ada Lovelace")).toHaveValue("admin");
+
+  await page.goto("/account");
   await hydrated(page);
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/sign-in$/);

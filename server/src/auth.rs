@@ -10,9 +10,10 @@ use axum::{
 };
 use bastion_core::{
     accounts::{self, User},
+    members,
     sessions::{self, SessionInfo, SessionToken},
-    workspaces::{self, Workspace},
-    Actor, TenantTx,
+    workspaces::Workspace,
+    TenantTx,
 };
 
 use crate::{error::ApiError, AppState};
@@ -62,15 +63,10 @@ impl FromRequestParts<AppState> for Member {
             .find(|(name, _)| *name == "ws")
             .map(|(_, value)| value.to_owned())
             .ok_or(ApiError::NotFound)?;
-        let workspace = workspaces::find_by_slug(&state.pool, &slug)
+        let (workspace, role, tx) = members::open_as_member(&state.pool, user.id, &slug)
             .await?
             .ok_or(ApiError::NotFound)?;
-        let mut tx =
-            TenantTx::begin(&state.pool, &workspace.schema(), Actor::User(user.id)).await?;
-        let role = accounts::active_role(&mut tx, user.id)
-            .await?
-            .and_then(|r| Role::parse(&r))
-            .ok_or(ApiError::NotFound)?;
+        let role = Role::parse(&role).ok_or(ApiError::NotFound)?;
         Ok(Self {
             user,
             workspace,

@@ -109,3 +109,21 @@ pub async fn remove_member(
     }
     tenant.commit().await
 }
+
+/// Opens `slug`'s tenant transaction for `user_id` if they are an active member, with their
+/// role read inside it. `None` for an unknown workspace, a stranger or a deactivated member
+/// alike: callers answer all three the same way (404).
+pub async fn open_as_member(
+    pool: &PgPool,
+    user_id: Uuid,
+    slug: &str,
+) -> CoreResult<Option<(Workspace, String, TenantTx)>> {
+    let Some(workspace) = crate::workspaces::find_by_slug(pool, slug).await? else {
+        return Ok(None);
+    };
+    let mut tx = TenantTx::begin(pool, &workspace.schema(), Actor::User(user_id)).await?;
+    match crate::accounts::active_role(&mut tx, user_id).await? {
+        Some(role) => Ok(Some((workspace, role, tx))),
+        None => Ok(None),
+    }
+}

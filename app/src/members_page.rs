@@ -1,0 +1,287 @@
+//! The members page of a workspace: everyone who may list members sees it; only admins get the
+//! controls (the same policy functions the server enforces).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{self, Role};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembersView {
+    pub workspace_name: String,
+    pub my_role: Role,
+    pub me: String,
+    pub members: Vec<MemberRow>,
+}
+
+#[cfg(feature = "ssr")]
+async fn open(
+    slug: &str,
+) -> Result<
+    (
+        bastion_core::accounts::User,
+        bastion_core::workspaces::Workspace,
+        Role,
+        bastion_core::TenantTx,
+    ),
+    ServerFnError,
+> {
+    use crate::server::{context, current_token, internal, set_status};
+    let ctx = context()?;
+    let not_found = || {
+        set_status(http::StatusCode::NOT_FOUND);
+        ServerFnError::new("This workspace does not exist, or you are not a member of it.")
+    };
+    let token = current_token().ok_or_else(not_found)?;
+    let session = bastion_core::sessions::resolve(&ctx.pool, &token)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    let user = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    let (workspace, role, tx) = bastion_core::members::open_as_member(&ctx.pool, user.id, slug)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    let role = Role::parse(&role).ok_or_else(not_found)?;
+    Ok((user, workspace, role, tx))
+}
+
+#[server(prefix = "/api/fn", endpoint = "members")]
+pub async fn load_members(slug: String) -> Result<MembersView, ServerFnError> {
+    use crate::server::{context, internal, set_status};
+    let ctx = context()?;
+    let (user, workspace, role, mut tx) = open(&slug).await?;
+    if !policy::can_list_members(role) {
+        set_status(http::StatusCode::FORBIDDEN);
+        return Err(ServerFnError::new("Guests cannot see the member list."));
+    }
+    let records = bastion_core::members::list_members(&mut tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    let mut members = Vec::new();
+    for r in records {
+        let person = bastion_core::accounts::find_user(&ctx.pool, r.user_id)
+            .await
+            .map_err(internal)?;
+        let (name, email) = person.map(|p| (p.name, p.email)).unwrap_or_default();
+        members.push(MemberRow {
+            user_id: r.user_id.to_string(),
+            name,
+            email,
+            role: Role::parse(&r.role).unwrap_or(Role::Guest),
+            active: r.active,
+        });
+    }
+    Ok(MembersView {
+        workspace_name: workspace.name,
+        my_role: role,
+        me: user.id.to_string(),
+        members,
+    })
+}
+
+#[server(prefix = "/api/fn", endpoint = "change_member")]
+pub async fn change_member(
+    slug: String,
+    user_id: String,
+    role: Option<String>,
+    active: Option<String>,
+) -> Result<(), ServerFnError> {
+    use crate::server::{internal, set_status};
+    let (_, _, my_role, mut tx) = open(&slug).await?;
+    if !policy::can_manage_members(my_role) {
+        set_status(http::StatusCode::FORBIDDEN);
+        return Err(ServerFnError::new("Only workspace admins manage members."));
+    }
+    let target = uuid_or_404(&user_id)?;
+    let active = active.map(|a| a == "true");
+    match bastion_core::members::update_member(&mut tx, target, role.as_deref(), active).await {
+        Ok(_) => tx.commit().await.map_err(internal),
+        Err(e) => Err(explain(e)),
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "remove_member")]
+pub async fn remove_member(slug: String, user_id: String) -> Result<(), ServerFnError> {
+    use crate::server::{context, internal, set_status};
+    let ctx = context()?;
+    let (user, workspace, my_role, tx) = open(&slug).await?;
+    tx.rollback().await.map_err(internal)?;
+    if !policy::can_manage_members(my_role) {
+        set_status(http::StatusCode::FORBIDDEN);
+        return Err(ServerFnError::new("Only workspace admins manage members."));
+    }
+    let target = uuid_or_404(&user_id)?;
+    bastion_core::members::remove_member(
+        &ctx.pool,
+        &workspace,
+        target,
+        bastion_core::Actor::User(user.id),
+    )
+    .await
+    .map_err(explain)
+}
+
+#[cfg(feature = "ssr")]
+fn uuid_or_404(text: &str) -> Result<uuid::Uuid, ServerFnError> {
+    uuid::Uuid::parse_str(text).map_err(|_| {
+        crate::server::set_status(http::StatusCode::NOT_FOUND);
+        ServerFnError::new("No such member.")
+    })
+}
+
+/// The person-facing message for what the service refused.
+#[cfg(feature = "ssr")]
+fn explain(err: bastion_core::CoreError) -> ServerFnError {
+    use crate::server::set_status;
+    use bastion_core::CoreError;
+    match err {
+        CoreError::LastAdmin => {
+            set_status(http::StatusCode::CONFLICT);
+            ServerFnError::new(LAST_ADMIN)
+        }
+        CoreError::NotFound(_) => {
+            set_status(http::StatusCode::NOT_FOUND);
+            ServerFnError::new("No such member.")
+        }
+        CoreError::Invalid { field, message } => {
+            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+            ServerFnError::new(format!("{field} {message}"))
+        }
+        other => crate::server::internal(other),
+    }
+}
+
+/// Shown when the last-admin safeguard refuses, saying what to do instead.
+pub const LAST_ADMIN: &str = "This is the workspace's last active admin. Make another member an admin first, then change or remove this one.";
+
+fn message(error: &ServerFnError) -> String {
+    let text = error.to_string();
+    text.rsplit(": ").next().unwrap_or(&text).to_owned()
+}
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let change = ServerAction::<ChangeMember>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let data = Resource::new(
+        move || (slug(), change.version().get(), remove.version().get()),
+        |(slug, _, _)| load_members(slug),
+    );
+    let failure = move || {
+        change
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| remove.value().get().and_then(|r| r.err()))
+            .map(|e| message(&e))
+    };
+
+    view! {
+        <Title text="Members — Bastion"/>
+        <Suspense fallback=|| view! { <p>"Loading members…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! {
+                        <section class="card narrow">
+                            <h1>"Members"</h1>
+                            <p class="form-error" role="alert">{message(&e)}</p>
+                        </section>
+                    }.into_any(),
+                    Ok(view) => {
+                        let admin = policy::can_manage_members(view.my_role);
+                        let slug = slug();
+                        let me = view.me.clone();
+                        view! {
+                            <section class="card" aria-labelledby="members-title">
+                                <h1 id="members-title">"Members of " {view.workspace_name.clone()}</h1>
+                                <Show when=move || failure().is_some()>
+                                    <p class="form-error" role="alert">{failure}</p>
+                                </Show>
+                                <table class="table">
+                                    <thead><tr>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"Email"</th>
+                                        <th scope="col">"Role"</th>
+                                        <th scope="col">"Status"</th>
+                                        {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+                                    </tr></thead>
+                                    <tbody>
+                                        {view.members.into_iter().map(|m| {
+                                            let (slug_role, slug_toggle, slug_remove) = (slug.clone(), slug.clone(), slug.clone());
+                                            let (id_role, id_toggle, id_remove) = (m.user_id.clone(), m.user_id.clone(), m.user_id.clone());
+                                            let current_role = m.role;
+                                            let label = format!("Role of {}", m.name);
+                                            let is_me = m.user_id == me;
+                                            view! {
+                                                <tr>
+                                                    <td>{m.name.clone()}{is_me.then_some(" (you)")}</td>
+                                                    <td>{m.email.clone()}</td>
+                                                    <td>
+                                                        {if admin {
+                                                            view! {
+                                                                <ActionForm action=change attr:class="inline-form">
+                                                                    <input type="hidden" name="slug" value=slug_role.clone()/>
+                                                                    <input type="hidden" name="user_id" value=id_role.clone()/>
+                                                                    <select name="role" aria-label=label.clone()>
+                                                                        {[Role::Admin, Role::Member, Role::Guest].into_iter().map(|r| view! {
+                                                                            <option value=r.as_str() selected=r == current_role>{r.as_str()}</option>
+                                                                        }).collect_view()}
+                                                                    </select>
+                                                                    <button type="submit" class="button small">"Save role"</button>
+                                                                </ActionForm>
+                                                            }.into_any()
+                                                        } else {
+                                                            view! { <span>{m.role.as_str()}</span> }.into_any()
+                                                        }}
+                                                    </td>
+                                                    <td>{if m.active { "active" } else { "deactivated" }}</td>
+                                                    {admin.then(|| {
+                                                        let next = if m.active { "false" } else { "true" };
+                                                        let toggle = if m.active { "Deactivate" } else { "Reactivate" };
+                                                        view! {
+                                                            <td class="actions">
+                                                                <ActionForm action=change attr:class="inline-form">
+                                                                    <input type="hidden" name="slug" value=slug_toggle.clone()/>
+                                                                    <input type="hidden" name="user_id" value=id_toggle.clone()/>
+                                                                    <input type="hidden" name="active" value=next/>
+                                                                    <button type="submit" class="button small secondary">{toggle}</button>
+                                                                </ActionForm>
+                                                                <ActionForm action=remove attr:class="inline-form">
+                                                                    <input type="hidden" name="slug" value=slug_remove.clone()/>
+                                                                    <input type="hidden" name="user_id" value=id_remove.clone()/>
+                                                                    <button type="submit" class="button small danger">"Remove"</button>
+                                                                </ActionForm>
+                                                            </td>
+                                                        }
+                                                    })}
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
