@@ -292,3 +292,78 @@ async fn integration_tokens_are_masked_and_bad_input_is_named() {
         "bad input changed nothing"
     );
 }
+
+/// Server functions, the pages' own endpoints, get the same treatment. Form-encoded, as the
+/// pages send them; `{…}` placeholders are filled like the REST rows'.
+#[rustfmt::skip]
+fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
+    use Fixture::*;
+    vec![
+        ("/api/fn/account", "", None, [200, 200, 200, 200, 200, 200]),
+        ("/api/fn/members", "slug={ws}", None, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/change_member", "slug={ws}&user_id={id}&active=false", DeactivatedMember, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/remove_member", "slug={ws}&user_id={id}", ExtraMember, [200, 403, 403, 404, 404, 404]),
+        // Signing in needs no session; a wrong password is 401 for everyone.
+        ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
+        ("/api/fn/sign_out", "", None, [200, 200, 200, 200, 200, 200]),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_answers_every_caller_as_the_table_says() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let mut failures = Vec::new();
+    for (path, form, fixture, expect) in server_fn_rows() {
+        let id = match fixture {
+            Fixture::DeactivatedMember => cast.deactivated_id.to_string(),
+            Fixture::ExtraMember => extra_member(&app, &cast).await,
+            _ => String::new(),
+        };
+        let body = form.replace("{ws}", &cast.slug).replace("{id}", &id);
+        for index in [1, 2, 3, 4, 5, 0] {
+            let cookie = match index {
+                0 => Some(cast.admin.as_str()),
+                1 => Some(cast.member.as_str()),
+                2 => Some(cast.guest.as_str()),
+                3 => Some(cast.deactivated.as_str()),
+                4 => Some(cast.stranger.as_str()),
+                _ => None,
+            };
+            let mut request = axum::http::Request::post(path)
+                .header(axum::http::header::ORIGIN, common::ORIGIN)
+                .header(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                );
+            if let Some(cookie) = cookie {
+                request = request.header(axum::http::header::COOKIE, cookie);
+            }
+            let answer = app
+                .send(request.body(axum::body::Body::from(body.clone())).unwrap())
+                .await;
+            if answer.status.as_u16() != expect[index] {
+                failures.push(format!(
+                    "{path} as {}: expected {}, got {} {}",
+                    CALLERS[index], expect[index], answer.status, answer.body
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_has_a_row() {
+    // Building the router registers the server functions.
+    let _app = spawn_app().await;
+    let covered: Vec<&str> = server_fn_rows().iter().map(|r| r.0).collect();
+    let missing: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .filter(|path| !covered.contains(&path.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "server functions without an authorization row: {missing:?}"
+    );
+}
