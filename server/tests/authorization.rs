@@ -109,6 +109,18 @@ async fn extra_member(app: &TestApp, cast: &Cast) -> String {
     user.id.to_string()
 }
 
+/// The session cookie of the caller at `index` in `CALLERS`; none for the anonymous caller.
+fn cookie_of(cast: &Cast, index: usize) -> Option<&str> {
+    match index {
+        0 => Some(&cast.admin),
+        1 => Some(&cast.member),
+        2 => Some(&cast.guest),
+        3 => Some(&cast.deactivated),
+        4 => Some(&cast.stranger),
+        _ => None,
+    }
+}
+
 async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
     let answer = app
         .call(
@@ -143,14 +155,7 @@ async fn every_endpoint_answers_every_caller_as_the_table_says() {
             .replace("{user_id}", &id);
         // Admin last, so that destructive rows are tried by everyone else first.
         for index in [1, 2, 3, 4, 5, 0] {
-            let cookie = match index {
-                0 => Some(cast.admin.as_str()),
-                1 => Some(cast.member.as_str()),
-                2 => Some(cast.guest.as_str()),
-                3 => Some(cast.deactivated.as_str()),
-                4 => Some(cast.stranger.as_str()),
-                _ => None,
-            };
+            let cookie = cookie_of(&cast, index);
             let answer = app.call(row.method, &path, cookie, row.body.clone()).await;
             if answer.status.as_u16() != row.expect[index] {
                 failures.push(format!(
@@ -322,14 +327,7 @@ async fn every_server_function_answers_every_caller_as_the_table_says() {
         };
         let body = form.replace("{ws}", &cast.slug).replace("{id}", &id);
         for index in [1, 2, 3, 4, 5, 0] {
-            let cookie = match index {
-                0 => Some(cast.admin.as_str()),
-                1 => Some(cast.member.as_str()),
-                2 => Some(cast.guest.as_str()),
-                3 => Some(cast.deactivated.as_str()),
-                4 => Some(cast.stranger.as_str()),
-                _ => None,
-            };
+            let cookie = cookie_of(&cast, index);
             let mut request = axum::http::Request::post(path)
                 .header(axum::http::header::ORIGIN, common::ORIGIN)
                 .header(
