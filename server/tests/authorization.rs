@@ -45,6 +45,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("post", "/api/v1/auth/sign-in"),
+    ("post", "/api/v1/auth/password-reset"),
+    ("post", "/api/v1/auth/password-reset/confirm"),
 ];
 
 #[rustfmt::skip]

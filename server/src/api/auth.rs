@@ -297,3 +297,96 @@ pub async fn update_password(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetRequest {
+    #[schema(example = "ada@example.eu")]
+    pub email: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResetConfirm {
+    #[schema(example = "ada@example.eu")]
+    pub email: String,
+    /// The 6-digit code from the email.
+    #[schema(example = "042137")]
+    pub code: String,
+    /// At least 12 characters, not a common password.
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for ResetConfirm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetConfirm")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Ask for a password reset code by email. The answer is the same whether or not an account
+/// has this email.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset",
+    operation_id = "request_password_reset",
+    tag = "accounts",
+    request_body = ResetRequest,
+    responses(
+        (status = 202, description = "If the account exists, a code is on its way."),
+        (status = 403, description = "Sent from another origin.", body = ErrorBody),
+        (status = 422, description = "The body is not valid JSON of this shape.", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see `Retry-After`.", body = ErrorBody),
+    )
+)]
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<ResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    if let Some(ip) = ip {
+        if let Err(wait) = limits::hit(
+            &state.pool,
+            &format!("reset-ip:{ip}"),
+            20,
+            time::Duration::hours(1),
+        )
+        .await?
+        {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: wait.whole_seconds().max(1) as u64,
+            });
+        }
+    }
+    // Per address of the account: silently capped, so the answer still says nothing.
+    let key = format!("reset-email:{}", body.email.trim().to_lowercase());
+    if limits::hit(&state.pool, &key, 5, time::Duration::hours(1))
+        .await?
+        .is_ok()
+    {
+        bastion_core::resets::request_reset(&state.pool, &body.email).await?;
+    }
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Set a new password with the emailed code: valid 15 minutes, 5 attempts, once. Every session
+/// of the account ends.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset/confirm",
+    operation_id = "reset_password",
+    tag = "accounts",
+    request_body = ResetConfirm,
+    responses(
+        (status = 204, description = "The password is changed; every session is ended."),
+        (status = 403, description = "Sent from another origin.", body = ErrorBody),
+        (status = 422, description = "`code` is wrong, expired, used or out of attempts; or `new_password` is too weak.", body = ErrorBody),
+    )
+)]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ResetConfirm>,
+) -> Result<StatusCode, ApiError> {
+    bastion_core::resets::reset_password(&state.pool, &body.email, &body.code, &body.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

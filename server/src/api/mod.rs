@@ -36,8 +36,8 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::request_password_reset, auth::reset_password, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::ResetRequest, auth::ResetConfirm, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
@@ -137,6 +137,14 @@ pub fn router() -> Router<AppState> {
         .merge(swagger)
         .route("/api/v1/auth/sign-in", post(auth::sign_in))
         .route("/api/v1/auth/sign-out", post(auth::sign_out))
+        .route(
+            "/api/v1/auth/password-reset",
+            post(auth::request_password_reset),
+        )
+        .route(
+            "/api/v1/auth/password-reset/confirm",
+            post(auth::reset_password),
+        )
         .route("/api/v1/me", get(auth::get_me))
         .route("/api/v1/me/sessions", get(auth::list_sessions))
         .route(

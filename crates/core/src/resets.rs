@@ -1,0 +1,127 @@
+//! Password reset by a 6-digit code sent by email: valid 15 minutes, at most 5 attempts, single
+//! use, the newest code replacing older ones. Every attempt is counted by one atomic UPDATE, so
+//! parallel guesses cannot evaluate more than 5.
+
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use time::Duration;
+
+use crate::{
+    mail,
+    passwords::{self, Password},
+    CoreError, CoreResult,
+};
+
+pub const CODE_LIFETIME: Duration = Duration::minutes(15);
+pub const MAX_ATTEMPTS: i32 = 5;
+
+fn code_hash(code: &str, salt: &[u8]) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(code.as_bytes());
+    h.finalize().to_vec()
+}
+
+/// Starts a reset for `email` if such an account exists; the caller answers the same either way.
+pub async fn request_reset(pool: &PgPool, email: &str) -> CoreResult<()> {
+    let email = email.trim().to_lowercase();
+    let Some(user) = crate::accounts::find_user_by_email(pool, &email).await? else {
+        return Ok(());
+    };
+    let (code, salt) = {
+        let mut rng = rand::rng();
+        let code = format!("{:06}", rng.random_range(0..1_000_000u32));
+        let salt: [u8; 16] = rng.random();
+        (code, salt)
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO password_resets (user_id, code_hash, salt, expires_at) VALUES ($1, $2, $3, now() + $4)
+         ON CONFLICT (user_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, salt = EXCLUDED.salt,
+             expires_at = EXCLUDED.expires_at, attempts = 0, used = false, created_at = now()",
+    )
+    .bind(user.id)
+    .bind(code_hash(&code, &salt))
+    .bind(&salt[..])
+    .bind(CODE_LIFETIME)
+    .execute(&mut *tx)
+    .await?;
+    mail::enqueue(
+        &mut tx,
+        &user.email,
+        "Your Bastion password reset code",
+        &format!(
+            "Hello {},\n\nYour code to reset your Bastion password is {code}.\nIt works once, \
+             for 15 minutes. If you did not ask for it, ignore this message: your password \
+             stays as it is.\n",
+            user.name
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password if `code` is the live code for `email`. Every failure is the same
+/// `Invalid { field: "code" }`. On success every session of the user ends.
+pub async fn reset_password(
+    pool: &PgPool,
+    email: &str,
+    code: &str,
+    new_password: &str,
+) -> CoreResult<()> {
+    let wrong = || CoreError::invalid("code", "is wrong or has expired; request a new code");
+    // A weak new password must not cost an attempt.
+    let new_password = Password::parse_new(new_password).map_err(|e| match e {
+        CoreError::Invalid { message, .. } => CoreError::invalid("new_password", message),
+        other => other,
+    })?;
+    let email = email.trim().to_lowercase();
+    let attempt: Option<(uuid::Uuid, Vec<u8>, Vec<u8>)> = sqlx::query_as(
+        "UPDATE password_resets r SET attempts = r.attempts + 1
+         FROM users u
+         WHERE u.email = $1 AND r.user_id = u.id
+           AND NOT r.used AND r.expires_at > now() AND r.attempts < $2
+         RETURNING r.user_id, r.code_hash, r.salt",
+    )
+    .bind(&email)
+    .bind(MAX_ATTEMPTS)
+    .fetch_optional(pool)
+    .await?;
+    let Some((user_id, stored, salt)) = attempt else {
+        return Err(wrong());
+    };
+    let offered = code_hash(code.trim(), &salt);
+    if !subtle_eq(&offered, &stored) {
+        return Err(wrong());
+    }
+    let hash = passwords::hash(new_password).await?;
+    let mut tx = pool.begin().await?;
+    // Single use, also against a parallel request with the same code.
+    let claimed =
+        sqlx::query("UPDATE password_resets SET used = true WHERE user_id = $1 AND NOT used")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if claimed == 0 {
+        return Err(wrong());
+    }
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Constant-time equality of two digests.
+fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
