@@ -137,6 +137,7 @@ pub fn SignInPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p class="muted"><A href="/forgot-password">"Forgot your password?"</A></p>
         </section>
     }
 }
@@ -186,5 +187,112 @@ pub fn AccountPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "request_reset")]
+pub async fn request_reset(email: String) -> Result<(), ServerFnError> {
+    let ctx = crate::server::context()?;
+    let key = format!("reset-email:{}", email.trim().to_lowercase());
+    let within = bastion_core::limits::hit(&ctx.pool, &key, 5, time_hours(1))
+        .await
+        .map_err(crate::server::internal)?
+        .is_ok();
+    if within {
+        bastion_core::resets::request_reset(&ctx.pool, &email)
+            .await
+            .map_err(crate::server::internal)?;
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn time_hours(h: i64) -> time::Duration {
+    time::Duration::hours(h)
+}
+
+#[server(prefix = "/api/fn", endpoint = "reset_password")]
+pub async fn reset_password(
+    email: String,
+    code: String,
+    new_password: String,
+) -> Result<(), ServerFnError> {
+    let ctx = crate::server::context()?;
+    match bastion_core::resets::reset_password(&ctx.pool, &email, &code, &new_password).await {
+        Ok(()) => Ok(()),
+        Err(bastion_core::CoreError::Invalid { field, message }) => {
+            crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+            let what = if field == "code" {
+                "The code"
+            } else {
+                "The new password"
+            };
+            Err(ServerFnError::new(format!("{what} {message}.")))
+        }
+        Err(other) => Err(crate::server::internal(other)),
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<RequestReset>::new();
+    let sent = move || matches!(action.value().get(), Some(Ok(())));
+    view! {
+        <Title text="Forgot your password — Bastion"/>
+        <section class="card narrow" aria-labelledby="forgot-title">
+            <h1 id="forgot-title">"Forgot your password?"</h1>
+            <Show
+                when=sent
+                fallback=move || view! {
+                    <p class="muted">"We will email you a 6-digit code to choose a new password."</p>
+                    <ActionForm action=action attr:class="form">
+                        <label for="email">"Email"</label>
+                        <input id="email" name="email" type="email" autocomplete="username" required/>
+                        <button type="submit" class="button" disabled=move || action.pending().get()>"Send me a code"</button>
+                    </ActionForm>
+                }
+            >
+                <p role="status">"If an account uses this email, a code is on its way. It works once, for 15 minutes."</p>
+                <A href="/reset-password" attr:class="button">"Enter the code"</A>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let done = move || matches!(action.value().get(), Some(Ok(())));
+    let error = move || {
+        action.value().get().and_then(|r| r.err()).map(|e| {
+            let text = e.to_string();
+            text.rsplit(": ").next().unwrap_or(&text).to_owned()
+        })
+    };
+    view! {
+        <Title text="Choose a new password — Bastion"/>
+        <section class="card narrow" aria-labelledby="reset-title">
+            <h1 id="reset-title">"Choose a new password"</h1>
+            <Show
+                when=done
+                fallback=move || view! {
+                    <ActionForm action=action attr:class="form">
+                        <label for="email">"Email"</label>
+                        <input id="email" name="email" type="email" autocomplete="username" required/>
+                        <label for="code">"Code from the email"</label>
+                        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required/>
+                        <label for="new_password">"New password (at least 12 characters)"</label>
+                        <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
+                        <Show when=move || error().is_some()>
+                            <p class="form-error" role="alert">{error}</p>
+                        </Show>
+                        <button type="submit" class="button" disabled=move || action.pending().get()>"Set new password"</button>
+                    </ActionForm>
+                }
+            >
+                <p role="status">"Your password is changed, and every session was signed out."</p>
+                <A href="/sign-in" attr:class="button">"Sign in"</A>
+            </Show>
+        </section>
     }
 }

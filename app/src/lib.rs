@@ -57,6 +57,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=pages::Home/>
                     <Route path=StaticSegment("sign-in") view=account::SignInPage/>
                     <Route path=StaticSegment("account") view=account::AccountPage/>
+                    <Route path=StaticSegment("forgot-password") view=account::ForgotPasswordPage/>
+                    <Route path=StaticSegment("reset-password") view=account::ResetPasswordPage/>
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("members"))
                         view=members_page::MembersPage

@@ -1,6 +1,7 @@
 import { test, expect, Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
+import * as fs from "node:fs";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -69,4 +70,48 @@ test("a person signs in, sees their workspaces, and signs out", async ({ page })
   await expect(page).toHaveURL(/\/sign-in$/);
   await page.goto("/account");
   await expect(page.getByRole("heading", { name: "You are signed out" })).toBeVisible();
+});
+
+test("a person who forgot their password resets it with the emailed code", async ({ page }) => {
+  const mailDir = path.join(process.env.BASTION_E2E_DATA ?? "/tmp/bastion-e2e", "mail");
+  const before = new Set(fs.existsSync(mailDir) ? fs.readdirSync(mailDir) : []);
+
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(page).toHaveURL(/\/forgot-password$/);
+  await hydrated(page);
+  await page.getByLabel("Email", { exact: true }).fill("ada@example.eu");
+  await page.getByRole("button", { name: "Send me a code" }).click();
+  await expect(page.getByRole("status")).toContainText("a code is on its way");
+
+  // The local sender writes the message into the data directory.
+  let message = "";
+  await expect
+    .poll(() => {
+      const fresh = (fs.existsSync(mailDir) ? fs.readdirSync(mailDir) : []).filter((f) => !before.has(f));
+      message = fresh.length ? fs.readFileSync(path.join(mailDir, fresh[0]), "utf8") : "";
+      return message;
+    }, { timeout: 15_000 })
+    .toContain("reset code");
+  const code = /password is (\d{6})/.exec(message)![1];
+
+  await page.getByRole("link", { name: "Enter the code" }).click();
+  await hydrated(page);
+  await page.getByLabel("Email", { exact: true }).fill("ada@example.eu");
+  await page.getByLabel("Code from the email").fill(code === "000000" ? "000001" : "000000");
+  await page.getByLabel("New password (at least 12 characters)").fill("my brand new passphrase");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("alert")).toContainText("The code is wrong or has expired");
+
+  await page.getByLabel("Code from the email").fill(code);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("status")).toContainText("Your password is changed");
+
+  await page.getByRole("link", { name: "Sign in" }).last().click();
+  await hydrated(page);
+  await page.getByLabel("Email", { exact: true }).fill("ada@example.eu");
+  await page.getByLabel("Password").fill("my brand new passphrase");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
 });

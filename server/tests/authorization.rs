@@ -313,6 +313,9 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         // Signing in needs no session; a wrong password is 401 for everyone.
         ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
         ("/api/fn/sign_out", "", None, [200, 200, 200, 200, 200, 200]),
+        // Public: the same answer for everyone, whether or not the account exists.
+        ("/api/fn/request_reset", "email=admin%40example.eu", None, [200, 200, 200, 200, 200, 200]),
+        ("/api/fn/reset_password", "email=admin%40example.eu&code=000000&new_password=a+long+new+passphrase", None, [422, 422, 422, 422, 422, 422]),
     ]
 }
 
