@@ -9,6 +9,7 @@ use sqlx::PgPool;
 pub struct ServerContext {
     pub pool: PgPool,
     pub secure_cookies: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub fn context() -> Result<ServerContext, ServerFnError> {
@@ -37,10 +38,16 @@ pub fn set_cookie(value: &str) {
 
 pub fn client_ip() -> Option<std::net::IpAddr> {
     let parts = use_context::<http::request::Parts>()?;
-    parts
+    let ctx = use_context::<ServerContext>()?;
+    let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip())
+        .map(|info| info.0.ip());
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    bastion_core::limits::client_ip(peer, forwarded, &ctx.trusted_proxies)
 }
 
 pub fn set_status(status: http::StatusCode) {

@@ -76,20 +76,30 @@ impl FromRequestParts<AppState> for Member {
     }
 }
 
-/// The client's address, from the socket. (Behind a load balancer this is the balancer;
-/// honouring `X-Forwarded-For` from configured trusted proxies is still to do.)
+/// The client's address: the socket peer, or `X-Forwarded-For` as written by a configured
+/// trusted proxy (`BASTION_TRUSTED_PROXIES`).
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(Self(bastion_core::limits::client_ip(
+            peer,
+            forwarded,
+            &state.config.trusted_proxies,
+        )))
     }
 }
 

@@ -51,6 +51,9 @@ pub struct Config {
     pub db_max_connections: u32,
     pub log_format: LogFormat,
     pub migrate_on_start: bool,
+    /// Load balancers whose `X-Forwarded-For` we believe; everyone else's is ignored, so a
+    /// client cannot pick the address its rate limits are counted under.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `BASTION_MASTER_KEYS`: comma-separated Fernet keys, the first one primary.
     pub master_keys: Option<Secret>,
     /// `BASTION_MASTER_KEY_FILE`: one key per line, owner-only permissions.
@@ -80,6 +83,7 @@ struct FileConfig {
     db_max_connections: Option<u32>,
     log_format: Option<LogFormat>,
     migrate_on_start: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
     // Keys themselves are not accepted in the file: it is often shared or committed.
     master_key_file: Option<PathBuf>,
 }
@@ -194,6 +198,25 @@ impl Config {
             None => file_config.migrate_on_start.unwrap_or(true),
         };
 
+        let proxies: Vec<String> = match env("BASTION_TRUSTED_PROXIES") {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => file_config.trusted_proxies.unwrap_or_default(),
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| {
+                p.parse().map_err(|_| ConfigError::Value {
+                    name: "BASTION_TRUSTED_PROXIES",
+                    message: format!("'{p}' is not an IP address"),
+                })
+            })
+            .collect::<Result<Vec<std::net::IpAddr>, _>>()?;
+
         let master_keys = env("BASTION_MASTER_KEYS")
             .filter(|v| !v.trim().is_empty())
             .map(Secret::new);
@@ -217,6 +240,7 @@ impl Config {
             db_max_connections,
             log_format,
             migrate_on_start,
+            trusted_proxies,
             master_keys,
             master_key_file,
         })
@@ -310,6 +334,7 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("BASTION_PUBLIC_URL", "bastion.example.eu"),
             ("BASTION_MIGRATE_ON_START", "maybe"),
+            ("BASTION_TRUSTED_PROXIES", "10.0.0.1, lb.internal"),
         ] {
             let err = load(&[(name, value)]).unwrap_err().to_string();
             assert!(err.starts_with(name), "{name}={value}: {err}");

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
     let server_context = app::server::ServerContext {
         pool: state.pool.clone(),
         secure_cookies: state.config.serves_https(),
+        trusted_proxies: state.config.trusted_proxies.clone(),
     };
     let context = move || {
         provide_request_nonce();

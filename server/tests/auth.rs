@@ -557,3 +557,35 @@ async fn changing_the_password_ends_the_other_sessions() {
         .await;
     assert_eq!(new.status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+    let app = common::spawn_app_with(&[("BASTION_TRUSTED_PROXIES", "10.0.0.2")]).await;
+    let attempt = |peer: &'static str, forwarded: &'static str| {
+        let mut request = Request::post("/api/v1/auth/sign-in")
+            .header(header::ORIGIN, common::ORIGIN)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-forwarded-for", forwarded)
+            .body(Body::from(
+                json!({"email": "x@example.eu", "password": "whatever it is"}).to_string(),
+            ))
+            .unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(
+            format!("{peer}:40000")
+                .parse::<std::net::SocketAddr>()
+                .unwrap(),
+        ));
+        request
+    };
+    // Through the balancer: counted under the client it reports (the right-most entry).
+    app.send(attempt("10.0.0.2", "198.51.100.1, 203.0.113.7"))
+        .await;
+    // Straight from a client that forges the header: counted under its own address.
+    app.send(attempt("192.0.2.9", "203.0.113.99")).await;
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT key FROM rate_limits WHERE key LIKE 'login-ip:%' ORDER BY key")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(keys, vec!["login-ip:192.0.2.9", "login-ip:203.0.113.7"]);
+}

@@ -127,3 +127,49 @@ pub async fn sign_in(
         }
     }
 }
+
+/// The client's address: the socket's peer, or, when that peer is one of `trusted_proxies`,
+/// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy (entries further
+/// left were written by the client and prove nothing).
+pub fn client_ip(
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted_proxies: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let Some(header) = forwarded_for else {
+        return Some(peer);
+    };
+    header
+        .rsplit(',')
+        .map(str::trim)
+        .filter_map(|entry| entry.parse::<std::net::IpAddr>().ok())
+        .find(|ip| !trusted_proxies.contains(ip))
+        .or(Some(peer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let lb = "10.0.0.2".parse().unwrap();
+        let client = "203.0.113.7".parse().unwrap();
+        let spoofed = Some("198.51.100.1, 203.0.113.7");
+        // Directly connected: the header is ignored.
+        assert_eq!(
+            client_ip(Some(client), Some("198.51.100.1"), &[lb]),
+            Some(client)
+        );
+        // Behind the trusted balancer: the right-most untrusted entry, not the spoofed left one.
+        assert_eq!(client_ip(Some(lb), spoofed, &[lb]), Some(client));
+        // Behind it without a header: the balancer itself.
+        assert_eq!(client_ip(Some(lb), None, &[lb]), Some(lb));
+        // No trusted proxies configured: never the header.
+        assert_eq!(client_ip(Some(lb), spoofed, &[]), Some(lb));
+    }
+}

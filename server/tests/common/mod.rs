@@ -23,8 +23,20 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// The app with these settings in its environment.
+pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let db = TestDb::new().await;
-    let config = Config::load_with_env(Some(std::path::Path::new("/dev/null")), |_| None).unwrap();
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let config = Config::load_with_env(Some(std::path::Path::new("/dev/null")), |name| {
+        vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    })
+    .unwrap();
     let state = AppState {
         pool: db.pool.clone(),
         keys: Arc::new(bastion_core::testing::master_keys().clone()),
