@@ -11,6 +11,16 @@ pub struct AccountView {
     pub name: String,
     pub email: String,
     pub workspaces: Vec<(String, String)>,
+    pub sessions: Vec<SessionRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRow {
+    pub id: String,
+    /// UTC, to the minute.
+    pub last_seen: String,
+    pub user_agent: Option<String>,
+    pub current: bool,
 }
 
 /// Wrong email and wrong password get this one message.
@@ -49,7 +59,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnErro
             .await
             .map_err(crate::server::internal)?;
     }
-    let (token, _) = bastion_core::sessions::create(&ctx.pool, user.id, None)
+    let user_agent = crate::server::user_agent();
+    let (token, _) = bastion_core::sessions::create(&ctx.pool, user.id, user_agent.as_deref())
         .await
         .map_err(crate::server::internal)?;
     set_cookie(&bastion_core::sessions::set_cookie_value(
@@ -100,11 +111,77 @@ pub async fn account() -> Result<Option<AccountView>, ServerFnError> {
         .into_iter()
         .map(|w| (w.slug, w.name))
         .collect();
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    let sessions = bastion_core::sessions::list_for_user(&ctx.pool, user.id)
+        .await
+        .map_err(crate::server::internal)?
+        .into_iter()
+        .map(|s| SessionRow {
+            id: s.id.to_string(),
+            last_seen: s.last_seen_at.format(&format).unwrap_or_default(),
+            user_agent: s.user_agent,
+            current: s.id == session.id,
+        })
+        .collect();
     Ok(Some(AccountView {
         name: user.name,
         email: user.email,
         workspaces,
+        sessions,
     }))
+}
+
+#[server(prefix = "/api/fn", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), ServerFnError> {
+    let ctx = crate::server::context()?;
+    let (user, session) = crate::server::current_user().await?;
+    match bastion_core::accounts::change_password(
+        &ctx.pool,
+        user.id,
+        &current_password,
+        &new_password,
+        session.id,
+    )
+    .await
+    {
+        Ok(()) => Ok(()),
+        Err(bastion_core::CoreError::Invalid { field, message }) => {
+            crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+            Err(ServerFnError::new(if field == "current_password" {
+                "The current password is wrong.".to_owned()
+            } else {
+                format!("The new password {message}.")
+            }))
+        }
+        Err(other) => Err(crate::server::internal(other)),
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "end_session")]
+pub async fn end_session(id: String) -> Result<(), ServerFnError> {
+    let ctx = crate::server::context()?;
+    let (user, _) = crate::server::current_user().await?;
+    let not_found = || {
+        crate::server::set_status(http::StatusCode::NOT_FOUND);
+        ServerFnError::new("No such session.")
+    };
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;
+    if bastion_core::sessions::revoke(&ctx.pool, user.id, id)
+        .await
+        .map_err(crate::server::internal)?
+    {
+        Ok(())
+    } else {
+        Err(not_found())
+    }
+}
+
+fn human(error: &ServerFnError) -> String {
+    let text = error.to_string();
+    text.rsplit(": ").next().unwrap_or(&text).to_owned()
 }
 
 #[component]
@@ -144,8 +221,22 @@ pub fn SignInPage() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| account());
+    let change = ServerAction::<ChangePassword>::new();
+    let end = ServerAction::<EndSession>::new();
+    let me = Resource::new(
+        move || (change.version().get(), end.version().get()),
+        |_| account(),
+    );
     let sign_out = ServerAction::<SignOut>::new();
+    let password_result = move || {
+        change.value().get().map(|r| match r {
+            Ok(()) => (
+                false,
+                "Your password is changed. Your other sessions were signed out.".to_owned(),
+            ),
+            Err(e) => (true, human(&e)),
+        })
+    };
     view! {
         <Title text="Your account — Bastion"/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -170,6 +261,50 @@ pub fn AccountPage() -> impl IntoView {
                                     </ul>
                                 }.into_any()
                             }}
+                            <h2>"Sessions"</h2>
+                            <table class="table">
+                                <thead><tr>
+                                    <th scope="col">"Device"</th>
+                                    <th scope="col">"Last active"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr></thead>
+                                <tbody>
+                                    {account.sessions.into_iter().map(|s| {
+                                        let device = s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into());
+                                        view! {
+                                            <tr>
+                                                <td>{device}</td>
+                                                <td>{s.last_seen.clone()}</td>
+                                                <td>{if s.current {
+                                                    view! { <span class="muted">"This session"</span> }.into_any()
+                                                } else {
+                                                    let id = s.id.clone();
+                                                    view! {
+                                                        <ActionForm action=end attr:class="inline-form">
+                                                            <input type="hidden" name="id" value=id/>
+                                                            <button type="submit" class="button small secondary">"Sign out this session"</button>
+                                                        </ActionForm>
+                                                    }.into_any()
+                                                }}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <h2>"Change password"</h2>
+                            <ActionForm action=change attr:class="form narrow-form">
+                                <label for="current_password">"Current password"</label>
+                                <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
+                                <label for="new_password">"New password (at least 12 characters)"</label>
+                                <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
+                                {move || password_result().map(|(failed, text)| if failed {
+                                    view! { <p class="form-error" role="alert">{text}</p> }.into_any()
+                                } else {
+                                    view! { <p role="status">{text}</p> }.into_any()
+                                })}
+                                <button type="submit" class="button">"Change password"</button>
+                            </ActionForm>
+                            <hr/>
                             <ActionForm action=sign_out>
                                 <button type="submit" class="button secondary">"Sign out"</button>
                             </ActionForm>

@@ -50,6 +50,15 @@ pub fn client_ip() -> Option<std::net::IpAddr> {
     bastion_core::limits::client_ip(peer, forwarded, &ctx.trusted_proxies)
 }
 
+pub fn user_agent() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 pub fn set_status(status: http::StatusCode) {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(status);
@@ -60,4 +69,29 @@ pub fn set_status(status: http::StatusCode) {
 pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
     tracing::error!(error = %err, "server function failed");
     ServerFnError::new("Something went wrong on our side; it has been logged.")
+}
+
+/// The signed-in user and their session, or 401.
+pub async fn current_user() -> Result<
+    (
+        bastion_core::accounts::User,
+        bastion_core::sessions::SessionInfo,
+    ),
+    ServerFnError,
+> {
+    let ctx = context()?;
+    let unauthenticated = || {
+        set_status(http::StatusCode::UNAUTHORIZED);
+        ServerFnError::new("Sign in first.")
+    };
+    let token = current_token().ok_or_else(unauthenticated)?;
+    let session = bastion_core::sessions::resolve(&ctx.pool, &token)
+        .await
+        .map_err(internal)?
+        .ok_or_else(unauthenticated)?;
+    let user = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(unauthenticated)?;
+    Ok((user, session))
 }

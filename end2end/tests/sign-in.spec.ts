@@ -46,6 +46,14 @@ test("a person signs in, sees their workspaces, and signs out", async ({ page })
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await expect(page.getByText("Acme Engineering")).toBeVisible();
+  await expect(page.getByRole("cell", { name: "This session" })).toBeVisible();
+
+  // A wrong current password is refused with a message; nothing changes.
+  await hydrated(page);
+  await page.getByLabel("Current password").fill("not my password at all");
+  await page.getByLabel("New password (at least 12 characters)").fill("another long passphrase");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("alert")).toHaveText("The current password is wrong.");
 
   const cookies = await page.context().cookies();
   const session = cookies.find((c) => c.name === "bastion_session");

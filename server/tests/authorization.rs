@@ -312,6 +312,8 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/remove_member", "slug={ws}&user_id={id}", ExtraMember, [200, 403, 403, 404, 404, 404]),
         // Signing in needs no session; a wrong password is 401 for everyone.
         ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
+        ("/api/fn/change_password", "current_password=not+it+at+all&new_password=a+brand+new+passphrase", None, [422, 422, 422, 422, 422, 401]),
+        ("/api/fn/end_session", "id=00000000-0000-4000-8000-000000000000", None, [404, 404, 404, 404, 404, 401]),
         ("/api/fn/sign_out", "", None, [200, 200, 200, 200, 200, 200]),
         // Public: the same answer for everyone, whether or not the account exists.
         ("/api/fn/request_reset", "email=admin%40example.eu", None, [200, 200, 200, 200, 200, 200]),
