@@ -65,3 +65,15 @@ test("the API reference renders offline in Swagger UI and ReDoc", async ({ page 
   await page.goto("/api/redoc/");
   await expect(page.locator("redoc h1, [role=main] h1").first()).toContainText("Bastion API");
 });
+
+test("pages load without any failed request", async ({ page }) => {
+  const failed: string[] = [];
+  page.on("response", (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+  });
+  await page.goto("/");
+  await hydrated(page);
+  await page.goto("/sign-in");
+  await hydrated(page);
+  expect(failed).toEqual([]);
+});
