@@ -179,7 +179,9 @@ pub async fn end_session(id: String) -> Result<(), ServerFnError> {
     }
 }
 
-fn human(error: &ServerFnError) -> String {
+/// The sentence meant for people in a server function's error (`ServerFnError` prefixes its
+/// kind).
+pub(crate) fn human(error: &ServerFnError) -> String {
     let text = error.to_string();
     text.rsplit(": ").next().unwrap_or(&text).to_owned()
 }
@@ -192,11 +194,7 @@ pub fn SignInPage() -> impl IntoView {
             .value()
             .get()
             .and_then(|result| result.err())
-            .map(|e| {
-                let text = e.to_string();
-                // ServerFnError prefixes its kind; show only the sentence meant for people.
-                text.rsplit(": ").next().unwrap_or(&text).to_owned()
-            })
+            .map(|e| human(&e))
     };
     view! {
         <Title text="Sign in — Bastion"/>
@@ -399,10 +397,11 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let done = move || matches!(action.value().get(), Some(Ok(())));
     let error = move || {
-        action.value().get().and_then(|r| r.err()).map(|e| {
-            let text = e.to_string();
-            text.rsplit(": ").next().unwrap_or(&text).to_owned()
-        })
+        action
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| human(&e))
     };
     view! {
         <Title text="Choose a new password — Bastion"/>

@@ -170,10 +170,7 @@ fn explain(err: bastion_core::CoreError) -> ServerFnError {
 /// Shown when the last-admin safeguard refuses, saying what to do instead.
 pub const LAST_ADMIN: &str = "This is the workspace's last active admin. Make another member an admin first, then change or remove this one.";
 
-fn message(error: &ServerFnError) -> String {
-    let text = error.to_string();
-    text.rsplit(": ").next().unwrap_or(&text).to_owned()
-}
+use crate::account::human as message;
 
 #[component]
 pub fn MembersPage() -> impl IntoView {

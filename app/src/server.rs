@@ -39,6 +39,14 @@ pub fn set_cookie(value: &str) {
 pub fn client_ip() -> Option<std::net::IpAddr> {
     let parts = use_context::<http::request::Parts>()?;
     let ctx = use_context::<ServerContext>()?;
+    client_ip_of(&parts, &ctx.trusted_proxies)
+}
+
+/// The client's address for a request: shared by server functions and the REST extractor.
+pub fn client_ip_of(
+    parts: &http::request::Parts,
+    trusted_proxies: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
     let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -47,7 +55,7 @@ pub fn client_ip() -> Option<std::net::IpAddr> {
         .headers
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
-    bastion_core::limits::client_ip(peer, forwarded, &ctx.trusted_proxies)
+    bastion_core::limits::client_ip(peer, forwarded, trusted_proxies)
 }
 
 pub fn user_agent() -> Option<String> {

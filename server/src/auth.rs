@@ -87,17 +87,8 @@ impl FromRequestParts<AppState> for ClientIp {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip());
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        Ok(Self(bastion_core::limits::client_ip(
-            peer,
-            forwarded,
+        Ok(Self(app::server::client_ip_of(
+            parts,
             &state.config.trusted_proxies,
         )))
     }
