@@ -24,6 +24,7 @@ pub struct SessionRow {
 }
 
 /// Wrong email and wrong password get this one message.
+#[cfg(feature = "ssr")]
 const BAD_CREDENTIALS: &str = "The email or password is wrong.";
 
 #[server(prefix = "/api/fn", endpoint = "sign_in")]

@@ -168,6 +168,7 @@ fn explain(err: bastion_core::CoreError) -> ServerFnError {
 }
 
 /// Shown when the last-admin safeguard refuses, saying what to do instead.
+#[cfg(feature = "ssr")]
 pub const LAST_ADMIN: &str = "This is the workspace's last active admin. Make another member an admin first, then change or remove this one.";
 
 use crate::account::human as message;
