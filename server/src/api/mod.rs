@@ -4,6 +4,7 @@ pub mod auth;
 pub mod health;
 pub mod integrations;
 pub mod members;
+pub mod pagination;
 
 use axum::{
     extract::Query,
