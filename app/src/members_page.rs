@@ -103,17 +103,26 @@ pub async fn change_member(
     active: Option<String>,
 ) -> Result<(), ServerFnError> {
     use crate::server::{internal, set_status};
-    let (_, _, my_role, mut tx) = open(&slug).await?;
+    let (_, workspace, my_role, mut tx) = open(&slug).await?;
     if !policy::can_manage_members(my_role) {
         set_status(http::StatusCode::FORBIDDEN);
         return Err(ServerFnError::new("Only workspace admins manage members."));
     }
     let target = uuid_or_404(&user_id)?;
     let active = active.map(|a| a == "true");
-    match bastion_core::members::update_member(&mut tx, target, role.as_deref(), active).await {
-        Ok(_) => tx.commit().await.map_err(internal),
-        Err(e) => Err(explain(e)),
+    if let Err(e) =
+        bastion_core::members::update_member(&mut tx, target, role.as_deref(), active).await
+    {
+        return Err(explain(e));
     }
+    tx.commit().await.map_err(internal)?;
+    if active == Some(false) {
+        let pool = &crate::server::context()?.pool;
+        bastion_core::sessions::end_if_only_for(pool, target, workspace.id)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "remove_member")]

@@ -24,6 +24,10 @@ pub enum CoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("embedded PostgreSQL: {0}")]
     Embedded(String),
+    /// A stored value we wrote cannot be read back (a secret no configured key opens, a payload
+    /// that does not parse). Never caused by input; answered as an internal error.
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

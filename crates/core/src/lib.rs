@@ -2,11 +2,13 @@
 //! roles, tenant migrations, and the embedded PostgreSQL used for local runs and tests.
 
 pub mod accounts;
+mod codes;
 pub mod db;
 pub mod embedded;
 mod error;
 pub mod ids;
 pub mod integrations;
+pub mod invitations;
 pub mod keys;
 pub mod limits;
 pub mod mail;
@@ -15,6 +17,7 @@ pub mod passwords;
 pub mod resets;
 pub mod secrets;
 pub mod sessions;
+pub mod signups;
 pub mod tenant;
 pub mod tenant_migrations;
 pub mod workspaces;

@@ -84,7 +84,8 @@ pub async fn update_member(
     .await?)
 }
 
-/// Removes a member from the workspace and from the sign-in directory, in one transaction.
+/// Removes a member from the workspace and from the sign-in directory, in one transaction, and
+/// ends their sessions if this was their only workspace.
 pub async fn remove_member(
     pool: &PgPool,
     workspace: &Workspace,
@@ -107,7 +108,9 @@ pub async fn remove_member(
     if removed == 0 {
         return Err(CoreError::NotFound("member"));
     }
-    tenant.commit().await
+    tenant.commit().await?;
+    crate::sessions::end_if_only_for(pool, user_id, workspace.id).await?;
+    Ok(())
 }
 
 /// Opens `slug`'s tenant transaction for `user_id` if they are an active member, with their

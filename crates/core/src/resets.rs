@@ -2,12 +2,11 @@
 //! use, the newest code replacing older ones. Every attempt is counted by one atomic UPDATE, so
 //! parallel guesses cannot evaluate more than 5.
 
-use rand::Rng;
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use time::Duration;
 
 use crate::{
+    codes::{code_hash, new_code, same_digest},
     mail,
     passwords::{self, Password},
     CoreError, CoreResult,
@@ -16,25 +15,13 @@ use crate::{
 pub const CODE_LIFETIME: Duration = Duration::minutes(15);
 pub const MAX_ATTEMPTS: i32 = 5;
 
-fn code_hash(code: &str, salt: &[u8]) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(salt);
-    h.update(code.as_bytes());
-    h.finalize().to_vec()
-}
-
 /// Starts a reset for `email` if such an account exists; the caller answers the same either way.
 pub async fn request_reset(pool: &PgPool, email: &str) -> CoreResult<()> {
     let email = email.trim().to_lowercase();
     let Some(user) = crate::accounts::find_user_by_email(pool, &email).await? else {
         return Ok(());
     };
-    let (code, salt) = {
-        let mut rng = rand::rng();
-        let code = format!("{:06}", rng.random_range(0..1_000_000u32));
-        let salt: [u8; 16] = rng.random();
-        (code, salt)
-    };
+    let (code, salt) = new_code();
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO password_resets (user_id, code_hash, salt, expires_at) VALUES ($1, $2, $3, now() + $4)
@@ -93,7 +80,7 @@ pub async fn reset_password(
         return Err(wrong());
     };
     let offered = code_hash(code.trim(), &salt);
-    if !subtle_eq(&offered, &stored) {
+    if !same_digest(&offered, &stored) {
         return Err(wrong());
     }
     let hash = passwords::hash(new_password).await?;
@@ -119,9 +106,4 @@ pub async fn reset_password(
         .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Constant-time equality of two digests.
-fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -278,6 +278,8 @@ pub enum RotationEvent {
 pub struct RotationReport {
     pub workspaces: usize,
     pub keys_rewrapped: usize,
+    /// Pending signups (encrypted under the master key itself) re-encrypted by a master rotation.
+    pub signups_rewrapped: usize,
     pub keys_already_current: usize,
     pub data_keys_replaced: usize,
     pub secrets_reencrypted: usize,
@@ -330,7 +332,15 @@ pub async fn rotate_master_keys(
     mut progress: impl FnMut(&RotationEvent) -> ControlFlow<()>,
 ) -> CoreResult<RotationReport> {
     let lock = RotationLock::acquire(pool).await?;
-    let result = rewrap_all(pool, master, &mut progress).await;
+    let mut result = rewrap_all(pool, master, &mut progress).await;
+    if let Ok(report) = &mut result {
+        if !report.interrupted {
+            match crate::signups::rewrap_pending(pool, master).await {
+                Ok(n) => report.signups_rewrapped = n,
+                Err(e) => result = Err(e),
+            }
+        }
+    }
     lock.release().await;
     result
 }

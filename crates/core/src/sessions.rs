@@ -192,3 +192,23 @@ pub async fn end_all_for_user(pool: &PgPool, user_id: Uuid) -> CoreResult<u64> {
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Ends the sessions of a user who lost access to `workspace` (deactivated or removed) and
+/// belongs to no other workspace: those sessions served only it. People with other workspaces
+/// keep their sessions; every request re-checks membership, so the lost workspace is closed to
+/// them either way.
+pub async fn end_if_only_for(
+    pool: &PgPool,
+    user_id: Uuid,
+    workspace: crate::WorkspaceId,
+) -> CoreResult<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1 AND NOT EXISTS (
+             SELECT 1 FROM workspace_directory WHERE user_id = $1 AND workspace_id <> $2)",
+    )
+    .bind(user_id)
+    .bind(workspace)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}

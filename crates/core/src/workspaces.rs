@@ -1,7 +1,7 @@
 //! Workspaces in the control plane, and their provisioning: one row, one role, one schema.
 
 use serde::Serialize;
-use sqlx::{AssertSqlSafe, Executor, PgPool};
+use sqlx::{AssertSqlSafe, Executor, PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use crate::{
@@ -45,11 +45,26 @@ pub async fn create_workspace(
     slug: &Slug,
     name: &str,
 ) -> CoreResult<Workspace> {
+    let mut tx = pool.begin().await?;
+    let workspace = create_workspace_in(&mut tx, master, slug, name).await?;
+    tx.commit().await?;
+    Ok(workspace)
+}
+
+/// As [`create_workspace`], inside the caller's transaction, for callers that create more in
+/// the same breath (a confirmed signup creates its user, workspace and admin membership at once).
+pub async fn create_workspace_in(
+    tx: &mut PgConnection,
+    master: &MasterKeyRing,
+    slug: &Slug,
+    name: &str,
+) -> CoreResult<Workspace> {
     let name = parse_name(name)?;
     let id = WorkspaceId::new();
     let schema = TenantSchema::for_workspace(id);
 
-    let mut tx = pool.begin().await?;
+    // A savepoint, so that a taken slug is a clean conflict the caller can answer or retry.
+    (&mut *tx).execute("SAVEPOINT create_workspace").await?;
     let inserted = sqlx::query_as::<_, Workspace>(
         "INSERT INTO workspaces (id, slug, name, schema_version) VALUES ($1, $2, $3, $4)
          RETURNING id, slug, name, plan, schema_version, created_at",
@@ -63,13 +78,19 @@ pub async fn create_workspace(
     let workspace = match inserted {
         Ok(ws) => ws,
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            (&mut *tx)
+                .execute("ROLLBACK TO SAVEPOINT create_workspace")
+                .await?;
             return Err(CoreError::Conflict(format!(
-                "a workspace with the slug '{slug}' already exists"
-            )))
+                "a workspace with the address '{slug}' already exists"
+            )));
         }
         Err(e) => return Err(e.into()),
     };
-    secrets::create_data_key(&mut tx, master, id).await?;
+    (&mut *tx)
+        .execute("RELEASE SAVEPOINT create_workspace")
+        .await?;
+    secrets::create_data_key(&mut *tx, master, id).await?;
 
     // The login role joins the new role so that it can `SET ROLE` into it, and into nothing it
     // was not granted.
@@ -79,9 +100,43 @@ pub async fn create_workspace(
             "CREATE ROLE {q} NOLOGIN NOINHERIT; GRANT {q} TO CURRENT_USER;"
         )))
         .await?;
-    tenant_migrations::create_schema(&mut tx, &schema).await?;
-    tx.commit().await?;
+    tenant_migrations::create_schema(&mut *tx, &schema).await?;
     Ok(workspace)
+}
+
+/// A free workspace address made from a name: `Acme Corp.` becomes `acme-corp`, or
+/// `acme-corp-3f2a` when that is taken. Best effort: creation still answers a conflict if
+/// another request takes the address first.
+pub async fn free_slug_for(pool: &PgPool, name: &str) -> CoreResult<Slug> {
+    let mut base = String::new();
+    for c in name.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            base.push(c);
+        } else if !base.ends_with('-') && !base.is_empty() {
+            base.push('-');
+        }
+        if base.len() >= 30 {
+            break;
+        }
+    }
+    let base = base.trim_matches('-');
+    let base = if base.is_empty() { "workspace" } else { base };
+    let mut candidate = base.to_owned();
+    for _ in 0..8 {
+        let taken: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM workspaces WHERE slug = $1)")
+                .bind(&candidate)
+                .fetch_one(pool)
+                .await?;
+        if !taken {
+            return Slug::parse(&candidate);
+        }
+        let suffix: u16 = rand::random();
+        candidate = format!("{base}-{suffix:04x}");
+    }
+    Err(CoreError::Conflict(
+        "could not find a free address for this workspace; choose one".into(),
+    ))
 }
 
 pub async fn list_workspaces(pool: &PgPool) -> CoreResult<Vec<Workspace>> {

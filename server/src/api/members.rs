@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     Json,
 };
-use bastion_core::{accounts, members, Actor};
+use bastion_core::{accounts, members, sessions, Actor};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -142,6 +142,9 @@ pub async fn update_member(
     )
     .await?;
     member.tx.commit().await?;
+    if change.active == Some(false) {
+        sessions::end_if_only_for(&state.pool, user_id, member.workspace.id).await?;
+    }
     let mut view = views(&state, vec![record]).await?;
     Ok(Json(view.remove(0)))
 }

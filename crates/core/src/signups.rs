@@ -1,0 +1,296 @@
+//! Signing up: the form is checked, the password hashed, and everything kept as one encrypted
+//! payload until the person types the 6-digit code we emailed; then the user, their workspace
+//! (row, role, schema, data key) and their admin membership are created in one transaction.
+//!
+//! Starting a signup for an address that already has an account answers exactly as for a new
+//! address (no account oracle); that address gets a note pointing to sign-in and password reset
+//! instead of a code.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use time::Duration;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::{
+    accounts::{self, User},
+    codes::{code_hash, new_code, same_digest},
+    keys::MasterKeyRing,
+    limits, mail,
+    passwords::{self, Password},
+    tenant::{Actor, TenantTx},
+    workspaces::{self, Workspace},
+    CoreError, CoreResult,
+};
+
+pub const CODE_LIFETIME: Duration = Duration::minutes(15);
+pub const MAX_ATTEMPTS: i32 = 5;
+
+/// How many signups may start per client address and per email domain in `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignupLimits {
+    pub per_ip: i32,
+    pub per_domain: i32,
+    pub window: Duration,
+}
+
+impl Default for SignupLimits {
+    fn default() -> Self {
+        Self {
+            per_ip: 10,
+            per_domain: 50,
+            window: Duration::hours(1),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SignupForm<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a str,
+    pub workspace_name: &'a str,
+}
+
+/// What waits, encrypted, for the code.
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    email: String,
+    name: String,
+    password_hash: String,
+    workspace_name: String,
+}
+
+#[derive(Debug)]
+pub enum SignupRefused {
+    /// Too many signups from this address or for this domain; try again after this long.
+    TooMany(Duration),
+}
+
+fn email_digest(email: &str) -> Vec<u8> {
+    Sha256::digest(email.as_bytes()).to_vec()
+}
+
+/// Checks the form, counts it against the limits, and emails a code. Returns the id the
+/// confirmation refers to; it is returned (and looks the same) also when the address already has
+/// an account, in which case no code exists and confirmation can only fail.
+pub async fn start(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    form: SignupForm<'_>,
+    client_ip: Option<std::net::IpAddr>,
+    limits: SignupLimits,
+) -> CoreResult<Result<Uuid, SignupRefused>> {
+    let email = accounts::parse_email(form.email)?;
+    let name = accounts::parse_person_name(form.name)?;
+    let workspace_name = workspaces::parse_name(form.workspace_name)
+        .map_err(|e| rename_field(e, "workspace_name"))?;
+    let password = Password::parse_new(form.password)?;
+
+    if let Some(ip) = client_ip {
+        if let Err(wait) = limits::hit(
+            pool,
+            &format!("signup-ip:{ip}"),
+            limits.per_ip,
+            limits.window,
+        )
+        .await?
+        {
+            return Ok(Err(SignupRefused::TooMany(wait)));
+        }
+    }
+    let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+    if let Err(wait) = limits::hit(
+        pool,
+        &format!("signup-domain:{domain}"),
+        limits.per_domain,
+        limits.window,
+    )
+    .await?
+    {
+        return Ok(Err(SignupRefused::TooMany(wait)));
+    }
+
+    // Hash before looking the address up, so both answers take the same time.
+    let password_hash = passwords::hash(password).await?;
+    let id = Uuid::new_v4();
+    let mut tx = pool.begin().await?;
+    if accounts::find_user_by_email(pool, &email).await?.is_some() {
+        mail::enqueue(
+            &mut tx,
+            &email,
+            "Signing up to Bastion",
+            &format!(
+                "Hello,\n\nSomeone (perhaps you) tried to sign up to Bastion with this address, \
+                 which already has an account. Sign in instead; if you forgot your password, use \
+                 \"Forgot password\" on the sign-in page.\n\nIf it was not you, ignore this \
+                 message: nothing has changed.\n"
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Ok(id));
+    }
+    let payload = Zeroizing::new(
+        serde_json::to_vec(&Payload {
+            email: email.clone(),
+            name: name.clone(),
+            password_hash,
+            workspace_name,
+        })
+        .map_err(|e| CoreError::Internal(e.to_string()))?,
+    );
+    let (code, salt) = new_code();
+    sqlx::query(
+        "INSERT INTO pending_signups (id, email_digest, payload, code_hash, salt, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + $6)
+         ON CONFLICT (email_digest) DO UPDATE SET id = EXCLUDED.id, payload = EXCLUDED.payload,
+             code_hash = EXCLUDED.code_hash, salt = EXCLUDED.salt, attempts = 0, used = false,
+             expires_at = EXCLUDED.expires_at, created_at = now()",
+    )
+    .bind(id)
+    .bind(email_digest(&email))
+    .bind(master.wrap(&payload))
+    .bind(code_hash(&code, &salt))
+    .bind(&salt[..])
+    .bind(CODE_LIFETIME)
+    .execute(&mut *tx)
+    .await?;
+    mail::enqueue(
+        &mut tx,
+        &email,
+        "Your Bastion confirmation code",
+        &format!(
+            "Hello {name},\n\nYour code to confirm your Bastion account is {code}.\nIt works \
+             once, for 15 minutes. If you did not sign up, ignore this message: nothing is \
+             created until the code is entered.\n"
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+fn rename_field(err: CoreError, field: &'static str) -> CoreError {
+    match err {
+        CoreError::Invalid { message, .. } => CoreError::invalid(field, message),
+        other => other,
+    }
+}
+
+/// Creates the account and its workspace if `code` is the live code of signup `id`. Every
+/// failure is the same `Invalid { field: "code" }`; each try counts, atomically, so parallel
+/// guesses cannot evaluate more than [`MAX_ATTEMPTS`].
+pub async fn confirm(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    id: Uuid,
+    code: &str,
+) -> CoreResult<(User, Workspace)> {
+    let wrong = || {
+        CoreError::invalid(
+            "code",
+            "is wrong or has expired; sign up again for a new code",
+        )
+    };
+    let attempt: Option<(Vec<u8>, Vec<u8>)> = sqlx::query_as(
+        "UPDATE pending_signups SET attempts = attempts + 1
+         WHERE id = $1 AND NOT used AND expires_at > now() AND attempts < $2
+         RETURNING code_hash, salt",
+    )
+    .bind(id)
+    .bind(MAX_ATTEMPTS)
+    .fetch_optional(pool)
+    .await?;
+    let Some((stored, salt)) = attempt else {
+        return Err(wrong());
+    };
+    if !same_digest(&code_hash(code, &salt), &stored) {
+        return Err(wrong());
+    }
+
+    let mut tx = pool.begin().await?;
+    // Single use, also against a parallel request with the same code; the row goes, and with it
+    // the encrypted payload.
+    let payload: Option<String> = sqlx::query_scalar(
+        "DELETE FROM pending_signups WHERE id = $1 AND NOT used RETURNING payload",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let payload = payload.ok_or_else(wrong)?;
+    let plain = master.unwrap(&payload).map_err(|_| {
+        CoreError::Internal(
+            "a pending signup cannot be decrypted with any configured master key".into(),
+        )
+    })?;
+    let payload: Payload =
+        serde_json::from_slice(&plain).map_err(|e| CoreError::Internal(e.to_string()))?;
+
+    let user = sqlx::query_as::<_, User>(
+        "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)
+         RETURNING id, email, name, locale",
+    )
+    .bind(Uuid::new_v4())
+    .bind(&payload.email)
+    .bind(&payload.name)
+    .bind(&payload.password_hash)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            CoreError::Conflict("an account with this email already exists; sign in instead".into())
+        }
+        other => other.into(),
+    })?;
+    let slug = workspaces::free_slug_for(pool, &payload.workspace_name).await?;
+    let workspace =
+        workspaces::create_workspace_in(&mut tx, master, &slug, &payload.workspace_name).await?;
+    sqlx::query("INSERT INTO workspace_directory (workspace_id, user_id) VALUES ($1, $2)")
+        .bind(workspace.id)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    let mut tenant = TenantTx::enter(tx, &workspace.schema(), Actor::User(user.id)).await?;
+    sqlx::query("INSERT INTO members (user_id, role) VALUES ($1, 'admin')")
+        .bind(user.id)
+        .execute(tenant.conn())
+        .await?;
+    tenant.commit().await?;
+    Ok((user, workspace))
+}
+
+/// Re-encrypts pending signups under the primary master key (part of master-key rotation).
+/// Returns how many changed.
+pub(crate) async fn rewrap_pending(pool: &PgPool, master: &MasterKeyRing) -> CoreResult<usize> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, payload FROM pending_signups")
+        .fetch_all(pool)
+        .await?;
+    let mut changed = 0;
+    for (id, payload) in rows {
+        // An unreadable payload cannot be confirmed anyway; it expires with its code.
+        let Ok(Some(rewrapped)) = master.rewrap(&payload) else {
+            continue;
+        };
+        changed +=
+            sqlx::query("UPDATE pending_signups SET payload = $2 WHERE id = $1 AND payload = $3")
+                .bind(id)
+                .bind(rewrapped)
+                .bind(&payload)
+                .execute(pool)
+                .await?
+                .rows_affected() as usize;
+    }
+    Ok(changed)
+}
+
+/// Expired signups hold an encrypted password hash for nothing: delete them.
+pub async fn delete_expired(pool: &PgPool) -> CoreResult<u64> {
+    Ok(
+        sqlx::query("DELETE FROM pending_signups WHERE expires_at < now() OR used")
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
