@@ -39,6 +39,23 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// Signed in or not, for the few endpoints that serve both (accepting an invitation). A stale
+/// or unknown cookie counts as not signed in; a database failure is still an error.
+impl axum::extract::OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
+        match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(user) => Ok(Some(user)),
+            Err(ApiError::Unauthenticated) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// An active member of the workspace named by the `{ws}` path segment, with a tenant transaction
 /// already open for it. The role is read inside that transaction on every request, so a role
 /// change or a deactivation applies to the very next request. Anyone else gets 404: a stranger

@@ -418,9 +418,9 @@ async fn serve(config: Config) -> Result<(), String> {
     };
     tracing::info!(%origin, "Bastion is serving");
     println!("\nBastion is running at {origin}\n");
-    let mail_dir = state.config.data_dir.join("mail");
-    tracing::info!(dir = %mail_dir.display(), "outgoing email is written to this folder (no SMTP configured)");
-    let sender = tokio::spawn(deliver_mail(state.pool.clone(), mail_dir));
+    let mailer = crate::mailer::Mailer::from_config(&state.config)?;
+    tracing::info!(mail = %mailer.describe(), "outgoing email");
+    let sender = tokio::spawn(mailer.run(state.pool.clone()));
     let served = crate::serve(listener, state).await;
     sender.abort();
     database.close().await;
@@ -449,21 +449,4 @@ async fn check_data_keys(database: &Database, keys: &MasterKeyRing) -> Result<()
         ));
     }
     Ok(())
-}
-
-/// Delivers the outbox every two seconds. Locally that means files in the data directory; an
-/// SMTP sender is still to come.
-async fn deliver_mail(pool: sqlx::PgPool, dir: std::path::PathBuf) {
-    loop {
-        match bastion_core::mail::deliver_to_folder(&pool, &dir, 50).await {
-            Ok(0) => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
-            Ok(n) => {
-                tracing::info!(messages = n, dir = %dir.display(), "email delivered to folder")
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "email delivery failed; retrying");
-                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-            }
-        }
-    }
 }

@@ -58,6 +58,13 @@ pub struct Config {
     pub master_keys: Option<Secret>,
     /// `BASTION_MASTER_KEY_FILE`: one key per line, owner-only permissions.
     pub master_key_file: Option<PathBuf>,
+    /// Signups that may start per client address and per email domain each hour.
+    pub signup_limits: bastion_core::signups::SignupLimits,
+    /// `BASTION_SMTP_URL`, e.g. `smtps://user:password@smtp.example.eu` or
+    /// `smtp://relay.internal:25?tls=required`. Unset: mail is written to `data_dir/mail`.
+    pub smtp_url: Option<Secret>,
+    /// `BASTION_MAIL_FROM`: the sender of every message.
+    pub mail_from: String,
 }
 
 /// Where the master key ring came from, for the start-up log line.
@@ -86,6 +93,10 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     // Keys themselves are not accepted in the file: it is often shared or committed.
     master_key_file: Option<PathBuf>,
+    signup_limit_per_ip: Option<u32>,
+    signup_limit_per_domain: Option<u32>,
+    // The SMTP URL may hold a password: environment only, like the keys.
+    mail_from: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -232,7 +243,45 @@ impl Config {
             });
         }
 
+        let signup_per_ip = match env("BASTION_SIGNUP_LIMIT_PER_IP") {
+            Some(v) => parse_in_range("BASTION_SIGNUP_LIMIT_PER_IP", &v, 1, 1_000_000)?,
+            None => file_config.signup_limit_per_ip.unwrap_or(10),
+        };
+        let signup_per_domain = match env("BASTION_SIGNUP_LIMIT_PER_DOMAIN") {
+            Some(v) => parse_in_range("BASTION_SIGNUP_LIMIT_PER_DOMAIN", &v, 1, 1_000_000)?,
+            None => file_config.signup_limit_per_domain.unwrap_or(50),
+        };
+        let signup_limits = bastion_core::signups::SignupLimits {
+            per_ip: signup_per_ip as i32,
+            per_domain: signup_per_domain as i32,
+            window: time::Duration::hours(1),
+        };
+
+        let smtp_url = env("BASTION_SMTP_URL").filter(|v| !v.is_empty());
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError::Value {
+                    name: "BASTION_SMTP_URL",
+                    message: "must start with smtp:// or smtps://".into(),
+                });
+            }
+        }
+        let mail_from = env("BASTION_MAIL_FROM")
+            .or(file_config.mail_from)
+            .unwrap_or_else(|| "Bastion <no-reply@localhost>".into());
+        if !mail_from.contains('@') {
+            return Err(ConfigError::Value {
+                name: "BASTION_MAIL_FROM",
+                message: format!(
+                    "'{mail_from}' is not an address like Bastion <no-reply@example.eu>"
+                ),
+            });
+        }
+
         Ok(Self {
+            signup_limits,
+            smtp_url: smtp_url.map(Secret::new),
+            mail_from,
             database_url,
             data_dir,
             addr,
@@ -331,6 +380,10 @@ mod tests {
             ("BASTION_DB_MAX_CONNECTIONS", "0"),
             ("BASTION_DB_MAX_CONNECTIONS", "many"),
             ("BASTION_LOG_FORMAT", "xml"),
+            ("BASTION_SIGNUP_LIMIT_PER_IP", "0"),
+            ("BASTION_SIGNUP_LIMIT_PER_DOMAIN", "lots"),
+            ("BASTION_SMTP_URL", "http://mail.example.eu"),
+            ("BASTION_MAIL_FROM", "nobody"),
             ("DATABASE_URL", "mysql://x"),
             ("BASTION_PUBLIC_URL", "bastion.example.eu"),
             ("BASTION_MIGRATE_ON_START", "maybe"),

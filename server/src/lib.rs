@@ -8,6 +8,7 @@ pub mod config;
 pub mod database;
 pub mod error;
 pub mod json;
+pub mod mailer;
 pub mod security;
 
 use std::{sync::Arc, time::Duration};

@@ -25,10 +25,12 @@ enum Fixture {
     Integration,
     /// A session of a user outside the cast.
     ForeignSession,
-    /// The cast's deactivated member.
-    DeactivatedMember,
     /// A fresh member of the cast's workspace, for removal.
     ExtraMember,
+    /// An open invitation of the cast's workspace: its id.
+    Invitation,
+    /// An open invitation of the cast's workspace: the token of its link.
+    InvitationToken,
 }
 
 const CALLERS: [&str; 6] = [
@@ -47,6 +49,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/sign-in"),
     ("post", "/api/v1/auth/password-reset"),
     ("post", "/api/v1/auth/password-reset/confirm"),
+    ("post", "/api/v1/auth/sign-up"),
+    ("post", "/api/v1/auth/sign-up/confirm"),
 ];
 
 #[rustfmt::skip]
@@ -65,8 +69,17 @@ fn rows() -> Vec<Row> {
         // Non-admins try first; the admin then deletes it.
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/integrations/{id}", fixture: Integration, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/members", fixture: None, body: Option::None, expect: [200, 200, 403, 404, 404, 401] },
-        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/members/{user_id}", fixture: DeactivatedMember, body: Some(json!({"active": false})), expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/members/{user_id}", fixture: ExtraMember, body: Some(json!({"active": false})), expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/members/{user_id}", fixture: ExtraMember, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces", fixture: None, body: Some(json!({"name": "Side project"})), expect: [201, 201, 201, 201, 201, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/invitations", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/invitations", fixture: None, body: Some(json!({"email": "invitee@example.eu", "role": "member"})), expect: [201, 403, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/invitations/{invitation_id}", fixture: Invitation, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        // A link is its own credential: anyone holding it sees what it offers.
+        Row { method: "GET", path: "/api/v1/invitations/{token}", fixture: InvitationToken, body: Option::None, expect: [200, 200, 200, 200, 200, 200] },
+        // Signed in as another address: refused; anonymous without name and password: named.
+        Row { method: "POST", path: "/api/v1/invitations/{token}/accept", fixture: InvitationToken, body: Some(json!({})), expect: [409, 409, 409, 409, 409, 422] },
         // Last: it ends the sessions it is called with.
         Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
@@ -123,6 +136,28 @@ fn cookie_of(cast: &Cast, index: usize) -> Option<&str> {
     }
 }
 
+/// Invites a fresh address to the cast's workspace: the invitation's id and its link's token.
+async fn invite(app: &TestApp, cast: &Cast) -> (String, String) {
+    let email = format!("invited-{}@example.eu", uuid::Uuid::new_v4().simple());
+    let answer = app
+        .call(
+            "POST",
+            &format!("/api/v1/workspaces/{}/invitations", cast.slug),
+            Some(&cast.admin),
+            Some(json!({"email": email, "role": "guest"})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let body: String = sqlx::query_scalar("SELECT body FROM outbox WHERE recipient = $1")
+        .bind(&email)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let at = body.find("/invite/").unwrap() + "/invite/".len();
+    let token = body[at..].split_whitespace().next().unwrap().to_owned();
+    (answer.json()["id"].as_str().unwrap().to_owned(), token)
+}
+
 async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
     let answer = app
         .call(
@@ -147,14 +182,17 @@ async fn every_endpoint_answers_every_caller_as_the_table_says() {
             Fixture::None => String::new(),
             Fixture::Integration => seed_integration(&app, &cast).await,
             Fixture::ForeignSession => foreign_session(&app).await,
-            Fixture::DeactivatedMember => cast.deactivated_id.to_string(),
             Fixture::ExtraMember => extra_member(&app, &cast).await,
+            Fixture::Invitation => invite(&app, &cast).await.0,
+            Fixture::InvitationToken => invite(&app, &cast).await.1,
         };
         let path = row
             .path
             .replace("{ws}", &cast.slug)
             .replace("{id}", &id)
-            .replace("{user_id}", &id);
+            .replace("{user_id}", &id)
+            .replace("{token}", &id)
+            .replace("{invitation_id}", &id);
         // Admin last, so that destructive rows are tried by everyone else first.
         for index in [1, 2, 3, 4, 5, 0] {
             let cookie = cookie_of(&cast, index);
@@ -308,7 +346,7 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
     vec![
         ("/api/fn/account", "", None, [200, 200, 200, 200, 200, 200]),
         ("/api/fn/members", "slug={ws}", None, [200, 200, 403, 404, 404, 404]),
-        ("/api/fn/change_member", "slug={ws}&user_id={id}&active=false", DeactivatedMember, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/change_member", "slug={ws}&user_id={id}&active=false", ExtraMember, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/remove_member", "slug={ws}&user_id={id}", ExtraMember, [200, 403, 403, 404, 404, 404]),
         // Signing in needs no session; a wrong password is 401 for everyone.
         ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
@@ -328,8 +366,9 @@ async fn every_server_function_answers_every_caller_as_the_table_says() {
     let mut failures = Vec::new();
     for (path, form, fixture, expect) in server_fn_rows() {
         let id = match fixture {
-            Fixture::DeactivatedMember => cast.deactivated_id.to_string(),
             Fixture::ExtraMember => extra_member(&app, &cast).await,
+            Fixture::Invitation => invite(&app, &cast).await.0,
+            Fixture::InvitationToken => invite(&app, &cast).await.1,
             _ => String::new(),
         };
         let body = form.replace("{ws}", &cast.slug).replace("{id}", &id);

@@ -19,7 +19,6 @@ use crate::{
     keys::MasterKeyRing,
     limits, mail,
     passwords::{self, Password},
-    tenant::{Actor, TenantTx},
     workspaces::{self, Workspace},
     CoreError, CoreResult,
 };
@@ -247,17 +246,7 @@ pub async fn confirm(
     let slug = workspaces::free_slug_for(pool, &payload.workspace_name).await?;
     let workspace =
         workspaces::create_workspace_in(&mut tx, master, &slug, &payload.workspace_name).await?;
-    sqlx::query("INSERT INTO workspace_directory (workspace_id, user_id) VALUES ($1, $2)")
-        .bind(workspace.id)
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
-    let mut tenant = TenantTx::enter(tx, &workspace.schema(), Actor::User(user.id)).await?;
-    sqlx::query("INSERT INTO members (user_id, role) VALUES ($1, 'admin')")
-        .bind(user.id)
-        .execute(tenant.conn())
-        .await?;
-    tenant.commit().await?;
+    workspaces::commit_with_admin(tx, &workspace, user.id).await?;
     Ok((user, workspace))
 }
 

@@ -104,6 +104,41 @@ pub async fn create_workspace_in(
     Ok(workspace)
 }
 
+/// Creates a workspace with `admin` as its first member and admin, in one transaction.
+pub async fn create_with_admin(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    slug: &Slug,
+    name: &str,
+    admin: uuid::Uuid,
+) -> CoreResult<Workspace> {
+    let mut tx = pool.begin().await?;
+    let workspace = create_workspace_in(&mut tx, master, slug, name).await?;
+    commit_with_admin(tx, &workspace, admin).await?;
+    Ok(workspace)
+}
+
+/// Adds the first admin to a workspace created in `tx` (directory and members table), then
+/// commits everything.
+pub(crate) async fn commit_with_admin(
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    workspace: &Workspace,
+    admin: uuid::Uuid,
+) -> CoreResult<()> {
+    sqlx::query("INSERT INTO workspace_directory (workspace_id, user_id) VALUES ($1, $2)")
+        .bind(workspace.id)
+        .bind(admin)
+        .execute(&mut *tx)
+        .await?;
+    let mut tenant =
+        crate::TenantTx::enter(tx, &workspace.schema(), crate::Actor::User(admin)).await?;
+    sqlx::query("INSERT INTO members (user_id, role) VALUES ($1, 'admin')")
+        .bind(admin)
+        .execute(tenant.conn())
+        .await?;
+    tenant.commit().await
+}
+
 /// A free workspace address made from a name: `Acme Corp.` becomes `acme-corp`, or
 /// `acme-corp-3f2a` when that is taken. Best effort: creation still answers a conflict if
 /// another request takes the address first.

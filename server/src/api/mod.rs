@@ -4,6 +4,7 @@ pub mod auth;
 pub mod health;
 pub mod integrations;
 pub mod members;
+pub mod onboarding;
 pub mod pagination;
 
 use axum::{
@@ -37,12 +38,13 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::request_password_reset, auth::reset_password, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::ResetRequest, auth::ResetConfirm, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
         (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
+        (name = "workspaces", description = "The caller's workspaces, and creating one (the creator becomes its admin)."),
         (name = "members", description = "A workspace's members and their roles. The last active admin can never be demoted, deactivated or removed (409 `last_admin`)."),
         (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
     )
@@ -145,6 +147,31 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/auth/password-reset/confirm",
             post(auth::reset_password),
+        )
+        .route("/api/v1/auth/sign-up", post(onboarding::sign_up))
+        .route(
+            "/api/v1/auth/sign-up/confirm",
+            post(onboarding::confirm_sign_up),
+        )
+        .route(
+            "/api/v1/workspaces",
+            get(onboarding::list_workspaces).post(onboarding::create_workspace),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/invitations",
+            get(onboarding::list_invitations).post(onboarding::create_invitation),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/invitations/{invitation_id}",
+            axum::routing::delete(onboarding::delete_invitation),
+        )
+        .route(
+            "/api/v1/invitations/{token}",
+            get(onboarding::get_invitation),
+        )
+        .route(
+            "/api/v1/invitations/{token}/accept",
+            post(onboarding::accept_invitation),
         )
         .route("/api/v1/me", get(auth::get_me))
         .route("/api/v1/me/sessions", get(auth::list_sessions))

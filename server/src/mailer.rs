@@ -1,0 +1,107 @@
+//! Delivering the outbox: through SMTP when `BASTION_SMTP_URL` is set, otherwise as files in the
+//! data directory that a developer can open. Either way messages are leased from the outbox
+//! table, so several app servers never send one twice.
+
+use std::{path::PathBuf, time::Duration};
+
+use lettre::{
+    message::{header::ContentType, Mailbox},
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+use sqlx::PgPool;
+
+use crate::config::Config;
+
+pub enum Mailer {
+    Folder(PathBuf),
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+        /// Host and port only: the URL may carry a password.
+        server: String,
+    },
+}
+
+impl Mailer {
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let Some(url) = &config.smtp_url else {
+            return Ok(Self::Folder(config.data_dir.join("mail")));
+        };
+        let from: Mailbox = config
+            .mail_from
+            .parse()
+            .map_err(|e| format!("BASTION_MAIL_FROM: {e}"))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+            .map_err(|e| format!("BASTION_SMTP_URL: {e}"))?
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        let server = url
+            .expose()
+            .split("://")
+            .nth(1)
+            .map(|rest| rest.rsplit('@').next().unwrap_or(rest))
+            .map(|hostport| hostport.split(['/', '?']).next().unwrap_or(hostport))
+            .unwrap_or_default()
+            .to_owned();
+        Ok(Self::Smtp {
+            transport,
+            from,
+            server,
+        })
+    }
+
+    /// Where mail goes, for the start-up log (never the SMTP credentials).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Folder(dir) => {
+                format!("written as files to {} (no SMTP configured)", dir.display())
+            }
+            Self::Smtp { server, .. } => format!("sent through SMTP at {server}"),
+        }
+    }
+
+    /// Sends one batch; how many went out.
+    pub async fn deliver_batch(&self, pool: &PgPool) -> bastion_core::CoreResult<usize> {
+        match self {
+            Self::Folder(dir) => bastion_core::mail::deliver_to_folder(pool, dir, 50).await,
+            Self::Smtp {
+                transport, from, ..
+            } => {
+                bastion_core::mail::deliver(pool, 50, |m| async move {
+                    let to: Mailbox = m
+                        .recipient
+                        .parse()
+                        .map_err(|e| format!("recipient {}: {e}", m.recipient))?;
+                    let email = Message::builder()
+                        .from(from.clone())
+                        .to(to)
+                        .subject(m.subject)
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(m.body)
+                        .map_err(|e| e.to_string())?;
+                    transport
+                        .send(email)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                })
+                .await
+            }
+        }
+    }
+
+    /// Delivers the outbox until the task is aborted: at once when there is mail, every two
+    /// seconds otherwise, backing off after a failure.
+    pub async fn run(self, pool: PgPool) {
+        loop {
+            match self.deliver_batch(&pool).await {
+                Ok(0) => tokio::time::sleep(Duration::from_secs(2)).await,
+                Ok(n) => tracing::info!(messages = n, "email delivered"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "email delivery failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                }
+            }
+        }
+    }
+}
