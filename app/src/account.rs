@@ -28,7 +28,11 @@ pub struct SessionRow {
 const BAD_CREDENTIALS: &str = "The email or password is wrong.";
 
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ServerFnError> {
     use crate::server::{context, set_cookie};
     let ctx = context()?;
     use bastion_core::limits::SignInRefused;
@@ -68,8 +72,20 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnErro
         &token,
         ctx.secure_cookies,
     ));
-    leptos_axum::redirect("/account");
+    leptos_axum::redirect(&local_target(next.as_deref()).unwrap_or_else(|| "/account".into()));
     Ok(())
+}
+
+/// Where to go after signing in: only a path on this site, never another origin (`//evil`,
+/// `/\evil` and absolute URLs are refused), so the parameter cannot bounce people elsewhere.
+#[cfg(any(feature = "ssr", test))]
+pub fn local_target(next: Option<&str>) -> Option<String> {
+    let next = next?.trim();
+    let safe = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control);
+    safe.then(|| next.to_owned())
 }
 
 #[server(prefix = "/api/fn", endpoint = "sign_out")]
@@ -190,6 +206,8 @@ pub(crate) fn human(error: &ServerFnError) -> String {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     let error = move || {
         action
             .value()
@@ -202,6 +220,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card narrow" aria-labelledby="sign-in-title">
             <h1 id="sign-in-title">"Sign in"</h1>
             <ActionForm action=action attr:class="form">
+                <input type="hidden" name="next" value=next/>
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required/>
                 <label for="password">"Password"</label>
@@ -214,6 +233,7 @@ pub fn SignInPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <p class="muted"><A href="/forgot-password">"Forgot your password?"</A></p>
+            <p class="muted">"New to Bastion? " <A href="/sign-up">"Create a workspace"</A></p>
         </section>
     }
 }
@@ -429,5 +449,29 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <A href="/sign-in" attr:class="button">"Sign in"</A>
             </Show>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_target;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_sign_in() {
+        assert_eq!(
+            local_target(Some("/invite/abc")),
+            Some("/invite/abc".into())
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "/a\nb",
+            "",
+        ] {
+            assert_eq!(local_target(Some(bad)), None, "{bad:?}");
+        }
+        assert_eq!(local_target(None), None);
     }
 }

@@ -10,6 +10,7 @@ use leptos_router::{
 
 mod account;
 mod members_page;
+mod onboarding;
 mod pages;
 pub mod policy;
 #[cfg(feature = "ssr")]
@@ -47,10 +48,7 @@ pub fn App() -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
             <a class="brand" href="/">"Bastion"</a>
-            <nav class="topnav" aria-label="Account">
-                <a href="/account">"Account"</a>
-                <a href="/sign-in">"Sign in"</a>
-            </nav>
+            <onboarding::AccountNav/>
         </header>
         <Router>
             <main id="main" tabindex="-1">
@@ -58,6 +56,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=pages::Home/>
                     <Route path=StaticSegment("sign-in") view=account::SignInPage/>
                     <Route path=StaticSegment("account") view=account::AccountPage/>
+                    <Route path=StaticSegment("sign-up") view=onboarding::SignUpPage/>
+                    <Route path=(StaticSegment("sign-up"), StaticSegment("confirm")) view=onboarding::ConfirmSignUpPage/>
+                    <Route path=(StaticSegment("invite"), ParamSegment("token")) view=onboarding::InvitePage/>
+                    <Route path=(StaticSegment("workspaces"), StaticSegment("new")) view=onboarding::NewWorkspacePage/>
                     <Route path=StaticSegment("forgot-password") view=account::ForgotPasswordPage/>
                     <Route path=StaticSegment("reset-password") view=account::ResetPasswordPage/>
                     <Route

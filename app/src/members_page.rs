@@ -146,6 +146,81 @@ pub async fn remove_member(slug: String, user_id: String) -> Result<(), ServerFn
     .map_err(explain)
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationRow {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    /// Brussels-independent: the UTC date the link stops working.
+    pub expires: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "invitations")]
+pub async fn load_invitations(slug: String) -> Result<Vec<InvitationRow>, ServerFnError> {
+    use crate::server::{context, internal, set_status};
+    let ctx = context()?;
+    let (_, workspace, role, tx) = open(&slug).await?;
+    tx.rollback().await.map_err(internal)?;
+    if !policy::can_manage_members(role) {
+        set_status(http::StatusCode::FORBIDDEN);
+        return Err(ServerFnError::new("Only workspace admins see invitations."));
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Ok(bastion_core::invitations::list_open(&ctx.pool, &workspace)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|i| InvitationRow {
+            id: i.id.to_string(),
+            email: i.email,
+            role: i.role,
+            expires: i.expires_at.format(&format).unwrap_or_default(),
+        })
+        .collect())
+}
+
+#[server(prefix = "/api/fn", endpoint = "invite_member")]
+pub async fn invite_member(
+    slug: String,
+    email: String,
+    role: String,
+) -> Result<String, ServerFnError> {
+    use crate::server::{context, internal, set_status};
+    let ctx = context()?;
+    let (user, workspace, my_role, tx) = open(&slug).await?;
+    tx.rollback().await.map_err(internal)?;
+    if !policy::can_manage_members(my_role) {
+        set_status(http::StatusCode::FORBIDDEN);
+        return Err(ServerFnError::new("Only workspace admins invite people."));
+    }
+    let invitation =
+        bastion_core::invitations::invite(&ctx.pool, &workspace, &user, &email, &role, &ctx.origin)
+            .await
+            .map_err(explain)?;
+    Ok(format!("Invitation sent to {}.", invitation.email))
+}
+
+#[server(prefix = "/api/fn", endpoint = "revoke_invitation")]
+pub async fn revoke_invitation(slug: String, id: String) -> Result<(), ServerFnError> {
+    use crate::server::{context, internal, set_status};
+    let ctx = context()?;
+    let (_, workspace, my_role, tx) = open(&slug).await?;
+    tx.rollback().await.map_err(internal)?;
+    if !policy::can_manage_members(my_role) {
+        set_status(http::StatusCode::FORBIDDEN);
+        return Err(ServerFnError::new(
+            "Only workspace admins manage invitations.",
+        ));
+    }
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| {
+        set_status(http::StatusCode::NOT_FOUND);
+        ServerFnError::new("No such invitation.")
+    })?;
+    bastion_core::invitations::revoke(&ctx.pool, &workspace, id)
+        .await
+        .map_err(explain)
+}
+
 #[cfg(feature = "ssr")]
 fn uuid_or_404(text: &str) -> Result<uuid::Uuid, ServerFnError> {
     uuid::Uuid::parse_str(text).map_err(|_| {
@@ -164,13 +239,22 @@ fn explain(err: bastion_core::CoreError) -> ServerFnError {
             set_status(http::StatusCode::CONFLICT);
             ServerFnError::new(LAST_ADMIN)
         }
-        CoreError::NotFound(_) => {
+        CoreError::NotFound(what) => {
             set_status(http::StatusCode::NOT_FOUND);
-            ServerFnError::new("No such member.")
+            ServerFnError::new(format!("No such {what}."))
         }
         CoreError::Invalid { field, message } => {
             set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            ServerFnError::new(format!("{field} {message}"))
+            let what = match field {
+                "email" => "The email",
+                "role" => "The role",
+                _ => field,
+            };
+            ServerFnError::new(format!("{what} {message}."))
+        }
+        CoreError::Conflict(message) => {
+            set_status(http::StatusCode::CONFLICT);
+            ServerFnError::new(message)
         }
         other => crate::server::internal(other),
     }
@@ -271,11 +355,7 @@ pub fn MembersPage() -> impl IntoView {
                                                                     <input type="hidden" name="active" value=next/>
                                                                     <button type="submit" class="button small secondary">{toggle}</button>
                                                                 </ActionForm>
-                                                                <ActionForm action=remove attr:class="inline-form">
-                                                                    <input type="hidden" name="slug" value=slug_remove.clone()/>
-                                                                    <input type="hidden" name="user_id" value=id_remove.clone()/>
-                                                                    <button type="submit" class="button small danger">"Remove"</button>
-                                                                </ActionForm>
+                                                                <RemoveButton action=remove slug=slug_remove.clone() user_id=id_remove.clone() name=m.name.clone()/>
                                                             </td>
                                                         }
                                                     })}
@@ -285,10 +365,129 @@ pub fn MembersPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </section>
+                            {admin.then(|| view! { <InvitationsPanel slug=slug.clone()/> })}
                         }.into_any()
                     }
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Removing someone takes two steps: the first click asks, the second removes.
+#[component]
+fn RemoveButton(
+    action: ServerAction<RemoveMember>,
+    slug: String,
+    user_id: String,
+    name: String,
+) -> impl IntoView {
+    let (asking, set_asking) = signal(false);
+    move || {
+        if asking.get() {
+            let (slug, user_id, name) = (slug.clone(), user_id.clone(), name.clone());
+            view! {
+                <ActionForm action=action attr:class="inline-form confirm">
+                    <input type="hidden" name="slug" value=slug/>
+                    <input type="hidden" name="user_id" value=user_id/>
+                    <span role="status">"Remove " {name} " from this workspace?"</span>
+                    <button type="submit" class="button small danger">"Yes, remove"</button>
+                    <button type="button" class="button small secondary" on:click=move |_| set_asking.set(false)>"Cancel"</button>
+                </ActionForm>
+            }
+            .into_any()
+        } else {
+            view! {
+                <button type="button" class="button small danger" aria-label=format!("Remove {name}") on:click=move |_| set_asking.set(true)>"Remove"</button>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Admins invite people by email and see the invitations still open.
+#[component]
+fn InvitationsPanel(slug: String) -> impl IntoView {
+    let invite = ServerAction::<InviteMember>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let slug_for_load = slug.clone();
+    let open = Resource::new(
+        move || (invite.version().get(), revoke.version().get()),
+        move |_| load_invitations(slug_for_load.clone()),
+    );
+    let outcome = move || {
+        invite.value().get().map(|r| match r {
+            Ok(text) => (false, text),
+            Err(e) => (true, message(&e)),
+        })
+    };
+    let revoke_error = move || {
+        revoke
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| message(&e))
+    };
+    let slug_form = slug.clone();
+    view! {
+        <section class="card" aria-labelledby="invite-title">
+            <h2 id="invite-title">"Invite people"</h2>
+            <ActionForm action=invite attr:class="form inline-fields">
+                <input type="hidden" name="slug" value=slug_form/>
+                <div class="field">
+                    <label for="invite-email">"Email"</label>
+                    <input id="invite-email" name="email" type="email" required/>
+                </div>
+                <div class="field">
+                    <label for="invite-role">"Role"</label>
+                    <select id="invite-role" name="role">
+                        <option value="member" selected>"member"</option>
+                        <option value="guest">"guest"</option>
+                        <option value="admin">"admin"</option>
+                    </select>
+                </div>
+                <button type="submit" class="button" disabled=move || invite.pending().get()>"Send invitation"</button>
+            </ActionForm>
+            {move || outcome().map(|(failed, text)| if failed {
+                view! { <p class="form-error" role="alert">{text}</p> }.into_any()
+            } else {
+                view! { <p role="status">{text}</p> }.into_any()
+            })}
+            <h3>"Open invitations"</h3>
+            <Show when=move || revoke_error().is_some()>
+                <p class="form-error" role="alert">{revoke_error}</p>
+            </Show>
+            <Suspense fallback=|| view! { <p>"Loading invitations…"</p> }>
+                {move || {
+                    let slug = slug.clone();
+                    Suspend::new(async move {
+                        match open.await {
+                            Ok(rows) if rows.is_empty() => view! {
+                                <p class="muted">"No open invitations. Invited people appear here until they accept."</p>
+                            }.into_any(),
+                            Ok(rows) => view! {
+                                <ul class="plain-list">
+                                    {rows.into_iter().map(|row| {
+                                        let slug = slug.clone();
+                                        view! {
+                                            <li>
+                                                <strong>{row.email.clone()}</strong> " as " {row.role.clone()}
+                                                <span class="muted">" · link valid until " {row.expires.clone()}</span>
+                                                <ActionForm action=revoke attr:class="inline-form">
+                                                    <input type="hidden" name="slug" value=slug/>
+                                                    <input type="hidden" name="id" value=row.id.clone()/>
+                                                    <button type="submit" class="button small secondary" aria-label=format!("Withdraw the invitation for {}", row.email)>"Withdraw"</button>
+                                                </ActionForm>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(e) => view! { <p class="form-error" role="alert">{message(&e)}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
     }
 }

@@ -10,6 +10,12 @@ pub struct ServerContext {
     pub pool: PgPool,
     pub secure_cookies: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// For what is encrypted under the master key itself (pending signups) and for creating
+    /// workspaces (their data keys are wrapped under it).
+    pub keys: std::sync::Arc<bastion_core::keys::MasterKeyRing>,
+    pub signup_limits: bastion_core::signups::SignupLimits,
+    /// Our public origin, for links in emails.
+    pub origin: String,
 }
 
 pub fn context() -> Result<ServerContext, ServerFnError> {

@@ -63,6 +63,9 @@ pub fn router(state: AppState) -> Router {
         pool: state.pool.clone(),
         secure_cookies: state.config.serves_https(),
         trusted_proxies: state.config.trusted_proxies.clone(),
+        keys: state.keys.clone(),
+        signup_limits: state.config.signup_limits,
+        origin: state.config.origin(),
     };
     let context = move || {
         provide_request_nonce();

@@ -352,6 +352,17 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
         ("/api/fn/change_password", "current_password=not+it+at+all&new_password=a+brand+new+passphrase", None, [422, 422, 422, 422, 422, 401]),
         ("/api/fn/end_session", "id=00000000-0000-4000-8000-000000000000", None, [404, 404, 404, 404, 404, 401]),
+        ("/api/fn/whoami", "", None, [200, 200, 200, 200, 200, 200]),
+        // Public, and the same answer whether or not the address has an account.
+        ("/api/fn/start_sign_up", "email=newcomer%40example.eu&name=New&workspace_name=Newco&password=correct+horse+battery+staple", None, [200, 200, 200, 200, 200, 200]),
+        ("/api/fn/confirm_sign_up", "signup_id=00000000-0000-4000-8000-000000000000&code=000000", None, [422, 422, 422, 422, 422, 422]),
+        ("/api/fn/invitation", "token=no-such-link", None, [200, 200, 200, 200, 200, 200]),
+        // Signed in as another address: refused; anonymous without name and password: named.
+        ("/api/fn/accept_invitation", "token={id}", InvitationToken, [409, 409, 409, 409, 409, 422]),
+        ("/api/fn/create_workspace", "name=Side+project", None, [200, 200, 200, 200, 200, 401]),
+        ("/api/fn/invitations", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/invite_member", "slug={ws}&email=someone%40example.eu&role=member", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/revoke_invitation", "slug={ws}&id={id}", Invitation, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/sign_out", "", None, [200, 200, 200, 200, 200, 200]),
         // Public: the same answer for everyone, whether or not the account exists.
         ("/api/fn/request_reset", "email=admin%40example.eu", None, [200, 200, 200, 200, 200, 200]),
