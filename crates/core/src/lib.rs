@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod tenant;
 pub mod tenant_migrations;
+pub mod work;
 pub mod workspaces;
 
 pub use error::{CoreError, CoreResult};
