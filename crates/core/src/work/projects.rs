@@ -86,6 +86,7 @@ pub async fn get_project(
         .ok_or(CoreError::NotFound("project"))
 }
 
+/// Creates a project by the viewer. The caller has checked `app::policy::can_manage_projects`.
 pub async fn create_project(
     tx: &mut TenantTx,
     viewer: &Viewer,

@@ -69,6 +69,8 @@ async fn find_tag(tx: &mut TenantTx, tag_id: Uuid) -> CoreResult<Option<TagRecor
     .await?)
 }
 
+/// Adds a tag to the catalogue (colour default `#64748b`); a name taken regardless of case is a
+/// `Conflict`. The caller has checked `app::policy::can_manage_tags`.
 pub async fn create_tag(
     tx: &mut TenantTx,
     name: &str,

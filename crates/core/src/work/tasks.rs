@@ -164,6 +164,8 @@ async fn check_open_project(tx: &mut TenantTx, project_id: Uuid) -> CoreResult<(
     }
 }
 
+/// Creates a task by the viewer in an open project, after validating every field (the error
+/// names the field). The caller has checked `app::policy::can_create_task`.
 pub async fn create_task(
     tx: &mut TenantTx,
     viewer: &Viewer,
