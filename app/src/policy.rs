@@ -48,6 +48,75 @@ pub fn can_read_audit(role: Role) -> bool {
     role == Role::Admin
 }
 
+// --- Projects, tasks, tags, viewers, comments ---
+//
+// Seeing a task is decided in SQL by `task_visible(...)` (migrations/tenant/0003_work.sql), so a
+// forbidden row is never loaded and lists filter where they are read. The functions below decide
+// a change *given the caller sees the task*: a task the caller cannot see is a 404 before they
+// are asked.
+
+/// Creating, renaming and archiving projects: admins and members; guests never (they only see
+/// projects holding a task they view).
+pub fn can_manage_projects(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Member)
+}
+
+/// The workspace's tag catalogue (create, rename, recolour, delete): admins and members.
+pub fn can_manage_tags(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Member)
+}
+
+/// What the policy needs to know about a visible task, relative to the caller. Booleans rather
+/// than ids so this module stays free of server-only dependencies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskFacts {
+    /// The caller created the task.
+    pub viewer_is_creator: bool,
+}
+
+pub fn can_create_task(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Member)
+}
+
+/// Admins edit any task, members every task they can see, guests none.
+pub fn can_edit_task(role: Role, _task: &TaskFacts) -> bool {
+    matches!(role, Role::Admin | Role::Member)
+}
+
+/// Admins delete any task, members only the tasks they created.
+pub fn can_delete_task(role: Role, task: &TaskFacts) -> bool {
+    match role {
+        Role::Admin => true,
+        Role::Member => task.viewer_is_creator,
+        Role::Guest => false,
+    }
+}
+
+/// Adding and removing tags on a (visible) task.
+pub fn can_manage_task_tags(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Member)
+}
+
+/// Adding and removing viewers on a (visible) task.
+pub fn can_manage_task_viewers(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Member)
+}
+
+/// Everyone may comment on a task they see (for a guest: a task they view).
+pub fn can_comment(_role: Role) -> bool {
+    true
+}
+
+/// Only the author edits a comment, admins included: nobody puts words in someone else's mouth.
+pub fn can_edit_comment(_role: Role, viewer_is_author: bool) -> bool {
+    viewer_is_author
+}
+
+/// Authors delete their own comments; admins delete any.
+pub fn can_delete_comment(role: Role, viewer_is_author: bool) -> bool {
+    role == Role::Admin || viewer_is_author
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +139,80 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         assert_eq!(Role::parse("owner"), None);
+    }
+
+    const ROLES: [Role; 3] = [Role::Admin, Role::Member, Role::Guest];
+
+    #[test]
+    fn projects_tags_and_task_creation_are_for_admins_and_members() {
+        // (role, expected) for every capability that only depends on the role.
+        for (role, expected) in [
+            (Role::Admin, true),
+            (Role::Member, true),
+            (Role::Guest, false),
+        ] {
+            assert_eq!(can_manage_projects(role), expected, "{role:?}");
+            assert_eq!(can_manage_tags(role), expected, "{role:?}");
+            assert_eq!(can_create_task(role), expected, "{role:?}");
+            assert_eq!(can_manage_task_tags(role), expected, "{role:?}");
+            assert_eq!(can_manage_task_viewers(role), expected, "{role:?}");
+            for facts in [
+                TaskFacts {
+                    viewer_is_creator: true,
+                },
+                TaskFacts::default(),
+            ] {
+                assert_eq!(can_edit_task(role, &facts), expected, "{role:?} {facts:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn deleting_a_task_takes_an_admin_or_its_creating_member() {
+        // (role, caller created it, may delete)
+        for (role, creator, expected) in [
+            (Role::Admin, true, true),
+            (Role::Admin, false, true),
+            (Role::Member, true, true),
+            (Role::Member, false, false),
+            (Role::Guest, true, false),
+            (Role::Guest, false, false),
+        ] {
+            let facts = TaskFacts {
+                viewer_is_creator: creator,
+            };
+            assert_eq!(
+                can_delete_task(role, &facts),
+                expected,
+                "{role:?} creator={creator}"
+            );
+        }
+    }
+
+    #[test]
+    fn comments_are_edited_by_their_author_and_deleted_by_author_or_admin() {
+        // (role, caller wrote it, may edit, may delete)
+        for (role, author, edit, delete) in [
+            (Role::Admin, true, true, true),
+            (Role::Admin, false, false, true),
+            (Role::Member, true, true, true),
+            (Role::Member, false, false, false),
+            (Role::Guest, true, true, true),
+            (Role::Guest, false, false, false),
+        ] {
+            assert_eq!(
+                can_edit_comment(role, author),
+                edit,
+                "{role:?} author={author}"
+            );
+            assert_eq!(
+                can_delete_comment(role, author),
+                delete,
+                "{role:?} author={author}"
+            );
+        }
+        for role in ROLES {
+            assert!(can_comment(role), "{role:?} comments on tasks they see");
+        }
     }
 }

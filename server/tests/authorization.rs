@@ -31,6 +31,36 @@ enum Fixture {
     Invitation,
     /// An open invitation of the cast's workspace: the token of its link.
     InvitationToken,
+    /// A project holding a task the guest views: `{project_id}`.
+    Project,
+    /// A task made by the admin that the guest views: `{task_id}`.
+    ViewedTask,
+    /// A private task of the admin's that nobody else views: `{task_id}`.
+    PrivateTask,
+    /// A viewed task carrying a tag: `{task_id}`, `{tag_id}`.
+    TaskTag,
+    /// A viewed task and its viewer, the guest: `{task_id}`, `{user_id}`.
+    TaskViewer,
+    /// The admin's comment on a viewed task: `{task_id}`, `{comment_id}`.
+    Comment,
+    /// A tag of the workspace: `{tag_id}`.
+    Tag,
+}
+
+impl Fixture {
+    /// The work fixtures are made afresh for every caller, so that one caller's successful
+    /// change or deletion does not decide what the next one sees.
+    fn per_caller(self) -> bool {
+        !matches!(
+            self,
+            Fixture::None
+                | Fixture::Integration
+                | Fixture::ForeignSession
+                | Fixture::Invitation
+                | Fixture::InvitationToken
+                | Fixture::ExtraMember
+        )
+    }
 }
 
 const CALLERS: [&str; 6] = [
@@ -80,6 +110,36 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/invitations/{token}", fixture: InvitationToken, body: Option::None, expect: [200, 200, 200, 200, 200, 200] },
         // Signed in as another address: refused; anonymous without name and password: named.
         Row { method: "POST", path: "/api/v1/invitations/{token}/accept", fixture: InvitationToken, body: Some(json!({})), expect: [409, 409, 409, 409, 409, 422] },
+        // The work domain. Guests see only tasks they view; a task one may not see is 404.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/projects", fixture: Project, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/projects", fixture: None, body: Some(json!({"name": "Row project"})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/projects/{project_id}", fixture: Project, body: Some(json!({"name": "Renamed", "archived": true})), expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks", fixture: Project, body: Some(json!({"project_id": "{project_id}", "title": "Row task"})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Some(json!({"status": "done"})), expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: PrivateTask, body: Some(json!({"status": "done"})), expect: [200, 404, 404, 404, 404, 401] },
+        // Members delete only the tasks they created; this one is the admin's.
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: PrivateTask, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers", fixture: ViewedTask, body: Some(json!({"user_id": "{member_id}"})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers", fixture: PrivateTask, body: Some(json!({"user_id": "{member_id}"})), expect: [201, 404, 404, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers/{user_id}", fixture: TaskViewer, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/tags", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/tags", fixture: TaskTag, body: Some(json!({"tag_id": "{tag_id}"})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/tags/{tag_id}", fixture: TaskTag, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/comments", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/comments", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/comments", fixture: ViewedTask, body: Some(json!({"body": "Row comment"})), expect: [201, 201, 201, 404, 404, 401] },
+        // The comment is the admin's: only they edit it; admins delete any comment.
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}", fixture: Comment, body: Some(json!({"body": "Edited"})), expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}", fixture: Comment, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tags", fixture: Tag, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tags", fixture: None, body: Some(json!({"name": "Row tag {unique}"})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tags/{tag_id}", fixture: Tag, body: Some(json!({"colour": "#112233"})), expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tags/{tag_id}", fixture: Tag, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
         // Last: it ends the sessions it is called with.
         Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
@@ -171,6 +231,128 @@ async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
     answer.json()["id"].as_str().unwrap().to_owned()
 }
 
+/// Makes the fixture and names its placeholders, each as `("{name}", value)`.
+async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str, String)> {
+    let single = |id: String| vec![("{id}", id.clone()), ("{user_id}", id)];
+    match fixture {
+        Fixture::None => Vec::new(),
+        Fixture::Integration => single(seed_integration(app, cast).await),
+        Fixture::ForeignSession => single(foreign_session(app).await),
+        Fixture::Invitation => {
+            let id = invite(app, cast).await.0;
+            vec![("{id}", id.clone()), ("{invitation_id}", id)]
+        }
+        Fixture::InvitationToken => {
+            let token = invite(app, cast).await.1;
+            vec![("{id}", token.clone()), ("{token}", token)]
+        }
+        Fixture::ExtraMember => single(extra_member(app, cast).await),
+        Fixture::Project => {
+            let (project, _) = seed_task(app, cast, false).await;
+            vec![("{project_id}", project)]
+        }
+        Fixture::ViewedTask => vec![("{task_id}", seed_task(app, cast, false).await.1)],
+        Fixture::PrivateTask => vec![("{task_id}", seed_task(app, cast, true).await.1)],
+        Fixture::TaskViewer => vec![
+            ("{task_id}", seed_task(app, cast, false).await.1),
+            ("{user_id}", cast.guest_id.to_string()),
+        ],
+        Fixture::TaskTag => {
+            let task = seed_task(app, cast, false).await.1;
+            let tag = seed_tag(app, cast).await;
+            as_admin(
+                app,
+                cast,
+                "POST",
+                &format!("tasks/{task}/tags"),
+                json!({"tag_id": tag}),
+            )
+            .await;
+            vec![("{task_id}", task), ("{tag_id}", tag)]
+        }
+        Fixture::Comment => {
+            let task = seed_task(app, cast, false).await.1;
+            let comment = as_admin(
+                app,
+                cast,
+                "POST",
+                &format!("tasks/{task}/comments"),
+                json!({"body": "The admin's"}),
+            )
+            .await;
+            vec![("{task_id}", task), ("{comment_id}", comment)]
+        }
+        Fixture::Tag => vec![("{tag_id}", seed_tag(app, cast).await)],
+    }
+}
+
+/// Creates something in the cast's workspace as its admin and returns its id.
+async fn as_admin(
+    app: &TestApp,
+    cast: &Cast,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> String {
+    let answer = app
+        .call(
+            method,
+            &format!("/api/v1/workspaces/{}/{path}", cast.slug),
+            Some(&cast.admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::CREATED,
+        "{path}: {}",
+        answer.body
+    );
+    answer
+        .json()
+        .get("id")
+        .or(answer.json().get("user_id"))
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A project and a task in it, made by the admin; the guest views the task unless it is private.
+async fn seed_task(app: &TestApp, cast: &Cast, private: bool) -> (String, String) {
+    let project = as_admin(
+        app,
+        cast,
+        "POST",
+        "projects",
+        json!({"name": "Fixture project"}),
+    )
+    .await;
+    let task = as_admin(
+        app,
+        cast,
+        "POST",
+        "tasks",
+        json!({"project_id": project, "title": "Fixture task", "private": private}),
+    )
+    .await;
+    if !private {
+        as_admin(
+            app,
+            cast,
+            "POST",
+            &format!("tasks/{task}/viewers"),
+            json!({"user_id": cast.guest_id}),
+        )
+        .await;
+    }
+    (project, task)
+}
+
+async fn seed_tag(app: &TestApp, cast: &Cast) -> String {
+    let name = format!("Fixture {}", uuid::Uuid::new_v4().simple());
+    as_admin(app, cast, "POST", "tags", json!({"name": name})).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_answers_every_caller_as_the_table_says() {
     let app = spawn_app().await;
@@ -178,30 +360,41 @@ async fn every_endpoint_answers_every_caller_as_the_table_says() {
     let mut failures = Vec::new();
 
     for row in rows() {
-        let id = match row.fixture {
-            Fixture::None => String::new(),
-            Fixture::Integration => seed_integration(&app, &cast).await,
-            Fixture::ForeignSession => foreign_session(&app).await,
-            Fixture::ExtraMember => extra_member(&app, &cast).await,
-            Fixture::Invitation => invite(&app, &cast).await.0,
-            Fixture::InvitationToken => invite(&app, &cast).await.1,
+        let shared = if row.fixture.per_caller() {
+            Vec::new()
+        } else {
+            seed(&app, &cast, row.fixture).await
         };
-        let path = row
-            .path
-            .replace("{ws}", &cast.slug)
-            .replace("{id}", &id)
-            .replace("{user_id}", &id)
-            .replace("{token}", &id)
-            .replace("{invitation_id}", &id);
         // Admin last, so that destructive rows are tried by everyone else first.
         for index in [1, 2, 3, 4, 5, 0] {
+            let placeholders = if row.fixture.per_caller() {
+                seed(&app, &cast, row.fixture).await
+            } else {
+                shared.clone()
+            };
+            let fill = |text: &str| {
+                let mut text = text
+                    .replace("{ws}", &cast.slug)
+                    .replace("{member_id}", &cast.member_id.to_string())
+                    .replace("{unique}", &uuid::Uuid::new_v4().simple().to_string());
+                for (name, value) in &placeholders {
+                    text = text.replace(name, value);
+                }
+                text
+            };
+            let path = fill(row.path);
+            let body = row
+                .body
+                .as_ref()
+                .map(|b| serde_json::from_str(&fill(&b.to_string())).unwrap());
             let cookie = cookie_of(&cast, index);
-            let answer = app.call(row.method, &path, cookie, row.body.clone()).await;
+            let answer = app.call(row.method, &path, cookie, body).await;
             if answer.status.as_u16() != row.expect[index] {
                 failures.push(format!(
-                    "{} {} as {}: expected {}, got {} {}",
+                    "{} {} ({:?}) as {}: expected {}, got {} {}",
                     row.method,
                     row.path,
+                    placeholders.first().map(|p| p.0),
                     CALLERS[index],
                     row.expect[index],
                     answer.status,

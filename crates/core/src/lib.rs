@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod signups;
 pub mod tenant;
 pub mod tenant_migrations;
+pub mod work;
 pub mod workspaces;
 
 pub use error::{CoreError, CoreResult};

@@ -1,11 +1,15 @@
 //! The REST API's shared parts: the OpenAPI document, its three renderings, and health checks.
 
 pub mod auth;
+pub mod comments;
 pub mod health;
 pub mod integrations;
 pub mod members;
 pub mod onboarding;
 pub mod pagination;
+pub mod projects;
+pub mod tags;
+pub mod tasks;
 
 use axum::{
     extract::Query,
@@ -38,14 +42,18 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, projects::list_projects, projects::create_project, projects::update_project, tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_task_viewers, tasks::create_task_viewer, tasks::delete_task_viewer, tags::list_tags, tags::create_tag, tags::update_tag, tags::delete_tag, tags::list_task_tags, tags::create_task_tag, tags::delete_task_tag, comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
         (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
         (name = "workspaces", description = "The caller's workspaces, and creating one (the creator becomes its admin)."),
         (name = "members", description = "A workspace's members and their roles. The last active admin can never be demoted, deactivated or removed (409 `last_admin`)."),
+        (name = "projects", description = "Projects group tasks. Everyone sees the projects they work in (guests: only those holding a task they view); admins and members create, rename and archive them."),
+        (name = "tasks", description = "Tasks and their viewers. A task the caller may not see is 404 everywhere: admins see all tasks, members all non-private ones plus private ones they created, are assigned or view, guests only the tasks they view. Admins and members create and edit; admins, and members who created a task, delete it."),
+        (name = "tags", description = "The workspace's tag catalogue (admins and members manage it) and the tags on each task (admins and members, on tasks they see)."),
+        (name = "comments", description = "Comments on tasks, oldest first. Everyone comments on the tasks they see; authors edit their own; authors and admins delete."),
         (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
     )
 )]
@@ -198,6 +206,56 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/workspaces/{ws}/members/{user_id}",
             axum::routing::patch(members::update_member).delete(members::delete_member),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/projects",
+            get(projects::list_projects).post(projects::create_project),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/projects/{project_id}",
+            axum::routing::patch(projects::update_project),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks",
+            get(tasks::list_tasks).post(tasks::create_task),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}",
+            get(tasks::get_task)
+                .patch(tasks::update_task)
+                .delete(tasks::delete_task),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers",
+            get(tasks::list_task_viewers).post(tasks::create_task_viewer),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers/{user_id}",
+            axum::routing::delete(tasks::delete_task_viewer),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/tags",
+            get(tags::list_task_tags).post(tags::create_task_tag),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/tags/{tag_id}",
+            axum::routing::delete(tags::delete_task_tag),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/comments",
+            get(comments::list_comments).post(comments::create_comment),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}",
+            axum::routing::patch(comments::update_comment).delete(comments::delete_comment),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tags",
+            get(tags::list_tags).post(tags::create_tag),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tags/{tag_id}",
+            axum::routing::patch(tags::update_tag).delete(tags::delete_tag),
         )
         .route("/healthz", get(health::get_health))
         .route("/readyz", get(health::get_readiness))

@@ -1,0 +1,185 @@
+//! The work of a workspace: projects, tasks, tags, task viewers and comments, with the
+//! visibility rule of PRODUCT.md §2 applied in SQL so a forbidden row is never loaded.
+//!
+//! Every task query goes through the `task_visible(...)` predicate (tenant migration 0003) with
+//! the caller's [`Viewer`]; a task the viewer cannot see is [`CoreError::NotFound`], exactly like
+//! a task that does not exist. Whether a *visible* thing may be changed is decided by the caller
+//! with `app::policy` (shared with the UI) before calling a changing function here: this module
+//! enforces visibility and validity, not roles.
+
+pub mod comments;
+pub mod projects;
+pub mod tags;
+pub mod tasks;
+
+use pulldown_cmark::{html, Event, Options, Parser, Tag};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{CoreError, CoreResult};
+
+/// Who is looking: the acting user and their role in the workspace (`admin`, `member`,
+/// `guest`), as read from `members` in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub id: Uuid,
+    pub role: String,
+}
+
+impl Viewer {
+    pub fn new(id: Uuid, role: impl Into<String>) -> Self {
+        Self {
+            id,
+            role: role.into(),
+        }
+    }
+
+    pub fn is_guest(&self) -> bool {
+        self.role == "guest"
+    }
+}
+
+/// A keyset position in a list: the last row's `(created_at, id)`. Lists take the position
+/// after which to continue and a row limit; ask for one row more than you show to learn whether
+/// a next page exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub id: Uuid,
+}
+
+time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
+
+/// The visibility predicate over a task row aliased `t`, with the viewer's id as `$1` and role
+/// as `$2`. One string so that no query can spell it differently.
+pub(crate) const VISIBLE: &str =
+    "task_visible(t.id, t.private, t.created_by, t.assignee_id, $1, $2)";
+
+/// A text field trimmed and checked for length in characters (as PostgreSQL counts them).
+pub(crate) fn trimmed(
+    field: &'static str,
+    value: &str,
+    max_chars: usize,
+    allow_empty: bool,
+) -> CoreResult<String> {
+    let value = value.trim();
+    if value.is_empty() && !allow_empty {
+        return Err(CoreError::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max_chars {
+        return Err(CoreError::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// `%`, `_` and `\` taken literally in an `ILIKE` pattern.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Whether `user_id` is an active member of the workspace.
+pub(crate) async fn is_active_member(tx: &mut crate::TenantTx, user_id: Uuid) -> CoreResult<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM members WHERE user_id = $1 AND active)")
+            .bind(user_id)
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}
+
+/// Renders Markdown stored as source (task descriptions, comments) to HTML that is safe to put
+/// in a page: raw HTML in the source is shown as text, never passed through, and links or images
+/// with a scheme other than http, https or mailto (`javascript:`, `data:`) lose their target.
+pub fn render_markdown(source: &str) -> String {
+    let options =
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS;
+    let events = Parser::new_ext(source, options).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        }),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+fn safe_url(url: pulldown_cmark::CowStr<'_>) -> pulldown_cmark::CowStr<'_> {
+    let lower = url.trim_start().to_ascii_lowercase();
+    // A scheme is what comes before the first ':' if no '/', '?' or '#' precedes it.
+    let scheme_end = lower.find(':');
+    let path_start = lower.find(['/', '?', '#']);
+    let has_scheme = match (scheme_end, path_start) {
+        (Some(colon), Some(slash)) => colon < slash,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    if !has_scheme
+        || lower.starts_with("http:")
+        || lower.starts_with("https:")
+        || lower.starts_with("mailto:")
+    {
+        url
+    } else {
+        pulldown_cmark::CowStr::Borrowed("#")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_raw_html_and_drops_script_links() {
+        let html = render_markdown(
+            "**bold** <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n\
+             [ok](https://example.eu) [bad](javascript:alert(1)) [rel](/tasks/1)",
+        );
+        assert!(html.contains("<strong>bold</strong>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(html.contains("href=\"https://example.eu\""), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(html.contains("href=\"/tasks/1\""), "{html}");
+    }
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}

@@ -1,0 +1,456 @@
+//! Tasks and their viewers. Every statement here filters with the `task_visible` predicate, so
+//! a task the viewer may not see is never read, listed, changed or deleted: it is not found.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::{is_active_member, like_pattern, trimmed, Position, Viewer, VISIBLE};
+use crate::{CoreError, CoreResult, TenantTx};
+
+pub const TITLE_MAX: usize = 300;
+pub const DESCRIPTION_MAX: usize = 20_000;
+pub const STATUSES: [&str; 3] = ["todo", "in_progress", "done"];
+pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TaskRecord {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub title: String,
+    /// Markdown source; render with [`super::render_markdown`].
+    pub description: String,
+    pub status: String,
+    pub priority: String,
+    pub assignee_id: Option<Uuid>,
+    /// A Europe/Brussels calendar date.
+    #[serde(with = "super::iso_date::option")]
+    pub due_on: Option<Date>,
+    pub private: bool,
+    pub created_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// The task's tags, by id.
+    pub tag_ids: Vec<Uuid>,
+}
+
+impl TaskRecord {
+    pub fn position(&self) -> Position {
+        Position {
+            created_at: self.created_at,
+            id: self.id,
+        }
+    }
+}
+
+const COLUMNS: &str = "t.id, t.project_id, t.title, t.description, t.status, t.priority, \
+    t.assignee_id, t.due_on, t.private, t.created_by, t.created_at, t.updated_at, \
+    ARRAY(SELECT tt.tag_id FROM task_tags tt WHERE tt.task_id = t.id ORDER BY tt.tag_id) AS tag_ids";
+
+/// A new task. Absent status and priority default to `todo` and `normal`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewTask {
+    pub project_id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub due_on: Option<Date>,
+    pub private: bool,
+}
+
+/// A partial change: `None` leaves a field alone; for the nullable fields `Some(None)` clears.
+#[derive(Debug, Clone, Default)]
+pub struct TaskPatch {
+    pub project_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub assignee_id: Option<Option<Uuid>>,
+    pub due_on: Option<Option<Date>>,
+    pub private: Option<bool>,
+}
+
+/// Filters for task lists and the board; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub project_id: Option<Uuid>,
+    pub status: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub tag_id: Option<Uuid>,
+    /// Due strictly before this date (tasks without a due date are left out).
+    pub due_before: Option<Date>,
+    /// Words in the title or description (full-text), or a fragment of the title.
+    pub q: Option<String>,
+}
+
+/// The board: visible tasks grouped by status, each column newest first.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Board {
+    pub todo: Vec<TaskRecord>,
+    pub in_progress: Vec<TaskRecord>,
+    pub done: Vec<TaskRecord>,
+}
+
+fn check_status(status: &str) -> CoreResult<()> {
+    if STATUSES.contains(&status) {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
+            "status",
+            "must be todo, in_progress or done",
+        ))
+    }
+}
+
+fn check_priority(priority: &str) -> CoreResult<()> {
+    if PRIORITIES.contains(&priority) {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
+            "priority",
+            "must be low, normal, high or urgent",
+        ))
+    }
+}
+
+fn check_description(description: &str) -> CoreResult<()> {
+    if description.chars().count() > DESCRIPTION_MAX {
+        return Err(CoreError::invalid(
+            "description",
+            format!("must be at most {DESCRIPTION_MAX} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Dates outside years 1000–9999 are typos, not plans.
+fn check_due(due: Option<Date>) -> CoreResult<()> {
+    match due {
+        Some(date) if !(1000..=9999).contains(&date.year()) => Err(CoreError::invalid(
+            "due_on",
+            "must be a date between the years 1000 and 9999",
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn check_assignee(tx: &mut TenantTx, assignee: Option<Uuid>) -> CoreResult<()> {
+    match assignee {
+        Some(user_id) if !is_active_member(tx, user_id).await? => Err(CoreError::invalid(
+            "assignee_id",
+            "must be an active member of the workspace",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// New tasks go only into an existing project that is not archived. The project is locked so
+/// that it cannot be archived while the task is being added.
+async fn check_open_project(tx: &mut TenantTx, project_id: Uuid) -> CoreResult<()> {
+    let archived: Option<bool> =
+        sqlx::query_scalar("SELECT archived FROM projects WHERE id = $1 FOR SHARE")
+            .bind(project_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    match archived {
+        None => Err(CoreError::invalid("project_id", "no such project")),
+        Some(true) => Err(CoreError::invalid("project_id", "the project is archived")),
+        Some(false) => Ok(()),
+    }
+}
+
+/// Creates a task by the viewer in an open project, after validating every field (the error
+/// names the field). The caller has checked `app::policy::can_create_task`.
+pub async fn create_task(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    new: NewTask,
+) -> CoreResult<TaskRecord> {
+    let title = trimmed("title", &new.title, TITLE_MAX, false)?;
+    let description = new.description.unwrap_or_default();
+    check_description(&description)?;
+    let status = new.status.unwrap_or_else(|| "todo".into());
+    check_status(&status)?;
+    let priority = new.priority.unwrap_or_else(|| "normal".into());
+    check_priority(&priority)?;
+    check_due(new.due_on)?;
+    check_open_project(tx, new.project_id).await?;
+    check_assignee(tx, new.assignee_id).await?;
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO tasks (id, project_id, title, description, status, priority, assignee_id,
+                            due_on, private, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(id)
+    .bind(new.project_id)
+    .bind(title)
+    .bind(description)
+    .bind(status)
+    .bind(priority)
+    .bind(new.assignee_id)
+    .bind(new.due_on)
+    .bind(new.private)
+    .bind(viewer.id)
+    .execute(tx.conn())
+    .await?;
+    // Read back through the predicate like any other read: a member who creates a private task
+    // still sees it (they created it); nothing here bypasses the rule.
+    get_task(tx, viewer, id).await
+}
+
+/// One task, if the viewer sees it; otherwise `NotFound`, as if it did not exist.
+pub async fn get_task(tx: &mut TenantTx, viewer: &Viewer, task_id: Uuid) -> CoreResult<TaskRecord> {
+    fetch_visible(tx, viewer, task_id, "").await
+}
+
+async fn fetch_visible(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+    lock: &'static str,
+) -> CoreResult<TaskRecord> {
+    let sql = format!("SELECT {COLUMNS} FROM tasks t WHERE t.id = $3 AND {VISIBLE} {lock}");
+    sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(viewer.id)
+        .bind(&viewer.role)
+        .bind(task_id)
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound("task"))
+}
+
+/// Applies a partial change to a task the viewer sees, validating every field it touches, and
+/// moves `updated_at`.
+pub async fn update_task(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+    patch: TaskPatch,
+) -> CoreResult<TaskRecord> {
+    let current = fetch_visible(tx, viewer, task_id, "FOR UPDATE OF t").await?;
+    let title = match &patch.title {
+        Some(title) => trimmed("title", title, TITLE_MAX, false)?,
+        None => current.title,
+    };
+    let description = patch.description.unwrap_or(current.description);
+    check_description(&description)?;
+    let status = patch.status.unwrap_or(current.status);
+    check_status(&status)?;
+    let priority = patch.priority.unwrap_or(current.priority);
+    check_priority(&priority)?;
+    let due_on = patch.due_on.unwrap_or(current.due_on);
+    check_due(due_on)?;
+    let project_id = match patch.project_id {
+        Some(project) if project != current.project_id => {
+            check_open_project(tx, project).await?;
+            project
+        }
+        _ => current.project_id,
+    };
+    let assignee_id = match patch.assignee_id {
+        Some(assignee) if assignee != current.assignee_id => {
+            check_assignee(tx, assignee).await?;
+            assignee
+        }
+        _ => current.assignee_id,
+    };
+    sqlx::query(
+        "UPDATE tasks SET project_id = $2, title = $3, description = $4, status = $5,
+                priority = $6, assignee_id = $7, due_on = $8, private = $9, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(task_id)
+    .bind(project_id)
+    .bind(title)
+    .bind(description)
+    .bind(status)
+    .bind(priority)
+    .bind(assignee_id)
+    .bind(due_on)
+    .bind(patch.private.unwrap_or(current.private))
+    .execute(tx.conn())
+    .await?;
+    // The change may leave the task invisible to its editor (a member making it private and
+    // assigning it to someone else). The change was theirs to make, so the row is returned as
+    // written rather than as a confusing "not found".
+    let sql = format!("SELECT {COLUMNS} FROM tasks t WHERE t.id = $1");
+    Ok(sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(task_id)
+        .fetch_one(tx.conn())
+        .await?)
+}
+
+/// Deletes a task the viewer sees, with its tags, viewers and comments (cascade). The caller
+/// has already checked `app::policy::can_delete_task` on the record from [`get_task`].
+pub async fn delete_task(tx: &mut TenantTx, viewer: &Viewer, task_id: Uuid) -> CoreResult<()> {
+    let sql = format!("DELETE FROM tasks t WHERE t.id = $3 AND {VISIBLE}");
+    let deleted = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(viewer.id)
+        .bind(&viewer.role)
+        .bind(task_id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(CoreError::NotFound("task"));
+    }
+    Ok(())
+}
+
+/// The tasks the viewer sees that match `filter`, newest first, keyset-paginated on
+/// `(created_at DESC, id)`: pass the last row's [`TaskRecord::position`] as `after`.
+pub async fn list_tasks(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    filter: &TaskFilter,
+    after: Option<Position>,
+    limit: u32,
+) -> CoreResult<Vec<TaskRecord>> {
+    if let Some(status) = &filter.status {
+        check_status(status)?;
+    }
+    let q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| trimmed("q", q, 200, false))
+        .transpose()?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM tasks t
+         WHERE {VISIBLE}
+           AND ($3::uuid IS NULL OR t.project_id = $3)
+           AND ($4::text IS NULL OR t.status = $4)
+           AND ($5::uuid IS NULL OR t.assignee_id = $5)
+           AND ($6::uuid IS NULL OR EXISTS
+                (SELECT 1 FROM task_tags f WHERE f.task_id = t.id AND f.tag_id = $6))
+           AND ($7::date IS NULL OR t.due_on < $7)
+           AND ($8::text IS NULL
+                OR to_tsvector('simple', t.title || ' ' || t.description)
+                   @@ plainto_tsquery('simple', $8)
+                OR t.title ILIKE $9)
+           AND ($10::timestamptz IS NULL
+                OR t.created_at < $10 OR (t.created_at = $10 AND t.id > $11))
+         ORDER BY t.created_at DESC, t.id
+         LIMIT $12"
+    );
+    Ok(sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(viewer.id)
+        .bind(&viewer.role)
+        .bind(filter.project_id)
+        .bind(filter.status.as_deref())
+        .bind(filter.assignee_id)
+        .bind(filter.tag_id)
+        .bind(filter.due_before)
+        .bind(q.as_deref())
+        .bind(q.as_deref().map(like_pattern))
+        .bind(after.map(|p| p.created_at))
+        .bind(after.map(|p| p.id))
+        .bind(i64::from(limit))
+        .fetch_all(tx.conn())
+        .await?)
+}
+
+/// The board: the same filters as [`list_tasks`] (its `status` is ignored: every status is a
+/// column), at most `per_column` tasks in each column.
+pub async fn board(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    filter: &TaskFilter,
+    per_column: u32,
+) -> CoreResult<Board> {
+    let mut board = Board::default();
+    for status in STATUSES {
+        let column = TaskFilter {
+            status: Some(status.to_owned()),
+            ..filter.clone()
+        };
+        let tasks = list_tasks(tx, viewer, &column, None, per_column).await?;
+        match status {
+            "todo" => board.todo = tasks,
+            "in_progress" => board.in_progress = tasks,
+            _ => board.done = tasks,
+        }
+    }
+    Ok(board)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TaskViewerRecord {
+    pub user_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub added_at: OffsetDateTime,
+}
+
+/// Who views a task the viewer sees (the people a private task is shared with, and the guests
+/// who see it), in the order they were added.
+pub async fn list_task_viewers(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+) -> CoreResult<Vec<TaskViewerRecord>> {
+    get_task(tx, viewer, task_id).await?;
+    Ok(sqlx::query_as::<_, TaskViewerRecord>(
+        "SELECT user_id, added_at FROM task_viewers WHERE task_id = $1 ORDER BY added_at, user_id",
+    )
+    .bind(task_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Lets `user_id` (an active member of any role) see the task. Adding someone twice is not an
+/// error; the first addition stands.
+pub async fn add_task_viewer(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+    user_id: Uuid,
+) -> CoreResult<TaskViewerRecord> {
+    get_task(tx, viewer, task_id).await?;
+    if !is_active_member(tx, user_id).await? {
+        return Err(CoreError::invalid(
+            "user_id",
+            "must be an active member of the workspace",
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(task_id)
+    .bind(user_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(sqlx::query_as::<_, TaskViewerRecord>(
+        "SELECT user_id, added_at FROM task_viewers WHERE task_id = $1 AND user_id = $2",
+    )
+    .bind(task_id)
+    .bind(user_id)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// Takes `user_id` off the task's viewers; `NotFound` if they were not on it.
+pub async fn remove_task_viewer(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+    user_id: Uuid,
+) -> CoreResult<()> {
+    get_task(tx, viewer, task_id).await?;
+    let removed = sqlx::query("DELETE FROM task_viewers WHERE task_id = $1 AND user_id = $2")
+        .bind(task_id)
+        .bind(user_id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Err(CoreError::NotFound("task viewer"));
+    }
+    Ok(())
+}

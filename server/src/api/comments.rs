@@ -1,0 +1,222 @@
+//! Comments over REST, nested under their task. Anyone who sees a task comments on it; authors
+//! edit their own comments; authors and admins delete them.
+
+use app::policy;
+use axum::{
+    extract::{Path, Query},
+    http::StatusCode,
+    Json,
+};
+use bastion_core::work::{
+    comments::{self, CommentRecord},
+    Position,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    pagination::{split_page, PageQuery},
+    tasks::{path_id, viewer},
+};
+use crate::{
+    auth::Member,
+    error::{ApiError, ErrorBody},
+    json::ApiJson,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub author_id: Uuid,
+    /// Markdown source (raw HTML is shown as text when rendered).
+    #[schema(example = "Signed copy is in the **shared drive**.")]
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    /// When the body was last changed, if ever.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub edited_at: Option<OffsetDateTime>,
+}
+
+impl From<CommentRecord> for CommentView {
+    fn from(c: CommentRecord) -> Self {
+        Self {
+            id: c.id,
+            task_id: c.task_id,
+            author_id: c.author_id,
+            body: c.body,
+            created_at: c.created_at,
+            edited_at: c.edited_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentList {
+    pub items: Vec<CommentView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    /// Markdown, 1–10 000 characters.
+    #[schema(example = "Signed copy is in the **shared drive**.")]
+    pub body: String,
+}
+
+/// The comments on a task the caller sees, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/comments",
+    operation_id = "list_comments",
+    tag = "comments",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+        PageQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of comments.", body = CommentList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+        (status = 422, description = "`limit` or `cursor` is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_comments(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<CommentList>, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let limit = page.limit()?;
+    let after = page.position::<Position>()?;
+    let viewer = viewer(&member);
+    let rows = comments::list_comments(&mut member.tx, &viewer, task_id, after, limit + 1).await?;
+    member.tx.commit().await?;
+    let (rows, next_cursor) = split_page(rows, limit, |c| c.position());
+    Ok(Json(CommentList {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Comment on a task the caller sees (guests: a task they view).
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/comments",
+    operation_id = "create_comment",
+    tag = "comments",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+    ),
+    request_body = CommentBody,
+    responses(
+        (status = 201, description = "Created.", body = CommentView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Another origin.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+        (status = 422, description = "`body` is empty or too long.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn create_comment(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> Result<(StatusCode, Json<CommentView>), ApiError> {
+    let task_id = path_id(&path.1)?;
+    if !policy::can_comment(member.role) {
+        return Err(ApiError::Forbidden("You cannot comment here.".into()));
+    }
+    let viewer = viewer(&member);
+    let comment = comments::create_comment(&mut member.tx, &viewer, task_id, &body.body).await?;
+    member.tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(comment.into())))
+}
+
+/// Edit a comment. Only its author, admins included.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}",
+    operation_id = "update_comment",
+    tag = "comments",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+        ("comment_id" = Uuid, Path, description = "The comment's id"),
+    ),
+    request_body = CommentBody,
+    responses(
+        (status = 200, description = "Changed.", body = CommentView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not the author, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such comment on a task the caller sees, or not a member.", body = ErrorBody),
+        (status = 422, description = "`body` is empty or too long.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn update_comment(
+    mut member: Member,
+    Path(path): Path<(String, String, String)>,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> Result<Json<CommentView>, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let comment_id = path_id(&path.2)?;
+    let viewer = viewer(&member);
+    let comment = comments::get_comment(&mut member.tx, &viewer, task_id, comment_id).await?;
+    if !policy::can_edit_comment(member.role, comment.author_id == member.user.id) {
+        return Err(ApiError::Forbidden(
+            "Only its author can edit a comment.".into(),
+        ));
+    }
+    let comment =
+        comments::update_comment(&mut member.tx, &viewer, task_id, comment_id, &body.body).await?;
+    member.tx.commit().await?;
+    Ok(Json(comment.into()))
+}
+
+/// Delete a comment. Its author, or an admin.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}",
+    operation_id = "delete_comment",
+    tag = "comments",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+        ("comment_id" = Uuid, Path, description = "The comment's id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Neither the author nor an admin, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such comment on a task the caller sees, or not a member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn delete_comment(
+    mut member: Member,
+    Path(path): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let comment_id = path_id(&path.2)?;
+    let viewer = viewer(&member);
+    let comment = comments::get_comment(&mut member.tx, &viewer, task_id, comment_id).await?;
+    if !policy::can_delete_comment(member.role, comment.author_id == member.user.id) {
+        return Err(ApiError::Forbidden(
+            "Only its author or an admin can delete a comment.".into(),
+        ));
+    }
+    comments::delete_comment(&mut member.tx, &viewer, task_id, comment_id).await?;
+    member.tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

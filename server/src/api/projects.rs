@@ -1,0 +1,200 @@
+//! Projects over REST. Everyone lists the projects they see (guests: those holding a task they
+//! view); admins and members create, rename, archive and unarchive them.
+
+use app::policy;
+use axum::{
+    extract::{Path, Query},
+    http::StatusCode,
+    Json,
+};
+use bastion_core::work::{projects, Position};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    pagination::{split_page, PageQuery},
+    tasks::{path_id, viewer},
+};
+use crate::{
+    auth::Member,
+    error::{ApiError, ErrorBody},
+    json::ApiJson,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectView {
+    pub id: Uuid,
+    #[schema(example = "Website relaunch")]
+    pub name: String,
+    /// Archived projects keep their tasks readable but take no new tasks.
+    pub archived: bool,
+    pub created_by: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<projects::ProjectRecord> for ProjectView {
+    fn from(p: projects::ProjectRecord) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            archived: p.archived,
+            created_by: p.created_by,
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectList {
+    pub items: Vec<ProjectView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProject {
+    /// 1–200 characters.
+    #[schema(example = "Website relaunch")]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectChange {
+    /// A new name, 1–200 characters.
+    #[schema(example = "Website relaunch 2027")]
+    pub name: Option<String>,
+    /// `true` archives, `false` unarchives.
+    #[schema(example = true)]
+    pub archived: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProjectQuery {
+    /// Include archived projects (default: no).
+    #[param(example = false)]
+    pub include_archived: Option<bool>,
+}
+
+fn forbidden() -> ApiError {
+    ApiError::Forbidden("Guests cannot create or change projects.".into())
+}
+
+/// The projects the caller sees, oldest first. Guests see only projects holding a task they view.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/projects",
+    operation_id = "list_projects",
+    tag = "projects",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), ProjectQuery, PageQuery),
+    responses(
+        (status = 200, description = "A page of projects.", body = ProjectList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "`limit` or `cursor` is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_projects(
+    mut member: Member,
+    Query(query): Query<ProjectQuery>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<ProjectList>, ApiError> {
+    let limit = page.limit()?;
+    let after = page.position::<Position>()?;
+    let viewer = viewer(&member);
+    let rows = projects::list_projects(
+        &mut member.tx,
+        &viewer,
+        query.include_archived.unwrap_or(false),
+        after,
+        limit + 1,
+    )
+    .await?;
+    member.tx.commit().await?;
+    let (rows, next_cursor) = split_page(rows, limit, |p| p.position());
+    Ok(Json(ProjectList {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Create a project. Admins and members.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/projects",
+    operation_id = "create_project",
+    tag = "projects",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    request_body = NewProject,
+    responses(
+        (status = 201, description = "Created.", body = ProjectView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot create projects, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn create_project(
+    mut member: Member,
+    ApiJson(body): ApiJson<NewProject>,
+) -> Result<(StatusCode, Json<ProjectView>), ApiError> {
+    if !policy::can_manage_projects(member.role) {
+        return Err(forbidden());
+    }
+    let viewer = viewer(&member);
+    let project = projects::create_project(&mut member.tx, &viewer, &body.name).await?;
+    member.tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(project.into())))
+}
+
+/// Rename, archive or unarchive a project. Admins and members.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{ws}/projects/{project_id}",
+    operation_id = "update_project",
+    tag = "projects",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("project_id" = Uuid, Path, description = "The project's id"),
+    ),
+    request_body = ProjectChange,
+    responses(
+        (status = 200, description = "Changed.", body = ProjectView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot change projects, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such project the caller sees, or not a member.", body = ErrorBody),
+        (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn update_project(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+    ApiJson(change): ApiJson<ProjectChange>,
+) -> Result<Json<ProjectView>, ApiError> {
+    let project_id = path_id(&path.1)?;
+    let viewer = viewer(&member);
+    // Seen first, so a guest learns nothing about projects they do not see.
+    projects::get_project(&mut member.tx, &viewer, project_id).await?;
+    if !policy::can_manage_projects(member.role) {
+        return Err(forbidden());
+    }
+    let project = projects::update_project(
+        &mut member.tx,
+        &viewer,
+        project_id,
+        change.name.as_deref(),
+        change.archived,
+    )
+    .await?;
+    member.tx.commit().await?;
+    Ok(Json(project.into()))
+}

@@ -1,0 +1,308 @@
+//! Tags over REST: the workspace's catalogue (admins and members manage it; guests see the tags
+//! on tasks they view) and the tags on a task (admins and members, on tasks they see).
+
+use app::policy;
+use axum::{extract::Path, http::StatusCode, Json};
+use bastion_core::work::tags::{self, TagRecord};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::tasks::{path_id, viewer};
+use crate::{
+    auth::Member,
+    error::{ApiError, ErrorBody},
+    json::ApiJson,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagView {
+    pub id: Uuid,
+    #[schema(example = "Legal")]
+    pub name: String,
+    /// `#rrggbb`.
+    #[schema(example = "#1e90ff")]
+    pub colour: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<TagRecord> for TagView {
+    fn from(t: TagRecord) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            colour: t.colour,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// Tags are a short catalogue, returned whole and sorted by name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagList {
+    pub items: Vec<TagView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTag {
+    /// 1–50 characters, unique regardless of case.
+    #[schema(example = "Legal")]
+    pub name: String,
+    /// `#rrggbb`; default `#64748b`.
+    #[schema(example = "#1e90ff")]
+    pub colour: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagChange {
+    #[schema(example = "Legal & compliance")]
+    pub name: Option<String>,
+    #[schema(example = "#dc2626")]
+    pub colour: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTaskTag {
+    pub tag_id: Uuid,
+}
+
+fn may_manage_catalogue(member: &Member) -> Result<(), ApiError> {
+    if policy::can_manage_tags(member.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("Guests cannot manage tags.".into()))
+    }
+}
+
+fn may_tag(member: &Member) -> Result<(), ApiError> {
+    if policy::can_manage_task_tags(member.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "Guests cannot add or remove tags on a task.".into(),
+        ))
+    }
+}
+
+/// The workspace's tags by name. Guests see only the tags on tasks they view.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/tags",
+    operation_id = "list_tags",
+    tag = "tags",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    responses(
+        (status = 200, description = "The tags.", body = TagList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_tags(mut member: Member) -> Result<Json<TagList>, ApiError> {
+    let viewer = viewer(&member);
+    let rows = tags::list_tags(&mut member.tx, &viewer).await?;
+    member.tx.commit().await?;
+    Ok(Json(TagList {
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Create a tag. Admins and members.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/tags",
+    operation_id = "create_tag",
+    tag = "tags",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    request_body = NewTag,
+    responses(
+        (status = 201, description = "Created.", body = TagView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot manage tags, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 409, description = "A tag of that name exists already.", body = ErrorBody),
+        (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn create_tag(
+    mut member: Member,
+    ApiJson(body): ApiJson<NewTag>,
+) -> Result<(StatusCode, Json<TagView>), ApiError> {
+    may_manage_catalogue(&member)?;
+    let tag = tags::create_tag(&mut member.tx, &body.name, body.colour.as_deref()).await?;
+    member.tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(tag.into())))
+}
+
+/// Rename or recolour a tag. Admins and members.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{ws}/tags/{tag_id}",
+    operation_id = "update_tag",
+    tag = "tags",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("tag_id" = Uuid, Path, description = "The tag's id"),
+    ),
+    request_body = TagChange,
+    responses(
+        (status = 200, description = "Changed.", body = TagView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot manage tags, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such tag, or not a member.", body = ErrorBody),
+        (status = 409, description = "A tag of that name exists already.", body = ErrorBody),
+        (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn update_tag(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+    ApiJson(change): ApiJson<TagChange>,
+) -> Result<Json<TagView>, ApiError> {
+    // Policy before lookup: a guest gets the same 403 for every id, so learns nothing.
+    may_manage_catalogue(&member)?;
+    let tag_id = path_id(&path.1)?;
+    let tag = tags::update_tag(
+        &mut member.tx,
+        tag_id,
+        change.name.as_deref(),
+        change.colour.as_deref(),
+    )
+    .await?;
+    member.tx.commit().await?;
+    Ok(Json(tag.into()))
+}
+
+/// Delete a tag; it comes off every task. Admins and members.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{ws}/tags/{tag_id}",
+    operation_id = "delete_tag",
+    tag = "tags",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("tag_id" = Uuid, Path, description = "The tag's id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot manage tags, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such tag, or not a member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn delete_tag(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    may_manage_catalogue(&member)?;
+    let tag_id = path_id(&path.1)?;
+    tags::delete_tag(&mut member.tx, tag_id).await?;
+    member.tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The tags on a task the caller sees.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/tags",
+    operation_id = "list_task_tags",
+    tag = "tags",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+    ),
+    responses(
+        (status = 200, description = "The task's tags.", body = TagList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_task_tags(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<TagList>, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let viewer = viewer(&member);
+    let rows = tags::list_task_tags(&mut member.tx, &viewer, task_id).await?;
+    member.tx.commit().await?;
+    Ok(Json(TagList {
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Put a tag on a task. Admins and members, on tasks they see.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/tags",
+    operation_id = "create_task_tag",
+    tag = "tags",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+    ),
+    request_body = NewTaskTag,
+    responses(
+        (status = 201, description = "Tagged (or it already was); the tag.", body = TagView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot tag tasks, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+        (status = 422, description = "`tag_id` names no tag.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn create_task_tag(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<NewTaskTag>,
+) -> Result<(StatusCode, Json<TagView>), ApiError> {
+    let task_id = path_id(&path.1)?;
+    let viewer = viewer(&member);
+    bastion_core::work::tasks::get_task(&mut member.tx, &viewer, task_id).await?;
+    may_tag(&member)?;
+    let tag = tags::add_task_tag(&mut member.tx, &viewer, task_id, body.tag_id).await?;
+    member.tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(tag.into())))
+}
+
+/// Take a tag off a task. Admins and members, on tasks they see.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/tags/{tag_id}",
+    operation_id = "delete_task_tag",
+    tag = "tags",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+        ("tag_id" = Uuid, Path, description = "The tag's id"),
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot untag tasks, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, the tag is not on it, or not a member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn delete_task_tag(
+    mut member: Member,
+    Path(path): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let tag_id = path_id(&path.2)?;
+    let viewer = viewer(&member);
+    bastion_core::work::tasks::get_task(&mut member.tx, &viewer, task_id).await?;
+    may_tag(&member)?;
+    tags::remove_task_tag(&mut member.tx, &viewer, task_id, tag_id).await?;
+    member.tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

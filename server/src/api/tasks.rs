@@ -1,0 +1,553 @@
+//! Tasks and their viewers over REST. Visibility is decided in SQL (`task_visible`): a task the
+//! caller does not see is 404 for every operation; `app::policy` then decides what a caller may
+//! change on a task they see (403 otherwise).
+
+use app::policy::{self, TaskFacts};
+use axum::{
+    extract::{Path, Query},
+    http::StatusCode,
+    Json,
+};
+use bastion_core::work::{
+    tasks::{self, NewTask, TaskFilter, TaskPatch, TaskRecord, TaskViewerRecord},
+    Position, Viewer,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+use time::{Date, OffsetDateTime};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::pagination::{split_page, PageQuery};
+use crate::{
+    auth::Member,
+    error::{ApiError, ErrorBody},
+    json::ApiJson,
+};
+
+/// The caller as the work domain sees them.
+pub(crate) fn viewer(member: &Member) -> Viewer {
+    Viewer::new(member.user.id, member.role.as_str())
+}
+
+/// An id from the path; one that is not a UUID names nothing, so it is 404 like any unknown id.
+pub(crate) fn path_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
+}
+
+fn facts(member: &Member, task: &TaskRecord) -> TaskFacts {
+    TaskFacts {
+        viewer_is_creator: task.created_by == member.user.id,
+    }
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn parse_date(field: &str, text: &str) -> Result<Date, ApiError> {
+    Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| invalid(field, "must be a date like 2026-12-31"))
+}
+
+fn parse_uuid(field: &str, text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| invalid(field, "must be a UUID"))
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`) in a patch.
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskView {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    #[schema(example = "Draft the data-processing agreement")]
+    pub title: String,
+    /// Markdown source (raw HTML is shown as text when rendered).
+    #[schema(example = "See **clause 4** first.")]
+    pub description: String,
+    /// `todo`, `in_progress` or `done`.
+    #[schema(example = "in_progress")]
+    pub status: String,
+    /// `low`, `normal`, `high` or `urgent`.
+    #[schema(example = "high")]
+    pub priority: String,
+    pub assignee_id: Option<Uuid>,
+    /// A Europe/Brussels calendar date.
+    #[serde(with = "bastion_core::work::iso_date::option")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-31")]
+    pub due_on: Option<Date>,
+    /// Private tasks are seen by admins, their creator, their assignee and their viewers only.
+    pub private: bool,
+    pub created_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+    pub tag_ids: Vec<Uuid>,
+}
+
+impl From<TaskRecord> for TaskView {
+    fn from(t: TaskRecord) -> Self {
+        Self {
+            id: t.id,
+            project_id: t.project_id,
+            title: t.title,
+            description: t.description,
+            status: t.status,
+            priority: t.priority,
+            assignee_id: t.assignee_id,
+            due_on: t.due_on,
+            private: t.private,
+            created_by: t.created_by,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            tag_ids: t.tag_ids,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskList {
+    pub items: Vec<TaskView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTaskBody {
+    /// An existing, unarchived project.
+    pub project_id: Uuid,
+    /// 1–300 characters.
+    #[schema(example = "Draft the data-processing agreement")]
+    pub title: String,
+    /// Markdown, at most 20 000 characters.
+    #[schema(example = "See **clause 4** first.")]
+    pub description: Option<String>,
+    /// `todo` (default), `in_progress` or `done`.
+    #[schema(example = "todo")]
+    pub status: Option<String>,
+    /// `low`, `normal` (default), `high` or `urgent`.
+    #[schema(example = "high")]
+    pub priority: Option<String>,
+    /// An active member of the workspace.
+    pub assignee_id: Option<Uuid>,
+    /// `YYYY-MM-DD`.
+    #[schema(example = "2026-12-31")]
+    pub due_on: Option<String>,
+    /// Default `false`.
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// Only the fields present change; `null` clears `assignee_id` and `due_on`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskChange {
+    /// Move to another unarchived project.
+    pub project_id: Option<Uuid>,
+    #[schema(example = "Sign the data-processing agreement")]
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[schema(example = "done")]
+    pub status: Option<String>,
+    #[schema(example = "urgent")]
+    pub priority: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub assignee_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "2027-01-15")]
+    pub due_on: Option<Option<String>>,
+    pub private: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskQuery {
+    /// Only tasks of this project.
+    pub project_id: Option<String>,
+    /// `todo`, `in_progress` or `done`.
+    #[param(example = "todo")]
+    pub status: Option<String>,
+    /// Only tasks assigned to this user.
+    pub assignee_id: Option<String>,
+    /// Only tasks carrying this tag.
+    pub tag_id: Option<String>,
+    /// Only tasks due strictly before this date (`YYYY-MM-DD`).
+    #[param(example = "2026-12-31")]
+    pub due_before: Option<String>,
+    /// Words in the title or description, or a fragment of the title.
+    #[param(example = "invoice")]
+    pub q: Option<String>,
+}
+
+impl TaskQuery {
+    fn filter(&self) -> Result<TaskFilter, ApiError> {
+        let id = |field: &str, value: &Option<String>| {
+            value.as_deref().map(|v| parse_uuid(field, v)).transpose()
+        };
+        Ok(TaskFilter {
+            project_id: id("project_id", &self.project_id)?,
+            status: self.status.clone(),
+            assignee_id: id("assignee_id", &self.assignee_id)?,
+            tag_id: id("tag_id", &self.tag_id)?,
+            due_before: self
+                .due_before
+                .as_deref()
+                .map(|d| parse_date("due_before", d))
+                .transpose()?,
+            q: self.q.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskViewerView {
+    pub user_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub added_at: OffsetDateTime,
+}
+
+impl From<TaskViewerRecord> for TaskViewerView {
+    fn from(v: TaskViewerRecord) -> Self {
+        Self {
+            user_id: v.user_id,
+            added_at: v.added_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskViewerList {
+    pub items: Vec<TaskViewerView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTaskViewer {
+    /// An active member of the workspace (any role).
+    pub user_id: Uuid,
+}
+
+/// The tasks the caller sees, newest first, filtered. Guests see only tasks they view; members
+/// see private tasks only when they created, are assigned to or view them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/tasks",
+    operation_id = "list_tasks",
+    tag = "tasks",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), TaskQuery, PageQuery),
+    responses(
+        (status = 200, description = "A page of tasks.", body = TaskList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "A filter, `limit` or `cursor` is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_tasks(
+    mut member: Member,
+    Query(query): Query<TaskQuery>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<TaskList>, ApiError> {
+    let limit = page.limit()?;
+    let after = page.position::<Position>()?;
+    let filter = query.filter()?;
+    let viewer = viewer(&member);
+    let rows = tasks::list_tasks(&mut member.tx, &viewer, &filter, after, limit + 1).await?;
+    member.tx.commit().await?;
+    let (rows, next_cursor) = split_page(rows, limit, |t| t.position());
+    Ok(Json(TaskList {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Create a task. Admins and members.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/tasks",
+    operation_id = "create_task",
+    tag = "tasks",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    request_body = NewTaskBody,
+    responses(
+        (status = 201, description = "Created.", body = TaskView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot create tasks, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "A field is invalid (for example an archived `project_id`); it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn create_task(
+    mut member: Member,
+    ApiJson(body): ApiJson<NewTaskBody>,
+) -> Result<(StatusCode, Json<TaskView>), ApiError> {
+    if !policy::can_create_task(member.role) {
+        return Err(ApiError::Forbidden("Guests cannot create tasks.".into()));
+    }
+    let due_on = body
+        .due_on
+        .as_deref()
+        .map(|d| parse_date("due_on", d))
+        .transpose()?;
+    let viewer = viewer(&member);
+    let task = tasks::create_task(
+        &mut member.tx,
+        &viewer,
+        NewTask {
+            project_id: body.project_id,
+            title: body.title,
+            description: body.description,
+            status: body.status,
+            priority: body.priority,
+            assignee_id: body.assignee_id,
+            due_on,
+            private: body.private,
+        },
+    )
+    .await?;
+    member.tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(task.into())))
+}
+
+/// One task the caller sees.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}",
+    operation_id = "get_task",
+    tag = "tasks",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+    ),
+    responses(
+        (status = 200, description = "The task.", body = TaskView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn get_task(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<TaskView>, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let viewer = viewer(&member);
+    let task = tasks::get_task(&mut member.tx, &viewer, task_id).await?;
+    member.tx.commit().await?;
+    Ok(Json(task.into()))
+}
+
+/// Change a task. Admins and members, on tasks they see.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}",
+    operation_id = "update_task",
+    tag = "tasks",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+    ),
+    request_body = TaskChange,
+    responses(
+        (status = 200, description = "Changed.", body = TaskView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot edit tasks, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+        (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn update_task(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+    ApiJson(change): ApiJson<TaskChange>,
+) -> Result<Json<TaskView>, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let viewer = viewer(&member);
+    let task = tasks::get_task(&mut member.tx, &viewer, task_id).await?;
+    if !policy::can_edit_task(member.role, &facts(&member, &task)) {
+        return Err(ApiError::Forbidden("Guests cannot edit tasks.".into()));
+    }
+    let due_on = match change.due_on {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(text)) => Some(Some(parse_date("due_on", &text)?)),
+    };
+    let task = tasks::update_task(
+        &mut member.tx,
+        &viewer,
+        task_id,
+        TaskPatch {
+            project_id: change.project_id,
+            title: change.title,
+            description: change.description,
+            status: change.status,
+            priority: change.priority,
+            assignee_id: change.assignee_id,
+            due_on,
+            private: change.private,
+        },
+    )
+    .await?;
+    member.tx.commit().await?;
+    Ok(Json(task.into()))
+}
+
+/// Delete a task with its comments, tags and viewers. Admins any; members the tasks they created.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}",
+    operation_id = "delete_task",
+    tag = "tasks",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin nor the member who created it, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn delete_task(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let viewer = viewer(&member);
+    let task = tasks::get_task(&mut member.tx, &viewer, task_id).await?;
+    if !policy::can_delete_task(member.role, &facts(&member, &task)) {
+        return Err(ApiError::Forbidden(
+            "Only admins and the member who created a task can delete it.".into(),
+        ));
+    }
+    tasks::delete_task(&mut member.tx, &viewer, task_id).await?;
+    member.tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who views a task: the people a private task is shared with, and the guests who see it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers",
+    operation_id = "list_task_viewers",
+    tag = "tasks",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+    ),
+    responses(
+        (status = 200, description = "The task's viewers.", body = TaskViewerList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_task_viewers(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<TaskViewerList>, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let viewer = viewer(&member);
+    let rows = tasks::list_task_viewers(&mut member.tx, &viewer, task_id).await?;
+    member.tx.commit().await?;
+    Ok(Json(TaskViewerList {
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Let a member see the task (for a guest, the only way to see a task). Admins and members.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers",
+    operation_id = "create_task_viewer",
+    tag = "tasks",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+    ),
+    request_body = NewTaskViewer,
+    responses(
+        (status = 201, description = "Added (or already there).", body = TaskViewerView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot add viewers, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+        (status = 422, description = "`user_id` is not an active member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn create_task_viewer(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<NewTaskViewer>,
+) -> Result<(StatusCode, Json<TaskViewerView>), ApiError> {
+    let task_id = path_id(&path.1)?;
+    let viewer = viewer(&member);
+    tasks::get_task(&mut member.tx, &viewer, task_id).await?;
+    if !policy::can_manage_task_viewers(member.role) {
+        return Err(ApiError::Forbidden(
+            "Guests cannot change who views a task.".into(),
+        ));
+    }
+    let added = tasks::add_task_viewer(&mut member.tx, &viewer, task_id, body.user_id).await?;
+    member.tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(added.into())))
+}
+
+/// Stop a member from viewing the task. Admins and members.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers/{user_id}",
+    operation_id = "delete_task_viewer",
+    tag = "tasks",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "The task's id"),
+        ("user_id" = Uuid, Path, description = "The viewer's user id"),
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Guests cannot change who views a task, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, that user does not view it, or not a member.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn delete_task_viewer(
+    mut member: Member,
+    Path(path): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let task_id = path_id(&path.1)?;
+    let user_id = path_id(&path.2)?;
+    let viewer = viewer(&member);
+    tasks::get_task(&mut member.tx, &viewer, task_id).await?;
+    if !policy::can_manage_task_viewers(member.role) {
+        return Err(ApiError::Forbidden(
+            "Guests cannot change who views a task.".into(),
+        ));
+    }
+    tasks::remove_task_viewer(&mut member.tx, &viewer, task_id, user_id).await?;
+    member.tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
