@@ -46,11 +46,11 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/bastion.css"/>
         <Title text="Bastion"/>
         <a class="skip-link" href="#main">"Skip to content"</a>
-        <header class="topbar">
-            <a class="brand" href="/">"Bastion"</a>
-            <onboarding::AccountNav/>
-        </header>
         <Router>
+            <header class="topbar">
+                <a class="brand" href="/">"Bastion"</a>
+                <onboarding::AccountNav/>
+            </header>
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
                     <Route path=StaticSegment("") view=pages::Home/>

@@ -457,7 +457,10 @@ pub fn NewWorkspacePage() -> impl IntoView {
 /// and sign-up otherwise.
 #[component]
 pub fn AccountNav() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
+    // Asked again on every navigation: signing in, out or joining a workspace happens through
+    // server functions that move to another page, and the bar must follow.
+    let location = leptos_router::hooks::use_location();
+    let me = Resource::new(move || location.pathname.get(), |_| whoami());
     view! {
         <nav class="topnav" aria-label="Account">
             <Transition fallback=|| ()>
