@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod tenant;
 pub mod tenant_migrations;
+pub mod time_entries;
 pub mod workspaces;
 
 pub use error::{CoreError, CoreResult};
