@@ -7,6 +7,7 @@ use sqlx::{AssertSqlSafe, FromRow};
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
+pub use crate::Viewer;
 use crate::{CoreError, CoreResult, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
@@ -26,14 +27,6 @@ pub struct TimeEntry {
 
 const COLUMNS: &str =
     "e.id, e.task_id, e.user_id, e.started_at, e.minutes, e.billable, e.rate_cents, e.note, e.created_at";
-
-/// The caller, as the visibility rules need them.
-#[derive(Debug, Clone, Copy)]
-pub struct Viewer<'a> {
-    pub user_id: Uuid,
-    /// `admin`, `member` or `guest`.
-    pub role: &'a str,
-}
 
 /// Which entries the viewer may see, as SQL over `e` (time_entries) and `t` (its task), with the
 /// viewer's id in `$1` and role in `$2`. Members see their own entries on tasks still visible to
