@@ -33,6 +33,7 @@ BASTION_DB_MAX_CONNECTIONS  Pool size per process, 1-1000 (default 20)\n  \
 BASTION_LOG_FORMAT          text or json (default text)\n  \
 BASTION_MIGRATE_ON_START    true or false: apply migrations when serving (default true)\n  \
 BASTION_TRUSTED_PROXIES     Comma-separated proxy IPs whose X-Forwarded-For is believed (default none)\n  \
+BASTION_MAX_UPLOAD_BYTES    Largest attachment accepted, in bytes (default 26214400, 25 MiB)\n  \
 BASTION_MASTER_KEYS         Comma-separated master keys (`bastion keys generate`); the first \
 encrypts, all decrypt\n  \
 BASTION_MASTER_KEY_FILE     Or a file with one master key per line, mode 600. Neither: required \

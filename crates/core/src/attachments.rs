@@ -147,16 +147,7 @@ async fn ensure_task_visible(
     viewer: Viewer<'_>,
     task_id: Uuid,
 ) -> CoreResult<()> {
-    let visible: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM tasks t WHERE t.id = $3
-             AND task_visible(t.id, t.private, t.created_by, t.assignee_id, $1, $2))",
-    )
-    .bind(viewer.user_id)
-    .bind(viewer.role)
-    .bind(task_id)
-    .fetch_one(tx.conn())
-    .await?;
-    if visible {
+    if viewer.sees_task(tx, task_id).await? {
         Ok(())
     } else {
         Err(CoreError::NotFound("task"))

@@ -124,16 +124,7 @@ pub async fn create(
     check_rate(new.rate_cents)?;
     check_note(&new.note)?;
     check_started_at(new.started_at)?;
-    let visible: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM tasks t WHERE t.id = $3
-             AND task_visible(t.id, t.private, t.created_by, t.assignee_id, $1, $2))",
-    )
-    .bind(viewer.user_id)
-    .bind(viewer.role)
-    .bind(new.task_id)
-    .fetch_one(tx.conn())
-    .await?;
-    if !visible {
+    if !viewer.sees_task(tx, new.task_id).await? {
         return Err(CoreError::NotFound("task"));
     }
     let member: bool =

@@ -1,10 +1,13 @@
 //! The REST API's shared parts: the OpenAPI document, its three renderings, and health checks.
 
+pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod integrations;
 pub mod members;
 pub mod pagination;
+pub mod time_entries;
 
 use axum::{
     extract::Query,
@@ -37,14 +40,17 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::request_password_reset, auth::reset_password, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::ResetRequest, auth::ResetConfirm, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::request_password_reset, auth::reset_password, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, time_entries::list_time_entries, time_entries::create_time_entry, time_entries::update_time_entry, time_entries::delete_time_entry, time_entries::get_time_report, attachments::list_attachments, attachments::create_attachment, attachments::download_attachment, attachments::delete_attachment, audit::list_audit_events, audit::export_audit_events, audit::list_task_history),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::ResetRequest, auth::ResetConfirm, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
         (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
         (name = "members", description = "A workspace's members and their roles. The last active admin can never be demoted, deactivated or removed (409 `last_admin`)."),
         (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
+        (name = "time", description = "Time entries and reports in integer euro cents. Admins see and change everyone's time, members their own, guests none. Days and ISO weeks are Europe/Brussels ones."),
+        (name = "attachments", description = "Files on tasks, stored under the workspace's prefix in object storage. Downloads are always served as attachments with `nosniff`."),
+        (name = "audit", description = "The immutable audit history: every change of tasks, comments, time entries, attachments and tags, hash-chained. Admins only; export on the Business plan."),
     )
 )]
 pub struct ApiDoc;
@@ -171,6 +177,42 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/workspaces/{ws}/members/{user_id}",
             axum::routing::patch(members::update_member).delete(members::delete_member),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/time-entries",
+            get(time_entries::list_time_entries).post(time_entries::create_time_entry),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/time-entries/report",
+            get(time_entries::get_time_report),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/time-entries/{entry_id}",
+            axum::routing::patch(time_entries::update_time_entry)
+                .delete(time_entries::delete_time_entry),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments",
+            // The upload's size is capped by `limit_body` (configured limit), not axum's default.
+            get(attachments::list_attachments)
+                .post(attachments::create_attachment)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/attachments/{attachment_id}",
+            get(attachments::download_attachment).delete(attachments::delete_attachment),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/audit",
+            get(audit::list_audit_events),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/audit/export",
+            get(audit::export_audit_events),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/history",
+            get(audit::list_task_history),
         )
         .route("/healthz", get(health::get_health))
         .route("/readyz", get(health::get_readiness))

@@ -20,6 +20,8 @@ pub const ORIGIN: &str = "http://127.0.0.1:3000";
 pub struct TestApp {
     pub router: Router,
     pub db: TestDb,
+    /// The data directory (attachments land in `objects/` here), removed with the app.
+    pub data_dir: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -29,10 +31,17 @@ pub async fn spawn_app() -> TestApp {
 /// The app with these settings in its environment.
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let db = TestDb::new().await;
-    let vars: Vec<(String, String)> = vars
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut vars: Vec<(String, String)> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+    if !vars.iter().any(|(k, _)| k == "BASTION_DATA_DIR") {
+        vars.push((
+            "BASTION_DATA_DIR".into(),
+            data_dir.path().display().to_string(),
+        ));
+    }
     let config = Config::load_with_env(Some(std::path::Path::new("/dev/null")), |name| {
         vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     })
@@ -46,6 +55,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     TestApp {
         router: bastion::router(state),
         db,
+        data_dir,
     }
 }
 
