@@ -29,6 +29,14 @@ enum Fixture {
     DeactivatedMember,
     /// A fresh member of the cast's workspace, for removal.
     ExtraMember,
+    /// A public task of the cast's workspace, made by its admin (the guest does not view it).
+    Task,
+    /// A time entry of the cast's admin on a public task.
+    AdminTimeEntry,
+    /// An attachment the cast's member uploaded to a public task.
+    MemberAttachment,
+    /// An attachment the cast's admin uploaded to a public task.
+    AdminAttachment,
 }
 
 const CALLERS: [&str; 6] = [
@@ -67,6 +75,21 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/members", fixture: None, body: Option::None, expect: [200, 200, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/members/{user_id}", fixture: DeactivatedMember, body: Some(json!({"active": false})), expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/members/{user_id}", fixture: ExtraMember, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        // Time: guests none; members their own (someone else's entry is invisible: 404).
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/time-entries", fixture: None, body: Option::None, expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/time-entries", fixture: Task, body: Some(json!({"task_id": "{id}", "started_at": "2026-03-30T08:00:00Z", "minutes": 30, "rate_cents": 9000})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/time-entries/report", fixture: None, body: Option::None, expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/time-entries/{entry_id}", fixture: AdminTimeEntry, body: Some(json!({"minutes": 45})), expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/time-entries/{entry_id}", fixture: AdminTimeEntry, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
+        // Attachments: through the task's visibility; guests download only on tasks they view.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments", fixture: Task, body: Option::None, expect: [200, 200, 404, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments", fixture: Task, body: Some(json!({"$multipart": "notes.txt"})), expect: [201, 201, 404, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/attachments/{attachment_id}", fixture: MemberAttachment, body: Option::None, expect: [200, 200, 404, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/attachments/{attachment_id}", fixture: AdminAttachment, body: Option::None, expect: [204, 403, 404, 404, 404, 401] },
+        // Audit: admins only; export on Business only (acme is on Starter).
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/audit", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/audit/export", fixture: None, body: Option::None, expect: [403, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/history", fixture: Task, body: Option::None, expect: [200, 403, 404, 404, 404, 401] },
         // Last: it ends the sessions it is called with.
         Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
@@ -123,6 +146,35 @@ fn cookie_of(cast: &Cast, index: usize) -> Option<&str> {
     }
 }
 
+async fn seed_time_entry(app: &TestApp, cast: &Cast) -> String {
+    let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
+    let answer = app
+        .call(
+            "POST",
+            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
+            Some(&cast.admin),
+            Some(json!({"task_id": task, "started_at": "2026-03-30T08:00:00Z", "minutes": 60, "rate_cents": 9000})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn seed_attachment(app: &TestApp, cast: &Cast, uploader: &str) -> String {
+    let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
+    let answer = app
+        .upload(
+            &format!("/api/v1/workspaces/{}/tasks/{task}/attachments", cast.slug),
+            Some(uploader),
+            "notes.txt",
+            "text/plain",
+            b"hello",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.json()["id"].as_str().unwrap().to_owned()
+}
+
 async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
     let answer = app
         .call(
@@ -149,16 +201,45 @@ async fn every_endpoint_answers_every_caller_as_the_table_says() {
             Fixture::ForeignSession => foreign_session(&app).await,
             Fixture::DeactivatedMember => cast.deactivated_id.to_string(),
             Fixture::ExtraMember => extra_member(&app, &cast).await,
+            Fixture::Task => app
+                .seed_task(&cast.slug, cast.admin_id, false)
+                .await
+                .to_string(),
+            Fixture::AdminTimeEntry => seed_time_entry(&app, &cast).await,
+            Fixture::MemberAttachment => seed_attachment(&app, &cast, &cast.member).await,
+            Fixture::AdminAttachment => seed_attachment(&app, &cast, &cast.admin).await,
         };
         let path = row
             .path
             .replace("{ws}", &cast.slug)
             .replace("{id}", &id)
-            .replace("{user_id}", &id);
+            .replace("{user_id}", &id)
+            .replace("{task_id}", &id)
+            .replace("{entry_id}", &id)
+            .replace("{attachment_id}", &id);
+        let body = row
+            .body
+            .as_ref()
+            .map(|b| serde_json::from_str(&b.to_string().replace("{id}", &id)).unwrap());
         // Admin last, so that destructive rows are tried by everyone else first.
         for index in [1, 2, 3, 4, 5, 0] {
             let cookie = cookie_of(&cast, index);
-            let answer = app.call(row.method, &path, cookie, row.body.clone()).await;
+            let answer = match body
+                .as_ref()
+                .and_then(|b: &serde_json::Value| b.get("$multipart"))
+            {
+                Some(name) => {
+                    app.upload(
+                        &path,
+                        cookie,
+                        name.as_str().unwrap(),
+                        "text/plain",
+                        b"hello",
+                    )
+                    .await
+                }
+                Option::None => app.call(row.method, &path, cookie, body.clone()).await,
+            };
             if answer.status.as_u16() != row.expect[index] {
                 failures.push(format!(
                     "{} {} as {}: expected {}, got {} {}",

@@ -127,6 +127,68 @@ impl TestApp {
         self.send(request.unwrap()).await
     }
 
+    /// A multipart upload of one file as the field `file`, as a browser form sends it.
+    pub async fn upload(
+        &self,
+        uri: &str,
+        cookie: Option<&str>,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Answer {
+        let boundary = "bastion-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+             Content-Type: {content_type}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut request = Request::post(uri)
+            .header(header::ORIGIN, ORIGIN)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::CONTENT_LENGTH, body.len());
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A task in `slug` made by `created_by`, through plain INSERTs (a project comes with it).
+    pub async fn seed_task(&self, slug: &str, created_by: uuid::Uuid, private: bool) -> uuid::Uuid {
+        let ws = workspaces::find_by_slug(&self.db.pool, slug)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx =
+            bastion_core::TenantTx::begin(&self.db.pool, &ws.schema(), Actor::User(created_by))
+                .await
+                .unwrap();
+        let (project, task) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        sqlx::query("INSERT INTO projects (id, name, created_by) VALUES ($1, 'Seeded', $2)")
+            .bind(project)
+            .bind(created_by)
+            .execute(tx.conn())
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO tasks (id, project_id, title, private, created_by)
+             VALUES ($1, $2, 'Seeded task', $3, $4)",
+        )
+        .bind(task)
+        .bind(project)
+        .bind(private)
+        .bind(created_by)
+        .execute(tx.conn())
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        task
+    }
+
     pub async fn sign_in(&self, email: &str) -> String {
         let answer = self
             .call(
@@ -147,6 +209,7 @@ pub struct Cast {
     pub slug: String,
     pub admin_id: uuid::Uuid,
     pub member_id: uuid::Uuid,
+    pub guest_id: uuid::Uuid,
     pub deactivated_id: uuid::Uuid,
     pub other_slug: String,
     pub admin: String,
@@ -210,6 +273,7 @@ impl Cast {
             slug: ws.slug,
             admin_id: ids[0],
             member_id: ids[1],
+            guest_id: ids[2],
             deactivated_id: ids[3],
             other_slug: other.slug,
             admin: c.next().unwrap(),
