@@ -10,6 +10,7 @@ use leptos_router::{
 
 mod account;
 mod members_page;
+pub mod money;
 mod onboarding;
 mod pages;
 pub mod policy;

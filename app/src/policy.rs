@@ -117,6 +117,31 @@ pub fn can_delete_comment(role: Role, viewer_is_author: bool) -> bool {
     role == Role::Admin || viewer_is_author
 }
 
+/// Audit export is an admin's, and only on the Business plan (PRODUCT.md §8).
+pub fn can_export_audit(role: Role, plan: &str) -> bool {
+    role == Role::Admin && plan == "business"
+}
+
+/// Recording and seeing time: admins all of it, members their own, guests none.
+pub fn can_track_time(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Member)
+}
+
+/// Recording time in another member's name.
+pub fn can_track_time_for_others(role: Role) -> bool {
+    role == Role::Admin
+}
+
+/// Uploading to a task the caller can see; guests only download.
+pub fn can_upload_attachments(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Member)
+}
+
+/// Deleting an attachment: admins any, members their own uploads.
+pub fn can_delete_attachment(role: Role, uploaded_by_caller: bool) -> bool {
+    role == Role::Admin || (role == Role::Member && uploaded_by_caller)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +156,22 @@ mod tests {
         }
         assert!(can_list_members(Role::Member));
         assert!(!can_list_members(Role::Guest));
+    }
+
+    #[test]
+    fn time_attachments_and_audit_export() {
+        assert!(can_track_time(Role::Admin) && can_track_time(Role::Member));
+        assert!(!can_track_time(Role::Guest));
+        assert!(can_track_time_for_others(Role::Admin));
+        assert!(!can_track_time_for_others(Role::Member));
+        assert!(can_upload_attachments(Role::Member) && !can_upload_attachments(Role::Guest));
+        assert!(can_delete_attachment(Role::Admin, false));
+        assert!(can_delete_attachment(Role::Member, true));
+        assert!(!can_delete_attachment(Role::Member, false));
+        assert!(!can_delete_attachment(Role::Guest, true));
+        assert!(can_export_audit(Role::Admin, "business"));
+        assert!(!can_export_audit(Role::Admin, "pro"));
+        assert!(!can_export_audit(Role::Member, "business"));
     }
 
     #[test]

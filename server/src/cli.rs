@@ -3,7 +3,7 @@
 use std::{io::Write, ops::ControlFlow, path::PathBuf, sync::Arc};
 
 use bastion_core::{
-    db,
+    audit, db,
     keys::{Key, MasterKeyRing},
     secrets::{self, RotationEvent},
     tenant_migrations, workspaces, Slug,
@@ -33,6 +33,7 @@ BASTION_DB_MAX_CONNECTIONS  Pool size per process, 1-1000 (default 20)\n  \
 BASTION_LOG_FORMAT          text or json (default text)\n  \
 BASTION_MIGRATE_ON_START    true or false: apply migrations when serving (default true)\n  \
 BASTION_TRUSTED_PROXIES     Comma-separated proxy IPs whose X-Forwarded-For is believed (default none)\n  \
+BASTION_MAX_UPLOAD_BYTES    Largest attachment accepted, in bytes (default 26214400, 25 MiB)\n  \
 BASTION_MASTER_KEYS         Comma-separated master keys (`bastion keys generate`); the first \
 encrypts, all decrypt\n  \
 BASTION_MASTER_KEY_FILE     Or a file with one master key per line, mode 600. Neither: required \
@@ -67,6 +68,25 @@ pub enum Command {
     /// Generate master keys and rotate the keys that protect stored secrets.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Check and prune workspaces' audit history.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute a workspace's history hash chain. Prints OK with the number of events checked,
+    /// or the first event that was altered or follows a removed one (and exits non-zero).
+    Verify {
+        /// The workspace's slug.
+        slug: String,
+    },
+    /// Delete events older than the plan's retention (Starter 90 days, Pro 1 year, Business 3
+    /// years), for one workspace or all of them. `serve` also does this every hour.
+    Purge {
+        /// Only this workspace.
+        slug: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +158,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Workspace(command) => {
             let database = open(&config).await?;
             let result = workspace(&config, &database, command).await;
+            database.close().await;
+            result
+        }
+        Command::Audit(command) => {
+            let database = open(&config).await?;
+            let result = audit(&database, command).await;
             database.close().await;
             result
         }
@@ -308,6 +334,61 @@ async fn workspace(
     Ok(())
 }
 
+async fn audit(database: &Database, command: AuditCommand) -> Result<(), String> {
+    db::migrate_control_plane(&database.pool)
+        .await
+        .map_err(|e| format!("control-plane migration failed: {e}"))?;
+    let find = |slug: String| async move {
+        workspaces::find_by_slug(&database.pool, &slug)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no workspace with the slug '{slug}'"))
+    };
+    match command {
+        AuditCommand::Verify { slug } => {
+            let ws = find(slug).await?;
+            let report = audit::verify(&database.pool, &ws)
+                .await
+                .map_err(|e| e.to_string())?;
+            match report.first_broken {
+                None => {
+                    println!(
+                        "OK: the history of '{}' is intact ({} event(s) checked)",
+                        ws.slug, report.checked
+                    );
+                    Ok(())
+                }
+                Some(id) => Err(format!(
+                    "the history of '{}' is BROKEN at event {id}: that event was altered, or an \
+                     event before it was removed or altered ({} event(s) checked)",
+                    ws.slug, report.checked
+                )),
+            }
+        }
+        AuditCommand::Purge { slug: Some(slug) } => {
+            let ws = find(slug).await?;
+            let deleted = audit::purge(&database.pool, &ws, time::OffsetDateTime::now_utc())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "purged {deleted} event(s) older than the {} plan's retention from '{}'",
+                ws.plan, ws.slug
+            );
+            Ok(())
+        }
+        AuditCommand::Purge { slug: None } => {
+            let report = audit::purge_all(&database.pool, time::OffsetDateTime::now_utc())
+                .await
+                .map_err(|e| format!("purge failed (run again to resume): {e}"))?;
+            println!(
+                "purged {} event(s) past retention from {} workspace(s)",
+                report.deleted, report.workspaces
+            );
+            Ok(())
+        }
+    }
+}
+
 async fn rotate_keys(config: &Config, data: bool) -> Result<(), String> {
     let ring = master_key_ring(config)?;
     let database = open(config).await?;
@@ -421,8 +502,10 @@ async fn serve(config: Config) -> Result<(), String> {
     let mailer = crate::mailer::Mailer::from_config(&state.config)?;
     tracing::info!(mail = %mailer.describe(), "outgoing email");
     let sender = tokio::spawn(mailer.run(state.pool.clone()));
+    let retention = tokio::spawn(purge_history(state.pool.clone()));
     let served = crate::serve(listener, state).await;
     sender.abort();
+    retention.abort();
     database.close().await;
     served.map_err(|e| format!("server error: {e}"))
 }
@@ -449,4 +532,23 @@ async fn check_data_keys(database: &Database, keys: &MasterKeyRing) -> Result<()
         ));
     }
     Ok(())
+}
+
+/// Deletes audit events past their plan's retention: a minute after start, then hourly. Several
+/// processes may do this at once without harm: purging is idempotent and takes the same
+/// per-workspace lock as appending.
+async fn purge_history(pool: sqlx::PgPool) {
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    loop {
+        match audit::purge_all(&pool, time::OffsetDateTime::now_utc()).await {
+            Ok(report) if report.deleted > 0 => tracing::info!(
+                deleted = report.deleted,
+                workspaces = report.workspaces,
+                "audit history past retention purged"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "audit history purge failed; retrying in an hour"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
 }

@@ -65,6 +65,8 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// `BASTION_MAIL_FROM`: the sender of every message.
     pub mail_from: String,
+    /// `BASTION_MAX_UPLOAD_BYTES`: the largest attachment accepted (default 25 MiB).
+    pub max_upload_bytes: u64,
 }
 
 /// Where the master key ring came from, for the start-up log line.
@@ -97,6 +99,7 @@ struct FileConfig {
     signup_limit_per_domain: Option<u32>,
     // The SMTP URL may hold a password: environment only, like the keys.
     mail_from: Option<String>,
+    max_upload_bytes: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +124,8 @@ pub enum ConfigError {
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "bastion.toml";
+/// Uploads are held in memory while stored: 1 GiB is the most we accept configuring.
+pub const MAX_UPLOAD_CEILING: u64 = 1024 * 1024 * 1024;
 
 impl Config {
     /// Loads `file` (or `bastion.toml` if it exists), then applies the environment.
@@ -278,6 +283,30 @@ impl Config {
             });
         }
 
+        let max_upload_bytes = match env("BASTION_MAX_UPLOAD_BYTES") {
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if (1..=MAX_UPLOAD_CEILING).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::Value {
+                        name: "BASTION_MAX_UPLOAD_BYTES",
+                        message: format!(
+                            "'{v}' is not a whole number of bytes from 1 to {MAX_UPLOAD_CEILING}"
+                        ),
+                    })
+                }
+            },
+            None => match file_config.max_upload_bytes {
+                Some(n) if !(1..=MAX_UPLOAD_CEILING).contains(&n) => {
+                    return Err(ConfigError::Value {
+                        name: "BASTION_MAX_UPLOAD_BYTES",
+                        message: format!("{n} is not from 1 to {MAX_UPLOAD_CEILING}"),
+                    })
+                }
+                Some(n) => n,
+                None => bastion_core::attachments::DEFAULT_MAX_UPLOAD_BYTES,
+            },
+        };
+
         Ok(Self {
             signup_limits,
             smtp_url: smtp_url.map(Secret::new),
@@ -292,6 +321,7 @@ impl Config {
             trusted_proxies,
             master_keys,
             master_key_file,
+            max_upload_bytes,
         })
     }
 
@@ -371,6 +401,13 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from(".data"));
         assert_eq!(c.origin(), "http://127.0.0.1:3000");
         assert!(!c.serves_https());
+        assert_eq!(c.max_upload_bytes, 25 * 1024 * 1024);
+        assert_eq!(
+            load(&[("BASTION_MAX_UPLOAD_BYTES", "1048576")])
+                .unwrap()
+                .max_upload_bytes,
+            1_048_576
+        );
     }
 
     #[test]
@@ -388,6 +425,9 @@ mod tests {
             ("BASTION_PUBLIC_URL", "bastion.example.eu"),
             ("BASTION_MIGRATE_ON_START", "maybe"),
             ("BASTION_TRUSTED_PROXIES", "10.0.0.1, lb.internal"),
+            ("BASTION_MAX_UPLOAD_BYTES", "0"),
+            ("BASTION_MAX_UPLOAD_BYTES", "25MiB"),
+            ("BASTION_MAX_UPLOAD_BYTES", "99999999999"),
         ] {
             let err = load(&[(name, value)]).unwrap_err().to_string();
             assert!(err.starts_with(name), "{name}={value}: {err}");

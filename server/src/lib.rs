@@ -22,7 +22,6 @@ use leptos::prelude::{provide_context, use_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::PgPool;
 use tower_http::{
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -85,8 +84,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::refuse_cross_origin,
         ))
+        .layer(middleware::from_fn_with_state(
+            upload_limit(&state.config),
+            limit_body,
+        ))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
             security,
             security::security_headers,
@@ -108,6 +110,54 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The cap on an attachment upload's request body: the file itself plus room for the multipart
+/// framing and the other form fields.
+fn upload_limit(config: &Config) -> usize {
+    usize::try_from(config.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024)
+}
+
+/// Caps every request body before a handler reads it: [`MAX_BODY_BYTES`] in general, the
+/// configured upload limit for attachment uploads. A declared length over the cap is refused at
+/// once; an undeclared one is cut off when it passes the cap (the extractors then answer 413).
+async fn limit_body(
+    axum::extract::State(upload_limit): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let is_upload = request.method() == axum::http::Method::POST
+        && request.uri().path().starts_with("/api/v1/workspaces/")
+        && request.uri().path().ends_with("/attachments");
+    let limit = if is_upload {
+        upload_limit
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(error::ErrorBody {
+                error: error::ErrorDetail {
+                    code: "too_large".into(),
+                    message: format!("The request body is larger than {limit} bytes."),
+                    field: None,
+                },
+            }),
+        )
+            .into_response();
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// Hands the request's CSP nonce to the renderer, which stamps it on the hydration scripts.

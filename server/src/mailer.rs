@@ -15,7 +15,7 @@ use crate::config::Config;
 pub enum Mailer {
     Folder(PathBuf),
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
         /// Host and port only: the URL may carry a password.
         server: String,
@@ -44,7 +44,7 @@ impl Mailer {
             .unwrap_or_default()
             .to_owned();
         Ok(Self::Smtp {
-            transport,
+            transport: Box::new(transport),
             from,
             server,
         })

@@ -45,6 +45,15 @@ enum Fixture {
     Comment,
     /// A tag of the workspace: `{tag_id}`.
     Tag,
+    /// A public task of the cast's workspace, made by its admin (the guest does not view it):
+    /// `{task_id}`, also as `{id}` in bodies.
+    Task,
+    /// A time entry of the cast's admin on a public task: `{entry_id}`.
+    AdminTimeEntry,
+    /// An attachment the cast's member uploaded to a public task: `{attachment_id}`.
+    MemberAttachment,
+    /// An attachment the cast's admin uploaded to a public task: `{attachment_id}`.
+    AdminAttachment,
 }
 
 impl Fixture {
@@ -59,6 +68,10 @@ impl Fixture {
                 | Fixture::Invitation
                 | Fixture::InvitationToken
                 | Fixture::ExtraMember
+                | Fixture::Task
+                | Fixture::AdminTimeEntry
+                | Fixture::MemberAttachment
+                | Fixture::AdminAttachment
         )
     }
 }
@@ -140,6 +153,20 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tags", fixture: None, body: Some(json!({"name": "Row tag {unique}"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tags/{tag_id}", fixture: Tag, body: Some(json!({"colour": "#112233"})), expect: [200, 200, 403, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tags/{tag_id}", fixture: Tag, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/time-entries", fixture: None, body: Option::None, expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/time-entries", fixture: Task, body: Some(json!({"task_id": "{id}", "started_at": "2026-03-30T08:00:00Z", "minutes": 30, "rate_cents": 9000})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/time-entries/report", fixture: None, body: Option::None, expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/time-entries/{entry_id}", fixture: AdminTimeEntry, body: Some(json!({"minutes": 45})), expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/time-entries/{entry_id}", fixture: AdminTimeEntry, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
+        // Attachments: through the task's visibility; guests download only on tasks they view.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments", fixture: Task, body: Option::None, expect: [200, 200, 404, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments", fixture: Task, body: Some(json!({"$multipart": "notes.txt"})), expect: [201, 201, 404, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/attachments/{attachment_id}", fixture: MemberAttachment, body: Option::None, expect: [200, 200, 404, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/attachments/{attachment_id}", fixture: AdminAttachment, body: Option::None, expect: [204, 403, 404, 404, 404, 401] },
+        // Audit: admins only; export on Business only (acme is on Starter).
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/audit", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/audit/export", fixture: None, body: Option::None, expect: [403, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/history", fixture: Task, body: Option::None, expect: [200, 403, 404, 404, 404, 401] },
         // Last: it ends the sessions it is called with.
         Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
@@ -218,6 +245,35 @@ async fn invite(app: &TestApp, cast: &Cast) -> (String, String) {
     (answer.json()["id"].as_str().unwrap().to_owned(), token)
 }
 
+async fn seed_time_entry(app: &TestApp, cast: &Cast) -> String {
+    let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
+    let answer = app
+        .call(
+            "POST",
+            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
+            Some(&cast.admin),
+            Some(json!({"task_id": task, "started_at": "2026-03-30T08:00:00Z", "minutes": 60, "rate_cents": 9000})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn seed_attachment(app: &TestApp, cast: &Cast, uploader: &str) -> String {
+    let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
+    let answer = app
+        .upload(
+            &format!("/api/v1/workspaces/{}/tasks/{task}/attachments", cast.slug),
+            Some(uploader),
+            "notes.txt",
+            "text/plain",
+            b"hello",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.json()["id"].as_str().unwrap().to_owned()
+}
+
 async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
     let answer = app
         .call(
@@ -283,6 +339,26 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
             vec![("{task_id}", task), ("{comment_id}", comment)]
         }
         Fixture::Tag => vec![("{tag_id}", seed_tag(app, cast).await)],
+        Fixture::Task => {
+            let task = app
+                .seed_task(&cast.slug, cast.admin_id, false)
+                .await
+                .to_string();
+            vec![("{task_id}", task.clone()), ("{id}", task)]
+        }
+        Fixture::AdminTimeEntry => vec![("{entry_id}", seed_time_entry(app, cast).await)],
+        Fixture::MemberAttachment => {
+            vec![(
+                "{attachment_id}",
+                seed_attachment(app, cast, &cast.member).await,
+            )]
+        }
+        Fixture::AdminAttachment => {
+            vec![(
+                "{attachment_id}",
+                seed_attachment(app, cast, &cast.admin).await,
+            )]
+        }
     }
 }
 
@@ -388,7 +464,22 @@ async fn every_endpoint_answers_every_caller_as_the_table_says() {
                 .as_ref()
                 .map(|b| serde_json::from_str(&fill(&b.to_string())).unwrap());
             let cookie = cookie_of(&cast, index);
-            let answer = app.call(row.method, &path, cookie, body).await;
+            let answer = match body
+                .as_ref()
+                .and_then(|b: &serde_json::Value| b.get("$multipart"))
+            {
+                Some(name) => {
+                    app.upload(
+                        &path,
+                        cookie,
+                        name.as_str().unwrap(),
+                        "text/plain",
+                        b"hello",
+                    )
+                    .await
+                }
+                Option::None => app.call(row.method, &path, cookie, body.clone()).await,
+            };
             if answer.status.as_u16() != row.expect[index] {
                 failures.push(format!(
                     "{} {} ({:?}) as {}: expected {}, got {} {}",

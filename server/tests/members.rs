@@ -108,13 +108,20 @@ async fn deactivation_ends_access_with_the_next_request() {
         .await;
     assert_eq!(off.status, StatusCode::OK);
     assert_eq!(off.json()["active"], false);
+    // Acme was the member's only workspace, so the session itself ended.
     assert_eq!(
         app.call("GET", &list, Some(&cast.member), None)
             .await
             .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Signed in again, still deactivated: the workspace is not there for them.
+    let again = app.sign_in("member@example.eu").await;
+    assert_eq!(
+        app.call("GET", &list, Some(&again), None).await.status,
         StatusCode::NOT_FOUND
     );
-    // Reactivated: back in.
+    // Reactivated: back in, with the very next request.
     app.call(
         "PATCH",
         &format!("{list}/{}", cast.member_id),
@@ -123,9 +130,7 @@ async fn deactivation_ends_access_with_the_next_request() {
     )
     .await;
     assert_eq!(
-        app.call("GET", &list, Some(&cast.member), None)
-            .await
-            .status,
+        app.call("GET", &list, Some(&again), None).await.status,
         StatusCode::OK
     );
 }

@@ -22,6 +22,9 @@ pub enum CoreError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Object storage (attachment bytes) failed.
+    #[error("object storage: {0}")]
+    Storage(String),
     #[error("embedded PostgreSQL: {0}")]
     Embedded(String),
     /// A stored value we wrote cannot be read back (a secret no configured key opens, a payload

@@ -2,6 +2,8 @@
 //! roles, tenant migrations, and the embedded PostgreSQL used for local runs and tests.
 
 pub mod accounts;
+pub mod attachments;
+pub mod audit;
 mod codes;
 pub mod db;
 pub mod embedded;
@@ -20,11 +22,14 @@ pub mod sessions;
 pub mod signups;
 pub mod tenant;
 pub mod tenant_migrations;
+pub mod time_entries;
+mod viewer;
 pub mod work;
 pub mod workspaces;
 
 pub use error::{CoreError, CoreResult};
 pub use ids::{Slug, TenantSchema, WorkspaceId};
 pub use tenant::{Actor, TenantTx};
+pub use viewer::Viewer;
 #[cfg(feature = "testing")]
 pub mod testing;

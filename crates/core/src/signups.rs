@@ -120,12 +120,10 @@ pub async fn start(
             &mut tx,
             &email,
             "Signing up to Bastion",
-            &format!(
-                "Hello,\n\nSomeone (perhaps you) tried to sign up to Bastion with this address, \
+            "Hello,\n\nSomeone (perhaps you) tried to sign up to Bastion with this address, \
                  which already has an account. Sign in instead; if you forgot your password, use \
                  \"Forgot password\" on the sign-in page.\n\nIf it was not you, ignore this \
-                 message: nothing has changed.\n"
-            ),
+                 message: nothing has changed.\n",
         )
         .await?;
         tx.commit().await?;

@@ -1,5 +1,7 @@
 //! The REST API's shared parts: the OpenAPI document, its three renderings, and health checks.
 
+pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod comments;
 pub mod health;
@@ -10,6 +12,7 @@ pub mod pagination;
 pub mod projects;
 pub mod tags;
 pub mod tasks;
+pub mod time_entries;
 
 use axum::{
     extract::Query,
@@ -42,8 +45,8 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, projects::list_projects, projects::create_project, projects::update_project, tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_task_viewers, tasks::create_task_viewer, tasks::delete_task_viewer, tags::list_tags, tags::create_tag, tags::update_tag, tags::delete_tag, tags::list_task_tags, tags::create_task_tag, tags::delete_task_tag, comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, projects::list_projects, projects::create_project, projects::update_project, tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_task_viewers, tasks::create_task_viewer, tasks::delete_task_viewer, tags::list_tags, tags::create_tag, tags::update_tag, tags::delete_tag, tags::list_task_tags, tags::create_task_tag, tags::delete_task_tag, comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment, time_entries::list_time_entries, time_entries::create_time_entry, time_entries::update_time_entry, time_entries::delete_time_entry, time_entries::get_time_report, attachments::list_attachments, attachments::create_attachment, attachments::download_attachment, attachments::delete_attachment, audit::list_audit_events, audit::export_audit_events, audit::list_task_history),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
@@ -55,6 +58,9 @@ Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         (name = "tags", description = "The workspace's tag catalogue (admins and members manage it) and the tags on each task (admins and members, on tasks they see)."),
         (name = "comments", description = "Comments on tasks, oldest first. Everyone comments on the tasks they see; authors edit their own; authors and admins delete."),
         (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
+        (name = "time", description = "Time entries and reports in integer euro cents. Admins see and change everyone's time, members their own, guests none. Days and ISO weeks are Europe/Brussels ones."),
+        (name = "attachments", description = "Files on tasks, stored under the workspace's prefix in object storage. Downloads are always served as attachments with `nosniff`."),
+        (name = "audit", description = "The immutable audit history: every change of tasks, comments, time entries, attachments and tags, hash-chained. Admins only; export on the Business plan."),
     )
 )]
 pub struct ApiDoc;
@@ -256,6 +262,42 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/workspaces/{ws}/tags/{tag_id}",
             axum::routing::patch(tags::update_tag).delete(tags::delete_tag),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/time-entries",
+            get(time_entries::list_time_entries).post(time_entries::create_time_entry),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/time-entries/report",
+            get(time_entries::get_time_report),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/time-entries/{entry_id}",
+            axum::routing::patch(time_entries::update_time_entry)
+                .delete(time_entries::delete_time_entry),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments",
+            // The upload's size is capped by `limit_body` (configured limit), not axum's default.
+            get(attachments::list_attachments)
+                .post(attachments::create_attachment)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/attachments/{attachment_id}",
+            get(attachments::download_attachment).delete(attachments::delete_attachment),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/audit",
+            get(audit::list_audit_events),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/audit/export",
+            get(audit::export_audit_events),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tasks/{task_id}/history",
+            get(audit::list_task_history),
         )
         .route("/healthz", get(health::get_health))
         .route("/readyz", get(health::get_readiness))

@@ -20,6 +20,8 @@ pub const ORIGIN: &str = "http://127.0.0.1:3000";
 pub struct TestApp {
     pub router: Router,
     pub db: TestDb,
+    /// The data directory (attachments land in `objects/` here), removed with the app.
+    pub data_dir: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -29,10 +31,17 @@ pub async fn spawn_app() -> TestApp {
 /// The app with these settings in its environment.
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let db = TestDb::new().await;
-    let vars: Vec<(String, String)> = vars
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut vars: Vec<(String, String)> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+    if !vars.iter().any(|(k, _)| k == "BASTION_DATA_DIR") {
+        vars.push((
+            "BASTION_DATA_DIR".into(),
+            data_dir.path().display().to_string(),
+        ));
+    }
     let config = Config::load_with_env(Some(std::path::Path::new("/dev/null")), |name| {
         vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     })
@@ -46,6 +55,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     TestApp {
         router: bastion::router(state),
         db,
+        data_dir,
     }
 }
 
@@ -115,6 +125,68 @@ impl TestApp {
             None => request.body(Body::empty()),
         };
         self.send(request.unwrap()).await
+    }
+
+    /// A multipart upload of one file as the field `file`, as a browser form sends it.
+    pub async fn upload(
+        &self,
+        uri: &str,
+        cookie: Option<&str>,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Answer {
+        let boundary = "bastion-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+             Content-Type: {content_type}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut request = Request::post(uri)
+            .header(header::ORIGIN, ORIGIN)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::CONTENT_LENGTH, body.len());
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A task in `slug` made by `created_by`, through plain INSERTs (a project comes with it).
+    pub async fn seed_task(&self, slug: &str, created_by: uuid::Uuid, private: bool) -> uuid::Uuid {
+        let ws = workspaces::find_by_slug(&self.db.pool, slug)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx =
+            bastion_core::TenantTx::begin(&self.db.pool, &ws.schema(), Actor::User(created_by))
+                .await
+                .unwrap();
+        let (project, task) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        sqlx::query("INSERT INTO projects (id, name, created_by) VALUES ($1, 'Seeded', $2)")
+            .bind(project)
+            .bind(created_by)
+            .execute(tx.conn())
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO tasks (id, project_id, title, private, created_by)
+             VALUES ($1, $2, 'Seeded task', $3, $4)",
+        )
+        .bind(task)
+        .bind(project)
+        .bind(private)
+        .bind(created_by)
+        .execute(tx.conn())
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        task
     }
 
     pub async fn sign_in(&self, email: &str) -> String {

@@ -140,12 +140,16 @@ pub async fn make_behind(admin: &mut PgConnection, schemas: &[TenantSchema]) {
     if schemas.is_empty() {
         return;
     }
+    // One transaction per schema: dropping every object of hundreds of schemas at once holds
+    // more locks than the lock table has room for.
+    for schema in schemas {
+        make_one_behind(admin, schema).await;
+    }
+}
+
+async fn make_one_behind(admin: &mut PgConnection, schema: &TenantSchema) {
     // The names are `ws_` and hex digits only (TenantSchema), so splicing them is safe.
-    let list = schemas
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = format!("'{}'", schema.as_str());
     let sql = format!(
         r#"
         DO $do$

@@ -1,0 +1,283 @@
+//! Audit history (PRODUCT.md §4): reading, verifying, exporting and purging the events that the
+//! triggers of `migrations/tenant/0004_history.sql` write. Writing is the triggers' job alone.
+
+use serde::Serialize;
+use sqlx::{types::JsonValue, AssertSqlSafe, Executor, PgPool};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::{workspaces::Workspace, Actor, CoreError, CoreResult, TenantTx};
+
+/// One audit event as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct HistoryEvent {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    pub actor: String,
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    pub action: String,
+    pub changes: JsonValue,
+    pub task_id: Option<Uuid>,
+}
+
+const EVENT_COLUMNS: &str =
+    "id, occurred_at, actor, entity_type, entity_id, action, changes, task_id";
+
+pub const ENTITY_TYPES: [&str; 5] = ["task", "comment", "time_entry", "attachment", "tag"];
+
+/// What a list or an export is narrowed to; every field optional.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    pub entity_type: Option<String>,
+    pub actor: Option<String>,
+    /// Inclusive.
+    pub from: Option<OffsetDateTime>,
+    /// Exclusive.
+    pub to: Option<OffsetDateTime>,
+    pub task_id: Option<Uuid>,
+}
+
+impl HistoryFilter {
+    fn check(&self) -> CoreResult<()> {
+        if let Some(entity) = &self.entity_type {
+            if !ENTITY_TYPES.contains(&entity.as_str()) {
+                return Err(CoreError::invalid(
+                    "entity",
+                    format!("must be one of {}", ENTITY_TYPES.join(", ")),
+                ));
+            }
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if from > to {
+                return Err(CoreError::invalid("from", "must not be after 'to'"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Newest first: `before` is the id of the last event of the previous page.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryPage {
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// Retention of a plan (PRODUCT.md §8). An unknown plan keeps the longest retention: losing
+/// evidence by a typo would be worse than keeping it.
+pub fn retention(plan: &str) -> Duration {
+    match plan {
+        "starter" => Duration::days(90),
+        "pro" => Duration::days(365),
+        _ => Duration::days(3 * 365),
+    }
+}
+
+/// Events matching `filter`, newest first, at most `page.limit` (the caller asks for one more to
+/// learn whether a next page exists). Keyset on the id, which grows along the chain.
+pub async fn list(
+    tx: &mut TenantTx,
+    filter: &HistoryFilter,
+    page: HistoryPage,
+) -> CoreResult<Vec<HistoryEvent>> {
+    filter.check()?;
+    Ok(sqlx::query_as::<_, HistoryEvent>(AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM history
+          WHERE ($1::text IS NULL OR entity_type = $1)
+            AND ($2::text IS NULL OR actor = $2)
+            AND ($3::timestamptz IS NULL OR occurred_at >= $3)
+            AND ($4::timestamptz IS NULL OR occurred_at < $4)
+            AND ($5::uuid IS NULL OR task_id = $5)
+            AND ($6::bigint IS NULL OR id < $6)
+          ORDER BY id DESC
+          LIMIT $7"
+    )))
+    .bind(&filter.entity_type)
+    .bind(&filter.actor)
+    .bind(filter.from)
+    .bind(filter.to)
+    .bind(filter.task_id)
+    .bind(page.before)
+    .bind(i64::from(page.limit))
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Every event matching `filter`, oldest first, for an export. Exports are an admin's occasional
+/// download, so the rows are collected rather than streamed.
+async fn all_matching(tx: &mut TenantTx, filter: &HistoryFilter) -> CoreResult<Vec<HistoryEvent>> {
+    filter.check()?;
+    Ok(sqlx::query_as::<_, HistoryEvent>(AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM history
+          WHERE ($1::text IS NULL OR entity_type = $1)
+            AND ($2::text IS NULL OR actor = $2)
+            AND ($3::timestamptz IS NULL OR occurred_at >= $3)
+            AND ($4::timestamptz IS NULL OR occurred_at < $4)
+            AND ($5::uuid IS NULL OR task_id = $5)
+          ORDER BY id"
+    )))
+    .bind(&filter.entity_type)
+    .bind(&filter.actor)
+    .bind(filter.from)
+    .bind(filter.to)
+    .bind(filter.task_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// The matching events as a JSON array, oldest first.
+pub async fn export_json(tx: &mut TenantTx, filter: &HistoryFilter) -> CoreResult<String> {
+    let events = all_matching(tx, filter).await?;
+    serde_json::to_string_pretty(&events)
+        .map_err(|e| CoreError::Database(sqlx::Error::Decode(Box::new(e))))
+}
+
+/// The matching events as CSV (RFC 4180, with a header line), oldest first. `changes` is the
+/// event's JSON text in one field.
+pub async fn export_csv(tx: &mut TenantTx, filter: &HistoryFilter) -> CoreResult<String> {
+    let events = all_matching(tx, filter).await?;
+    let mut out =
+        String::from("id,occurred_at,actor,entity_type,entity_id,action,task_id,changes\r\n");
+    for e in events {
+        let fields = [
+            e.id.to_string(),
+            e.occurred_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            e.actor,
+            e.entity_type,
+            e.entity_id.to_string(),
+            e.action,
+            e.task_id.map(|t| t.to_string()).unwrap_or_default(),
+            e.changes.to_string(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    Ok(out)
+}
+
+/// Quotes a CSV field when needed. A field that a spreadsheet would run as a formula (leading
+/// `=`, `+`, `-`, `@`, tab or carriage return) gets a leading apostrophe: exports are opened in
+/// spreadsheets, and the values come from users.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// The outcome of a chain verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// Events checked.
+    pub checked: i64,
+    /// The first event whose hash does not match its content, or whose `prev_hash` is not the
+    /// hash of the event before it.
+    pub first_broken: Option<i64>,
+}
+
+/// Recomputes the whole chain of `ws`, oldest kept event first. That event's `prev_hash` is
+/// taken as given (the anchor left by retention); every later one must name its predecessor.
+pub async fn verify(pool: &PgPool, ws: &Workspace) -> CoreResult<VerifyReport> {
+    let mut tx = TenantTx::begin(pool, &ws.schema(), Actor::System).await?;
+    let (checked, first_broken): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT count(*), min(id) FILTER (WHERE broken) FROM (
+             SELECT id,
+                    hash IS DISTINCT FROM sha256(coalesce(prev_hash, ''::bytea) || history_content(
+                        id, occurred_at, actor, entity_type, entity_id, action, changes, task_id))
+                    OR (row_number() OVER w > 1
+                        AND prev_hash IS DISTINCT FROM lag(hash) OVER w) AS broken
+               FROM history
+             WINDOW w AS (ORDER BY id)
+         ) chain",
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    tx.rollback().await?;
+    Ok(VerifyReport {
+        checked,
+        first_broken,
+    })
+}
+
+/// Deletes the events of `ws` older than its plan's retention at `now`, and returns how many.
+///
+/// Runs as the schema owner `bastion_tenant_owner`: the workspace role may never delete history.
+/// Only a prefix of the chain goes (everything before the oldest event still within retention),
+/// so the chain stays verifiable from the oldest kept event; the newest event is always kept, so
+/// the chain never restarts from nothing. The history lock is taken as appends take it, so a
+/// purge and an append never interleave.
+pub async fn purge(pool: &PgPool, ws: &Workspace, now: OffsetDateTime) -> CoreResult<u64> {
+    let cutoff = now - retention(&ws.plan);
+    let schema = ws.schema();
+    let q = schema.quoted();
+    let mut tx = pool.begin().await?;
+    (&mut *tx)
+        .execute("SET LOCAL ROLE bastion_tenant_owner")
+        .await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('bastion.history:' || $1, 0))")
+        .bind(schema.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let deleted = sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM {q}.history WHERE id < coalesce(
+             (SELECT min(id) FROM {q}.history WHERE occurred_at >= $1),
+             (SELECT max(id) FROM {q}.history))"
+    )))
+    .bind(cutoff)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(deleted)
+}
+
+/// What one retention run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub workspaces: usize,
+    pub deleted: u64,
+}
+
+/// Purges every workspace, one transaction each (a failure stops the run; the next run picks up
+/// where it stopped, since purging is idempotent).
+pub async fn purge_all(pool: &PgPool, now: OffsetDateTime) -> CoreResult<PurgeReport> {
+    let mut report = PurgeReport::default();
+    for ws in crate::workspaces::list_workspaces(pool).await? {
+        report.deleted += purge(pool, &ws, now).await?;
+        report.workspaces += 1;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("-1,2"), "\"'-1,2\"");
+    }
+
+    #[test]
+    fn retention_follows_the_plan() {
+        assert_eq!(retention("starter"), Duration::days(90));
+        assert_eq!(retention("pro"), Duration::days(365));
+        assert_eq!(retention("business"), Duration::days(1095));
+        assert_eq!(retention("unknown"), Duration::days(1095));
+    }
+}

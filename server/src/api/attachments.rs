@@ -1,0 +1,400 @@
+//! Attachments over REST: upload (multipart) and list on a task the caller can see, download as
+//! a stream that a browser always saves rather than renders, delete (admins any, members their
+//! own). Guests download on the tasks they view and upload nothing.
+
+use app::policy::{self, Role};
+use axum::{
+    body::Body,
+    extract::{multipart::MultipartError, Multipart, Path, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use bastion_core::{
+    attachments::{self, Attachment, Objects, Upload},
+    members, Viewer,
+};
+use bytes::BytesMut;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    auth::{CurrentUser, Member},
+    error::{ApiError, ErrorBody, ErrorDetail},
+    AppState,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub uploader_id: Uuid,
+    /// The uploaded file's name, without any directory, control characters or bidi overrides.
+    #[schema(example = "plan.pdf")]
+    pub filename: String,
+    #[schema(example = 48213)]
+    pub size_bytes: i64,
+    #[schema(example = "application/pdf")]
+    pub content_type: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<Attachment> for AttachmentView {
+    fn from(a: Attachment) -> Self {
+        Self {
+            id: a.id,
+            task_id: a.task_id,
+            uploader_id: a.uploader_id,
+            filename: a.filename,
+            size_bytes: a.size_bytes,
+            content_type: a.content_type,
+            created_at: a
+                .created_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentList {
+    pub items: Vec<AttachmentView>,
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AttachmentUpload {
+    /// The file; its name and content type come from the part's headers.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Where attachment bytes live: `$BASTION_DATA_DIR/objects`. Opening it is a directory check,
+/// cheap enough per request; a shared handle moves into `AppState` with S3 support.
+fn objects(state: &AppState) -> Result<Objects, ApiError> {
+    Ok(Objects::local(&state.config.data_dir.join("objects"))?)
+}
+
+fn parse_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
+}
+
+fn viewer_of(user_id: Uuid, role: Role) -> Viewer<'static> {
+    Viewer {
+        user_id,
+        role: role.as_str(),
+    }
+}
+
+/// The attachments of a task, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments",
+    operation_id = "list_attachments",
+    tag = "attachments",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "Task id"),
+    ),
+    responses(
+        (status = 200, description = "The task's attachments.", body = AttachmentList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such workspace or task, or not visible to the caller.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_attachments(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<AttachmentList>, ApiError> {
+    let task_id = path.1;
+    let task_id = parse_id(&task_id)?;
+    let viewer = viewer_of(member.user.id, member.role);
+    let items = attachments::list_for_task(&mut member.tx, viewer, task_id).await?;
+    member.tx.commit().await?;
+    Ok(Json(AttachmentList {
+        items: items.into_iter().map(AttachmentView::from).collect(),
+    }))
+}
+
+/// Opens the caller's membership and checks that they may upload to the task.
+async fn open_for_upload(
+    state: &AppState,
+    user_id: Uuid,
+    slug: &str,
+    task_id: Uuid,
+) -> Result<
+    (
+        bastion_core::workspaces::Workspace,
+        Role,
+        bastion_core::TenantTx,
+    ),
+    ApiError,
+> {
+    let (workspace, role, mut tx) = members::open_as_member(&state.pool, user_id, slug)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let role = Role::parse(&role).ok_or(ApiError::NotFound)?;
+    if !viewer_of(user_id, role).sees_task(&mut tx, task_id).await? {
+        return Err(ApiError::NotFound);
+    }
+    if !policy::can_upload_attachments(role) {
+        return Err(ApiError::Forbidden(
+            "Guests may download attachments but not upload them.".into(),
+        ));
+    }
+    Ok((workspace, role, tx))
+}
+
+fn too_large(limit: u64) -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Json(ErrorBody {
+            error: ErrorDetail {
+                code: "too_large".into(),
+                message: format!("The file is larger than {limit} bytes."),
+                field: Some("file".into()),
+            },
+        }),
+    )
+        .into_response()
+}
+
+enum ReadError {
+    TooLarge,
+    Api(ApiError),
+}
+
+fn multipart_error(e: MultipartError) -> ReadError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ReadError::TooLarge
+    } else {
+        ReadError::Api(ApiError::Invalid {
+            field: "file".into(),
+            message: format!("the multipart body could not be read: {}", e.body_text()),
+        })
+    }
+}
+
+/// The part named `file`, read up to `max` bytes.
+async fn read_upload(multipart: &mut Multipart, max: u64) -> Result<Upload, ReadError> {
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let filename = field.file_name().unwrap_or_default().to_owned();
+        let content_type = field.content_type().map(str::to_owned);
+        let mut bytes = BytesMut::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if (bytes.len() + chunk.len()) as u64 > max {
+                return Err(ReadError::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(Upload {
+            filename,
+            content_type,
+            bytes: bytes.freeze(),
+        });
+    }
+    Err(ReadError::Api(ApiError::Invalid {
+        field: "file".into(),
+        message: "is missing: send the file as the multipart field 'file'".into(),
+    }))
+}
+
+/// Upload a file to a task (multipart field `file`). Stored under the workspace's prefix with a
+/// key the server makes; the file name is kept only as a label.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments",
+    operation_id = "create_attachment",
+    tag = "attachments",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "Task id"),
+    ),
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored.", body = AttachmentView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "A guest, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace or task, or not visible to the caller.", body = ErrorBody),
+        (status = 413, description = "Larger than the configured limit (default 25 MiB).", body = ErrorBody),
+        (status = 422, description = "No file, or an unusable file name.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn create_attachment(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((slug, task_id)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let task_id = parse_id(&task_id)?;
+    let user_id = current.user.id;
+    let max = state.config.max_upload_bytes;
+    // Checked before the file is read, and the transaction closed while it arrives: a slow
+    // upload must not hold a database connection, nor a refused one be read at all.
+    let (_, _, tx) = open_for_upload(&state, user_id, &slug, task_id).await?;
+    tx.rollback().await?;
+    let upload = match read_upload(&mut multipart, max).await {
+        Ok(upload) => upload,
+        Err(ReadError::TooLarge) => return Ok(too_large(max)),
+        Err(ReadError::Api(e)) => return Err(e),
+    };
+    // Checked again: the role or the task may have changed while the file arrived.
+    let (workspace, role, mut tx) = open_for_upload(&state, user_id, &slug, task_id).await?;
+    let objects = objects(&state)?;
+    let attachment = attachments::upload(
+        &mut tx,
+        &objects,
+        workspace.id,
+        viewer_of(user_id, role),
+        task_id,
+        upload,
+        max,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(AttachmentView::from(attachment))).into_response())
+}
+
+/// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): an ASCII stand-in for old
+/// clients and the exact name percent-encoded.
+fn content_disposition(filename: &str) -> String {
+    let fallback: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in filename.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+/// Download an attachment. Always sent as a download (`Content-Disposition: attachment`) with
+/// `X-Content-Type-Options: nosniff`, so an uploaded page or script is never run by the browser.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/attachments/{attachment_id}",
+    operation_id = "get_attachment",
+    tag = "attachments",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("attachment_id" = Uuid, Path, description = "Attachment id"),
+    ),
+    responses(
+        (status = 200, description = "The file's bytes, with its stored content type.", content_type = "application/octet-stream"),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such attachment, or its task is not visible to the caller.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn download_attachment(
+    State(state): State<AppState>,
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let attachment_id = path.1;
+    let id = parse_id(&attachment_id)?;
+    let viewer = viewer_of(member.user.id, member.role);
+    let attachment = attachments::get(&mut member.tx, viewer, id).await?;
+    member.tx.commit().await?;
+    let stream = attachments::open(&objects(&state)?, &attachment).await?;
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&attachment.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(attachment.size_bytes),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&content_disposition(&attachment.filename))
+            .map_err(ApiError::internal)?,
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+/// Delete an attachment: admins any, members those they uploaded.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{ws}/attachments/{attachment_id}",
+    operation_id = "delete_attachment",
+    tag = "attachments",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("attachment_id" = Uuid, Path, description = "Attachment id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted, bytes included."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not the caller's to delete, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such attachment, or its task is not visible to the caller.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn delete_attachment(
+    State(state): State<AppState>,
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let attachment_id = path.1;
+    let id = parse_id(&attachment_id)?;
+    let viewer = viewer_of(member.user.id, member.role);
+    let attachment = attachments::get(&mut member.tx, viewer, id).await?;
+    if !policy::can_delete_attachment(member.role, attachment.uploader_id == member.user.id) {
+        return Err(ApiError::Forbidden(
+            "Members delete only the attachments they uploaded; guests delete none.".into(),
+        ));
+    }
+    attachments::delete(&mut member.tx, &objects(&state)?, &attachment).await?;
+    member.tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_disposition_is_safe_for_any_name() {
+        assert_eq!(
+            content_disposition("plan.pdf"),
+            "attachment; filename=\"plan.pdf\"; filename*=UTF-8''plan.pdf"
+        );
+        assert_eq!(
+            content_disposition("Offerte \"été\".pdf"),
+            "attachment; filename=\"Offerte __t__.pdf\"; \
+             filename*=UTF-8''Offerte%20%22%C3%A9t%C3%A9%22.pdf"
+        );
+        assert!(HeaderValue::from_str(&content_disposition("a\u{202E}b;c\\d")).is_ok());
+    }
+}

@@ -1,0 +1,303 @@
+//! Audit history over REST (PRODUCT.md §4): admins filter the workspace's events and read a
+//! task's timeline; Business workspaces export them as CSV or JSON.
+
+use app::policy;
+use axum::{
+    extract::{Path, Query},
+    http::{header, HeaderValue},
+    response::{IntoResponse, Response},
+    Json,
+};
+use bastion_core::{
+    audit::{self, HistoryEvent, HistoryFilter, HistoryPage},
+    CoreError, Viewer,
+};
+use serde::{Deserialize, Serialize};
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    api::pagination::{split_page, PageQuery},
+    auth::Member,
+    error::{ApiError, ErrorBody},
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEventView {
+    /// Increases along the workspace's hash chain.
+    pub id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub occurred_at: String,
+    /// A user id, or `system` for operator commands and background jobs.
+    pub actor: String,
+    /// `task`, `comment`, `time_entry`, `attachment` or `tag`.
+    #[schema(example = "task")]
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    /// `created`, `updated`, `deleted`, `tag_added`, `tag_removed`, `viewer_added` or
+    /// `viewer_removed`.
+    #[schema(example = "updated")]
+    pub action: String,
+    /// Created and deleted: the whole row. Updated: `{"field": {"before": …, "after": …}}` for
+    /// the changed fields. Tag and viewer events: the tag's or user's id.
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+    pub task_id: Option<Uuid>,
+}
+
+impl From<HistoryEvent> for HistoryEventView {
+    fn from(e: HistoryEvent) -> Self {
+        Self {
+            id: e.id,
+            occurred_at: e.occurred_at.format(&Rfc3339).unwrap_or_default(),
+            actor: e.actor,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            action: e.action,
+            changes: e.changes,
+            task_id: e.task_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryList {
+    /// Newest first.
+    pub items: Vec<HistoryEventView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// `task`, `comment`, `time_entry`, `attachment` or `tag`.
+    pub entity: Option<String>,
+    /// A user id, or `system`.
+    pub actor: Option<String>,
+    /// Events at or after this instant (RFC 3339).
+    #[param(example = "2026-03-01T00:00:00Z")]
+    pub from: Option<String>,
+    /// Events before this instant (RFC 3339).
+    pub to: Option<String>,
+    /// Only the events of this task (also of a deleted one).
+    pub task_id: Option<Uuid>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (default) or `json`.
+    pub format: Option<String>,
+    pub entity: Option<String>,
+    pub actor: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+fn require_admin(member: &Member) -> Result<(), ApiError> {
+    if policy::can_read_audit(member.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "Only workspace admins read the audit history.".into(),
+        ))
+    }
+}
+
+fn parse_instant(
+    field: &'static str,
+    value: Option<&str>,
+) -> Result<Option<OffsetDateTime>, ApiError> {
+    value
+        .map(|v| {
+            OffsetDateTime::parse(v, &Rfc3339).map_err(|_| {
+                CoreError::invalid(
+                    field,
+                    "must be an RFC 3339 instant like 2026-03-01T00:00:00Z",
+                )
+                .into()
+            })
+        })
+        .transpose()
+}
+
+fn filter(
+    entity: Option<String>,
+    actor: Option<String>,
+    from: Option<&str>,
+    to: Option<&str>,
+    task_id: Option<Uuid>,
+) -> Result<HistoryFilter, ApiError> {
+    Ok(HistoryFilter {
+        entity_type: entity,
+        actor,
+        from: parse_instant("from", from)?,
+        to: parse_instant("to", to)?,
+        task_id,
+    })
+}
+
+async fn page_of(
+    member: &mut Member,
+    filter: &HistoryFilter,
+    page: &PageQuery,
+) -> Result<HistoryList, ApiError> {
+    let limit = page.limit()?;
+    let before: Option<i64> = page.position()?;
+    let rows = audit::list(
+        &mut member.tx,
+        filter,
+        HistoryPage {
+            before,
+            limit: limit + 1,
+        },
+    )
+    .await?;
+    let (rows, next_cursor) = split_page(rows, limit, |e| e.id);
+    Ok(HistoryList {
+        items: rows.into_iter().map(HistoryEventView::from).collect(),
+        next_cursor,
+    })
+}
+
+/// The workspace's audit history, newest first, filtered by entity, actor and time range.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/audit",
+    operation_id = "list_audit_events",
+    tag = "audit",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), PageQuery, AuditQuery),
+    responses(
+        (status = 200, description = "A page of events.", body = HistoryList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin of this workspace.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "A parameter is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_audit_events(
+    mut member: Member,
+    Query(page): Query<PageQuery>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<HistoryList>, ApiError> {
+    require_admin(&member)?;
+    let filter = filter(
+        query.entity,
+        query.actor,
+        query.from.as_deref(),
+        query.to.as_deref(),
+        query.task_id,
+    )?;
+    let list = page_of(&mut member, &filter, &page).await?;
+    member.tx.commit().await?;
+    Ok(Json(list))
+}
+
+/// Download the audit history (oldest first) as CSV or JSON. Business plan only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/audit/export",
+    operation_id = "export_audit_events",
+    tag = "audit",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), ExportQuery),
+    responses(
+        (status = 200, description = "The events as a file: `text/csv` or `application/json`.", content_type = "text/csv"),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin, or the workspace is not on the Business plan.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "A parameter is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn export_audit_events(
+    mut member: Member,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    require_admin(&member)?;
+    if !policy::can_export_audit(member.role, &member.workspace.plan) {
+        return Err(ApiError::Forbidden(format!(
+            "Audit export is part of the Business plan; this workspace is on the {} plan.",
+            member.workspace.plan
+        )));
+    }
+    let format = query.format.as_deref().unwrap_or("csv");
+    if !matches!(format, "csv" | "json") {
+        return Err(CoreError::invalid("format", "must be 'csv' or 'json'").into());
+    }
+    let filter = filter(
+        query.entity,
+        query.actor,
+        query.from.as_deref(),
+        query.to.as_deref(),
+        None,
+    )?;
+    let (body, content_type) = if format == "csv" {
+        (
+            audit::export_csv(&mut member.tx, &filter).await?,
+            "text/csv; charset=utf-8",
+        )
+    } else {
+        (
+            audit::export_json(&mut member.tx, &filter).await?,
+            "application/json",
+        )
+    };
+    member.tx.commit().await?;
+    let disposition = format!(
+        "attachment; filename=\"audit-{}.{format}\"",
+        member.workspace.slug
+    );
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(ApiError::internal)?,
+    );
+    Ok(response)
+}
+
+/// A task's timeline: every event of the task and what hangs off it, newest first. Admins only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/history",
+    operation_id = "list_task_history",
+    tag = "audit",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("task_id" = Uuid, Path, description = "Task id"),
+        PageQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of the task's events.", body = HistoryList),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin of this workspace.", body = ErrorBody),
+        (status = 404, description = "No such task, or not visible to the caller.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn list_task_history(
+    mut member: Member,
+    Path(path): Path<(String, String)>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<HistoryList>, ApiError> {
+    let task_id = path.1;
+    let task_id = Uuid::parse_str(&task_id).map_err(|_| ApiError::NotFound)?;
+    let viewer = Viewer {
+        user_id: member.user.id,
+        role: member.role.as_str(),
+    };
+    if !viewer.sees_task(&mut member.tx, task_id).await? {
+        return Err(ApiError::NotFound);
+    }
+    require_admin(&member)?;
+    let filter = HistoryFilter {
+        task_id: Some(task_id),
+        ..Default::default()
+    };
+    let list = page_of(&mut member, &filter, &page).await?;
+    member.tx.commit().await?;
+    Ok(Json(list))
+}
