@@ -196,6 +196,34 @@ pub async fn end_session(id: String) -> Result<(), ServerFnError> {
     }
 }
 
+#[server(prefix = "/api/fn", endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), ServerFnError> {
+    use crate::server::{context, internal, set_cookie, set_status};
+    use bastion_core::CoreError;
+    let ctx = context()?;
+    let (user, _) = crate::server::current_user().await?;
+    match bastion_core::accounts::delete_account(&ctx.pool, user.id, &password).await {
+        Ok(()) => {
+            set_cookie(&bastion_core::sessions::clear_cookie_value(
+                ctx.secure_cookies,
+            ));
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        Err(CoreError::LastAdmin) => {
+            set_status(http::StatusCode::CONFLICT);
+            Err(ServerFnError::new(
+                bastion_core::accounts::LAST_ADMIN_ACCOUNT,
+            ))
+        }
+        Err(CoreError::Invalid { .. }) => {
+            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+            Err(ServerFnError::new("The password is wrong."))
+        }
+        Err(other) => Err(internal(other)),
+    }
+}
+
 /// The sentence meant for people in a server function's error (`ServerFnError` prefixes its
 /// kind).
 pub(crate) fn human(error: &ServerFnError) -> String {
@@ -247,6 +275,14 @@ pub fn AccountPage() -> impl IntoView {
         |_| account(),
     );
     let sign_out = ServerAction::<SignOut>::new();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let delete_error = move || {
+        delete
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| human(&e))
+    };
     let password_result = move || {
         change.value().get().map(|r| match r {
             Ok(()) => (
@@ -327,6 +363,18 @@ pub fn AccountPage() -> impl IntoView {
                             <ActionForm action=sign_out>
                                 <button type="submit" class="button secondary">"Sign out"</button>
                             </ActionForm>
+                            <details class="danger-zone">
+                                <summary>"Delete my account"</summary>
+                                <p>"Your account, your sessions and your membership of every workspace end now. What you wrote in workspaces stays there, for the people who work with it. This cannot be undone."</p>
+                                <ActionForm action=delete attr:class="form narrow-form">
+                                    <label for="delete_password">"Your password, to confirm"</label>
+                                    <input id="delete_password" name="password" type="password" autocomplete="current-password" required/>
+                                    <Show when=move || delete_error().is_some()>
+                                        <p class="form-error" role="alert">{delete_error}</p>
+                                    </Show>
+                                    <button type="submit" class="button danger">"Delete my account for good"</button>
+                                </ActionForm>
+                            </details>
                         </section>
                     }.into_any(),
                     Ok(None) => view! {

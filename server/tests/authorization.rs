@@ -102,6 +102,8 @@ fn rows() -> Vec<Row> {
     let integration = json!({"kind": "github", "name": "Deploy bot", "access_token": "ghp_0123456789abcdef"});
     vec![
         Row { method: "GET", path: "/api/v1/me", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        // A wrong password deletes nothing, for anyone signed in.
+        Row { method: "DELETE", path: "/api/v1/me", fixture: None, body: Some(json!({"password": "not the password"})), expect: [422, 422, 422, 422, 422, 401] },
         Row { method: "GET", path: "/api/v1/me/sessions", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
         // A wrong current password changes nothing, for anyone signed in.
         Row { method: "PUT", path: "/api/v1/me/password", fixture: None, body: Some(json!({"current_password": "not it at all", "new_password": "a brand new passphrase"})), expect: [422, 422, 422, 422, 422, 401] },
@@ -636,6 +638,8 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
         ("/api/fn/change_password", "current_password=not+it+at+all&new_password=a+brand+new+passphrase", None, [422, 422, 422, 422, 422, 401]),
         ("/api/fn/end_session", "id=00000000-0000-4000-8000-000000000000", None, [404, 404, 404, 404, 404, 401]),
+        // A wrong password deletes nothing.
+        ("/api/fn/delete_account", "password=not+the+password", None, [422, 422, 422, 422, 422, 401]),
         ("/api/fn/whoami", "", None, [200, 200, 200, 200, 200, 200]),
         // Public, and the same answer whether or not the address has an account.
         ("/api/fn/start_sign_up", "email=newcomer%40example.eu&name=New&workspace_name=Newco&password=correct+horse+battery+staple", None, [200, 200, 200, 200, 200, 200]),

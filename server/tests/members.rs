@@ -181,3 +181,97 @@ async fn bad_member_changes_name_the_field_and_change_nothing() {
         .await;
     assert_eq!(nobody.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_admin_cannot_delete_their_account_and_a_member_can() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let refused = app
+        .call(
+            "DELETE",
+            "/api/v1/me",
+            Some(&cast.admin),
+            Some(json!({"password": common::PASSWORD})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.json()["error"]["code"], "last_admin");
+    assert!(refused.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Make another member an admin"));
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&cast.admin), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let wrong = app
+        .call(
+            "DELETE",
+            "/api/v1/me",
+            Some(&cast.member),
+            Some(json!({"password": "not my password"})),
+        )
+        .await;
+    assert_eq!(wrong.json()["error"]["field"], "password");
+    let deleted = app
+        .call(
+            "DELETE",
+            "/api/v1/me",
+            Some(&cast.member),
+            Some(json!({"password": common::PASSWORD})),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    assert_eq!(
+        app.call("GET", "/api/v1/me", Some(&cast.member), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let members = app
+        .call(
+            "GET",
+            &format!("/api/v1/workspaces/{}/members", cast.slug),
+            Some(&cast.admin),
+            None,
+        )
+        .await;
+    assert!(
+        !members.body.contains("member@example.eu"),
+        "{}",
+        members.body
+    );
+    let again = app
+        .call(
+            "POST",
+            "/api/v1/auth/sign-in",
+            None,
+            Some(json!({"email": "member@example.eu", "password": common::PASSWORD})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+
+    // With a second admin, the first may go.
+    app.call(
+        "PATCH",
+        &format!(
+            "/api/v1/workspaces/{}/members/{}",
+            cast.slug, cast.deactivated_id
+        ),
+        Some(&cast.admin),
+        Some(json!({"role": "admin", "active": true})),
+    )
+    .await;
+    let gone = app
+        .call(
+            "DELETE",
+            "/api/v1/me",
+            Some(&cast.admin),
+            Some(json!({"password": common::PASSWORD})),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.body);
+}

@@ -215,6 +215,73 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Said when the last active admin of a workspace tries to delete their account.
+pub const LAST_ADMIN_ACCOUNT: &str = "You are the last active admin of a workspace. Make another \
+member an admin there (or erase the workspace) before deleting your account.";
+
+/// Deletes the user's account after checking their password: their membership in every
+/// workspace, their directory entries, sessions and pending codes, and the user row, all in one
+/// transaction. Refused with [`CoreError::LastAdmin`] (and nothing changed) when they are the
+/// last active admin of any workspace: that workspace would be left without anyone to run it.
+pub async fn delete_account(pool: &PgPool, user_id: Uuid, password: &str) -> CoreResult<()> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
+    if stored.is_none() {
+        return Err(CoreError::NotFound("user"));
+    }
+    if !passwords::verify(Password::offered(password), stored).await? {
+        return Err(CoreError::invalid(
+            "password",
+            "is not your current password",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let schemas: Vec<crate::WorkspaceId> = sqlx::query_scalar(
+        "SELECT workspace_id FROM workspace_directory WHERE user_id = $1 ORDER BY workspace_id FOR UPDATE",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for workspace in schemas {
+        let schema = crate::TenantSchema::for_workspace(workspace);
+        // One transaction across workspaces: switch into each workspace's role in turn (the
+        // login role may enter any of them) and back, so a refusal in the last workspace undoes
+        // the removals in the earlier ones. Names come from typed ids, never from input.
+        sqlx::query("SELECT set_config('role', $1, true)")
+            .bind(schema.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let q = schema.quoted();
+        let admins: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT user_id FROM {q}.members WHERE role = 'admin' AND active ORDER BY user_id FOR UPDATE"
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        if admins == [user_id] {
+            return Err(CoreError::LastAdmin);
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {q}.members WHERE user_id = $1"
+        )))
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("SELECT set_config('role', 'none', true)")
+            .execute(&mut *tx)
+            .await?;
+    }
+    // Directory rows, sessions and reset codes go with the user (ON DELETE CASCADE).
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

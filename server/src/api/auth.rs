@@ -298,6 +298,58 @@ pub async fn update_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDeletion {
+    /// The current password, to confirm.
+    pub password: String,
+}
+
+impl std::fmt::Debug for AccountDeletion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccountDeletion(***)")
+    }
+}
+
+/// Delete the caller's account: memberships in every workspace, sessions and the user, at once.
+/// Refused with 409 `last_admin` while the caller is the last active admin of any workspace.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me",
+    operation_id = "delete_me",
+    tag = "accounts",
+    request_body = AccountDeletion,
+    responses(
+        (status = 204, description = "Deleted; the session cookie is cleared."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Sent from another origin.", body = ErrorBody),
+        (status = 409, description = "`last_admin`: the caller is the last active admin of a workspace.", body = ErrorBody),
+        (status = 422, description = "`password` is wrong.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []))
+)]
+pub async fn delete_me(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<AccountDeletion>,
+) -> Result<Response, ApiError> {
+    match accounts::delete_account(&state.pool, current.user.id, &body.password).await {
+        Ok(()) => {}
+        Err(bastion_core::CoreError::LastAdmin) => {
+            return Err(ApiError::Conflict {
+                code: "last_admin",
+                message: accounts::LAST_ADMIN_ACCOUNT.into(),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, auth::session_clear_cookie(&state));
+    Ok(response)
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetRequest {
     #[schema(example = "ada@example.eu")]
