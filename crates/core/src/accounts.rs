@@ -172,14 +172,13 @@ pub async fn active_role(tx: &mut TenantTx, user_id: Uuid) -> CoreResult<Option<
     )
 }
 
-/// Changes a password after checking the current one, and ends every other session of the
-/// user: whoever knew the old password is signed out everywhere but here.
-pub async fn change_password(
+/// Checks that `password` is the user's current one before a change that needs it; a wrong one
+/// is a refusal of `field`.
+async fn confirm_password(
     pool: &PgPool,
     user_id: Uuid,
-    current: &str,
-    new: &str,
-    keep_session: Uuid,
+    password: &str,
+    field: &'static str,
 ) -> CoreResult<()> {
     let stored: Option<String> =
         sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
@@ -189,12 +188,23 @@ pub async fn change_password(
     if stored.is_none() {
         return Err(CoreError::NotFound("user"));
     }
-    if !passwords::verify(Password::offered(current), stored).await? {
-        return Err(CoreError::invalid(
-            "current_password",
-            "is not your current password",
-        ));
+    if passwords::verify(Password::offered(password), stored).await? {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(field, "is not your current password"))
     }
+}
+
+/// Changes a password after checking the current one, and ends every other session of the
+/// user: whoever knew the old password is signed out everywhere but here.
+pub async fn change_password(
+    pool: &PgPool,
+    user_id: Uuid,
+    current: &str,
+    new: &str,
+    keep_session: Uuid,
+) -> CoreResult<()> {
+    confirm_password(pool, user_id, current, "current_password").await?;
     let new = Password::parse_new(new).map_err(|e| match e {
         CoreError::Invalid { message, .. } => CoreError::invalid("new_password", message),
         other => other,
@@ -224,20 +234,7 @@ member an admin there (or erase the workspace) before deleting your account.";
 /// transaction. Refused with [`CoreError::LastAdmin`] (and nothing changed) when they are the
 /// last active admin of any workspace: that workspace would be left without anyone to run it.
 pub async fn delete_account(pool: &PgPool, user_id: Uuid, password: &str) -> CoreResult<()> {
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await?;
-    if stored.is_none() {
-        return Err(CoreError::NotFound("user"));
-    }
-    if !passwords::verify(Password::offered(password), stored).await? {
-        return Err(CoreError::invalid(
-            "password",
-            "is not your current password",
-        ));
-    }
+    confirm_password(pool, user_id, password, "password").await?;
     let mut tx = pool.begin().await?;
     let schemas: Vec<crate::WorkspaceId> = sqlx::query_scalar(
         "SELECT workspace_id FROM workspace_directory WHERE user_id = $1 ORDER BY workspace_id FOR UPDATE",
