@@ -14,6 +14,7 @@ mod pages;
 pub mod policy;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod work;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
 /// nonce that the server put in context, so the boot script runs under a strict policy.
@@ -63,6 +64,20 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("members"))
                         view=members_page::MembersPage
+                    />
+                    // The work: projects, the task list, the board, one task.
+                    <Route path=(StaticSegment("w"), ParamSegment("slug")) view=work::home::WorkspaceHome/>
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("tasks"))
+                        view=work::list::TaskListPage
+                    />
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("board"))
+                        view=work::board::BoardPage
+                    />
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("tasks"), ParamSegment("id"))
+                        view=work::task::TaskPageView
                     />
                 </Routes>
             </main>
