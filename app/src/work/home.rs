@@ -109,7 +109,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                                     } else {
                                         "No projects to show yet. Projects appear here when a task in them is shared with you."
                                     };
-                                    view! { <p class="empty-state">{text}</p> }.into_any()
+                                    view! { <p class="empty">{text}</p> }.into_any()
                                 } else {
                                     view! {
                                         <ul class="project-list">

@@ -276,7 +276,7 @@ pub fn TaskListPage() -> impl IntoView {
                                     } else {
                                         "No tasks are shared with you yet."
                                     };
-                                    view! { <p class="empty-state">{text}</p> }.into_any()
+                                    view! { <p class="empty">{text}</p> }.into_any()
                                 } else {
                                     view! { <TaskTable slug=slug.clone() tasks=list.tasks.clone()/> }.into_any()
                                 }}
