@@ -100,7 +100,9 @@ pub fn BoardPage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let project = move || query.read().get("project").filter(|p| !p.is_empty());
     let moved = ServerAction::<MoveTask>::new();
-    let data = Resource::new(
+    // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
+    // and the page's title is in the head.
+    let data = Resource::new_blocking(
         move || (slug(), project(), moved.version().get()),
         |(slug, project, _)| load_board(slug, project),
     );
@@ -117,7 +119,7 @@ pub fn BoardPage() -> impl IntoView {
                         let current = project();
                         let can_move = policy::can_edit_task(board.role, &TaskFacts::default());
                         view! {
-                            <Title text=format!("Board — {} — Bastion", board.workspace_name)/>
+                            <Title text=super::raw_text(&format!("Board — {} — Bastion", board.workspace_name))/>
                             <WorkNav slug=slug.clone() role=board.role current="board"/>
                             <div class="board-head">
                                 <h1>"Board"</h1>
@@ -200,4 +202,5 @@ fn Card(
             })}
         </li>
     }
+    .into_any()
 }

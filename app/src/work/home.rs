@@ -77,7 +77,9 @@ pub fn WorkspaceHome() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let create = ServerAction::<CreateProject>::new();
     let update = ServerAction::<UpdateProject>::new();
-    let data = Resource::new(
+    // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
+    // and the page's title is in the head.
+    let data = Resource::new_blocking(
         move || (slug(), create.version().get(), update.version().get()),
         |(slug, _, _)| load_home(slug),
     );
@@ -97,7 +99,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                             home.projects.into_iter().partition(|p| !p.archived);
                         let empty = open.is_empty();
                         view! {
-                            <Title text=format!("{} — Bastion", home.workspace_name)/>
+                            <Title text=super::raw_text(&format!("{} — Bastion", home.workspace_name))/>
                             <WorkNav slug=slug.clone() role=home.role current="home"/>
                             <section class="card" aria-labelledby="home-title">
                                 <h1 id="home-title">{home.workspace_name.clone()}</h1>

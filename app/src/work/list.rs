@@ -224,7 +224,9 @@ pub fn TaskListPage() -> impl IntoView {
         }
     };
     let create = ServerAction::<CreateTask>::new();
-    let data = Resource::new(
+    // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
+    // and the page's title is in the head.
+    let data = Resource::new_blocking(
         move || (slug(), filters()),
         |(slug, f)| {
             load_tasks(
@@ -257,7 +259,7 @@ pub fn TaskListPage() -> impl IntoView {
                         let filtered = f.any();
                         let first_page = f.cursor.as_deref().unwrap_or_default().is_empty();
                         view! {
-                            <Title text=format!("Tasks — {} — Bastion", list.workspace_name)/>
+                            <Title text=super::raw_text(&format!("Tasks — {} — Bastion", list.workspace_name))/>
                             <WorkNav slug=slug.clone() role=list.role current="tasks"/>
                             <section class="card" aria-labelledby="tasks-title">
                                 <h1 id="tasks-title">"Tasks"</h1>
@@ -271,8 +273,10 @@ pub fn TaskListPage() -> impl IntoView {
                                         "No tasks match these filters."
                                     } else if !first_page {
                                         "No more tasks."
-                                    } else if can_create {
+                                    } else if can_create && !open_projects.is_empty() {
                                         "No tasks yet — create the first one with \u{201c}New task\u{201d}."
+                                    } else if can_create {
+                                        "No tasks yet."
                                     } else {
                                         "No tasks are shared with you yet."
                                     };
@@ -357,6 +361,7 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
 #[component]
 fn TaskTable(slug: String, tasks: Vec<TaskRow>) -> impl IntoView {
     view! {
+        <div class="table-scroll">
         <table class="table task-table">
             <thead><tr>
                 <th scope="col">"Title"</th>
@@ -380,15 +385,16 @@ fn TaskTable(slug: String, tasks: Vec<TaskRow>) -> impl IntoView {
                             <td><span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span></td>
                             <td><span class=format!("priority priority-{}", t.priority)>{priority_label(&t.priority)}</span></td>
                             <td>{t.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
-                            <td class:overdue=t.overdue>
+                            <td class="due" class:overdue=t.overdue>
                                 {t.due_on.clone().unwrap_or_else(|| "—".into())}
                                 {t.overdue.then(|| view! { <span class="visually-hidden">" (overdue)"</span> })}
                             </td>
                         </tr>
-                    }
+                    }.into_any()
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
 

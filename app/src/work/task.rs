@@ -9,8 +9,8 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    action_error, priority_label, status_label, FormError, LoadError, Person, ProjectRow, TagChip,
-    TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
+    action_error, priority_label, raw_text, status_label, FormError, LoadError, Person, ProjectRow,
+    TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
 use crate::policy::{self, Role};
 
@@ -421,7 +421,9 @@ pub fn TaskPageView() -> impl IntoView {
             + edit.version().get()
             + uncomment.version().get()
     };
-    let data = Resource::new(
+    // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
+    // and the page's title is in the head.
+    let data = Resource::new_blocking(
         move || (slug(), task_id(), version()),
         |(slug, id, _)| load_task(slug, id),
     );
@@ -469,7 +471,7 @@ pub fn TaskPageView() -> impl IntoView {
                         let slug_v = StoredValue::new(slug.clone());
                         let id_v = StoredValue::new(id.clone());
                         view! {
-                            <Title text=format!("{} — {} — Bastion", task.title, page.workspace_name)/>
+                            <Title text=super::raw_text(&format!("{} — {} — Bastion", task.title, page.workspace_name))/>
                             <WorkNav slug=slug.clone() role=page.role current="task"/>
                             <p class="breadcrumb">
                                 <a href=format!("/w/{slug}/tasks?project={}", task.project_id)>{task.project_name.clone()}</a>
@@ -483,7 +485,7 @@ pub fn TaskPageView() -> impl IntoView {
                                         <dt>"Priority"</dt><dd><span class=format!("priority priority-{}", task.priority)>{priority_label(&task.priority)}</span></dd>
                                         <dt>"Assignee"</dt><dd>{task.assignee.clone().map(|p| p.name).unwrap_or_else(|| "Nobody".into())}</dd>
                                         <dt>"Due"</dt><dd class:overdue=task.overdue>{task.due_on.clone().unwrap_or_else(|| "No due date".into())}{task.overdue.then_some(" (overdue)")}</dd>
-                                        <dt>"Visibility"</dt><dd>{if task.private { "Private: admins, its creator, its assignee and its viewers" } else { "Everyone in the workspace but guests who do not view it" }}</dd>
+                                        <dt>"Visibility"</dt><dd>{if task.private { "Private: admins, its creator, its assignee and its viewers" } else { "Everyone in the workspace, except guests who are not viewers" }}</dd>
                                         <dt>"Created by"</dt><dd>{page.created_by.clone()}</dd>
                                     </dl>
                                     <h2>"Description"</h2>
@@ -614,7 +616,7 @@ pub fn TaskPageView() -> impl IntoView {
                                     }}
                                     <FormError error=comment_error/>
                                     {policy::can_comment(page.role).then(|| view! {
-                                        <ActionForm action=comment attr:class="form">
+                                        <ActionForm action=comment attr:class="form comment-form">
                                             <input type="hidden" name="slug" value=slug_v.get_value()/>
                                             <input type="hidden" name="task_id" value=id_v.get_value()/>
                                             <label for="new-comment">"Add a comment (Markdown)"</label>
@@ -714,7 +716,7 @@ fn EditTask(slug: String, page: TaskPage, action: ServerAction<UpdateTask>) -> i
                 </div>
                 <div class="field wide">
                     <label for="e-description">"Description (Markdown)"</label>
-                    <textarea id="e-description" name="description" rows="6" maxlength="20000">{page.description}</textarea>
+                    <textarea id="e-description" name="description" rows="6" maxlength="20000">{raw_text(&page.description)}</textarea>
                 </div>
                 <div class="field wide">
                     <button type="submit" class="button" disabled=move || action.pending().get()>"Save changes"</button>
@@ -752,7 +754,7 @@ fn CommentItem(
                             <input type="hidden" name="task_id" value=task_id.get_value()/>
                             <input type="hidden" name="comment_id" value=comment_id.get_value()/>
                             <label for=edit_id.clone()>"Comment"</label>
-                            <textarea id=edit_id name="body" rows="3" required maxlength="10000">{comment.body.clone()}</textarea>
+                            <textarea id=edit_id name="body" rows="3" required maxlength="10000">{raw_text(&comment.body)}</textarea>
                             <button type="submit" class="button small">"Save comment"</button>
                         </ActionForm>
                     </details>
