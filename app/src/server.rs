@@ -160,7 +160,7 @@ pub fn refused(err: bastion_core::CoreError) -> ServerFnError {
         }
         CoreError::Invalid { field, message } => {
             set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            ServerFnError::new(format!("{} {message}.", field_label(&field)))
+            ServerFnError::new(format!("{} {message}.", field_label(field)))
         }
         CoreError::Conflict(message) => {
             set_status(http::StatusCode::CONFLICT);

@@ -568,7 +568,7 @@ pub fn TaskPageView() -> impl IntoView {
                                     } else {
                                         view! {
                                             <ul class="plain-list">
-                                                {page.viewers.iter().cloned().map(|p| view! {
+                                                {page.viewers.clone().into_iter().map(|p| view! {
                                                     <li>
                                                         {p.name.clone()} " "
                                                         {page.can_manage_viewers.then(|| view! {
