@@ -110,7 +110,7 @@ pub fn BoardPage() -> impl IntoView {
 
     view! {
         <Title text="Board — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading the board…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading the board…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <LoadError title="Board" error=e/> }.into_any(),
@@ -161,7 +161,7 @@ pub fn BoardPage() -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -88,7 +88,7 @@ pub fn WorkspaceHome() -> impl IntoView {
 
     view! {
         <Title text="Projects — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading projects…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading projects…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <LoadError title="Projects" error=e/> }.into_any(),
@@ -147,7 +147,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

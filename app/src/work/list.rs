@@ -245,7 +245,7 @@ pub fn TaskListPage() -> impl IntoView {
 
     view! {
         <Title text="Tasks — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading tasks…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading tasks…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <LoadError title="Tasks" error=e/> }.into_any(),
@@ -293,7 +293,7 @@ pub fn TaskListPage() -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -459,7 +459,7 @@ pub fn TaskPageView() -> impl IntoView {
 
     view! {
         <Title text="Task — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading the task…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading the task…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <LoadError title="Task" error=e/> }.into_any(),
@@ -659,7 +659,7 @@ pub fn TaskPageView() -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
