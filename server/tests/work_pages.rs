@@ -107,6 +107,8 @@ async fn pages_offer_each_caller_only_what_the_policy_allows() {
         .body
         .contains(r#"id="move-"#));
     let guest_board = page(&app, &board, &cast.guest).await;
+    // Rendered whole, not as a fallback to be swapped in by script: the page works without JS.
+    assert!(!guest_board.body.contains("Loading the board"));
     assert!(guest_board.body.contains("Dredge the quay"));
     assert!(
         !guest_board.body.contains(r#"id="move-"#),
