@@ -79,6 +79,7 @@ test("a project and a task: tagged, commented, moved on the board, found by the 
   await tags.getByLabel("Colour").fill("#fde047");
   await tags.getByRole("button", { name: "Create and add" }).click();
   await expect(tags.locator(".tag", { hasText: "legal" })).toBeVisible();
+  await expect(page.getByRole("status")).toHaveText("Tag created and added.");
   await expect(tags.getByRole("button", { name: "Remove tag legal" })).toBeVisible();
 
   // Comment on it.
@@ -98,6 +99,7 @@ test("a project and a task: tagged, commented, moved on the board, found by the 
   await todo.getByLabel(`Move “${TITLE}” to`).selectOption({ label: "In progress" });
   await todo.getByRole("button", { name: `Move “${TITLE}”` }).click();
   await expect(doing.getByRole("link", { name: TITLE })).toBeVisible();
+  await expect(page.getByRole("status")).toHaveText("Task moved.");
   await expect(todo.getByRole("link", { name: TITLE })).toHaveCount(0);
   await page.reload();
   await expect(page.getByRole("region", { name: /^In progress/ }).getByRole("link", { name: TITLE })).toBeVisible();

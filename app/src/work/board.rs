@@ -7,8 +7,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    action_error, priority_label, FormError, LoadError, ProjectRow, TagChip, TaskRow, WorkNav,
-    STATUSES,
+    action_error, announce, priority_label, FormError, LoadError, Notice, ProjectRow, TagChip,
+    TaskRow, WorkNav, STATUSES,
 };
 use crate::policy::{self, Role, TaskFacts};
 
@@ -107,9 +107,12 @@ pub fn BoardPage() -> impl IntoView {
         |(slug, project, _)| load_board(slug, project),
     );
     let move_error = action_error!(moved);
+    let notice = RwSignal::new(None);
+    announce!(notice, moved => "Task moved.");
 
     view! {
         <Title text="Board — Bastion"/>
+        <Notice notice/>
         <Transition fallback=|| view! { <p>"Loading the board…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

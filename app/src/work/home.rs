@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use super::{action_error, FormError, LoadError, ProjectRow, WorkNav};
+use super::{action_error, announce, FormError, LoadError, Notice, ProjectRow, WorkNav};
 use crate::policy::{self, Role};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,9 +85,12 @@ pub fn WorkspaceHome() -> impl IntoView {
     );
     let create_error = action_error!(create);
     let update_error = action_error!(update);
+    let notice = RwSignal::new(None);
+    announce!(notice, create => "Project created.", update => "Project saved.");
 
     view! {
         <Title text="Projects — Bastion"/>
+        <Notice notice/>
         <Transition fallback=|| view! { <p>"Loading projects…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

@@ -156,6 +156,28 @@ macro_rules! action_error {
 }
 pub(crate) use action_error;
 
+/// Says what the last successful change was. The page's content is rebuilt after a change, so
+/// this region, outside it, is what tells a screen-reader user that it worked.
+macro_rules! announce {
+    ($notice:expr, $( $action:expr => $text:expr ),+ $(,)?) => {{
+        let notice: RwSignal<Option<&'static str>> = $notice;
+        $(
+            let action = $action;
+            Effect::new(move |_| {
+                if let Some(Ok(_)) = action.value().get() {
+                    notice.set(Some($text));
+                }
+            });
+        )+
+    }};
+}
+pub(crate) use announce;
+
+#[component]
+pub fn Notice(notice: RwSignal<Option<&'static str>>) -> impl IntoView {
+    view! { <p class="notice" role="status">{move || notice.get()}</p> }
+}
+
 /// Shown beside the form whose action failed.
 #[component]
 pub fn FormError<F>(error: F) -> impl IntoView

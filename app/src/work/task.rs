@@ -9,8 +9,8 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    action_error, priority_label, raw_text, status_label, FormError, LoadError, Person, ProjectRow,
-    TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
+    action_error, announce, priority_label, raw_text, status_label, FormError, LoadError, Notice,
+    Person, ProjectRow, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
 use crate::policy::{self, Role};
 
@@ -449,6 +449,18 @@ pub fn TaskPageView() -> impl IntoView {
         );
         move || a().or_else(b).or_else(c)
     };
+    let notice = RwSignal::new(None);
+    announce!(notice,
+        update => "Task saved.",
+        add_tag => "Tag added.",
+        remove_tag => "Tag removed.",
+        new_tag => "Tag created and added.",
+        add_viewer => "Viewer added.",
+        remove_viewer => "Viewer removed.",
+        comment => "Comment posted.",
+        edit => "Comment saved.",
+        uncomment => "Comment deleted.",
+    );
     // The comment box empties once its comment is saved.
     let comment_box = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
@@ -459,6 +471,7 @@ pub fn TaskPageView() -> impl IntoView {
 
     view! {
         <Title text="Task — Bastion"/>
+        <Notice notice/>
         <Transition fallback=|| view! { <p>"Loading the task…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
