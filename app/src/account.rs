@@ -309,7 +309,7 @@ pub fn AccountPage() -> impl IntoView {
                                     <ul class="plain-list">
                                         {account.workspaces.iter().map(|(slug, name)| view! {
                                             <li>
-                                                <strong>{name.clone()}</strong> " " <span class="muted">{slug.clone()}</span> " "
+                                                <a href=format!("/w/{slug}")><strong>{name.clone()}</strong></a> " " <span class="muted">{slug.clone()}</span> " "
                                                 <a href=format!("/w/{slug}/members")>"Members"</a>
                                             </li>
                                         }).collect_view()}

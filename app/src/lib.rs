@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    ParamSegment, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 mod account;
@@ -16,6 +16,7 @@ mod pages;
 pub mod policy;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod work;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
 /// nonce that the server put in context, so the boot script runs under a strict policy.
@@ -66,6 +67,25 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("members"))
                         view=members_page::MembersPage
+                    />
+                    // The work: projects, the task list, the board, one task. Rendered whole once
+                    // their data is in: the status of a refusal (404) is the response's, and the
+                    // page works before (or without) the WASM bundle.
+                    <Route path=(StaticSegment("w"), ParamSegment("slug")) view=work::home::WorkspaceHome ssr=SsrMode::Async/>
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("tasks"))
+                        view=work::list::TaskListPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("board"))
+                        view=work::board::BoardPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("tasks"), ParamSegment("id"))
+                        view=work::task::TaskPageView
+                        ssr=SsrMode::Async
                     />
                 </Routes>
             </main>

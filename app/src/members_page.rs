@@ -25,46 +25,11 @@ pub struct MembersView {
     pub members: Vec<MemberRow>,
 }
 
-#[cfg(feature = "ssr")]
-async fn open(
-    slug: &str,
-) -> Result<
-    (
-        bastion_core::accounts::User,
-        bastion_core::workspaces::Workspace,
-        Role,
-        bastion_core::TenantTx,
-    ),
-    ServerFnError,
-> {
-    use crate::server::{context, current_token, internal, set_status};
-    let ctx = context()?;
-    let not_found = || {
-        set_status(http::StatusCode::NOT_FOUND);
-        ServerFnError::new("This workspace does not exist, or you are not a member of it.")
-    };
-    let token = current_token().ok_or_else(not_found)?;
-    let session = bastion_core::sessions::resolve(&ctx.pool, &token)
-        .await
-        .map_err(internal)?
-        .ok_or_else(not_found)?;
-    let user = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(not_found)?;
-    let (workspace, role, tx) = bastion_core::members::open_as_member(&ctx.pool, user.id, slug)
-        .await
-        .map_err(internal)?
-        .ok_or_else(not_found)?;
-    let role = Role::parse(&role).ok_or_else(not_found)?;
-    Ok((user, workspace, role, tx))
-}
-
 #[server(prefix = "/api/fn", endpoint = "members")]
 pub async fn load_members(slug: String) -> Result<MembersView, ServerFnError> {
     use crate::server::{context, internal, set_status};
     let ctx = context()?;
-    let (user, workspace, role, mut tx) = open(&slug).await?;
+    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
     if !policy::can_list_members(role) {
         set_status(http::StatusCode::FORBIDDEN);
         return Err(ServerFnError::new("Guests cannot see the member list."));
@@ -103,7 +68,7 @@ pub async fn change_member(
     active: Option<String>,
 ) -> Result<(), ServerFnError> {
     use crate::server::{internal, set_status};
-    let (_, workspace, my_role, mut tx) = open(&slug).await?;
+    let (_, workspace, my_role, mut tx) = crate::server::open_workspace(&slug).await?;
     if !policy::can_manage_members(my_role) {
         set_status(http::StatusCode::FORBIDDEN);
         return Err(ServerFnError::new("Only workspace admins manage members."));
@@ -129,7 +94,7 @@ pub async fn change_member(
 pub async fn remove_member(slug: String, user_id: String) -> Result<(), ServerFnError> {
     use crate::server::{context, internal, set_status};
     let ctx = context()?;
-    let (user, workspace, my_role, tx) = open(&slug).await?;
+    let (user, workspace, my_role, tx) = crate::server::open_workspace(&slug).await?;
     tx.rollback().await.map_err(internal)?;
     if !policy::can_manage_members(my_role) {
         set_status(http::StatusCode::FORBIDDEN);
@@ -159,7 +124,7 @@ pub struct InvitationRow {
 pub async fn load_invitations(slug: String) -> Result<Vec<InvitationRow>, ServerFnError> {
     use crate::server::{context, internal, set_status};
     let ctx = context()?;
-    let (_, workspace, role, tx) = open(&slug).await?;
+    let (_, workspace, role, tx) = crate::server::open_workspace(&slug).await?;
     tx.rollback().await.map_err(internal)?;
     if !policy::can_manage_members(role) {
         set_status(http::StatusCode::FORBIDDEN);
@@ -187,7 +152,7 @@ pub async fn invite_member(
 ) -> Result<String, ServerFnError> {
     use crate::server::{context, internal, set_status};
     let ctx = context()?;
-    let (user, workspace, my_role, tx) = open(&slug).await?;
+    let (user, workspace, my_role, tx) = crate::server::open_workspace(&slug).await?;
     tx.rollback().await.map_err(internal)?;
     if !policy::can_manage_members(my_role) {
         set_status(http::StatusCode::FORBIDDEN);
@@ -204,7 +169,7 @@ pub async fn invite_member(
 pub async fn revoke_invitation(slug: String, id: String) -> Result<(), ServerFnError> {
     use crate::server::{context, internal, set_status};
     let ctx = context()?;
-    let (_, workspace, my_role, tx) = open(&slug).await?;
+    let (_, workspace, my_role, tx) = crate::server::open_workspace(&slug).await?;
     tx.rollback().await.map_err(internal)?;
     if !policy::can_manage_members(my_role) {
         set_status(http::StatusCode::FORBIDDEN);

@@ -109,3 +109,85 @@ pub async fn current_user() -> Result<
         .ok_or_else(unauthenticated)?;
     Ok((user, session))
 }
+
+/// A workspace as the signed-in caller sees it: who they are, the workspace, their role, and a
+/// tenant transaction opened as them. Anyone who is not an active member of it (signed out,
+/// deactivated, another workspace's member) gets the same 404 as for a workspace that does not
+/// exist: no existence oracle.
+pub async fn open_workspace(
+    slug: &str,
+) -> Result<
+    (
+        bastion_core::accounts::User,
+        bastion_core::workspaces::Workspace,
+        crate::policy::Role,
+        bastion_core::TenantTx,
+    ),
+    ServerFnError,
+> {
+    let ctx = context()?;
+    let not_found = || {
+        set_status(http::StatusCode::NOT_FOUND);
+        ServerFnError::new("This workspace does not exist, or you are not a member of it.")
+    };
+    let token = current_token().ok_or_else(not_found)?;
+    let session = bastion_core::sessions::resolve(&ctx.pool, &token)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    let user = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    let (workspace, role, tx) = bastion_core::members::open_as_member(&ctx.pool, user.id, slug)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    let role = crate::policy::Role::parse(&role).ok_or_else(not_found)?;
+    Ok((user, workspace, role, tx))
+}
+
+/// 403 with a sentence saying what is not allowed.
+pub fn forbidden(message: &str) -> ServerFnError {
+    set_status(http::StatusCode::FORBIDDEN);
+    ServerFnError::new(message.to_owned())
+}
+
+/// The person-facing answer for what the work domain refused: 404 for what the caller may not
+/// see (exactly like what does not exist), 422 naming the field, 409 for a clash.
+pub fn refused(err: bastion_core::CoreError) -> ServerFnError {
+    use bastion_core::CoreError;
+    match err {
+        CoreError::NotFound(what) => {
+            set_status(http::StatusCode::NOT_FOUND);
+            ServerFnError::new(format!(
+                "This {what} does not exist, or you may not see it."
+            ))
+        }
+        CoreError::Invalid { field, message } => {
+            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+            ServerFnError::new(format!("{} {message}.", field_label(field)))
+        }
+        CoreError::Conflict(message) => {
+            set_status(http::StatusCode::CONFLICT);
+            ServerFnError::new(message)
+        }
+        other => internal(other),
+    }
+}
+
+/// Field names as the forms label them.
+fn field_label(field: &str) -> String {
+    let label = match field {
+        "project_id" => "The project",
+        "assignee_id" => "The assignee",
+        "due_on" => "The due date",
+        "due_before" => "The \"due before\" date",
+        "tag_id" => "The tag",
+        "user_id" => "The person",
+        "q" => "The search text",
+        "body" => "The comment",
+        other => return format!("The {}", other.replace('_', " ")),
+    };
+    label.to_owned()
+}

@@ -1,0 +1,209 @@
+//! The board: three columns by status. Each card moves with a small form (a status picker and a
+//! button), so moving needs neither a mouse nor drag-and-drop.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    action_error, announce, priority_label, FormError, LoadError, Notice, ProjectRow, TagChip,
+    TaskRow, WorkNav, STATUSES,
+};
+use crate::policy::{self, Role, TaskFacts};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardView {
+    pub workspace_name: String,
+    pub role: Role,
+    /// `(status, tasks)` in board order.
+    pub columns: Vec<(String, Vec<TaskRow>)>,
+    pub projects: Vec<ProjectRow>,
+}
+
+/// Cards per column; the task list pages through the rest.
+#[cfg(feature = "ssr")]
+pub const PER_COLUMN: u32 = 100;
+
+#[server(prefix = "/api/fn", endpoint = "board")]
+pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardView, ServerFnError> {
+    use super::srv;
+    use bastion_core::work::tasks::{self, TaskFilter};
+    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
+    let viewer = srv::viewer(&user, role);
+    let filter = TaskFilter {
+        project_id: srv::opt_id("The project", project.as_deref())?,
+        ..TaskFilter::default()
+    };
+    let board = tasks::board(&mut tx, &viewer, &filter, PER_COLUMN)
+        .await
+        .map_err(crate::server::refused)?;
+    let projects = srv::all_projects(&mut tx, &viewer, true).await?;
+    let tags = srv::all_tags(&mut tx, &viewer).await?;
+    tx.commit().await.map_err(crate::server::internal)?;
+    let mut columns = Vec::new();
+    for (status, records) in [
+        ("todo", board.todo),
+        ("in_progress", board.in_progress),
+        ("done", board.done),
+    ] {
+        columns.push((
+            status.to_owned(),
+            srv::rows(records, &projects, &tags).await?,
+        ));
+    }
+    Ok(BoardView {
+        workspace_name: workspace.name,
+        role,
+        columns,
+        projects,
+    })
+}
+
+/// Moves a task to another status (the board's one change).
+#[server(prefix = "/api/fn", endpoint = "move_task")]
+pub async fn move_task(slug: String, task_id: String, status: String) -> Result<(), ServerFnError> {
+    use super::srv;
+    use crate::server::{forbidden, internal, refused};
+    use bastion_core::work::tasks;
+    let (user, _, role, mut tx) = crate::server::open_workspace(&slug).await?;
+    let viewer = srv::viewer(&user, role);
+    let id = srv::id_or_404(&task_id, "task")?;
+    let task = tasks::get_task(&mut tx, &viewer, id)
+        .await
+        .map_err(refused)?;
+    let facts = TaskFacts {
+        viewer_is_creator: task.created_by == user.id,
+    };
+    if !policy::can_edit_task(role, &facts) {
+        return Err(forbidden("Guests cannot move tasks."));
+    }
+    let status = srv::opt_choice("The status", Some(&status), &STATUSES)?;
+    tasks::update_task(
+        &mut tx,
+        &viewer,
+        id,
+        tasks::TaskPatch {
+            status,
+            ..tasks::TaskPatch::default()
+        },
+    )
+    .await
+    .map_err(refused)?;
+    tx.commit().await.map_err(internal)
+}
+
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let project = move || query.read().get("project").filter(|p| !p.is_empty());
+    let moved = ServerAction::<MoveTask>::new();
+    // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
+    // and the page's title is in the head.
+    let data = Resource::new_blocking(
+        move || (slug(), project(), moved.version().get()),
+        |(slug, project, _)| load_board(slug, project),
+    );
+    let move_error = action_error!(moved);
+    let notice = RwSignal::new(None);
+    announce!(notice, moved => "Task moved.");
+
+    view! {
+        <Title text="Board — Bastion"/>
+        <Notice notice/>
+        <Transition fallback=|| view! { <p>"Loading the board…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <LoadError title="Board" error=e/> }.into_any(),
+                    Ok(board) => {
+                        let slug = slug();
+                        let current = project();
+                        let can_move = policy::can_edit_task(board.role, &TaskFacts::default());
+                        view! {
+                            <Title text=super::raw_text(&format!("Board — {} — Bastion", board.workspace_name))/>
+                            <WorkNav slug=slug.clone() role=board.role current="board"/>
+                            <div class="board-head">
+                                <h1>"Board"</h1>
+                                <form method="get" class="inline-form" aria-label="Show one project">
+                                    <label for="b-project">"Project"</label>
+                                    <select id="b-project" name="project">
+                                        <option value="">"All projects"</option>
+                                        {board.projects.iter().map(|p| view! {
+                                            <option value=p.id.clone() selected=current.as_deref() == Some(p.id.as_str())>{p.name.clone()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                    <button type="submit" class="button small secondary">"Show"</button>
+                                </form>
+                            </div>
+                            <FormError error=move_error/>
+                            <div class="board">
+                                {board.columns.into_iter().map(|(status, tasks)| {
+                                    let label = super::status_label(&status);
+                                    let heading = format!("col-{status}");
+                                    view! {
+                                        <section class="column" aria-labelledby=heading.clone()>
+                                            <h2 id=heading.clone()>{label} " " <span class="count">{tasks.len()}</span></h2>
+                                            {if tasks.is_empty() {
+                                                view! { <p class="muted column-empty">"Nothing here."</p> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <ul class="cards">
+                                                        {tasks.into_iter().map(|t| view! {
+                                                            <Card slug=slug.clone() task=t can_move=can_move action=moved/>
+                                                        }).collect_view()}
+                                                    </ul>
+                                                }.into_any()
+                                            }}
+                                        </section>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Card(
+    slug: String,
+    task: TaskRow,
+    can_move: bool,
+    action: ServerAction<MoveTask>,
+) -> impl IntoView {
+    let href = format!("/w/{slug}/tasks/{}", task.id);
+    let select_id = format!("move-{}", task.id);
+    let move_label = format!("Move \u{201c}{}\u{201d} to", task.title);
+    view! {
+        <li class="task-card">
+            <a class="card-title" href=href>{task.title.clone()}</a>
+            <div class="card-meta">
+                <span class=format!("priority priority-{}", task.priority)>{priority_label(&task.priority)}</span>
+                {task.private.then(|| view! { <span class="badge">"private"</span> })}
+                <span>{task.assignee.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "Unassigned".into())}</span>
+                {task.due_on.clone().map(|d| view! {
+                    <span class:overdue=task.overdue>"Due " {d}{task.overdue.then_some(" (overdue)")}</span>
+                })}
+            </div>
+            {(!task.tags.is_empty()).then(|| view! {
+                <div class="card-tags">{task.tags.iter().cloned().map(|tag| view! { <TagChip tag/> }).collect_view()}</div>
+            })}
+            {can_move.then(|| view! {
+                <ActionForm action=action attr:class="inline-form move-form">
+                    <input type="hidden" name="slug" value=slug.clone()/>
+                    <input type="hidden" name="task_id" value=task.id.clone()/>
+                    <label class="visually-hidden" for=select_id.clone()>{move_label.clone()}</label>
+                    <select id=select_id name="status">
+                        {STATUSES.iter().map(|(v, l)| view! { <option value=*v selected=*v == task.status>{*l}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="button small secondary" aria-label=format!("Move \u{201c}{}\u{201d}", task.title)>"Move"</button>
+                </ActionForm>
+            })}
+        </li>
+    }
+    .into_any()
+}

@@ -1,0 +1,203 @@
+//! The workspace home: its projects. Admins and members create, rename, archive and unarchive
+//! them; guests see only the projects holding a task they view.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use super::{action_error, announce, FormError, LoadError, Notice, ProjectRow, WorkNav};
+use crate::policy::{self, Role};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HomeView {
+    pub workspace_name: String,
+    pub role: Role,
+    pub projects: Vec<ProjectRow>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "work_home")]
+pub async fn load_home(slug: String) -> Result<HomeView, ServerFnError> {
+    use super::srv;
+    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
+    let viewer = srv::viewer(&user, role);
+    // Archived projects are shown to those who may bring them back.
+    let projects = srv::all_projects(&mut tx, &viewer, policy::can_manage_projects(role)).await?;
+    tx.commit().await.map_err(crate::server::internal)?;
+    Ok(HomeView {
+        workspace_name: workspace.name,
+        role,
+        projects,
+    })
+}
+
+#[server(prefix = "/api/fn", endpoint = "create_project")]
+pub async fn create_project(slug: String, name: String) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    let (user, _, role, mut tx) = crate::server::open_workspace(&slug).await?;
+    if !policy::can_manage_projects(role) {
+        return Err(forbidden("Guests cannot create projects."));
+    }
+    let viewer = super::srv::viewer(&user, role);
+    bastion_core::work::projects::create_project(&mut tx, &viewer, &name)
+        .await
+        .map_err(refused)?;
+    tx.commit().await.map_err(internal)
+}
+
+/// Renames (`name`) and/or archives or unarchives (`archived` = `true`/`false`) a project.
+#[server(prefix = "/api/fn", endpoint = "update_project")]
+pub async fn update_project(
+    slug: String,
+    project_id: String,
+    name: Option<String>,
+    archived: Option<String>,
+) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    let (user, _, role, mut tx) = crate::server::open_workspace(&slug).await?;
+    let viewer = super::srv::viewer(&user, role);
+    let id = super::srv::id_or_404(&project_id, "project")?;
+    // Seeing comes first: a project the caller cannot see is not found, whatever their role.
+    bastion_core::work::projects::get_project(&mut tx, &viewer, id)
+        .await
+        .map_err(refused)?;
+    if !policy::can_manage_projects(role) {
+        return Err(forbidden("Guests cannot change projects."));
+    }
+    let archived = archived.map(|a| a == "true");
+    bastion_core::work::projects::update_project(&mut tx, &viewer, id, name.as_deref(), archived)
+        .await
+        .map_err(refused)?;
+    tx.commit().await.map_err(internal)
+}
+
+#[component]
+pub fn WorkspaceHome() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let create = ServerAction::<CreateProject>::new();
+    let update = ServerAction::<UpdateProject>::new();
+    // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
+    // and the page's title is in the head.
+    let data = Resource::new_blocking(
+        move || (slug(), create.version().get(), update.version().get()),
+        |(slug, _, _)| load_home(slug),
+    );
+    let create_error = action_error!(create);
+    let update_error = action_error!(update);
+    let notice = RwSignal::new(None);
+    announce!(notice, create => "Project created.", update => "Project saved.");
+
+    view! {
+        <Title text="Projects — Bastion"/>
+        <Notice notice/>
+        <Transition fallback=|| view! { <p>"Loading projects…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <LoadError title="Projects" error=e/> }.into_any(),
+                    Ok(home) => {
+                        let slug = slug();
+                        let manage = policy::can_manage_projects(home.role);
+                        let (open, archived): (Vec<_>, Vec<_>) =
+                            home.projects.into_iter().partition(|p| !p.archived);
+                        let empty = open.is_empty();
+                        view! {
+                            <Title text=super::raw_text(&format!("{} — Bastion", home.workspace_name))/>
+                            <WorkNav slug=slug.clone() role=home.role current="home"/>
+                            <section class="card" aria-labelledby="home-title">
+                                <h1 id="home-title">{home.workspace_name.clone()}</h1>
+                                <h2>"Projects"</h2>
+                                <FormError error=update_error/>
+                                {if empty {
+                                    let text = if manage {
+                                        "No projects yet — create the first one."
+                                    } else {
+                                        "No projects to show yet. Projects appear here when a task in them is shared with you."
+                                    };
+                                    view! { <p class="empty">{text}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="project-list">
+                                            {open.into_iter().map(|p| view! {
+                                                <ProjectItem slug=slug.clone() project=p manage=manage action=update/>
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                                {manage.then(|| {
+                                    let slug = slug.clone();
+                                    view! {
+                                    <ActionForm action=create attr:class="inline-form create-project">
+                                        <input type="hidden" name="slug" value=slug.clone()/>
+                                        <label for="new-project-name">"New project"</label>
+                                        <input id="new-project-name" name="name" required maxlength="200" placeholder="Project name"/>
+                                        <button type="submit" class="button small">"Create project"</button>
+                                    </ActionForm>
+                                    <FormError error=create_error/>
+                                }})}
+                                {(!archived.is_empty()).then(|| view! {
+                                    <details class="archived">
+                                        <summary>{format!("Archived projects ({})", archived.len())}</summary>
+                                        <ul class="project-list">
+                                            {archived.into_iter().map(|p| view! {
+                                                <ProjectItem slug=slug.clone() project=p manage=manage action=update/>
+                                            }).collect_view()}
+                                        </ul>
+                                    </details>
+                                })}
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ProjectItem(
+    slug: String,
+    project: ProjectRow,
+    manage: bool,
+    action: ServerAction<UpdateProject>,
+) -> impl IntoView {
+    let tasks = format!("/w/{slug}/tasks?project={}", project.id);
+    let board = format!("/w/{slug}/board?project={}", project.id);
+    let rename_id = format!("rename-{}", project.id);
+    let (next, toggle) = if project.archived {
+        ("false", "Unarchive")
+    } else {
+        ("true", "Archive")
+    };
+    let rename_label = format!("New name for {}", project.name);
+    let toggle_label = format!("{toggle} {}", project.name);
+    let id = StoredValue::new(project.id.clone());
+    let slug = StoredValue::new(slug);
+    let name_value = project.name.clone();
+    view! {
+        <li class="project">
+            <div class="project-head">
+                <a class="project-name" href=tasks>{project.name.clone()}</a>
+                {project.archived.then(|| view! { <span class="badge">"archived"</span> })}
+                <a class="muted" href=board>"Board"</a>
+            </div>
+            {manage.then(move || view! {
+                <div class="project-actions">
+                    <ActionForm action=action attr:class="inline-form">
+                        <input type="hidden" name="slug" value=slug.get_value()/>
+                        <input type="hidden" name="project_id" value=id.get_value()/>
+                        <label class="visually-hidden" for=rename_id.clone()>{rename_label}</label>
+                        <input id=rename_id name="name" value=name_value required maxlength="200"/>
+                        <button type="submit" class="button small secondary">"Rename"</button>
+                    </ActionForm>
+                    <ActionForm action=action attr:class="inline-form">
+                        <input type="hidden" name="slug" value=slug.get_value()/>
+                        <input type="hidden" name="project_id" value=id.get_value()/>
+                        <input type="hidden" name="archived" value=next/>
+                        <button type="submit" class="button small secondary" aria-label=toggle_label>{toggle}</button>
+                    </ActionForm>
+                </div>
+            })}
+        </li>
+    }
+}

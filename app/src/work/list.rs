@@ -1,0 +1,492 @@
+//! The task list: filters as a plain GET form (query parameters, so it works without scripts and
+//! a filtered list can be bookmarked), "next page" links carrying a cursor, and the new-task form
+//! for those who may create tasks.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    action_error, priority_label, status_label, FormError, LoadError, Person, ProjectRow, TagChip,
+    TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
+};
+use crate::policy::{self, Role};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskListView {
+    pub workspace_name: String,
+    pub role: Role,
+    pub tasks: Vec<TaskRow>,
+    pub next_cursor: Option<String>,
+    /// Every project the caller sees, archived ones included (for filtering).
+    pub projects: Vec<ProjectRow>,
+    /// Active members, for the assignee filter and picker; empty for guests.
+    pub people: Vec<Person>,
+    pub tags: Vec<TagRow>,
+}
+
+/// The list's filters, as named in the query string.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Filters {
+    pub project: Option<String>,
+    pub status: Option<String>,
+    pub assignee: Option<String>,
+    pub tag: Option<String>,
+    pub due_before: Option<String>,
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl Filters {
+    const KEYS: [&'static str; 7] = [
+        "project",
+        "status",
+        "assignee",
+        "tag",
+        "due_before",
+        "q",
+        "cursor",
+    ];
+
+    fn get(&self, key: &str) -> Option<&String> {
+        match key {
+            "project" => self.project.as_ref(),
+            "status" => self.status.as_ref(),
+            "assignee" => self.assignee.as_ref(),
+            "tag" => self.tag.as_ref(),
+            "due_before" => self.due_before.as_ref(),
+            "q" => self.q.as_ref(),
+            _ => self.cursor.as_ref(),
+        }
+    }
+
+    fn any(&self) -> bool {
+        Self::KEYS[..6]
+            .iter()
+            .any(|k| self.get(k).is_some_and(|v| !v.is_empty()))
+    }
+
+    /// The query string of these filters on the page after `cursor` (the first page if none);
+    /// empty filters are left out.
+    fn query(&self, cursor: Option<&str>) -> String {
+        let mut parts: Vec<String> = Self::KEYS[..6]
+            .iter()
+            .filter_map(|k| {
+                self.get(k)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("{k}={}", encode(v)))
+            })
+            .collect();
+        if let Some(cursor) = cursor {
+            parts.push(format!("cursor={}", encode(cursor)));
+        }
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// Percent-encoding for a query value (everything but unreserved characters).
+fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(feature = "ssr")]
+pub const PAGE_SIZE: u32 = 25;
+
+#[server(prefix = "/api/fn", endpoint = "tasks")]
+#[allow(clippy::too_many_arguments)]
+pub async fn load_tasks(
+    slug: String,
+    project: Option<String>,
+    status: Option<String>,
+    assignee: Option<String>,
+    tag: Option<String>,
+    due_before: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+) -> Result<TaskListView, ServerFnError> {
+    let filters = Filters {
+        project,
+        status,
+        assignee,
+        tag,
+        due_before,
+        q,
+        cursor,
+    };
+    use super::srv;
+    use bastion_core::work::tasks::{self, TaskFilter};
+    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
+    let viewer = srv::viewer(&user, role);
+    let filter = TaskFilter {
+        project_id: srv::opt_id("The project", filters.project.as_deref())?,
+        status: srv::opt_choice("The status", filters.status.as_deref(), &STATUSES)?,
+        assignee_id: srv::opt_id("The assignee", filters.assignee.as_deref())?,
+        tag_id: srv::opt_id("The tag", filters.tag.as_deref())?,
+        due_before: srv::opt_date("The \"due before\" date", filters.due_before.as_deref())?,
+        q: filters.q.clone(),
+    };
+    let after = srv::cursor_parse(filters.cursor.as_deref())?;
+    let mut records = tasks::list_tasks(&mut tx, &viewer, &filter, after, PAGE_SIZE + 1)
+        .await
+        .map_err(crate::server::refused)?;
+    let next_cursor = if records.len() > PAGE_SIZE as usize {
+        records.truncate(PAGE_SIZE as usize);
+        records.last().map(|t| srv::cursor_text(t.position()))
+    } else {
+        None
+    };
+    let projects = srv::all_projects(&mut tx, &viewer, true).await?;
+    let tags = srv::all_tags(&mut tx, &viewer).await?;
+    let people = srv::people(&mut tx, role).await?;
+    tx.commit().await.map_err(crate::server::internal)?;
+    let tasks = srv::rows(records, &projects, &tags).await?;
+    Ok(TaskListView {
+        workspace_name: workspace.name,
+        role,
+        tasks,
+        next_cursor,
+        projects,
+        people,
+        tags,
+    })
+}
+
+/// Creates a task and goes to its page.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api/fn", endpoint = "create_task")]
+pub async fn create_task(
+    slug: String,
+    title: String,
+    project_id: String,
+    status: Option<String>,
+    priority: Option<String>,
+    assignee_id: Option<String>,
+    due_on: Option<String>,
+    private: Option<String>,
+    description: Option<String>,
+) -> Result<(), ServerFnError> {
+    use super::srv;
+    use crate::server::{forbidden, internal, refused};
+    let (user, _, role, mut tx) = crate::server::open_workspace(&slug).await?;
+    if !policy::can_create_task(role) {
+        return Err(forbidden("Guests cannot create tasks."));
+    }
+    let viewer = srv::viewer(&user, role);
+    let Some(project_id) = srv::opt_id("The project", Some(&project_id))? else {
+        crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+        return Err(ServerFnError::new("Choose a project for the task."));
+    };
+    let task = bastion_core::work::tasks::create_task(
+        &mut tx,
+        &viewer,
+        bastion_core::work::tasks::NewTask {
+            project_id,
+            title,
+            description,
+            status: srv::opt_choice("The status", status.as_deref(), &STATUSES)?,
+            priority: srv::opt_choice("The priority", priority.as_deref(), &PRIORITIES)?,
+            assignee_id: srv::opt_id("The assignee", assignee_id.as_deref())?,
+            due_on: srv::opt_date("The due date", due_on.as_deref())?,
+            private: private.is_some_and(|p| !p.is_empty() && p != "false"),
+        },
+    )
+    .await
+    .map_err(refused)?;
+    tx.commit().await.map_err(internal)?;
+    leptos_axum::redirect(&format!("/w/{slug}/tasks/{}", task.id));
+    Ok(())
+}
+
+#[component]
+pub fn TaskListPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let filters = move || {
+        let q = query.read();
+        Filters {
+            project: q.get("project"),
+            status: q.get("status"),
+            assignee: q.get("assignee"),
+            tag: q.get("tag"),
+            due_before: q.get("due_before"),
+            q: q.get("q"),
+            cursor: q.get("cursor"),
+        }
+    };
+    let create = ServerAction::<CreateTask>::new();
+    // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
+    // and the page's title is in the head.
+    let data = Resource::new_blocking(
+        move || (slug(), filters()),
+        |(slug, f)| {
+            load_tasks(
+                slug,
+                f.project,
+                f.status,
+                f.assignee,
+                f.tag,
+                f.due_before,
+                f.q,
+                f.cursor,
+            )
+        },
+    );
+    let create_error = action_error!(create);
+
+    view! {
+        <Title text="Tasks — Bastion"/>
+        <Transition fallback=|| view! { <p>"Loading tasks…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <LoadError title="Tasks" error=e/> }.into_any(),
+                    Ok(list) => {
+                        let slug = slug();
+                        let f = filters();
+                        let open_projects: Vec<ProjectRow> =
+                            list.projects.iter().filter(|p| !p.archived).cloned().collect();
+                        let can_create = policy::can_create_task(list.role);
+                        let next = list.next_cursor.as_deref().map(|c| f.query(Some(c)));
+                        let filtered = f.any();
+                        let first_page = f.cursor.as_deref().unwrap_or_default().is_empty();
+                        view! {
+                            <Title text=super::raw_text(&format!("Tasks — {} — Bastion", list.workspace_name))/>
+                            <WorkNav slug=slug.clone() role=list.role current="tasks"/>
+                            <section class="card" aria-labelledby="tasks-title">
+                                <h1 id="tasks-title">"Tasks"</h1>
+                                {can_create.then(|| view! {
+                                    <NewTaskForm slug=slug.clone() projects=open_projects.clone() people=list.people.clone() action=create/>
+                                    <FormError error=create_error/>
+                                })}
+                                <FilterForm filters=f.clone() list=list.clone()/>
+                                {if list.tasks.is_empty() {
+                                    let text = if filtered {
+                                        "No tasks match these filters."
+                                    } else if !first_page {
+                                        "No more tasks."
+                                    } else if can_create && !open_projects.is_empty() {
+                                        "No tasks yet — create the first one with \u{201c}New task\u{201d}."
+                                    } else if can_create {
+                                        "No tasks yet."
+                                    } else {
+                                        "No tasks are shared with you yet."
+                                    };
+                                    view! { <p class="empty">{text}</p> }.into_any()
+                                } else {
+                                    view! { <TaskTable slug=slug.clone() tasks=list.tasks.clone()/> }.into_any()
+                                }}
+                                <nav class="pager" aria-label="Pages">
+                                    {(!first_page).then(|| view! { <a href=f.query(None)>"First page"</a> })}
+                                    {next.map(|href| view! { <a class="button small secondary" href=href rel="next">"Next page"</a> })}
+                                </nav>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
+    let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
+    view! {
+        <form method="get" class="filters" role="search" aria-label="Filter tasks">
+            <div class="field">
+                <label for="f-q">"Search"</label>
+                <input id="f-q" name="q" type="search" value=filters.q.clone().unwrap_or_default() placeholder="Words in title or description"/>
+            </div>
+            <div class="field">
+                <label for="f-project">"Project"</label>
+                <select id="f-project" name="project">
+                    <option value="">"All projects"</option>
+                    {list.projects.iter().map(|p| view! {
+                        <option value=p.id.clone() selected=selected(&filters.project, &p.id)>
+                            {p.name.clone()}{p.archived.then_some(" (archived)")}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-status">"Status"</label>
+                <select id="f-status" name="status">
+                    <option value="">"Any status"</option>
+                    {STATUSES.iter().map(|(value, label)| view! {
+                        <option value=*value selected=selected(&filters.status, value)>{*label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            {(!list.people.is_empty()).then(|| view! {
+                <div class="field">
+                    <label for="f-assignee">"Assignee"</label>
+                    <select id="f-assignee" name="assignee">
+                        <option value="">"Anyone"</option>
+                        {list.people.iter().map(|p| view! {
+                            <option value=p.id.clone() selected=selected(&filters.assignee, &p.id)>{p.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
+            <div class="field">
+                <label for="f-tag">"Tag"</label>
+                <select id="f-tag" name="tag">
+                    <option value="">"Any tag"</option>
+                    {list.tags.iter().map(|t| view! {
+                        <option value=t.id.clone() selected=selected(&filters.tag, &t.id)>{t.name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-due">"Due before"</label>
+                <input id="f-due" name="due_before" type="date" value=filters.due_before.clone().unwrap_or_default()/>
+            </div>
+            <div class="field actions">
+                <button type="submit" class="button small">"Filter"</button>
+                <a href="?" class="clear-filters">"Clear filters"</a>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn TaskTable(slug: String, tasks: Vec<TaskRow>) -> impl IntoView {
+    view! {
+        <div class="table-scroll">
+        <table class="table task-table">
+            <thead><tr>
+                <th scope="col">"Title"</th>
+                <th scope="col">"Project"</th>
+                <th scope="col">"Status"</th>
+                <th scope="col">"Priority"</th>
+                <th scope="col">"Assignee"</th>
+                <th scope="col">"Due"</th>
+            </tr></thead>
+            <tbody>
+                {tasks.into_iter().map(|t| {
+                    let href = format!("/w/{slug}/tasks/{}", t.id);
+                    view! {
+                        <tr>
+                            <td>
+                                <a href=href>{t.title.clone()}</a>
+                                {t.private.then(|| view! { <span class="badge">"private"</span> })}
+                                {t.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
+                            </td>
+                            <td>{t.project_name.clone()}</td>
+                            <td><span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span></td>
+                            <td><span class=format!("priority priority-{}", t.priority)>{priority_label(&t.priority)}</span></td>
+                            <td>{t.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
+                            <td class="due" class:overdue=t.overdue>
+                                {t.due_on.clone().unwrap_or_else(|| "—".into())}
+                                {t.overdue.then(|| view! { <span class="visually-hidden">" (overdue)"</span> })}
+                            </td>
+                        </tr>
+                    }.into_any()
+                }).collect_view()}
+            </tbody>
+        </table>
+        </div>
+    }
+}
+
+#[component]
+fn NewTaskForm(
+    slug: String,
+    projects: Vec<ProjectRow>,
+    people: Vec<Person>,
+    action: ServerAction<CreateTask>,
+) -> impl IntoView {
+    if projects.is_empty() {
+        return view! {
+            <p class="muted">
+                "Tasks live in projects. " <a href=format!("/w/{slug}")>"Create a project first"</a> "."
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <details class="panel new-task">
+            <summary>"New task"</summary>
+            <ActionForm action=action attr:class="form grid-form">
+                <input type="hidden" name="slug" value=slug/>
+                <div class="field wide">
+                    <label for="t-title">"Title"</label>
+                    <input id="t-title" name="title" required maxlength="300"/>
+                </div>
+                <div class="field">
+                    <label for="t-project">"Project"</label>
+                    <select id="t-project" name="project_id" required>
+                        {projects.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="t-status">"Status"</label>
+                    <select id="t-status" name="status">
+                        {STATUSES.iter().map(|(v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="t-priority">"Priority"</label>
+                    <select id="t-priority" name="priority">
+                        {PRIORITIES.iter().map(|(v, l)| view! { <option value=*v selected=*v == "normal">{*l}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="t-assignee">"Assignee"</label>
+                    <select id="t-assignee" name="assignee_id">
+                        <option value="">"Nobody"</option>
+                        {people.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="t-due">"Due date"</label>
+                    <input id="t-due" name="due_on" type="date"/>
+                </div>
+                <div class="field check">
+                    <input id="t-private" name="private" type="checkbox" value="true"/>
+                    <label for="t-private">"Private (only admins, you, the assignee and viewers see it)"</label>
+                </div>
+                <div class="field wide">
+                    <label for="t-description">"Description (Markdown)"</label>
+                    <textarea id="t-description" name="description" rows="4" maxlength="20000"></textarea>
+                </div>
+                <div class="field wide">
+                    <button type="submit" class="button" disabled=move || action.pending().get()>"Create task"</button>
+                </div>
+            </ActionForm>
+        </details>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_page_links_keep_the_filters_and_encode_them() {
+        let filters = Filters {
+            status: Some("todo".into()),
+            q: Some("a&b c".into()),
+            project: Some(String::new()),
+            cursor: Some("old".into()),
+            ..Filters::default()
+        };
+        assert_eq!(
+            filters.query(Some("1_x")),
+            "?status=todo&q=a%26b%20c&cursor=1_x"
+        );
+        assert_eq!(filters.query(None), "?status=todo&q=a%26b%20c");
+        assert!(filters.any());
+        assert!(!Filters::default().any());
+    }
+}

@@ -1,0 +1,501 @@
+//! The work itself in the browser: the workspace home with its projects, the task list with
+//! filters, the board, and the task page. Every page asks `crate::policy` what to offer; every
+//! server function asks it again before changing anything, on the same facts the REST API uses.
+
+pub mod board;
+pub mod home;
+pub mod list;
+pub mod task;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{self, Role};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectRow {
+    pub id: String,
+    pub name: String,
+    pub archived: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagRow {
+    pub id: String,
+    pub name: String,
+    /// `#rrggbb`.
+    pub colour: String,
+}
+
+/// A task as lists and the board show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRow {
+    pub id: String,
+    pub title: String,
+    pub project_id: String,
+    pub project_name: String,
+    pub status: String,
+    pub priority: String,
+    pub assignee: Option<Person>,
+    /// A Europe/Brussels calendar date, `YYYY-MM-DD`.
+    pub due_on: Option<String>,
+    /// Due before today in Brussels and not done.
+    pub overdue: bool,
+    pub private: bool,
+    pub tags: Vec<TagRow>,
+}
+
+pub const STATUSES: [(&str, &str); 3] = [
+    ("todo", "To do"),
+    ("in_progress", "In progress"),
+    ("done", "Done"),
+];
+
+pub const PRIORITIES: [(&str, &str); 4] = [
+    ("low", "Low"),
+    ("normal", "Normal"),
+    ("high", "High"),
+    ("urgent", "Urgent"),
+];
+
+pub fn status_label(status: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(value, _)| *value == status)
+        .map(|(_, label)| *label)
+        .unwrap_or("Unknown")
+}
+
+pub fn priority_label(priority: &str) -> &'static str {
+    PRIORITIES
+        .iter()
+        .find(|(value, _)| *value == priority)
+        .map(|(_, label)| *label)
+        .unwrap_or("Unknown")
+}
+
+/// Text for an element whose content the HTML parser reads as raw text (`<textarea>`,
+/// `<title>`). The server renders such children without escaping them (tachys for a textarea,
+/// leptos_meta for the title), so a description holding `</textarea>` or a title holding
+/// `</title>` would end the element and inject markup. Escaped on the server, the browser
+/// decodes it back to the very text; in the browser the text is set as text already.
+pub fn raw_text(text: &str) -> String {
+    if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The workspace's sections, the current one marked for assistive technology. Members is
+/// offered only to those who may list members.
+#[component]
+pub fn WorkNav(slug: String, role: Role, current: &'static str) -> impl IntoView {
+    let link = |href: String, label: &'static str, key: &'static str| {
+        let here = (key == current).then_some("page");
+        view! { <a href=href aria-current=here>{label}</a> }
+    };
+    view! {
+        <nav class="work-nav" aria-label="Workspace">
+            {link(format!("/w/{slug}"), "Projects", "home")}
+            {link(format!("/w/{slug}/tasks"), "Tasks", "tasks")}
+            {link(format!("/w/{slug}/board"), "Board", "board")}
+            {policy::can_list_members(role).then(|| link(format!("/w/{slug}/members"), "Members", "members"))}
+        </nav>
+    }
+}
+
+/// A tag: its name on a neutral chip, its colour as a dot. The colour is an SVG `fill`
+/// attribute rather than an inline style, which the content security policy (`style-src
+/// 'self'`) would refuse; and the text keeps its contrast whatever colour was picked.
+#[component]
+pub fn TagChip(tag: TagRow) -> impl IntoView {
+    view! {
+        <span class="tag">
+            <svg class="tag-dot" viewBox="0 0 10 10" width="10" height="10" aria-hidden="true">
+                <circle cx="5" cy="5" r="5" fill=tag.colour/>
+            </svg>
+            {tag.name}
+        </span>
+    }
+    .into_any()
+}
+
+/// A failed page load, said plainly.
+#[component]
+pub fn LoadError(title: &'static str, error: ServerFnError) -> impl IntoView {
+    view! {
+        <section class="card narrow">
+            <h1>{title}</h1>
+            <p class="form-error" role="alert">{crate::account::human(&error)}</p>
+            <a href="/account">"Your workspaces"</a>
+        </section>
+    }
+}
+
+/// The person-facing error of a server action, if its last run failed.
+macro_rules! action_error {
+    ($action:expr) => {{
+        let action = $action;
+        move || {
+            action
+                .value()
+                .get()
+                .and_then(|r| r.err())
+                .map(|e| crate::account::human(&e))
+        }
+    }};
+}
+pub(crate) use action_error;
+
+/// Says what the last successful change was. The page's content is rebuilt after a change, so
+/// this region, outside it, is what tells a screen-reader user that it worked.
+macro_rules! announce {
+    ($notice:expr, $( $action:expr => $text:expr ),+ $(,)?) => {{
+        let notice: RwSignal<Option<&'static str>> = $notice;
+        $(
+            let action = $action;
+            Effect::new(move |_| {
+                if let Some(Ok(_)) = action.value().get() {
+                    notice.set(Some($text));
+                }
+            });
+        )+
+    }};
+}
+pub(crate) use announce;
+
+#[component]
+pub fn Notice(notice: RwSignal<Option<&'static str>>) -> impl IntoView {
+    view! { <p class="notice" role="status">{move || notice.get()}</p> }
+}
+
+/// Shown beside the form whose action failed.
+#[component]
+pub fn FormError<F>(error: F) -> impl IntoView
+where
+    F: Fn() -> Option<String> + Send + Sync + Copy + 'static,
+{
+    view! {
+        <Show when=move || error().is_some()>
+            <p class="form-error" role="alert">{error}</p>
+        </Show>
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod srv {
+    //! What the work pages' server functions share.
+
+    use std::collections::HashMap;
+
+    use bastion_core::work::{self, projects, tags, tasks::TaskRecord, Viewer};
+    use bastion_core::TenantTx;
+    use leptos::prelude::ServerFnError;
+    use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+    use uuid::Uuid;
+
+    use super::{Person, ProjectRow, TagRow, TaskRow};
+    use crate::policy::Role;
+    use crate::server::{context, internal, set_status};
+
+    pub fn viewer(user: &bastion_core::accounts::User, role: Role) -> Viewer {
+        Viewer::new(user.id, role.as_str())
+    }
+
+    /// An id naming the thing the page is about: one that is not a UUID names nothing (404).
+    pub fn id_or_404(text: &str, what: &str) -> Result<Uuid, ServerFnError> {
+        Uuid::parse_str(text.trim()).map_err(|_| {
+            set_status(http::StatusCode::NOT_FOUND);
+            ServerFnError::new(format!(
+                "This {what} does not exist, or you may not see it."
+            ))
+        })
+    }
+
+    fn invalid(message: String) -> ServerFnError {
+        set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+        ServerFnError::new(message)
+    }
+
+    /// An optional id from a form field; empty means none.
+    pub fn opt_id(label: &str, text: Option<&str>) -> Result<Option<Uuid>, ServerFnError> {
+        match text.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(None),
+            Some(t) => Uuid::parse_str(t)
+                .map(Some)
+                .map_err(|_| invalid(format!("{label} is not one of the choices."))),
+        }
+    }
+
+    /// An optional `YYYY-MM-DD` date from a form field; empty means none.
+    pub fn opt_date(label: &str, text: Option<&str>) -> Result<Option<Date>, ServerFnError> {
+        match text.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(None),
+            Some(t) => Date::parse(t, time::macros::format_description!("[year]-[month]-[day]"))
+                .map(Some)
+                .map_err(|_| invalid(format!("{label} must be a date like 2026-12-31."))),
+        }
+    }
+
+    /// An optional choice that must be one of `allowed`; empty means none.
+    pub fn opt_choice(
+        label: &str,
+        text: Option<&str>,
+        allowed: &[(&str, &str)],
+    ) -> Result<Option<String>, ServerFnError> {
+        match text.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(None),
+            Some(t) if allowed.iter().any(|(v, _)| *v == t) => Ok(Some(t.to_owned())),
+            Some(_) => Err(invalid(format!("{label} is not one of the choices."))),
+        }
+    }
+
+    /// Europe/Brussels wall-clock time: CET (UTC+1), and CEST (UTC+2) from 01:00 UTC on the last
+    /// Sunday of March to 01:00 UTC on the last Sunday of October (the EU rule since 1996).
+    pub fn brussels(moment: OffsetDateTime) -> OffsetDateTime {
+        let utc = moment.to_offset(UtcOffset::UTC);
+        let switch = |month: Month| {
+            Date::from_calendar_date(utc.year(), month, 31)
+                .ok()
+                .map(|last| {
+                    let sunday = last
+                        - time::Duration::days(last.weekday().number_days_from_sunday().into());
+                    PrimitiveDateTime::new(sunday, time::macros::time!(1:00)).assume_utc()
+                })
+        };
+        let summer = match (switch(Month::March), switch(Month::October)) {
+            (Some(start), Some(end)) => utc >= start && utc < end,
+            _ => false,
+        };
+        let hours = if summer { 2 } else { 1 };
+        utc.to_offset(UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC))
+    }
+
+    pub fn today() -> Date {
+        brussels(OffsetDateTime::now_utc()).date()
+    }
+
+    pub fn iso(date: Date) -> String {
+        date.format(time::macros::format_description!("[year]-[month]-[day]"))
+            .unwrap_or_default()
+    }
+
+    /// A moment as people in Brussels read it.
+    pub fn local_time(moment: OffsetDateTime) -> String {
+        brussels(moment)
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]"
+            ))
+            .unwrap_or_default()
+    }
+
+    /// Display names of users, looked up once each.
+    pub async fn names(ids: Vec<Uuid>) -> Result<HashMap<Uuid, String>, ServerFnError> {
+        let ctx = context()?;
+        let mut out = HashMap::new();
+        for id in ids {
+            if out.contains_key(&id) {
+                continue;
+            }
+            let name = bastion_core::accounts::find_user(&ctx.pool, id)
+                .await
+                .map_err(internal)?
+                .map(|u| u.name)
+                .unwrap_or_else(|| "Former member".to_owned());
+            out.insert(id, name);
+        }
+        Ok(out)
+    }
+
+    /// The workspace's active members by name, for pickers. Only for roles that may list
+    /// members; others get nobody.
+    pub async fn people(tx: &mut TenantTx, role: Role) -> Result<Vec<Person>, ServerFnError> {
+        if !crate::policy::can_list_members(role) {
+            return Ok(Vec::new());
+        }
+        let members = bastion_core::members::list_members(tx)
+            .await
+            .map_err(internal)?;
+        let active: Vec<Uuid> = members
+            .iter()
+            .filter(|m| m.active)
+            .map(|m| m.user_id)
+            .collect();
+        let names = names(active.clone()).await?;
+        let mut people: Vec<Person> = active
+            .into_iter()
+            .map(|id| Person {
+                id: id.to_string(),
+                name: names.get(&id).cloned().unwrap_or_default(),
+            })
+            .collect();
+        people.sort_by_key(|p| p.name.to_lowercase());
+        Ok(people)
+    }
+
+    /// Every project the viewer sees (archived ones too when `include_archived`), oldest first.
+    pub async fn all_projects(
+        tx: &mut TenantTx,
+        viewer: &Viewer,
+        include_archived: bool,
+    ) -> Result<Vec<ProjectRow>, ServerFnError> {
+        const PAGE: u32 = 500;
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = projects::list_projects(tx, viewer, include_archived, after, PAGE)
+                .await
+                .map_err(crate::server::refused)?;
+            let full = page.len() == PAGE as usize;
+            after = page.last().map(|p| p.position());
+            out.extend(page.into_iter().map(|p| ProjectRow {
+                id: p.id.to_string(),
+                name: p.name,
+                archived: p.archived,
+            }));
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
+    pub async fn all_tags(
+        tx: &mut TenantTx,
+        viewer: &Viewer,
+    ) -> Result<Vec<TagRow>, ServerFnError> {
+        Ok(tags::list_tags(tx, viewer)
+            .await
+            .map_err(crate::server::refused)?
+            .into_iter()
+            .map(|t| TagRow {
+                id: t.id.to_string(),
+                name: t.name,
+                colour: t.colour,
+            })
+            .collect())
+    }
+
+    /// Tasks as rows, with project, assignee and tag names resolved.
+    pub async fn rows(
+        records: Vec<TaskRecord>,
+        projects: &[ProjectRow],
+        tags: &[TagRow],
+    ) -> Result<Vec<TaskRow>, ServerFnError> {
+        let assignees: Vec<Uuid> = records.iter().filter_map(|t| t.assignee_id).collect();
+        let names = names(assignees).await?;
+        let today = today();
+        Ok(records
+            .into_iter()
+            .map(|t| {
+                let tag_ids: Vec<String> = t.tag_ids.iter().map(Uuid::to_string).collect();
+                TaskRow {
+                    id: t.id.to_string(),
+                    project_name: projects
+                        .iter()
+                        .find(|p| p.id == t.project_id.to_string())
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default(),
+                    project_id: t.project_id.to_string(),
+                    assignee: t.assignee_id.map(|id| Person {
+                        id: id.to_string(),
+                        name: names.get(&id).cloned().unwrap_or_default(),
+                    }),
+                    due_on: t.due_on.map(iso),
+                    overdue: t.status != "done" && t.due_on.is_some_and(|d| d < today),
+                    private: t.private,
+                    tags: tags
+                        .iter()
+                        .filter(|g| tag_ids.contains(&g.id))
+                        .cloned()
+                        .collect(),
+                    title: t.title,
+                    status: t.status,
+                    priority: t.priority,
+                }
+            })
+            .collect())
+    }
+
+    /// A list position as a short text for a "next page" link: `<unix nanos>_<id>`.
+    pub fn cursor_text(position: work::Position) -> String {
+        format!(
+            "{}_{}",
+            position.created_at.unix_timestamp_nanos(),
+            position.id
+        )
+    }
+
+    pub fn cursor_parse(text: Option<&str>) -> Result<Option<work::Position>, ServerFnError> {
+        let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        let bad =
+            || invalid("That page link is not valid any more; start from the first page.".into());
+        let (nanos, id) = text.split_once('_').ok_or_else(bad)?;
+        let nanos: i128 = nanos.parse().map_err(|_| bad())?;
+        Ok(Some(work::Position {
+            created_at: OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| bad())?,
+            id: Uuid::parse_str(id).map_err(|_| bad())?,
+        }))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use time::macros::datetime;
+
+        #[test]
+        fn brussels_time_follows_the_eu_summer_time_rule() {
+            // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+            for (utc, local_hour, local_day) in [
+                (datetime!(2026-03-29 00:59 UTC), 1, 29),
+                (datetime!(2026-03-29 01:00 UTC), 3, 29),
+                (datetime!(2026-10-25 00:59 UTC), 2, 25),
+                (datetime!(2026-10-25 01:00 UTC), 2, 25),
+                (datetime!(2026-12-31 23:30 UTC), 0, 1),
+            ] {
+                let local = brussels(utc);
+                assert_eq!(
+                    (local.hour(), local.day()),
+                    (local_hour, local_day),
+                    "{utc}"
+                );
+            }
+        }
+
+        #[test]
+        fn cursors_round_trip_and_garbage_is_refused() {
+            let position = work::Position {
+                created_at: datetime!(2026-11-25 10:00:00.123456 UTC),
+                id: Uuid::new_v4(),
+            };
+            let text = cursor_text(position);
+            assert_eq!(cursor_parse(Some(&text)).unwrap(), Some(position));
+            assert_eq!(cursor_parse(Some("")).unwrap(), None);
+            for garbage in ["x", "12_nope", "nope_00000000-0000-0000-0000-000000000000"] {
+                assert!(cursor_parse(Some(garbage)).is_err(), "{garbage}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_and_priority_has_a_label() {
+        for (value, label) in STATUSES.iter().chain(PRIORITIES.iter()) {
+            assert!(status_label(value) == *label || priority_label(value) == *label);
+        }
+    }
+}

@@ -1,0 +1,786 @@
+//! The task page: its fields (editable for those allowed), the description rendered from
+//! Markdown on the server, tags, viewers, comments, and deletion behind a confirmation step.
+//! Time, attachments and history have their own backends, arriving separately: their sections
+//! are placeholders here.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    action_error, announce, priority_label, raw_text, status_label, FormError, LoadError, Notice,
+    Person, ProjectRow, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
+};
+use crate::policy::{self, Role};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommentRow {
+    pub id: String,
+    pub author: String,
+    /// Markdown source, for editing.
+    pub body: String,
+    /// Rendered by `render_markdown`: raw HTML in the source is escaped.
+    pub html: String,
+    /// Brussels time.
+    pub written: String,
+    pub edited: bool,
+    pub can_edit: bool,
+    pub can_delete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskPage {
+    pub workspace_name: String,
+    pub role: Role,
+    pub task: TaskRow,
+    pub description: String,
+    /// Rendered by `render_markdown`: raw HTML in the source is escaped.
+    pub description_html: String,
+    pub created_by: String,
+    pub can_edit: bool,
+    pub can_delete: bool,
+    pub can_tag: bool,
+    pub can_create_tag: bool,
+    pub can_manage_viewers: bool,
+    /// Open projects (and the task's own), for moving it.
+    pub projects: Vec<ProjectRow>,
+    /// Active members, for assignee and viewer pickers; empty for guests.
+    pub people: Vec<Person>,
+    /// The tag catalogue, for adding.
+    pub all_tags: Vec<TagRow>,
+    pub viewers: Vec<Person>,
+    pub comments: Vec<CommentRow>,
+}
+
+/// Comments shown on the page, oldest first.
+#[cfg(feature = "ssr")]
+pub const COMMENTS_SHOWN: u32 = 500;
+
+#[cfg(feature = "ssr")]
+mod open {
+    use bastion_core::work::{tasks::TaskRecord, Viewer};
+    use leptos::prelude::ServerFnError;
+
+    use crate::policy::{Role, TaskFacts};
+
+    pub struct OpenTask {
+        pub user: bastion_core::accounts::User,
+        pub workspace: bastion_core::workspaces::Workspace,
+        pub role: Role,
+        pub viewer: Viewer,
+        pub tx: bastion_core::TenantTx,
+        pub task: TaskRecord,
+    }
+
+    impl OpenTask {
+        pub fn facts(&self) -> TaskFacts {
+            TaskFacts {
+                viewer_is_creator: self.task.created_by == self.user.id,
+            }
+        }
+    }
+
+    /// The workspace, and the task if the caller sees it (404 otherwise, as if it did not exist).
+    pub async fn open_task(slug: &str, task_id: &str) -> Result<OpenTask, ServerFnError> {
+        let (user, workspace, role, mut tx) = crate::server::open_workspace(slug).await?;
+        let viewer = super::super::srv::viewer(&user, role);
+        let id = super::super::srv::id_or_404(task_id, "task")?;
+        let task = bastion_core::work::tasks::get_task(&mut tx, &viewer, id)
+            .await
+            .map_err(crate::server::refused)?;
+        Ok(OpenTask {
+            user,
+            workspace,
+            role,
+            viewer,
+            tx,
+            task,
+        })
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "task")]
+pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, ServerFnError> {
+    use super::srv;
+    use crate::server::{internal, refused};
+    use bastion_core::work::{comments, render_markdown, tasks};
+    let mut t = open::open_task(&slug, &task_id).await?;
+    let facts = t.facts();
+    let role = t.role;
+    let id = t.task.id;
+    let mut projects = srv::all_projects(&mut t.tx, &t.viewer, true).await?;
+    let all_tags = srv::all_tags(&mut t.tx, &t.viewer).await?;
+    let people = srv::people(&mut t.tx, role).await?;
+    let viewer_ids: Vec<uuid::Uuid> = tasks::list_task_viewers(&mut t.tx, &t.viewer, id)
+        .await
+        .map_err(refused)?
+        .into_iter()
+        .map(|v| v.user_id)
+        .collect();
+    let comment_records = comments::list_comments(&mut t.tx, &t.viewer, id, None, COMMENTS_SHOWN)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)?;
+
+    let mut people_shown = viewer_ids.clone();
+    people_shown.extend(comment_records.iter().map(|c| c.author_id));
+    people_shown.push(t.task.created_by);
+    let names = srv::names(people_shown).await?;
+    let name = |id: &uuid::Uuid| names.get(id).cloned().unwrap_or_default();
+    let description = t.task.description.clone();
+    let created_by = name(&t.task.created_by);
+    let row = srv::rows(vec![t.task], &projects, &all_tags)
+        .await?
+        .pop()
+        .ok_or_else(|| internal("a task row went missing"))?;
+    projects.retain(|p| !p.archived || p.id == row.project_id);
+    let comments = comment_records
+        .into_iter()
+        .map(|c| {
+            let mine = c.author_id == t.user.id;
+            CommentRow {
+                id: c.id.to_string(),
+                author: name(&c.author_id),
+                html: render_markdown(&c.body),
+                body: c.body,
+                written: srv::local_time(c.created_at),
+                edited: c.edited_at.is_some(),
+                can_edit: policy::can_edit_comment(role, mine),
+                can_delete: policy::can_delete_comment(role, mine),
+            }
+        })
+        .collect();
+    Ok(TaskPage {
+        workspace_name: t.workspace.name,
+        role,
+        description_html: render_markdown(&description),
+        description,
+        created_by,
+        can_edit: policy::can_edit_task(role, &facts),
+        can_delete: policy::can_delete_task(role, &facts),
+        can_tag: policy::can_manage_task_tags(role),
+        can_create_tag: policy::can_manage_tags(role) && policy::can_manage_task_tags(role),
+        can_manage_viewers: policy::can_manage_task_viewers(role),
+        viewers: viewer_ids
+            .iter()
+            .map(|id| Person {
+                id: id.to_string(),
+                name: name(id),
+            })
+            .collect(),
+        task: row,
+        projects,
+        people,
+        all_tags,
+        comments,
+    })
+}
+
+/// Saves the edit form: every field is sent, so an unticked `private` means not private.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api/fn", endpoint = "update_task")]
+pub async fn update_task(
+    slug: String,
+    task_id: String,
+    title: String,
+    project_id: String,
+    status: String,
+    priority: String,
+    assignee_id: Option<String>,
+    due_on: Option<String>,
+    private: Option<String>,
+    description: Option<String>,
+) -> Result<(), ServerFnError> {
+    use super::srv;
+    use crate::server::{forbidden, internal, refused};
+    use bastion_core::work::tasks;
+    let mut t = open::open_task(&slug, &task_id).await?;
+    if !policy::can_edit_task(t.role, &t.facts()) {
+        return Err(forbidden("Guests cannot edit tasks."));
+    }
+    let patch = tasks::TaskPatch {
+        project_id: srv::opt_id("The project", Some(&project_id))?,
+        title: Some(title),
+        description: Some(description.unwrap_or_default()),
+        status: srv::opt_choice("The status", Some(&status), &STATUSES)?,
+        priority: srv::opt_choice("The priority", Some(&priority), &PRIORITIES)?,
+        assignee_id: Some(srv::opt_id("The assignee", assignee_id.as_deref())?),
+        due_on: Some(srv::opt_date("The due date", due_on.as_deref())?),
+        private: Some(private.is_some_and(|p| !p.is_empty() && p != "false")),
+    };
+    tasks::update_task(&mut t.tx, &t.viewer, t.task.id, patch)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)
+}
+
+/// Deletes the task (the page asks for confirmation first) and goes back to the list.
+#[server(prefix = "/api/fn", endpoint = "delete_task")]
+pub async fn delete_task(slug: String, task_id: String) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    let mut t = open::open_task(&slug, &task_id).await?;
+    if !policy::can_delete_task(t.role, &t.facts()) {
+        return Err(forbidden(
+            "Only admins and the member who created a task can delete it.",
+        ));
+    }
+    bastion_core::work::tasks::delete_task(&mut t.tx, &t.viewer, t.task.id)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)?;
+    leptos_axum::redirect(&format!("/w/{slug}/tasks"));
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "add_task_tag")]
+pub async fn add_task_tag(
+    slug: String,
+    task_id: String,
+    tag_id: String,
+) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    let mut t = open::open_task(&slug, &task_id).await?;
+    if !policy::can_manage_task_tags(t.role) {
+        return Err(forbidden("Guests cannot tag tasks."));
+    }
+    let Some(tag) = super::srv::opt_id("The tag", Some(&tag_id))? else {
+        crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+        return Err(ServerFnError::new("Choose a tag."));
+    };
+    bastion_core::work::tags::add_task_tag(&mut t.tx, &t.viewer, t.task.id, tag)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)
+}
+
+#[server(prefix = "/api/fn", endpoint = "remove_task_tag")]
+pub async fn remove_task_tag(
+    slug: String,
+    task_id: String,
+    tag_id: String,
+) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    let mut t = open::open_task(&slug, &task_id).await?;
+    if !policy::can_manage_task_tags(t.role) {
+        return Err(forbidden("Guests cannot untag tasks."));
+    }
+    let tag = super::srv::id_or_404(&tag_id, "tag")?;
+    bastion_core::work::tags::remove_task_tag(&mut t.tx, &t.viewer, t.task.id, tag)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)
+}
+
+/// Adds a tag to the workspace's catalogue and puts it on the task.
+#[server(prefix = "/api/fn", endpoint = "create_tag")]
+pub async fn create_tag(
+    slug: String,
+    task_id: String,
+    name: String,
+    colour: Option<String>,
+) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    use bastion_core::work::tags;
+    let mut t = open::open_task(&slug, &task_id).await?;
+    if !(policy::can_manage_tags(t.role) && policy::can_manage_task_tags(t.role)) {
+        return Err(forbidden("Guests cannot create tags."));
+    }
+    let colour = colour.filter(|c| !c.trim().is_empty());
+    let tag = tags::create_tag(&mut t.tx, &name, colour.as_deref())
+        .await
+        .map_err(refused)?;
+    tags::add_task_tag(&mut t.tx, &t.viewer, t.task.id, tag.id)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)
+}
+
+#[server(prefix = "/api/fn", endpoint = "add_task_viewer")]
+pub async fn add_task_viewer(
+    slug: String,
+    task_id: String,
+    user_id: String,
+) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    let mut t = open::open_task(&slug, &task_id).await?;
+    if !policy::can_manage_task_viewers(t.role) {
+        return Err(forbidden("Guests cannot change who views a task."));
+    }
+    let Some(person) = super::srv::opt_id("The person", Some(&user_id))? else {
+        crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+        return Err(ServerFnError::new("Choose a person."));
+    };
+    bastion_core::work::tasks::add_task_viewer(&mut t.tx, &t.viewer, t.task.id, person)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)
+}
+
+#[server(prefix = "/api/fn", endpoint = "remove_task_viewer")]
+pub async fn remove_task_viewer(
+    slug: String,
+    task_id: String,
+    user_id: String,
+) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    let mut t = open::open_task(&slug, &task_id).await?;
+    if !policy::can_manage_task_viewers(t.role) {
+        return Err(forbidden("Guests cannot change who views a task."));
+    }
+    let person = super::srv::id_or_404(&user_id, "task viewer")?;
+    bastion_core::work::tasks::remove_task_viewer(&mut t.tx, &t.viewer, t.task.id, person)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)
+}
+
+#[server(prefix = "/api/fn", endpoint = "add_comment")]
+pub async fn add_comment(slug: String, task_id: String, body: String) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    let mut t = open::open_task(&slug, &task_id).await?;
+    if !policy::can_comment(t.role) {
+        return Err(forbidden("You cannot comment on this task."));
+    }
+    bastion_core::work::comments::create_comment(&mut t.tx, &t.viewer, t.task.id, &body)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)
+}
+
+#[server(prefix = "/api/fn", endpoint = "edit_comment")]
+pub async fn edit_comment(
+    slug: String,
+    task_id: String,
+    comment_id: String,
+    body: String,
+) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    use bastion_core::work::comments;
+    let mut t = open::open_task(&slug, &task_id).await?;
+    let id = super::srv::id_or_404(&comment_id, "comment")?;
+    let comment = comments::get_comment(&mut t.tx, &t.viewer, t.task.id, id)
+        .await
+        .map_err(refused)?;
+    if !policy::can_edit_comment(t.role, comment.author_id == t.user.id) {
+        return Err(forbidden("Only its author can edit a comment."));
+    }
+    comments::update_comment(&mut t.tx, &t.viewer, t.task.id, id, &body)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_comment")]
+pub async fn delete_comment(
+    slug: String,
+    task_id: String,
+    comment_id: String,
+) -> Result<(), ServerFnError> {
+    use crate::server::{forbidden, internal, refused};
+    use bastion_core::work::comments;
+    let mut t = open::open_task(&slug, &task_id).await?;
+    let id = super::srv::id_or_404(&comment_id, "comment")?;
+    let comment = comments::get_comment(&mut t.tx, &t.viewer, t.task.id, id)
+        .await
+        .map_err(refused)?;
+    if !policy::can_delete_comment(t.role, comment.author_id == t.user.id) {
+        return Err(forbidden(
+            "Only its author or an admin can delete a comment.",
+        ));
+    }
+    comments::delete_comment(&mut t.tx, &t.viewer, t.task.id, id)
+        .await
+        .map_err(refused)?;
+    t.tx.commit().await.map_err(internal)
+}
+
+#[component]
+pub fn TaskPageView() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let task_id = move || params.read().get("id").unwrap_or_default();
+    let update = ServerAction::<UpdateTask>::new();
+    let delete = ServerAction::<DeleteTask>::new();
+    let add_tag = ServerAction::<AddTaskTag>::new();
+    let remove_tag = ServerAction::<RemoveTaskTag>::new();
+    let new_tag = ServerAction::<CreateTag>::new();
+    let add_viewer = ServerAction::<AddTaskViewer>::new();
+    let remove_viewer = ServerAction::<RemoveTaskViewer>::new();
+    let comment = ServerAction::<AddComment>::new();
+    let edit = ServerAction::<EditComment>::new();
+    let uncomment = ServerAction::<DeleteComment>::new();
+    let version = move || {
+        update.version().get()
+            + add_tag.version().get()
+            + remove_tag.version().get()
+            + new_tag.version().get()
+            + add_viewer.version().get()
+            + remove_viewer.version().get()
+            + comment.version().get()
+            + edit.version().get()
+            + uncomment.version().get()
+    };
+    // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
+    // and the page's title is in the head.
+    let data = Resource::new_blocking(
+        move || (slug(), task_id(), version()),
+        |(slug, id, _)| load_task(slug, id),
+    );
+    let update_error = action_error!(update);
+    let delete_error = action_error!(delete);
+    let tag_error = {
+        let (a, b, c) = (
+            action_error!(add_tag),
+            action_error!(remove_tag),
+            action_error!(new_tag),
+        );
+        move || a().or_else(b).or_else(c)
+    };
+    let viewer_error = {
+        let (a, b) = (action_error!(add_viewer), action_error!(remove_viewer));
+        move || a().or_else(b)
+    };
+    let comment_error = {
+        let (a, b, c) = (
+            action_error!(comment),
+            action_error!(edit),
+            action_error!(uncomment),
+        );
+        move || a().or_else(b).or_else(c)
+    };
+    let notice = RwSignal::new(None);
+    announce!(notice,
+        update => "Task saved.",
+        add_tag => "Tag added.",
+        remove_tag => "Tag removed.",
+        new_tag => "Tag created and added.",
+        add_viewer => "Viewer added.",
+        remove_viewer => "Viewer removed.",
+        comment => "Comment posted.",
+        edit => "Comment saved.",
+        uncomment => "Comment deleted.",
+    );
+    // The comment box empties once its comment is saved.
+    let comment_box = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(())), Some(area)) = (comment.value().get(), comment_box.get()) {
+            area.set_value("");
+        }
+    });
+
+    view! {
+        <Title text="Task — Bastion"/>
+        <Notice notice/>
+        <Transition fallback=|| view! { <p>"Loading the task…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <LoadError title="Task" error=e/> }.into_any(),
+                    Ok(page) => {
+                        let slug = slug();
+                        let task = page.task.clone();
+                        let id = task.id.clone();
+                        // Copyable handles: the forms below sit in many closures.
+                        let slug_v = StoredValue::new(slug.clone());
+                        let id_v = StoredValue::new(id.clone());
+                        view! {
+                            <Title text=super::raw_text(&format!("{} — {} — Bastion", task.title, page.workspace_name))/>
+                            <WorkNav slug=slug.clone() role=page.role current="task"/>
+                            <p class="breadcrumb">
+                                <a href=format!("/w/{slug}/tasks?project={}", task.project_id)>{task.project_name.clone()}</a>
+                                " › task"
+                            </p>
+                            <article class="task-page">
+                                <section class="card" aria-labelledby="task-title">
+                                    <h1 id="task-title">{task.title.clone()}</h1>
+                                    <dl class="facts">
+                                        <dt>"Status"</dt><dd><span class=format!("status status-{}", task.status)>{status_label(&task.status)}</span></dd>
+                                        <dt>"Priority"</dt><dd><span class=format!("priority priority-{}", task.priority)>{priority_label(&task.priority)}</span></dd>
+                                        <dt>"Assignee"</dt><dd>{task.assignee.clone().map(|p| p.name).unwrap_or_else(|| "Nobody".into())}</dd>
+                                        <dt>"Due"</dt><dd class:overdue=task.overdue>{task.due_on.clone().unwrap_or_else(|| "No due date".into())}{task.overdue.then_some(" (overdue)")}</dd>
+                                        <dt>"Visibility"</dt><dd>{if task.private { "Private: admins, its creator, its assignee and its viewers" } else { "Everyone in the workspace, except guests who are not viewers" }}</dd>
+                                        <dt>"Created by"</dt><dd>{page.created_by.clone()}</dd>
+                                    </dl>
+                                    <h2>"Description"</h2>
+                                    {if page.description.trim().is_empty() {
+                                        view! { <p class="muted">"No description."</p> }.into_any()
+                                    } else {
+                                        // Safe: render_markdown escapes raw HTML and drops script links.
+                                        view! { <div class="markdown" inner_html=page.description_html.clone()></div> }.into_any()
+                                    }}
+                                    {page.can_edit.then(|| view! {
+                                        <EditTask slug=slug_v.get_value() page=page.clone() action=update/>
+                                        <FormError error=update_error/>
+                                    })}
+                                </section>
+
+                                <section class="card" aria-labelledby="tags-title">
+                                    <h2 id="tags-title">"Tags"</h2>
+                                    <FormError error=tag_error/>
+                                    {if task.tags.is_empty() {
+                                        view! { <p class="muted">"No tags."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="chip-list">
+                                                {task.tags.iter().cloned().map(|tag| {
+                                                    let name = tag.name.clone();
+                                                    let tag_id = tag.id.clone();
+                                                    view! {
+                                                        <li>
+                                                            <TagChip tag/>
+                                                            {page.can_tag.then(|| view! {
+                                                                <ActionForm action=remove_tag attr:class="inline-form">
+                                                                    <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                                                    <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                                                    <input type="hidden" name="tag_id" value=tag_id/>
+                                                                    <button type="submit" class="link-button" aria-label=format!("Remove tag {name}")>"×"</button>
+                                                                </ActionForm>
+                                                            })}
+                                                        </li>
+                                                    }
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                    {page.can_tag.then(|| {
+                                        let on_task: Vec<String> = task.tags.iter().map(|t| t.id.clone()).collect();
+                                        let choices: Vec<TagRow> = page.all_tags.iter().filter(|t| !on_task.contains(&t.id)).cloned().collect();
+                                        view! {
+                                            {(!choices.is_empty()).then(|| view! {
+                                                <ActionForm action=add_tag attr:class="inline-form">
+                                                    <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                                    <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                                    <label for="add-tag">"Add tag"</label>
+                                                    <select id="add-tag" name="tag_id">
+                                                        {choices.into_iter().map(|t| view! { <option value=t.id>{t.name}</option> }).collect_view()}
+                                                    </select>
+                                                    <button type="submit" class="button small secondary">"Add"</button>
+                                                </ActionForm>
+                                            })}
+                                            {page.can_create_tag.then(|| view! {
+                                                <ActionForm action=new_tag attr:class="inline-form">
+                                                    <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                                    <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                                    <label for="new-tag-name">"New tag"</label>
+                                                    <input id="new-tag-name" name="name" required maxlength="50" placeholder="Name"/>
+                                                    <label for="new-tag-colour">"Colour"</label>
+                                                    <input id="new-tag-colour" name="colour" type="color" value="#64748b"/>
+                                                    <button type="submit" class="button small secondary">"Create and add"</button>
+                                                </ActionForm>
+                                            })}
+                                        }
+                                    })}
+                                </section>
+
+                                <section class="card" aria-labelledby="viewers-title">
+                                    <h2 id="viewers-title">"Viewers"</h2>
+                                    <p class="muted">"Viewers see this task even when it is private; a guest sees only the tasks they view."</p>
+                                    <FormError error=viewer_error/>
+                                    {if page.viewers.is_empty() {
+                                        view! { <p class="muted">"Nobody views this task yet."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="plain-list">
+                                                {page.viewers.clone().into_iter().map(|p| view! {
+                                                    <li>
+                                                        {p.name.clone()} " "
+                                                        {page.can_manage_viewers.then(|| view! {
+                                                            <ActionForm action=remove_viewer attr:class="inline-form">
+                                                                <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                                                <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                                                <input type="hidden" name="user_id" value=p.id.clone()/>
+                                                                <button type="submit" class="button small secondary" aria-label=format!("Remove viewer {}", p.name)>"Remove"</button>
+                                                            </ActionForm>
+                                                        })}
+                                                    </li>
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                    {page.can_manage_viewers.then(|| {
+                                        let current: Vec<String> = page.viewers.iter().map(|v| v.id.clone()).collect();
+                                        let choices: Vec<Person> = page.people.iter().filter(|p| !current.contains(&p.id)).cloned().collect();
+                                        (!choices.is_empty()).then(|| view! {
+                                            <ActionForm action=add_viewer attr:class="inline-form">
+                                                <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                                <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                                <label for="add-viewer">"Add viewer"</label>
+                                                <select id="add-viewer" name="user_id">
+                                                    {choices.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
+                                                </select>
+                                                <button type="submit" class="button small secondary">"Add viewer"</button>
+                                            </ActionForm>
+                                        })
+                                    })}
+                                </section>
+
+                                <section class="card" aria-labelledby="comments-title">
+                                    <h2 id="comments-title">"Comments"</h2>
+                                    {if page.comments.is_empty() {
+                                        view! { <p class="muted">"No comments yet."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ol class="comments">
+                                                {page.comments.iter().cloned().map(|c| view! {
+                                                    <CommentItem slug=slug_v.get_value() task_id=id_v.get_value() comment=c edit=edit delete=uncomment/>
+                                                }).collect_view()}
+                                            </ol>
+                                        }.into_any()
+                                    }}
+                                    <FormError error=comment_error/>
+                                    {policy::can_comment(page.role).then(|| view! {
+                                        <ActionForm action=comment attr:class="form comment-form">
+                                            <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                            <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                            <label for="new-comment">"Add a comment (Markdown)"</label>
+                                            <textarea id="new-comment" name="body" rows="3" required maxlength="10000" node_ref=comment_box></textarea>
+                                            <button type="submit" class="button" disabled=move || comment.pending().get()>"Post comment"</button>
+                                        </ActionForm>
+                                    })}
+                                </section>
+
+                                <section class="card placeholder" aria-labelledby="time-title">
+                                    <h2 id="time-title">"Time"</h2>
+                                    <p class="muted">"Time entries for this task will appear here. (Coming soon.)"</p>
+                                </section>
+                                <section class="card placeholder" aria-labelledby="attachments-title">
+                                    <h2 id="attachments-title">"Attachments"</h2>
+                                    <p class="muted">"Files attached to this task will appear here. (Coming soon.)"</p>
+                                </section>
+                                <section class="card placeholder" aria-labelledby="history-title">
+                                    <h2 id="history-title">"History"</h2>
+                                    <p class="muted">"Changes to this task will appear here. (Coming soon.)"</p>
+                                </section>
+
+                                {page.can_delete.then(|| view! {
+                                    <section class="card danger-zone" aria-labelledby="delete-title">
+                                        <h2 id="delete-title">"Delete this task"</h2>
+                                        <details>
+                                            <summary>"Delete task…"</summary>
+                                            <p>"This deletes the task with its comments, tags and viewers. It cannot be undone."</p>
+                                            <ActionForm action=delete>
+                                                <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                                <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                                <button type="submit" class="button danger">"Yes, delete this task"</button>
+                                            </ActionForm>
+                                        </details>
+                                        <FormError error=delete_error/>
+                                    </section>
+                                })}
+                            </article>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn EditTask(slug: String, page: TaskPage, action: ServerAction<UpdateTask>) -> impl IntoView {
+    let task = page.task;
+    view! {
+        <details class="panel">
+            <summary>"Edit task"</summary>
+            <ActionForm action=action attr:class="form grid-form">
+                <input type="hidden" name="slug" value=slug/>
+                <input type="hidden" name="task_id" value=task.id.clone()/>
+                <div class="field wide">
+                    <label for="e-title">"Title"</label>
+                    <input id="e-title" name="title" value=task.title.clone() required maxlength="300"/>
+                </div>
+                <div class="field">
+                    <label for="e-project">"Project"</label>
+                    <select id="e-project" name="project_id">
+                        {page.projects.into_iter().map(|p| view! {
+                            <option value=p.id.clone() selected=p.id == task.project_id>{p.name}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="e-status">"Status"</label>
+                    <select id="e-status" name="status">
+                        {STATUSES.iter().map(|(v, l)| view! { <option value=*v selected=*v == task.status>{*l}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="e-priority">"Priority"</label>
+                    <select id="e-priority" name="priority">
+                        {PRIORITIES.iter().map(|(v, l)| view! { <option value=*v selected=*v == task.priority>{*l}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="e-assignee">"Assignee"</label>
+                    <select id="e-assignee" name="assignee_id">
+                        <option value="">"Nobody"</option>
+                        {page.people.into_iter().map(|p| {
+                            let chosen = task.assignee.as_ref().is_some_and(|a| a.id == p.id);
+                            view! { <option value=p.id selected=chosen>{p.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="e-due">"Due date"</label>
+                    <input id="e-due" name="due_on" type="date" value=task.due_on.clone().unwrap_or_default()/>
+                </div>
+                <div class="field check">
+                    <input id="e-private" name="private" type="checkbox" value="true" checked=task.private/>
+                    <label for="e-private">"Private"</label>
+                </div>
+                <div class="field wide">
+                    <label for="e-description">"Description (Markdown)"</label>
+                    <textarea id="e-description" name="description" rows="6" maxlength="20000">{raw_text(&page.description)}</textarea>
+                </div>
+                <div class="field wide">
+                    <button type="submit" class="button" disabled=move || action.pending().get()>"Save changes"</button>
+                </div>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn CommentItem(
+    slug: String,
+    task_id: String,
+    comment: CommentRow,
+    edit: ServerAction<EditComment>,
+    delete: ServerAction<DeleteComment>,
+) -> impl IntoView {
+    let edit_id = format!("edit-{}", comment.id);
+    let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
+    let comment_id = StoredValue::new(comment.id.clone());
+    view! {
+        <li class="comment">
+            <p class="comment-head">
+                <strong>{comment.author.clone()}</strong> " "
+                <span class="muted">{comment.written.clone()}{comment.edited.then_some(" (edited)")}</span>
+            </p>
+            // Safe: render_markdown escapes raw HTML and drops script links.
+            <div class="markdown" inner_html=comment.html.clone()></div>
+            <div class="comment-actions">
+                {comment.can_edit.then(|| view! {
+                    <details>
+                        <summary>"Edit comment"</summary>
+                        <ActionForm action=edit attr:class="form">
+                            <input type="hidden" name="slug" value=slug.get_value()/>
+                            <input type="hidden" name="task_id" value=task_id.get_value()/>
+                            <input type="hidden" name="comment_id" value=comment_id.get_value()/>
+                            <label for=edit_id.clone()>"Comment"</label>
+                            <textarea id=edit_id name="body" rows="3" required maxlength="10000">{raw_text(&comment.body)}</textarea>
+                            <button type="submit" class="button small">"Save comment"</button>
+                        </ActionForm>
+                    </details>
+                })}
+                {comment.can_delete.then(|| view! {
+                    <ActionForm action=delete attr:class="inline-form">
+                        <input type="hidden" name="slug" value=slug.get_value()/>
+                        <input type="hidden" name="task_id" value=task_id.get_value()/>
+                        <input type="hidden" name="comment_id" value=comment_id.get_value()/>
+                        <button type="submit" class="button small danger">"Delete comment"</button>
+                    </ActionForm>
+                })}
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,194 @@
+//! The work pages as the server renders them: each caller is offered only what `app::policy`
+//! lets them do (the same functions the server functions enforce), what they may not see is a
+//! 404 page, and Markdown arrives rendered with raw HTML escaped.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{spawn_app, Cast, TestApp};
+use serde_json::{json, Value};
+
+async fn create(app: &TestApp, cast: &Cast, path: &str, body: Value) -> String {
+    let answer = app
+        .call(
+            "POST",
+            &format!("/api/v1/workspaces/{}/{path}", cast.slug),
+            Some(&cast.admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::CREATED,
+        "{path}: {}",
+        answer.body
+    );
+    answer.json()["id"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn page(app: &TestApp, path: &str, cookie: &str) -> common::Answer {
+    app.call("GET", path, Some(cookie), None).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_offer_each_caller_only_what_the_policy_allows() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let project = create(&app, &cast, "projects", json!({"name": "Harbour works"})).await;
+    let task = create(
+        &app,
+        &cast,
+        "tasks",
+        json!({"project_id": project, "title": "Dredge the quay",
+               "description": "**deep** enough <script>alert(1)</script></textarea><b>out</b>"}),
+    )
+    .await;
+    create(
+        &app,
+        &cast,
+        &format!("tasks/{task}/viewers"),
+        json!({"user_id": cast.guest_id}),
+    )
+    .await;
+    create(
+        &app,
+        &cast,
+        &format!("tasks/{task}/comments"),
+        json!({"body": "On *it*."}),
+    )
+    .await;
+    let hostile = create(
+        &app,
+        &cast,
+        "tasks",
+        json!({"project_id": project, "title": "Fine </title><i>loud</i>"}),
+    )
+    .await;
+    let private = create(
+        &app,
+        &cast,
+        "tasks",
+        json!({"project_id": project, "title": "Quietly budget it", "private": true}),
+    )
+    .await;
+
+    let ws = format!("/w/{}", cast.slug);
+    let admin_home = page(&app, &ws, &cast.admin).await;
+    assert_eq!(admin_home.status, StatusCode::OK);
+    assert!(admin_home.body.contains("Create project"));
+    let guest_home = page(&app, &ws, &cast.guest).await;
+    assert!(
+        guest_home.body.contains("Harbour works"),
+        "the guest views a task in it"
+    );
+    assert!(!guest_home.body.contains("Create project"));
+    assert!(!guest_home.body.contains(">Archive<"));
+
+    let list = format!("{ws}/tasks");
+    let admin_list = page(&app, &list, &cast.admin).await;
+    assert!(admin_list.body.contains("New task"));
+    assert!(admin_list.body.contains("Quietly budget it"));
+    let guest_list = page(&app, &list, &cast.guest).await;
+    assert!(guest_list.body.contains("Dredge the quay"));
+    assert!(!guest_list.body.contains("New task"));
+    assert!(
+        !guest_list.body.contains("Quietly budget it"),
+        "private, not viewed"
+    );
+    let member_list = page(&app, &list, &cast.member).await;
+    assert!(
+        !member_list.body.contains("Quietly budget it"),
+        "private, not theirs"
+    );
+
+    let board = format!("{ws}/board");
+    assert!(page(&app, &board, &cast.member)
+        .await
+        .body
+        .contains(r#"id="move-"#));
+    let guest_board = page(&app, &board, &cast.guest).await;
+    // Rendered whole, not as a fallback to be swapped in by script: the page works without JS.
+    assert!(!guest_board.body.contains("Loading the board"));
+    assert!(guest_board.body.contains("Dredge the quay"));
+    assert!(
+        !guest_board.body.contains(r#"id="move-"#),
+        "guests cannot move tasks"
+    );
+
+    let task_page = format!("{ws}/tasks/{task}");
+    let admin_task = page(&app, &task_page, &cast.admin).await;
+    assert_eq!(admin_task.status, StatusCode::OK);
+    for offered in [
+        "Edit task",
+        "Create and add",
+        "Add viewer",
+        "Edit comment",
+        "Delete comment",
+        "Yes, delete this task",
+    ] {
+        assert!(admin_task.body.contains(offered), "admin: {offered}");
+    }
+    // Markdown rendered on the server; the raw HTML in it is text, nowhere a live element.
+    assert!(admin_task.body.contains("<strong>deep</strong>"));
+    assert!(admin_task
+        .body
+        .contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        !admin_task.body.contains("<script>alert(1)"),
+        "{}",
+        admin_task.body
+    );
+
+    // The member edits the admin's task but may not delete it, nor touch the admin's comment.
+    let member_task = page(&app, &task_page, &cast.member).await;
+    assert!(member_task.body.contains("Edit task"));
+    assert!(member_task.body.contains("Create and add"));
+    for withheld in ["Yes, delete this task", "Edit comment", "Delete comment"] {
+        assert!(!member_task.body.contains(withheld), "member: {withheld}");
+    }
+    // The guest comments, and nothing else.
+    let guest_task = page(&app, &task_page, &cast.guest).await;
+    assert!(guest_task.body.contains("Post comment"));
+    for withheld in [
+        "Edit task",
+        "Create and add",
+        "Add viewer",
+        ">Remove<",
+        "Yes, delete this task",
+        "Delete comment",
+    ] {
+        assert!(!guest_task.body.contains(withheld), "guest: {withheld}");
+    }
+
+    // Nor may a title end the document's <title> (leptos_meta writes it unescaped).
+    let hostile_page = page(&app, &format!("{ws}/tasks/{hostile}"), &cast.admin).await;
+    assert!(hostile_page
+        .body
+        .contains("<title>Fine &lt;/title&gt;&lt;i&gt;loud"));
+    assert!(hostile_page
+        .body
+        .contains("Fine &lt;/title&gt;&lt;i&gt;loud&lt;/i&gt;"));
+    assert!(
+        !hostile_page.body.contains("<i>loud</i>"),
+        "{}",
+        hostile_page.body
+    );
+
+    // What one may not see is a 404 page, like what does not exist.
+    for (path, cookie) in [
+        (format!("{ws}/tasks/{private}"), &cast.member),
+        (format!("{ws}/tasks/{private}"), &cast.guest),
+        (format!("{ws}/tasks/not-a-task"), &cast.admin),
+        (list.clone(), &cast.stranger),
+        (list.clone(), &cast.deactivated),
+    ] {
+        let answer = page(&app, &path, cookie).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!answer.body.contains("Quietly budget it"), "{path}");
+    }
+    assert_eq!(
+        app.get(&list).await.status,
+        StatusCode::NOT_FOUND,
+        "signed out"
+    );
+}
