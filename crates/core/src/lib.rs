@@ -18,6 +18,7 @@ pub mod limits;
 pub mod mail;
 pub mod members;
 pub mod passwords;
+pub mod privacy_requests;
 pub mod resets;
 pub mod secrets;
 pub mod sessions;
