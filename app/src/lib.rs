@@ -14,8 +14,10 @@ pub mod money;
 mod onboarding;
 mod pages;
 pub mod policy;
+pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod settings_page;
 mod work;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
@@ -87,11 +89,24 @@ pub fn App() -> impl IntoView {
                         view=work::task::TaskPageView
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("settings"))
+                        view=settings_page::SettingsPage
+                    />
+                    <Route path=StaticSegment("privacy") view=privacy::PrivacyPage/>
+                    <Route path=StaticSegment("security") view=privacy::SecurityPage/>
+                    <Route path=(StaticSegment("security"), StaticSegment("request")) view=privacy::SecurityRequestPage/>
                 </Routes>
             </main>
         </Router>
         <footer class="site-footer">
             <p>"Bastion — work management with trust by design. Data kept in the EU."</p>
+            <nav aria-label="Privacy and security">
+                <a href="/privacy">"Privacy and lawful basis"</a>
+                <a href="/privacy#subprocessors-title">"Sub-processors"</a>
+                <a href="/security">"Security"</a>
+                <a href="/security/request">"Request a DPA or the security pack"</a>
+            </nav>
             <nav aria-label="Developer links">
                 <a href="/api/docs/">"API reference"</a>
                 <a href="/api/redoc/">"API (ReDoc)"</a>

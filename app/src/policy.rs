@@ -48,6 +48,33 @@ pub fn can_read_audit(role: Role) -> bool {
     role == Role::Admin
 }
 
+/// The workspace's settings: its plan and name. Admins only; everyone else sees no form.
+pub fn can_manage_workspace(role: Role) -> bool {
+    role == Role::Admin
+}
+
+/// Exporting the whole workspace (every member's data included) and downloading the archive.
+pub fn can_export_workspace(role: Role) -> bool {
+    role == Role::Admin
+}
+
+/// Erasing the workspace for good.
+pub fn can_erase_workspace(role: Role) -> bool {
+    role == Role::Admin
+}
+
+/// What a plan includes (PRODUCT.md §8): audit retention in days, and whether audit export is
+/// allowed. Unknown plans get the longest retention, as the server purges them.
+pub fn plan_retention_days(plan: &str) -> u32 {
+    match plan {
+        "starter" => 90,
+        "pro" => 365,
+        _ => 3 * 365,
+    }
+}
+
+pub const PLANS: [&str; 3] = ["starter", "pro", "business"];
+
 // --- Projects, tasks, tags, viewers, comments ---
 //
 // Seeing a task is decided in SQL by `task_visible(...)` (migrations/tenant/0003_work.sql), so a

@@ -16,6 +16,10 @@ pub struct ServerContext {
     pub signup_limits: bastion_core::signups::SignupLimits,
     /// Our public origin, for links in emails.
     pub origin: String,
+    /// Local state: attachments under `objects/`, export archives under `exports/`.
+    pub data_dir: std::path::PathBuf,
+    /// Where DPA and security-pack requests go (`BASTION_SECURITY_CONTACT`).
+    pub security_contact: String,
 }
 
 pub fn context() -> Result<ServerContext, ServerFnError> {

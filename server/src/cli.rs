@@ -34,6 +34,10 @@ BASTION_LOG_FORMAT          text or json (default text)\n  \
 BASTION_MIGRATE_ON_START    true or false: apply migrations when serving (default true)\n  \
 BASTION_TRUSTED_PROXIES     Comma-separated proxy IPs whose X-Forwarded-For is believed (default none)\n  \
 BASTION_MAX_UPLOAD_BYTES    Largest attachment accepted, in bytes (default 26214400, 25 MiB)\n  \
+BASTION_OBJECT_STORE_REGION Object storage region; must be in the EU (default eu-local, the local \
+filesystem; AWS eu-* but London and Zurich, fr-par, nl-ams, pl-waw, ...)\n  \
+BASTION_ALLOW_NON_EU_REGION true to start with a non-EU region anyway (default false)\n  \
+BASTION_SECURITY_CONTACT    Where DPA and security-pack requests are sent (default security@localhost)\n  \
 BASTION_MASTER_KEYS         Comma-separated master keys (`bastion keys generate`); the first \
 encrypts, all decrypt\n  \
 BASTION_MASTER_KEY_FILE     Or a file with one master key per line, mode 600. Neither: required \
@@ -127,6 +131,16 @@ pub enum WorkspaceCommand {
     },
     /// List workspaces.
     List,
+    /// Erase a workspace for good: its schema, role, files, exports and data key, its
+    /// memberships, invitations, and the sessions and API tokens that served only it. Only an
+    /// erasure receipt remains. Take a backup's master key out of use afterwards (`bastion keys
+    /// rotate`) to make the workspace's secrets in older backups unreadable too.
+    Erase {
+        slug: String,
+        /// The workspace's name, exactly, to confirm.
+        #[arg(long)]
+        confirm: String,
+    },
     /// Add a user to a workspace with a role (or change their role and reactivate them).
     AddMember {
         slug: String,
@@ -311,6 +325,33 @@ async fn workspace(
             .await
             .map_err(|e| e.to_string())?;
             println!("{} is now {role} of '{}'", user.email, ws.slug);
+        }
+        WorkspaceCommand::Erase { slug, confirm } => {
+            let ws = workspaces::find_by_slug(&database.pool, &slug)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no workspace with the slug '{slug}'"))?;
+            if confirm.trim() != ws.name {
+                return Err(format!(
+                    "--confirm must be the workspace's name, exactly: '{}'",
+                    ws.name
+                ));
+            }
+            let objects = bastion_core::attachments::Objects::local(&config.objects_dir())
+                .map_err(|e| e.to_string())?;
+            let receipt = workspaces::erase(
+                &database.pool,
+                &objects,
+                &config.exports_dir(),
+                &ws,
+                bastion_core::Actor::System,
+            )
+            .await
+            .map_err(|e| format!("erasure failed: {e}"))?;
+            println!(
+                "erased workspace '{}' ({}) at {}; only its erasure receipt remains",
+                receipt.slug, receipt.workspace_id, receipt.erased_at
+            );
         }
         WorkspaceCommand::List => {
             let list = workspaces::list_workspaces(&database.pool)
@@ -503,9 +544,15 @@ async fn serve(config: Config) -> Result<(), String> {
     tracing::info!(mail = %mailer.describe(), "outgoing email");
     let sender = tokio::spawn(mailer.run(state.pool.clone()));
     let retention = tokio::spawn(purge_history(state.pool.clone()));
+    let runner = tokio::spawn(run_jobs(
+        state.pool.clone(),
+        state.config.objects_dir(),
+        state.config.exports_dir(),
+    ));
     let served = crate::serve(listener, state).await;
     sender.abort();
     retention.abort();
+    runner.abort();
     database.close().await;
     served.map_err(|e| format!("server error: {e}"))
 }
@@ -532,6 +579,30 @@ async fn check_data_keys(database: &Database, keys: &MasterKeyRing) -> Result<()
         ));
     }
     Ok(())
+}
+
+/// The background job runner: every two seconds, deletes expired export archives, finishes
+/// interrupted erasure purges and runs queued jobs. Every process runs it; leases in PostgreSQL
+/// keep a job to one process at a time, and a job whose process died is taken over when its
+/// lease expires.
+async fn run_jobs(pool: sqlx::PgPool, objects_dir: PathBuf, exports_dir: PathBuf) {
+    let objects = match bastion_core::attachments::Objects::local(&objects_dir) {
+        Ok(objects) => objects,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot open object storage; background jobs will not run");
+            return;
+        }
+    };
+    loop {
+        match bastion_core::exports::run_pending(&pool, &objects, &exports_dir).await {
+            Ok(report) if report != Default::default() => {
+                tracing::info!(?report, "background jobs ran")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "background jobs failed; retrying"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
 }
 
 /// Deletes audit events past their plan's retention: a minute after start, then hourly. Several

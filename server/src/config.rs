@@ -67,6 +67,69 @@ pub struct Config {
     pub mail_from: String,
     /// `BASTION_MAX_UPLOAD_BYTES`: the largest attachment accepted (default 25 MiB).
     pub max_upload_bytes: u64,
+    /// `BASTION_OBJECT_STORE_REGION`: where attachments and exports are stored (default
+    /// `eu-local`, the local filesystem). Must be an EU region (see [`is_eu_region`]).
+    pub object_store_region: String,
+    /// `BASTION_ALLOW_NON_EU_REGION`: the explicit override that lets the server start with a
+    /// region outside the EU.
+    pub allow_non_eu_region: bool,
+    /// `BASTION_SECURITY_CONTACT`: where DPA and security-pack requests are sent.
+    pub security_contact: String,
+}
+
+/// Regions accepted as inside the European Union (PRODUCT.md §7): `eu-local` (the local
+/// filesystem of a server in the EU), AWS `eu-*` regions except `eu-west-2` (London) and
+/// `eu-central-2` (Zurich), which are outside the EU; Scaleway `fr-par`, `nl-ams`, `pl-waw`;
+/// OVHcloud `gra`, `sbg`, `rbx`, `waw`, `de`; Hetzner `fsn1`, `nbg1`, `hel1`; Google Cloud
+/// `europe-*` regions in EU member states; Azure regions named after EU countries.
+pub fn is_eu_region(region: &str) -> bool {
+    const NON_EU_AWS: [&str; 2] = ["eu-west-2", "eu-central-2"];
+    const OTHER_EU: [&str; 24] = [
+        "eu-local",
+        "fr-par",
+        "nl-ams",
+        "pl-waw",
+        "gra",
+        "sbg",
+        "rbx",
+        "waw",
+        "de",
+        "fsn1",
+        "nbg1",
+        "hel1",
+        "westeurope",
+        "northeurope",
+        "francecentral",
+        "germanywestcentral",
+        "swedencentral",
+        "italynorth",
+        "polandcentral",
+        "spaincentral",
+        "austriaeast",
+        "europe-west1",
+        "europe-west3",
+        "europe-west4",
+    ];
+    const GCP_EU: [&str; 8] = [
+        "europe-west8",
+        "europe-west9",
+        "europe-west10",
+        "europe-west12",
+        "europe-north1",
+        "europe-central2",
+        "europe-southwest1",
+        "europe-north2",
+    ];
+    let region = region.trim().to_ascii_lowercase();
+    if region.starts_with("eu-") && region != "eu-local" {
+        // AWS: eu-west-1, eu-west-3, eu-central-1, eu-north-1, eu-south-1, eu-south-2, ...
+        return !NON_EU_AWS.contains(&region.as_str())
+            && region
+                .split('-')
+                .nth(2)
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    }
+    OTHER_EU.contains(&region.as_str()) || GCP_EU.contains(&region.as_str())
 }
 
 /// Where the master key ring came from, for the start-up log line.
@@ -100,6 +163,9 @@ struct FileConfig {
     // The SMTP URL may hold a password: environment only, like the keys.
     mail_from: Option<String>,
     max_upload_bytes: Option<u64>,
+    object_store_region: Option<String>,
+    allow_non_eu_region: Option<bool>,
+    security_contact: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -307,7 +373,47 @@ impl Config {
             },
         };
 
+        let object_store_region = env("BASTION_OBJECT_STORE_REGION")
+            .filter(|v| !v.trim().is_empty())
+            .or(file_config.object_store_region)
+            .unwrap_or_else(|| "eu-local".into())
+            .trim()
+            .to_ascii_lowercase();
+        let allow_non_eu_region = match env("BASTION_ALLOW_NON_EU_REGION").as_deref() {
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
+                return Err(ConfigError::Value {
+                    name: "BASTION_ALLOW_NON_EU_REGION",
+                    message: format!("'{other}' is not true or false"),
+                })
+            }
+            None => file_config.allow_non_eu_region.unwrap_or(false),
+        };
+        if !allow_non_eu_region && !is_eu_region(&object_store_region) {
+            return Err(ConfigError::Value {
+                name: "BASTION_OBJECT_STORE_REGION",
+                message: format!(
+                    "'{object_store_region}' is not an EU region, and data must stay in the EU. \
+                     Use an EU region (e.g. eu-central-1, eu-west-3, fr-par), or set \
+                     BASTION_ALLOW_NON_EU_REGION=true to override knowingly"
+                ),
+            });
+        }
+        let security_contact = env("BASTION_SECURITY_CONTACT")
+            .or(file_config.security_contact)
+            .unwrap_or_else(|| "security@localhost".into());
+        if !security_contact.contains('@') || security_contact.contains(['\r', '\n']) {
+            return Err(ConfigError::Value {
+                name: "BASTION_SECURITY_CONTACT",
+                message: format!("'{security_contact}' is not an email address"),
+            });
+        }
+
         Ok(Self {
+            object_store_region,
+            allow_non_eu_region,
+            security_contact,
             signup_limits,
             smtp_url: smtp_url.map(Secret::new),
             mail_from,
@@ -355,6 +461,16 @@ impl Config {
 
     pub fn serves_https(&self) -> bool {
         self.origin().starts_with("https://")
+    }
+
+    /// Attachment bytes: `<data_dir>/objects`.
+    pub fn objects_dir(&self) -> PathBuf {
+        self.data_dir.join("objects")
+    }
+
+    /// Export archives: `<data_dir>/exports/<workspace-id>/<export-id>.zip`.
+    pub fn exports_dir(&self) -> PathBuf {
+        self.data_dir.join("exports")
     }
 }
 
@@ -536,6 +652,60 @@ mod tests {
                 created: false
             }
         );
+    }
+
+    #[test]
+    fn the_object_store_must_be_in_the_eu_unless_overridden() {
+        assert_eq!(load(&[]).unwrap().object_store_region, "eu-local");
+        for region in [
+            "eu-central-1",
+            "EU-West-3",
+            "eu-north-1",
+            "eu-south-2",
+            "fr-par",
+            "gra",
+        ] {
+            let c = load(&[("BASTION_OBJECT_STORE_REGION", region)]).unwrap();
+            assert_eq!(c.object_store_region, region.to_ascii_lowercase());
+            assert!(!c.allow_non_eu_region);
+        }
+        for region in [
+            "us-east-1",
+            "eu-west-2",
+            "eu-central-2",
+            "ap-south-1",
+            "eu-",
+            "eu-x-y",
+        ] {
+            let err = load(&[("BASTION_OBJECT_STORE_REGION", region)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("BASTION_OBJECT_STORE_REGION")
+                    && err.contains("not an EU region")
+                    && err.contains("BASTION_ALLOW_NON_EU_REGION"),
+                "{region}: {err}"
+            );
+        }
+        let c = load(&[
+            ("BASTION_OBJECT_STORE_REGION", "us-east-1"),
+            ("BASTION_ALLOW_NON_EU_REGION", "true"),
+        ])
+        .unwrap();
+        assert!(c.allow_non_eu_region);
+        let err = load(&[("BASTION_ALLOW_NON_EU_REGION", "yes please")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("BASTION_ALLOW_NON_EU_REGION"), "{err}");
+    }
+
+    #[test]
+    fn the_security_contact_defaults_locally_and_is_checked() {
+        assert_eq!(load(&[]).unwrap().security_contact, "security@localhost");
+        let err = load(&[("BASTION_SECURITY_CONTACT", "nobody")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("BASTION_SECURITY_CONTACT"), "{err}");
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         keys: state.keys.clone(),
         signup_limits: state.config.signup_limits,
         origin: state.config.origin(),
+        data_dir: state.config.data_dir.clone(),
+        security_contact: state.config.security_contact.clone(),
     };
     let context = move || {
         provide_request_nonce();

@@ -54,6 +54,8 @@ enum Fixture {
     MemberAttachment,
     /// An attachment the cast's admin uploaded to a public task: `{attachment_id}`.
     AdminAttachment,
+    /// A finished export of the cast's workspace, started by its admin: `{export_id}`.
+    Export,
 }
 
 impl Fixture {
@@ -72,6 +74,7 @@ impl Fixture {
                 | Fixture::AdminTimeEntry
                 | Fixture::MemberAttachment
                 | Fixture::AdminAttachment
+                | Fixture::Export
         )
     }
 }
@@ -94,6 +97,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/password-reset/confirm"),
     ("post", "/api/v1/auth/sign-up"),
     ("post", "/api/v1/auth/sign-up/confirm"),
+    ("get", "/api/v1/privacy/register"),
+    ("get", "/api/v1/privacy/subprocessors"),
+    ("post", "/api/v1/privacy/requests"),
 ];
 
 #[rustfmt::skip]
@@ -169,6 +175,13 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/audit", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/audit/export", fixture: None, body: Option::None, expect: [403, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/history", fixture: Task, body: Option::None, expect: [200, 403, 404, 404, 404, 401] },
+        // Plans, export and erasure: admins only. After the audit rows, which expect the Starter plan.
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"plan": "pro"})), expect: [200, 403, 403, 404, 404, 401] },
+        // A wrong confirmation erases nothing: 422 for the admin, and the cast lives on.
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"confirm": "not the name"})), expect: [422, 403, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/export", fixture: None, body: Option::None, expect: [202, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/export/{export_id}", fixture: Export, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/export/{export_id}/download", fixture: Export, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
         // Last: it ends the sessions it is called with.
         Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
@@ -211,6 +224,27 @@ async fn extra_member(app: &TestApp, cast: &Cast) -> String {
     .await
     .unwrap();
     user.id.to_string()
+}
+
+/// Exports the cast's workspace as its admin and runs the job to the end, as `serve` would.
+async fn finished_export(app: &TestApp, cast: &Cast) -> String {
+    let ws = bastion_core::workspaces::find_by_slug(&app.db.pool, &cast.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let job = bastion_core::exports::start(&app.db.pool, &ws, cast.admin_id)
+        .await
+        .unwrap();
+    let objects =
+        bastion_core::attachments::Objects::local(&app.data_dir.path().join("objects")).unwrap();
+    bastion_core::exports::run_pending(
+        &app.db.pool,
+        &objects,
+        &app.data_dir.path().join("exports"),
+    )
+    .await
+    .unwrap();
+    job.id.to_string()
 }
 
 /// The session cookie of the caller at `index` in `CALLERS`; none for the anonymous caller.
@@ -305,6 +339,10 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
             vec![("{id}", token.clone()), ("{token}", token)]
         }
         Fixture::ExtraMember => single(extra_member(app, cast).await),
+        Fixture::Export => {
+            let id = finished_export(app, cast).await;
+            vec![("{id}", id.clone()), ("{export_id}", id)]
+        }
         Fixture::Project => {
             let (project, _) = seed_task(app, cast, false).await;
             vec![("{project_id}", project)]
@@ -679,6 +717,14 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/invitations", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/invite_member", "slug={ws}&email=someone%40example.eu&role=member", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/revoke_invitation", "slug={ws}&id={id}", Invitation, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/workspace_settings", "slug={ws}", None, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/change_plan", "slug={ws}&plan=pro", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/start_export", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/export_status", "slug={ws}&id={id}", Export, [200, 403, 403, 404, 404, 404]),
+        // A wrong confirmation erases nothing.
+        ("/api/fn/erase_workspace", "slug={ws}&confirm=not+the+name", None, [422, 403, 403, 404, 404, 404]),
+        // Public; an unknown kind is refused before the rate limit counts it.
+        ("/api/fn/request_security_pack", "email=dpo%40example.eu&name=Dpo&organisation=Org&kind=nope", None, [422, 422, 422, 422, 422, 422]),
         // It ends the sessions it is called with: every row that needs them comes before it.
         ("/api/fn/sign_out", "", None, [200, 200, 200, 200, 200, 200]),
         // Public: the same answer for everyone, whether or not the account exists.

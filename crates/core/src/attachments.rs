@@ -24,6 +24,9 @@ const FALLBACK_CONTENT_TYPE: &str = "application/octet-stream";
 #[derive(Debug, Clone)]
 pub struct Objects {
     store: Arc<dyn ObjectStore>,
+    /// The directory of a local store: purging a prefix also removes its (then empty)
+    /// directories, which the object API leaves behind.
+    root: Option<std::path::PathBuf>,
 }
 
 impl Objects {
@@ -34,11 +37,49 @@ impl Objects {
         let store = LocalFileSystem::new_with_prefix(dir).map_err(storage)?;
         Ok(Self {
             store: Arc::new(store),
+            root: Some(dir.to_path_buf()),
         })
     }
 
     pub fn new(store: Arc<dyn ObjectStore>) -> Self {
-        Self { store }
+        Self { store, root: None }
+    }
+
+    /// The prefix under which every object of a workspace lives (see [`Objects::key`]).
+    pub fn workspace_prefix(workspace: WorkspaceId) -> String {
+        workspace.0.simple().to_string()
+    }
+
+    /// Deletes every object under `prefix` and returns how many there were. Idempotent, so an
+    /// interrupted purge is finished by running it again.
+    pub async fn delete_prefix(&self, prefix: &str) -> CoreResult<usize> {
+        let keys: Vec<Path> = self
+            .store
+            .list(Some(&Path::from(prefix)))
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await
+            .map_err(storage)?;
+        for key in &keys {
+            self.delete(key.as_ref()).await?;
+        }
+        if let Some(root) = &self.root {
+            match std::fs::remove_dir_all(root.join(prefix)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(CoreError::Storage(format!("remove {prefix}: {e}"))),
+            }
+        }
+        Ok(keys.len())
+    }
+
+    /// The bytes of one object, as a stream.
+    pub async fn stream(
+        &self,
+        key: &str,
+    ) -> CoreResult<BoxStream<'static, std::io::Result<Bytes>>> {
+        let result = self.store.get(&Path::from(key)).await.map_err(storage)?;
+        Ok(result.into_stream().map_err(std::io::Error::other).boxed())
     }
 
     /// The object's key: the workspace's prefix and the attachment's id, nothing else.
@@ -256,12 +297,7 @@ pub async fn open(
     objects: &Objects,
     attachment: &Attachment,
 ) -> CoreResult<BoxStream<'static, std::io::Result<Bytes>>> {
-    let result = objects
-        .store
-        .get(&Path::from(attachment.object_key.as_str()))
-        .await
-        .map_err(storage)?;
-    Ok(result.into_stream().map_err(std::io::Error::other).boxed())
+    objects.stream(&attachment.object_key).await
 }
 
 /// Removes the row (in the caller's transaction) and then the object. If the object cannot be

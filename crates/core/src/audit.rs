@@ -163,7 +163,7 @@ pub async fn export_csv(tx: &mut TenantTx, filter: &HistoryFilter) -> CoreResult
 /// Quotes a CSV field when needed. A field that a spreadsheet would run as a formula (leading
 /// `=`, `+`, `-`, `@`, tab or carriage return) gets a leading apostrophe: exports are opened in
 /// spreadsheets, and the values come from users.
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

@@ -145,7 +145,7 @@ fn wrap_new_key(master: &MasterKeyRing) -> String {
 /// Tenant columns that hold secrets under the workspace's data key, which a data-key rotation
 /// re-encrypts. Each table has a uuid primary key `id`. A new encrypted column must be listed
 /// here, or a rotation would leave it under a retired key.
-const TENANT_SECRET_COLUMNS: &[(&str, &str)] = &[("integrations", "token_ciphertext")];
+pub(crate) const TENANT_SECRET_COLUMNS: &[(&str, &str)] = &[("integrations", "token_ciphertext")];
 
 /// Gives a new workspace its data key, inside the caller's (workspace-creating) transaction.
 pub(crate) async fn create_data_key(

@@ -202,13 +202,24 @@ pub async fn end_if_only_for(
     user_id: Uuid,
     workspace: crate::WorkspaceId,
 ) -> CoreResult<u64> {
+    let mut conn = pool.acquire().await?;
+    end_if_only_for_in(&mut conn, user_id, workspace).await
+}
+
+/// As [`end_if_only_for`], inside the caller's transaction (a workspace erasure ends the
+/// sessions in the same commit that removes the workspace).
+pub async fn end_if_only_for_in(
+    conn: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    workspace: crate::WorkspaceId,
+) -> CoreResult<u64> {
     Ok(sqlx::query(
         "DELETE FROM sessions WHERE user_id = $1 AND NOT EXISTS (
              SELECT 1 FROM workspace_directory WHERE user_id = $1 AND workspace_id <> $2)",
     )
     .bind(user_id)
     .bind(workspace)
-    .execute(pool)
+    .execute(conn)
     .await?
     .rows_affected())
 }

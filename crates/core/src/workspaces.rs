@@ -190,3 +190,199 @@ pub async fn find_by_slug(pool: &PgPool, slug: &str) -> CoreResult<Option<Worksp
     .fetch_optional(pool)
     .await?)
 }
+
+/// The plans of PRODUCT.md §8.
+pub const PLANS: [&str; 3] = ["starter", "pro", "business"];
+
+/// Changes a workspace's plan (no payment is involved: an admin chooses). The audit retention
+/// of the new plan applies from the next purge.
+pub async fn set_plan(pool: &PgPool, workspace: WorkspaceId, plan: &str) -> CoreResult<Workspace> {
+    if !PLANS.contains(&plan) {
+        return Err(CoreError::invalid(
+            "plan",
+            format!("must be one of {}", PLANS.join(", ")),
+        ));
+    }
+    sqlx::query_as::<_, Workspace>(
+        "UPDATE workspaces SET plan = $2 WHERE id = $1
+         RETURNING id, slug, name, plan, schema_version, created_at",
+    )
+    .bind(workspace)
+    .bind(plan)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(CoreError::NotFound("workspace"))
+}
+
+/// Renames a workspace.
+pub async fn rename(pool: &PgPool, workspace: WorkspaceId, name: &str) -> CoreResult<Workspace> {
+    let name = parse_name(name)?;
+    sqlx::query_as::<_, Workspace>(
+        "UPDATE workspaces SET name = $2 WHERE id = $1
+         RETURNING id, slug, name, plan, schema_version, created_at",
+    )
+    .bind(workspace)
+    .bind(name)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(CoreError::NotFound("workspace"))
+}
+
+/// What remains of an erased workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ErasureReceipt {
+    pub workspace_id: WorkspaceId,
+    pub slug: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub erased_at: OffsetDateTime,
+    /// A user id, or `system` for the operator's command line.
+    pub requested_by: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub storage_purged_at: Option<OffsetDateTime>,
+}
+
+/// Erases a workspace (PRODUCT.md §7, right to erasure). In one transaction: its schema and role
+/// are dropped, its wrapped data key is destroyed (so every copy of its secrets, backups
+/// included, becomes unreadable), the sessions that served only it and the API tokens scoped to
+/// it end, its directory rows, invitations and jobs go, and an erasure receipt is written. Then
+/// its object-storage prefix and its export archives are purged; should that be interrupted, the
+/// job runner finishes it (`finish_pending_purges`).
+///
+/// No tenant transaction of the workspace may be open on another connection of the caller: the
+/// schema drop waits for it.
+pub async fn erase(
+    pool: &PgPool,
+    objects: &crate::attachments::Objects,
+    exports_dir: &std::path::Path,
+    ws: &Workspace,
+    requested_by: crate::Actor,
+) -> CoreResult<ErasureReceipt> {
+    let requested_by = match requested_by {
+        crate::Actor::User(id) => id.hyphenated().to_string(),
+        crate::Actor::System => "system".to_owned(),
+    };
+    let mut tx = pool.begin().await?;
+    // The row lock makes two concurrent erasures of one workspace wait for each other; the
+    // second then finds the workspace gone.
+    let locked: Option<WorkspaceId> =
+        sqlx::query_scalar("SELECT id FROM workspaces WHERE id = $1 FOR UPDATE")
+            .bind(ws.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if locked.is_none() {
+        return Err(CoreError::NotFound("workspace"));
+    }
+    let users: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT user_id FROM workspace_directory WHERE workspace_id = $1")
+            .bind(ws.id)
+            .fetch_all(&mut *tx)
+            .await?;
+    for user in &users {
+        crate::sessions::end_if_only_for_in(&mut tx, *user, ws.id).await?;
+    }
+    // API tokens arrive in another migration; until then there are none to end.
+    let has_tokens: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                         WHERE table_schema = 'public' AND table_name = 'api_tokens'
+                           AND column_name = 'workspace_id')",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if has_tokens {
+        sqlx::query("DELETE FROM api_tokens WHERE workspace_id = $1")
+            .bind(ws.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM workspace_keys WHERE workspace_id = $1")
+        .bind(ws.id)
+        .execute(&mut *tx)
+        .await?;
+    // Directory rows, invitations and jobs go with the workspace row (ON DELETE CASCADE).
+    sqlx::query("DELETE FROM workspaces WHERE id = $1")
+        .bind(ws.id)
+        .execute(&mut *tx)
+        .await?;
+    let q = ws.schema().quoted();
+    (&mut *tx)
+        .execute(AssertSqlSafe(format!(
+            // The schema belongs to the tenant owner; the role to the login role that made it.
+            // Every privilege the role holds is on objects in its schema (and its default
+            // privileges live there too), so once the schema is gone the role can be dropped;
+            // should anything else ever hold on to it, DROP ROLE fails and so does the erasure.
+            "SET LOCAL ROLE bastion_tenant_owner; DROP SCHEMA {q} CASCADE; RESET ROLE;
+             DROP ROLE {q};"
+        )))
+        .await?;
+    let receipt = sqlx::query_as::<_, ErasureReceipt>(
+        "INSERT INTO erasure_receipts (workspace_id, slug, requested_by) VALUES ($1, $2, $3)
+         RETURNING workspace_id, slug, erased_at, requested_by, storage_purged_at",
+    )
+    .bind(ws.id)
+    .bind(&ws.slug)
+    .bind(&requested_by)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    purge_storage(pool, objects, exports_dir, ws.id).await?;
+    Ok(sqlx::query_as::<_, ErasureReceipt>(
+        "SELECT workspace_id, slug, erased_at, requested_by, storage_purged_at
+           FROM erasure_receipts WHERE workspace_id = $1",
+    )
+    .bind(receipt.workspace_id)
+    .fetch_one(pool)
+    .await?)
+}
+
+async fn purge_storage(
+    pool: &PgPool,
+    objects: &crate::attachments::Objects,
+    exports_dir: &std::path::Path,
+    workspace: WorkspaceId,
+) -> CoreResult<()> {
+    objects
+        .delete_prefix(&crate::attachments::Objects::workspace_prefix(workspace))
+        .await?;
+    match std::fs::remove_dir_all(exports_dir.join(workspace.0.to_string())) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(CoreError::Storage(format!("remove the exports: {e}"))),
+    }
+    sqlx::query("UPDATE erasure_receipts SET storage_purged_at = now() WHERE workspace_id = $1")
+        .bind(workspace)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Finishes the storage purge of erasures that were interrupted after their commit; returns how
+/// many it finished.
+pub async fn finish_pending_purges(
+    pool: &PgPool,
+    objects: &crate::attachments::Objects,
+    exports_dir: &std::path::Path,
+) -> CoreResult<usize> {
+    let pending: Vec<WorkspaceId> = sqlx::query_scalar(
+        "SELECT workspace_id FROM erasure_receipts WHERE storage_purged_at IS NULL",
+    )
+    .fetch_all(pool)
+    .await?;
+    for workspace in &pending {
+        purge_storage(pool, objects, exports_dir, *workspace).await?;
+    }
+    Ok(pending.len())
+}
+
+/// The receipt of an erased workspace.
+pub async fn erasure_receipt(
+    pool: &PgPool,
+    workspace: WorkspaceId,
+) -> CoreResult<Option<ErasureReceipt>> {
+    Ok(sqlx::query_as::<_, ErasureReceipt>(
+        "SELECT workspace_id, slug, erased_at, requested_by, storage_purged_at
+           FROM erasure_receipts WHERE workspace_id = $1",
+    )
+    .bind(workspace)
+    .fetch_optional(pool)
+    .await?)
+}

@@ -9,6 +9,7 @@ pub mod integrations;
 pub mod members;
 pub mod onboarding;
 pub mod pagination;
+pub mod privacy;
 pub mod projects;
 pub mod tags;
 pub mod tasks;
@@ -45,13 +46,13 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::delete_me, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, projects::list_projects, projects::create_project, projects::update_project, tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_task_viewers, tasks::create_task_viewer, tasks::delete_task_viewer, tags::list_tags, tags::create_tag, tags::update_tag, tags::delete_tag, tags::list_task_tags, tags::create_task_tag, tags::delete_task_tag, comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment, time_entries::list_time_entries, time_entries::create_time_entry, time_entries::update_time_entry, time_entries::delete_time_entry, time_entries::get_time_report, attachments::list_attachments, attachments::create_attachment, attachments::download_attachment, attachments::delete_attachment, audit::list_audit_events, audit::export_audit_events, audit::list_task_history),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList)),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::delete_me, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, projects::list_projects, projects::create_project, projects::update_project, tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_task_viewers, tasks::create_task_viewer, tasks::delete_task_viewer, tags::list_tags, tags::create_tag, tags::update_tag, tags::delete_tag, tags::list_task_tags, tags::create_task_tag, tags::delete_task_tag, comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment, time_entries::list_time_entries, time_entries::create_time_entry, time_entries::update_time_entry, time_entries::delete_time_entry, time_entries::get_time_report, attachments::list_attachments, attachments::create_attachment, attachments::download_attachment, attachments::delete_attachment, audit::list_audit_events, audit::export_audit_events, audit::list_task_history, privacy::update_workspace, privacy::delete_workspace, privacy::create_export, privacy::get_export, privacy::download_export, privacy::get_privacy_register, privacy::get_privacy_subprocessors, privacy::create_privacy_request),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList, privacy::WorkspaceSettings, privacy::WorkspaceChange, privacy::ErasureConfirm, privacy::ErasureReceiptView, privacy::ExportView, privacy::DataCategory, privacy::Register, privacy::Subprocessor, privacy::SubprocessorList, privacy::SecurityRequestBody)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
         (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
-        (name = "workspaces", description = "The caller's workspaces, and creating one (the creator becomes its admin)."),
+        (name = "workspaces", description = "The caller's workspaces, and creating one (the creator becomes its admin). Admins change the plan, export the whole workspace (JSON and CSV in one archive, built in the background, downloadable for 7 days) and erase it."),
         (name = "members", description = "A workspace's members and their roles. The last active admin can never be demoted, deactivated or removed (409 `last_admin`)."),
         (name = "projects", description = "Projects group tasks. Everyone sees the projects they work in (guests: only those holding a task they view); admins and members create, rename and archive them."),
         (name = "tasks", description = "Tasks and their viewers. A task the caller may not see is 404 everywhere: admins see all tasks, members all non-private ones plus private ones they created, are assigned or view, guests only the tasks they view. Admins and members create and edit; admins, and members who created a task, delete it."),
@@ -60,6 +61,7 @@ Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
         (name = "time", description = "Time entries and reports in integer euro cents. Admins see and change everyone's time, members their own, guests none. Days and ISO weeks are Europe/Brussels ones."),
         (name = "attachments", description = "Files on tasks, stored under the workspace's prefix in object storage. Downloads are always served as attachments with `nosniff`."),
+        (name = "privacy", description = "Public privacy records: the lawful-basis register and the sub-processors, and requests for the data-processing agreement or the security pack."),
         (name = "audit", description = "The immutable audit history: every change of tasks, comments, time entries, attachments and tags, hash-chained. Admins only; export on the Business plan."),
     )
 )]
@@ -170,6 +172,34 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/workspaces",
             get(onboarding::list_workspaces).post(onboarding::create_workspace),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}",
+            axum::routing::patch(privacy::update_workspace).delete(privacy::delete_workspace),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/export",
+            post(privacy::create_export),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/export/{export_id}",
+            get(privacy::get_export),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/export/{export_id}/download",
+            get(privacy::download_export),
+        )
+        .route(
+            "/api/v1/privacy/register",
+            get(privacy::get_privacy_register),
+        )
+        .route(
+            "/api/v1/privacy/subprocessors",
+            get(privacy::get_privacy_subprocessors),
+        )
+        .route(
+            "/api/v1/privacy/requests",
+            post(privacy::create_privacy_request),
         )
         .route(
             "/api/v1/workspaces/{ws}/invitations",

@@ -1,0 +1,449 @@
+//! A workspace's settings: the plan and what it includes, the application clock and currency,
+//! and for admins the plan form, the export of the whole workspace and the danger zone. What a
+//! non-admin may not do is not shown; the server refuses it regardless (same `policy` calls).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use crate::account::human as message;
+use crate::policy::{self, Role};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub slug: String,
+    pub name: String,
+    pub plan: String,
+    pub my_role: Role,
+    /// The newest export, if any.
+    pub export: Option<ExportState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportState {
+    pub id: String,
+    pub state: String,
+    pub done: i64,
+    pub total: i64,
+    pub download_url: Option<String>,
+    pub expires: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+async fn open(
+    slug: &str,
+) -> Result<
+    (
+        bastion_core::accounts::User,
+        bastion_core::workspaces::Workspace,
+        Role,
+    ),
+    ServerFnError,
+> {
+    use crate::server::{context, current_token, internal, set_status};
+    let ctx = context()?;
+    let not_found = || {
+        set_status(http::StatusCode::NOT_FOUND);
+        ServerFnError::new("This workspace does not exist, or you are not a member of it.")
+    };
+    let token = current_token().ok_or_else(not_found)?;
+    let session = bastion_core::sessions::resolve(&ctx.pool, &token)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    let user = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    let (workspace, role, tx) = bastion_core::members::open_as_member(&ctx.pool, user.id, slug)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    // Only the role was needed; an erasure must not find this transaction holding the schema.
+    tx.rollback().await.map_err(internal)?;
+    let role = Role::parse(&role).ok_or_else(not_found)?;
+    Ok((user, workspace, role))
+}
+
+#[cfg(feature = "ssr")]
+fn forbidden(text: &str) -> ServerFnError {
+    crate::server::set_status(http::StatusCode::FORBIDDEN);
+    ServerFnError::new(text.to_owned())
+}
+
+#[cfg(feature = "ssr")]
+fn explain(err: bastion_core::CoreError) -> ServerFnError {
+    use crate::server::set_status;
+    match err {
+        bastion_core::CoreError::Invalid { field, message } => {
+            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+            ServerFnError::new(format!("The {field} {message}."))
+        }
+        bastion_core::CoreError::NotFound(what) => {
+            set_status(http::StatusCode::NOT_FOUND);
+            ServerFnError::new(format!("No such {what}."))
+        }
+        other => crate::server::internal(other),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn status_of(slug: &str, job: &bastion_core::jobs::Job) -> ExportState {
+    ExportState {
+        id: job.id.to_string(),
+        state: job.state.clone(),
+        done: job.progress_done,
+        total: job.progress_total,
+        download_url: (job.state == "done")
+            .then(|| format!("/api/v1/workspaces/{slug}/export/{}/download", job.id)),
+        expires: job
+            .expires_at
+            .map(|at| format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())),
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "workspace_settings")]
+pub async fn load_settings(slug: String) -> Result<SettingsView, ServerFnError> {
+    let ctx = crate::server::context()?;
+    let (_, ws, role) = open(&slug).await?;
+    let export = if policy::can_export_workspace(role) {
+        let id: Option<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE workspace_id = $1 AND kind = 'export'
+              ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(ws.id)
+        .fetch_optional(&ctx.pool)
+        .await
+        .map_err(crate::server::internal)?;
+        match id {
+            Some(id) => bastion_core::exports::get(&ctx.pool, &ws, id)
+                .await
+                .map_err(explain)?
+                .map(|job| status_of(&ws.slug, &job)),
+            None => None,
+        }
+    } else {
+        None
+    };
+    Ok(SettingsView {
+        slug: ws.slug,
+        name: ws.name,
+        plan: ws.plan,
+        my_role: role,
+        export,
+    })
+}
+
+#[server(prefix = "/api/fn", endpoint = "change_plan")]
+pub async fn change_plan(slug: String, plan: String) -> Result<String, ServerFnError> {
+    let ctx = crate::server::context()?;
+    let (_, ws, role) = open(&slug).await?;
+    if !policy::can_manage_workspace(role) {
+        return Err(forbidden("Only workspace admins change the plan."));
+    }
+    let ws = bastion_core::workspaces::set_plan(&ctx.pool, ws.id, &plan)
+        .await
+        .map_err(explain)?;
+    Ok(format!("The plan is now {}.", plan_label(&ws.plan)))
+}
+
+#[server(prefix = "/api/fn", endpoint = "start_export")]
+pub async fn start_export(slug: String) -> Result<ExportState, ServerFnError> {
+    let ctx = crate::server::context()?;
+    let (user, ws, role) = open(&slug).await?;
+    if !policy::can_export_workspace(role) {
+        return Err(forbidden("Only workspace admins export the workspace."));
+    }
+    let job = bastion_core::exports::start(&ctx.pool, &ws, user.id)
+        .await
+        .map_err(explain)?;
+    Ok(status_of(&ws.slug, &job))
+}
+
+#[server(prefix = "/api/fn", endpoint = "export_status")]
+pub async fn export_status(slug: String, id: String) -> Result<ExportState, ServerFnError> {
+    let ctx = crate::server::context()?;
+    let (_, ws, role) = open(&slug).await?;
+    if !policy::can_export_workspace(role) {
+        return Err(forbidden("Only workspace admins export the workspace."));
+    }
+    let not_found = || {
+        crate::server::set_status(http::StatusCode::NOT_FOUND);
+        ServerFnError::new("No such export.")
+    };
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;
+    let job = bastion_core::exports::get(&ctx.pool, &ws, id)
+        .await
+        .map_err(explain)?
+        .ok_or_else(not_found)?;
+    Ok(status_of(&ws.slug, &job))
+}
+
+#[server(prefix = "/api/fn", endpoint = "erase_workspace")]
+pub async fn erase_workspace(slug: String, confirm: String) -> Result<(), ServerFnError> {
+    let ctx = crate::server::context()?;
+    let (user, ws, role) = open(&slug).await?;
+    if !policy::can_erase_workspace(role) {
+        return Err(forbidden("Only workspace admins erase the workspace."));
+    }
+    if confirm.trim() != ws.name {
+        crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+        return Err(ServerFnError::new(
+            "Type the workspace's name exactly to confirm.",
+        ));
+    }
+    let objects = bastion_core::attachments::Objects::local(&ctx.data_dir.join("objects"))
+        .map_err(crate::server::internal)?;
+    bastion_core::workspaces::erase(
+        &ctx.pool,
+        &objects,
+        &ctx.data_dir.join("exports"),
+        &ws,
+        bastion_core::Actor::User(user.id),
+    )
+    .await
+    .map_err(explain)?;
+    Ok(())
+}
+
+pub fn plan_label(plan: &str) -> &'static str {
+    match plan {
+        "starter" => "Starter",
+        "pro" => "Pro",
+        _ => "Business",
+    }
+}
+
+fn retention_label(plan: &str) -> &'static str {
+    match policy::plan_retention_days(plan) {
+        90 => "90 days",
+        365 => "1 year",
+        _ => "3 years",
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let change = ServerAction::<ChangePlan>::new();
+    let data = Resource::new(
+        move || (slug(), change.version().get()),
+        |(slug, _)| load_settings(slug),
+    );
+    let outcome = move || {
+        change.value().get().map(|r| match r {
+            Ok(text) => (false, text),
+            Err(e) => (true, message(&e)),
+        })
+    };
+
+    view! {
+        <Title text="Settings — Bastion"/>
+        <Suspense fallback=|| view! { <p>"Loading settings…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! {
+                        <section class="card narrow">
+                            <h1>"Settings"</h1>
+                            <p class="form-error" role="alert">{message(&e)}</p>
+                        </section>
+                    }.into_any(),
+                    Ok(view) => {
+                        let admin = policy::can_manage_workspace(view.my_role);
+                        let plan = view.plan.clone();
+                        view! {
+                            <section class="card" aria-labelledby="settings-title">
+                                <h1 id="settings-title">"Settings of " {view.name.clone()}</h1>
+                                <h2>"Plan"</h2>
+                                <p>"This workspace is on the " <strong data-testid="plan">{plan_label(&plan)}</strong> " plan."</p>
+                                <table class="table">
+                                    <thead><tr>
+                                        <th scope="col">"Plan"</th>
+                                        <th scope="col">"Audit history kept"</th>
+                                        <th scope="col">"Audit export"</th>
+                                        <th scope="col">"Everything else"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {policy::PLANS.into_iter().map(|p| view! {
+                                            <tr aria-current=(p == plan).then_some("true")>
+                                                <td>{plan_label(p)}{(p == plan).then_some(" (current)")}</td>
+                                                <td>{retention_label(p)}</td>
+                                                <td>{if p == "business" { "yes" } else { "—" }}</td>
+                                                <td>"yes"</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                {admin.then(|| {
+                                    let slug = view.slug.clone();
+                                    let current = view.plan.clone();
+                                    view! {
+                                        <ActionForm action=change attr:class="form inline-fields">
+                                            <input type="hidden" name="slug" value=slug/>
+                                            <div class="field">
+                                                <label for="plan-select">"Change the plan"</label>
+                                                <select id="plan-select" name="plan">
+                                                    {policy::PLANS.into_iter().map(|p| view! {
+                                                        <option value=p selected=p == current>{plan_label(p)}</option>
+                                                    }).collect_view()}
+                                                </select>
+                                            </div>
+                                            <button type="submit" class="button" disabled=move || change.pending().get()>"Save plan"</button>
+                                        </ActionForm>
+                                    }
+                                })}
+                                {move || outcome().map(|(failed, text)| if failed {
+                                    view! { <p class="form-error" role="alert">{text}</p> }.into_any()
+                                } else {
+                                    view! { <p role="status">{text}</p> }.into_any()
+                                })}
+                                <h2>"Region, clock and currency"</h2>
+                                <dl class="facts">
+                                    <dt>"Data stored in"</dt><dd>"the European Union"</dd>
+                                    <dt>"Clock"</dt><dd data-testid="clock">"Europe/Brussels"</dd>
+                                    <dt>"Currency"</dt><dd data-testid="currency">"EUR (€)"</dd>
+                                </dl>
+                            </section>
+                            {policy::can_export_workspace(view.my_role).then(|| view! {
+                                <ExportPanel slug=view.slug.clone() last=view.export.clone()/>
+                            })}
+                            {policy::can_erase_workspace(view.my_role).then(|| view! {
+                                <DangerZone slug=view.slug.clone() name=view.name.clone()/>
+                            })}
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Starts an export and follows it: the status is polled every second until the archive is
+/// ready, then a download link appears.
+#[component]
+fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
+    let start = ServerAction::<StartExport>::new();
+    let (current, set_current) = signal(last);
+    Effect::new(move |_| {
+        if let Some(Ok(status)) = start.value().get() {
+            set_current.set(Some(status));
+        }
+    });
+    // Every new status (also an unchanged one: setting a signal notifies) schedules the next
+    // poll while the export is unfinished. Effects run in the browser only.
+    let slug_poll = slug.clone();
+    Effect::new(move |_| {
+        let Some(status) = current.get() else {
+            return;
+        };
+        if matches!(status.state.as_str(), "queued" | "running") {
+            let slug = slug_poll.clone();
+            set_timeout(
+                move || {
+                    leptos::task::spawn_local(async move {
+                        match export_status(slug, status.id.clone()).await {
+                            Ok(next) => set_current.set(Some(next)),
+                            Err(_) => set_current.set(Some(status)),
+                        }
+                    });
+                },
+                std::time::Duration::from_secs(1),
+            );
+        }
+    });
+    let start_error = move || {
+        start
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| message(&e))
+    };
+    view! {
+        <section class="card" aria-labelledby="export-title">
+            <h2 id="export-title">"Export the workspace"</h2>
+            <p>
+                "One zip archive with every table as JSON and CSV, the members' names and addresses, "
+                "and every attached file. Integration tokens are left out. The archive can be "
+                "downloaded by admins for 7 days."
+            </p>
+            <ActionForm action=start attr:class="inline-form">
+                <input type="hidden" name="slug" value=slug/>
+                <button type="submit" class="button" disabled=move || start.pending().get()>"Export workspace"</button>
+            </ActionForm>
+            <Show when=move || start_error().is_some()>
+                <p class="form-error" role="alert">{start_error}</p>
+            </Show>
+            {move || current.get().map(|s| {
+                let percent = if s.total > 0 { s.done * 100 / s.total } else { 0 };
+                match (s.state.as_str(), s.download_url.clone()) {
+                    ("done", Some(url)) => view! {
+                        <p role="status">
+                            "The export is ready. "
+                            <a href=url download="" class="button secondary">"Download the archive"</a>
+                            {s.expires.clone().map(|e| view! { <span class="muted">" Available until " {e} " (Brussels time)."</span> })}
+                        </p>
+                    }.into_any(),
+                    ("failed", _) => view! {
+                        <p class="form-error" role="alert">"The export failed; it has been logged. Try again later."</p>
+                    }.into_any(),
+                    _ => view! {
+                        <p role="status">
+                            "Exporting… "
+                            <progress max="100" value=percent.to_string()>{format!("{percent}%")}</progress>
+                            " " {format!("{} of {} items", s.done, s.total)}
+                        </p>
+                    }.into_any(),
+                }
+            })}
+        </section>
+    }
+}
+
+/// Erasing asks for the workspace's name, typed, before the button does anything.
+#[component]
+fn DangerZone(slug: String, name: String) -> impl IntoView {
+    let erase = ServerAction::<EraseWorkspace>::new();
+    let (typed, set_typed) = signal(String::new());
+    let name_matches = {
+        let name = name.clone();
+        move || typed.get().trim() == name
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = erase.value().get() {
+            #[cfg(feature = "hydrate")]
+            {
+                let _ = window().location().set_href("/");
+            }
+        }
+    });
+    let failure = move || {
+        erase
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| message(&e))
+    };
+    view! {
+        <section class="card danger-zone" aria-labelledby="danger-title">
+            <h2 id="danger-title">"Danger zone"</h2>
+            <p>
+                "Erasing the workspace deletes every project, task, comment, time entry, file, "
+                "export and the history, ends the sessions that only served it, and destroys its "
+                "encryption key. Only a receipt of the erasure is kept. This cannot be undone."
+            </p>
+            <ActionForm action=erase attr:class="form">
+                <input type="hidden" name="slug" value=slug/>
+                <label for="erase-confirm">"Type " <strong>{name.clone()}</strong> " to confirm"</label>
+                <input id="erase-confirm" name="confirm" autocomplete="off"
+                    on:input=move |ev| set_typed.set(event_target_value(&ev))/>
+                <button type="submit" class="button danger"
+                    disabled=move || !name_matches() || erase.pending().get()>"Erase this workspace"</button>
+            </ActionForm>
+            <Show when=move || failure().is_some()>
+                <p class="form-error" role="alert">{failure}</p>
+            </Show>
+        </section>
+    }
+}

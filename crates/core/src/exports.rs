@@ -1,0 +1,390 @@
+//! The right to export (PRODUCT.md §7): the whole workspace as one zip archive holding every
+//! tenant table as JSON and as CSV, the members' names and addresses, and the attachment files,
+//! built by the job runner and downloadable by admins for [`KEEP_FOR`].
+//!
+//! What is left out, on purpose: columns that hold secrets (`secrets::TENANT_SECRET_COLUMNS`,
+//! today the integrations' token ciphertext). Without the workspace's data key the ciphertext
+//! is useless to the recipient, and with it the archive would become a second place a secret
+//! could leak from; the integration's kind, name and last four characters are exported.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use futures::TryStreamExt;
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, PgPool};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
+
+use crate::{
+    attachments::Objects,
+    audit::csv_field,
+    jobs::{self, Job, Lease},
+    workspaces::Workspace,
+    Actor, CoreError, CoreResult, TenantSchema, TenantTx, WorkspaceId,
+};
+
+pub const KIND: &str = "export";
+/// How long a finished archive can be downloaded before the job runner deletes it.
+pub const KEEP_FOR: Duration = Duration::days(7);
+
+/// Where archives are written: `<exports_dir>/<workspace-id>/<export-id>.zip`.
+pub fn archive_path(exports_dir: &Path, workspace: WorkspaceId, export: Uuid) -> PathBuf {
+    exports_dir
+        .join(workspace.0.to_string())
+        .join(format!("{export}.zip"))
+}
+
+/// Queues an export of `ws`, requested by an admin.
+pub async fn start(pool: &PgPool, ws: &Workspace, requested_by: Uuid) -> CoreResult<Job> {
+    jobs::enqueue(pool, KIND, ws.id, Some(requested_by)).await
+}
+
+/// An export of `ws` (any state); `None` for another workspace's job or an unknown id.
+pub async fn get(pool: &PgPool, ws: &Workspace, id: Uuid) -> CoreResult<Option<Job>> {
+    Ok(jobs::get(pool, ws.id, id)
+        .await?
+        .filter(|job| job.kind == KIND))
+}
+
+/// The archive of a finished, unexpired export, if it can be downloaded.
+pub fn downloadable(exports_dir: &Path, job: &Job, now: OffsetDateTime) -> Option<PathBuf> {
+    let live = job.state == "done" && job.expires_at.is_some_and(|at| at > now);
+    let path = archive_path(exports_dir, job.workspace_id, job.id);
+    (live && path.is_file()).then_some(path)
+}
+
+/// Runs one leased export to the end: builds the archive beside its final name and renames it
+/// into place only once complete, so a half-written archive is never offered.
+pub async fn run(
+    pool: &PgPool,
+    objects: &Objects,
+    exports_dir: &Path,
+    lease: &Lease,
+) -> CoreResult<PathBuf> {
+    let ws = sqlx::query_as::<_, Workspace>(
+        "SELECT id, slug, name, plan, schema_version, created_at FROM workspaces WHERE id = $1",
+    )
+    .bind(lease.job.workspace_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(CoreError::NotFound("workspace"))?;
+    let path = archive_path(exports_dir, ws.id, lease.job.id);
+    let partial = path.with_extension("zip.part");
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io("create the export directory", e))?;
+    }
+    let built = build(pool, objects, &ws, &partial, Some(lease)).await;
+    if let Err(e) = built {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
+    std::fs::rename(&partial, &path).map_err(|e| io("move the archive into place", e))?;
+    if let Err(e) = jobs::finish(pool, lease, OffsetDateTime::now_utc() + KEEP_FOR).await {
+        // Taken over or erased meanwhile: this archive is not the one anybody will be offered.
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(path)
+}
+
+fn io(what: &str, e: std::io::Error) -> CoreError {
+    CoreError::Storage(format!("cannot {what}: {e}"))
+}
+
+fn zip_err(e: zip::result::ZipError) -> CoreError {
+    CoreError::Storage(format!("cannot write the archive: {e}"))
+}
+
+/// One table of the archive: its name and the columns exported.
+struct Table {
+    name: String,
+    columns: Vec<String>,
+    rows: i64,
+}
+
+/// Writes the archive of `ws` to `path`. Every tenant table is read in one repeatable-read
+/// transaction as the workspace's own role, so the files agree with each other and nothing
+/// outside the workspace schema can be read into them. Rows are streamed, never collected.
+pub async fn build(
+    pool: &PgPool,
+    objects: &Objects,
+    ws: &Workspace,
+    path: &Path,
+    lease: Option<&Lease>,
+) -> CoreResult<()> {
+    let file = std::fs::File::create(path).map_err(|e| io("create the archive", e))?;
+    let mut zip = ZipWriter::new(std::io::BufWriter::new(file));
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .large_file(true);
+
+    let schema = ws.schema();
+    let tx = pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await?;
+    let mut tx = TenantTx::enter(tx, &schema, Actor::System).await?;
+    let tables = tables(&mut tx, &schema).await?;
+    let files: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments")
+        .fetch_one(tx.conn())
+        .await?;
+    let total = tables.iter().map(|t| t.rows).sum::<i64>() + files;
+    let mut done = 0;
+    let report = |done: i64| async move {
+        match lease {
+            Some(lease) => jobs::progress(pool, lease, done, total).await,
+            None => Ok(()),
+        }
+    };
+    report(done).await?;
+
+    let manifest = serde_json::json!({
+        "workspace": { "id": ws.id, "slug": ws.slug, "name": ws.name, "plan": ws.plan },
+        "exported_at": OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        "clock": "Europe/Brussels (instants are stored and exported in UTC)",
+        "currency": "EUR (amounts in whole cents)",
+        "tables": tables.iter().map(|t| serde_json::json!({
+            "name": t.name, "rows": t.rows, "columns": t.columns,
+            "files": [format!("{}.json", t.name), format!("{}.csv", t.name)],
+        })).collect::<Vec<_>>(),
+        "omitted": "secret columns (integration token ciphertext): useless without the \
+                    workspace's data key, which never leaves the server",
+        "attachments": "files/<attachment-id>/<file name>",
+    });
+    zip.start_file("manifest.json", options).map_err(zip_err)?;
+    zip.write_all(
+        serde_json::to_string_pretty(&manifest)
+            .unwrap_or_default()
+            .as_bytes(),
+    )
+    .map_err(|e| io("write the archive", e))?;
+
+    for table in &tables {
+        write_table(&mut tx, &mut zip, options, table).await?;
+        done += table.rows;
+        report(done).await?;
+    }
+
+    // Attachments last, streamed from object storage in chunks.
+    let attachments: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, filename, object_key FROM attachments ORDER BY created_at, id")
+            .fetch_all(tx.conn())
+            .await?;
+    let member_ids: Vec<Uuid> = sqlx::query_scalar("SELECT user_id FROM members ORDER BY user_id")
+        .fetch_all(tx.conn())
+        .await?;
+    tx.rollback().await?;
+    for (i, (id, filename, key)) in attachments.iter().enumerate() {
+        zip.start_file(format!("files/{id}/{filename}"), options)
+            .map_err(zip_err)?;
+        let mut stream = objects.stream(key).await?;
+        while let Some(chunk) = stream
+            .try_next()
+            .await
+            .map_err(|e| io("read an attachment", e))?
+        {
+            zip.write_all(&chunk)
+                .map_err(|e| io("write the archive", e))?;
+        }
+        done += 1;
+        if i % 20 == 19 {
+            report(done).await?;
+        }
+    }
+
+    // Members' names and addresses live in the control plane; they are part of the
+    // workspace's data as its people see it.
+    let people: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, name, email FROM users WHERE id = ANY($1) ORDER BY id")
+            .bind(&member_ids)
+            .fetch_all(pool)
+            .await?;
+    let people_json: Vec<Value> = people
+        .iter()
+        .map(|(id, name, email)| serde_json::json!({"user_id": id, "name": name, "email": email}))
+        .collect();
+    zip.start_file("people.json", options).map_err(zip_err)?;
+    zip.write_all(
+        serde_json::to_string_pretty(&people_json)
+            .unwrap_or_default()
+            .as_bytes(),
+    )
+    .map_err(|e| io("write the archive", e))?;
+    zip.start_file("people.csv", options).map_err(zip_err)?;
+    let mut csv = String::from("user_id,name,email\r\n");
+    for (id, name, email) in &people {
+        csv.push_str(&format!(
+            "{id},{},{}\r\n",
+            csv_field(name),
+            csv_field(email)
+        ));
+    }
+    zip.write_all(csv.as_bytes())
+        .map_err(|e| io("write the archive", e))?;
+
+    let mut inner = zip.finish().map_err(zip_err)?;
+    inner.flush().map_err(|e| io("write the archive", e))?;
+    inner
+        .get_ref()
+        .sync_all()
+        .map_err(|e| io("write the archive", e))?;
+    report(done).await?;
+    Ok(())
+}
+
+/// Every table of the workspace schema but the migration bookkeeping, with the columns to
+/// export (secret columns left out) and its row count. Read from the catalogue, so a table added
+/// by a later migration is exported without anyone remembering to list it here.
+async fn tables(tx: &mut TenantTx, schema: &TenantSchema) -> CoreResult<Vec<Table>> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE '\\_bastion%'
+          ORDER BY c.relname",
+    )
+    .bind(schema.as_str())
+    .fetch_all(tx.conn())
+    .await?;
+    let mut tables = Vec::with_capacity(names.len());
+    for name in names {
+        let columns: Vec<String> = sqlx::query_scalar(
+            "SELECT a.attname::text FROM pg_attribute a
+              WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass
+                AND a.attnum > 0 AND NOT a.attisdropped
+              ORDER BY a.attnum",
+        )
+        .bind(schema.as_str())
+        .bind(&name)
+        .fetch_all(tx.conn())
+        .await?;
+        let columns: Vec<String> = columns
+            .into_iter()
+            .filter(|c| {
+                !crate::secrets::TENANT_SECRET_COLUMNS
+                    .iter()
+                    .any(|(t, col)| *t == name && col == c)
+            })
+            .collect();
+        let rows: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT count(*) FROM {}",
+            quote(&name)
+        )))
+        .fetch_one(tx.conn())
+        .await?;
+        tables.push(Table {
+            name,
+            columns,
+            rows,
+        });
+    }
+    Ok(tables)
+}
+
+/// A catalogue name as an SQL identifier.
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+async fn write_table<W: Write + std::io::Seek>(
+    tx: &mut TenantTx,
+    zip: &mut ZipWriter<W>,
+    options: SimpleFileOptions,
+    table: &Table,
+) -> CoreResult<()> {
+    let list = table
+        .columns
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Ordered by the first column, the key (or its first part) in every tenant table.
+    let query = format!(
+        "SELECT row_to_json(r)::text FROM (SELECT {list} FROM {} ORDER BY 1) r",
+        quote(&table.name)
+    );
+    let write = |zip: &mut ZipWriter<W>, bytes: &[u8]| {
+        zip.write_all(bytes).map_err(|e| io("write the archive", e))
+    };
+
+    zip.start_file(format!("{}.json", table.name), options)
+        .map_err(zip_err)?;
+    write(zip, b"[")?;
+    {
+        let mut rows =
+            sqlx::query_scalar::<_, String>(AssertSqlSafe(query.clone())).fetch(tx.conn());
+        let mut first = true;
+        while let Some(row) = rows.try_next().await? {
+            write(zip, if first { b"\n" } else { b",\n" })?;
+            write(zip, row.as_bytes())?;
+            first = false;
+        }
+    }
+    write(zip, b"\n]\n")?;
+
+    zip.start_file(format!("{}.csv", table.name), options)
+        .map_err(zip_err)?;
+    let header: Vec<String> = table.columns.iter().map(|c| csv_field(c)).collect();
+    write(zip, format!("{}\r\n", header.join(",")).as_bytes())?;
+    let mut rows = sqlx::query_scalar::<_, String>(AssertSqlSafe(query)).fetch(tx.conn());
+    while let Some(row) = rows.try_next().await? {
+        let value: Value = serde_json::from_str(&row)
+            .map_err(|e| CoreError::Internal(format!("row of {}: {e}", table.name)))?;
+        let fields: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| match value.get(c) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => csv_field(s),
+                Some(other) => csv_field(&other.to_string()),
+            })
+            .collect();
+        write(zip, format!("{}\r\n", fields.join(",")).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// What one pass of the job runner did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunnerReport {
+    pub exports_built: usize,
+    pub exports_failed: usize,
+    pub archives_deleted: usize,
+    pub erasures_finished: usize,
+}
+
+/// One pass of the job runner: deletes expired archives, finishes interrupted erasure purges,
+/// then runs queued jobs until none is left.
+pub async fn run_pending(
+    pool: &PgPool,
+    objects: &Objects,
+    exports_dir: &Path,
+) -> CoreResult<RunnerReport> {
+    let mut report = RunnerReport::default();
+    for job in jobs::take_expired(pool, OffsetDateTime::now_utc()).await? {
+        match std::fs::remove_file(archive_path(exports_dir, job.workspace_id, job.id)) {
+            Ok(()) => report.archives_deleted += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io("delete an expired archive", e)),
+        }
+    }
+    report.erasures_finished =
+        crate::workspaces::finish_pending_purges(pool, objects, exports_dir).await?;
+    while let Some(lease) = jobs::lease(pool, jobs::LEASE).await? {
+        match run(pool, objects, exports_dir, &lease).await {
+            Ok(_) => report.exports_built += 1,
+            Err(CoreError::Conflict(message)) => {
+                tracing::warn!(job = %lease.job.id, %message, "export abandoned");
+            }
+            Err(e) => {
+                tracing::warn!(job = %lease.job.id, error = %e, "export failed");
+                report.exports_failed += 1;
+                jobs::retry_or_fail(pool, &lease, &e.to_string()).await?;
+            }
+        }
+    }
+    Ok(report)
+}

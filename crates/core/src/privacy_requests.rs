@@ -1,0 +1,87 @@
+//! Requests for a data-processing agreement or the security pack, from the public request form:
+//! one message to the team and a confirmation to the requester, queued together in the outbox,
+//! limited per client address so the form cannot be used to send mail in bulk.
+
+use sqlx::PgPool;
+use time::Duration;
+
+use crate::{accounts, limits, mail, CoreError, CoreResult};
+
+/// Requests one client address may send per hour.
+pub const PER_IP_PER_HOUR: i32 = 5;
+
+/// What can be requested.
+pub const KINDS: [(&str, &str); 2] = [
+    ("dpa", "data-processing agreement"),
+    ("security_pack", "security pack"),
+];
+
+#[derive(Debug, Clone)]
+pub struct SecurityRequest {
+    pub email: String,
+    pub name: String,
+    pub organisation: String,
+    pub kind: String,
+    pub message: String,
+}
+
+/// Checks the request, counts it against the client's address and queues both messages.
+/// `Ok(Err(wait))` when the address has sent too many requests.
+pub async fn submit(
+    pool: &PgPool,
+    client: Option<std::net::IpAddr>,
+    team: &str,
+    request: &SecurityRequest,
+) -> CoreResult<Result<(), Duration>> {
+    let email = accounts::parse_email(&request.email)?;
+    let name = accounts::parse_person_name(&request.name)?;
+    let organisation = request.organisation.trim();
+    if organisation.is_empty() || organisation.chars().count() > 200 {
+        return Err(CoreError::invalid(
+            "organisation",
+            "must be 1 to 200 characters",
+        ));
+    }
+    let kind = KINDS
+        .iter()
+        .find(|(k, _)| *k == request.kind)
+        .map(|(_, label)| *label)
+        .ok_or_else(|| CoreError::invalid("kind", "must be dpa or security_pack"))?;
+    let message = request.message.trim();
+    if message.chars().count() > 2000 {
+        return Err(CoreError::invalid(
+            "message",
+            "must be at most 2000 characters",
+        ));
+    }
+    let key = match client {
+        Some(ip) => format!("security-request-ip:{ip}"),
+        None => "security-request-ip:unknown".to_owned(),
+    };
+    if let Err(wait) = limits::hit(pool, &key, PER_IP_PER_HOUR, Duration::hours(1)).await? {
+        return Ok(Err(wait));
+    }
+    let mut tx = pool.begin().await?;
+    mail::enqueue(
+        &mut tx,
+        team,
+        &format!("Request for the {kind}: {organisation}"),
+        &format!(
+            "{name} <{email}> of {organisation} asks for the {kind}.\n\nMessage:\n{message}\n"
+        ),
+    )
+    .await?;
+    mail::enqueue(
+        &mut tx,
+        &email,
+        &format!("We received your request for the {kind}"),
+        &format!(
+            "Hello {name},\n\nthank you for your request for Bastion's {kind}. The team will \
+             reply to this address within two working days.\n\nIf you did not make this request, \
+             you can ignore this message.\n"
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}

@@ -1,0 +1,534 @@
+//! Plans, export, erasure and the privacy records over REST (PRODUCT.md §7, §8): admins change
+//! the plan, export the whole workspace and erase it; anyone reads the lawful-basis register and
+//! the sub-processor list, and asks for a DPA or the security pack.
+
+use app::policy;
+use axum::{
+    body::Body,
+    extract::{Path, State},
+    http::{header, HeaderValue, StatusCode},
+    response::Response,
+    Json,
+};
+use bastion_core::{
+    attachments::Objects,
+    exports,
+    jobs::Job,
+    privacy_requests::{self, SecurityRequest},
+    workspaces::{self, Workspace},
+    Actor, CoreError,
+};
+use serde::{Deserialize, Serialize};
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    auth::{ClientIp, Member},
+    error::{ApiError, ErrorBody},
+    json::ApiJson,
+    AppState,
+};
+
+/// A workspace's settings and what its plan includes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkspaceSettings {
+    #[schema(example = "acme")]
+    pub slug: String,
+    #[schema(example = "Acme")]
+    pub name: String,
+    /// `starter`, `pro` or `business`.
+    #[schema(example = "pro")]
+    pub plan: String,
+    /// How long audit events are kept: 90 (Starter), 365 (Pro) or 1095 (Business).
+    pub audit_retention_days: u32,
+    /// Whether the audit history can be exported (Business only).
+    pub audit_export: bool,
+    /// The application clock: days and weeks are this zone's.
+    #[schema(example = "Europe/Brussels")]
+    pub clock: String,
+    #[schema(example = "EUR")]
+    pub currency: String,
+}
+
+impl From<&Workspace> for WorkspaceSettings {
+    fn from(ws: &Workspace) -> Self {
+        Self {
+            slug: ws.slug.clone(),
+            name: ws.name.clone(),
+            plan: ws.plan.clone(),
+            audit_retention_days: policy::plan_retention_days(&ws.plan),
+            audit_export: ws.plan == "business",
+            clock: "Europe/Brussels".into(),
+            currency: "EUR".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceChange {
+    /// `starter`, `pro` or `business`. No payment is involved.
+    #[schema(example = "business")]
+    pub plan: Option<String>,
+    /// 1 to 100 characters.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureConfirm {
+    /// The workspace's name, typed exactly, to confirm.
+    #[schema(example = "Acme")]
+    pub confirm: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasureReceiptView {
+    pub workspace_id: Uuid,
+    pub slug: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub erased_at: String,
+    /// The requesting user's id, or `system` for the command line.
+    pub requested_by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportView {
+    pub id: Uuid,
+    /// `queued`, `running`, `done` or `failed`.
+    #[schema(example = "running")]
+    pub state: String,
+    /// Rows and files written so far, of `total`.
+    pub done: i64,
+    pub total: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: String,
+    /// When the archive is deleted (set once done).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<String>,
+    /// Where to download the archive, once done.
+    pub download_url: Option<String>,
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+fn export_view(ws: &Workspace, job: &Job) -> ExportView {
+    ExportView {
+        id: job.id,
+        state: job.state.clone(),
+        done: job.progress_done,
+        total: job.progress_total,
+        created_at: rfc3339(job.created_at),
+        expires_at: job.expires_at.map(rfc3339),
+        download_url: (job.state == "done")
+            .then(|| format!("/api/v1/workspaces/{}/export/{}/download", ws.slug, job.id)),
+    }
+}
+
+fn objects(state: &AppState) -> Result<Objects, ApiError> {
+    Ok(Objects::local(&state.config.objects_dir())?)
+}
+
+/// Change the workspace's plan or name. Admins only.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{ws}",
+    operation_id = "update_workspace",
+    tag = "workspaces",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    request_body = WorkspaceChange,
+    responses(
+        (status = 200, description = "Changed.", body = WorkspaceSettings),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn update_workspace(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(change): ApiJson<WorkspaceChange>,
+) -> Result<Json<WorkspaceSettings>, ApiError> {
+    if !policy::can_manage_workspace(member.role) {
+        return Err(ApiError::Forbidden(
+            "Only workspace admins change the plan and name.".into(),
+        ));
+    }
+    let Member { tx, workspace, .. } = member;
+    tx.rollback().await?;
+    let mut ws = workspace;
+    if let Some(name) = &change.name {
+        ws = workspaces::rename(&state.pool, ws.id, name).await?;
+    }
+    if let Some(plan) = &change.plan {
+        ws = workspaces::set_plan(&state.pool, ws.id, plan).await?;
+    }
+    Ok(Json(WorkspaceSettings::from(&ws)))
+}
+
+/// Erase the workspace for good: its schema, role, files, exports, data key, memberships,
+/// invitations, and the sessions and API tokens that served only it. Only an erasure receipt
+/// remains. The body must repeat the workspace's name. Admins only.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{ws}",
+    operation_id = "delete_workspace",
+    tag = "workspaces",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    request_body = ErasureConfirm,
+    responses(
+        (status = 200, description = "Erased; the receipt.", body = ErasureReceiptView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "`confirm` is not the workspace's name.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn delete_workspace(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(body): ApiJson<ErasureConfirm>,
+) -> Result<Json<ErasureReceiptView>, ApiError> {
+    if !policy::can_erase_workspace(member.role) {
+        return Err(ApiError::Forbidden(
+            "Only workspace admins erase the workspace.".into(),
+        ));
+    }
+    let Member {
+        tx,
+        workspace,
+        user,
+        ..
+    } = member;
+    // Our own tenant transaction would hold the schema the erasure drops.
+    tx.rollback().await?;
+    if body.confirm.trim() != workspace.name {
+        return Err(
+            CoreError::invalid("confirm", "must be the workspace's name, typed exactly").into(),
+        );
+    }
+    let receipt = workspaces::erase(
+        &state.pool,
+        &objects(&state)?,
+        &state.config.exports_dir(),
+        &workspace,
+        Actor::User(user.id),
+    )
+    .await?;
+    tracing::info!(workspace = %receipt.workspace_id, slug = %receipt.slug, "workspace erased");
+    Ok(Json(ErasureReceiptView {
+        workspace_id: receipt.workspace_id.0,
+        slug: receipt.slug,
+        erased_at: rfc3339(receipt.erased_at),
+        requested_by: receipt.requested_by,
+    }))
+}
+
+fn require_exporter(member: &Member) -> Result<(), ApiError> {
+    if policy::can_export_workspace(member.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "Only workspace admins export the workspace.".into(),
+        ))
+    }
+}
+
+/// Start an export of the whole workspace: every table as JSON and CSV, the members' names and
+/// addresses, and the attachment files, in one zip archive built in the background. Integration
+/// tokens are left out. Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/export",
+    operation_id = "create_export",
+    tag = "workspaces",
+    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
+    responses(
+        (status = 202, description = "Queued; poll it by id.", body = ExportView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn create_export(
+    State(state): State<AppState>,
+    member: Member,
+) -> Result<(StatusCode, Json<ExportView>), ApiError> {
+    require_exporter(&member)?;
+    let Member {
+        tx,
+        workspace,
+        user,
+        ..
+    } = member;
+    tx.rollback().await?;
+    let job = exports::start(&state.pool, &workspace, user.id).await?;
+    Ok((StatusCode::ACCEPTED, Json(export_view(&workspace, &job))))
+}
+
+fn parse_export_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
+}
+
+/// An export's state and progress. Admins only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/export/{export_id}",
+    operation_id = "get_export",
+    tag = "workspaces",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("export_id" = Uuid, Path, description = "The export's id"),
+    ),
+    responses(
+        (status = 200, description = "The export.", body = ExportView),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin.", body = ErrorBody),
+        (status = 404, description = "No such export or workspace, or not a member of it.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn get_export(
+    State(state): State<AppState>,
+    member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<ExportView>, ApiError> {
+    require_exporter(&member)?;
+    let id = parse_export_id(&path.1)?;
+    let Member { tx, workspace, .. } = member;
+    tx.rollback().await?;
+    let job = exports::get(&state.pool, &workspace, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(export_view(&workspace, &job)))
+}
+
+/// Download a finished export's archive (`application/zip`), for 7 days after it was built.
+/// Admins only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/export/{export_id}/download",
+    operation_id = "get_export_archive",
+    tag = "workspaces",
+    params(
+        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
+        ("export_id" = Uuid, Path, description = "The export's id"),
+    ),
+    responses(
+        (status = 200, description = "The archive.", content_type = "application/zip"),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not an admin.", body = ErrorBody),
+        (status = 404, description = "No such export, or it has expired.", body = ErrorBody),
+        (status = 409, description = "`not_ready`: the export is not finished yet.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []), ("bearer_token" = []))
+)]
+pub async fn download_export(
+    State(state): State<AppState>,
+    member: Member,
+    Path(path): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    require_exporter(&member)?;
+    let id = parse_export_id(&path.1)?;
+    let Member { tx, workspace, .. } = member;
+    tx.rollback().await?;
+    let job = exports::get(&state.pool, &workspace, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if matches!(job.state.as_str(), "queued" | "running") {
+        return Err(ApiError::Conflict {
+            code: "not_ready",
+            message: "The export is not finished yet.".into(),
+        });
+    }
+    let file = exports::downloadable(&state.config.exports_dir(), &job, OffsetDateTime::now_utc())
+        .ok_or(ApiError::NotFound)?;
+    let file = tokio::fs::File::open(&file)
+        .await
+        .map_err(ApiError::internal)?;
+    let length = file.metadata().await.map_err(ApiError::internal)?.len();
+    let stream = futures::stream::try_unfold(file, |mut file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buffer = vec![0u8; 64 * 1024];
+        let n = file.read(&mut buffer).await?;
+        if n == 0 {
+            return Ok::<_, std::io::Error>(None);
+        }
+        buffer.truncate(n);
+        Ok(Some((bytes::Bytes::from(buffer), file)))
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!(
+            "attachment; filename=\"bastion-{}-{}.zip\"",
+            workspace.slug,
+            job.created_at.date()
+        ))
+        .map_err(ApiError::internal)?,
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+/// One data category of the register.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataCategory {
+    #[schema(example = "time_entries")]
+    pub id: String,
+    pub name: String,
+    pub data: String,
+    pub purpose: String,
+    pub lawful_basis: String,
+    pub retention: String,
+    /// Ids of the sub-processors involved.
+    pub processors: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Register {
+    pub controller_note: String,
+    pub categories: Vec<DataCategory>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Subprocessor {
+    pub id: String,
+    pub name: String,
+    pub purpose: String,
+    pub location: String,
+    pub data: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubprocessorList {
+    pub note: String,
+    pub subprocessors: Vec<Subprocessor>,
+}
+
+/// The lawful-basis register: every category of personal data with its purpose, lawful basis,
+/// retention and processors. Public.
+#[utoipa::path(
+    get,
+    path = "/api/v1/privacy/register",
+    operation_id = "get_privacy_register",
+    tag = "privacy",
+    responses((status = 200, description = "The register.", body = Register))
+)]
+pub async fn get_privacy_register() -> Json<Register> {
+    let r = app::privacy::register();
+    Json(Register {
+        controller_note: r.controller_note,
+        categories: r
+            .categories
+            .into_iter()
+            .map(|c| DataCategory {
+                id: c.id,
+                name: c.name,
+                data: c.data,
+                purpose: c.purpose,
+                lawful_basis: c.lawful_basis,
+                retention: c.retention,
+                processors: c.processors,
+            })
+            .collect(),
+    })
+}
+
+/// The sub-processors. Public.
+#[utoipa::path(
+    get,
+    path = "/api/v1/privacy/subprocessors",
+    operation_id = "get_privacy_subprocessors",
+    tag = "privacy",
+    responses((status = 200, description = "The sub-processors.", body = SubprocessorList))
+)]
+pub async fn get_privacy_subprocessors() -> Json<SubprocessorList> {
+    let s = app::privacy::subprocessors();
+    Json(SubprocessorList {
+        note: s.note,
+        subprocessors: s
+            .subprocessors
+            .into_iter()
+            .map(|p| Subprocessor {
+                id: p.id,
+                name: p.name,
+                purpose: p.purpose,
+                location: p.location,
+                data: p.data,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityRequestBody {
+    #[schema(example = "dpo@example.eu")]
+    pub email: String,
+    #[schema(example = "Ada Lovelace")]
+    pub name: String,
+    #[schema(example = "Example NV")]
+    pub organisation: String,
+    /// `dpa` (data-processing agreement) or `security_pack`.
+    #[schema(example = "dpa")]
+    pub kind: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// Ask for the data-processing agreement or the security pack. The team is emailed and the
+/// requester gets a confirmation. Public; limited per client address (429 with `Retry-After`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/privacy/requests",
+    operation_id = "create_privacy_request",
+    tag = "privacy",
+    request_body = SecurityRequestBody,
+    responses(
+        (status = 202, description = "Received; a confirmation is on its way."),
+        (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address.", body = ErrorBody),
+    )
+)]
+pub async fn create_privacy_request(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<SecurityRequestBody>,
+) -> Result<StatusCode, ApiError> {
+    let request = SecurityRequest {
+        email: body.email,
+        name: body.name,
+        organisation: body.organisation,
+        kind: body.kind,
+        message: body.message,
+    };
+    match privacy_requests::submit(&state.pool, ip, &state.config.security_contact, &request)
+        .await?
+    {
+        Ok(()) => Ok(StatusCode::ACCEPTED),
+        Err(wait) => Err(ApiError::TooManyRequests {
+            retry_after_secs: wait.whole_seconds().max(1) as u64,
+        }),
+    }
+}
