@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 mod account;
+mod audit_page;
 mod members_page;
 pub mod money;
 mod onboarding;
@@ -16,6 +17,7 @@ mod pages;
 pub mod policy;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod time_page;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
 /// nonce that the server put in context, so the boot script runs under a strict policy.
@@ -66,6 +68,15 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("members"))
                         view=members_page::MembersPage
+                    />
+                    // Workspace time and audit pages.
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("time"))
+                        view=time_page::TimePage
+                    />
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("audit"))
+                        view=audit_page::AuditPage
                     />
                 </Routes>
             </main>

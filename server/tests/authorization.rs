@@ -647,6 +647,13 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/invitations", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/invite_member", "slug={ws}&email=someone%40example.eu&role=member", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/revoke_invitation", "slug={ws}&id={id}", Invitation, [200, 403, 403, 404, 404, 404]),
+        // The time and audit pages. Members do not see the admin's entry (404); guests track no time.
+        ("/api/fn/time_report", "slug={ws}&group=week", None, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/time_entries", "slug={ws}", None, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/log_time", "slug={ws}&task_id={id}&started=2026-03-30T09%3A30&minutes=90&billable=on&rate=90.50", Task, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/change_time_entry", "slug={ws}&id={id}&started=2026-03-30T10%3A00&minutes=30&rate=10", AdminTimeEntry, [200, 404, 403, 404, 404, 404]),
+        ("/api/fn/delete_time_entry", "slug={ws}&id={id}", AdminTimeEntry, [200, 404, 403, 404, 404, 404]),
+        ("/api/fn/audit_events", "slug={ws}&entity=time_entry", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/sign_out", "", None, [200, 200, 200, 200, 200, 200]),
         // Public: the same answer for everyone, whether or not the account exists.
         ("/api/fn/request_reset", "email=admin%40example.eu", None, [200, 200, 200, 200, 200, 200]),
@@ -664,6 +671,11 @@ async fn every_server_function_answers_every_caller_as_the_table_says() {
             Fixture::ExtraMember => extra_member(&app, &cast).await,
             Fixture::Invitation => invite(&app, &cast).await.0,
             Fixture::InvitationToken => invite(&app, &cast).await.1,
+            Fixture::Task => app
+                .seed_task(&cast.slug, cast.admin_id, false)
+                .await
+                .to_string(),
+            Fixture::AdminTimeEntry => seed_time_entry(&app, &cast).await,
             _ => String::new(),
         };
         let body = form.replace("{ws}", &cast.slug).replace("{id}", &id);
