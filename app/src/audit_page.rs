@@ -184,6 +184,21 @@ pub async fn load_audit_events(
     let local = clock::local_times(&mut tx, &instants)
         .await
         .map_err(internal)?;
+    // Instants inside the changes (a start, a due time) are shown in Brussels time too.
+    let mut stamps = Vec::new();
+    for e in &events {
+        collect_instants(&e.changes, &mut stamps);
+    }
+    let stamp_instants: Vec<time::OffsetDateTime> = stamps.iter().map(|(_, at)| *at).collect();
+    let stamp_local = clock::local_times(&mut tx, &stamp_instants)
+        .await
+        .map_err(internal)?;
+    let minutes = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let wall: HashMap<String, String> = stamps
+        .into_iter()
+        .zip(stamp_local)
+        .map(|((raw, _), at)| (raw, at.format(&minutes).unwrap_or_default()))
+        .collect();
     let member_ids: Vec<uuid::Uuid> = members::list_members(&mut tx)
         .await
         .map_err(internal)?
@@ -233,7 +248,15 @@ pub async fn load_audit_events(
             entity: entity_label(&e.entity_type),
             entity_ref: e.entity_id.to_string().chars().take(8).collect(),
             action: e.action.replace('_', " "),
-            changes: describe_changes(&e.action, &e.changes, &names, &user.locale),
+            changes: describe_changes(
+                &e.action,
+                &e.changes,
+                &Known {
+                    names: &names,
+                    wall: &wall,
+                    locale: &user.locale,
+                },
+            ),
         })
         .collect();
 
@@ -264,6 +287,36 @@ pub async fn load_audit_events(
     })
 }
 
+/// What turns stored values into readable ones: people's names, Brussels wall times for the
+/// instants, and the reader's locale for money.
+#[cfg(feature = "ssr")]
+struct Known<'a> {
+    names: &'a std::collections::HashMap<uuid::Uuid, String>,
+    wall: &'a std::collections::HashMap<String, String>,
+    locale: &'a str,
+}
+
+/// Every RFC 3339 instant a change holds, with its text as stored.
+#[cfg(feature = "ssr")]
+fn collect_instants(
+    value: &sqlx::types::JsonValue,
+    into: &mut Vec<(String, time::OffsetDateTime)>,
+) {
+    use sqlx::types::JsonValue;
+    match value {
+        JsonValue::String(s) => {
+            if let Ok(at) =
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            {
+                into.push((s.clone(), at));
+            }
+        }
+        JsonValue::Array(items) => items.iter().for_each(|v| collect_instants(v, into)),
+        JsonValue::Object(map) => map.values().for_each(|v| collect_instants(v, into)),
+        _ => {}
+    }
+}
+
 /// Every user id a change mentions (authors, assignees, viewers), to name them.
 #[cfg(feature = "ssr")]
 fn collect_ids(value: &sqlx::types::JsonValue, into: &mut Vec<uuid::Uuid>) {
@@ -282,20 +335,22 @@ fn collect_ids(value: &sqlx::types::JsonValue, into: &mut Vec<uuid::Uuid>) {
 fn describe_changes(
     action: &str,
     changes: &sqlx::types::JsonValue,
-    names: &std::collections::HashMap<uuid::Uuid, String>,
-    locale: &str,
+    known: &Known,
 ) -> Vec<FieldChange> {
     use sqlx::types::JsonValue;
     let Some(fields) = changes.as_object() else {
         return vec![FieldChange {
             field: "value".into(),
             before: None,
-            after: shown(changes, "", names, locale),
+            after: shown(changes, "", known),
         }];
     };
     fields
         .iter()
-        .filter(|(field, _)| field.as_str() != "id")
+        // The row's id is the entity column; its creation and update times are the event's.
+        .filter(|(field, _)| {
+            action == "updated" || !matches!(field.as_str(), "id" | "created_at" | "updated_at")
+        })
         .map(|(field, value)| {
             let label = field.replace('_', " ").replace(" cents", "");
             match (action, value) {
@@ -303,21 +358,15 @@ fn describe_changes(
                     before: Some(shown(
                         pair.get("before").unwrap_or(&JsonValue::Null),
                         field,
-                        names,
-                        locale,
+                        known,
                     )),
-                    after: shown(
-                        pair.get("after").unwrap_or(&JsonValue::Null),
-                        field,
-                        names,
-                        locale,
-                    ),
+                    after: shown(pair.get("after").unwrap_or(&JsonValue::Null), field, known),
                     field: label,
                 },
                 _ => FieldChange {
                     field: label,
                     before: None,
-                    after: shown(value, field, names, locale),
+                    after: shown(value, field, known),
                 },
             }
         })
@@ -327,25 +376,25 @@ fn describe_changes(
 /// One value for people: names for user ids, euros for `*_cents`, yes/no, "—" for nothing, and
 /// long text cut short.
 #[cfg(feature = "ssr")]
-fn shown(
-    value: &sqlx::types::JsonValue,
-    field: &str,
-    names: &std::collections::HashMap<uuid::Uuid, String>,
-    locale: &str,
-) -> String {
+fn shown(value: &sqlx::types::JsonValue, field: &str, known: &Known) -> String {
+    let Known {
+        names,
+        wall,
+        locale,
+    } = known;
     use sqlx::types::JsonValue;
     let text = match value {
         JsonValue::Null => "—".to_owned(),
         JsonValue::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
         JsonValue::Number(n) if field.ends_with("_cents") => match n.as_i64() {
-            Some(cents) => crate::money::format_eur(cents, locale),
+            Some(cents) => crate::money::format_eur(cents, *locale),
             None => n.to_string(),
         },
         JsonValue::Number(n) => n.to_string(),
         JsonValue::String(s) => match s.parse::<uuid::Uuid>().ok().and_then(|id| names.get(&id)) {
             Some(name) => name.clone(),
             None if s.is_empty() => "(empty)".to_owned(),
-            None => s.clone(),
+            None => wall.get(s).cloned().unwrap_or_else(|| s.clone()),
         },
         other => other.to_string(),
     };
@@ -499,7 +548,7 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
                                     <span>{e.entity.clone()} " " <code title="Start of the entity's id">{e.entity_ref.clone()}</code></span>
                                 </div>
                                 {(!e.changes.is_empty()).then(|| view! {
-                                    <ul class="changes">
+                                    <ul class=if e.action == "updated" { "changes" } else { "changes inline" }>
                                         {e.changes.into_iter().map(|c| view! {
                                             <li>
                                                 <span class="field-name">{c.field}": "</span>
@@ -533,7 +582,13 @@ mod tests {
         let changes: sqlx::types::JsonValue = serde_json_value(&format!(
             r#"{{"rate_cents": {{"before": 9000, "after": 9550}}, "assignee_id": {{"before": null, "after": "{ada}"}}}}"#
         ));
-        let described = describe_changes("updated", &changes, &names, "en");
+        let wall = std::collections::HashMap::new();
+        let known = Known {
+            names: &names,
+            wall: &wall,
+            locale: "en",
+        };
+        let described = describe_changes("updated", &changes, &known);
         assert!(described.contains(&FieldChange {
             field: "rate".into(),
             before: Some("€90.00".into()),
@@ -546,11 +601,14 @@ mod tests {
         }));
         let created = describe_changes(
             "created",
-            &serde_json_value(r#"{"id": "x", "billable": true, "note": ""}"#),
-            &names,
-            "en",
+            &serde_json_value(r#"{"id": "x", "billable": true, "note": "", "created_at": "x"}"#),
+            &known,
         );
-        assert_eq!(created.len(), 2, "the row's id is left out: {created:?}");
+        assert_eq!(
+            created.len(),
+            2,
+            "the row's id and creation time are left out: {created:?}"
+        );
     }
 
     #[test]

@@ -298,6 +298,11 @@ pub async fn load_time_report(
             }
         })
         .collect();
+    // Weeks and days read in date order (their keys); projects and people by name.
+    let mut lines = lines;
+    if matches!(grouping, ReportGroup::Project | ReportGroup::Person) {
+        lines.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+    }
     Ok(TimeReportView {
         workspace_name: workspace.name,
         my_role: role,
@@ -782,7 +787,7 @@ fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
                             <caption class="visually-hidden">{caption.clone()}</caption>
                             <thead><tr>
                                 <th scope="col">{group_name}</th>
-                                <th scope="col" class="num">"Entries"</th>
+                                <th scope="col" class="num optional">"Entries"</th>
                                 <th scope="col" class="num">"Hours"</th>
                                 <th scope="col" class="num">"Billable hours"</th>
                                 <th scope="col" class="num">"Amount"</th>
@@ -791,7 +796,7 @@ fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
                                 {view.lines.iter().map(|l| view! {
                                     <tr>
                                         <th scope="row">{l.label.clone()}</th>
-                                        <td class="num">{l.entries}</td>
+                                        <td class="num optional">{l.entries}</td>
                                         <td class="num">{format_minutes(l.minutes)}</td>
                                         <td class="num">{format_minutes(l.billable_minutes)}</td>
                                         <td class="num">{format_eur(l.amount_cents, &locale)}</td>
@@ -800,7 +805,7 @@ fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
                             </tbody>
                             <tfoot><tr>
                                 <th scope="row">"Total"</th>
-                                <td class="num">{view.lines.iter().map(|l| l.entries).sum::<i64>()}</td>
+                                <td class="num optional">{view.lines.iter().map(|l| l.entries).sum::<i64>()}</td>
                                 <td class="num">{format_minutes(view.total_minutes)}</td>
                                 <td class="num">{format_minutes(view.lines.iter().map(|l| l.billable_minutes).sum())}</td>
                                 <td class="num">{format_eur(view.total_amount_cents, &locale)}</td>
@@ -818,7 +823,7 @@ fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
 /// follows the page width while its text keeps its size.
 #[component]
 fn BarChart(caption: String, bars: Vec<(String, i64, String)>) -> impl IntoView {
-    const ROW: usize = 46;
+    const ROW: usize = 50;
     let widest = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     let height = (bars.len() * ROW).to_string();
     view! {
@@ -830,10 +835,20 @@ fn BarChart(caption: String, bars: Vec<(String, i64, String)>) -> impl IntoView 
                     // Hundredths of a percent, in integers; a non-zero total shows at least a sliver.
                     let width = (minutes.max(0) * 10_000 / widest).max(if minutes > 0 { 50 } else { 0 });
                     let label = shorten(&label, 40);
+                    let share = format!("{}.{:02}%", width / 100, width % 100);
+                    // The figure sits inside a long bar and just past the end of a short one.
+                    let inside = width >= 5_500;
                     view! {
                         <text x="0" y=(top + 15).to_string() class="chart-label">{label}</text>
-                        <text x="100%" y=(top + 15).to_string() text-anchor="end" class="chart-value">{value}</text>
-                        <rect x="0" y=(top + 22).to_string() width=format!("{}.{:02}%", width / 100, width % 100) height="16" rx="3" class="chart-bar"/>
+                        <rect x="0" y=(top + 22).to_string() width=share.clone() height="20" rx="3" class="chart-bar"/>
+                        <svg x=share y=(top + 22).to_string() width="1" height="20" overflow="visible">
+                            <text
+                                x=if inside { "-6" } else { "6" }
+                                y="15"
+                                text-anchor=if inside { "end" } else { "start" }
+                                class=if inside { "chart-value inside" } else { "chart-value" }
+                            >{value}</text>
+                        </svg>
                     }
                 }).collect_view()}
             </svg>
@@ -864,6 +879,15 @@ fn LogTimeCard(
             Err(e) => (true, message(&e)),
         })
     };
+    // A recorded entry clears the form, so a second click does not record it twice.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
     if view.tasks.is_empty() {
         return view! {
             <section class="card" aria-labelledby="log-title">
@@ -876,7 +900,7 @@ fn LogTimeCard(
     view! {
         <section class="card" aria-labelledby="log-title">
             <h2 id="log-title">"Log time"</h2>
-            <ActionForm action=action attr:class="form log-form">
+            <ActionForm action=action node_ref=form attr:class="form log-form">
                 <input type="hidden" name="slug" value=slug/>
                 <div class="field wide">
                     <label for="log-task">"Task"</label>
