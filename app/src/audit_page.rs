@@ -387,7 +387,7 @@ fn shown(value: &sqlx::types::JsonValue, field: &str, known: &Known) -> String {
         JsonValue::Null => "—".to_owned(),
         JsonValue::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
         JsonValue::Number(n) if field.ends_with("_cents") => match n.as_i64() {
-            Some(cents) => crate::money::format_eur(cents, *locale),
+            Some(cents) => crate::money::format_eur(cents, locale),
             None => n.to_string(),
         },
         JsonValue::Number(n) => n.to_string(),

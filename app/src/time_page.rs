@@ -301,7 +301,7 @@ pub async fn load_time_report(
     // Weeks and days read in date order (their keys); projects and people by name.
     let mut lines = lines;
     if matches!(grouping, ReportGroup::Project | ReportGroup::Person) {
-        lines.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+        lines.sort_by_key(|line| line.label.to_lowercase());
     }
     Ok(TimeReportView {
         workspace_name: workspace.name,
