@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 mod account;
+mod audit_page;
 mod members_page;
 pub mod money;
 mod onboarding;
@@ -18,6 +19,7 @@ pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod server;
 mod settings_page;
+mod time_page;
 mod work;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
@@ -96,6 +98,15 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("privacy") view=privacy::PrivacyPage/>
                     <Route path=StaticSegment("security") view=privacy::SecurityPage/>
                     <Route path=(StaticSegment("security"), StaticSegment("request")) view=privacy::SecurityRequestPage/>
+                    // Workspace time and audit pages.
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("time"))
+                        view=time_page::TimePage
+                    />
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("audit"))
+                        view=audit_page::AuditPage
+                    />
                 </Routes>
             </main>
         </Router>

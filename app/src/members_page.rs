@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::{self, Role};
+use crate::time_page::WorkspaceNav;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberRow {
@@ -268,6 +269,7 @@ pub fn MembersPage() -> impl IntoView {
                         view! {
                             <section class="card" aria-labelledby="members-title">
                                 <h1 id="members-title">"Members of " {view.workspace_name.clone()}</h1>
+                                <WorkspaceNav slug=slug.clone() role=view.my_role current="members"/>
                                 <Show when=move || failure().is_some()>
                                     <p class="form-error" role="alert">{failure}</p>
                                 </Show>

@@ -154,6 +154,11 @@ pub fn can_track_time(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Member)
 }
 
+/// Editing or deleting a time entry: admins any, members their own, guests none.
+pub fn can_change_time_entry(role: Role, own: bool) -> bool {
+    role == Role::Admin || (role == Role::Member && own)
+}
+
 /// Recording time in another member's name.
 pub fn can_track_time_for_others(role: Role) -> bool {
     role == Role::Admin
@@ -191,6 +196,10 @@ mod tests {
         assert!(!can_track_time(Role::Guest));
         assert!(can_track_time_for_others(Role::Admin));
         assert!(!can_track_time_for_others(Role::Member));
+        assert!(can_change_time_entry(Role::Admin, false));
+        assert!(can_change_time_entry(Role::Member, true));
+        assert!(!can_change_time_entry(Role::Member, false));
+        assert!(!can_change_time_entry(Role::Guest, true));
         assert!(can_upload_attachments(Role::Member) && !can_upload_attachments(Role::Guest));
         assert!(can_delete_attachment(Role::Admin, false));
         assert!(can_delete_attachment(Role::Member, true));

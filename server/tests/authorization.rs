@@ -386,7 +386,10 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
                 .to_string();
             vec![("{task_id}", task.clone()), ("{id}", task)]
         }
-        Fixture::AdminTimeEntry => vec![("{entry_id}", seed_time_entry(app, cast).await)],
+        Fixture::AdminTimeEntry => {
+            let id = seed_time_entry(app, cast).await;
+            vec![("{entry_id}", id.clone()), ("{id}", id)]
+        }
         Fixture::MemberAttachment => {
             vec![(
                 "{attachment_id}",
@@ -725,6 +728,13 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/erase_workspace", "slug={ws}&confirm=not+the+name", None, [422, 403, 403, 404, 404, 404]),
         // Public; an unknown kind is refused before the rate limit counts it.
         ("/api/fn/request_security_pack", "email=dpo%40example.eu&name=Dpo&organisation=Org&kind=nope", None, [422, 422, 422, 422, 422, 422]),
+        // The time and audit pages. Members do not see the admin's entry (404); guests track no time.
+        ("/api/fn/time_report", "slug={ws}&group=week", None, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/time_entries", "slug={ws}", None, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/log_time", "slug={ws}&task_id={id}&started=2026-03-30T09%3A30&minutes=90&billable=on&rate=90.50", Task, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/change_time_entry", "slug={ws}&id={id}&started=2026-03-30T10%3A00&minutes=30&rate=10", AdminTimeEntry, [200, 404, 403, 404, 404, 404]),
+        ("/api/fn/delete_time_entry", "slug={ws}&id={id}", AdminTimeEntry, [200, 404, 403, 404, 404, 404]),
+        ("/api/fn/audit_events", "slug={ws}&entity=time_entry", None, [200, 403, 403, 404, 404, 404]),
         // It ends the sessions it is called with: every row that needs them comes before it.
         ("/api/fn/sign_out", "", None, [200, 200, 200, 200, 200, 200]),
         // Public: the same answer for everyone, whether or not the account exists.

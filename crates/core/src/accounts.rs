@@ -1,5 +1,7 @@
 //! Users (global) and their membership of workspaces (decided inside each workspace's schema).
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -105,6 +107,15 @@ pub async fn find_user(pool: &PgPool, id: Uuid) -> CoreResult<Option<User>> {
             .fetch_optional(pool)
             .await?,
     )
+}
+
+/// The names of these users, for showing people in lists; unknown ids are left out.
+pub async fn names_of(pool: &PgPool, ids: &[Uuid]) -> CoreResult<HashMap<Uuid, String>> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM users WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 pub async fn find_user_by_email(pool: &PgPool, email: &str) -> CoreResult<Option<User>> {

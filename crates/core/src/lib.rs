@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod clock;
 mod codes;
 pub mod db;
 pub mod embedded;

@@ -1,0 +1,626 @@
+//! The audit page of a workspace (`/w/:slug/audit`): admins filter the history by entity, actor
+//! and Brussels dates and page back through it; Business workspaces get export links to the REST
+//! endpoint. Others get what the REST API gives them: members and guests 403, strangers 404.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Form, A},
+    hooks::{use_params_map, use_query_map},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::account::human as message;
+use crate::policy::Role;
+use crate::time_page::WorkspaceNav;
+
+/// Events per page.
+pub const EVENTS_PER_PAGE: u32 = 25;
+
+/// One changed (or, for created and deleted events, recorded) field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    /// Present for updates only.
+    pub before: Option<String>,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEventRow {
+    pub id: i64,
+    /// Brussels wall time, `2026-03-30 09:30:12`.
+    pub at: String,
+    pub actor: String,
+    /// `Task`, `Time entry`, …
+    pub entity: String,
+    /// The first characters of the entity's id, enough to tell events of one thing apart.
+    pub entity_ref: String,
+    /// `created`, `updated`, `tag added`, …
+    pub action: String,
+    pub changes: Vec<FieldChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActorOption {
+    pub value: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub workspace_name: String,
+    pub my_role: Role,
+    pub plan: String,
+    pub can_export: bool,
+    /// The filters as given (validated), for the form and the links.
+    pub entity: String,
+    pub actor: String,
+    pub from: String,
+    pub to: String,
+    /// The filters as the REST export expects them (instants), `&`-prefixed pairs.
+    pub export_filters: String,
+    pub actors: Vec<ActorOption>,
+    pub events: Vec<AuditEventRow>,
+    /// The `before` position of the next (older) page.
+    pub older: Option<String>,
+}
+
+pub const ENTITY_CHOICES: [(&str, &str); 5] = [
+    ("task", "Task"),
+    ("comment", "Comment"),
+    ("time_entry", "Time entry"),
+    ("attachment", "Attachment"),
+    ("tag", "Tag"),
+];
+
+fn entity_label(entity: &str) -> String {
+    ENTITY_CHOICES
+        .iter()
+        .find(|(key, _)| *key == entity)
+        .map(|(_, label)| (*label).to_owned())
+        .unwrap_or_else(|| entity.to_owned())
+}
+
+/// Percent-encodes a query value (the filters are validated, but a link must never break).
+fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Audit events newest first, for admins; `before` is the position from the previous page.
+#[server(prefix = "/api/fn", endpoint = "audit_events")]
+pub async fn load_audit_events(
+    slug: String,
+    entity: Option<String>,
+    actor: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<String>,
+) -> Result<AuditView, ServerFnError> {
+    use std::collections::HashMap;
+
+    use bastion_core::{
+        audit::{self, HistoryFilter, HistoryPage, ENTITY_TYPES},
+        clock, members,
+    };
+    use time::format_description::well_known::Rfc3339;
+
+    use crate::policy;
+    use crate::server::{context, internal};
+    use crate::time_page::serve::{date_text, forbidden, invalid, parse_date, present, refuse};
+
+    let ctx = context()?;
+    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
+    if !policy::can_read_audit(role) {
+        return Err(forbidden("Only workspace admins read the audit history."));
+    }
+    let entity = present(entity);
+    if let Some(e) = &entity {
+        if !ENTITY_TYPES.contains(&e.as_str()) {
+            return Err(invalid(
+                "entity",
+                "must be a task, comment, time entry, attachment or tag",
+            ));
+        }
+    }
+    let actor = present(actor);
+    if let Some(a) = &actor {
+        if a != "system" && a.parse::<uuid::Uuid>().is_err() {
+            return Err(invalid("actor", "must be a member or 'system'"));
+        }
+    }
+    let (from, to) = (parse_date("from", from)?, parse_date("to", to)?);
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Err(invalid("from", "must not be after the last date"));
+        }
+    }
+    let before = match present(before) {
+        None => None,
+        Some(text) => Some(
+            text.parse::<i64>()
+                .map_err(|_| invalid("cursor", "is not from a previous page"))?,
+        ),
+    };
+    // Brussels dates become the instants of their midnights; the last date is included whole.
+    let from_at = match from {
+        Some(d) => Some(clock::start_of_day(&mut tx, d).await.map_err(internal)?),
+        None => None,
+    };
+    let to_at = match to.and_then(|d| d.next_day()) {
+        Some(d) => Some(clock::start_of_day(&mut tx, d).await.map_err(internal)?),
+        None => None,
+    };
+    let filter = HistoryFilter {
+        entity_type: entity.clone(),
+        actor: actor.clone(),
+        from: from_at,
+        to: to_at,
+        task_id: None,
+    };
+    let mut events = audit::list(
+        &mut tx,
+        &filter,
+        HistoryPage {
+            before,
+            limit: EVENTS_PER_PAGE + 1,
+        },
+    )
+    .await
+    .map_err(refuse)?;
+    let older = (events.len() > EVENTS_PER_PAGE as usize).then(|| {
+        events.truncate(EVENTS_PER_PAGE as usize);
+        events.last().map(|e| e.id.to_string()).unwrap_or_default()
+    });
+    let instants: Vec<time::OffsetDateTime> = events.iter().map(|e| e.occurred_at).collect();
+    let local = clock::local_times(&mut tx, &instants)
+        .await
+        .map_err(internal)?;
+    // Instants inside the changes (a start, a due time) are shown in Brussels time too.
+    let mut stamps = Vec::new();
+    for e in &events {
+        collect_instants(&e.changes, &mut stamps);
+    }
+    let stamp_instants: Vec<time::OffsetDateTime> = stamps.iter().map(|(_, at)| *at).collect();
+    let stamp_local = clock::local_times(&mut tx, &stamp_instants)
+        .await
+        .map_err(internal)?;
+    let minutes = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let wall: HashMap<String, String> = stamps
+        .into_iter()
+        .zip(stamp_local)
+        .map(|((raw, _), at)| (raw, at.format(&minutes).unwrap_or_default()))
+        .collect();
+    let member_ids: Vec<uuid::Uuid> = members::list_members(&mut tx)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    tx.commit().await.map_err(internal)?;
+
+    // Names for members and for anyone an event mentions (a former member, a viewer).
+    let mut ids = member_ids.clone();
+    for e in &events {
+        ids.extend(e.actor.parse::<uuid::Uuid>().ok());
+        collect_ids(&e.changes, &mut ids);
+    }
+    let names: HashMap<uuid::Uuid, String> = bastion_core::accounts::names_of(&ctx.pool, &ids)
+        .await
+        .map_err(internal)?;
+    let mut actors: Vec<ActorOption> = member_ids
+        .iter()
+        .map(|id| ActorOption {
+            value: id.to_string(),
+            name: names.get(id).cloned().unwrap_or_else(|| id.to_string()),
+        })
+        .collect();
+    actors.sort_by(|a, b| a.name.cmp(&b.name));
+    actors.push(ActorOption {
+        value: "system".into(),
+        name: "System (operator commands, jobs)".into(),
+    });
+
+    let seconds =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let rows = events
+        .into_iter()
+        .zip(local)
+        .map(|(e, at)| AuditEventRow {
+            id: e.id,
+            at: at.format(&seconds).unwrap_or_default(),
+            actor: match e.actor.parse::<uuid::Uuid>() {
+                Ok(id) => names
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "Former member".into()),
+                Err(_) if e.actor == "system" => "System".into(),
+                Err(_) => e.actor.clone(),
+            },
+            entity: entity_label(&e.entity_type),
+            entity_ref: e.entity_id.to_string().chars().take(8).collect(),
+            action: e.action.replace('_', " "),
+            changes: describe_changes(
+                &e.action,
+                &e.changes,
+                &Known {
+                    names: &names,
+                    wall: &wall,
+                    locale: &user.locale,
+                },
+            ),
+        })
+        .collect();
+
+    let mut export_filters = String::new();
+    for (key, value) in [
+        ("entity", entity.clone()),
+        ("actor", actor.clone()),
+        ("from", from_at.and_then(|t| t.format(&Rfc3339).ok())),
+        ("to", to_at.and_then(|t| t.format(&Rfc3339).ok())),
+    ] {
+        if let Some(value) = value {
+            export_filters.push_str(&format!("&{key}={}", encode(&value)));
+        }
+    }
+    Ok(AuditView {
+        workspace_name: workspace.name,
+        my_role: role,
+        can_export: policy::can_export_audit(role, &workspace.plan),
+        plan: workspace.plan,
+        entity: entity.unwrap_or_default(),
+        actor: actor.unwrap_or_default(),
+        from: date_text(from),
+        to: date_text(to),
+        export_filters,
+        actors,
+        events: rows,
+        older,
+    })
+}
+
+/// What turns stored values into readable ones: people's names, Brussels wall times for the
+/// instants, and the reader's locale for money.
+#[cfg(feature = "ssr")]
+struct Known<'a> {
+    names: &'a std::collections::HashMap<uuid::Uuid, String>,
+    wall: &'a std::collections::HashMap<String, String>,
+    locale: &'a str,
+}
+
+/// Every RFC 3339 instant a change holds, with its text as stored.
+#[cfg(feature = "ssr")]
+fn collect_instants(
+    value: &sqlx::types::JsonValue,
+    into: &mut Vec<(String, time::OffsetDateTime)>,
+) {
+    use sqlx::types::JsonValue;
+    match value {
+        JsonValue::String(s) => {
+            if let Ok(at) =
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            {
+                into.push((s.clone(), at));
+            }
+        }
+        JsonValue::Array(items) => items.iter().for_each(|v| collect_instants(v, into)),
+        JsonValue::Object(map) => map.values().for_each(|v| collect_instants(v, into)),
+        _ => {}
+    }
+}
+
+/// Every user id a change mentions (authors, assignees, viewers), to name them.
+#[cfg(feature = "ssr")]
+fn collect_ids(value: &sqlx::types::JsonValue, into: &mut Vec<uuid::Uuid>) {
+    use sqlx::types::JsonValue;
+    match value {
+        JsonValue::String(s) => into.extend(s.parse::<uuid::Uuid>().ok()),
+        JsonValue::Array(items) => items.iter().for_each(|v| collect_ids(v, into)),
+        JsonValue::Object(map) => map.values().for_each(|v| collect_ids(v, into)),
+        _ => {}
+    }
+}
+
+/// The fields of an event as short readable pairs: for an update, each changed field before and
+/// after; otherwise the recorded fields (the row's own id left out, it is in the entity column).
+#[cfg(feature = "ssr")]
+fn describe_changes(
+    action: &str,
+    changes: &sqlx::types::JsonValue,
+    known: &Known,
+) -> Vec<FieldChange> {
+    use sqlx::types::JsonValue;
+    let Some(fields) = changes.as_object() else {
+        return vec![FieldChange {
+            field: "value".into(),
+            before: None,
+            after: shown(changes, "", known),
+        }];
+    };
+    fields
+        .iter()
+        // The row's id is the entity column; its creation and update times are the event's.
+        .filter(|(field, _)| {
+            action == "updated" || !matches!(field.as_str(), "id" | "created_at" | "updated_at")
+        })
+        .map(|(field, value)| {
+            let label = field.replace('_', " ").replace(" cents", "");
+            match (action, value) {
+                ("updated", JsonValue::Object(pair)) => FieldChange {
+                    before: Some(shown(
+                        pair.get("before").unwrap_or(&JsonValue::Null),
+                        field,
+                        known,
+                    )),
+                    after: shown(pair.get("after").unwrap_or(&JsonValue::Null), field, known),
+                    field: label,
+                },
+                _ => FieldChange {
+                    field: label,
+                    before: None,
+                    after: shown(value, field, known),
+                },
+            }
+        })
+        .collect()
+}
+
+/// One value for people: names for user ids, euros for `*_cents`, yes/no, "—" for nothing, and
+/// long text cut short.
+#[cfg(feature = "ssr")]
+fn shown(value: &sqlx::types::JsonValue, field: &str, known: &Known) -> String {
+    let Known {
+        names,
+        wall,
+        locale,
+    } = known;
+    use sqlx::types::JsonValue;
+    let text = match value {
+        JsonValue::Null => "—".to_owned(),
+        JsonValue::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+        JsonValue::Number(n) if field.ends_with("_cents") => match n.as_i64() {
+            Some(cents) => crate::money::format_eur(cents, locale),
+            None => n.to_string(),
+        },
+        JsonValue::Number(n) => n.to_string(),
+        JsonValue::String(s) => match s.parse::<uuid::Uuid>().ok().and_then(|id| names.get(&id)) {
+            Some(name) => name.clone(),
+            None if s.is_empty() => "(empty)".to_owned(),
+            None => wall.get(s).cloned().unwrap_or_else(|| s.clone()),
+        },
+        other => other.to_string(),
+    };
+    const MAX: usize = 80;
+    if text.chars().count() > MAX {
+        let mut short: String = text.chars().take(MAX - 1).collect();
+        short.push('…');
+        short
+    } else {
+        text
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let data = Resource::new(
+        move || {
+            (
+                slug(),
+                param("entity"),
+                param("actor"),
+                param("from"),
+                param("to"),
+                param("before"),
+            )
+        },
+        |(slug, entity, actor, from, to, before)| {
+            load_audit_events(slug, entity, actor, from, to, before)
+        },
+    );
+    view! {
+        <Title text="Audit history — Bastion"/>
+        <Suspense fallback=|| view! { <p>"Loading the audit history…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! {
+                        <section class="card narrow">
+                            <h1>"Audit history"</h1>
+                            <p class="form-error" role="alert">{message(&e)}</p>
+                        </section>
+                    }.into_any(),
+                    Ok(view) => view! { <AuditBody slug=slug() view=view paged=param("before").is_some()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
+    let base = format!("/w/{slug}/audit");
+    let mut filters = String::new();
+    for (key, value) in [
+        ("entity", &view.entity),
+        ("actor", &view.actor),
+        ("from", &view.from),
+        ("to", &view.to),
+    ] {
+        if !value.is_empty() {
+            filters.push_str(&format!("{key}={}&", encode(value)));
+        }
+    }
+    let newest = format!("{base}?{}", filters.trim_end_matches('&'));
+    let older = view
+        .older
+        .clone()
+        .map(|before| format!("{base}?{filters}before={before}"));
+    let export = format!("/api/v1/workspaces/{slug}/audit/export");
+    let filtered = !filters.is_empty();
+    let plan = {
+        let mut p = view.plan.clone();
+        if let Some(first) = p.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        p
+    };
+    view! {
+        <header class="page-header">
+            <h1>"Audit history of " {view.workspace_name.clone()}</h1>
+            <WorkspaceNav slug=slug.clone() role=view.my_role current="audit"/>
+            <p class="muted">"Every change to tasks, comments, time entries, attachments and tags, newest first. Times are Brussels time."</p>
+        </header>
+        <section class="card" aria-labelledby="audit-filter-title">
+            <h2 id="audit-filter-title" class="visually-hidden">"Filters"</h2>
+            <Form method="get" action=base.clone() attr:class="form inline-fields filters">
+                <div class="field">
+                    <label for="audit-entity">"Entity"</label>
+                    <select id="audit-entity" name="entity">
+                        <option value="" selected=view.entity.is_empty()>"All entities"</option>
+                        {ENTITY_CHOICES.into_iter().map(|(key, label)| view! {
+                            <option value=key selected=key == view.entity>{label}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="audit-actor">"Actor"</label>
+                    <select id="audit-actor" name="actor">
+                        <option value="" selected=view.actor.is_empty()>"Anyone"</option>
+                        {view.actors.iter().map(|a| view! {
+                            <option value=a.value.clone() selected=a.value == view.actor>{a.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="audit-from">"From (Brussels date)"</label>
+                    <input id="audit-from" name="from" type="date" value=view.from.clone()/>
+                </div>
+                <div class="field">
+                    <label for="audit-to">"To (Brussels date)"</label>
+                    <input id="audit-to" name="to" type="date" value=view.to.clone()/>
+                </div>
+                <button type="submit" class="button">"Filter"</button>
+                {filtered.then(|| view! { <A href=base.clone() attr:class="button secondary">"Clear filters"</A> })}
+            </Form>
+            <div class="export">
+                {if view.can_export {
+                    view! {
+                        <span class="muted">"Export the events that match these filters:"</span>
+                        <a class="button secondary small" href=format!("{export}?format=csv{}", view.export_filters) download>"Export CSV"</a>
+                        <a class="button secondary small" href=format!("{export}?format=json{}", view.export_filters) download>"Export JSON"</a>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p class="muted small">"Audit export (CSV, JSON) is part of the Business plan; this workspace is on the " {plan} " plan."</p>
+                    }.into_any()
+                }}
+            </div>
+        </section>
+        <section class="card" aria-labelledby="audit-events-title">
+            <h2 id="audit-events-title">"Events"</h2>
+            {if view.events.is_empty() {
+                let text = if filtered || paged {
+                    "No events match these filters. Widen the dates or clear the filters."
+                } else {
+                    "No events yet. Changes to tasks, comments, time, attachments and tags will be recorded here."
+                };
+                view! { <p class="empty-note">{text}</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="audit-list">
+                        {view.events.into_iter().map(|e| view! {
+                            <li class="audit-event">
+                                <div class="audit-head">
+                                    <time class="nowrap">{e.at.clone()}</time>
+                                    <strong>{e.actor.clone()}</strong>
+                                    <span class=format!("badge action-{}", e.action.replace(' ', "-"))>{e.action.clone()}</span>
+                                    <span>{e.entity.clone()} " " <code title="Start of the entity's id">{e.entity_ref.clone()}</code></span>
+                                </div>
+                                {(!e.changes.is_empty()).then(|| view! {
+                                    <ul class=if e.action == "updated" { "changes" } else { "changes inline" }>
+                                        {e.changes.into_iter().map(|c| view! {
+                                            <li>
+                                                <span class="field-name">{c.field}": "</span>
+                                                {c.before.map(|b| view! { <del>{b}</del> <span aria-hidden="true">" → "</span><span class="visually-hidden">" changed to "</span> })}
+                                                <ins>{c.after}</ins>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                })}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+            <nav class="pager" aria-label="Audit pages">
+                {paged.then(|| view! { <A href=newest attr:class="button secondary small">"Newest"</A> })}
+                {older.map(|href| view! { <A href=href attr:class="button secondary small">"Older"</A> })}
+            </nav>
+        </section>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn updates_read_before_and_after_with_names_and_euros() {
+        let ada = uuid::Uuid::new_v4();
+        let names = std::collections::HashMap::from([(ada, "Ada".to_owned())]);
+        let changes: sqlx::types::JsonValue = serde_json_value(&format!(
+            r#"{{"rate_cents": {{"before": 9000, "after": 9550}}, "assignee_id": {{"before": null, "after": "{ada}"}}}}"#
+        ));
+        let wall = std::collections::HashMap::new();
+        let known = Known {
+            names: &names,
+            wall: &wall,
+            locale: "en",
+        };
+        let described = describe_changes("updated", &changes, &known);
+        assert!(described.contains(&FieldChange {
+            field: "rate".into(),
+            before: Some("€90.00".into()),
+            after: "€95.50".into()
+        }));
+        assert!(described.contains(&FieldChange {
+            field: "assignee id".into(),
+            before: Some("—".into()),
+            after: "Ada".into()
+        }));
+        let created = describe_changes(
+            "created",
+            &serde_json_value(r#"{"id": "x", "billable": true, "note": "", "created_at": "x"}"#),
+            &known,
+        );
+        assert_eq!(
+            created.len(),
+            2,
+            "the row's id and creation time are left out: {created:?}"
+        );
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            encode("2026-03-01T00:00:00+01:00"),
+            "2026-03-01T00%3A00%3A00%2B01%3A00"
+        );
+        assert_eq!(encode("system"), "system");
+    }
+
+    fn serde_json_value(text: &str) -> sqlx::types::JsonValue {
+        leptos::serde_json::from_str(text).unwrap()
+    }
+}
