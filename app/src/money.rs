@@ -27,6 +27,35 @@ pub fn format_minutes(minutes: i64) -> String {
     format!("{sign}{}:{:02}", abs / 60, abs % 60)
 }
 
+/// An amount typed in euros (`85`, `85.5`, `85,50`, `€ 85.50`) as integer cents, without ever
+/// passing through a float. Empty means zero. At most two decimals; no thousands separators,
+/// since `1.234` would mean a thousand in Brussels and one euro in Dublin.
+pub fn parse_eur_cents(text: &str) -> Result<i64, &'static str> {
+    const SHAPE: &str = "must be an amount in euros such as 85 or 85.50";
+    let text = text.trim().trim_start_matches('€').trim();
+    if text.is_empty() {
+        return Ok(0);
+    }
+    let (whole, fraction) = match text.split_once(['.', ',']) {
+        Some((w, f)) => (w, f),
+        None => (text, ""),
+    };
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 2 {
+        return Err(SHAPE);
+    }
+    if whole.len() > 12 {
+        return Err("is too large");
+    }
+    let euros: i64 = whole.parse().map_err(|_| SHAPE)?;
+    let cents: i64 = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<i64>().map_err(|_| SHAPE)? * 10,
+        _ => fraction.parse().map_err(|_| SHAPE)?,
+    };
+    Ok(euros * 100 + cents)
+}
+
 fn language(locale: &str) -> String {
     locale
         .split(['-', '_'])
@@ -52,6 +81,32 @@ fn group_thousands(mut n: u64, separator: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn euro_amounts_parse_to_cents_without_floats() {
+        for (text, cents) in [
+            ("", 0),
+            ("85", 8500),
+            ("85.5", 8550),
+            ("85,50", 8550),
+            (" € 0.07 ", 7),
+            ("1000000", 100_000_000),
+        ] {
+            assert_eq!(parse_eur_cents(text), Ok(cents), "{text:?}");
+        }
+        for bad in [
+            "-5",
+            "85.505",
+            "1.234,50",
+            "abc",
+            ".50",
+            "8 5",
+            "1e3",
+            "9999999999999",
+        ] {
+            assert!(parse_eur_cents(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn belgian_locales_use_a_space_dots_and_a_comma() {

@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         keys: state.keys.clone(),
         signup_limits: state.config.signup_limits,
         origin: state.config.origin(),
+        objects_dir: state.config.data_dir.join("objects"),
     };
     let context = move || {
         provide_request_nonce();
