@@ -125,6 +125,15 @@ test("time, attachments and history on the task page", async ({ page, browser })
   await expect(history.locator("li", { hasText: "created the task" })).toContainText(TITLE);
   await expect(history).toContainText("Dana Peeters");
 
+  // For looking at the page (not asserted): wide and narrow.
+  if (process.env.BASTION_SCREENSHOTS) {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: `${process.env.BASTION_SCREENSHOTS}/task-1280.png`, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: `${process.env.BASTION_SCREENSHOTS}/task-390.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 720 });
+  }
+
   // A member sees only their own time, no history, and may not delete the admin's file.
   const other = await browser.newContext();
   const eli = await other.newPage();
@@ -140,10 +149,11 @@ test("time, attachments and history on the task page", async ({ page, browser })
   // Deleting the file asks first; then the entry goes too, and both show in the history.
   await attachments.getByText("Delete notes.txt…").click();
   await attachments.getByRole("button", { name: "Yes, delete notes.txt" }).click();
-  await expect(page.getByRole("status")).toHaveText("Attachment deleted.");
+  // The page's own notice (the upload's message stays while the address says so).
+  await expect(page.locator("p.notice")).toHaveText("Attachment deleted.");
   await expect(attachments.getByText("No files attached.")).toBeVisible();
   await time.getByRole("button", { name: /^Delete the entry of 1:30/ }).click();
-  await expect(page.getByRole("status")).toHaveText("Time entry deleted.");
+  await expect(page.locator("p.notice")).toHaveText("Time entry deleted.");
   await expect(time.getByText("No time logged yet.")).toBeVisible();
   await expect(events.first()).toContainText("deleted a time entry");
   await expect(history.locator("li", { hasText: "deleted an attachment" })).toContainText("notes.txt");
