@@ -94,6 +94,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn euro_amounts_parse_to_cents_without_floats() {
+        for (text, cents) in [
+            ("", 0),
+            ("85", 8500),
+            ("85.5", 8550),
+            ("85,50", 8550),
+            (" € 0.07 ", 7),
+            ("1000000", 100_000_000),
+        ] {
+            assert_eq!(parse_eur_cents(text), Ok(cents), "{text:?}");
+        }
+        for bad in [
+            "-5",
+            "85.505",
+            "1.234,50",
+            "abc",
+            ".50",
+            "8 5",
+            "1e3",
+            "9999999999999",
+        ] {
+            assert!(parse_eur_cents(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn belgian_locales_use_a_space_dots_and_a_comma() {
         for locale in ["nl-BE", "fr-BE", "de-BE", "fr"] {
             assert_eq!(format_eur(123_450, locale), "€ 1.234,50", "{locale}");

@@ -20,6 +20,8 @@ pub struct ServerContext {
     pub data_dir: std::path::PathBuf,
     /// Where DPA and security-pack requests go (`BASTION_SECURITY_CONTACT`).
     pub security_contact: String,
+    /// Where attachment bytes live (`$BASTION_DATA_DIR/objects`), as the REST API reads them.
+    pub objects_dir: std::path::PathBuf,
 }
 
 pub fn context() -> Result<ServerContext, ServerFnError> {
@@ -191,6 +193,10 @@ fn field_label(field: &str) -> String {
         "user_id" => "The person",
         "q" => "The search text",
         "body" => "The comment",
+        "minutes" => "The minutes",
+        "rate_cents" => "The hourly rate",
+        "started_at" => "The start",
+        "note" => "The note",
         other => return format!("The {}", other.replace('_', " ")),
     };
     label.to_owned()

@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         origin: state.config.origin(),
         data_dir: state.config.data_dir.clone(),
         security_contact: state.config.security_contact.clone(),
+        objects_dir: state.config.data_dir.join("objects"),
     };
     let context = move || {
         provide_request_nonce();

@@ -56,6 +56,14 @@ enum Fixture {
     AdminAttachment,
     /// A finished export of the cast's workspace, started by its admin: `{export_id}`.
     Export,
+    /// A viewed task with a time entry of the admin's: `{task_id}`, `{entry_id}`.
+    AdminTaskEntry,
+    /// A viewed task with a time entry of the member's: `{task_id}`, `{entry_id}`.
+    MemberTaskEntry,
+    /// A viewed task with a file the admin uploaded: `{task_id}`, `{attachment_id}`.
+    AdminTaskAttachment,
+    /// A viewed task with a file the member uploaded: `{task_id}`, `{attachment_id}`.
+    MemberTaskAttachment,
 }
 
 impl Fixture {
@@ -310,6 +318,43 @@ async fn seed_attachment(app: &TestApp, cast: &Cast, uploader: &str) -> String {
     answer.json()["id"].as_str().unwrap().to_owned()
 }
 
+/// A task the guest views, with a time entry of `who` (a cookie) on it.
+async fn seed_task_entry(app: &TestApp, cast: &Cast, who: &str) -> Vec<(&'static str, String)> {
+    let task = seed_task(app, cast, false).await.1;
+    let answer = app
+        .call(
+            "POST",
+            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
+            Some(who),
+            Some(json!({"task_id": task, "started_at": "2026-03-30T08:00:00Z", "minutes": 45, "rate_cents": 9000})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let entry = answer.json()["id"].as_str().unwrap().to_owned();
+    vec![("{task_id}", task), ("{entry_id}", entry)]
+}
+
+/// A task the guest views, with a file `who` (a cookie) uploaded to it.
+async fn seed_task_attachment(
+    app: &TestApp,
+    cast: &Cast,
+    who: &str,
+) -> Vec<(&'static str, String)> {
+    let task = seed_task(app, cast, false).await.1;
+    let answer = app
+        .upload(
+            &format!("/api/v1/workspaces/{}/tasks/{task}/attachments", cast.slug),
+            Some(who),
+            "notes.txt",
+            "text/plain",
+            b"hello",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let attachment = answer.json()["id"].as_str().unwrap().to_owned();
+    vec![("{task_id}", task), ("{attachment_id}", attachment)]
+}
+
 async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
     let answer = app
         .call(
@@ -402,6 +447,10 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
                 seed_attachment(app, cast, &cast.admin).await,
             )]
         }
+        Fixture::AdminTaskEntry => seed_task_entry(app, cast, &cast.admin).await,
+        Fixture::MemberTaskEntry => seed_task_entry(app, cast, &cast.member).await,
+        Fixture::AdminTaskAttachment => seed_task_attachment(app, cast, &cast.admin).await,
+        Fixture::MemberTaskAttachment => seed_task_attachment(app, cast, &cast.member).await,
     }
 }
 
@@ -703,6 +752,14 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         // The comment is the admin's: only they edit it; admins delete any comment.
         ("/api/fn/edit_comment", "slug={ws}&task_id={task_id}&comment_id={comment_id}&body=Edited", Comment, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/delete_comment", "slug={ws}&task_id={task_id}&comment_id={comment_id}", Comment, [200, 403, 403, 404, 404, 404]),
+        // Time on the task page: guests record none; members see (and so delete) only their own.
+        ("/api/fn/log_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&billable=true&rate=85.50&note=Fn", ViewedTask, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/log_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&rate=", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/delete_time_entry", "slug={ws}&task_id={task_id}&entry_id={entry_id}", AdminTaskEntry, [200, 404, 403, 404, 404, 404]),
+        ("/api/fn/delete_time_entry", "slug={ws}&task_id={task_id}&entry_id={entry_id}", MemberTaskEntry, [200, 200, 403, 404, 404, 404]),
+        // Attachments: admins delete any, members their own uploads, guests none.
+        ("/api/fn/delete_attachment", "slug={ws}&task_id={task_id}&attachment_id={attachment_id}", AdminTaskAttachment, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/delete_attachment", "slug={ws}&task_id={task_id}&attachment_id={attachment_id}", MemberTaskAttachment, [200, 200, 403, 404, 404, 404]),
         // Signing in needs no session; a wrong password is 401 for everyone.
         ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
         ("/api/fn/change_password", "current_password=not+it+at+all&new_password=a+brand+new+passphrase", None, [422, 422, 422, 422, 422, 401]),

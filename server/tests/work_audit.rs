@@ -272,6 +272,38 @@ async fn attachments_are_stored_by_key_and_always_downloaded_never_rendered() {
         )
         .await;
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
+
+    // `?redirect=1` answers the task page's plain HTML form: 303 back to the task page, saying
+    // how it went, and never JSON; refusals stay JSON errors.
+    let from_form = format!("{uploads}?redirect=1");
+    let task_page = format!("/w/{}/tasks/{task}", cast.slug);
+    for (bytes, outcome) in [(&b"fine"[..], "uploaded"), (&[7u8; 65][..], "too_large")] {
+        let answer = app
+            .upload(
+                &from_form,
+                Some(&cast.member),
+                "form.txt",
+                "text/plain",
+                bytes,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        assert_eq!(
+            answer.header("location"),
+            format!("{task_page}?attachment={outcome}#attachments")
+        );
+    }
+    let nameless = app
+        .upload(&from_form, Some(&cast.member), "", "text/plain", b"x")
+        .await;
+    assert_eq!(nameless.status, StatusCode::SEE_OTHER);
+    assert!(nameless
+        .header("location")
+        .ends_with("?attachment=invalid#attachments"));
+    let guest_form = app
+        .upload(&from_form, Some(&cast.guest), "x.txt", "text/plain", b"x")
+        .await;
+    assert_eq!(guest_form.status, StatusCode::FORBIDDEN);
     let missing = app
         .call(
             "POST",

@@ -6,6 +6,7 @@ pub mod board;
 pub mod home;
 pub mod list;
 pub mod task;
+pub mod task_extras;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -221,7 +222,7 @@ pub(crate) mod srv {
         })
     }
 
-    fn invalid(message: String) -> ServerFnError {
+    pub fn invalid(message: String) -> ServerFnError {
         set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
         ServerFnError::new(message)
     }

@@ -1,13 +1,17 @@
 //! The task page: its fields (editable for those allowed), the description rendered from
-//! Markdown on the server, tags, viewers, comments, and deletion behind a confirmation step.
-//! Time, attachments and history have their own backends, arriving separately: their sections
-//! are placeholders here.
+//! Markdown on the server, tags, viewers, comments, time, attachments, history (admins), and
+//! deletion behind a confirmation step. The time, attachment and history sections live in
+//! `task_extras`.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+use super::task_extras::{
+    AttachmentRow, AttachmentsSection, DeleteAttachment, DeleteTimeEntry, HistoryRow,
+    HistorySection, LogTime, TimeSection, TimeSummary,
+};
 use super::{
     action_error, announce, priority_label, raw_text, status_label, FormError, LoadError, Notice,
     Person, ProjectRow, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
@@ -51,6 +55,12 @@ pub struct TaskPage {
     pub all_tags: Vec<TagRow>,
     pub viewers: Vec<Person>,
     pub comments: Vec<CommentRow>,
+    /// `None` for guests, who record and see no time.
+    pub time: Option<TimeSummary>,
+    pub attachments: Vec<AttachmentRow>,
+    pub can_upload: bool,
+    /// The task's audit history, for admins only.
+    pub history: Option<Vec<HistoryRow>>,
 }
 
 /// Comments shown on the page, oldest first.
@@ -58,7 +68,7 @@ pub struct TaskPage {
 pub const COMMENTS_SHOWN: u32 = 500;
 
 #[cfg(feature = "ssr")]
-mod open {
+pub(crate) mod open {
     use bastion_core::work::{tasks::TaskRecord, Viewer};
     use leptos::prelude::ServerFnError;
 
@@ -121,9 +131,11 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, Server
     let comment_records = comments::list_comments(&mut t.tx, &t.viewer, id, None, COMMENTS_SHOWN)
         .await
         .map_err(refused)?;
+    let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id).await?;
     t.tx.commit().await.map_err(internal)?;
 
     let mut people_shown = viewer_ids.clone();
+    people_shown.extend(extras.people());
     people_shown.extend(comment_records.iter().map(|c| c.author_id));
     people_shown.push(t.task.created_by);
     let names = srv::names(people_shown).await?;
@@ -134,6 +146,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, Server
         .await?
         .pop()
         .ok_or_else(|| internal("a task row went missing"))?;
+    let (time, attachments, history) = extras.rows(&t.user, role, &names, &projects, &all_tags);
     projects.retain(|p| !p.archived || p.id == row.project_id);
     let comments = comment_records
         .into_iter()
@@ -174,6 +187,10 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, Server
         people,
         all_tags,
         comments,
+        time,
+        attachments,
+        can_upload: policy::can_upload_attachments(role),
+        history,
     })
 }
 
@@ -410,6 +427,9 @@ pub fn TaskPageView() -> impl IntoView {
     let comment = ServerAction::<AddComment>::new();
     let edit = ServerAction::<EditComment>::new();
     let uncomment = ServerAction::<DeleteComment>::new();
+    let log_time = ServerAction::<LogTime>::new();
+    let unlog = ServerAction::<DeleteTimeEntry>::new();
+    let unattach = ServerAction::<DeleteAttachment>::new();
     let version = move || {
         update.version().get()
             + add_tag.version().get()
@@ -420,6 +440,9 @@ pub fn TaskPageView() -> impl IntoView {
             + comment.version().get()
             + edit.version().get()
             + uncomment.version().get()
+            + log_time.version().get()
+            + unlog.version().get()
+            + unattach.version().get()
     };
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
@@ -460,6 +483,9 @@ pub fn TaskPageView() -> impl IntoView {
         comment => "Comment posted.",
         edit => "Comment saved.",
         uncomment => "Comment deleted.",
+        log_time => "Time logged.",
+        unlog => "Time entry deleted.",
+        unattach => "Attachment deleted.",
     );
     // The comment box empties once its comment is saved.
     let comment_box = NodeRef::<leptos::html::Textarea>::new();
@@ -639,25 +665,18 @@ pub fn TaskPageView() -> impl IntoView {
                                     })}
                                 </section>
 
-                                <section class="card placeholder" aria-labelledby="time-title">
-                                    <h2 id="time-title">"Time"</h2>
-                                    <p class="muted">"Time entries for this task will appear here. (Coming soon.)"</p>
-                                </section>
-                                <section class="card placeholder" aria-labelledby="attachments-title">
-                                    <h2 id="attachments-title">"Attachments"</h2>
-                                    <p class="muted">"Files attached to this task will appear here. (Coming soon.)"</p>
-                                </section>
-                                <section class="card placeholder" aria-labelledby="history-title">
-                                    <h2 id="history-title">"History"</h2>
-                                    <p class="muted">"Changes to this task will appear here. (Coming soon.)"</p>
-                                </section>
+                                {page.time.clone().map(|time| view! {
+                                    <TimeSection slug=slug_v.get_value() task_id=id_v.get_value() time log=log_time delete=unlog/>
+                                })}
+                                <AttachmentsSection slug=slug_v.get_value() task_id=id_v.get_value() attachments=page.attachments.clone() can_upload=page.can_upload delete=unattach/>
+                                {page.history.clone().map(|history| view! { <HistorySection history/> })}
 
                                 {page.can_delete.then(|| view! {
                                     <section class="card danger-zone" aria-labelledby="delete-title">
                                         <h2 id="delete-title">"Delete this task"</h2>
                                         <details>
                                             <summary>"Delete task…"</summary>
-                                            <p>"This deletes the task with its comments, tags and viewers. It cannot be undone."</p>
+                                            <p>"This deletes the task with its comments, tags, viewers, time entries and attachments. It cannot be undone."</p>
                                             <ActionForm action=delete>
                                                 <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                 <input type="hidden" name="task_id" value=id_v.get_value()/>

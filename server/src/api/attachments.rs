@@ -5,9 +5,9 @@
 use app::policy::{self, Role};
 use axum::{
     body::Body,
-    extract::{multipart::MultipartError, Multipart, Path, State},
+    extract::{multipart::MultipartError, Multipart, Path, Query, State},
     http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
     Json,
 };
 use bastion_core::{
@@ -15,8 +15,8 @@ use bastion_core::{
     members, Viewer,
 };
 use bytes::BytesMut;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{
@@ -70,6 +70,31 @@ pub struct AttachmentUpload {
     /// The file; its name and content type come from the part's headers.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// `1`: answer as to a browser's plain form — `303 See Other` to the task's page, with
+    /// `?attachment=uploaded`, `?attachment=too_large` or `?attachment=invalid` — instead of JSON.
+    /// Refusals (401, 403, 404) stay JSON errors.
+    #[param(example = "1")]
+    pub redirect: Option<String>,
+}
+
+impl UploadQuery {
+    fn redirect(&self) -> bool {
+        matches!(self.redirect.as_deref(), Some("1" | "true"))
+    }
+}
+
+/// The task's page, with the upload's outcome for it to say. Built from the workspace's own
+/// slug and a parsed id only, so it can never point elsewhere.
+fn back_to_task(slug: &str, task_id: Uuid, outcome: &str) -> Response {
+    Redirect::to(&format!(
+        "/w/{slug}/tasks/{task_id}?attachment={outcome}#attachments"
+    ))
+    .into_response()
 }
 
 /// Where attachment bytes live: `$BASTION_DATA_DIR/objects`. Opening it is a directory check,
@@ -207,7 +232,9 @@ async fn read_upload(multipart: &mut Multipart, max: u64) -> Result<Upload, Read
 }
 
 /// Upload a file to a task (multipart field `file`). Stored under the workspace's prefix with a
-/// key the server makes; the file name is kept only as a label.
+/// key the server makes; the file name is kept only as a label. With `?redirect=1` it answers a
+/// browser's plain HTML form (the task page's upload form, which works with or without script):
+/// `303` back to the task page instead of JSON.
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments",
@@ -216,10 +243,12 @@ async fn read_upload(multipart: &mut Multipart, max: u64) -> Result<Upload, Read
     params(
         ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "Task id"),
+        UploadQuery,
     ),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = AttachmentView),
+        (status = 303, description = "With `redirect=1`: stored, or refused as too large or invalid; the `Location` is the task's page saying which."),
         (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "A guest, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace or task, or not visible to the caller.", body = ErrorBody),
@@ -232,6 +261,7 @@ pub async fn create_attachment(
     State(state): State<AppState>,
     current: CurrentUser,
     Path((slug, task_id)): Path<(String, String)>,
+    Query(query): Query<UploadQuery>,
     mut multipart: Multipart,
 ) -> Result<Response, ApiError> {
     let task_id = parse_id(&task_id)?;
@@ -239,17 +269,21 @@ pub async fn create_attachment(
     let max = state.config.max_upload_bytes;
     // Checked before the file is read, and the transaction closed while it arrives: a slow
     // upload must not hold a database connection, nor a refused one be read at all.
-    let (_, _, tx) = open_for_upload(&state, user_id, &slug, task_id).await?;
+    let (workspace, _, tx) = open_for_upload(&state, user_id, &slug, task_id).await?;
     tx.rollback().await?;
+    let redirect = query.redirect();
+    let back = |outcome| back_to_task(&workspace.slug, task_id, outcome);
     let upload = match read_upload(&mut multipart, max).await {
         Ok(upload) => upload,
+        Err(ReadError::TooLarge) if redirect => return Ok(back("too_large")),
         Err(ReadError::TooLarge) => return Ok(too_large(max)),
+        Err(ReadError::Api(ApiError::Invalid { .. })) if redirect => return Ok(back("invalid")),
         Err(ReadError::Api(e)) => return Err(e),
     };
     // Checked again: the role or the task may have changed while the file arrived.
     let (workspace, role, mut tx) = open_for_upload(&state, user_id, &slug, task_id).await?;
     let objects = objects(&state)?;
-    let attachment = attachments::upload(
+    let stored = attachments::upload(
         &mut tx,
         &objects,
         workspace.id,
@@ -258,8 +292,18 @@ pub async fn create_attachment(
         upload,
         max,
     )
-    .await?;
+    .await;
+    let attachment = match stored {
+        Ok(attachment) => attachment,
+        Err(bastion_core::CoreError::Invalid { .. }) if redirect => {
+            return Ok(back_to_task(&workspace.slug, task_id, "invalid"))
+        }
+        Err(e) => return Err(e.into()),
+    };
     tx.commit().await?;
+    if redirect {
+        return Ok(back_to_task(&workspace.slug, task_id, "uploaded"));
+    }
     Ok((StatusCode::CREATED, Json(AttachmentView::from(attachment))).into_response())
 }
 
