@@ -67,6 +67,8 @@ pub struct Config {
     pub mail_from: String,
     /// `BASTION_MAX_UPLOAD_BYTES`: the largest attachment accepted (default 25 MiB).
     pub max_upload_bytes: u64,
+    /// `BASTION_TOKEN_RATE_LIMIT`: requests one API token may make per minute (default 600).
+    pub token_rate_limit: u32,
 }
 
 /// Where the master key ring came from, for the start-up log line.
@@ -100,6 +102,7 @@ struct FileConfig {
     // The SMTP URL may hold a password: environment only, like the keys.
     mail_from: Option<String>,
     max_upload_bytes: Option<u64>,
+    token_rate_limit: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +126,8 @@ pub enum ConfigError {
     MasterKey(#[from] keys::MasterKeyError),
 }
 
+/// Requests per minute per API token unless configured.
+pub const DEFAULT_TOKEN_RATE_LIMIT: u32 = 600;
 pub const DEFAULT_CONFIG_FILE: &str = "bastion.toml";
 /// Uploads are held in memory while stored: 1 GiB is the most we accept configuring.
 pub const MAX_UPLOAD_CEILING: u64 = 1024 * 1024 * 1024;
@@ -307,7 +312,22 @@ impl Config {
             },
         };
 
+        let token_rate_limit = match env("BASTION_TOKEN_RATE_LIMIT") {
+            Some(v) => parse_in_range("BASTION_TOKEN_RATE_LIMIT", &v, 1, 1_000_000)?,
+            None => match file_config.token_rate_limit {
+                Some(n) if !(1..=1_000_000).contains(&n) => {
+                    return Err(ConfigError::Value {
+                        name: "BASTION_TOKEN_RATE_LIMIT",
+                        message: format!("{n} is not from 1 to 1000000"),
+                    })
+                }
+                Some(n) => n,
+                None => DEFAULT_TOKEN_RATE_LIMIT,
+            },
+        };
+
         Ok(Self {
+            token_rate_limit,
             signup_limits,
             smtp_url: smtp_url.map(Secret::new),
             mail_from,
@@ -402,6 +422,7 @@ mod tests {
         assert_eq!(c.origin(), "http://127.0.0.1:3000");
         assert!(!c.serves_https());
         assert_eq!(c.max_upload_bytes, 25 * 1024 * 1024);
+        assert_eq!(c.token_rate_limit, 600);
         assert_eq!(
             load(&[("BASTION_MAX_UPLOAD_BYTES", "1048576")])
                 .unwrap()
@@ -418,6 +439,7 @@ mod tests {
             ("BASTION_DB_MAX_CONNECTIONS", "many"),
             ("BASTION_LOG_FORMAT", "xml"),
             ("BASTION_SIGNUP_LIMIT_PER_IP", "0"),
+            ("BASTION_TOKEN_RATE_LIMIT", "0"),
             ("BASTION_SIGNUP_LIMIT_PER_DOMAIN", "lots"),
             ("BASTION_SMTP_URL", "http://mail.example.eu"),
             ("BASTION_MAIL_FROM", "nobody"),

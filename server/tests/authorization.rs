@@ -54,6 +54,8 @@ enum Fixture {
     MemberAttachment,
     /// An attachment the cast's admin uploaded to a public task: `{attachment_id}`.
     AdminAttachment,
+    /// An API token of the cast's admin for the cast's workspace: `{token_id}`.
+    AdminToken,
 }
 
 impl Fixture {
@@ -72,6 +74,7 @@ impl Fixture {
                 | Fixture::AdminTimeEntry
                 | Fixture::MemberAttachment
                 | Fixture::AdminAttachment
+                | Fixture::AdminToken
         )
     }
 }
@@ -167,6 +170,10 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/audit", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/audit/export", fixture: None, body: Option::None, expect: [403, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/history", fixture: Task, body: Option::None, expect: [200, 403, 404, 404, 404, 401] },
+        // API tokens: everyone active manages their own; someone else's token is not found.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tokens", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tokens", fixture: None, body: Some(json!({"name": "Row token"})), expect: [201, 201, 201, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tokens/{token_id}", fixture: AdminToken, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
         // Last: it ends the sessions it is called with.
         Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
@@ -352,6 +359,22 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
                 "{attachment_id}",
                 seed_attachment(app, cast, &cast.member).await,
             )]
+        }
+        Fixture::AdminToken => {
+            let workspace = bastion_core::workspaces::find_by_slug(&app.db.pool, &cast.slug)
+                .await
+                .unwrap()
+                .unwrap();
+            let (token, _) = bastion_core::api_tokens::create(
+                &app.db.pool,
+                cast.admin_id,
+                workspace.id,
+                "Row token",
+                Option::None,
+            )
+            .await
+            .unwrap();
+            vec![("{token_id}", token.id.to_string())]
         }
         Fixture::AdminAttachment => {
             vec![(
