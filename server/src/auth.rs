@@ -146,6 +146,8 @@ async fn path_slug(parts: &mut Parts, state: &AppState) -> Result<String, ApiErr
         .iter()
         .find(|(name, _)| *name == "ws")
         .map(|(_, value)| value.to_owned())
+        // Not a slug that could exist; PostgreSQL text could not even hold a NUL.
+        .filter(|slug| !slug.contains('\0'))
         .ok_or(ApiError::NotFound)
 }
 

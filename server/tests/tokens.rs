@@ -423,3 +423,50 @@ async fn each_token_is_rate_limited_with_retry_after() {
         .await;
     assert_eq!(session.status, StatusCode::OK);
 }
+
+/// Found by schemathesis: PostgreSQL text cannot hold NUL, so it is refused as invalid input
+/// (422 naming the field) before any query, not answered with a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nul_characters_are_invalid_input_not_server_errors() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let (token, _) = create_token(&app, "acme", &cast.admin).await;
+    let reset = app
+        .call(
+            "POST",
+            "/api/v1/auth/password-reset",
+            None,
+            Some(json!({"email": "a\u{0}@example.eu"})),
+        )
+        .await;
+    assert_eq!(
+        reset.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reset.body
+    );
+    let project = app
+        .bearer(
+            "POST",
+            "/api/v1/workspaces/acme/projects",
+            &token,
+            Some(json!({"name": "nul\u{0}"})),
+        )
+        .await;
+    assert_eq!(project.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for query in ["q=%00", "status=%00"] {
+        let list = app
+            .bearer(
+                "GET",
+                &format!("/api/v1/workspaces/acme/tasks?{query}"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(list.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+    }
+    let slug = app
+        .bearer("GET", "/api/v1/workspaces/ac%00me/tasks", &token, None)
+        .await;
+    assert_eq!(slug.status, StatusCode::NOT_FOUND);
+}
