@@ -10,7 +10,8 @@ use axum::{
 };
 use bastion_core::{
     accounts::{self, User},
-    members,
+    api_tokens::{self, TokenGrant},
+    limits, members,
     sessions::{self, SessionInfo, SessionToken},
     workspaces::Workspace,
     TenantTx,
@@ -18,29 +19,94 @@ use bastion_core::{
 
 use crate::{error::ApiError, AppState};
 
-/// The signed-in user and their session.
+/// The signed-in user and their session. Session only: with an API token this answers 401
+/// `session_required`, because account settings and other workspaces are beyond a token's reach.
 pub struct CurrentUser {
     pub user: User,
     pub session: SessionInfo,
+}
+
+/// How a request proved who it is.
+pub enum Credential {
+    Session(SessionInfo),
+    /// An API token: its user, in its one workspace only.
+    Token(TokenGrant),
+}
+
+/// `Authorization: Bearer <token>`, the scheme matched case-insensitively. When present it is
+/// the request's only credential: a cookie sent alongside is ignored, so a bearer request (which
+/// skips the cross-origin check) can never act through a browser's session.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+/// Whether the request carries a bearer header at all, valid or not: if so, that header alone
+/// decides who the caller is.
+fn has_bearer(headers: &HeaderMap) -> bool {
+    headers.get(header::AUTHORIZATION).is_some_and(|v| {
+        v.as_bytes()
+            .split(|c| *c == b' ')
+            .next()
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"bearer"))
+    })
+}
+
+/// The caller by session cookie or by API token. A token is counted against its per-minute
+/// limit here, once per request.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<(User, Credential), ApiError> {
+    if has_bearer(&parts.headers) {
+        let token = bearer_token(&parts.headers).unwrap_or_default();
+        let grant = api_tokens::resolve(&state.pool, token)
+            .await?
+            .ok_or(ApiError::InvalidToken)?;
+        if let Err(wait) = limits::hit(
+            &state.pool,
+            &format!("api-token:{}", grant.token_id),
+            i32::try_from(state.config.token_rate_limit).unwrap_or(i32::MAX),
+            time::Duration::minutes(1),
+        )
+        .await?
+        {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: wait.whole_seconds().max(1) as u64,
+            });
+        }
+        let user = accounts::find_user(&state.pool, grant.user_id)
+            .await?
+            .ok_or(ApiError::InvalidToken)?;
+        return Ok((user, Credential::Token(grant)));
+    }
+    let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+    let session = sessions::resolve(&state.pool, &token)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let user = accounts::find_user(&state.pool, session.user_id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok((user, Credential::Session(session)))
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let session = sessions::resolve(&state.pool, &token)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
-        let user = accounts::find_user(&state.pool, session.user_id)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
-        Ok(Self { user, session })
+        if has_bearer(&parts.headers) {
+            return Err(ApiError::SessionRequired);
+        }
+        match authenticate(parts, state).await? {
+            (user, Credential::Session(session)) => Ok(Self { user, session }),
+            (_, Credential::Token(_)) => Err(ApiError::SessionRequired),
+        }
     }
 }
 
 /// Signed in or not, for the few endpoints that serve both (accepting an invitation). A stale
-/// or unknown cookie counts as not signed in; a database failure is still an error.
+/// or unknown cookie counts as not signed in, and so does a bearer request (a token never acts
+/// outside its workspace); a database failure is still an error.
 impl axum::extract::OptionalFromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
@@ -50,36 +116,90 @@ impl axum::extract::OptionalFromRequestParts<AppState> for CurrentUser {
     ) -> Result<Option<Self>, ApiError> {
         match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
             Ok(user) => Ok(Some(user)),
-            Err(ApiError::Unauthenticated) => Ok(None),
+            Err(ApiError::Unauthenticated | ApiError::SessionRequired) => Ok(None),
             Err(e) => Err(e),
         }
     }
 }
 
+/// The caller by session or by API token, for `GET /api/v1/me`.
+pub struct Caller {
+    pub user: User,
+    pub credential: Credential,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let (user, credential) = authenticate(parts, state).await?;
+        Ok(Self { user, credential })
+    }
+}
+
+/// The `{ws}` path segment.
+async fn path_slug(parts: &mut Parts, state: &AppState) -> Result<String, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::NotFound)?;
+    params
+        .iter()
+        .find(|(name, _)| *name == "ws")
+        .map(|(_, value)| value.to_owned())
+        // Not a slug that could exist; PostgreSQL text could not even hold a NUL.
+        .filter(|slug| !slug.contains('\0'))
+        .ok_or(ApiError::NotFound)
+}
+
+/// The caller on a `/workspaces/{ws}/…` path, by session or by a token of THAT workspace; a
+/// token of another workspace is 404, like a stranger. Membership is not checked here: handlers
+/// that take this instead of [`Member`] check it in their own transaction.
+pub struct WorkspaceUser {
+    pub user: User,
+    pub slug: String,
+    pub credential: Credential,
+}
+
+impl FromRequestParts<AppState> for WorkspaceUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let (user, credential) = authenticate(parts, state).await?;
+        let slug = path_slug(parts, state).await?;
+        if let Credential::Token(grant) = &credential {
+            if grant.workspace_slug != slug {
+                return Err(ApiError::NotFound);
+            }
+        }
+        Ok(Self {
+            user,
+            slug,
+            credential,
+        })
+    }
+}
+
 /// An active member of the workspace named by the `{ws}` path segment, with a tenant transaction
 /// already open for it. The role is read inside that transaction on every request, so a role
-/// change or a deactivation applies to the very next request. Anyone else gets 404: a stranger
-/// cannot learn whether a workspace exists.
+/// change or a deactivation applies to the very next request (API tokens included). Anyone else
+/// gets 404: a stranger cannot learn whether a workspace exists.
 pub struct Member {
     pub user: User,
     pub workspace: Workspace,
     pub role: Role,
     pub tx: TenantTx,
+    pub credential: Credential,
 }
 
 impl FromRequestParts<AppState> for Member {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let CurrentUser { user, .. } = CurrentUser::from_request_parts(parts, state).await?;
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::NotFound)?;
-        let slug = params
-            .iter()
-            .find(|(name, _)| *name == "ws")
-            .map(|(_, value)| value.to_owned())
-            .ok_or(ApiError::NotFound)?;
+        let WorkspaceUser {
+            user,
+            slug,
+            credential,
+        } = WorkspaceUser::from_request_parts(parts, state).await?;
         let (workspace, role, tx) = members::open_as_member(&state.pool, user.id, &slug)
             .await?
             .ok_or(ApiError::NotFound)?;
@@ -89,6 +209,7 @@ impl FromRequestParts<AppState> for Member {
             workspace,
             role,
             tx,
+            credential,
         })
     }
 }
@@ -133,8 +254,10 @@ pub fn session_clear_cookie(state: &AppState) -> HeaderValue {
         .expect("a valid header value")
 }
 
-/// Refuses state-changing requests that a browser sent from another origin (CSRF). Bearer
-/// requests carry no ambient credentials and are not checked.
+/// Refuses state-changing requests that a browser sent from another origin (CSRF), and keeps
+/// session cookies off bearer answers. Bearer requests to the REST API carry no ambient
+/// credentials (a cookie beside them is ignored, see [`bearer_token`]) and are not checked;
+/// elsewhere (pages, server functions) they are, since those read the cookie.
 pub async fn refuse_cross_origin(
     State(state): State<AppState>,
     request: Request,
@@ -144,15 +267,17 @@ pub async fn refuse_cross_origin(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let bearer = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer "));
-    if safe || bearer || same_origin(&state, request.headers()) {
-        return next.run(request).await;
+    let bearer = has_bearer(request.headers());
+    let rest_bearer = bearer && request.uri().path().starts_with("/api/v1/");
+    if !(safe || rest_bearer || same_origin(&state, request.headers())) {
+        return ApiError::CrossOrigin.into_response();
     }
-    ApiError::CrossOrigin.into_response()
+    let mut response = next.run(request).await;
+    if bearer {
+        // A token is the whole credential: it never turns into a browser session.
+        response.headers_mut().remove(header::SET_COOKIE);
+    }
+    response
 }
 
 fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {

@@ -38,6 +38,7 @@ BASTION_OBJECT_STORE_REGION Object storage region; must be in the EU (default eu
 filesystem; AWS eu-* but London and Zurich, fr-par, nl-ams, pl-waw, ...)\n  \
 BASTION_ALLOW_NON_EU_REGION true to start with a non-EU region anyway (default false)\n  \
 BASTION_SECURITY_CONTACT    Where DPA and security-pack requests are sent (default security@localhost)\n  \
+BASTION_TOKEN_RATE_LIMIT    Requests per minute per API token (default 600)\n  \
 BASTION_MASTER_KEYS         Comma-separated master keys (`bastion keys generate`); the first \
 encrypts, all decrypt\n  \
 BASTION_MASTER_KEY_FILE     Or a file with one master key per line, mode 600. Neither: required \
@@ -75,6 +76,27 @@ pub enum Command {
     /// Check and prune workspaces' audit history.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Create API tokens for integrations and scripts.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token acting as this active member in this workspace only. Prints the
+    /// token on standard output, and nothing else: it is shown this once.
+    Create {
+        /// The workspace's slug.
+        slug: String,
+        /// The member's email.
+        email: String,
+        /// What the token is for, to tell tokens apart.
+        #[arg(long)]
+        name: String,
+        /// Days until it stops working (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1830))]
+        expires_in_days: Option<u16>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,6 +200,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Audit(command) => {
             let database = open(&config).await?;
             let result = audit(&database, command).await;
+            database.close().await;
+            result
+        }
+        Command::Token(command) => {
+            let database = open(&config).await?;
+            let result = token(&database, command).await;
             database.close().await;
             result
         }
@@ -372,6 +400,35 @@ async fn workspace(
             }
         }
     }
+    Ok(())
+}
+
+async fn token(database: &Database, command: TokenCommand) -> Result<(), String> {
+    db::migrate_control_plane(&database.pool)
+        .await
+        .map_err(|e| format!("control-plane migration failed: {e}"))?;
+    let TokenCommand::Create {
+        slug,
+        email,
+        name,
+        expires_in_days,
+    } = command;
+    let user = bastion_core::accounts::find_user_by_email(&database.pool, &email)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user with the email '{email}'"))?;
+    let (ws, _, tx) = bastion_core::members::open_as_member(&database.pool, user.id, &slug)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{email} is not an active member of '{slug}'"))?;
+    tx.rollback().await.map_err(|e| e.to_string())?;
+    let expires_at = expires_in_days
+        .map(|days| time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)));
+    let (_, secret) =
+        bastion_core::api_tokens::create(&database.pool, user.id, ws.id, &name, expires_at)
+            .await
+            .map_err(|e| e.to_string())?;
+    println!("{}", secret.expose());
     Ok(())
 }
 

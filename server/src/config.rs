@@ -75,6 +75,8 @@ pub struct Config {
     pub allow_non_eu_region: bool,
     /// `BASTION_SECURITY_CONTACT`: where DPA and security-pack requests are sent.
     pub security_contact: String,
+    /// `BASTION_TOKEN_RATE_LIMIT`: requests one API token may make per minute (default 600).
+    pub token_rate_limit: u32,
 }
 
 /// Regions accepted as inside the European Union (PRODUCT.md §7): `eu-local` (the local
@@ -166,6 +168,7 @@ struct FileConfig {
     object_store_region: Option<String>,
     allow_non_eu_region: Option<bool>,
     security_contact: Option<String>,
+    token_rate_limit: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -189,6 +192,8 @@ pub enum ConfigError {
     MasterKey(#[from] keys::MasterKeyError),
 }
 
+/// Requests per minute per API token unless configured.
+pub const DEFAULT_TOKEN_RATE_LIMIT: u32 = 600;
 pub const DEFAULT_CONFIG_FILE: &str = "bastion.toml";
 /// Uploads are held in memory while stored: 1 GiB is the most we accept configuring.
 pub const MAX_UPLOAD_CEILING: u64 = 1024 * 1024 * 1024;
@@ -410,10 +415,25 @@ impl Config {
             });
         }
 
+        let token_rate_limit = match env("BASTION_TOKEN_RATE_LIMIT") {
+            Some(v) => parse_in_range("BASTION_TOKEN_RATE_LIMIT", &v, 1, 1_000_000)?,
+            None => match file_config.token_rate_limit {
+                Some(n) if !(1..=1_000_000).contains(&n) => {
+                    return Err(ConfigError::Value {
+                        name: "BASTION_TOKEN_RATE_LIMIT",
+                        message: format!("{n} is not from 1 to 1000000"),
+                    })
+                }
+                Some(n) => n,
+                None => DEFAULT_TOKEN_RATE_LIMIT,
+            },
+        };
+
         Ok(Self {
             object_store_region,
             allow_non_eu_region,
             security_contact,
+            token_rate_limit,
             signup_limits,
             smtp_url: smtp_url.map(Secret::new),
             mail_from,
@@ -518,6 +538,7 @@ mod tests {
         assert_eq!(c.origin(), "http://127.0.0.1:3000");
         assert!(!c.serves_https());
         assert_eq!(c.max_upload_bytes, 25 * 1024 * 1024);
+        assert_eq!(c.token_rate_limit, 600);
         assert_eq!(
             load(&[("BASTION_MAX_UPLOAD_BYTES", "1048576")])
                 .unwrap()
@@ -534,6 +555,7 @@ mod tests {
             ("BASTION_DB_MAX_CONNECTIONS", "many"),
             ("BASTION_LOG_FORMAT", "xml"),
             ("BASTION_SIGNUP_LIMIT_PER_IP", "0"),
+            ("BASTION_TOKEN_RATE_LIMIT", "0"),
             ("BASTION_SIGNUP_LIMIT_PER_DOMAIN", "lots"),
             ("BASTION_SMTP_URL", "http://mail.example.eu"),
             ("BASTION_MAIL_FROM", "nobody"),

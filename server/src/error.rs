@@ -15,6 +15,13 @@ pub enum ApiError {
     /// No valid session or token.
     #[error("sign-in required")]
     Unauthenticated,
+    /// A bearer token that is unknown, expired or revoked.
+    #[error("invalid API token")]
+    InvalidToken,
+    /// An API token on an endpoint that needs a signed-in session (account settings, other
+    /// workspaces): a token acts in its one workspace only.
+    #[error("a session is required")]
+    SessionRequired,
     /// Wrong email or password, deliberately not saying which.
     #[error("invalid credentials")]
     InvalidCredentials,
@@ -47,7 +54,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, machine-readable: `unauthenticated`, `invalid_credentials`, `cross_origin`,
+    /// Stable, machine-readable: `unauthenticated`, `invalid_token`, `session_required`,
+    /// `invalid_credentials`, `cross_origin`,
     /// `not_found`, `forbidden`, `invalid`, `conflict`, `last_admin`,
     /// `rate_limited`, `unavailable`, `internal`.
     #[schema(example = "invalid")]
@@ -70,6 +78,20 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
                 "Sign in first.".into(),
+                None,
+            ),
+            Self::InvalidToken => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "The API token is unknown, expired or revoked.".into(),
+                None,
+            ),
+            Self::SessionRequired => (
+                StatusCode::UNAUTHORIZED,
+                "session_required",
+                "This needs a signed-in session: an API token acts only on its own workspace's \
+                 endpoints and GET /api/v1/me."
+                    .into(),
                 None,
             ),
             Self::InvalidCredentials => (

@@ -18,6 +18,22 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        // PostgreSQL text cannot hold NUL: refused here, named, rather than failing in a query.
+        let (parts, body) = request.into_parts();
+        let bytes =
+            axum::body::to_bytes(body, usize::MAX)
+                .await
+                .map_err(|_| ApiError::Invalid {
+                    field: "body".into(),
+                    message: "could not be read".into(),
+                })?;
+        if has_nul_escape(&bytes) {
+            return Err(ApiError::Invalid {
+                field: "body".into(),
+                message: "must not contain NUL characters (\\u0000)".into(),
+            });
+        }
+        let request = Request::from_parts(parts, axum::body::Body::from(bytes));
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(invalid_body(rejection)),
@@ -41,5 +57,35 @@ fn invalid_body(rejection: JsonRejection) -> ApiError {
     ApiError::Invalid {
         field: "body".into(),
         message,
+    }
+}
+
+/// Whether a JSON text holds the escape `\u0000` (a NUL character in a string); a raw NUL byte
+/// is not valid JSON and is refused by the parser anyway. `\\u0000` (a backslash, then the
+/// text `u0000`) is not a NUL.
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    const ESCAPE: &[u8] = b"\\u0000";
+    (0..bytes.len()).any(|i| {
+        bytes[i..].starts_with(ESCAPE) && {
+            let backslashes = bytes[..=i]
+                .iter()
+                .rev()
+                .take_while(|b| **b == b'\\')
+                .count();
+            backslashes % 2 == 1
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_nul_escape;
+
+    #[test]
+    fn only_a_real_nul_escape_counts() {
+        assert!(has_nul_escape(br#"{"email": "a\u0000b"}"#));
+        assert!(has_nul_escape(br#"{"a": "\\\u0000"}"#));
+        assert!(!has_nul_escape(br#"{"a": "\\u0000"}"#));
+        assert!(!has_nul_escape(br#"{"a": "u0000 \u0001"}"#));
     }
 }

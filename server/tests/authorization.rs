@@ -64,6 +64,8 @@ enum Fixture {
     AdminTaskAttachment,
     /// A viewed task with a file the member uploaded: `{task_id}`, `{attachment_id}`.
     MemberTaskAttachment,
+    /// An API token of the cast's admin for the cast's workspace: `{token_id}`.
+    AdminToken,
 }
 
 impl Fixture {
@@ -83,6 +85,7 @@ impl Fixture {
                 | Fixture::MemberAttachment
                 | Fixture::AdminAttachment
                 | Fixture::Export
+                | Fixture::AdminToken
         )
     }
 }
@@ -190,6 +193,10 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/export", fixture: None, body: Option::None, expect: [202, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/export/{export_id}", fixture: Export, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/export/{export_id}/download", fixture: Export, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        // API tokens: everyone active manages their own; someone else's token is not found.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tokens", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tokens", fixture: None, body: Some(json!({"name": "Row token"})), expect: [201, 201, 201, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tokens/{token_id}", fixture: AdminToken, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
         // Last: it ends the sessions it is called with.
         Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
@@ -440,6 +447,22 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
                 "{attachment_id}",
                 seed_attachment(app, cast, &cast.member).await,
             )]
+        }
+        Fixture::AdminToken => {
+            let workspace = bastion_core::workspaces::find_by_slug(&app.db.pool, &cast.slug)
+                .await
+                .unwrap()
+                .unwrap();
+            let (token, _) = bastion_core::api_tokens::create(
+                &app.db.pool,
+                cast.admin_id,
+                workspace.id,
+                "Row token",
+                Option::None,
+            )
+            .await
+            .unwrap();
+            vec![("{token_id}", token.id.to_string())]
         }
         Fixture::AdminAttachment => {
             vec![(
@@ -753,10 +776,10 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/edit_comment", "slug={ws}&task_id={task_id}&comment_id={comment_id}&body=Edited", Comment, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/delete_comment", "slug={ws}&task_id={task_id}&comment_id={comment_id}", Comment, [200, 403, 403, 404, 404, 404]),
         // Time on the task page: guests record none; members see (and so delete) only their own.
-        ("/api/fn/log_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&billable=true&rate=85.50&note=Fn", ViewedTask, [200, 200, 403, 404, 404, 404]),
-        ("/api/fn/log_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&rate=", PrivateTask, [200, 404, 404, 404, 404, 404]),
-        ("/api/fn/delete_time_entry", "slug={ws}&task_id={task_id}&entry_id={entry_id}", AdminTaskEntry, [200, 404, 403, 404, 404, 404]),
-        ("/api/fn/delete_time_entry", "slug={ws}&task_id={task_id}&entry_id={entry_id}", MemberTaskEntry, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/log_task_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&billable=true&rate=85.50&note=Fn", ViewedTask, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/log_task_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&rate=", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/delete_task_time_entry", "slug={ws}&task_id={task_id}&entry_id={entry_id}", AdminTaskEntry, [200, 404, 403, 404, 404, 404]),
+        ("/api/fn/delete_task_time_entry", "slug={ws}&task_id={task_id}&entry_id={entry_id}", MemberTaskEntry, [200, 200, 403, 404, 404, 404]),
         // Attachments: admins delete any, members their own uploads, guests none.
         ("/api/fn/delete_attachment", "slug={ws}&task_id={task_id}&attachment_id={attachment_id}", AdminTaskAttachment, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/delete_attachment", "slug={ws}&task_id={task_id}&attachment_id={attachment_id}", MemberTaskAttachment, [200, 200, 403, 404, 404, 404]),

@@ -522,7 +522,7 @@ pub(crate) mod srv {
 }
 
 #[allow(clippy::too_many_arguments)]
-#[server(prefix = "/api/fn", endpoint = "log_time")]
+#[server(prefix = "/api/fn", endpoint = "log_task_time")]
 pub async fn log_time(
     slug: String,
     task_id: String,
@@ -579,7 +579,7 @@ pub async fn log_time(
 
 /// Deletes a time entry of this task: members their own (others' are invisible to them, so 404),
 /// admins any.
-#[server(prefix = "/api/fn", endpoint = "delete_time_entry")]
+#[server(prefix = "/api/fn", endpoint = "delete_task_time_entry")]
 pub async fn delete_time_entry(
     slug: String,
     task_id: String,

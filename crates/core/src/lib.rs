@@ -2,6 +2,7 @@
 //! roles, tenant migrations, and the embedded PostgreSQL used for local runs and tests.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod clock;

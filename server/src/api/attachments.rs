@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{
-    auth::{CurrentUser, Member},
+    auth::{Member, WorkspaceUser},
     error::{ApiError, ErrorBody, ErrorDetail},
     AppState,
 };
@@ -259,7 +259,7 @@ async fn read_upload(multipart: &mut Multipart, max: u64) -> Result<Upload, Read
 )]
 pub async fn create_attachment(
     State(state): State<AppState>,
-    current: CurrentUser,
+    current: WorkspaceUser,
     Path((slug, task_id)): Path<(String, String)>,
     Query(query): Query<UploadQuery>,
     mut multipart: Multipart,

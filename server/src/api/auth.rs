@@ -9,14 +9,14 @@ use axum::{
 use bastion_core::{
     accounts,
     limits::{self, SignInRefused},
-    sessions,
+    members, sessions,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    auth::{self, ClientIp, CurrentUser},
+    auth::{self, Caller, ClientIp, Credential, CurrentUser},
     error::{ApiError, ErrorBody},
     json::ApiJson,
     AppState,
@@ -143,7 +143,9 @@ pub async fn sign_out(
     Ok(response)
 }
 
-/// The signed-in user and the workspaces they can switch to.
+/// The caller and the workspaces they can switch to. With an API token: the token's user and
+/// only the token's workspace (a token acts nowhere else); 401 once the token's user is no
+/// longer an active member there.
 #[utoipa::path(
     get,
     path = "/api/v1/me",
@@ -151,26 +153,32 @@ pub async fn sign_out(
     tag = "accounts",
     responses(
         (status = 200, description = "The caller.", body = Me),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the API token is unknown, expired, \
+revoked or its user no longer a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []))
+    security(("session_cookie" = []), ("bearer_token" = []))
 )]
-pub async fn get_me(
-    State(state): State<AppState>,
-    current: CurrentUser,
-) -> Result<Json<Me>, ApiError> {
-    let workspaces = accounts::workspaces_of(&state.pool, current.user.id)
-        .await?
-        .into_iter()
-        .map(|w| WorkspaceSummary {
-            slug: w.slug,
-            name: w.name,
-            plan: w.plan,
-        })
-        .collect();
+pub async fn get_me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
+    let mut workspaces = accounts::workspaces_of(&state.pool, caller.user.id).await?;
+    if let Credential::Token(grant) = &caller.credential {
+        workspaces.retain(|w| w.id == grant.workspace_id);
+        let Some((_, _, tx)) =
+            members::open_as_member(&state.pool, caller.user.id, &grant.workspace_slug).await?
+        else {
+            return Err(ApiError::InvalidToken);
+        };
+        tx.rollback().await?;
+    }
     Ok(Json(Me {
-        user: current.user.into(),
-        workspaces,
+        user: caller.user.into(),
+        workspaces: workspaces
+            .into_iter()
+            .map(|w| WorkspaceSummary {
+                slug: w.slug,
+                name: w.name,
+                plan: w.plan,
+            })
+            .collect(),
     }))
 }
 

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    auth::{CurrentUser, Member},
+    auth::{Member, WorkspaceUser},
     error::{ApiError, ErrorBody},
     json::ApiJson,
     AppState,
@@ -135,7 +135,7 @@ pub async fn list_integrations(mut member: Member) -> Result<Json<IntegrationLis
 )]
 pub async fn create_integration(
     State(state): State<AppState>,
-    current: CurrentUser,
+    current: WorkspaceUser,
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<NewIntegration>,
 ) -> Result<(StatusCode, Json<IntegrationView>), ApiError> {

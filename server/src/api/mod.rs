@@ -14,6 +14,7 @@ pub mod projects;
 pub mod tags;
 pub mod tasks;
 pub mod time_entries;
+pub mod tokens;
 
 use axum::{
     extract::Query,
@@ -39,16 +40,24 @@ pub const SCHEMA_PATH: &str = "/api/schema/";
         title = "Bastion API",
         description = "Bastion's REST API for integrators: projects, tasks, comments, time \
 entries in €, attachments and tags, per workspace.\n\n\
-Authentication: a session cookie (browsers) or `Authorization: Bearer <API token>`.\n\n\
+Authentication: a session cookie (browsers) or `Authorization: Bearer <API token>`. A token \
+(`bst_…`, created under `/api/v1/workspaces/{ws}/tokens`) acts as its user in its one workspace \
+only, with that user's current role; elsewhere it is refused (404 on another workspace, 401 \
+`session_required` on account settings). Bearer requests need no `Origin` check and never get a \
+session cookie.\n\n\
+Limits: each API token may make 600 requests per minute (configurable with \
+`BASTION_TOKEN_RATE_LIMIT`), then 429 with `Retry-After`; request bodies are capped at 1 MiB \
+(attachment uploads: the configured upload limit, default 25 MiB) with 413 beyond; sign-in, \
+sign-up and workspace creation have their own limits.\n\n\
 Errors are JSON `{\"error\": {\"code\", \"message\"}}` with the HTTP status that fits: 404 for \
 anything the caller may not see, 403 for what it sees but may not change, 409 for conflicts, \
 422 for invalid input (the field is named), 429 with `Retry-After` when a limit is reached.\n\n\
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::delete_me, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, projects::list_projects, projects::create_project, projects::update_project, tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_task_viewers, tasks::create_task_viewer, tasks::delete_task_viewer, tags::list_tags, tags::create_tag, tags::update_tag, tags::delete_tag, tags::list_task_tags, tags::create_task_tag, tags::delete_task_tag, comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment, time_entries::list_time_entries, time_entries::create_time_entry, time_entries::update_time_entry, time_entries::delete_time_entry, time_entries::get_time_report, attachments::list_attachments, attachments::create_attachment, attachments::download_attachment, attachments::delete_attachment, audit::list_audit_events, audit::export_audit_events, audit::list_task_history, privacy::update_workspace, privacy::delete_workspace, privacy::create_export, privacy::get_export, privacy::download_export, privacy::get_privacy_register, privacy::get_privacy_subprocessors, privacy::create_privacy_request),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList, privacy::WorkspaceSettings, privacy::WorkspaceChange, privacy::ErasureConfirm, privacy::ErasureReceiptView, privacy::ExportView, privacy::DataCategory, privacy::Register, privacy::Subprocessor, privacy::SubprocessorList, privacy::SecurityRequestBody)),
-    modifiers(&SecuritySchemes),
+    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::delete_me, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, projects::list_projects, projects::create_project, projects::update_project, tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_task_viewers, tasks::create_task_viewer, tasks::delete_task_viewer, tags::list_tags, tags::create_tag, tags::update_tag, tags::delete_tag, tags::list_task_tags, tags::create_task_tag, tags::delete_task_tag, comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment, time_entries::list_time_entries, time_entries::create_time_entry, time_entries::update_time_entry, time_entries::delete_time_entry, time_entries::get_time_report, attachments::list_attachments, attachments::create_attachment, attachments::download_attachment, attachments::delete_attachment, audit::list_audit_events, audit::export_audit_events, audit::list_task_history, privacy::update_workspace, privacy::delete_workspace, privacy::create_export, privacy::get_export, privacy::download_export, privacy::get_privacy_register, privacy::get_privacy_subprocessors, privacy::create_privacy_request, tokens::list_tokens, tokens::create_token, tokens::delete_token),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList, privacy::WorkspaceSettings, privacy::WorkspaceChange, privacy::ErasureConfirm, privacy::ErasureReceiptView, privacy::ExportView, privacy::DataCategory, privacy::Register, privacy::Subprocessor, privacy::SubprocessorList, privacy::SecurityRequestBody, tokens::TokenView, tokens::TokenList, tokens::NewToken, tokens::CreatedToken)),
+    modifiers(&SecuritySchemes, &TokenRateLimit),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
         (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
@@ -62,6 +71,7 @@ Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         (name = "time", description = "Time entries and reports in integer euro cents. Admins see and change everyone's time, members their own, guests none. Days and ISO weeks are Europe/Brussels ones."),
         (name = "attachments", description = "Files on tasks, stored under the workspace's prefix in object storage. Downloads are always served as attachments with `nosniff`."),
         (name = "privacy", description = "Public privacy records: the lawful-basis register and the sub-processors, and requests for the data-processing agreement or the security pack."),
+        (name = "tokens", description = "The caller's API tokens for one workspace. A token acts as its user in that workspace only, with the user's current role (a guest's token sees what the guest sees; a deactivated member's tokens stop at once). It is `bst_` and 43 base64url characters, shown once at creation and stored only as a SHA-256 hash. Every member, guests included, manages their own; creating one needs a session."),
         (name = "audit", description = "The immutable audit history: every change of tasks, comments, time entries, attachments and tags, hash-chained. Admins only; export on the Business plan."),
     )
 )]
@@ -89,6 +99,58 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every operation an API token may call can answer 429 (the per-token limit, counted before
+/// the handler runs): documented once here rather than on each path.
+struct TokenRateLimit;
+
+impl Modify for TokenRateLimit {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            header::HeaderBuilder, ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type,
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let accepts_tokens = operation.security.iter().flatten().any(|requirement| {
+                    serde_json::to_value(requirement).is_ok_and(|v| v.get("bearer_token").is_some())
+                });
+                if !accepts_tokens || operation.responses.responses.contains_key("429") {
+                    continue;
+                }
+                let response = ResponseBuilder::new()
+                    .description(
+                        "This API token made too many requests this minute (default 600, \
+                         `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds.",
+                    )
+                    .header(
+                        "Retry-After",
+                        HeaderBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                            .description(Some("Seconds until the limit resets."))
+                            .build(),
+                    )
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build();
+                operation
+                    .responses
+                    .responses
+                    .insert("429".into(), response.into());
+            }
+        }
     }
 }
 
@@ -328,6 +390,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/workspaces/{ws}/tasks/{task_id}/history",
             get(audit::list_task_history),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tokens",
+            get(tokens::list_tokens).post(tokens::create_token),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/tokens/{token_id}",
+            axum::routing::delete(tokens::delete_token),
         )
         .route("/healthz", get(health::get_health))
         .route("/readyz", get(health::get_readiness))

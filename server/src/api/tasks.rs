@@ -201,9 +201,17 @@ impl TaskQuery {
         let id = |field: &str, value: &Option<String>| {
             value.as_deref().map(|v| parse_uuid(field, v)).transpose()
         };
+        // PostgreSQL text cannot hold NUL: named here instead of failing in the query.
+        let text = |field: &str, value: &Option<String>| match value {
+            Some(v) if v.contains('\0') => Err(ApiError::Invalid {
+                field: field.into(),
+                message: "must not contain NUL characters".into(),
+            }),
+            _ => Ok(value.clone()),
+        };
         Ok(TaskFilter {
             project_id: id("project_id", &self.project_id)?,
-            status: self.status.clone(),
+            status: text("status", &self.status)?,
             assignee_id: id("assignee_id", &self.assignee_id)?,
             tag_id: id("tag_id", &self.tag_id)?,
             due_before: self
@@ -211,7 +219,7 @@ impl TaskQuery {
                 .as_deref()
                 .map(|d| parse_date("due_before", d))
                 .transpose()?,
-            q: self.q.clone(),
+            q: text("q", &self.q)?,
         })
     }
 }

@@ -127,6 +127,28 @@ impl TestApp {
         self.send(request.unwrap()).await
     }
 
+    /// A request as an integration sends it: `Authorization: Bearer <token>`, no cookie, no
+    /// `Origin`.
+    pub async fn bearer(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> Answer {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let request = match body {
+            Some(json) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string())),
+            None => request.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
+    }
+
     /// A multipart upload of one file as the field `file`, as a browser form sends it.
     pub async fn upload(
         &self,

@@ -1,0 +1,244 @@
+//! API tokens: one user acting in one workspace, for integrators. The token is `bst_` and 32
+//! random bytes in base64url; it is shown once and only its SHA-256 is stored, like a session.
+//! A token grants no rights of its own: the request runs as its user, whose role is read in the
+//! workspace on every request, so a deactivated member's tokens stop at once.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::{work::Position, CoreError, CoreResult, WorkspaceId};
+
+pub const TOKEN_PREFIX: &str = "bst_";
+/// Characters of the token kept in clear to recognise it in a list: `bst_` and 8 of the random
+/// part (48 bits, far too few to guess the other 35 characters from).
+const SHOWN_CHARS: usize = TOKEN_PREFIX.len() + 8;
+/// `last_used_at` is written at most this often, so that a busy integration is not a write on
+/// every request.
+const TOUCH_INTERVAL: Duration = Duration::minutes(1);
+
+/// The full token, held only between creation and the answer that shows it. Never printed.
+pub struct TokenSecret(String);
+
+impl TokenSecret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for TokenSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenSecret(***)")
+    }
+}
+
+fn hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub token_prefix: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl ApiToken {
+    pub fn position(&self) -> Position {
+        Position {
+            created_at: self.created_at,
+            id: self.id,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, user_id, workspace_id, name, token_prefix, created_at, last_used_at, \
+                       expires_at, revoked_at";
+
+/// What a live token stands for: this user, in this workspace only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenGrant {
+    pub token_id: Uuid,
+    pub user_id: Uuid,
+    pub workspace_id: WorkspaceId,
+    pub workspace_slug: String,
+}
+
+fn check_name(name: &str) -> CoreResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(CoreError::invalid("name", "must be 1 to 100 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(CoreError::invalid(
+            "name",
+            "must not contain control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// The furthest expiry accepted: a token that should outlive this is one nobody reviews.
+pub const MAX_LIFETIME: Duration = Duration::days(5 * 366);
+
+/// Creates a token for `user_id` in `workspace_id`; the caller has checked that they are an
+/// active member. The secret is returned once and never stored.
+pub async fn create(
+    pool: &PgPool,
+    user_id: Uuid,
+    workspace_id: WorkspaceId,
+    name: &str,
+    expires_at: Option<OffsetDateTime>,
+) -> CoreResult<(ApiToken, TokenSecret)> {
+    let name = check_name(name)?;
+    let now = OffsetDateTime::now_utc();
+    if let Some(at) = expires_at {
+        if at <= now {
+            return Err(CoreError::invalid("expires_at", "must be in the future"));
+        }
+        if at > now + MAX_LIFETIME {
+            return Err(CoreError::invalid(
+                "expires_at",
+                "must be within five years",
+            ));
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = TokenSecret(format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)));
+    let token = sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO api_tokens (id, user_id, workspace_id, name, token_prefix, token_hash, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         RETURNING {COLUMNS}"
+    )))
+    .bind(Uuid::new_v4())
+    .bind(user_id)
+    .bind(workspace_id)
+    .bind(&name)
+    .bind(&secret.0[..SHOWN_CHARS])
+    .bind(hash(&secret.0))
+    .bind(expires_at)
+    .fetch_one(pool)
+    .await?;
+    Ok((token, secret))
+}
+
+/// The user's tokens for one workspace, revoked ones included (so a list explains why an
+/// integration stopped), oldest first, keyset-paginated on (created_at, id).
+pub async fn list(
+    pool: &PgPool,
+    user_id: Uuid,
+    workspace_id: WorkspaceId,
+    after: Option<Position>,
+    limit: u32,
+) -> CoreResult<Vec<ApiToken>> {
+    Ok(sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_tokens
+         WHERE user_id = $1 AND workspace_id = $2
+           AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4))
+         ORDER BY created_at, id
+         LIMIT $5"
+    )))
+    .bind(user_id)
+    .bind(workspace_id)
+    .bind(after.map(|p| p.created_at))
+    .bind(after.map(|p| p.id))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Revokes one of the user's tokens for this workspace. Revoking twice is harmless; someone
+/// else's token, or another workspace's, is `NotFound`.
+pub async fn revoke(
+    pool: &PgPool,
+    user_id: Uuid,
+    workspace_id: WorkspaceId,
+    token_id: Uuid,
+) -> CoreResult<ApiToken> {
+    sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(format!(
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now())
+         WHERE id = $1 AND user_id = $2 AND workspace_id = $3
+         RETURNING {COLUMNS}"
+    )))
+    .bind(token_id)
+    .bind(user_id)
+    .bind(workspace_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(CoreError::NotFound("token"))
+}
+
+/// Revokes every token of a user in a workspace (for removal from it).
+pub async fn revoke_all(
+    pool: &PgPool,
+    user_id: Uuid,
+    workspace_id: WorkspaceId,
+) -> CoreResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = now()
+         WHERE user_id = $1 AND workspace_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(workspace_id)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// Whether the text has the shape of a token at all; anything else is not looked up.
+pub fn looks_like_token(text: &str) -> bool {
+    text.len() == TOKEN_PREFIX.len() + 43
+        && text.starts_with(TOKEN_PREFIX)
+        && text[TOKEN_PREFIX.len()..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The grant behind a live token (not revoked, not expired), noting its use at most once a
+/// minute. Membership is not checked here: the workspace answers that per request.
+pub async fn resolve(pool: &PgPool, token: &str) -> CoreResult<Option<TokenGrant>> {
+    if !looks_like_token(token) {
+        return Ok(None);
+    }
+    let row: Option<(Uuid, Uuid, WorkspaceId, String, Option<OffsetDateTime>)> = sqlx::query_as(
+        "SELECT t.id, t.user_id, t.workspace_id, w.slug, t.last_used_at
+         FROM api_tokens t JOIN workspaces w ON w.id = t.workspace_id
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+           AND (t.expires_at IS NULL OR t.expires_at > now())",
+    )
+    .bind(hash(token))
+    .fetch_optional(pool)
+    .await?;
+    let Some((token_id, user_id, workspace_id, workspace_slug, last_used_at)) = row else {
+        return Ok(None);
+    };
+    let now = OffsetDateTime::now_utc();
+    if last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+            .bind(token_id)
+            .bind(now)
+            .execute(pool)
+            .await?;
+    }
+    Ok(Some(TokenGrant {
+        token_id,
+        user_id,
+        workspace_id,
+        workspace_slug,
+    }))
+}

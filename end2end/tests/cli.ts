@@ -1,0 +1,39 @@
+import { expect } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+
+// Seeding through the operator command line, against the test server's data directory (the
+// command reuses the server's running embedded PostgreSQL).
+
+const root = path.resolve(__dirname, "../..");
+const bin = path.resolve(root, process.env.BASTION_BIN ?? "target/debug/bastion");
+const port = Number(process.env.BASTION_E2E_PORT ?? 3100);
+
+/** Runs the operator command against the test server's data directory. */
+function bastion(args: string[], extraEnv: Record<string, string> = {}): string {
+  return execFileSync(bin, args, {
+    cwd: root,
+    env: {
+      ...process.env,
+      BASTION_ADDR: `127.0.0.1:${port}`,
+      BASTION_DATA_DIR: process.env.BASTION_E2E_DATA ?? "/tmp/bastion-e2e",
+      RUST_LOG: "warn",
+      ...extraEnv,
+    },
+    encoding: "utf8",
+  }).trim();
+}
+
+/** A workspace with an admin and an API token of theirs, made through the CLI. */
+export function seedWorkspaceWithToken(slug: string): string {
+  const email = `${slug}-admin@example.eu`;
+  bastion(["user", "create", email, "--name", `${slug} admin`], {
+    BASTION_PASSWORD: "a long enough test passphrase",
+  });
+  bastion(["workspace", "create", slug, "--name", slug]);
+  bastion(["workspace", "add-member", slug, email, "--role", "admin"]);
+  const token = bastion(["token", "create", slug, email, "--name", "e2e"]);
+  expect(token).toMatch(/^bst_[A-Za-z0-9_-]{43}$/);
+  return token;
+}
+
