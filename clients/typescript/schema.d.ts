@@ -171,7 +171,11 @@ export interface paths {
         get: operations["get_me"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the caller's account: memberships in every workspace, sessions and the user, at once.
+         *     Refused with 409 `last_admin` while the caller is the last active admin of any workspace.
+         */
+        delete: operations["delete_me"];
         options?: never;
         head?: never;
         patch?: never;
@@ -228,6 +232,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/privacy/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The lawful-basis register: every category of personal data with its purpose, lawful basis,
+         *     retention and processors. Public.
+         */
+        get: operations["get_privacy_register"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for the data-processing agreement or the security pack. The team is emailed and the
+         *     requester gets a confirmation. Public; limited per client address (429 with `Retry-After`).
+         */
+        post: operations["create_privacy_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/subprocessors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sub-processors. Public. */
+        get: operations["get_privacy_subprocessors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces": {
         parameters: {
             query?: never;
@@ -244,6 +305,28 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase the workspace for good: its schema, role, files, exports, data key, memberships,
+         *     invitations, and the sessions and API tokens that served only it. Only an erasure receipt
+         *     remains. The body must repeat the workspace's name. Admins only.
+         */
+        delete: operations["delete_workspace"];
+        options?: never;
+        head?: never;
+        /** Change the workspace's plan or name. Admins only. */
+        patch: operations["update_workspace"];
         trace?: never;
     };
     "/api/v1/workspaces/{ws}/attachments/{attachment_id}": {
@@ -293,6 +376,64 @@ export interface paths {
         };
         /** Download the audit history (oldest first) as CSV or JSON. Business plan only. */
         get: operations["export_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an export of the whole workspace: every table as JSON and CSV, the members' names and
+         *     addresses, and the attachment files, in one zip archive built in the background. Integration
+         *     tokens are left out. Admins only.
+         */
+        post: operations["create_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/export/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An export's state and progress. Admins only. */
+        get: operations["get_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/export/{export_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a finished export's archive (`application/zip`), for 7 days after it was built.
+         *     Admins only.
+         */
+        get: operations["get_export_archive"];
         put?: never;
         post?: never;
         delete?: never;
@@ -535,7 +676,9 @@ export interface paths {
         put?: never;
         /**
          * Upload a file to a task (multipart field `file`). Stored under the workspace's prefix with a
-         *     key the server makes; the file name is kept only as a label.
+         *     key the server makes; the file name is kept only as a label. With `?redirect=1` it answers a
+         *     browser's plain HTML form (the task page's upload form, which works with or without script):
+         *     `303` back to the task page instead of JSON.
          */
         post: operations["create_attachment"];
         delete?: never;
@@ -812,6 +955,10 @@ export interface components {
             /** @description For a newcomer: a password of at least 12 characters. */
             password?: string | null;
         };
+        AccountDeletion: {
+            /** @description The current password, to confirm. */
+            password: string;
+        };
         AttachmentList: {
             items: components["schemas"]["AttachmentView"][];
         };
@@ -886,6 +1033,34 @@ export interface components {
              */
             token: string;
         };
+        /** @description One data category of the register. */
+        DataCategory: {
+            data: string;
+            /** @example time_entries */
+            id: string;
+            lawful_basis: string;
+            name: string;
+            /** @description Ids of the sub-processors involved. */
+            processors: string[];
+            purpose: string;
+            retention: string;
+        };
+        ErasureConfirm: {
+            /**
+             * @description The workspace's name, typed exactly, to confirm.
+             * @example Acme
+             */
+            confirm: string;
+        };
+        ErasureReceiptView: {
+            /** Format: date-time */
+            erased_at: string;
+            /** @description The requesting user's id, or `system` for the command line. */
+            requested_by: string;
+            slug: string;
+            /** Format: uuid */
+            workspace_id: string;
+        };
         /** @description The body of every error answer. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -903,6 +1078,31 @@ export interface components {
             field?: string | null;
             /** @example slug: must not be empty */
             message: string;
+        };
+        ExportView: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Rows and files written so far, of `total`.
+             */
+            done: number;
+            /** @description Where to download the archive, once done. */
+            download_url?: string | null;
+            /**
+             * Format: date-time
+             * @description When the archive is deleted (set once done).
+             */
+            expires_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `queued`, `running`, `done` or `failed`.
+             * @example running
+             */
+            state: string;
+            /** Format: int64 */
+            total: number;
         };
         Health: {
             /** @example ok */
@@ -1205,6 +1405,10 @@ export interface components {
             /** @example Website relaunch */
             name: string;
         };
+        Register: {
+            categories: components["schemas"]["DataCategory"][];
+            controller_note: string;
+        };
         ReportRowView: {
             /**
              * Format: int64
@@ -1240,6 +1444,20 @@ export interface components {
         ResetRequest: {
             /** @example ada@example.eu */
             email: string;
+        };
+        SecurityRequestBody: {
+            /** @example dpo@example.eu */
+            email: string;
+            /**
+             * @description `dpa` (data-processing agreement) or `security_pack`.
+             * @example dpa
+             */
+            kind: string;
+            message?: string;
+            /** @example Ada Lovelace */
+            name: string;
+            /** @example Example NV */
+            organisation: string;
         };
         SessionList: {
             items: components["schemas"]["SessionView"][];
@@ -1288,6 +1506,17 @@ export interface components {
              * @description Give this back with the emailed code.
              */
             signup_id: string;
+        };
+        Subprocessor: {
+            data: string;
+            id: string;
+            location: string;
+            name: string;
+            purpose: string;
+        };
+        SubprocessorList: {
+            note: string;
+            subprocessors: components["schemas"]["Subprocessor"][];
         };
         TagChange: {
             /** @example #dc2626 */
@@ -1491,8 +1720,43 @@ export interface components {
             /** @example Ada Lovelace */
             name: string;
         };
+        WorkspaceChange: {
+            /** @description 1 to 100 characters. */
+            name?: string | null;
+            /**
+             * @description `starter`, `pro` or `business`. No payment is involved.
+             * @example business
+             */
+            plan?: string | null;
+        };
         WorkspaceList: {
             items: components["schemas"]["WorkspaceSummary"][];
+        };
+        /** @description A workspace's settings and what its plan includes. */
+        WorkspaceSettings: {
+            /** @description Whether the audit history can be exported (Business only). */
+            audit_export: boolean;
+            /**
+             * Format: int32
+             * @description How long audit events are kept: 90 (Starter), 365 (Pro) or 1095 (Business).
+             */
+            audit_retention_days: number;
+            /**
+             * @description The application clock: days and weeks are this zone's.
+             * @example Europe/Brussels
+             */
+            clock: string;
+            /** @example EUR */
+            currency: string;
+            /** @example Acme */
+            name: string;
+            /**
+             * @description `starter`, `pro` or `business`.
+             * @example pro
+             */
+            plan: string;
+            /** @example acme */
+            slug: string;
         };
         WorkspaceSummary: {
             /** @example Acme */
@@ -1933,6 +2197,64 @@ export interface operations {
             };
         };
     };
+    delete_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeletion"];
+            };
+        };
+        responses: {
+            /** @description Deleted; the session cookie is cleared. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `last_admin`: the caller is the last active admin of a workspace. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `password` is wrong. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     update_password: {
         parameters: {
             query?: never;
@@ -2059,6 +2381,86 @@ export interface operations {
             };
         };
     };
+    get_privacy_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The register. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Register"];
+                };
+            };
+        };
+    };
+    create_privacy_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecurityRequestBody"];
+            };
+        };
+        responses: {
+            /** @description Received; a confirmation is on its way. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A field is invalid; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests from this address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_privacy_subprocessors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sub-processors. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubprocessorList"];
+                };
+            };
+        };
+    };
     list_workspaces: {
         parameters: {
             query?: never;
@@ -2149,6 +2551,160 @@ export interface operations {
             /** @description Too many workspaces created today. See `Retry-After`. */
             429: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_workspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureConfirm"];
+            };
+        };
+        responses: {
+            /** @description Erased; the receipt. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureReceiptView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin, or another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `confirm` is not the workspace's name. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_workspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceChange"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceSettings"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin, or another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2432,6 +2988,211 @@ export interface operations {
             };
             /** @description A parameter is invalid; it is named. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued; poll it by id. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin, or another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The export's id */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such export or workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_export_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The export's id */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such export, or it has expired. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_ready`: the export is not finished yet. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4051,7 +4812,15 @@ export interface operations {
     };
     create_attachment: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `1`: answer as to a browser's plain form — `303 See Other` to the task's page, with
+                 *     `?attachment=uploaded`, `?attachment=too_large` or `?attachment=invalid` — instead of JSON.
+                 *     Refusals (401, 403, 404) stay JSON errors.
+                 * @example 1
+                 */
+                redirect?: string;
+            };
             header?: never;
             path: {
                 /**
@@ -4078,6 +4847,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AttachmentView"];
                 };
+            };
+            /** @description With `redirect=1`: stored, or refused as too large or invalid; the `Location` is the task's page saying which. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not signed in. */
             401: {
