@@ -68,11 +68,15 @@ impl BackendMemory {
     }
 }
 
+/// Set on the server pool's connections, to tell its backends from the seeding pool's.
+pub const SERVER_APPLICATION_NAME: &str = "bastion-bench-server";
+
 pub async fn backend_memory(admin: &PgPool) -> Result<BackendMemory, BoxError> {
     let pids: Vec<i32> = sqlx::query_scalar(
-        "SELECT pid FROM pg_stat_activity WHERE usename = $1 AND backend_type = 'client backend'",
+        "SELECT pid FROM pg_stat_activity
+         WHERE application_name = $1 AND backend_type = 'client backend'",
     )
-    .bind(bastion_core::embedded::APP_ROLE)
+    .bind(SERVER_APPLICATION_NAME)
     .fetch_all(admin)
     .await?;
     let mut sizes = Vec::new();

@@ -202,17 +202,17 @@ async fn seed_workspace(
     let ws = workspaces::create_workspace(app, keys, &slug, &format!("Bench {idx}")).await?;
     let schema = ws.schema();
     for (id, _) in &admins {
-        accounts::add_member(app, &ws, *id, "admin", Actor::System).await?;
+        add_member(app, &ws, *id, "admin").await?;
     }
     for (id, _) in &members {
-        accounts::add_member(app, &ws, *id, "member", Actor::System).await?;
+        add_member(app, &ws, *id, "member").await?;
     }
     for (id, _) in &guests {
-        accounts::add_member(app, &ws, *id, "guest", Actor::System).await?;
+        add_member(app, &ws, *id, "guest").await?;
     }
 
     let admin_viewer = Viewer::new(admin_id, "admin");
-    let mut tx = TenantTx::begin(app, &schema, Actor::User(admin_id)).await?;
+    let mut tx = begin(app, &schema, Actor::User(admin_id)).await?;
     let mut project_ids = Vec::new();
     for p in 0..n_projects {
         let project =
@@ -233,7 +233,7 @@ async fn seed_workspace(
     let today = time::OffsetDateTime::now_utc();
     for (c, (creator, role)) in creators.iter().enumerate() {
         let viewer = Viewer::new(*creator, *role);
-        let mut tx = TenantTx::begin(app, &schema, Actor::User(*creator)).await?;
+        let mut tx = begin(app, &schema, Actor::User(*creator)).await?;
         for k in (c..n_tasks).step_by(creators.len()) {
             let assignee = members.get(k % (n_members + 1)).map(|(id, _)| *id);
             let task = tasks::create_task(
@@ -299,6 +299,54 @@ async fn seed_workspace(
         project_id: project_ids[0],
         hot,
     })
+}
+
+/// How often switching into a just-created workspace role was refused (see [`add_member`]).
+pub static SET_ROLE_RETRIES: AtomicUsize = AtomicUsize::new(0);
+
+/// `accounts::add_member`, retried when PostgreSQL refuses `SET ROLE` into the workspace role
+/// that another connection created and granted a moment ago. Seen while other workspaces are
+/// being created concurrently (their `CREATE ROLE`/`GRANT` churn the role-membership cache of
+/// every backend); the grant is committed, and a retry on the next transaction succeeds. The
+/// count is printed: in production this would be a failed first request after a signup.
+async fn add_member(
+    app: &PgPool,
+    ws: &workspaces::Workspace,
+    user: Uuid,
+    role: &str,
+) -> Result<(), BoxError> {
+    let mut attempt = 0;
+    loop {
+        match accounts::add_member(app, ws, user, role, Actor::System).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 20 && e.to_string().contains("permission denied to set role") => {
+                attempt += 1;
+                SET_ROLE_RETRIES.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// `TenantTx::begin` with the same retry as [`add_member`].
+async fn begin(
+    app: &PgPool,
+    schema: &bastion_core::TenantSchema,
+    actor: Actor,
+) -> Result<TenantTx, BoxError> {
+    let mut attempt = 0;
+    loop {
+        match TenantTx::begin(app, schema, actor).await {
+            Ok(tx) => return Ok(tx),
+            Err(e) if attempt < 20 && e.to_string().contains("permission denied to set role") => {
+                attempt += 1;
+                SET_ROLE_RETRIES.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 async fn record(admin: &PgPool, ws: &SeededWs) -> Result<(), BoxError> {
