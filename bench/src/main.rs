@@ -1,0 +1,748 @@
+//! `bench`: Bastion's benchmark. Starts a private PostgreSQL cluster, seeds workspaces through
+//! the core, serves the real router and a bare baseline route in this process, drives load at
+//! them from a separate tokio runtime, and prints a table. See docs/performance.md.
+//!
+//! Run it in release for numbers (`cargo run -p bastion-bench --release -- --workspaces 1000`);
+//! `--smoke` is a few seconds of everything, for CI, where a debug build is fine.
+
+mod baseline;
+mod load;
+mod scale;
+mod seed;
+
+use std::{
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use bastion_core::{
+    db::{self, PoolSettings},
+    embedded::{EmbeddedOptions, EmbeddedPostgres},
+    keys::MasterKeyRing,
+};
+use clap::Parser;
+use hyper::Method;
+use load::{Call, Outcome, Plan, Zipf};
+use rand::Rng;
+use seed::{SeededWs, Sizes};
+use sqlx::postgres::PgPoolOptions;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    about = "Bastion's benchmark: seed, load the real server and a bare baseline, print a table"
+)]
+struct Args {
+    /// Workspaces to seed (a few "hot" ones get a few hundred tasks, the rest a handful).
+    #[arg(long, default_value_t = 10)]
+    workspaces: usize,
+    /// Seconds each load scenario is measured (after a short warm-up).
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Virtual users (keep-alive connections) per scenario.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Tiny sizes and two seconds per scenario: checks that everything still runs.
+    #[arg(long)]
+    smoke: bool,
+    /// Keep the cluster and the seeded workspaces here, to resume or grow them in a later run
+    /// (default: a temporary directory, removed at the end).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The server's pool size, as `BASTION_DB_MAX_CONNECTIONS` sets it in production; it
+    /// bounds the number of PostgreSQL backends and so their memory.
+    #[arg(long, env = "BASTION_DB_MAX_CONNECTIONS", default_value_t = 20)]
+    db_max_connections: u32,
+    /// Workspaces seeded at the same time.
+    #[arg(long, default_value_t = 4)]
+    seed_concurrency: usize,
+    /// Tasks in each workspace that is not hot (the hot ones get 300).
+    #[arg(long, default_value_t = 12)]
+    cold_tasks: usize,
+    /// Skip the load scenarios over all workspaces, creation, migration and memory.
+    #[arg(long)]
+    skip_scale: bool,
+}
+
+/// One line of the load table.
+struct Line {
+    scenario: String,
+    result: Result<Outcome, String>,
+}
+
+fn main() {
+    let args = Args::parse();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    // The server, its pools and the baseline live on this runtime; the load generator gets a
+    // runtime (and thread) of its own.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores)
+        .thread_name("server")
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("load")
+        .enable_all()
+        .build()
+        .expect("load runtime");
+    let result = server_rt.block_on(run(args, client_rt.handle().clone()));
+    client_rt.shutdown_timeout(Duration::from_secs(1));
+    server_rt.shutdown_timeout(Duration::from_secs(1));
+    if let Err(e) = result {
+        eprintln!("bench failed: {e}");
+        std::process::exit(1);
+    }
+}
+
+struct Settings {
+    workspaces: usize,
+    duration: Duration,
+    warmup: Duration,
+    concurrency: usize,
+    sizes: Sizes,
+    create_samples: usize,
+}
+
+async fn run(args: Args, client: tokio::runtime::Handle) -> Result<(), BoxError> {
+    let s = if args.smoke {
+        Settings {
+            workspaces: 3,
+            duration: Duration::from_secs(2),
+            warmup: Duration::from_millis(300),
+            concurrency: 4,
+            sizes: Sizes {
+                hot_workspaces: 1,
+                hot_tasks: 60,
+                cold_tasks: 6,
+            },
+            create_samples: 3,
+        }
+    } else {
+        let duration = Duration::from_secs_f64(args.duration.max(0.5));
+        Settings {
+            workspaces: args.workspaces.max(1),
+            duration,
+            warmup: (duration / 5).min(Duration::from_secs(2)),
+            concurrency: args.concurrency.max(1),
+            sizes: Sizes {
+                hot_workspaces: args.workspaces.clamp(1, 5),
+                hot_tasks: 300,
+                cold_tasks: args.cold_tasks,
+            },
+            create_samples: 20,
+        }
+    };
+
+    println!("# Bastion benchmark");
+    println!();
+    println!("machine: {}", scale::machine());
+    println!(
+        "settings: {} workspaces ({} hot with {} tasks, the rest {} tasks), {} virtual users, \
+         {:.1} s per scenario after {:.1} s warm-up, server pool {} connections",
+        s.workspaces,
+        s.sizes.hot_workspaces,
+        s.sizes.hot_tasks,
+        s.sizes.cold_tasks,
+        s.concurrency,
+        s.duration.as_secs_f64(),
+        s.warmup.as_secs_f64(),
+        args.db_max_connections
+    );
+
+    // The cluster: ours, in the data directory or a temporary one.
+    let temp;
+    let dir = match &args.data_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.canonicalize()?
+        }
+        None => {
+            temp = tempfile::Builder::new()
+                .prefix("bastion-bench-")
+                .tempdir()?;
+            temp.path().to_owned()
+        }
+    };
+    let result = bench(&args, &s, &dir, client).await;
+    if args.data_dir.is_none() {
+        // The cluster stopped when `bench` dropped it; the directory goes too.
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result
+}
+
+async fn bench(
+    args: &Args,
+    s: &Settings,
+    dir: &std::path::Path,
+    client: tokio::runtime::Handle,
+) -> Result<(), BoxError> {
+    let t = Instant::now();
+    let pg = EmbeddedPostgres::start(
+        &dir.join("pg"),
+        EmbeddedOptions {
+            // Durability is not what is measured; the disk here is shared with other work.
+            ephemeral: true,
+            max_connections: 2 * args.db_max_connections + 40,
+        },
+    )
+    .await?;
+    const DATABASE: &str = "bastion_bench";
+    pg.ensure_database(DATABASE).await?;
+    let settings = PoolSettings {
+        max_connections: args.db_max_connections,
+        ..PoolSettings::default()
+    };
+    let app_pool = db::connect(pg.app_options(DATABASE), &settings).await?;
+    db::migrate_control_plane(&app_pool).await?;
+    bastion_core::tenant_migrations::migrate_all(&app_pool, 8, |_, _| {}).await?;
+    let admin_pool = PgPoolOptions::new()
+        .max_connections(args.db_max_connections)
+        .connect_with(pg.admin_options(DATABASE))
+        .await?;
+    let (keys, _) = MasterKeyRing::open_or_create_file(&dir.join("master.key"))
+        .map_err(|e| format!("master key: {e}"))?;
+    eprintln!("cluster ready in {:.1} s", t.elapsed().as_secs_f64());
+
+    // Seeding.
+    seed::prepare(&admin_pool).await?;
+    let (seeded_now, seed_time) = seed::seed(
+        &app_pool,
+        &admin_pool,
+        &keys,
+        s.workspaces,
+        s.sizes,
+        args.seed_concurrency,
+    )
+    .await?;
+    let all: Vec<SeededWs> = seed::seeded(&admin_pool)
+        .await?
+        .into_iter()
+        .filter(|w| (w.idx as usize) < s.workspaces)
+        .collect();
+    let present: i64 = sqlx::query_scalar("SELECT count(*) FROM workspaces")
+        .fetch_one(&app_pool)
+        .await?;
+    let seed_note = if seeded_now > 0 {
+        format!(
+            "seeded {seeded_now} workspaces in {:.1} s ({:.1} per second)",
+            seed_time.as_secs_f64(),
+            seeded_now as f64 / seed_time.as_secs_f64()
+        )
+    } else {
+        "all workspaces were already seeded in the data directory".to_owned()
+    };
+    let retries = seed::SET_ROLE_RETRIES.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "{seed_note}; {present} workspaces present{}",
+        if retries > 0 {
+            format!(
+                "; {retries} SET ROLE refusals into just-created workspace roles were retried (see docs/performance.md)"
+            )
+        } else {
+            String::new()
+        }
+    );
+    // Statistics as autovacuum would have them after a while; a fresh bulk load has none.
+    sqlx::query("ANALYZE").execute(&admin_pool).await?;
+
+    // The real server, built as the server tests build it.
+    let data_dir = dir.join("data");
+    std::fs::create_dir_all(&data_dir)?;
+    // A pool of its own for the server: the seeding pool's backends have touched every
+    // workspace, and their caches would count against the server in the memory measures.
+    let server_pool = db::connect(
+        pg.app_options(DATABASE)
+            .application_name(scale::SERVER_APPLICATION_NAME),
+        &settings,
+    )
+    .await?;
+    let server_addr = spawn_server(&server_pool, &keys, &data_dir, args.db_max_connections).await?;
+    let baseline_pool = PgPoolOptions::new()
+        .max_connections(args.db_max_connections)
+        .connect_with(pg.admin_options(DATABASE))
+        .await?;
+    let baseline_addr = baseline::spawn(baseline_pool.clone()).await?;
+
+    // Callers: every member of the hot workspaces, their admins, and one member of every
+    // workspace for the scale scenarios.
+    let hot: Vec<&SeededWs> = all.iter().filter(|w| w.hot).collect();
+    let mut hot_callers = Vec::new();
+    for w in &hot {
+        for (i, member) in w.member_ids.iter().enumerate() {
+            hot_callers.push(Caller {
+                ws: (*w).clone(),
+                user: *member,
+                email: w.member_emails[i].clone(),
+                cookie: seed::session_cookie(&app_pool, *member).await?,
+            });
+        }
+    }
+    let mut hot_admins = Vec::new();
+    for w in &hot {
+        hot_admins.push(Caller {
+            ws: (*w).clone(),
+            user: w.admin_id,
+            email: String::new(),
+            cookie: seed::session_cookie(&app_pool, w.admin_id).await?,
+        });
+    }
+    let hot_callers = Arc::new(hot_callers);
+    let hot_admins = Arc::new(hot_admins);
+
+    let mut lines: Vec<Line> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let go = |addr, plan: Plan, concurrency: usize| {
+        let (warmup, duration) = (s.warmup, s.duration);
+        let client = client.clone();
+        async move {
+            client
+                .spawn(load::run(addr, concurrency, warmup, duration, plan))
+                .await
+                .map_err(|e| e.to_string())
+        }
+    };
+
+    let list_plan = list_plan(hot_callers.clone());
+    if !args.smoke {
+        // A fresh process and fresh backends (plan and catalog caches, the pool filling up)
+        // would make the first scenario look worse than the rest: warm both paths first.
+        eprintln!("warming up");
+        let warm = |addr, plan: Plan| {
+            client.spawn(load::run(
+                addr,
+                s.concurrency,
+                Duration::ZERO,
+                Duration::from_secs(3),
+                plan,
+            ))
+        };
+        let _ = warm(server_addr, list_plan.clone()).await;
+        let _ = warm(baseline_addr, baseline_plan(hot_callers.clone())).await;
+    }
+
+    eprintln!("scenario: tasks list (API)");
+    let calm = go(server_addr, list_plan.clone(), s.concurrency).await;
+    lines.push(Line {
+        scenario: "tasks list 50, member (API), hot workspaces".into(),
+        result: calm.clone(),
+    });
+
+    eprintln!("scenario: baseline");
+    let base = go(
+        baseline_addr,
+        baseline_plan(hot_callers.clone()),
+        s.concurrency,
+    )
+    .await;
+    lines.push(Line {
+        scenario: "baseline: same SQL, bare axum + sqlx, hot workspaces".into(),
+        result: base.clone(),
+    });
+
+    // The task page, if this build has one.
+    let probe_task = first_task_id(server_addr, &hot_callers[0]).await;
+    match probe_task {
+        Some(task_id) => {
+            let page = format!("/w/{}/tasks/{task_id}", hot_callers[0].ws.slug);
+            let status = load::once(
+                server_addr,
+                Call::get(page.clone(), Some(hot_callers[0].cookie.clone())),
+            )
+            .await
+            .map(|(status, _)| status)
+            .unwrap_or(0);
+            if status == 200 {
+                eprintln!("scenario: task page (SSR)");
+                // The probed task, as the caller who listed it: visible to them for sure.
+                let c0 = hot_callers[0].clone();
+                let plan: Plan =
+                    Arc::new(move |_vu, _rng| Call::get(page.clone(), Some(c0.cookie.clone())));
+                lines.push(Line {
+                    scenario: "task page, SSR HTML".into(),
+                    result: go(server_addr, plan, s.concurrency).await,
+                });
+            } else {
+                notes.push(format!(
+                    "task page (SSR HTML): skipped, /w/:slug/tasks/:id answers {status} in this build \
+                     (the route is not in main yet)"
+                ));
+            }
+        }
+        None => notes.push("task page: skipped, no task to show".into()),
+    }
+
+    eprintln!("scenario: create task");
+    lines.push(Line {
+        scenario: "create task (API)".into(),
+        result: go(server_addr, create_plan(hot_callers.clone()), s.concurrency).await,
+    });
+
+    eprintln!("scenario: time report");
+    lines.push(Line {
+        scenario: "time report by project, admin (API)".into(),
+        result: go(server_addr, report_plan(hot_admins.clone()), s.concurrency).await,
+    });
+
+    eprintln!("scenario: sign-in storm");
+    let storm_users = (s.concurrency / 2).max(1);
+    let (storm, during) = tokio::join!(
+        go(server_addr, sign_in_plan(hot_callers.clone()), storm_users),
+        go(server_addr, list_plan.clone(), s.concurrency),
+    );
+    lines.push(Line {
+        scenario: format!("sign-in storm: sign-ins (Argon2), {storm_users} users"),
+        result: storm,
+    });
+    lines.push(Line {
+        scenario: "sign-in storm: tasks list during it".into(),
+        result: during.clone(),
+    });
+
+    let mem_calm = scale::backend_memory(&admin_pool).await?;
+
+    // Scale.
+    let mut measures: Vec<(String, String)> = Vec::new();
+    let mut uniform = None;
+    let mut uniform_base = None;
+    let mut zipf = None;
+    if !args.skip_scale {
+        eprintln!("preparing one session per workspace ({})", all.len());
+        let ids: Vec<uuid::Uuid> = all.iter().map(|w| w.member_ids[0]).collect();
+        let cookies = seed::session_cookies(&app_pool, &ids, 8).await?;
+        let everyone: Arc<Vec<Caller>> = Arc::new(
+            all.iter()
+                .zip(cookies)
+                .map(|(w, cookie)| Caller {
+                    ws: w.clone(),
+                    user: w.member_ids[0],
+                    email: w.member_emails[0].clone(),
+                    cookie,
+                })
+                .collect(),
+        );
+        let n = everyone.len();
+
+        eprintln!("scenario: Zipf over {n} workspaces");
+        let z = Arc::new(Zipf::new(n, 1.0));
+        let callers = everyone.clone();
+        let plan: Plan = Arc::new(move |_vu, rng| list_call(&callers[z.sample(rng)]));
+        let r = go(server_addr, plan, s.concurrency).await;
+        zipf = Some(r.clone());
+        lines.push(Line {
+            scenario: format!("tasks list, Zipf over {n} workspaces (API)"),
+            result: r,
+        });
+
+        eprintln!("scenario: uniform over {n} workspaces");
+        let callers = everyone.clone();
+        let plan: Plan =
+            Arc::new(move |_vu, rng| list_call(&callers[rng.random_range(0..callers.len())]));
+        let r = go(server_addr, plan, s.concurrency).await;
+        uniform = Some(r.clone());
+        lines.push(Line {
+            scenario: format!("tasks list, uniform over {n} workspaces (API)"),
+            result: r,
+        });
+        let callers = everyone.clone();
+        let plan: Plan =
+            Arc::new(move |_vu, rng| baseline_call(&callers[rng.random_range(0..callers.len())]));
+        let r = go(baseline_addr, plan, s.concurrency).await;
+        uniform_base = Some(r.clone());
+        lines.push(Line {
+            scenario: format!("baseline, uniform over {n} workspaces"),
+            result: r,
+        });
+
+        let mem_wide = scale::backend_memory(&admin_pool).await?;
+        measures.push((
+            "PostgreSQL backends of the server pool, after the hot scenarios".into(),
+            mem_calm.describe(args.db_max_connections),
+        ));
+        measures.push((
+            format!("... after touching all {n} workspaces"),
+            mem_wide.describe(args.db_max_connections),
+        ));
+
+        eprintln!("measuring: create workspace");
+        let times = scale::create_workspaces(&app_pool, &keys, s.create_samples).await?;
+        measures.push((
+            format!("create one workspace (core, {} samples)", times.len()),
+            scale::describe_times(&times),
+        ));
+
+        eprintln!("measuring: migrate");
+        let present: i64 = sqlx::query_scalar("SELECT count(*) FROM workspaces")
+            .fetch_one(&app_pool)
+            .await?;
+        let t = Instant::now();
+        let report = bastion_core::tenant_migrations::migrate_all(&app_pool, 8, |_, _| {}).await?;
+        measures.push((
+            format!("migrate_all with nothing to do ({present} schemas)"),
+            format!(
+                "{:.1} ms ({} schemas pending)",
+                t.elapsed().as_secs_f64() * 1000.0,
+                report.schemas_total
+            ),
+        ));
+        let (took, count) = scale::simulate_new_migration(&app_pool, 8).await?;
+        measures.push((
+            format!("one new tenant migration over {count} schemas (simulated, see docs)"),
+            format!(
+                "{:.1} s ({:.1} ms per schema, 8 at a time)",
+                took.as_secs_f64(),
+                took.as_secs_f64() * 1000.0 / count.max(1) as f64
+            ),
+        ));
+    } else {
+        measures.push((
+            "PostgreSQL backends of the server pool, after the hot scenarios".into(),
+            mem_calm.describe(args.db_max_connections),
+        ));
+    }
+
+    measures.push(("WASM bundle".into(), scale::wasm_sizes()));
+
+    // The tables.
+    println!();
+    println!("| scenario | requests/s | p50 ms | p99 ms | errors |");
+    println!("|---|---:|---:|---:|---:|");
+    let mut broken = Vec::new();
+    for line in &lines {
+        match &line.result {
+            Ok(o) => {
+                println!(
+                    "| {} | {:.0} | {:.2} | {:.2} | {} |",
+                    line.scenario,
+                    o.rps(),
+                    o.p50_ms(),
+                    o.p99_ms(),
+                    o.errors
+                );
+                if o.requests == o.errors {
+                    broken.push(format!(
+                        "{}: no request succeeded ({})",
+                        line.scenario,
+                        o.first_error.clone().unwrap_or_default()
+                    ));
+                }
+            }
+            Err(e) => {
+                println!("| {} | - | - | - | failed: {e} |", line.scenario);
+                broken.push(format!("{}: {e}", line.scenario));
+            }
+        }
+    }
+    println!();
+    println!("| measure | value |");
+    println!("|---|---|");
+    for (k, v) in &measures {
+        println!("| {k} | {v} |");
+    }
+    println!();
+    println!("ratios (goals from issue 8):");
+    if let (Ok(api), Ok(base)) = (&calm, &base) {
+        println!(
+            "- trust overhead: tasks API {:.0} req/s vs baseline {:.0} req/s = {:.0} % throughput \
+             loss (goal <= 15 %); p99 {:.2} vs {:.2} ms",
+            api.rps(),
+            base.rps(),
+            (1.0 - api.rps() / base.rps()) * 100.0,
+            api.p99_ms(),
+            base.p99_ms()
+        );
+    }
+    if let (Ok(calm), Ok(during)) = (&calm, &during) {
+        println!(
+            "- sign-in storm: tasks list p99 {:.2} ms during vs {:.2} ms calm = {:.2}x (goal <= 2x)",
+            during.p99_ms(),
+            calm.p99_ms(),
+            during.p99_ms() / calm.p99_ms()
+        );
+    }
+    if let (Some(Ok(z)), Ok(calm)) = (&zipf, &calm) {
+        println!(
+            "- Zipf over all workspaces vs hot workspaces: p99 {:.2} vs {:.2} ms = {:.2}x \
+             (goal at 10,000 present: <= 1.2x the 10-workspace value; compare across runs)",
+            z.p99_ms(),
+            calm.p99_ms(),
+            z.p99_ms() / calm.p99_ms()
+        );
+    }
+    if let (Some(Ok(u)), Some(Ok(b))) = (&uniform, &uniform_base) {
+        println!(
+            "- uniform over all workspaces, API vs raw-SQL floor: p99 {:.2} vs {:.2} ms = {:.2}x; \
+             throughput {:.0} vs {:.0} req/s (goal: within 1.5x)",
+            u.p99_ms(),
+            b.p99_ms(),
+            u.p99_ms() / b.p99_ms(),
+            u.rps(),
+            b.rps()
+        );
+    }
+    for note in &notes {
+        println!("- {note}");
+    }
+    for line in &lines {
+        if let Ok(o) = &line.result {
+            if o.errors > 0 {
+                println!(
+                    "- {}: {} errors, first: {}",
+                    line.scenario,
+                    o.errors,
+                    o.first_error.clone().unwrap_or_default()
+                );
+            }
+        }
+    }
+
+    app_pool.close().await;
+    server_pool.close().await;
+    admin_pool.close().await;
+    baseline_pool.close().await;
+    drop(pg);
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken.join("; ").into())
+    }
+}
+
+#[derive(Clone)]
+struct Caller {
+    ws: SeededWs,
+    user: uuid::Uuid,
+    email: String,
+    cookie: String,
+}
+
+fn list_call(c: &Caller) -> Call {
+    Call::get(
+        format!("/api/v1/workspaces/{}/tasks?limit=50", c.ws.slug),
+        Some(c.cookie.clone()),
+    )
+}
+
+fn baseline_call(c: &Caller) -> Call {
+    Call::get(
+        format!(
+            "/baseline/{}/tasks?viewer={}&role=member&limit=50",
+            c.ws.workspace_id, c.user
+        ),
+        None,
+    )
+}
+
+fn list_plan(callers: Arc<Vec<Caller>>) -> Plan {
+    Arc::new(move |_vu, rng| list_call(&callers[rng.random_range(0..callers.len())]))
+}
+
+fn baseline_plan(callers: Arc<Vec<Caller>>) -> Plan {
+    Arc::new(move |_vu, rng| baseline_call(&callers[rng.random_range(0..callers.len())]))
+}
+
+fn create_plan(callers: Arc<Vec<Caller>>) -> Plan {
+    Arc::new(move |_vu, rng| {
+        let c = &callers[rng.random_range(0..callers.len())];
+        Call {
+            method: Method::POST,
+            path: format!("/api/v1/workspaces/{}/tasks", c.ws.slug),
+            cookie: Some(c.cookie.clone()),
+            json: Some(
+                serde_json::json!({
+                    "project_id": c.ws.project_id,
+                    "title": "Call the supplier about clause 4",
+                    "description": "Ask for the **signed** copy.",
+                    "priority": "high",
+                })
+                .to_string(),
+            ),
+            forwarded_for: None,
+        }
+    })
+}
+
+fn report_plan(admins: Arc<Vec<Caller>>) -> Plan {
+    Arc::new(move |_vu, rng| {
+        let c = &admins[rng.random_range(0..admins.len())];
+        Call::get(
+            format!(
+                "/api/v1/workspaces/{}/time-entries/report?group=project",
+                c.ws.slug
+            ),
+            Some(c.cookie.clone()),
+        )
+    })
+}
+
+/// Sign-ins with the right password from many client addresses (behind the trusted proxy the
+/// bench configures), so the per-address throttle counts without refusing: a storm of real
+/// users, each paying one Argon2 verification.
+fn sign_in_plan(callers: Arc<Vec<Caller>>) -> Plan {
+    Arc::new(move |_vu, rng| {
+        let c = &callers[rng.random_range(0..callers.len())];
+        Call {
+            method: Method::POST,
+            path: "/api/v1/auth/sign-in".into(),
+            cookie: None,
+            json: Some(
+                serde_json::json!({"email": c.email, "password": seed::PASSWORD}).to_string(),
+            ),
+            forwarded_for: Some(format!(
+                "10.{}.{}.{}",
+                rng.random_range(0..=255u8),
+                rng.random_range(0..=255u8),
+                rng.random_range(1..=254u8)
+            )),
+        }
+    })
+}
+
+async fn first_task_id(addr: std::net::SocketAddr, c: &Caller) -> Option<String> {
+    let (status, body) = load::once(addr, list_call(c)).await.ok()?;
+    if status != 200 {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_str(&body).ok()?;
+    json["items"][0]["id"].as_str().map(str::to_owned)
+}
+
+async fn spawn_server(
+    pool: &sqlx::PgPool,
+    keys: &MasterKeyRing,
+    data_dir: &std::path::Path,
+    max_connections: u32,
+) -> Result<std::net::SocketAddr, BoxError> {
+    let vars = [
+        ("BASTION_DATA_DIR", data_dir.display().to_string()),
+        // The sign-in storm comes from many addresses behind this "proxy".
+        ("BASTION_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+        ("BASTION_DB_MAX_CONNECTIONS", max_connections.to_string()),
+    ];
+    let config =
+        bastion::config::Config::load_with_env(Some(std::path::Path::new("/dev/null")), |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        })
+        .map_err(|e| format!("config: {e}"))?;
+    let state = bastion::AppState {
+        pool: pool.clone(),
+        keys: Arc::new(keys.clone()),
+        leptos_options: bastion::leptos_options(&config)?,
+        config: Arc::new(config),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = bastion::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(addr)
+}
