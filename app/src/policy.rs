@@ -77,7 +77,7 @@ pub const PLANS: [&str; 3] = ["starter", "pro", "business"];
 
 // --- Projects, tasks, tags, viewers, comments ---
 //
-// Seeing a task is decided in SQL by `task_visible(...)` (migrations/tenant/0003_work.sql), so a
+// Seeing a task is decided in SQL by one predicate (`work::VISIBLE` in crates/core), so a
 // forbidden row is never loaded and lists filter where they are read. The functions below decide
 // a change *given the caller sees the task*: a task the caller cannot see is a 404 before they
 // are asked.

@@ -105,11 +105,8 @@ pub async fn current_user() -> Result<
         ServerFnError::new("Sign in first.")
     };
     let token = current_token().ok_or_else(unauthenticated)?;
-    let session = bastion_core::sessions::resolve(&ctx.pool, &token)
-        .await
-        .map_err(internal)?
-        .ok_or_else(unauthenticated)?;
-    let user = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
+    let mut conn = ctx.pool.acquire().await.map_err(internal)?;
+    let (session, user) = bastion_core::sessions::resolve_user(&mut conn, &token)
         .await
         .map_err(internal)?
         .ok_or_else(unauthenticated)?;
@@ -137,18 +134,18 @@ pub async fn open_workspace(
         ServerFnError::new("This workspace does not exist, or you are not a member of it.")
     };
     let token = current_token().ok_or_else(not_found)?;
-    let session = bastion_core::sessions::resolve(&ctx.pool, &token)
+    // One connection for the session, the workspace and the tenant transaction: every checkout
+    // costs two round trips when it goes back to the pool.
+    let mut conn = ctx.pool.acquire().await.map_err(internal)?;
+    let (_, user) = bastion_core::sessions::resolve_user(&mut conn, &token)
         .await
         .map_err(internal)?
         .ok_or_else(not_found)?;
-    let user = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(not_found)?;
-    let (workspace, role, tx) = bastion_core::members::open_as_member(&ctx.pool, user.id, slug)
-        .await
-        .map_err(internal)?
-        .ok_or_else(not_found)?;
+    let (workspace, role, tx) =
+        bastion_core::members::open_as_member_on(&ctx.pool, conn, user.id, slug)
+            .await
+            .map_err(internal)?
+            .ok_or_else(not_found)?;
     let role = crate::policy::Role::parse(&role).ok_or_else(not_found)?;
     Ok((user, workspace, role, tx))
 }

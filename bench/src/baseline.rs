@@ -5,10 +5,8 @@
 //! as the cluster superuser (the application role cannot read a workspace schema without
 //! switching into the workspace role, which is the trust machinery being measured).
 //!
-//! `task_visible(...)` is a SQL function whose body names `task_viewers` unqualified (it relies
-//! on the tenant search path); the planner inlines it, so here it is written out inline with the
-//! schema named, which is the plan the API path gets. Keep `list_sql` in step with `list_tasks`
-//! and `task_visible` (tenant migration 0003) when they change.
+//! The visibility predicate is `work::VISIBLE` written out with the schema named. Keep
+//! `list_sql` in step with `list_tasks` and `VISIBLE` when they change.
 
 use std::net::SocketAddr;
 

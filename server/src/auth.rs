@@ -16,6 +16,7 @@ use bastion_core::{
     workspaces::Workspace,
     TenantTx,
 };
+use sqlx::PgConnection;
 
 use crate::{error::ApiError, AppState};
 
@@ -56,15 +57,20 @@ fn has_bearer(headers: &HeaderMap) -> bool {
 }
 
 /// The caller by session cookie or by API token. A token is counted against its per-minute
-/// limit here, once per request.
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<(User, Credential), ApiError> {
+/// limit here, once per request. Runs on the caller's connection so that a workspace request
+/// can open its tenant transaction on the same one.
+async fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+    conn: &mut PgConnection,
+) -> Result<(User, Credential), ApiError> {
     if has_bearer(&parts.headers) {
         let token = bearer_token(&parts.headers).unwrap_or_default();
-        let grant = api_tokens::resolve(&state.pool, token)
+        let grant = api_tokens::resolve(conn, token)
             .await?
             .ok_or(ApiError::InvalidToken)?;
         if let Err(wait) = limits::hit(
-            &state.pool,
+            &mut *conn,
             &format!("api-token:{}", grant.token_id),
             i32::try_from(state.config.token_rate_limit).unwrap_or(i32::MAX),
             time::Duration::minutes(1),
@@ -75,16 +81,13 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(User, Credenti
                 retry_after_secs: wait.whole_seconds().max(1) as u64,
             });
         }
-        let user = accounts::find_user(&state.pool, grant.user_id)
+        let user = accounts::find_user(&mut *conn, grant.user_id)
             .await?
             .ok_or(ApiError::InvalidToken)?;
         return Ok((user, Credential::Token(grant)));
     }
     let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-    let session = sessions::resolve(&state.pool, &token)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    let user = accounts::find_user(&state.pool, session.user_id)
+    let (session, user) = sessions::resolve_user(conn, &token)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     Ok((user, Credential::Session(session)))
@@ -97,7 +100,8 @@ impl FromRequestParts<AppState> for CurrentUser {
         if has_bearer(&parts.headers) {
             return Err(ApiError::SessionRequired);
         }
-        match authenticate(parts, state).await? {
+        let mut conn = state.pool.acquire().await?;
+        match authenticate(parts, state, &mut conn).await? {
             (user, Credential::Session(session)) => Ok(Self { user, session }),
             (_, Credential::Token(_)) => Err(ApiError::SessionRequired),
         }
@@ -132,7 +136,8 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (user, credential) = authenticate(parts, state).await?;
+        let mut conn = state.pool.acquire().await?;
+        let (user, credential) = authenticate(parts, state, &mut conn).await?;
         Ok(Self { user, credential })
     }
 }
@@ -164,7 +169,18 @@ impl FromRequestParts<AppState> for WorkspaceUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (user, credential) = authenticate(parts, state).await?;
+        let mut conn = state.pool.acquire().await?;
+        Self::on_connection(parts, state, &mut conn).await
+    }
+}
+
+impl WorkspaceUser {
+    async fn on_connection(
+        parts: &mut Parts,
+        state: &AppState,
+        conn: &mut PgConnection,
+    ) -> Result<Self, ApiError> {
+        let (user, credential) = authenticate(parts, state, conn).await?;
         let slug = path_slug(parts, state).await?;
         if let Credential::Token(grant) = &credential {
             if grant.workspace_slug != slug {
@@ -195,12 +211,14 @@ impl FromRequestParts<AppState> for Member {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // One connection for the whole check: session, workspace and the tenant transaction.
+        let mut conn = state.pool.acquire().await?;
         let WorkspaceUser {
             user,
             slug,
             credential,
-        } = WorkspaceUser::from_request_parts(parts, state).await?;
-        let (workspace, role, tx) = members::open_as_member(&state.pool, user.id, &slug)
+        } = WorkspaceUser::on_connection(parts, state, &mut conn).await?;
+        let (workspace, role, tx) = members::open_as_member_on(&state.pool, conn, user.id, &slug)
             .await?
             .ok_or(ApiError::NotFound)?;
         let role = Role::parse(&role).ok_or(ApiError::NotFound)?;

@@ -100,11 +100,11 @@ pub async fn authenticate(pool: &PgPool, email: &str, password: &str) -> CoreRes
     })
 }
 
-pub async fn find_user(pool: &PgPool, id: Uuid) -> CoreResult<Option<User>> {
+pub async fn find_user(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> CoreResult<Option<User>> {
     Ok(
         sqlx::query_as::<_, User>("SELECT id, email, name, locale FROM users WHERE id = $1")
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(db)
             .await?,
     )
 }

@@ -7,7 +7,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -211,7 +211,7 @@ pub fn looks_like_token(text: &str) -> bool {
 
 /// The grant behind a live token (not revoked, not expired), noting its use at most once a
 /// minute. Membership is not checked here: the workspace answers that per request.
-pub async fn resolve(pool: &PgPool, token: &str) -> CoreResult<Option<TokenGrant>> {
+pub async fn resolve(conn: &mut PgConnection, token: &str) -> CoreResult<Option<TokenGrant>> {
     if !looks_like_token(token) {
         return Ok(None);
     }
@@ -222,7 +222,7 @@ pub async fn resolve(pool: &PgPool, token: &str) -> CoreResult<Option<TokenGrant
            AND (t.expires_at IS NULL OR t.expires_at > now())",
     )
     .bind(hash(token))
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some((token_id, user_id, workspace_id, workspace_slug, last_used_at)) = row else {
         return Ok(None);
@@ -232,7 +232,7 @@ pub async fn resolve(pool: &PgPool, token: &str) -> CoreResult<Option<TokenGrant
         sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
             .bind(token_id)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
     }
     Ok(Some(TokenGrant {

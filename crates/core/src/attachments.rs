@@ -281,8 +281,8 @@ pub async fn list_for_task(
 pub async fn get(tx: &mut TenantTx, viewer: Viewer<'_>, id: Uuid) -> CoreResult<Attachment> {
     sqlx::query_as::<_, Attachment>(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM attachments a JOIN tasks t ON t.id = a.task_id
-          WHERE a.id = $3
-            AND task_visible(t.id, t.private, t.created_by, t.assignee_id, $1, $2)"
+          WHERE a.id = $3 AND {visible}",
+        visible = crate::work::VISIBLE
     )))
     .bind(viewer.user_id)
     .bind(viewer.role)

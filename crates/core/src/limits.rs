@@ -13,7 +13,7 @@ pub const LOCKOUT_DURATION: Duration = Duration::minutes(15);
 /// Counts one event for `key` in a fixed window and says whether it is within `limit`; when it
 /// is not, how long until the window ends. One statement: concurrent hits never lose a count.
 pub async fn hit(
-    pool: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     key: &str,
     limit: i32,
     window: Duration,
@@ -27,7 +27,7 @@ pub async fn hit(
     )
     .bind(key)
     .bind(window)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     if count <= limit {
         Ok(Ok(count))

@@ -1,7 +1,7 @@
 //! A workspace's members: roles, deactivation, removal, and the last-admin safeguard.
 
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::{pool::PoolConnection, PgPool, Postgres};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -121,10 +121,22 @@ pub async fn open_as_member(
     user_id: Uuid,
     slug: &str,
 ) -> CoreResult<Option<(Workspace, String, TenantTx)>> {
-    let Some(workspace) = crate::workspaces::find_by_slug(pool, slug).await? else {
+    let conn = pool.acquire().await?;
+    open_as_member_on(pool, conn, user_id, slug).await
+}
+
+/// [`open_as_member`] on a connection the caller already holds (the one that resolved the
+/// caller's session): the workspace lookup and the tenant transaction share it.
+pub async fn open_as_member_on(
+    pool: &PgPool,
+    mut conn: PoolConnection<Postgres>,
+    user_id: Uuid,
+    slug: &str,
+) -> CoreResult<Option<(Workspace, String, TenantTx)>> {
+    let Some(workspace) = crate::workspaces::find_by_slug(&mut *conn, slug).await? else {
         return Ok(None);
     };
-    let mut tx = TenantTx::begin(pool, &workspace.schema(), Actor::User(user_id)).await?;
+    let mut tx = TenantTx::begin_on(pool, conn, &workspace.schema(), Actor::User(user_id)).await?;
     match crate::accounts::active_role(&mut tx, user_id).await? {
         Some(role) => Ok(Some((workspace, role, tx))),
         None => Ok(None),

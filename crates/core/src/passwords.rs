@@ -71,8 +71,11 @@ fn permits() -> Arc<Semaphore> {
     static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
     PERMITS
         .get_or_init(|| {
+            // Half the cores: with one hash per core, a sign-in storm held every core for the
+            // 200-300 ms of each hash and the task API's p99 more than doubled (bench, issue 8).
+            // Sign-ins queue instead; everything else keeps the other half.
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            Arc::new(Semaphore::new(cores))
+            Arc::new(Semaphore::new((cores / 2).max(1)))
         })
         .clone()
 }

@@ -31,12 +31,14 @@ const COLUMNS: &str =
 /// Which entries the viewer may see, as SQL over `e` (time_entries) and `t` (its task), with the
 /// viewer's id in `$1` and role in `$2`. Members see their own entries on tasks still visible to
 /// them; guests see none.
-const VISIBLE: &str = "CASE $2::text
+const VISIBLE: &str = concat!(
+    "CASE $2::text
         WHEN 'admin' THEN true
-        WHEN 'member' THEN e.user_id = $1
-            AND task_visible(t.id, t.private, t.created_by, t.assignee_id, $1, $2)
-        ELSE false
-    END";
+        WHEN 'member' THEN e.user_id = $1 AND ",
+    crate::work::task_visible_sql!(),
+    " ELSE false
+    END"
+);
 
 pub const MAX_RATE_CENTS: i64 = 100_000_000;
 pub const MAX_NOTE_CHARS: usize = 1000;

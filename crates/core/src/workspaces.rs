@@ -182,12 +182,15 @@ pub async fn list_workspaces(pool: &PgPool) -> CoreResult<Vec<Workspace>> {
     .await?)
 }
 
-pub async fn find_by_slug(pool: &PgPool, slug: &str) -> CoreResult<Option<Workspace>> {
+pub async fn find_by_slug(
+    db: impl sqlx::PgExecutor<'_>,
+    slug: &str,
+) -> CoreResult<Option<Workspace>> {
     Ok(sqlx::query_as::<_, Workspace>(
         "SELECT id, slug, name, plan, schema_version, created_at FROM workspaces WHERE slug = $1",
     )
     .bind(slug)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?)
 }
 

@@ -282,6 +282,88 @@ async fn beginning_a_tenant_transaction_for_a_missing_workspace_fails_and_leaks_
     tx.commit().await.unwrap();
 }
 
+/// Every workspace creation grants a role to the login role, which makes each backend rebuild
+/// its cached membership list; a list rebuilt while another `GRANT` committed can miss that
+/// role, and `SET ROLE` into the brand-new workspace was then refused (seen by the benchmark,
+/// issue 8: 18 in 1,000 creations). Creators here keep granting while readers keep switching
+/// roles on a shared pool, and each creator opens its new workspace on the pool at once: every
+/// open must succeed. This load did not provoke a refusal even without `TenantTx`'s retry (5
+/// runs); it guards the path, the benchmark's seeding is what exercises the retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_workspace_opens_at_once_while_others_are_being_created() {
+    const CREATORS: usize = 3;
+    const EACH: usize = 12;
+    const PADDING: usize = 1500;
+    let db = TestDb::new().await;
+    let (a, b) = two_workspaces(&db.pool).await;
+    // The window is the time a backend takes to rebuild the list, which grows with the roles
+    // the login role belongs to: as many as 1,500 workspaces would give it.
+    let pad = format!("pad_{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let mut admin = admin(&db).await;
+    admin
+        .execute(AssertSqlSafe(format!(
+            "DO $$ BEGIN FOR i IN 1..{PADDING} LOOP
+                 EXECUTE format('CREATE ROLE %I NOLOGIN', '{pad}_' || i);
+                 EXECUTE format('GRANT %I TO {APP_ROLE}', '{pad}_' || i);
+             END LOOP; END $$"
+        )))
+        .await
+        .unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+
+    let mut readers = Vec::new();
+    for reader in 0..4 {
+        let pool = db.pool.clone();
+        let stop = stop.clone();
+        let (a, b) = (a.clone(), b.clone());
+        readers.push(tokio::spawn(async move {
+            let mut opened = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let ws = if (opened + reader) % 2 == 0 { &a } else { &b };
+                let mut tx = TenantTx::begin(&pool, &ws.schema(), Actor::System)
+                    .await
+                    .expect("an existing workspace opens");
+                project_names(tx.conn()).await;
+                tx.rollback().await.unwrap();
+                opened += 1;
+            }
+            opened
+        }));
+    }
+
+    let mut creators = Vec::new();
+    for creator in 0..CREATORS {
+        let pool = db.pool.clone();
+        creators.push(tokio::spawn(async move {
+            for i in 0..EACH {
+                let ws = workspace(&pool, &format!("new-{creator}-{i}")).await;
+                let mut tx = TenantTx::begin(&pool, &ws.schema(), Actor::System)
+                    .await
+                    .unwrap_or_else(|e| panic!("{} refused right after creation: {e}", ws.slug));
+                add_project(tx.conn(), "first").await;
+                tx.commit().await.unwrap();
+            }
+        }));
+    }
+    for creator in creators {
+        creator.await.unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut opened = 0;
+    for reader in readers {
+        opened += reader.await.unwrap();
+    }
+    assert!(opened > 0, "the readers ran alongside the creators");
+    admin
+        .execute(AssertSqlSafe(format!(
+            "DO $$ BEGIN FOR i IN 1..{PADDING} LOOP
+                 EXECUTE format('DROP ROLE %I', '{pad}_' || i);
+             END LOOP; END $$"
+        )))
+        .await
+        .unwrap();
+}
+
 // 4 -------------------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Tasks and their viewers over REST. Visibility is decided in SQL (`task_visible`): a task the
+//! Tasks and their viewers over REST. Visibility is decided in SQL (`work::VISIBLE` in the core): a task the
 //! caller does not see is 404 for every operation; `app::policy` then decides what a caller may
 //! change on a task they see (403 otherwise).
 

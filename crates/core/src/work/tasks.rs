@@ -1,5 +1,6 @@
-//! Tasks and their viewers. Every statement here filters with the `task_visible` predicate, so
-//! a task the viewer may not see is never read, listed, changed or deleted: it is not found.
+//! Tasks and their viewers. Every statement here filters with the visibility predicate
+//! ([`VISIBLE`]), so a task the viewer may not see is never read, listed, changed or deleted: it
+//! is not found.
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
