@@ -137,15 +137,15 @@ pub async fn open_workspace(
     // One connection for the session, the workspace and the tenant transaction: every checkout
     // costs two round trips when it goes back to the pool.
     let mut conn = ctx.pool.acquire().await.map_err(internal)?;
-    let (_, user) = bastion_core::sessions::resolve_user(&mut conn, &token)
+    let (_, user, workspace) = bastion_core::sessions::resolve_user_in(&mut conn, &token, slug)
         .await
         .map_err(internal)?
         .ok_or_else(not_found)?;
-    let (workspace, role, tx) =
-        bastion_core::members::open_as_member_on(&ctx.pool, conn, user.id, slug)
-            .await
-            .map_err(internal)?
-            .ok_or_else(not_found)?;
+    let workspace = workspace.ok_or_else(not_found)?;
+    let (role, tx) = bastion_core::members::enter_as_member(&ctx.pool, conn, user.id, &workspace)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
     let role = crate::policy::Role::parse(&role).ok_or_else(not_found)?;
     Ok((user, workspace, role, tx))
 }

@@ -13,7 +13,7 @@ use bastion_core::{
     api_tokens::{self, TokenGrant},
     limits, members,
     sessions::{self, SessionInfo, SessionToken},
-    workspaces::Workspace,
+    workspaces::{self, Workspace},
     TenantTx,
 };
 use sqlx::PgConnection;
@@ -213,12 +213,33 @@ impl FromRequestParts<AppState> for Member {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // One connection for the whole check: session, workspace and the tenant transaction.
         let mut conn = state.pool.acquire().await?;
-        let WorkspaceUser {
-            user,
-            slug,
-            credential,
-        } = WorkspaceUser::on_connection(parts, state, &mut conn).await?;
-        let (workspace, role, tx) = members::open_as_member_on(&state.pool, conn, user.id, &slug)
+        let (user, credential, workspace) = match (
+            has_bearer(&parts.headers),
+            session_cookie(&parts.headers),
+            path_slug(parts, state).await,
+        ) {
+            // The common case, a browser or a session client: who and where in one statement.
+            (false, Some(token), Ok(slug)) => {
+                let (session, user, workspace) =
+                    sessions::resolve_user_in(&mut conn, &token, &slug)
+                        .await?
+                        .ok_or(ApiError::Unauthenticated)?;
+                let workspace = workspace.ok_or(ApiError::NotFound)?;
+                (user, Credential::Session(session), workspace)
+            }
+            _ => {
+                let WorkspaceUser {
+                    user,
+                    slug,
+                    credential,
+                } = WorkspaceUser::on_connection(parts, state, &mut conn).await?;
+                let workspace = workspaces::find_by_slug(&mut *conn, &slug)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+                (user, credential, workspace)
+            }
+        };
+        let (role, tx) = members::enter_as_member(&state.pool, conn, user.id, &workspace)
             .await?
             .ok_or(ApiError::NotFound)?;
         let role = Role::parse(&role).ok_or(ApiError::NotFound)?;

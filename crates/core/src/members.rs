@@ -136,9 +136,21 @@ pub async fn open_as_member_on(
     let Some(workspace) = crate::workspaces::find_by_slug(&mut *conn, slug).await? else {
         return Ok(None);
     };
+    Ok(enter_as_member(pool, conn, user_id, &workspace)
+        .await?
+        .map(|(role, tx)| (workspace, role, tx)))
+}
+
+/// The tenant transaction of a workspace already looked up, if `user_id` is an active member of
+/// it (the role read inside it).
+pub async fn enter_as_member(
+    pool: &PgPool,
+    conn: PoolConnection<Postgres>,
+    user_id: Uuid,
+    workspace: &Workspace,
+) -> CoreResult<Option<(String, TenantTx)>> {
     let mut tx = TenantTx::begin_on(pool, conn, &workspace.schema(), Actor::User(user_id)).await?;
-    match crate::accounts::active_role(&mut tx, user_id).await? {
-        Some(role) => Ok(Some((workspace, role, tx))),
-        None => Ok(None),
-    }
+    Ok(crate::accounts::active_role(&mut tx, user_id)
+        .await?
+        .map(|role| (role, tx)))
 }

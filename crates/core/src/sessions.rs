@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::{accounts::User, CoreResult};
+use crate::{accounts::User, workspaces::Workspace, CoreResult, WorkspaceId};
 
 pub const IDLE_TIMEOUT: Duration = Duration::hours(12);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(30);
@@ -121,75 +121,117 @@ pub async fn resolve_user(
     conn: &mut PgConnection,
     token: &SessionToken,
 ) -> CoreResult<Option<(SessionInfo, User)>> {
-    type Row = (
-        Uuid,
-        Uuid,
-        OffsetDateTime,
-        OffsetDateTime,
-        Option<String>,
-        OffsetDateTime,
-        OffsetDateTime,
-        String,
-        String,
-        String,
-    );
+    Ok(resolve_caller(conn, token, None)
+        .await?
+        .map(|(session, user, _)| (session, user)))
+}
+
+/// [`resolve_user`] plus the workspace named `slug`, if there is one (membership is the
+/// workspace's own question), still in one statement: a workspace request learns who calls and
+/// where in a single round trip.
+pub async fn resolve_user_in(
+    conn: &mut PgConnection,
+    token: &SessionToken,
+    slug: &str,
+) -> CoreResult<Option<(SessionInfo, User, Option<Workspace>)>> {
+    resolve_caller(conn, token, Some(slug)).await
+}
+
+#[derive(sqlx::FromRow)]
+struct CallerRow {
+    id: Uuid,
+    user_id: Uuid,
+    created_at: OffsetDateTime,
+    last_seen_at: OffsetDateTime,
+    user_agent: Option<String>,
+    idle_expires_at: OffsetDateTime,
+    absolute_expires_at: OffsetDateTime,
+    email: String,
+    name: String,
+    locale: String,
+    ws_id: Option<WorkspaceId>,
+    ws_slug: Option<String>,
+    ws_name: Option<String>,
+    ws_plan: Option<String>,
+    ws_schema_version: Option<i64>,
+    ws_created_at: Option<OffsetDateTime>,
+}
+
+async fn resolve_caller(
+    conn: &mut PgConnection,
+    token: &SessionToken,
+    slug: Option<&str>,
+) -> CoreResult<Option<(SessionInfo, User, Option<Workspace>)>> {
     let now = OffsetDateTime::now_utc();
-    let row: Option<Row> = sqlx::query_as(
+    // Without a slug the LEFT JOIN matches nothing (`slug = NULL`) and the workspace is None.
+    let row: Option<CallerRow> = sqlx::query_as(
         "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.user_agent,
-                s.idle_expires_at, s.absolute_expires_at, u.email, u.name, u.locale
+                s.idle_expires_at, s.absolute_expires_at, u.email, u.name, u.locale,
+                w.id AS ws_id, w.slug AS ws_slug, w.name AS ws_name, w.plan AS ws_plan,
+                w.schema_version AS ws_schema_version, w.created_at AS ws_created_at
          FROM sessions s JOIN users u ON u.id = s.user_id
+              LEFT JOIN workspaces w ON w.slug = $2
          WHERE s.token_hash = $1",
     )
     .bind(token.hash())
+    .bind(slug)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((
-        id,
-        user_id,
-        created_at,
-        last_seen_at,
-        user_agent,
-        idle,
-        absolute,
-        email,
-        name,
-        locale,
-    )) = row
-    else {
+    let Some(row) = row else {
         return Ok(None);
     };
-    if now >= idle || now >= absolute {
+    if now >= row.idle_expires_at || now >= row.absolute_expires_at {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id)
+            .bind(row.id)
             .execute(&mut *conn)
             .await?;
         return Ok(None);
     }
-    if now - last_seen_at >= TOUCH_INTERVAL {
+    if now - row.last_seen_at >= TOUCH_INTERVAL {
         sqlx::query(
             "UPDATE sessions SET last_seen_at = $2, idle_expires_at = LEAST($3, absolute_expires_at)
              WHERE id = $1",
         )
-        .bind(id)
+        .bind(row.id)
         .bind(now)
         .bind(now + IDLE_TIMEOUT)
         .execute(&mut *conn)
         .await?;
     }
+    let workspace = match (
+        row.ws_id,
+        row.ws_slug,
+        row.ws_name,
+        row.ws_plan,
+        row.ws_schema_version,
+        row.ws_created_at,
+    ) {
+        (Some(id), Some(slug), Some(name), Some(plan), Some(schema_version), Some(created_at)) => {
+            Some(Workspace {
+                id,
+                slug,
+                name,
+                plan,
+                schema_version,
+                created_at,
+            })
+        }
+        _ => None,
+    };
     let session = SessionInfo {
-        id,
-        user_id,
-        created_at,
-        last_seen_at,
-        user_agent,
+        id: row.id,
+        user_id: row.user_id,
+        created_at: row.created_at,
+        last_seen_at: row.last_seen_at,
+        user_agent: row.user_agent,
     };
     let user = User {
-        id: user_id,
-        email,
-        name,
-        locale,
+        id: row.user_id,
+        email: row.email,
+        name: row.name,
+        locale: row.locale,
     };
-    Ok(Some((session, user)))
+    Ok(Some((session, user, workspace)))
 }
 
 pub async fn end(pool: &PgPool, token: &SessionToken) -> CoreResult<()> {
