@@ -2,11 +2,7 @@
 //! tasks they can see, guests none (PRODUCT.md §2). Money is integer euro cents.
 
 use app::policy;
-use axum::{
-    extract::{Path, Query},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::Path, http::StatusCode, Json};
 use bastion_core::{
     time_entries::{
         self, NewTimeEntry, ReportGroup, ReportRow, TimeEntry, TimeEntryChange, TimeFilter,
@@ -18,6 +14,7 @@ use time::{format_description::well_known::Rfc3339, Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::query::ApiQuery;
 use crate::{
     api::pagination::{split_page, PageQuery},
     auth::Member,
@@ -236,8 +233,8 @@ fn parse_entry_id(text: &str) -> Result<Uuid, ApiError> {
 )]
 pub async fn list_time_entries(
     mut member: Member,
-    Query(page): Query<PageQuery>,
-    Query(query): Query<TimeEntryFilterQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(query): ApiQuery<TimeEntryFilterQuery>,
 ) -> Result<Json<TimeEntryList>, ApiError> {
     require_time_tracking(&member)?;
     let limit = page.limit()?;
@@ -399,7 +396,7 @@ pub async fn delete_time_entry(
 )]
 pub async fn get_time_report(
     mut member: Member,
-    Query(query): Query<ReportQuery>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Json<TimeReport>, ApiError> {
     require_time_tracking(&member)?;
     let group_name = query.group.unwrap_or_else(|| "project".into());
