@@ -1325,6 +1325,7 @@ export interface components {
             billable?: boolean | null;
             /**
              * Format: int32
+             * @description At most a day.
              * @example 90
              */
             minutes: number;

@@ -85,12 +85,13 @@ pub struct NewTimeEntryBody {
     pub user_id: Option<Uuid>,
     #[schema(value_type = String, format = DateTime, example = "2026-03-30T07:30:00Z")]
     pub started_at: String,
-    #[schema(example = 90)]
+    /// At most a day.
+    #[schema(example = 90, minimum = 1, maximum = 1440)]
     pub minutes: i32,
     /// Default `true`.
     pub billable: Option<bool>,
     /// Hourly rate in euro cents; default 0.
-    #[schema(example = 9000)]
+    #[schema(example = 9000, minimum = 0, maximum = 100_000_000)]
     pub rate_cents: Option<i64>,
     pub note: Option<String>,
 }
@@ -100,8 +101,10 @@ pub struct NewTimeEntryBody {
 pub struct TimeEntryChangeBody {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub started_at: Option<String>,
+    #[schema(minimum = 1, maximum = 1440)]
     pub minutes: Option<i32>,
     pub billable: Option<bool>,
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub rate_cents: Option<i64>,
     pub note: Option<String>,
 }
