@@ -1070,7 +1070,7 @@ export interface components {
              * @description Stable, machine-readable: `unauthenticated`, `invalid_token`, `session_required`,
              *     `invalid_credentials`, `cross_origin`,
              *     `not_found`, `forbidden`, `invalid`, `conflict`, `last_admin`,
-             *     `rate_limited`, `unavailable`, `internal`.
+             *     `rate_limited`, `too_large`, `unavailable`, `timeout`, `internal`.
              * @example invalid
              */
             code: string;
@@ -1325,6 +1325,7 @@ export interface components {
             billable?: boolean | null;
             /**
              * Format: int32
+             * @description At most a day.
              * @example 90
              */
             minutes: number;
@@ -1822,6 +1823,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     reset_password: {
@@ -1855,6 +1865,15 @@ export interface operations {
             };
             /** @description `code` is wrong, expired, used or out of attempts; or `new_password` is too weak. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1922,6 +1941,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     sign_out: {
@@ -1951,6 +1979,15 @@ export interface operations {
             };
             /** @description Sent from another origin. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2009,6 +2046,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     confirm_signup: {
@@ -2060,6 +2106,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_invitation: {
@@ -2085,6 +2140,15 @@ export interface operations {
             };
             /** @description No open invitation behind this link. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2155,6 +2219,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_me: {
@@ -2189,6 +2262,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2253,6 +2335,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     update_password: {
@@ -2302,6 +2393,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_sessions: {
@@ -2324,6 +2424,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2379,6 +2488,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_privacy_register: {
@@ -2397,6 +2515,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Register"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2439,6 +2566,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_privacy_subprocessors: {
@@ -2457,6 +2593,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubprocessorList"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2481,6 +2626,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2550,6 +2704,15 @@ export interface operations {
             };
             /** @description Too many workspaces created today. See `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2634,6 +2797,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     update_workspace: {
@@ -2711,6 +2883,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_attachment: {
@@ -2762,6 +2943,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2826,6 +3016,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2926,6 +3125,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     export_audit_events: {
@@ -3006,6 +3214,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_export: {
@@ -3064,6 +3281,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3130,6 +3356,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3211,6 +3446,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_integrations: {
@@ -3269,6 +3513,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3352,6 +3605,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_integration: {
@@ -3416,6 +3678,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_invitations: {
@@ -3474,6 +3745,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3566,6 +3846,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_invitation: {
@@ -3630,6 +3919,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_members: {
@@ -3688,6 +3986,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3761,6 +4068,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3855,6 +4171,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_projects: {
@@ -3932,6 +4257,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_project: {
@@ -4003,6 +4337,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4088,6 +4431,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_tags: {
@@ -4137,6 +4489,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4229,6 +4590,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_tag: {
@@ -4287,6 +4657,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4375,6 +4754,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4474,6 +4862,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_task: {
@@ -4551,6 +4948,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_task: {
@@ -4602,6 +5008,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4666,6 +5081,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4751,6 +5175,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_attachments: {
@@ -4802,6 +5235,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4891,7 +5333,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No file, or an unusable file name. */
+            /** @description Not a multipart form, no file, or an unusable file name. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4905,6 +5347,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4979,6 +5430,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5064,6 +5524,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_comment: {
@@ -5124,6 +5593,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5211,6 +5689,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_task_history: {
@@ -5274,11 +5761,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A `limit` or `cursor` that is not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5336,6 +5841,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5421,6 +5935,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_task_tag: {
@@ -5487,6 +6010,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_task_viewers: {
@@ -5538,6 +6070,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5623,6 +6164,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_task_viewer: {
@@ -5683,6 +6233,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5786,6 +6345,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_time_entry: {
@@ -5857,6 +6425,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5948,6 +6525,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_time_entry: {
@@ -6006,6 +6592,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -6091,6 +6686,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_tokens: {
@@ -6157,6 +6761,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the limit resets. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -6240,6 +6853,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_token: {
@@ -6304,6 +6926,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_health: {
@@ -6327,6 +6958,15 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -39,6 +39,10 @@ filesystem; AWS eu-* but London and Zurich, fr-par, nl-ams, pl-waw, ...)\n  \
 BASTION_ALLOW_NON_EU_REGION true to start with a non-EU region anyway (default false)\n  \
 BASTION_SECURITY_CONTACT    Where DPA and security-pack requests are sent (default security@localhost)\n  \
 BASTION_TOKEN_RATE_LIMIT    Requests per minute per API token (default 600)\n  \
+BASTION_REQUEST_TIMEOUT_SECS  Seconds a request may take until its response starts, 1-3600; \
+counted from the body's last byte (default 30)\n  \
+BASTION_STATEMENT_TIMEOUT_SECS  PostgreSQL statement_timeout of the server's connections, in \
+seconds, 1-3600 (default 60)\n  \
 BASTION_MASTER_KEYS         Comma-separated master keys (`bastion keys generate`); the first \
 encrypts, all decrypt\n  \
 BASTION_MASTER_KEY_FILE     Or a file with one master key per line, mode 600. Neither: required \
@@ -579,11 +583,15 @@ fn show_progress(what: &str, done: usize, total: usize, extra: &str) {
 async fn serve(config: Config) -> Result<(), String> {
     // Before the database opens: a missing key should stop us before anything else happens.
     let keys = Arc::new(master_key_ring(&config)?);
-    let database = open(&config).await?;
+    let mut database = open(&config).await?;
     if config.migrate_on_start {
         migrate(&database, 8).await?;
     }
     check_data_keys(&database, &keys).await?;
+    database
+        .limit_statements(config.statement_timeout)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;

@@ -77,6 +77,13 @@ pub struct Config {
     pub security_contact: String,
     /// `BASTION_TOKEN_RATE_LIMIT`: requests one API token may make per minute (default 600).
     pub token_rate_limit: u32,
+    /// `BASTION_REQUEST_TIMEOUT_SECS`: how long a request may take from its body's last byte to
+    /// its response's head (default 30 s); see `crate::timeout`.
+    pub request_timeout: std::time::Duration,
+    /// `BASTION_STATEMENT_TIMEOUT_SECS`: PostgreSQL's `statement_timeout` for the serving
+    /// process's connections (default 60 s: above the request limit, since background exports
+    /// run longer statements than any request). Migrations and operator commands run without it.
+    pub statement_timeout: std::time::Duration,
 }
 
 /// Regions accepted as inside the European Union (PRODUCT.md §7): `eu-local` (the local
@@ -169,6 +176,8 @@ struct FileConfig {
     allow_non_eu_region: Option<bool>,
     security_contact: Option<String>,
     token_rate_limit: Option<u32>,
+    request_timeout_secs: Option<u32>,
+    statement_timeout_secs: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,6 +203,10 @@ pub enum ConfigError {
 
 /// Requests per minute per API token unless configured.
 pub const DEFAULT_TOKEN_RATE_LIMIT: u32 = 600;
+/// `statement_timeout` of the serving pool unless configured, in seconds.
+pub const DEFAULT_STATEMENT_TIMEOUT_SECS: u32 = 60;
+/// The longest request or statement time limit we accept configuring: an hour.
+pub const MAX_TIMEOUT_SECS: u32 = 3600;
 pub const DEFAULT_CONFIG_FILE: &str = "bastion.toml";
 /// Uploads are held in memory while stored: 1 GiB is the most we accept configuring.
 pub const MAX_UPLOAD_CEILING: u64 = 1024 * 1024 * 1024;
@@ -429,7 +442,22 @@ impl Config {
             },
         };
 
+        let request_timeout_secs = seconds(
+            "BASTION_REQUEST_TIMEOUT_SECS",
+            env("BASTION_REQUEST_TIMEOUT_SECS"),
+            file_config.request_timeout_secs,
+            crate::timeout::DEFAULT_REQUEST_TIMEOUT.as_secs() as u32,
+        )?;
+        let statement_timeout_secs = seconds(
+            "BASTION_STATEMENT_TIMEOUT_SECS",
+            env("BASTION_STATEMENT_TIMEOUT_SECS"),
+            file_config.statement_timeout_secs,
+            DEFAULT_STATEMENT_TIMEOUT_SECS,
+        )?;
+
         Ok(Self {
+            request_timeout: std::time::Duration::from_secs(request_timeout_secs.into()),
+            statement_timeout: std::time::Duration::from_secs(statement_timeout_secs.into()),
             object_store_region,
             allow_non_eu_region,
             security_contact,
@@ -505,6 +533,20 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     })
 }
 
+/// A time limit in whole seconds from the environment, else the file, else `default`.
+fn seconds(
+    name: &'static str,
+    env_value: Option<String>,
+    file_value: Option<u32>,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    match (env_value, file_value) {
+        (Some(v), _) => parse_in_range(name, v.trim(), 1, MAX_TIMEOUT_SECS),
+        (None, Some(n)) => parse_in_range(name, &n.to_string(), 1, MAX_TIMEOUT_SECS),
+        (None, None) => Ok(default),
+    }
+}
+
 fn parse_in_range(name: &'static str, value: &str, min: u32, max: u32) -> Result<u32, ConfigError> {
     match value.parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
@@ -539,6 +581,15 @@ mod tests {
         assert!(!c.serves_https());
         assert_eq!(c.max_upload_bytes, 25 * 1024 * 1024);
         assert_eq!(c.token_rate_limit, 600);
+        assert_eq!(c.request_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(c.statement_timeout, std::time::Duration::from_secs(60));
+        let c = load(&[
+            ("BASTION_REQUEST_TIMEOUT_SECS", "5"),
+            ("BASTION_STATEMENT_TIMEOUT_SECS", "2"),
+        ])
+        .unwrap();
+        assert_eq!(c.request_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(c.statement_timeout, std::time::Duration::from_secs(2));
         assert_eq!(
             load(&[("BASTION_MAX_UPLOAD_BYTES", "1048576")])
                 .unwrap()
@@ -566,6 +617,11 @@ mod tests {
             ("BASTION_MAX_UPLOAD_BYTES", "0"),
             ("BASTION_MAX_UPLOAD_BYTES", "25MiB"),
             ("BASTION_MAX_UPLOAD_BYTES", "99999999999"),
+            ("BASTION_REQUEST_TIMEOUT_SECS", "0"),
+            ("BASTION_REQUEST_TIMEOUT_SECS", "30s"),
+            ("BASTION_REQUEST_TIMEOUT_SECS", "3601"),
+            ("BASTION_STATEMENT_TIMEOUT_SECS", "-1"),
+            ("BASTION_STATEMENT_TIMEOUT_SECS", "forever"),
         ] {
             let err = load(&[(name, value)]).unwrap_err().to_string();
             assert!(err.starts_with(name), "{name}={value}: {err}");
@@ -585,6 +641,15 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c.addr.to_string(), "127.0.0.1:9000");
+
+        std::fs::write(&path, "request_timeout_secs = 10\n").unwrap();
+        let c = Config::load_with_env(Some(&path), |_| None).unwrap();
+        assert_eq!(c.request_timeout, std::time::Duration::from_secs(10));
+        std::fs::write(&path, "statement_timeout_secs = 0\n").unwrap();
+        let err = Config::load_with_env(Some(&path), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("BASTION_STATEMENT_TIMEOUT_SECS"), "{err}");
 
         std::fs::write(&path, "adr = \"0.0.0.0:8080\"\n").unwrap();
         let err = Config::load_with_env(Some(&path), |_| None)

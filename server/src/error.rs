@@ -41,6 +41,10 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable")]
     Unavailable,
+    /// The request time limit (`BASTION_REQUEST_TIMEOUT_SECS`) or PostgreSQL's
+    /// `statement_timeout` ran out.
+    #[error("timed out")]
+    Timeout,
     /// The text is for the log only, never for the client.
     #[error("internal error")]
     Internal(String),
@@ -57,7 +61,7 @@ pub struct ErrorDetail {
     /// Stable, machine-readable: `unauthenticated`, `invalid_token`, `session_required`,
     /// `invalid_credentials`, `cross_origin`,
     /// `not_found`, `forbidden`, `invalid`, `conflict`, `last_admin`,
-    /// `rate_limited`, `unavailable`, `internal`.
+    /// `rate_limited`, `too_large`, `unavailable`, `timeout`, `internal`.
     #[schema(example = "invalid")]
     pub code: String,
     #[schema(example = "slug: must not be empty")]
@@ -132,6 +136,14 @@ impl ApiError {
                 "The service is not ready.".into(),
                 None,
             ),
+            Self::Timeout => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "The request took longer than the server allows; unfinished changes were rolled \
+                 back. Try again, or ask for less at once."
+                    .into(),
+                None,
+            ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -188,6 +200,7 @@ impl From<CoreError> for ApiError {
                           admin first, then change or remove this one."
                     .into(),
             },
+            CoreError::Database(err) => err.into(),
             other => Self::internal(other),
         }
     }
@@ -195,6 +208,14 @@ impl From<CoreError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
+        // 57014 query_canceled: `statement_timeout` stopped the statement, and with it the
+        // transaction, which is rolled back.
+        if let sqlx::Error::Database(db) = &err {
+            if db.code().as_deref() == Some("57014") {
+                tracing::warn!(error = %db, "statement timed out");
+                return Self::Timeout;
+            }
+        }
         Self::internal(err)
     }
 }

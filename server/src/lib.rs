@@ -9,7 +9,9 @@ pub mod database;
 pub mod error;
 pub mod json;
 pub mod mailer;
+pub mod query;
 pub mod security;
+pub mod timeout;
 
 use std::{sync::Arc, time::Duration};
 
@@ -90,6 +92,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             upload_limit(&state.config),
             limit_body,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.config.request_timeout,
+            timeout::limit_time,
         ))
         .with_state(state)
         .layer(middleware::from_fn_with_state(

@@ -136,6 +136,41 @@ async fn oversized_bodies_are_refused_before_any_handler() {
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+/// The serving pool's `statement_timeout` stops a runaway statement, and the API answers it as a
+/// clear 503 `timeout`, whether the error comes straight from sqlx or through bastion-core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_past_the_statement_timeout_is_answered_as_a_timeout() {
+    use axum::response::IntoResponse;
+    use bastion::error::ApiError;
+    use http_body_util::BodyExt;
+
+    let db = bastion_core::testing::TestDb::new().await;
+    let options = bastion::database::with_statement_timeout(
+        db.app_options.clone(),
+        std::time::Duration::from_millis(100),
+    );
+    let pool = bastion_core::db::connect(options, &Default::default())
+        .await
+        .unwrap();
+    let timeout: Option<String> = sqlx::query_scalar("SHOW statement_timeout")
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+    assert_eq!(timeout.as_deref(), Some("100ms"));
+
+    let runaway = || sqlx::query("SELECT pg_sleep(60)").execute(&pool);
+    let from_sqlx = ApiError::from(runaway().await.unwrap_err());
+    let from_core = ApiError::from(bastion_core::CoreError::from(runaway().await.unwrap_err()));
+    for error in [from_sqlx, from_core] {
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"]["code"], "timeout", "{json}");
+    }
+    pool.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_served_openapi_document_matches_the_committed_snapshot() {
     let app = spawn_app().await;

@@ -5,7 +5,10 @@
 use app::policy::{self, Role};
 use axum::{
     body::Body,
-    extract::{multipart::MultipartError, Multipart, Path, Query, State},
+    extract::{
+        multipart::{MultipartError, MultipartRejection},
+        Multipart, Path, State,
+    },
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
     Json,
@@ -19,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::query::ApiQuery;
 use crate::{
     auth::{Member, WorkspaceUser},
     error::{ApiError, ErrorBody, ErrorDetail},
@@ -253,7 +257,7 @@ async fn read_upload(multipart: &mut Multipart, max: u64) -> Result<Upload, Read
         (status = 403, description = "A guest, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace or task, or not visible to the caller.", body = ErrorBody),
         (status = 413, description = "Larger than the configured limit (default 25 MiB).", body = ErrorBody),
-        (status = 422, description = "No file, or an unusable file name.", body = ErrorBody),
+        (status = 422, description = "Not a multipart form, no file, or an unusable file name.", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer_token" = []))
 )]
@@ -261,8 +265,8 @@ pub async fn create_attachment(
     State(state): State<AppState>,
     current: WorkspaceUser,
     Path((slug, task_id)): Path<(String, String)>,
-    Query(query): Query<UploadQuery>,
-    mut multipart: Multipart,
+    ApiQuery(query): ApiQuery<UploadQuery>,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let task_id = parse_id(&task_id)?;
     let user_id = current.user.id;
@@ -273,6 +277,17 @@ pub async fn create_attachment(
     tx.rollback().await?;
     let redirect = query.redirect();
     let back = |outcome| back_to_task(&workspace.slug, task_id, outcome);
+    // axum's own rejection of a body that is no multipart form is a plain-text 400.
+    let mut multipart = match multipart {
+        Ok(multipart) => multipart,
+        Err(_) if redirect => return Ok(back("invalid")),
+        Err(e) => {
+            return Err(ApiError::Invalid {
+                field: "body".into(),
+                message: format!("must be multipart/form-data ({})", e.body_text()),
+            })
+        }
+    };
     let upload = match read_upload(&mut multipart, max).await {
         Ok(upload) => upload,
         Err(ReadError::TooLarge) if redirect => return Ok(back("too_large")),

@@ -3,7 +3,7 @@
 
 use app::policy;
 use axum::{
-    extract::{Path, Query},
+    extract::Path,
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
     Json,
@@ -17,6 +17,7 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::query::ApiQuery;
 use crate::{
     api::pagination::{split_page, PageQuery},
     auth::Member,
@@ -179,8 +180,8 @@ async fn page_of(
 )]
 pub async fn list_audit_events(
     mut member: Member,
-    Query(page): Query<PageQuery>,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<HistoryList>, ApiError> {
     require_admin(&member)?;
     let filter = filter(
@@ -213,7 +214,7 @@ pub async fn list_audit_events(
 )]
 pub async fn export_audit_events(
     mut member: Member,
-    Query(query): Query<ExportQuery>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     require_admin(&member)?;
     if !policy::can_export_audit(member.role, &member.workspace.plan) {
@@ -275,13 +276,14 @@ pub async fn export_audit_events(
         (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin of this workspace.", body = ErrorBody),
         (status = 404, description = "No such task, or not visible to the caller.", body = ErrorBody),
+        (status = 422, description = "A `limit` or `cursor` that is not valid.", body = ErrorBody),
     ),
     security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_task_history(
     mut member: Member,
     Path(path): Path<(String, String)>,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<HistoryList>, ApiError> {
     let task_id = path.1;
     let task_id = Uuid::parse_str(&task_id).map_err(|_| ApiError::NotFound)?;

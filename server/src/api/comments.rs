@@ -2,11 +2,7 @@
 //! edit their own comments; authors and admins delete them.
 
 use app::policy;
-use axum::{
-    extract::{Path, Query},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::Path, http::StatusCode, Json};
 use bastion_core::work::{
     comments::{self, CommentRecord},
     Position,
@@ -20,6 +16,7 @@ use super::{
     pagination::{split_page, PageQuery},
     tasks::{path_id, viewer},
 };
+use crate::query::ApiQuery;
 use crate::{
     auth::Member,
     error::{ApiError, ErrorBody},
@@ -93,7 +90,7 @@ pub struct CommentBody {
 pub async fn list_comments(
     mut member: Member,
     Path(path): Path<(String, String)>,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<CommentList>, ApiError> {
     let task_id = path_id(&path.1)?;
     let limit = page.limit()?;

@@ -45,19 +45,28 @@ Authentication: a session cookie (browsers) or `Authorization: Bearer <API token
 only, with that user's current role; elsewhere it is refused (404 on another workspace, 401 \
 `session_required` on account settings). Bearer requests need no `Origin` check and never get a \
 session cookie.\n\n\
-Limits: each API token may make 600 requests per minute (configurable with \
-`BASTION_TOKEN_RATE_LIMIT`), then 429 with `Retry-After`; request bodies are capped at 1 MiB \
-(attachment uploads: the configured upload limit, default 25 MiB) with 413 beyond; sign-in, \
-sign-up and workspace creation have their own limits.\n\n\
+Limits (defaults; the operator may change each with the setting named):\n\
+- **Rate**: each API token may make 600 requests per minute (`BASTION_TOKEN_RATE_LIMIT`), \
+then 429 `rate_limited` with `Retry-After` (seconds until the minute's window resets). \
+Sign-in, sign-up and workspace creation have their own limits.\n\
+- **Body size**: 1 MiB for JSON and form bodies; attachment uploads may hold a file of up to \
+25 MiB (`BASTION_MAX_UPLOAD_BYTES`) plus 64 KiB of multipart framing. A larger declared \
+`Content-Length` is refused with 413 `too_large` before anything runs.\n\
+- **Request time**: 30 seconds (`BASTION_REQUEST_TIMEOUT_SECS`) from the request body's last \
+byte until the response starts, then 503 `timeout`. Slow uploads are not cut off while their \
+bytes keep coming, and downloads (attachments, exports) stream for as long as they need.\n\
+- **Database statements**: 60 seconds each (`BASTION_STATEMENT_TIMEOUT_SECS`), then 503 \
+`timeout` too; the request's unfinished changes are rolled back.\n\n\
 Errors are JSON `{\"error\": {\"code\", \"message\"}}` with the HTTP status that fits: 404 for \
 anything the caller may not see, 403 for what it sees but may not change, 409 for conflicts, \
-422 for invalid input (the field is named), 429 with `Retry-After` when a limit is reached.\n\n\
+422 for invalid input (the field is named), 429 with `Retry-After` when a limit is reached, 503 \
+`timeout` when a request or statement runs out of time.\n\n\
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
     paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::delete_me, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, projects::list_projects, projects::create_project, projects::update_project, tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_task_viewers, tasks::create_task_viewer, tasks::delete_task_viewer, tags::list_tags, tags::create_tag, tags::update_tag, tags::delete_tag, tags::list_task_tags, tags::create_task_tag, tags::delete_task_tag, comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment, time_entries::list_time_entries, time_entries::create_time_entry, time_entries::update_time_entry, time_entries::delete_time_entry, time_entries::get_time_report, attachments::list_attachments, attachments::create_attachment, attachments::download_attachment, attachments::delete_attachment, audit::list_audit_events, audit::export_audit_events, audit::list_task_history, privacy::update_workspace, privacy::delete_workspace, privacy::create_export, privacy::get_export, privacy::download_export, privacy::get_privacy_register, privacy::get_privacy_subprocessors, privacy::create_privacy_request, tokens::list_tokens, tokens::create_token, tokens::delete_token),
     components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList, privacy::WorkspaceSettings, privacy::WorkspaceChange, privacy::ErasureConfirm, privacy::ErasureReceiptView, privacy::ExportView, privacy::DataCategory, privacy::Register, privacy::Subprocessor, privacy::SubprocessorList, privacy::SecurityRequestBody, tokens::TokenView, tokens::TokenList, tokens::NewToken, tokens::CreatedToken)),
-    modifiers(&SecuritySchemes, &TokenRateLimit),
+    modifiers(&SecuritySchemes, &TokenRateLimit, &RequestTimeout),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
         (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
@@ -149,6 +158,47 @@ impl Modify for TokenRateLimit {
                     .responses
                     .responses
                     .insert("429".into(), response.into());
+            }
+        }
+    }
+}
+
+/// Every operation can run out of time (the request limit or a statement's): the 503 is
+/// documented once here. An operation that documents its own 503 (readiness) keeps it.
+struct RequestTimeout;
+
+impl Modify for RequestTimeout {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation.responses.responses.contains_key("503") {
+                    continue;
+                }
+                let response = ResponseBuilder::new()
+                    .description(
+                        "`timeout`: the request took longer than the server allows (default \
+                         30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database \
+                         statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`).",
+                    )
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build();
+                operation
+                    .responses
+                    .responses
+                    .insert("503".into(), response.into());
             }
         }
     }

@@ -2,11 +2,7 @@
 //! view); admins and members create, rename, archive and unarchive them.
 
 use app::policy;
-use axum::{
-    extract::{Path, Query},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::Path, http::StatusCode, Json};
 use bastion_core::work::{projects, Position};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -17,6 +13,7 @@ use super::{
     pagination::{split_page, PageQuery},
     tasks::{path_id, viewer},
 };
+use crate::query::ApiQuery;
 use crate::{
     auth::Member,
     error::{ApiError, ErrorBody},
@@ -103,8 +100,8 @@ fn forbidden() -> ApiError {
 )]
 pub async fn list_projects(
     mut member: Member,
-    Query(query): Query<ProjectQuery>,
-    Query(page): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<ProjectQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<ProjectList>, ApiError> {
     let limit = page.limit()?;
     let after = page.position::<Position>()?;

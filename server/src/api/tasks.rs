@@ -3,11 +3,7 @@
 //! change on a task they see (403 otherwise).
 
 use app::policy::{self, TaskFacts};
-use axum::{
-    extract::{Path, Query},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::Path, http::StatusCode, Json};
 use bastion_core::work::{
     tasks::{self, NewTask, TaskFilter, TaskPatch, TaskRecord, TaskViewerRecord},
     Position, Viewer,
@@ -18,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::pagination::{split_page, PageQuery};
+use crate::query::ApiQuery;
 use crate::{
     auth::Member,
     error::{ApiError, ErrorBody},
@@ -271,8 +268,8 @@ pub struct NewTaskViewer {
 )]
 pub async fn list_tasks(
     mut member: Member,
-    Query(query): Query<TaskQuery>,
-    Query(page): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<TaskQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<TaskList>, ApiError> {
     let limit = page.limit()?;
     let after = page.position::<Position>()?;

@@ -2,11 +2,7 @@
 //! tasks they can see, guests none (PRODUCT.md §2). Money is integer euro cents.
 
 use app::policy;
-use axum::{
-    extract::{Path, Query},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::Path, http::StatusCode, Json};
 use bastion_core::{
     time_entries::{
         self, NewTimeEntry, ReportGroup, ReportRow, TimeEntry, TimeEntryChange, TimeFilter,
@@ -18,6 +14,7 @@ use time::{format_description::well_known::Rfc3339, Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::query::ApiQuery;
 use crate::{
     api::pagination::{split_page, PageQuery},
     auth::Member,
@@ -88,12 +85,13 @@ pub struct NewTimeEntryBody {
     pub user_id: Option<Uuid>,
     #[schema(value_type = String, format = DateTime, example = "2026-03-30T07:30:00Z")]
     pub started_at: String,
-    #[schema(example = 90)]
+    /// At most a day.
+    #[schema(example = 90, minimum = 1, maximum = 1440)]
     pub minutes: i32,
     /// Default `true`.
     pub billable: Option<bool>,
     /// Hourly rate in euro cents; default 0.
-    #[schema(example = 9000)]
+    #[schema(example = 9000, minimum = 0, maximum = 100_000_000)]
     pub rate_cents: Option<i64>,
     pub note: Option<String>,
 }
@@ -103,8 +101,10 @@ pub struct NewTimeEntryBody {
 pub struct TimeEntryChangeBody {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub started_at: Option<String>,
+    #[schema(minimum = 1, maximum = 1440)]
     pub minutes: Option<i32>,
     pub billable: Option<bool>,
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub rate_cents: Option<i64>,
     pub note: Option<String>,
 }
@@ -236,8 +236,8 @@ fn parse_entry_id(text: &str) -> Result<Uuid, ApiError> {
 )]
 pub async fn list_time_entries(
     mut member: Member,
-    Query(page): Query<PageQuery>,
-    Query(query): Query<TimeEntryFilterQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(query): ApiQuery<TimeEntryFilterQuery>,
 ) -> Result<Json<TimeEntryList>, ApiError> {
     require_time_tracking(&member)?;
     let limit = page.limit()?;
@@ -399,7 +399,7 @@ pub async fn delete_time_entry(
 )]
 pub async fn get_time_report(
     mut member: Member,
-    Query(query): Query<ReportQuery>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Json<TimeReport>, ApiError> {
     require_time_tracking(&member)?;
     let group_name = query.group.unwrap_or_else(|| "project".into());

@@ -5,7 +5,7 @@
 //! an integration can revoke its own.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     Json,
 };
@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::query::ApiQuery;
 use crate::{
     api::pagination::{split_page, PageQuery},
     auth::{Credential, Member},
@@ -121,7 +122,7 @@ impl std::fmt::Debug for CreatedToken {
 pub async fn list_tokens(
     State(state): State<AppState>,
     member: Member,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<TokenList>, ApiError> {
     let limit = page.limit()?;
     let after = page.position::<Position>()?;
