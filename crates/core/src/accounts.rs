@@ -151,6 +151,29 @@ pub async fn add_member(
     if !matches!(role, "admin" | "member" | "guest") {
         return Err(CoreError::invalid("role", "must be admin, member or guest"));
     }
+    // The same stale-membership refusal `TenantTx::begin_on` retries (see there): here the
+    // role is entered inside a control-plane transaction, so the whole (idempotent) addition is
+    // tried again; the refused connection is closed on release, being mid-transaction.
+    let mut attempt = 1;
+    loop {
+        match add_member_once(pool, workspace, user_id, role, actor).await {
+            Err(CoreError::Database(e))
+                if attempt < 3 && crate::tenant::is_stale_role_membership(&e) =>
+            {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn add_member_once(
+    pool: &PgPool,
+    workspace: &Workspace,
+    user_id: Uuid,
+    role: &str,
+    actor: Actor,
+) -> CoreResult<()> {
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO workspace_directory (workspace_id, user_id) VALUES ($1, $2)

@@ -154,7 +154,7 @@ impl TenantTx {
 }
 
 /// "permission denied to set role" (42501) from the `set_config('role', …)` of [`TenantTx`].
-fn is_stale_role_membership(err: &sqlx::Error) -> bool {
+pub(crate) fn is_stale_role_membership(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|db| {
         db.code().as_deref() == Some("42501") && db.message().contains("set role")
     })
