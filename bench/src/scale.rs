@@ -200,7 +200,7 @@ pub async fn simulate_new_migration(
                     .await?;
                 tx.commit().await?;
                 let k = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if k % 1000 == 0 {
+                if k.is_multiple_of(1000) {
                     eprint!("  migrated {k}/{total}\r");
                     std::io::stderr().flush().ok();
                 }

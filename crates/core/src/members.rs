@@ -149,8 +149,5 @@ pub async fn enter_as_member(
     user_id: Uuid,
     workspace: &Workspace,
 ) -> CoreResult<Option<(String, TenantTx)>> {
-    let mut tx = TenantTx::begin_on(pool, conn, &workspace.schema(), Actor::User(user_id)).await?;
-    Ok(crate::accounts::active_role(&mut tx, user_id)
-        .await?
-        .map(|role| (role, tx)))
+    TenantTx::begin_as_member(pool, conn, &workspace.schema(), user_id).await
 }

@@ -2,8 +2,7 @@
 //! own role and search path before any query of the caller runs.
 
 use sqlx::{
-    pool::PoolConnection, postgres::PgConnection, AssertSqlSafe, PgPool, Postgres, SqlSafeStr,
-    Transaction,
+    pool::PoolConnection, postgres::PgConnection, AssertSqlSafe, PgPool, Postgres, Row, Transaction,
 };
 use uuid::Uuid;
 
@@ -34,9 +33,18 @@ impl Actor {
 /// so that a temporary table could never shadow a workspace table (and workspace roles may not
 /// create temporary tables at all).
 pub struct TenantTx {
-    tx: Transaction<'static, Postgres>,
+    inner: Inner,
     schema: TenantSchema,
     actor: Actor,
+}
+
+enum Inner {
+    /// Opened by [`TenantTx::enter`] inside a control-plane transaction of sqlx's making.
+    Sqlx(Option<Transaction<'static, Postgres>>),
+    /// Opened by [`TenantTx::begin_on`]: our own `BEGIN`, sent in one message with the settings
+    /// (and the membership read), which sqlx's `Transaction` cannot do because it discards the
+    /// rows of its opening statement. Ended by `commit`/`rollback`, or by `Drop` (see there).
+    Own(Option<PoolConnection<Postgres>>),
 }
 
 impl TenantTx {
@@ -51,24 +59,63 @@ impl TenantTx {
     /// Opens the transaction on a connection the caller already holds, so that a request which
     /// looked up its session and workspace on that connection checks out only one: each
     /// checkout costs two more round trips when it goes back (the reset and sqlx's ping).
-    ///
-    /// A workspace role granted moments ago on another connection is, rarely, refused by
-    /// `SET ROLE` ("permission denied to set role"): the backend's cached membership list of
-    /// the login role was rebuilt while that `GRANT` committed, and it stays stale until the
-    /// next change to role memberships. The failed connection is closed on release (it is left
-    /// in an aborted transaction, which `db::connect` never returns to the pool), and the
-    /// transaction is opened again on another one.
     pub async fn begin_on(
         pool: &PgPool,
         conn: PoolConnection<Postgres>,
         schema: &TenantSchema,
         actor: Actor,
     ) -> CoreResult<Self> {
+        let (tx, _) = Self::open(pool, conn, schema, actor, None).await?;
+        Ok(tx)
+    }
+
+    /// Opens the transaction as `user_id` and reads their role in the same round trip: `None`
+    /// (and the transaction rolled back) unless they are an active member. The role is read
+    /// inside the workspace on every request, never cached, so a role change or a deactivation
+    /// applies to the very next request.
+    pub async fn begin_as_member(
+        pool: &PgPool,
+        conn: PoolConnection<Postgres>,
+        schema: &TenantSchema,
+        user_id: Uuid,
+    ) -> CoreResult<Option<(String, Self)>> {
+        let (tx, role) =
+            Self::open(pool, conn, schema, Actor::User(user_id), Some(user_id)).await?;
+        match role {
+            Some(role) => Ok(Some((role, tx))),
+            None => {
+                tx.rollback().await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// A workspace role granted moments ago on another connection is, rarely, refused by
+    /// `SET ROLE` ("permission denied to set role"): the backend's cached membership list of
+    /// the login role was rebuilt while that `GRANT` committed, and it stays stale until the
+    /// next change to role memberships. The failed connection is closed on release (it is left
+    /// in an aborted transaction, which `db::connect` never returns to the pool), and the
+    /// transaction is opened again on another one.
+    async fn open(
+        pool: &PgPool,
+        conn: PoolConnection<Postgres>,
+        schema: &TenantSchema,
+        actor: Actor,
+        member: Option<Uuid>,
+    ) -> CoreResult<(Self, Option<String>)> {
         const ATTEMPTS: usize = 3;
         let mut conn = conn;
         let mut attempt = 1;
         loop {
-            match Self::try_begin(conn, schema, actor).await {
+            match Self::try_open(&mut conn, schema, actor, member).await {
+                Ok(role) => {
+                    let tx = Self {
+                        inner: Inner::Own(Some(conn)),
+                        schema: schema.clone(),
+                        actor,
+                    };
+                    return Ok((tx, role));
+                }
                 Err(e) if attempt < ATTEMPTS && is_stale_role_membership(&e) => {
                     tracing::warn!(
                         schema = schema.as_str(),
@@ -76,35 +123,46 @@ impl TenantTx {
                         "SET ROLE refused for a workspace role; retrying on another connection"
                     );
                     attempt += 1;
+                    // The refused connection is mid-transaction: the pool closes it.
                     conn = pool.acquire().await?;
                 }
-                other => return other.map_err(Into::into),
+                Err(e) => return Err(e.into()),
             }
         }
     }
 
-    async fn try_begin(
-        conn: PoolConnection<Postgres>,
+    async fn try_open(
+        conn: &mut PgConnection,
         schema: &TenantSchema,
         actor: Actor,
-    ) -> Result<Self, sqlx::Error> {
-        // Both values are spliced, not bound: the simple protocol has no parameters. The schema
-        // name comes from a WorkspaceId and the actor from a Uuid, so neither can carry a quote.
-        let statement = format!(
+        member: Option<Uuid>,
+    ) -> Result<Option<String>, sqlx::Error> {
+        // Everything is spliced, not bound: the simple protocol has no parameters. The schema
+        // name comes from a WorkspaceId and the actor and member from Uuids, so none can carry
+        // a quote. The membership read is a statement of its own, after the settings: a
+        // statement's table names resolve when it is parsed, under the search path of that time.
+        let mut statement = format!(
             "BEGIN; SELECT set_config('role', '{schema}', true), \
              set_config('search_path', '{schema}, pg_temp', true), \
              set_config('bastion.actor', '{actor}', true)",
             schema = schema.as_str(),
             actor = actor.setting(),
         );
-        // `Transaction::begin` is what `Pool::begin_with` calls; it is the only way to start a
-        // transaction with a custom statement on a connection that is already checked out.
-        let tx = Transaction::begin(conn, Some(AssertSqlSafe(statement).into_sql_str())).await?;
-        Ok(Self {
-            tx,
-            schema: schema.clone(),
-            actor,
-        })
+        if let Some(user) = member {
+            statement.push_str(&format!(
+                "; SELECT role AS member_role FROM members WHERE user_id = '{}' AND active",
+                user.hyphenated()
+            ));
+        }
+        let rows = sqlx::raw_sql(AssertSqlSafe(statement))
+            .fetch_all(&mut *conn)
+            .await?;
+        if member.is_none() {
+            return Ok(None);
+        }
+        Ok(rows
+            .iter()
+            .find_map(|row| row.try_get::<String, _>("member_role").ok()))
     }
 
     /// Turns a control-plane transaction into a tenant one, for the few operations that must
@@ -124,14 +182,18 @@ impl TenantTx {
         .execute(&mut *tx)
         .await?;
         Ok(Self {
-            tx,
+            inner: Inner::Sqlx(Some(tx)),
             schema: schema.clone(),
             actor,
         })
     }
 
     pub fn conn(&mut self) -> &mut PgConnection {
-        &mut self.tx
+        match &mut self.inner {
+            Inner::Sqlx(Some(tx)) => tx,
+            Inner::Own(Some(conn)) => conn,
+            _ => unreachable!("a TenantTx is only emptied by commit, rollback or drop"),
+        }
     }
 
     pub fn schema(&self) -> &TenantSchema {
@@ -142,14 +204,51 @@ impl TenantTx {
         self.actor
     }
 
-    pub async fn commit(self) -> CoreResult<()> {
-        self.tx.commit().await?;
-        Ok(())
+    pub async fn commit(mut self) -> CoreResult<()> {
+        self.end("COMMIT").await
     }
 
-    pub async fn rollback(self) -> CoreResult<()> {
-        self.tx.rollback().await?;
+    pub async fn rollback(mut self) -> CoreResult<()> {
+        self.end("ROLLBACK").await
+    }
+
+    async fn end(&mut self, how: &'static str) -> CoreResult<()> {
+        match &mut self.inner {
+            Inner::Sqlx(tx) => {
+                let tx = tx.take().expect("a TenantTx ends once");
+                if how == "COMMIT" {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+            }
+            Inner::Own(conn) => {
+                let mut conn = conn.take().expect("a TenantTx ends once");
+                sqlx::raw_sql(how).execute(&mut *conn).await?;
+            }
+        }
         Ok(())
+    }
+}
+
+/// A transaction dropped without `commit` (an error path, a 404) is rolled back: sqlx's own
+/// transactions queue a `ROLLBACK` for the connection's next use; ours sends it from a task, so
+/// the connection goes back to the pool clean. Without a runtime to run that task the
+/// connection is returned mid-transaction, and the pool closes it instead (`db::connect`).
+impl Drop for TenantTx {
+    fn drop(&mut self) {
+        if let Inner::Own(conn) = &mut self.inner {
+            if let (Some(mut conn), Ok(runtime)) =
+                (conn.take(), tokio::runtime::Handle::try_current())
+            {
+                runtime.spawn(async move {
+                    if let Err(error) = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await {
+                        tracing::warn!(%error, "rolling back a dropped tenant transaction");
+                        conn.close_on_drop();
+                    }
+                });
+            }
+        }
     }
 }
 
