@@ -84,6 +84,10 @@ pub struct Config {
     /// process's connections (default 60 s: above the request limit, since background exports
     /// run longer statements than any request). Migrations and operator commands run without it.
     pub statement_timeout: std::time::Duration,
+    /// `BASTION_DB_MAX_LIFETIME_SECS`: how long one PostgreSQL connection serves before it is
+    /// replaced (default 30 min). Backends grow a cache per workspace they touch; a shorter
+    /// lifetime bounds that memory at the cost of a reconnect.
+    pub db_max_lifetime: std::time::Duration,
 }
 
 /// Regions accepted as inside the European Union (PRODUCT.md §7): `eu-local` (the local
@@ -178,6 +182,7 @@ struct FileConfig {
     token_rate_limit: Option<u32>,
     request_timeout_secs: Option<u32>,
     statement_timeout_secs: Option<u32>,
+    db_max_lifetime_secs: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -205,6 +210,8 @@ pub enum ConfigError {
 pub const DEFAULT_TOKEN_RATE_LIMIT: u32 = 600;
 /// `statement_timeout` of the serving pool unless configured, in seconds.
 pub const DEFAULT_STATEMENT_TIMEOUT_SECS: u32 = 60;
+/// Lifetime of one database connection unless configured, in seconds.
+pub const DEFAULT_DB_MAX_LIFETIME_SECS: u32 = 30 * 60;
 /// The longest request or statement time limit we accept configuring: an hour.
 pub const MAX_TIMEOUT_SECS: u32 = 3600;
 pub const DEFAULT_CONFIG_FILE: &str = "bastion.toml";
@@ -454,10 +461,17 @@ impl Config {
             file_config.statement_timeout_secs,
             DEFAULT_STATEMENT_TIMEOUT_SECS,
         )?;
+        let db_max_lifetime_secs = seconds(
+            "BASTION_DB_MAX_LIFETIME_SECS",
+            env("BASTION_DB_MAX_LIFETIME_SECS"),
+            file_config.db_max_lifetime_secs,
+            DEFAULT_DB_MAX_LIFETIME_SECS,
+        )?;
 
         Ok(Self {
             request_timeout: std::time::Duration::from_secs(request_timeout_secs.into()),
             statement_timeout: std::time::Duration::from_secs(statement_timeout_secs.into()),
+            db_max_lifetime: std::time::Duration::from_secs(db_max_lifetime_secs.into()),
             object_store_region,
             allow_non_eu_region,
             security_contact,
@@ -583,13 +597,16 @@ mod tests {
         assert_eq!(c.token_rate_limit, 600);
         assert_eq!(c.request_timeout, std::time::Duration::from_secs(30));
         assert_eq!(c.statement_timeout, std::time::Duration::from_secs(60));
+        assert_eq!(c.db_max_lifetime, std::time::Duration::from_secs(1800));
         let c = load(&[
             ("BASTION_REQUEST_TIMEOUT_SECS", "5"),
             ("BASTION_STATEMENT_TIMEOUT_SECS", "2"),
+            ("BASTION_DB_MAX_LIFETIME_SECS", "300"),
         ])
         .unwrap();
         assert_eq!(c.request_timeout, std::time::Duration::from_secs(5));
         assert_eq!(c.statement_timeout, std::time::Duration::from_secs(2));
+        assert_eq!(c.db_max_lifetime, std::time::Duration::from_secs(300));
         assert_eq!(
             load(&[("BASTION_MAX_UPLOAD_BYTES", "1048576")])
                 .unwrap()
@@ -650,6 +667,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("BASTION_STATEMENT_TIMEOUT_SECS"), "{err}");
+        std::fs::write(&path, "db_max_lifetime_secs = 7200\n").unwrap();
+        let err = Config::load_with_env(Some(&path), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("BASTION_DB_MAX_LIFETIME_SECS"), "{err}");
 
         std::fs::write(&path, "adr = \"0.0.0.0:8080\"\n").unwrap();
         let err = Config::load_with_env(Some(&path), |_| None)

@@ -27,6 +27,7 @@ impl Database {
     pub async fn open(config: &Config) -> Result<Self, CoreError> {
         let settings = PoolSettings {
             max_connections: config.db_max_connections,
+            max_lifetime: config.db_max_lifetime,
             ..PoolSettings::default()
         };
         match &config.database_url {

@@ -17,6 +17,10 @@ pub static CONTROL_PLANE_MIGRATIONS: sqlx::migrate::Migrator =
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// A connection older than this is closed when it comes back, and a fresh one opened. Each
+    /// backend caches the catalog of every workspace it has served and the login role's
+    /// membership list, and both only grow (docs/performance.md): a lifetime bounds them.
+    pub max_lifetime: Duration,
 }
 
 impl Default for PoolSettings {
@@ -24,6 +28,7 @@ impl Default for PoolSettings {
         Self {
             max_connections: 20,
             acquire_timeout: Duration::from_secs(10),
+            max_lifetime: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -36,6 +41,7 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> Core
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
+        .max_lifetime(settings.max_lifetime)
         .after_release(|conn, _meta| {
             Box::pin(async move {
                 if sqlx::Connection::is_in_transaction(conn) {
