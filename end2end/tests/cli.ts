@@ -1,16 +1,17 @@
-import { expect } from "@playwright/test";
+import { expect, Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 
-// Seeding through the operator command line, against the test server's data directory (the
-// command reuses the server's running embedded PostgreSQL).
+// What the browser specs share: seeding through the operator command line, against the test
+// server's data directory (the command reuses the server's running embedded PostgreSQL), and
+// waiting for hydration.
 
 const root = path.resolve(__dirname, "../..");
 const bin = path.resolve(root, process.env.BASTION_BIN ?? "target/debug/bastion");
 const port = Number(process.env.BASTION_E2E_PORT ?? 3100);
 
 /** Runs the operator command against the test server's data directory. */
-function bastion(args: string[], extraEnv: Record<string, string> = {}): string {
+export function bastion(args: string[], extraEnv: Record<string, string> = {}): string {
   return execFileSync(bin, args, {
     cwd: root,
     env: {
@@ -22,6 +23,21 @@ function bastion(args: string[], extraEnv: Record<string, string> = {}): string 
     },
     encoding: "utf8",
   }).trim();
+}
+
+/** [`bastion`] for seeding that may already exist: Playwright runs a spec file again in a fresh
+ * worker after a failed test, and what the first attempt created is fine. */
+export function once(args: string[], extraEnv: Record<string, string> = {}) {
+  try {
+    bastion(args, extraEnv);
+  } catch (e) {
+    if (!String(e).includes("already exists")) throw e;
+  }
+}
+
+/** A click before hydration is lost: wait until the app marks the page hydrated. */
+export async function hydrated(page: Page) {
+  await page.locator('html[data-hydrated="true"]').waitFor({ state: "attached" });
 }
 
 /** A workspace with an admin and an API token of theirs, made through the CLI. */

@@ -1,8 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-
-async function hydrated(page: Page) {
-  await page.locator('html[data-hydrated="true"]').waitFor({ state: "attached" });
-}
+import { hydrated } from "./cli";
 
 test("the start page is rendered on the server and comes alive after hydration", async ({ page }) => {
   const errors: string[] = [];

@@ -1,12 +1,9 @@
 import { test, expect, Page } from "@playwright/test";
+import { hydrated } from "./cli";
 import * as path from "node:path";
 import * as fs from "node:fs";
 
 const mailDir = path.join(process.env.BASTION_E2E_DATA ?? "/tmp/bastion-e2e", "mail");
-
-async function hydrated(page: Page) {
-  await page.locator('html[data-hydrated="true"]').waitFor({ state: "attached" });
-}
 
 /** The newest message the local sender wrote for `to` whose text contains `marker`. */
 async function mailFor(to: string, marker: string): Promise<string> {

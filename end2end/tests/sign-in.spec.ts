@@ -1,38 +1,9 @@
 import { test, expect, Page } from "@playwright/test";
-import { execFileSync } from "node:child_process";
+import { bastion, once, hydrated } from "./cli";
 import * as path from "node:path";
 import * as fs from "node:fs";
 
-const root = path.resolve(__dirname, "..", "..");
-
-// The operator commands run against the same embedded PostgreSQL as the server under test.
-function bastion(args: string[], extraEnv: Record<string, string> = {}) {
-  return execFileSync(path.resolve(root, process.env.BASTION_BIN ?? "target/debug/bastion"), args, {
-    cwd: root,
-    env: {
-      ...process.env,
-      BASTION_DATA_DIR: process.env.BASTION_E2E_DATA ?? "/tmp/bastion-e2e",
-      RUST_LOG: "warn",
-      ...extraEnv,
-    },
-    encoding: "utf8",
-  });
-}
-
-async function hydrated(page: Page) {
-  await page.locator('html[data-hydrated="true"]').waitFor({ state: "attached" });
-}
-
 const PASSWORD = "a long and private passphrase";
-
-// Playwright runs this again in a fresh worker after a failed test: what exists already is fine.
-function once(args: string[], extraEnv: Record<string, string> = {}) {
-  try {
-    bastion(args, extraEnv);
-  } catch (e) {
-    if (!String(e).includes("already exists")) throw e;
-  }
-}
 
 test.beforeAll(() => {
   once(["user", "create", "ada@example.eu", "--name", "Ada Lovelace"], { BASTION_PASSWORD: PASSWORD });

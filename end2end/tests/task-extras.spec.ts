@@ -1,27 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
-import { execFileSync } from "node:child_process";
+import { bastion, hydrated } from "./cli";
 import * as fs from "node:fs";
-import * as path from "node:path";
-
-const root = path.resolve(__dirname, "..", "..");
-
-// The operator commands run against the same embedded PostgreSQL as the server under test.
-function bastion(args: string[], extraEnv: Record<string, string> = {}) {
-  return execFileSync(path.resolve(root, process.env.BASTION_BIN ?? "target/debug/bastion"), args, {
-    cwd: root,
-    env: {
-      ...process.env,
-      BASTION_DATA_DIR: process.env.BASTION_E2E_DATA ?? "/tmp/bastion-e2e",
-      RUST_LOG: "warn",
-      ...extraEnv,
-    },
-    encoding: "utf8",
-  });
-}
-
-async function hydrated(page: Page) {
-  await page.locator('html[data-hydrated="true"]').waitFor({ state: "attached" });
-}
 
 async function signIn(page: Page, email: string) {
   await page.goto("/sign-in");
