@@ -121,18 +121,8 @@ pub async fn open_as_member(
     user_id: Uuid,
     slug: &str,
 ) -> CoreResult<Option<(Workspace, String, TenantTx)>> {
-    let conn = pool.acquire().await?;
-    open_as_member_on(pool, conn, user_id, slug).await
-}
-
-/// [`open_as_member`] on a connection the caller already holds (the one that resolved the
-/// caller's session): the workspace lookup and the tenant transaction share it.
-pub async fn open_as_member_on(
-    pool: &PgPool,
-    mut conn: PoolConnection<Postgres>,
-    user_id: Uuid,
-    slug: &str,
-) -> CoreResult<Option<(Workspace, String, TenantTx)>> {
+    // The lookup and the tenant transaction share one checkout.
+    let mut conn = pool.acquire().await?;
     let Some(workspace) = crate::workspaces::find_by_slug(&mut *conn, slug).await? else {
         return Ok(None);
     };
