@@ -10,11 +10,14 @@ use leptos_router::{
 
 mod account;
 mod audit_page;
+pub mod error;
 mod members_page;
 pub mod money;
+/// The permission rules, written once in `bastion-policy` and asked by pages and core alike.
+pub use bastion_policy as policy;
+pub use error::UiError;
 mod onboarding;
 mod pages;
-pub mod policy;
 pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod server;

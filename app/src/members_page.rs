@@ -218,7 +218,7 @@ fn explain(err: bastion_core::CoreError) -> ServerFnError {
             };
             ServerFnError::new(format!("{what} {message}."))
         }
-        CoreError::Conflict(message) => {
+        CoreError::Conflict { message, .. } => {
             set_status(http::StatusCode::CONFLICT);
             ServerFnError::new(message)
         }

@@ -71,7 +71,7 @@ fn refused(err: bastion_core::CoreError) -> ServerFnError {
             };
             ServerFnError::new(format!("{what} {message}."))
         }
-        CoreError::Conflict(message) => {
+        CoreError::Conflict { message, .. } => {
             set_status(http::StatusCode::CONFLICT);
             let mut text = message;
             if let Some(first) = text.get_mut(0..1) {

@@ -5,6 +5,8 @@ use bastion_core::sessions::SessionToken;
 use leptos::prelude::*;
 use sqlx::PgPool;
 
+use crate::UiError;
+
 #[derive(Clone)]
 pub struct ServerContext {
     pub pool: PgPool,
@@ -24,8 +26,8 @@ pub struct ServerContext {
     pub objects_dir: std::path::PathBuf,
 }
 
-pub fn context() -> Result<ServerContext, ServerFnError> {
-    use_context::<ServerContext>().ok_or_else(|| ServerFnError::new("server context missing"))
+pub fn context() -> Result<ServerContext, UiError> {
+    use_context::<ServerContext>().ok_or_else(|| UiError::internal("server context missing"))
 }
 
 pub fn current_token() -> Option<SessionToken> {
@@ -97,20 +99,23 @@ pub async fn current_user() -> Result<
         bastion_core::accounts::User,
         bastion_core::sessions::SessionInfo,
     ),
-    ServerFnError,
+    UiError,
 > {
     let ctx = context()?;
-    let unauthenticated = || {
-        set_status(http::StatusCode::UNAUTHORIZED);
-        ServerFnError::new("Sign in first.")
-    };
-    let token = current_token().ok_or_else(unauthenticated)?;
-    let mut conn = ctx.pool.acquire().await.map_err(internal)?;
+    let token = current_token().ok_or_else(UiError::unauthenticated)?;
+    let mut conn = ctx.pool.acquire().await?;
     let (session, user) = bastion_core::sessions::resolve_user(&mut conn, &token)
-        .await
-        .map_err(internal)?
-        .ok_or_else(unauthenticated)?;
+        .await?
+        .ok_or_else(UiError::unauthenticated)?;
     Ok((user, session))
+}
+
+/// The caller in an opened workspace, as core actions take them.
+pub struct Opened {
+    pub user: bastion_core::accounts::User,
+    pub workspace: bastion_core::workspaces::Workspace,
+    pub viewer: bastion_core::Viewer,
+    pub tx: bastion_core::TenantTx,
 }
 
 /// A workspace as the signed-in caller sees it: who they are, the workspace, their role, and a
@@ -126,28 +131,36 @@ pub async fn open_workspace(
         crate::policy::Role,
         bastion_core::TenantTx,
     ),
-    ServerFnError,
+    UiError,
 > {
     let ctx = context()?;
-    let not_found = || {
-        set_status(http::StatusCode::NOT_FOUND);
-        ServerFnError::new("This workspace does not exist, or you are not a member of it.")
-    };
+    let not_found =
+        || UiError::not_found("This workspace does not exist, or you are not a member of it.");
     let token = current_token().ok_or_else(not_found)?;
     // One connection for the session, the workspace and the tenant transaction: every checkout
     // costs two round trips when it goes back to the pool.
-    let mut conn = ctx.pool.acquire().await.map_err(internal)?;
+    let mut conn = ctx.pool.acquire().await?;
     let (_, user, workspace) = bastion_core::sessions::resolve_user_in(&mut conn, &token, slug)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(not_found)?;
     let workspace = workspace.ok_or_else(not_found)?;
     let (role, tx) = bastion_core::members::enter_as_member(&ctx.pool, conn, user.id, &workspace)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(not_found)?;
     let role = crate::policy::Role::parse(&role).ok_or_else(not_found)?;
     Ok((user, workspace, role, tx))
+}
+
+/// [`open_workspace`] with the caller as the [`bastion_core::Viewer`] that core actions take.
+pub async fn open(slug: &str) -> Result<Opened, UiError> {
+    let (user, workspace, role, tx) = open_workspace(slug).await?;
+    let viewer = bastion_core::Viewer::new(user.id, role);
+    Ok(Opened {
+        user,
+        workspace,
+        viewer,
+        tx,
+    })
 }
 
 /// 403 with a sentence saying what is not allowed.
@@ -171,7 +184,7 @@ pub fn refused(err: bastion_core::CoreError) -> ServerFnError {
             set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
             ServerFnError::new(format!("{} {message}.", field_label(field)))
         }
-        CoreError::Conflict(message) => {
+        CoreError::Conflict { message, .. } => {
             set_status(http::StatusCode::CONFLICT);
             ServerFnError::new(message)
         }

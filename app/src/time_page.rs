@@ -257,7 +257,7 @@ pub async fn load_time_report(
     };
     let viewer = bastion_core::Viewer {
         user_id: user.id,
-        role: role.as_str(),
+        role,
     };
     let rows = time_entries::report(&mut tx, viewer, grouping, &filter)
         .await
@@ -350,7 +350,7 @@ pub async fn load_time_entries(
     };
     let viewer = bastion_core::Viewer {
         user_id: user.id,
-        role: role.as_str(),
+        role,
     };
     let mut rows = time_entries::list(&mut tx, viewer, &filter, after, ENTRIES_PER_PAGE + 1)
         .await
@@ -360,7 +360,7 @@ pub async fn load_time_entries(
         rows.last().map(entry_cursor).unwrap_or_default()
     });
 
-    let work_viewer = work::Viewer::new(user.id, role.as_str());
+    let work_viewer = work::Viewer::new(user.id, role);
     let projects: HashMap<uuid::Uuid, String> =
         work::projects::list_projects(&mut tx, &work_viewer, false, None, 500)
             .await
@@ -512,7 +512,7 @@ pub async fn log_time(
         read_entry_form(&mut tx, &started, &minutes, billable, &rate).await?;
     let viewer = bastion_core::Viewer {
         user_id: user.id,
-        role: role.as_str(),
+        role,
     };
     let entry = time_entries::create(
         &mut tx,
@@ -554,7 +554,7 @@ pub async fn change_time_entry(
     let id: uuid::Uuid = id.parse().map_err(|_| serve::not_found("time entry"))?;
     let viewer = bastion_core::Viewer {
         user_id: user.id,
-        role: role.as_str(),
+        role,
     };
     let current = time_entries::get(&mut tx, viewer, id)
         .await
@@ -586,7 +586,7 @@ pub async fn delete_time_entry(slug: String, id: String) -> Result<(), ServerFnE
     let id: uuid::Uuid = id.parse().map_err(|_| serve::not_found("time entry"))?;
     let viewer = bastion_core::Viewer {
         user_id: user.id,
-        role: role.as_str(),
+        role,
     };
     let current = time_entries::get(&mut tx, viewer, id)
         .await

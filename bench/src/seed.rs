@@ -230,7 +230,7 @@ async fn seed_workspace(
             hot,
         });
     }
-    let admin_viewer = Viewer::new(admin_id, "admin");
+    let admin_viewer = Viewer::new(admin_id, bastion_core::Role::Admin);
     let mut tx = begin(app, &schema, Actor::User(admin_id)).await?;
     let mut project_ids = Vec::new();
     for p in 0..n_projects {
@@ -251,7 +251,7 @@ async fn seed_workspace(
         .collect();
     let today = time::OffsetDateTime::now_utc();
     for (c, (creator, role)) in creators.iter().enumerate() {
-        let viewer = Viewer::new(*creator, *role);
+        let viewer = Viewer::new(*creator, bastion_core::Role::parse(role).unwrap());
         let mut tx = begin(app, &schema, Actor::User(*creator)).await?;
         for k in (c..n_tasks).step_by(creators.len()) {
             let assignee = members.get(k % (n_members + 1)).map(|(id, _)| *id);
@@ -283,7 +283,7 @@ async fn seed_workspace(
                     &mut tx,
                     bastion_core::Viewer {
                         user_id: *creator,
-                        role,
+                        role: bastion_core::Role::parse(role).unwrap(),
                     },
                     &NewTimeEntry {
                         task_id: task.id,

@@ -207,6 +207,13 @@ pub struct Member {
     pub credential: Credential,
 }
 
+impl Member {
+    /// The caller as core actions take them.
+    pub fn viewer(&self) -> bastion_core::Viewer {
+        bastion_core::Viewer::new(self.user.id, self.role)
+    }
+}
+
 impl FromRequestParts<AppState> for Member {
     type Rejection = ApiError;
 

@@ -190,10 +190,11 @@ impl From<CoreError> for ApiError {
                 message,
             },
             CoreError::NotFound(_) => Self::NotFound,
-            CoreError::Conflict(message) => Self::Conflict {
-                code: "conflict",
-                message,
-            },
+            CoreError::Conflict { code, message } => Self::Conflict { code, message },
+            CoreError::Forbidden(message) => Self::Forbidden(message),
+            CoreError::RateLimited { retry_after_secs } => {
+                Self::TooManyRequests { retry_after_secs }
+            }
             CoreError::LastAdmin => Self::Conflict {
                 code: "last_admin",
                 message: "This is the workspace's last active admin. Make another member an \

@@ -104,7 +104,7 @@ async fn the_report_function_gives_the_core_reports_cents() {
                 &mut tx,
                 Viewer {
                     user_id: user,
-                    role,
+                    role: bastion_core::Role::parse(role).unwrap(),
                 },
                 ReportGroup::parse(group).unwrap(),
                 &filter,

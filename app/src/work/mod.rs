@@ -209,7 +209,7 @@ pub(crate) mod srv {
     use crate::server::{context, internal, set_status};
 
     pub fn viewer(user: &bastion_core::accounts::User, role: Role) -> Viewer {
-        Viewer::new(user.id, role.as_str())
+        Viewer::new(user.id, role)
     }
 
     /// An id naming the thing the page is about: one that is not a UUID names nothing (404).

@@ -146,10 +146,7 @@ pub(crate) mod srv {
         role: Role,
         task_id: Uuid,
     ) -> Result<Extras, ServerFnError> {
-        let viewer = bastion_core::Viewer {
-            user_id,
-            role: role.as_str(),
-        };
+        let viewer = bastion_core::Viewer { user_id, role };
         let time = if policy::can_track_time(role) {
             let filter = TimeFilter {
                 task_id: Some(task_id),
@@ -569,7 +566,7 @@ pub async fn log_time(
     };
     let viewer = bastion_core::Viewer {
         user_id: t.user.id,
-        role: t.role.as_str(),
+        role: t.role,
     };
     time_entries::create(&mut t.tx, viewer, &new)
         .await
@@ -594,7 +591,7 @@ pub async fn delete_time_entry(
     let id = crate::work::srv::id_or_404(&entry_id, "time entry")?;
     let viewer = bastion_core::Viewer {
         user_id: t.user.id,
-        role: t.role.as_str(),
+        role: t.role,
     };
     let entry = time_entries::get(&mut t.tx, viewer, id)
         .await
@@ -621,7 +618,7 @@ pub async fn delete_attachment(
     let id = crate::work::srv::id_or_404(&attachment_id, "attachment")?;
     let viewer = bastion_core::Viewer {
         user_id: t.user.id,
-        role: t.role.as_str(),
+        role: t.role,
     };
     let attachment = attachments::get(&mut t.tx, viewer, id)
         .await

@@ -1,7 +1,8 @@
 use thiserror::Error;
 
-/// What the data layer can fail with. Variants a caller must react to are named; everything else
-/// is an internal error that the HTTP layer logs and answers opaquely.
+/// What the core can fail with. Variants a caller must react to are named, and every door (REST
+/// handler, server function, operator command) maps them the same way; everything else is an
+/// internal error that the HTTP layer logs and answers opaquely.
 #[derive(Debug, Error)]
 pub enum CoreError {
     #[error("{field}: {message}")]
@@ -9,13 +10,24 @@ pub enum CoreError {
         field: &'static str,
         message: String,
     },
+    /// Also for what exists but the caller may not see: no existence oracle.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The caller sees the thing but their role may not do this; the sentence says what is not
+    /// allowed, for people to read.
     #[error("{0}")]
-    Conflict(String),
+    Forbidden(String),
+    /// A clash with the current state. `code` is stable and machine-readable (`conflict`,
+    /// `not_ready`, …); the message is for people.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// The change would leave the workspace without an active admin.
     #[error("this is the workspace's last active admin")]
     LastAdmin,
+    /// An action's own limit (sign-up, password resets, workspace creation, DPA requests) is
+    /// reached; it opens again after this many seconds.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("tenant migration {version} was changed after it was applied to {schema}")]
     MigrationChanged { schema: String, version: i64 },
     #[error(transparent)]
@@ -41,5 +53,33 @@ impl CoreError {
             field,
             message: message.into(),
         }
+    }
+
+    /// A clash with the generic code `conflict`.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code: "conflict",
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    /// PostgreSQL cancelled a statement (SQLSTATE 57014, `statement_timeout`): the transaction
+    /// is rolled back and every door answers 503 `timeout`.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("57014"))
+    }
+}
+
+/// Answers `Forbidden(message)` unless the policy allowed it: the one shape of a permission
+/// check inside a core action.
+pub fn ensure(allowed: bool, message: &str) -> CoreResult<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden(message.to_owned()))
     }
 }

@@ -1,38 +1,42 @@
-//! Bastion's data layer: the control plane, schema-per-workspace tenancy enforced by PostgreSQL
-//! roles, tenant migrations, and the embedded PostgreSQL used for local runs and tests.
+//! Bastion's core: every action's rules and data, grouped by capability.
+//!
+//! - [`tenancy`]: the control plane's workspaces, schema-per-workspace isolation enforced by
+//!   PostgreSQL roles ([`TenantTx`]), tenant migrations and members.
+//! - [`identity`]: accounts, sessions, sign-up, passwords and resets, invitations, API tokens and
+//!   the rate limits that guard them.
+//! - [`secrets`]: keys outside the database, data keys per workspace, encrypted integrations.
+//! - [`work`]: projects, tasks, tags, comments, time entries and attachments.
+//! - [`privacy`]: the audit history, exports, erasure and privacy requests.
+//! - [`platform`]: the database pool, the embedded PostgreSQL, background jobs, mail, the clock.
+//!
+//! Each action is one function that takes the caller ([`Viewer`]), loads what it acts on, asks
+//! `bastion_policy` whether the caller may act, changes it and writes history in the same
+//! transaction. REST handlers and server functions only parse, call and shape the answer.
 
-pub mod accounts;
-pub mod api_tokens;
-pub mod attachments;
-pub mod audit;
-pub mod clock;
-mod codes;
-pub mod db;
-pub mod embedded;
-mod error;
-pub mod exports;
-pub mod ids;
-pub mod integrations;
-pub mod invitations;
-pub mod jobs;
-pub mod keys;
-pub mod limits;
-pub mod mail;
-pub mod members;
-pub mod passwords;
-pub mod privacy_requests;
-pub mod resets;
+pub mod identity;
+pub mod platform;
+pub mod privacy;
 pub mod secrets;
-pub mod sessions;
-pub mod signups;
-pub mod tenant;
-pub mod tenant_migrations;
-pub mod time_entries;
-mod viewer;
+pub mod tenancy;
 pub mod work;
-pub mod workspaces;
 
-pub use error::{CoreError, CoreResult};
+mod error;
+mod viewer;
+
+// The modules by their short names: callers write `bastion_core::sessions`, the files live in
+// their capability's folder.
+pub use identity::{
+    accounts, api_tokens, invitations, limits, passwords, resets, sessions, signups,
+};
+pub use platform::{clock, db, embedded, jobs, mail};
+pub use privacy::{audit, exports, requests as privacy_requests};
+pub use secrets::{integrations, keys};
+pub use tenancy::{ids, members, tenant, tenant_migrations, workspaces};
+pub use work::{attachments, time_entries};
+
+pub use bastion_policy::{Plan, Role};
+pub use error::{ensure, CoreError, CoreResult};
+pub(crate) use identity::codes;
 pub use ids::{Slug, TenantSchema, WorkspaceId};
 pub use tenant::{Actor, TenantTx};
 pub use viewer::Viewer;

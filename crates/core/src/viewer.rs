@@ -1,16 +1,27 @@
-//! The caller of a tenant query, as the visibility rules need them.
+//! The caller of a core function: who they are and their role in the workspace.
 
+use bastion_policy::Role;
 use uuid::Uuid;
 
-/// Who is looking: their user id and workspace role (`admin`, `member` or `guest`), handed to
-/// the SQL visibility predicate (`work::VISIBLE`) so that lists filter in the database.
-#[derive(Debug, Clone, Copy)]
-pub struct Viewer<'a> {
+/// Who is acting: their user id and workspace role, as read from `members` in the same
+/// transaction. Every core action takes it, asks `bastion_policy` whether this caller may act,
+/// and hands it to the SQL visibility predicate (`work::VISIBLE`) so that lists filter in the
+/// database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
     pub user_id: Uuid,
-    pub role: &'a str,
+    pub role: Role,
 }
 
-impl Viewer<'_> {
+impl Viewer {
+    pub fn new(user_id: Uuid, role: Role) -> Self {
+        Self { user_id, role }
+    }
+
+    pub fn is_guest(&self) -> bool {
+        self.role == Role::Guest
+    }
+
     /// Whether the task exists and this viewer may see it (the one visibility predicate,
     /// `work::VISIBLE`), so a caller can answer 404 alike for "missing" and "hidden".
     pub async fn sees_task(
@@ -24,7 +35,7 @@ impl Viewer<'_> {
             ")"
         ))
         .bind(self.user_id)
-        .bind(self.role)
+        .bind(self.role.as_str())
         .bind(task_id)
         .fetch_one(tx.conn())
         .await?)

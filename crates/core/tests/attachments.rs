@@ -97,7 +97,7 @@ async fn uploads_land_under_the_workspace_prefix_and_stream_back() {
     let f = Fixture::new().await;
     let admin = Viewer {
         user_id: f.admin,
-        role: "admin",
+        role: bastion_core::Role::Admin,
     };
     let mut tx = f.tx(f.admin).await;
     let a = attachments::upload(
@@ -148,7 +148,7 @@ async fn uploads_land_under_the_workspace_prefix_and_stream_back() {
     // A guest who does not view the task sees neither it nor its attachments.
     let guest = Viewer {
         user_id: f.guest,
-        role: "guest",
+        role: bastion_core::Role::Guest,
     };
     let mut tx = f.tx(f.guest).await;
     assert!(matches!(
@@ -235,7 +235,7 @@ async fn a_row_that_cannot_be_written_leaves_no_object_behind() {
         f.ws.id,
         Viewer {
             user_id: f.admin,
-            role: "admin",
+            role: bastion_core::Role::Admin,
         },
         f.task,
         upload("plan.pdf", b"bytes"),

@@ -454,7 +454,7 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
         .await
         .unwrap_err();
     assert!(
-        matches!(wrong, CoreError::Conflict(ref m) if m.contains("bob@example.eu")),
+        matches!(wrong, CoreError::Conflict { message: ref m, .. } if m.contains("bob@example.eu")),
         "{wrong}"
     );
     assert!(invitations::open(&db.pool, &second)
@@ -496,7 +496,7 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
     let already = invitations::invite(&db.pool, &ws, &admin, "admin@example.eu", "member", base)
         .await
         .unwrap_err();
-    assert!(matches!(already, CoreError::Conflict(_)));
+    assert!(matches!(already, CoreError::Conflict { .. }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -120,7 +120,7 @@ async fn seed(
         ws.id,
         Viewer {
             user_id: admin,
-            role: "admin",
+            role: bastion_core::Role::Admin,
         },
         task,
         Upload {
@@ -263,11 +263,11 @@ async fn a_lease_is_held_by_one_runner_and_taken_over_when_it_expires() {
     // The first runner, should it wake up, can no longer write anything.
     assert!(matches!(
         jobs::progress(&db.pool, &first, 9, 10).await,
-        Err(CoreError::Conflict(_))
+        Err(CoreError::Conflict { .. })
     ));
     assert!(matches!(
         jobs::finish(&db.pool, &first, OffsetDateTime::now_utc()).await,
-        Err(CoreError::Conflict(_))
+        Err(CoreError::Conflict { .. })
     ));
     jobs::progress(&db.pool, &second, 5, 10).await.unwrap();
     let seen = jobs::get(&db.pool, ws.id, job.id).await.unwrap().unwrap();

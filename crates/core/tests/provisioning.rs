@@ -76,7 +76,7 @@ async fn a_duplicate_slug_is_a_conflict_and_leaves_nothing_behind() {
     .await
     .unwrap_err();
     match &err {
-        CoreError::Conflict(message) => assert!(message.contains("'acme'"), "{message}"),
+        CoreError::Conflict { message, .. } => assert!(message.contains("'acme'"), "{message}"),
         other => panic!("expected Conflict, got {other:?}"),
     }
     assert_eq!(footprint(&mut admin).await, one);

@@ -425,7 +425,7 @@ async fn a_rotation_waits_for_a_writer_holding_the_data_key() {
     let err = secrets::rotate_master_keys(&db.pool, &master, keep_going)
         .await
         .unwrap_err();
-    assert!(matches!(err, CoreError::Conflict(_)), "{err}");
+    assert!(matches!(err, CoreError::Conflict { .. }), "{err}");
 
     // ... and writes under it: the rotation must not retire that key under the new row.
     integrations::add_integration(

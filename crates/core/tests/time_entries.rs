@@ -104,10 +104,10 @@ impl Fixture {
             .unwrap()
     }
 
-    fn viewer(&self, user: Uuid) -> Viewer<'static> {
+    fn viewer(&self, user: Uuid) -> Viewer {
         Viewer {
             user_id: user,
-            role: self.role_of(user),
+            role: bastion_core::Role::parse(self.role_of(user)).unwrap(),
         }
     }
 

@@ -111,11 +111,8 @@ fn parse_id(text: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
 }
 
-fn viewer_of(user_id: Uuid, role: Role) -> Viewer<'static> {
-    Viewer {
-        user_id,
-        role: role.as_str(),
-    }
+fn viewer_of(user_id: Uuid, role: Role) -> Viewer {
+    Viewer { user_id, role }
 }
 
 /// The attachments of a task, oldest first.

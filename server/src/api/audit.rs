@@ -289,7 +289,7 @@ pub async fn list_task_history(
     let task_id = Uuid::parse_str(&task_id).map_err(|_| ApiError::NotFound)?;
     let viewer = Viewer {
         user_id: member.user.id,
-        role: member.role.as_str(),
+        role: member.role,
     };
     if !viewer.sees_task(&mut member.tx, task_id).await? {
         return Err(ApiError::NotFound);

@@ -23,7 +23,7 @@ use crate::{
 
 /// The caller as the work domain sees them.
 pub(crate) fn viewer(member: &Member) -> Viewer {
-    Viewer::new(member.user.id, member.role.as_str())
+    Viewer::new(member.user.id, member.role)
 }
 
 /// An id from the path; one that is not a UUID names nothing, so it is 404 like any unknown id.

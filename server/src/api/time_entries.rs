@@ -177,10 +177,10 @@ pub struct TimeReport {
     pub total_amount_cents: i64,
 }
 
-fn viewer(member: &Member) -> Viewer<'static> {
+fn viewer(member: &Member) -> Viewer {
     Viewer {
         user_id: member.user.id,
-        role: member.role.as_str(),
+        role: member.role,
     }
 }
 

@@ -70,8 +70,8 @@ pub async fn get_comment(
          WHERE c.id = $3 AND c.task_id = $4 AND {VISIBLE}"
     );
     sqlx::query_as::<_, CommentRecord>(sqlx::AssertSqlSafe(sql))
-        .bind(viewer.id)
-        .bind(&viewer.role)
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
         .bind(comment_id)
         .bind(task_id)
         .fetch_optional(tx.conn())
@@ -94,7 +94,7 @@ pub async fn create_comment(
     )
     .bind(Uuid::new_v4())
     .bind(task_id)
-    .bind(viewer.id)
+    .bind(viewer.user_id)
     .bind(body)
     .fetch_one(tx.conn())
     .await?)

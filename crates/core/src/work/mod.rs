@@ -3,14 +3,16 @@
 //!
 //! Every task query goes through the visibility predicate [`VISIBLE`] with the caller's
 //! [`Viewer`]; a task the viewer cannot see is [`CoreError::NotFound`], exactly like
-//! a task that does not exist. Whether a *visible* thing may be changed is decided by the caller
-//! with `app::policy` (shared with the UI) before calling a changing function here: this module
-//! enforces visibility and validity, not roles.
+//! a task that does not exist. Whether a *visible* thing may be changed is decided here too,
+//! by asking `bastion_policy` (shared with the UI) inside each changing function: one door per
+//! action, whoever calls it.
 
+pub mod attachments;
 pub mod comments;
 pub mod projects;
 pub mod tags;
 pub mod tasks;
+pub mod time_entries;
 
 use pulldown_cmark::{html, Event, Options, Parser, Tag};
 use serde::{Deserialize, Serialize};
@@ -19,26 +21,7 @@ use uuid::Uuid;
 
 use crate::{CoreError, CoreResult};
 
-/// Who is looking: the acting user and their role in the workspace (`admin`, `member`,
-/// `guest`), as read from `members` in the same transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Viewer {
-    pub id: Uuid,
-    pub role: String,
-}
-
-impl Viewer {
-    pub fn new(id: Uuid, role: impl Into<String>) -> Self {
-        Self {
-            id,
-            role: role.into(),
-        }
-    }
-
-    pub fn is_guest(&self) -> bool {
-        self.role == "guest"
-    }
-}
+pub use crate::Viewer;
 
 /// A keyset position in a list: the last row's `(created_at, id)`. Lists take the position
 /// after which to continue and a row limit; ask for one row more than you show to learn whether

@@ -57,8 +57,8 @@ pub async fn list_projects(
         visible = project_visible()
     );
     Ok(sqlx::query_as::<_, ProjectRecord>(sqlx::AssertSqlSafe(sql))
-        .bind(viewer.id)
-        .bind(&viewer.role)
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
         .bind(include_archived)
         .bind(after.map(|p| p.created_at))
         .bind(after.map(|p| p.id))
@@ -78,8 +78,8 @@ pub async fn get_project(
         visible = project_visible()
     );
     sqlx::query_as::<_, ProjectRecord>(sqlx::AssertSqlSafe(sql))
-        .bind(viewer.id)
-        .bind(&viewer.role)
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
         .bind(project_id)
         .fetch_optional(tx.conn())
         .await?
@@ -99,7 +99,7 @@ pub async fn create_project(
     )
     .bind(Uuid::new_v4())
     .bind(name)
-    .bind(viewer.id)
+    .bind(viewer.user_id)
     .fetch_one(tx.conn())
     .await?)
 }

@@ -37,7 +37,7 @@ fn check_colour(colour: &str) -> CoreResult<String> {
 fn name_clash(err: sqlx::Error, name: &str) -> CoreError {
     match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            CoreError::Conflict(format!("A tag named \"{name}\" already exists."))
+            CoreError::conflict(format!("A tag named \"{name}\" already exists."))
         }
         _ => err.into(),
     }
@@ -54,8 +54,8 @@ pub async fn list_tags(tx: &mut TenantTx, viewer: &Viewer) -> CoreResult<Vec<Tag
          ORDER BY lower(g.name), g.id"
     );
     Ok(sqlx::query_as::<_, TagRecord>(sqlx::AssertSqlSafe(sql))
-        .bind(viewer.id)
-        .bind(&viewer.role)
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
         .fetch_all(tx.conn())
         .await?)
 }

@@ -197,7 +197,7 @@ pub async fn create_task(
     .bind(new.assignee_id)
     .bind(new.due_on)
     .bind(new.private)
-    .bind(viewer.id)
+    .bind(viewer.user_id)
     .execute(tx.conn())
     .await?;
     // Read back through the predicate like any other read: a member who creates a private task
@@ -218,8 +218,8 @@ async fn fetch_visible(
 ) -> CoreResult<TaskRecord> {
     let sql = format!("SELECT {COLUMNS} FROM tasks t WHERE t.id = $3 AND {VISIBLE} {lock}");
     sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
-        .bind(viewer.id)
-        .bind(&viewer.role)
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
         .bind(task_id)
         .fetch_optional(tx.conn())
         .await?
@@ -292,8 +292,8 @@ pub async fn update_task(
 pub async fn delete_task(tx: &mut TenantTx, viewer: &Viewer, task_id: Uuid) -> CoreResult<()> {
     let sql = format!("DELETE FROM tasks t WHERE t.id = $3 AND {VISIBLE}");
     let deleted = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(viewer.id)
-        .bind(&viewer.role)
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
         .bind(task_id)
         .execute(tx.conn())
         .await?
@@ -342,8 +342,8 @@ pub async fn list_tasks(
          LIMIT $12"
     );
     Ok(sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
-        .bind(viewer.id)
-        .bind(&viewer.role)
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
         .bind(filter.project_id)
         .bind(filter.status.as_deref())
         .bind(filter.assignee_id)

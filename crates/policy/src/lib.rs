@@ -30,6 +30,12 @@ impl Role {
     }
 }
 
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Integrations hold other systems' credentials: admins only.
 pub fn can_manage_integrations(role: Role) -> bool {
     role == Role::Admin
@@ -63,16 +69,52 @@ pub fn can_erase_workspace(role: Role) -> bool {
     role == Role::Admin
 }
 
-/// What a plan includes (PRODUCT.md §8): audit retention in days, and whether audit export is
-/// allowed. Unknown plans get the longest retention, as the server purges them.
-pub fn plan_retention_days(plan: &str) -> u32 {
-    match plan {
-        "starter" => 90,
-        "pro" => 365,
-        _ => 3 * 365,
+/// A workspace's plan (PRODUCT.md §8). What each includes is decided here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    Starter,
+    Pro,
+    Business,
+}
+
+impl Plan {
+    pub const ALL: [Plan; 3] = [Plan::Starter, Plan::Pro, Plan::Business];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Starter => "starter",
+            Plan::Pro => "pro",
+            Plan::Business => "business",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+
+    /// How long the audit history is kept, in days.
+    pub fn retention_days(self) -> u32 {
+        match self {
+            Plan::Starter => 90,
+            Plan::Pro => 365,
+            Plan::Business => 3 * 365,
+        }
+    }
+
+    /// Whether the audit history may be exported (Business only).
+    pub fn includes_audit_export(self) -> bool {
+        self == Plan::Business
     }
 }
 
+/// Audit retention of a stored plan name. An unknown plan gets the longest retention: losing
+/// history to a typo would be worse than keeping it.
+pub fn plan_retention_days(plan: &str) -> u32 {
+    Plan::parse(plan).map_or(Plan::Business.retention_days(), Plan::retention_days)
+}
+
+/// The plans' names, cheapest first.
 pub const PLANS: [&str; 3] = ["starter", "pro", "business"];
 
 // --- Projects, tasks, tags, viewers, comments ---
@@ -146,7 +188,7 @@ pub fn can_delete_comment(role: Role, viewer_is_author: bool) -> bool {
 
 /// Audit export is an admin's, and only on the Business plan (PRODUCT.md §8).
 pub fn can_export_audit(role: Role, plan: &str) -> bool {
-    role == Role::Admin && plan == "business"
+    role == Role::Admin && Plan::parse(plan).is_some_and(Plan::includes_audit_export)
 }
 
 /// Recording and seeing time: admins all of it, members their own, guests none.
@@ -208,6 +250,20 @@ mod tests {
         assert!(can_export_audit(Role::Admin, "business"));
         assert!(!can_export_audit(Role::Admin, "pro"));
         assert!(!can_export_audit(Role::Member, "business"));
+    }
+
+    #[test]
+    fn plans_round_trip_and_decide_retention_and_export() {
+        for plan in Plan::ALL {
+            assert_eq!(Plan::parse(plan.as_str()), Some(plan));
+            assert!(PLANS.contains(&plan.as_str()));
+        }
+        assert_eq!(plan_retention_days("starter"), 90);
+        assert_eq!(plan_retention_days("pro"), 365);
+        assert_eq!(plan_retention_days("business"), 1095);
+        assert_eq!(plan_retention_days("unknown"), 1095);
+        assert!(Plan::Business.includes_audit_export());
+        assert!(!Plan::Pro.includes_audit_export() && !Plan::Starter.includes_audit_export());
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub async fn invite(
                 .fetch_one(tenant.conn())
                 .await?;
         if member {
-            return Err(CoreError::Conflict(format!(
+            return Err(CoreError::conflict(format!(
                 "{email} is already in this workspace (a deactivated member is reactivated from the members list)"
             )));
         }
@@ -241,7 +241,7 @@ pub async fn accept(
     let user = match acceptor {
         Acceptor::SignedIn(user) => {
             if user.email != invitation.email {
-                return Err(CoreError::Conflict(format!(
+                return Err(CoreError::conflict(format!(
                     "this invitation is for {}; sign in with that address to accept it",
                     invitation.email
                 )));
@@ -261,8 +261,8 @@ pub async fn accept(
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => CoreError::Conflict(
-                    "an account with this email already exists; sign in to accept".into(),
+                sqlx::Error::Database(d) if d.is_unique_violation() => CoreError::conflict(
+                    "an account with this email already exists; sign in to accept",
                 ),
                 other => other.into(),
             })?

@@ -119,7 +119,7 @@ pub struct NewTimeEntry {
 /// exist). The entry's user must be an active member.
 pub async fn create(
     tx: &mut TenantTx,
-    viewer: Viewer<'_>,
+    viewer: Viewer,
     new: &NewTimeEntry,
 ) -> CoreResult<TimeEntry> {
     check_minutes(new.minutes)?;
@@ -191,7 +191,7 @@ const FILTER: &str = "($3::uuid IS NULL OR e.task_id = $3)
 /// Newest first; `after` is the (started_at, id) of the last entry of the previous page.
 pub async fn list(
     tx: &mut TenantTx,
-    viewer: Viewer<'_>,
+    viewer: Viewer,
     filter: &TimeFilter,
     after: Option<(OffsetDateTime, Uuid)>,
     limit: u32,
@@ -206,7 +206,7 @@ pub async fn list(
           LIMIT $10"
     )))
     .bind(viewer.user_id)
-    .bind(viewer.role)
+    .bind(viewer.role.as_str())
     .bind(filter.task_id)
     .bind(filter.project_id)
     .bind(filter.user_id)
@@ -220,21 +220,21 @@ pub async fn list(
 }
 
 /// One entry the viewer may see, locked for a change; `NotFound` otherwise.
-async fn find_for_update(tx: &mut TenantTx, viewer: Viewer<'_>, id: Uuid) -> CoreResult<TimeEntry> {
+async fn find_for_update(tx: &mut TenantTx, viewer: Viewer, id: Uuid) -> CoreResult<TimeEntry> {
     sqlx::query_as::<_, TimeEntry>(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM time_entries e JOIN tasks t ON t.id = e.task_id
           WHERE e.id = $3 AND {VISIBLE}
           FOR UPDATE OF e"
     )))
     .bind(viewer.user_id)
-    .bind(viewer.role)
+    .bind(viewer.role.as_str())
     .bind(id)
     .fetch_optional(tx.conn())
     .await?
     .ok_or(CoreError::NotFound("time entry"))
 }
 
-pub async fn get(tx: &mut TenantTx, viewer: Viewer<'_>, id: Uuid) -> CoreResult<TimeEntry> {
+pub async fn get(tx: &mut TenantTx, viewer: Viewer, id: Uuid) -> CoreResult<TimeEntry> {
     find_for_update(tx, viewer, id).await
 }
 
@@ -252,7 +252,7 @@ pub struct TimeEntryChange {
 /// only their own entries, someone else's is `NotFound`, never a different answer.
 pub async fn update(
     tx: &mut TenantTx,
-    viewer: Viewer<'_>,
+    viewer: Viewer,
     id: Uuid,
     change: &TimeEntryChange,
 ) -> CoreResult<TimeEntry> {
@@ -282,7 +282,7 @@ pub async fn update(
     .await?)
 }
 
-pub async fn delete(tx: &mut TenantTx, viewer: Viewer<'_>, id: Uuid) -> CoreResult<()> {
+pub async fn delete(tx: &mut TenantTx, viewer: Viewer, id: Uuid) -> CoreResult<()> {
     find_for_update(tx, viewer, id).await?;
     sqlx::query("DELETE FROM time_entries WHERE id = $1")
         .bind(id)
@@ -350,7 +350,7 @@ pub struct ReportRow {
 /// Totals of the entries the viewer may see, grouped, with `from`/`to` as Brussels dates.
 pub async fn report(
     tx: &mut TenantTx,
-    viewer: Viewer<'_>,
+    viewer: Viewer,
     group: ReportGroup,
     filter: &TimeFilter,
 ) -> CoreResult<Vec<ReportRow>> {
@@ -376,7 +376,7 @@ pub async fn report(
           ORDER BY 1"
     )))
     .bind(viewer.user_id)
-    .bind(viewer.role)
+    .bind(viewer.role.as_str())
     .bind(filter.task_id)
     .bind(filter.project_id)
     .bind(filter.user_id)

@@ -65,14 +65,9 @@ pub struct HistoryPage {
     pub limit: u32,
 }
 
-/// Retention of a plan (PRODUCT.md §8). An unknown plan keeps the longest retention: losing
-/// evidence by a typo would be worse than keeping it.
+/// Retention of a plan (PRODUCT.md §8), as `bastion_policy` decides it.
 pub fn retention(plan: &str) -> Duration {
-    match plan {
-        "starter" => Duration::days(90),
-        "pro" => Duration::days(365),
-        _ => Duration::days(3 * 365),
-    }
+    Duration::days(bastion_policy::plan_retention_days(plan).into())
 }
 
 /// Events matching `filter`, newest first, at most `page.limit` (the caller asks for one more to

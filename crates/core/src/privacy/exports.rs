@@ -376,7 +376,7 @@ pub async fn run_pending(
     while let Some(lease) = jobs::lease(pool, jobs::LEASE).await? {
         match run(pool, objects, exports_dir, &lease).await {
             Ok(_) => report.exports_built += 1,
-            Err(CoreError::Conflict(message)) => {
+            Err(CoreError::Conflict { message, .. }) => {
                 tracing::warn!(job = %lease.job.id, %message, "export abandoned");
             }
             Err(e) => {

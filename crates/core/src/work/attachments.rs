@@ -183,11 +183,7 @@ pub fn normalize_content_type(raw: Option<&str>) -> String {
 }
 
 /// A task the viewer can see, or `NotFound("task")`.
-async fn ensure_task_visible(
-    tx: &mut TenantTx,
-    viewer: Viewer<'_>,
-    task_id: Uuid,
-) -> CoreResult<()> {
+async fn ensure_task_visible(tx: &mut TenantTx, viewer: Viewer, task_id: Uuid) -> CoreResult<()> {
     if viewer.sees_task(tx, task_id).await? {
         Ok(())
     } else {
@@ -211,7 +207,7 @@ pub async fn upload(
     tx: &mut TenantTx,
     objects: &Objects,
     workspace: WorkspaceId,
-    viewer: Viewer<'_>,
+    viewer: Viewer,
     task_id: Uuid,
     upload: Upload,
     max_bytes: u64,
@@ -265,7 +261,7 @@ pub async fn upload(
 /// The attachments of a task the viewer can see, oldest first.
 pub async fn list_for_task(
     tx: &mut TenantTx,
-    viewer: Viewer<'_>,
+    viewer: Viewer,
     task_id: Uuid,
 ) -> CoreResult<Vec<Attachment>> {
     ensure_task_visible(tx, viewer, task_id).await?;
@@ -278,14 +274,14 @@ pub async fn list_for_task(
 }
 
 /// One attachment on a task the viewer can see; `NotFound` otherwise.
-pub async fn get(tx: &mut TenantTx, viewer: Viewer<'_>, id: Uuid) -> CoreResult<Attachment> {
+pub async fn get(tx: &mut TenantTx, viewer: Viewer, id: Uuid) -> CoreResult<Attachment> {
     sqlx::query_as::<_, Attachment>(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM attachments a JOIN tasks t ON t.id = a.task_id
           WHERE a.id = $3 AND {visible}",
         visible = crate::work::VISIBLE
     )))
     .bind(viewer.user_id)
-    .bind(viewer.role)
+    .bind(viewer.role.as_str())
     .bind(id)
     .fetch_optional(tx.conn())
     .await?

@@ -71,8 +71,8 @@ pub async fn create_user(
     .await;
     match inserted {
         Ok(user) => Ok(user),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(CoreError::Conflict(
-            "an account with this email already exists".into(),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(CoreError::conflict(
+            "an account with this email already exists",
         )),
         Err(e) => Err(e.into()),
     }

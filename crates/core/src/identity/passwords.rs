@@ -87,7 +87,7 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
         .map_err(|_| CoreError::Embedded("password hashing is shut down".into()))?;
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| CoreError::Conflict(format!("password hashing failed: {e}")))
+        .map_err(|e| CoreError::conflict(format!("password hashing failed: {e}")))
 }
 
 pub async fn hash(password: Password) -> CoreResult<String> {
@@ -96,7 +96,7 @@ pub async fn hash(password: Password) -> CoreResult<String> {
         argon2()
             .hash_password(password.0.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| CoreError::Conflict(format!("password hashing failed: {e}")))
+            .map_err(|e| CoreError::conflict(format!("password hashing failed: {e}")))
     })
     .await?
 }

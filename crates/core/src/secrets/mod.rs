@@ -8,6 +8,9 @@
 //! to be retired. Reading one row by primary key and one 32-byte Fernet decryption cost far less
 //! than a request.
 
+pub mod integrations;
+pub mod keys;
+
 use std::{fmt, ops::ControlFlow};
 
 use bastion_fernet::{Key, MultiFernet};
@@ -304,7 +307,7 @@ impl RotationLock {
             .fetch_one(&mut conn)
             .await?;
         if !locked {
-            return Err(CoreError::Conflict(
+            return Err(CoreError::conflict(
                 "another key rotation is running; wait for it to finish".to_owned(),
             ));
         }

@@ -81,7 +81,7 @@ pub async fn create_workspace_in(
             (&mut *tx)
                 .execute("ROLLBACK TO SAVEPOINT create_workspace")
                 .await?;
-            return Err(CoreError::Conflict(format!(
+            return Err(CoreError::conflict(format!(
                 "a workspace with the address '{slug}' already exists"
             )));
         }
@@ -169,8 +169,8 @@ pub async fn free_slug_for(pool: &PgPool, name: &str) -> CoreResult<Slug> {
         let suffix: u16 = rand::random();
         candidate = format!("{base}-{suffix:04x}");
     }
-    Err(CoreError::Conflict(
-        "could not find a free address for this workspace; choose one".into(),
+    Err(CoreError::conflict(
+        "could not find a free address for this workspace; choose one",
     ))
 }
 
@@ -194,8 +194,8 @@ pub async fn find_by_slug(
     .await?)
 }
 
-/// The plans of PRODUCT.md §8.
-pub const PLANS: [&str; 3] = ["starter", "pro", "business"];
+/// The plans of PRODUCT.md §8, as `bastion_policy` names them.
+pub use bastion_policy::PLANS;
 
 /// Changes a workspace's plan (no payment is involved: an admin chooses). The audit retention
 /// of the new plan applies from the next purge.

@@ -237,7 +237,7 @@ pub async fn confirm(
     .await
     .map_err(|e| match e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
-            CoreError::Conflict("an account with this email already exists; sign in instead".into())
+            CoreError::conflict("an account with this email already exists; sign in instead")
         }
         other => other.into(),
     })?;

@@ -105,7 +105,7 @@ pub async fn lease(pool: &PgPool, lease_for: Duration) -> CoreResult<Option<Leas
 }
 
 fn lease_lost() -> CoreError {
-    CoreError::Conflict("the job's lease was taken over by another process".into())
+    CoreError::conflict("the job's lease was taken over by another process")
 }
 
 /// Records progress and renews the lease; `Conflict` when the lease is no longer ours (the job

@@ -1,0 +1,279 @@
+//! The one error type of server functions, shared by the server (which answers it with the same
+//! HTTP status as the REST API) and the browser (which shows its sentence as given).
+//!
+//! Core errors become a `UiError` in one place (`From<CoreError>`, server only); nothing else maps
+//! them and no page takes a message apart.
+
+use leptos::prelude::*;
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, with a sentence for people. `Display` is that sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum UiError {
+    /// 404: missing, or not the caller's to see (the same answer: no existence oracle).
+    #[error("{0}")]
+    NotFound(String),
+    /// 401: no valid session.
+    #[error("Sign in first.")]
+    Unauthenticated,
+    /// 403: seen, but the caller's role may not do this; the sentence says what.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 422: the named field is wrong; `message` is a whole sentence naming it.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// 409: a clash with the current state; `code` is the REST API's code (`last_admin`, …).
+    #[error("{message}")]
+    Conflict { code: String, message: String },
+    /// 429: an action's limit was reached.
+    #[error("Too many attempts. Try again in {}.", wait_text(*retry_after_secs))]
+    RateLimited { retry_after_secs: u64 },
+    /// 503: the request or one of its statements ran out of time; nothing was changed.
+    #[error("That took longer than the server allows, so nothing was changed. Try again, or ask for less at once.")]
+    Timeout,
+    /// 500: logged on the server with its cause; people learn only that it failed.
+    #[error("Something went wrong on our side; it has been logged.")]
+    Internal,
+    /// The call itself failed (network, an answer that does not decode).
+    #[error("Bastion could not be reached ({0}). Check your connection and try again.")]
+    Transport(String),
+}
+
+fn wait_text(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{} seconds", secs.max(1)),
+        60..=119 => "a minute".to_owned(),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+impl UiError {
+    /// The HTTP status, the same as the REST API's for the same refusal.
+    pub fn status(&self) -> u16 {
+        match self {
+            UiError::NotFound(_) => 404,
+            UiError::Unauthenticated => 401,
+            UiError::Forbidden(_) => 403,
+            UiError::Invalid { .. } => 422,
+            UiError::Conflict { .. } => 409,
+            UiError::RateLimited { .. } => 429,
+            UiError::Timeout => 503,
+            UiError::Internal | UiError::Transport(_) => 500,
+        }
+    }
+
+    /// The form field this error is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            UiError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound(message.into()).answered()
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into()).answered()
+    }
+
+    /// `message` is the whole sentence people read ("The due date must be a date like …").
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+        .answered()
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::Unauthenticated.answered()
+    }
+
+    /// Logs the cause; people only learn that something failed on our side.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        #[cfg(feature = "ssr")]
+        tracing::error!(error = %cause, "server function failed");
+        #[cfg(not(feature = "ssr"))]
+        let _ = cause;
+        Self::Internal.answered()
+    }
+
+    /// On the server, makes this error's status the response's (server function calls and the
+    /// page being rendered alike). In the browser it does nothing.
+    pub fn answered(self) -> Self {
+        #[cfg(feature = "ssr")]
+        if let (Some(response), Ok(status)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(self.status()),
+        ) {
+            response.set_status(status);
+        }
+        self
+    }
+}
+
+impl FromServerFnError for UiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        UiError::Transport(value.to_string())
+    }
+}
+
+/// A server action's last failure as the sentence to show beside its form; `None` while it has
+/// not run or after it worked.
+pub fn action_error<S>(action: ServerAction<S>) -> impl Fn() -> Option<String> + Copy + Send + Sync
+where
+    S: leptos::server_fn::ServerFn<Error = UiError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    move || {
+        action.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .map(ToString::to_string)
+        })
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod from_core {
+    use super::UiError;
+    use bastion_core::CoreError;
+
+    impl From<CoreError> for UiError {
+        fn from(err: CoreError) -> Self {
+            if err.is_timeout() {
+                tracing::warn!(error = %err, "statement timed out");
+                return UiError::Timeout.answered();
+            }
+            match err {
+                CoreError::NotFound(what) => UiError::not_found(format!(
+                    "This {what} does not exist, or you may not see it."
+                )),
+                CoreError::Forbidden(message) => UiError::forbidden(message),
+                CoreError::Invalid { field, message } => {
+                    let sentence = format!("{} {message}.", field_label(field));
+                    UiError::invalid(field, sentence)
+                }
+                CoreError::Conflict { code, message } => UiError::Conflict {
+                    code: code.to_owned(),
+                    message: sentence(message),
+                }
+                .answered(),
+                CoreError::LastAdmin => UiError::Conflict {
+                    code: "last_admin".to_owned(),
+                    message: "This is the workspace's last active admin. Make another member an \
+                              admin first, then change or remove this one."
+                        .to_owned(),
+                }
+                .answered(),
+                CoreError::RateLimited { retry_after_secs } => {
+                    UiError::RateLimited { retry_after_secs }.answered()
+                }
+                other => UiError::internal(other),
+            }
+        }
+    }
+
+    impl From<sqlx::Error> for UiError {
+        fn from(err: sqlx::Error) -> Self {
+            CoreError::from(err).into()
+        }
+    }
+
+    /// A core message as a sentence: capital first letter, a full stop at the end.
+    fn sentence(message: String) -> String {
+        let mut text = message;
+        if let Some(first) = text.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        if !text.ends_with(['.', '!', '?']) {
+            text.push('.');
+        }
+        text
+    }
+
+    /// Field names as the forms label them.
+    fn field_label(field: &str) -> String {
+        let label = match field {
+            "project_id" => "The project",
+            "assignee_id" => "The assignee",
+            "due_on" => "The due date",
+            "due_before" => "The \"due before\" date",
+            "tag_id" => "The tag",
+            "user_id" => "The person",
+            "q" => "The search text",
+            "body" => "The comment",
+            "minutes" => "The minutes",
+            "rate_cents" => "The hourly rate",
+            "started_at" => "The start",
+            "note" => "The note",
+            "email" => "The email",
+            "name" => "The name",
+            "password" | "new_password" => "The password",
+            "workspace_name" => "The workspace name",
+            "slug" => "The address",
+            "code" => "The code",
+            "role" => "The role",
+            other => return format!("The {}", other.replace('_', " ")),
+        };
+        label.to_owned()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn core_refusals_keep_their_status_and_sentence() {
+            let cases: Vec<(CoreError, u16, &str)> = vec![
+                (
+                    CoreError::NotFound("task"),
+                    404,
+                    "This task does not exist, or you may not see it.",
+                ),
+                (
+                    CoreError::forbidden("Guests cannot edit tasks."),
+                    403,
+                    "Guests cannot edit tasks.",
+                ),
+                (
+                    CoreError::invalid("due_on", "must be a date like 2026-12-31"),
+                    422,
+                    "The due date must be a date like 2026-12-31.",
+                ),
+                (
+                    CoreError::conflict("a tag named \"x\" already exists"),
+                    409,
+                    "A tag named \"x\" already exists.",
+                ),
+                (
+                    CoreError::RateLimited {
+                        retry_after_secs: 600,
+                    },
+                    429,
+                    "Too many attempts. Try again in 10 minutes.",
+                ),
+            ];
+            for (core, status, text) in cases {
+                let ui = UiError::from(core);
+                assert_eq!(ui.status(), status, "{ui:?}");
+                assert_eq!(ui.to_string(), text);
+            }
+        }
+
+        #[test]
+        fn internal_errors_say_nothing_of_their_cause() {
+            let ui = UiError::from(CoreError::Internal("password=hunter2 ws_123".into()));
+            assert_eq!(ui, UiError::Internal);
+            assert!(!ui.to_string().contains("hunter2"));
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Who someone is: accounts, sessions, sign-up, passwords and resets, invitations, API tokens,
+//! and the limits counted in PostgreSQL that guard them.
+
+pub mod accounts;
+pub mod api_tokens;
+pub(crate) mod codes;
+pub mod invitations;
+pub mod limits;
+pub mod passwords;
+pub mod resets;
+pub mod sessions;
+pub mod signups;

@@ -1,0 +1,1 @@
+//! Door parity for the identity capability.
