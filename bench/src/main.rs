@@ -7,6 +7,7 @@
 
 mod baseline;
 mod load;
+mod plans;
 mod scale;
 mod seed;
 
@@ -24,6 +25,7 @@ use bastion_core::{
 use clap::Parser;
 use hyper::Method;
 use load::{Call, Outcome, Plan, Zipf};
+use plans::*;
 use rand::Rng;
 use seed::{SeededWs, Sizes};
 use sqlx::postgres::PgPoolOptions;
@@ -612,137 +614,4 @@ async fn bench(
     } else {
         Err(broken.join("; ").into())
     }
-}
-
-#[derive(Clone)]
-struct Caller {
-    ws: SeededWs,
-    user: uuid::Uuid,
-    email: String,
-    cookie: String,
-}
-
-fn list_call(c: &Caller) -> Call {
-    Call::get(
-        format!("/api/v1/workspaces/{}/tasks?limit=50", c.ws.slug),
-        Some(c.cookie.clone()),
-    )
-}
-
-fn baseline_call(c: &Caller) -> Call {
-    Call::get(
-        format!(
-            "/baseline/{}/tasks?viewer={}&role=member&limit=50",
-            c.ws.workspace_id, c.user
-        ),
-        None,
-    )
-}
-
-fn list_plan(callers: Arc<Vec<Caller>>) -> Plan {
-    Arc::new(move |_vu, rng| list_call(&callers[rng.random_range(0..callers.len())]))
-}
-
-fn baseline_plan(callers: Arc<Vec<Caller>>) -> Plan {
-    Arc::new(move |_vu, rng| baseline_call(&callers[rng.random_range(0..callers.len())]))
-}
-
-fn create_plan(callers: Arc<Vec<Caller>>) -> Plan {
-    Arc::new(move |_vu, rng| {
-        let c = &callers[rng.random_range(0..callers.len())];
-        Call {
-            method: Method::POST,
-            path: format!("/api/v1/workspaces/{}/tasks", c.ws.slug),
-            cookie: Some(c.cookie.clone()),
-            json: Some(
-                serde_json::json!({
-                    "project_id": c.ws.project_id,
-                    "title": "Call the supplier about clause 4",
-                    "description": "Ask for the **signed** copy.",
-                    "priority": "high",
-                })
-                .to_string(),
-            ),
-            forwarded_for: None,
-        }
-    })
-}
-
-fn report_plan(admins: Arc<Vec<Caller>>) -> Plan {
-    Arc::new(move |_vu, rng| {
-        let c = &admins[rng.random_range(0..admins.len())];
-        Call::get(
-            format!(
-                "/api/v1/workspaces/{}/time-entries/report?group=project",
-                c.ws.slug
-            ),
-            Some(c.cookie.clone()),
-        )
-    })
-}
-
-/// Sign-ins with the right password from many client addresses (behind the trusted proxy the
-/// bench configures), so the per-address throttle counts without refusing: a storm of real
-/// users, each paying one Argon2 verification.
-fn sign_in_plan(callers: Arc<Vec<Caller>>) -> Plan {
-    Arc::new(move |_vu, rng| {
-        let c = &callers[rng.random_range(0..callers.len())];
-        Call {
-            method: Method::POST,
-            path: "/api/v1/auth/sign-in".into(),
-            cookie: None,
-            json: Some(
-                serde_json::json!({"email": c.email, "password": seed::PASSWORD}).to_string(),
-            ),
-            forwarded_for: Some(format!(
-                "10.{}.{}.{}",
-                rng.random_range(0..=255u8),
-                rng.random_range(0..=255u8),
-                rng.random_range(1..=254u8)
-            )),
-        }
-    })
-}
-
-async fn first_task_id(addr: std::net::SocketAddr, c: &Caller) -> Option<String> {
-    let (status, body) = load::once(addr, list_call(c)).await.ok()?;
-    if status != 200 {
-        return None;
-    }
-    let json: serde_json::Value = serde_json::from_str(&body).ok()?;
-    json["items"][0]["id"].as_str().map(str::to_owned)
-}
-
-async fn spawn_server(
-    pool: &sqlx::PgPool,
-    keys: &MasterKeyRing,
-    data_dir: &std::path::Path,
-    max_connections: u32,
-) -> Result<std::net::SocketAddr, BoxError> {
-    let vars = [
-        ("BASTION_DATA_DIR", data_dir.display().to_string()),
-        // The sign-in storm comes from many addresses behind this "proxy".
-        ("BASTION_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
-        ("BASTION_DB_MAX_CONNECTIONS", max_connections.to_string()),
-    ];
-    let config =
-        bastion::config::Config::load_with_env(Some(std::path::Path::new("/dev/null")), |name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.clone())
-        })
-        .map_err(|e| format!("config: {e}"))?;
-    let state = bastion::AppState {
-        pool: pool.clone(),
-        keys: Arc::new(keys.clone()),
-        leptos_options: bastion::leptos_options(&config)?,
-        config: Arc::new(config),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let app = bastion::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok(addr)
 }
