@@ -436,6 +436,18 @@ pub async fn delete_attachment(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(download_attachment, delete_attachment))
+        // The upload's size is capped by `limit_body` (the configured limit), not axum's default.
+        .merge(
+            utoipa_axum::router::OpenApiRouter::new()
+                .routes(utoipa_axum::routes!(list_attachments, create_attachment))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -303,3 +303,11 @@ pub async fn list_task_history(
     member.tx.commit().await?;
     Ok(Json(list))
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_audit_events))
+        .routes(utoipa_axum::routes!(export_audit_events))
+        .routes(utoipa_axum::routes!(list_task_history))
+}

@@ -450,3 +450,16 @@ pub async fn reset_password(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(sign_in))
+        .routes(utoipa_axum::routes!(sign_out))
+        .routes(utoipa_axum::routes!(request_password_reset))
+        .routes(utoipa_axum::routes!(reset_password))
+        .routes(utoipa_axum::routes!(get_me, delete_me))
+        .routes(utoipa_axum::routes!(list_sessions))
+        .routes(utoipa_axum::routes!(update_password))
+        .routes(utoipa_axum::routes!(revoke_session))
+}

@@ -217,3 +217,10 @@ pub async fn delete_comment(
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_comments, create_comment))
+        .routes(utoipa_axum::routes!(update_comment, delete_comment))
+}

@@ -52,3 +52,10 @@ pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>
         _ => Err(ApiError::Unavailable),
     }
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(get_health))
+        .routes(utoipa_axum::routes!(get_readiness))
+}

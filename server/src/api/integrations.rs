@@ -191,3 +191,10 @@ pub async fn delete_integration(
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_integrations, create_integration))
+        .routes(utoipa_axum::routes!(delete_integration))
+}

@@ -189,3 +189,10 @@ pub async fn delete_member(
     members::remove_member(&state.pool, &workspace, user_id, Actor::User(user.id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_members))
+        .routes(utoipa_axum::routes!(update_member, delete_member))
+}

@@ -1,4 +1,7 @@
-//! The REST API's shared parts: the OpenAPI document, its three renderings, and health checks.
+//! The REST API's index: every capability module routes and documents its own operations
+//! (`routes()`, built with `utoipa_axum::routes!` from each handler's one `#[utoipa::path]`), so
+//! a path is written once and an undocumented route cannot exist. Here: the document's header,
+//! the limits documented on every operation, and its three renderings.
 
 pub mod attachments;
 pub mod audit;
@@ -20,7 +23,7 @@ use axum::{
     extract::Query,
     http::header,
     response::{Html, IntoResponse, Response},
-    routing::{get, post},
+    routing::get,
     Extension, Router,
 };
 use serde::Deserialize;
@@ -28,6 +31,7 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi,
 };
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::{error::ErrorBody, security::CspNonce, AppState};
@@ -64,9 +68,8 @@ anything the caller may not see, 403 for what it sees but may not change, 409 fo
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    paths(health::get_health, health::get_readiness, auth::sign_in, auth::sign_out, auth::get_me, auth::list_sessions, auth::revoke_session, auth::update_password, auth::delete_me, auth::request_password_reset, auth::reset_password, onboarding::sign_up, onboarding::confirm_sign_up, onboarding::list_workspaces, onboarding::create_workspace, onboarding::list_invitations, onboarding::create_invitation, onboarding::delete_invitation, onboarding::get_invitation, onboarding::accept_invitation, integrations::list_integrations, integrations::create_integration, integrations::delete_integration, members::list_members, members::update_member, members::delete_member, projects::list_projects, projects::create_project, projects::update_project, tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_task_viewers, tasks::create_task_viewer, tasks::delete_task_viewer, tags::list_tags, tags::create_tag, tags::update_tag, tags::delete_tag, tags::list_task_tags, tags::create_task_tag, tags::delete_task_tag, comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment, time_entries::list_time_entries, time_entries::create_time_entry, time_entries::update_time_entry, time_entries::delete_time_entry, time_entries::get_time_report, attachments::list_attachments, attachments::create_attachment, attachments::download_attachment, attachments::delete_attachment, audit::list_audit_events, audit::export_audit_events, audit::list_task_history, privacy::update_workspace, privacy::delete_workspace, privacy::create_export, privacy::get_export, privacy::download_export, privacy::get_privacy_register, privacy::get_privacy_subprocessors, privacy::create_privacy_request, tokens::list_tokens, tokens::create_token, tokens::delete_token),
     components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList, privacy::WorkspaceSettings, privacy::WorkspaceChange, privacy::ErasureConfirm, privacy::ErasureReceiptView, privacy::ExportView, privacy::DataCategory, privacy::Register, privacy::Subprocessor, privacy::SubprocessorList, privacy::SecurityRequestBody, tokens::TokenView, tokens::TokenList, tokens::NewToken, tokens::CreatedToken)),
-    modifiers(&SecuritySchemes, &TokenRateLimit, &RequestTimeout),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
         (name = "accounts", description = "Signing in and out; the caller and their workspaces."),
@@ -204,9 +207,41 @@ impl Modify for RequestTimeout {
     }
 }
 
+/// Every operation, routed and documented together.
+fn operations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::routes())
+        .merge(auth::routes())
+        .merge(onboarding::routes())
+        .merge(privacy::routes())
+        .merge(integrations::routes())
+        .merge(members::routes())
+        .merge(projects::routes())
+        .merge(tasks::routes())
+        .merge(tags::routes())
+        .merge(comments::routes())
+        .merge(time_entries::routes())
+        .merge(attachments::routes())
+        .merge(audit::routes())
+        .merge(tokens::routes())
+}
+
+/// The OpenAPI document of every routed operation, with the limits that apply to all of them.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let (_, mut doc) = operations().split_for_parts();
+        // After the merge: these walk the operations, which `ApiDoc` alone does not hold.
+        TokenRateLimit.modify(&mut doc);
+        RequestTimeout.modify(&mut doc);
+        doc
+    })
+    .clone()
+}
+
 /// The document as served: pretty JSON, stable key order, so it can be diffed and snapshotted.
 pub fn openapi_json() -> String {
-    ApiDoc::openapi()
+    openapi()
         .to_pretty_json()
         .expect("the OpenAPI document serialises")
 }
@@ -221,7 +256,7 @@ async fn get_schema(Query(query): Query<SchemaQuery>) -> Response {
         None | Some("json") => {
             ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
         }
-        Some("yaml") => match ApiDoc::openapi().to_yaml() {
+        Some("yaml") => match openapi().to_yaml() {
             Ok(yaml) => ([(header::CONTENT_TYPE, "application/yaml")], yaml).into_response(),
             Err(e) => crate::error::ApiError::internal(e).into_response(),
         },
@@ -257,6 +292,7 @@ pub fn router() -> Router<AppState> {
     let swagger: Router<AppState> = SwaggerUi::new("/api/docs")
         .config(SwaggerConfig::new([SCHEMA_PATH]))
         .into();
+    let (operations, _) = operations().split_for_parts();
     Router::new()
         .route(SCHEMA_PATH, get(get_schema))
         .route("/api/schema", get(get_schema))
@@ -266,189 +302,5 @@ pub fn router() -> Router<AppState> {
             get(|| async { axum::response::Redirect::permanent("/api/redoc/") }),
         )
         .merge(swagger)
-        .route("/api/v1/auth/sign-in", post(auth::sign_in))
-        .route("/api/v1/auth/sign-out", post(auth::sign_out))
-        .route(
-            "/api/v1/auth/password-reset",
-            post(auth::request_password_reset),
-        )
-        .route(
-            "/api/v1/auth/password-reset/confirm",
-            post(auth::reset_password),
-        )
-        .route("/api/v1/auth/sign-up", post(onboarding::sign_up))
-        .route(
-            "/api/v1/auth/sign-up/confirm",
-            post(onboarding::confirm_sign_up),
-        )
-        .route(
-            "/api/v1/workspaces",
-            get(onboarding::list_workspaces).post(onboarding::create_workspace),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}",
-            axum::routing::patch(privacy::update_workspace).delete(privacy::delete_workspace),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/export",
-            post(privacy::create_export),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/export/{export_id}",
-            get(privacy::get_export),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/export/{export_id}/download",
-            get(privacy::download_export),
-        )
-        .route(
-            "/api/v1/privacy/register",
-            get(privacy::get_privacy_register),
-        )
-        .route(
-            "/api/v1/privacy/subprocessors",
-            get(privacy::get_privacy_subprocessors),
-        )
-        .route(
-            "/api/v1/privacy/requests",
-            post(privacy::create_privacy_request),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/invitations",
-            get(onboarding::list_invitations).post(onboarding::create_invitation),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/invitations/{invitation_id}",
-            axum::routing::delete(onboarding::delete_invitation),
-        )
-        .route(
-            "/api/v1/invitations/{token}",
-            get(onboarding::get_invitation),
-        )
-        .route(
-            "/api/v1/invitations/{token}/accept",
-            post(onboarding::accept_invitation),
-        )
-        .route("/api/v1/me", get(auth::get_me).delete(auth::delete_me))
-        .route("/api/v1/me/sessions", get(auth::list_sessions))
-        .route(
-            "/api/v1/me/password",
-            axum::routing::put(auth::update_password),
-        )
-        .route(
-            "/api/v1/me/sessions/{id}",
-            axum::routing::delete(auth::revoke_session),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/integrations",
-            get(integrations::list_integrations).post(integrations::create_integration),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/integrations/{id}",
-            axum::routing::delete(integrations::delete_integration),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/members",
-            get(members::list_members),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/members/{user_id}",
-            axum::routing::patch(members::update_member).delete(members::delete_member),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/projects",
-            get(projects::list_projects).post(projects::create_project),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/projects/{project_id}",
-            axum::routing::patch(projects::update_project),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks",
-            get(tasks::list_tasks).post(tasks::create_task),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks/{task_id}",
-            get(tasks::get_task)
-                .patch(tasks::update_task)
-                .delete(tasks::delete_task),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers",
-            get(tasks::list_task_viewers).post(tasks::create_task_viewer),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers/{user_id}",
-            axum::routing::delete(tasks::delete_task_viewer),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks/{task_id}/tags",
-            get(tags::list_task_tags).post(tags::create_task_tag),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks/{task_id}/tags/{tag_id}",
-            axum::routing::delete(tags::delete_task_tag),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks/{task_id}/comments",
-            get(comments::list_comments).post(comments::create_comment),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}",
-            axum::routing::patch(comments::update_comment).delete(comments::delete_comment),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tags",
-            get(tags::list_tags).post(tags::create_tag),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tags/{tag_id}",
-            axum::routing::patch(tags::update_tag).delete(tags::delete_tag),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/time-entries",
-            get(time_entries::list_time_entries).post(time_entries::create_time_entry),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/time-entries/report",
-            get(time_entries::get_time_report),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/time-entries/{entry_id}",
-            axum::routing::patch(time_entries::update_time_entry)
-                .delete(time_entries::delete_time_entry),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments",
-            // The upload's size is capped by `limit_body` (configured limit), not axum's default.
-            get(attachments::list_attachments)
-                .post(attachments::create_attachment)
-                .layer(axum::extract::DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/attachments/{attachment_id}",
-            get(attachments::download_attachment).delete(attachments::delete_attachment),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/audit",
-            get(audit::list_audit_events),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/audit/export",
-            get(audit::export_audit_events),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tasks/{task_id}/history",
-            get(audit::list_task_history),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tokens",
-            get(tokens::list_tokens).post(tokens::create_token),
-        )
-        .route(
-            "/api/v1/workspaces/{ws}/tokens/{token_id}",
-            axum::routing::delete(tokens::delete_token),
-        )
-        .route("/healthz", get(health::get_health))
-        .route("/readyz", get(health::get_readiness))
+        .merge(operations)
 }

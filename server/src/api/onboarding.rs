@@ -530,3 +530,15 @@ pub async fn accept_invitation(
     };
     signed_in_answer(&state, &headers, user.id, StatusCode::OK, joined).await
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(sign_up))
+        .routes(utoipa_axum::routes!(confirm_sign_up))
+        .routes(utoipa_axum::routes!(list_workspaces, create_workspace))
+        .routes(utoipa_axum::routes!(list_invitations, create_invitation))
+        .routes(utoipa_axum::routes!(delete_invitation))
+        .routes(utoipa_axum::routes!(get_invitation))
+        .routes(utoipa_axum::routes!(accept_invitation))
+}

@@ -532,3 +532,15 @@ pub async fn create_privacy_request(
         }),
     }
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(update_workspace, delete_workspace))
+        .routes(utoipa_axum::routes!(create_export))
+        .routes(utoipa_axum::routes!(get_export))
+        .routes(utoipa_axum::routes!(download_export))
+        .routes(utoipa_axum::routes!(get_privacy_register))
+        .routes(utoipa_axum::routes!(get_privacy_subprocessors))
+        .routes(utoipa_axum::routes!(create_privacy_request))
+}

@@ -195,3 +195,10 @@ pub async fn update_project(
     member.tx.commit().await?;
     Ok(Json(project.into()))
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_projects, create_project))
+        .routes(utoipa_axum::routes!(update_project))
+}

@@ -306,3 +306,12 @@ pub async fn delete_task_tag(
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_tags, create_tag))
+        .routes(utoipa_axum::routes!(update_tag, delete_tag))
+        .routes(utoipa_axum::routes!(list_task_tags, create_task_tag))
+        .routes(utoipa_axum::routes!(delete_task_tag))
+}

@@ -556,3 +556,12 @@ pub async fn delete_task_viewer(
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_tasks, create_task))
+        .routes(utoipa_axum::routes!(get_task, update_task, delete_task))
+        .routes(utoipa_axum::routes!(list_task_viewers, create_task_viewer))
+        .routes(utoipa_axum::routes!(delete_task_viewer))
+}

@@ -421,3 +421,11 @@ pub async fn get_time_report(
         rows: rows.into_iter().map(ReportRowView::from).collect(),
     }))
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_time_entries, create_time_entry))
+        .routes(utoipa_axum::routes!(get_time_report))
+        .routes(utoipa_axum::routes!(update_time_entry, delete_time_entry))
+}

@@ -217,3 +217,10 @@ pub async fn delete_token(
     api_tokens::revoke(&state.pool, member.user.id, member.workspace.id, token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_tokens, create_token))
+        .routes(utoipa_axum::routes!(delete_token))
+}
