@@ -22,33 +22,7 @@ use crate::{config::Config, database::Database};
     name = "bastion",
     version,
     about = "Bastion: team work management with trust by design.",
-    after_help = "Configuration comes from a TOML file (--config, or ./bastion.toml when present) \
-and the environment, which wins:\n  \
-DATABASE_URL                PostgreSQL 15+ URL; the role must be able to create schemas and \
-roles (a superuser works too). Unset: an embedded cluster in BASTION_DATA_DIR/postgres.\n  \
-BASTION_DATA_DIR            Local state: embedded database, keys, files (default ./.data)\n  \
-BASTION_ADDR                Address to listen on (default 127.0.0.1:3000)\n  \
-BASTION_PUBLIC_URL          Origin users reach us at, e.g. https://bastion.example.eu \
-(default http://BASTION_ADDR)\n  \
-BASTION_DB_MAX_CONNECTIONS  Pool size per process, 1-1000 (default 20)\n  \
-BASTION_LOG_FORMAT          text or json (default text)\n  \
-BASTION_MIGRATE_ON_START    true or false: apply migrations when serving (default true)\n  \
-BASTION_TRUSTED_PROXIES     Comma-separated proxy IPs whose X-Forwarded-For is believed (default none)\n  \
-BASTION_MAX_UPLOAD_BYTES    Largest attachment accepted, in bytes (default 26214400, 25 MiB)\n  \
-BASTION_OBJECT_STORE_REGION Object storage region; must be in the EU (default eu-local, the local \
-filesystem; AWS eu-* but London and Zurich, fr-par, nl-ams, pl-waw, ...)\n  \
-BASTION_ALLOW_NON_EU_REGION true to start with a non-EU region anyway (default false)\n  \
-BASTION_SECURITY_CONTACT    Where DPA and security-pack requests are sent (default security@localhost)\n  \
-BASTION_TOKEN_RATE_LIMIT    Requests per minute per API token (default 600)\n  \
-BASTION_REQUEST_TIMEOUT_SECS  Seconds a request may take until its response starts, 1-3600; \
-counted from the body's last byte (default 30)\n  \
-BASTION_STATEMENT_TIMEOUT_SECS  PostgreSQL statement_timeout of the server's connections, in \
-seconds, 1-3600 (default 60)\n  \
-BASTION_MASTER_KEYS         Comma-separated master keys (`bastion keys generate`); the first \
-encrypts, all decrypt\n  \
-BASTION_MASTER_KEY_FILE     Or a file with one master key per line, mode 600. Neither: required \
-with DATABASE_URL; the embedded mode generates BASTION_DATA_DIR/master.keys\n  \
-RUST_LOG                    Log filter (default info)"
+    after_help = crate::config::help()
 )]
 pub struct Cli {
     /// A TOML configuration file.
