@@ -1,0 +1,48 @@
+//! The work every serving process does in the background, besides answering requests.
+
+use std::path::PathBuf;
+
+use bastion_core::audit;
+
+/// The background job runner: every two seconds, deletes expired export archives, finishes
+/// interrupted erasure purges and runs queued jobs. Every process runs it; leases in PostgreSQL
+/// keep a job to one process at a time, and a job whose process died is taken over when its
+/// lease expires.
+pub(super) async fn run_jobs(pool: sqlx::PgPool, objects_dir: PathBuf, exports_dir: PathBuf) {
+    let objects = match bastion_core::attachments::Objects::local(&objects_dir) {
+        Ok(objects) => objects,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot open object storage; background jobs will not run");
+            return;
+        }
+    };
+    loop {
+        match bastion_core::exports::run_pending(&pool, &objects, &exports_dir).await {
+            Ok(report) if report != Default::default() => {
+                tracing::info!(?report, "background jobs ran")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "background jobs failed; retrying"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+}
+
+/// Deletes audit events past their plan's retention: a minute after start, then hourly. Several
+/// processes may do this at once without harm: purging is idempotent and takes the same
+/// per-workspace lock as appending.
+pub(super) async fn purge_history(pool: sqlx::PgPool) {
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    loop {
+        match audit::purge_all(&pool, time::OffsetDateTime::now_utc()).await {
+            Ok(report) if report.deleted > 0 => tracing::info!(
+                deleted = report.deleted,
+                workspaces = report.workspaces,
+                "audit history past retention purged"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "audit history purge failed; retrying in an hour"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
