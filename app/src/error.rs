@@ -222,6 +222,7 @@ mod from_core {
             "slug" => "The address",
             "code" => "The code",
             "role" => "The role",
+            "confirm" => "The confirmation",
             other => return format!("The {}", other.replace('_', " ")),
         };
         label.to_owned()

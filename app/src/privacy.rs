@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::account::human as message;
+use crate::UiError;
 
 const REGISTER_JSON: &str = include_str!("../../docs/privacy/register.json");
 const SUBPROCESSORS_JSON: &str = include_str!("../../docs/privacy/subprocessors.json");
@@ -64,9 +64,8 @@ pub async fn request_security_pack(
     organisation: String,
     kind: String,
     message: Option<String>,
-) -> Result<String, ServerFnError> {
-    use crate::server::{client_ip, context, internal, set_status};
-    let ctx = context()?;
+) -> Result<String, UiError> {
+    let ctx = crate::server::context()?;
     let request = bastion_core::privacy_requests::SecurityRequest {
         email,
         name,
@@ -74,30 +73,17 @@ pub async fn request_security_pack(
         kind,
         message: message.unwrap_or_default(),
     };
-    match bastion_core::privacy_requests::submit(
+    bastion_core::privacy_requests::submit(
         &ctx.pool,
-        client_ip(),
+        crate::server::client_ip(),
         &ctx.security_contact,
         &request,
     )
-    .await
-    {
-        Ok(Ok(())) => Ok(
-            "Thank you. We sent a confirmation to your address and will reply within two working days."
-                .into(),
-        ),
-        Ok(Err(_)) => {
-            set_status(http::StatusCode::TOO_MANY_REQUESTS);
-            Err(ServerFnError::new(
-                "Too many requests from your network; please try again in an hour.",
-            ))
-        }
-        Err(bastion_core::CoreError::Invalid { field, message }) => {
-            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            Err(ServerFnError::new(format!("The {field} {message}.")))
-        }
-        Err(other) => Err(internal(other)),
-    }
+    .await?;
+    Ok(
+        "Thank you. We sent a confirmation to your address and will reply within two working days."
+            .into(),
+    )
 }
 
 #[component]
@@ -224,7 +210,7 @@ pub fn SecurityRequestPage() -> impl IntoView {
     let outcome = move || {
         action.value().get().map(|r| match r {
             Ok(text) => (false, text),
-            Err(e) => (true, message(&e)),
+            Err(e) => (true, e.to_string()),
         })
     };
     view! {

@@ -7,8 +7,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use crate::account::human as message;
-use crate::policy::{self, Role};
+use crate::error::action_error;
+use crate::policy::{self, Plan, Role};
+use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingsView {
@@ -31,64 +32,6 @@ pub struct ExportState {
 }
 
 #[cfg(feature = "ssr")]
-async fn open(
-    slug: &str,
-) -> Result<
-    (
-        bastion_core::accounts::User,
-        bastion_core::workspaces::Workspace,
-        Role,
-    ),
-    ServerFnError,
-> {
-    use crate::server::{context, current_token, internal, set_status};
-    let ctx = context()?;
-    let not_found = || {
-        set_status(http::StatusCode::NOT_FOUND);
-        ServerFnError::new("This workspace does not exist, or you are not a member of it.")
-    };
-    let token = current_token().ok_or_else(not_found)?;
-    let session = bastion_core::sessions::resolve(&ctx.pool, &token)
-        .await
-        .map_err(internal)?
-        .ok_or_else(not_found)?;
-    let user = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(not_found)?;
-    let (workspace, role, tx) = bastion_core::members::open_as_member(&ctx.pool, user.id, slug)
-        .await
-        .map_err(internal)?
-        .ok_or_else(not_found)?;
-    // Only the role was needed; an erasure must not find this transaction holding the schema.
-    tx.rollback().await.map_err(internal)?;
-    let role = Role::parse(&role).ok_or_else(not_found)?;
-    Ok((user, workspace, role))
-}
-
-#[cfg(feature = "ssr")]
-fn forbidden(text: &str) -> ServerFnError {
-    crate::server::set_status(http::StatusCode::FORBIDDEN);
-    ServerFnError::new(text.to_owned())
-}
-
-#[cfg(feature = "ssr")]
-fn explain(err: bastion_core::CoreError) -> ServerFnError {
-    use crate::server::set_status;
-    match err {
-        bastion_core::CoreError::Invalid { field, message } => {
-            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            ServerFnError::new(format!("The {field} {message}."))
-        }
-        bastion_core::CoreError::NotFound(what) => {
-            set_status(http::StatusCode::NOT_FOUND);
-            ServerFnError::new(format!("No such {what}."))
-        }
-        other => crate::server::internal(other),
-    }
-}
-
-#[cfg(feature = "ssr")]
 fn status_of(slug: &str, job: &bastion_core::jobs::Job) -> ExportState {
     ExportState {
         id: job.id.to_string(),
@@ -103,107 +46,74 @@ fn status_of(slug: &str, job: &bastion_core::jobs::Job) -> ExportState {
     }
 }
 
+/// The settings page's facts: the workspace, the caller's role (the page asks `policy` what to
+/// show with it) and, for who may export, the newest export.
 #[server(prefix = "/api/fn", endpoint = "workspace_settings")]
-pub async fn load_settings(slug: String) -> Result<SettingsView, ServerFnError> {
+pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
     let ctx = crate::server::context()?;
-    let (_, ws, role) = open(&slug).await?;
-    let export = if policy::can_export_workspace(role) {
-        let id: Option<uuid::Uuid> = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE workspace_id = $1 AND kind = 'export'
-              ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(ws.id)
-        .fetch_optional(&ctx.pool)
-        .await
-        .map_err(crate::server::internal)?;
-        match id {
-            Some(id) => bastion_core::exports::get(&ctx.pool, &ws, id)
-                .await
-                .map_err(explain)?
-                .map(|job| status_of(&ws.slug, &job)),
-            None => None,
-        }
-    } else {
-        None
-    };
+    let opened = crate::server::open(&slug).await?;
+    // Only the membership was needed; the settings and jobs live in the control plane.
+    opened.tx.rollback().await?;
+    let ws = opened.workspace;
+    let export = bastion_core::exports::latest(&ctx.pool, opened.viewer, &ws)
+        .await?
+        .map(|job| status_of(&ws.slug, &job));
     Ok(SettingsView {
         slug: ws.slug,
         name: ws.name,
         plan: ws.plan,
-        my_role: role,
+        my_role: opened.viewer.role,
         export,
     })
 }
 
 #[server(prefix = "/api/fn", endpoint = "change_plan")]
-pub async fn change_plan(slug: String, plan: String) -> Result<String, ServerFnError> {
+pub async fn change_plan(slug: String, plan: String) -> Result<String, UiError> {
     let ctx = crate::server::context()?;
-    let (_, ws, role) = open(&slug).await?;
-    if !policy::can_manage_workspace(role) {
-        return Err(forbidden("Only workspace admins change the plan."));
-    }
-    let ws = bastion_core::workspaces::set_plan(&ctx.pool, ws.id, &plan)
-        .await
-        .map_err(explain)?;
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
+    let ws = bastion_core::workspaces::set_plan(&ctx.pool, opened.viewer, &opened.workspace, &plan)
+        .await?;
     Ok(format!("The plan is now {}.", plan_label(&ws.plan)))
 }
 
 #[server(prefix = "/api/fn", endpoint = "start_export")]
-pub async fn start_export(slug: String) -> Result<ExportState, ServerFnError> {
+pub async fn start_export(slug: String) -> Result<ExportState, UiError> {
     let ctx = crate::server::context()?;
-    let (user, ws, role) = open(&slug).await?;
-    if !policy::can_export_workspace(role) {
-        return Err(forbidden("Only workspace admins export the workspace."));
-    }
-    let job = bastion_core::exports::start(&ctx.pool, &ws, user.id)
-        .await
-        .map_err(explain)?;
-    Ok(status_of(&ws.slug, &job))
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
+    let job = bastion_core::exports::start(&ctx.pool, opened.viewer, &opened.workspace).await?;
+    Ok(status_of(&opened.workspace.slug, &job))
 }
 
 #[server(prefix = "/api/fn", endpoint = "export_status")]
-pub async fn export_status(slug: String, id: String) -> Result<ExportState, ServerFnError> {
+pub async fn export_status(slug: String, id: String) -> Result<ExportState, UiError> {
     let ctx = crate::server::context()?;
-    let (_, ws, role) = open(&slug).await?;
-    if !policy::can_export_workspace(role) {
-        return Err(forbidden("Only workspace admins export the workspace."));
-    }
-    let not_found = || {
-        crate::server::set_status(http::StatusCode::NOT_FOUND);
-        ServerFnError::new("No such export.")
-    };
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;
-    let job = bastion_core::exports::get(&ctx.pool, &ws, id)
-        .await
-        .map_err(explain)?
-        .ok_or_else(not_found)?;
-    Ok(status_of(&ws.slug, &job))
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
+    // An id that does not parse names no export: core answers it like any unknown id, after
+    // the permission check.
+    let id = uuid::Uuid::parse_str(&id).unwrap_or(uuid::Uuid::nil());
+    let job = bastion_core::exports::get(&ctx.pool, opened.viewer, &opened.workspace, id).await?;
+    Ok(status_of(&opened.workspace.slug, &job))
 }
 
 #[server(prefix = "/api/fn", endpoint = "erase_workspace")]
-pub async fn erase_workspace(slug: String, confirm: String) -> Result<(), ServerFnError> {
+pub async fn erase_workspace(slug: String, confirm: String) -> Result<(), UiError> {
     let ctx = crate::server::context()?;
-    let (user, ws, role) = open(&slug).await?;
-    if !policy::can_erase_workspace(role) {
-        return Err(forbidden("Only workspace admins erase the workspace."));
-    }
-    if confirm.trim() != ws.name {
-        crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-        return Err(ServerFnError::new(
-            "Type the workspace's name exactly to confirm.",
-        ));
-    }
-    let objects = bastion_core::attachments::Objects::local(&ctx.data_dir.join("objects"))
-        .map_err(crate::server::internal)?;
-    bastion_core::workspaces::erase(
+    let opened = crate::server::open(&slug).await?;
+    // Our own tenant transaction would hold the schema the erasure drops.
+    opened.tx.rollback().await?;
+    let objects = bastion_core::attachments::Objects::local(&ctx.data_dir.join("objects"))?;
+    bastion_core::workspaces::erase_confirmed(
         &ctx.pool,
         &objects,
         &ctx.data_dir.join("exports"),
-        &ws,
-        bastion_core::Actor::User(user.id),
+        opened.viewer,
+        &opened.workspace,
+        &confirm,
     )
-    .await
-    .map_err(explain)?;
+    .await?;
     Ok(())
 }
 
@@ -235,7 +145,7 @@ pub fn SettingsPage() -> impl IntoView {
     let outcome = move || {
         change.value().get().map(|r| match r {
             Ok(text) => (false, text),
-            Err(e) => (true, message(&e)),
+            Err(e) => (true, e.to_string()),
         })
     };
 
@@ -247,7 +157,7 @@ pub fn SettingsPage() -> impl IntoView {
                     Err(e) => view! {
                         <section class="card narrow">
                             <h1>"Settings"</h1>
-                            <p class="form-error" role="alert">{message(&e)}</p>
+                            <p class="form-error" role="alert">{e.to_string()}</p>
                         </section>
                     }.into_any(),
                     Ok(view) => {
@@ -270,7 +180,7 @@ pub fn SettingsPage() -> impl IntoView {
                                             <tr aria-current=(p == plan).then_some("true")>
                                                 <td>{plan_label(p)}{(p == plan).then_some(" (current)")}</td>
                                                 <td>{retention_label(p)}</td>
-                                                <td>{if p == "business" { "yes" } else { "—" }}</td>
+                                                <td>{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { "yes" } else { "—" }}</td>
                                                 <td>"yes"</td>
                                             </tr>
                                         }).collect_view()}
@@ -353,13 +263,7 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
             );
         }
     });
-    let start_error = move || {
-        start
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| message(&e))
-    };
+    let start_error = action_error(start);
     view! {
         <section class="card" aria-labelledby="export-title">
             <h2 id="export-title">"Export the workspace"</h2>
@@ -418,13 +322,7 @@ fn DangerZone(slug: String, name: String) -> impl IntoView {
             }
         }
     });
-    let failure = move || {
-        erase
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| message(&e))
-    };
+    let failure = action_error(erase);
     view! {
         <section class="card danger-zone" aria-labelledby="danger-title">
             <h2 id="danger-title">"Danger zone"</h2>

@@ -247,7 +247,8 @@ async fn finished_export(app: &TestApp, cast: &Cast) -> String {
         .await
         .unwrap()
         .unwrap();
-    let job = bastion_core::exports::start(&app.db.pool, &ws, cast.admin_id)
+    let admin = bastion_core::Viewer::new(cast.admin_id, bastion_core::Role::Admin);
+    let job = bastion_core::exports::start(&app.db.pool, admin, &ws)
         .await
         .unwrap();
     let objects =

@@ -210,7 +210,13 @@ async fn plans_are_checked_and_drive_retention() {
     let db = TestDb::new().await;
     let ws = workspace(&db.pool, "acme").await;
     assert_eq!(ws.plan, "starter");
-    let ws = workspaces::set_plan(&db.pool, ws.id, "business")
+    let admin = Viewer::new(Uuid::new_v4(), bastion_core::Role::Admin);
+    let member = Viewer::new(Uuid::new_v4(), bastion_core::Role::Member);
+    let err = workspaces::set_plan(&db.pool, member, &ws, "business")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Forbidden(_)), "{err}");
+    let ws = workspaces::set_plan(&db.pool, admin, &ws, "business")
         .await
         .unwrap();
     assert_eq!(ws.plan, "business");
@@ -218,14 +224,14 @@ async fn plans_are_checked_and_drive_retention() {
         bastion_core::audit::retention(&ws.plan),
         time::Duration::days(3 * 365)
     );
-    let err = workspaces::set_plan(&db.pool, ws.id, "enterprise")
+    let err = workspaces::set_plan(&db.pool, admin, &ws, "enterprise")
         .await
         .unwrap_err();
     assert!(
         matches!(err, CoreError::Invalid { field: "plan", .. }),
         "{err}"
     );
-    let renamed = workspaces::rename(&db.pool, ws.id, "  Acme Corp  ")
+    let renamed = workspaces::rename(&db.pool, admin, &ws, "  Acme Corp  ")
         .await
         .unwrap();
     assert_eq!(renamed.name, "Acme Corp");
@@ -307,14 +313,20 @@ async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
     )
     .await;
 
-    let job = exports::start(&db.pool, &a.ws, a.admin).await.unwrap();
+    let job = exports::start(
+        &db.pool,
+        Viewer::new(a.admin, bastion_core::Role::Admin),
+        &a.ws,
+    )
+    .await
+    .unwrap();
     let report = exports::run_pending(&db.pool, &objects, &exports_dir)
         .await
         .unwrap();
     assert_eq!(report.exports_built, 1, "{report:?}");
-    let job = exports::get(&db.pool, &a.ws, job.id)
+    let exporter = Viewer::new(a.admin, bastion_core::Role::Admin);
+    let job = exports::get(&db.pool, exporter, &a.ws, job.id)
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(job.state, "done");
     assert!(job.progress_total > 0 && job.progress_done == job.progress_total);
@@ -404,10 +416,10 @@ async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
         .unwrap();
     assert_eq!(report.archives_deleted, 1);
     assert!(!path.exists());
-    assert!(exports::get(&db.pool, &a.ws, job.id)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(matches!(
+        exports::get(&db.pool, exporter, &a.ws, job.id).await,
+        Err(CoreError::NotFound("export"))
+    ));
 }
 
 #[tokio::test]
@@ -455,7 +467,13 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
         .unwrap();
     sessions::create(&db.pool, a.admin, None).await.unwrap();
     sessions::create(&db.pool, both.id, None).await.unwrap();
-    exports::start(&db.pool, &a.ws, a.admin).await.unwrap();
+    exports::start(
+        &db.pool,
+        Viewer::new(a.admin, bastion_core::Role::Admin),
+        &a.ws,
+    )
+    .await
+    .unwrap();
     exports::run_pending(&db.pool, &objects, &exports_dir)
         .await
         .unwrap();

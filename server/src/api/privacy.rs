@@ -2,7 +2,6 @@
 //! the plan, export the whole workspace and erase it; anyone reads the lawful-basis register and
 //! the sub-processor list, and asks for a DPA or the security pack.
 
-use app::policy;
 use axum::{
     body::Body,
     extract::{Path, State},
@@ -15,8 +14,8 @@ use bastion_core::{
     exports,
     jobs::Job,
     privacy_requests::{self, SecurityRequest},
-    workspaces::{self, Workspace},
-    Actor, CoreError,
+    workspaces::{self, SettingsChange, Workspace},
+    Plan,
 };
 use serde::{Deserialize, Serialize};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
@@ -57,8 +56,8 @@ impl From<&Workspace> for WorkspaceSettings {
             slug: ws.slug.clone(),
             name: ws.name.clone(),
             plan: ws.plan.clone(),
-            audit_retention_days: policy::plan_retention_days(&ws.plan),
-            audit_export: ws.plan == "business",
+            audit_retention_days: app::policy::plan_retention_days(&ws.plan),
+            audit_export: Plan::parse(&ws.plan).is_some_and(Plan::includes_audit_export),
             clock: "Europe/Brussels".into(),
             currency: "EUR".into(),
         }
@@ -154,20 +153,15 @@ pub async fn update_workspace(
     member: Member,
     ApiJson(change): ApiJson<WorkspaceChange>,
 ) -> Result<Json<WorkspaceSettings>, ApiError> {
-    if !policy::can_manage_workspace(member.role) {
-        return Err(ApiError::Forbidden(
-            "Only workspace admins change the plan and name.".into(),
-        ));
-    }
+    let viewer = member.viewer();
     let Member { tx, workspace, .. } = member;
+    // The settings live in the control plane; the tenant transaction only proved membership.
     tx.rollback().await?;
-    let mut ws = workspace;
-    if let Some(name) = &change.name {
-        ws = workspaces::rename(&state.pool, ws.id, name).await?;
-    }
-    if let Some(plan) = &change.plan {
-        ws = workspaces::set_plan(&state.pool, ws.id, plan).await?;
-    }
+    let change = SettingsChange {
+        name: change.name,
+        plan: change.plan,
+    };
+    let ws = workspaces::change_settings(&state.pool, viewer, &workspace, &change).await?;
     Ok(Json(WorkspaceSettings::from(&ws)))
 }
 
@@ -195,30 +189,17 @@ pub async fn delete_workspace(
     member: Member,
     ApiJson(body): ApiJson<ErasureConfirm>,
 ) -> Result<Json<ErasureReceiptView>, ApiError> {
-    if !policy::can_erase_workspace(member.role) {
-        return Err(ApiError::Forbidden(
-            "Only workspace admins erase the workspace.".into(),
-        ));
-    }
-    let Member {
-        tx,
-        workspace,
-        user,
-        ..
-    } = member;
+    let viewer = member.viewer();
+    let Member { tx, workspace, .. } = member;
     // Our own tenant transaction would hold the schema the erasure drops.
     tx.rollback().await?;
-    if body.confirm.trim() != workspace.name {
-        return Err(
-            CoreError::invalid("confirm", "must be the workspace's name, typed exactly").into(),
-        );
-    }
-    let receipt = workspaces::erase(
+    let receipt = workspaces::erase_confirmed(
         &state.pool,
         &objects(&state)?,
         &state.config.exports_dir(),
+        viewer,
         &workspace,
-        Actor::User(user.id),
+        &body.confirm,
     )
     .await?;
     tracing::info!(workspace = %receipt.workspace_id, slug = %receipt.slug, "workspace erased");
@@ -228,16 +209,6 @@ pub async fn delete_workspace(
         erased_at: rfc3339(receipt.erased_at),
         requested_by: receipt.requested_by,
     }))
-}
-
-fn require_exporter(member: &Member) -> Result<(), ApiError> {
-    if policy::can_export_workspace(member.role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "Only workspace admins export the workspace.".into(),
-        ))
-    }
 }
 
 /// Start an export of the whole workspace: every table as JSON and CSV, the members' names and
@@ -261,20 +232,17 @@ pub async fn create_export(
     State(state): State<AppState>,
     member: Member,
 ) -> Result<(StatusCode, Json<ExportView>), ApiError> {
-    require_exporter(&member)?;
-    let Member {
-        tx,
-        workspace,
-        user,
-        ..
-    } = member;
+    let viewer = member.viewer();
+    let Member { tx, workspace, .. } = member;
     tx.rollback().await?;
-    let job = exports::start(&state.pool, &workspace, user.id).await?;
+    let job = exports::start(&state.pool, viewer, &workspace).await?;
     Ok((StatusCode::ACCEPTED, Json(export_view(&workspace, &job))))
 }
 
-fn parse_export_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
+/// An id that does not parse names no export: core answers it like any unknown id, after the
+/// permission check, so a member learns 403 whatever the id.
+fn parse_export_id(text: &str) -> Uuid {
+    Uuid::parse_str(text).unwrap_or(Uuid::nil())
 }
 
 /// An export's state and progress. Admins only.
@@ -300,13 +268,10 @@ pub async fn get_export(
     member: Member,
     Path(path): Path<(String, String)>,
 ) -> Result<Json<ExportView>, ApiError> {
-    require_exporter(&member)?;
-    let id = parse_export_id(&path.1)?;
+    let viewer = member.viewer();
     let Member { tx, workspace, .. } = member;
     tx.rollback().await?;
-    let job = exports::get(&state.pool, &workspace, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let job = exports::get(&state.pool, viewer, &workspace, parse_export_id(&path.1)).await?;
     Ok(Json(export_view(&workspace, &job)))
 }
 
@@ -335,21 +300,18 @@ pub async fn download_export(
     member: Member,
     Path(path): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    require_exporter(&member)?;
-    let id = parse_export_id(&path.1)?;
+    let viewer = member.viewer();
     let Member { tx, workspace, .. } = member;
     tx.rollback().await?;
-    let job = exports::get(&state.pool, &workspace, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if matches!(job.state.as_str(), "queued" | "running") {
-        return Err(ApiError::Conflict {
-            code: "not_ready",
-            message: "The export is not finished yet.".into(),
-        });
-    }
-    let file = exports::downloadable(&state.config.exports_dir(), &job, OffsetDateTime::now_utc())
-        .ok_or(ApiError::NotFound)?;
+    let (job, file) = exports::archive(
+        &state.pool,
+        viewer,
+        &workspace,
+        &state.config.exports_dir(),
+        parse_export_id(&path.1),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
     let file = tokio::fs::File::open(&file)
         .await
         .map_err(ApiError::internal)?;
@@ -523,14 +485,8 @@ pub async fn create_privacy_request(
         kind: body.kind,
         message: body.message,
     };
-    match privacy_requests::submit(&state.pool, ip, &state.config.security_contact, &request)
-        .await?
-    {
-        Ok(()) => Ok(StatusCode::ACCEPTED),
-        Err(wait) => Err(ApiError::TooManyRequests {
-            retry_after_secs: wait.whole_seconds().max(1) as u64,
-        }),
-    }
+    privacy_requests::submit(&state.pool, ip, &state.config.security_contact, &request).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.

@@ -1,1 +1,227 @@
-//! Door parity for the privacy capability.
+//! Door parity for the privacy capability: workspace settings and export, refused and timed out
+//! alike through the REST API and the settings page's server functions.
+
+use std::sync::Arc;
+
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+};
+use bastion::{config::Config, AppState};
+use serde_json::json;
+
+use crate::common::{spawn_app, Answer, Cast, TestApp, ORIGIN};
+
+/// A server function called as the page's form posts it.
+async fn server_fn(app: &TestApp, endpoint: &str, cookie: &str, form: &str) -> Answer {
+    app.send(
+        Request::post(format!("/api/fn/{endpoint}"))
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(form.to_owned()))
+            .unwrap(),
+    )
+    .await
+}
+
+/// A server function's refusal as the page receives it.
+fn ui_error(answer: &Answer) -> app::UiError {
+    serde_json::from_str(&answer.body).unwrap_or_else(|e| panic!("{e}: {}", answer.body))
+}
+
+async fn plan_of(app: &TestApp, slug: &str) -> String {
+    bastion_core::workspaces::find_by_slug(&app.db.pool, slug)
+        .await
+        .unwrap()
+        .unwrap()
+        .plan
+}
+
+async fn export_jobs(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'export'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_changing_the_plan_is_refused_alike_by_both_doors() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+
+    let rest = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/workspaces/{}", cast.slug),
+            Some(&cast.member),
+            Some(json!({"plan": "business"})),
+        )
+        .await;
+    assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
+    assert_eq!(rest.json()["error"]["code"], "forbidden");
+
+    let page = server_fn(
+        &app,
+        "change_plan",
+        &cast.member,
+        &format!("slug={}&plan=business", cast.slug),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    let refusal = ui_error(&page);
+    assert!(matches!(refusal, app::UiError::Forbidden(_)), "{refusal:?}");
+    // One sentence for one refusal, whichever door it came through.
+    assert_eq!(
+        refusal.to_string(),
+        rest.json()["error"]["message"].as_str().unwrap()
+    );
+    assert_eq!(plan_of(&app, &cast.slug).await, "starter");
+
+    // The admin passes both doors, so the refusal above was the member's, not the request's.
+    let page = server_fn(
+        &app,
+        "change_plan",
+        &cast.admin,
+        &format!("slug={}&plan=pro", cast.slug),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(plan_of(&app, &cast.slug).await, "pro");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_starting_an_export_is_refused_alike_by_both_doors() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+
+    let rest = app
+        .call(
+            "POST",
+            &format!("/api/v1/workspaces/{}/export", cast.slug),
+            Some(&cast.member),
+            None,
+        )
+        .await;
+    assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
+    assert_eq!(rest.json()["error"]["code"], "forbidden");
+
+    let page = server_fn(
+        &app,
+        "start_export",
+        &cast.member,
+        &format!("slug={}", cast.slug),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    assert_eq!(
+        ui_error(&page),
+        app::UiError::Forbidden(rest.json()["error"]["message"].as_str().unwrap().to_owned())
+    );
+    assert_eq!(export_jobs(&app).await, 0, "nothing was queued");
+}
+
+/// The app as `serve` runs it with `BASTION_STATEMENT_TIMEOUT_SECS`: its pool's statements are
+/// cancelled by PostgreSQL after that long. (`spawn_app_with` serves from the test database's
+/// unbounded pool, so the setting alone would not reach PostgreSQL.)
+async fn spawn_app_with_statement_timeout(secs: &str) -> TestApp {
+    let db = bastion_core::testing::TestDb::new().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let vars = [
+        ("BASTION_STATEMENT_TIMEOUT_SECS", secs.to_owned()),
+        ("BASTION_DATA_DIR", data_dir.path().display().to_string()),
+    ];
+    let config = Config::load_with_env(Some(std::path::Path::new("/dev/null")), |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let pool = bastion_core::db::connect(
+        bastion::database::with_statement_timeout(db.app_options.clone(), config.statement_timeout),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let state = AppState {
+        pool,
+        keys: Arc::new(bastion_core::testing::master_keys().clone()),
+        leptos_options: bastion::leptos_options(&config).unwrap(),
+        config: Arc::new(config),
+    };
+    TestApp {
+        router: bastion::router(state),
+        db,
+        data_dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_timeout_is_a_503_through_both_doors_and_changes_nothing() {
+    // The smallest statement timeout the configuration accepts.
+    let app = spawn_app_with_statement_timeout("1").await;
+    let cast = Cast::new(&app).await;
+    let ws = bastion_core::workspaces::find_by_slug(&app.db.pool, &cast.slug)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Another connection (outside the app's pool, so without its timeout) holds the
+    // workspace's row: the plan change waits for it until PostgreSQL cancels the statement.
+    let mut holder = app.db.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE")
+        .bind(ws.id)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+
+    let rest = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/workspaces/{}", cast.slug),
+            Some(&cast.admin),
+            Some(json!({"plan": "business"})),
+        )
+        .await;
+    assert_eq!(
+        rest.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        rest.body
+    );
+    assert_eq!(rest.json()["error"]["code"], "timeout");
+
+    let page = server_fn(
+        &app,
+        "change_plan",
+        &cast.admin,
+        &format!("slug={}&plan=business", cast.slug),
+    )
+    .await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.body
+    );
+    let refusal = ui_error(&page);
+    assert_eq!(refusal, app::UiError::Timeout);
+    assert_eq!(
+        refusal.to_string(),
+        "That took longer than the server allows, so nothing was changed. Try again, or ask \
+         for less at once."
+    );
+
+    holder.rollback().await.unwrap();
+    assert_eq!(plan_of(&app, &cast.slug).await, "starter");
+    // Once the row is free the same call goes through: it was the wait that timed out.
+    let page = server_fn(
+        &app,
+        "change_plan",
+        &cast.admin,
+        &format!("slug={}&plan=business", cast.slug),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(plan_of(&app, &cast.slug).await, "business");
+}

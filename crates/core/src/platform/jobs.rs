@@ -194,6 +194,18 @@ pub async fn get(pool: &PgPool, workspace: WorkspaceId, id: Uuid) -> CoreResult<
     .await?)
 }
 
+/// The newest job of one kind in a workspace, if any.
+pub async fn latest(pool: &PgPool, workspace: WorkspaceId, kind: &str) -> CoreResult<Option<Job>> {
+    Ok(sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE workspace_id = $1 AND kind = $2
+          ORDER BY created_at DESC LIMIT 1"
+    )))
+    .bind(workspace)
+    .bind(kind)
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// Finished jobs whose result has expired at `now`, deleted; returned so the caller removes
 /// their results.
 pub async fn take_expired(pool: &PgPool, now: OffsetDateTime) -> CoreResult<Vec<Job>> {

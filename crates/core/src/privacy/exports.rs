@@ -19,12 +19,15 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
 
+use bastion_policy as policy;
+
 use crate::{
     attachments::Objects,
     audit::csv_field,
+    ensure,
     jobs::{self, Job, Lease},
     workspaces::Workspace,
-    Actor, CoreError, CoreResult, TenantSchema, TenantTx, WorkspaceId,
+    Actor, CoreError, CoreResult, TenantSchema, TenantTx, Viewer, WorkspaceId,
 };
 
 pub const KIND: &str = "export";
@@ -38,16 +41,54 @@ pub fn archive_path(exports_dir: &Path, workspace: WorkspaceId, export: Uuid) ->
         .join(format!("{export}.zip"))
 }
 
-/// Queues an export of `ws`, requested by an admin.
-pub async fn start(pool: &PgPool, ws: &Workspace, requested_by: Uuid) -> CoreResult<Job> {
-    jobs::enqueue(pool, KIND, ws.id, Some(requested_by)).await
+/// Who may not export is told so in this sentence, by every door.
+const EXPORTERS_ONLY: &str = "Only workspace admins export the workspace.";
+
+/// Queues an export of `ws`, requested by `viewer` (admins only: the archive holds every
+/// member's data).
+pub async fn start(pool: &PgPool, viewer: Viewer, ws: &Workspace) -> CoreResult<Job> {
+    ensure(policy::can_export_workspace(viewer.role), EXPORTERS_ONLY)?;
+    jobs::enqueue(pool, KIND, ws.id, Some(viewer.user_id)).await
 }
 
-/// An export of `ws` (any state); `None` for another workspace's job or an unknown id.
-pub async fn get(pool: &PgPool, ws: &Workspace, id: Uuid) -> CoreResult<Option<Job>> {
-    Ok(jobs::get(pool, ws.id, id)
+/// An export of `ws` (any state), for a viewer who may export; `NotFound` for another
+/// workspace's job or an unknown id.
+pub async fn get(pool: &PgPool, viewer: Viewer, ws: &Workspace, id: Uuid) -> CoreResult<Job> {
+    ensure(policy::can_export_workspace(viewer.role), EXPORTERS_ONLY)?;
+    jobs::get(pool, ws.id, id)
         .await?
-        .filter(|job| job.kind == KIND))
+        .filter(|job| job.kind == KIND)
+        .ok_or(CoreError::NotFound("export"))
+}
+
+/// The newest export of `ws` as the settings page follows it: `None` when there is none, and
+/// for a viewer who may not export (the page shows them no export at all).
+pub async fn latest(pool: &PgPool, viewer: Viewer, ws: &Workspace) -> CoreResult<Option<Job>> {
+    if !policy::can_export_workspace(viewer.role) {
+        return Ok(None);
+    }
+    jobs::latest(pool, ws.id, KIND).await
+}
+
+/// The export and its archive, for a viewer who may export: `not_ready` while it is being
+/// built, `NotFound` once it failed or expired.
+pub async fn archive(
+    pool: &PgPool,
+    viewer: Viewer,
+    ws: &Workspace,
+    exports_dir: &Path,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> CoreResult<(Job, PathBuf)> {
+    let job = get(pool, viewer, ws, id).await?;
+    if matches!(job.state.as_str(), "queued" | "running") {
+        return Err(CoreError::Conflict {
+            code: "not_ready",
+            message: "The export is not finished yet.".into(),
+        });
+    }
+    let path = downloadable(exports_dir, &job, now).ok_or(CoreError::NotFound("export"))?;
+    Ok((job, path))
 }
 
 /// The archive of a finished, unexpired export, if it can be downloaded.

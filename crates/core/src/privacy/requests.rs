@@ -26,13 +26,14 @@ pub struct SecurityRequest {
 }
 
 /// Checks the request, counts it against the client's address and queues both messages.
-/// `Ok(Err(wait))` when the address has sent too many requests.
+/// `RateLimited` when the address has sent too many requests; an invalid request is refused
+/// before it counts.
 pub async fn submit(
     pool: &PgPool,
     client: Option<std::net::IpAddr>,
     team: &str,
     request: &SecurityRequest,
-) -> CoreResult<Result<(), Duration>> {
+) -> CoreResult<()> {
     let email = accounts::parse_email(&request.email)?;
     let name = accounts::parse_person_name(&request.name)?;
     let organisation = request.organisation.trim();
@@ -59,7 +60,9 @@ pub async fn submit(
         None => "security-request-ip:unknown".to_owned(),
     };
     if let Err(wait) = limits::hit(pool, &key, PER_IP_PER_HOUR, Duration::hours(1)).await? {
-        return Ok(Err(wait));
+        return Err(CoreError::RateLimited {
+            retry_after_secs: wait.whole_seconds().max(1) as u64,
+        });
     }
     let mut tx = pool.begin().await?;
     mail::enqueue(
@@ -83,5 +86,5 @@ pub async fn submit(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(()))
+    Ok(())
 }

@@ -4,9 +4,11 @@ use serde::Serialize;
 use sqlx::{AssertSqlSafe, Executor, PgConnection, PgPool};
 use time::OffsetDateTime;
 
+use bastion_policy::Plan;
+
 use crate::{
-    keys::MasterKeyRing, secrets, tenant_migrations, CoreError, CoreResult, Slug, TenantSchema,
-    WorkspaceId,
+    ensure, keys::MasterKeyRing, secrets, tenant_migrations, CoreError, CoreResult, Slug,
+    TenantSchema, Viewer, WorkspaceId,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -197,38 +199,76 @@ pub async fn find_by_slug(
 /// The plans of PRODUCT.md §8, as `bastion_policy` names them.
 pub use bastion_policy::PLANS;
 
-/// Changes a workspace's plan (no payment is involved: an admin chooses). The audit retention
-/// of the new plan applies from the next purge.
-pub async fn set_plan(pool: &PgPool, workspace: WorkspaceId, plan: &str) -> CoreResult<Workspace> {
-    if !PLANS.contains(&plan) {
-        return Err(CoreError::invalid(
-            "plan",
-            format!("must be one of {}", PLANS.join(", ")),
-        ));
-    }
+/// Who may not change the settings is told so in this sentence, by every door.
+const SETTINGS_ADMINS_ONLY: &str = "Only workspace admins change the plan and name.";
+
+/// A checked plan name.
+pub fn parse_plan(input: &str) -> CoreResult<Plan> {
+    Plan::parse(input)
+        .ok_or_else(|| CoreError::invalid("plan", format!("must be one of {}", PLANS.join(", "))))
+}
+
+/// A change of a workspace's settings; what is `None` stays as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsChange {
+    pub name: Option<String>,
+    pub plan: Option<String>,
+}
+
+/// Changes a workspace's name and plan (no payment is involved: an admin chooses). Every field
+/// is checked before anything changes, and both change in one statement. The audit retention
+/// of a new plan applies from the next purge.
+pub async fn change_settings(
+    pool: &PgPool,
+    viewer: Viewer,
+    ws: &Workspace,
+    change: &SettingsChange,
+) -> CoreResult<Workspace> {
+    ensure(
+        bastion_policy::can_manage_workspace(viewer.role),
+        SETTINGS_ADMINS_ONLY,
+    )?;
+    let name = change.name.as_deref().map(parse_name).transpose()?;
+    let plan = change.plan.as_deref().map(parse_plan).transpose()?;
     sqlx::query_as::<_, Workspace>(
-        "UPDATE workspaces SET plan = $2 WHERE id = $1
+        "UPDATE workspaces SET name = coalesce($2, name), plan = coalesce($3, plan)
+          WHERE id = $1
          RETURNING id, slug, name, plan, schema_version, created_at",
     )
-    .bind(workspace)
-    .bind(plan)
+    .bind(ws.id)
+    .bind(name)
+    .bind(plan.map(Plan::as_str))
     .fetch_optional(pool)
     .await?
     .ok_or(CoreError::NotFound("workspace"))
 }
 
-/// Renames a workspace.
-pub async fn rename(pool: &PgPool, workspace: WorkspaceId, name: &str) -> CoreResult<Workspace> {
-    let name = parse_name(name)?;
-    sqlx::query_as::<_, Workspace>(
-        "UPDATE workspaces SET name = $2 WHERE id = $1
-         RETURNING id, slug, name, plan, schema_version, created_at",
-    )
-    .bind(workspace)
-    .bind(name)
-    .fetch_optional(pool)
-    .await?
-    .ok_or(CoreError::NotFound("workspace"))
+/// [`change_settings`] of the plan alone.
+pub async fn set_plan(
+    pool: &PgPool,
+    viewer: Viewer,
+    ws: &Workspace,
+    plan: &str,
+) -> CoreResult<Workspace> {
+    let change = SettingsChange {
+        plan: Some(plan.to_owned()),
+        ..SettingsChange::default()
+    };
+    change_settings(pool, viewer, ws, &change).await
+}
+
+/// [`change_settings`] of the name alone.
+pub async fn rename(
+    pool: &PgPool,
+    viewer: Viewer,
+    ws: &Workspace,
+    name: &str,
+) -> CoreResult<Workspace> {
+    let change = SettingsChange {
+        name: Some(name.to_owned()),
+        ..SettingsChange::default()
+    };
+    change_settings(pool, viewer, ws, &change).await
 }
 
 /// What remains of an erased workspace.
@@ -335,6 +375,37 @@ pub async fn erase(
     .bind(receipt.workspace_id)
     .fetch_one(pool)
     .await?)
+}
+
+/// Erasure asked for by a member of the workspace, who must be allowed to and must have typed
+/// its name exactly; then as [`erase`]. The caller's own tenant transaction of the workspace
+/// must be closed first.
+pub async fn erase_confirmed(
+    pool: &PgPool,
+    objects: &crate::attachments::Objects,
+    exports_dir: &std::path::Path,
+    viewer: Viewer,
+    ws: &Workspace,
+    confirm: &str,
+) -> CoreResult<ErasureReceipt> {
+    ensure(
+        bastion_policy::can_erase_workspace(viewer.role),
+        "Only workspace admins erase the workspace.",
+    )?;
+    if confirm.trim() != ws.name {
+        return Err(CoreError::invalid(
+            "confirm",
+            "must be the workspace's name, typed exactly",
+        ));
+    }
+    erase(
+        pool,
+        objects,
+        exports_dir,
+        ws,
+        crate::Actor::User(viewer.user_id),
+    )
+    .await
 }
 
 async fn purge_storage(
