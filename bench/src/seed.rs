@@ -240,7 +240,7 @@ async fn seed_workspace(
     }
     let mut tag_ids = Vec::new();
     for t in 0..n_tags {
-        let tag = tags::create_tag(&mut tx, &format!("tag-{t}"), None).await?;
+        let tag = tags::create_tag(&mut tx, &admin_viewer, &format!("tag-{t}"), None).await?;
         tag_ids.push(tag.id);
     }
     tx.commit().await?;

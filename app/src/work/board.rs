@@ -7,10 +7,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    action_error, announce, priority_label, FormError, LoadError, Notice, ProjectRow, TagChip,
-    TaskRow, WorkNav, STATUSES,
+    announce, priority_label, FormError, LoadError, Notice, ProjectRow, TagChip, TaskRow, WorkNav,
+    STATUSES,
 };
-use crate::policy::{self, Role, TaskFacts};
+use crate::error::action_error;
+use crate::policy::{self, Role};
+use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoardView {
@@ -26,21 +28,18 @@ pub struct BoardView {
 pub const PER_COLUMN: u32 = 100;
 
 #[server(prefix = "/api/fn", endpoint = "board")]
-pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardView, ServerFnError> {
+pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardView, UiError> {
     use super::srv;
     use bastion_core::work::tasks::{self, TaskFilter};
-    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
-    let viewer = srv::viewer(&user, role);
+    let mut o = crate::server::open(&slug).await?;
     let filter = TaskFilter {
         project_id: srv::opt_id("The project", project.as_deref())?,
         ..TaskFilter::default()
     };
-    let board = tasks::board(&mut tx, &viewer, &filter, PER_COLUMN)
-        .await
-        .map_err(crate::server::refused)?;
-    let projects = srv::all_projects(&mut tx, &viewer, true).await?;
-    let tags = srv::all_tags(&mut tx, &viewer).await?;
-    tx.commit().await.map_err(crate::server::internal)?;
+    let board = tasks::board(&mut o.tx, &o.viewer, &filter, PER_COLUMN).await?;
+    let projects = srv::all_projects(&mut o.tx, &o.viewer, true).await?;
+    let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
+    o.tx.commit().await?;
     let mut columns = Vec::new();
     for (status, records) in [
         ("todo", board.todo),
@@ -49,12 +48,12 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
     ] {
         columns.push((
             status.to_owned(),
-            srv::rows(records, &projects, &tags).await?,
+            srv::rows(&o.viewer, records, &projects, &tags).await?,
         ));
     }
     Ok(BoardView {
-        workspace_name: workspace.name,
-        role,
+        workspace_name: o.workspace.name,
+        role: o.viewer.role,
         columns,
         projects,
     })
@@ -62,35 +61,24 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
 
 /// Moves a task to another status (the board's one change).
 #[server(prefix = "/api/fn", endpoint = "move_task")]
-pub async fn move_task(slug: String, task_id: String, status: String) -> Result<(), ServerFnError> {
+pub async fn move_task(slug: String, task_id: String, status: String) -> Result<(), UiError> {
     use super::srv;
-    use crate::server::{forbidden, internal, refused};
     use bastion_core::work::tasks;
-    let (user, _, role, mut tx) = crate::server::open_workspace(&slug).await?;
-    let viewer = srv::viewer(&user, role);
+    let mut o = crate::server::open(&slug).await?;
     let id = srv::id_or_404(&task_id, "task")?;
-    let task = tasks::get_task(&mut tx, &viewer, id)
-        .await
-        .map_err(refused)?;
-    let facts = TaskFacts {
-        viewer_is_creator: task.created_by == user.id,
-    };
-    if !policy::can_edit_task(role, &facts) {
-        return Err(forbidden("Guests cannot move tasks."));
-    }
     let status = srv::opt_choice("The status", Some(&status), &STATUSES)?;
     tasks::update_task(
-        &mut tx,
-        &viewer,
+        &mut o.tx,
+        &o.viewer,
         id,
         tasks::TaskPatch {
             status,
             ..tasks::TaskPatch::default()
         },
     )
-    .await
-    .map_err(refused)?;
-    tx.commit().await.map_err(internal)
+    .await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 #[component]
@@ -106,7 +94,7 @@ pub fn BoardPage() -> impl IntoView {
         move || (slug(), project(), moved.version().get()),
         |(slug, project, _)| load_board(slug, project),
     );
-    let move_error = action_error!(moved);
+    let move_error = action_error(moved);
     let notice = RwSignal::new(None);
     announce!(notice, moved => "Task moved.");
 
@@ -120,7 +108,7 @@ pub fn BoardPage() -> impl IntoView {
                     Ok(board) => {
                         let slug = slug();
                         let current = project();
-                        let can_move = policy::can_edit_task(board.role, &TaskFacts::default());
+                        let role = board.role;
                         view! {
                             <Title text=super::raw_text(&format!("Board — {} — Bastion", board.workspace_name))/>
                             <WorkNav slug=slug.clone() role=board.role current="board"/>
@@ -151,7 +139,7 @@ pub fn BoardPage() -> impl IntoView {
                                                 view! {
                                                     <ul class="cards">
                                                         {tasks.into_iter().map(|t| view! {
-                                                            <Card slug=slug.clone() task=t can_move=can_move action=moved/>
+                                                            <Card slug=slug.clone() task=t role=role action=moved/>
                                                         }).collect_view()}
                                                     </ul>
                                                 }.into_any()
@@ -169,12 +157,8 @@ pub fn BoardPage() -> impl IntoView {
 }
 
 #[component]
-fn Card(
-    slug: String,
-    task: TaskRow,
-    can_move: bool,
-    action: ServerAction<MoveTask>,
-) -> impl IntoView {
+fn Card(slug: String, task: TaskRow, role: Role, action: ServerAction<MoveTask>) -> impl IntoView {
+    let can_move = policy::can_edit_task(role, &task.facts());
     let href = format!("/w/{slug}/tasks/{}", task.id);
     let select_id = format!("move-{}", task.id);
     let move_label = format!("Move \u{201c}{}\u{201d} to", task.title);

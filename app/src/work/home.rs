@@ -6,8 +6,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use super::{action_error, announce, FormError, LoadError, Notice, ProjectRow, WorkNav};
+use super::{announce, FormError, LoadError, Notice, ProjectRow, WorkNav};
+use crate::error::action_error;
 use crate::policy::{self, Role};
+use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HomeView {
@@ -17,32 +19,24 @@ pub struct HomeView {
 }
 
 #[server(prefix = "/api/fn", endpoint = "work_home")]
-pub async fn load_home(slug: String) -> Result<HomeView, ServerFnError> {
-    use super::srv;
-    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
-    let viewer = srv::viewer(&user, role);
-    // Archived projects are shown to those who may bring them back.
-    let projects = srv::all_projects(&mut tx, &viewer, policy::can_manage_projects(role)).await?;
-    tx.commit().await.map_err(crate::server::internal)?;
+pub async fn load_home(slug: String) -> Result<HomeView, UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    // Archived projects too: the page shows them to those who may bring them back.
+    let projects = super::srv::all_projects(&mut o.tx, &o.viewer, true).await?;
+    o.tx.commit().await?;
     Ok(HomeView {
-        workspace_name: workspace.name,
-        role,
+        workspace_name: o.workspace.name,
+        role: o.viewer.role,
         projects,
     })
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_project")]
-pub async fn create_project(slug: String, name: String) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    let (user, _, role, mut tx) = crate::server::open_workspace(&slug).await?;
-    if !policy::can_manage_projects(role) {
-        return Err(forbidden("Guests cannot create projects."));
-    }
-    let viewer = super::srv::viewer(&user, role);
-    bastion_core::work::projects::create_project(&mut tx, &viewer, &name)
-        .await
-        .map_err(refused)?;
-    tx.commit().await.map_err(internal)
+pub async fn create_project(slug: String, name: String) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    bastion_core::work::projects::create_project(&mut o.tx, &o.viewer, &name).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 /// Renames (`name`) and/or archives or unarchives (`archived` = `true`/`false`) a project.
@@ -52,23 +46,20 @@ pub async fn update_project(
     project_id: String,
     name: Option<String>,
     archived: Option<String>,
-) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    let (user, _, role, mut tx) = crate::server::open_workspace(&slug).await?;
-    let viewer = super::srv::viewer(&user, role);
+) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
     let id = super::srv::id_or_404(&project_id, "project")?;
-    // Seeing comes first: a project the caller cannot see is not found, whatever their role.
-    bastion_core::work::projects::get_project(&mut tx, &viewer, id)
-        .await
-        .map_err(refused)?;
-    if !policy::can_manage_projects(role) {
-        return Err(forbidden("Guests cannot change projects."));
-    }
     let archived = archived.map(|a| a == "true");
-    bastion_core::work::projects::update_project(&mut tx, &viewer, id, name.as_deref(), archived)
-        .await
-        .map_err(refused)?;
-    tx.commit().await.map_err(internal)
+    bastion_core::work::projects::update_project(
+        &mut o.tx,
+        &o.viewer,
+        id,
+        name.as_deref(),
+        archived,
+    )
+    .await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 #[component]
@@ -83,8 +74,8 @@ pub fn WorkspaceHome() -> impl IntoView {
         move || (slug(), create.version().get(), update.version().get()),
         |(slug, _, _)| load_home(slug),
     );
-    let create_error = action_error!(create);
-    let update_error = action_error!(update);
+    let create_error = action_error(create);
+    let update_error = action_error(update);
     let notice = RwSignal::new(None);
     announce!(notice, create => "Project created.", update => "Project saved.");
 
@@ -98,8 +89,12 @@ pub fn WorkspaceHome() -> impl IntoView {
                     Ok(home) => {
                         let slug = slug();
                         let manage = policy::can_manage_projects(home.role);
-                        let (open, archived): (Vec<_>, Vec<_>) =
+                        let (open, mut archived): (Vec<_>, Vec<_>) =
                             home.projects.into_iter().partition(|p| !p.archived);
+                        // Archived projects are for those who may bring them back.
+                        if !manage {
+                            archived.clear();
+                        }
                         let empty = open.is_empty();
                         view! {
                             <Title text=super::raw_text(&format!("{} — Bastion", home.workspace_name))/>

@@ -8,10 +8,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    action_error, priority_label, status_label, FormError, LoadError, Person, ProjectRow, TagChip,
-    TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
+    priority_label, status_label, FormError, LoadError, Person, ProjectRow, TagChip, TagRow,
+    TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
+use crate::error::action_error;
 use crate::policy::{self, Role};
+use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskListView {
@@ -112,7 +114,7 @@ pub async fn load_tasks(
     due_before: Option<String>,
     q: Option<String>,
     cursor: Option<String>,
-) -> Result<TaskListView, ServerFnError> {
+) -> Result<TaskListView, UiError> {
     let filters = Filters {
         project,
         status,
@@ -124,8 +126,7 @@ pub async fn load_tasks(
     };
     use super::srv;
     use bastion_core::work::tasks::{self, TaskFilter};
-    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
-    let viewer = srv::viewer(&user, role);
+    let mut o = crate::server::open(&slug).await?;
     let filter = TaskFilter {
         project_id: srv::opt_id("The project", filters.project.as_deref())?,
         status: srv::opt_choice("The status", filters.status.as_deref(), &STATUSES)?,
@@ -134,24 +135,23 @@ pub async fn load_tasks(
         due_before: srv::opt_date("The \"due before\" date", filters.due_before.as_deref())?,
         q: filters.q.clone(),
     };
-    let after = srv::cursor_parse(filters.cursor.as_deref())?;
-    let mut records = tasks::list_tasks(&mut tx, &viewer, &filter, after, PAGE_SIZE + 1)
-        .await
-        .map_err(crate::server::refused)?;
+    let after = srv::page_after(filters.cursor.as_deref())?;
+    let mut records =
+        tasks::list_tasks(&mut o.tx, &o.viewer, &filter, after, PAGE_SIZE + 1).await?;
     let next_cursor = if records.len() > PAGE_SIZE as usize {
         records.truncate(PAGE_SIZE as usize);
         records.last().map(|t| srv::cursor_text(t.position()))
     } else {
         None
     };
-    let projects = srv::all_projects(&mut tx, &viewer, true).await?;
-    let tags = srv::all_tags(&mut tx, &viewer).await?;
-    let people = srv::people(&mut tx, role).await?;
-    tx.commit().await.map_err(crate::server::internal)?;
-    let tasks = srv::rows(records, &projects, &tags).await?;
+    let projects = srv::all_projects(&mut o.tx, &o.viewer, true).await?;
+    let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
+    let people = srv::people(&mut o.tx, o.viewer.role).await?;
+    o.tx.commit().await?;
+    let tasks = srv::rows(&o.viewer, records, &projects, &tags).await?;
     Ok(TaskListView {
-        workspace_name: workspace.name,
-        role,
+        workspace_name: o.workspace.name,
+        role: o.viewer.role,
         tasks,
         next_cursor,
         projects,
@@ -173,21 +173,18 @@ pub async fn create_task(
     due_on: Option<String>,
     private: Option<String>,
     description: Option<String>,
-) -> Result<(), ServerFnError> {
+) -> Result<(), UiError> {
     use super::srv;
-    use crate::server::{forbidden, internal, refused};
-    let (user, _, role, mut tx) = crate::server::open_workspace(&slug).await?;
-    if !policy::can_create_task(role) {
-        return Err(forbidden("Guests cannot create tasks."));
-    }
-    let viewer = srv::viewer(&user, role);
+    let mut o = crate::server::open(&slug).await?;
     let Some(project_id) = srv::opt_id("The project", Some(&project_id))? else {
-        crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-        return Err(ServerFnError::new("Choose a project for the task."));
+        return Err(UiError::invalid(
+            "project_id",
+            "Choose a project for the task.",
+        ));
     };
     let task = bastion_core::work::tasks::create_task(
-        &mut tx,
-        &viewer,
+        &mut o.tx,
+        &o.viewer,
         bastion_core::work::tasks::NewTask {
             project_id,
             title,
@@ -199,9 +196,8 @@ pub async fn create_task(
             private: private.is_some_and(|p| !p.is_empty() && p != "false"),
         },
     )
-    .await
-    .map_err(refused)?;
-    tx.commit().await.map_err(internal)?;
+    .await?;
+    o.tx.commit().await?;
     leptos_axum::redirect(&format!("/w/{slug}/tasks/{}", task.id));
     Ok(())
 }
@@ -241,7 +237,7 @@ pub fn TaskListPage() -> impl IntoView {
             )
         },
     );
-    let create_error = action_error!(create);
+    let create_error = action_error(create);
 
     view! {
         <Title text="Tasks — Bastion"/>

@@ -1,6 +1,7 @@
 //! The work itself in the browser: the workspace home with its projects, the task list with
-//! filters, the board, and the task page. Every page asks `crate::policy` what to offer; every
-//! server function asks it again before changing anything, on the same facts the REST API uses.
+//! filters, the board, and the task page. Every page asks `crate::policy` what to offer, on facts
+//! the server sends (the caller's role, whether they created a task or wrote a comment); the
+//! server functions only call the core, which asks the same policy before changing anything.
 
 pub mod board;
 pub mod home;
@@ -11,7 +12,8 @@ pub mod task_extras;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::policy::{self, Role};
+use crate::policy::{self, Role, TaskFacts};
+use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectRow {
@@ -50,6 +52,17 @@ pub struct TaskRow {
     pub overdue: bool,
     pub private: bool,
     pub tags: Vec<TagRow>,
+    /// The caller created the task.
+    pub created_by_me: bool,
+}
+
+impl TaskRow {
+    /// What the policy needs to know about this task relative to the caller.
+    pub fn facts(&self) -> TaskFacts {
+        TaskFacts {
+            viewer_is_creator: self.created_by_me,
+        }
+    }
 }
 
 pub const STATUSES: [(&str, &str); 3] = [
@@ -132,17 +145,18 @@ pub fn TagChip(tag: TagRow) -> impl IntoView {
 
 /// A failed page load, said plainly.
 #[component]
-pub fn LoadError(title: &'static str, error: ServerFnError) -> impl IntoView {
+pub fn LoadError(title: &'static str, error: UiError) -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>{title}</h1>
-            <p class="form-error" role="alert">{crate::account::human(&error)}</p>
+            <p class="form-error" role="alert">{error.to_string()}</p>
             <a href="/account">"Your workspaces"</a>
         </section>
     }
 }
 
-/// The person-facing error of a server action, if its last run failed.
+/// The person-facing error of a server action, if its last run failed. Only for server functions
+/// that still answer `ServerFnError`; the others use `crate::error::action_error`.
 macro_rules! action_error {
     ($action:expr) => {{
         let action = $action;
@@ -206,17 +220,13 @@ pub(crate) mod srv {
 
     use super::{Person, ProjectRow, TagRow, TaskRow};
     use crate::policy::Role;
-    use crate::server::{context, internal, set_status};
-
-    pub fn viewer(user: &bastion_core::accounts::User, role: Role) -> Viewer {
-        Viewer::new(user.id, role)
-    }
+    use crate::server::{context, set_status};
+    use crate::UiError;
 
     /// An id naming the thing the page is about: one that is not a UUID names nothing (404).
-    pub fn id_or_404(text: &str, what: &str) -> Result<Uuid, ServerFnError> {
+    pub fn id_or_404(text: &str, what: &str) -> Result<Uuid, UiError> {
         Uuid::parse_str(text.trim()).map_err(|_| {
-            set_status(http::StatusCode::NOT_FOUND);
-            ServerFnError::new(format!(
+            UiError::not_found(format!(
                 "This {what} does not exist, or you may not see it."
             ))
         })
@@ -227,23 +237,43 @@ pub(crate) mod srv {
         ServerFnError::new(message)
     }
 
+    /// The form field a label names: `The "due before" date` is `due_before_date`.
+    fn field_of(label: &str) -> String {
+        let words = label.strip_prefix("The ").unwrap_or(label);
+        words
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ')
+            .collect::<String>()
+            .trim()
+            .to_lowercase()
+            .replace(' ', "_")
+    }
+
     /// An optional id from a form field; empty means none.
-    pub fn opt_id(label: &str, text: Option<&str>) -> Result<Option<Uuid>, ServerFnError> {
+    pub fn opt_id(label: &str, text: Option<&str>) -> Result<Option<Uuid>, UiError> {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
-            Some(t) => Uuid::parse_str(t)
-                .map(Some)
-                .map_err(|_| invalid(format!("{label} is not one of the choices."))),
+            Some(t) => Uuid::parse_str(t).map(Some).map_err(|_| {
+                UiError::invalid(
+                    field_of(label),
+                    format!("{label} is not one of the choices."),
+                )
+            }),
         }
     }
 
     /// An optional `YYYY-MM-DD` date from a form field; empty means none.
-    pub fn opt_date(label: &str, text: Option<&str>) -> Result<Option<Date>, ServerFnError> {
+    pub fn opt_date(label: &str, text: Option<&str>) -> Result<Option<Date>, UiError> {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
             Some(t) => Date::parse(t, time::macros::format_description!("[year]-[month]-[day]"))
                 .map(Some)
-                .map_err(|_| invalid(format!("{label} must be a date like 2026-12-31."))),
+                .map_err(|_| {
+                    UiError::invalid(
+                        field_of(label),
+                        format!("{label} must be a date like 2026-12-31."),
+                    )
+                }),
         }
     }
 
@@ -252,12 +282,25 @@ pub(crate) mod srv {
         label: &str,
         text: Option<&str>,
         allowed: &[(&str, &str)],
-    ) -> Result<Option<String>, ServerFnError> {
+    ) -> Result<Option<String>, UiError> {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
             Some(t) if allowed.iter().any(|(v, _)| *v == t) => Ok(Some(t.to_owned())),
-            Some(_) => Err(invalid(format!("{label} is not one of the choices."))),
+            Some(_) => Err(UiError::invalid(
+                field_of(label),
+                format!("{label} is not one of the choices."),
+            )),
         }
+    }
+
+    /// The list position a "next page" link carries, refused as a sentence if it is garbage.
+    pub fn page_after(text: Option<&str>) -> Result<Option<work::Position>, UiError> {
+        cursor_parse(text).map_err(|_| {
+            UiError::invalid(
+                "cursor",
+                "That page link is not valid any more; start from the first page.",
+            )
+        })
     }
 
     /// Europe/Brussels wall-clock time: CET (UTC+1), and CEST (UTC+2) from 01:00 UTC on the last
@@ -300,7 +343,7 @@ pub(crate) mod srv {
     }
 
     /// Display names of users, looked up once each.
-    pub async fn names(ids: Vec<Uuid>) -> Result<HashMap<Uuid, String>, ServerFnError> {
+    pub async fn names(ids: Vec<Uuid>) -> Result<HashMap<Uuid, String>, UiError> {
         let ctx = context()?;
         let mut out = HashMap::new();
         for id in ids {
@@ -308,8 +351,7 @@ pub(crate) mod srv {
                 continue;
             }
             let name = bastion_core::accounts::find_user(&ctx.pool, id)
-                .await
-                .map_err(internal)?
+                .await?
                 .map(|u| u.name)
                 .unwrap_or_else(|| "Former member".to_owned());
             out.insert(id, name);
@@ -319,13 +361,11 @@ pub(crate) mod srv {
 
     /// The workspace's active members by name, for pickers. Only for roles that may list
     /// members; others get nobody.
-    pub async fn people(tx: &mut TenantTx, role: Role) -> Result<Vec<Person>, ServerFnError> {
+    pub async fn people(tx: &mut TenantTx, role: Role) -> Result<Vec<Person>, UiError> {
         if !crate::policy::can_list_members(role) {
             return Ok(Vec::new());
         }
-        let members = bastion_core::members::list_members(tx)
-            .await
-            .map_err(internal)?;
+        let members = bastion_core::members::list_members(tx).await?;
         let active: Vec<Uuid> = members
             .iter()
             .filter(|m| m.active)
@@ -348,14 +388,12 @@ pub(crate) mod srv {
         tx: &mut TenantTx,
         viewer: &Viewer,
         include_archived: bool,
-    ) -> Result<Vec<ProjectRow>, ServerFnError> {
+    ) -> Result<Vec<ProjectRow>, UiError> {
         const PAGE: u32 = 500;
         let mut out = Vec::new();
         let mut after = None;
         loop {
-            let page = projects::list_projects(tx, viewer, include_archived, after, PAGE)
-                .await
-                .map_err(crate::server::refused)?;
+            let page = projects::list_projects(tx, viewer, include_archived, after, PAGE).await?;
             let full = page.len() == PAGE as usize;
             after = page.last().map(|p| p.position());
             out.extend(page.into_iter().map(|p| ProjectRow {
@@ -369,13 +407,9 @@ pub(crate) mod srv {
         }
     }
 
-    pub async fn all_tags(
-        tx: &mut TenantTx,
-        viewer: &Viewer,
-    ) -> Result<Vec<TagRow>, ServerFnError> {
+    pub async fn all_tags(tx: &mut TenantTx, viewer: &Viewer) -> Result<Vec<TagRow>, UiError> {
         Ok(tags::list_tags(tx, viewer)
-            .await
-            .map_err(crate::server::refused)?
+            .await?
             .into_iter()
             .map(|t| TagRow {
                 id: t.id.to_string(),
@@ -385,12 +419,13 @@ pub(crate) mod srv {
             .collect())
     }
 
-    /// Tasks as rows, with project, assignee and tag names resolved.
+    /// Tasks as rows, with project, assignee and tag names resolved, as `viewer` sees them.
     pub async fn rows(
+        viewer: &Viewer,
         records: Vec<TaskRecord>,
         projects: &[ProjectRow],
         tags: &[TagRow],
-    ) -> Result<Vec<TaskRow>, ServerFnError> {
+    ) -> Result<Vec<TaskRow>, UiError> {
         let assignees: Vec<Uuid> = records.iter().filter_map(|t| t.assignee_id).collect();
         let names = names(assignees).await?;
         let today = today();
@@ -399,6 +434,7 @@ pub(crate) mod srv {
             .map(|t| {
                 let tag_ids: Vec<String> = t.tag_ids.iter().map(Uuid::to_string).collect();
                 TaskRow {
+                    created_by_me: t.facts(viewer).viewer_is_creator,
                     id: t.id.to_string(),
                     project_name: projects
                         .iter()

@@ -13,10 +13,12 @@ use super::task_extras::{
     HistorySection, LogTime, TimeSection, TimeSummary,
 };
 use super::{
-    action_error, announce, priority_label, raw_text, status_label, FormError, LoadError, Notice,
-    Person, ProjectRow, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
+    announce, priority_label, raw_text, status_label, FormError, LoadError, Notice, Person,
+    ProjectRow, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
+use crate::error::action_error;
 use crate::policy::{self, Role};
+use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommentRow {
@@ -29,8 +31,8 @@ pub struct CommentRow {
     /// Brussels time.
     pub written: String,
     pub edited: bool,
-    pub can_edit: bool,
-    pub can_delete: bool,
+    /// The caller wrote it.
+    pub mine: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,11 +44,6 @@ pub struct TaskPage {
     /// Rendered by `render_markdown`: raw HTML in the source is escaped.
     pub description_html: String,
     pub created_by: String,
-    pub can_edit: bool,
-    pub can_delete: bool,
-    pub can_tag: bool,
-    pub can_create_tag: bool,
-    pub can_manage_viewers: bool,
     /// Open projects (and the task's own), for moving it.
     pub projects: Vec<ProjectRow>,
     /// Active members, for assignee and viewer pickers; empty for guests.
@@ -58,7 +55,6 @@ pub struct TaskPage {
     /// `None` for guests, who record and see no time.
     pub time: Option<TimeSummary>,
     pub attachments: Vec<AttachmentRow>,
-    pub can_upload: bool,
     /// The task's audit history, for admins only.
     pub history: Option<Vec<HistoryRow>>,
 }
@@ -70,9 +66,9 @@ pub const COMMENTS_SHOWN: u32 = 500;
 #[cfg(feature = "ssr")]
 pub(crate) mod open {
     use bastion_core::work::{tasks::TaskRecord, Viewer};
-    use leptos::prelude::ServerFnError;
 
-    use crate::policy::{Role, TaskFacts};
+    use crate::policy::Role;
+    use crate::UiError;
 
     pub struct OpenTask {
         pub user: bastion_core::accounts::User,
@@ -83,56 +79,44 @@ pub(crate) mod open {
         pub task: TaskRecord,
     }
 
-    impl OpenTask {
-        pub fn facts(&self) -> TaskFacts {
-            TaskFacts {
-                viewer_is_creator: self.task.created_by == self.user.id,
-            }
-        }
-    }
-
     /// The workspace, and the task if the caller sees it (404 otherwise, as if it did not exist).
-    pub async fn open_task(slug: &str, task_id: &str) -> Result<OpenTask, ServerFnError> {
-        let (user, workspace, role, mut tx) = crate::server::open_workspace(slug).await?;
-        let viewer = super::super::srv::viewer(&user, role);
+    pub async fn open_task(slug: &str, task_id: &str) -> Result<OpenTask, UiError> {
+        let mut o = crate::server::open(slug).await?;
         let id = super::super::srv::id_or_404(task_id, "task")?;
-        let task = bastion_core::work::tasks::get_task(&mut tx, &viewer, id)
-            .await
-            .map_err(crate::server::refused)?;
+        let task = bastion_core::work::tasks::get_task(&mut o.tx, &o.viewer, id).await?;
         Ok(OpenTask {
-            user,
-            workspace,
-            role,
-            viewer,
-            tx,
+            user: o.user,
+            workspace: o.workspace,
+            role: o.viewer.role,
+            viewer: o.viewer,
+            tx: o.tx,
             task,
         })
     }
 }
 
 #[server(prefix = "/api/fn", endpoint = "task")]
-pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, ServerFnError> {
+pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiError> {
     use super::srv;
-    use crate::server::{internal, refused};
     use bastion_core::work::{comments, render_markdown, tasks};
     let mut t = open::open_task(&slug, &task_id).await?;
-    let facts = t.facts();
     let role = t.role;
     let id = t.task.id;
     let mut projects = srv::all_projects(&mut t.tx, &t.viewer, true).await?;
     let all_tags = srv::all_tags(&mut t.tx, &t.viewer).await?;
     let people = srv::people(&mut t.tx, role).await?;
     let viewer_ids: Vec<uuid::Uuid> = tasks::list_task_viewers(&mut t.tx, &t.viewer, id)
-        .await
-        .map_err(refused)?
+        .await?
         .into_iter()
         .map(|v| v.user_id)
         .collect();
-    let comment_records = comments::list_comments(&mut t.tx, &t.viewer, id, None, COMMENTS_SHOWN)
+    let comment_records =
+        comments::list_comments(&mut t.tx, &t.viewer, id, None, COMMENTS_SHOWN).await?;
+    // The sections' own loader still answers `ServerFnError`; its failures are ours to log.
+    let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id)
         .await
-        .map_err(refused)?;
-    let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id).await?;
-    t.tx.commit().await.map_err(internal)?;
+        .map_err(UiError::internal)?;
+    t.tx.commit().await?;
 
     let mut people_shown = viewer_ids.clone();
     people_shown.extend(extras.people());
@@ -142,26 +126,22 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, Server
     let name = |id: &uuid::Uuid| names.get(id).cloned().unwrap_or_default();
     let description = t.task.description.clone();
     let created_by = name(&t.task.created_by);
-    let row = srv::rows(vec![t.task], &projects, &all_tags)
+    let row = srv::rows(&t.viewer, vec![t.task], &projects, &all_tags)
         .await?
         .pop()
-        .ok_or_else(|| internal("a task row went missing"))?;
+        .ok_or_else(|| UiError::internal("a task row went missing"))?;
     let (time, attachments, history) = extras.rows(&t.user, role, &names, &projects, &all_tags);
     projects.retain(|p| !p.archived || p.id == row.project_id);
     let comments = comment_records
         .into_iter()
-        .map(|c| {
-            let mine = c.author_id == t.user.id;
-            CommentRow {
-                id: c.id.to_string(),
-                author: name(&c.author_id),
-                html: render_markdown(&c.body),
-                body: c.body,
-                written: srv::local_time(c.created_at),
-                edited: c.edited_at.is_some(),
-                can_edit: policy::can_edit_comment(role, mine),
-                can_delete: policy::can_delete_comment(role, mine),
-            }
+        .map(|c| CommentRow {
+            id: c.id.to_string(),
+            author: name(&c.author_id),
+            html: render_markdown(&c.body),
+            mine: c.author_id == t.user.id,
+            body: c.body,
+            written: srv::local_time(c.created_at),
+            edited: c.edited_at.is_some(),
         })
         .collect();
     Ok(TaskPage {
@@ -170,11 +150,6 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, Server
         description_html: render_markdown(&description),
         description,
         created_by,
-        can_edit: policy::can_edit_task(role, &facts),
-        can_delete: policy::can_delete_task(role, &facts),
-        can_tag: policy::can_manage_task_tags(role),
-        can_create_tag: policy::can_manage_tags(role) && policy::can_manage_task_tags(role),
-        can_manage_viewers: policy::can_manage_task_viewers(role),
         viewers: viewer_ids
             .iter()
             .map(|id| Person {
@@ -189,7 +164,6 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, Server
         comments,
         time,
         attachments,
-        can_upload: policy::can_upload_attachments(role),
         history,
     })
 }
@@ -208,14 +182,11 @@ pub async fn update_task(
     due_on: Option<String>,
     private: Option<String>,
     description: Option<String>,
-) -> Result<(), ServerFnError> {
+) -> Result<(), UiError> {
     use super::srv;
-    use crate::server::{forbidden, internal, refused};
     use bastion_core::work::tasks;
-    let mut t = open::open_task(&slug, &task_id).await?;
-    if !policy::can_edit_task(t.role, &t.facts()) {
-        return Err(forbidden("Guests cannot edit tasks."));
-    }
+    let mut o = crate::server::open(&slug).await?;
+    let id = srv::id_or_404(&task_id, "task")?;
     let patch = tasks::TaskPatch {
         project_id: srv::opt_id("The project", Some(&project_id))?,
         title: Some(title),
@@ -226,67 +197,42 @@ pub async fn update_task(
         due_on: Some(srv::opt_date("The due date", due_on.as_deref())?),
         private: Some(private.is_some_and(|p| !p.is_empty() && p != "false")),
     };
-    tasks::update_task(&mut t.tx, &t.viewer, t.task.id, patch)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)
+    tasks::update_task(&mut o.tx, &o.viewer, id, patch).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 /// Deletes the task (the page asks for confirmation first) and goes back to the list.
 #[server(prefix = "/api/fn", endpoint = "delete_task")]
-pub async fn delete_task(slug: String, task_id: String) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    let mut t = open::open_task(&slug, &task_id).await?;
-    if !policy::can_delete_task(t.role, &t.facts()) {
-        return Err(forbidden(
-            "Only admins and the member who created a task can delete it.",
-        ));
-    }
-    bastion_core::work::tasks::delete_task(&mut t.tx, &t.viewer, t.task.id)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)?;
+pub async fn delete_task(slug: String, task_id: String) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let id = super::srv::id_or_404(&task_id, "task")?;
+    bastion_core::work::tasks::delete_task(&mut o.tx, &o.viewer, id).await?;
+    o.tx.commit().await?;
     leptos_axum::redirect(&format!("/w/{slug}/tasks"));
     Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "add_task_tag")]
-pub async fn add_task_tag(
-    slug: String,
-    task_id: String,
-    tag_id: String,
-) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    let mut t = open::open_task(&slug, &task_id).await?;
-    if !policy::can_manage_task_tags(t.role) {
-        return Err(forbidden("Guests cannot tag tasks."));
-    }
+pub async fn add_task_tag(slug: String, task_id: String, tag_id: String) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let id = super::srv::id_or_404(&task_id, "task")?;
     let Some(tag) = super::srv::opt_id("The tag", Some(&tag_id))? else {
-        crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-        return Err(ServerFnError::new("Choose a tag."));
+        return Err(UiError::invalid("tag_id", "Choose a tag."));
     };
-    bastion_core::work::tags::add_task_tag(&mut t.tx, &t.viewer, t.task.id, tag)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)
+    bastion_core::work::tags::add_task_tag(&mut o.tx, &o.viewer, id, tag).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "remove_task_tag")]
-pub async fn remove_task_tag(
-    slug: String,
-    task_id: String,
-    tag_id: String,
-) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    let mut t = open::open_task(&slug, &task_id).await?;
-    if !policy::can_manage_task_tags(t.role) {
-        return Err(forbidden("Guests cannot untag tasks."));
-    }
+pub async fn remove_task_tag(slug: String, task_id: String, tag_id: String) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let id = super::srv::id_or_404(&task_id, "task")?;
     let tag = super::srv::id_or_404(&tag_id, "tag")?;
-    bastion_core::work::tags::remove_task_tag(&mut t.tx, &t.viewer, t.task.id, tag)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)
+    bastion_core::work::tags::remove_task_tag(&mut o.tx, &o.viewer, id, tag).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 /// Adds a tag to the workspace's catalogue and puts it on the task.
@@ -296,21 +242,17 @@ pub async fn create_tag(
     task_id: String,
     name: String,
     colour: Option<String>,
-) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    use bastion_core::work::tags;
-    let mut t = open::open_task(&slug, &task_id).await?;
-    if !(policy::can_manage_tags(t.role) && policy::can_manage_task_tags(t.role)) {
-        return Err(forbidden("Guests cannot create tags."));
-    }
+) -> Result<(), UiError> {
+    use bastion_core::work::{tags, tasks};
+    let mut o = crate::server::open(&slug).await?;
+    let id = super::srv::id_or_404(&task_id, "task")?;
+    // The task first: one the caller cannot see is 404 before any refusal of the tag.
+    tasks::get_task(&mut o.tx, &o.viewer, id).await?;
     let colour = colour.filter(|c| !c.trim().is_empty());
-    let tag = tags::create_tag(&mut t.tx, &name, colour.as_deref())
-        .await
-        .map_err(refused)?;
-    tags::add_task_tag(&mut t.tx, &t.viewer, t.task.id, tag.id)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)
+    let tag = tags::create_tag(&mut o.tx, &o.viewer, &name, colour.as_deref()).await?;
+    tags::add_task_tag(&mut o.tx, &o.viewer, id, tag.id).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "add_task_viewer")]
@@ -318,20 +260,15 @@ pub async fn add_task_viewer(
     slug: String,
     task_id: String,
     user_id: String,
-) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    let mut t = open::open_task(&slug, &task_id).await?;
-    if !policy::can_manage_task_viewers(t.role) {
-        return Err(forbidden("Guests cannot change who views a task."));
-    }
+) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let id = super::srv::id_or_404(&task_id, "task")?;
     let Some(person) = super::srv::opt_id("The person", Some(&user_id))? else {
-        crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-        return Err(ServerFnError::new("Choose a person."));
+        return Err(UiError::invalid("user_id", "Choose a person."));
     };
-    bastion_core::work::tasks::add_task_viewer(&mut t.tx, &t.viewer, t.task.id, person)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)
+    bastion_core::work::tasks::add_task_viewer(&mut o.tx, &o.viewer, id, person).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "remove_task_viewer")]
@@ -339,30 +276,22 @@ pub async fn remove_task_viewer(
     slug: String,
     task_id: String,
     user_id: String,
-) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    let mut t = open::open_task(&slug, &task_id).await?;
-    if !policy::can_manage_task_viewers(t.role) {
-        return Err(forbidden("Guests cannot change who views a task."));
-    }
+) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let id = super::srv::id_or_404(&task_id, "task")?;
     let person = super::srv::id_or_404(&user_id, "task viewer")?;
-    bastion_core::work::tasks::remove_task_viewer(&mut t.tx, &t.viewer, t.task.id, person)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)
+    bastion_core::work::tasks::remove_task_viewer(&mut o.tx, &o.viewer, id, person).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "add_comment")]
-pub async fn add_comment(slug: String, task_id: String, body: String) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    let mut t = open::open_task(&slug, &task_id).await?;
-    if !policy::can_comment(t.role) {
-        return Err(forbidden("You cannot comment on this task."));
-    }
-    bastion_core::work::comments::create_comment(&mut t.tx, &t.viewer, t.task.id, &body)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)
+pub async fn add_comment(slug: String, task_id: String, body: String) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let id = super::srv::id_or_404(&task_id, "task")?;
+    bastion_core::work::comments::create_comment(&mut o.tx, &o.viewer, id, &body).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "edit_comment")]
@@ -371,21 +300,13 @@ pub async fn edit_comment(
     task_id: String,
     comment_id: String,
     body: String,
-) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    use bastion_core::work::comments;
-    let mut t = open::open_task(&slug, &task_id).await?;
+) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let task = super::srv::id_or_404(&task_id, "task")?;
     let id = super::srv::id_or_404(&comment_id, "comment")?;
-    let comment = comments::get_comment(&mut t.tx, &t.viewer, t.task.id, id)
-        .await
-        .map_err(refused)?;
-    if !policy::can_edit_comment(t.role, comment.author_id == t.user.id) {
-        return Err(forbidden("Only its author can edit a comment."));
-    }
-    comments::update_comment(&mut t.tx, &t.viewer, t.task.id, id, &body)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)
+    bastion_core::work::comments::update_comment(&mut o.tx, &o.viewer, task, id, &body).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_comment")]
@@ -393,23 +314,13 @@ pub async fn delete_comment(
     slug: String,
     task_id: String,
     comment_id: String,
-) -> Result<(), ServerFnError> {
-    use crate::server::{forbidden, internal, refused};
-    use bastion_core::work::comments;
-    let mut t = open::open_task(&slug, &task_id).await?;
+) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let task = super::srv::id_or_404(&task_id, "task")?;
     let id = super::srv::id_or_404(&comment_id, "comment")?;
-    let comment = comments::get_comment(&mut t.tx, &t.viewer, t.task.id, id)
-        .await
-        .map_err(refused)?;
-    if !policy::can_delete_comment(t.role, comment.author_id == t.user.id) {
-        return Err(forbidden(
-            "Only its author or an admin can delete a comment.",
-        ));
-    }
-    comments::delete_comment(&mut t.tx, &t.viewer, t.task.id, id)
-        .await
-        .map_err(refused)?;
-    t.tx.commit().await.map_err(internal)
+    bastion_core::work::comments::delete_comment(&mut o.tx, &o.viewer, task, id).await?;
+    o.tx.commit().await?;
+    Ok(())
 }
 
 #[component]
@@ -450,25 +361,25 @@ pub fn TaskPageView() -> impl IntoView {
         move || (slug(), task_id(), version()),
         |(slug, id, _)| load_task(slug, id),
     );
-    let update_error = action_error!(update);
-    let delete_error = action_error!(delete);
+    let update_error = action_error(update);
+    let delete_error = action_error(delete);
     let tag_error = {
         let (a, b, c) = (
-            action_error!(add_tag),
-            action_error!(remove_tag),
-            action_error!(new_tag),
+            action_error(add_tag),
+            action_error(remove_tag),
+            action_error(new_tag),
         );
         move || a().or_else(b).or_else(c)
     };
     let viewer_error = {
-        let (a, b) = (action_error!(add_viewer), action_error!(remove_viewer));
+        let (a, b) = (action_error(add_viewer), action_error(remove_viewer));
         move || a().or_else(b)
     };
     let comment_error = {
         let (a, b, c) = (
-            action_error!(comment),
-            action_error!(edit),
-            action_error!(uncomment),
+            action_error(comment),
+            action_error(edit),
+            action_error(uncomment),
         );
         move || a().or_else(b).or_else(c)
     };
@@ -509,6 +420,15 @@ pub fn TaskPageView() -> impl IntoView {
                         // Copyable handles: the forms below sit in many closures.
                         let slug_v = StoredValue::new(slug.clone());
                         let id_v = StoredValue::new(id.clone());
+                        // What to offer, asked of the same policy the core enforces.
+                        let role = page.role;
+                        let facts = task.facts();
+                        let can_edit = policy::can_edit_task(role, &facts);
+                        let can_delete = policy::can_delete_task(role, &facts);
+                        let can_tag = policy::can_manage_task_tags(role);
+                        let can_create_tag = policy::can_manage_tags(role) && can_tag;
+                        let can_manage_viewers = policy::can_manage_task_viewers(role);
+                        let can_upload = policy::can_upload_attachments(role);
                         view! {
                             <Title text=super::raw_text(&format!("{} — {} — Bastion", task.title, page.workspace_name))/>
                             <WorkNav slug=slug.clone() role=page.role current="task"/>
@@ -534,7 +454,7 @@ pub fn TaskPageView() -> impl IntoView {
                                         // Safe: render_markdown escapes raw HTML and drops script links.
                                         view! { <div class="markdown" inner_html=page.description_html.clone()></div> }.into_any()
                                     }}
-                                    {page.can_edit.then(|| view! {
+                                    {can_edit.then(|| view! {
                                         <EditTask slug=slug_v.get_value() page=page.clone() action=update/>
                                         <FormError error=update_error/>
                                     })}
@@ -554,7 +474,7 @@ pub fn TaskPageView() -> impl IntoView {
                                                     view! {
                                                         <li>
                                                             <TagChip tag/>
-                                                            {page.can_tag.then(|| view! {
+                                                            {can_tag.then(|| view! {
                                                                 <ActionForm action=remove_tag attr:class="inline-form">
                                                                     <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                                     <input type="hidden" name="task_id" value=id_v.get_value()/>
@@ -568,7 +488,7 @@ pub fn TaskPageView() -> impl IntoView {
                                             </ul>
                                         }.into_any()
                                     }}
-                                    {page.can_tag.then(|| {
+                                    {can_tag.then(|| {
                                         let on_task: Vec<String> = task.tags.iter().map(|t| t.id.clone()).collect();
                                         let choices: Vec<TagRow> = page.all_tags.iter().filter(|t| !on_task.contains(&t.id)).cloned().collect();
                                         view! {
@@ -583,7 +503,7 @@ pub fn TaskPageView() -> impl IntoView {
                                                     <button type="submit" class="button small secondary">"Add"</button>
                                                 </ActionForm>
                                             })}
-                                            {page.can_create_tag.then(|| view! {
+                                            {can_create_tag.then(|| view! {
                                                 <ActionForm action=new_tag attr:class="inline-form">
                                                     <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                     <input type="hidden" name="task_id" value=id_v.get_value()/>
@@ -610,7 +530,7 @@ pub fn TaskPageView() -> impl IntoView {
                                                 {page.viewers.clone().into_iter().map(|p| view! {
                                                     <li>
                                                         {p.name.clone()} " "
-                                                        {page.can_manage_viewers.then(|| view! {
+                                                        {can_manage_viewers.then(|| view! {
                                                             <ActionForm action=remove_viewer attr:class="inline-form">
                                                                 <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                                 <input type="hidden" name="task_id" value=id_v.get_value()/>
@@ -623,7 +543,7 @@ pub fn TaskPageView() -> impl IntoView {
                                             </ul>
                                         }.into_any()
                                     }}
-                                    {page.can_manage_viewers.then(|| {
+                                    {can_manage_viewers.then(|| {
                                         let current: Vec<String> = page.viewers.iter().map(|v| v.id.clone()).collect();
                                         let choices: Vec<Person> = page.people.iter().filter(|p| !current.contains(&p.id)).cloned().collect();
                                         (!choices.is_empty()).then(|| view! {
@@ -648,7 +568,7 @@ pub fn TaskPageView() -> impl IntoView {
                                         view! {
                                             <ol class="comments">
                                                 {page.comments.iter().cloned().map(|c| view! {
-                                                    <CommentItem slug=slug_v.get_value() task_id=id_v.get_value() comment=c edit=edit delete=uncomment/>
+                                                    <CommentItem slug=slug_v.get_value() task_id=id_v.get_value() comment=c role=role edit=edit delete=uncomment/>
                                                 }).collect_view()}
                                             </ol>
                                         }.into_any()
@@ -668,10 +588,10 @@ pub fn TaskPageView() -> impl IntoView {
                                 {page.time.clone().map(|time| view! {
                                     <TimeSection slug=slug_v.get_value() task_id=id_v.get_value() time log=log_time delete=unlog/>
                                 })}
-                                <AttachmentsSection slug=slug_v.get_value() task_id=id_v.get_value() attachments=page.attachments.clone() can_upload=page.can_upload delete=unattach/>
+                                <AttachmentsSection slug=slug_v.get_value() task_id=id_v.get_value() attachments=page.attachments.clone() can_upload=can_upload delete=unattach/>
                                 {page.history.clone().map(|history| view! { <HistorySection history/> })}
 
-                                {page.can_delete.then(|| view! {
+                                {can_delete.then(|| view! {
                                     <section class="card danger-zone" aria-labelledby="delete-title">
                                         <h2 id="delete-title">"Delete this task"</h2>
                                         <details>
@@ -763,9 +683,12 @@ fn CommentItem(
     slug: String,
     task_id: String,
     comment: CommentRow,
+    role: Role,
     edit: ServerAction<EditComment>,
     delete: ServerAction<DeleteComment>,
 ) -> impl IntoView {
+    let can_edit = policy::can_edit_comment(role, comment.mine);
+    let can_delete = policy::can_delete_comment(role, comment.mine);
     let edit_id = format!("edit-{}", comment.id);
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
     let comment_id = StoredValue::new(comment.id.clone());
@@ -778,7 +701,7 @@ fn CommentItem(
             // Safe: render_markdown escapes raw HTML and drops script links.
             <div class="markdown" inner_html=comment.html.clone()></div>
             <div class="comment-actions">
-                {comment.can_edit.then(|| view! {
+                {can_edit.then(|| view! {
                     <details>
                         <summary>"Edit comment"</summary>
                         <ActionForm action=edit attr:class="form">
@@ -791,7 +714,7 @@ fn CommentItem(
                         </ActionForm>
                     </details>
                 })}
-                {comment.can_delete.then(|| view! {
+                {can_delete.then(|| view! {
                     <ActionForm action=delete attr:class="inline-form">
                         <input type="hidden" name="slug" value=slug.get_value()/>
                         <input type="hidden" name="task_id" value=task_id.get_value()/>

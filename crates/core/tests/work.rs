@@ -246,8 +246,10 @@ async fn each_role_sees_exactly_the_tasks_the_rules_allow() {
 
     // Guests see only the tags on tasks they view.
     let mut tx = w.tx(&w.admin).await;
-    let seen = tags::create_tag(&mut tx, "Seen", None).await.unwrap();
-    let unseen = tags::create_tag(&mut tx, "Unseen", Some("#FF0000"))
+    let seen = tags::create_tag(&mut tx, &w.admin, "Seen", None)
+        .await
+        .unwrap();
+    let unseen = tags::create_tag(&mut tx, &w.admin, "Unseen", Some("#FF0000"))
         .await
         .unwrap();
     assert_eq!(unseen.colour, "#ff0000");
@@ -281,7 +283,9 @@ async fn lists_filter_and_paginate_without_gaps_or_repeats() {
     let alpha = w.project("Alpha").await;
     let beta = w.project("Beta").await;
     let mut tx = w.tx(&w.admin).await;
-    let urgent = tags::create_tag(&mut tx, "urgent", None).await.unwrap();
+    let urgent = tags::create_tag(&mut tx, &w.admin, "urgent", None)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let date = |d: u8| time::Date::from_calendar_date(2026, time::Month::December, d).unwrap();
@@ -536,7 +540,7 @@ async fn bad_input_is_refused_naming_the_field() {
         .await
         .unwrap_err();
     assert_eq!(field_of(err), "tag_id");
-    let err = tags::create_tag(&mut tx, "x", Some("red"))
+    let err = tags::create_tag(&mut tx, &w.admin, "x", Some("red"))
         .await
         .unwrap_err();
     assert_eq!(field_of(err), "colour");
@@ -548,9 +552,11 @@ async fn bad_input_is_refused_naming_the_field() {
         .await
         .unwrap_err();
     assert_eq!(field_of(err), "body");
-    tags::create_tag(&mut tx, "Legal", None).await.unwrap();
+    tags::create_tag(&mut tx, &w.admin, "Legal", None)
+        .await
+        .unwrap();
     assert!(matches!(
-        tags::create_tag(&mut tx, "legal", None).await,
+        tags::create_tag(&mut tx, &w.admin, "legal", None).await,
         Err(CoreError::Conflict { .. })
     ));
 }

@@ -1,7 +1,6 @@
 //! Tags over REST: the workspace's catalogue (admins and members manage it; guests see the tags
 //! on tasks they view) and the tags on a task (admins and members, on tasks they see).
 
-use app::policy;
 use axum::{extract::Path, http::StatusCode, Json};
 use bastion_core::work::tags::{self, TagRecord};
 use serde::{Deserialize, Serialize};
@@ -9,7 +8,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::tasks::{path_id, viewer};
+use super::tasks::path_id;
 use crate::{
     auth::Member,
     error::{ApiError, ErrorBody},
@@ -72,24 +71,6 @@ pub struct NewTaskTag {
     pub tag_id: Uuid,
 }
 
-fn may_manage_catalogue(member: &Member) -> Result<(), ApiError> {
-    if policy::can_manage_tags(member.role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("Guests cannot manage tags.".into()))
-    }
-}
-
-fn may_tag(member: &Member) -> Result<(), ApiError> {
-    if policy::can_manage_task_tags(member.role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "Guests cannot add or remove tags on a task.".into(),
-        ))
-    }
-}
-
 /// The workspace's tags by name. Guests see only the tags on tasks they view.
 #[utoipa::path(
     get,
@@ -105,7 +86,7 @@ fn may_tag(member: &Member) -> Result<(), ApiError> {
     security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_tags(mut member: Member) -> Result<Json<TagList>, ApiError> {
-    let viewer = viewer(&member);
+    let viewer = member.viewer();
     let rows = tags::list_tags(&mut member.tx, &viewer).await?;
     member.tx.commit().await?;
     Ok(Json(TagList {
@@ -135,8 +116,8 @@ pub async fn create_tag(
     mut member: Member,
     ApiJson(body): ApiJson<NewTag>,
 ) -> Result<(StatusCode, Json<TagView>), ApiError> {
-    may_manage_catalogue(&member)?;
-    let tag = tags::create_tag(&mut member.tx, &body.name, body.colour.as_deref()).await?;
+    let viewer = member.viewer();
+    let tag = tags::create_tag(&mut member.tx, &viewer, &body.name, body.colour.as_deref()).await?;
     member.tx.commit().await?;
     Ok((StatusCode::CREATED, Json(tag.into())))
 }
@@ -167,11 +148,11 @@ pub async fn update_tag(
     Path(path): Path<(String, String)>,
     ApiJson(change): ApiJson<TagChange>,
 ) -> Result<Json<TagView>, ApiError> {
-    // Policy before lookup: a guest gets the same 403 for every id, so learns nothing.
-    may_manage_catalogue(&member)?;
     let tag_id = path_id(&path.1)?;
+    let viewer = member.viewer();
     let tag = tags::update_tag(
         &mut member.tx,
+        &viewer,
         tag_id,
         change.name.as_deref(),
         change.colour.as_deref(),
@@ -203,9 +184,9 @@ pub async fn delete_tag(
     mut member: Member,
     Path(path): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    may_manage_catalogue(&member)?;
     let tag_id = path_id(&path.1)?;
-    tags::delete_tag(&mut member.tx, tag_id).await?;
+    let viewer = member.viewer();
+    tags::delete_tag(&mut member.tx, &viewer, tag_id).await?;
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -232,7 +213,7 @@ pub async fn list_task_tags(
     Path(path): Path<(String, String)>,
 ) -> Result<Json<TagList>, ApiError> {
     let task_id = path_id(&path.1)?;
-    let viewer = viewer(&member);
+    let viewer = member.viewer();
     let rows = tags::list_task_tags(&mut member.tx, &viewer, task_id).await?;
     member.tx.commit().await?;
     Ok(Json(TagList {
@@ -266,9 +247,7 @@ pub async fn create_task_tag(
     ApiJson(body): ApiJson<NewTaskTag>,
 ) -> Result<(StatusCode, Json<TagView>), ApiError> {
     let task_id = path_id(&path.1)?;
-    let viewer = viewer(&member);
-    bastion_core::work::tasks::get_task(&mut member.tx, &viewer, task_id).await?;
-    may_tag(&member)?;
+    let viewer = member.viewer();
     let tag = tags::add_task_tag(&mut member.tx, &viewer, task_id, body.tag_id).await?;
     member.tx.commit().await?;
     Ok((StatusCode::CREATED, Json(tag.into())))
@@ -299,9 +278,7 @@ pub async fn delete_task_tag(
 ) -> Result<StatusCode, ApiError> {
     let task_id = path_id(&path.1)?;
     let tag_id = path_id(&path.2)?;
-    let viewer = viewer(&member);
-    bastion_core::work::tasks::get_task(&mut member.tx, &viewer, task_id).await?;
-    may_tag(&member)?;
+    let viewer = member.viewer();
     tags::remove_task_tag(&mut member.tx, &viewer, task_id, tag_id).await?;
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,12 +1,13 @@
 //! Comments on tasks. A comment is reachable only through a task the viewer sees; who may edit
-//! or delete it is `app::policy`'s call, made on the record [`get_comment`] returns.
+//! or delete it is `bastion_policy`'s call, made here on the loaded comment.
 
+use bastion_policy as policy;
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{tasks::get_task, trimmed, Position, Viewer, VISIBLE};
-use crate::{CoreError, CoreResult, TenantTx};
+use crate::{ensure, CoreError, CoreResult, TenantTx};
 
 pub const BODY_MAX: usize = 10_000;
 
@@ -88,6 +89,7 @@ pub async fn create_comment(
 ) -> CoreResult<CommentRecord> {
     let body = trimmed("body", body, BODY_MAX, false)?;
     get_task(tx, viewer, task_id).await?;
+    ensure(policy::can_comment(viewer.role), "You cannot comment here.")?;
     Ok(sqlx::query_as::<_, CommentRecord>(
         "INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, $4)
          RETURNING id, task_id, author_id, body, created_at, edited_at",
@@ -100,8 +102,7 @@ pub async fn create_comment(
     .await?)
 }
 
-/// Replaces a comment's body and stamps `edited_at`. The caller checked
-/// `app::policy::can_edit_comment` on the record from [`get_comment`].
+/// Replaces a comment's body and stamps `edited_at`. Only its author, admins included.
 pub async fn update_comment(
     tx: &mut TenantTx,
     viewer: &Viewer,
@@ -109,8 +110,12 @@ pub async fn update_comment(
     comment_id: Uuid,
     body: &str,
 ) -> CoreResult<CommentRecord> {
+    let comment = get_comment(tx, viewer, task_id, comment_id).await?;
+    ensure(
+        policy::can_edit_comment(viewer.role, comment.author_id == viewer.user_id),
+        "Only its author can edit a comment.",
+    )?;
     let body = trimmed("body", body, BODY_MAX, false)?;
-    get_comment(tx, viewer, task_id, comment_id).await?;
     Ok(sqlx::query_as::<_, CommentRecord>(
         "UPDATE comments SET body = $2, edited_at = now() WHERE id = $1
          RETURNING id, task_id, author_id, body, created_at, edited_at",
@@ -121,14 +126,18 @@ pub async fn update_comment(
     .await?)
 }
 
-/// Deletes a comment. The caller checked `app::policy::can_delete_comment`.
+/// Deletes a comment: its author, or an admin.
 pub async fn delete_comment(
     tx: &mut TenantTx,
     viewer: &Viewer,
     task_id: Uuid,
     comment_id: Uuid,
 ) -> CoreResult<()> {
-    get_comment(tx, viewer, task_id, comment_id).await?;
+    let comment = get_comment(tx, viewer, task_id, comment_id).await?;
+    ensure(
+        policy::can_delete_comment(viewer.role, comment.author_id == viewer.user_id),
+        "Only its author or an admin can delete a comment.",
+    )?;
     sqlx::query("DELETE FROM comments WHERE id = $1")
         .bind(comment_id)
         .execute(tx.conn())

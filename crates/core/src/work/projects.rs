@@ -1,12 +1,13 @@
 //! Projects: the buckets tasks live in. Admins and members see every project; a guest sees only
-//! the projects holding a task they view.
+//! the projects holding a task they view. Admins and members create, rename and archive them.
 
+use bastion_policy as policy;
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{trimmed, Position, Viewer, VISIBLE};
-use crate::{CoreError, CoreResult, TenantTx};
+use crate::{ensure, CoreError, CoreResult, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ProjectRecord {
@@ -37,6 +38,8 @@ fn project_visible() -> String {
 }
 
 pub const NAME_MAX: usize = 200;
+
+const REFUSED: &str = "Guests cannot create or change projects.";
 
 /// The projects the viewer sees, oldest first, keyset-paginated on `(created_at, id)`.
 /// Archived projects are left out unless `include_archived`.
@@ -86,12 +89,13 @@ pub async fn get_project(
         .ok_or(CoreError::NotFound("project"))
 }
 
-/// Creates a project by the viewer. The caller has checked `app::policy::can_manage_projects`.
+/// Creates a project by the viewer (admins and members).
 pub async fn create_project(
     tx: &mut TenantTx,
     viewer: &Viewer,
     name: &str,
 ) -> CoreResult<ProjectRecord> {
+    ensure(policy::can_manage_projects(viewer.role), REFUSED)?;
     let name = trimmed("name", name, NAME_MAX, false)?;
     Ok(sqlx::query_as::<_, ProjectRecord>(
         "INSERT INTO projects AS p (id, name, created_by) VALUES ($1, $2, $3)
@@ -105,7 +109,8 @@ pub async fn create_project(
 }
 
 /// Renames and/or archives (`Some(true)`) or unarchives (`Some(false)`) a project the viewer
-/// sees. Tasks of an archived project stay readable; no task can be created in or moved to it.
+/// sees (admins and members). Tasks of an archived project stay readable; no task can be created
+/// in or moved to it.
 pub async fn update_project(
     tx: &mut TenantTx,
     viewer: &Viewer,
@@ -113,7 +118,9 @@ pub async fn update_project(
     name: Option<&str>,
     archived: Option<bool>,
 ) -> CoreResult<ProjectRecord> {
+    // Seen first, so a guest learns nothing about projects they do not see.
     let current = get_project(tx, viewer, project_id).await?;
+    ensure(policy::can_manage_projects(viewer.role), REFUSED)?;
     let name = match name {
         Some(name) => trimmed("name", name, NAME_MAX, false)?,
         None => current.name,

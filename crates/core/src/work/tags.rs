@@ -1,14 +1,19 @@
-//! The workspace's tags and their links to tasks. Guests see only the tags on tasks they view.
+//! The workspace's tags and their links to tasks. Guests see only the tags on tasks they view;
+//! admins and members manage the catalogue and tag the tasks they see.
 
+use bastion_policy as policy;
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{tasks::get_task, trimmed, Viewer, VISIBLE};
-use crate::{CoreError, CoreResult, TenantTx};
+use crate::{ensure, CoreError, CoreResult, TenantTx};
 
 pub const NAME_MAX: usize = 50;
 pub const DEFAULT_COLOUR: &str = "#64748b";
+
+const CATALOGUE_REFUSED: &str = "Guests cannot manage tags.";
+const TAGGING_REFUSED: &str = "Guests cannot add or remove tags on a task.";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct TagRecord {
@@ -70,12 +75,14 @@ async fn find_tag(tx: &mut TenantTx, tag_id: Uuid) -> CoreResult<Option<TagRecor
 }
 
 /// Adds a tag to the catalogue (colour default `#64748b`); a name taken regardless of case is a
-/// `Conflict`. The caller has checked `app::policy::can_manage_tags`.
+/// `Conflict`. Admins and members.
 pub async fn create_tag(
     tx: &mut TenantTx,
+    viewer: &Viewer,
     name: &str,
     colour: Option<&str>,
 ) -> CoreResult<TagRecord> {
+    ensure(policy::can_manage_tags(viewer.role), CATALOGUE_REFUSED)?;
     let name = trimmed("name", name, NAME_MAX, false)?;
     let colour = check_colour(colour.unwrap_or(DEFAULT_COLOUR))?;
     sqlx::query_as::<_, TagRecord>(
@@ -91,13 +98,16 @@ pub async fn create_tag(
 }
 
 /// Renames and/or recolours a tag. Only for callers who see the whole catalogue (admins and
-/// members, per `app::policy::can_manage_tags`), so no visibility filter is needed here.
+/// members), so no visibility filter is needed here.
 pub async fn update_tag(
     tx: &mut TenantTx,
+    viewer: &Viewer,
     tag_id: Uuid,
     name: Option<&str>,
     colour: Option<&str>,
 ) -> CoreResult<TagRecord> {
+    // Policy before lookup: a guest gets the same 403 for every id, so learns nothing.
+    ensure(policy::can_manage_tags(viewer.role), CATALOGUE_REFUSED)?;
     let current = find_tag(tx, tag_id)
         .await?
         .ok_or(CoreError::NotFound("tag"))?;
@@ -121,8 +131,9 @@ pub async fn update_tag(
     .map_err(|e| name_clash(e, &name))
 }
 
-/// Deletes a tag and takes it off every task.
-pub async fn delete_tag(tx: &mut TenantTx, tag_id: Uuid) -> CoreResult<()> {
+/// Deletes a tag and takes it off every task. Admins and members.
+pub async fn delete_tag(tx: &mut TenantTx, viewer: &Viewer, tag_id: Uuid) -> CoreResult<()> {
+    ensure(policy::can_manage_tags(viewer.role), CATALOGUE_REFUSED)?;
     let deleted = sqlx::query("DELETE FROM tags WHERE id = $1")
         .bind(tag_id)
         .execute(tx.conn())
@@ -151,7 +162,7 @@ pub async fn list_task_tags(
     .await?)
 }
 
-/// Puts a tag on a task the viewer sees. Tagging twice is not an error. An unknown tag is
+/// Puts a tag on a task the viewer sees (admins and members). Tagging twice is not an error. An unknown tag is
 /// invalid input (`tag_id`), not a missing task.
 pub async fn add_task_tag(
     tx: &mut TenantTx,
@@ -160,6 +171,7 @@ pub async fn add_task_tag(
     tag_id: Uuid,
 ) -> CoreResult<TagRecord> {
     get_task(tx, viewer, task_id).await?;
+    ensure(policy::can_manage_task_tags(viewer.role), TAGGING_REFUSED)?;
     let tag = find_tag(tx, tag_id)
         .await?
         .ok_or_else(|| CoreError::invalid("tag_id", "no such tag"))?;
@@ -175,7 +187,7 @@ pub async fn add_task_tag(
     Ok(tag)
 }
 
-/// Takes a tag off a task the viewer sees; `NotFound` if it was not on it.
+/// Takes a tag off a task the viewer sees (admins and members); `NotFound` if it was not on it.
 pub async fn remove_task_tag(
     tx: &mut TenantTx,
     viewer: &Viewer,
@@ -183,6 +195,7 @@ pub async fn remove_task_tag(
     tag_id: Uuid,
 ) -> CoreResult<()> {
     get_task(tx, viewer, task_id).await?;
+    ensure(policy::can_manage_task_tags(viewer.role), TAGGING_REFUSED)?;
     let removed = sqlx::query("DELETE FROM task_tags WHERE task_id = $1 AND tag_id = $2")
         .bind(task_id)
         .bind(tag_id)

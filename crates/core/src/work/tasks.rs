@@ -1,13 +1,15 @@
 //! Tasks and their viewers. Every statement here filters with the visibility predicate
 //! ([`VISIBLE`]), so a task the viewer may not see is never read, listed, changed or deleted: it
-//! is not found.
+//! is not found. Whether a task the viewer sees may be changed is asked of `bastion_policy` here,
+//! after the row is loaded: 404 before 403, whichever door the call came through.
 
+use bastion_policy::{self as policy, TaskFacts};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::{is_active_member, like_pattern, trimmed, Position, Viewer, VISIBLE};
-use crate::{CoreError, CoreResult, TenantTx};
+use crate::{ensure, CoreError, CoreResult, TenantTx};
 
 pub const TITLE_MAX: usize = 300;
 pub const DESCRIPTION_MAX: usize = 20_000;
@@ -44,7 +46,17 @@ impl TaskRecord {
             id: self.id,
         }
     }
+
+    /// What the policy needs to know about this task relative to `viewer`.
+    pub fn facts(&self, viewer: &Viewer) -> TaskFacts {
+        TaskFacts {
+            viewer_is_creator: self.created_by == viewer.user_id,
+        }
+    }
 }
+
+const EDIT_REFUSED: &str = "Guests cannot edit tasks.";
+const VIEWERS_REFUSED: &str = "Guests cannot change who views a task.";
 
 const COLUMNS: &str = "t.id, t.project_id, t.title, t.description, t.status, t.priority, \
     t.assignee_id, t.due_on, t.private, t.created_by, t.created_at, t.updated_at, \
@@ -165,13 +177,17 @@ async fn check_open_project(tx: &mut TenantTx, project_id: Uuid) -> CoreResult<(
     }
 }
 
-/// Creates a task by the viewer in an open project, after validating every field (the error
-/// names the field). The caller has checked `app::policy::can_create_task`.
+/// Creates a task by the viewer (admins and members) in an open project, after validating every
+/// field (the error names the field).
 pub async fn create_task(
     tx: &mut TenantTx,
     viewer: &Viewer,
     new: NewTask,
 ) -> CoreResult<TaskRecord> {
+    ensure(
+        policy::can_create_task(viewer.role),
+        "Guests cannot create tasks.",
+    )?;
     let title = trimmed("title", &new.title, TITLE_MAX, false)?;
     let description = new.description.unwrap_or_default();
     check_description(&description)?;
@@ -226,8 +242,8 @@ async fn fetch_visible(
         .ok_or(CoreError::NotFound("task"))
 }
 
-/// Applies a partial change to a task the viewer sees, validating every field it touches, and
-/// moves `updated_at`.
+/// Applies a partial change to a task the viewer sees and may edit, validating every field it
+/// touches, and moves `updated_at`.
 pub async fn update_task(
     tx: &mut TenantTx,
     viewer: &Viewer,
@@ -235,6 +251,10 @@ pub async fn update_task(
     patch: TaskPatch,
 ) -> CoreResult<TaskRecord> {
     let current = fetch_visible(tx, viewer, task_id, "FOR UPDATE OF t").await?;
+    ensure(
+        policy::can_edit_task(viewer.role, &current.facts(viewer)),
+        EDIT_REFUSED,
+    )?;
     let title = match &patch.title {
         Some(title) => trimmed("title", title, TITLE_MAX, false)?,
         None => current.title,
@@ -287,20 +307,18 @@ pub async fn update_task(
         .await?)
 }
 
-/// Deletes a task the viewer sees, with its tags, viewers and comments (cascade). The caller
-/// has already checked `app::policy::can_delete_task` on the record from [`get_task`].
+/// Deletes a task the viewer sees, with its tags, viewers and comments (cascade): admins any,
+/// members the tasks they created.
 pub async fn delete_task(tx: &mut TenantTx, viewer: &Viewer, task_id: Uuid) -> CoreResult<()> {
-    let sql = format!("DELETE FROM tasks t WHERE t.id = $3 AND {VISIBLE}");
-    let deleted = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(viewer.user_id)
-        .bind(viewer.role.as_str())
+    let task = fetch_visible(tx, viewer, task_id, "FOR UPDATE OF t").await?;
+    ensure(
+        policy::can_delete_task(viewer.role, &task.facts(viewer)),
+        "Only admins and the member who created a task can delete it.",
+    )?;
+    sqlx::query("DELETE FROM tasks WHERE id = $1")
         .bind(task_id)
         .execute(tx.conn())
-        .await?
-        .rows_affected();
-    if deleted == 0 {
-        return Err(CoreError::NotFound("task"));
-    }
+        .await?;
     Ok(())
 }
 
@@ -405,8 +423,8 @@ pub async fn list_task_viewers(
     .await?)
 }
 
-/// Lets `user_id` (an active member of any role) see the task. Adding someone twice is not an
-/// error; the first addition stands.
+/// Lets `user_id` (an active member of any role) see the task; admins and members decide that.
+/// Adding someone twice is not an error; the first addition stands.
 pub async fn add_task_viewer(
     tx: &mut TenantTx,
     viewer: &Viewer,
@@ -414,6 +432,10 @@ pub async fn add_task_viewer(
     user_id: Uuid,
 ) -> CoreResult<TaskViewerRecord> {
     get_task(tx, viewer, task_id).await?;
+    ensure(
+        policy::can_manage_task_viewers(viewer.role),
+        VIEWERS_REFUSED,
+    )?;
     if !is_active_member(tx, user_id).await? {
         return Err(CoreError::invalid(
             "user_id",
@@ -436,7 +458,8 @@ pub async fn add_task_viewer(
     .await?)
 }
 
-/// Takes `user_id` off the task's viewers; `NotFound` if they were not on it.
+/// Takes `user_id` off the task's viewers (admins and members); `NotFound` if they were not on
+/// it.
 pub async fn remove_task_viewer(
     tx: &mut TenantTx,
     viewer: &Viewer,
@@ -444,6 +467,10 @@ pub async fn remove_task_viewer(
     user_id: Uuid,
 ) -> CoreResult<()> {
     get_task(tx, viewer, task_id).await?;
+    ensure(
+        policy::can_manage_task_viewers(viewer.role),
+        VIEWERS_REFUSED,
+    )?;
     let removed = sqlx::query("DELETE FROM task_viewers WHERE task_id = $1 AND user_id = $2")
         .bind(task_id)
         .bind(user_id)
