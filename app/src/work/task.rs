@@ -148,16 +148,24 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, Server
         .ok_or_else(|| internal("a task row went missing"))?;
     let (time, attachments, history) = extras.rows(&t.user, role, &names, &projects, &all_tags);
     projects.retain(|p| !p.archived || p.id == row.project_id);
+    let written = srv::local_times(
+        &comment_records
+            .iter()
+            .map(|c| c.created_at)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let comments = comment_records
         .into_iter()
-        .map(|c| {
+        .zip(written)
+        .map(|(c, written)| {
             let mine = c.author_id == t.user.id;
             CommentRow {
                 id: c.id.to_string(),
                 author: name(&c.author_id),
                 html: render_markdown(&c.body),
                 body: c.body,
-                written: srv::local_time(c.created_at),
+                written,
                 edited: c.edited_at.is_some(),
                 can_edit: policy::can_edit_comment(role, mine),
                 can_delete: policy::can_delete_comment(role, mine),
