@@ -10,9 +10,10 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::account::human as message;
-use crate::policy::Role;
-use crate::time_page::WorkspaceNav;
+use crate::policy::{self, Role};
+use crate::time::WorkspaceNav;
+use crate::url::encode;
+use crate::UiError;
 
 /// Events per page.
 pub const EVENTS_PER_PAGE: u32 = 25;
@@ -52,6 +53,7 @@ pub struct AuditView {
     pub workspace_name: String,
     pub my_role: Role,
     pub plan: String,
+    /// What core answers for this caller and plan; the page itself asks the policy.
     pub can_export: bool,
     /// The filters as given (validated), for the form and the links.
     pub entity: String,
@@ -62,7 +64,7 @@ pub struct AuditView {
     pub export_filters: String,
     pub actors: Vec<ActorOption>,
     pub events: Vec<AuditEventRow>,
-    /// The `before` position of the next (older) page.
+    /// The cursor of the next (older) page, in the REST API's format.
     pub older: Option<String>,
 }
 
@@ -82,20 +84,7 @@ fn entity_label(entity: &str) -> String {
         .unwrap_or_else(|| entity.to_owned())
 }
 
-/// Percent-encodes a query value (the filters are validated, but a link must never break).
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Audit events newest first, for admins; `before` is the position from the previous page.
+/// Audit events newest first, for admins; `before` is the cursor from the previous page.
 #[server(prefix = "/api/fn", endpoint = "audit_events")]
 pub async fn load_audit_events(
     slug: String,
@@ -104,24 +93,28 @@ pub async fn load_audit_events(
     from: Option<String>,
     to: Option<String>,
     before: Option<String>,
-) -> Result<AuditView, ServerFnError> {
+) -> Result<AuditView, UiError> {
     use std::collections::HashMap;
 
     use bastion_core::{
         audit::{self, HistoryFilter, HistoryPage, ENTITY_TYPES},
         clock, members,
+        work::cursor,
     };
     use time::format_description::well_known::Rfc3339;
 
-    use crate::policy;
-    use crate::server::{context, internal};
-    use crate::time_page::serve::{date_text, forbidden, invalid, parse_date, present, refuse};
+    use crate::time::serve::{date_text, invalid, parse_date, present, refusal};
 
-    let ctx = context()?;
-    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
-    if !policy::can_read_audit(role) {
-        return Err(forbidden("Only workspace admins read the audit history."));
-    }
+    let ctx = crate::server::context()?;
+    let crate::server::Opened {
+        user,
+        workspace,
+        viewer,
+        mut tx,
+    } = crate::server::open(&slug).await?;
+    let role = viewer.role;
+    // Non-admins are refused before their filters are read.
+    audit::check_read(viewer)?;
     let entity = present(entity);
     if let Some(e) = &entity {
         if !ENTITY_TYPES.contains(&e.as_str()) {
@@ -146,17 +139,17 @@ pub async fn load_audit_events(
     let before = match present(before) {
         None => None,
         Some(text) => Some(
-            text.parse::<i64>()
-                .map_err(|_| invalid("cursor", "is not from a previous page"))?,
+            cursor::decode::<i64>(&text)
+                .ok_or_else(|| invalid("cursor", "is not from a previous page"))?,
         ),
     };
     // Brussels dates become the instants of their midnights; the last date is included whole.
     let from_at = match from {
-        Some(d) => Some(clock::start_of_day(&mut tx, d).await.map_err(internal)?),
+        Some(d) => Some(clock::start_of_day(&mut tx, d).await?),
         None => None,
     };
     let to_at = match to.and_then(|d| d.next_day()) {
-        Some(d) => Some(clock::start_of_day(&mut tx, d).await.map_err(internal)?),
+        Some(d) => Some(clock::start_of_day(&mut tx, d).await?),
         None => None,
     };
     let filter = HistoryFilter {
@@ -166,8 +159,9 @@ pub async fn load_audit_events(
         to: to_at,
         task_id: None,
     };
-    let mut events = audit::list(
+    let mut events = audit::events(
         &mut tx,
+        viewer,
         &filter,
         HistoryPage {
             before,
@@ -175,24 +169,23 @@ pub async fn load_audit_events(
         },
     )
     .await
-    .map_err(refuse)?;
+    .map_err(refusal)?;
     let older = (events.len() > EVENTS_PER_PAGE as usize).then(|| {
         events.truncate(EVENTS_PER_PAGE as usize);
-        events.last().map(|e| e.id.to_string()).unwrap_or_default()
+        events
+            .last()
+            .map(|e| cursor::encode(&e.id))
+            .unwrap_or_default()
     });
     let instants: Vec<time::OffsetDateTime> = events.iter().map(|e| e.occurred_at).collect();
-    let local = clock::local_times(&mut tx, &instants)
-        .await
-        .map_err(internal)?;
+    let local = clock::local_times(&mut tx, &instants).await?;
     // Instants inside the changes (a start, a due time) are shown in Brussels time too.
     let mut stamps = Vec::new();
     for e in &events {
         collect_instants(&e.changes, &mut stamps);
     }
     let stamp_instants: Vec<time::OffsetDateTime> = stamps.iter().map(|(_, at)| *at).collect();
-    let stamp_local = clock::local_times(&mut tx, &stamp_instants)
-        .await
-        .map_err(internal)?;
+    let stamp_local = clock::local_times(&mut tx, &stamp_instants).await?;
     let minutes = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     let wall: HashMap<String, String> = stamps
         .into_iter()
@@ -200,12 +193,11 @@ pub async fn load_audit_events(
         .map(|((raw, _), at)| (raw, at.format(&minutes).unwrap_or_default()))
         .collect();
     let member_ids: Vec<uuid::Uuid> = members::list_members(&mut tx)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|m| m.user_id)
         .collect();
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
 
     // Names for members and for anyone an event mentions (a former member, a viewer).
     let mut ids = member_ids.clone();
@@ -213,9 +205,8 @@ pub async fn load_audit_events(
         ids.extend(e.actor.parse::<uuid::Uuid>().ok());
         collect_ids(&e.changes, &mut ids);
     }
-    let names: HashMap<uuid::Uuid, String> = bastion_core::accounts::names_of(&ctx.pool, &ids)
-        .await
-        .map_err(internal)?;
+    let names: HashMap<uuid::Uuid, String> =
+        bastion_core::accounts::names_of(&ctx.pool, &ids).await?;
     let mut actors: Vec<ActorOption> = member_ids
         .iter()
         .map(|id| ActorOption {
@@ -274,7 +265,7 @@ pub async fn load_audit_events(
     Ok(AuditView {
         workspace_name: workspace.name,
         my_role: role,
-        can_export: policy::can_export_audit(role, &workspace.plan),
+        can_export: audit::check_export(viewer, &workspace.plan).is_ok(),
         plan: workspace.plan,
         entity: entity.unwrap_or_default(),
         actor: actor.unwrap_or_default(),
@@ -285,6 +276,48 @@ pub async fn load_audit_events(
         events: rows,
         older,
     })
+}
+
+/// The audit history as a file's text, oldest first, in `format` (`csv` or `json`), with the
+/// REST export's filters (instants): the same core action as `GET …/audit/export`, so an admin
+/// of a workspace whose plan lacks the export is refused here as there.
+#[server(prefix = "/api/fn", endpoint = "audit_export")]
+pub async fn export_audit(
+    slug: String,
+    format: Option<String>,
+    entity: Option<String>,
+    actor: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<String, UiError> {
+    use bastion_core::audit::{self, HistoryFilter};
+    use time::format_description::well_known::Rfc3339;
+
+    use crate::time::serve::{invalid, present, refusal};
+
+    let mut o = crate::server::open(&slug).await?;
+    audit::check_export(o.viewer, &o.workspace.plan)?;
+    let instant = |field: &'static str, value: Option<String>| {
+        present(value)
+            .map(|v| {
+                time::OffsetDateTime::parse(&v, &Rfc3339)
+                    .map_err(|_| invalid(field, "must be an instant like 2026-03-01T00:00:00Z"))
+            })
+            .transpose()
+    };
+    let filter = HistoryFilter {
+        entity_type: present(entity),
+        actor: present(actor),
+        from: instant("from", from)?,
+        to: instant("to", to)?,
+        task_id: None,
+    };
+    let format = present(format).unwrap_or_else(|| "csv".into());
+    let file = audit::export(&mut o.tx, o.viewer, &o.workspace.plan, &format, &filter)
+        .await
+        .map_err(refusal)?;
+    o.tx.commit().await?;
+    Ok(file.body)
 }
 
 /// What turns stored values into readable ones: people's names, Brussels wall times for the
@@ -437,7 +470,7 @@ pub fn AuditPage() -> impl IntoView {
                     Err(e) => view! {
                         <section class="card narrow">
                             <h1>"Audit history"</h1>
-                            <p class="form-error" role="alert">{message(&e)}</p>
+                            <p class="form-error" role="alert">{e.to_string()}</p>
                         </section>
                     }.into_any(),
                     Ok(view) => view! { <AuditBody slug=slug() view=view paged=param("before").is_some()/> }.into_any(),
@@ -468,6 +501,7 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
         .map(|before| format!("{base}?{filters}before={before}"));
     let export = format!("/api/v1/workspaces/{slug}/audit/export");
     let filtered = !filters.is_empty();
+    let can_export = policy::can_export_audit(view.my_role, &view.plan);
     let plan = {
         let mut p = view.plan.clone();
         if let Some(first) = p.get_mut(0..1) {
@@ -514,7 +548,7 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
                 {filtered.then(|| view! { <A href=base.clone() attr:class="button secondary">"Clear filters"</A> })}
             </Form>
             <div class="export">
-                {if view.can_export {
+                {if can_export {
                     view! {
                         <span class="muted">"Export the events that match these filters:"</span>
                         <a class="button secondary small" href=format!("{export}?format=csv{}", view.export_filters) download>"Export CSV"</a>

@@ -22,7 +22,8 @@ pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod server;
 mod settings_page;
-mod time_page;
+mod time;
+pub mod url;
 mod work;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
@@ -104,7 +105,7 @@ pub fn App() -> impl IntoView {
                     // Workspace time and audit pages.
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("time"))
-                        view=time_page::TimePage
+                        view=time::TimePage
                     />
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("audit"))

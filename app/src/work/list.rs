@@ -14,6 +14,7 @@ use super::{
 use crate::error::action_error;
 use crate::policy::{self, Role};
 use crate::UiError;
+use crate::url::encode;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskListView {
@@ -85,19 +86,6 @@ impl Filters {
         }
         format!("?{}", parts.join("&"))
     }
-}
-
-/// Percent-encoding for a query value (everything but unreserved characters).
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(feature = "ssr")]

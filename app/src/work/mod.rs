@@ -3,11 +3,14 @@
 //! the server sends (the caller's role, whether they created a task or wrote a comment); the
 //! server functions only call the core, which asks the same policy before changing anything.
 
+pub mod attachments;
 pub mod board;
+pub mod history;
 pub mod home;
 pub mod list;
 pub mod task;
 pub mod task_extras;
+pub mod task_time;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -215,7 +218,7 @@ pub(crate) mod srv {
     use bastion_core::work::{self, projects, tags, tasks::TaskRecord, Viewer};
     use bastion_core::TenantTx;
     use leptos::prelude::ServerFnError;
-    use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+    use time::{Date, OffsetDateTime, PrimitiveDateTime};
     use uuid::Uuid;
 
     use super::{Person, ProjectRow, TagRow, TaskRow};
@@ -303,29 +306,11 @@ pub(crate) mod srv {
         })
     }
 
-    /// Europe/Brussels wall-clock time: CET (UTC+1), and CEST (UTC+2) from 01:00 UTC on the last
-    /// Sunday of March to 01:00 UTC on the last Sunday of October (the EU rule since 1996).
-    pub fn brussels(moment: OffsetDateTime) -> OffsetDateTime {
-        let utc = moment.to_offset(UtcOffset::UTC);
-        let switch = |month: Month| {
-            Date::from_calendar_date(utc.year(), month, 31)
-                .ok()
-                .map(|last| {
-                    let sunday = last
-                        - time::Duration::days(last.weekday().number_days_from_sunday().into());
-                    PrimitiveDateTime::new(sunday, time::macros::time!(1:00)).assume_utc()
-                })
-        };
-        let summer = match (switch(Month::March), switch(Month::October)) {
-            (Some(start), Some(end)) => utc >= start && utc < end,
-            _ => false,
-        };
-        let hours = if summer { 2 } else { 1 };
-        utc.to_offset(UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC))
-    }
-
-    pub fn today() -> Date {
-        brussels(OffsetDateTime::now_utc()).date()
+    /// Today's date in Brussels, from `core::clock` (PostgreSQL's time-zone database, the one
+    /// conversion every door uses).
+    pub async fn today() -> Result<Date, crate::UiError> {
+        let mut conn = context()?.pool.acquire().await?;
+        Ok(bastion_core::clock::now_local_on(&mut conn).await?.date())
     }
 
     pub fn iso(date: Date) -> String {
@@ -333,13 +318,20 @@ pub(crate) mod srv {
             .unwrap_or_default()
     }
 
-    /// A moment as people in Brussels read it.
-    pub fn local_time(moment: OffsetDateTime) -> String {
-        brussels(moment)
+    /// A Brussels wall time (from `core::clock::local_times`) as people read it.
+    pub fn local_time(local: PrimitiveDateTime) -> String {
+        local
             .format(time::macros::format_description!(
                 "[year]-[month]-[day] [hour]:[minute]"
             ))
             .unwrap_or_default()
+    }
+
+    /// Moments as people in Brussels read them, converted by `core::clock` in one query.
+    pub async fn local_times(moments: &[OffsetDateTime]) -> Result<Vec<String>, crate::UiError> {
+        let mut conn = context()?.pool.acquire().await?;
+        let local = bastion_core::clock::local_times_on(&mut conn, moments).await?;
+        Ok(local.into_iter().map(local_time).collect())
     }
 
     /// Display names of users, looked up once each.
@@ -428,7 +420,7 @@ pub(crate) mod srv {
     ) -> Result<Vec<TaskRow>, UiError> {
         let assignees: Vec<Uuid> = records.iter().filter_map(|t| t.assignee_id).collect();
         let names = names(assignees).await?;
-        let today = today();
+        let today = today().await?;
         Ok(records
             .into_iter()
             .map(|t| {
@@ -462,52 +454,27 @@ pub(crate) mod srv {
             .collect())
     }
 
-    /// A list position as a short text for a "next page" link: `<unix nanos>_<id>`.
+    /// A list position as the cursor of a "next page" link: the REST API's format (core's).
     pub fn cursor_text(position: work::Position) -> String {
-        format!(
-            "{}_{}",
-            position.created_at.unix_timestamp_nanos(),
-            position.id
-        )
+        position.to_cursor()
     }
 
-    pub fn cursor_parse(text: Option<&str>) -> Result<Option<work::Position>, ServerFnError> {
+    pub fn cursor_parse(text: Option<&str>) -> Result<Option<work::Position>, crate::UiError> {
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
             return Ok(None);
         };
-        let bad =
-            || invalid("That page link is not valid any more; start from the first page.".into());
-        let (nanos, id) = text.split_once('_').ok_or_else(bad)?;
-        let nanos: i128 = nanos.parse().map_err(|_| bad())?;
-        Ok(Some(work::Position {
-            created_at: OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| bad())?,
-            id: Uuid::parse_str(id).map_err(|_| bad())?,
-        }))
+        work::Position::from_cursor(text).map(Some).ok_or_else(|| {
+            crate::UiError::invalid(
+                "cursor",
+                "That page link is not valid any more; start from the first page.",
+            )
+        })
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
         use time::macros::datetime;
-
-        #[test]
-        fn brussels_time_follows_the_eu_summer_time_rule() {
-            // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
-            for (utc, local_hour, local_day) in [
-                (datetime!(2026-03-29 00:59 UTC), 1, 29),
-                (datetime!(2026-03-29 01:00 UTC), 3, 29),
-                (datetime!(2026-10-25 00:59 UTC), 2, 25),
-                (datetime!(2026-10-25 01:00 UTC), 2, 25),
-                (datetime!(2026-12-31 23:30 UTC), 0, 1),
-            ] {
-                let local = brussels(utc);
-                assert_eq!(
-                    (local.hour(), local.day()),
-                    (local_hour, local_day),
-                    "{utc}"
-                );
-            }
-        }
 
         #[test]
         fn cursors_round_trip_and_garbage_is_refused() {

@@ -132,15 +132,23 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         .ok_or_else(|| UiError::internal("a task row went missing"))?;
     let (time, attachments, history) = extras.rows(&t.user, role, &names, &projects, &all_tags);
     projects.retain(|p| !p.archived || p.id == row.project_id);
+    let written = srv::local_times(
+        &comment_records
+            .iter()
+            .map(|c| c.created_at)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let comments = comment_records
         .into_iter()
-        .map(|c| CommentRow {
+        .zip(written)
+        .map(|(c, written)| CommentRow {
             id: c.id.to_string(),
             author: name(&c.author_id),
             html: render_markdown(&c.body),
             mine: c.author_id == t.user.id,
             body: c.body,
-            written: srv::local_time(c.created_at),
+            written,
             edited: c.edited_at.is_some(),
         })
         .collect();

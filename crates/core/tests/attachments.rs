@@ -199,7 +199,7 @@ async fn uploads_land_under_the_workspace_prefix_and_stream_back() {
 
     // Deleting removes row and bytes.
     let mut tx = f.tx(f.admin).await;
-    attachments::delete(&mut tx, &f.objects, &found)
+    attachments::delete(&mut tx, &f.objects, admin, found.id)
         .await
         .unwrap();
     tx.commit().await.unwrap();

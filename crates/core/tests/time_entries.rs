@@ -194,7 +194,25 @@ async fn admins_see_all_members_their_own_guests_none() {
     assert_eq!(f.list(f.admin).await, all);
     assert_eq!(f.list(f.member).await, vec![mine.id]);
     assert_eq!(f.list(f.other_member).await, vec![for_other.id]);
-    assert!(f.list(f.guest).await.is_empty());
+    // Guests track no time: core refuses them, whatever they ask.
+    let mut tx = f.tx(f.guest).await;
+    let guest = f.viewer(f.guest);
+    assert!(matches!(
+        time_entries::list(&mut tx, guest, &TimeFilter::default(), None, 100).await,
+        Err(CoreError::Forbidden(_))
+    ));
+    tx.rollback().await.unwrap();
+    assert!(matches!(
+        f.record(f.guest, f.public_task, f.guest, NOW, 30, 0, true)
+            .await,
+        Err(CoreError::Forbidden(_))
+    ));
+    // Members record their own time only; admins for anyone (above).
+    assert!(matches!(
+        f.record(f.member, f.public_task, f.other_member, NOW, 30, 0, true)
+            .await,
+        Err(CoreError::Forbidden(_))
+    ));
 
     // A task the member cannot see does not exist for them.
     let hidden = f
@@ -447,8 +465,53 @@ async fn reports_count_brussels_days_and_iso_weeks_in_whole_cents() {
         .await;
     assert_eq!(people.len(), 1);
     assert_eq!((people[0].minutes, people[0].amount_cents), (37, 4512));
-    assert!(f
-        .report(f.guest, ReportGroup::Project, TimeFilter::default())
-        .await
-        .is_empty());
+    let mut tx = f.tx(f.guest).await;
+    assert!(matches!(
+        time_entries::report(
+            &mut tx,
+            f.viewer(f.guest),
+            ReportGroup::Project,
+            &TimeFilter::default()
+        )
+        .await,
+        Err(CoreError::Forbidden(_))
+    ));
+    tx.rollback().await.unwrap();
+}
+
+/// The one conversion between Brussels wall time and instants (`core::clock`, PostgreSQL's
+/// time-zone database) across both changes of 2026: summer time from 29 March 01:00 UTC to
+/// 25 October 01:00 UTC.
+#[tokio::test]
+async fn brussels_wall_time_follows_the_summer_time_rule() {
+    let f = Fixture::new().await;
+    let mut tx = f.tx(f.admin).await;
+    for (utc, local) in [
+        (datetime!(2026-01-15 08:30 UTC), datetime!(2026-01-15 09:30)),
+        (datetime!(2026-07-01 07:00 UTC), datetime!(2026-07-01 09:00)),
+        (datetime!(2026-03-29 00:59 UTC), datetime!(2026-03-29 01:59)),
+        (datetime!(2026-03-29 01:00 UTC), datetime!(2026-03-29 03:00)),
+        (datetime!(2026-10-25 00:59 UTC), datetime!(2026-10-25 02:59)),
+        (datetime!(2026-10-25 01:00 UTC), datetime!(2026-10-25 02:00)),
+        (datetime!(2026-12-31 23:30 UTC), datetime!(2027-01-01 00:30)),
+    ] {
+        let shown = bastion_core::clock::local_times(&mut tx, &[utc])
+            .await
+            .unwrap();
+        assert_eq!(shown, vec![local], "{utc}");
+    }
+    for (local, utc) in [
+        (datetime!(2026-01-15 09:30), datetime!(2026-01-15 08:30 UTC)),
+        (datetime!(2026-07-01 09:00), datetime!(2026-07-01 07:00 UTC)),
+        // The repeated autumn hour: the later (winter-time) reading.
+        (datetime!(2026-10-25 02:30), datetime!(2026-10-25 01:30 UTC)),
+        // The skipped spring hour: moved forward an hour.
+        (datetime!(2026-03-29 02:30), datetime!(2026-03-29 01:30 UTC)),
+    ] {
+        let at = bastion_core::clock::instant_of(&mut tx, local)
+            .await
+            .unwrap();
+        assert_eq!(at, utc, "{local}");
+    }
+    tx.rollback().await.unwrap();
 }

@@ -2,7 +2,7 @@
 //! a stream that a browser always saves rather than renders, delete (admins any, members their
 //! own). Guests download on the tasks they view and upload nothing.
 
-use app::policy::{self, Role};
+use app::policy::Role;
 use axum::{
     body::Body,
     extract::{
@@ -111,10 +111,6 @@ fn parse_id(text: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
 }
 
-fn viewer_of(user_id: Uuid, role: Role) -> Viewer {
-    Viewer { user_id, role }
-}
-
 /// The attachments of a task, oldest first.
 #[utoipa::path(
     get,
@@ -138,7 +134,7 @@ pub async fn list_attachments(
 ) -> Result<Json<AttachmentList>, ApiError> {
     let task_id = path.1;
     let task_id = parse_id(&task_id)?;
-    let viewer = viewer_of(member.user.id, member.role);
+    let viewer = member.viewer();
     let items = attachments::list_for_task(&mut member.tx, viewer, task_id).await?;
     member.tx.commit().await?;
     Ok(Json(AttachmentList {
@@ -146,7 +142,7 @@ pub async fn list_attachments(
     }))
 }
 
-/// Opens the caller's membership and checks that they may upload to the task.
+/// Opens the caller's membership and asks core whether they may upload to the task.
 async fn open_for_upload(
     state: &AppState,
     user_id: Uuid,
@@ -155,7 +151,7 @@ async fn open_for_upload(
 ) -> Result<
     (
         bastion_core::workspaces::Workspace,
-        Role,
+        Viewer,
         bastion_core::TenantTx,
     ),
     ApiError,
@@ -164,15 +160,9 @@ async fn open_for_upload(
         .await?
         .ok_or(ApiError::NotFound)?;
     let role = Role::parse(&role).ok_or(ApiError::NotFound)?;
-    if !viewer_of(user_id, role).sees_task(&mut tx, task_id).await? {
-        return Err(ApiError::NotFound);
-    }
-    if !policy::can_upload_attachments(role) {
-        return Err(ApiError::Forbidden(
-            "Guests may download attachments but not upload them.".into(),
-        ));
-    }
-    Ok((workspace, role, tx))
+    let viewer = Viewer::new(user_id, role);
+    attachments::check_upload(&mut tx, viewer, task_id).await?;
+    Ok((workspace, viewer, tx))
 }
 
 fn too_large(limit: u64) -> Response {
@@ -293,13 +283,13 @@ pub async fn create_attachment(
         Err(ReadError::Api(e)) => return Err(e),
     };
     // Checked again: the role or the task may have changed while the file arrived.
-    let (workspace, role, mut tx) = open_for_upload(&state, user_id, &slug, task_id).await?;
+    let (workspace, viewer, mut tx) = open_for_upload(&state, user_id, &slug, task_id).await?;
     let objects = objects(&state)?;
     let stored = attachments::upload(
         &mut tx,
         &objects,
         workspace.id,
-        viewer_of(user_id, role),
+        viewer,
         task_id,
         upload,
         max,
@@ -368,7 +358,7 @@ pub async fn download_attachment(
 ) -> Result<Response, ApiError> {
     let attachment_id = path.1;
     let id = parse_id(&attachment_id)?;
-    let viewer = viewer_of(member.user.id, member.role);
+    let viewer = member.viewer();
     let attachment = attachments::get(&mut member.tx, viewer, id).await?;
     member.tx.commit().await?;
     let stream = attachments::open(&objects(&state)?, &attachment).await?;
@@ -424,14 +414,8 @@ pub async fn delete_attachment(
 ) -> Result<StatusCode, ApiError> {
     let attachment_id = path.1;
     let id = parse_id(&attachment_id)?;
-    let viewer = viewer_of(member.user.id, member.role);
-    let attachment = attachments::get(&mut member.tx, viewer, id).await?;
-    if !policy::can_delete_attachment(member.role, attachment.uploader_id == member.user.id) {
-        return Err(ApiError::Forbidden(
-            "Members delete only the attachments they uploaded; guests delete none.".into(),
-        ));
-    }
-    attachments::delete(&mut member.tx, &objects(&state)?, &attachment).await?;
+    let viewer = member.viewer();
+    attachments::delete(&mut member.tx, &objects(&state)?, viewer, id).await?;
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

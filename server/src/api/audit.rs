@@ -1,7 +1,6 @@
 //! Audit history over REST (PRODUCT.md §4): admins filter the workspace's events and read a
 //! task's timeline; Business workspaces export them as CSV or JSON.
 
-use app::policy;
 use axum::{
     extract::Path,
     http::{header, HeaderValue},
@@ -10,7 +9,7 @@ use axum::{
 };
 use bastion_core::{
     audit::{self, HistoryEvent, HistoryFilter, HistoryPage},
-    CoreError, Viewer,
+    CoreError,
 };
 use serde::{Deserialize, Serialize};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
@@ -96,16 +95,6 @@ pub struct ExportQuery {
     pub to: Option<String>,
 }
 
-fn require_admin(member: &Member) -> Result<(), ApiError> {
-    if policy::can_read_audit(member.role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "Only workspace admins read the audit history.".into(),
-        ))
-    }
-}
-
 fn parse_instant(
     field: &'static str,
     value: Option<&str>,
@@ -139,27 +128,25 @@ fn filter(
     })
 }
 
-async fn page_of(
-    member: &mut Member,
-    filter: &HistoryFilter,
-    page: &PageQuery,
-) -> Result<HistoryList, ApiError> {
+/// The page asked for, as core takes it: one more row than shown, to learn if more exist.
+fn history_page(page: &PageQuery) -> Result<(u32, HistoryPage), ApiError> {
     let limit = page.limit()?;
     let before: Option<i64> = page.position()?;
-    let rows = audit::list(
-        &mut member.tx,
-        filter,
+    Ok((
+        limit,
         HistoryPage {
             before,
             limit: limit + 1,
         },
-    )
-    .await?;
+    ))
+}
+
+fn history_list(rows: Vec<HistoryEvent>, limit: u32) -> HistoryList {
     let (rows, next_cursor) = split_page(rows, limit, |e| e.id);
-    Ok(HistoryList {
+    HistoryList {
         items: rows.into_iter().map(HistoryEventView::from).collect(),
         next_cursor,
-    })
+    }
 }
 
 /// The workspace's audit history, newest first, filtered by entity, actor and time range.
@@ -183,7 +170,9 @@ pub async fn list_audit_events(
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<HistoryList>, ApiError> {
-    require_admin(&member)?;
+    // Non-admins are refused before their parameters are read.
+    let viewer = member.viewer();
+    audit::check_read(viewer)?;
     let filter = filter(
         query.entity,
         query.actor,
@@ -191,9 +180,10 @@ pub async fn list_audit_events(
         query.to.as_deref(),
         query.task_id,
     )?;
-    let list = page_of(&mut member, &filter, &page).await?;
+    let (limit, page) = history_page(&page)?;
+    let rows = audit::events(&mut member.tx, viewer, &filter, page).await?;
     member.tx.commit().await?;
-    Ok(Json(list))
+    Ok(Json(history_list(rows, limit)))
 }
 
 /// Download the audit history (oldest first) as CSV or JSON. Business plan only.
@@ -216,17 +206,8 @@ pub async fn export_audit_events(
     mut member: Member,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    require_admin(&member)?;
-    if !policy::can_export_audit(member.role, &member.workspace.plan) {
-        return Err(ApiError::Forbidden(format!(
-            "Audit export is part of the Business plan; this workspace is on the {} plan.",
-            member.workspace.plan
-        )));
-    }
-    let format = query.format.as_deref().unwrap_or("csv");
-    if !matches!(format, "csv" | "json") {
-        return Err(CoreError::invalid("format", "must be 'csv' or 'json'").into());
-    }
+    let viewer = member.viewer();
+    audit::check_export(viewer, &member.workspace.plan)?;
     let filter = filter(
         query.entity,
         query.actor,
@@ -234,25 +215,20 @@ pub async fn export_audit_events(
         query.to.as_deref(),
         None,
     )?;
-    let (body, content_type) = if format == "csv" {
-        (
-            audit::export_csv(&mut member.tx, &filter).await?,
-            "text/csv; charset=utf-8",
-        )
-    } else {
-        (
-            audit::export_json(&mut member.tx, &filter).await?,
-            "application/json",
-        )
-    };
+    let format = query.format.as_deref().unwrap_or("csv");
+    let plan = member.workspace.plan.clone();
+    let file = audit::export(&mut member.tx, viewer, &plan, format, &filter).await?;
     member.tx.commit().await?;
     let disposition = format!(
-        "attachment; filename=\"audit-{}.{format}\"",
-        member.workspace.slug
+        "attachment; filename=\"audit-{}.{}\"",
+        member.workspace.slug, file.extension
     );
-    let mut response = body.into_response();
+    let mut response = file.body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(file.content_type),
+    );
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&disposition).map_err(ApiError::internal)?,
@@ -287,21 +263,11 @@ pub async fn list_task_history(
 ) -> Result<Json<HistoryList>, ApiError> {
     let task_id = path.1;
     let task_id = Uuid::parse_str(&task_id).map_err(|_| ApiError::NotFound)?;
-    let viewer = Viewer {
-        user_id: member.user.id,
-        role: member.role,
-    };
-    if !viewer.sees_task(&mut member.tx, task_id).await? {
-        return Err(ApiError::NotFound);
-    }
-    require_admin(&member)?;
-    let filter = HistoryFilter {
-        task_id: Some(task_id),
-        ..Default::default()
-    };
-    let list = page_of(&mut member, &filter, &page).await?;
+    let (limit, page) = history_page(&page)?;
+    let viewer = member.viewer();
+    let rows = audit::task_history(&mut member.tx, viewer, task_id, page).await?;
     member.tx.commit().await?;
-    Ok(Json(list))
+    Ok(Json(history_list(rows, limit)))
 }
 
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.

@@ -2,7 +2,7 @@
 //! taken from the previous page's `next_cursor`. Cursors are keyset positions (for example the
 //! last row's `(created_at, id)`), so pages stay stable while rows are added.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use bastion_core::work::cursor as core_cursor;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use utoipa::IntoParams;
 
@@ -43,16 +43,14 @@ impl PageQuery {
             field: "cursor".into(),
             message: "is not a cursor from a previous page".into(),
         };
-        let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|_| invalid())
+        core_cursor::decode(cursor).map(Some).ok_or_else(invalid)
     }
 }
 
-/// Encodes a keyset position as the opaque `next_cursor` of a page.
+/// Encodes a keyset position as the opaque `next_cursor` of a page (core's one format, which the
+/// pages' links use too).
 pub fn cursor<T: Serialize>(position: &T) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).expect("positions serialise"))
+    core_cursor::encode(position)
 }
 
 /// Cuts a page fetched with `limit + 1` rows: the extra row only tells that a next page exists,

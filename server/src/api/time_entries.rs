@@ -1,13 +1,12 @@
 //! Time entries over REST: admins record, see and change everyone's time, members their own on
 //! tasks they can see, guests none (PRODUCT.md §2). Money is integer euro cents.
 
-use app::policy;
 use axum::{extract::Path, http::StatusCode, Json};
 use bastion_core::{
     time_entries::{
         self, NewTimeEntry, ReportGroup, ReportRow, TimeEntry, TimeEntryChange, TimeFilter,
     },
-    CoreError, Viewer,
+    CoreError,
 };
 use serde::{Deserialize, Serialize};
 use time::{format_description::well_known::Rfc3339, Date, OffsetDateTime};
@@ -177,23 +176,6 @@ pub struct TimeReport {
     pub total_amount_cents: i64,
 }
 
-fn viewer(member: &Member) -> Viewer {
-    Viewer {
-        user_id: member.user.id,
-        role: member.role,
-    }
-}
-
-fn require_time_tracking(member: &Member) -> Result<(), ApiError> {
-    if policy::can_track_time(member.role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "Guests do not see or record time.".into(),
-        ))
-    }
-}
-
 fn parse_date(field: &'static str, value: Option<&str>) -> Result<Option<Date>, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     value
@@ -239,7 +221,8 @@ pub async fn list_time_entries(
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<TimeEntryFilterQuery>,
 ) -> Result<Json<TimeEntryList>, ApiError> {
-    require_time_tracking(&member)?;
+    // Guests are refused before their parameters are read.
+    time_entries::check_tracks_time(member.viewer())?;
     let limit = page.limit()?;
     let after: Option<(String, Uuid)> = page.position()?;
     let after = after
@@ -252,7 +235,7 @@ pub async fn list_time_entries(
         from: parse_date("from", query.from.as_deref())?,
         to: parse_date("to", query.to.as_deref())?,
     };
-    let who = viewer(&member);
+    let who = member.viewer();
     let rows = time_entries::list(&mut member.tx, who, &filter, after, limit + 1).await?;
     member.tx.commit().await?;
     let (rows, next_cursor) = split_page(rows, limit, |e| (rfc3339(e.started_at), e.id));
@@ -283,23 +266,16 @@ pub async fn create_time_entry(
     mut member: Member,
     ApiJson(body): ApiJson<NewTimeEntryBody>,
 ) -> Result<(StatusCode, Json<TimeEntryView>), ApiError> {
-    require_time_tracking(&member)?;
-    let user_id = body.user_id.unwrap_or(member.user.id);
-    if user_id != member.user.id && !policy::can_track_time_for_others(member.role) {
-        return Err(ApiError::Forbidden(
-            "Members record their own time only.".into(),
-        ));
-    }
     let new = NewTimeEntry {
         task_id: body.task_id,
-        user_id,
+        user_id: body.user_id.unwrap_or(member.user.id),
         started_at: parse_instant("started_at", &body.started_at)?,
         minutes: body.minutes,
         billable: body.billable.unwrap_or(true),
         rate_cents: body.rate_cents.unwrap_or(0),
         note: body.note.unwrap_or_default(),
     };
-    let who = viewer(&member);
+    let who = member.viewer();
     let entry = time_entries::create(&mut member.tx, who, &new).await?;
     member.tx.commit().await?;
     Ok((StatusCode::CREATED, Json(entry.into())))
@@ -343,7 +319,7 @@ pub async fn update_time_entry(
         rate_cents: body.rate_cents,
         note: body.note,
     };
-    let who = viewer(&member);
+    let who = member.viewer();
     let entry = time_entries::update(&mut member.tx, who, id, &change).await?;
     member.tx.commit().await?;
     Ok(Json(entry.into()))
@@ -373,7 +349,7 @@ pub async fn delete_time_entry(
 ) -> Result<StatusCode, ApiError> {
     let entry_id = path.1;
     let id = parse_entry_id(&entry_id)?;
-    let who = viewer(&member);
+    let who = member.viewer();
     time_entries::delete(&mut member.tx, who, id).await?;
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
@@ -401,7 +377,7 @@ pub async fn get_time_report(
     mut member: Member,
     ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Json<TimeReport>, ApiError> {
-    require_time_tracking(&member)?;
+    time_entries::check_tracks_time(member.viewer())?;
     let group_name = query.group.unwrap_or_else(|| "project".into());
     let group = ReportGroup::parse(&group_name)?;
     let filter = TimeFilter {
@@ -411,7 +387,7 @@ pub async fn get_time_report(
         to: parse_date("to", query.to.as_deref())?,
         ..Default::default()
     };
-    let who = viewer(&member);
+    let who = member.viewer();
     let rows = time_entries::report(&mut member.tx, who, group, &filter).await?;
     member.tx.commit().await?;
     Ok(Json(TimeReport {

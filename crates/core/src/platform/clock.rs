@@ -11,17 +11,7 @@ pub async fn local_times(
     tx: &mut TenantTx,
     instants: &[OffsetDateTime],
 ) -> CoreResult<Vec<PrimitiveDateTime>> {
-    if instants.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(sqlx::query_scalar(
-        "SELECT (i AT TIME ZONE 'Europe/Brussels')
-           FROM unnest($1::timestamptz[]) WITH ORDINALITY AS u(i, n)
-          ORDER BY n",
-    )
-    .bind(instants)
-    .fetch_all(tx.conn())
-    .await?)
+    local_times_on(tx.conn(), instants).await
 }
 
 /// The instant a Brussels wall time names. In the hour that autumn repeats, PostgreSQL takes
@@ -42,9 +32,33 @@ pub async fn start_of_day(tx: &mut TenantTx, date: Date) -> CoreResult<OffsetDat
 
 /// The Brussels wall time now.
 pub async fn now_local(tx: &mut TenantTx) -> CoreResult<PrimitiveDateTime> {
+    now_local_on(tx.conn()).await
+}
+
+/// [`local_times`] on any connection, for a door that has no tenant transaction open (the zone
+/// arithmetic reads no table).
+pub async fn local_times_on(
+    conn: &mut sqlx::PgConnection,
+    instants: &[OffsetDateTime],
+) -> CoreResult<Vec<PrimitiveDateTime>> {
+    if instants.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT (i AT TIME ZONE 'Europe/Brussels')
+           FROM unnest($1::timestamptz[]) WITH ORDINALITY AS u(i, n)
+          ORDER BY n",
+    )
+    .bind(instants)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`now_local`] on any connection.
+pub async fn now_local_on(conn: &mut sqlx::PgConnection) -> CoreResult<PrimitiveDateTime> {
     Ok(
         sqlx::query_scalar("SELECT (now() AT TIME ZONE 'Europe/Brussels')::timestamp(0)")
-            .fetch_one(tx.conn())
+            .fetch_one(conn)
             .await?,
     )
 }

@@ -6,7 +6,8 @@ use sqlx::{types::JsonValue, AssertSqlSafe, Executor, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::{workspaces::Workspace, Actor, CoreError, CoreResult, TenantTx};
+use crate::{ensure, workspaces::Workspace, Actor, CoreError, CoreResult, TenantTx, Viewer};
+use bastion_policy as policy;
 
 /// One audit event as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -71,7 +72,8 @@ pub fn retention(plan: &str) -> Duration {
 }
 
 /// Events matching `filter`, newest first, at most `page.limit` (the caller asks for one more to
-/// learn whether a next page exists). Keyset on the id, which grows along the chain.
+/// learn whether a next page exists). Keyset on the id, which grows along the chain. Unchecked:
+/// people's doors go through [`events`] or [`task_history`]; this is for operator tools.
 pub async fn list(
     tx: &mut TenantTx,
     filter: &HistoryFilter,
@@ -98,6 +100,90 @@ pub async fn list(
     .bind(i64::from(page.limit))
     .fetch_all(tx.conn())
     .await?)
+}
+
+/// Whether the viewer reads the audit history: admins only.
+pub fn check_read(viewer: Viewer) -> CoreResult<()> {
+    ensure(
+        policy::can_read_audit(viewer.role),
+        "Only workspace admins read the audit history.",
+    )
+}
+
+/// Whether the viewer may export the audit history of a workspace on `plan`: an admin, on a plan
+/// that includes the export (Business).
+pub fn check_export(viewer: Viewer, plan: &str) -> CoreResult<()> {
+    check_read(viewer)?;
+    ensure(
+        policy::can_export_audit(viewer.role, plan),
+        &format!(
+            "Audit export is part of the Business plan; this workspace is on the {plan} plan."
+        ),
+    )
+}
+
+/// The workspace's events as an admin reads them: [`list`] behind [`check_read`].
+pub async fn events(
+    tx: &mut TenantTx,
+    viewer: Viewer,
+    filter: &HistoryFilter,
+    page: HistoryPage,
+) -> CoreResult<Vec<HistoryEvent>> {
+    check_read(viewer)?;
+    list(tx, filter, page).await
+}
+
+/// A task's timeline, newest first: every event of the task and what hangs off it. A task the
+/// viewer cannot see is `NotFound("task")` whatever their role; seen, it is for admins only.
+pub async fn task_history(
+    tx: &mut TenantTx,
+    viewer: Viewer,
+    task_id: Uuid,
+    page: HistoryPage,
+) -> CoreResult<Vec<HistoryEvent>> {
+    if !viewer.sees_task(tx, task_id).await? {
+        return Err(CoreError::NotFound("task"));
+    }
+    check_read(viewer)?;
+    let filter = HistoryFilter {
+        task_id: Some(task_id),
+        ..HistoryFilter::default()
+    };
+    list(tx, &filter, page).await
+}
+
+/// An export file: its text and its content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    pub body: String,
+    pub content_type: &'static str,
+    /// `csv` or `json`, for the file's name.
+    pub extension: &'static str,
+}
+
+/// The matching events as a file, oldest first, in `format` (`csv` or `json`): for admins of a
+/// workspace whose plan includes the export ([`check_export`]).
+pub async fn export(
+    tx: &mut TenantTx,
+    viewer: Viewer,
+    plan: &str,
+    format: &str,
+    filter: &HistoryFilter,
+) -> CoreResult<ExportFile> {
+    check_export(viewer, plan)?;
+    match format {
+        "csv" => Ok(ExportFile {
+            body: export_csv(tx, filter).await?,
+            content_type: "text/csv; charset=utf-8",
+            extension: "csv",
+        }),
+        "json" => Ok(ExportFile {
+            body: export_json(tx, filter).await?,
+            content_type: "application/json",
+            extension: "json",
+        }),
+        _ => Err(CoreError::invalid("format", "must be 'csv' or 'json'")),
+    }
 }
 
 /// Every event matching `filter`, oldest first, for an export. Exports are an admin's occasional
@@ -266,6 +352,26 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(csv_field("-1,2"), "\"'-1,2\"");
+    }
+
+    #[test]
+    fn export_is_an_admins_on_the_business_plan() {
+        let as_role = |role| Viewer::new(Uuid::nil(), role);
+        assert!(check_export(as_role(crate::Role::Admin), "business").is_ok());
+        for (role, plan) in [
+            (crate::Role::Admin, "pro"),
+            (crate::Role::Admin, "starter"),
+            (crate::Role::Member, "business"),
+            (crate::Role::Guest, "business"),
+        ] {
+            assert!(
+                matches!(
+                    check_export(as_role(role), plan),
+                    Err(CoreError::Forbidden(_))
+                ),
+                "{role:?} on {plan}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@ use sqlx::{AssertSqlSafe, FromRow};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{CoreError, CoreResult, TenantTx, Viewer, WorkspaceId};
+use crate::{ensure, CoreError, CoreResult, TenantTx, Viewer, WorkspaceId};
+use bastion_policy as policy;
 
 /// 25 MiB, unless configured otherwise (`BASTION_MAX_UPLOAD_BYTES`).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 25 * 1024 * 1024;
@@ -199,6 +200,17 @@ pub struct Upload {
     pub bytes: Bytes,
 }
 
+/// Whether the viewer may upload to the task: it must be one they see (`NotFound("task")`
+/// otherwise) and their role must allow uploads. Checked before an upload's bytes are read, so a
+/// refused upload is never received, and again by [`upload`].
+pub async fn check_upload(tx: &mut TenantTx, viewer: Viewer, task_id: Uuid) -> CoreResult<()> {
+    ensure_task_visible(tx, viewer, task_id).await?;
+    ensure(
+        policy::can_upload_attachments(viewer.role),
+        "Guests may download attachments but not upload them.",
+    )
+}
+
 /// Stores an upload on a task the viewer can see: the object first, then the row. If the row
 /// cannot be written the object is removed again. (Should the caller's transaction fail to
 /// commit afterwards, an object without a row remains: invisible, and removed with the
@@ -212,7 +224,7 @@ pub async fn upload(
     upload: Upload,
     max_bytes: u64,
 ) -> CoreResult<Attachment> {
-    ensure_task_visible(tx, viewer, task_id).await?;
+    check_upload(tx, viewer, task_id).await?;
     let filename = sanitize_filename(&upload.filename)?;
     if upload.bytes.len() as u64 > max_bytes {
         return Err(CoreError::invalid(
@@ -296,19 +308,27 @@ pub async fn open(
     objects.stream(&attachment.object_key).await
 }
 
-/// Removes the row (in the caller's transaction) and then the object. If the object cannot be
-/// removed the error rolls the row back with the transaction, so a row never points at bytes
-/// that are gone. Who may delete is the caller's check (after `get`).
+/// Removes an attachment the viewer sees and may delete (admins any, members their own uploads):
+/// the row (in the caller's transaction) and then the object. If the object cannot be removed
+/// the error rolls the row back with the transaction, so a row never points at bytes that are
+/// gone. Returns what was deleted.
 pub async fn delete(
     tx: &mut TenantTx,
     objects: &Objects,
-    attachment: &Attachment,
-) -> CoreResult<()> {
+    viewer: Viewer,
+    id: Uuid,
+) -> CoreResult<Attachment> {
+    let attachment = get(tx, viewer, id).await?;
+    ensure(
+        policy::can_delete_attachment(viewer.role, attachment.uploader_id == viewer.user_id),
+        "Members delete only the attachments they uploaded; guests delete none.",
+    )?;
     sqlx::query("DELETE FROM attachments WHERE id = $1")
         .bind(attachment.id)
         .execute(tx.conn())
         .await?;
-    objects.delete(&attachment.object_key).await
+    objects.delete(&attachment.object_key).await?;
+    Ok(attachment)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 pub mod attachments;
 pub mod comments;
+pub mod cursor;
 pub mod projects;
 pub mod tags;
 pub mod tasks;

@@ -8,7 +8,18 @@ use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 pub use crate::Viewer;
-use crate::{CoreError, CoreResult, TenantTx};
+use crate::{ensure, CoreError, CoreResult, TenantTx};
+use bastion_policy as policy;
+
+/// Whether the viewer tracks time at all: admins and members do, guests neither see nor record
+/// it. Every listing, report and recording asks this first; a door that refuses guests before
+/// anything else (the time page) asks it directly.
+pub fn check_tracks_time(viewer: Viewer) -> CoreResult<()> {
+    ensure(
+        policy::can_track_time(viewer.role),
+        "Guests do not track time.",
+    )
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct TimeEntry {
@@ -106,7 +117,7 @@ fn check_started_at(started_at: OffsetDateTime) -> CoreResult<()> {
 #[derive(Debug, Clone)]
 pub struct NewTimeEntry {
     pub task_id: Uuid,
-    /// Whose time it is; the caller decides who may record for whom (members: themselves only).
+    /// Whose time it is: the viewer's own, or (admins only) another active member's.
     pub user_id: Uuid,
     pub started_at: OffsetDateTime,
     pub minutes: i32,
@@ -116,12 +127,18 @@ pub struct NewTimeEntry {
 }
 
 /// Records time on a task the viewer can see (otherwise `NotFound("task")`, as if it did not
-/// exist). The entry's user must be an active member.
+/// exist). Guests record none; only admins record in someone else's name. The entry's user must
+/// be an active member.
 pub async fn create(
     tx: &mut TenantTx,
     viewer: Viewer,
     new: &NewTimeEntry,
 ) -> CoreResult<TimeEntry> {
+    check_tracks_time(viewer)?;
+    ensure(
+        new.user_id == viewer.user_id || policy::can_track_time_for_others(viewer.role),
+        "Members record their own time only.",
+    )?;
     check_minutes(new.minutes)?;
     check_rate(new.rate_cents)?;
     check_note(&new.note)?;
@@ -196,6 +213,7 @@ pub async fn list(
     after: Option<(OffsetDateTime, Uuid)>,
     limit: u32,
 ) -> CoreResult<Vec<TimeEntry>> {
+    check_tracks_time(viewer)?;
     filter.check()?;
     let (after_at, after_id) = after.unzip();
     Ok(sqlx::query_as::<_, TimeEntry>(AssertSqlSafe(format!(
@@ -248,6 +266,15 @@ pub struct TimeEntryChange {
     pub note: Option<String>,
 }
 
+/// Who may change or delete an entry found for the viewer. Members find only their own entries,
+/// so someone else's is already `NotFound`; this is the rule itself, kept with the action.
+fn check_change(viewer: Viewer, entry: &TimeEntry) -> CoreResult<()> {
+    ensure(
+        policy::can_change_time_entry(viewer.role, entry.user_id == viewer.user_id),
+        "Members change their own time only.",
+    )
+}
+
 /// Changes an entry the viewer may see (admins: any; members: their own). Since members see
 /// only their own entries, someone else's is `NotFound`, never a different answer.
 pub async fn update(
@@ -257,6 +284,7 @@ pub async fn update(
     change: &TimeEntryChange,
 ) -> CoreResult<TimeEntry> {
     let current = find_for_update(tx, viewer, id).await?;
+    check_change(viewer, &current)?;
     let minutes = change.minutes.unwrap_or(current.minutes);
     let rate_cents = change.rate_cents.unwrap_or(current.rate_cents);
     let note = change.note.as_deref().unwrap_or(&current.note);
@@ -282,8 +310,10 @@ pub async fn update(
     .await?)
 }
 
+/// Deletes an entry the viewer may see and change (admins: any; members: their own).
 pub async fn delete(tx: &mut TenantTx, viewer: Viewer, id: Uuid) -> CoreResult<()> {
-    find_for_update(tx, viewer, id).await?;
+    let current = find_for_update(tx, viewer, id).await?;
+    check_change(viewer, &current)?;
     sqlx::query("DELETE FROM time_entries WHERE id = $1")
         .bind(id)
         .execute(tx.conn())
@@ -354,6 +384,7 @@ pub async fn report(
     group: ReportGroup,
     filter: &TimeFilter,
 ) -> CoreResult<Vec<ReportRow>> {
+    check_tracks_time(viewer)?;
     filter.check()?;
     let (key, label) = group.sql();
     // The label is an aggregate for weeks and plain for the others; grouping by key and label

@@ -1,0 +1,213 @@
+//! The time page of a workspace (`/w/:slug/time`): a report over Brussels dates, grouped by
+//! project, person, week or day, as a table and a bar chart; the entries the caller may see, with
+//! edit and delete; and a form to log time. Admins see everyone's time, members their own, guests
+//! none — core decides, for this page as for the REST API.
+//!
+//! - [`actions`]: the server functions.
+//! - [`report`]: the report card and its chart.
+//! - [`entries`]: the log form and the list of entries with their edit and delete forms.
+
+mod actions;
+mod entries;
+mod report;
+#[cfg(feature = "ssr")]
+pub(crate) mod serve;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{self, Role};
+use actions::{load_time_entries, load_time_report, ChangeTimeEntry, DeleteTimeEntry, LogTime};
+use entries::{EntriesCard, LogTimeCard};
+use report::ReportCard;
+
+/// Entries per page of the list.
+pub const ENTRIES_PER_PAGE: u32 = 20;
+
+/// One line of the report, labelled for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportLine {
+    pub key: String,
+    pub label: String,
+    pub entries: i64,
+    pub minutes: i64,
+    pub billable_minutes: i64,
+    pub amount_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeReportView {
+    pub workspace_name: String,
+    pub my_role: Role,
+    pub locale: String,
+    /// `project`, `person`, `week` or `day`.
+    pub group: String,
+    /// The Brussels dates the report covers, `YYYY-MM-DD` (empty: open-ended).
+    pub from: String,
+    pub to: String,
+    pub lines: Vec<ReportLine>,
+    pub total_minutes: i64,
+    pub total_amount_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryRow {
+    pub id: String,
+    pub task_title: String,
+    pub person: String,
+    /// The entry is the caller's own.
+    pub own: bool,
+    /// Brussels wall time, `2026-03-30 09:30`.
+    pub started: String,
+    /// The same, as a `datetime-local` input wants it.
+    pub started_input: String,
+    pub minutes: i32,
+    pub billable: bool,
+    pub rate_cents: i64,
+    pub amount_cents: i64,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskOption {
+    pub id: String,
+    pub title: String,
+    pub project: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeEntriesView {
+    pub my_role: Role,
+    pub locale: String,
+    pub items: Vec<EntryRow>,
+    pub next_cursor: Option<String>,
+    /// The tasks the caller may log time on.
+    pub tasks: Vec<TaskOption>,
+    /// Brussels wall time now, as a `datetime-local` value: the form's default start.
+    pub now_input: String,
+    pub mine_only: bool,
+}
+
+/// Links between a workspace's pages, the current one marked for assistive technology.
+#[component]
+pub(crate) fn WorkspaceNav(slug: String, role: Role, current: &'static str) -> impl IntoView {
+    let mut links = vec![("members", "Members")];
+    if policy::can_track_time(role) {
+        links.push(("time", "Time"));
+    }
+    if policy::can_read_audit(role) {
+        links.push(("audit", "Audit"));
+    }
+    view! {
+        <nav class="page-nav" aria-label="Workspace">
+            {links.into_iter().map(|(path, label)| {
+                let href = format!("/w/{slug}/{path}");
+                if path == current {
+                    view! { <a href=href aria-current="page">{label}</a> }.into_any()
+                } else {
+                    view! { <a href=href>{label}</a> }.into_any()
+                }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+const GROUPS: [(&str, &str); 4] = [
+    ("project", "Project"),
+    ("person", "Person"),
+    ("week", "Week"),
+    ("day", "Day"),
+];
+
+#[component]
+pub fn TimePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let log = ServerAction::<LogTime>::new();
+    let change = ServerAction::<ChangeTimeEntry>::new();
+    let delete = ServerAction::<DeleteTimeEntry>::new();
+    // Lists reload after a change that worked; a refused one keeps the form as typed.
+    let refresh = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(log.value().get(), Some(Ok(_))) {
+            refresh.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(change.value().get(), Some(Ok(_))) {
+            refresh.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(delete.value().get(), Some(Ok(_))) {
+            refresh.update(|n| *n += 1);
+        }
+    });
+    let report = Resource::new(
+        move || {
+            (
+                slug(),
+                param("group"),
+                param("from"),
+                param("to"),
+                refresh.get(),
+            )
+        },
+        |(slug, group, from, to, _)| load_time_report(slug, group, from, to),
+    );
+    let entries = Resource::new(
+        move || (slug(), param("mine"), param("after"), refresh.get()),
+        |(slug, mine, after, _)| load_time_entries(slug, mine, after),
+    );
+
+    view! {
+        <Title text="Time — Bastion"/>
+        <Suspense fallback=|| view! { <p>"Loading time…"</p> }>
+            {move || Suspend::new(async move {
+                match report.await {
+                    Err(e) => view! {
+                        <section class="card narrow">
+                            <h1>"Time"</h1>
+                            <p class="form-error" role="alert">{e.to_string()}</p>
+                        </section>
+                    }.into_any(),
+                    Ok(view) => {
+                        let slug = slug();
+                        let scope = if view.my_role == Role::Admin {
+                            "Everyone's time in this workspace."
+                        } else {
+                            "Your own time in this workspace."
+                        };
+                        view! {
+                            <header class="page-header">
+                                <h1>"Time in " {view.workspace_name.clone()}</h1>
+                                <WorkspaceNav slug=slug.clone() role=view.my_role current="time"/>
+                                <p class="muted">{scope}</p>
+                            </header>
+                            <ReportCard slug=slug.clone() view=view/>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match entries.await {
+                    // The report above already said why.
+                    Err(_) => ().into_any(),
+                    Ok(view) => {
+                        let slug = slug();
+                        view! {
+                            <LogTimeCard slug=slug.clone() view=view.clone() action=log/>
+                            <EntriesCard slug=slug view=view change=change delete=delete/>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,27 @@
+//! The one percent-encoder of the pages' links.
+
+/// Percent-encodes a query value: everything but the unreserved characters (RFC 3986), so a
+/// value can never break the link it is put in.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_unreserved_characters_pass() {
+        assert_eq!(super::encode("a-Z_0.~"), "a-Z_0.~");
+        assert_eq!(
+            super::encode("2019-12-31T23:00:00Z&x=é"),
+            "2019-12-31T23%3A00%3A00Z%26x%3D%C3%A9"
+        );
+    }
+}

@@ -1,0 +1,348 @@
+//! The task page's history section (admins): the task's audit events, newest first, each
+//! field change named and its values shown as people read them.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRow {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub id: i64,
+    /// Brussels time.
+    pub when: String,
+    pub actor: String,
+    pub action: String,
+    pub changes: Vec<ChangeRow>,
+}
+
+/// History events shown on a task, newest first.
+#[cfg(feature = "ssr")]
+pub const HISTORY_SHOWN: u32 = 300;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod srv {
+    //! Turning audit events into rows.
+
+    use bastion_core::audit::HistoryEvent;
+    use sqlx::types::JsonValue as Value;
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    use super::{ChangeRow, HistoryRow};
+    use crate::money::format_eur;
+    use crate::work::attachments::format_size;
+    use crate::work::{priority_label, status_label, ProjectRow, TagRow};
+
+    /// History fields that name a person.
+    pub const PERSON_FIELDS: [&str; 5] = [
+        "user_id",
+        "assignee_id",
+        "author_id",
+        "uploader_id",
+        "created_by",
+    ];
+    /// Bookkeeping fields a reader of the history does not need.
+    const HIDDEN_FIELDS: [&str; 7] = [
+        "id",
+        "task_id",
+        "created_at",
+        "updated_at",
+        "edited_at",
+        "added_at",
+        "object_key",
+    ];
+
+    /// What turns stored values into readable ones: names, Brussels wall times of instants
+    /// (converted beforehand by `core::clock`), projects, tags and the reader's locale.
+    pub struct Known<'a> {
+        pub name: &'a dyn Fn(&Uuid) -> String,
+        pub wall: &'a dyn Fn(OffsetDateTime) -> String,
+        pub locale: &'a str,
+        pub projects: &'a [ProjectRow],
+        pub tags: &'a [TagRow],
+    }
+
+    /// Everyone an event names: its actor and the people in its changes.
+    pub fn people(event: &HistoryEvent, ids: &mut Vec<Uuid>) {
+        ids.extend(Uuid::parse_str(&event.actor).ok());
+        if let Value::Object(fields) = &event.changes {
+            for (key, value) in fields {
+                if PERSON_FIELDS.contains(&key.as_str()) {
+                    let values = match value {
+                        Value::Object(pair) => vec![pair.get("before"), pair.get("after")],
+                        other => vec![Some(other)],
+                    };
+                    ids.extend(
+                        values
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .filter_map(|s| Uuid::parse_str(s).ok()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The instants an event shows: when it happened and any start it records.
+    pub fn instants(event: &HistoryEvent, into: &mut Vec<OffsetDateTime>) {
+        into.push(event.occurred_at);
+        if let Value::Object(fields) = &event.changes {
+            if let Some(value) = fields.get("started_at") {
+                let values = match value {
+                    Value::Object(pair) => vec![pair.get("before"), pair.get("after")],
+                    other => vec![Some(other)],
+                };
+                into.extend(values.into_iter().flatten().filter_map(instant));
+            }
+        }
+    }
+
+    fn instant(value: &Value) -> Option<OffsetDateTime> {
+        OffsetDateTime::parse(
+            value.as_str()?,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .ok()
+    }
+
+    pub fn row(e: HistoryEvent, known: &Known) -> HistoryRow {
+        let value = |key: &str, v: Option<&Value>| show_value(key, v, known);
+        let mut changes = Vec::new();
+        if let Value::Object(fields) = &e.changes {
+            for (key, v) in fields {
+                if HIDDEN_FIELDS.contains(&key.as_str()) {
+                    continue;
+                }
+                let dash = || "—".to_owned();
+                let (before, after) = match (e.action.as_str(), v) {
+                    ("updated", Value::Object(pair)) => (
+                        Some(value(key, pair.get("before")).unwrap_or_else(dash)),
+                        Some(value(key, pair.get("after")).unwrap_or_else(dash)),
+                    ),
+                    (action, v) if action == "deleted" || action.ends_with("_removed") => {
+                        (value(key, Some(v)), None)
+                    }
+                    (_, v) => (None, value(key, Some(v))),
+                };
+                if before.is_none() && after.is_none() {
+                    continue;
+                }
+                changes.push(ChangeRow {
+                    field: field_label(key).to_owned(),
+                    before,
+                    after,
+                });
+            }
+        }
+        HistoryRow {
+            id: e.id,
+            when: (known.wall)(e.occurred_at),
+            actor: match Uuid::parse_str(&e.actor) {
+                Ok(id) => (known.name)(&id),
+                Err(_) if e.actor == "system" => "The system".into(),
+                Err(_) => e.actor.clone(),
+            },
+            action: action_label(&e.entity_type, &e.action),
+            changes,
+        }
+    }
+
+    fn action_label(entity: &str, action: &str) -> String {
+        let label = match (entity, action) {
+            ("task", "created") => "created the task",
+            ("task", "updated") => "changed the task",
+            ("task", "deleted") => "deleted the task",
+            ("task", "tag_added") => "added a tag",
+            ("task", "tag_removed") => "removed a tag",
+            ("task", "viewer_added") => "added a viewer",
+            ("task", "viewer_removed") => "removed a viewer",
+            ("comment", "created") => "commented",
+            ("comment", "updated") => "edited a comment",
+            ("comment", "deleted") => "deleted a comment",
+            ("time_entry", "created") => "logged time",
+            ("time_entry", "updated") => "changed a time entry",
+            ("time_entry", "deleted") => "deleted a time entry",
+            ("attachment", "created") => "attached a file",
+            ("attachment", "updated") => "changed an attachment",
+            ("attachment", "deleted") => "deleted an attachment",
+            _ => return format!("{} {}", entity.replace('_', " "), action.replace('_', " ")),
+        };
+        label.to_owned()
+    }
+
+    fn field_label(key: &str) -> &str {
+        match key {
+            "title" => "Title",
+            "description" => "Description",
+            "status" => "Status",
+            "priority" => "Priority",
+            "assignee_id" => "Assignee",
+            "due_on" => "Due",
+            "private" => "Private",
+            "project_id" => "Project",
+            "created_by" => "Created by",
+            "tag_id" => "Tag",
+            "user_id" => "Person",
+            "author_id" => "Author",
+            "body" => "Text",
+            "started_at" => "Started",
+            "minutes" => "Minutes",
+            "billable" => "Billable",
+            "rate_cents" => "Hourly rate",
+            "note" => "Note",
+            "uploader_id" => "Uploaded by",
+            "filename" => "File",
+            "size_bytes" => "Size",
+            "content_type" => "Type",
+            other => other,
+        }
+    }
+
+    /// One recorded value as text; `None` for an empty one.
+    fn show_value(key: &str, value: Option<&Value>, known: &Known) -> Option<String> {
+        let Known {
+            name,
+            wall,
+            locale,
+            projects,
+            tags,
+        } = known;
+        let value = value?;
+        let text = match value {
+            Value::Null => return None,
+            Value::Bool(b) => return Some(if *b { "yes" } else { "no" }.to_owned()),
+            Value::Number(n) => match (key, n.as_i64()) {
+                ("rate_cents", Some(cents)) => return Some(format_eur(cents, locale)),
+                ("size_bytes", Some(bytes)) => return Some(format_size(bytes)),
+                _ => return Some(n.to_string()),
+            },
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) => s.as_str(),
+            other => return Some(shorten(&other.to_string())),
+        };
+        let shown = match key {
+            k if PERSON_FIELDS.contains(&k) => Uuid::parse_str(text).map(|id| name(&id)).ok(),
+            "tag_id" => Some(
+                tags.iter()
+                    .find(|t| t.id == text)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_else(|| "a deleted tag".into()),
+            ),
+            "project_id" => projects
+                .iter()
+                .find(|p| p.id == text)
+                .map(|p| p.name.clone()),
+            "status" => Some(status_label(text).to_owned()),
+            "priority" => Some(priority_label(text).to_owned()),
+            "started_at" => {
+                OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                    .ok()
+                    .map(|at| wall(at))
+            }
+            _ => None,
+        };
+        Some(shown.unwrap_or_else(|| shorten(text)))
+    }
+
+    /// Long texts (descriptions, comments) cut to a line's worth.
+    fn shorten(text: &str) -> String {
+        const MAX: usize = 120;
+        if text.chars().count() <= MAX {
+            text.to_owned()
+        } else {
+            format!("{}…", text.chars().take(MAX).collect::<String>())
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use std::collections::HashMap;
+
+        use super::*;
+
+        #[test]
+        fn history_values_are_named_and_shortened() {
+            let id = Uuid::new_v4();
+            let names: HashMap<Uuid, String> = [(id, "Bea".to_owned())].into();
+            let name = |i: &Uuid| names.get(i).cloned().unwrap_or_default();
+            let tags = vec![TagRow {
+                id: "t1".into(),
+                name: "legal".into(),
+                colour: "#000000".into(),
+            }];
+            let wall = |_: OffsetDateTime| String::new();
+            let known = Known {
+                name: &name,
+                wall: &wall,
+                locale: "en",
+                projects: &[],
+                tags: &tags,
+            };
+            let show = |key: &str, v: Value| show_value(key, Some(&v), &known);
+            assert_eq!(
+                show("assignee_id", Value::String(id.to_string())),
+                Some("Bea".into())
+            );
+            assert_eq!(show("tag_id", "t1".into()), Some("legal".into()));
+            assert_eq!(
+                show("status", "in_progress".into()),
+                Some("In progress".into())
+            );
+            assert_eq!(show("rate_cents", 9000.into()), Some("€90.00".into()));
+            assert_eq!(show("due_on", Value::Null), None);
+            assert_eq!(
+                show("body", "x".repeat(200).into())
+                    .unwrap()
+                    .chars()
+                    .count(),
+                121
+            );
+        }
+    }
+}
+
+#[component]
+pub fn HistorySection(history: Vec<HistoryRow>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">"History"</h2>
+            <p class="muted">"Every change to this task, newest first (admins only)."</p>
+            {if history.is_empty() {
+                view! { <p class="muted">"Nothing recorded yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="history">
+                        {history.into_iter().map(|h| view! {
+                            <li>
+                                <p class="history-head">
+                                    <span class="muted">{h.when}</span> " "
+                                    <strong>{h.actor}</strong> " " {h.action}
+                                </p>
+                                {(!h.changes.is_empty()).then(|| view! {
+                                    <dl class="changes">
+                                        {h.changes.into_iter().map(|c| view! {
+                                            <dt>{c.field}</dt>
+                                            <dd>{match (c.before, c.after) {
+                                                (Some(b), Some(a)) => format!("{b} → {a}"),
+                                                (Some(b), None) => b,
+                                                (None, Some(a)) => a,
+                                                (None, None) => String::new(),
+                                            }}</dd>
+                                        }).collect_view()}
+                                    </dl>
+                                })}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,235 @@
+//! The task page's time section: the caller's time on the task (admins: everyone's) with totals,
+//! a form to log time and delete for what the caller may change.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::FormError;
+use crate::error::action_error;
+use crate::UiError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeRow {
+    pub id: String,
+    /// Brussels time.
+    pub started: String,
+    pub person: String,
+    /// `h:mm`.
+    pub duration: String,
+    pub billable: bool,
+    pub rate: String,
+    /// Empty for a non-billable entry.
+    pub amount: String,
+    pub note: String,
+    /// The entry is the caller's own.
+    pub own: bool,
+}
+
+/// The caller's view of the task's time (admins: everyone's; members: their own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeSummary {
+    /// The caller's role: the section asks the policy what to offer.
+    pub my_role: crate::policy::Role,
+    pub entries: Vec<TimeRow>,
+    pub total_duration: String,
+    pub total_amount: String,
+    /// Defaults for the form: now, in Brussels.
+    pub today: String,
+    pub now: String,
+}
+
+/// Time entries shown on a task, newest first; the totals cover all of them regardless.
+#[cfg(feature = "ssr")]
+pub const TIME_SHOWN: u32 = 500;
+
+/// Records the caller's time on the task. The start is a Brussels date and wall time, turned into
+/// an instant by `core::clock` as on the time page; the rate is euros typed as a decimal.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api/fn", endpoint = "log_task_time")]
+pub async fn log_time(
+    slug: String,
+    task_id: String,
+    minutes: String,
+    started_on: String,
+    started_time: String,
+    billable: Option<String>,
+    rate: Option<String>,
+    note: Option<String>,
+) -> Result<(), UiError> {
+    use bastion_core::time_entries::{self, NewTimeEntry};
+    use bastion_core::CoreError;
+
+    let mut o = crate::server::open(&slug).await?;
+    let task_id = super::attachments::id_or_404(&task_id, "task")?;
+    // As everywhere on the task page: a task the caller cannot see is 404 first; then guests
+    // are refused before their form is read.
+    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
+        return Err(CoreError::NotFound("task").into());
+    }
+    time_entries::check_tracks_time(o.viewer)?;
+    let minutes: i32 = minutes.trim().parse().map_err(|_| {
+        UiError::invalid(
+            "minutes",
+            "The minutes must be a whole number from 1 to 1440.",
+        )
+    })?;
+    let day = time::Date::parse(
+        started_on.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| {
+        UiError::invalid(
+            "started_on",
+            "The start date must be a date like 2026-12-31.",
+        )
+    })?;
+    let at = time::Time::parse(
+        started_time.trim(),
+        time::macros::format_description!("[hour]:[minute]"),
+    )
+    .map_err(|_| UiError::invalid("started_time", "The start time must be a time like 09:30."))?;
+    // An empty rate means an entry without a rate.
+    let rate_cents = match rate.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => 0,
+        Some(rate) => crate::money::parse_eur_cents(rate)
+            .map_err(|m| UiError::invalid("rate", format!("The hourly rate (€) {m}.")))?,
+    };
+    let started_at =
+        bastion_core::clock::instant_of(&mut o.tx, time::PrimitiveDateTime::new(day, at)).await?;
+    let new = NewTimeEntry {
+        task_id,
+        user_id: o.viewer.user_id,
+        started_at,
+        minutes,
+        billable: billable.is_some_and(|b| !b.is_empty() && b != "false"),
+        rate_cents,
+        note: note.unwrap_or_default().trim().to_owned(),
+    };
+    time_entries::create(&mut o.tx, o.viewer, &new).await?;
+    Ok(o.tx.commit().await?)
+}
+
+/// Deletes a time entry of this task: members their own (others' are invisible to them, so 404),
+/// admins any.
+#[server(prefix = "/api/fn", endpoint = "delete_task_time_entry")]
+pub async fn delete_time_entry(
+    slug: String,
+    task_id: String,
+    entry_id: String,
+) -> Result<(), UiError> {
+    use bastion_core::{time_entries, CoreError};
+
+    let mut o = crate::server::open(&slug).await?;
+    let task_id = super::attachments::id_or_404(&task_id, "task")?;
+    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
+        return Err(CoreError::NotFound("task").into());
+    }
+    time_entries::check_tracks_time(o.viewer)?;
+    let id = super::attachments::id_or_404(&entry_id, "time entry")?;
+    // An entry of another task is not this page's to delete.
+    let entry = time_entries::get(&mut o.tx, o.viewer, id).await?;
+    if entry.task_id != task_id {
+        return Err(CoreError::NotFound("time entry").into());
+    }
+    time_entries::delete(&mut o.tx, o.viewer, id).await?;
+    Ok(o.tx.commit().await?)
+}
+
+#[component]
+pub fn TimeSection(
+    slug: String,
+    task_id: String,
+    time: TimeSummary,
+    log: ServerAction<LogTime>,
+    delete: ServerAction<DeleteTimeEntry>,
+) -> impl IntoView {
+    let error = {
+        let (a, b) = (action_error(log), action_error(delete));
+        move || a().or_else(b)
+    };
+    let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
+    let my_role = time.my_role;
+    view! {
+        <section class="card" aria-labelledby="time-title">
+            <h2 id="time-title">"Time"</h2>
+            <p class="muted">{if time.my_role == crate::policy::Role::Admin { "Everyone's time on this task." } else { "Your time on this task." }}</p>
+            {if time.entries.is_empty() {
+                view! { <p class="muted">"No time logged yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-scroll">
+                    <table class="table time-table">
+                        <thead><tr>
+                            <th scope="col">"Started"</th>
+                            <th scope="col">"Who"</th>
+                            <th scope="col">"Time"</th>
+                            <th scope="col">"Rate"</th>
+                            <th scope="col">"Amount"</th>
+                            <th scope="col">"Note"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {time.entries.into_iter().map(|e| view! {
+                                <tr>
+                                    <td class="nowrap">{e.started.clone()}</td>
+                                    <td>{e.person.clone()}</td>
+                                    <td data-label="Time">{e.duration.clone()}</td>
+                                    <td data-label="Rate">{e.rate.clone()}</td>
+                                    <td data-label="Amount">{if e.billable { e.amount.clone() } else { "Not billable".to_owned() }}</td>
+                                    <td>{e.note.clone()}</td>
+                                    <td>
+                                        {crate::policy::can_change_time_entry(my_role, e.own).then(|| view! {
+                                            <ActionForm action=delete attr:class="inline-form">
+                                                <input type="hidden" name="slug" value=slug.get_value()/>
+                                                <input type="hidden" name="task_id" value=task_id.get_value()/>
+                                                <input type="hidden" name="entry_id" value=e.id.clone()/>
+                                                <button type="submit" class="button small danger" aria-label=format!("Delete the entry of {} started {}", e.duration, e.started)>"Delete"</button>
+                                            </ActionForm>
+                                        })}
+                                    </td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    </div>
+                }.into_any()
+            }}
+            <p class="totals"><strong>"Total: "</strong>{time.total_duration} " h · billable amount " {time.total_amount}</p>
+            <FormError error/>
+            <details class="panel">
+                <summary>"Log time"</summary>
+                <ActionForm action=log attr:class="form grid-form">
+                    <input type="hidden" name="slug" value=slug.get_value()/>
+                    <input type="hidden" name="task_id" value=task_id.get_value()/>
+                    <div class="field">
+                        <label for="t-minutes">"Minutes"</label>
+                        <input id="t-minutes" name="minutes" type="number" min="1" max="1440" step="1" required/>
+                    </div>
+                    <div class="field">
+                        <label for="t-date">"Start date"</label>
+                        <input id="t-date" name="started_on" type="date" value=time.today required/>
+                    </div>
+                    <div class="field">
+                        <label for="t-time">"Start time (Brussels)"</label>
+                        <input id="t-time" name="started_time" type="time" value=time.now required/>
+                    </div>
+                    <div class="field">
+                        <label for="t-rate">"Hourly rate (€)"</label>
+                        <input id="t-rate" name="rate" inputmode="decimal" placeholder="85.50" maxlength="20"/>
+                    </div>
+                    <div class="field check">
+                        <input id="t-billable" name="billable" type="checkbox" value="true" checked/>
+                        <label for="t-billable">"Billable"</label>
+                    </div>
+                    <div class="field wide">
+                        <label for="t-note">"Note"</label>
+                        <input id="t-note" name="note" maxlength="1000"/>
+                    </div>
+                    <div class="field wide">
+                        <button type="submit" class="button" disabled=move || log.pending().get()>"Log time"</button>
+                    </div>
+                </ActionForm>
+            </details>
+        </section>
+    }
+}
