@@ -265,8 +265,9 @@ member an admin there (or erase the workspace) before deleting your account.";
 
 /// Deletes the user's account after checking their password: their membership in every
 /// workspace, their directory entries, sessions and pending codes, and the user row, all in one
-/// transaction. Refused with [`CoreError::LastAdmin`] (and nothing changed) when they are the
-/// last active admin of any workspace: that workspace would be left without anyone to run it.
+/// transaction. Refused with a `last_admin` conflict saying [`LAST_ADMIN_ACCOUNT`] (and nothing
+/// changed) when they are the last active admin of any workspace: that workspace would be left
+/// without anyone to run it.
 pub async fn delete_account(pool: &PgPool, user_id: Uuid, password: &str) -> CoreResult<()> {
     confirm_password(pool, user_id, password, "password").await?;
     let mut tx = pool.begin().await?;
@@ -292,7 +293,10 @@ pub async fn delete_account(pool: &PgPool, user_id: Uuid, password: &str) -> Cor
         .fetch_all(&mut *tx)
         .await?;
         if admins == [user_id] {
-            return Err(CoreError::LastAdmin);
+            return Err(CoreError::Conflict {
+                code: "last_admin",
+                message: LAST_ADMIN_ACCOUNT.to_owned(),
+            });
         }
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {q}.members WHERE user_id = $1"

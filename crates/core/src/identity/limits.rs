@@ -37,6 +37,22 @@ pub async fn hit(
     }
 }
 
+/// Counts one event for `key` and refuses with `RateLimited` past `limit`: an action's own limit,
+/// as every door answers it (429 with `Retry-After`).
+pub async fn enforce(
+    db: impl sqlx::PgExecutor<'_>,
+    key: &str,
+    limit: i32,
+    window: Duration,
+) -> CoreResult<()> {
+    match hit(db, key, limit, window).await? {
+        Ok(_) => Ok(()),
+        Err(wait) => Err(crate::CoreError::RateLimited {
+            retry_after_secs: wait.whole_seconds().max(1) as u64,
+        }),
+    }
+}
+
 /// How long the account stays locked, if it is.
 pub async fn account_locked_for(pool: &PgPool, email: &str) -> CoreResult<Option<Duration>> {
     let until: Option<OffsetDateTime> = sqlx::query_scalar(
