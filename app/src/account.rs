@@ -38,9 +38,9 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), UiError> {
     use crate::server::context;
-    use bastion_core::limits::SignInRefused;
+    use bastion_core::accounts::SignInRefused;
     let ctx = context()?;
-    let user = match bastion_core::limits::sign_in(
+    let user = match bastion_core::accounts::sign_in(
         &ctx.pool,
         &email,
         password.expose(),

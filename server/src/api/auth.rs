@@ -7,8 +7,7 @@ use axum::{
     Json,
 };
 use bastion_core::{
-    accounts,
-    limits::{self, SignInRefused},
+    accounts::{self, SignInRefused},
     members,
     secrets::SecretString,
     sessions,
@@ -93,7 +92,8 @@ pub async fn sign_in(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let user = match limits::sign_in(&state.pool, &body.email, body.password.expose(), ip).await? {
+    let user = match accounts::sign_in(&state.pool, &body.email, body.password.expose(), ip).await?
+    {
         Ok(user) => user,
         Err(SignInRefused::InvalidCredentials) => return Err(ApiError::InvalidCredentials),
         Err(SignInRefused::TooManyAttempts(wait)) => {
