@@ -6,6 +6,10 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
+use crate::error::action_error;
+use crate::policy::SecretString;
+use crate::UiError;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountView {
     pub name: String,
@@ -30,48 +34,38 @@ const BAD_CREDENTIALS: &str = "The email or password is wrong.";
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
-    password: String,
+    password: SecretString,
     next: Option<String>,
-) -> Result<(), ServerFnError> {
-    use crate::server::{context, set_cookie};
+) -> Result<(), UiError> {
+    use crate::server::context;
+    use bastion_core::accounts::SignInRefused;
     let ctx = context()?;
-    use bastion_core::limits::SignInRefused;
-    let user = match bastion_core::limits::sign_in(
+    let user = match bastion_core::accounts::sign_in(
         &ctx.pool,
         &email,
-        &password,
+        password.expose(),
         crate::server::client_ip(),
     )
-    .await
-    .map_err(crate::server::internal)?
+    .await?
     {
         Ok(user) => user,
         Err(SignInRefused::InvalidCredentials) => {
+            // 401 like REST's `invalid_credentials`; the sentence names the password field.
+            let refusal = UiError::Invalid {
+                field: "password".into(),
+                message: BAD_CREDENTIALS.into(),
+            };
             crate::server::set_status(http::StatusCode::UNAUTHORIZED);
-            return Err(ServerFnError::new(BAD_CREDENTIALS));
+            return Err(refusal);
         }
         Err(SignInRefused::TooManyAttempts(wait)) => {
-            crate::server::set_status(http::StatusCode::TOO_MANY_REQUESTS);
-            let minutes = (wait.whole_seconds() + 59) / 60;
-            return Err(ServerFnError::new(format!(
-                "Too many attempts. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            )));
+            return Err(UiError::RateLimited {
+                retry_after_secs: wait.whole_seconds().max(1) as u64,
+            }
+            .answered());
         }
     };
-    if let Some(old) = crate::server::current_token() {
-        bastion_core::sessions::end(&ctx.pool, &old)
-            .await
-            .map_err(crate::server::internal)?;
-    }
-    let user_agent = crate::server::user_agent();
-    let (token, _) = bastion_core::sessions::create(&ctx.pool, user.id, user_agent.as_deref())
-        .await
-        .map_err(crate::server::internal)?;
-    set_cookie(&bastion_core::sessions::set_cookie_value(
-        &token,
-        ctx.secure_cookies,
-    ));
+    crate::server::start_session(user.id).await?;
     leptos_axum::redirect(&local_target(next.as_deref()).unwrap_or_else(|| "/account".into()));
     Ok(())
 }
@@ -89,13 +83,11 @@ pub fn local_target(next: Option<&str>) -> Option<String> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), ServerFnError> {
+pub async fn sign_out() -> Result<(), UiError> {
     use crate::server::{context, set_cookie};
     let ctx = context()?;
     if let Some(token) = crate::server::current_token() {
-        bastion_core::sessions::end(&ctx.pool, &token)
-            .await
-            .map_err(crate::server::internal)?;
+        bastion_core::sessions::end(&ctx.pool, &token).await?;
     }
     set_cookie(&bastion_core::sessions::clear_cookie_value(
         ctx.secure_cookies,
@@ -105,33 +97,25 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "account")]
-pub async fn account() -> Result<Option<AccountView>, ServerFnError> {
+pub async fn account() -> Result<Option<AccountView>, UiError> {
     let ctx = crate::server::context()?;
     let Some(token) = crate::server::current_token() else {
         return Ok(None);
     };
-    let Some(session) = bastion_core::sessions::resolve(&ctx.pool, &token)
-        .await
-        .map_err(crate::server::internal)?
-    else {
+    let Some(session) = bastion_core::sessions::resolve(&ctx.pool, &token).await? else {
         return Ok(None);
     };
-    let Some(user) = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
-        .await
-        .map_err(crate::server::internal)?
-    else {
+    let Some(user) = bastion_core::accounts::find_user(&ctx.pool, session.user_id).await? else {
         return Ok(None);
     };
     let workspaces = bastion_core::accounts::workspaces_of(&ctx.pool, user.id)
-        .await
-        .map_err(crate::server::internal)?
+        .await?
         .into_iter()
         .map(|w| (w.slug, w.name))
         .collect();
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     let sessions = bastion_core::sessions::list_for_user(&ctx.pool, user.id)
-        .await
-        .map_err(crate::server::internal)?
+        .await?
         .into_iter()
         .map(|s| SessionRow {
             id: s.id.to_string(),
@@ -150,46 +134,36 @@ pub async fn account() -> Result<Option<AccountView>, ServerFnError> {
 
 #[server(prefix = "/api/fn", endpoint = "change_password")]
 pub async fn change_password(
-    current_password: String,
-    new_password: String,
-) -> Result<(), ServerFnError> {
+    current_password: SecretString,
+    new_password: SecretString,
+) -> Result<(), UiError> {
     let ctx = crate::server::context()?;
     let (user, session) = crate::server::current_user().await?;
-    match bastion_core::accounts::change_password(
+    bastion_core::accounts::change_password(
         &ctx.pool,
         user.id,
-        &current_password,
-        &new_password,
+        current_password.expose(),
+        new_password.expose(),
         session.id,
     )
     .await
-    {
-        Ok(()) => Ok(()),
-        Err(bastion_core::CoreError::Invalid { field, message }) => {
-            crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            Err(ServerFnError::new(if field == "current_password" {
-                "The current password is wrong.".to_owned()
-            } else {
-                format!("The new password {message}.")
-            }))
-        }
-        Err(other) => Err(crate::server::internal(other)),
-    }
+    .map_err(|e| match e {
+        // The form's own words for its first field (the browser test reads them).
+        bastion_core::CoreError::Invalid {
+            field: "current_password",
+            ..
+        } => UiError::invalid("current_password", "The current password is wrong."),
+        other => other.into(),
+    })
 }
 
 #[server(prefix = "/api/fn", endpoint = "end_session")]
-pub async fn end_session(id: String) -> Result<(), ServerFnError> {
+pub async fn end_session(id: String) -> Result<(), UiError> {
     let ctx = crate::server::context()?;
     let (user, _) = crate::server::current_user().await?;
-    let not_found = || {
-        crate::server::set_status(http::StatusCode::NOT_FOUND);
-        ServerFnError::new("No such session.")
-    };
+    let not_found = || UiError::not_found("No such session.");
     let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;
-    if bastion_core::sessions::revoke(&ctx.pool, user.id, id)
-        .await
-        .map_err(crate::server::internal)?
-    {
+    if bastion_core::sessions::revoke(&ctx.pool, user.id, id).await? {
         Ok(())
     } else {
         Err(not_found())
@@ -197,35 +171,27 @@ pub async fn end_session(id: String) -> Result<(), ServerFnError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_account")]
-pub async fn delete_account(password: String) -> Result<(), ServerFnError> {
-    use crate::server::{context, internal, set_cookie, set_status};
-    use bastion_core::CoreError;
+pub async fn delete_account(password: SecretString) -> Result<(), UiError> {
+    use crate::server::{context, set_cookie};
     let ctx = context()?;
     let (user, _) = crate::server::current_user().await?;
-    match bastion_core::accounts::delete_account(&ctx.pool, user.id, &password).await {
-        Ok(()) => {
-            set_cookie(&bastion_core::sessions::clear_cookie_value(
-                ctx.secure_cookies,
-            ));
-            leptos_axum::redirect("/");
-            Ok(())
-        }
-        Err(CoreError::LastAdmin) => {
-            set_status(http::StatusCode::CONFLICT);
-            Err(ServerFnError::new(
-                bastion_core::accounts::LAST_ADMIN_ACCOUNT,
-            ))
-        }
-        Err(CoreError::Invalid { .. }) => {
-            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            Err(ServerFnError::new("The password is wrong."))
-        }
-        Err(other) => Err(internal(other)),
-    }
+    bastion_core::accounts::delete_account(&ctx.pool, user.id, password.expose())
+        .await
+        .map_err(|e| match e {
+            bastion_core::CoreError::Invalid { field, .. } => {
+                UiError::invalid(field, "The password is wrong.")
+            }
+            other => other.into(),
+        })?;
+    set_cookie(&bastion_core::sessions::clear_cookie_value(
+        ctx.secure_cookies,
+    ));
+    leptos_axum::redirect("/");
+    Ok(())
 }
 
-/// The sentence meant for people in a server function's error (`ServerFnError` prefixes its
-/// kind).
+/// The sentence meant for people in a `ServerFnError` (which prefixes its kind). Only for pages
+/// whose server functions do not answer `UiError` yet; `UiError` is shown as it is.
 pub(crate) fn human(error: &ServerFnError) -> String {
     let text = error.to_string();
     text.rsplit(": ").next().unwrap_or(&text).to_owned()
@@ -236,13 +202,7 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let query = leptos_router::hooks::use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(|result| result.err())
-            .map(|e| human(&e))
-    };
+    let error = action_error(action);
     view! {
         <Title text="Sign in — Bastion"/>
         <section class="card narrow" aria-labelledby="sign-in-title">
@@ -276,20 +236,14 @@ pub fn AccountPage() -> impl IntoView {
     );
     let sign_out = ServerAction::<SignOut>::new();
     let delete = ServerAction::<DeleteAccount>::new();
-    let delete_error = move || {
-        delete
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| human(&e))
-    };
+    let delete_error = action_error(delete);
     let password_result = move || {
         change.value().get().map(|r| match r {
             Ok(()) => (
                 false,
                 "Your password is changed. Your other sessions were signed out.".to_owned(),
             ),
-            Err(e) => (true, human(&e)),
+            Err(e) => (true, e.to_string()),
         })
     };
     view! {
@@ -393,46 +347,22 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[server(prefix = "/api/fn", endpoint = "request_reset")]
-pub async fn request_reset(email: String) -> Result<(), ServerFnError> {
+pub async fn request_reset(email: String) -> Result<(), UiError> {
     let ctx = crate::server::context()?;
-    let key = format!("reset-email:{}", email.trim().to_lowercase());
-    let within = bastion_core::limits::hit(&ctx.pool, &key, 5, time_hours(1))
-        .await
-        .map_err(crate::server::internal)?
-        .is_ok();
-    if within {
-        bastion_core::resets::request_reset(&ctx.pool, &email)
-            .await
-            .map_err(crate::server::internal)?;
-    }
+    bastion_core::resets::request_reset(&ctx.pool, &email, crate::server::client_ip()).await?;
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn time_hours(h: i64) -> time::Duration {
-    time::Duration::hours(h)
 }
 
 #[server(prefix = "/api/fn", endpoint = "reset_password")]
 pub async fn reset_password(
     email: String,
-    code: String,
-    new_password: String,
-) -> Result<(), ServerFnError> {
+    code: SecretString,
+    new_password: SecretString,
+) -> Result<(), UiError> {
     let ctx = crate::server::context()?;
-    match bastion_core::resets::reset_password(&ctx.pool, &email, &code, &new_password).await {
-        Ok(()) => Ok(()),
-        Err(bastion_core::CoreError::Invalid { field, message }) => {
-            crate::server::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            let what = if field == "code" {
-                "The code"
-            } else {
-                "The new password"
-            };
-            Err(ServerFnError::new(format!("{what} {message}.")))
-        }
-        Err(other) => Err(crate::server::internal(other)),
-    }
+    bastion_core::resets::reset_password(&ctx.pool, &email, code.expose(), new_password.expose())
+        .await?;
+    Ok(())
 }
 
 #[component]
@@ -465,13 +395,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let done = move || matches!(action.value().get(), Some(Ok(())));
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| human(&e))
-    };
+    let error = action_error(action);
     view! {
         <Title text="Choose a new password — Bastion"/>
         <section class="card narrow" aria-labelledby="reset-title">

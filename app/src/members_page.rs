@@ -6,8 +6,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+use crate::error::action_error;
 use crate::policy::{self, Role};
 use crate::time::WorkspaceNav;
+use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberRow {
@@ -27,23 +29,15 @@ pub struct MembersView {
 }
 
 #[server(prefix = "/api/fn", endpoint = "members")]
-pub async fn load_members(slug: String) -> Result<MembersView, ServerFnError> {
-    use crate::server::{context, internal, set_status};
-    let ctx = context()?;
-    let (user, workspace, role, mut tx) = crate::server::open_workspace(&slug).await?;
-    if !policy::can_list_members(role) {
-        set_status(http::StatusCode::FORBIDDEN);
-        return Err(ServerFnError::new("Guests cannot see the member list."));
-    }
-    let records = bastion_core::members::list_members(&mut tx)
-        .await
-        .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+pub async fn load_members(slug: String) -> Result<MembersView, UiError> {
+    let ctx = crate::server::context()?;
+    let mut opened = crate::server::open(&slug).await?;
+    let records = bastion_core::members::list(&mut opened.tx, opened.viewer).await?;
+    opened.tx.commit().await?;
     let mut members = Vec::new();
     for r in records {
-        let person = bastion_core::accounts::find_user(&ctx.pool, r.user_id)
-            .await
-            .map_err(internal)?;
+        // Users live in the control plane, which the tenant transaction cannot see.
+        let person = bastion_core::accounts::find_user(&ctx.pool, r.user_id).await?;
         let (name, email) = person.map(|p| (p.name, p.email)).unwrap_or_default();
         members.push(MemberRow {
             user_id: r.user_id.to_string(),
@@ -54,9 +48,9 @@ pub async fn load_members(slug: String) -> Result<MembersView, ServerFnError> {
         });
     }
     Ok(MembersView {
-        workspace_name: workspace.name,
-        my_role: role,
-        me: user.id.to_string(),
+        workspace_name: opened.workspace.name,
+        my_role: opened.viewer.role,
+        me: opened.user.id.to_string(),
         members,
     })
 }
@@ -67,49 +61,35 @@ pub async fn change_member(
     user_id: String,
     role: Option<String>,
     active: Option<String>,
-) -> Result<(), ServerFnError> {
-    use crate::server::{internal, set_status};
-    let (_, workspace, my_role, mut tx) = crate::server::open_workspace(&slug).await?;
-    if !policy::can_manage_members(my_role) {
-        set_status(http::StatusCode::FORBIDDEN);
-        return Err(ServerFnError::new("Only workspace admins manage members."));
-    }
+) -> Result<(), UiError> {
+    let mut opened = crate::server::open(&slug).await?;
     let target = uuid_or_404(&user_id)?;
     let active = active.map(|a| a == "true");
-    if let Err(e) =
-        bastion_core::members::update_member(&mut tx, target, role.as_deref(), active).await
-    {
-        return Err(explain(e));
-    }
-    tx.commit().await.map_err(internal)?;
+    bastion_core::members::update_member(
+        &mut opened.tx,
+        opened.viewer,
+        target,
+        role.as_deref(),
+        active,
+    )
+    .await?;
+    opened.tx.commit().await?;
     if active == Some(false) {
         let pool = &crate::server::context()?.pool;
-        bastion_core::sessions::end_if_only_for(pool, target, workspace.id)
-            .await
-            .map_err(internal)?;
+        bastion_core::sessions::end_if_only_for(pool, target, opened.workspace.id).await?;
     }
     Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "remove_member")]
-pub async fn remove_member(slug: String, user_id: String) -> Result<(), ServerFnError> {
-    use crate::server::{context, internal, set_status};
-    let ctx = context()?;
-    let (user, workspace, my_role, tx) = crate::server::open_workspace(&slug).await?;
-    tx.rollback().await.map_err(internal)?;
-    if !policy::can_manage_members(my_role) {
-        set_status(http::StatusCode::FORBIDDEN);
-        return Err(ServerFnError::new("Only workspace admins manage members."));
-    }
+pub async fn remove_member(slug: String, user_id: String) -> Result<(), UiError> {
+    let ctx = crate::server::context()?;
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
     let target = uuid_or_404(&user_id)?;
-    bastion_core::members::remove_member(
-        &ctx.pool,
-        &workspace,
-        target,
-        bastion_core::Actor::User(user.id),
-    )
-    .await
-    .map_err(explain)
+    bastion_core::members::remove_member(&ctx.pool, &opened.workspace, opened.viewer, target)
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,115 +102,57 @@ pub struct InvitationRow {
 }
 
 #[server(prefix = "/api/fn", endpoint = "invitations")]
-pub async fn load_invitations(slug: String) -> Result<Vec<InvitationRow>, ServerFnError> {
-    use crate::server::{context, internal, set_status};
-    let ctx = context()?;
-    let (_, workspace, role, tx) = crate::server::open_workspace(&slug).await?;
-    tx.rollback().await.map_err(internal)?;
-    if !policy::can_manage_members(role) {
-        set_status(http::StatusCode::FORBIDDEN);
-        return Err(ServerFnError::new("Only workspace admins see invitations."));
-    }
+pub async fn load_invitations(slug: String) -> Result<Vec<InvitationRow>, UiError> {
+    let ctx = crate::server::context()?;
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Ok(bastion_core::invitations::list_open(&ctx.pool, &workspace)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|i| InvitationRow {
-            id: i.id.to_string(),
-            email: i.email,
-            role: i.role,
-            expires: i.expires_at.format(&format).unwrap_or_default(),
-        })
-        .collect())
+    Ok(
+        bastion_core::invitations::list_open(&ctx.pool, &opened.workspace, opened.viewer)
+            .await?
+            .into_iter()
+            .map(|i| InvitationRow {
+                id: i.id.to_string(),
+                email: i.email,
+                role: i.role,
+                expires: i.expires_at.format(&format).unwrap_or_default(),
+            })
+            .collect(),
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "invite_member")]
-pub async fn invite_member(
-    slug: String,
-    email: String,
-    role: String,
-) -> Result<String, ServerFnError> {
-    use crate::server::{context, internal, set_status};
-    let ctx = context()?;
-    let (user, workspace, my_role, tx) = crate::server::open_workspace(&slug).await?;
-    tx.rollback().await.map_err(internal)?;
-    if !policy::can_manage_members(my_role) {
-        set_status(http::StatusCode::FORBIDDEN);
-        return Err(ServerFnError::new("Only workspace admins invite people."));
-    }
-    let invitation =
-        bastion_core::invitations::invite(&ctx.pool, &workspace, &user, &email, &role, &ctx.origin)
-            .await
-            .map_err(explain)?;
+pub async fn invite_member(slug: String, email: String, role: String) -> Result<String, UiError> {
+    let ctx = crate::server::context()?;
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
+    let invitation = bastion_core::invitations::invite(
+        &ctx.pool,
+        &opened.workspace,
+        opened.viewer,
+        &opened.user,
+        &email,
+        &role,
+        &ctx.origin,
+    )
+    .await?;
     Ok(format!("Invitation sent to {}.", invitation.email))
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_invitation")]
-pub async fn revoke_invitation(slug: String, id: String) -> Result<(), ServerFnError> {
-    use crate::server::{context, internal, set_status};
-    let ctx = context()?;
-    let (_, workspace, my_role, tx) = crate::server::open_workspace(&slug).await?;
-    tx.rollback().await.map_err(internal)?;
-    if !policy::can_manage_members(my_role) {
-        set_status(http::StatusCode::FORBIDDEN);
-        return Err(ServerFnError::new(
-            "Only workspace admins manage invitations.",
-        ));
-    }
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| {
-        set_status(http::StatusCode::NOT_FOUND);
-        ServerFnError::new("No such invitation.")
-    })?;
-    bastion_core::invitations::revoke(&ctx.pool, &workspace, id)
-        .await
-        .map_err(explain)
+pub async fn revoke_invitation(slug: String, id: String) -> Result<(), UiError> {
+    let ctx = crate::server::context()?;
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| UiError::not_found("No such invitation."))?;
+    bastion_core::invitations::revoke(&ctx.pool, &opened.workspace, opened.viewer, id).await?;
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]
-fn uuid_or_404(text: &str) -> Result<uuid::Uuid, ServerFnError> {
-    uuid::Uuid::parse_str(text).map_err(|_| {
-        crate::server::set_status(http::StatusCode::NOT_FOUND);
-        ServerFnError::new("No such member.")
-    })
+fn uuid_or_404(text: &str) -> Result<uuid::Uuid, UiError> {
+    uuid::Uuid::parse_str(text).map_err(|_| UiError::not_found("No such member."))
 }
-
-/// The person-facing message for what the service refused.
-#[cfg(feature = "ssr")]
-fn explain(err: bastion_core::CoreError) -> ServerFnError {
-    use crate::server::set_status;
-    use bastion_core::CoreError;
-    match err {
-        CoreError::LastAdmin => {
-            set_status(http::StatusCode::CONFLICT);
-            ServerFnError::new(LAST_ADMIN)
-        }
-        CoreError::NotFound(what) => {
-            set_status(http::StatusCode::NOT_FOUND);
-            ServerFnError::new(format!("No such {what}."))
-        }
-        CoreError::Invalid { field, message } => {
-            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            let what = match field {
-                "email" => "The email",
-                "role" => "The role",
-                _ => field,
-            };
-            ServerFnError::new(format!("{what} {message}."))
-        }
-        CoreError::Conflict { message, .. } => {
-            set_status(http::StatusCode::CONFLICT);
-            ServerFnError::new(message)
-        }
-        other => crate::server::internal(other),
-    }
-}
-
-/// Shown when the last-admin safeguard refuses, saying what to do instead.
-#[cfg(feature = "ssr")]
-pub const LAST_ADMIN: &str = "This is the workspace's last active admin. Make another member an admin first, then change or remove this one.";
-
-use crate::account::human as message;
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
@@ -242,14 +164,8 @@ pub fn MembersPage() -> impl IntoView {
         move || (slug(), change.version().get(), remove.version().get()),
         |(slug, _, _)| load_members(slug),
     );
-    let failure = move || {
-        change
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .or_else(|| remove.value().get().and_then(|r| r.err()))
-            .map(|e| message(&e))
-    };
+    let (change_error, remove_error) = (action_error(change), action_error(remove));
+    let failure = move || change_error().or_else(remove_error);
 
     view! {
         <Title text="Members — Bastion"/>
@@ -259,7 +175,7 @@ pub fn MembersPage() -> impl IntoView {
                     Err(e) => view! {
                         <section class="card narrow">
                             <h1>"Members"</h1>
-                            <p class="form-error" role="alert">{message(&e)}</p>
+                            <p class="form-error" role="alert">{e.to_string()}</p>
                         </section>
                     }.into_any(),
                     Ok(view) => {
@@ -385,16 +301,10 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
     let outcome = move || {
         invite.value().get().map(|r| match r {
             Ok(text) => (false, text),
-            Err(e) => (true, message(&e)),
+            Err(e) => (true, e.to_string()),
         })
     };
-    let revoke_error = move || {
-        revoke
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| message(&e))
-    };
+    let revoke_error = action_error(revoke);
     let slug_form = slug.clone();
     view! {
         <section class="card" aria-labelledby="invite-title">
@@ -450,7 +360,7 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             }.into_any(),
-                            Err(e) => view! { <p class="form-error" role="alert">{message(&e)}</p> }.into_any(),
+                            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                         }
                     })
                 }}

@@ -10,7 +10,9 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::account::human;
+use crate::error::action_error;
+use crate::policy::SecretString;
+use crate::UiError;
 
 /// Who is signed in, for the top bar: their name and the workspaces to switch between.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,27 +23,20 @@ pub struct SignedIn {
 }
 
 #[server(prefix = "/api/fn", endpoint = "whoami")]
-pub async fn whoami() -> Result<Option<SignedIn>, ServerFnError> {
-    use crate::server::{context, current_token, internal};
+pub async fn whoami() -> Result<Option<SignedIn>, UiError> {
+    use crate::server::{context, current_token};
     let ctx = context()?;
     let Some(token) = current_token() else {
         return Ok(None);
     };
-    let Some(session) = bastion_core::sessions::resolve(&ctx.pool, &token)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(session) = bastion_core::sessions::resolve(&ctx.pool, &token).await? else {
         return Ok(None);
     };
-    let Some(user) = bastion_core::accounts::find_user(&ctx.pool, session.user_id)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(user) = bastion_core::accounts::find_user(&ctx.pool, session.user_id).await? else {
         return Ok(None);
     };
     let workspaces = bastion_core::accounts::workspaces_of(&ctx.pool, user.id)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|w| (w.slug, w.name))
         .collect();
@@ -51,119 +46,45 @@ pub async fn whoami() -> Result<Option<SignedIn>, ServerFnError> {
     }))
 }
 
-/// The person-facing sentence for a refused input: "Workspace name must not be empty."
-#[cfg(feature = "ssr")]
-fn refused(err: bastion_core::CoreError) -> ServerFnError {
-    use crate::server::set_status;
-    use bastion_core::CoreError;
-    match err {
-        CoreError::Invalid { field, message } => {
-            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            let what = match field {
-                "email" => "The email",
-                "name" => "The name",
-                "password" | "new_password" => "The password",
-                "workspace_name" => "The workspace name",
-                "slug" => "The address",
-                "code" => "The code",
-                "role" => "The role",
-                _ => "A field",
-            };
-            ServerFnError::new(format!("{what} {message}."))
-        }
-        CoreError::Conflict { message, .. } => {
-            set_status(http::StatusCode::CONFLICT);
-            let mut text = message;
-            if let Some(first) = text.get_mut(0..1) {
-                first.make_ascii_uppercase();
-            }
-            ServerFnError::new(format!("{text}."))
-        }
-        CoreError::NotFound(_) => {
-            set_status(http::StatusCode::NOT_FOUND);
-            ServerFnError::new("This invitation link is not valid any more: it was used, withdrawn or has expired. Ask for a new one.")
-        }
-        other => crate::server::internal(other),
-    }
-}
-
-/// A fresh session for someone who just proved their address; any session the browser had
-/// ends (no fixation).
-#[cfg(feature = "ssr")]
-async fn start_session(user_id: uuid::Uuid) -> Result<(), ServerFnError> {
-    use crate::server::{context, internal, set_cookie};
-    let ctx = context()?;
-    if let Some(old) = crate::server::current_token() {
-        bastion_core::sessions::end(&ctx.pool, &old)
-            .await
-            .map_err(internal)?;
-    }
-    let agent = crate::server::user_agent();
-    let (token, _) = bastion_core::sessions::create(&ctx.pool, user_id, agent.as_deref())
-        .await
-        .map_err(internal)?;
-    set_cookie(&bastion_core::sessions::set_cookie_value(
-        &token,
-        ctx.secure_cookies,
-    ));
-    Ok(())
-}
-
 #[server(prefix = "/api/fn", endpoint = "start_sign_up")]
 pub async fn start_sign_up(
     email: String,
     name: String,
     workspace_name: String,
-    password: String,
-) -> Result<(), ServerFnError> {
-    use crate::server::{context, set_status};
-    use bastion_core::signups::{self, SignupForm, SignupRefused};
-    let ctx = context()?;
+    password: SecretString,
+) -> Result<(), UiError> {
+    use bastion_core::signups::{self, SignupForm};
+    let ctx = crate::server::context()?;
     let form = SignupForm {
         email: &email,
         name: &name,
-        password: &password,
+        password: password.expose(),
         workspace_name: &workspace_name,
     };
-    match signups::start(
+    let id = signups::start(
         &ctx.pool,
         &ctx.keys,
         form,
         crate::server::client_ip(),
         ctx.signup_limits,
     )
-    .await
-    .map_err(refused)?
-    {
-        Ok(id) => {
-            leptos_axum::redirect(&format!("/sign-up/confirm?id={id}"));
-            Ok(())
-        }
-        Err(SignupRefused::TooMany(wait)) => {
-            set_status(http::StatusCode::TOO_MANY_REQUESTS);
-            let minutes = (wait.whole_seconds() + 59) / 60;
-            Err(ServerFnError::new(format!(
-                "Too many sign-ups from here right now. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            )))
-        }
-    }
+    .await?;
+    leptos_axum::redirect(&format!("/sign-up/confirm?id={id}"));
+    Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "confirm_sign_up")]
-pub async fn confirm_sign_up(signup_id: String, code: String) -> Result<(), ServerFnError> {
-    use crate::server::{context, set_status};
-    let ctx = context()?;
+pub async fn confirm_sign_up(signup_id: String, code: SecretString) -> Result<(), UiError> {
+    let ctx = crate::server::context()?;
     let Ok(id) = uuid::Uuid::parse_str(signup_id.trim()) else {
-        set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-        return Err(ServerFnError::new(
+        return Err(UiError::invalid(
+            "signup_id",
             "This confirmation link is broken. Sign up again for a new code.",
         ));
     };
-    let (user, workspace) = bastion_core::signups::confirm(&ctx.pool, &ctx.keys, id, &code)
-        .await
-        .map_err(refused)?;
-    start_session(user.id).await?;
+    let (user, workspace) =
+        bastion_core::signups::confirm(&ctx.pool, &ctx.keys, id, code.expose()).await?;
+    crate::server::start_session(user.id).await?;
     leptos_axum::redirect(&format!("/w/{}", workspace.slug));
     Ok(())
 }
@@ -171,13 +92,7 @@ pub async fn confirm_sign_up(signup_id: String, code: String) -> Result<(), Serv
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<StartSignUp>::new();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| human(&e))
-    };
+    let error = action_error(action);
     view! {
         <Title text="Sign up — Bastion"/>
         <section class="card narrow" aria-labelledby="sign-up-title">
@@ -209,13 +124,7 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
     let query = use_query_map();
     let signup_id = move || query.read().get("id").unwrap_or_default();
     let action = ServerAction::<ConfirmSignUp>::new();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| human(&e))
-    };
+    let error = action_error(action);
     view! {
         <Title text="Confirm your email — Bastion"/>
         <section class="card narrow" aria-labelledby="confirm-title">
@@ -249,13 +158,9 @@ pub struct InvitationInfo {
 }
 
 #[server(prefix = "/api/fn", endpoint = "invitation")]
-pub async fn invitation(token: String) -> Result<Option<InvitationInfo>, ServerFnError> {
-    use crate::server::{context, internal};
-    let ctx = context()?;
-    let Some(open) = bastion_core::invitations::open(&ctx.pool, &token)
-        .await
-        .map_err(internal)?
-    else {
+pub async fn invitation(token: String) -> Result<Option<InvitationInfo>, UiError> {
+    let ctx = crate::server::context()?;
+    let Some(open) = bastion_core::invitations::open(&ctx.pool, &token).await? else {
         return Ok(None);
     };
     let signed_in_as = match crate::server::current_user().await {
@@ -275,20 +180,27 @@ pub async fn invitation(token: String) -> Result<Option<InvitationInfo>, ServerF
     }))
 }
 
+/// What every door says when an invitation link is used, withdrawn or expired.
+#[cfg(feature = "ssr")]
+const LINK_GONE: &str = "This invitation link is not valid any more: it was used, withdrawn or has expired. Ask for a new one.";
+
 #[server(prefix = "/api/fn", endpoint = "accept_invitation")]
 pub async fn accept_invitation(
     token: String,
     name: Option<String>,
-    password: Option<String>,
-) -> Result<(), ServerFnError> {
-    use crate::server::context;
+    password: Option<SecretString>,
+) -> Result<(), UiError> {
     use bastion_core::invitations::{self, Acceptor};
-    let ctx = context()?;
+    let ctx = crate::server::context()?;
     let signed_in = crate::server::current_user().await.ok();
+    let gone = |e: bastion_core::CoreError| match e {
+        bastion_core::CoreError::NotFound(_) => UiError::not_found(LINK_GONE),
+        other => other.into(),
+    };
     let (user, workspace) = match &signed_in {
         Some((user, _)) => invitations::accept(&ctx.pool, &token, Acceptor::SignedIn(user))
             .await
-            .map_err(refused)?,
+            .map_err(gone)?,
         None => {
             // Not signed in is expected here; clear the 401 that current_user set.
             crate::server::set_status(http::StatusCode::OK);
@@ -299,15 +211,15 @@ pub async fn accept_invitation(
                 &token,
                 Acceptor::Newcomer {
                     name: &name,
-                    password: &password,
+                    password: password.expose(),
                 },
             )
             .await
-            .map_err(refused)?
+            .map_err(gone)?
         }
     };
     if signed_in.is_none() {
-        start_session(user.id).await?;
+        crate::server::start_session(user.id).await?;
     }
     leptos_axum::redirect(&format!("/w/{}", workspace.slug));
     Ok(())
@@ -319,13 +231,7 @@ pub fn InvitePage() -> impl IntoView {
     let token = move || params.read().get("token").unwrap_or_default();
     let info = Resource::new(token, invitation);
     let accept = ServerAction::<AcceptInvitation>::new();
-    let error = move || {
-        accept
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| human(&e))
-    };
+    let error = action_error(accept);
     view! {
         <Title text="Invitation — Bastion"/>
         <Suspense fallback=|| view! { <p>"Loading the invitation…"</p> }>
@@ -382,7 +288,7 @@ pub fn InvitePage() -> impl IntoView {
                             <p>"It was used, withdrawn, or it expired (links work for 7 days). Ask the person who invited you for a new one."</p>
                         </section>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{human(&e)}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -390,35 +296,13 @@ pub fn InvitePage() -> impl IntoView {
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_workspace")]
-pub async fn create_workspace(name: String, slug: Option<String>) -> Result<(), ServerFnError> {
-    use crate::server::{context, internal, set_status};
-    let ctx = context()?;
+pub async fn create_workspace(name: String, slug: Option<String>) -> Result<(), UiError> {
+    let ctx = crate::server::context()?;
     let (user, _) = crate::server::current_user().await?;
-    bastion_core::workspaces::parse_name(&name).map_err(refused)?;
-    let slug = match slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(slug) => bastion_core::Slug::parse(slug).map_err(refused)?,
-        None => bastion_core::workspaces::free_slug_for(&ctx.pool, &name)
-            .await
-            .map_err(refused)?,
-    };
-    let within = bastion_core::limits::hit(
-        &ctx.pool,
-        &format!("workspace-create:{}", user.id),
-        20,
-        time::Duration::days(1),
-    )
-    .await
-    .map_err(internal)?;
-    if within.is_err() {
-        set_status(http::StatusCode::TOO_MANY_REQUESTS);
-        return Err(ServerFnError::new(
-            "You created many workspaces today. Try again tomorrow.",
-        ));
-    }
+    // An empty address field means "make one from the name".
+    let slug = slug.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let workspace =
-        bastion_core::workspaces::create_with_admin(&ctx.pool, &ctx.keys, &slug, &name, user.id)
-            .await
-            .map_err(refused)?;
+        bastion_core::workspaces::create_for(&ctx.pool, &ctx.keys, user.id, &name, slug).await?;
     leptos_axum::redirect(&format!("/w/{}", workspace.slug));
     Ok(())
 }
@@ -426,13 +310,7 @@ pub async fn create_workspace(name: String, slug: Option<String>) -> Result<(), 
 #[component]
 pub fn NewWorkspacePage() -> impl IntoView {
     let action = ServerAction::<CreateWorkspace>::new();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| human(&e))
-    };
+    let error = action_error(action);
     view! {
         <Title text="New workspace — Bastion"/>
         <section class="card narrow" aria-labelledby="new-ws-title">

@@ -93,6 +93,22 @@ pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
     ServerFnError::new("Something went wrong on our side; it has been logged.")
 }
 
+/// A fresh session for someone who just proved who they are (signed in, confirmed a signup,
+/// joined by invitation); any session the browser had ends first (no fixation).
+pub async fn start_session(user_id: uuid::Uuid) -> Result<(), UiError> {
+    let ctx = context()?;
+    if let Some(old) = current_token() {
+        bastion_core::sessions::end(&ctx.pool, &old).await?;
+    }
+    let agent = user_agent();
+    let (token, _) = bastion_core::sessions::create(&ctx.pool, user_id, agent.as_deref()).await?;
+    set_cookie(&bastion_core::sessions::set_cookie_value(
+        &token,
+        ctx.secure_cookies,
+    ));
+    Ok(())
+}
+
 /// The signed-in user and their session, or 401.
 pub async fn current_user() -> Result<
     (

@@ -1,7 +1,7 @@
 //! The last-admin safeguard holds when two admins demote each other at the same moment.
 
 use bastion_core::{
-    accounts, members, testing::TestDb, workspaces, Actor, CoreError, Slug, TenantTx,
+    accounts, members, testing::TestDb, workspaces, Actor, CoreError, Role, Slug, TenantTx, Viewer,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -42,7 +42,15 @@ async fn two_admins_demoting_each_other_never_leave_zero_admins() {
                 let mut tx = TenantTx::begin(&pool, &schema, Actor::User(actor))
                     .await
                     .unwrap();
-                match members::update_member(&mut tx, target, Some("member"), None).await {
+                match members::update_member(
+                    &mut tx,
+                    Viewer::new(actor, Role::Admin),
+                    target,
+                    Some("member"),
+                    None,
+                )
+                .await
+                {
                     Ok(_) => {
                         tx.commit().await.unwrap();
                         Ok(())

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod secret;
+pub use secret::SecretString;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {

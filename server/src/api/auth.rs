@@ -7,9 +7,10 @@ use axum::{
     Json,
 };
 use bastion_core::{
-    accounts,
-    limits::{self, SignInRefused},
-    members, sessions,
+    accounts::{self, SignInRefused},
+    members,
+    secrets::SecretString,
+    sessions,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -26,8 +27,8 @@ use crate::{
 pub struct SignIn {
     #[schema(example = "ada@example.eu")]
     pub email: String,
-    #[schema(example = "correct horse battery staple")]
-    pub password: String,
+    #[schema(value_type = String, example = "correct horse battery staple")]
+    pub password: SecretString,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,7 +92,8 @@ pub async fn sign_in(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let user = match limits::sign_in(&state.pool, &body.email, &body.password, ip).await? {
+    let user = match accounts::sign_in(&state.pool, &body.email, body.password.expose(), ip).await?
+    {
         Ok(user) => user,
         Err(SignInRefused::InvalidCredentials) => return Err(ApiError::InvalidCredentials),
         Err(SignInRefused::TooManyAttempts(wait)) => {
@@ -262,17 +264,13 @@ pub async fn revoke_session(
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordChange {
-    pub current_password: String,
+    #[schema(value_type = String)]
+    pub current_password: SecretString,
     /// At least 12 characters, not a common password.
-    pub new_password: String,
-}
-
-impl std::fmt::Debug for PasswordChange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PasswordChange(***)")
-    }
+    #[schema(value_type = String)]
+    pub new_password: SecretString,
 }
 
 /// Change the caller's password. Every other session of the caller is ended.
@@ -298,25 +296,20 @@ pub async fn update_password(
     accounts::change_password(
         &state.pool,
         current.user.id,
-        &body.current_password,
-        &body.new_password,
+        body.current_password.expose(),
+        body.new_password.expose(),
         current.session.id,
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountDeletion {
     /// The current password, to confirm.
-    pub password: String,
-}
-
-impl std::fmt::Debug for AccountDeletion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AccountDeletion(***)")
-    }
+    #[schema(value_type = String)]
+    pub password: SecretString,
 }
 
 /// Delete the caller's account: memberships in every workspace, sessions and the user, at once.
@@ -341,16 +334,7 @@ pub async fn delete_me(
     current: CurrentUser,
     ApiJson(body): ApiJson<AccountDeletion>,
 ) -> Result<Response, ApiError> {
-    match accounts::delete_account(&state.pool, current.user.id, &body.password).await {
-        Ok(()) => {}
-        Err(bastion_core::CoreError::LastAdmin) => {
-            return Err(ApiError::Conflict {
-                code: "last_admin",
-                message: accounts::LAST_ADMIN_ACCOUNT.into(),
-            })
-        }
-        Err(e) => return Err(e.into()),
-    }
+    accounts::delete_account(&state.pool, current.user.id, body.password.expose()).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
@@ -364,23 +348,16 @@ pub struct ResetRequest {
     pub email: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetConfirm {
     #[schema(example = "ada@example.eu")]
     pub email: String,
     /// The 6-digit code from the email.
-    #[schema(example = "042137")]
-    pub code: String,
+    #[schema(value_type = String, example = "042137")]
+    pub code: SecretString,
     /// At least 12 characters, not a common password.
-    pub new_password: String,
-}
-
-impl std::fmt::Debug for ResetConfirm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResetConfirm")
-            .field("email", &self.email)
-            .finish_non_exhaustive()
-    }
+    #[schema(value_type = String)]
+    pub new_password: SecretString,
 }
 
 /// Ask for a password reset code by email. The answer is the same whether or not an account
@@ -403,28 +380,7 @@ pub async fn request_password_reset(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
-    if let Some(ip) = ip {
-        if let Err(wait) = limits::hit(
-            &state.pool,
-            &format!("reset-ip:{ip}"),
-            20,
-            time::Duration::hours(1),
-        )
-        .await?
-        {
-            return Err(ApiError::TooManyRequests {
-                retry_after_secs: wait.whole_seconds().max(1) as u64,
-            });
-        }
-    }
-    // Per address of the account: silently capped, so the answer still says nothing.
-    let key = format!("reset-email:{}", body.email.trim().to_lowercase());
-    if limits::hit(&state.pool, &key, 5, time::Duration::hours(1))
-        .await?
-        .is_ok()
-    {
-        bastion_core::resets::request_reset(&state.pool, &body.email).await?;
-    }
+    bastion_core::resets::request_reset(&state.pool, &body.email, ip).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -446,8 +402,13 @@ pub async fn reset_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    bastion_core::resets::reset_password(&state.pool, &body.email, &body.code, &body.new_password)
-        .await?;
+    bastion_core::resets::reset_password(
+        &state.pool,
+        &body.email,
+        body.code.expose(),
+        body.new_password.expose(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -462,4 +423,34 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
         .routes(utoipa_axum::routes!(list_sessions))
         .routes(utoipa_axum::routes!(update_password))
         .routes(utoipa_axum::routes!(revoke_session))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_with_secrets_never_print_them() {
+        let sign_in: SignIn = serde_json::from_value(serde_json::json!({
+            "email": "ada@example.eu",
+            "password": "hunter2 horse battery",
+        }))
+        .unwrap();
+        assert_eq!(sign_in.password.expose(), "hunter2 horse battery");
+        let printed = format!("{sign_in:?}");
+        assert!(printed.contains("ada@example.eu"), "{printed}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+
+        let reset: ResetConfirm = serde_json::from_value(serde_json::json!({
+            "email": "ada@example.eu",
+            "code": "042137",
+            "new_password": "hunter2 horse battery",
+        }))
+        .unwrap();
+        let printed = format!("{reset:?}");
+        assert!(
+            !printed.contains("042137") && !printed.contains("hunter2"),
+            "{printed}"
+        );
+    }
 }

@@ -1,17 +1,15 @@
 //! A workspace's integrations over REST: admins add, list (tokens masked) and delete them. The
 //! plaintext token never leaves the server.
 
-use app::policy;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     Json,
 };
 use bastion_core::{
-    accounts,
     integrations::{self, Integration},
-    secrets::{self, SecretString},
-    workspaces, Actor,
+    secrets::SecretString,
+    workspaces,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -61,35 +59,15 @@ pub struct IntegrationList {
     pub items: Vec<IntegrationView>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewIntegration {
     #[schema(example = "github")]
     pub kind: String,
     #[schema(example = "Deploy bot")]
     pub name: String,
     /// Stored encrypted; never shown again in full.
-    #[schema(example = "ghp_0123456789abcdef")]
-    pub access_token: String,
-}
-
-impl std::fmt::Debug for NewIntegration {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewIntegration")
-            .field("kind", &self.kind)
-            .field("name", &self.name)
-            .field("access_token", &"***")
-            .finish()
-    }
-}
-
-fn require_admin(role: policy::Role) -> Result<(), ApiError> {
-    if policy::can_manage_integrations(role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "Only workspace admins manage integrations.".into(),
-        ))
-    }
+    #[schema(value_type = String, example = "ghp_0123456789abcdef")]
+    pub access_token: SecretString,
 }
 
 /// The workspace's integrations, tokens masked.
@@ -108,8 +86,8 @@ fn require_admin(role: policy::Role) -> Result<(), ApiError> {
     security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_integrations(mut member: Member) -> Result<Json<IntegrationList>, ApiError> {
-    require_admin(member.role)?;
-    let items = integrations::list_integrations(&mut member.tx).await?;
+    let viewer = member.viewer();
+    let items = integrations::list(&mut member.tx, viewer).await?;
     member.tx.commit().await?;
     Ok(Json(IntegrationList {
         items: items.into_iter().map(IntegrationView::from).collect(),
@@ -142,24 +120,16 @@ pub async fn create_integration(
     let workspace = workspaces::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(ApiError::NotFound)?;
-    // The key row stays locked with the transaction, so a rotation cannot retire the key this
-    // token is about to be encrypted under.
-    let (mut tx, key) = secrets::begin_with_data_key(
+    let added = integrations::create(
         &state.pool,
         &state.keys,
         workspace.id,
-        Actor::User(current.user.id),
+        current.user.id,
+        &body.kind,
+        &body.name,
+        &body.access_token,
     )
     .await?;
-    let role = accounts::active_role(&mut tx, current.user.id)
-        .await?
-        .and_then(|r| policy::Role::parse(&r))
-        .ok_or(ApiError::NotFound)?;
-    require_admin(role)?;
-    let token = SecretString::new(body.access_token);
-    let added =
-        integrations::add_integration(&mut tx, &key, &body.kind, &body.name, &token).await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(added.into())))
 }
 
@@ -185,9 +155,9 @@ pub async fn delete_integration(
     mut member: Member,
     Path(path): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(member.role)?;
+    let viewer = member.viewer();
     let id = Uuid::parse_str(&path.1).map_err(|_| ApiError::NotFound)?;
-    integrations::delete_integration(&mut member.tx, id).await?;
+    integrations::delete(&mut member.tx, viewer, id).await?;
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

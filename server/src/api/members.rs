@@ -1,13 +1,12 @@
 //! A workspace's members over REST: members and admins list them; admins change roles,
 //! deactivate, reactivate and remove, never leaving the workspace without an active admin.
 
-use app::policy;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     Json,
 };
-use bastion_core::{accounts, members, sessions, Actor};
+use bastion_core::{accounts, members, sessions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -90,10 +89,8 @@ pub async fn list_members(
     State(state): State<AppState>,
     mut member: Member,
 ) -> Result<Json<MemberList>, ApiError> {
-    if !policy::can_list_members(member.role) {
-        return Err(ApiError::Forbidden("Guests cannot list members.".into()));
-    }
-    let records = members::list_members(&mut member.tx).await?;
+    let viewer = member.viewer();
+    let records = members::list(&mut member.tx, viewer).await?;
     member.tx.commit().await?;
     Ok(Json(MemberList {
         items: views(&state, records).await?,
@@ -128,14 +125,11 @@ pub async fn update_member(
     Path(path): Path<(String, String)>,
     ApiJson(change): ApiJson<MemberChange>,
 ) -> Result<Json<MemberView>, ApiError> {
-    if !policy::can_manage_members(member.role) {
-        return Err(ApiError::Forbidden(
-            "Only workspace admins manage members.".into(),
-        ));
-    }
+    let viewer = member.viewer();
     let user_id = parse_user_id(&path.1)?;
     let record = members::update_member(
         &mut member.tx,
+        viewer,
         user_id,
         change.role.as_deref(),
         change.active,
@@ -173,20 +167,11 @@ pub async fn delete_member(
     member: Member,
     Path(path): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    if !policy::can_manage_members(member.role) {
-        return Err(ApiError::Forbidden(
-            "Only workspace admins manage members.".into(),
-        ));
-    }
+    let viewer = member.viewer();
     let user_id = parse_user_id(&path.1)?;
-    let Member {
-        tx,
-        workspace,
-        user,
-        ..
-    } = member;
+    let Member { tx, workspace, .. } = member;
     tx.rollback().await?;
-    members::remove_member(&state.pool, &workspace, user_id, Actor::User(user.id)).await?;
+    members::remove_member(&state.pool, &workspace, viewer, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

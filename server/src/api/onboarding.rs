@@ -1,7 +1,6 @@
 //! Coming in and setting up: signup with an emailed code, the caller's workspaces and creating
 //! one, and invitations (sent by admins, accepted through the emailed link).
 
-use app::policy;
 use axum::{
     extract::{Path, State},
     http::{header, HeaderMap, StatusCode},
@@ -9,9 +8,11 @@ use axum::{
     Json,
 };
 use bastion_core::{
-    accounts, invitations, limits, sessions,
-    signups::{self, SignupForm, SignupRefused},
-    workspaces, Slug,
+    accounts, invitations,
+    secrets::SecretString,
+    sessions,
+    signups::{self, SignupForm},
+    workspaces,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -26,9 +27,6 @@ use crate::{
     AppState,
 };
 
-/// Workspaces one person may create per day: each one is a schema and a role.
-const WORKSPACES_PER_USER_PER_DAY: i32 = 20;
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
@@ -37,8 +35,8 @@ pub struct SignUp {
     #[schema(example = "Ada Lovelace")]
     pub name: String,
     /// At least 12 characters, not a common password.
-    #[schema(example = "correct horse battery staple")]
-    pub password: String,
+    #[schema(value_type = String, example = "correct horse battery staple")]
+    pub password: SecretString,
     #[schema(example = "Analytical Engines")]
     pub workspace_name: String,
 }
@@ -55,8 +53,8 @@ pub struct SignUpStarted {
 #[serde(deny_unknown_fields)]
 pub struct SignUpConfirm {
     pub signup_id: Uuid,
-    #[schema(example = "042917")]
-    pub code: String,
+    #[schema(value_type = String, example = "042917")]
+    pub code: SecretString,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -70,12 +68,6 @@ fn summary(ws: &workspaces::Workspace) -> WorkspaceSummary {
         slug: ws.slug.clone(),
         name: ws.name.clone(),
         plan: ws.plan.clone(),
-    }
-}
-
-fn too_many(wait: time::Duration) -> ApiError {
-    ApiError::TooManyRequests {
-        retry_after_secs: wait.whole_seconds().max(1) as u64,
     }
 }
 
@@ -126,30 +118,27 @@ pub async fn sign_up(
     let form = SignupForm {
         email: &body.email,
         name: &body.name,
-        password: &body.password,
+        password: body.password.expose(),
         workspace_name: &body.workspace_name,
     };
-    match signups::start(
+    let signup_id = signups::start(
         &state.pool,
         &state.keys,
         form,
         ip,
         state.config.signup_limits,
     )
-    .await?
-    {
-        Ok(signup_id) => Ok((
-            StatusCode::ACCEPTED,
-            Json(SignUpStarted {
-                signup_id,
-                message: format!(
-                    "We sent a 6-digit code to {}. It works for 15 minutes.",
-                    body.email.trim().to_lowercase()
-                ),
-            }),
-        )),
-        Err(SignupRefused::TooMany(wait)) => Err(too_many(wait)),
-    }
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SignUpStarted {
+            signup_id,
+            message: format!(
+                "We sent a 6-digit code to {}. It works for 15 minutes.",
+                body.email.trim().to_lowercase()
+            ),
+        }),
+    ))
 }
 
 /// Confirm a signup with the emailed code: creates the account, its workspace (with the caller
@@ -173,7 +162,7 @@ pub async fn confirm_sign_up(
     ApiJson(body): ApiJson<SignUpConfirm>,
 ) -> Result<Response, ApiError> {
     let (user, workspace) =
-        signups::confirm(&state.pool, &state.keys, body.signup_id, &body.code).await?;
+        signups::confirm(&state.pool, &state.keys, body.signup_id, body.code.expose()).await?;
     let joined = Joined {
         workspace: summary(&workspace),
         user: user.clone().into(),
@@ -242,24 +231,14 @@ pub async fn create_workspace(
     current: CurrentUser,
     ApiJson(body): ApiJson<NewWorkspace>,
 ) -> Result<(StatusCode, Json<WorkspaceSummary>), ApiError> {
-    workspaces::parse_name(&body.name)?;
-    let slug = match body.slug.as_deref() {
-        Some(slug) => Slug::parse(slug)?,
-        None => workspaces::free_slug_for(&state.pool, &body.name).await?,
-    };
-    if let Err(wait) = limits::hit(
+    let workspace = workspaces::create_for(
         &state.pool,
-        &format!("workspace-create:{}", current.user.id),
-        WORKSPACES_PER_USER_PER_DAY,
-        time::Duration::days(1),
+        &state.keys,
+        current.user.id,
+        &body.name,
+        body.slug.as_deref(),
     )
-    .await?
-    {
-        return Err(too_many(wait));
-    }
-    let workspace =
-        workspaces::create_with_admin(&state.pool, &state.keys, &slug, &body.name, current.user.id)
-            .await?;
+    .await?;
     Ok((StatusCode::CREATED, Json(summary(&workspace))))
 }
 
@@ -305,16 +284,6 @@ pub struct NewInvitation {
     pub role: String,
 }
 
-fn admins_only(member: &Member) -> Result<(), ApiError> {
-    if policy::can_manage_members(member.role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "Only workspace admins manage invitations.".into(),
-        ))
-    }
-}
-
 /// Invitations that can still be accepted. Admins only.
 #[utoipa::path(
     get,
@@ -334,9 +303,9 @@ pub async fn list_invitations(
     State(state): State<AppState>,
     member: Member,
 ) -> Result<Json<InvitationList>, ApiError> {
-    admins_only(&member)?;
+    let viewer = member.viewer();
     member.tx.rollback().await?;
-    let items = invitations::list_open(&state.pool, &member.workspace)
+    let items = invitations::list_open(&state.pool, &member.workspace, viewer)
         .await?
         .into_iter()
         .map(Into::into)
@@ -368,7 +337,7 @@ pub async fn create_invitation(
     member: Member,
     ApiJson(body): ApiJson<NewInvitation>,
 ) -> Result<(StatusCode, Json<InvitationView>), ApiError> {
-    admins_only(&member)?;
+    let viewer = member.viewer();
     let Member {
         tx,
         workspace,
@@ -379,6 +348,7 @@ pub async fn create_invitation(
     let invitation = invitations::invite(
         &state.pool,
         &workspace,
+        viewer,
         &user,
         &body.email,
         &body.role,
@@ -411,10 +381,10 @@ pub async fn delete_invitation(
     member: Member,
     Path(path): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    admins_only(&member)?;
+    let viewer = member.viewer();
     member.tx.rollback().await?;
     let id = Uuid::parse_str(&path.1).map_err(|_| ApiError::NotFound)?;
-    invitations::revoke(&state.pool, &member.workspace, id).await?;
+    invitations::revoke(&state.pool, &member.workspace, viewer, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -468,7 +438,8 @@ pub struct AcceptInvitation {
     #[schema(example = "Grace Hopper")]
     pub name: Option<String>,
     /// For a newcomer: a password of at least 12 characters.
-    pub password: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub password: Option<SecretString>,
 }
 
 /// Accept an invitation: signed in as the invited address, or as a newcomer with a name and
@@ -514,10 +485,14 @@ pub async fn accept_invitation(
         field: "name".into(),
         message: "is needed to create your account (or sign in first)".into(),
     })?;
-    let password = body.password.as_deref().ok_or_else(|| ApiError::Invalid {
-        field: "password".into(),
-        message: "is needed to create your account (or sign in first)".into(),
-    })?;
+    let password = body
+        .password
+        .as_ref()
+        .map(SecretString::expose)
+        .ok_or_else(|| ApiError::Invalid {
+            field: "password".into(),
+            message: "is needed to create your account (or sign in first)".into(),
+        })?;
     let (user, workspace) = invitations::accept(
         &state.pool,
         &token,

@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{
+    limits,
     passwords::{self, Password},
     tenant::{Actor, TenantTx},
     workspaces::Workspace,
@@ -265,8 +266,9 @@ member an admin there (or erase the workspace) before deleting your account.";
 
 /// Deletes the user's account after checking their password: their membership in every
 /// workspace, their directory entries, sessions and pending codes, and the user row, all in one
-/// transaction. Refused with [`CoreError::LastAdmin`] (and nothing changed) when they are the
-/// last active admin of any workspace: that workspace would be left without anyone to run it.
+/// transaction. Refused with a `last_admin` conflict saying [`LAST_ADMIN_ACCOUNT`] (and nothing
+/// changed) when they are the last active admin of any workspace: that workspace would be left
+/// without anyone to run it.
 pub async fn delete_account(pool: &PgPool, user_id: Uuid, password: &str) -> CoreResult<()> {
     confirm_password(pool, user_id, password, "password").await?;
     let mut tx = pool.begin().await?;
@@ -292,7 +294,10 @@ pub async fn delete_account(pool: &PgPool, user_id: Uuid, password: &str) -> Cor
         .fetch_all(&mut *tx)
         .await?;
         if admins == [user_id] {
-            return Err(CoreError::LastAdmin);
+            return Err(CoreError::Conflict {
+                code: "last_admin",
+                message: LAST_ADMIN_ACCOUNT.to_owned(),
+            });
         }
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {q}.members WHERE user_id = $1"
@@ -331,6 +336,50 @@ mod tests {
         ] {
             let err = parse_email(bad).unwrap_err().to_string();
             assert!(err.starts_with("email: "), "{bad:?}: {err}");
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInRefused {
+    /// Wrong email or wrong password: one answer for both.
+    InvalidCredentials,
+    /// The account is locked, or this address tried too often: retry after this long.
+    TooManyAttempts(time::Duration),
+}
+
+/// The whole sign-in decision, shared by the REST API and the sign-in page: per-address
+/// throttle, account lock, password check (constant work for unknown emails), failure count.
+pub async fn sign_in(
+    pool: &PgPool,
+    email: &str,
+    password: &str,
+    client_ip: Option<std::net::IpAddr>,
+) -> CoreResult<Result<User, SignInRefused>> {
+    if let Some(ip) = client_ip {
+        if let Err(wait) = limits::hit(
+            pool,
+            &format!("login-ip:{ip}"),
+            limits::LOGIN_ATTEMPTS_PER_IP,
+            limits::LOCKOUT_WINDOW,
+        )
+        .await?
+        {
+            return Ok(Err(SignInRefused::TooManyAttempts(wait)));
+        }
+    }
+    let email = email.trim().to_lowercase();
+    if let Some(wait) = limits::account_locked_for(pool, &email).await? {
+        return Ok(Err(SignInRefused::TooManyAttempts(wait)));
+    }
+    match authenticate(pool, &email, password).await? {
+        Some(user) => {
+            limits::clear_login_failures(pool, &email).await?;
+            Ok(Ok(user))
+        }
+        None => {
+            limits::record_login_failure(pool, &email).await?;
+            Ok(Err(SignInRefused::InvalidCredentials))
         }
     }
 }

@@ -7,17 +7,22 @@ use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use bastion_policy as policy;
+
 use crate::{
     accounts::{self, User},
     codes::{new_link_token, token_digest},
-    mail,
+    ensure, mail,
     passwords::{self, Password},
     tenant::{Actor, TenantTx},
     workspaces::Workspace,
-    CoreError, CoreResult,
+    CoreError, CoreResult, Viewer,
 };
 
 pub const LIFETIME: Duration = Duration::days(7);
+
+/// The refusal of every invitation action to a non-admin, the same through every door.
+pub const ADMINS_ONLY: &str = "Only workspace admins manage invitations.";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Invitation {
@@ -50,16 +55,18 @@ fn check_role(role: &str) -> CoreResult<()> {
 }
 
 /// Invites `email` with `role` and emails the link; an open invitation for the same address is
-/// replaced (its old link stops working). The caller has checked that `inviter` may invite.
-/// `link_base` is the public origin the link starts with.
+/// replaced (its old link stops working). Admins only; `inviter` is the viewer's account (its
+/// name goes into the email). `link_base` is the public origin the link starts with.
 pub async fn invite(
     pool: &PgPool,
     workspace: &Workspace,
+    viewer: Viewer,
     inviter: &User,
     email: &str,
     role: &str,
     link_base: &str,
 ) -> CoreResult<Invitation> {
+    ensure(policy::can_manage_members(viewer.role), ADMINS_ONLY)?;
     let email = accounts::parse_email(email)?;
     check_role(role)?;
     // Someone already in the workspace needs no invitation; say so rather than mail them.
@@ -122,8 +129,13 @@ pub async fn invite(
     Ok(invitation)
 }
 
-/// The workspace's invitations that can still be accepted, newest first.
-pub async fn list_open(pool: &PgPool, workspace: &Workspace) -> CoreResult<Vec<Invitation>> {
+/// The workspace's invitations that can still be accepted, newest first. Admins only.
+pub async fn list_open(
+    pool: &PgPool,
+    workspace: &Workspace,
+    viewer: Viewer,
+) -> CoreResult<Vec<Invitation>> {
+    ensure(policy::can_manage_members(viewer.role), ADMINS_ONLY)?;
     Ok(sqlx::query_as::<_, Invitation>(
         "SELECT id, email, role, invited_by, expires_at, created_at FROM invitations
          WHERE workspace_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL
@@ -136,7 +148,14 @@ pub async fn list_open(pool: &PgPool, workspace: &Workspace) -> CoreResult<Vec<I
 }
 
 /// Revokes an open invitation of this workspace; `NotFound` if there is none with this id.
-pub async fn revoke(pool: &PgPool, workspace: &Workspace, id: Uuid) -> CoreResult<()> {
+/// Admins only.
+pub async fn revoke(
+    pool: &PgPool,
+    workspace: &Workspace,
+    viewer: Viewer,
+    id: Uuid,
+) -> CoreResult<()> {
+    ensure(policy::can_manage_members(viewer.role), ADMINS_ONLY)?;
     let done = sqlx::query(
         "UPDATE invitations SET revoked_at = now()
          WHERE id = $1 AND workspace_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",

@@ -1,4 +1,6 @@
 //! Rate limits and account lockout, counted in PostgreSQL so that every app server shares them.
+//! A leaf: the actions that are limited (sign-in, resets, sign-up, workspace creation) call these
+//! counters; nothing here knows about accounts or workspaces.
 
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
@@ -34,6 +36,22 @@ pub async fn hit(
     } else {
         let left = window_start + window - OffsetDateTime::now_utc();
         Ok(Err(left.max(Duration::seconds(1))))
+    }
+}
+
+/// Counts one event for `key` and refuses with `RateLimited` past `limit`: an action's own limit,
+/// as every door answers it (429 with `Retry-After`).
+pub async fn enforce(
+    db: impl sqlx::PgExecutor<'_>,
+    key: &str,
+    limit: i32,
+    window: Duration,
+) -> CoreResult<()> {
+    match hit(db, key, limit, window).await? {
+        Ok(_) => Ok(()),
+        Err(wait) => Err(crate::CoreError::RateLimited {
+            retry_after_secs: wait.whole_seconds().max(1) as u64,
+        }),
     }
 }
 
@@ -83,50 +101,6 @@ pub async fn clear_login_failures(pool: &PgPool, email: &str) -> CoreResult<()> 
 
 /// Sign-in attempts from one client address within `LOCKOUT_WINDOW`, whatever the account.
 pub const LOGIN_ATTEMPTS_PER_IP: i32 = 100;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignInRefused {
-    /// Wrong email or wrong password: one answer for both.
-    InvalidCredentials,
-    /// The account is locked, or this address tried too often: retry after this long.
-    TooManyAttempts(Duration),
-}
-
-/// The whole sign-in decision, shared by the REST API and the sign-in page: per-address
-/// throttle, account lock, password check (constant work for unknown emails), failure count.
-pub async fn sign_in(
-    pool: &PgPool,
-    email: &str,
-    password: &str,
-    client_ip: Option<std::net::IpAddr>,
-) -> CoreResult<Result<crate::accounts::User, SignInRefused>> {
-    if let Some(ip) = client_ip {
-        if let Err(wait) = hit(
-            pool,
-            &format!("login-ip:{ip}"),
-            LOGIN_ATTEMPTS_PER_IP,
-            LOCKOUT_WINDOW,
-        )
-        .await?
-        {
-            return Ok(Err(SignInRefused::TooManyAttempts(wait)));
-        }
-    }
-    let email = email.trim().to_lowercase();
-    if let Some(wait) = account_locked_for(pool, &email).await? {
-        return Ok(Err(SignInRefused::TooManyAttempts(wait)));
-    }
-    match crate::accounts::authenticate(pool, &email, password).await? {
-        Some(user) => {
-            clear_login_failures(pool, &email).await?;
-            Ok(Ok(user))
-        }
-        None => {
-            record_login_failure(pool, &email).await?;
-            Ok(Err(SignInRefused::InvalidCredentials))
-        }
-    }
-}
 
 /// The client's address: the socket's peer, or, when that peer is one of `trusted_proxies`,
 /// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy (entries further

@@ -7,7 +7,7 @@ use time::Duration;
 
 use crate::{
     codes::{code_hash, new_code, same_digest},
-    mail,
+    limits, mail,
     passwords::{self, Password},
     CoreError, CoreResult,
 };
@@ -15,9 +15,37 @@ use crate::{
 pub const CODE_LIFETIME: Duration = Duration::minutes(15);
 pub const MAX_ATTEMPTS: i32 = 5;
 
+/// Reset requests one client address may make per [`REQUEST_WINDOW`]; past it, `RateLimited`.
+pub const REQUESTS_PER_CLIENT: i32 = 20;
+/// Codes one account's address is sent per [`REQUEST_WINDOW`]; past it requests are silently
+/// dropped, so the answer still says nothing about whether the account exists.
+pub const REQUESTS_PER_EMAIL: i32 = 5;
+pub const REQUEST_WINDOW: Duration = Duration::hours(1);
+
 /// Starts a reset for `email` if such an account exists; the caller answers the same either way.
-pub async fn request_reset(pool: &PgPool, email: &str) -> CoreResult<()> {
+/// Counted against the limits above whatever door it came through.
+pub async fn request_reset(
+    pool: &PgPool,
+    email: &str,
+    client_ip: Option<std::net::IpAddr>,
+) -> CoreResult<()> {
+    if let Some(ip) = client_ip {
+        limits::enforce(
+            pool,
+            &format!("reset-ip:{ip}"),
+            REQUESTS_PER_CLIENT,
+            REQUEST_WINDOW,
+        )
+        .await?;
+    }
     let email = email.trim().to_lowercase();
+    let key = format!("reset-email:{email}");
+    if limits::hit(pool, &key, REQUESTS_PER_EMAIL, REQUEST_WINDOW)
+        .await?
+        .is_err()
+    {
+        return Ok(());
+    }
     let Some(user) = crate::accounts::find_user_by_email(pool, &email).await? else {
         return Ok(());
     };

@@ -44,12 +44,22 @@ impl Default for SignupLimits {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignupForm<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub password: &'a str,
     pub workspace_name: &'a str,
+}
+
+impl std::fmt::Debug for SignupForm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignupForm")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("workspace_name", &self.workspace_name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What waits, encrypted, for the code.
@@ -61,26 +71,20 @@ struct Payload {
     workspace_name: String,
 }
 
-#[derive(Debug)]
-pub enum SignupRefused {
-    /// Too many signups from this address or for this domain; try again after this long.
-    TooMany(Duration),
-}
-
 fn email_digest(email: &str) -> Vec<u8> {
     Sha256::digest(email.as_bytes()).to_vec()
 }
 
-/// Checks the form, counts it against the limits, and emails a code. Returns the id the
-/// confirmation refers to; it is returned (and looks the same) also when the address already has
-/// an account, in which case no code exists and confirmation can only fail.
+/// Checks the form, counts it against the limits (`RateLimited` past them), and emails a code.
+/// Returns the id the confirmation refers to; it is returned (and looks the same) also when the
+/// address already has an account, in which case no code exists and confirmation can only fail.
 pub async fn start(
     pool: &PgPool,
     master: &MasterKeyRing,
     form: SignupForm<'_>,
     client_ip: Option<std::net::IpAddr>,
     limits: SignupLimits,
-) -> CoreResult<Result<Uuid, SignupRefused>> {
+) -> CoreResult<Uuid> {
     let email = accounts::parse_email(form.email)?;
     let name = accounts::parse_person_name(form.name)?;
     let workspace_name = workspaces::parse_name(form.workspace_name)
@@ -88,28 +92,22 @@ pub async fn start(
     let password = Password::parse_new(form.password)?;
 
     if let Some(ip) = client_ip {
-        if let Err(wait) = limits::hit(
+        limits::enforce(
             pool,
             &format!("signup-ip:{ip}"),
             limits.per_ip,
             limits.window,
         )
-        .await?
-        {
-            return Ok(Err(SignupRefused::TooMany(wait)));
-        }
+        .await?;
     }
     let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
-    if let Err(wait) = limits::hit(
+    limits::enforce(
         pool,
         &format!("signup-domain:{domain}"),
         limits.per_domain,
         limits.window,
     )
-    .await?
-    {
-        return Ok(Err(SignupRefused::TooMany(wait)));
-    }
+    .await?;
 
     // Hash before looking the address up, so both answers take the same time.
     let password_hash = passwords::hash(password).await?;
@@ -127,7 +125,7 @@ pub async fn start(
         )
         .await?;
         tx.commit().await?;
-        return Ok(Ok(id));
+        return Ok(id);
     }
     let payload = Zeroizing::new(
         serde_json::to_vec(&Payload {
@@ -166,7 +164,7 @@ pub async fn start(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(id))
+    Ok(id)
 }
 
 fn rename_field(err: CoreError, field: &'static str) -> CoreError {

@@ -6,10 +6,55 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use bastion_policy as policy;
+use sqlx::PgPool;
+
 use crate::{
-    secrets::{DataKey, SecretString},
-    Actor, CoreError, CoreResult, TenantTx,
+    ensure,
+    keys::MasterKeyRing,
+    secrets::{self, DataKey, SecretString},
+    Actor, CoreError, CoreResult, TenantTx, Viewer, WorkspaceId,
 };
+
+/// The refusal of every integration action to a non-admin, the same through every door.
+pub const ADMINS_ONLY: &str = "Only workspace admins manage integrations.";
+
+/// The workspace's integrations, tokens masked; admins only.
+pub async fn list(tx: &mut TenantTx, viewer: Viewer) -> CoreResult<Vec<Integration>> {
+    ensure(policy::can_manage_integrations(viewer.role), ADMINS_ONLY)?;
+    list_integrations(tx).await
+}
+
+/// Deletes an integration and its encrypted token; admins only.
+pub async fn delete(tx: &mut TenantTx, viewer: Viewer, id: Uuid) -> CoreResult<()> {
+    ensure(policy::can_manage_integrations(viewer.role), ADMINS_ONLY)?;
+    delete_integration(tx, id).await
+}
+
+/// `user_id` adds an integration to the workspace, committed: admins only, and anyone who is
+/// not an active member gets `NotFound` like a workspace that does not exist. The role is read
+/// in the transaction that holds the data-key row locked, so a rotation cannot retire the key
+/// the token is about to be encrypted under.
+pub async fn create(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    workspace: WorkspaceId,
+    user_id: Uuid,
+    kind: &str,
+    name: &str,
+    token: &SecretString,
+) -> CoreResult<Integration> {
+    let (mut tx, key) =
+        secrets::begin_with_data_key(pool, master, workspace, Actor::User(user_id)).await?;
+    let role = crate::accounts::active_role(&mut tx, user_id)
+        .await?
+        .and_then(|r| policy::Role::parse(&r))
+        .ok_or(CoreError::NotFound("workspace"))?;
+    ensure(policy::can_manage_integrations(role), ADMINS_ONLY)?;
+    let added = add_integration(&mut tx, &key, kind, name, token).await?;
+    tx.commit().await?;
+    Ok(added)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "lowercase")]

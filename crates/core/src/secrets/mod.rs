@@ -15,7 +15,6 @@ use std::{fmt, ops::ControlFlow};
 
 use bastion_fernet::{Key, MultiFernet};
 use futures::TryStreamExt;
-use serde::Deserialize;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -26,44 +25,8 @@ use crate::{
 };
 
 /// A plaintext secret (token, password, payload): `Debug` never shows it and its memory is wiped
-/// when dropped.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretString(Zeroizing<String>);
-
-impl SecretString {
-    pub fn new(value: String) -> Self {
-        Self(Zeroizing::new(value))
-    }
-
-    /// Named for what it does, so that every use of the plaintext is a visible choice.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for SecretString {
-    fn from(value: String) -> Self {
-        Self::new(value)
-    }
-}
-
-impl From<&str> for SecretString {
-    fn from(value: &str) -> Self {
-        Self::new(value.to_owned())
-    }
-}
-
-impl fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretString(***)")
-    }
-}
-
-impl<'de> Deserialize<'de> for SecretString {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::new)
-    }
-}
+/// when dropped. Defined beside the policy so that the browser shares it.
+pub use bastion_policy::SecretString;
 
 /// A stored secret or key that the configured keys cannot open. It surfaces as a decoding error
 /// of the database value (an internal error, answered opaquely); the message names what, never

@@ -5,7 +5,15 @@ use sqlx::{pool::PoolConnection, PgPool, Postgres};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{tenant::Actor, workspaces::Workspace, CoreError, CoreResult, TenantTx};
+use bastion_policy as policy;
+
+use crate::{
+    ensure, tenant::Actor, workspaces::Workspace, CoreError, CoreResult, TenantTx, Viewer,
+};
+
+/// The refusals of member management, one sentence for every door.
+pub const ADMINS_MANAGE_MEMBERS: &str = "Only workspace admins manage members.";
+pub const GUESTS_CANNOT_LIST: &str = "Guests cannot list members.";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct MemberRecord {
@@ -24,6 +32,13 @@ fn check_role(role: &str) -> CoreResult<()> {
     }
 }
 
+/// The member list as `viewer` may read it: admins and members, not guests.
+pub async fn list(tx: &mut TenantTx, viewer: Viewer) -> CoreResult<Vec<MemberRecord>> {
+    ensure(policy::can_list_members(viewer.role), GUESTS_CANNOT_LIST)?;
+    list_members(tx).await
+}
+
+/// Every member, unchecked: for pickers and lookups whose own action decided who may see them.
 pub async fn list_members(tx: &mut TenantTx) -> CoreResult<Vec<MemberRecord>> {
     Ok(sqlx::query_as::<_, MemberRecord>(
         "SELECT user_id, role, active, joined_at FROM members ORDER BY joined_at, user_id",
@@ -54,13 +69,20 @@ async fn ensure_not_last_admin(
     Ok(())
 }
 
-/// Changes a member's role and/or active flag. The caller's permission is checked by the caller.
+/// Changes a member's role and/or active flag; admins only. After a deactivation is committed,
+/// the caller ends the member's sessions if this was their only workspace
+/// (`sessions::end_if_only_for`): sessions live outside the workspace's transaction.
 pub async fn update_member(
     tx: &mut TenantTx,
+    viewer: Viewer,
     user_id: Uuid,
     role: Option<&str>,
     active: Option<bool>,
 ) -> CoreResult<MemberRecord> {
+    ensure(
+        policy::can_manage_members(viewer.role),
+        ADMINS_MANAGE_MEMBERS,
+    )?;
     if let Some(role) = role {
         check_role(role)?;
     }
@@ -85,13 +107,18 @@ pub async fn update_member(
 }
 
 /// Removes a member from the workspace and from the sign-in directory, in one transaction, and
-/// ends their sessions if this was their only workspace.
+/// ends their sessions if this was their only workspace. Admins only.
 pub async fn remove_member(
     pool: &PgPool,
     workspace: &Workspace,
+    viewer: Viewer,
     user_id: Uuid,
-    actor: Actor,
 ) -> CoreResult<()> {
+    ensure(
+        policy::can_manage_members(viewer.role),
+        ADMINS_MANAGE_MEMBERS,
+    )?;
+    let actor = Actor::User(viewer.user_id);
     let mut tx = pool.begin().await?;
     sqlx::query("DELETE FROM workspace_directory WHERE workspace_id = $1 AND user_id = $2")
         .bind(workspace.id)

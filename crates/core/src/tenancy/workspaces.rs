@@ -106,6 +106,35 @@ pub async fn create_workspace_in(
     Ok(workspace)
 }
 
+/// Workspaces one person may create per [`CREATION_WINDOW`]: each one is a schema and a role.
+pub const CREATED_PER_USER: i32 = 20;
+pub const CREATION_WINDOW: time::Duration = time::Duration::days(1);
+
+/// Someone signed in creates a workspace and becomes its admin: the name is checked, the address
+/// is `slug` or made from the name, and the creator's daily limit counts it (`RateLimited`
+/// past [`CREATED_PER_USER`]).
+pub async fn create_for(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    creator: uuid::Uuid,
+    name: &str,
+    slug: Option<&str>,
+) -> CoreResult<Workspace> {
+    parse_name(name)?;
+    let slug = match slug {
+        Some(slug) => Slug::parse(slug)?,
+        None => free_slug_for(pool, name).await?,
+    };
+    crate::limits::enforce(
+        pool,
+        &format!("workspace-create:{creator}"),
+        CREATED_PER_USER,
+        CREATION_WINDOW,
+    )
+    .await?;
+    create_with_admin(pool, master, &slug, name, creator).await
+}
+
 /// Creates a workspace with `admin` as its first member and admin, in one transaction.
 pub async fn create_with_admin(
     pool: &PgPool,
