@@ -190,13 +190,6 @@ pub async fn delete_account(password: SecretString) -> Result<(), UiError> {
     Ok(())
 }
 
-/// The sentence meant for people in a `ServerFnError` (which prefixes its kind). Only for pages
-/// whose server functions do not answer `UiError` yet; `UiError` is shown as it is.
-pub(crate) fn human(error: &ServerFnError) -> String {
-    let text = error.to_string();
-    text.rsplit(": ").next().unwrap_or(&text).to_owned()
-}
-
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();

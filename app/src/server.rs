@@ -87,12 +87,6 @@ pub fn set_status(status: http::StatusCode) {
     }
 }
 
-/// Logs the cause and tells the person only that something failed on our side.
-pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
-    tracing::error!(error = %err, "server function failed");
-    ServerFnError::new("Something went wrong on our side; it has been logged.")
-}
-
 /// A fresh session for someone who just proved who they are (signed in, confirmed a signup,
 /// joined by invitation); any session the browser had ends first (no fixation).
 pub async fn start_session(user_id: uuid::Uuid) -> Result<(), UiError> {
@@ -177,53 +171,4 @@ pub async fn open(slug: &str) -> Result<Opened, UiError> {
         viewer,
         tx,
     })
-}
-
-/// 403 with a sentence saying what is not allowed.
-pub fn forbidden(message: &str) -> ServerFnError {
-    set_status(http::StatusCode::FORBIDDEN);
-    ServerFnError::new(message.to_owned())
-}
-
-/// The person-facing answer for what the work domain refused: 404 for what the caller may not
-/// see (exactly like what does not exist), 422 naming the field, 409 for a clash.
-pub fn refused(err: bastion_core::CoreError) -> ServerFnError {
-    use bastion_core::CoreError;
-    match err {
-        CoreError::NotFound(what) => {
-            set_status(http::StatusCode::NOT_FOUND);
-            ServerFnError::new(format!(
-                "This {what} does not exist, or you may not see it."
-            ))
-        }
-        CoreError::Invalid { field, message } => {
-            set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            ServerFnError::new(format!("{} {message}.", field_label(field)))
-        }
-        CoreError::Conflict { message, .. } => {
-            set_status(http::StatusCode::CONFLICT);
-            ServerFnError::new(message)
-        }
-        other => internal(other),
-    }
-}
-
-/// Field names as the forms label them.
-fn field_label(field: &str) -> String {
-    let label = match field {
-        "project_id" => "The project",
-        "assignee_id" => "The assignee",
-        "due_on" => "The due date",
-        "due_before" => "The \"due before\" date",
-        "tag_id" => "The tag",
-        "user_id" => "The person",
-        "q" => "The search text",
-        "body" => "The comment",
-        "minutes" => "The minutes",
-        "rate_cents" => "The hourly rate",
-        "started_at" => "The start",
-        "note" => "The note",
-        other => return format!("The {}", other.replace('_', " ")),
-    };
-    label.to_owned()
 }

@@ -13,8 +13,8 @@ use super::{
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
-use crate::UiError;
 use crate::url::encode;
+use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskListView {

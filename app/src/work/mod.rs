@@ -158,22 +158,6 @@ pub fn LoadError(title: &'static str, error: UiError) -> impl IntoView {
     }
 }
 
-/// The person-facing error of a server action, if its last run failed. Only for server functions
-/// that still answer `ServerFnError`; the others use `crate::error::action_error`.
-macro_rules! action_error {
-    ($action:expr) => {{
-        let action = $action;
-        move || {
-            action
-                .value()
-                .get()
-                .and_then(|r| r.err())
-                .map(|e| crate::account::human(&e))
-        }
-    }};
-}
-pub(crate) use action_error;
-
 /// Says what the last successful change was. The page's content is rebuilt after a change, so
 /// this region, outside it, is what tells a screen-reader user that it worked.
 macro_rules! announce {
@@ -217,13 +201,12 @@ pub(crate) mod srv {
 
     use bastion_core::work::{self, projects, tags, tasks::TaskRecord, Viewer};
     use bastion_core::TenantTx;
-    use leptos::prelude::ServerFnError;
     use time::{Date, OffsetDateTime, PrimitiveDateTime};
     use uuid::Uuid;
 
     use super::{Person, ProjectRow, TagRow, TaskRow};
     use crate::policy::Role;
-    use crate::server::{context, set_status};
+    use crate::server::context;
     use crate::UiError;
 
     /// An id naming the thing the page is about: one that is not a UUID names nothing (404).
@@ -233,11 +216,6 @@ pub(crate) mod srv {
                 "This {what} does not exist, or you may not see it."
             ))
         })
-    }
-
-    pub fn invalid(message: String) -> ServerFnError {
-        set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-        ServerFnError::new(message)
     }
 
     /// The form field a label names: `The "due before" date` is `due_before_date`.

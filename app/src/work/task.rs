@@ -112,10 +112,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         .collect();
     let comment_records =
         comments::list_comments(&mut t.tx, &t.viewer, id, None, COMMENTS_SHOWN).await?;
-    // The sections' own loader still answers `ServerFnError`; its failures are ours to log.
-    let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id)
-        .await
-        .map_err(UiError::internal)?;
+    let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id).await?;
     t.tx.commit().await?;
 
     let mut people_shown = viewer_ids.clone();
