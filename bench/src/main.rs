@@ -23,7 +23,6 @@ use bastion_core::{
     keys::MasterKeyRing,
 };
 use clap::Parser;
-use hyper::Method;
 use load::{Call, Outcome, Plan, Zipf};
 use plans::*;
 use rand::Rng;

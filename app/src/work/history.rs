@@ -244,7 +244,7 @@ pub(crate) mod srv {
             "started_at" => {
                 OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
                     .ok()
-                    .map(|at| wall(at))
+                    .map(wall)
             }
             _ => None,
         };

@@ -38,7 +38,7 @@ impl From<&str> for SecretString {
 
 impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretString(***)")
+        f.write_str("[redacted]")
     }
 }
 

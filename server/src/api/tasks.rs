@@ -5,7 +5,7 @@
 use axum::{extract::Path, http::StatusCode, Json};
 use bastion_core::work::{
     tasks::{self, NewTask, TaskFilter, TaskPatch, TaskRecord, TaskViewerRecord},
-    Position, Viewer,
+    Position,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use time::{Date, OffsetDateTime};
@@ -19,13 +19,6 @@ use crate::{
     error::{ApiError, ErrorBody},
     json::ApiJson,
 };
-
-/// The caller as the work domain sees them. This module's handlers use `Member::viewer`; kept
-/// (unused here) until the shared helpers move out of this module.
-#[allow(dead_code)]
-pub(crate) fn viewer(member: &Member) -> Viewer {
-    Viewer::new(member.user.id, member.role)
-}
 
 /// An id from the path; one that is not a UUID names nothing, so it is 404 like any unknown id.
 pub(crate) fn path_id(text: &str) -> Result<Uuid, ApiError> {

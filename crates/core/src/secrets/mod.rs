@@ -624,7 +624,7 @@ mod tests {
     #[test]
     fn secrets_and_keys_never_print() {
         let secret = SecretString::from("hunter2-token");
-        assert_eq!(format!("{secret:?}"), "SecretString(***)");
+        assert_eq!(format!("{secret:?}"), "[redacted]");
         let master = MasterKeyRing::generate();
         let key = DataKey::unwrap(
             &master,
