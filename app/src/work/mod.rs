@@ -9,6 +9,7 @@ pub mod history;
 pub mod home;
 pub mod list;
 pub mod task;
+pub mod task_actions;
 pub mod task_extras;
 pub mod task_time;
 

@@ -98,6 +98,19 @@ impl TestApp {
         }
     }
 
+    /// A server function called as a page's form posts it: form-encoded, same origin.
+    pub async fn server_fn(&self, endpoint: &str, cookie: &str, form: &str) -> Answer {
+        self.send(
+            Request::post(format!("/api/fn/{endpoint}"))
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(form.to_owned()))
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn get(&self, uri: &str) -> Answer {
         self.send(Request::get(uri).body(Body::empty()).unwrap())
             .await

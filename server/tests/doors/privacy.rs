@@ -3,27 +3,11 @@
 
 use std::sync::Arc;
 
-use axum::{
-    body::Body,
-    http::{header, Request, StatusCode},
-};
+use axum::http::StatusCode;
 use bastion::{config::Config, AppState};
 use serde_json::json;
 
-use crate::common::{spawn_app, Answer, Cast, TestApp, ORIGIN};
-
-/// A server function called as the page's form posts it.
-async fn server_fn(app: &TestApp, endpoint: &str, cookie: &str, form: &str) -> Answer {
-    app.send(
-        Request::post(format!("/api/fn/{endpoint}"))
-            .header(header::ORIGIN, ORIGIN)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(form.to_owned()))
-            .unwrap(),
-    )
-    .await
-}
+use crate::common::{spawn_app, Answer, Cast, TestApp};
 
 /// A server function's refusal as the page receives it.
 fn ui_error(answer: &Answer) -> app::UiError {
@@ -61,13 +45,13 @@ async fn a_member_changing_the_plan_is_refused_alike_by_both_doors() {
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
     assert_eq!(rest.json()["error"]["code"], "forbidden");
 
-    let page = server_fn(
-        &app,
-        "change_plan",
-        &cast.member,
-        &format!("slug={}&plan=business", cast.slug),
-    )
-    .await;
+    let page = app
+        .server_fn(
+            "change_plan",
+            &cast.member,
+            &format!("slug={}&plan=business", cast.slug),
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     let refusal = ui_error(&page);
     assert!(matches!(refusal, app::UiError::Forbidden(_)), "{refusal:?}");
@@ -79,13 +63,13 @@ async fn a_member_changing_the_plan_is_refused_alike_by_both_doors() {
     assert_eq!(plan_of(&app, &cast.slug).await, "starter");
 
     // The admin passes both doors, so the refusal above was the member's, not the request's.
-    let page = server_fn(
-        &app,
-        "change_plan",
-        &cast.admin,
-        &format!("slug={}&plan=pro", cast.slug),
-    )
-    .await;
+    let page = app
+        .server_fn(
+            "change_plan",
+            &cast.admin,
+            &format!("slug={}&plan=pro", cast.slug),
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_eq!(plan_of(&app, &cast.slug).await, "pro");
 }
@@ -106,13 +90,9 @@ async fn a_member_starting_an_export_is_refused_alike_by_both_doors() {
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
     assert_eq!(rest.json()["error"]["code"], "forbidden");
 
-    let page = server_fn(
-        &app,
-        "start_export",
-        &cast.member,
-        &format!("slug={}", cast.slug),
-    )
-    .await;
+    let page = app
+        .server_fn("start_export", &cast.member, &format!("slug={}", cast.slug))
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     assert_eq!(
         ui_error(&page),
@@ -191,13 +171,13 @@ async fn a_statement_timeout_is_a_503_through_both_doors_and_changes_nothing() {
     );
     assert_eq!(rest.json()["error"]["code"], "timeout");
 
-    let page = server_fn(
-        &app,
-        "change_plan",
-        &cast.admin,
-        &format!("slug={}&plan=business", cast.slug),
-    )
-    .await;
+    let page = app
+        .server_fn(
+            "change_plan",
+            &cast.admin,
+            &format!("slug={}&plan=business", cast.slug),
+        )
+        .await;
     assert_eq!(
         page.status,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -215,13 +195,13 @@ async fn a_statement_timeout_is_a_503_through_both_doors_and_changes_nothing() {
     holder.rollback().await.unwrap();
     assert_eq!(plan_of(&app, &cast.slug).await, "starter");
     // Once the row is free the same call goes through: it was the wait that timed out.
-    let page = server_fn(
-        &app,
-        "change_plan",
-        &cast.admin,
-        &format!("slug={}&plan=business", cast.slug),
-    )
-    .await;
+    let page = app
+        .server_fn(
+            "change_plan",
+            &cast.admin,
+            &format!("slug={}&plan=business", cast.slug),
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_eq!(plan_of(&app, &cast.slug).await, "business");
 }

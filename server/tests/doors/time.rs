@@ -2,26 +2,10 @@
 //! through the REST API and through the server functions the pages call, because both doors
 //! call the same core action.
 
-use axum::{
-    body::Body,
-    http::{header, Request, StatusCode},
-};
+use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::common::{spawn_app, Answer, Cast, TestApp, ORIGIN, PASSWORD};
-
-/// A server function called as the page's forms call it: form-encoded, same origin.
-async fn server_fn(app: &TestApp, endpoint: &str, cookie: &str, form: &str) -> Answer {
-    app.send(
-        Request::post(format!("/api/fn/{endpoint}"))
-            .header(header::ORIGIN, ORIGIN)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(form.to_owned()))
-            .unwrap(),
-    )
-    .await
-}
+use crate::common::{spawn_app, Cast, TestApp, PASSWORD};
 
 async fn set_plan(app: &TestApp, cast: &Cast, plan: &str) {
     sqlx::query("UPDATE workspaces SET plan = $1 WHERE slug = $2")
@@ -58,7 +42,7 @@ async fn audit_export_follows_the_plan_through_both_doors() {
     // Pro has no audit export: an admin is refused at both doors, with one sentence.
     set_plan(&app, &cast, "pro").await;
     let by_rest = app.call("GET", &rest, Some(&cast.admin), None).await;
-    let by_page = server_fn(&app, "audit_export", &cast.admin, &form).await;
+    let by_page = app.server_fn("audit_export", &cast.admin, &form).await;
     assert_eq!(by_rest.status, StatusCode::FORBIDDEN, "{}", by_rest.body);
     assert_eq!(by_page.status, StatusCode::FORBIDDEN, "{}", by_page.body);
     let sentence = by_rest.json()["error"]["message"]
@@ -71,7 +55,7 @@ async fn audit_export_follows_the_plan_through_both_doors() {
     // Business has it: both doors give the same file.
     set_plan(&app, &cast, "business").await;
     let by_rest = app.call("GET", &rest, Some(&cast.admin), None).await;
-    let by_page = server_fn(&app, "audit_export", &cast.admin, &form).await;
+    let by_page = app.server_fn("audit_export", &cast.admin, &form).await;
     assert_eq!(by_rest.status, StatusCode::OK, "{}", by_rest.body);
     assert_eq!(by_page.status, StatusCode::OK, "{}", by_page.body);
     let page_file: String = serde_json::from_str(&by_page.body).unwrap();
@@ -80,7 +64,7 @@ async fn audit_export_follows_the_plan_through_both_doors() {
 
     // A member is refused on Business too, at both doors.
     let by_rest = app.call("GET", &rest, Some(&cast.member), None).await;
-    let by_page = server_fn(&app, "audit_export", &cast.member, &form).await;
+    let by_page = app.server_fn("audit_export", &cast.member, &form).await;
     assert_eq!(by_rest.status, StatusCode::FORBIDDEN);
     assert_eq!(by_page.status, StatusCode::FORBIDDEN);
 }
@@ -128,27 +112,27 @@ async fn a_member_cannot_change_another_members_entry_through_either_door() {
             Some(json!({"minutes": 1})),
         )
         .await;
-    let by_page = server_fn(
-        &app,
-        "change_time_entry",
-        &cast.member,
-        &format!(
-            "slug={}&id={id}&started=2026-07-01T09%3A00&minutes=1&rate=0",
-            cast.slug
-        ),
-    )
-    .await;
+    let by_page = app
+        .server_fn(
+            "change_time_entry",
+            &cast.member,
+            &format!(
+                "slug={}&id={id}&started=2026-07-01T09%3A00&minutes=1&rate=0",
+                cast.slug
+            ),
+        )
+        .await;
     // Members see only their own entries, so someone else's is not there for them: the same
     // refusal at both doors (the authorization matrix asserts this status).
     assert_eq!(by_rest.status, StatusCode::NOT_FOUND, "{}", by_rest.body);
     assert_eq!(by_page.status, by_rest.status, "{}", by_page.body);
-    let deleted = server_fn(
-        &app,
-        "delete_time_entry",
-        &cast.member,
-        &format!("slug={}&id={id}", cast.slug),
-    )
-    .await;
+    let deleted = app
+        .server_fn(
+            "delete_time_entry",
+            &cast.member,
+            &format!("slug={}&id={id}", cast.slug),
+        )
+        .await;
     assert_eq!(deleted.status, by_rest.status, "{}", deleted.body);
     assert_eq!(stored_entries(&app, &cast).await, before);
 }
@@ -170,27 +154,27 @@ async fn the_same_brussels_wall_time_is_the_same_instant_through_every_door() {
         )
         .await;
     assert_eq!(by_rest.status, StatusCode::CREATED, "{}", by_rest.body);
-    let time_page = server_fn(
-        &app,
-        "log_time",
-        &cast.member,
-        &format!(
-            "slug={}&task_id={task}&started=2026-07-01T09%3A00&minutes=20&rate=",
-            cast.slug
-        ),
-    )
-    .await;
+    let time_page = app
+        .server_fn(
+            "log_time",
+            &cast.member,
+            &format!(
+                "slug={}&task_id={task}&started=2026-07-01T09%3A00&minutes=20&rate=",
+                cast.slug
+            ),
+        )
+        .await;
     assert_eq!(time_page.status, StatusCode::OK, "{}", time_page.body);
-    let task_page = server_fn(
-        &app,
-        "log_task_time",
-        &cast.member,
-        &format!(
+    let task_page = app
+        .server_fn(
+            "log_task_time",
+            &cast.member,
+            &format!(
             "slug={}&task_id={task}&minutes=30&started_on=2026-07-01&started_time=09%3A00&rate=",
             cast.slug
         ),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(task_page.status, StatusCode::OK, "{}", task_page.body);
 
     let mut starts: Vec<(i64, String)> = stored_entries(&app, &cast)

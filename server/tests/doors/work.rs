@@ -4,21 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::common::{spawn_app, Answer, Cast, TestApp, ORIGIN};
-
-/// A server function called as the page's form would: POSTed form data with the caller's cookie.
-async fn page_fn(app: &TestApp, endpoint: &str, cookie: &str, form: &str) -> Answer {
-    let request = axum::http::Request::post(format!("/api/fn/{endpoint}"))
-        .header(axum::http::header::ORIGIN, ORIGIN)
-        .header(
-            axum::http::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .header(axum::http::header::COOKIE, cookie)
-        .body(axum::body::Body::from(form.to_owned()))
-        .unwrap();
-    app.send(request).await
-}
+use crate::common::{spawn_app, Answer, Cast, TestApp};
 
 fn task_path(cast: &Cast, task: uuid::Uuid) -> String {
     format!("/api/v1/workspaces/{}/tasks/{task}", cast.slug)
@@ -76,13 +62,13 @@ async fn a_guest_may_not_edit_a_task_they_view_through_either_door() {
         )
         .await;
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
-    let page = page_fn(
-        &app,
-        "update_task",
-        &cast.guest,
-        &edit_form(&cast, task, "Hijacked"),
-    )
-    .await;
+    let page = app
+        .server_fn(
+            "update_task",
+            &cast.guest,
+            &edit_form(&cast, task, "Hijacked"),
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     // One rule, one sentence, whichever door was knocked on.
     let sentence = rest_message(&rest);
@@ -90,13 +76,13 @@ async fn a_guest_may_not_edit_a_task_they_view_through_either_door() {
     assert!(page.body.contains(&sentence), "{}", page.body);
 
     // The board's move is the same edit, refused alike.
-    let moved = page_fn(
-        &app,
-        "move_task",
-        &cast.guest,
-        &format!("slug={}&task_id={task}&status=done", cast.slug),
-    )
-    .await;
+    let moved = app
+        .server_fn(
+            "move_task",
+            &cast.guest,
+            &format!("slug={}&task_id={task}&status=done", cast.slug),
+        )
+        .await;
     assert_eq!(moved.status, StatusCode::FORBIDDEN, "{}", moved.body);
 
     assert_eq!(
@@ -115,13 +101,13 @@ async fn a_guest_may_not_edit_a_task_they_view_through_either_door() {
         )
         .await;
     assert_eq!(rest.status, StatusCode::OK, "{}", rest.body);
-    let page = page_fn(
-        &app,
-        "update_task",
-        &cast.member,
-        &edit_form(&cast, task, "By+page"),
-    )
-    .await;
+    let page = app
+        .server_fn(
+            "update_task",
+            &cast.member,
+            &edit_form(&cast, task, "By+page"),
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let after = task_now(&app, &cast, task).await.unwrap();
     assert_eq!(after["title"], "By page");
@@ -144,7 +130,9 @@ async fn only_the_creating_member_deletes_a_task_through_either_door() {
         )
         .await;
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
-    let page = page_fn(&app, "delete_task", &cast.member, &delete_form(admins)).await;
+    let page = app
+        .server_fn("delete_task", &cast.member, &delete_form(admins))
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     let sentence = rest_message(&rest);
     assert_eq!(
@@ -166,7 +154,9 @@ async fn only_the_creating_member_deletes_a_task_through_either_door() {
         )
         .await;
     assert_eq!(rest.status, StatusCode::NO_CONTENT, "{}", rest.body);
-    let page = page_fn(&app, "delete_task", &cast.member, &delete_form(by_page)).await;
+    let page = app
+        .server_fn("delete_task", &cast.member, &delete_form(by_page))
+        .await;
     assert!(page.status.is_success(), "{} {}", page.status, page.body);
     assert!(task_now(&app, &cast, by_rest).await.is_none());
     assert!(task_now(&app, &cast, by_page).await.is_none());
@@ -192,27 +182,23 @@ async fn a_task_the_caller_cannot_see_is_not_found_through_either_door() {
         let rest_delete = app
             .call("DELETE", &task_path(&cast, hidden), Some(cookie), None)
             .await;
-        let page_edit = page_fn(
-            &app,
-            "update_task",
-            cookie,
-            &edit_form(&cast, hidden, "Found+it"),
-        )
-        .await;
-        let page_delete = page_fn(
-            &app,
-            "delete_task",
-            cookie,
-            &format!("slug={}&task_id={hidden}", cast.slug),
-        )
-        .await;
-        let page_comment = page_fn(
-            &app,
-            "add_comment",
-            cookie,
-            &format!("slug={}&task_id={hidden}&body=Hello", cast.slug),
-        )
-        .await;
+        let page_edit = app
+            .server_fn("update_task", cookie, &edit_form(&cast, hidden, "Found+it"))
+            .await;
+        let page_delete = app
+            .server_fn(
+                "delete_task",
+                cookie,
+                &format!("slug={}&task_id={hidden}", cast.slug),
+            )
+            .await;
+        let page_comment = app
+            .server_fn(
+                "add_comment",
+                cookie,
+                &format!("slug={}&task_id={hidden}&body=Hello", cast.slug),
+            )
+            .await;
         for answer in [
             &rest_edit,
             &rest_delete,
@@ -252,16 +238,16 @@ async fn comments_and_tags_are_refused_alike_through_either_door() {
             Some(json!({"body": "Put in their mouth"})),
         )
         .await;
-    let page = page_fn(
-        &app,
-        "edit_comment",
-        &cast.member,
-        &format!(
-            "slug={}&task_id={task}&comment_id={comment}&body=Put+in+their+mouth",
-            cast.slug
-        ),
-    )
-    .await;
+    let page = app
+        .server_fn(
+            "edit_comment",
+            &cast.member,
+            &format!(
+                "slug={}&task_id={task}&comment_id={comment}&body=Put+in+their+mouth",
+                cast.slug
+            ),
+        )
+        .await;
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     assert!(page.body.contains(&rest_message(&rest)), "{}", page.body);
@@ -293,13 +279,13 @@ async fn comments_and_tags_are_refused_alike_through_either_door() {
             Some(json!({"name": "Guesswork"})),
         )
         .await;
-    let page = page_fn(
-        &app,
-        "create_tag",
-        &cast.guest,
-        &format!("slug={}&task_id={task}&name=Guesswork", cast.slug),
-    )
-    .await;
+    let page = app
+        .server_fn(
+            "create_tag",
+            &cast.guest,
+            &format!("slug={}&task_id={task}&name=Guesswork", cast.slug),
+        )
+        .await;
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     assert!(page.body.contains(&rest_message(&rest)), "{}", page.body);
