@@ -815,6 +815,8 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/change_time_entry", "slug={ws}&id={id}&started=2026-03-30T10%3A00&minutes=30&rate=10", AdminTimeEntry, [200, 404, 403, 404, 404, 404]),
         ("/api/fn/delete_time_entry", "slug={ws}&id={id}", AdminTimeEntry, [200, 404, 403, 404, 404, 404]),
         ("/api/fn/audit_events", "slug={ws}&entity=time_entry", None, [200, 403, 403, 404, 404, 404]),
+        // The workspace is on Starter: no audit export for anyone, as through REST.
+        ("/api/fn/audit_export", "slug={ws}&format=csv", None, [403, 403, 403, 404, 404, 404]),
         // It ends the sessions it is called with: every row that needs them comes before it.
         ("/api/fn/sign_out", "", None, [200, 200, 200, 200, 200, 200]),
         // Public: the same answer for everyone, whether or not the account exists.
