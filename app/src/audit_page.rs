@@ -16,6 +16,7 @@ use crate::url::encode;
 use crate::UiError;
 
 /// Events per page.
+#[cfg(feature = "ssr")]
 pub const EVENTS_PER_PAGE: u32 = 25;
 
 /// One changed (or, for created and deleted events, recorded) field.
@@ -76,6 +77,7 @@ pub const ENTITY_CHOICES: [(&str, &str); 5] = [
     ("tag", "Tag"),
 ];
 
+#[cfg(feature = "ssr")]
 fn entity_label(entity: &str) -> String {
     ENTITY_CHOICES
         .iter()

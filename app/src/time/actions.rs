@@ -6,7 +6,9 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::serve::{self, refusal};
-use super::{EntryRow, ReportLine, TaskOption, TimeEntriesView, TimeReportView, ENTRIES_PER_PAGE};
+#[cfg(feature = "ssr")]
+use super::{EntryRow, ReportLine, TaskOption, ENTRIES_PER_PAGE};
+use super::{TimeEntriesView, TimeReportView};
 #[cfg(feature = "ssr")]
 use crate::money::format_minutes;
 use crate::UiError;

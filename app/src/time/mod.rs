@@ -24,6 +24,7 @@ use entries::{EntriesCard, LogTimeCard};
 use report::ReportCard;
 
 /// Entries per page of the list.
+#[cfg(feature = "ssr")]
 pub const ENTRIES_PER_PAGE: u32 = 20;
 
 /// One line of the report, labelled for people.

@@ -26,6 +26,7 @@ pub struct AttachmentRow {
 }
 
 /// A byte count as people read it: `512 B`, `1.5 KB`, `2.0 MB` (binary units, one decimal).
+#[cfg(feature = "ssr")]
 pub fn format_size(bytes: i64) -> String {
     const UNITS: [&str; 3] = ["KB", "MB", "GB"];
     if bytes < 1024 {
@@ -166,7 +167,7 @@ pub fn AttachmentsSection(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 

@@ -5,7 +5,7 @@
 
 pub use super::attachments::{AttachmentRow, AttachmentsSection, DeleteAttachment};
 pub use super::history::{HistoryRow, HistorySection};
-pub use super::task_time::{DeleteTimeEntry, LogTime, TimeRow, TimeSection, TimeSummary};
+pub use super::task_time::{DeleteTimeEntry, LogTime, TimeSection, TimeSummary};
 
 #[cfg(feature = "ssr")]
 pub(crate) mod srv {
@@ -23,10 +23,11 @@ pub(crate) mod srv {
     use time::{OffsetDateTime, PrimitiveDateTime};
     use uuid::Uuid;
 
-    use super::{AttachmentRow, HistoryRow, TimeRow, TimeSummary};
+    use super::{AttachmentRow, HistoryRow, TimeSummary};
     use crate::money::{format_eur, format_minutes};
     use crate::policy::Role;
     use crate::work::history::{srv as history, HISTORY_SHOWN};
+    use crate::work::task_time::TimeRow;
     use crate::work::task_time::TIME_SHOWN;
     use crate::work::{ProjectRow, TagRow};
     use crate::UiError;
