@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
 use super::{PRIORITIES, STATUSES};
 use crate::UiError;
 
