@@ -115,18 +115,13 @@ fn parse_id(text: &str) -> Result<Uuid, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments",
-    operation_id = "list_attachments",
-    tag = "attachments",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "Task id"),
     ),
     responses(
         (status = 200, description = "The task's attachments.", body = AttachmentList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 404, description = "No such workspace or task, or not visible to the caller.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_attachments(
     mut member: Member,
@@ -229,10 +224,7 @@ async fn read_upload(multipart: &mut Multipart, max: u64) -> Result<Upload, Read
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/attachments",
-    operation_id = "create_attachment",
-    tag = "attachments",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "Task id"),
         UploadQuery,
     ),
@@ -240,13 +232,11 @@ async fn read_upload(multipart: &mut Multipart, max: u64) -> Result<Upload, Read
     responses(
         (status = 201, description = "Stored.", body = AttachmentView),
         (status = 303, description = "With `redirect=1`: stored, or refused as too large or invalid; the `Location` is the task's page saying which."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "A guest, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace or task, or not visible to the caller.", body = ErrorBody),
         (status = 413, description = "Larger than the configured limit (default 25 MiB).", body = ErrorBody),
         (status = 422, description = "Not a multipart form, no file, or an unusable file name.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_attachment(
     State(state): State<AppState>,
@@ -339,17 +329,13 @@ fn content_disposition(filename: &str) -> String {
     get,
     path = "/api/v1/workspaces/{ws}/attachments/{attachment_id}",
     operation_id = "get_attachment",
-    tag = "attachments",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("attachment_id" = Uuid, Path, description = "Attachment id"),
     ),
     responses(
         (status = 200, description = "The file's bytes, with its stored content type.", content_type = "application/octet-stream"),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 404, description = "No such attachment, or its task is not visible to the caller.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn download_attachment(
     State(state): State<AppState>,
@@ -393,19 +379,14 @@ pub async fn download_attachment(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/attachments/{attachment_id}",
-    operation_id = "delete_attachment",
-    tag = "attachments",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("attachment_id" = Uuid, Path, description = "Attachment id"),
     ),
     responses(
         (status = 204, description = "Deleted, bytes included."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not the caller's to delete, or another origin.", body = ErrorBody),
         (status = 404, description = "No such attachment, or its task is not visible to the caller.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_attachment(
     State(state): State<AppState>,

@@ -153,17 +153,13 @@ fn history_list(rows: Vec<HistoryEvent>, limit: u32) -> HistoryList {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/audit",
-    operation_id = "list_audit_events",
-    tag = "audit",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), PageQuery, AuditQuery),
+    params(PageQuery, AuditQuery),
     responses(
         (status = 200, description = "A page of events.", body = HistoryList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin of this workspace.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A parameter is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_audit_events(
     mut member: Member,
@@ -190,17 +186,13 @@ pub async fn list_audit_events(
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/audit/export",
-    operation_id = "export_audit_events",
-    tag = "audit",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), ExportQuery),
+    params(ExportQuery),
     responses(
         (status = 200, description = "The events as a file: `text/csv` or `application/json`.", content_type = "text/csv"),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin, or the workspace is not on the Business plan.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A parameter is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn export_audit_events(
     mut member: Member,
@@ -240,21 +232,16 @@ pub async fn export_audit_events(
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/history",
-    operation_id = "list_task_history",
-    tag = "audit",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "Task id"),
         PageQuery,
     ),
     responses(
         (status = 200, description = "A page of the task's events.", body = HistoryList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin of this workspace.", body = ErrorBody),
         (status = 404, description = "No such task, or not visible to the caller.", body = ErrorBody),
         (status = 422, description = "A `limit` or `cursor` that is not valid.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_task_history(
     mut member: Member,

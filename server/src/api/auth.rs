@@ -74,8 +74,6 @@ pub struct Me {
 #[utoipa::path(
     post,
     path = "/api/v1/auth/sign-in",
-    operation_id = "sign_in",
-    tag = "accounts",
     request_body = SignIn,
     responses(
         (status = 200, description = "Signed in; the session cookie is set.", body = UserView),
@@ -121,11 +119,8 @@ pub async fn sign_in(
 #[utoipa::path(
     post,
     path = "/api/v1/auth/sign-out",
-    operation_id = "sign_out",
-    tag = "accounts",
     responses(
         (status = 204, description = "Signed out."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Sent from another origin.", body = ErrorBody),
     ),
     security(("session_cookie" = []))
@@ -151,8 +146,6 @@ pub async fn sign_out(
 #[utoipa::path(
     get,
     path = "/api/v1/me",
-    operation_id = "get_me",
-    tag = "accounts",
     responses(
         (status = 200, description = "The caller.", body = Me),
         (status = 401, description = "Not signed in, or the API token is unknown, expired, \
@@ -210,11 +203,8 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 #[utoipa::path(
     get,
     path = "/api/v1/me/sessions",
-    operation_id = "list_sessions",
-    tag = "accounts",
     responses(
         (status = 200, description = "The caller's sessions.", body = SessionList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
     ),
     security(("session_cookie" = []))
 )]
@@ -240,12 +230,9 @@ pub async fn list_sessions(
 #[utoipa::path(
     delete,
     path = "/api/v1/me/sessions/{id}",
-    operation_id = "revoke_session",
-    tag = "accounts",
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 204, description = "The session is ended."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Sent from another origin.", body = ErrorBody),
         (status = 404, description = "No such session of the caller's.", body = ErrorBody),
     ),
@@ -277,12 +264,9 @@ pub struct PasswordChange {
 #[utoipa::path(
     put,
     path = "/api/v1/me/password",
-    operation_id = "update_password",
-    tag = "accounts",
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed; other sessions are ended."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Sent from another origin.", body = ErrorBody),
         (status = 422, description = "`current_password` is wrong, or `new_password` is too weak; the field is named.", body = ErrorBody),
     ),
@@ -317,12 +301,9 @@ pub struct AccountDeletion {
 #[utoipa::path(
     delete,
     path = "/api/v1/me",
-    operation_id = "delete_me",
-    tag = "accounts",
     request_body = AccountDeletion,
     responses(
         (status = 204, description = "Deleted; the session cookie is cleared."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Sent from another origin.", body = ErrorBody),
         (status = 409, description = "`last_admin`: the caller is the last active admin of a workspace.", body = ErrorBody),
         (status = 422, description = "`password` is wrong.", body = ErrorBody),
@@ -365,8 +346,6 @@ pub struct ResetConfirm {
 #[utoipa::path(
     post,
     path = "/api/v1/auth/password-reset",
-    operation_id = "request_password_reset",
-    tag = "accounts",
     request_body = ResetRequest,
     responses(
         (status = 202, description = "If the account exists, a code is on its way."),
@@ -389,8 +368,6 @@ pub async fn request_password_reset(
 #[utoipa::path(
     post,
     path = "/api/v1/auth/password-reset/confirm",
-    operation_id = "reset_password",
-    tag = "accounts",
     request_body = ResetConfirm,
     responses(
         (status = 204, description = "The password is changed; every session is ended."),

@@ -71,20 +71,15 @@ pub struct CommentBody {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/comments",
-    operation_id = "list_comments",
-    tag = "comments",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
         PageQuery,
     ),
     responses(
         (status = 200, description = "A page of comments.", body = CommentList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "`limit` or `cursor` is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_comments(
     mut member: Member,
@@ -108,21 +103,16 @@ pub async fn list_comments(
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/comments",
-    operation_id = "create_comment",
-    tag = "comments",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
     ),
     request_body = CommentBody,
     responses(
         (status = 201, description = "Created.", body = CommentView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "`body` is empty or too long.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_comment(
     mut member: Member,
@@ -140,22 +130,17 @@ pub async fn create_comment(
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}",
-    operation_id = "update_comment",
-    tag = "comments",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
         ("comment_id" = Uuid, Path, description = "The comment's id"),
     ),
     request_body = CommentBody,
     responses(
         (status = 200, description = "Changed.", body = CommentView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not the author, or another origin.", body = ErrorBody),
         (status = 404, description = "No such comment on a task the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "`body` is empty or too long.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn update_comment(
     mut member: Member,
@@ -175,20 +160,15 @@ pub async fn update_comment(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}",
-    operation_id = "delete_comment",
-    tag = "comments",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
         ("comment_id" = Uuid, Path, description = "The comment's id"),
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Neither the author nor an admin, or another origin.", body = ErrorBody),
         (status = 404, description = "No such comment on a task the caller sees, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_comment(
     mut member: Member,

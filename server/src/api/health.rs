@@ -16,8 +16,6 @@ pub struct Health {
 #[utoipa::path(
     get,
     path = "/healthz",
-    operation_id = "get_health",
-    tag = "operations",
     responses((status = 200, description = "The process answers.", body = Health,
         example = json!({"status": "ok"})))
 )]
@@ -31,8 +29,6 @@ pub async fn get_health() -> Json<Health> {
 #[utoipa::path(
     get,
     path = "/readyz",
-    operation_id = "get_readiness",
-    tag = "operations",
     responses(
         (status = 200, description = "The database answers.", body = Health,
             example = json!({"status": "ready"})),

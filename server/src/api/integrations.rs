@@ -74,16 +74,11 @@ pub struct NewIntegration {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/integrations",
-    operation_id = "list_integrations",
-    tag = "integrations",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     responses(
         (status = 200, description = "The integrations, tokens masked.", body = IntegrationList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin of this workspace.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_integrations(mut member: Member) -> Result<Json<IntegrationList>, ApiError> {
     let viewer = member.viewer();
@@ -98,18 +93,13 @@ pub async fn list_integrations(mut member: Member) -> Result<Json<IntegrationLis
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/integrations",
-    operation_id = "create_integration",
-    tag = "integrations",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     request_body = NewIntegration,
     responses(
         (status = 201, description = "Added; the token is shown masked.", body = IntegrationView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin of this workspace, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_integration(
     State(state): State<AppState>,
@@ -137,19 +127,14 @@ pub async fn create_integration(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/integrations/{id}",
-    operation_id = "delete_integration",
-    tag = "integrations",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("id" = Uuid, Path, description = "Integration id"),
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin of this workspace, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace or integration, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_integration(
     mut member: Member,

@@ -74,16 +74,11 @@ fn parse_user_id(text: &str) -> Result<Uuid, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/members",
-    operation_id = "list_members",
-    tag = "members",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     responses(
         (status = 200, description = "The members.", body = MemberList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot list members.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_members(
     State(state): State<AppState>,
@@ -102,22 +97,17 @@ pub async fn list_members(
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}/members/{user_id}",
-    operation_id = "update_member",
-    tag = "members",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("user_id" = Uuid, Path, description = "The member's user id"),
     ),
     request_body = MemberChange,
     responses(
         (status = 200, description = "Changed.", body = MemberView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace or member, or not a member.", body = ErrorBody),
         (status = 409, description = "`last_admin`: the last active admin cannot be demoted or deactivated.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn update_member(
     State(state): State<AppState>,
@@ -147,20 +137,15 @@ pub async fn update_member(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/members/{user_id}",
-    operation_id = "delete_member",
-    tag = "members",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("user_id" = Uuid, Path, description = "The member's user id"),
     ),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace or member, or not a member.", body = ErrorBody),
         (status = 409, description = "`last_admin`: the last active admin cannot be removed.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_member(
     State(state): State<AppState>,

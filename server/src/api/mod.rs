@@ -28,8 +28,9 @@ use axum::{
 };
 use serde::Deserialize;
 use utoipa::{
+    openapi::path::Operation,
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-    Modify, OpenApi,
+    Modify, OpenApi, PartialSchema,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
@@ -114,54 +115,84 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// What every operation under `/api/v1/workspaces/{ws}` shares, documented once here rather than
+/// on each path: the `Member` extractor reads the `ws` slug, accepts a session or an API token,
+/// and answers 401 to neither. An operation that documents its own 401 keeps it.
+struct MemberOperations;
+
+impl Modify for MemberOperations {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            path::{ParameterBuilder, ParameterIn},
+            security::SecurityRequirement,
+            RefOr, Required,
+        };
+        for (path, operation) in each_operation(openapi) {
+            if !path.starts_with("/api/v1/workspaces/{ws}") {
+                continue;
+            }
+            let ws = ParameterBuilder::new()
+                .name("ws")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some("Workspace slug"))
+                .schema(Some(String::schema()))
+                .example(Some("acme".into()))
+                .build();
+            let parameters = operation.parameters.get_or_insert_with(Vec::new);
+            // utoipa infers a bare `ws` from the path template; this one replaces it.
+            parameters.retain(|p| !matches!(p, RefOr::T(p) if p.name == "ws"));
+            parameters.insert(0, ws.into());
+            operation.security = Some(vec![
+                SecurityRequirement::new::<_, _, &str>("session_cookie", []),
+                SecurityRequirement::new::<_, _, &str>("bearer_token", []),
+            ]);
+        }
+        for (_, operation) in each_operation(openapi) {
+            let signed_in_only = operation
+                .security
+                .as_ref()
+                .is_some_and(|all| !all.is_empty() && !all.contains(&Default::default()));
+            if signed_in_only && !operation.responses.responses.contains_key("401") {
+                operation
+                    .responses
+                    .responses
+                    .insert("401".into(), error_response("Not signed in.").into());
+            }
+        }
+    }
+}
+
 /// Every operation an API token may call can answer 429 (the per-token limit, counted before
 /// the handler runs): documented once here rather than on each path.
 struct TokenRateLimit;
 
 impl Modify for TokenRateLimit {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{
-            header::HeaderBuilder, ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type,
-        };
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                let accepts_tokens = operation.security.iter().flatten().any(|requirement| {
-                    serde_json::to_value(requirement).is_ok_and(|v| v.get("bearer_token").is_some())
-                });
-                if !accepts_tokens || operation.responses.responses.contains_key("429") {
-                    continue;
-                }
-                let response = ResponseBuilder::new()
-                    .description(
-                        "This API token made too many requests this minute (default 600, \
-                         `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds.",
-                    )
-                    .header(
-                        "Retry-After",
-                        HeaderBuilder::new()
-                            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
-                            .description(Some("Seconds until the limit resets."))
-                            .build(),
-                    )
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("ErrorBody")))
-                            .build(),
-                    )
-                    .build();
-                operation
-                    .responses
-                    .responses
-                    .insert("429".into(), response.into());
+        use utoipa::openapi::{header::HeaderBuilder, ObjectBuilder, Type};
+        for (_, operation) in each_operation(openapi) {
+            let accepts_tokens = operation.security.iter().flatten().any(|requirement| {
+                serde_json::to_value(requirement).is_ok_and(|v| v.get("bearer_token").is_some())
+            });
+            if !accepts_tokens || operation.responses.responses.contains_key("429") {
+                continue;
             }
+            let mut response = error_response(
+                "This API token made too many requests this minute (default 600, \
+                 `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds.",
+            );
+            response.headers.insert(
+                "Retry-After".into(),
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                    .description(Some("Seconds until the limit resets."))
+                    .build()
+                    .into(),
+            );
+            operation
+                .responses
+                .responses
+                .insert("429".into(), response.into());
         }
     }
 }
@@ -172,32 +203,13 @@ struct RequestTimeout;
 
 impl Modify for RequestTimeout {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                if operation.responses.responses.contains_key("503") {
-                    continue;
-                }
-                let response = ResponseBuilder::new()
-                    .description(
-                        "`timeout`: the request took longer than the server allows (default \
-                         30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database \
-                         statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`).",
-                    )
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("ErrorBody")))
-                            .build(),
-                    )
-                    .build();
+        for (_, operation) in each_operation(openapi) {
+            if !operation.responses.responses.contains_key("503") {
+                let response = error_response(
+                    "`timeout`: the request took longer than the server allows (default \
+                     30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database \
+                     statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`).",
+                );
                 operation
                     .responses
                     .responses
@@ -207,23 +219,65 @@ impl Modify for RequestTimeout {
     }
 }
 
-/// Every operation, routed and documented together.
+/// A response with the JSON error body.
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+}
+
+/// Every operation, routed and documented together, each under its one tag (written here
+/// rather than on each handler).
 fn operations() -> OpenApiRouter<AppState> {
+    let accounts = auth::routes().merge(onboarding::sign_up_routes());
+    let workspaces = onboarding::workspace_routes().merge(privacy::workspace_routes());
+    let members = members::routes().merge(onboarding::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(health::routes())
-        .merge(auth::routes())
-        .merge(onboarding::routes())
-        .merge(privacy::routes())
-        .merge(integrations::routes())
-        .merge(members::routes())
-        .merge(projects::routes())
-        .merge(tasks::routes())
-        .merge(tags::routes())
-        .merge(comments::routes())
-        .merge(time_entries::routes())
-        .merge(attachments::routes())
-        .merge(audit::routes())
-        .merge(tokens::routes())
+        .merge(tagged("operations", health::routes()))
+        .merge(tagged("accounts", accounts))
+        .merge(tagged("workspaces", workspaces))
+        .merge(tagged("members", members))
+        .merge(tagged("privacy", privacy::routes()))
+        .merge(tagged("integrations", integrations::routes()))
+        .merge(tagged("projects", projects::routes()))
+        .merge(tagged("tasks", tasks::routes()))
+        .merge(tagged("tags", tags::routes()))
+        .merge(tagged("comments", comments::routes()))
+        .merge(tagged("time", time_entries::routes()))
+        .merge(tagged("attachments", attachments::routes()))
+        .merge(tagged("audit", audit::routes()))
+        .merge(tagged("tokens", tokens::routes()))
+}
+
+fn tagged(tag: &str, mut routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    for (_, operation) in each_operation(routes.get_openapi_mut()) {
+        operation.tags = Some(vec![tag.to_owned()]);
+    }
+    routes
+}
+
+fn each_operation(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = (&str, &mut Operation)> {
+    openapi.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        .map(move |operation| (path.as_str(), operation))
+    })
 }
 
 /// The OpenAPI document of every routed operation, with the limits that apply to all of them.
@@ -232,6 +286,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     DOC.get_or_init(|| {
         let (_, mut doc) = operations().split_for_parts();
         // After the merge: these walk the operations, which `ApiDoc` alone does not hold.
+        MemberOperations.modify(&mut doc);
         TokenRateLimit.modify(&mut doc);
         RequestTimeout.modify(&mut doc);
         doc

@@ -100,7 +100,6 @@ async fn signed_in_answer(
     post,
     path = "/api/v1/auth/sign-up",
     operation_id = "create_signup",
-    tag = "accounts",
     request_body = SignUp,
     responses(
         (status = 202, description = "The code is on its way.", body = SignUpStarted),
@@ -147,7 +146,6 @@ pub async fn sign_up(
     post,
     path = "/api/v1/auth/sign-up/confirm",
     operation_id = "confirm_signup",
-    tag = "accounts",
     request_body = SignUpConfirm,
     responses(
         (status = 201, description = "Account and workspace created; the session cookie is set.", body = Joined),
@@ -179,11 +177,8 @@ pub struct WorkspaceList {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces",
-    operation_id = "list_workspaces",
-    tag = "workspaces",
     responses(
         (status = 200, description = "The caller's workspaces, by name.", body = WorkspaceList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
     ),
     security(("session_cookie" = []))
 )]
@@ -213,12 +208,9 @@ pub struct NewWorkspace {
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces",
-    operation_id = "create_workspace",
-    tag = "workspaces",
     request_body = NewWorkspace,
     responses(
         (status = 201, description = "Created, with the caller as admin.", body = WorkspaceSummary),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Sent from another origin.", body = ErrorBody),
         (status = 409, description = "The address is taken.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
@@ -288,16 +280,11 @@ pub struct NewInvitation {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/invitations",
-    operation_id = "list_invitations",
-    tag = "members",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     responses(
         (status = 200, description = "Open invitations, newest first.", body = InvitationList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_invitations(
     State(state): State<AppState>,
@@ -318,19 +305,14 @@ pub async fn list_invitations(
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/invitations",
-    operation_id = "create_invitation",
-    tag = "members",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     request_body = NewInvitation,
     responses(
         (status = 201, description = "Invited; the email is on its way.", body = InvitationView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member.", body = ErrorBody),
         (status = 409, description = "Already in the workspace.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_invitation(
     State(state): State<AppState>,
@@ -362,19 +344,14 @@ pub async fn create_invitation(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/invitations/{invitation_id}",
-    operation_id = "delete_invitation",
-    tag = "members",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("invitation_id" = Uuid, Path, description = "The invitation's id"),
     ),
     responses(
         (status = 204, description = "Revoked."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
         (status = 404, description = "No such open invitation here.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_invitation(
     State(state): State<AppState>,
@@ -407,8 +384,6 @@ pub struct InvitationPreview {
 #[utoipa::path(
     get,
     path = "/api/v1/invitations/{token}",
-    operation_id = "get_invitation",
-    tag = "members",
     params(("token" = String, Path, description = "The token from the emailed link")),
     responses(
         (status = 200, description = "The invitation.", body = InvitationPreview),
@@ -447,8 +422,6 @@ pub struct AcceptInvitation {
 #[utoipa::path(
     post,
     path = "/api/v1/invitations/{token}/accept",
-    operation_id = "accept_invitation",
-    tag = "members",
     params(("token" = String, Path, description = "The token from the emailed link")),
     request_body = AcceptInvitation,
     responses(
@@ -507,11 +480,22 @@ pub async fn accept_invitation(
 }
 
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.
-pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+/// Signing up: an account's first steps.
+pub(crate) fn sign_up_routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(sign_up))
         .routes(utoipa_axum::routes!(confirm_sign_up))
+}
+
+/// The caller's workspaces, and creating one.
+pub(crate) fn workspace_routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(list_workspaces, create_workspace))
+}
+
+/// Invitations: how members join.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(list_invitations, create_invitation))
         .routes(utoipa_axum::routes!(delete_invitation))
         .routes(utoipa_axum::routes!(get_invitation))

@@ -135,18 +135,13 @@ fn objects(state: &AppState) -> Result<Objects, ApiError> {
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}",
-    operation_id = "update_workspace",
-    tag = "workspaces",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     request_body = WorkspaceChange,
     responses(
         (status = 200, description = "Changed.", body = WorkspaceSettings),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn update_workspace(
     State(state): State<AppState>,
@@ -171,18 +166,13 @@ pub async fn update_workspace(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}",
-    operation_id = "delete_workspace",
-    tag = "workspaces",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     request_body = ErasureConfirm,
     responses(
         (status = 200, description = "Erased; the receipt.", body = ErasureReceiptView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "`confirm` is not the workspace's name.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_workspace(
     State(state): State<AppState>,
@@ -217,16 +207,11 @@ pub async fn delete_workspace(
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/export",
-    operation_id = "create_export",
-    tag = "workspaces",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     responses(
         (status = 202, description = "Queued; poll it by id.", body = ExportView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_export(
     State(state): State<AppState>,
@@ -249,19 +234,14 @@ fn parse_export_id(text: &str) -> Uuid {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/export/{export_id}",
-    operation_id = "get_export",
-    tag = "workspaces",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("export_id" = Uuid, Path, description = "The export's id"),
     ),
     responses(
         (status = 200, description = "The export.", body = ExportView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin.", body = ErrorBody),
         (status = 404, description = "No such export or workspace, or not a member of it.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn get_export(
     State(state): State<AppState>,
@@ -281,19 +261,15 @@ pub async fn get_export(
     get,
     path = "/api/v1/workspaces/{ws}/export/{export_id}/download",
     operation_id = "get_export_archive",
-    tag = "workspaces",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("export_id" = Uuid, Path, description = "The export's id"),
     ),
     responses(
         (status = 200, description = "The archive.", content_type = "application/zip"),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin.", body = ErrorBody),
         (status = 404, description = "No such export, or it has expired.", body = ErrorBody),
         (status = 409, description = "`not_ready`: the export is not finished yet.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn download_export(
     State(state): State<AppState>,
@@ -393,8 +369,6 @@ pub struct SubprocessorList {
 #[utoipa::path(
     get,
     path = "/api/v1/privacy/register",
-    operation_id = "get_privacy_register",
-    tag = "privacy",
     responses((status = 200, description = "The register.", body = Register))
 )]
 pub async fn get_privacy_register() -> Json<Register> {
@@ -421,8 +395,6 @@ pub async fn get_privacy_register() -> Json<Register> {
 #[utoipa::path(
     get,
     path = "/api/v1/privacy/subprocessors",
-    operation_id = "get_privacy_subprocessors",
-    tag = "privacy",
     responses((status = 200, description = "The sub-processors.", body = SubprocessorList))
 )]
 pub async fn get_privacy_subprocessors() -> Json<SubprocessorList> {
@@ -464,8 +436,6 @@ pub struct SecurityRequestBody {
 #[utoipa::path(
     post,
     path = "/api/v1/privacy/requests",
-    operation_id = "create_privacy_request",
-    tag = "privacy",
     request_body = SecurityRequestBody,
     responses(
         (status = 202, description = "Received; a confirmation is on its way."),
@@ -490,12 +460,18 @@ pub async fn create_privacy_request(
 }
 
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.
-pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+/// A workspace's settings, its export and its erasure.
+pub(crate) fn workspace_routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(update_workspace, delete_workspace))
         .routes(utoipa_axum::routes!(create_export))
         .routes(utoipa_axum::routes!(get_export))
         .routes(utoipa_axum::routes!(download_export))
+}
+
+/// The public privacy records and requests.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(get_privacy_register))
         .routes(utoipa_axum::routes!(get_privacy_subprocessors))
         .routes(utoipa_axum::routes!(create_privacy_request))

@@ -82,16 +82,12 @@ pub struct ProjectQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/projects",
-    operation_id = "list_projects",
-    tag = "projects",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), ProjectQuery, PageQuery),
+    params(ProjectQuery, PageQuery),
     responses(
         (status = 200, description = "A page of projects.", body = ProjectList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "`limit` or `cursor` is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_projects(
     mut member: Member,
@@ -121,18 +117,13 @@ pub async fn list_projects(
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/projects",
-    operation_id = "create_project",
-    tag = "projects",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     request_body = NewProject,
     responses(
         (status = 201, description = "Created.", body = ProjectView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot create projects, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_project(
     mut member: Member,
@@ -148,21 +139,16 @@ pub async fn create_project(
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}/projects/{project_id}",
-    operation_id = "update_project",
-    tag = "projects",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("project_id" = Uuid, Path, description = "The project's id"),
     ),
     request_body = ProjectChange,
     responses(
         (status = 200, description = "Changed.", body = ProjectView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot change projects, or another origin.", body = ErrorBody),
         (status = 404, description = "No such project the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn update_project(
     mut member: Member,

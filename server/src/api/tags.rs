@@ -75,15 +75,10 @@ pub struct NewTaskTag {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/tags",
-    operation_id = "list_tags",
-    tag = "tags",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     responses(
         (status = 200, description = "The tags.", body = TagList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_tags(mut member: Member) -> Result<Json<TagList>, ApiError> {
     let viewer = member.viewer();
@@ -98,19 +93,14 @@ pub async fn list_tags(mut member: Member) -> Result<Json<TagList>, ApiError> {
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/tags",
-    operation_id = "create_tag",
-    tag = "tags",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     request_body = NewTag,
     responses(
         (status = 201, description = "Created.", body = TagView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot manage tags, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 409, description = "A tag of that name exists already.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_tag(
     mut member: Member,
@@ -126,22 +116,17 @@ pub async fn create_tag(
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}/tags/{tag_id}",
-    operation_id = "update_tag",
-    tag = "tags",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("tag_id" = Uuid, Path, description = "The tag's id"),
     ),
     request_body = TagChange,
     responses(
         (status = 200, description = "Changed.", body = TagView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot manage tags, or another origin.", body = ErrorBody),
         (status = 404, description = "No such tag, or not a member.", body = ErrorBody),
         (status = 409, description = "A tag of that name exists already.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn update_tag(
     mut member: Member,
@@ -166,19 +151,14 @@ pub async fn update_tag(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/tags/{tag_id}",
-    operation_id = "delete_tag",
-    tag = "tags",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("tag_id" = Uuid, Path, description = "The tag's id"),
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot manage tags, or another origin.", body = ErrorBody),
         (status = 404, description = "No such tag, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_tag(
     mut member: Member,
@@ -195,18 +175,13 @@ pub async fn delete_tag(
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/tags",
-    operation_id = "list_task_tags",
-    tag = "tags",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
     ),
     responses(
         (status = 200, description = "The task's tags.", body = TagList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_task_tags(
     mut member: Member,
@@ -225,21 +200,16 @@ pub async fn list_task_tags(
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/tags",
-    operation_id = "create_task_tag",
-    tag = "tags",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
     ),
     request_body = NewTaskTag,
     responses(
         (status = 201, description = "Tagged (or it already was); the tag.", body = TagView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot tag tasks, or another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "`tag_id` names no tag.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_task_tag(
     mut member: Member,
@@ -257,20 +227,15 @@ pub async fn create_task_tag(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/tags/{tag_id}",
-    operation_id = "delete_task_tag",
-    tag = "tags",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
         ("tag_id" = Uuid, Path, description = "The tag's id"),
     ),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot untag tasks, or another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, the tag is not on it, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_task_tag(
     mut member: Member,

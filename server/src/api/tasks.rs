@@ -243,16 +243,12 @@ pub struct NewTaskViewer {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/tasks",
-    operation_id = "list_tasks",
-    tag = "tasks",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), TaskQuery, PageQuery),
+    params(TaskQuery, PageQuery),
     responses(
         (status = 200, description = "A page of tasks.", body = TaskList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A filter, `limit` or `cursor` is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_tasks(
     mut member: Member,
@@ -276,18 +272,13 @@ pub async fn list_tasks(
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/tasks",
-    operation_id = "create_task",
-    tag = "tasks",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     request_body = NewTaskBody,
     responses(
         (status = 201, description = "Created.", body = TaskView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot create tasks, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A field is invalid (for example an archived `project_id`); it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_task(
     mut member: Member,
@@ -322,18 +313,13 @@ pub async fn create_task(
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}",
-    operation_id = "get_task",
-    tag = "tasks",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
     ),
     responses(
         (status = 200, description = "The task.", body = TaskView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn get_task(
     mut member: Member,
@@ -350,21 +336,16 @@ pub async fn get_task(
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}",
-    operation_id = "update_task",
-    tag = "tasks",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
     ),
     request_body = TaskChange,
     responses(
         (status = 200, description = "Changed.", body = TaskView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot edit tasks, or another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn update_task(
     mut member: Member,
@@ -402,19 +383,14 @@ pub async fn update_task(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}",
-    operation_id = "delete_task",
-    tag = "tasks",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not an admin nor the member who created it, or another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_task(
     mut member: Member,
@@ -431,18 +407,13 @@ pub async fn delete_task(
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers",
-    operation_id = "list_task_viewers",
-    tag = "tasks",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
     ),
     responses(
         (status = 200, description = "The task's viewers.", body = TaskViewerList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_task_viewers(
     mut member: Member,
@@ -461,21 +432,16 @@ pub async fn list_task_viewers(
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers",
-    operation_id = "create_task_viewer",
-    tag = "tasks",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
     ),
     request_body = NewTaskViewer,
     responses(
         (status = 201, description = "Added (or already there).", body = TaskViewerView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot add viewers, or another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "`user_id` is not an active member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_task_viewer(
     mut member: Member,
@@ -493,20 +459,15 @@ pub async fn create_task_viewer(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/viewers/{user_id}",
-    operation_id = "delete_task_viewer",
-    tag = "tasks",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("task_id" = Uuid, Path, description = "The task's id"),
         ("user_id" = Uuid, Path, description = "The viewer's user id"),
     ),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests cannot change who views a task, or another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, that user does not view it, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_task_viewer(
     mut member: Member,

@@ -204,17 +204,13 @@ fn parse_entry_id(text: &str) -> Result<Uuid, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/time-entries",
-    operation_id = "list_time_entries",
-    tag = "time",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), PageQuery, TimeEntryFilterQuery),
+    params(PageQuery, TimeEntryFilterQuery),
     responses(
         (status = 200, description = "A page of time entries.", body = TimeEntryList),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests see no time entries.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A parameter is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_time_entries(
     mut member: Member,
@@ -249,18 +245,13 @@ pub async fn list_time_entries(
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/time-entries",
-    operation_id = "create_time_entry",
-    tag = "time",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     request_body = NewTimeEntryBody,
     responses(
         (status = 201, description = "Recorded.", body = TimeEntryView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "A guest, a member recording someone else's time, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace or task, or not visible to the caller.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_time_entry(
     mut member: Member,
@@ -285,21 +276,16 @@ pub async fn create_time_entry(
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}/time-entries/{entry_id}",
-    operation_id = "update_time_entry",
-    tag = "time",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("entry_id" = Uuid, Path, description = "Time entry id"),
     ),
     request_body = TimeEntryChangeBody,
     responses(
         (status = 200, description = "Changed.", body = TimeEntryView),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Another origin.", body = ErrorBody),
         (status = 404, description = "No such entry, or not the caller's to see.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn update_time_entry(
     mut member: Member,
@@ -329,19 +315,14 @@ pub async fn update_time_entry(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/time-entries/{entry_id}",
-    operation_id = "delete_time_entry",
-    tag = "time",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("entry_id" = Uuid, Path, description = "Time entry id"),
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Another origin.", body = ErrorBody),
         (status = 404, description = "No such entry, or not the caller's to see.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_time_entry(
     mut member: Member,
@@ -361,17 +342,13 @@ pub async fn delete_time_entry(
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/time-entries/report",
-    operation_id = "get_time_report",
-    tag = "time",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), ReportQuery),
+    params(ReportQuery),
     responses(
         (status = 200, description = "The report.", body = TimeReport),
-        (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Guests see no time entries.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A parameter is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn get_time_report(
     mut member: Member,

@@ -108,16 +108,13 @@ impl std::fmt::Debug for CreatedToken {
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/tokens",
-    operation_id = "list_tokens",
-    tag = "tokens",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme"), PageQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of the caller's tokens (never the tokens themselves).", body = TokenList),
         (status = 401, description = "Not signed in, or the API token is unknown, expired or revoked.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "`limit` or `cursor` is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn list_tokens(
     State(state): State<AppState>,
@@ -147,9 +144,6 @@ pub async fn list_tokens(
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/tokens",
-    operation_id = "create_token",
-    tag = "tokens",
-    params(("ws" = String, Path, description = "Workspace slug", example = "acme")),
     request_body = NewToken,
     responses(
         (status = 201, description = "Created; `token` is shown this once.", body = CreatedToken),
@@ -158,7 +152,6 @@ pub async fn list_tokens(
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -193,10 +186,7 @@ pub async fn create_token(
 #[utoipa::path(
     delete,
     path = "/api/v1/workspaces/{ws}/tokens/{token_id}",
-    operation_id = "delete_token",
-    tag = "tokens",
     params(
-        ("ws" = String, Path, description = "Workspace slug", example = "acme"),
         ("token_id" = Uuid, Path, description = "Token id"),
     ),
     responses(
@@ -205,7 +195,6 @@ pub async fn create_token(
         (status = 403, description = "Sent from another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace or token of the caller's, or not a member.", body = ErrorBody),
     ),
-    security(("session_cookie" = []), ("bearer_token" = []))
 )]
 pub async fn delete_token(
     State(state): State<AppState>,
