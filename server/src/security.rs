@@ -33,9 +33,12 @@ pub async fn security_headers(
 
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let csp = content_security_policy(&nonce, docs_page);
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    // A download sets its own, stricter policy (`api::download::SANDBOX`); it is kept.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let csp = content_security_policy(&nonce, docs_page);
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
     }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -108,6 +108,10 @@ async fn an_export_is_queued_followed_and_downloaded_as_a_zip() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "application/zip");
+    assert_eq!(
+        response.headers()[header::CONTENT_SECURITY_POLICY],
+        "sandbox; default-src 'none'"
+    );
     assert!(response.headers()[header::CONTENT_DISPOSITION]
         .to_str()
         .unwrap()

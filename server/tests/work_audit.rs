@@ -241,6 +241,11 @@ async fn attachments_are_stored_by_key_and_always_downloaded_never_rendered() {
     assert_eq!(download.status, StatusCode::OK);
     assert_eq!(download.body.as_bytes(), page);
     assert_eq!(download.header("x-content-type-options"), "nosniff");
+    // Opened anyway, the uploaded page runs sandboxed with nothing allowed, not as Bastion.
+    assert_eq!(
+        download.header("content-security-policy"),
+        "sandbox; default-src 'none'"
+    );
     assert_eq!(download.header("content-type"), "text/html");
     let disposition = download.header("content-disposition");
     assert!(disposition.starts_with("attachment; "), "{disposition}");

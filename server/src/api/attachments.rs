@@ -2,6 +2,8 @@
 //! a stream that a browser always saves rather than renders, delete (admins any, members their
 //! own). Guests download on the tasks they view and upload nothing.
 
+use super::download::download;
+use super::ids::{path_id, PathIds};
 use app::policy::Role;
 use axum::{
     body::Body,
@@ -9,7 +11,7 @@ use axum::{
         multipart::{MultipartError, MultipartRejection},
         Multipart, Path, State,
     },
-    http::{header, HeaderValue, StatusCode},
+    http::{HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
     Json,
 };
@@ -107,10 +109,6 @@ fn objects(state: &AppState) -> Result<Objects, ApiError> {
     Ok(Objects::local(&state.config.data_dir.join("objects"))?)
 }
 
-fn parse_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
-}
-
 /// The attachments of a task, oldest first.
 #[utoipa::path(
     get,
@@ -125,10 +123,8 @@ fn parse_id(text: &str) -> Result<Uuid, ApiError> {
 )]
 pub async fn list_attachments(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
 ) -> Result<Json<AttachmentList>, ApiError> {
-    let task_id = path.1;
-    let task_id = parse_id(&task_id)?;
     let viewer = member.viewer();
     let items = attachments::list_for_task(&mut member.tx, viewer, task_id).await?;
     member.tx.commit().await?;
@@ -245,7 +241,7 @@ pub async fn create_attachment(
     ApiQuery(query): ApiQuery<UploadQuery>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let task_id = parse_id(&task_id)?;
+    let task_id = path_id(&task_id)?;
     let user_id = current.user.id;
     let max = state.config.max_upload_bytes;
     // Checked before the file is read, and the transaction closed while it arrives: a slow
@@ -340,39 +336,20 @@ fn content_disposition(filename: &str) -> String {
 pub async fn download_attachment(
     State(state): State<AppState>,
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<Response, ApiError> {
-    let attachment_id = path.1;
-    let id = parse_id(&attachment_id)?;
     let viewer = member.viewer();
     let attachment = attachments::get(&mut member.tx, viewer, id).await?;
     member.tx.commit().await?;
     let stream = attachments::open(&objects(&state)?, &attachment).await?;
-    let mut response = Response::new(Body::from_stream(stream));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&attachment.content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    headers.insert(
-        header::CONTENT_LENGTH,
-        HeaderValue::from(attachment.size_bytes),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&content_disposition(&attachment.filename))
-            .map_err(ApiError::internal)?,
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    let content_type = HeaderValue::from_str(&attachment.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    download(
+        Body::from_stream(stream),
+        content_type,
+        u64::try_from(attachment.size_bytes).map_err(ApiError::internal)?,
+        &content_disposition(&attachment.filename),
+    )
 }
 
 /// Delete an attachment: admins any, members those they uploaded.
@@ -391,10 +368,8 @@ pub async fn download_attachment(
 pub async fn delete_attachment(
     State(state): State<AppState>,
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let attachment_id = path.1;
-    let id = parse_id(&attachment_id)?;
     let viewer = member.viewer();
     attachments::delete(&mut member.tx, &objects(&state)?, viewer, id).await?;
     member.tx.commit().await?;

@@ -1,8 +1,8 @@
 //! Audit history over REST (PRODUCT.md §4): admins filter the workspace's events and read a
 //! task's timeline; Business workspaces export them as CSV or JSON.
 
+use super::ids::PathIds;
 use axum::{
-    extract::Path,
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
     Json,
@@ -245,11 +245,9 @@ pub async fn export_audit_events(
 )]
 pub async fn list_task_history(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<HistoryList>, ApiError> {
-    let task_id = path.1;
-    let task_id = Uuid::parse_str(&task_id).map_err(|_| ApiError::NotFound)?;
     let (limit, page) = history_page(&page)?;
     let viewer = member.viewer();
     let rows = audit::task_history(&mut member.tx, viewer, task_id, page).await?;

@@ -1,7 +1,8 @@
 //! Comments over REST, nested under their task. Anyone who sees a task comments on it; authors
 //! edit their own comments; authors and admins delete them.
 
-use axum::{extract::Path, http::StatusCode, Json};
+use super::ids::PathIds;
+use axum::{http::StatusCode, Json};
 use bastion_core::work::{
     comments::{self, CommentRecord},
     Position,
@@ -11,10 +12,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
-    pagination::{split_page, PageQuery},
-    tasks::path_id,
-};
+use super::pagination::{split_page, PageQuery};
 use crate::query::ApiQuery;
 use crate::{
     auth::Member,
@@ -83,10 +81,9 @@ pub struct CommentBody {
 )]
 pub async fn list_comments(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<CommentList>, ApiError> {
-    let task_id = path_id(&path.1)?;
     let limit = page.limit()?;
     let after = page.position::<Position>()?;
     let viewer = member.viewer();
@@ -116,10 +113,9 @@ pub async fn list_comments(
 )]
 pub async fn create_comment(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<(StatusCode, Json<CommentView>), ApiError> {
-    let task_id = path_id(&path.1)?;
     let viewer = member.viewer();
     let comment = comments::create_comment(&mut member.tx, &viewer, task_id, &body.body).await?;
     member.tx.commit().await?;
@@ -144,11 +140,9 @@ pub async fn create_comment(
 )]
 pub async fn update_comment(
     mut member: Member,
-    Path(path): Path<(String, String, String)>,
+    PathIds((task_id, comment_id)): PathIds<(Uuid, Uuid)>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<Json<CommentView>, ApiError> {
-    let task_id = path_id(&path.1)?;
-    let comment_id = path_id(&path.2)?;
     let viewer = member.viewer();
     let comment =
         comments::update_comment(&mut member.tx, &viewer, task_id, comment_id, &body.body).await?;
@@ -172,10 +166,8 @@ pub async fn update_comment(
 )]
 pub async fn delete_comment(
     mut member: Member,
-    Path(path): Path<(String, String, String)>,
+    PathIds((task_id, comment_id)): PathIds<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    let task_id = path_id(&path.1)?;
-    let comment_id = path_id(&path.2)?;
     let viewer = member.viewer();
     comments::delete_comment(&mut member.tx, &viewer, task_id, comment_id).await?;
     member.tx.commit().await?;

@@ -1,6 +1,7 @@
 //! A workspace's integrations over REST: admins add, list (tokens masked) and delete them. The
 //! plaintext token never leaves the server.
 
+use super::ids::PathIds;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -138,10 +139,9 @@ pub async fn create_integration(
 )]
 pub async fn delete_integration(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let viewer = member.viewer();
-    let id = Uuid::parse_str(&path.1).map_err(|_| ApiError::NotFound)?;
     integrations::delete(&mut member.tx, viewer, id).await?;
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,11 +1,8 @@
 //! A workspace's members over REST: members and admins list them; admins change roles,
 //! deactivate, reactivate and remove, never leaving the workspace without an active admin.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use super::ids::PathIds;
+use axum::{extract::State, http::StatusCode, Json};
 use bastion_core::{accounts, members, sessions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -66,10 +63,6 @@ async fn views(
     Ok(out)
 }
 
-fn parse_user_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
-}
-
 /// The workspace's members.
 #[utoipa::path(
     get,
@@ -112,11 +105,10 @@ pub async fn list_members(
 pub async fn update_member(
     State(state): State<AppState>,
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(user_id): PathIds<Uuid>,
     ApiJson(change): ApiJson<MemberChange>,
 ) -> Result<Json<MemberView>, ApiError> {
     let viewer = member.viewer();
-    let user_id = parse_user_id(&path.1)?;
     let record = members::update_member(
         &mut member.tx,
         viewer,
@@ -150,10 +142,9 @@ pub async fn update_member(
 pub async fn delete_member(
     State(state): State<AppState>,
     member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(user_id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let viewer = member.viewer();
-    let user_id = parse_user_id(&path.1)?;
     let Member { tx, workspace, .. } = member;
     tx.rollback().await?;
     members::remove_member(&state.pool, &workspace, viewer, user_id).await?;

@@ -1,6 +1,7 @@
 //! Coming in and setting up: signup with an emailed code, the caller's workspaces and creating
 //! one, and invitations (sent by admins, accepted through the emailed link).
 
+use super::ids::PathIds;
 use axum::{
     extract::{Path, State},
     http::{header, HeaderMap, StatusCode},
@@ -356,11 +357,10 @@ pub async fn create_invitation(
 pub async fn delete_invitation(
     State(state): State<AppState>,
     member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let viewer = member.viewer();
     member.tx.rollback().await?;
-    let id = Uuid::parse_str(&path.1).map_err(|_| ApiError::NotFound)?;
     invitations::revoke(&state.pool, &member.workspace, viewer, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

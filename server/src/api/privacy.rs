@@ -2,10 +2,12 @@
 //! the plan, export the whole workspace and erase it; anyone reads the lawful-basis register and
 //! the sub-processor list, and asks for a DPA or the security pack.
 
+use super::download::download;
+use super::ids::PathIds;
 use axum::{
     body::Body,
-    extract::{Path, State},
-    http::{header, HeaderValue, StatusCode},
+    extract::State,
+    http::{HeaderValue, StatusCode},
     response::Response,
     Json,
 };
@@ -224,12 +226,6 @@ pub async fn create_export(
     Ok((StatusCode::ACCEPTED, Json(export_view(&workspace, &job))))
 }
 
-/// An id that does not parse names no export: core answers it like any unknown id, after the
-/// permission check, so a member learns 403 whatever the id.
-fn parse_export_id(text: &str) -> Uuid {
-    Uuid::parse_str(text).unwrap_or(Uuid::nil())
-}
-
 /// An export's state and progress. Admins only.
 #[utoipa::path(
     get,
@@ -246,12 +242,12 @@ fn parse_export_id(text: &str) -> Uuid {
 pub async fn get_export(
     State(state): State<AppState>,
     member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(export_id): PathIds<Uuid>,
 ) -> Result<Json<ExportView>, ApiError> {
     let viewer = member.viewer();
     let Member { tx, workspace, .. } = member;
     tx.rollback().await?;
-    let job = exports::get(&state.pool, viewer, &workspace, parse_export_id(&path.1)).await?;
+    let job = exports::get(&state.pool, viewer, &workspace, export_id).await?;
     Ok(Json(export_view(&workspace, &job)))
 }
 
@@ -274,7 +270,7 @@ pub async fn get_export(
 pub async fn download_export(
     State(state): State<AppState>,
     member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(export_id): PathIds<Uuid>,
 ) -> Result<Response, ApiError> {
     let viewer = member.viewer();
     let Member { tx, workspace, .. } = member;
@@ -284,7 +280,7 @@ pub async fn download_export(
         viewer,
         &workspace,
         &state.config.exports_dir(),
-        parse_export_id(&path.1),
+        export_id,
         OffsetDateTime::now_utc(),
     )
     .await?;
@@ -302,31 +298,16 @@ pub async fn download_export(
         buffer.truncate(n);
         Ok(Some((bytes::Bytes::from(buffer), file)))
     });
-    let mut response = Response::new(Body::from_stream(stream));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
+    download(
+        Body::from_stream(stream),
         HeaderValue::from_static("application/zip"),
-    );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!(
+        length,
+        &format!(
             "attachment; filename=\"bastion-{}-{}.zip\"",
             workspace.slug,
             job.created_at.date()
-        ))
-        .map_err(ApiError::internal)?,
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+        ),
+    )
 }
 
 /// One data category of the register.

@@ -1,17 +1,15 @@
 //! Projects over REST. Everyone lists the projects they see (guests: those holding a task they
 //! view); admins and members create, rename, archive and unarchive them.
 
-use axum::{extract::Path, http::StatusCode, Json};
+use super::ids::PathIds;
+use axum::{http::StatusCode, Json};
 use bastion_core::work::{projects, Position};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{
-    pagination::{split_page, PageQuery},
-    tasks::path_id,
-};
+use super::pagination::{split_page, PageQuery};
 use crate::query::ApiQuery;
 use crate::{
     auth::Member,
@@ -152,10 +150,9 @@ pub async fn create_project(
 )]
 pub async fn update_project(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(project_id): PathIds<Uuid>,
     ApiJson(change): ApiJson<ProjectChange>,
 ) -> Result<Json<ProjectView>, ApiError> {
-    let project_id = path_id(&path.1)?;
     let viewer = member.viewer();
     let project = projects::update_project(
         &mut member.tx,

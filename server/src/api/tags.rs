@@ -1,14 +1,14 @@
 //! Tags over REST: the workspace's catalogue (admins and members manage it; guests see the tags
 //! on tasks they view) and the tags on a task (admins and members, on tasks they see).
 
-use axum::{extract::Path, http::StatusCode, Json};
+use super::ids::PathIds;
+use axum::{http::StatusCode, Json};
 use bastion_core::work::tags::{self, TagRecord};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::tasks::path_id;
 use crate::{
     auth::Member,
     error::{ApiError, ErrorBody},
@@ -130,10 +130,9 @@ pub async fn create_tag(
 )]
 pub async fn update_tag(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(tag_id): PathIds<Uuid>,
     ApiJson(change): ApiJson<TagChange>,
 ) -> Result<Json<TagView>, ApiError> {
-    let tag_id = path_id(&path.1)?;
     let viewer = member.viewer();
     let tag = tags::update_tag(
         &mut member.tx,
@@ -162,9 +161,8 @@ pub async fn update_tag(
 )]
 pub async fn delete_tag(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(tag_id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let tag_id = path_id(&path.1)?;
     let viewer = member.viewer();
     tags::delete_tag(&mut member.tx, &viewer, tag_id).await?;
     member.tx.commit().await?;
@@ -185,9 +183,8 @@ pub async fn delete_tag(
 )]
 pub async fn list_task_tags(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
 ) -> Result<Json<TagList>, ApiError> {
-    let task_id = path_id(&path.1)?;
     let viewer = member.viewer();
     let rows = tags::list_task_tags(&mut member.tx, &viewer, task_id).await?;
     member.tx.commit().await?;
@@ -213,10 +210,9 @@ pub async fn list_task_tags(
 )]
 pub async fn create_task_tag(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
     ApiJson(body): ApiJson<NewTaskTag>,
 ) -> Result<(StatusCode, Json<TagView>), ApiError> {
-    let task_id = path_id(&path.1)?;
     let viewer = member.viewer();
     let tag = tags::add_task_tag(&mut member.tx, &viewer, task_id, body.tag_id).await?;
     member.tx.commit().await?;
@@ -239,10 +235,8 @@ pub async fn create_task_tag(
 )]
 pub async fn delete_task_tag(
     mut member: Member,
-    Path(path): Path<(String, String, String)>,
+    PathIds((task_id, tag_id)): PathIds<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    let task_id = path_id(&path.1)?;
-    let tag_id = path_id(&path.2)?;
     let viewer = member.viewer();
     tags::remove_task_tag(&mut member.tx, &viewer, task_id, tag_id).await?;
     member.tx.commit().await?;

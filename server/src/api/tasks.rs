@@ -2,7 +2,8 @@
 //! for every operation (visibility is decided in SQL), and what a caller may change on a task
 //! they see is asked of the policy there (403 otherwise).
 
-use axum::{extract::Path, http::StatusCode, Json};
+use super::ids::PathIds;
+use axum::{http::StatusCode, Json};
 use bastion_core::work::{
     tasks::{self, NewTask, TaskFilter, TaskPatch, TaskRecord, TaskViewerRecord},
     Position,
@@ -19,11 +20,6 @@ use crate::{
     error::{ApiError, ErrorBody},
     json::ApiJson,
 };
-
-/// An id from the path; one that is not a UUID names nothing, so it is 404 like any unknown id.
-pub(crate) fn path_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
-}
 
 fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::Invalid {
@@ -323,9 +319,8 @@ pub async fn create_task(
 )]
 pub async fn get_task(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
 ) -> Result<Json<TaskView>, ApiError> {
-    let task_id = path_id(&path.1)?;
     let viewer = member.viewer();
     let task = tasks::get_task(&mut member.tx, &viewer, task_id).await?;
     member.tx.commit().await?;
@@ -349,10 +344,9 @@ pub async fn get_task(
 )]
 pub async fn update_task(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
     ApiJson(change): ApiJson<TaskChange>,
 ) -> Result<Json<TaskView>, ApiError> {
-    let task_id = path_id(&path.1)?;
     let viewer = member.viewer();
     let due_on = match change.due_on {
         None => None,
@@ -394,9 +388,8 @@ pub async fn update_task(
 )]
 pub async fn delete_task(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let task_id = path_id(&path.1)?;
     let viewer = member.viewer();
     tasks::delete_task(&mut member.tx, &viewer, task_id).await?;
     member.tx.commit().await?;
@@ -417,9 +410,8 @@ pub async fn delete_task(
 )]
 pub async fn list_task_viewers(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
 ) -> Result<Json<TaskViewerList>, ApiError> {
-    let task_id = path_id(&path.1)?;
     let viewer = member.viewer();
     let rows = tasks::list_task_viewers(&mut member.tx, &viewer, task_id).await?;
     member.tx.commit().await?;
@@ -445,10 +437,9 @@ pub async fn list_task_viewers(
 )]
 pub async fn create_task_viewer(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(task_id): PathIds<Uuid>,
     ApiJson(body): ApiJson<NewTaskViewer>,
 ) -> Result<(StatusCode, Json<TaskViewerView>), ApiError> {
-    let task_id = path_id(&path.1)?;
     let viewer = member.viewer();
     let added = tasks::add_task_viewer(&mut member.tx, &viewer, task_id, body.user_id).await?;
     member.tx.commit().await?;
@@ -471,10 +462,8 @@ pub async fn create_task_viewer(
 )]
 pub async fn delete_task_viewer(
     mut member: Member,
-    Path(path): Path<(String, String, String)>,
+    PathIds((task_id, user_id)): PathIds<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    let task_id = path_id(&path.1)?;
-    let user_id = path_id(&path.2)?;
     let viewer = member.viewer();
     tasks::remove_task_viewer(&mut member.tx, &viewer, task_id, user_id).await?;
     member.tx.commit().await?;

@@ -1,7 +1,8 @@
 //! Time entries over REST: admins record, see and change everyone's time, members their own on
 //! tasks they can see, guests none (PRODUCT.md §2). Money is integer euro cents.
 
-use axum::{extract::Path, http::StatusCode, Json};
+use super::ids::PathIds;
+use axum::{http::StatusCode, Json};
 use bastion_core::{
     time_entries::{
         self, NewTimeEntry, ReportGroup, ReportRow, TimeEntry, TimeEntryChange, TimeFilter,
@@ -196,10 +197,6 @@ fn parse_instant(field: &'static str, value: &str) -> Result<OffsetDateTime, Api
     })
 }
 
-fn parse_entry_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
-}
-
 /// Time entries the caller may see, newest first: all for admins, their own for members.
 #[utoipa::path(
     get,
@@ -289,11 +286,9 @@ pub async fn create_time_entry(
 )]
 pub async fn update_time_entry(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(id): PathIds<Uuid>,
     ApiJson(body): ApiJson<TimeEntryChangeBody>,
 ) -> Result<Json<TimeEntryView>, ApiError> {
-    let entry_id = path.1;
-    let id = parse_entry_id(&entry_id)?;
     let change = TimeEntryChange {
         started_at: body
             .started_at
@@ -326,10 +321,8 @@ pub async fn update_time_entry(
 )]
 pub async fn delete_time_entry(
     mut member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let entry_id = path.1;
-    let id = parse_entry_id(&entry_id)?;
     let who = member.viewer();
     time_entries::delete(&mut member.tx, who, id).await?;
     member.tx.commit().await?;

@@ -4,11 +4,8 @@
 //! a leaked token cannot mint itself successors. Listing and revoking work with a token too, so
 //! an integration can revoke its own.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use super::ids::PathIds;
+use axum::{extract::State, http::StatusCode, Json};
 use bastion_core::{
     api_tokens::{self, ApiToken},
     work::Position,
@@ -199,9 +196,8 @@ pub async fn create_token(
 pub async fn delete_token(
     State(state): State<AppState>,
     member: Member,
-    Path(path): Path<(String, String)>,
+    PathIds(token_id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let token_id = Uuid::parse_str(&path.1).map_err(|_| ApiError::NotFound)?;
     member.tx.rollback().await?;
     api_tokens::revoke(&state.pool, member.user.id, member.workspace.id, token_id).await?;
     Ok(StatusCode::NO_CONTENT)
