@@ -40,9 +40,7 @@ async fn sign_in_sets_a_hardened_cookie_and_me_answers() {
     // Plain HTTP on loopback: no Secure attribute (the browser would drop the cookie).
     assert!(!set_cookie.contains("Secure"));
 
-    let me = app
-        .call("GET", "/api/v1/me", Some(&answer.session_cookie()), None)
-        .await;
+    let me = app.get_as(&answer.session_cookie(), "/api/v1/me").await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.json()["user"]["email"], "ada@example.eu");
     assert_eq!(me.json()["workspaces"], json!([]));
@@ -81,25 +79,20 @@ async fn each_sign_in_gets_a_new_session_and_ends_the_old_one() {
     with_user(&app, "ada@example.eu").await;
     let first = app.sign_in("ada@example.eu").await;
     let second = app
-        .call(
-            "POST",
+        .post_as(
+            &first,
             "/api/v1/auth/sign-in",
-            Some(&first),
-            Some(json!({"email": "ada@example.eu", "password": PASSWORD})),
+            json!({"email": "ada@example.eu", "password": PASSWORD}),
         )
         .await
         .session_cookie();
     assert_ne!(first, second);
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&first), None)
-            .await
-            .status,
+        app.get_as(&first, "/api/v1/me").await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&second), None)
-            .await
-            .status,
+        app.get_as(&second, "/api/v1/me").await.status,
         StatusCode::OK
     );
 }
@@ -115,7 +108,7 @@ async fn sign_out_ends_the_session_on_the_server() {
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     assert!(out.header("set-cookie").contains("Max-Age=0"));
     // Replaying the old cookie does not work: the session is gone server-side.
-    let me = app.call("GET", "/api/v1/me", Some(&cookie), None).await;
+    let me = app.get_as(&cookie, "/api/v1/me").await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     assert_eq!(me.json()["error"]["code"], "unauthenticated");
 }
@@ -149,7 +142,7 @@ async fn idle_and_absolute_expiry_end_sessions() {
     .await
     .unwrap();
     for cookie in [&idle, &absolute] {
-        let me = app.call("GET", "/api/v1/me", Some(cookie), None).await;
+        let me = app.get_as(cookie, "/api/v1/me").await;
         assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     }
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
@@ -219,9 +212,7 @@ async fn state_changing_requests_from_another_origin_are_refused() {
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     // The session survived all of that.
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&cookie), None)
-            .await
-            .status,
+        app.get_as(&cookie, "/api/v1/me").await.status,
         StatusCode::OK
     );
 }
@@ -441,9 +432,7 @@ async fn a_user_lists_and_revokes_their_sessions() {
     with_user(&app, "ada@example.eu").await;
     let laptop = app.sign_in("ada@example.eu").await;
     let phone = app.sign_in("ada@example.eu").await;
-    let listed = app
-        .call("GET", "/api/v1/me/sessions", Some(&laptop), None)
-        .await;
+    let listed = app.get_as(&laptop, "/api/v1/me/sessions").await;
     assert_eq!(listed.status, StatusCode::OK);
     let items = listed.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 2);
@@ -453,33 +442,19 @@ async fn a_user_lists_and_revokes_their_sessions() {
         .unwrap()
         .to_owned();
     let revoked = app
-        .call(
-            "DELETE",
-            &format!("/api/v1/me/sessions/{other}"),
-            Some(&laptop),
-            None,
-        )
+        .delete_as(&laptop, &format!("/api/v1/me/sessions/{other}"))
         .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&phone), None)
-            .await
-            .status,
+        app.get_as(&phone, "/api/v1/me").await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&laptop), None)
-            .await
-            .status,
+        app.get_as(&laptop, "/api/v1/me").await.status,
         StatusCode::OK
     );
     let again = app
-        .call(
-            "DELETE",
-            &format!("/api/v1/me/sessions/{other}"),
-            Some(&laptop),
-            None,
-        )
+        .delete_as(&laptop, &format!("/api/v1/me/sessions/{other}"))
         .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
@@ -492,50 +467,34 @@ async fn changing_the_password_ends_the_other_sessions() {
     let elsewhere = app.sign_in("ada@example.eu").await;
 
     let weak = app
-        .call(
-            "PUT",
+        .put_as(
+            &here,
             "/api/v1/me/password",
-            Some(&here),
-            Some(json!({"current_password": PASSWORD, "new_password": "short"})),
+            json!({"current_password": PASSWORD, "new_password": "short"}),
         )
         .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(weak.json()["error"]["field"], "new_password");
     let wrong = app
-        .call(
-            "PUT",
-            "/api/v1/me/password",
-            Some(&here),
-            Some(json!({"current_password": "not the password", "new_password": "a brand new passphrase"})),
-        )
+        .put_as(&here, "/api/v1/me/password", json!({"current_password": "not the password", "new_password": "a brand new passphrase"}))
         .await;
     assert_eq!(wrong.json()["error"]["field"], "current_password");
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&elsewhere), None)
-            .await
-            .status,
+        app.get_as(&elsewhere, "/api/v1/me").await.status,
         StatusCode::OK
     );
 
     let changed = app
-        .call(
-            "PUT",
+        .put_as(
+            &here,
             "/api/v1/me/password",
-            Some(&here),
-            Some(json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"})),
+            json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
         )
         .await;
     assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.body);
+    assert_eq!(app.get_as(&here, "/api/v1/me").await.status, StatusCode::OK);
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&here), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&elsewhere), None)
-            .await
-            .status,
+        app.get_as(&elsewhere, "/api/v1/me").await.status,
         StatusCode::UNAUTHORIZED
     );
     let old = app

@@ -279,11 +279,10 @@ fn cookie_of(cast: &Cast, index: usize) -> Option<&str> {
 async fn invite(app: &TestApp, cast: &Cast) -> (String, String) {
     let email = format!("invited-{}@example.eu", uuid::Uuid::new_v4().simple());
     let answer = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/invitations", cast.slug),
-            Some(&cast.admin),
-            Some(json!({"email": email, "role": "guest"})),
+        .post_as(
+            &cast.admin,
+            &cast.api("/invitations"),
+            json!({"email": email, "role": "guest"}),
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
@@ -300,12 +299,7 @@ async fn invite(app: &TestApp, cast: &Cast) -> (String, String) {
 async fn seed_time_entry(app: &TestApp, cast: &Cast) -> String {
     let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
     let answer = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
-            Some(&cast.admin),
-            Some(json!({"task_id": task, "started_at": "2026-03-30T08:00:00Z", "minutes": 60, "rate_cents": 9000})),
-        )
+        .post_as(&cast.admin, &cast.api("/time-entries"), json!({"task_id": task, "started_at": "2026-03-30T08:00:00Z", "minutes": 60, "rate_cents": 9000}))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     answer.json()["id"].as_str().unwrap().to_owned()
@@ -315,7 +309,7 @@ async fn seed_attachment(app: &TestApp, cast: &Cast, uploader: &str) -> String {
     let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
     let answer = app
         .upload(
-            &format!("/api/v1/workspaces/{}/tasks/{task}/attachments", cast.slug),
+            &cast.api(&format!("/tasks/{task}/attachments")),
             Some(uploader),
             "notes.txt",
             "text/plain",
@@ -330,12 +324,7 @@ async fn seed_attachment(app: &TestApp, cast: &Cast, uploader: &str) -> String {
 async fn seed_task_entry(app: &TestApp, cast: &Cast, who: &str) -> Vec<(&'static str, String)> {
     let task = seed_task(app, cast, false).await.1;
     let answer = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
-            Some(who),
-            Some(json!({"task_id": task, "started_at": "2026-03-30T08:00:00Z", "minutes": 45, "rate_cents": 9000})),
-        )
+        .post_as(who, &cast.api("/time-entries"), json!({"task_id": task, "started_at": "2026-03-30T08:00:00Z", "minutes": 45, "rate_cents": 9000}))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     let entry = answer.json()["id"].as_str().unwrap().to_owned();
@@ -351,7 +340,7 @@ async fn seed_task_attachment(
     let task = seed_task(app, cast, false).await.1;
     let answer = app
         .upload(
-            &format!("/api/v1/workspaces/{}/tasks/{task}/attachments", cast.slug),
+            &cast.api(&format!("/tasks/{task}/attachments")),
             Some(who),
             "notes.txt",
             "text/plain",
@@ -365,11 +354,10 @@ async fn seed_task_attachment(
 
 async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
     let answer = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/integrations", cast.slug),
-            Some(&cast.admin),
-            Some(json!({"kind": "slack", "name": "Alerts", "access_token": "xoxb-1234567890"})),
+        .post_as(
+            &cast.admin,
+            &cast.api("/integrations"),
+            json!({"kind": "slack", "name": "Alerts", "access_token": "xoxb-1234567890"}),
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
@@ -489,7 +477,7 @@ async fn as_admin(
     let answer = app
         .call(
             method,
-            &format!("/api/v1/workspaces/{}/{path}", cast.slug),
+            &cast.api(&format!("/{path}")),
             Some(&cast.admin),
             Some(body),
         )
@@ -642,42 +630,24 @@ async fn an_admin_of_one_workspace_cannot_reach_another() {
     let id = seed_integration(&app, &cast).await;
     // The stranger is an admin, but of the other workspace: 404, as for a workspace that does
     // not exist at all.
-    let theirs = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/integrations", cast.slug),
-            Some(&cast.stranger),
-            None,
-        )
-        .await;
+    let theirs = app.get_as(&cast.stranger, &cast.api("/integrations")).await;
     let nowhere = app
-        .call(
-            "GET",
+        .get_as(
+            &cast.stranger,
             "/api/v1/workspaces/no-such-place/integrations",
-            Some(&cast.stranger),
-            None,
         )
         .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     assert_eq!(theirs.body, nowhere.body, "no existence oracle");
     // Addressing acme's integration through the stranger's own workspace finds nothing either.
     let sideways = app
-        .call(
-            "DELETE",
+        .delete_as(
+            &cast.stranger,
             &format!("/api/v1/workspaces/{}/integrations/{id}", cast.other_slug),
-            Some(&cast.stranger),
-            None,
         )
         .await;
     assert_eq!(sideways.status, StatusCode::NOT_FOUND);
-    let still_there = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/integrations", cast.slug),
-            Some(&cast.admin),
-            None,
-        )
-        .await;
+    let still_there = app.get_as(&cast.admin, &cast.api("/integrations")).await;
     assert_eq!(still_there.json()["items"].as_array().unwrap().len(), 1);
 }
 
@@ -687,16 +657,15 @@ async fn integration_tokens_are_masked_and_bad_input_is_named() {
     let cast = Cast::new(&app).await;
     let path = format!("/api/v1/workspaces/{}/integrations", cast.slug);
     let created = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.admin,
             &path,
-            Some(&cast.admin),
-            Some(json!({"kind": "github", "name": "CI", "access_token": "ghp_supersecretvalue42"})),
+            json!({"kind": "github", "name": "CI", "access_token": "ghp_supersecretvalue42"}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
     assert_eq!(created.json()["token_masked"], "••••ue42");
-    let listed = app.call("GET", &path, Some(&cast.admin), None).await;
+    let listed = app.get_as(&cast.admin, &path).await;
     assert!(!listed.body.contains("supersecret"), "{}", listed.body);
     assert!(!created.body.contains("supersecret"));
 
@@ -714,7 +683,7 @@ async fn integration_tokens_are_masked_and_bad_input_is_named() {
             "token",
         ),
     ] {
-        let answer = app.call("POST", &path, Some(&cast.admin), Some(body)).await;
+        let answer = app.post_as(&cast.admin, &path, body).await;
         assert_eq!(
             answer.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -730,7 +699,7 @@ async fn integration_tokens_are_masked_and_bad_input_is_named() {
             answer.body
         );
     }
-    let listed = app.call("GET", &path, Some(&cast.admin), None).await;
+    let listed = app.get_as(&cast.admin, &path).await;
     assert_eq!(
         listed.json()["items"].as_array().unwrap().len(),
         1,

@@ -34,14 +34,7 @@ async fn the_last_admin_cannot_be_demoted_deactivated_or_removed() {
         );
     }
     // Nothing changed: still the admin.
-    let list = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/members", cast.slug),
-            Some(&cast.admin),
-            None,
-        )
-        .await;
+    let list = app.get_as(&cast.admin, &cast.api("/members")).await;
     let admins: Vec<_> = list.json()["items"]
         .as_array()
         .unwrap()
@@ -58,31 +51,16 @@ async fn the_last_admin_cannot_be_demoted_deactivated_or_removed() {
         cast.slug, cast.member_id
     );
     let promoted = app
-        .call(
-            "PATCH",
-            &promote,
-            Some(&cast.admin),
-            Some(json!({"role": "admin"})),
-        )
+        .patch_as(&cast.admin, &promote, json!({"role": "admin"}))
         .await;
     assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.body);
     let stepped_down = app
-        .call(
-            "PATCH",
-            &me,
-            Some(&cast.admin),
-            Some(json!({"role": "member"})),
-        )
+        .patch_as(&cast.admin, &me, json!({"role": "member"}))
         .await;
     assert_eq!(stepped_down.status, StatusCode::OK, "{}", stepped_down.body);
     // The role applies to the very next request: the former admin may no longer manage members.
     let refused = app
-        .call(
-            "PATCH",
-            &promote,
-            Some(&cast.admin),
-            Some(json!({"role": "guest"})),
-        )
+        .patch_as(&cast.admin, &promote, json!({"role": "guest"}))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
@@ -92,47 +70,35 @@ async fn deactivation_ends_access_with_the_next_request() {
     let app = spawn_app().await;
     let cast = Cast::new(&app).await;
     let list = format!("/api/v1/workspaces/{}/members", cast.slug);
-    assert_eq!(
-        app.call("GET", &list, Some(&cast.member), None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get_as(&cast.member, &list).await.status, StatusCode::OK);
     let off = app
-        .call(
-            "PATCH",
+        .patch_as(
+            &cast.admin,
             &format!("{list}/{}", cast.member_id),
-            Some(&cast.admin),
-            Some(json!({"active": false})),
+            json!({"active": false}),
         )
         .await;
     assert_eq!(off.status, StatusCode::OK);
     assert_eq!(off.json()["active"], false);
     // Acme was the member's only workspace, so the session itself ended.
     assert_eq!(
-        app.call("GET", &list, Some(&cast.member), None)
-            .await
-            .status,
+        app.get_as(&cast.member, &list).await.status,
         StatusCode::UNAUTHORIZED
     );
     // Signed in again, still deactivated: the workspace is not there for them.
     let again = app.sign_in("member@example.eu").await;
     assert_eq!(
-        app.call("GET", &list, Some(&again), None).await.status,
+        app.get_as(&again, &list).await.status,
         StatusCode::NOT_FOUND
     );
     // Reactivated: back in, with the very next request.
-    app.call(
-        "PATCH",
+    app.patch_as(
+        &cast.admin,
         &format!("{list}/{}", cast.member_id),
-        Some(&cast.admin),
-        Some(json!({"active": true})),
+        json!({"active": true}),
     )
     .await;
-    assert_eq!(
-        app.call("GET", &list, Some(&again), None).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get_as(&again, &list).await.status, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,22 +110,12 @@ async fn bad_member_changes_name_the_field_and_change_nothing() {
         cast.slug, cast.member_id
     );
     let bad_role = app
-        .call(
-            "PATCH",
-            &path,
-            Some(&cast.admin),
-            Some(json!({"role": "owner"})),
-        )
+        .patch_as(&cast.admin, &path, json!({"role": "owner"}))
         .await;
     assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad_role.json()["error"]["field"], "role");
     let unknown = app
-        .call(
-            "PATCH",
-            &path,
-            Some(&cast.admin),
-            Some(json!({"colour": "red"})),
-        )
+        .patch_as(&cast.admin, &path, json!({"colour": "red"}))
         .await;
     assert_eq!(
         unknown.status,
@@ -168,15 +124,10 @@ async fn bad_member_changes_name_the_field_and_change_nothing() {
         unknown.body
     );
     let nobody = app
-        .call(
-            "PATCH",
-            &format!(
-                "/api/v1/workspaces/{}/members/{}",
-                cast.slug,
-                uuid::Uuid::new_v4()
-            ),
-            Some(&cast.admin),
-            Some(json!({"role": "guest"})),
+        .patch_as(
+            &cast.admin,
+            &cast.api(&format!("/members/{}", uuid::Uuid::new_v4())),
+            json!({"role": "guest"}),
         )
         .await;
     assert_eq!(nobody.status, StatusCode::NOT_FOUND);
@@ -201,9 +152,7 @@ async fn the_last_admin_cannot_delete_their_account_and_a_member_can() {
         .unwrap()
         .contains("Make another member an admin"));
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&cast.admin), None)
-            .await
-            .status,
+        app.get_as(&cast.admin, "/api/v1/me").await.status,
         StatusCode::OK
     );
 
@@ -226,19 +175,10 @@ async fn the_last_admin_cannot_delete_their_account_and_a_member_can() {
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&cast.member), None)
-            .await
-            .status,
+        app.get_as(&cast.member, "/api/v1/me").await.status,
         StatusCode::UNAUTHORIZED
     );
-    let members = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/members", cast.slug),
-            Some(&cast.admin),
-            None,
-        )
-        .await;
+    let members = app.get_as(&cast.admin, &cast.api("/members")).await;
     assert!(
         !members.body.contains("member@example.eu"),
         "{}",
@@ -255,14 +195,10 @@ async fn the_last_admin_cannot_delete_their_account_and_a_member_can() {
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
 
     // With a second admin, the first may go.
-    app.call(
-        "PATCH",
-        &format!(
-            "/api/v1/workspaces/{}/members/{}",
-            cast.slug, cast.deactivated_id
-        ),
-        Some(&cast.admin),
-        Some(json!({"role": "admin", "active": true})),
+    app.patch_as(
+        &cast.admin,
+        &cast.api(&format!("/members/{}", cast.deactivated_id)),
+        json!({"role": "admin", "active": true}),
     )
     .await;
     let gone = app

@@ -75,15 +75,10 @@ async fn signing_up_and_confirming_creates_a_workspace_and_signs_in() {
     assert_eq!(confirmed.status, StatusCode::CREATED, "{}", confirmed.body);
     assert_eq!(confirmed.json()["workspace"]["slug"], "analytical-engines");
     let cookie = confirmed.session_cookie();
-    let me = app.call("GET", "/api/v1/me", Some(&cookie), None).await;
+    let me = app.get_as(&cookie, "/api/v1/me").await;
     assert_eq!(me.json()["workspaces"][0]["name"], "Analytical Engines");
     let members = app
-        .call(
-            "GET",
-            "/api/v1/workspaces/analytical-engines/members",
-            Some(&cookie),
-            None,
-        )
+        .get_as(&cookie, "/api/v1/workspaces/analytical-engines/members")
         .await;
     assert_eq!(members.json()["items"][0]["role"], "admin");
 }
@@ -120,11 +115,10 @@ async fn an_invited_newcomer_accepts_by_link_and_is_signed_in_with_the_role() {
     let app = spawn_app().await;
     let cast = Cast::new(&app).await;
     let invited = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/invitations", cast.slug),
-            Some(&cast.admin),
-            Some(json!({"email": "grace@example.eu", "role": "member"})),
+        .post_as(
+            &cast.admin,
+            &cast.api("/invitations"),
+            json!({"email": "grace@example.eu", "role": "member"}),
         )
         .await;
     assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
@@ -146,14 +140,7 @@ async fn an_invited_newcomer_accepts_by_link_and_is_signed_in_with_the_role() {
         .await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
     let cookie = accepted.session_cookie();
-    let members = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/members", cast.slug),
-            Some(&cookie),
-            None,
-        )
-        .await;
+    let members = app.get_as(&cookie, &cast.api("/members")).await;
     let grace = members.json()["items"]
         .as_array()
         .unwrap()
@@ -162,14 +149,7 @@ async fn an_invited_newcomer_accepts_by_link_and_is_signed_in_with_the_role() {
         .cloned()
         .expect("Grace is a member");
     assert_eq!(grace["role"], "member");
-    let listed = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/invitations", cast.slug),
-            Some(&cast.admin),
-            None,
-        )
-        .await;
+    let listed = app.get_as(&cast.admin, &cast.api("/invitations")).await;
     assert!(
         listed.json()["items"].as_array().unwrap().is_empty(),
         "accepted invitations are not open"
@@ -185,17 +165,14 @@ async fn a_signed_in_user_creates_a_workspace_and_becomes_its_admin() {
     let app = spawn_app().await;
     let cast = Cast::new(&app).await;
     let created = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.guest,
             "/api/v1/workspaces",
-            Some(&cast.guest),
-            Some(json!({"name": "Guest's Own", "slug": "guests-own"})),
+            json!({"name": "Guest's Own", "slug": "guests-own"}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    let listed = app
-        .call("GET", "/api/v1/workspaces", Some(&cast.guest), None)
-        .await;
+    let listed = app.get_as(&cast.guest, "/api/v1/workspaces").await;
     let slugs: Vec<String> = listed.json()["items"]
         .as_array()
         .unwrap()
@@ -204,12 +181,7 @@ async fn a_signed_in_user_creates_a_workspace_and_becomes_its_admin() {
         .collect();
     assert_eq!(slugs, ["acme", "guests-own"], "sorted by name");
     let invitations = app
-        .call(
-            "GET",
-            "/api/v1/workspaces/guests-own/invitations",
-            Some(&cast.guest),
-            None,
-        )
+        .get_as(&cast.guest, "/api/v1/workspaces/guests-own/invitations")
         .await;
     assert_eq!(
         invitations.status,
@@ -218,20 +190,18 @@ async fn a_signed_in_user_creates_a_workspace_and_becomes_its_admin() {
     );
 
     let taken = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.member,
             "/api/v1/workspaces",
-            Some(&cast.member),
-            Some(json!({"name": "Mine", "slug": "guests-own"})),
+            json!({"name": "Mine", "slug": "guests-own"}),
         )
         .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
     let bad = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.member,
             "/api/v1/workspaces",
-            Some(&cast.member),
-            Some(json!({"name": "Mine", "slug": "Not A Slug"})),
+            json!({"name": "Mine", "slug": "Not A Slug"}),
         )
         .await;
     assert_eq!(bad.json()["error"]["field"], "slug");
@@ -242,28 +212,20 @@ async fn deactivating_a_member_of_one_workspace_ends_their_sessions_at_once() {
     let app = spawn_app().await;
     let cast = Cast::new(&app).await;
     let deactivated = app
-        .call(
-            "PATCH",
-            &format!(
-                "/api/v1/workspaces/{}/members/{}",
-                cast.slug, cast.member_id
-            ),
-            Some(&cast.admin),
-            Some(json!({"active": false})),
+        .patch_as(
+            &cast.admin,
+            &cast.api(&format!("/members/{}", cast.member_id)),
+            json!({"active": false}),
         )
         .await;
     assert_eq!(deactivated.status, StatusCode::OK, "{}", deactivated.body);
-    let after = app
-        .call("GET", "/api/v1/me", Some(&cast.member), None)
-        .await;
+    let after = app.get_as(&cast.member, "/api/v1/me").await;
     assert_eq!(
         after.status,
         StatusCode::UNAUTHORIZED,
         "the session served only this workspace"
     );
     // The stranger belongs elsewhere: removing nothing of theirs leaves them signed in.
-    let stranger = app
-        .call("GET", "/api/v1/me", Some(&cast.stranger), None)
-        .await;
+    let stranger = app.get_as(&cast.stranger, "/api/v1/me").await;
     assert_eq!(stranger.status, StatusCode::OK);
 }

@@ -20,12 +20,7 @@ async fn an_admin_changes_the_plan_and_bad_plans_are_named() {
     let cast = Cast::new(&app).await;
     let path = format!("/api/v1/workspaces/{}", cast.slug);
     let answer = app
-        .call(
-            "PATCH",
-            &path,
-            Some(&cast.admin),
-            Some(json!({"plan": "business"})),
-        )
+        .patch_as(&cast.admin, &path, json!({"plan": "business"}))
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let settings = answer.json();
@@ -35,23 +30,11 @@ async fn an_admin_changes_the_plan_and_bad_plans_are_named() {
     assert_eq!(settings["clock"], "Europe/Brussels");
     assert_eq!(settings["currency"], "EUR");
     // The plan now allows the audit export it refused on Starter.
-    let export = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/audit/export", cast.slug),
-            Some(&cast.admin),
-            None,
-        )
-        .await;
+    let export = app.get_as(&cast.admin, &cast.api("/audit/export")).await;
     assert_eq!(export.status, StatusCode::OK, "{}", export.body);
 
     let bad = app
-        .call(
-            "PATCH",
-            &path,
-            Some(&cast.admin),
-            Some(json!({"plan": "platinum"})),
-        )
+        .patch_as(&cast.admin, &path, json!({"plan": "platinum"}))
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json()["error"]["field"], "plan");
@@ -63,19 +46,14 @@ async fn an_export_is_queued_followed_and_downloaded_as_a_zip() {
     let cast = Cast::new(&app).await;
     app.seed_task(&cast.slug, cast.admin_id, false).await;
     let started = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/export", cast.slug),
-            Some(&cast.admin),
-            None,
-        )
+        .call("POST", &cast.api("/export"), Some(&cast.admin), None)
         .await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
     let id = started.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(started.json()["state"], "queued");
     let status_path = format!("/api/v1/workspaces/{}/export/{id}", cast.slug);
     let download = format!("{status_path}/download");
-    let early = app.call("GET", &download, Some(&cast.admin), None).await;
+    let early = app.get_as(&cast.admin, &download).await;
     assert_eq!(early.status, StatusCode::CONFLICT);
     assert_eq!(early.json()["error"]["code"], "not_ready");
 
@@ -89,7 +67,7 @@ async fn an_export_is_queued_followed_and_downloaded_as_a_zip() {
     )
     .await
     .unwrap();
-    let status = app.call("GET", &status_path, Some(&cast.admin), None).await;
+    let status = app.get_as(&cast.admin, &status_path).await;
     let status = status.json();
     assert_eq!(status["state"], "done");
     assert_eq!(status["done"], status["total"]);
@@ -129,14 +107,12 @@ async fn an_export_is_queued_followed_and_downloaded_as_a_zip() {
 
     // Another workspace's admin cannot reach it, not even through their own workspace.
     let sideways = app
-        .call(
-            "GET",
+        .get_as(
+            &cast.stranger,
             &format!(
                 "/api/v1/workspaces/{}/export/{id}/download",
                 cast.other_slug
             ),
-            Some(&cast.stranger),
-            None,
         )
         .await;
     assert_eq!(sideways.status, StatusCode::NOT_FOUND);
@@ -183,14 +159,12 @@ async fn erasure_needs_the_name_and_then_leaves_only_a_receipt() {
         .unwrap();
     assert!(receipt.storage_purged_at.is_some());
     // The admin belonged to acme alone: signed out. The stranger's workspace is untouched.
-    let me = app.call("GET", "/api/v1/me", Some(&cast.admin), None).await;
+    let me = app.get_as(&cast.admin, "/api/v1/me").await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     let other = app
-        .call(
-            "GET",
+        .get_as(
+            &cast.stranger,
             &format!("/api/v1/workspaces/{}/members", cast.other_slug),
-            Some(&cast.stranger),
-            None,
         )
         .await;
     assert_eq!(other.status, StatusCode::OK);

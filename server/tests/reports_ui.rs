@@ -37,14 +37,7 @@ async fn record(
 ) {
     let mut body = body;
     body["task_id"] = json!(task);
-    let answer = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
-            Some(cookie),
-            Some(body),
-        )
-        .await;
+    let answer = app.post_as(cookie, &cast.api("/time-entries"), body).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
 }
 
@@ -288,12 +281,7 @@ async fn logging_time_converts_euros_and_brussels_time_and_names_bad_fields() {
     .await;
     assert_eq!(logged.status, StatusCode::OK, "{}", logged.body);
     let list = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
-            Some(&cast.member),
-            None,
-        )
+        .get_as(&cast.member, &cast.api("/time-entries"))
         .await
         .json();
     let entry = &list["items"][0];
@@ -340,12 +328,7 @@ async fn logging_time_converts_euros_and_brussels_time_and_names_bad_fields() {
     .await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
     let list = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
-            Some(&cast.member),
-            None,
-        )
+        .get_as(&cast.member, &cast.api("/time-entries"))
         .await
         .json();
     let entry = &list["items"][0];

@@ -86,9 +86,7 @@ async fn a_code_resets_once_and_ends_every_session() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.call("GET", "/api/v1/me", Some(&session), None)
-            .await
-            .status,
+        app.get_as(&session, "/api/v1/me").await.status,
         StatusCode::UNAUTHORIZED
     );
     let again = confirm(&app, &code, "yet another new passphrase").await;

@@ -12,11 +12,10 @@ use sha2::{Digest, Sha256};
 /// A token made through the API with `cookie`'s session: (token, id).
 async fn create_token(app: &TestApp, slug: &str, cookie: &str) -> (String, String) {
     let answer = app
-        .call(
-            "POST",
+        .post_as(
+            cookie,
             &format!("/api/v1/workspaces/{slug}/tokens"),
-            Some(cookie),
-            Some(json!({"name": "CI deploy"})),
+            json!({"name": "CI deploy"}),
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
@@ -59,12 +58,7 @@ async fn a_token_is_shown_once_stored_hashed_and_revocable() {
 
     // Listed with its prefix and last use, never in full.
     let list = app
-        .call(
-            "GET",
-            "/api/v1/workspaces/acme/tokens",
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, "/api/v1/workspaces/acme/tokens")
         .await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
     assert!(!list.body.contains(&token));
@@ -76,21 +70,14 @@ async fn a_token_is_shown_once_stored_hashed_and_revocable() {
 
     // Someone else cannot revoke it; its owner can, and it stops at once.
     let theirs = app
-        .call(
-            "DELETE",
+        .delete_as(
+            &cast.member,
             &format!("/api/v1/workspaces/acme/tokens/{id}"),
-            Some(&cast.member),
-            None,
         )
         .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     let revoked = app
-        .call(
-            "DELETE",
-            &format!("/api/v1/workspaces/acme/tokens/{id}"),
-            Some(&cast.admin),
-            None,
-        )
+        .delete_as(&cast.admin, &format!("/api/v1/workspaces/acme/tokens/{id}"))
         .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.body);
     let after = app
@@ -123,12 +110,7 @@ async fn a_token_works_only_in_its_own_workspace() {
     let (token, _) = create_token(&app, "acme", &cast.admin).await;
 
     let by_session = app
-        .call(
-            "GET",
-            "/api/v1/workspaces/globex/tasks",
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, "/api/v1/workspaces/globex/tasks")
         .await;
     assert_eq!(by_session.status, StatusCode::OK);
     for (method, path, body) in [
@@ -186,22 +168,20 @@ async fn expired_tokens_stop_and_expiry_must_be_in_the_future() {
     let app = spawn_app().await;
     let cast = Cast::new(&app).await;
     let past = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.member,
             "/api/v1/workspaces/acme/tokens",
-            Some(&cast.member),
-            Some(json!({"name": "old", "expires_at": "2020-01-01T00:00:00Z"})),
+            json!({"name": "old", "expires_at": "2020-01-01T00:00:00Z"}),
         )
         .await;
     assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(past.json()["error"]["field"], "expires_at");
 
     let answer = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.member,
             "/api/v1/workspaces/acme/tokens",
-            Some(&cast.member),
-            Some(json!({"name": "soon", "expires_at": "2099-01-01T00:00:00Z"})),
+            json!({"name": "soon", "expires_at": "2099-01-01T00:00:00Z"}),
         )
         .await;
     assert_eq!(
@@ -213,11 +193,10 @@ async fn expired_tokens_stop_and_expiry_must_be_in_the_future() {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     let answer = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.member,
             "/api/v1/workspaces/acme/tokens",
-            Some(&cast.member),
-            Some(json!({"name": "soon", "expires_at": soon})),
+            json!({"name": "soon", "expires_at": soon}),
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
@@ -253,11 +232,10 @@ async fn a_deactivated_members_token_stops_at_once() {
     assert_eq!(before.status, StatusCode::OK);
 
     let deactivate = app
-        .call(
-            "PATCH",
+        .patch_as(
+            &cast.admin,
             &format!("/api/v1/workspaces/acme/members/{}", cast.member_id),
-            Some(&cast.admin),
-            Some(json!({"active": false})),
+            json!({"active": false}),
         )
         .await;
     assert_eq!(deactivate.status, StatusCode::OK, "{}", deactivate.body);
@@ -270,11 +248,10 @@ async fn a_deactivated_members_token_stops_at_once() {
 
     // And a deactivated member cannot make one.
     let denied = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.deactivated,
             "/api/v1/workspaces/acme/tokens",
-            Some(&cast.deactivated),
-            Some(json!({"name": "x"})),
+            json!({"name": "x"}),
         )
         .await;
     assert_eq!(denied.status, StatusCode::NOT_FOUND);
@@ -414,12 +391,7 @@ async fn each_token_is_rate_limited_with_retry_after() {
         .await;
     assert_eq!(ok.status, StatusCode::OK);
     let session = app
-        .call(
-            "GET",
-            "/api/v1/workspaces/acme/projects",
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, "/api/v1/workspaces/acme/projects")
         .await;
     assert_eq!(session.status, StatusCode::OK);
 }

@@ -8,10 +8,6 @@ use common::{spawn_app, spawn_app_with, Cast, TestApp};
 use serde_json::json;
 use uuid::Uuid;
 
-fn ws_path(cast: &Cast, rest: &str) -> String {
-    format!("/api/v1/workspaces/{}{rest}", cast.slug)
-}
-
 /// Makes `user` a viewer of `task` (guests see only the tasks they view).
 async fn add_viewer(app: &TestApp, cast: &Cast, task: Uuid, user: Uuid) {
     let ws = bastion_core::workspaces::find_by_slug(&app.db.pool, &cast.slug)
@@ -39,16 +35,11 @@ async fn members_track_their_own_time_and_reports_use_brussels_weeks() {
     let app = spawn_app().await;
     let cast = Cast::new(&app).await;
     let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
-    let entries = ws_path(&cast, "/time-entries");
+    let entries = cast.api("/time-entries");
 
     // Sunday 29 March 2026, 22:30 UTC is Monday 00:30 in Brussels: ISO week 14 there.
     let created = app
-        .call(
-            "POST",
-            &entries,
-            Some(&cast.member),
-            Some(json!({"task_id": task, "started_at": "2026-03-29T22:30:00Z", "minutes": 7, "rate_cents": 100})),
-        )
+        .post_as(&cast.member, &entries, json!({"task_id": task, "started_at": "2026-03-29T22:30:00Z", "minutes": 7, "rate_cents": 100}))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let entry = created.json();
@@ -56,89 +47,58 @@ async fn members_track_their_own_time_and_reports_use_brussels_weeks() {
     // 7 minutes at €1.00/h = 11.67 cents, rounded half up.
     assert_eq!(entry["amount_cents"], 12);
     assert_eq!(entry["billable"], true);
-    app.call(
-        "POST",
-        &entries,
-        Some(&cast.admin),
-        Some(json!({"task_id": task, "started_at": "2026-03-29T21:30:00Z", "minutes": 60, "rate_cents": 9000})),
-    )
+    app.post_as(&cast.admin, &entries, json!({"task_id": task, "started_at": "2026-03-29T21:30:00Z", "minutes": 60, "rate_cents": 9000}))
     .await;
 
     // Members record their own time only; guests none.
     let for_admin = app
-        .call(
-            "POST",
-            &entries,
-            Some(&cast.member),
-            Some(json!({"task_id": task, "user_id": cast.admin_id, "started_at": "2026-03-29T10:00:00Z", "minutes": 5})),
-        )
+        .post_as(&cast.member, &entries, json!({"task_id": task, "user_id": cast.admin_id, "started_at": "2026-03-29T10:00:00Z", "minutes": 5}))
         .await;
     assert_eq!(for_admin.status, StatusCode::FORBIDDEN);
     assert!(for_admin.body.contains("own time"), "{}", for_admin.body);
     let invalid = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.member,
             &entries,
-            Some(&cast.member),
-            Some(json!({"task_id": task, "started_at": "2026-03-29T10:00:00Z", "minutes": 0})),
+            json!({"task_id": task, "started_at": "2026-03-29T10:00:00Z", "minutes": 0}),
         )
         .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(invalid.json()["error"]["field"], "minutes");
     let bad_time = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.member,
             &entries,
-            Some(&cast.member),
-            Some(json!({"task_id": task, "started_at": "yesterday", "minutes": 5})),
+            json!({"task_id": task, "started_at": "yesterday", "minutes": 5}),
         )
         .await;
     assert_eq!(bad_time.json()["error"]["field"], "started_at");
 
     // The member sees their entry only; the admin both, a page at a time.
-    let mine = app.call("GET", &entries, Some(&cast.member), None).await;
+    let mine = app.get_as(&cast.member, &entries).await;
     assert_eq!(mine.json()["items"].as_array().unwrap().len(), 1);
-    let page = app
-        .call(
-            "GET",
-            &format!("{entries}?limit=1"),
-            Some(&cast.admin),
-            None,
-        )
-        .await;
+    let page = app.get_as(&cast.admin, &format!("{entries}?limit=1")).await;
     let page = page.json();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["id"], entry["id"], "newest first");
     let cursor = page["next_cursor"].as_str().unwrap();
     let next = app
-        .call(
-            "GET",
-            &format!("{entries}?limit=1&cursor={cursor}"),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &format!("{entries}?limit=1&cursor={cursor}"))
         .await
         .json();
     assert_eq!(next["items"].as_array().unwrap().len(), 1);
     assert!(next["next_cursor"].is_null());
     let monday = app
-        .call(
-            "GET",
+        .get_as(
+            &cast.admin,
             &format!("{entries}?from=2026-03-30&to=2026-03-30"),
-            Some(&cast.admin),
-            None,
         )
         .await
         .json();
     assert_eq!(monday["items"].as_array().unwrap().len(), 1);
 
     let report = app
-        .call(
-            "GET",
-            &ws_path(&cast, "/time-entries/report?group=week"),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &cast.api("/time-entries/report?group=week"))
         .await;
     assert_eq!(report.status, StatusCode::OK, "{}", report.body);
     let report = report.json();
@@ -149,12 +109,7 @@ async fn members_track_their_own_time_and_reports_use_brussels_weeks() {
     assert_eq!(report["total_amount_cents"], 9012);
     assert_eq!(report["total_minutes"], 67);
     let member_report = app
-        .call(
-            "GET",
-            &ws_path(&cast, "/time-entries/report?group=person"),
-            Some(&cast.member),
-            None,
-        )
+        .get_as(&cast.member, &cast.api("/time-entries/report?group=person"))
         .await
         .json();
     assert_eq!(
@@ -162,34 +117,23 @@ async fn members_track_their_own_time_and_reports_use_brussels_weeks() {
         "their own time only"
     );
     let bad_group = app
-        .call(
-            "GET",
-            &ws_path(&cast, "/time-entries/report?group=month"),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &cast.api("/time-entries/report?group=month"))
         .await;
     assert_eq!(bad_group.json()["error"]["field"], "group");
 
     // Their own entry the member changes and deletes.
     let id = entry["id"].as_str().unwrap();
     let changed = app
-        .call(
-            "PATCH",
-            &ws_path(&cast, &format!("/time-entries/{id}")),
-            Some(&cast.member),
-            Some(json!({"minutes": 60, "billable": false})),
+        .patch_as(
+            &cast.member,
+            &cast.api(&format!("/time-entries/{id}")),
+            json!({"minutes": 60, "billable": false}),
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
     assert_eq!(changed.json()["amount_cents"], 0);
     let deleted = app
-        .call(
-            "DELETE",
-            &ws_path(&cast, &format!("/time-entries/{id}")),
-            Some(&cast.member),
-            None,
-        )
+        .delete_as(&cast.member, &cast.api(&format!("/time-entries/{id}")))
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
 }
@@ -199,7 +143,7 @@ async fn attachments_are_stored_by_key_and_always_downloaded_never_rendered() {
     let app = spawn_app_with(&[("BASTION_MAX_UPLOAD_BYTES", "64")]).await;
     let cast = Cast::new(&app).await;
     let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
-    let uploads = ws_path(&cast, &format!("/tasks/{task}/attachments"));
+    let uploads = cast.api(&format!("/tasks/{task}/attachments"));
 
     let page = b"<html><script>alert(1)</script></html>";
     let uploaded = app
@@ -231,13 +175,11 @@ async fn attachments_are_stored_by_key_and_always_downloaded_never_rendered() {
         .join(Uuid::parse_str(&id).unwrap().simple().to_string());
     assert_eq!(std::fs::read(&stored).unwrap(), page);
 
-    let listed = app.call("GET", &uploads, Some(&cast.admin), None).await;
+    let listed = app.get_as(&cast.admin, &uploads).await;
     assert_eq!(listed.json()["items"][0]["id"], id.as_str());
 
-    let download_path = ws_path(&cast, &format!("/attachments/{id}"));
-    let download = app
-        .call("GET", &download_path, Some(&cast.admin), None)
-        .await;
+    let download_path = cast.api(&format!("/attachments/{id}"));
+    let download = app.get_as(&cast.admin, &download_path).await;
     assert_eq!(download.status, StatusCode::OK);
     assert_eq!(download.body.as_bytes(), page);
     assert_eq!(download.header("x-content-type-options"), "nosniff");
@@ -252,14 +194,10 @@ async fn attachments_are_stored_by_key_and_always_downloaded_never_rendered() {
     assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
 
     // A guest downloads on a task they view but uploads nothing.
-    let not_viewed = app
-        .call("GET", &download_path, Some(&cast.guest), None)
-        .await;
+    let not_viewed = app.get_as(&cast.guest, &download_path).await;
     assert_eq!(not_viewed.status, StatusCode::NOT_FOUND);
     add_viewer(&app, &cast, task, cast.guest_id).await;
-    let viewed = app
-        .call("GET", &download_path, Some(&cast.guest), None)
-        .await;
+    let viewed = app.get_as(&cast.guest, &download_path).await;
     assert_eq!(viewed.status, StatusCode::OK);
     let guest_upload = app
         .upload(&uploads, Some(&cast.guest), "x.txt", "text/plain", b"x")
@@ -310,12 +248,7 @@ async fn attachments_are_stored_by_key_and_always_downloaded_never_rendered() {
         .await;
     assert_eq!(guest_form.status, StatusCode::FORBIDDEN);
     let missing = app
-        .call(
-            "POST",
-            &uploads,
-            Some(&cast.admin),
-            Some(json!({"file": "x"})),
-        )
+        .post_as(&cast.admin, &uploads, json!({"file": "x"}))
         .await;
     assert!(missing.status.is_client_error(), "{}", missing.body);
 
@@ -324,17 +257,10 @@ async fn attachments_are_stored_by_key_and_always_downloaded_never_rendered() {
         .upload(&uploads, Some(&cast.admin), "a.txt", "text/plain", b"admin")
         .await
         .json();
-    let admins_path = ws_path(
-        &cast,
-        &format!("/attachments/{}", admins["id"].as_str().unwrap()),
-    );
-    let refused = app
-        .call("DELETE", &admins_path, Some(&cast.member), None)
-        .await;
+    let admins_path = cast.api(&format!("/attachments/{}", admins["id"].as_str().unwrap()));
+    let refused = app.delete_as(&cast.member, &admins_path).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let removed = app
-        .call("DELETE", &download_path, Some(&cast.admin), None)
-        .await;
+    let removed = app.delete_as(&cast.admin, &download_path).await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
     assert!(!stored.exists());
 }
@@ -345,27 +271,21 @@ async fn admins_read_the_history_and_business_workspaces_export_it() {
     let cast = Cast::new(&app).await;
     let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
     let created = app
-        .call(
-            "POST",
-            &ws_path(&cast, "/time-entries"),
-            Some(&cast.member),
-            Some(json!({"task_id": task, "started_at": "2026-03-29T22:30:00Z", "minutes": 30, "rate_cents": 9000})),
-        )
+        .post_as(&cast.member, &cast.api("/time-entries"), json!({"task_id": task, "started_at": "2026-03-29T22:30:00Z", "minutes": 30, "rate_cents": 9000}))
         .await
         .json();
-    app.call(
-        "PATCH",
-        &ws_path(
-            &cast,
-            &format!("/time-entries/{}", created["id"].as_str().unwrap()),
-        ),
-        Some(&cast.member),
-        Some(json!({"minutes": 45})),
+    app.patch_as(
+        &cast.member,
+        &cast.api(&format!(
+            "/time-entries/{}",
+            created["id"].as_str().unwrap()
+        )),
+        json!({"minutes": 45}),
     )
     .await;
 
-    let audit = ws_path(&cast, "/audit");
-    let events = app.call("GET", &audit, Some(&cast.admin), None).await;
+    let audit = cast.api("/audit");
+    let events = app.get_as(&cast.admin, &audit).await;
     assert_eq!(events.status, StatusCode::OK, "{}", events.body);
     let events = events.json();
     let items = events["items"].as_array().unwrap();
@@ -381,73 +301,46 @@ async fn admins_read_the_history_and_business_workspaces_export_it() {
     assert_eq!(items[2]["entity_type"], "task");
 
     let filtered = app
-        .call(
-            "GET",
+        .get_as(
+            &cast.admin,
             &format!("{audit}?entity=task&actor={}", cast.admin_id),
-            Some(&cast.admin),
-            None,
         )
         .await
         .json();
     assert_eq!(filtered["items"].as_array().unwrap().len(), 1);
     let future = app
-        .call(
-            "GET",
-            &format!("{audit}?from=2999-01-01T00:00:00Z"),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &format!("{audit}?from=2999-01-01T00:00:00Z"))
         .await
         .json();
     assert!(future["items"].as_array().unwrap().is_empty());
     let bad = app
-        .call(
-            "GET",
-            &format!("{audit}?entity=members"),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &format!("{audit}?entity=members"))
         .await;
     assert_eq!(bad.json()["error"]["field"], "entity");
     let paged = app
-        .call("GET", &format!("{audit}?limit=2"), Some(&cast.admin), None)
+        .get_as(&cast.admin, &format!("{audit}?limit=2"))
         .await
         .json();
     let cursor = paged["next_cursor"].as_str().unwrap();
     let rest = app
-        .call(
-            "GET",
-            &format!("{audit}?limit=2&cursor={cursor}"),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &format!("{audit}?limit=2&cursor={cursor}"))
         .await
         .json();
     assert_eq!(rest["items"][0]["entity_type"], "task");
 
     let timeline = app
-        .call(
-            "GET",
-            &ws_path(&cast, &format!("/tasks/{task}/history")),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &cast.api(&format!("/tasks/{task}/history")))
         .await
         .json();
     assert_eq!(timeline["items"].as_array().unwrap().len(), 3);
     let member_timeline = app
-        .call(
-            "GET",
-            &ws_path(&cast, &format!("/tasks/{task}/history")),
-            Some(&cast.member),
-            None,
-        )
+        .get_as(&cast.member, &cast.api(&format!("/tasks/{task}/history")))
         .await;
     assert_eq!(member_timeline.status, StatusCode::FORBIDDEN);
 
     // Export: Business only, with a message that says so.
-    let export = ws_path(&cast, "/audit/export");
-    let starter = app.call("GET", &export, Some(&cast.admin), None).await;
+    let export = cast.api("/audit/export");
+    let starter = app.get_as(&cast.admin, &export).await;
     assert_eq!(starter.status, StatusCode::FORBIDDEN);
     assert!(
         starter.json()["error"]["message"]
@@ -462,7 +355,7 @@ async fn admins_read_the_history_and_business_workspaces_export_it() {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let csv = app.call("GET", &export, Some(&cast.admin), None).await;
+    let csv = app.get_as(&cast.admin, &export).await;
     assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
     assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
     assert_eq!(
@@ -471,24 +364,14 @@ async fn admins_read_the_history_and_business_workspaces_export_it() {
     );
     assert_eq!(csv.body.lines().count(), 4, "{}", csv.body);
     let json_export = app
-        .call(
-            "GET",
-            &format!("{export}?format=json"),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &format!("{export}?format=json"))
         .await;
     assert_eq!(json_export.header("content-type"), "application/json");
     assert_eq!(json_export.json().as_array().unwrap().len(), 3);
-    let member_export = app.call("GET", &export, Some(&cast.member), None).await;
+    let member_export = app.get_as(&cast.member, &export).await;
     assert_eq!(member_export.status, StatusCode::FORBIDDEN);
     let bad_format = app
-        .call(
-            "GET",
-            &format!("{export}?format=xml"),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &format!("{export}?format=xml"))
         .await;
     assert_eq!(bad_format.json()["error"]["field"], "format");
 }

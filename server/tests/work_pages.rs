@@ -10,12 +10,7 @@ use serde_json::{json, Value};
 
 async fn create(app: &TestApp, cast: &Cast, path: &str, body: Value) -> String {
     let answer = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/{path}", cast.slug),
-            Some(&cast.admin),
-            Some(body),
-        )
+        .post_as(&cast.admin, &cast.api(&format!("/{path}")), body)
         .await;
     assert_eq!(
         answer.status,
@@ -27,7 +22,7 @@ async fn create(app: &TestApp, cast: &Cast, path: &str, body: Value) -> String {
 }
 
 async fn page(app: &TestApp, path: &str, cookie: &str) -> common::Answer {
-    app.call("GET", path, Some(cookie), None).await
+    app.get_as(cookie, path).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -131,13 +131,27 @@ impl TestApp {
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        let request = match body {
-            Some(json) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json.to_string())),
-            None => request.body(Body::empty()),
-        };
-        self.send(request.unwrap()).await
+        self.send(with_json(request, body)).await
+    }
+
+    pub async fn get_as(&self, cookie: &str, uri: &str) -> Answer {
+        self.call("GET", uri, Some(cookie), None).await
+    }
+
+    pub async fn delete_as(&self, cookie: &str, uri: &str) -> Answer {
+        self.call("DELETE", uri, Some(cookie), None).await
+    }
+
+    pub async fn post_as(&self, cookie: &str, uri: &str, body: serde_json::Value) -> Answer {
+        self.call("POST", uri, Some(cookie), Some(body)).await
+    }
+
+    pub async fn patch_as(&self, cookie: &str, uri: &str, body: serde_json::Value) -> Answer {
+        self.call("PATCH", uri, Some(cookie), Some(body)).await
+    }
+
+    pub async fn put_as(&self, cookie: &str, uri: &str, body: serde_json::Value) -> Answer {
+        self.call("PUT", uri, Some(cookie), Some(body)).await
     }
 
     /// A request as an integration sends it: `Authorization: Bearer <token>`, no cookie, no
@@ -153,13 +167,7 @@ impl TestApp {
             .method(method)
             .uri(uri)
             .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        let request = match body {
-            Some(json) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json.to_string())),
-            None => request.body(Body::empty()),
-        };
-        self.send(request.unwrap()).await
+        self.send(with_json(request, body)).await
     }
 
     /// A multipart upload of one file as the field `file`, as a browser form sends it.
@@ -255,6 +263,11 @@ pub struct Cast {
 }
 
 impl Cast {
+    /// A path in the cast's workspace: `cast.api("/tasks")` is `/api/v1/workspaces/acme/tasks`.
+    pub fn api(&self, rest: &str) -> String {
+        format!("/api/v1/workspaces/{}{rest}", self.slug)
+    }
+
     pub async fn new(app: &TestApp) -> Cast {
         let pool = &app.db.pool;
         let ws = workspaces::create_workspace(
@@ -318,4 +331,18 @@ impl Cast {
             stranger: c.next().unwrap(),
         }
     }
+}
+
+/// The request with `body` as its JSON, or with no body.
+fn with_json(
+    request: axum::http::request::Builder,
+    body: Option<serde_json::Value>,
+) -> Request<Body> {
+    match body {
+        Some(json) => request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json.to_string())),
+        None => request.body(Body::empty()),
+    }
+    .unwrap()
 }

@@ -130,13 +130,8 @@ async fn reset_codes_per_account_are_capped_silently_across_doors() {
 }
 
 async fn rest_create_workspace(app: &TestApp, cookie: &str, name: &str) -> Answer {
-    app.call(
-        "POST",
-        "/api/v1/workspaces",
-        Some(cookie),
-        Some(json!({ "name": name })),
-    )
-    .await
+    app.post_as(cookie, "/api/v1/workspaces", json!({ "name": name }))
+        .await
 }
 
 /// The new-workspace page's server function (`endpoint = "create_workspace"`).
@@ -222,11 +217,10 @@ async fn a_member_changing_a_role_is_refused_alike_through_both_doors() {
     let sentence = members::ADMINS_MANAGE_MEMBERS;
 
     let rest = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/workspaces/{}/members/{}", cast.slug, cast.guest_id),
-            Some(&cast.member),
-            Some(json!({ "role": "admin" })),
+        .patch_as(
+            &cast.member,
+            &cast.api(&format!("/members/{}", cast.guest_id)),
+            json!({ "role": "admin" }),
         )
         .await;
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
@@ -245,14 +239,7 @@ async fn a_member_changing_a_role_is_refused_alike_through_both_doors() {
     assert!(page.body.contains(sentence), "{}", page.body);
 
     // Neither door changed anything.
-    let listed = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/members", cast.slug),
-            Some(&cast.admin),
-            None,
-        )
-        .await;
+    let listed = app.get_as(&cast.admin, &cast.api("/members")).await;
     let guest = listed.json()["items"]
         .as_array()
         .unwrap()

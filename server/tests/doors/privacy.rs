@@ -35,12 +35,7 @@ async fn a_member_changing_the_plan_is_refused_alike_by_both_doors() {
     let cast = Cast::new(&app).await;
 
     let rest = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/workspaces/{}", cast.slug),
-            Some(&cast.member),
-            Some(json!({"plan": "business"})),
-        )
+        .patch_as(&cast.member, &cast.api(""), json!({"plan": "business"}))
         .await;
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
     assert_eq!(rest.json()["error"]["code"], "forbidden");
@@ -80,12 +75,7 @@ async fn a_member_starting_an_export_is_refused_alike_by_both_doors() {
     let cast = Cast::new(&app).await;
 
     let rest = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/export", cast.slug),
-            Some(&cast.member),
-            None,
-        )
+        .call("POST", &cast.api("/export"), Some(&cast.member), None)
         .await;
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
     assert_eq!(rest.json()["error"]["code"], "forbidden");
@@ -156,12 +146,7 @@ async fn a_statement_timeout_is_a_503_through_both_doors_and_changes_nothing() {
         .unwrap();
 
     let rest = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/workspaces/{}", cast.slug),
-            Some(&cast.admin),
-            Some(json!({"plan": "business"})),
-        )
+        .patch_as(&cast.admin, &cast.api(""), json!({"plan": "business"}))
         .await;
     assert_eq!(
         rest.status,

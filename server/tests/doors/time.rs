@@ -18,14 +18,7 @@ async fn set_plan(app: &TestApp, cast: &Cast, plan: &str) {
 
 /// The entries the admin sees, by id: what is stored, whoever asked.
 async fn stored_entries(app: &TestApp, cast: &Cast) -> Vec<serde_json::Value> {
-    let list = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
-            Some(&cast.admin),
-            None,
-        )
-        .await;
+    let list = app.get_as(&cast.admin, &cast.api("/time-entries")).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
     list.json()["items"].as_array().unwrap().clone()
 }
@@ -41,7 +34,7 @@ async fn audit_export_follows_the_plan_through_both_doors() {
 
     // Pro has no audit export: an admin is refused at both doors, with one sentence.
     set_plan(&app, &cast, "pro").await;
-    let by_rest = app.call("GET", &rest, Some(&cast.admin), None).await;
+    let by_rest = app.get_as(&cast.admin, &rest).await;
     let by_page = app.server_fn("audit_export", &cast.admin, &form).await;
     assert_eq!(by_rest.status, StatusCode::FORBIDDEN, "{}", by_rest.body);
     assert_eq!(by_page.status, StatusCode::FORBIDDEN, "{}", by_page.body);
@@ -54,7 +47,7 @@ async fn audit_export_follows_the_plan_through_both_doors() {
 
     // Business has it: both doors give the same file.
     set_plan(&app, &cast, "business").await;
-    let by_rest = app.call("GET", &rest, Some(&cast.admin), None).await;
+    let by_rest = app.get_as(&cast.admin, &rest).await;
     let by_page = app.server_fn("audit_export", &cast.admin, &form).await;
     assert_eq!(by_rest.status, StatusCode::OK, "{}", by_rest.body);
     assert_eq!(by_page.status, StatusCode::OK, "{}", by_page.body);
@@ -63,7 +56,7 @@ async fn audit_export_follows_the_plan_through_both_doors() {
     assert_eq!(page_file, by_rest.body);
 
     // A member is refused on Business too, at both doors.
-    let by_rest = app.call("GET", &rest, Some(&cast.member), None).await;
+    let by_rest = app.get_as(&cast.member, &rest).await;
     let by_page = app.server_fn("audit_export", &cast.member, &form).await;
     assert_eq!(by_rest.status, StatusCode::FORBIDDEN);
     assert_eq!(by_page.status, StatusCode::FORBIDDEN);
@@ -93,23 +86,17 @@ async fn a_member_cannot_change_another_members_entry_through_either_door() {
     .unwrap();
     let bea_cookie = app.sign_in("bea@example.eu").await;
     let created = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
-            Some(&bea_cookie),
-            Some(json!({"task_id": task, "started_at": "2026-07-01T07:00:00Z", "minutes": 45, "rate_cents": 9000})),
-        )
+        .post_as(&bea_cookie, &cast.api("/time-entries"), json!({"task_id": task, "started_at": "2026-07-01T07:00:00Z", "minutes": 45, "rate_cents": 9000}))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let id = created.json()["id"].as_str().unwrap().to_owned();
     let before = stored_entries(&app, &cast).await;
 
     let by_rest = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/workspaces/{}/time-entries/{id}", cast.slug),
-            Some(&cast.member),
-            Some(json!({"minutes": 1})),
+        .patch_as(
+            &cast.member,
+            &cast.api(&format!("/time-entries/{id}")),
+            json!({"minutes": 1}),
         )
         .await;
     let by_page = app
@@ -144,13 +131,10 @@ async fn the_same_brussels_wall_time_is_the_same_instant_through_every_door() {
     let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
     // 1 July 2026, 09:00 in Brussels: summer time, UTC+2.
     let by_rest = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/time-entries", cast.slug),
-            Some(&cast.member),
-            Some(
-                json!({"task_id": task, "started_at": "2026-07-01T09:00:00+02:00", "minutes": 10}),
-            ),
+        .post_as(
+            &cast.member,
+            &cast.api("/time-entries"),
+            json!({"task_id": task, "started_at": "2026-07-01T09:00:00+02:00", "minutes": 10}),
         )
         .await;
     assert_eq!(by_rest.status, StatusCode::CREATED, "{}", by_rest.body);

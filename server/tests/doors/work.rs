@@ -12,9 +12,7 @@ fn task_path(cast: &Cast, task: uuid::Uuid) -> String {
 
 /// The task as the admin (who sees everything) reads it, or `None` once it is gone.
 async fn task_now(app: &TestApp, cast: &Cast, task: uuid::Uuid) -> Option<serde_json::Value> {
-    let answer = app
-        .call("GET", &task_path(cast, task), Some(&cast.admin), None)
-        .await;
+    let answer = app.get_as(&cast.admin, &task_path(cast, task)).await;
     match answer.status {
         StatusCode::OK => Some(answer.json()),
         StatusCode::NOT_FOUND => None,
@@ -43,22 +41,20 @@ async fn a_guest_may_not_edit_a_task_they_view_through_either_door() {
     let cast = Cast::new(&app).await;
     let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
     let shared = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.admin,
             &format!("{}/viewers", task_path(&cast, task)),
-            Some(&cast.admin),
-            Some(json!({"user_id": cast.guest_id})),
+            json!({"user_id": cast.guest_id}),
         )
         .await;
     assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.body);
     let before = task_now(&app, &cast, task).await.unwrap();
 
     let rest = app
-        .call(
-            "PATCH",
+        .patch_as(
+            &cast.guest,
             &task_path(&cast, task),
-            Some(&cast.guest),
-            Some(json!({"title": "Hijacked", "status": "done"})),
+            json!({"title": "Hijacked", "status": "done"}),
         )
         .await;
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
@@ -93,11 +89,10 @@ async fn a_guest_may_not_edit_a_task_they_view_through_either_door() {
 
     // The member edits the same task through both doors: the refusal was the guest's role.
     let rest = app
-        .call(
-            "PATCH",
+        .patch_as(
+            &cast.member,
             &task_path(&cast, task),
-            Some(&cast.member),
-            Some(json!({"title": "By REST"})),
+            json!({"title": "By REST"}),
         )
         .await;
     assert_eq!(rest.status, StatusCode::OK, "{}", rest.body);
@@ -121,14 +116,7 @@ async fn only_the_creating_member_deletes_a_task_through_either_door() {
     let admins = app.seed_task(&cast.slug, cast.admin_id, false).await;
     let delete_form = |task: uuid::Uuid| format!("slug={}&task_id={task}", cast.slug);
 
-    let rest = app
-        .call(
-            "DELETE",
-            &task_path(&cast, admins),
-            Some(&cast.member),
-            None,
-        )
-        .await;
+    let rest = app.delete_as(&cast.member, &task_path(&cast, admins)).await;
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
     let page = app
         .server_fn("delete_task", &cast.member, &delete_form(admins))
@@ -146,12 +134,7 @@ async fn only_the_creating_member_deletes_a_task_through_either_door() {
     let by_rest = app.seed_task(&cast.slug, cast.member_id, false).await;
     let by_page = app.seed_task(&cast.slug, cast.member_id, false).await;
     let rest = app
-        .call(
-            "DELETE",
-            &task_path(&cast, by_rest),
-            Some(&cast.member),
-            None,
-        )
+        .delete_as(&cast.member, &task_path(&cast, by_rest))
         .await;
     assert_eq!(rest.status, StatusCode::NO_CONTENT, "{}", rest.body);
     let page = app
@@ -172,16 +155,13 @@ async fn a_task_the_caller_cannot_see_is_not_found_through_either_door() {
 
     for cookie in [&cast.member, &cast.guest] {
         let rest_edit = app
-            .call(
-                "PATCH",
+            .patch_as(
+                cookie,
                 &task_path(&cast, hidden),
-                Some(cookie),
-                Some(json!({"title": "Found it"})),
+                json!({"title": "Found it"}),
             )
             .await;
-        let rest_delete = app
-            .call("DELETE", &task_path(&cast, hidden), Some(cookie), None)
-            .await;
+        let rest_delete = app.delete_as(cookie, &task_path(&cast, hidden)).await;
         let page_edit = app
             .server_fn("update_task", cookie, &edit_form(&cast, hidden, "Found+it"))
             .await;
@@ -219,11 +199,10 @@ async fn comments_and_tags_are_refused_alike_through_either_door() {
     let cast = Cast::new(&app).await;
     let task = app.seed_task(&cast.slug, cast.admin_id, false).await;
     let written = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.admin,
             &format!("{}/comments", task_path(&cast, task)),
-            Some(&cast.admin),
-            Some(json!({"body": "The admin's words"})),
+            json!({"body": "The admin's words"}),
         )
         .await;
     assert_eq!(written.status, StatusCode::CREATED, "{}", written.body);
@@ -231,11 +210,10 @@ async fn comments_and_tags_are_refused_alike_through_either_door() {
 
     // Nobody edits someone else's comment, admins' included.
     let rest = app
-        .call(
-            "PATCH",
+        .patch_as(
+            &cast.member,
             &format!("{}/comments/{comment}", task_path(&cast, task)),
-            Some(&cast.member),
-            Some(json!({"body": "Put in their mouth"})),
+            json!({"body": "Put in their mouth"}),
         )
         .await;
     let page = app
@@ -252,31 +230,24 @@ async fn comments_and_tags_are_refused_alike_through_either_door() {
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     assert!(page.body.contains(&rest_message(&rest)), "{}", page.body);
     let comments = app
-        .call(
-            "GET",
-            &format!("{}/comments", task_path(&cast, task)),
-            Some(&cast.admin),
-            None,
-        )
+        .get_as(&cast.admin, &format!("{}/comments", task_path(&cast, task)))
         .await;
     assert_eq!(comments.json()["items"][0]["body"], "The admin's words");
 
     // A guest manages no tag catalogue: REST's create and the page's "create and add" agree.
     let shared = app
-        .call(
-            "POST",
+        .post_as(
+            &cast.admin,
             &format!("{}/viewers", task_path(&cast, task)),
-            Some(&cast.admin),
-            Some(json!({"user_id": cast.guest_id})),
+            json!({"user_id": cast.guest_id}),
         )
         .await;
     assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.body);
     let rest = app
-        .call(
-            "POST",
-            &format!("/api/v1/workspaces/{}/tags", cast.slug),
-            Some(&cast.guest),
-            Some(json!({"name": "Guesswork"})),
+        .post_as(
+            &cast.guest,
+            &cast.api("/tags"),
+            json!({"name": "Guesswork"}),
         )
         .await;
     let page = app
@@ -289,13 +260,6 @@ async fn comments_and_tags_are_refused_alike_through_either_door() {
     assert_eq!(rest.status, StatusCode::FORBIDDEN, "{}", rest.body);
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
     assert!(page.body.contains(&rest_message(&rest)), "{}", page.body);
-    let tags = app
-        .call(
-            "GET",
-            &format!("/api/v1/workspaces/{}/tags", cast.slug),
-            Some(&cast.admin),
-            None,
-        )
-        .await;
+    let tags = app.get_as(&cast.admin, &cast.api("/tags")).await;
     assert_eq!(tags.json()["items"], json!([]), "no tag was made");
 }
