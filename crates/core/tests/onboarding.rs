@@ -1,6 +1,8 @@
 //! Coming in: signup with an encrypted pending payload and an emailed code, and invitations by
 //! link. Codes and links are read from the real outbox.
 
+mod common;
+
 use bastion_core::{
     accounts,
     invitations::{self, Acceptor},
@@ -8,13 +10,12 @@ use bastion_core::{
     members, secrets, sessions,
     signups::{self, SignupForm, SignupLimits},
     testing::{master_keys, TestDb},
-    workspaces, Actor, CoreError, Role, Slug, Viewer,
+    workspaces, CoreError, Role, Viewer,
 };
 use bastion_fernet::Key;
+use common::{join, session_count, user, workspace, PASSWORD};
 use sqlx::PgPool;
 use time::Duration;
-
-const PASSWORD: &str = "correct horse battery staple";
 
 fn form<'a>(email: &'a str, workspace_name: &'a str) -> SignupForm<'a> {
     SignupForm {
@@ -326,26 +327,29 @@ async fn master_key_rotation_re_encrypts_pending_signups() {
 }
 
 async fn workspace_with_admin(db: &TestDb) -> (workspaces::Workspace, accounts::User) {
-    let ws = workspaces::create_workspace(
-        &db.pool,
-        master_keys(),
-        &Slug::parse("acme").unwrap(),
-        "Acme",
-    )
-    .await
-    .unwrap();
-    let admin = accounts::create_user(&db.pool, "admin@example.eu", "Admin", PASSWORD)
-        .await
-        .unwrap();
-    accounts::add_member(&db.pool, &ws, admin.id, "admin", Actor::System)
-        .await
-        .unwrap();
+    let ws = workspace(&db.pool, "acme").await;
+    let admin = user(&db.pool, "admin@example.eu", "Admin").await;
+    join(&db.pool, &ws, admin.id, "admin").await;
     (ws, admin)
 }
 
 /// The workspace's admin as core actions take the caller.
 fn admin_of(admin: &accounts::User) -> Viewer {
     Viewer::new(admin.id, Role::Admin)
+}
+
+/// Where invitation links point.
+const BASE: &str = "https://bastion.example";
+
+/// The workspace's admin invites `email` as `role`.
+async fn invite(
+    db: &TestDb,
+    ws: &workspaces::Workspace,
+    admin: &accounts::User,
+    email: &str,
+    role: &str,
+) -> Result<invitations::Invitation, CoreError> {
+    invitations::invite(&db.pool, ws, admin_of(admin), admin, email, role, BASE).await
 }
 
 fn token_in(body: &str) -> String {
@@ -357,17 +361,9 @@ fn token_in(body: &str) -> String {
 async fn an_invited_newcomer_accepts_once_with_the_invited_role() {
     let db = TestDb::new().await;
     let (ws, admin) = workspace_with_admin(&db).await;
-    invitations::invite(
-        &db.pool,
-        &ws,
-        admin_of(&admin),
-        &admin,
-        "New@Example.eu",
-        "guest",
-        "https://bastion.example",
-    )
-    .await
-    .unwrap();
+    invite(&db, &ws, &admin, "New@Example.eu", "guest")
+        .await
+        .unwrap();
     let body = last_mail(&db.pool, "new@example.eu").await;
     assert!(body.contains("https://bastion.example/invite/"), "{body}");
     let token = token_in(&body);
@@ -437,30 +433,13 @@ async fn an_invited_newcomer_accepts_once_with_the_invited_role() {
 async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address() {
     let db = TestDb::new().await;
     let (ws, admin) = workspace_with_admin(&db).await;
-    let base = "http://127.0.0.1:3000";
-    invitations::invite(
-        &db.pool,
-        &ws,
-        admin_of(&admin),
-        &admin,
-        "bob@example.eu",
-        "member",
-        base,
-    )
-    .await
-    .unwrap();
+    invite(&db, &ws, &admin, "bob@example.eu", "member")
+        .await
+        .unwrap();
     let first = token_in(&last_mail(&db.pool, "bob@example.eu").await);
-    let replaced = invitations::invite(
-        &db.pool,
-        &ws,
-        admin_of(&admin),
-        &admin,
-        "bob@example.eu",
-        "member",
-        base,
-    )
-    .await
-    .unwrap();
+    let replaced = invite(&db, &ws, &admin, "bob@example.eu", "member")
+        .await
+        .unwrap();
     let second = token_in(&last_mail(&db.pool, "bob@example.eu").await);
     assert!(
         invitations::open(&db.pool, &first).await.unwrap().is_none(),
@@ -474,9 +453,7 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
     );
 
     // Signed in as someone else: refused, and the link still works for Bob.
-    let carol = accounts::create_user(&db.pool, "carol@example.eu", "Carol", PASSWORD)
-        .await
-        .unwrap();
+    let carol = user(&db.pool, "carol@example.eu", "Carol").await;
     let wrong = invitations::accept(&db.pool, &second, Acceptor::SignedIn(&carol))
         .await
         .unwrap_err();
@@ -502,17 +479,9 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
         "expired"
     );
 
-    let third = invitations::invite(
-        &db.pool,
-        &ws,
-        admin_of(&admin),
-        &admin,
-        "bob@example.eu",
-        "member",
-        base,
-    )
-    .await
-    .unwrap();
+    let third = invite(&db, &ws, &admin, "bob@example.eu", "member")
+        .await
+        .unwrap();
     invitations::revoke(&db.pool, &ws, admin_of(&admin), third.id)
         .await
         .unwrap();
@@ -530,17 +499,9 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
     ));
 
     // Existing members need no invitation.
-    let already = invitations::invite(
-        &db.pool,
-        &ws,
-        admin_of(&admin),
-        &admin,
-        "admin@example.eu",
-        "member",
-        base,
-    )
-    .await
-    .unwrap_err();
+    let already = invite(&db, &ws, &admin, "admin@example.eu", "member")
+        .await
+        .unwrap_err();
     assert!(matches!(already, CoreError::Conflict { .. }));
 }
 
@@ -548,45 +509,21 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
 async fn losing_the_only_workspace_ends_the_sessions() {
     let db = TestDb::new().await;
     let (ws, admin) = workspace_with_admin(&db).await;
-    let other = workspaces::create_workspace(
-        &db.pool,
-        master_keys(),
-        &Slug::parse("other").unwrap(),
-        "Other",
-    )
-    .await
-    .unwrap();
-    let solo = accounts::create_user(&db.pool, "solo@example.eu", "Solo", PASSWORD)
-        .await
-        .unwrap();
-    let multi = accounts::create_user(&db.pool, "multi@example.eu", "Multi", PASSWORD)
-        .await
-        .unwrap();
+    let other = workspace(&db.pool, "other").await;
+    let solo = user(&db.pool, "solo@example.eu", "Solo").await;
+    let multi = user(&db.pool, "multi@example.eu", "Multi").await;
     for user in [&solo, &multi] {
-        accounts::add_member(&db.pool, &ws, user.id, "member", Actor::System)
-            .await
-            .unwrap();
+        join(&db.pool, &ws, user.id, "member").await;
         sessions::create(&db.pool, user.id, None).await.unwrap();
     }
-    accounts::add_member(&db.pool, &other, multi.id, "member", Actor::System)
-        .await
-        .unwrap();
+    join(&db.pool, &other, multi.id, "member").await;
     for user in [&solo, &multi] {
         members::remove_member(&db.pool, &ws, admin_of(&admin), user.id)
             .await
             .unwrap();
     }
-    assert!(sessions::list_for_user(&db.pool, solo.id)
-        .await
-        .unwrap()
-        .is_empty());
-    assert_eq!(
-        sessions::list_for_user(&db.pool, multi.id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(session_count(&db.pool, solo.id).await, 0);
+    assert_eq!(session_count(&db.pool, multi.id).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

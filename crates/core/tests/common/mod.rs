@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use bastion_core::{
-    tenant_migrations,
+    accounts::{self, User},
+    sessions, tenant_migrations,
     testing::TestDb,
     workspaces::{self, Workspace},
     Actor, CoreError, Slug, TenantSchema, TenantTx,
@@ -35,6 +36,31 @@ pub async fn two_workspaces(pool: &PgPool) -> (Workspace, Workspace) {
         workspace(pool, "alpha").await,
         workspace(pool, "beta").await,
     )
+}
+
+/// The password of every test user.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A user with [`PASSWORD`].
+pub async fn user(pool: &PgPool, email: &str, name: &str) -> User {
+    accounts::create_user(pool, email, name, PASSWORD)
+        .await
+        .unwrap_or_else(|e| panic!("create user {email}: {e}"))
+}
+
+/// Makes `user` a member of `ws` with `role`, as the system.
+pub async fn join(pool: &PgPool, ws: &Workspace, user: Uuid, role: &str) {
+    accounts::add_member(pool, ws, user, role, Actor::System)
+        .await
+        .unwrap_or_else(|e| panic!("add {user} to {} as {role}: {e}", ws.slug));
+}
+
+/// How many sessions `user` has open.
+pub async fn session_count(pool: &PgPool, user: Uuid) -> usize {
+    sessions::list_for_user(pool, user)
+        .await
+        .expect("list sessions")
+        .len()
 }
 
 /// A superuser connection to the test database: the operator, or the attacker.
