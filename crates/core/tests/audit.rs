@@ -17,12 +17,6 @@ use sqlx::{AssertSqlSafe, Executor, PgConnection};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-async fn as_user(db: &TestDb, ws: &Workspace, user: Uuid) -> TenantTx {
-    TenantTx::begin(&db.pool, &ws.schema(), Actor::User(user))
-        .await
-        .expect("begin tenant transaction")
-}
-
 /// Runs `sql` with `ids` bound to $1, $2, … in order.
 async fn exec(conn: &mut PgConnection, sql: &str, ids: &[Uuid]) {
     let mut query = sqlx::query(AssertSqlSafe(sql.to_owned()));
@@ -64,26 +58,16 @@ fn intact(checked: i64) -> audit::VerifyReport {
 }
 
 /// A project and a task in it, created by `user`.
-async fn add_task(conn: &mut PgConnection, user: Uuid) -> Uuid {
+async fn add_launch_task(conn: &mut PgConnection, user: Uuid) -> Uuid {
     let project = add_project(conn, "Website").await;
-    let task = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO tasks (id, project_id, title, created_by) VALUES ($1, $2, 'Launch', $3)",
-    )
-    .bind(task)
-    .bind(project)
-    .bind(user)
-    .execute(&mut *conn)
-    .await
-    .expect("insert task");
-    task
+    add_task(conn, project, "Launch", user).await
 }
 
 /// A task `user` created and then renamed to each of `titles` in turn, committed: one event for
 /// the creation and one per title.
 async fn renamed_task(db: &TestDb, ws: &Workspace, user: Uuid, titles: &[&str]) -> Uuid {
-    let mut tx = as_user(db, ws, user).await;
-    let task = add_task(tx.conn(), user).await;
+    let mut tx = as_user(&db.pool, ws, user).await;
+    let task = add_launch_task(tx.conn(), user).await;
     for title in titles {
         rename_task(tx.conn(), task, title).await;
     }
@@ -132,9 +116,9 @@ async fn every_change_writes_an_event_in_its_own_transaction() {
     let alice = Uuid::new_v4();
     let bob = Uuid::new_v4();
 
-    let mut tx = as_user(&db, &ws, alice).await;
+    let mut tx = as_user(&db.pool, &ws, alice).await;
     let c = tx.conn();
-    let task = add_task(c, alice).await;
+    let task = add_launch_task(c, alice).await;
     exec(
         c,
         "UPDATE tasks SET title = 'Launch v2', status = 'in_progress' WHERE id = $1",
@@ -319,13 +303,13 @@ async fn a_rolled_back_change_leaves_no_event_and_the_system_actor_is_recorded()
     let db = TestDb::new().await;
     let ws = workspace(&db.pool, "acme").await;
 
-    let mut tx = as_user(&db, &ws, Uuid::new_v4()).await;
-    add_task(tx.conn(), Uuid::new_v4()).await;
+    let mut tx = as_user(&db.pool, &ws, Uuid::new_v4()).await;
+    add_launch_task(tx.conn(), Uuid::new_v4()).await;
     tx.rollback().await.unwrap();
     assert!(events(&db, &ws).await.is_empty());
 
     let mut tx = tenant(&db.pool, &ws).await;
-    add_task(tx.conn(), Uuid::new_v4()).await;
+    add_launch_task(tx.conn(), Uuid::new_v4()).await;
     tx.commit().await.unwrap();
     let all = events(&db, &ws).await;
     assert_eq!(all.len(), 1);
@@ -337,7 +321,7 @@ async fn the_application_role_cannot_change_or_remove_history() {
     let db = TestDb::new().await;
     let ws = workspace(&db.pool, "acme").await;
     let mut tx = tenant(&db.pool, &ws).await;
-    add_task(tx.conn(), Uuid::new_v4()).await;
+    add_launch_task(tx.conn(), Uuid::new_v4()).await;
     let c = tx.conn();
     for sql in [
         "UPDATE history SET actor = 'someone else'",
@@ -530,7 +514,7 @@ async fn purge_deletes_only_events_past_the_plans_retention_and_the_chain_still_
     assert_eq!(verified(&db, &ws).await, intact(1));
 
     // New events chain onto the kept one.
-    let mut tx = as_user(&db, &ws, user).await;
+    let mut tx = as_user(&db.pool, &ws, user).await;
     rename_task(tx.conn(), task, "after purge").await;
     tx.commit().await.unwrap();
     assert_eq!(verified(&db, &ws).await, intact(2));

@@ -16,7 +16,7 @@ use bastion_core::{
     secrets, sessions,
     testing::TestDb,
     workspaces::{self, Workspace},
-    Actor, CoreError, Slug, TenantTx, Viewer,
+    Actor, CoreError, Slug, Viewer,
 };
 use bastion_fernet::MultiFernet;
 use bytes::Bytes;
@@ -54,9 +54,7 @@ async fn seed(
     .await
     .id;
     join(pool, &ws, admin, "admin").await;
-    let mut tx = TenantTx::begin(pool, &ws.schema(), Actor::User(admin))
-        .await
-        .unwrap();
+    let mut tx = as_user(pool, &ws, admin).await;
     let c = tx.conn();
     let project = add_project(c, &format!("Project {marker}")).await;
     let (task, tag) = (Uuid::new_v4(), Uuid::new_v4());
@@ -84,12 +82,7 @@ async fn seed(
         .execute(&mut *c)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2)")
-        .bind(task)
-        .bind(admin)
-        .execute(&mut *c)
-        .await
-        .unwrap();
+    add_viewer(c, task, admin).await;
     sqlx::query("INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, $4)")
         .bind(Uuid::new_v4())
         .bind(task)

@@ -9,7 +9,7 @@ use bastion_core::{
         self, NewTimeEntry, ReportGroup, ReportRow, TimeEntryChange, TimeFilter, Viewer,
     },
     workspaces::Workspace,
-    Actor, CoreError, TenantTx,
+    CoreError, TenantTx,
 };
 use common::*;
 use time::{macros::date, macros::datetime, OffsetDateTime};
@@ -45,12 +45,7 @@ impl Fixture {
             (other_member, "member"),
             (guest, "guest"),
         ] {
-            sqlx::query("INSERT INTO members (user_id, role) VALUES ($1, $2)")
-                .bind(user)
-                .bind(role)
-                .execute(&mut *c)
-                .await
-                .unwrap();
+            add_member_row(c, user, role).await;
         }
         let project = add_project(c, "Website").await;
         let (public_task, private_task) = (Uuid::new_v4(), Uuid::new_v4());
@@ -68,12 +63,7 @@ impl Fixture {
             .unwrap();
         }
         // The guest views the public task only.
-        sqlx::query("INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2)")
-            .bind(public_task)
-            .bind(guest)
-            .execute(&mut *c)
-            .await
-            .unwrap();
+        add_viewer(c, public_task, guest).await;
         tx.commit().await.unwrap();
         Self {
             db,
@@ -99,9 +89,7 @@ impl Fixture {
     }
 
     async fn tx(&self, user: Uuid) -> TenantTx {
-        TenantTx::begin(&self.db.pool, &self.ws.schema(), Actor::User(user))
-            .await
-            .unwrap()
+        as_user(&self.db.pool, &self.ws, user).await
     }
 
     fn viewer(&self, user: Uuid) -> Viewer {

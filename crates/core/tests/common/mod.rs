@@ -9,7 +9,10 @@ use bastion_core::{
     workspaces::{self, Workspace},
     Actor, CoreError, Slug, TenantSchema, TenantTx,
 };
-use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+use sqlx::{
+    postgres::PgArguments, query::Query, AssertSqlSafe, Connection, Executor, PgConnection, PgPool,
+    Postgres,
+};
 use uuid::Uuid;
 
 /// SQLSTATE of PostgreSQL's `insufficient_privilege`.
@@ -76,6 +79,13 @@ pub async fn tenant(pool: &PgPool, ws: &Workspace) -> TenantTx {
         .unwrap_or_else(|e| panic!("begin tenant transaction for {}: {e}", ws.slug))
 }
 
+/// A transaction of `ws` acting as `user`.
+pub async fn as_user(pool: &PgPool, ws: &Workspace, user: Uuid) -> TenantTx {
+    TenantTx::begin(pool, &ws.schema(), Actor::User(user))
+        .await
+        .unwrap_or_else(|e| panic!("begin tenant transaction for {} as {user}: {e}", ws.slug))
+}
+
 pub fn sqlstate(err: &sqlx::Error) -> Option<String> {
     match err {
         sqlx::Error::Database(e) => e.code().map(|c| c.into_owned()),
@@ -124,15 +134,47 @@ pub async fn assert_denied(conn: &mut PgConnection, sql: &str, what: &str) {
     );
 }
 
-pub async fn add_project(conn: &mut PgConnection, name: &str) -> Uuid {
-    let id = Uuid::new_v4();
-    sqlx::query("INSERT INTO projects (id, name) VALUES ($1, $2)")
-        .bind(id)
-        .bind(name)
+/// Runs one statement of a test's set-up, panicking with `what` it was for and the reason.
+async fn set_up(conn: &mut PgConnection, what: &str, statement: Query<'_, Postgres, PgArguments>) {
+    statement
         .execute(&mut *conn)
         .await
-        .unwrap_or_else(|e| panic!("insert project {name}: {e}"));
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+}
+
+pub async fn add_project(conn: &mut PgConnection, name: &str) -> Uuid {
+    let id = Uuid::new_v4();
+    let insert = sqlx::query("INSERT INTO projects (id, name) VALUES ($1, $2)");
+    set_up(conn, "insert project", insert.bind(id).bind(name)).await;
     id
+}
+
+/// A task called `title` in `project`, created by `user`.
+pub async fn add_task(conn: &mut PgConnection, project: Uuid, title: &str, user: Uuid) -> Uuid {
+    let id = Uuid::new_v4();
+    let insert = sqlx::query(
+        "INSERT INTO tasks (id, project_id, title, created_by) VALUES ($1, $2, $3, $4)",
+    );
+    set_up(
+        conn,
+        "insert task",
+        insert.bind(id).bind(project).bind(title).bind(user),
+    )
+    .await;
+    id
+}
+
+/// A row in the workspace's own `members` table, without an account behind it: enough for
+/// the rules that look only at the role.
+pub async fn add_member_row(conn: &mut PgConnection, user: Uuid, role: &str) {
+    let insert = sqlx::query("INSERT INTO members (user_id, role) VALUES ($1, $2)");
+    set_up(conn, "insert member", insert.bind(user).bind(role)).await;
+}
+
+/// Lets `user` see `task`, as a guest needs to.
+pub async fn add_viewer(conn: &mut PgConnection, task: Uuid, user: Uuid) {
+    let insert = sqlx::query("INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2)");
+    set_up(conn, "insert task viewer", insert.bind(task).bind(user)).await;
 }
 
 pub async fn project_names(conn: &mut PgConnection) -> Vec<String> {
