@@ -325,44 +325,44 @@ async fn invalid_entries_are_refused_with_the_field_named() {
 #[tokio::test]
 async fn reports_count_brussels_days_and_iso_weeks_in_whole_cents() {
     let f = Fixture::new().await;
-    // Summer time starts in Brussels at 2026-03-29 01:00 UTC. 22:30 UTC that Sunday is already
-    // 00:30 on Monday 30 March in Brussels: another day and another ISO week (W14) than in UTC.
-    let after_midnight = f
-        .record(
+    // Each their own: (who, task, started at, minutes, rate in cents, billable).
+    let entries = [
+        // Summer time starts in Brussels at 2026-03-29 01:00 UTC. 22:30 UTC that Sunday is
+        // already 00:30 on Monday 30 March in Brussels: another day and another ISO week (W14)
+        // than in UTC.
+        (
             f.member,
             f.public_task,
-            f.member,
             datetime!(2026-03-29 22:30 UTC),
             30,
             9000,
             true,
-        )
-        .await
-        .unwrap();
-    // 23:30 on Sunday 29 March in Brussels (CEST): still week 13.
-    f.record(
-        f.member,
-        f.public_task,
-        f.member,
-        datetime!(2026-03-29 21:30 UTC),
-        7,
-        100,
-        true,
-    )
-    .await
-    .unwrap();
-    // 00:30 on Sunday 29 March in Brussels, still winter time (CET): Saturday in UTC.
-    f.record(
-        f.admin,
-        f.private_task,
-        f.admin,
-        datetime!(2026-03-28 23:30 UTC),
-        60,
-        5000,
-        false,
-    )
-    .await
-    .unwrap();
+        ),
+        // 23:30 on Sunday 29 March in Brussels (CEST): still week 13.
+        (
+            f.member,
+            f.public_task,
+            datetime!(2026-03-29 21:30 UTC),
+            7,
+            100,
+            true,
+        ),
+        // 00:30 on Sunday 29 March in Brussels, still winter time (CET): Saturday in UTC.
+        (
+            f.admin,
+            f.private_task,
+            datetime!(2026-03-28 23:30 UTC),
+            60,
+            5000,
+            false,
+        ),
+    ];
+    let mut recorded = Vec::new();
+    for (who, task, started_at, minutes, rate, billable) in entries {
+        let entry = f.record(who, task, who, started_at, minutes, rate, billable);
+        recorded.push(entry.await.unwrap());
+    }
+    let after_midnight = &recorded[0];
 
     let days = f
         .report(f.admin, ReportGroup::Day, TimeFilter::default())
