@@ -83,25 +83,27 @@ async fn seed(
         .await
         .unwrap();
     add_viewer(c, task, admin).await;
-    sqlx::query("INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, $4)")
-        .bind(Uuid::new_v4())
-        .bind(task)
-        .bind(admin)
-        .bind(format!("Comment {marker}"))
-        .execute(&mut *c)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO time_entries (id, task_id, user_id, started_at, minutes, rate_cents, note)
-         VALUES ($1, $2, $3, now(), 90, 8500, $4)",
-    )
-    .bind(Uuid::new_v4())
-    .bind(task)
-    .bind(admin)
-    .bind(format!("Time {marker}"))
-    .execute(&mut *c)
-    .await
-    .unwrap();
+    // A comment and a time entry on the task, by the admin: (id, task, admin, text).
+    for (insert, text) in [
+        (
+            "INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, $4)",
+            format!("Comment {marker}"),
+        ),
+        (
+            "INSERT INTO time_entries (id, task_id, user_id, started_at, minutes, rate_cents, note)
+             VALUES ($1, $2, $3, now(), 90, 8500, $4)",
+            format!("Time {marker}"),
+        ),
+    ] {
+        sqlx::query(insert)
+            .bind(Uuid::new_v4())
+            .bind(task)
+            .bind(admin)
+            .bind(text)
+            .execute(&mut *c)
+            .await
+            .unwrap();
+    }
     attachments::upload(
         &mut tx,
         objects,
