@@ -2,6 +2,8 @@
 //! an interrupted rotation never strands a value, and that destroying a workspace's wrapped key
 //! destroys its secrets everywhere, backups included.
 
+mod common;
+
 use std::{ops::ControlFlow, time::Duration};
 
 use base64::Engine;
@@ -14,7 +16,8 @@ use bastion_core::{
     Actor, CoreError, Slug, TenantTx, WorkspaceId,
 };
 use bastion_fernet::{Fernet, MultiFernet};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use common::{admin, lock_waiters};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use uuid::Uuid;
 
 async fn workspace(pool: &PgPool, master: &MasterKeyRing, slug: &str) -> Workspace {
@@ -38,12 +41,6 @@ async fn add(
         .unwrap();
     tx.commit().await.unwrap();
     added.id
-}
-
-async fn admin(db: &TestDb) -> PgConnection {
-    PgConnection::connect_with(&db.admin_options())
-        .await
-        .unwrap()
 }
 
 /// Every integration token of a workspace as stored, by id (read as the superuser).
@@ -408,13 +405,7 @@ async fn a_rotation_waits_for_a_writer_holding_the_data_key() {
     // Until the rotation is blocked on the key row (it then holds the rotation lock).
     let mut admin = admin(&db).await;
     for attempt in 0.. {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
+        let waiting = lock_waiters(&mut admin).await;
         if waiting > 0 {
             break;
         }

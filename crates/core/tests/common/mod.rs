@@ -192,6 +192,18 @@ pub async fn whoami(conn: &mut PgConnection) -> (String, String) {
         .expect("read current_user and search_path")
 }
 
+/// How many sessions of this database wait for a lock: how a test sees that a concurrent step
+/// has reached the row it blocks on.
+pub async fn lock_waiters(conn: &mut PgConnection) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .expect("count the sessions waiting for a lock")
+}
+
 pub async fn backend_pid(conn: &mut PgConnection) -> i32 {
     sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut *conn)
