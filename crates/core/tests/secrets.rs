@@ -211,22 +211,10 @@ async fn master_rotation_rewraps_data_keys_and_touches_no_tenant_row() {
         workspace(&db.pool, &old_ring, "gamma").await,
     ];
     for ws in &spaces {
-        add(
-            &db.pool,
-            &old_ring,
-            ws,
-            "one",
-            &format!("token-one-{}", ws.slug),
-        )
-        .await;
-        add(
-            &db.pool,
-            &old_ring,
-            ws,
-            "two",
-            &format!("token-two-{}", ws.slug),
-        )
-        .await;
+        for name in ["one", "two"] {
+            let token = format!("token-{name}-{}", ws.slug);
+            add(&db.pool, &old_ring, ws, name, &token).await;
+        }
     }
     let mut admin = admin(&db).await;
     let mut rows_before = Vec::new();
