@@ -7,7 +7,7 @@ use bastion_core::{
     attachments::{self, Objects, Upload},
     testing::TestDb,
     workspaces::Workspace,
-    Actor, CoreError, TenantTx, Viewer,
+    CoreError, TenantTx, Viewer,
 };
 use bytes::Bytes;
 use common::*;
@@ -31,25 +31,13 @@ impl Fixture {
         let ws = workspace(&db.pool, "acme").await;
         let dir = tempfile::tempdir().unwrap();
         let objects = Objects::local(&dir.path().join("objects")).unwrap();
-        let (admin, guest, task) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (admin, guest) = (Uuid::new_v4(), Uuid::new_v4());
         let mut tx = tenant(&db.pool, &ws).await;
         let c = tx.conn();
-        sqlx::query("INSERT INTO members (user_id, role) VALUES ($1, 'admin'), ($2, 'guest')")
-            .bind(admin)
-            .bind(guest)
-            .execute(&mut *c)
-            .await
-            .unwrap();
+        add_member_row(c, admin, "admin").await;
+        add_member_row(c, guest, "guest").await;
         let project = add_project(c, "Website").await;
-        sqlx::query(
-            "INSERT INTO tasks (id, project_id, title, created_by) VALUES ($1, $2, 'Work', $3)",
-        )
-        .bind(task)
-        .bind(project)
-        .bind(admin)
-        .execute(&mut *c)
-        .await
-        .unwrap();
+        let task = add_task(c, project, "Work", admin).await;
         tx.commit().await.unwrap();
         Self {
             db,
@@ -63,9 +51,7 @@ impl Fixture {
     }
 
     async fn tx(&self, user: Uuid) -> TenantTx {
-        TenantTx::begin(&self.db.pool, &self.ws.schema(), Actor::User(user))
-            .await
-            .unwrap()
+        as_user(&self.db.pool, &self.ws, user).await
     }
 
     fn files(&self) -> Vec<std::path::PathBuf> {

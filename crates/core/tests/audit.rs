@@ -17,33 +17,61 @@ use sqlx::{AssertSqlSafe, Executor, PgConnection};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-async fn as_user(db: &TestDb, ws: &Workspace, user: Uuid) -> TenantTx {
-    TenantTx::begin(&db.pool, &ws.schema(), Actor::User(user))
-        .await
-        .expect("begin tenant transaction")
-}
-
-async fn exec(conn: &mut PgConnection, sql: &str, id: Uuid) {
-    sqlx::query(AssertSqlSafe(sql.to_owned()))
-        .bind(id)
+/// Runs `sql` with `ids` bound to $1, $2, … in order.
+async fn exec(conn: &mut PgConnection, sql: &str, ids: &[Uuid]) {
+    let mut query = sqlx::query(AssertSqlSafe(sql.to_owned()));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
         .execute(&mut *conn)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
+async fn rename_task(conn: &mut PgConnection, task: Uuid, title: &str) {
+    sqlx::query("UPDATE tasks SET title = $2 WHERE id = $1")
+        .bind(task)
+        .bind(title)
+        .execute(&mut *conn)
+        .await
+        .expect("rename task");
+}
+
+/// Runs `sql` as the superuser, behind the application's back.
+async fn su_exec(su: &mut PgConnection, sql: String) {
+    su.execute(AssertSqlSafe(sql))
+        .await
+        .unwrap_or_else(|e| panic!("as superuser: {e}"));
+}
+
+async fn verified(db: &TestDb, ws: &Workspace) -> audit::VerifyReport {
+    audit::verify(&db.pool, ws).await.expect("verify history")
+}
+
+/// What `verify` reports for an intact chain of `checked` events.
+fn intact(checked: i64) -> audit::VerifyReport {
+    audit::VerifyReport {
+        checked,
+        first_broken: None,
+    }
+}
+
 /// A project and a task in it, created by `user`.
-async fn add_task(conn: &mut PgConnection, user: Uuid) -> Uuid {
+async fn add_launch_task(conn: &mut PgConnection, user: Uuid) -> Uuid {
     let project = add_project(conn, "Website").await;
-    let task = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO tasks (id, project_id, title, created_by) VALUES ($1, $2, 'Launch', $3)",
-    )
-    .bind(task)
-    .bind(project)
-    .bind(user)
-    .execute(&mut *conn)
-    .await
-    .expect("insert task");
+    add_task(conn, project, "Launch", user).await
+}
+
+/// A task `user` created and then renamed to each of `titles` in turn, committed: one event for
+/// the creation and one per title.
+async fn renamed_task(db: &TestDb, ws: &Workspace, user: Uuid, titles: &[&str]) -> Uuid {
+    let mut tx = as_user(&db.pool, ws, user).await;
+    let task = add_launch_task(tx.conn(), user).await;
+    for title in titles {
+        rename_task(tx.conn(), task, title).await;
+    }
+    tx.commit().await.unwrap();
     task
 }
 
@@ -88,98 +116,68 @@ async fn every_change_writes_an_event_in_its_own_transaction() {
     let alice = Uuid::new_v4();
     let bob = Uuid::new_v4();
 
-    let mut tx = as_user(&db, &ws, alice).await;
+    let mut tx = as_user(&db.pool, &ws, alice).await;
     let c = tx.conn();
-    let task = add_task(c, alice).await;
+    let task = add_launch_task(c, alice).await;
     exec(
         c,
         "UPDATE tasks SET title = 'Launch v2', status = 'in_progress' WHERE id = $1",
-        task,
+        &[task],
     )
     .await;
     // An update that changes nothing is no event.
-    exec(c, "UPDATE tasks SET title = title WHERE id = $1", task).await;
+    exec(c, "UPDATE tasks SET title = title WHERE id = $1", &[task]).await;
 
     let tag = Uuid::new_v4();
-    exec(c, "INSERT INTO tags (id, name) VALUES ($1, 'urgent')", tag).await;
-    exec(c, "UPDATE tags SET colour = '#ff0000' WHERE id = $1", tag).await;
-    sqlx::query("INSERT INTO task_tags (task_id, tag_id) VALUES ($1, $2)")
-        .bind(task)
-        .bind(tag)
-        .execute(&mut *c)
-        .await
-        .unwrap();
-    exec(c, "DELETE FROM task_tags WHERE task_id = $1", task).await;
-    exec(c, "DELETE FROM tags WHERE id = $1", tag).await;
-
     exec(
         c,
-        "INSERT INTO members (user_id, role) VALUES ($1, 'guest')",
-        bob,
+        "INSERT INTO tags (id, name) VALUES ($1, 'urgent')",
+        &[tag],
     )
     .await;
-    sqlx::query("INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2)")
-        .bind(task)
-        .bind(bob)
-        .execute(&mut *c)
-        .await
-        .unwrap();
-    exec(c, "DELETE FROM task_viewers WHERE task_id = $1", task).await;
-
-    let comment = Uuid::new_v4();
-    sqlx::query("INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, 'Hi')")
-        .bind(comment)
-        .bind(task)
-        .bind(alice)
-        .execute(&mut *c)
-        .await
-        .unwrap();
     exec(
         c,
-        "UPDATE comments SET body = 'Hello' WHERE id = $1",
-        comment,
+        "UPDATE tags SET colour = '#ff0000' WHERE id = $1",
+        &[tag],
     )
     .await;
-    exec(c, "DELETE FROM comments WHERE id = $1", comment).await;
+    let task_tag = "INSERT INTO task_tags (task_id, tag_id) VALUES ($1, $2)";
+    exec(c, task_tag, &[task, tag]).await;
+    exec(c, "DELETE FROM task_tags WHERE task_id = $1", &[task]).await;
+    exec(c, "DELETE FROM tags WHERE id = $1", &[tag]).await;
 
-    let entry = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO time_entries (id, task_id, user_id, started_at, minutes, rate_cents)
-         VALUES ($1, $2, $3, now(), 30, 9000)",
-    )
-    .bind(entry)
-    .bind(task)
-    .bind(alice)
-    .execute(&mut *c)
-    .await
-    .unwrap();
-    exec(
-        c,
-        "UPDATE time_entries SET minutes = 45 WHERE id = $1",
-        entry,
-    )
-    .await;
-    exec(c, "DELETE FROM time_entries WHERE id = $1", entry).await;
+    let guest = "INSERT INTO members (user_id, role) VALUES ($1, 'guest')";
+    exec(c, guest, &[bob]).await;
+    let viewer = "INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2)";
+    exec(c, viewer, &[task, bob]).await;
+    exec(c, "DELETE FROM task_viewers WHERE task_id = $1", &[task]).await;
 
-    let attachment = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO attachments (id, task_id, uploader_id, filename, size_bytes, content_type, object_key)
-         VALUES ($1, $2, $3, 'plan.pdf', 10, 'application/pdf', 'k1')",
-    )
-    .bind(attachment)
-    .bind(task)
-    .bind(alice)
-    .execute(&mut *c)
-    .await
-    .unwrap();
-    exec(
-        c,
-        "UPDATE attachments SET filename = 'plan-v2.pdf' WHERE id = $1",
-        attachment,
-    )
-    .await;
-    exec(c, "DELETE FROM attachments WHERE id = $1", attachment).await;
-    exec(c, "DELETE FROM tasks WHERE id = $1", task).await;
+    // The rows a task owns, each created by alice, changed and deleted in turn.
+    for (insert, update, delete) in [
+        (
+            "INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, 'Hi')",
+            "UPDATE comments SET body = 'Hello' WHERE id = $1",
+            "DELETE FROM comments WHERE id = $1",
+        ),
+        (
+            "INSERT INTO time_entries (id, task_id, user_id, started_at, minutes, rate_cents)
+             VALUES ($1, $2, $3, now(), 30, 9000)",
+            "UPDATE time_entries SET minutes = 45 WHERE id = $1",
+            "DELETE FROM time_entries WHERE id = $1",
+        ),
+        (
+            "INSERT INTO attachments (id, task_id, uploader_id, filename, size_bytes, content_type, object_key)
+             VALUES ($1, $2, $3, 'plan.pdf', 10, 'application/pdf', 'k1')",
+            "UPDATE attachments SET filename = 'plan-v2.pdf' WHERE id = $1",
+            "DELETE FROM attachments WHERE id = $1",
+        ),
+    ] {
+        let id = Uuid::new_v4();
+        exec(c, insert, &[id, task, alice]).await;
+        exec(c, update, &[id]).await;
+        exec(c, delete, &[id]).await;
+    }
+    exec(c, "DELETE FROM tasks WHERE id = $1", &[task]).await;
 
     // Read inside the same transaction: the events are part of it.
     let seen_inside: i64 = sqlx::query_scalar("SELECT count(*) FROM history")
@@ -254,16 +252,13 @@ async fn every_change_writes_an_event_in_its_own_transaction() {
         before: None,
         limit: 100,
     };
-    let comments = audit::list(
-        &mut tx,
-        &HistoryFilter {
-            entity_type: Some("comment".into()),
-            ..Default::default()
-        },
-        page,
-    )
-    .await
-    .unwrap();
+    let of_entity = |entity: &str| HistoryFilter {
+        entity_type: Some(entity.into()),
+        ..Default::default()
+    };
+    let comments = audit::list(&mut tx, &of_entity("comment"), page)
+        .await
+        .unwrap();
     assert_eq!(comments.len(), 3);
     let nobody = audit::list(
         &mut tx,
@@ -290,15 +285,7 @@ async fn every_change_writes_an_event_in_its_own_transaction() {
         second_page.iter().map(|e| e.id).collect::<Vec<_>>(),
         vec![all[4].id, all[3].id]
     );
-    let bad = audit::list(
-        &mut tx,
-        &HistoryFilter {
-            entity_type: Some("members".into()),
-            ..Default::default()
-        },
-        page,
-    )
-    .await;
+    let bad = audit::list(&mut tx, &of_entity("members"), page).await;
     assert!(matches!(
         bad,
         Err(bastion_core::CoreError::Invalid {
@@ -308,13 +295,7 @@ async fn every_change_writes_an_event_in_its_own_transaction() {
     ));
     tx.rollback().await.unwrap();
 
-    assert_eq!(
-        audit::verify(&db.pool, &ws).await.unwrap(),
-        audit::VerifyReport {
-            checked: all.len() as i64,
-            first_broken: None
-        }
-    );
+    assert_eq!(verified(&db, &ws).await, intact(all.len() as i64));
 }
 
 #[tokio::test]
@@ -322,13 +303,13 @@ async fn a_rolled_back_change_leaves_no_event_and_the_system_actor_is_recorded()
     let db = TestDb::new().await;
     let ws = workspace(&db.pool, "acme").await;
 
-    let mut tx = as_user(&db, &ws, Uuid::new_v4()).await;
-    add_task(tx.conn(), Uuid::new_v4()).await;
+    let mut tx = as_user(&db.pool, &ws, Uuid::new_v4()).await;
+    add_launch_task(tx.conn(), Uuid::new_v4()).await;
     tx.rollback().await.unwrap();
     assert!(events(&db, &ws).await.is_empty());
 
     let mut tx = tenant(&db.pool, &ws).await;
-    add_task(tx.conn(), Uuid::new_v4()).await;
+    add_launch_task(tx.conn(), Uuid::new_v4()).await;
     tx.commit().await.unwrap();
     let all = events(&db, &ws).await;
     assert_eq!(all.len(), 1);
@@ -340,7 +321,7 @@ async fn the_application_role_cannot_change_or_remove_history() {
     let db = TestDb::new().await;
     let ws = workspace(&db.pool, "acme").await;
     let mut tx = tenant(&db.pool, &ws).await;
-    add_task(tx.conn(), Uuid::new_v4()).await;
+    add_launch_task(tx.conn(), Uuid::new_v4()).await;
     let c = tx.conn();
     for sql in [
         "UPDATE history SET actor = 'someone else'",
@@ -360,107 +341,55 @@ async fn verify_names_the_first_event_edited_or_removed_behind_the_applications_
     let db = TestDb::new().await;
     let ws = workspace(&db.pool, "acme").await;
     let user = Uuid::new_v4();
-    let mut tx = as_user(&db, &ws, user).await;
-    let task = add_task(tx.conn(), user).await;
-    for title in ["two", "three", "four", "five"] {
-        sqlx::query("UPDATE tasks SET title = $2 WHERE id = $1")
-            .bind(task)
-            .bind(title)
-            .execute(tx.conn())
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
-    let ok = audit::verify(&db.pool, &ws).await.unwrap();
-    assert_eq!(
-        ok,
-        audit::VerifyReport {
-            checked: 5,
-            first_broken: None
-        }
-    );
+    renamed_task(&db, &ws, user, &["two", "three", "four", "five"]).await;
+    assert_eq!(verified(&db, &ws).await, intact(5));
 
     let mut su = admin(&db).await;
     let ids = history_ids(&mut su, &ws).await;
     let q = ws.schema().quoted();
 
     // Rewriting what a change said.
-    su.execute(AssertSqlSafe(format!(
+    su_exec(&mut su, format!(
         "UPDATE {q}.history SET changes = jsonb_set(changes, '{{title,after}}', '\"forged\"') WHERE id = {}",
         ids[2]
-    )))
-    .await
-    .unwrap();
-    assert_eq!(
-        audit::verify(&db.pool, &ws).await.unwrap().first_broken,
-        Some(ids[2])
-    );
+    ))
+    .await;
+    assert_eq!(verified(&db, &ws).await.first_broken, Some(ids[2]));
 
     // Even with its hash recomputed, the next event no longer follows it.
-    su.execute(AssertSqlSafe(format!(
+    su_exec(&mut su, format!(
         "SET search_path = {q}; UPDATE history SET hash = sha256(coalesce(prev_hash, '') || \
          history_content(id, occurred_at, actor, entity_type, entity_id, action, changes, task_id)) \
          WHERE id = {}; RESET search_path",
         ids[2]
-    )))
-    .await
-    .unwrap();
-    assert_eq!(
-        audit::verify(&db.pool, &ws).await.unwrap().first_broken,
-        Some(ids[3])
-    );
+    ))
+    .await;
+    assert_eq!(verified(&db, &ws).await.first_broken, Some(ids[3]));
 
     // Another actor.
     let ws2 = workspace(&db.pool, "beta").await;
-    let mut tx = as_user(&db, &ws2, user).await;
-    let task = add_task(tx.conn(), user).await;
-    sqlx::query("UPDATE tasks SET title = 'x' WHERE id = $1")
-        .bind(task)
-        .execute(tx.conn())
-        .await
-        .unwrap();
-    sqlx::query("UPDATE tasks SET title = 'y' WHERE id = $1")
-        .bind(task)
-        .execute(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    renamed_task(&db, &ws2, user, &["x", "y"]).await;
     let ids2 = history_ids(&mut su, &ws2).await;
     let q2 = ws2.schema().quoted();
-    su.execute(AssertSqlSafe(format!(
+    let other_actor = format!(
         "UPDATE {q2}.history SET actor = 'system' WHERE id = {}",
         ids2[0]
-    )))
-    .await
-    .unwrap();
-    assert_eq!(
-        audit::verify(&db.pool, &ws2).await.unwrap().first_broken,
-        Some(ids2[0])
     );
+    su_exec(&mut su, other_actor).await;
+    assert_eq!(verified(&db, &ws2).await.first_broken, Some(ids2[0]));
 
     // Removing an event from the middle breaks the link of the one after it.
     let ws3 = workspace(&db.pool, "gamma").await;
-    let mut tx = as_user(&db, &ws3, user).await;
-    let task = add_task(tx.conn(), user).await;
-    for title in ["b", "c"] {
-        sqlx::query("UPDATE tasks SET title = $2 WHERE id = $1")
-            .bind(task)
-            .bind(title)
-            .execute(tx.conn())
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
+    renamed_task(&db, &ws3, user, &["b", "c"]).await;
     let ids3 = history_ids(&mut su, &ws3).await;
-    su.execute(AssertSqlSafe(format!(
-        "DELETE FROM {}.history WHERE id = {}",
-        ws3.schema().quoted(),
-        ids3[1]
-    )))
-    .await
-    .unwrap();
+    let q3 = ws3.schema().quoted();
+    su_exec(
+        &mut su,
+        format!("DELETE FROM {q3}.history WHERE id = {}", ids3[1]),
+    )
+    .await;
     assert_eq!(
-        audit::verify(&db.pool, &ws3).await.unwrap(),
+        verified(&db, &ws3).await,
         audit::VerifyReport {
             checked: 2,
             first_broken: Some(ids3[2])
@@ -508,14 +437,7 @@ async fn concurrent_writers_leave_one_unbroken_chain() {
         writer.unwrap();
     }
 
-    let report = audit::verify(&db.pool, &ws).await.unwrap();
-    assert_eq!(
-        report,
-        audit::VerifyReport {
-            checked: 40,
-            first_broken: None
-        }
-    );
+    assert_eq!(verified(&db, &ws).await, intact(40));
     // One chain, not several: every prev_hash is used exactly once.
     let mut su = admin(&db).await;
     let (distinct, heads): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
@@ -534,17 +456,8 @@ async fn purge_deletes_only_events_past_the_plans_retention_and_the_chain_still_
     let ws = workspace(&db.pool, "acme").await;
     assert_eq!(ws.plan, "starter");
     let user = Uuid::new_v4();
-    let mut tx = as_user(&db, &ws, user).await;
-    let task = add_task(tx.conn(), user).await;
-    for n in 0..5 {
-        sqlx::query("UPDATE tasks SET title = $2 WHERE id = $1")
-            .bind(task)
-            .bind(format!("title {n}"))
-            .execute(tx.conn())
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
+    let titles = ["title 0", "title 1", "title 2", "title 3", "title 4"];
+    let task = renamed_task(&db, &ws, user, &titles).await;
 
     let mut su = admin(&db).await;
     let ids = history_ids(&mut su, &ws).await;
@@ -554,40 +467,35 @@ async fn purge_deletes_only_events_past_the_plans_retention_and_the_chain_still_
     // committed late): it must stay, since only a prefix of the chain may go.
     let ages = [400, 200, 95, 10, 120, 1];
     for (id, age) in ids.iter().zip(ages) {
-        su.execute(AssertSqlSafe(format!(
+        su_exec(
+            &mut su,
+            format!(
             "UPDATE {q}.history SET occurred_at = now() - interval '{age} days' WHERE id = {id}"
-        )))
-        .await
-        .unwrap();
+        ),
+        )
+        .await;
     }
     // The superuser edit itself broke the hashes; recompute them as a legitimate chain would
     // have been written, so the test is about purging alone.
     rechain(&mut su, &ws).await;
-    assert_eq!(
-        audit::verify(&db.pool, &ws).await.unwrap().first_broken,
-        None
-    );
+    assert_eq!(verified(&db, &ws).await.first_broken, None);
 
     let now = OffsetDateTime::now_utc();
     assert_eq!(audit::purge(&db.pool, &ws, now).await.unwrap(), 3);
     assert_eq!(history_ids(&mut su, &ws).await, ids[3..].to_vec());
-    assert_eq!(
-        audit::verify(&db.pool, &ws).await.unwrap(),
-        audit::VerifyReport {
-            checked: 3,
-            first_broken: None
-        }
-    );
+    assert_eq!(verified(&db, &ws).await, intact(3));
     // Nothing more is old enough.
     assert_eq!(audit::purge(&db.pool, &ws, now).await.unwrap(), 0);
 
     // Pro keeps a year: a year and a day later all but the newest event go.
-    su.execute(AssertSqlSafe(format!(
-        "UPDATE public.workspaces SET plan = 'pro' WHERE id = '{}'",
-        ws.id
-    )))
-    .await
-    .unwrap();
+    su_exec(
+        &mut su,
+        format!(
+            "UPDATE public.workspaces SET plan = 'pro' WHERE id = '{}'",
+            ws.id
+        ),
+    )
+    .await;
     let ws = bastion_core::workspaces::find_by_slug(&db.pool, "acme")
         .await
         .unwrap()
@@ -603,29 +511,13 @@ async fn purge_deletes_only_events_past_the_plans_retention_and_the_chain_still_
         .unwrap();
     assert_eq!((report.workspaces, report.deleted), (1, 2));
     assert_eq!(history_ids(&mut su, &ws).await, vec![ids[5]]);
-    assert_eq!(
-        audit::verify(&db.pool, &ws).await.unwrap(),
-        audit::VerifyReport {
-            checked: 1,
-            first_broken: None
-        }
-    );
+    assert_eq!(verified(&db, &ws).await, intact(1));
 
     // New events chain onto the kept one.
-    let mut tx = as_user(&db, &ws, user).await;
-    sqlx::query("UPDATE tasks SET title = 'after purge' WHERE id = $1")
-        .bind(task)
-        .execute(tx.conn())
-        .await
-        .unwrap();
+    let mut tx = as_user(&db.pool, &ws, user).await;
+    rename_task(tx.conn(), task, "after purge").await;
     tx.commit().await.unwrap();
-    assert_eq!(
-        audit::verify(&db.pool, &ws).await.unwrap(),
-        audit::VerifyReport {
-            checked: 2,
-            first_broken: None
-        }
-    );
+    assert_eq!(verified(&db, &ws).await, intact(2));
 }
 
 /// Recomputes every hash in id order, as the superuser.
@@ -654,14 +546,7 @@ async fn exports_hold_every_matching_event() {
     let db = TestDb::new().await;
     let ws = workspace(&db.pool, "acme").await;
     let user = Uuid::new_v4();
-    let mut tx = as_user(&db, &ws, user).await;
-    let task = add_task(tx.conn(), user).await;
-    sqlx::query("UPDATE tasks SET title = '=cmd, \"quoted\"' WHERE id = $1")
-        .bind(task)
-        .execute(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let task = renamed_task(&db, &ws, user, &["=cmd, \"quoted\""]).await;
 
     let mut tx = tenant(&db.pool, &ws).await;
     let csv = audit::export_csv(&mut tx, &HistoryFilter::default())

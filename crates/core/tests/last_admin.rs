@@ -1,34 +1,19 @@
 //! The last-admin safeguard holds when two admins demote each other at the same moment.
 
-use bastion_core::{
-    accounts, members, testing::TestDb, workspaces, Actor, CoreError, Role, Slug, TenantTx, Viewer,
-};
+mod common;
+
+use bastion_core::{members, testing::TestDb, Actor, CoreError, Role, TenantTx, Viewer};
+use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_admins_demoting_each_other_never_leave_zero_admins() {
     let db = TestDb::new().await;
     let pool = &db.pool;
-    let ws = workspaces::create_workspace(
-        pool,
-        bastion_core::testing::master_keys(),
-        &Slug::parse("race").unwrap(),
-        "Race",
-    )
-    .await
-    .unwrap();
+    let ws = workspace(pool, "race").await;
     let mut ids = Vec::new();
     for who in ["ann", "bob"] {
-        let user = accounts::create_user(
-            pool,
-            &format!("{who}@example.eu"),
-            who,
-            "correct horse battery staple",
-        )
-        .await
-        .unwrap();
-        accounts::add_member(pool, &ws, user.id, "admin", Actor::System)
-            .await
-            .unwrap();
+        let user = user(pool, &format!("{who}@example.eu"), who).await;
+        join(pool, &ws, user.id, "admin").await;
         ids.push(user.id);
     }
     let (ann, bob) = (ids[0], ids[1]);

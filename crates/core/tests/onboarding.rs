@@ -1,6 +1,8 @@
 //! Coming in: signup with an encrypted pending payload and an emailed code, and invitations by
 //! link. Codes and links are read from the real outbox.
 
+mod common;
+
 use bastion_core::{
     accounts,
     invitations::{self, Acceptor},
@@ -8,13 +10,12 @@ use bastion_core::{
     members, secrets, sessions,
     signups::{self, SignupForm, SignupLimits},
     testing::{master_keys, TestDb},
-    workspaces, Actor, CoreError, Role, Slug, Viewer,
+    workspaces, CoreError, Role, Viewer,
 };
 use bastion_fernet::Key;
+use common::{join, session_count, user, workspace, PASSWORD};
 use sqlx::PgPool;
 use time::Duration;
-
-const PASSWORD: &str = "correct horse battery staple";
 
 fn form<'a>(email: &'a str, workspace_name: &'a str) -> SignupForm<'a> {
     SignupForm {
@@ -326,26 +327,39 @@ async fn master_key_rotation_re_encrypts_pending_signups() {
 }
 
 async fn workspace_with_admin(db: &TestDb) -> (workspaces::Workspace, accounts::User) {
-    let ws = workspaces::create_workspace(
-        &db.pool,
-        master_keys(),
-        &Slug::parse("acme").unwrap(),
-        "Acme",
-    )
-    .await
-    .unwrap();
-    let admin = accounts::create_user(&db.pool, "admin@example.eu", "Admin", PASSWORD)
-        .await
-        .unwrap();
-    accounts::add_member(&db.pool, &ws, admin.id, "admin", Actor::System)
-        .await
-        .unwrap();
+    let ws = workspace(&db.pool, "acme").await;
+    let admin = user(&db.pool, "admin@example.eu", "Admin").await;
+    join(&db.pool, &ws, admin.id, "admin").await;
     (ws, admin)
 }
 
 /// The workspace's admin as core actions take the caller.
 fn admin_of(admin: &accounts::User) -> Viewer {
     Viewer::new(admin.id, Role::Admin)
+}
+
+/// Where invitation links point.
+const BASE: &str = "https://bastion.example";
+
+/// The workspace's admin invites `email` as `role`, panicking with the reason if refused.
+async fn invite(
+    db: &TestDb,
+    ws: &workspaces::Workspace,
+    admin: &accounts::User,
+    email: &str,
+    role: &str,
+) -> invitations::Invitation {
+    invitations::invite(&db.pool, ws, admin_of(admin), admin, email, role, BASE)
+        .await
+        .unwrap_or_else(|e| panic!("invite {email}: {e}"))
+}
+
+/// Whether the invitation link with `token` still opens.
+async fn link_opens(db: &TestDb, token: &str) -> bool {
+    invitations::open(&db.pool, token)
+        .await
+        .expect("open invitation")
+        .is_some()
 }
 
 fn token_in(body: &str) -> String {
@@ -357,17 +371,7 @@ fn token_in(body: &str) -> String {
 async fn an_invited_newcomer_accepts_once_with_the_invited_role() {
     let db = TestDb::new().await;
     let (ws, admin) = workspace_with_admin(&db).await;
-    invitations::invite(
-        &db.pool,
-        &ws,
-        admin_of(&admin),
-        &admin,
-        "New@Example.eu",
-        "guest",
-        "https://bastion.example",
-    )
-    .await
-    .unwrap();
+    invite(&db, &ws, &admin, "New@Example.eu", "guest").await;
     let body = last_mail(&db.pool, "new@example.eu").await;
     assert!(body.contains("https://bastion.example/invite/"), "{body}");
     let token = token_in(&body);
@@ -423,10 +427,7 @@ async fn an_invited_newcomer_accepts_once_with_the_invited_role() {
         .unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(role, "guest");
-    assert!(
-        invitations::open(&db.pool, &token).await.unwrap().is_none(),
-        "used links are dead"
-    );
+    assert!(!link_opens(&db, &token).await, "used links are dead");
     let twice = invitations::accept(&db.pool, &token, Acceptor::SignedIn(&user))
         .await
         .unwrap_err();
@@ -437,33 +438,12 @@ async fn an_invited_newcomer_accepts_once_with_the_invited_role() {
 async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address() {
     let db = TestDb::new().await;
     let (ws, admin) = workspace_with_admin(&db).await;
-    let base = "http://127.0.0.1:3000";
-    invitations::invite(
-        &db.pool,
-        &ws,
-        admin_of(&admin),
-        &admin,
-        "bob@example.eu",
-        "member",
-        base,
-    )
-    .await
-    .unwrap();
+    invite(&db, &ws, &admin, "bob@example.eu", "member").await;
     let first = token_in(&last_mail(&db.pool, "bob@example.eu").await);
-    let replaced = invitations::invite(
-        &db.pool,
-        &ws,
-        admin_of(&admin),
-        &admin,
-        "bob@example.eu",
-        "member",
-        base,
-    )
-    .await
-    .unwrap();
+    let replaced = invite(&db, &ws, &admin, "bob@example.eu", "member").await;
     let second = token_in(&last_mail(&db.pool, "bob@example.eu").await);
     assert!(
-        invitations::open(&db.pool, &first).await.unwrap().is_none(),
+        !link_opens(&db, &first).await,
         "the older link stops working"
     );
     assert_eq!(
@@ -474,9 +454,7 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
     );
 
     // Signed in as someone else: refused, and the link still works for Bob.
-    let carol = accounts::create_user(&db.pool, "carol@example.eu", "Carol", PASSWORD)
-        .await
-        .unwrap();
+    let carol = user(&db.pool, "carol@example.eu", "Carol").await;
     let wrong = invitations::accept(&db.pool, &second, Acceptor::SignedIn(&carol))
         .await
         .unwrap_err();
@@ -484,46 +462,21 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
         matches!(wrong, CoreError::Conflict { message: ref m, .. } if m.contains("bob@example.eu")),
         "{wrong}"
     );
-    assert!(invitations::open(&db.pool, &second)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(link_opens(&db, &second).await);
 
     sqlx::query("UPDATE invitations SET expires_at = now() - interval '1 second' WHERE id = $1")
         .bind(replaced.id)
         .execute(&db.pool)
         .await
         .unwrap();
-    assert!(
-        invitations::open(&db.pool, &second)
-            .await
-            .unwrap()
-            .is_none(),
-        "expired"
-    );
+    assert!(!link_opens(&db, &second).await, "expired");
 
-    let third = invitations::invite(
-        &db.pool,
-        &ws,
-        admin_of(&admin),
-        &admin,
-        "bob@example.eu",
-        "member",
-        base,
-    )
-    .await
-    .unwrap();
+    let third = invite(&db, &ws, &admin, "bob@example.eu", "member").await;
     invitations::revoke(&db.pool, &ws, admin_of(&admin), third.id)
         .await
         .unwrap();
     let revoked = token_in(&last_mail(&db.pool, "bob@example.eu").await);
-    assert!(
-        invitations::open(&db.pool, &revoked)
-            .await
-            .unwrap()
-            .is_none(),
-        "revoked"
-    );
+    assert!(!link_opens(&db, &revoked).await, "revoked");
     assert!(matches!(
         invitations::revoke(&db.pool, &ws, admin_of(&admin), third.id).await,
         Err(CoreError::NotFound(_))
@@ -537,7 +490,7 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
         &admin,
         "admin@example.eu",
         "member",
-        base,
+        BASE,
     )
     .await
     .unwrap_err();
@@ -548,45 +501,21 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
 async fn losing_the_only_workspace_ends_the_sessions() {
     let db = TestDb::new().await;
     let (ws, admin) = workspace_with_admin(&db).await;
-    let other = workspaces::create_workspace(
-        &db.pool,
-        master_keys(),
-        &Slug::parse("other").unwrap(),
-        "Other",
-    )
-    .await
-    .unwrap();
-    let solo = accounts::create_user(&db.pool, "solo@example.eu", "Solo", PASSWORD)
-        .await
-        .unwrap();
-    let multi = accounts::create_user(&db.pool, "multi@example.eu", "Multi", PASSWORD)
-        .await
-        .unwrap();
+    let other = workspace(&db.pool, "other").await;
+    let solo = user(&db.pool, "solo@example.eu", "Solo").await;
+    let multi = user(&db.pool, "multi@example.eu", "Multi").await;
     for user in [&solo, &multi] {
-        accounts::add_member(&db.pool, &ws, user.id, "member", Actor::System)
-            .await
-            .unwrap();
+        join(&db.pool, &ws, user.id, "member").await;
         sessions::create(&db.pool, user.id, None).await.unwrap();
     }
-    accounts::add_member(&db.pool, &other, multi.id, "member", Actor::System)
-        .await
-        .unwrap();
+    join(&db.pool, &other, multi.id, "member").await;
     for user in [&solo, &multi] {
         members::remove_member(&db.pool, &ws, admin_of(&admin), user.id)
             .await
             .unwrap();
     }
-    assert!(sessions::list_for_user(&db.pool, solo.id)
-        .await
-        .unwrap()
-        .is_empty());
-    assert_eq!(
-        sessions::list_for_user(&db.pool, multi.id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(session_count(&db.pool, solo.id).await, 0);
+    assert_eq!(session_count(&db.pool, multi.id).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

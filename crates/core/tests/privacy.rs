@@ -10,14 +10,13 @@ use std::{
 };
 
 use bastion_core::{
-    accounts,
     attachments::{self, Objects, Upload},
     exports, integrations, jobs,
     keys::{Key, MasterKeyRing},
     secrets, sessions,
     testing::TestDb,
     workspaces::{self, Workspace},
-    Actor, CoreError, Slug, TenantTx, Viewer,
+    Actor, CoreError, Slug, Viewer,
 };
 use bastion_fernet::MultiFernet;
 use bytes::Bytes;
@@ -47,21 +46,15 @@ async fn seed(
     let ws = workspaces::create_workspace(pool, master, &Slug::parse(slug).unwrap(), slug)
         .await
         .unwrap();
-    let user = accounts::create_user(
+    let admin = user(
         pool,
         &format!("{slug}-admin@example.eu"),
         &format!("Admin {marker}"),
-        "a long enough passphrase 42",
     )
     .await
-    .unwrap();
-    accounts::add_member(pool, &ws, user.id, "admin", Actor::System)
-        .await
-        .unwrap();
-    let admin = user.id;
-    let mut tx = TenantTx::begin(pool, &ws.schema(), Actor::User(admin))
-        .await
-        .unwrap();
+    .id;
+    join(pool, &ws, admin, "admin").await;
+    let mut tx = as_user(pool, &ws, admin).await;
     let c = tx.conn();
     let project = add_project(c, &format!("Project {marker}")).await;
     let (task, tag) = (Uuid::new_v4(), Uuid::new_v4());
@@ -89,31 +82,28 @@ async fn seed(
         .execute(&mut *c)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2)")
-        .bind(task)
-        .bind(admin)
-        .execute(&mut *c)
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, $4)")
-        .bind(Uuid::new_v4())
-        .bind(task)
-        .bind(admin)
-        .bind(format!("Comment {marker}"))
-        .execute(&mut *c)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO time_entries (id, task_id, user_id, started_at, minutes, rate_cents, note)
-         VALUES ($1, $2, $3, now(), 90, 8500, $4)",
-    )
-    .bind(Uuid::new_v4())
-    .bind(task)
-    .bind(admin)
-    .bind(format!("Time {marker}"))
-    .execute(&mut *c)
-    .await
-    .unwrap();
+    add_viewer(c, task, admin).await;
+    // A comment and a time entry on the task, by the admin: (id, task, admin, text).
+    for (insert, text) in [
+        (
+            "INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, $4)",
+            format!("Comment {marker}"),
+        ),
+        (
+            "INSERT INTO time_entries (id, task_id, user_id, started_at, minutes, rate_cents, note)
+             VALUES ($1, $2, $3, now(), 90, 8500, $4)",
+            format!("Time {marker}"),
+        ),
+    ] {
+        sqlx::query(insert)
+            .bind(Uuid::new_v4())
+            .bind(task)
+            .bind(admin)
+            .bind(text)
+            .execute(&mut *c)
+            .await
+            .unwrap();
+    }
     attachments::upload(
         &mut tx,
         objects,
@@ -451,20 +441,9 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
     .await;
     // A member of alpha who also belongs to beta keeps their session; alpha's own admin, who
     // belongs to nothing else, loses theirs.
-    let both = accounts::create_user(
-        &db.pool,
-        "both@example.eu",
-        "Both",
-        "a long enough passphrase 42",
-    )
-    .await
-    .unwrap();
-    accounts::add_member(&db.pool, &a.ws, both.id, "member", Actor::System)
-        .await
-        .unwrap();
-    accounts::add_member(&db.pool, &b.ws, both.id, "member", Actor::System)
-        .await
-        .unwrap();
+    let both = user(&db.pool, "both@example.eu", "Both").await;
+    join(&db.pool, &a.ws, both.id, "member").await;
+    join(&db.pool, &b.ws, both.id, "member").await;
     sessions::create(&db.pool, a.admin, None).await.unwrap();
     sessions::create(&db.pool, both.id, None).await.unwrap();
     exports::start(
@@ -584,17 +563,8 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
     assert!(!files_under(&objects_dir.join(Objects::workspace_prefix(b.ws.id))).is_empty());
     assert_eq!(row_counts(&db, &b.ws).await["tasks"], 1);
     // Sessions: the admin who had only alpha is signed out everywhere; the other keeps theirs.
-    assert!(sessions::list_for_user(&db.pool, a.admin)
-        .await
-        .unwrap()
-        .is_empty());
-    assert_eq!(
-        sessions::list_for_user(&db.pool, both.id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(session_count(&db.pool, a.admin).await, 0);
+    assert_eq!(session_count(&db.pool, both.id).await, 1);
 
     // The running system cannot decrypt the backup's ciphertext: the data key is gone.
     assert!(matches!(

@@ -2,6 +2,8 @@
 //! an interrupted rotation never strands a value, and that destroying a workspace's wrapped key
 //! destroys its secrets everywhere, backups included.
 
+mod common;
+
 use std::{ops::ControlFlow, time::Duration};
 
 use base64::Engine;
@@ -14,7 +16,8 @@ use bastion_core::{
     Actor, CoreError, Slug, TenantTx, WorkspaceId,
 };
 use bastion_fernet::{Fernet, MultiFernet};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use common::{admin, lock_waiters};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use uuid::Uuid;
 
 async fn workspace(pool: &PgPool, master: &MasterKeyRing, slug: &str) -> Workspace {
@@ -38,12 +41,6 @@ async fn add(
         .unwrap();
     tx.commit().await.unwrap();
     added.id
-}
-
-async fn admin(db: &TestDb) -> PgConnection {
-    PgConnection::connect_with(&db.admin_options())
-        .await
-        .unwrap()
 }
 
 /// Every integration token of a workspace as stored, by id (read as the superuser).
@@ -214,22 +211,10 @@ async fn master_rotation_rewraps_data_keys_and_touches_no_tenant_row() {
         workspace(&db.pool, &old_ring, "gamma").await,
     ];
     for ws in &spaces {
-        add(
-            &db.pool,
-            &old_ring,
-            ws,
-            "one",
-            &format!("token-one-{}", ws.slug),
-        )
-        .await;
-        add(
-            &db.pool,
-            &old_ring,
-            ws,
-            "two",
-            &format!("token-two-{}", ws.slug),
-        )
-        .await;
+        for name in ["one", "two"] {
+            let token = format!("token-{name}-{}", ws.slug);
+            add(&db.pool, &old_ring, ws, name, &token).await;
+        }
     }
     let mut admin = admin(&db).await;
     let mut rows_before = Vec::new();
@@ -408,13 +393,7 @@ async fn a_rotation_waits_for_a_writer_holding_the_data_key() {
     // Until the rotation is blocked on the key row (it then holds the rotation lock).
     let mut admin = admin(&db).await;
     for attempt in 0.. {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
+        let waiting = lock_waiters(&mut admin).await;
         if waiting > 0 {
             break;
         }

@@ -613,13 +613,7 @@ async fn an_interrupted_migration_run_is_completed_by_the_next_one() {
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
+        let waiting = lock_waiters(&mut admin).await;
         if waiting == 1 {
             break;
         }

@@ -9,7 +9,7 @@ use bastion_core::{
         self, NewTimeEntry, ReportGroup, ReportRow, TimeEntryChange, TimeFilter, Viewer,
     },
     workspaces::Workspace,
-    Actor, CoreError, TenantTx,
+    CoreError, TenantTx,
 };
 use common::*;
 use time::{macros::date, macros::datetime, OffsetDateTime};
@@ -45,12 +45,7 @@ impl Fixture {
             (other_member, "member"),
             (guest, "guest"),
         ] {
-            sqlx::query("INSERT INTO members (user_id, role) VALUES ($1, $2)")
-                .bind(user)
-                .bind(role)
-                .execute(&mut *c)
-                .await
-                .unwrap();
+            add_member_row(c, user, role).await;
         }
         let project = add_project(c, "Website").await;
         let (public_task, private_task) = (Uuid::new_v4(), Uuid::new_v4());
@@ -68,12 +63,7 @@ impl Fixture {
             .unwrap();
         }
         // The guest views the public task only.
-        sqlx::query("INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2)")
-            .bind(public_task)
-            .bind(guest)
-            .execute(&mut *c)
-            .await
-            .unwrap();
+        add_viewer(c, public_task, guest).await;
         tx.commit().await.unwrap();
         Self {
             db,
@@ -99,9 +89,7 @@ impl Fixture {
     }
 
     async fn tx(&self, user: Uuid) -> TenantTx {
-        TenantTx::begin(&self.db.pool, &self.ws.schema(), Actor::User(user))
-            .await
-            .unwrap()
+        as_user(&self.db.pool, &self.ws, user).await
     }
 
     fn viewer(&self, user: Uuid) -> Viewer {
@@ -337,44 +325,44 @@ async fn invalid_entries_are_refused_with_the_field_named() {
 #[tokio::test]
 async fn reports_count_brussels_days_and_iso_weeks_in_whole_cents() {
     let f = Fixture::new().await;
-    // Summer time starts in Brussels at 2026-03-29 01:00 UTC. 22:30 UTC that Sunday is already
-    // 00:30 on Monday 30 March in Brussels: another day and another ISO week (W14) than in UTC.
-    let after_midnight = f
-        .record(
+    // Each their own: (who, task, started at, minutes, rate in cents, billable).
+    let entries = [
+        // Summer time starts in Brussels at 2026-03-29 01:00 UTC. 22:30 UTC that Sunday is
+        // already 00:30 on Monday 30 March in Brussels: another day and another ISO week (W14)
+        // than in UTC.
+        (
             f.member,
             f.public_task,
-            f.member,
             datetime!(2026-03-29 22:30 UTC),
             30,
             9000,
             true,
-        )
-        .await
-        .unwrap();
-    // 23:30 on Sunday 29 March in Brussels (CEST): still week 13.
-    f.record(
-        f.member,
-        f.public_task,
-        f.member,
-        datetime!(2026-03-29 21:30 UTC),
-        7,
-        100,
-        true,
-    )
-    .await
-    .unwrap();
-    // 00:30 on Sunday 29 March in Brussels, still winter time (CET): Saturday in UTC.
-    f.record(
-        f.admin,
-        f.private_task,
-        f.admin,
-        datetime!(2026-03-28 23:30 UTC),
-        60,
-        5000,
-        false,
-    )
-    .await
-    .unwrap();
+        ),
+        // 23:30 on Sunday 29 March in Brussels (CEST): still week 13.
+        (
+            f.member,
+            f.public_task,
+            datetime!(2026-03-29 21:30 UTC),
+            7,
+            100,
+            true,
+        ),
+        // 00:30 on Sunday 29 March in Brussels, still winter time (CET): Saturday in UTC.
+        (
+            f.admin,
+            f.private_task,
+            datetime!(2026-03-28 23:30 UTC),
+            60,
+            5000,
+            false,
+        ),
+    ];
+    let mut recorded = Vec::new();
+    for (who, task, started_at, minutes, rate, billable) in entries {
+        let entry = f.record(who, task, who, started_at, minutes, rate, billable);
+        recorded.push(entry.await.unwrap());
+    }
+    let after_midnight = &recorded[0];
 
     let days = f
         .report(f.admin, ReportGroup::Day, TimeFilter::default())

@@ -157,7 +157,8 @@ pub async fn add_member(
     // tried again; the refused connection is closed on release, being mid-transaction.
     let mut attempt = 1;
     loop {
-        match add_member_once(pool, workspace, user_id, role, actor).await {
+        let tx = pool.begin().await?;
+        match add_member_once(tx, workspace, user_id, role, actor).await {
             Err(CoreError::Database(e))
                 if attempt < 3 && crate::tenant::is_stale_role_membership(&e) =>
             {
@@ -168,14 +169,14 @@ pub async fn add_member(
     }
 }
 
+/// One attempt of [`add_member`], in `tx`, which it commits.
 async fn add_member_once(
-    pool: &PgPool,
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
     workspace: &Workspace,
     user_id: Uuid,
     role: &str,
     actor: Actor,
 ) -> CoreResult<()> {
-    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO workspace_directory (workspace_id, user_id) VALUES ($1, $2)
          ON CONFLICT DO NOTHING",

@@ -7,7 +7,7 @@
 //! write changes nothing and the runner learns it must stop ([`CoreError::Conflict`]).
 
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::{postgres::PgQueryResult, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -104,8 +104,16 @@ pub async fn lease(pool: &PgPool, lease_for: Duration) -> CoreResult<Option<Leas
     Ok(Some(Lease { job, token }))
 }
 
-fn lease_lost() -> CoreError {
-    CoreError::conflict("the job's lease was taken over by another process")
+/// `Conflict` unless an update guarded by the lease token touched the job: a lease taken over by
+/// another process (or a deleted job) matches no row.
+fn still_leased(updated: PgQueryResult) -> CoreResult<()> {
+    if updated.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(CoreError::conflict(
+            "the job's lease was taken over by another process",
+        ))
+    }
 }
 
 /// Records progress and renews the lease; `Conflict` when the lease is no longer ours (the job
@@ -121,13 +129,8 @@ pub async fn progress(pool: &PgPool, lease: &Lease, done: i64, total: i64) -> Co
     .bind(total)
     .bind(LEASE)
     .execute(pool)
-    .await?
-    .rows_affected();
-    if updated == 1 {
-        Ok(())
-    } else {
-        Err(lease_lost())
-    }
+    .await?;
+    still_leased(updated)
 }
 
 /// Marks the job done; `expires_at` is when its result is deleted. `Conflict` when the lease is
@@ -142,13 +145,8 @@ pub async fn finish(pool: &PgPool, lease: &Lease, expires_at: OffsetDateTime) ->
     .bind(lease.token)
     .bind(expires_at)
     .execute(pool)
-    .await?
-    .rows_affected();
-    if updated == 1 {
-        Ok(())
-    } else {
-        Err(lease_lost())
-    }
+    .await?;
+    still_leased(updated)
 }
 
 /// Gives the job back after a failed attempt: queued again while attempts remain, failed for

@@ -71,6 +71,28 @@ pub fn retention(plan: &str) -> Duration {
     Duration::days(bastion_policy::plan_retention_days(plan).into())
 }
 
+/// The events matching `filter`, its values bound to `$1`–`$5`; `rest` (fixed SQL) follows the
+/// conditions: more of them, the order, a limit.
+fn matching<'q>(
+    filter: &'q HistoryFilter,
+    rest: &'static str,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, HistoryEvent, sqlx::postgres::PgArguments> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM history
+          WHERE ($1::text IS NULL OR entity_type = $1)
+            AND ($2::text IS NULL OR actor = $2)
+            AND ($3::timestamptz IS NULL OR occurred_at >= $3)
+            AND ($4::timestamptz IS NULL OR occurred_at < $4)
+            AND ($5::uuid IS NULL OR task_id = $5)
+          {rest}"
+    )))
+    .bind(&filter.entity_type)
+    .bind(&filter.actor)
+    .bind(filter.from)
+    .bind(filter.to)
+    .bind(filter.task_id)
+}
+
 /// Events matching `filter`, newest first, at most `page.limit` (the caller asks for one more to
 /// learn whether a next page exists). Keyset on the id, which grows along the chain. Unchecked:
 /// people's doors go through [`events`] or [`task_history`]; this is for operator tools.
@@ -80,22 +102,10 @@ pub async fn list(
     page: HistoryPage,
 ) -> CoreResult<Vec<HistoryEvent>> {
     filter.check()?;
-    Ok(sqlx::query_as::<_, HistoryEvent>(AssertSqlSafe(format!(
-        "SELECT {EVENT_COLUMNS} FROM history
-          WHERE ($1::text IS NULL OR entity_type = $1)
-            AND ($2::text IS NULL OR actor = $2)
-            AND ($3::timestamptz IS NULL OR occurred_at >= $3)
-            AND ($4::timestamptz IS NULL OR occurred_at < $4)
-            AND ($5::uuid IS NULL OR task_id = $5)
-            AND ($6::bigint IS NULL OR id < $6)
-          ORDER BY id DESC
-          LIMIT $7"
-    )))
-    .bind(&filter.entity_type)
-    .bind(&filter.actor)
-    .bind(filter.from)
-    .bind(filter.to)
-    .bind(filter.task_id)
+    Ok(matching(
+        filter,
+        "AND ($6::bigint IS NULL OR id < $6) ORDER BY id DESC LIMIT $7",
+    )
     .bind(page.before)
     .bind(i64::from(page.limit))
     .fetch_all(tx.conn())
@@ -190,22 +200,7 @@ pub async fn export(
 /// download, so the rows are collected rather than streamed.
 async fn all_matching(tx: &mut TenantTx, filter: &HistoryFilter) -> CoreResult<Vec<HistoryEvent>> {
     filter.check()?;
-    Ok(sqlx::query_as::<_, HistoryEvent>(AssertSqlSafe(format!(
-        "SELECT {EVENT_COLUMNS} FROM history
-          WHERE ($1::text IS NULL OR entity_type = $1)
-            AND ($2::text IS NULL OR actor = $2)
-            AND ($3::timestamptz IS NULL OR occurred_at >= $3)
-            AND ($4::timestamptz IS NULL OR occurred_at < $4)
-            AND ($5::uuid IS NULL OR task_id = $5)
-          ORDER BY id"
-    )))
-    .bind(&filter.entity_type)
-    .bind(&filter.actor)
-    .bind(filter.from)
-    .bind(filter.to)
-    .bind(filter.task_id)
-    .fetch_all(tx.conn())
-    .await?)
+    Ok(matching(filter, "ORDER BY id").fetch_all(tx.conn()).await?)
 }
 
 /// The matching events as a JSON array, oldest first.

@@ -297,18 +297,40 @@ pub async fn rotate_master_keys(
     master: &MasterKeyRing,
     mut progress: impl FnMut(&RotationEvent) -> ControlFlow<()>,
 ) -> CoreResult<RotationReport> {
-    let lock = RotationLock::acquire(pool).await?;
-    let mut result = rewrap_all(pool, master, &mut progress).await;
-    if let Ok(report) = &mut result {
+    under_rotation_lock(pool, async {
+        let mut report = rewrap_all(pool, master, &mut progress).await?;
         if !report.interrupted {
-            match crate::signups::rewrap_pending(pool, master).await {
-                Ok(n) => report.signups_rewrapped = n,
-                Err(e) => result = Err(e),
-            }
+            report.signups_rewrapped = crate::signups::rewrap_pending(pool, master).await?;
         }
-    }
+        Ok(report)
+    })
+    .await
+}
+
+/// Runs `rotation` holding the rotation lock, released whatever the outcome. `rotation` is a
+/// future not yet polled, so none of its work starts before the lock is held.
+async fn under_rotation_lock(
+    pool: &PgPool,
+    rotation: impl std::future::Future<Output = CoreResult<RotationReport>>,
+) -> CoreResult<RotationReport> {
+    let lock = RotationLock::acquire(pool).await?;
+    let result = rotation.await;
     lock.release().await;
     result
+}
+
+/// The workspace's wrapped data key and pending next key, locked until `tx` ends; `None` if the
+/// workspace is gone.
+async fn lock_key_row(
+    tx: &mut sqlx::PgConnection,
+    workspace: WorkspaceId,
+) -> CoreResult<Option<(String, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT wrapped, next_wrapped FROM workspace_keys WHERE workspace_id = $1 FOR UPDATE",
+    )
+    .bind(workspace)
+    .fetch_optional(tx)
+    .await?)
 }
 
 async fn rewrap_all(
@@ -351,13 +373,7 @@ async fn rewrap_one(
     workspace: WorkspaceId,
 ) -> CoreResult<Option<bool>> {
     let mut tx = pool.begin().await?;
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT wrapped, next_wrapped FROM workspace_keys WHERE workspace_id = $1 FOR UPDATE",
-    )
-    .bind(workspace)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((wrapped, next)) = row else {
+    let Some((wrapped, next)) = lock_key_row(&mut tx, workspace).await? else {
         return Ok(None);
     };
     let unreadable = || {
@@ -404,10 +420,7 @@ pub async fn rotate_data_keys(
     master: &MasterKeyRing,
     mut progress: impl FnMut(&RotationEvent) -> ControlFlow<()>,
 ) -> CoreResult<RotationReport> {
-    let lock = RotationLock::acquire(pool).await?;
-    let result = replace_all(pool, master, &mut progress).await;
-    lock.release().await;
-    result
+    under_rotation_lock(pool, replace_all(pool, master, &mut progress)).await
 }
 
 async fn replace_all(
@@ -477,13 +490,7 @@ async fn replace_one(
     // Step 1. The row lock waits for writers holding the current key (`begin_with_data_key`);
     // every writer after this sees the fresh key and encrypts under it.
     let mut tx = pool.begin().await?;
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT wrapped, next_wrapped FROM workspace_keys WHERE workspace_id = $1 FOR UPDATE",
-    )
-    .bind(workspace)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((wrapped, next)) = row else {
+    let Some((wrapped, next)) = lock_key_row(&mut tx, workspace).await? else {
         return Ok(ControlFlow::Continue(())); // erased meanwhile
     };
     let next = match next {

@@ -3,12 +3,16 @@
 #![allow(dead_code)]
 
 use bastion_core::{
-    tenant_migrations,
+    accounts::{self, User},
+    sessions, tenant_migrations,
     testing::TestDb,
     workspaces::{self, Workspace},
     Actor, CoreError, Slug, TenantSchema, TenantTx,
 };
-use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+use sqlx::{
+    postgres::PgArguments, query::Query, AssertSqlSafe, Connection, Executor, PgConnection, PgPool,
+    Postgres,
+};
 use uuid::Uuid;
 
 /// SQLSTATE of PostgreSQL's `insufficient_privilege`.
@@ -37,6 +41,31 @@ pub async fn two_workspaces(pool: &PgPool) -> (Workspace, Workspace) {
     )
 }
 
+/// The password of every test user.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A user with [`PASSWORD`].
+pub async fn user(pool: &PgPool, email: &str, name: &str) -> User {
+    accounts::create_user(pool, email, name, PASSWORD)
+        .await
+        .unwrap_or_else(|e| panic!("create user {email}: {e}"))
+}
+
+/// Makes `user` a member of `ws` with `role`, as the system.
+pub async fn join(pool: &PgPool, ws: &Workspace, user: Uuid, role: &str) {
+    accounts::add_member(pool, ws, user, role, Actor::System)
+        .await
+        .unwrap_or_else(|e| panic!("add {user} to {} as {role}: {e}", ws.slug));
+}
+
+/// How many sessions `user` has open.
+pub async fn session_count(pool: &PgPool, user: Uuid) -> usize {
+    sessions::list_for_user(pool, user)
+        .await
+        .expect("list sessions")
+        .len()
+}
+
 /// A superuser connection to the test database: the operator, or the attacker.
 pub async fn admin(db: &TestDb) -> PgConnection {
     PgConnection::connect_with(&db.admin_options())
@@ -48,6 +77,13 @@ pub async fn tenant(pool: &PgPool, ws: &Workspace) -> TenantTx {
     TenantTx::begin(pool, &ws.schema(), Actor::System)
         .await
         .unwrap_or_else(|e| panic!("begin tenant transaction for {}: {e}", ws.slug))
+}
+
+/// A transaction of `ws` acting as `user`.
+pub async fn as_user(pool: &PgPool, ws: &Workspace, user: Uuid) -> TenantTx {
+    TenantTx::begin(pool, &ws.schema(), Actor::User(user))
+        .await
+        .unwrap_or_else(|e| panic!("begin tenant transaction for {} as {user}: {e}", ws.slug))
 }
 
 pub fn sqlstate(err: &sqlx::Error) -> Option<String> {
@@ -98,15 +134,47 @@ pub async fn assert_denied(conn: &mut PgConnection, sql: &str, what: &str) {
     );
 }
 
-pub async fn add_project(conn: &mut PgConnection, name: &str) -> Uuid {
-    let id = Uuid::new_v4();
-    sqlx::query("INSERT INTO projects (id, name) VALUES ($1, $2)")
-        .bind(id)
-        .bind(name)
+/// Runs one statement of a test's set-up, panicking with `what` it was for and the reason.
+async fn set_up(conn: &mut PgConnection, what: &str, statement: Query<'_, Postgres, PgArguments>) {
+    statement
         .execute(&mut *conn)
         .await
-        .unwrap_or_else(|e| panic!("insert project {name}: {e}"));
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+}
+
+pub async fn add_project(conn: &mut PgConnection, name: &str) -> Uuid {
+    let id = Uuid::new_v4();
+    let insert = sqlx::query("INSERT INTO projects (id, name) VALUES ($1, $2)");
+    set_up(conn, "insert project", insert.bind(id).bind(name)).await;
     id
+}
+
+/// A task called `title` in `project`, created by `user`.
+pub async fn add_task(conn: &mut PgConnection, project: Uuid, title: &str, user: Uuid) -> Uuid {
+    let id = Uuid::new_v4();
+    let insert = sqlx::query(
+        "INSERT INTO tasks (id, project_id, title, created_by) VALUES ($1, $2, $3, $4)",
+    );
+    set_up(
+        conn,
+        "insert task",
+        insert.bind(id).bind(project).bind(title).bind(user),
+    )
+    .await;
+    id
+}
+
+/// A row in the workspace's own `members` table, without an account behind it: enough for
+/// the rules that look only at the role.
+pub async fn add_member_row(conn: &mut PgConnection, user: Uuid, role: &str) {
+    let insert = sqlx::query("INSERT INTO members (user_id, role) VALUES ($1, $2)");
+    set_up(conn, "insert member", insert.bind(user).bind(role)).await;
+}
+
+/// Lets `user` see `task`, as a guest needs to.
+pub async fn add_viewer(conn: &mut PgConnection, task: Uuid, user: Uuid) {
+    let insert = sqlx::query("INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2)");
+    set_up(conn, "insert task viewer", insert.bind(task).bind(user)).await;
 }
 
 pub async fn project_names(conn: &mut PgConnection) -> Vec<String> {
@@ -122,6 +190,18 @@ pub async fn whoami(conn: &mut PgConnection) -> (String, String) {
         .fetch_one(&mut *conn)
         .await
         .expect("read current_user and search_path")
+}
+
+/// How many sessions of this database wait for a lock: how a test sees that a concurrent step
+/// has reached the row it blocks on.
+pub async fn lock_waiters(conn: &mut PgConnection) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .expect("count the sessions waiting for a lock")
 }
 
 pub async fn backend_pid(conn: &mut PgConnection) -> i32 {
