@@ -46,8 +46,19 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     })
     .unwrap();
+    let pool = db.pool.clone();
+    serve(db, pool, config, data_dir)
+}
+
+/// The real router over `pool` (the test database's own, or one configured like `serve`'s).
+pub fn serve(
+    db: TestDb,
+    pool: sqlx::PgPool,
+    config: Config,
+    data_dir: tempfile::TempDir,
+) -> TestApp {
     let state = AppState {
-        pool: db.pool.clone(),
+        pool,
         keys: Arc::new(bastion_core::testing::master_keys().clone()),
         leptos_options: bastion::leptos_options(&config).unwrap(),
         config: Arc::new(config),

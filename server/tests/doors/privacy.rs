@@ -1,13 +1,11 @@
 //! Door parity for the privacy capability: workspace settings and export, refused and timed out
 //! alike through the REST API and the settings page's server functions.
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
-use bastion::{config::Config, AppState};
+use bastion::config::Config;
 use serde_json::json;
 
-use crate::common::{spawn_app, Answer, Cast, TestApp};
+use crate::common::{serve, spawn_app, Answer, Cast, TestApp};
 
 /// A server function's refusal as the page receives it.
 fn ui_error(answer: &Answer) -> app::UiError {
@@ -113,17 +111,7 @@ async fn spawn_app_with_statement_timeout(secs: &str) -> TestApp {
     )
     .await
     .unwrap();
-    let state = AppState {
-        pool,
-        keys: Arc::new(bastion_core::testing::master_keys().clone()),
-        leptos_options: bastion::leptos_options(&config).unwrap(),
-        config: Arc::new(config),
-    };
-    TestApp {
-        router: bastion::router(state),
-        db,
-        data_dir,
-    }
+    serve(db, pool, config, data_dir)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
