@@ -72,13 +72,15 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("workspaces"), StaticSegment("new")) view=onboarding::NewWorkspacePage/>
                     <Route path=StaticSegment("forgot-password") view=account::ForgotPasswordPage/>
                     <Route path=StaticSegment("reset-password") view=account::ResetPasswordPage/>
+                    // Every workspace page is rendered whole once its data is in: the status of a
+                    // refusal (404) is the response's, the same for a workspace the caller may not
+                    // see as for one that does not exist, and the page works before (or without)
+                    // the WASM bundle.
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("members"))
                         view=members_page::MembersPage
+                        ssr=SsrMode::Async
                     />
-                    // The work: projects, the task list, the board, one task. Rendered whole once
-                    // their data is in: the status of a refusal (404) is the response's, and the
-                    // page works before (or without) the WASM bundle.
                     <Route path=(StaticSegment("w"), ParamSegment("slug")) view=work::home::WorkspaceHome ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("tasks"))
@@ -98,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("settings"))
                         view=settings_page::SettingsPage
+                        ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("privacy") view=privacy::PrivacyPage/>
                     <Route path=StaticSegment("security") view=privacy::SecurityPage/>
@@ -106,10 +109,12 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("time"))
                         view=time::TimePage
+                        ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("audit"))
                         view=audit_page::AuditPage
+                        ssr=SsrMode::Async
                     />
                 </Routes>
             </main>

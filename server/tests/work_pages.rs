@@ -187,3 +187,87 @@ async fn pages_offer_each_caller_only_what_the_policy_allows() {
         "signed out"
     );
 }
+
+/// The page as the caller would compare it: the workspace's slug and the per-request CSP nonce
+/// (the only parts that differ between two answers to the same question) blanked out.
+fn comparable(body: &str, slug: &str) -> String {
+    let mut body = body
+        .replace(&format!("/w/{slug}"), "/w/…")
+        .replace(&format!("\"{slug}\""), "\"…\"");
+    if let Some(at) = body.find("nonce=\"") {
+        let value = &body[at + "nonce=\"".len()..];
+        let nonce = value[..value.find('"').unwrap_or(0)].to_owned();
+        if !nonce.is_empty() {
+            body = body.replace(&nonce, "…");
+        }
+    }
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_workspace_page_answers_a_foreign_workspace_as_a_missing_one() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    // A task in the other workspace, so its task page names something that exists there.
+    let stranger_id =
+        bastion_core::accounts::find_user_by_email(&app.db.pool, "stranger@example.eu")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    let foreign_task = app.seed_task(&cast.other_slug, stranger_id, false).await;
+    let missing = "nowhere";
+    let pages = [
+        String::new(),
+        "/tasks".into(),
+        "/board".into(),
+        format!("/tasks/{foreign_task}"),
+        "/members".into(),
+        "/settings".into(),
+        "/time".into(),
+        "/audit".into(),
+    ];
+    let callers = [
+        ("a member of another workspace", Some(cast.admin.as_str())),
+        ("a deactivated member", Some(cast.deactivated.as_str())),
+        ("someone signed out", None),
+    ];
+    for (who, cookie) in callers {
+        for page in &pages {
+            let foreign = app
+                .call(
+                    "GET",
+                    &format!("/w/{}{page}", cast.other_slug),
+                    cookie,
+                    None,
+                )
+                .await;
+            let nowhere = app
+                .call("GET", &format!("/w/{missing}{page}"), cookie, None)
+                .await;
+            let (foreign_body, nowhere_body) = (
+                comparable(&foreign.body, &cast.other_slug),
+                comparable(&nowhere.body, missing),
+            );
+            // Where they part, rather than two whole pages.
+            let same = foreign_body
+                .chars()
+                .zip(nowhere_body.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let from = same.saturating_sub(200);
+            let around = |body: &str| body.chars().skip(from).take(400).collect::<String>();
+            assert!(
+                foreign.status == nowhere.status && foreign_body == nowhere_body,
+                "{who} on {page:?}: a foreign workspace answers {} …{}…, a missing one {} …{}…",
+                foreign.status,
+                around(&foreign_body),
+                nowhere.status,
+                around(&nowhere_body),
+            );
+            if cookie.is_some() {
+                assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{who} on {page:?}");
+            }
+        }
+    }
+}
