@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
-use crate::error::action_error;
+use crate::error::{action_error, FormError};
 use crate::policy::SecretString;
 use crate::UiError;
 
@@ -206,9 +206,7 @@ pub fn SignInPage() -> impl IntoView {
                 <input id="email" name="email" type="email" autocomplete="username" required/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required/>
-                <Show when=move || error().is_some()>
-                    <p class="form-error" role="alert">{error}</p>
-                </Show>
+                <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
@@ -316,9 +314,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <ActionForm action=delete attr:class="form narrow-form">
                                     <label for="delete_password">"Your password, to confirm"</label>
                                     <input id="delete_password" name="password" type="password" autocomplete="current-password" required/>
-                                    <Show when=move || delete_error().is_some()>
-                                        <p class="form-error" role="alert">{delete_error}</p>
-                                    </Show>
+                                    <FormError error=delete_error/>
                                     <button type="submit" class="button danger">"Delete my account for good"</button>
                                 </ActionForm>
                             </details>
@@ -403,9 +399,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                         <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required/>
                         <label for="new_password">"New password (at least 12 characters)"</label>
                         <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
-                        <Show when=move || error().is_some()>
-                            <p class="form-error" role="alert">{error}</p>
-                        </Show>
+                        <FormError error=error/>
                         <button type="submit" class="button" disabled=move || action.pending().get()>"Set new password"</button>
                     </ActionForm>
                 }

@@ -142,6 +142,53 @@ where
     }
 }
 
+/// Shown beside the form whose action failed, from [`action_error`].
+#[component]
+pub fn FormError<F>(error: F) -> impl IntoView
+where
+    F: Fn() -> Option<String> + Send + Sync + Copy + 'static,
+{
+    view! {
+        <Show when=move || error().is_some()>
+            <p class="form-error" role="alert">{error}</p>
+        </Show>
+    }
+}
+
+/// A workspace page whose data loads after the page starts: a line saying so while it loads, the
+/// page's title and the error when the load fails, else what `page` makes of the data.
+#[component]
+pub fn LoadedPage<T, P, V>(
+    title: &'static str,
+    loading: &'static str,
+    data: Resource<Result<T, UiError>>,
+    page: P,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + for<'de> Deserialize<'de> + 'static,
+    P: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=move || view! { <p>{loading}</p> }>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! {
+                            <section class="card narrow">
+                                <h1>{title}</h1>
+                                <p class="form-error" role="alert">{e.to_string()}</p>
+                            </section>
+                        }.into_any(),
+                        Ok(loaded) => page(loaded).into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 #[cfg(feature = "ssr")]
 mod from_core {
     use super::UiError;

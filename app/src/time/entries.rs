@@ -5,7 +5,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use super::actions::{ChangeTimeEntry, DeleteTimeEntry, LogTime};
 use super::{EntryRow, TimeEntriesView};
-use crate::error::action_error;
+use crate::error::{action_error, FormError};
 use crate::money::{cents_as_decimal, format_eur, format_minutes};
 use crate::policy::{self, Role};
 
@@ -129,9 +129,7 @@ pub(super) fn EntriesCard(
                     </p>
                 }
             })}
-            <Show when=move || failure().is_some()>
-                <p class="form-error" role="alert">{failure}</p>
-            </Show>
+            <FormError error=failure/>
             {if view.items.is_empty() {
                 view! { <p class="empty-note">"No time entries yet. Entries you log appear here, newest first."</p> }.into_any()
             } else {

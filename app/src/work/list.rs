@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -13,7 +13,7 @@ use super::{
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
-use crate::url::encode;
+use crate::url::{encode, route_param};
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,9 +192,8 @@ pub async fn create_task(
 
 #[component]
 pub fn TaskListPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
+    let slug = route_param("slug");
     let filters = move || {
         let q = query.read();
         Filters {
