@@ -99,20 +99,10 @@ pub async fn sign_out() -> Result<(), UiError> {
 #[server(prefix = "/api/fn", endpoint = "account")]
 pub async fn account() -> Result<Option<AccountView>, UiError> {
     let ctx = crate::server::context()?;
-    let Some(token) = crate::server::current_token() else {
+    let Some((user, session)) = crate::server::signed_in().await? else {
         return Ok(None);
     };
-    let Some(session) = bastion_core::sessions::resolve(&ctx.pool, &token).await? else {
-        return Ok(None);
-    };
-    let Some(user) = bastion_core::accounts::find_user(&ctx.pool, session.user_id).await? else {
-        return Ok(None);
-    };
-    let workspaces = bastion_core::accounts::workspaces_of(&ctx.pool, user.id)
-        .await?
-        .into_iter()
-        .map(|w| (w.slug, w.name))
-        .collect();
+    let workspaces = crate::server::workspace_links(user.id).await?;
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     let sessions = bastion_core::sessions::list_for_user(&ctx.pool, user.id)
         .await?

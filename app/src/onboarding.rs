@@ -24,25 +24,12 @@ pub struct SignedIn {
 
 #[server(prefix = "/api/fn", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<SignedIn>, UiError> {
-    use crate::server::{context, current_token};
-    let ctx = context()?;
-    let Some(token) = current_token() else {
+    let Some((user, _)) = crate::server::signed_in().await? else {
         return Ok(None);
     };
-    let Some(session) = bastion_core::sessions::resolve(&ctx.pool, &token).await? else {
-        return Ok(None);
-    };
-    let Some(user) = bastion_core::accounts::find_user(&ctx.pool, session.user_id).await? else {
-        return Ok(None);
-    };
-    let workspaces = bastion_core::accounts::workspaces_of(&ctx.pool, user.id)
-        .await?
-        .into_iter()
-        .map(|w| (w.slug, w.name))
-        .collect();
     Ok(Some(SignedIn {
+        workspaces: crate::server::workspace_links(user.id).await?,
         name: user.name,
-        workspaces,
     }))
 }
 

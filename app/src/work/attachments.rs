@@ -68,6 +68,21 @@ pub(crate) fn id_or_404(text: &str, what: &'static str) -> Result<uuid::Uuid, Ui
     uuid::Uuid::parse_str(text.trim()).map_err(|_| bastion_core::CoreError::NotFound(what).into())
 }
 
+/// The workspace opened as the caller, and the task a section's form names. As everywhere on
+/// the task page, a task the caller cannot see is 404 before anything else is read.
+#[cfg(feature = "ssr")]
+pub(crate) async fn open_seen_task(
+    slug: &str,
+    task_id: &str,
+) -> Result<(crate::server::Opened, uuid::Uuid), UiError> {
+    let mut o = crate::server::open(slug).await?;
+    let task_id = id_or_404(task_id, "task")?;
+    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
+        return Err(bastion_core::CoreError::NotFound("task").into());
+    }
+    Ok((o, task_id))
+}
+
 /// Deletes an attachment of this task, bytes included: admins any, members their own uploads.
 #[server(prefix = "/api/fn", endpoint = "delete_attachment")]
 pub async fn delete_attachment(
@@ -77,11 +92,7 @@ pub async fn delete_attachment(
 ) -> Result<(), UiError> {
     use bastion_core::attachments;
 
-    let mut o = crate::server::open(&slug).await?;
-    let task_id = id_or_404(&task_id, "task")?;
-    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
-        return Err(bastion_core::CoreError::NotFound("task").into());
-    }
+    let (mut o, task_id) = open_seen_task(&slug, &task_id).await?;
     let id = id_or_404(&attachment_id, "attachment")?;
     // An attachment of another task is not this page's to delete.
     let attachment = attachments::get(&mut o.tx, o.viewer, id).await?;

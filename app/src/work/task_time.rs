@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use super::attachments::{id_or_404, open_seen_task};
 use super::FormError;
 use crate::error::action_error;
 use crate::UiError;
@@ -57,15 +59,9 @@ pub async fn log_time(
     note: Option<String>,
 ) -> Result<(), UiError> {
     use bastion_core::time_entries::{self, NewTimeEntry};
-    use bastion_core::CoreError;
 
-    let mut o = crate::server::open(&slug).await?;
-    let task_id = super::attachments::id_or_404(&task_id, "task")?;
-    // As everywhere on the task page: a task the caller cannot see is 404 first; then guests
-    // are refused before their form is read.
-    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
-        return Err(CoreError::NotFound("task").into());
-    }
+    let (mut o, task_id) = open_seen_task(&slug, &task_id).await?;
+    // Guests are refused before their form is read.
     time_entries::check_tracks_time(o.viewer)?;
     let minutes: i32 = minutes.trim().parse().map_err(|_| {
         UiError::invalid(
@@ -119,13 +115,9 @@ pub async fn delete_time_entry(
 ) -> Result<(), UiError> {
     use bastion_core::{time_entries, CoreError};
 
-    let mut o = crate::server::open(&slug).await?;
-    let task_id = super::attachments::id_or_404(&task_id, "task")?;
-    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
-        return Err(CoreError::NotFound("task").into());
-    }
+    let (mut o, task_id) = open_seen_task(&slug, &task_id).await?;
     time_entries::check_tracks_time(o.viewer)?;
-    let id = super::attachments::id_or_404(&entry_id, "time entry")?;
+    let id = id_or_404(&entry_id, "time entry")?;
     // An entry of another task is not this page's to delete.
     let entry = time_entries::get(&mut o.tx, o.viewer, id).await?;
     if entry.task_id != task_id {
