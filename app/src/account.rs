@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{action_error, FormError};
 use crate::policy::SecretString;
+use crate::table::Table;
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -252,35 +253,28 @@ pub fn AccountPage() -> impl IntoView {
                                 }.into_any()
                             }}
                             <h2>"Sessions"</h2>
-                            <table class="table">
-                                <thead><tr>
-                                    <th scope="col">"Device"</th>
-                                    <th scope="col">"Last active"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {account.sessions.into_iter().map(|s| {
-                                        let device = s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into());
-                                        view! {
-                                            <tr>
-                                                <td>{device}</td>
-                                                <td>{s.last_seen.clone()}</td>
-                                                <td>{if s.current {
-                                                    view! { <span class="muted">"This session"</span> }.into_any()
-                                                } else {
-                                                    let id = s.id.clone();
-                                                    view! {
-                                                        <ActionForm action=end attr:class="inline-form">
-                                                            <input type="hidden" name="id" value=id/>
-                                                            <button type="submit" class="button small secondary">"Sign out this session"</button>
-                                                        </ActionForm>
-                                                    }.into_any()
-                                                }}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <Table class="table" heads=&["Device", "Last active"] actions=true>
+                                {account.sessions.into_iter().map(|s| {
+                                    let device = s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into());
+                                    view! {
+                                        <tr>
+                                            <td>{device}</td>
+                                            <td>{s.last_seen.clone()}</td>
+                                            <td>{if s.current {
+                                                view! { <span class="muted">"This session"</span> }.into_any()
+                                            } else {
+                                                let id = s.id.clone();
+                                                view! {
+                                                    <ActionForm action=end attr:class="inline-form">
+                                                        <input type="hidden" name="id" value=id/>
+                                                        <button type="submit" class="button small secondary">"Sign out this session"</button>
+                                                    </ActionForm>
+                                                }.into_any()
+                                            }}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </Table>
                             <h2>"Change password"</h2>
                             <ActionForm action=change attr:class="form narrow-form">
                                 <label for="current_password">"Current password"</label>

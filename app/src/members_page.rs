@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{action_error, FormError, LoadedPage};
 use crate::policy::{self, Role};
+use crate::table::Table;
 use crate::time::WorkspaceNav;
 use crate::url::route_param;
 use crate::UiError;
@@ -170,71 +171,63 @@ pub fn MembersPage() -> impl IntoView {
         let admin = policy::can_manage_members(view.my_role);
         let slug = slug();
         let me = view.me.clone();
+        let invitations = admin.then(|| view! { <InvitationsPanel slug=slug.clone()/> });
         view! {
             <section class="card" aria-labelledby="members-title">
                 <h1 id="members-title">"Members of " {view.workspace_name.clone()}</h1>
                 <WorkspaceNav slug=slug.clone() role=view.my_role current="members"/>
                 <FormError error=failure/>
-                <table class="table">
-                    <thead><tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th>
-                        {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
-                    </tr></thead>
-                    <tbody>
-                        {view.members.into_iter().map(|m| {
-                            let (slug_role, slug_toggle, slug_remove) = (slug.clone(), slug.clone(), slug.clone());
-                            let (id_role, id_toggle, id_remove) = (m.user_id.clone(), m.user_id.clone(), m.user_id.clone());
-                            let current_role = m.role;
-                            let label = format!("Role of {}", m.name);
-                            let is_me = m.user_id == me;
-                            view! {
-                                <tr>
-                                    <td>{m.name.clone()}{is_me.then_some(" (you)")}</td>
-                                    <td>{m.email.clone()}</td>
-                                    <td>
-                                        {if admin {
-                                            view! {
-                                                <ActionForm action=change attr:class="inline-form">
-                                                    <input type="hidden" name="slug" value=slug_role.clone()/>
-                                                    <input type="hidden" name="user_id" value=id_role.clone()/>
-                                                    <select name="role" aria-label=label.clone()>
-                                                        {[Role::Admin, Role::Member, Role::Guest].into_iter().map(|r| view! {
-                                                            <option value=r.as_str() selected=r == current_role>{r.as_str()}</option>
-                                                        }).collect_view()}
-                                                    </select>
-                                                    <button type="submit" class="button small">"Save role"</button>
-                                                </ActionForm>
-                                            }.into_any()
-                                        } else {
-                                            view! { <span>{m.role.as_str()}</span> }.into_any()
-                                        }}
-                                    </td>
-                                    <td>{if m.active { "active" } else { "deactivated" }}</td>
-                                    {admin.then(|| {
-                                        let next = if m.active { "false" } else { "true" };
-                                        let toggle = if m.active { "Deactivate" } else { "Reactivate" };
+                <Table class="table" heads=&["Name", "Email", "Role", "Status"] actions=admin>
+                    {view.members.into_iter().map(|m| {
+                        let (slug_role, slug_toggle, slug_remove) = (slug.clone(), slug.clone(), slug.clone());
+                        let (id_role, id_toggle, id_remove) = (m.user_id.clone(), m.user_id.clone(), m.user_id.clone());
+                        let current_role = m.role;
+                        let label = format!("Role of {}", m.name);
+                        let is_me = m.user_id == me;
+                        view! {
+                            <tr>
+                                <td>{m.name.clone()}{is_me.then_some(" (you)")}</td>
+                                <td>{m.email.clone()}</td>
+                                <td>
+                                    {if admin {
                                         view! {
-                                            <td class="actions">
-                                                <ActionForm action=change attr:class="inline-form">
-                                                    <input type="hidden" name="slug" value=slug_toggle.clone()/>
-                                                    <input type="hidden" name="user_id" value=id_toggle.clone()/>
-                                                    <input type="hidden" name="active" value=next/>
-                                                    <button type="submit" class="button small secondary">{toggle}</button>
-                                                </ActionForm>
-                                                <RemoveButton action=remove slug=slug_remove.clone() user_id=id_remove.clone() name=m.name.clone()/>
-                                            </td>
-                                        }
-                                    })}
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                                            <ActionForm action=change attr:class="inline-form">
+                                                <input type="hidden" name="slug" value=slug_role.clone()/>
+                                                <input type="hidden" name="user_id" value=id_role.clone()/>
+                                                <select name="role" aria-label=label.clone()>
+                                                    {[Role::Admin, Role::Member, Role::Guest].into_iter().map(|r| view! {
+                                                        <option value=r.as_str() selected=r == current_role>{r.as_str()}</option>
+                                                    }).collect_view()}
+                                                </select>
+                                                <button type="submit" class="button small">"Save role"</button>
+                                            </ActionForm>
+                                        }.into_any()
+                                    } else {
+                                        view! { <span>{m.role.as_str()}</span> }.into_any()
+                                    }}
+                                </td>
+                                <td>{if m.active { "active" } else { "deactivated" }}</td>
+                                {admin.then(|| {
+                                    let next = if m.active { "false" } else { "true" };
+                                    let toggle = if m.active { "Deactivate" } else { "Reactivate" };
+                                    view! {
+                                        <td class="actions">
+                                            <ActionForm action=change attr:class="inline-form">
+                                                <input type="hidden" name="slug" value=slug_toggle.clone()/>
+                                                <input type="hidden" name="user_id" value=id_toggle.clone()/>
+                                                <input type="hidden" name="active" value=next/>
+                                                <button type="submit" class="button small secondary">{toggle}</button>
+                                            </ActionForm>
+                                            <RemoveButton action=remove slug=slug_remove.clone() user_id=id_remove.clone() name=m.name.clone()/>
+                                        </td>
+                                    }
+                                })}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </Table>
             </section>
-            {admin.then(|| view! { <InvitationsPanel slug=slug.clone()/> })}
+            {invitations}
         }
     };
     view! {

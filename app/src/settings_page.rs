@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{action_error, FormError, LoadedPage};
 use crate::policy::{self, Plan, Role};
+use crate::table::Table;
 use crate::url::route_param;
 use crate::UiError;
 
@@ -156,24 +157,16 @@ pub fn SettingsPage() -> impl IntoView {
                 <h1 id="settings-title">"Settings of " {view.name.clone()}</h1>
                 <h2>"Plan"</h2>
                 <p>"This workspace is on the " <strong data-testid="plan">{plan_label(&plan)}</strong> " plan."</p>
-                <table class="table">
-                    <thead><tr>
-                        <th scope="col">"Plan"</th>
-                        <th scope="col">"Audit history kept"</th>
-                        <th scope="col">"Audit export"</th>
-                        <th scope="col">"Everything else"</th>
-                    </tr></thead>
-                    <tbody>
-                        {policy::PLANS.into_iter().map(|p| view! {
-                            <tr aria-current=(p == plan).then_some("true")>
-                                <td>{plan_label(p)}{(p == plan).then_some(" (current)")}</td>
-                                <td>{retention_label(p)}</td>
-                                <td>{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { "yes" } else { "—" }}</td>
-                                <td>"yes"</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <Table class="table" heads=&["Plan", "Audit history kept", "Audit export", "Everything else"]>
+                    {policy::PLANS.into_iter().map(|p| view! {
+                        <tr aria-current=(p == plan).then_some("true")>
+                            <td>{plan_label(p)}{(p == plan).then_some(" (current)")}</td>
+                            <td>{retention_label(p)}</td>
+                            <td>{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { "yes" } else { "—" }}</td>
+                            <td>"yes"</td>
+                        </tr>
+                    }).collect_view()}
+                </Table>
                 {admin.then(|| {
                     let slug = view.slug.clone();
                     let current = view.plan.clone();

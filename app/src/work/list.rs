@@ -13,6 +13,7 @@ use super::{
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
+use crate::table::Table;
 use crate::url::{encode, route_param};
 use crate::UiError;
 
@@ -345,38 +346,28 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
 fn TaskTable(slug: String, tasks: Vec<TaskRow>) -> impl IntoView {
     view! {
         <div class="table-scroll">
-        <table class="table task-table">
-            <thead><tr>
-                <th scope="col">"Title"</th>
-                <th scope="col">"Project"</th>
-                <th scope="col">"Status"</th>
-                <th scope="col">"Priority"</th>
-                <th scope="col">"Assignee"</th>
-                <th scope="col">"Due"</th>
-            </tr></thead>
-            <tbody>
-                {tasks.into_iter().map(|t| {
-                    let href = format!("/w/{slug}/tasks/{}", t.id);
-                    view! {
-                        <tr>
-                            <td>
-                                <a href=href>{t.title.clone()}</a>
-                                {t.private.then(|| view! { <span class="badge">"private"</span> })}
-                                {t.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
-                            </td>
-                            <td>{t.project_name.clone()}</td>
-                            <td><span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span></td>
-                            <td><span class=format!("priority priority-{}", t.priority)>{priority_label(&t.priority)}</span></td>
-                            <td>{t.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
-                            <td class="due" class:overdue=t.overdue>
-                                {t.due_on.clone().unwrap_or_else(|| "—".into())}
-                                {t.overdue.then(|| view! { <span class="visually-hidden">" (overdue)"</span> })}
-                            </td>
-                        </tr>
-                    }.into_any()
-                }).collect_view()}
-            </tbody>
-        </table>
+        <Table class="table task-table" heads=&["Title", "Project", "Status", "Priority", "Assignee", "Due"]>
+            {tasks.into_iter().map(|t| {
+                let href = format!("/w/{slug}/tasks/{}", t.id);
+                view! {
+                    <tr>
+                        <td>
+                            <a href=href>{t.title.clone()}</a>
+                            {t.private.then(|| view! { <span class="badge">"private"</span> })}
+                            {t.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
+                        </td>
+                        <td>{t.project_name.clone()}</td>
+                        <td><span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span></td>
+                        <td><span class=format!("priority priority-{}", t.priority)>{priority_label(&t.priority)}</span></td>
+                        <td>{t.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
+                        <td class="due" class:overdue=t.overdue>
+                            {t.due_on.clone().unwrap_or_else(|| "—".into())}
+                            {t.overdue.then(|| view! { <span class="visually-hidden">" (overdue)"</span> })}
+                        </td>
+                    </tr>
+                }.into_any()
+            }).collect_view()}
+        </Table>
         </div>
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::attachments::{id_or_404, open_seen_task};
 use super::FormError;
 use crate::error::action_error;
+use crate::table::Table;
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,39 +151,28 @@ pub fn TimeSection(
             } else {
                 view! {
                     <div class="table-scroll">
-                    <table class="table time-table">
-                        <thead><tr>
-                            <th scope="col">"Started"</th>
-                            <th scope="col">"Who"</th>
-                            <th scope="col">"Time"</th>
-                            <th scope="col">"Rate"</th>
-                            <th scope="col">"Amount"</th>
-                            <th scope="col">"Note"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                        </tr></thead>
-                        <tbody>
-                            {time.entries.into_iter().map(|e| view! {
-                                <tr>
-                                    <td class="nowrap">{e.started.clone()}</td>
-                                    <td>{e.person.clone()}</td>
-                                    <td data-label="Time">{e.duration.clone()}</td>
-                                    <td data-label="Rate">{e.rate.clone()}</td>
-                                    <td data-label="Amount">{if e.billable { e.amount.clone() } else { "Not billable".to_owned() }}</td>
-                                    <td>{e.note.clone()}</td>
-                                    <td>
-                                        {crate::policy::can_change_time_entry(my_role, e.own).then(|| view! {
-                                            <ActionForm action=delete attr:class="inline-form">
-                                                <input type="hidden" name="slug" value=slug.get_value()/>
-                                                <input type="hidden" name="task_id" value=task_id.get_value()/>
-                                                <input type="hidden" name="entry_id" value=e.id.clone()/>
-                                                <button type="submit" class="button small danger" aria-label=format!("Delete the entry of {} started {}", e.duration, e.started)>"Delete"</button>
-                                            </ActionForm>
-                                        })}
-                                    </td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <Table class="table time-table" heads=&["Started", "Who", "Time", "Rate", "Amount", "Note"] actions=true>
+                        {time.entries.into_iter().map(|e| view! {
+                            <tr>
+                                <td class="nowrap">{e.started.clone()}</td>
+                                <td>{e.person.clone()}</td>
+                                <td data-label="Time">{e.duration.clone()}</td>
+                                <td data-label="Rate">{e.rate.clone()}</td>
+                                <td data-label="Amount">{if e.billable { e.amount.clone() } else { "Not billable".to_owned() }}</td>
+                                <td>{e.note.clone()}</td>
+                                <td>
+                                    {crate::policy::can_change_time_entry(my_role, e.own).then(|| view! {
+                                        <ActionForm action=delete attr:class="inline-form">
+                                            <input type="hidden" name="slug" value=slug.get_value()/>
+                                            <input type="hidden" name="task_id" value=task_id.get_value()/>
+                                            <input type="hidden" name="entry_id" value=e.id.clone()/>
+                                            <button type="submit" class="button small danger" aria-label=format!("Delete the entry of {} started {}", e.duration, e.started)>"Delete"</button>
+                                        </ActionForm>
+                                    })}
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </Table>
                     </div>
                 }.into_any()
             }}
