@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{action_error, FormError};
+use crate::error::{action_error, FormError, FormOutcome};
 use crate::policy::SecretString;
 use crate::table::Table;
 use crate::UiError;
@@ -220,12 +220,10 @@ pub fn AccountPage() -> impl IntoView {
     let delete = ServerAction::<DeleteAccount>::new();
     let delete_error = action_error(delete);
     let password_result = move || {
-        change.value().get().map(|r| match r {
-            Ok(()) => (
-                false,
-                "Your password is changed. Your other sessions were signed out.".to_owned(),
-            ),
-            Err(e) => (true, e.to_string()),
+        change.value().get().map(|answer| {
+            answer
+                .map(|()| "Your password is changed. Your other sessions were signed out.".into())
+                .map_err(|e| e.to_string())
         })
     };
     view! {
@@ -281,11 +279,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
                                 <label for="new_password">"New password (at least 12 characters)"</label>
                                 <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
-                                {move || password_result().map(|(failed, text)| if failed {
-                                    view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-                                } else {
-                                    view! { <p role="status">{text}</p> }.into_any()
-                                })}
+                                <FormOutcome outcome=password_result/>
                                 <button type="submit" class="button">"Change password"</button>
                             </ActionForm>
                             <hr/>

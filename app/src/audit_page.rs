@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::LoadedPage;
 use crate::policy::{self, Role};
-use crate::time::WorkspaceNav;
+use crate::time::{DateRangeFields, WorkspaceNav};
 use crate::url::{encode, query_params, route_param};
 use crate::UiError;
 
@@ -525,14 +525,7 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
-                <div class="field">
-                    <label for="audit-from">"From (Brussels date)"</label>
-                    <input id="audit-from" name="from" type="date" value=view.from.clone()/>
-                </div>
-                <div class="field">
-                    <label for="audit-to">"To (Brussels date)"</label>
-                    <input id="audit-to" name="to" type="date" value=view.to.clone()/>
-                </div>
+                <DateRangeFields id_prefix="audit" from=view.from.clone() to=view.to.clone()/>
                 <button type="submit" class="button">"Filter"</button>
                 {filtered.then(|| view! { <A href=base.clone() attr:class="button secondary">"Clear filters"</A> })}
             </Form>

@@ -142,6 +142,41 @@ where
     }
 }
 
+/// A form's last answer, for a server action that says what it did: `Ok` with its sentence,
+/// `Err` with the refusal's; `None` while it has not run.
+pub fn action_outcome<S>(
+    action: ServerAction<S>,
+) -> impl Fn() -> Option<Result<String, String>> + Copy + Send + Sync
+where
+    S: leptos::server_fn::ServerFn<Error = UiError, Output = String>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    move || {
+        action
+            .value()
+            .get()
+            .map(|answer| answer.map_err(|e| e.to_string()))
+    }
+}
+
+/// Shows a form's last answer: a refusal as an alert, what was done as a status (in `ok_class`
+/// where the page styles it).
+#[component]
+pub fn FormOutcome<F>(outcome: F, #[prop(optional)] ok_class: Option<&'static str>) -> impl IntoView
+where
+    F: Fn() -> Option<Result<String, String>> + Send + Sync + 'static,
+{
+    move || {
+        outcome().map(|answer| match answer {
+            Ok(text) => view! { <p class=ok_class role="status">{text}</p> }.into_any(),
+            Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
+        })
+    }
+}
+
 /// Shown beside the form whose action failed, from [`action_error`].
 #[component]
 pub fn FormError<F>(error: F) -> impl IntoView

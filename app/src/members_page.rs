@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{action_error, FormError, LoadedPage};
+use crate::error::{action_error, action_outcome, FormError, FormOutcome, LoadedPage};
 use crate::policy::{self, Role};
 use crate::table::Table;
 use crate::time::WorkspaceNav;
@@ -277,12 +277,7 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
         move || (invite.version().get(), revoke.version().get()),
         move |_| load_invitations(slug_for_load.clone()),
     );
-    let outcome = move || {
-        invite.value().get().map(|r| match r {
-            Ok(text) => (false, text),
-            Err(e) => (true, e.to_string()),
-        })
-    };
+    let outcome = action_outcome(invite);
     let revoke_error = action_error(revoke);
     let slug_form = slug.clone();
     view! {
@@ -304,11 +299,7 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
                 </div>
                 <button type="submit" class="button" disabled=move || invite.pending().get()>"Send invitation"</button>
             </ActionForm>
-            {move || outcome().map(|(failed, text)| if failed {
-                view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-            } else {
-                view! { <p role="status">{text}</p> }.into_any()
-            })}
+            <FormOutcome outcome/>
             <h3>"Open invitations"</h3>
             <FormError error=revoke_error/>
             <Suspense fallback=|| view! { <p>"Loading invitations…"</p> }>

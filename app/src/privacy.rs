@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
+use crate::error::{action_outcome, FormOutcome};
 use crate::table::Table;
 use crate::UiError;
 
@@ -190,12 +191,7 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 pub fn SecurityRequestPage() -> impl IntoView {
     let action = ServerAction::<RequestSecurityPack>::new();
-    let outcome = move || {
-        action.value().get().map(|r| match r {
-            Ok(text) => (false, text),
-            Err(e) => (true, e.to_string()),
-        })
-    };
+    let outcome = action_outcome(action);
     view! {
         <Title text="Request the security pack — Bastion"/>
         <section class="card narrow" aria-labelledby="request-title">
@@ -216,11 +212,7 @@ pub fn SecurityRequestPage() -> impl IntoView {
                 <textarea id="req-message" name="message" rows="4" maxlength="2000"></textarea>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Send request"</button>
             </ActionForm>
-            {move || outcome().map(|(failed, text)| if failed {
-                view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-            } else {
-                view! { <p role="status">{text}</p> }.into_any()
-            })}
+            <FormOutcome outcome/>
         </section>
     }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{action_error, FormError, LoadedPage};
+use crate::error::{action_error, action_outcome, FormError, FormOutcome, LoadedPage};
 use crate::policy::{self, Plan, Role};
 use crate::table::Table;
 use crate::url::route_param;
@@ -142,12 +142,7 @@ pub fn SettingsPage() -> impl IntoView {
         move || (slug(), change.version().get()),
         |(slug, _)| load_settings(slug),
     );
-    let outcome = move || {
-        change.value().get().map(|r| match r {
-            Ok(text) => (false, text),
-            Err(e) => (true, e.to_string()),
-        })
-    };
+    let outcome = action_outcome(change);
 
     let page = move |view: SettingsView| {
         let admin = policy::can_manage_workspace(view.my_role);
@@ -185,11 +180,7 @@ pub fn SettingsPage() -> impl IntoView {
                         </ActionForm>
                     }
                 })}
-                {move || outcome().map(|(failed, text)| if failed {
-                    view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-                } else {
-                    view! { <p role="status">{text}</p> }.into_any()
-                })}
+                <FormOutcome outcome/>
                 <h2>"Region, clock and currency"</h2>
                 <dl class="facts">
                     <dt>"Data stored in"</dt><dd>"the European Union"</dd>

@@ -92,6 +92,23 @@ pub struct TimeEntriesView {
     pub mine_only: bool,
 }
 
+/// The first and last Brussels dates (both included) of a filter form, as the time report and
+/// the audit history both ask for them; `id_prefix` keeps the fields' ids apart.
+#[component]
+pub(crate) fn DateRangeFields(id_prefix: &'static str, from: String, to: String) -> impl IntoView {
+    let (from_id, to_id) = (format!("{id_prefix}-from"), format!("{id_prefix}-to"));
+    view! {
+        <div class="field">
+            <label for=from_id.clone()>"From (Brussels date)"</label>
+            <input id=from_id name="from" type="date" value=from/>
+        </div>
+        <div class="field">
+            <label for=to_id.clone()>"To (Brussels date)"</label>
+            <input id=to_id name="to" type="date" value=to/>
+        </div>
+    }
+}
+
 /// Links between a workspace's pages, the current one marked for assistive technology.
 #[component]
 pub(crate) fn WorkspaceNav(slug: String, role: Role, current: &'static str) -> impl IntoView {

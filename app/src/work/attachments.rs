@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::FormError;
-use crate::error::action_error;
+use crate::error::{action_error, FormOutcome};
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,11 +115,10 @@ pub fn AttachmentsSection(
     let query = use_query_map();
     // Set by the upload endpoint's redirect: fixed words per outcome, never text from the URL.
     let outcome = move || match query.read().get("attachment").as_deref() {
-        Some("uploaded") => Some((false, "File uploaded.")),
-        Some("too_large") => Some((true, "That file is larger than the upload limit.")),
-        Some("invalid") => Some((
-            true,
-            "That file could not be stored: choose a file with a name.",
+        Some("uploaded") => Some(Ok("File uploaded.".into())),
+        Some("too_large") => Some(Err("That file is larger than the upload limit.".into())),
+        Some("invalid") => Some(Err(
+            "That file could not be stored: choose a file with a name.".into(),
         )),
         _ => None,
     };
@@ -129,11 +128,7 @@ pub fn AttachmentsSection(
     view! {
         <section class="card" id="attachments" aria-labelledby="attachments-title">
             <h2 id="attachments-title">"Attachments"</h2>
-            {move || outcome().map(|(failed, text)| if failed {
-                view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-            } else {
-                view! { <p class="success" role="status">{text}</p> }.into_any()
-            })}
+            <FormOutcome outcome ok_class="success"/>
             <FormError error=delete_error/>
             {if attachments.is_empty() {
                 view! { <p class="muted">"No files attached."</p> }.into_any()
