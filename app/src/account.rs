@@ -6,8 +6,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
-use crate::error::action_error;
+use crate::error::{action_error, FormError, FormOutcome};
 use crate::policy::SecretString;
+use crate::table::Table;
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,20 +100,10 @@ pub async fn sign_out() -> Result<(), UiError> {
 #[server(prefix = "/api/fn", endpoint = "account")]
 pub async fn account() -> Result<Option<AccountView>, UiError> {
     let ctx = crate::server::context()?;
-    let Some(token) = crate::server::current_token() else {
+    let Some((user, session)) = crate::server::signed_in().await? else {
         return Ok(None);
     };
-    let Some(session) = bastion_core::sessions::resolve(&ctx.pool, &token).await? else {
-        return Ok(None);
-    };
-    let Some(user) = bastion_core::accounts::find_user(&ctx.pool, session.user_id).await? else {
-        return Ok(None);
-    };
-    let workspaces = bastion_core::accounts::workspaces_of(&ctx.pool, user.id)
-        .await?
-        .into_iter()
-        .map(|w| (w.slug, w.name))
-        .collect();
+    let workspaces = crate::server::workspace_links(user.id).await?;
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     let sessions = bastion_core::sessions::list_for_user(&ctx.pool, user.id)
         .await?
@@ -206,9 +197,7 @@ pub fn SignInPage() -> impl IntoView {
                 <input id="email" name="email" type="email" autocomplete="username" required/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required/>
-                <Show when=move || error().is_some()>
-                    <p class="form-error" role="alert">{error}</p>
-                </Show>
+                <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
@@ -231,12 +220,10 @@ pub fn AccountPage() -> impl IntoView {
     let delete = ServerAction::<DeleteAccount>::new();
     let delete_error = action_error(delete);
     let password_result = move || {
-        change.value().get().map(|r| match r {
-            Ok(()) => (
-                false,
-                "Your password is changed. Your other sessions were signed out.".to_owned(),
-            ),
-            Err(e) => (true, e.to_string()),
+        change.value().get().map(|answer| {
+            answer
+                .map(|()| "Your password is changed. Your other sessions were signed out.".into())
+                .map_err(|e| e.to_string())
         })
     };
     view! {
@@ -264,46 +251,35 @@ pub fn AccountPage() -> impl IntoView {
                                 }.into_any()
                             }}
                             <h2>"Sessions"</h2>
-                            <table class="table">
-                                <thead><tr>
-                                    <th scope="col">"Device"</th>
-                                    <th scope="col">"Last active"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {account.sessions.into_iter().map(|s| {
-                                        let device = s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into());
-                                        view! {
-                                            <tr>
-                                                <td>{device}</td>
-                                                <td>{s.last_seen.clone()}</td>
-                                                <td>{if s.current {
-                                                    view! { <span class="muted">"This session"</span> }.into_any()
-                                                } else {
-                                                    let id = s.id.clone();
-                                                    view! {
-                                                        <ActionForm action=end attr:class="inline-form">
-                                                            <input type="hidden" name="id" value=id/>
-                                                            <button type="submit" class="button small secondary">"Sign out this session"</button>
-                                                        </ActionForm>
-                                                    }.into_any()
-                                                }}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <Table class="table" heads=&["Device", "Last active"] actions=true>
+                                {account.sessions.into_iter().map(|s| {
+                                    let device = s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into());
+                                    view! {
+                                        <tr>
+                                            <td>{device}</td>
+                                            <td>{s.last_seen.clone()}</td>
+                                            <td>{if s.current {
+                                                view! { <span class="muted">"This session"</span> }.into_any()
+                                            } else {
+                                                let id = s.id.clone();
+                                                view! {
+                                                    <ActionForm action=end attr:class="inline-form">
+                                                        <input type="hidden" name="id" value=id/>
+                                                        <button type="submit" class="button small secondary">"Sign out this session"</button>
+                                                    </ActionForm>
+                                                }.into_any()
+                                            }}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </Table>
                             <h2>"Change password"</h2>
                             <ActionForm action=change attr:class="form narrow-form">
                                 <label for="current_password">"Current password"</label>
                                 <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
                                 <label for="new_password">"New password (at least 12 characters)"</label>
                                 <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
-                                {move || password_result().map(|(failed, text)| if failed {
-                                    view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-                                } else {
-                                    view! { <p role="status">{text}</p> }.into_any()
-                                })}
+                                <FormOutcome outcome=password_result/>
                                 <button type="submit" class="button">"Change password"</button>
                             </ActionForm>
                             <hr/>
@@ -316,9 +292,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <ActionForm action=delete attr:class="form narrow-form">
                                     <label for="delete_password">"Your password, to confirm"</label>
                                     <input id="delete_password" name="password" type="password" autocomplete="current-password" required/>
-                                    <Show when=move || delete_error().is_some()>
-                                        <p class="form-error" role="alert">{delete_error}</p>
-                                    </Show>
+                                    <FormError error=delete_error/>
                                     <button type="submit" class="button danger">"Delete my account for good"</button>
                                 </ActionForm>
                             </details>
@@ -403,9 +377,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                         <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required/>
                         <label for="new_password">"New password (at least 12 characters)"</label>
                         <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
-                        <Show when=move || error().is_some()>
-                            <p class="form-error" role="alert">{error}</p>
-                        </Show>
+                        <FormError error=error/>
                         <button type="submit" class="button" disabled=move || action.pending().get()>"Set new password"</button>
                     </ActionForm>
                 }

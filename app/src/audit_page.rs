@@ -4,15 +4,13 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::{Form, A},
-    hooks::{use_params_map, use_query_map},
-};
+use leptos_router::components::{Form, A};
 use serde::{Deserialize, Serialize};
 
+use crate::error::LoadedPage;
 use crate::policy::{self, Role};
-use crate::time::WorkspaceNav;
-use crate::url::encode;
+use crate::time::{DateRangeFields, WorkspaceNav};
+use crate::url::{encode, query_params, route_param};
 use crate::UiError;
 
 /// Events per page.
@@ -445,10 +443,8 @@ fn shown(value: &sqlx::types::JsonValue, field: &str, known: &Known) -> String {
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let slug = route_param("slug");
+    let param = query_params();
     let data = Resource::new(
         move || {
             (
@@ -464,21 +460,12 @@ pub fn AuditPage() -> impl IntoView {
             load_audit_events(slug, entity, actor, from, to, before)
         },
     );
+    let page = move |view: AuditView| {
+        view! { <AuditBody slug=slug() view=view paged=param("before").is_some()/> }
+    };
     view! {
         <Title text="Audit history — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading the audit history…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! {
-                        <section class="card narrow">
-                            <h1>"Audit history"</h1>
-                            <p class="form-error" role="alert">{e.to_string()}</p>
-                        </section>
-                    }.into_any(),
-                    Ok(view) => view! { <AuditBody slug=slug() view=view paged=param("before").is_some()/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <LoadedPage title="Audit history" loading="Loading the audit history…" data page/>
     }
 }
 
@@ -538,14 +525,7 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
-                <div class="field">
-                    <label for="audit-from">"From (Brussels date)"</label>
-                    <input id="audit-from" name="from" type="date" value=view.from.clone()/>
-                </div>
-                <div class="field">
-                    <label for="audit-to">"To (Brussels date)"</label>
-                    <input id="audit-to" name="to" type="date" value=view.to.clone()/>
-                </div>
+                <DateRangeFields id_prefix="audit" from=view.from.clone() to=view.to.clone()/>
                 <button type="submit" class="button">"Filter"</button>
                 {filtered.then(|| view! { <A href=base.clone() attr:class="button secondary">"Clear filters"</A> })}
             </Form>

@@ -142,6 +142,88 @@ where
     }
 }
 
+/// A form's last answer, for a server action that says what it did: `Ok` with its sentence,
+/// `Err` with the refusal's; `None` while it has not run.
+pub fn action_outcome<S>(
+    action: ServerAction<S>,
+) -> impl Fn() -> Option<Result<String, String>> + Copy + Send + Sync
+where
+    S: leptos::server_fn::ServerFn<Error = UiError, Output = String>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    move || {
+        action
+            .value()
+            .get()
+            .map(|answer| answer.map_err(|e| e.to_string()))
+    }
+}
+
+/// Shows a form's last answer: a refusal as an alert, what was done as a status (in `ok_class`
+/// where the page styles it).
+#[component]
+pub fn FormOutcome<F>(outcome: F, #[prop(optional)] ok_class: Option<&'static str>) -> impl IntoView
+where
+    F: Fn() -> Option<Result<String, String>> + Send + Sync + 'static,
+{
+    move || {
+        outcome().map(|answer| match answer {
+            Ok(text) => view! { <p class=ok_class role="status">{text}</p> }.into_any(),
+            Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
+        })
+    }
+}
+
+/// Shown beside the form whose action failed, from [`action_error`].
+#[component]
+pub fn FormError<F>(error: F) -> impl IntoView
+where
+    F: Fn() -> Option<String> + Send + Sync + Copy + 'static,
+{
+    view! {
+        <Show when=move || error().is_some()>
+            <p class="form-error" role="alert">{error}</p>
+        </Show>
+    }
+}
+
+/// A workspace page whose data loads after the page starts: a line saying so while it loads, the
+/// page's title and the error when the load fails, else what `page` makes of the data.
+#[component]
+pub fn LoadedPage<T, P, V>(
+    title: &'static str,
+    loading: &'static str,
+    data: Resource<Result<T, UiError>>,
+    page: P,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + for<'de> Deserialize<'de> + 'static,
+    P: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=move || view! { <p>{loading}</p> }>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! {
+                            <section class="card narrow">
+                                <h1>{title}</h1>
+                                <p class="form-error" role="alert">{e.to_string()}</p>
+                            </section>
+                        }.into_any(),
+                        Ok(loaded) => page(loaded).into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 #[cfg(feature = "ssr")]
 mod from_core {
     use super::UiError;

@@ -22,6 +22,7 @@ pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod server;
 mod settings_page;
+mod table;
 mod time;
 pub mod url;
 mod work;

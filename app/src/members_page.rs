@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use crate::error::action_error;
+use crate::error::{action_error, action_outcome, FormError, FormOutcome, LoadedPage};
 use crate::policy::{self, Role};
+use crate::table::Table;
 use crate::time::WorkspaceNav;
+use crate::url::route_param;
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,8 +157,7 @@ fn uuid_or_404(text: &str) -> Result<uuid::Uuid, UiError> {
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
+    let slug = route_param("slug");
     let change = ServerAction::<ChangeMember>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let data = Resource::new(
@@ -167,93 +167,72 @@ pub fn MembersPage() -> impl IntoView {
     let (change_error, remove_error) = (action_error(change), action_error(remove));
     let failure = move || change_error().or_else(remove_error);
 
+    let page = move |view: MembersView| {
+        let admin = policy::can_manage_members(view.my_role);
+        let slug = slug();
+        let me = view.me.clone();
+        let invitations = admin.then(|| view! { <InvitationsPanel slug=slug.clone()/> });
+        view! {
+            <section class="card" aria-labelledby="members-title">
+                <h1 id="members-title">"Members of " {view.workspace_name.clone()}</h1>
+                <WorkspaceNav slug=slug.clone() role=view.my_role current="members"/>
+                <FormError error=failure/>
+                <Table class="table" heads=&["Name", "Email", "Role", "Status"] actions=admin>
+                    {view.members.into_iter().map(|m| {
+                        let (slug_role, slug_toggle, slug_remove) = (slug.clone(), slug.clone(), slug.clone());
+                        let (id_role, id_toggle, id_remove) = (m.user_id.clone(), m.user_id.clone(), m.user_id.clone());
+                        let current_role = m.role;
+                        let label = format!("Role of {}", m.name);
+                        let is_me = m.user_id == me;
+                        view! {
+                            <tr>
+                                <td>{m.name.clone()}{is_me.then_some(" (you)")}</td>
+                                <td>{m.email.clone()}</td>
+                                <td>
+                                    {if admin {
+                                        view! {
+                                            <ActionForm action=change attr:class="inline-form">
+                                                <input type="hidden" name="slug" value=slug_role.clone()/>
+                                                <input type="hidden" name="user_id" value=id_role.clone()/>
+                                                <select name="role" aria-label=label.clone()>
+                                                    {[Role::Admin, Role::Member, Role::Guest].into_iter().map(|r| view! {
+                                                        <option value=r.as_str() selected=r == current_role>{r.as_str()}</option>
+                                                    }).collect_view()}
+                                                </select>
+                                                <button type="submit" class="button small">"Save role"</button>
+                                            </ActionForm>
+                                        }.into_any()
+                                    } else {
+                                        view! { <span>{m.role.as_str()}</span> }.into_any()
+                                    }}
+                                </td>
+                                <td>{if m.active { "active" } else { "deactivated" }}</td>
+                                {admin.then(|| {
+                                    let next = if m.active { "false" } else { "true" };
+                                    let toggle = if m.active { "Deactivate" } else { "Reactivate" };
+                                    view! {
+                                        <td class="actions">
+                                            <ActionForm action=change attr:class="inline-form">
+                                                <input type="hidden" name="slug" value=slug_toggle.clone()/>
+                                                <input type="hidden" name="user_id" value=id_toggle.clone()/>
+                                                <input type="hidden" name="active" value=next/>
+                                                <button type="submit" class="button small secondary">{toggle}</button>
+                                            </ActionForm>
+                                            <RemoveButton action=remove slug=slug_remove.clone() user_id=id_remove.clone() name=m.name.clone()/>
+                                        </td>
+                                    }
+                                })}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </Table>
+            </section>
+            {invitations}
+        }
+    };
     view! {
         <Title text="Members — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading members…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! {
-                        <section class="card narrow">
-                            <h1>"Members"</h1>
-                            <p class="form-error" role="alert">{e.to_string()}</p>
-                        </section>
-                    }.into_any(),
-                    Ok(view) => {
-                        let admin = policy::can_manage_members(view.my_role);
-                        let slug = slug();
-                        let me = view.me.clone();
-                        view! {
-                            <section class="card" aria-labelledby="members-title">
-                                <h1 id="members-title">"Members of " {view.workspace_name.clone()}</h1>
-                                <WorkspaceNav slug=slug.clone() role=view.my_role current="members"/>
-                                <Show when=move || failure().is_some()>
-                                    <p class="form-error" role="alert">{failure}</p>
-                                </Show>
-                                <table class="table">
-                                    <thead><tr>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Email"</th>
-                                        <th scope="col">"Role"</th>
-                                        <th scope="col">"Status"</th>
-                                        {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
-                                    </tr></thead>
-                                    <tbody>
-                                        {view.members.into_iter().map(|m| {
-                                            let (slug_role, slug_toggle, slug_remove) = (slug.clone(), slug.clone(), slug.clone());
-                                            let (id_role, id_toggle, id_remove) = (m.user_id.clone(), m.user_id.clone(), m.user_id.clone());
-                                            let current_role = m.role;
-                                            let label = format!("Role of {}", m.name);
-                                            let is_me = m.user_id == me;
-                                            view! {
-                                                <tr>
-                                                    <td>{m.name.clone()}{is_me.then_some(" (you)")}</td>
-                                                    <td>{m.email.clone()}</td>
-                                                    <td>
-                                                        {if admin {
-                                                            view! {
-                                                                <ActionForm action=change attr:class="inline-form">
-                                                                    <input type="hidden" name="slug" value=slug_role.clone()/>
-                                                                    <input type="hidden" name="user_id" value=id_role.clone()/>
-                                                                    <select name="role" aria-label=label.clone()>
-                                                                        {[Role::Admin, Role::Member, Role::Guest].into_iter().map(|r| view! {
-                                                                            <option value=r.as_str() selected=r == current_role>{r.as_str()}</option>
-                                                                        }).collect_view()}
-                                                                    </select>
-                                                                    <button type="submit" class="button small">"Save role"</button>
-                                                                </ActionForm>
-                                                            }.into_any()
-                                                        } else {
-                                                            view! { <span>{m.role.as_str()}</span> }.into_any()
-                                                        }}
-                                                    </td>
-                                                    <td>{if m.active { "active" } else { "deactivated" }}</td>
-                                                    {admin.then(|| {
-                                                        let next = if m.active { "false" } else { "true" };
-                                                        let toggle = if m.active { "Deactivate" } else { "Reactivate" };
-                                                        view! {
-                                                            <td class="actions">
-                                                                <ActionForm action=change attr:class="inline-form">
-                                                                    <input type="hidden" name="slug" value=slug_toggle.clone()/>
-                                                                    <input type="hidden" name="user_id" value=id_toggle.clone()/>
-                                                                    <input type="hidden" name="active" value=next/>
-                                                                    <button type="submit" class="button small secondary">{toggle}</button>
-                                                                </ActionForm>
-                                                                <RemoveButton action=remove slug=slug_remove.clone() user_id=id_remove.clone() name=m.name.clone()/>
-                                                            </td>
-                                                        }
-                                                    })}
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </section>
-                            {admin.then(|| view! { <InvitationsPanel slug=slug.clone()/> })}
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <LoadedPage title="Members" loading="Loading members…" data page/>
     }
 }
 
@@ -298,12 +277,7 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
         move || (invite.version().get(), revoke.version().get()),
         move |_| load_invitations(slug_for_load.clone()),
     );
-    let outcome = move || {
-        invite.value().get().map(|r| match r {
-            Ok(text) => (false, text),
-            Err(e) => (true, e.to_string()),
-        })
-    };
+    let outcome = action_outcome(invite);
     let revoke_error = action_error(revoke);
     let slug_form = slug.clone();
     view! {
@@ -325,15 +299,9 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
                 </div>
                 <button type="submit" class="button" disabled=move || invite.pending().get()>"Send invitation"</button>
             </ActionForm>
-            {move || outcome().map(|(failed, text)| if failed {
-                view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-            } else {
-                view! { <p role="status">{text}</p> }.into_any()
-            })}
+            <FormOutcome outcome/>
             <h3>"Open invitations"</h3>
-            <Show when=move || revoke_error().is_some()>
-                <p class="form-error" role="alert">{revoke_error}</p>
-            </Show>
+            <FormError error=revoke_error/>
             <Suspense fallback=|| view! { <p>"Loading invitations…"</p> }>
                 {move || {
                     let slug = slug.clone();

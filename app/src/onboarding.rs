@@ -10,7 +10,7 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::action_error;
+use crate::error::{action_error, FormError};
 use crate::policy::SecretString;
 use crate::UiError;
 
@@ -24,25 +24,12 @@ pub struct SignedIn {
 
 #[server(prefix = "/api/fn", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<SignedIn>, UiError> {
-    use crate::server::{context, current_token};
-    let ctx = context()?;
-    let Some(token) = current_token() else {
+    let Some((user, _)) = crate::server::signed_in().await? else {
         return Ok(None);
     };
-    let Some(session) = bastion_core::sessions::resolve(&ctx.pool, &token).await? else {
-        return Ok(None);
-    };
-    let Some(user) = bastion_core::accounts::find_user(&ctx.pool, session.user_id).await? else {
-        return Ok(None);
-    };
-    let workspaces = bastion_core::accounts::workspaces_of(&ctx.pool, user.id)
-        .await?
-        .into_iter()
-        .map(|w| (w.slug, w.name))
-        .collect();
     Ok(Some(SignedIn {
+        workspaces: crate::server::workspace_links(user.id).await?,
         name: user.name,
-        workspaces,
     }))
 }
 
@@ -107,9 +94,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <input id="workspace_name" name="workspace_name" maxlength="100" placeholder="e.g. Acme Engineering" required/>
                 <label for="password">"Password (at least 12 characters)"</label>
                 <input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required/>
-                <Show when=move || error().is_some()>
-                    <p class="form-error" role="alert">{error}</p>
-                </Show>
+                <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Sending the code…" } else { "Send me a code" }}
                 </button>
@@ -134,9 +119,7 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
                 <input type="hidden" name="signup_id" value=signup_id/>
                 <label for="code">"Code from the email"</label>
                 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus/>
-                <Show when=move || error().is_some()>
-                    <p class="form-error" role="alert">{error}</p>
-                </Show>
+                <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Creating your workspace…" } else { "Confirm and create" }}
                 </button>
@@ -276,9 +259,7 @@ pub fn InvitePage() -> impl IntoView {
                                 <h1 id="invite-title">"Join " {workspace_name}</h1>
                                 <p>"You are invited as " <strong>{role}</strong> " (" {email} ")."</p>
                                 {body}
-                                <Show when=move || error().is_some()>
-                                    <p class="form-error" role="alert">{error}</p>
-                                </Show>
+                                <FormError error=error/>
                             </section>
                         }.into_any()
                     }
@@ -322,9 +303,7 @@ pub fn NewWorkspacePage() -> impl IntoView {
                 <label for="ws-slug">"Address (optional)"</label>
                 <input id="ws-slug" name="slug" maxlength="40" pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?" aria-describedby="ws-slug-help"/>
                 <p id="ws-slug-help" class="muted small">"Lower-case letters, digits and hyphens; made from the name when empty."</p>
-                <Show when=move || error().is_some()>
-                    <p class="form-error" role="alert">{error}</p>
-                </Show>
+                <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Create workspace"</button>
             </ActionForm>
         </section>

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
+use crate::error::{action_outcome, FormOutcome};
+use crate::table::Table;
 use crate::UiError;
 
 const REGISTER_JSON: &str = include_str!("../../docs/privacy/register.json");
@@ -101,50 +103,32 @@ pub fn PrivacyPage() -> impl IntoView {
                 <a href="/api/v1/privacy/subprocessors">"/api/v1/privacy/subprocessors"</a> "."
             </p>
             <h2>"What we process, why, and for how long"</h2>
-            <table class="table">
-                <thead><tr>
-                    <th scope="col">"Category"</th>
-                    <th scope="col">"Purpose"</th>
-                    <th scope="col">"Lawful basis"</th>
-                    <th scope="col">"Retention"</th>
-                    <th scope="col">"Processors"</th>
-                </tr></thead>
-                <tbody>
-                    {register.categories.into_iter().map(|c| view! {
-                        <tr>
-                            <th scope="row">{c.name.clone()}<br/><span class="muted">{c.data.clone()}</span></th>
-                            <td>{c.purpose.clone()}</td>
-                            <td>{c.lawful_basis.clone()}</td>
-                            <td>{c.retention.clone()}</td>
-                            <td>{c.processors.join(", ")}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <Table class="table" heads=&["Category", "Purpose", "Lawful basis", "Retention", "Processors"]>
+                {register.categories.into_iter().map(|c| view! {
+                    <tr>
+                        <th scope="row">{c.name.clone()}<br/><span class="muted">{c.data.clone()}</span></th>
+                        <td>{c.purpose.clone()}</td>
+                        <td>{c.lawful_basis.clone()}</td>
+                        <td>{c.retention.clone()}</td>
+                        <td>{c.processors.join(", ")}</td>
+                    </tr>
+                }).collect_view()}
+            </Table>
         </section>
         <section class="card" aria-labelledby="subprocessors-title">
             <h2 id="subprocessors-title">"Sub-processors"</h2>
             <p>{subprocessors.note.clone()}</p>
-            <table class="table">
-                <thead><tr>
-                    <th scope="col">"Id"</th>
-                    <th scope="col">"Sub-processor"</th>
-                    <th scope="col">"Purpose"</th>
-                    <th scope="col">"Location"</th>
-                    <th scope="col">"Data"</th>
-                </tr></thead>
-                <tbody>
-                    {subprocessors.subprocessors.into_iter().map(|p| view! {
-                        <tr>
-                            <td>{p.id.clone()}</td>
-                            <th scope="row">{p.name.clone()}</th>
-                            <td>{p.purpose.clone()}</td>
-                            <td>{p.location.clone()}</td>
-                            <td>{p.data.clone()}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <Table class="table" heads=&["Id", "Sub-processor", "Purpose", "Location", "Data"]>
+                {subprocessors.subprocessors.into_iter().map(|p| view! {
+                    <tr>
+                        <td>{p.id.clone()}</td>
+                        <th scope="row">{p.name.clone()}</th>
+                        <td>{p.purpose.clone()}</td>
+                        <td>{p.location.clone()}</td>
+                        <td>{p.data.clone()}</td>
+                    </tr>
+                }).collect_view()}
+            </Table>
             <p><a href="/security/request">"Request our data-processing agreement"</a></p>
         </section>
     }
@@ -207,12 +191,7 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 pub fn SecurityRequestPage() -> impl IntoView {
     let action = ServerAction::<RequestSecurityPack>::new();
-    let outcome = move || {
-        action.value().get().map(|r| match r {
-            Ok(text) => (false, text),
-            Err(e) => (true, e.to_string()),
-        })
-    };
+    let outcome = action_outcome(action);
     view! {
         <Title text="Request the security pack — Bastion"/>
         <section class="card narrow" aria-labelledby="request-title">
@@ -233,11 +212,7 @@ pub fn SecurityRequestPage() -> impl IntoView {
                 <textarea id="req-message" name="message" rows="4" maxlength="2000"></textarea>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Send request"</button>
             </ActionForm>
-            {move || outcome().map(|(failed, text)| if failed {
-                view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-            } else {
-                view! { <p role="status">{text}</p> }.into_any()
-            })}
+            <FormOutcome outcome/>
         </section>
     }
 }

@@ -103,21 +103,33 @@ pub async fn start_session(user_id: uuid::Uuid) -> Result<(), UiError> {
     Ok(())
 }
 
-/// The signed-in user and their session, or 401.
-pub async fn current_user() -> Result<
-    (
-        bastion_core::accounts::User,
-        bastion_core::sessions::SessionInfo,
-    ),
-    UiError,
-> {
+type SignedIn = (
+    bastion_core::accounts::User,
+    bastion_core::sessions::SessionInfo,
+);
+
+/// The signed-in user and their session, or `None` for a visitor (no cookie, or a session that
+/// ended).
+pub async fn signed_in() -> Result<Option<SignedIn>, UiError> {
     let ctx = context()?;
-    let token = current_token().ok_or_else(UiError::unauthenticated)?;
+    let Some(token) = current_token() else {
+        return Ok(None);
+    };
     let mut conn = ctx.pool.acquire().await?;
-    let (session, user) = bastion_core::sessions::resolve_user(&mut conn, &token)
-        .await?
-        .ok_or_else(UiError::unauthenticated)?;
-    Ok((user, session))
+    let caller = bastion_core::sessions::resolve_user(&mut conn, &token).await?;
+    Ok(caller.map(|(session, user)| (user, session)))
+}
+
+/// The signed-in user and their session, or 401.
+pub async fn current_user() -> Result<SignedIn, UiError> {
+    signed_in().await?.ok_or_else(UiError::unauthenticated)
+}
+
+/// The workspaces the user may switch to, as (slug, name).
+pub async fn workspace_links(user_id: uuid::Uuid) -> Result<Vec<(String, String)>, UiError> {
+    let ctx = context()?;
+    let workspaces = bastion_core::accounts::workspaces_of(&ctx.pool, user_id).await?;
+    Ok(workspaces.into_iter().map(|w| (w.slug, w.name)).collect())
 }
 
 /// The caller in an opened workspace, as core actions take them.

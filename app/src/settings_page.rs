@@ -4,11 +4,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use crate::error::action_error;
+use crate::error::{action_error, action_outcome, FormError, FormOutcome, LoadedPage};
 use crate::policy::{self, Plan, Role};
+use crate::table::Table;
+use crate::url::route_param;
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,98 +136,69 @@ fn retention_label(plan: &str) -> &'static str {
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
+    let slug = route_param("slug");
     let change = ServerAction::<ChangePlan>::new();
     let data = Resource::new(
         move || (slug(), change.version().get()),
         |(slug, _)| load_settings(slug),
     );
-    let outcome = move || {
-        change.value().get().map(|r| match r {
-            Ok(text) => (false, text),
-            Err(e) => (true, e.to_string()),
-        })
-    };
+    let outcome = action_outcome(change);
 
+    let page = move |view: SettingsView| {
+        let admin = policy::can_manage_workspace(view.my_role);
+        let plan = view.plan.clone();
+        view! {
+            <section class="card" aria-labelledby="settings-title">
+                <h1 id="settings-title">"Settings of " {view.name.clone()}</h1>
+                <h2>"Plan"</h2>
+                <p>"This workspace is on the " <strong data-testid="plan">{plan_label(&plan)}</strong> " plan."</p>
+                <Table class="table" heads=&["Plan", "Audit history kept", "Audit export", "Everything else"]>
+                    {policy::PLANS.into_iter().map(|p| view! {
+                        <tr aria-current=(p == plan).then_some("true")>
+                            <td>{plan_label(p)}{(p == plan).then_some(" (current)")}</td>
+                            <td>{retention_label(p)}</td>
+                            <td>{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { "yes" } else { "—" }}</td>
+                            <td>"yes"</td>
+                        </tr>
+                    }).collect_view()}
+                </Table>
+                {admin.then(|| {
+                    let slug = view.slug.clone();
+                    let current = view.plan.clone();
+                    view! {
+                        <ActionForm action=change attr:class="form inline-fields">
+                            <input type="hidden" name="slug" value=slug/>
+                            <div class="field">
+                                <label for="plan-select">"Change the plan"</label>
+                                <select id="plan-select" name="plan">
+                                    {policy::PLANS.into_iter().map(|p| view! {
+                                        <option value=p selected=p == current>{plan_label(p)}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <button type="submit" class="button" disabled=move || change.pending().get()>"Save plan"</button>
+                        </ActionForm>
+                    }
+                })}
+                <FormOutcome outcome/>
+                <h2>"Region, clock and currency"</h2>
+                <dl class="facts">
+                    <dt>"Data stored in"</dt><dd>"the European Union"</dd>
+                    <dt>"Clock"</dt><dd data-testid="clock">"Europe/Brussels"</dd>
+                    <dt>"Currency"</dt><dd data-testid="currency">"EUR (€)"</dd>
+                </dl>
+            </section>
+            {policy::can_export_workspace(view.my_role).then(|| view! {
+                <ExportPanel slug=view.slug.clone() last=view.export.clone()/>
+            })}
+            {policy::can_erase_workspace(view.my_role).then(|| view! {
+                <DangerZone slug=view.slug.clone() name=view.name.clone()/>
+            })}
+        }
+    };
     view! {
         <Title text="Settings — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading settings…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! {
-                        <section class="card narrow">
-                            <h1>"Settings"</h1>
-                            <p class="form-error" role="alert">{e.to_string()}</p>
-                        </section>
-                    }.into_any(),
-                    Ok(view) => {
-                        let admin = policy::can_manage_workspace(view.my_role);
-                        let plan = view.plan.clone();
-                        view! {
-                            <section class="card" aria-labelledby="settings-title">
-                                <h1 id="settings-title">"Settings of " {view.name.clone()}</h1>
-                                <h2>"Plan"</h2>
-                                <p>"This workspace is on the " <strong data-testid="plan">{plan_label(&plan)}</strong> " plan."</p>
-                                <table class="table">
-                                    <thead><tr>
-                                        <th scope="col">"Plan"</th>
-                                        <th scope="col">"Audit history kept"</th>
-                                        <th scope="col">"Audit export"</th>
-                                        <th scope="col">"Everything else"</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {policy::PLANS.into_iter().map(|p| view! {
-                                            <tr aria-current=(p == plan).then_some("true")>
-                                                <td>{plan_label(p)}{(p == plan).then_some(" (current)")}</td>
-                                                <td>{retention_label(p)}</td>
-                                                <td>{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { "yes" } else { "—" }}</td>
-                                                <td>"yes"</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                                {admin.then(|| {
-                                    let slug = view.slug.clone();
-                                    let current = view.plan.clone();
-                                    view! {
-                                        <ActionForm action=change attr:class="form inline-fields">
-                                            <input type="hidden" name="slug" value=slug/>
-                                            <div class="field">
-                                                <label for="plan-select">"Change the plan"</label>
-                                                <select id="plan-select" name="plan">
-                                                    {policy::PLANS.into_iter().map(|p| view! {
-                                                        <option value=p selected=p == current>{plan_label(p)}</option>
-                                                    }).collect_view()}
-                                                </select>
-                                            </div>
-                                            <button type="submit" class="button" disabled=move || change.pending().get()>"Save plan"</button>
-                                        </ActionForm>
-                                    }
-                                })}
-                                {move || outcome().map(|(failed, text)| if failed {
-                                    view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-                                } else {
-                                    view! { <p role="status">{text}</p> }.into_any()
-                                })}
-                                <h2>"Region, clock and currency"</h2>
-                                <dl class="facts">
-                                    <dt>"Data stored in"</dt><dd>"the European Union"</dd>
-                                    <dt>"Clock"</dt><dd data-testid="clock">"Europe/Brussels"</dd>
-                                    <dt>"Currency"</dt><dd data-testid="currency">"EUR (€)"</dd>
-                                </dl>
-                            </section>
-                            {policy::can_export_workspace(view.my_role).then(|| view! {
-                                <ExportPanel slug=view.slug.clone() last=view.export.clone()/>
-                            })}
-                            {policy::can_erase_workspace(view.my_role).then(|| view! {
-                                <DangerZone slug=view.slug.clone() name=view.name.clone()/>
-                            })}
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <LoadedPage title="Settings" loading="Loading settings…" data page/>
     }
 }
 
@@ -276,9 +248,7 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
                 <input type="hidden" name="slug" value=slug/>
                 <button type="submit" class="button" disabled=move || start.pending().get()>"Export workspace"</button>
             </ActionForm>
-            <Show when=move || start_error().is_some()>
-                <p class="form-error" role="alert">{start_error}</p>
-            </Show>
+            <FormError error=start_error/>
             {move || current.get().map(|s| {
                 let percent = if s.total > 0 { s.done * 100 / s.total } else { 0 };
                 match (s.state.as_str(), s.download_url.clone()) {
@@ -339,9 +309,7 @@ fn DangerZone(slug: String, name: String) -> impl IntoView {
                 <button type="submit" class="button danger"
                     disabled=move || !name_matches() || erase.pending().get()>"Erase this workspace"</button>
             </ActionForm>
-            <Show when=move || failure().is_some()>
-                <p class="form-error" role="alert">{failure}</p>
-            </Show>
+            <FormError error=failure/>
         </section>
     }
 }

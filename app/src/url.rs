@@ -1,4 +1,19 @@
-//! The one percent-encoder of the pages' links.
+//! The one percent-encoder of the pages' links, and how pages read their own address.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// A segment of the current route (`slug` in `/w/:slug/…`), tracked; empty when absent.
+pub fn route_param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.read().get(name).unwrap_or_default()
+}
+
+/// The current page's query parameters by name, tracked; an empty one counts as absent.
+pub fn query_params() -> impl Fn(&str) -> Option<String> + Copy + Send + Sync + 'static {
+    let query = use_query_map();
+    move |name: &str| query.read().get(name).filter(|v| !v.is_empty())
+}
 
 /// Percent-encodes a query value: everything but the unreserved characters (RFC 3986), so a
 /// value can never break the link it is put in.

@@ -5,7 +5,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use super::actions::{ChangeTimeEntry, DeleteTimeEntry, LogTime};
 use super::{EntryRow, TimeEntriesView};
-use crate::error::action_error;
+use crate::error::{action_error, action_outcome, FormError, FormOutcome};
 use crate::money::{cents_as_decimal, format_eur, format_minutes};
 use crate::policy::{self, Role};
 
@@ -15,12 +15,7 @@ pub(super) fn LogTimeCard(
     view: TimeEntriesView,
     action: ServerAction<LogTime>,
 ) -> impl IntoView {
-    let outcome = move || {
-        action.value().get().map(|r| match r {
-            Ok(text) => (false, text),
-            Err(e) => (true, e.to_string()),
-        })
-    };
+    let outcome = action_outcome(action);
     // A recorded entry clears the form, so a second click does not record it twice.
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -77,11 +72,7 @@ pub(super) fn LogTimeCard(
                     <button type="submit" class="button" disabled=move || action.pending().get()>"Log time"</button>
                 </div>
             </ActionForm>
-            {move || outcome().map(|(failed, text)| if failed {
-                view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-            } else {
-                view! { <p class="form-ok" role="status">{text}</p> }.into_any()
-            })}
+            <FormOutcome outcome ok_class="form-ok"/>
         </section>
     }
     .into_any()
@@ -129,9 +120,7 @@ pub(super) fn EntriesCard(
                     </p>
                 }
             })}
-            <Show when=move || failure().is_some()>
-                <p class="form-error" role="alert">{failure}</p>
-            </Show>
+            <FormError error=failure/>
             {if view.items.is_empty() {
                 view! { <p class="empty-note">"No time entries yet. Entries you log appear here, newest first."</p> }.into_any()
             } else {

@@ -15,10 +15,11 @@ pub(crate) mod serve;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
+use crate::error::LoadedPage;
 use crate::policy::{self, Role};
+use crate::url::{query_params, route_param};
 use actions::{load_time_entries, load_time_report, ChangeTimeEntry, DeleteTimeEntry, LogTime};
 use entries::{EntriesCard, LogTimeCard};
 use report::ReportCard;
@@ -91,6 +92,23 @@ pub struct TimeEntriesView {
     pub mine_only: bool,
 }
 
+/// The first and last Brussels dates (both included) of a filter form, as the time report and
+/// the audit history both ask for them; `id_prefix` keeps the fields' ids apart.
+#[component]
+pub(crate) fn DateRangeFields(id_prefix: &'static str, from: String, to: String) -> impl IntoView {
+    let (from_id, to_id) = (format!("{id_prefix}-from"), format!("{id_prefix}-to"));
+    view! {
+        <div class="field">
+            <label for=from_id.clone()>"From (Brussels date)"</label>
+            <input id=from_id name="from" type="date" value=from/>
+        </div>
+        <div class="field">
+            <label for=to_id.clone()>"To (Brussels date)"</label>
+            <input id=to_id name="to" type="date" value=to/>
+        </div>
+    }
+}
+
 /// Links between a workspace's pages, the current one marked for assistive technology.
 #[component]
 pub(crate) fn WorkspaceNav(slug: String, role: Role, current: &'static str) -> impl IntoView {
@@ -124,10 +142,8 @@ const GROUPS: [(&str, &str); 4] = [
 
 #[component]
 pub fn TimePage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let slug = route_param("slug");
+    let param = query_params();
     let log = ServerAction::<LogTime>::new();
     let change = ServerAction::<ChangeTimeEntry>::new();
     let delete = ServerAction::<DeleteTimeEntry>::new();
@@ -165,36 +181,25 @@ pub fn TimePage() -> impl IntoView {
         |(slug, mine, after, _)| load_time_entries(slug, mine, after),
     );
 
+    let page = move |view: TimeReportView| {
+        let slug = slug();
+        let scope = if view.my_role == Role::Admin {
+            "Everyone's time in this workspace."
+        } else {
+            "Your own time in this workspace."
+        };
+        view! {
+            <header class="page-header">
+                <h1>"Time in " {view.workspace_name.clone()}</h1>
+                <WorkspaceNav slug=slug.clone() role=view.my_role current="time"/>
+                <p class="muted">{scope}</p>
+            </header>
+            <ReportCard slug=slug.clone() view=view/>
+        }
+    };
     view! {
         <Title text="Time — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading time…"</p> }>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Err(e) => view! {
-                        <section class="card narrow">
-                            <h1>"Time"</h1>
-                            <p class="form-error" role="alert">{e.to_string()}</p>
-                        </section>
-                    }.into_any(),
-                    Ok(view) => {
-                        let slug = slug();
-                        let scope = if view.my_role == Role::Admin {
-                            "Everyone's time in this workspace."
-                        } else {
-                            "Your own time in this workspace."
-                        };
-                        view! {
-                            <header class="page-header">
-                                <h1>"Time in " {view.workspace_name.clone()}</h1>
-                                <WorkspaceNav slug=slug.clone() role=view.my_role current="time"/>
-                                <p class="muted">{scope}</p>
-                            </header>
-                            <ReportCard slug=slug.clone() view=view/>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <LoadedPage title="Time" loading="Loading time…" data=report page/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match entries.await {

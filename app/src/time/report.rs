@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
-use super::{TimeReportView, GROUPS};
+use super::{DateRangeFields, TimeReportView, GROUPS};
 use crate::money::{format_eur, format_minutes};
 
 #[component]
@@ -49,14 +49,7 @@ pub(super) fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
-                <div class="field">
-                    <label for="report-from">"From (Brussels date)"</label>
-                    <input id="report-from" name="from" type="date" value=view.from.clone()/>
-                </div>
-                <div class="field">
-                    <label for="report-to">"To (Brussels date)"</label>
-                    <input id="report-to" name="to" type="date" value=view.to.clone()/>
-                </div>
+                <DateRangeFields id_prefix="report" from=view.from.clone() to=view.to.clone()/>
                 <button type="submit" class="button">"Show report"</button>
             </Form>
             {if empty {

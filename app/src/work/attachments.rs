@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::FormError;
-use crate::error::action_error;
+use crate::error::{action_error, FormOutcome};
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +68,21 @@ pub(crate) fn id_or_404(text: &str, what: &'static str) -> Result<uuid::Uuid, Ui
     uuid::Uuid::parse_str(text.trim()).map_err(|_| bastion_core::CoreError::NotFound(what).into())
 }
 
+/// The workspace opened as the caller, and the task a section's form names. As everywhere on
+/// the task page, a task the caller cannot see is 404 before anything else is read.
+#[cfg(feature = "ssr")]
+pub(crate) async fn open_seen_task(
+    slug: &str,
+    task_id: &str,
+) -> Result<(crate::server::Opened, uuid::Uuid), UiError> {
+    let mut o = crate::server::open(slug).await?;
+    let task_id = id_or_404(task_id, "task")?;
+    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
+        return Err(bastion_core::CoreError::NotFound("task").into());
+    }
+    Ok((o, task_id))
+}
+
 /// Deletes an attachment of this task, bytes included: admins any, members their own uploads.
 #[server(prefix = "/api/fn", endpoint = "delete_attachment")]
 pub async fn delete_attachment(
@@ -77,11 +92,7 @@ pub async fn delete_attachment(
 ) -> Result<(), UiError> {
     use bastion_core::attachments;
 
-    let mut o = crate::server::open(&slug).await?;
-    let task_id = id_or_404(&task_id, "task")?;
-    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
-        return Err(bastion_core::CoreError::NotFound("task").into());
-    }
+    let (mut o, task_id) = open_seen_task(&slug, &task_id).await?;
     let id = id_or_404(&attachment_id, "attachment")?;
     // An attachment of another task is not this page's to delete.
     let attachment = attachments::get(&mut o.tx, o.viewer, id).await?;
@@ -104,11 +115,10 @@ pub fn AttachmentsSection(
     let query = use_query_map();
     // Set by the upload endpoint's redirect: fixed words per outcome, never text from the URL.
     let outcome = move || match query.read().get("attachment").as_deref() {
-        Some("uploaded") => Some((false, "File uploaded.")),
-        Some("too_large") => Some((true, "That file is larger than the upload limit.")),
-        Some("invalid") => Some((
-            true,
-            "That file could not be stored: choose a file with a name.",
+        Some("uploaded") => Some(Ok("File uploaded.".into())),
+        Some("too_large") => Some(Err("That file is larger than the upload limit.".into())),
+        Some("invalid") => Some(Err(
+            "That file could not be stored: choose a file with a name.".into(),
         )),
         _ => None,
     };
@@ -118,11 +128,7 @@ pub fn AttachmentsSection(
     view! {
         <section class="card" id="attachments" aria-labelledby="attachments-title">
             <h2 id="attachments-title">"Attachments"</h2>
-            {move || outcome().map(|(failed, text)| if failed {
-                view! { <p class="form-error" role="alert">{text}</p> }.into_any()
-            } else {
-                view! { <p class="success" role="status">{text}</p> }.into_any()
-            })}
+            <FormOutcome outcome ok_class="success"/>
             <FormError error=delete_error/>
             {if attachments.is_empty() {
                 view! { <p class="muted">"No files attached."</p> }.into_any()

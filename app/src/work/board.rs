@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -12,6 +11,7 @@ use super::{
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
+use crate::url::{query_params, route_param};
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,10 +83,9 @@ pub async fn move_task(slug: String, task_id: String, status: String) -> Result<
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let project = move || query.read().get("project").filter(|p| !p.is_empty());
+    let slug = route_param("slug");
+    let param = query_params();
+    let project = move || param("project");
     let moved = ServerAction::<MoveTask>::new();
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.

@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::{announce, FormError, LoadError, Notice, ProjectRow, WorkNav};
 use crate::error::action_error;
 use crate::policy::{self, Role};
+use crate::url::route_param;
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,8 +64,7 @@ pub async fn update_project(
 
 #[component]
 pub fn WorkspaceHome() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
+    let slug = route_param("slug");
     let create = ServerAction::<CreateProject>::new();
     let update = ServerAction::<UpdateProject>::new();
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -13,7 +13,8 @@ use super::{
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
-use crate::url::encode;
+use crate::table::Table;
+use crate::url::{encode, route_param};
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,9 +193,8 @@ pub async fn create_task(
 
 #[component]
 pub fn TaskListPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
+    let slug = route_param("slug");
     let filters = move || {
         let q = query.read();
         Filters {
@@ -346,38 +346,28 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
 fn TaskTable(slug: String, tasks: Vec<TaskRow>) -> impl IntoView {
     view! {
         <div class="table-scroll">
-        <table class="table task-table">
-            <thead><tr>
-                <th scope="col">"Title"</th>
-                <th scope="col">"Project"</th>
-                <th scope="col">"Status"</th>
-                <th scope="col">"Priority"</th>
-                <th scope="col">"Assignee"</th>
-                <th scope="col">"Due"</th>
-            </tr></thead>
-            <tbody>
-                {tasks.into_iter().map(|t| {
-                    let href = format!("/w/{slug}/tasks/{}", t.id);
-                    view! {
-                        <tr>
-                            <td>
-                                <a href=href>{t.title.clone()}</a>
-                                {t.private.then(|| view! { <span class="badge">"private"</span> })}
-                                {t.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
-                            </td>
-                            <td>{t.project_name.clone()}</td>
-                            <td><span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span></td>
-                            <td><span class=format!("priority priority-{}", t.priority)>{priority_label(&t.priority)}</span></td>
-                            <td>{t.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
-                            <td class="due" class:overdue=t.overdue>
-                                {t.due_on.clone().unwrap_or_else(|| "—".into())}
-                                {t.overdue.then(|| view! { <span class="visually-hidden">" (overdue)"</span> })}
-                            </td>
-                        </tr>
-                    }.into_any()
-                }).collect_view()}
-            </tbody>
-        </table>
+        <Table class="table task-table" heads=&["Title", "Project", "Status", "Priority", "Assignee", "Due"]>
+            {tasks.into_iter().map(|t| {
+                let href = format!("/w/{slug}/tasks/{}", t.id);
+                view! {
+                    <tr>
+                        <td>
+                            <a href=href>{t.title.clone()}</a>
+                            {t.private.then(|| view! { <span class="badge">"private"</span> })}
+                            {t.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
+                        </td>
+                        <td>{t.project_name.clone()}</td>
+                        <td><span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span></td>
+                        <td><span class=format!("priority priority-{}", t.priority)>{priority_label(&t.priority)}</span></td>
+                        <td>{t.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
+                        <td class="due" class:overdue=t.overdue>
+                            {t.due_on.clone().unwrap_or_else(|| "—".into())}
+                            {t.overdue.then(|| view! { <span class="visually-hidden">" (overdue)"</span> })}
+                        </td>
+                    </tr>
+                }.into_any()
+            }).collect_view()}
+        </Table>
         </div>
     }
 }

@@ -16,6 +16,7 @@ pub mod task_time;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use crate::error::FormError;
 use crate::policy::{self, Role, TaskFacts};
 use crate::UiError;
 
@@ -179,19 +180,6 @@ pub(crate) use announce;
 #[component]
 pub fn Notice(notice: RwSignal<Option<&'static str>>) -> impl IntoView {
     view! { <p class="notice" role="status">{move || notice.get()}</p> }
-}
-
-/// Shown beside the form whose action failed.
-#[component]
-pub fn FormError<F>(error: F) -> impl IntoView
-where
-    F: Fn() -> Option<String> + Send + Sync + Copy + 'static,
-{
-    view! {
-        <Show when=move || error().is_some()>
-            <p class="form-error" role="alert">{error}</p>
-        </Show>
-    }
 }
 
 #[cfg(feature = "ssr")]

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::task_extras::{
@@ -18,6 +17,7 @@ use super::{
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
+use crate::url::route_param;
 use crate::UiError;
 
 pub use super::task_actions::*;
@@ -177,9 +177,8 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
 
 #[component]
 pub fn TaskPageView() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let task_id = move || params.read().get("id").unwrap_or_default();
+    let slug = route_param("slug");
+    let task_id = route_param("id");
     let update = ServerAction::<UpdateTask>::new();
     let delete = ServerAction::<DeleteTask>::new();
     let add_tag = ServerAction::<AddTaskTag>::new();

@@ -1,12 +1,30 @@
 //! What the task page changes: its fields, deletion, tags, viewers and comments. Each server
-//! function opens the workspace, calls the one core function of its action (which decides who
-//! may) and commits.
+//! function reads its form and hands one core call (which decides who may) to [`change_task`].
 
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
+use super::srv::{id_or_404, opt_id};
+#[cfg(feature = "ssr")]
 use super::{PRIORITIES, STATUSES};
 use crate::UiError;
+#[cfg(feature = "ssr")]
+use bastion_core::{work::comments, work::tags, work::tasks, TenantTx, Viewer};
+
+/// One change to the task a form names, as the caller: opens the workspace, reads the task id
+/// (one that is not an id is 404), lets `change` call core and commits. What core answers is
+/// not needed: the page reloads what it shows.
+#[cfg(feature = "ssr")]
+async fn change_task<T>(
+    slug: &str,
+    task_id: &str,
+    change: impl AsyncFnOnce(&mut TenantTx, &Viewer, uuid::Uuid) -> Result<T, UiError>,
+) -> Result<(), UiError> {
+    let mut o = crate::server::open(slug).await?;
+    let id = id_or_404(task_id, "task")?;
+    change(&mut o.tx, &o.viewer, id).await?;
+    Ok(o.tx.commit().await?)
+}
 
 /// Saves the edit form: every field is sent, so an unticked `private` means not private.
 #[allow(clippy::too_many_arguments)]
@@ -23,56 +41,52 @@ pub async fn update_task(
     private: Option<String>,
     description: Option<String>,
 ) -> Result<(), UiError> {
-    use super::srv;
-    use bastion_core::work::tasks;
-    let mut o = crate::server::open(&slug).await?;
-    let id = srv::id_or_404(&task_id, "task")?;
-    let patch = tasks::TaskPatch {
-        project_id: srv::opt_id("The project", Some(&project_id))?,
-        title: Some(title),
-        description: Some(description.unwrap_or_default()),
-        status: srv::opt_choice("The status", Some(&status), &STATUSES)?,
-        priority: srv::opt_choice("The priority", Some(&priority), &PRIORITIES)?,
-        assignee_id: Some(srv::opt_id("The assignee", assignee_id.as_deref())?),
-        due_on: Some(srv::opt_date("The due date", due_on.as_deref())?),
-        private: Some(private.is_some_and(|p| !p.is_empty() && p != "false")),
-    };
-    tasks::update_task(&mut o.tx, &o.viewer, id, patch).await?;
-    o.tx.commit().await?;
-    Ok(())
+    use super::srv::{opt_choice, opt_date};
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        let patch = tasks::TaskPatch {
+            project_id: opt_id("The project", Some(&project_id))?,
+            title: Some(title),
+            description: Some(description.unwrap_or_default()),
+            status: opt_choice("The status", Some(&status), &STATUSES)?,
+            priority: opt_choice("The priority", Some(&priority), &PRIORITIES)?,
+            assignee_id: Some(opt_id("The assignee", assignee_id.as_deref())?),
+            due_on: Some(opt_date("The due date", due_on.as_deref())?),
+            private: Some(private.is_some_and(|p| !p.is_empty() && p != "false")),
+        };
+        Ok(tasks::update_task(tx, viewer, id, patch).await?)
+    })
+    .await
 }
 
 /// Deletes the task (the page asks for confirmation first) and goes back to the list.
 #[server(prefix = "/api/fn", endpoint = "delete_task")]
 pub async fn delete_task(slug: String, task_id: String) -> Result<(), UiError> {
-    let mut o = crate::server::open(&slug).await?;
-    let id = super::srv::id_or_404(&task_id, "task")?;
-    bastion_core::work::tasks::delete_task(&mut o.tx, &o.viewer, id).await?;
-    o.tx.commit().await?;
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        Ok(tasks::delete_task(tx, viewer, id).await?)
+    })
+    .await?;
     leptos_axum::redirect(&format!("/w/{slug}/tasks"));
     Ok(())
 }
 
 #[server(prefix = "/api/fn", endpoint = "add_task_tag")]
 pub async fn add_task_tag(slug: String, task_id: String, tag_id: String) -> Result<(), UiError> {
-    let mut o = crate::server::open(&slug).await?;
-    let id = super::srv::id_or_404(&task_id, "task")?;
-    let Some(tag) = super::srv::opt_id("The tag", Some(&tag_id))? else {
-        return Err(UiError::invalid("tag_id", "Choose a tag."));
-    };
-    bastion_core::work::tags::add_task_tag(&mut o.tx, &o.viewer, id, tag).await?;
-    o.tx.commit().await?;
-    Ok(())
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        let Some(tag) = opt_id("The tag", Some(&tag_id))? else {
+            return Err(UiError::invalid("tag_id", "Choose a tag."));
+        };
+        Ok(tags::add_task_tag(tx, viewer, id, tag).await?)
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "remove_task_tag")]
 pub async fn remove_task_tag(slug: String, task_id: String, tag_id: String) -> Result<(), UiError> {
-    let mut o = crate::server::open(&slug).await?;
-    let id = super::srv::id_or_404(&task_id, "task")?;
-    let tag = super::srv::id_or_404(&tag_id, "tag")?;
-    bastion_core::work::tags::remove_task_tag(&mut o.tx, &o.viewer, id, tag).await?;
-    o.tx.commit().await?;
-    Ok(())
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        let tag = id_or_404(&tag_id, "tag")?;
+        Ok(tags::remove_task_tag(tx, viewer, id, tag).await?)
+    })
+    .await
 }
 
 /// Adds a tag to the workspace's catalogue and puts it on the task.
@@ -83,16 +97,14 @@ pub async fn create_tag(
     name: String,
     colour: Option<String>,
 ) -> Result<(), UiError> {
-    use bastion_core::work::{tags, tasks};
-    let mut o = crate::server::open(&slug).await?;
-    let id = super::srv::id_or_404(&task_id, "task")?;
-    // The task first: one the caller cannot see is 404 before any refusal of the tag.
-    tasks::get_task(&mut o.tx, &o.viewer, id).await?;
-    let colour = colour.filter(|c| !c.trim().is_empty());
-    let tag = tags::create_tag(&mut o.tx, &o.viewer, &name, colour.as_deref()).await?;
-    tags::add_task_tag(&mut o.tx, &o.viewer, id, tag.id).await?;
-    o.tx.commit().await?;
-    Ok(())
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        // The task first: one the caller cannot see is 404 before any refusal of the tag.
+        tasks::get_task(tx, viewer, id).await?;
+        let colour = colour.filter(|c| !c.trim().is_empty());
+        let tag = tags::create_tag(tx, viewer, &name, colour.as_deref()).await?;
+        Ok(tags::add_task_tag(tx, viewer, id, tag.id).await?)
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "add_task_viewer")]
@@ -101,14 +113,13 @@ pub async fn add_task_viewer(
     task_id: String,
     user_id: String,
 ) -> Result<(), UiError> {
-    let mut o = crate::server::open(&slug).await?;
-    let id = super::srv::id_or_404(&task_id, "task")?;
-    let Some(person) = super::srv::opt_id("The person", Some(&user_id))? else {
-        return Err(UiError::invalid("user_id", "Choose a person."));
-    };
-    bastion_core::work::tasks::add_task_viewer(&mut o.tx, &o.viewer, id, person).await?;
-    o.tx.commit().await?;
-    Ok(())
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        let Some(person) = opt_id("The person", Some(&user_id))? else {
+            return Err(UiError::invalid("user_id", "Choose a person."));
+        };
+        Ok(tasks::add_task_viewer(tx, viewer, id, person).await?)
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "remove_task_viewer")]
@@ -117,21 +128,19 @@ pub async fn remove_task_viewer(
     task_id: String,
     user_id: String,
 ) -> Result<(), UiError> {
-    let mut o = crate::server::open(&slug).await?;
-    let id = super::srv::id_or_404(&task_id, "task")?;
-    let person = super::srv::id_or_404(&user_id, "task viewer")?;
-    bastion_core::work::tasks::remove_task_viewer(&mut o.tx, &o.viewer, id, person).await?;
-    o.tx.commit().await?;
-    Ok(())
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        let person = id_or_404(&user_id, "task viewer")?;
+        Ok(tasks::remove_task_viewer(tx, viewer, id, person).await?)
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "add_comment")]
 pub async fn add_comment(slug: String, task_id: String, body: String) -> Result<(), UiError> {
-    let mut o = crate::server::open(&slug).await?;
-    let id = super::srv::id_or_404(&task_id, "task")?;
-    bastion_core::work::comments::create_comment(&mut o.tx, &o.viewer, id, &body).await?;
-    o.tx.commit().await?;
-    Ok(())
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        Ok(comments::create_comment(tx, viewer, id, &body).await?)
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "edit_comment")]
@@ -141,12 +150,11 @@ pub async fn edit_comment(
     comment_id: String,
     body: String,
 ) -> Result<(), UiError> {
-    let mut o = crate::server::open(&slug).await?;
-    let task = super::srv::id_or_404(&task_id, "task")?;
-    let id = super::srv::id_or_404(&comment_id, "comment")?;
-    bastion_core::work::comments::update_comment(&mut o.tx, &o.viewer, task, id, &body).await?;
-    o.tx.commit().await?;
-    Ok(())
+    change_task(&slug, &task_id, async |tx, viewer, task| {
+        let id = id_or_404(&comment_id, "comment")?;
+        Ok(comments::update_comment(tx, viewer, task, id, &body).await?)
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_comment")]
@@ -155,10 +163,9 @@ pub async fn delete_comment(
     task_id: String,
     comment_id: String,
 ) -> Result<(), UiError> {
-    let mut o = crate::server::open(&slug).await?;
-    let task = super::srv::id_or_404(&task_id, "task")?;
-    let id = super::srv::id_or_404(&comment_id, "comment")?;
-    bastion_core::work::comments::delete_comment(&mut o.tx, &o.viewer, task, id).await?;
-    o.tx.commit().await?;
-    Ok(())
+    change_task(&slug, &task_id, async |tx, viewer, task| {
+        let id = id_or_404(&comment_id, "comment")?;
+        Ok(comments::delete_comment(tx, viewer, task, id).await?)
+    })
+    .await
 }

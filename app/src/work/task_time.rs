@@ -4,8 +4,11 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use super::attachments::{id_or_404, open_seen_task};
 use super::FormError;
 use crate::error::action_error;
+use crate::table::Table;
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,15 +60,9 @@ pub async fn log_time(
     note: Option<String>,
 ) -> Result<(), UiError> {
     use bastion_core::time_entries::{self, NewTimeEntry};
-    use bastion_core::CoreError;
 
-    let mut o = crate::server::open(&slug).await?;
-    let task_id = super::attachments::id_or_404(&task_id, "task")?;
-    // As everywhere on the task page: a task the caller cannot see is 404 first; then guests
-    // are refused before their form is read.
-    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
-        return Err(CoreError::NotFound("task").into());
-    }
+    let (mut o, task_id) = open_seen_task(&slug, &task_id).await?;
+    // Guests are refused before their form is read.
     time_entries::check_tracks_time(o.viewer)?;
     let minutes: i32 = minutes.trim().parse().map_err(|_| {
         UiError::invalid(
@@ -119,13 +116,9 @@ pub async fn delete_time_entry(
 ) -> Result<(), UiError> {
     use bastion_core::{time_entries, CoreError};
 
-    let mut o = crate::server::open(&slug).await?;
-    let task_id = super::attachments::id_or_404(&task_id, "task")?;
-    if !o.viewer.sees_task(&mut o.tx, task_id).await? {
-        return Err(CoreError::NotFound("task").into());
-    }
+    let (mut o, task_id) = open_seen_task(&slug, &task_id).await?;
     time_entries::check_tracks_time(o.viewer)?;
-    let id = super::attachments::id_or_404(&entry_id, "time entry")?;
+    let id = id_or_404(&entry_id, "time entry")?;
     // An entry of another task is not this page's to delete.
     let entry = time_entries::get(&mut o.tx, o.viewer, id).await?;
     if entry.task_id != task_id {
@@ -158,39 +151,28 @@ pub fn TimeSection(
             } else {
                 view! {
                     <div class="table-scroll">
-                    <table class="table time-table">
-                        <thead><tr>
-                            <th scope="col">"Started"</th>
-                            <th scope="col">"Who"</th>
-                            <th scope="col">"Time"</th>
-                            <th scope="col">"Rate"</th>
-                            <th scope="col">"Amount"</th>
-                            <th scope="col">"Note"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                        </tr></thead>
-                        <tbody>
-                            {time.entries.into_iter().map(|e| view! {
-                                <tr>
-                                    <td class="nowrap">{e.started.clone()}</td>
-                                    <td>{e.person.clone()}</td>
-                                    <td data-label="Time">{e.duration.clone()}</td>
-                                    <td data-label="Rate">{e.rate.clone()}</td>
-                                    <td data-label="Amount">{if e.billable { e.amount.clone() } else { "Not billable".to_owned() }}</td>
-                                    <td>{e.note.clone()}</td>
-                                    <td>
-                                        {crate::policy::can_change_time_entry(my_role, e.own).then(|| view! {
-                                            <ActionForm action=delete attr:class="inline-form">
-                                                <input type="hidden" name="slug" value=slug.get_value()/>
-                                                <input type="hidden" name="task_id" value=task_id.get_value()/>
-                                                <input type="hidden" name="entry_id" value=e.id.clone()/>
-                                                <button type="submit" class="button small danger" aria-label=format!("Delete the entry of {} started {}", e.duration, e.started)>"Delete"</button>
-                                            </ActionForm>
-                                        })}
-                                    </td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <Table class="table time-table" heads=&["Started", "Who", "Time", "Rate", "Amount", "Note"] actions=true>
+                        {time.entries.into_iter().map(|e| view! {
+                            <tr>
+                                <td class="nowrap">{e.started.clone()}</td>
+                                <td>{e.person.clone()}</td>
+                                <td data-label="Time">{e.duration.clone()}</td>
+                                <td data-label="Rate">{e.rate.clone()}</td>
+                                <td data-label="Amount">{if e.billable { e.amount.clone() } else { "Not billable".to_owned() }}</td>
+                                <td>{e.note.clone()}</td>
+                                <td>
+                                    {crate::policy::can_change_time_entry(my_role, e.own).then(|| view! {
+                                        <ActionForm action=delete attr:class="inline-form">
+                                            <input type="hidden" name="slug" value=slug.get_value()/>
+                                            <input type="hidden" name="task_id" value=task_id.get_value()/>
+                                            <input type="hidden" name="entry_id" value=e.id.clone()/>
+                                            <button type="submit" class="button small danger" aria-label=format!("Delete the entry of {} started {}", e.duration, e.started)>"Delete"</button>
+                                        </ActionForm>
+                                    })}
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </Table>
                     </div>
                 }.into_any()
             }}

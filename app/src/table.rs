@@ -1,0 +1,23 @@
+//! The pages' tables of records: a header row of named columns over the rows a page gives.
+
+use leptos::prelude::*;
+
+/// A table of records with a column per heading and, when `actions` is set, a last column for
+/// each row's buttons whose heading only screen readers read.
+#[component]
+pub fn Table(
+    class: &'static str,
+    heads: &'static [&'static str],
+    #[prop(optional)] actions: bool,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <table class=class>
+            <thead><tr>
+                {heads.iter().map(|head| view! { <th scope="col">{*head}</th> }).collect_view()}
+                {actions.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+            </tr></thead>
+            <tbody>{children()}</tbody>
+        </table>
+    }
+}
