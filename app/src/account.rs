@@ -316,7 +316,8 @@ pub fn AccountPage() -> impl IntoView {
 #[server(prefix = "/api/fn", endpoint = "request_reset")]
 pub async fn request_reset(email: String) -> Result<(), UiError> {
     let ctx = crate::server::context()?;
-    bastion_core::resets::request_reset(&ctx.pool, &email, crate::server::client_ip()).await?;
+    bastion_core::resets::request_reset(&ctx.pool, &ctx.keys, &email, crate::server::client_ip())
+        .await?;
     Ok(())
 }
 

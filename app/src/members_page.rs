@@ -129,6 +129,7 @@ pub async fn invite_member(slug: String, email: String, role: String) -> Result<
     opened.tx.rollback().await?;
     let invitation = bastion_core::invitations::invite(
         &ctx.pool,
+        &ctx.keys,
         &opened.workspace,
         opened.viewer,
         &opened.user,

@@ -77,6 +77,7 @@ pub async fn request_security_pack(
     };
     bastion_core::privacy_requests::submit(
         &ctx.pool,
+        &ctx.keys,
         crate::server::client_ip(),
         &ctx.security_contact,
         &request,

@@ -2,8 +2,9 @@
 //! data directory that a developer can open. Either way messages are leased from the outbox
 //! table, so several app servers never send one twice.
 
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
+use bastion_core::keys::MasterKeyRing;
 use lettre::{
     message::{header::ContentType, Mailbox},
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -61,13 +62,17 @@ impl Mailer {
     }
 
     /// Sends one batch; how many went out.
-    pub async fn deliver_batch(&self, pool: &PgPool) -> bastion_core::CoreResult<usize> {
+    pub async fn deliver_batch(
+        &self,
+        pool: &PgPool,
+        keys: &MasterKeyRing,
+    ) -> bastion_core::CoreResult<usize> {
         match self {
-            Self::Folder(dir) => bastion_core::mail::deliver_to_folder(pool, dir, 50).await,
+            Self::Folder(dir) => bastion_core::mail::deliver_to_folder(pool, keys, dir, 50).await,
             Self::Smtp {
                 transport, from, ..
             } => {
-                bastion_core::mail::deliver(pool, 50, |m| async move {
+                bastion_core::mail::deliver(pool, keys, 50, |m| async move {
                     let to: Mailbox = m
                         .recipient
                         .parse()
@@ -92,9 +97,9 @@ impl Mailer {
 
     /// Delivers the outbox until the task is aborted: at once when there is mail, every two
     /// seconds otherwise, backing off after a failure.
-    pub async fn run(self, pool: PgPool) {
+    pub async fn run(self, pool: PgPool, keys: Arc<MasterKeyRing>) {
         loop {
-            match self.deliver_batch(&pool).await {
+            match self.deliver_batch(&pool, &keys).await {
                 Ok(0) => tokio::time::sleep(Duration::from_secs(2)).await,
                 Ok(n) => tracing::info!(messages = n, "email delivered"),
                 Err(e) => {

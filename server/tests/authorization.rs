@@ -286,11 +286,7 @@ async fn invite(app: &TestApp, cast: &Cast) -> (String, String) {
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-    let body: String = sqlx::query_scalar("SELECT body FROM outbox WHERE recipient = $1")
-        .bind(&email)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    let body = bastion_core::testing::newest_mail(&app.db.pool, &email).await;
     let at = body.find("/invite/").unwrap() + "/invite/".len();
     let token = body[at..].split_whitespace().next().unwrap().to_owned();
     (answer.json()["id"].as_str().unwrap().to_owned(), token)

@@ -8,13 +8,7 @@ use common::{spawn_app, spawn_app_with, Cast, TestApp, PASSWORD};
 use serde_json::json;
 
 async fn newest_mail(app: &TestApp, to: &str) -> String {
-    sqlx::query_scalar(
-        "SELECT body FROM outbox WHERE recipient = $1 ORDER BY created_at DESC LIMIT 1",
-    )
-    .bind(to)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap()
+    bastion_core::testing::newest_mail(&app.db.pool, to).await
 }
 
 fn six_digits(body: &str) -> String {

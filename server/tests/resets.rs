@@ -27,13 +27,7 @@ async fn request(app: &TestApp, email: &str) -> StatusCode {
 
 /// The code in the newest message to `email`.
 async fn code_from_outbox(app: &TestApp, email: &str) -> String {
-    let body: String = sqlx::query_scalar(
-        "SELECT body FROM outbox WHERE recipient = $1 ORDER BY created_at DESC LIMIT 1",
-    )
-    .bind(email)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let body = bastion_core::testing::newest_mail(&app.db.pool, email).await;
     let at = body.find("password is ").unwrap() + "password is ".len();
     let code = body[at..at + 6].to_owned();
     assert!(code.chars().all(|c| c.is_ascii_digit()), "{body}");
@@ -191,18 +185,28 @@ async fn the_local_sender_writes_messages_to_a_folder_once() {
     with_user(&app).await;
     request(&app, "ada@example.eu").await;
     let dir = tempfile::tempdir().unwrap();
-    let sent = bastion_core::mail::deliver_to_folder(&app.db.pool, dir.path(), 10)
-        .await
-        .unwrap();
+    let sent = bastion_core::mail::deliver_to_folder(
+        &app.db.pool,
+        bastion_core::testing::master_keys(),
+        dir.path(),
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(sent, 1);
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
     assert_eq!(files.len(), 1);
     let text = std::fs::read_to_string(files[0].path()).unwrap();
     assert!(text.starts_with("To: ada@example.eu\r\nSubject: Your Bastion password reset code"));
     assert_eq!(
-        bastion_core::mail::deliver_to_folder(&app.db.pool, dir.path(), 10)
-            .await
-            .unwrap(),
+        bastion_core::mail::deliver_to_folder(
+            &app.db.pool,
+            bastion_core::testing::master_keys(),
+            dir.path(),
+            10
+        )
+        .await
+        .unwrap(),
         0
     );
 }

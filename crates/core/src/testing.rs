@@ -208,3 +208,21 @@ impl Drop for TestDb {
         .join();
     }
 }
+
+/// The body of the newest message queued for `recipient`, opened as the sender opens it (with
+/// [`master_keys`]); the outbox itself holds it sealed.
+pub async fn newest_mail(pool: &PgPool, recipient: &str) -> String {
+    newest_mail_under(pool, master_keys(), recipient).await
+}
+
+/// [`newest_mail`] for a message sealed under another master key ring.
+pub async fn newest_mail_under(pool: &PgPool, master: &MasterKeyRing, recipient: &str) -> String {
+    let (id, body, sealed): (uuid::Uuid, String, bool) = sqlx::query_as(
+        "SELECT id, body, sealed FROM outbox WHERE recipient = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(recipient)
+    .fetch_one(pool)
+    .await
+    .unwrap_or_else(|e| panic!("no mail to {recipient}: {e}"));
+    crate::mail::open(master, id, body, sealed).unwrap()
+}

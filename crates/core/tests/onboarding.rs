@@ -27,18 +27,15 @@ fn form<'a>(email: &'a str, workspace_name: &'a str) -> SignupForm<'a> {
 }
 
 async fn last_mail(pool: &PgPool, to: &str) -> String {
-    sqlx::query_scalar(
-        "SELECT body FROM outbox WHERE recipient = $1 ORDER BY created_at DESC LIMIT 1",
-    )
-    .bind(to)
-    .fetch_one(pool)
-    .await
-    .unwrap()
+    bastion_core::testing::newest_mail(pool, to).await
 }
 
 /// The first run of six digits in the newest message to `to`.
 async fn code_for(pool: &PgPool, to: &str) -> String {
-    let body = last_mail(pool, to).await;
+    six_digits(last_mail(pool, to).await)
+}
+
+fn six_digits(body: String) -> String {
     let bytes = body.as_bytes();
     (0..bytes.len().saturating_sub(5))
         .find(|&i| bytes[i..i + 6].iter().all(u8::is_ascii_digit))
@@ -119,10 +116,23 @@ async fn the_pending_payload_is_ciphertext_that_the_master_key_opens() {
         assert!(!payload.contains(plaintext), "{plaintext} leaks");
     }
     assert!(!String::from_utf8_lossy(&digest).contains("grace"));
-    // The outbox holds the address and the code until the message is sent (then the body goes);
-    // the password hash is nowhere in plaintext.
+    // The outbox holds the address, and the code sealed under the master key until the message
+    // is sent (then the body goes); the password hash is nowhere in plaintext.
     let dump = db.pg_dump();
     assert!(!dump.contains("$argon2id$"), "no password hash in a dump");
+    assert!(
+        dump.contains("grace@example.eu"),
+        "the outbox names the recipient"
+    );
+    assert!(
+        !dump.contains("confirm your Bastion account"),
+        "no mail body in a dump"
+    );
+    assert!(
+        bastion_core::testing::newest_mail(&db.pool, "grace@example.eu")
+            .await
+            .contains("confirm your Bastion account")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -312,14 +322,22 @@ async fn master_key_rotation_re_encrypts_pending_signups() {
     )
     .await
     .unwrap();
-    let code = code_for(&db.pool, "rot@example.eu").await;
+    let code = six_digits(
+        bastion_core::testing::newest_mail_under(&db.pool, &old_ring, "rot@example.eu").await,
+    );
     let both = MasterKeyRing::new(vec![new.clone(), old]).unwrap();
     let report =
         secrets::rotate_master_keys(&db.pool, &both, |_| std::ops::ControlFlow::Continue(()))
             .await
             .unwrap();
     assert_eq!(report.signups_rewrapped, 1);
+    assert_eq!(report.mail_resealed, 1, "the unsent code's message");
     let new_only = MasterKeyRing::new(vec![new]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sent = bastion_core::mail::deliver_to_folder(&db.pool, &new_only, dir.path(), 10)
+        .await
+        .unwrap();
+    assert_eq!(sent, 1, "the old key is no longer needed to send it");
     let (user, _) = signups::confirm(&db.pool, &new_only, id, &code)
         .await
         .unwrap();
@@ -349,9 +367,18 @@ async fn invite(
     email: &str,
     role: &str,
 ) -> invitations::Invitation {
-    invitations::invite(&db.pool, ws, admin_of(admin), admin, email, role, BASE)
-        .await
-        .unwrap_or_else(|e| panic!("invite {email}: {e}"))
+    invitations::invite(
+        &db.pool,
+        master_keys(),
+        ws,
+        admin_of(admin),
+        admin,
+        email,
+        role,
+        BASE,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("invite {email}: {e}"))
 }
 
 /// Whether the invitation link with `token` still opens.
@@ -485,6 +512,7 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
     // Existing members need no invitation.
     let already = invitations::invite(
         &db.pool,
+        master_keys(),
         &ws,
         admin_of(&admin),
         &admin,
@@ -522,12 +550,14 @@ async fn losing_the_only_workspace_ends_the_sessions() {
 async fn a_sent_message_loses_its_body_and_a_failed_one_stays_queued() {
     let db = TestDb::new().await;
     start(&db, "mail@example.eu").await;
-    let failed =
-        bastion_core::mail::deliver(&db.pool, 10, |_| async { Err("relay down".to_owned()) }).await;
+    let failed = bastion_core::mail::deliver(&db.pool, master_keys(), 10, |_| async {
+        Err("relay down".to_owned())
+    })
+    .await;
     assert!(failed.is_err());
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(
-        bastion_core::mail::deliver_to_folder(&db.pool, dir.path(), 10)
+        bastion_core::mail::deliver_to_folder(&db.pool, master_keys(), dir.path(), 10)
             .await
             .unwrap(),
         1
@@ -550,7 +580,7 @@ async fn a_sent_message_loses_its_body_and_a_failed_one_stays_queued() {
             .unwrap();
     assert_eq!((body.as_str(), sent), ("", true));
     assert_eq!(
-        bastion_core::mail::deliver_to_folder(&db.pool, dir.path(), 10)
+        bastion_core::mail::deliver_to_folder(&db.pool, master_keys(), dir.path(), 10)
             .await
             .unwrap(),
         0,

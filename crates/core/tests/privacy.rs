@@ -466,6 +466,28 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
     .execute(&db.pool)
     .await
     .unwrap();
+    // An invitation mailed and sent: the sent row keeps its invitee and a subject that names
+    // the workspace, until the workspace goes.
+    let inviter = bastion_core::accounts::find_user(&db.pool, a.admin)
+        .await
+        .unwrap()
+        .unwrap();
+    bastion_core::invitations::invite(
+        &db.pool,
+        &old_ring,
+        &a.ws,
+        Viewer::new(a.admin, bastion_core::Role::Admin),
+        &inviter,
+        "invitee@example.eu",
+        "member",
+        "https://bastion.example",
+    )
+    .await
+    .unwrap();
+    let sent = bastion_core::mail::deliver(&db.pool, &old_ring, 10, |_| async { Ok(()) })
+        .await
+        .unwrap();
+    assert_eq!(sent, 1);
 
     let ciphertext: String = {
         let mut conn = admin(&db).await;
@@ -559,6 +581,13 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
         !exports_dir.join(a.ws.id.0.to_string()).exists(),
         "exports purged"
     );
+    // Nothing of the workspace is left in the control plane but its receipt: not the mail
+    // about it either.
+    let after = db.pg_dump();
+    for trace in ["invitee@example.eu", "invited you to"] {
+        assert!(dump.contains(trace), "{trace} was there before");
+        assert!(!after.contains(trace), "{trace} outlives the erasure");
+    }
     // The other workspace is untouched.
     assert!(!files_under(&objects_dir.join(Objects::workspace_prefix(b.ws.id))).is_empty());
     assert_eq!(row_counts(&db, &b.ws).await["tasks"], 1);

@@ -359,7 +359,7 @@ pub async fn request_password_reset(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
-    bastion_core::resets::request_reset(&state.pool, &body.email, ip).await?;
+    bastion_core::resets::request_reset(&state.pool, &state.keys, &body.email, ip).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -330,6 +330,7 @@ pub async fn create_invitation(
     tx.rollback().await?;
     let invitation = invitations::invite(
         &state.pool,
+        &state.keys,
         &workspace,
         viewer,
         &user,

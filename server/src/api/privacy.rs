@@ -436,7 +436,14 @@ pub async fn create_privacy_request(
         kind: body.kind,
         message: body.message,
     };
-    privacy_requests::submit(&state.pool, ip, &state.config.security_contact, &request).await?;
+    privacy_requests::submit(
+        &state.pool,
+        &state.keys,
+        ip,
+        &state.config.security_contact,
+        &request,
+    )
+    .await?;
     Ok(StatusCode::ACCEPTED)
 }
 

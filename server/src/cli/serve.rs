@@ -34,7 +34,7 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     println!("\nBastion is running at {origin}\n");
     let mailer = crate::mailer::Mailer::from_config(&state.config)?;
     tracing::info!(mail = %mailer.describe(), "outgoing email");
-    let sender = tokio::spawn(mailer.run(state.pool.clone()));
+    let sender = tokio::spawn(mailer.run(state.pool.clone(), state.keys.clone()));
     let retention = tokio::spawn(workers::purge_history(state.pool.clone()));
     let runner = tokio::spawn(workers::run_jobs(
         state.pool.clone(),

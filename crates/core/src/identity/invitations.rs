@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use bastion_policy as policy;
 
+use crate::keys::MasterKeyRing;
 use crate::{
     accounts::{self, User},
     codes::{new_link_token, token_digest},
@@ -59,6 +60,7 @@ fn check_role(role: &str) -> CoreResult<()> {
 /// name goes into the email). `link_base` is the public origin the link starts with.
 pub async fn invite(
     pool: &PgPool,
+    master: &MasterKeyRing,
     workspace: &Workspace,
     viewer: Viewer,
     inviter: &User,
@@ -110,8 +112,10 @@ pub async fn invite(
     .fetch_one(&mut *tx)
     .await?;
     let link = format!("{}/invite/{token}", link_base.trim_end_matches('/'));
-    mail::enqueue(
+    mail::enqueue_about(
         &mut tx,
+        master,
+        workspace.id,
         &email,
         &format!(
             "{} invited you to {} on Bastion",

@@ -5,6 +5,7 @@
 use sqlx::PgPool;
 use time::Duration;
 
+use crate::keys::MasterKeyRing;
 use crate::{
     codes::{code_hash, new_code, same_digest},
     limits, mail,
@@ -26,6 +27,7 @@ pub const REQUEST_WINDOW: Duration = Duration::hours(1);
 /// Counted against the limits above whatever door it came through.
 pub async fn request_reset(
     pool: &PgPool,
+    master: &MasterKeyRing,
     email: &str,
     client_ip: Option<std::net::IpAddr>,
 ) -> CoreResult<()> {
@@ -64,6 +66,7 @@ pub async fn request_reset(
     .await?;
     mail::enqueue(
         &mut tx,
+        master,
         &user.email,
         "Your Bastion password reset code",
         &format!(

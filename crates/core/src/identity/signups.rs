@@ -116,6 +116,7 @@ pub async fn start(
     if accounts::find_user_by_email(pool, &email).await?.is_some() {
         mail::enqueue(
             &mut tx,
+            master,
             &email,
             "Signing up to Bastion",
             "Hello,\n\nSomeone (perhaps you) tried to sign up to Bastion with this address, \
@@ -154,6 +155,7 @@ pub async fn start(
     .await?;
     mail::enqueue(
         &mut tx,
+        master,
         &email,
         "Your Bastion confirmation code",
         &format!(

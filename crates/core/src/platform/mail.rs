@@ -7,9 +7,9 @@ use std::path::Path;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::CoreResult;
+use crate::{keys::MasterKeyRing, CoreError, CoreResult, WorkspaceId};
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub id: Uuid,
     pub recipient: String,
@@ -17,35 +17,114 @@ pub struct Message {
     pub body: String,
 }
 
+/// Queues a message. Its body is sealed under the master key ring until it is sent: a database
+/// dump or a read-only leak shows who is mailed and why, never the code or link inside.
 pub async fn enqueue(
     conn: &mut PgConnection,
+    master: &MasterKeyRing,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> CoreResult<Uuid> {
+    queue(conn, master, None, recipient, subject, body).await
+}
+
+/// Queues a message about `workspace`; erasing the workspace deletes it, sent or not.
+pub async fn enqueue_about(
+    conn: &mut PgConnection,
+    master: &MasterKeyRing,
+    workspace: WorkspaceId,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> CoreResult<Uuid> {
+    queue(conn, master, Some(workspace), recipient, subject, body).await
+}
+
+async fn queue(
+    conn: &mut PgConnection,
+    master: &MasterKeyRing,
+    workspace: Option<WorkspaceId>,
     recipient: &str,
     subject: &str,
     body: &str,
 ) -> CoreResult<Uuid> {
     let id = Uuid::new_v4();
-    sqlx::query("INSERT INTO outbox (id, recipient, subject, body) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(recipient)
-        .bind(subject)
-        .bind(body)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO outbox (id, recipient, subject, body, sealed, workspace_id)
+         VALUES ($1, $2, $3, $4, true, $5)",
+    )
+    .bind(id)
+    .bind(recipient)
+    .bind(subject)
+    .bind(master.wrap(body.as_bytes()))
+    .bind(workspace)
+    .execute(conn)
+    .await?;
     Ok(id)
+}
+
+/// The body as queued: opened when sealed.
+pub(crate) fn open(
+    master: &MasterKeyRing,
+    id: Uuid,
+    body: String,
+    sealed: bool,
+) -> CoreResult<String> {
+    if !sealed {
+        return Ok(body);
+    }
+    let bytes = master.unwrap(&body).map_err(|_| {
+        CoreError::Internal(format!(
+            "the body of message {id} cannot be opened with the configured master keys"
+        ))
+    })?;
+    String::from_utf8(bytes.to_vec()).map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+/// Re-seals unsent bodies under the primary master key (part of master-key rotation), so that
+/// the old key can be retired. Returns how many changed.
+pub(crate) async fn reseal_unsent(pool: &PgPool, master: &MasterKeyRing) -> CoreResult<usize> {
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT id, body FROM outbox WHERE sealed AND sent_at IS NULL")
+            .fetch_all(pool)
+            .await?;
+    let mut changed = 0;
+    for (id, body) in rows {
+        // One that no configured key opens could not be sent either; it is left as it is.
+        let Ok(Some(resealed)) = master.rewrap(&body) else {
+            continue;
+        };
+        changed += sqlx::query(
+            "UPDATE outbox SET body = $2 WHERE id = $1 AND body = $3 AND sent_at IS NULL",
+        )
+        .bind(id)
+        .bind(resealed)
+        .bind(&body)
+        .execute(pool)
+        .await?
+        .rows_affected() as usize;
+    }
+    Ok(changed)
 }
 
 /// Leases up to `batch` unsent messages, hands each to `send`, and marks the ones sent, all in
 /// one transaction: a crash before the commit leaves them to be sent again, and a message whose
 /// sending failed stays queued. A sent message keeps its recipient and subject for the record but
 /// loses its body, which may hold a one-time code or an invitation link.
-pub async fn deliver<F, Fut>(pool: &PgPool, batch: i64, mut send: F) -> CoreResult<usize>
+pub async fn deliver<F, Fut>(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    batch: i64,
+    mut send: F,
+) -> CoreResult<usize>
 where
     F: FnMut(Message) -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
 {
     let mut tx = pool.begin().await?;
-    let messages: Vec<Message> = sqlx::query_as(
-        "SELECT id, recipient, subject, body FROM outbox WHERE sent_at IS NULL
+    let rows: Vec<(Uuid, String, String, String, bool)> = sqlx::query_as(
+        "SELECT id, recipient, subject, body, sealed FROM outbox WHERE sent_at IS NULL
          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
     .bind(batch)
@@ -53,8 +132,13 @@ where
     .await?;
     let mut sent = 0;
     let mut failure = None;
-    for message in messages {
-        let id = message.id;
+    for (id, recipient, subject, body, sealed) in rows {
+        let message = Message {
+            id,
+            recipient,
+            subject,
+            body: open(master, id, body, sealed)?,
+        };
         match send(message).await {
             Ok(()) => {
                 sqlx::query("UPDATE outbox SET sent_at = now(), body = '' WHERE id = $1")
@@ -79,8 +163,13 @@ where
 }
 
 /// The local transport: each message becomes `<id>.eml` in `dir`, for a developer to open.
-pub async fn deliver_to_folder(pool: &PgPool, dir: &Path, batch: i64) -> CoreResult<usize> {
-    deliver(pool, batch, |m| async move {
+pub async fn deliver_to_folder(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    dir: &Path,
+    batch: i64,
+) -> CoreResult<usize> {
+    deliver(pool, master, batch, |m| async move {
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

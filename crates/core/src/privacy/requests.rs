@@ -5,6 +5,7 @@
 use sqlx::PgPool;
 use time::Duration;
 
+use crate::keys::MasterKeyRing;
 use crate::{accounts, limits, mail, CoreError, CoreResult};
 
 /// Requests one client address may send per hour.
@@ -30,6 +31,7 @@ pub struct SecurityRequest {
 /// before it counts.
 pub async fn submit(
     pool: &PgPool,
+    master: &MasterKeyRing,
     client: Option<std::net::IpAddr>,
     team: &str,
     request: &SecurityRequest,
@@ -67,6 +69,7 @@ pub async fn submit(
     let mut tx = pool.begin().await?;
     mail::enqueue(
         &mut tx,
+        master,
         team,
         &format!("Request for the {kind}: {organisation}"),
         &format!(
@@ -76,6 +79,7 @@ pub async fn submit(
     .await?;
     mail::enqueue(
         &mut tx,
+        master,
         &email,
         &format!("We received your request for the {kind}"),
         &format!(

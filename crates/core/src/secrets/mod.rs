@@ -246,6 +246,8 @@ pub struct RotationReport {
     pub keys_rewrapped: usize,
     /// Pending signups (encrypted under the master key itself) re-encrypted by a master rotation.
     pub signups_rewrapped: usize,
+    /// Unsent mail bodies (sealed under the master key itself) re-sealed by a master rotation.
+    pub mail_resealed: usize,
     pub keys_already_current: usize,
     pub data_keys_replaced: usize,
     pub secrets_reencrypted: usize,
@@ -301,6 +303,7 @@ pub async fn rotate_master_keys(
         let mut report = rewrap_all(pool, master, &mut progress).await?;
         if !report.interrupted {
             report.signups_rewrapped = crate::signups::rewrap_pending(pool, master).await?;
+            report.mail_resealed = crate::mail::reseal_unsent(pool, master).await?;
         }
         Ok(report)
     })
