@@ -1125,7 +1125,8 @@ export interface components {
             /** Format: uuid */
             entity_id: string;
             /**
-             * @description `task`, `comment`, `time_entry`, `attachment` or `tag`.
+             * @description `task`, `comment`, `time_entry`, `attachment`, `tag`, or `workspace` (the entity id is
+             *     the workspace's; a plan change is its `updated` event).
              * @example task
              */
             entity_type: string;
@@ -3043,7 +3044,7 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page; absent for the first page. */
                 cursor?: string;
-                /** @description `task`, `comment`, `time_entry`, `attachment` or `tag`. */
+                /** @description `task`, `comment`, `time_entry`, `attachment`, `tag` or `workspace`. */
                 entity?: string;
                 /** @description A user id, or `system`. */
                 actor?: string;
