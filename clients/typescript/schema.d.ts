@@ -396,7 +396,8 @@ export interface paths {
         /**
          * Start an export of the whole workspace: every table as JSON and CSV, the members' names and
          *     addresses, and the attachment files, in one zip archive built in the background. Integration
-         *     tokens are left out. Admins only.
+         *     tokens are left out, and so is the audit history on every plan (admins read it through
+         *     `…/audit`; Business exports it with `…/audit/export`). Admins only.
          */
         post: operations["create_export"];
         delete?: never;
