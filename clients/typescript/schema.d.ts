@@ -396,7 +396,8 @@ export interface paths {
         /**
          * Start an export of the whole workspace: every table as JSON and CSV, the members' names and
          *     addresses, and the attachment files, in one zip archive built in the background. Integration
-         *     tokens are left out. Admins only.
+         *     tokens are left out, and so is the audit history on every plan (admins read it through
+         *     `…/audit`; Business exports it with `…/audit/export`). Admins only.
          */
         post: operations["create_export"];
         delete?: never;
@@ -1125,7 +1126,8 @@ export interface components {
             /** Format: uuid */
             entity_id: string;
             /**
-             * @description `task`, `comment`, `time_entry`, `attachment` or `tag`.
+             * @description `task`, `comment`, `time_entry`, `attachment`, `tag`, or `workspace` (the entity id is
+             *     the workspace's; a plan change is its `updated` event).
              * @example task
              */
             entity_type: string;
@@ -3043,7 +3045,7 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page; absent for the first page. */
                 cursor?: string;
-                /** @description `task`, `comment`, `time_entry`, `attachment` or `tag`. */
+                /** @description `task`, `comment`, `time_entry`, `attachment`, `tag` or `workspace`. */
                 entity?: string;
                 /** @description A user id, or `system`. */
                 actor?: string;

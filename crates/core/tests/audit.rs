@@ -8,8 +8,8 @@ mod common;
 use bastion_core::{
     audit::{self, HistoryEvent, HistoryFilter, HistoryPage},
     testing::TestDb,
-    workspaces::Workspace,
-    Actor, TenantTx,
+    workspaces::{self, Workspace},
+    Actor, CoreError, Role, TenantTx, Viewer,
 };
 use common::*;
 use serde_json::json;
@@ -481,6 +481,10 @@ async fn purge_deletes_only_events_past_the_plans_retention_and_the_chain_still_
     assert_eq!(verified(&db, &ws).await.first_broken, None);
 
     let now = OffsetDateTime::now_utc();
+    // What each plan would delete now, as the settings page warns before a change.
+    assert_eq!(preview(&db, &ws, "starter", now).await, 3);
+    assert_eq!(preview(&db, &ws, "pro", now).await, 1);
+    assert_eq!(preview(&db, &ws, "business", now).await, 0);
     assert_eq!(audit::purge(&db.pool, &ws, now).await.unwrap(), 3);
     assert_eq!(history_ids(&mut su, &ws).await, ids[3..].to_vec());
     assert_eq!(verified(&db, &ws).await, intact(3));
@@ -506,6 +510,11 @@ async fn purge_deletes_only_events_past_the_plans_retention_and_the_chain_still_
             .unwrap(),
         0
     );
+    assert_eq!(preview(&db, &ws, "pro", now + Duration::days(367)).await, 2);
+    assert_eq!(
+        preview(&db, &ws, "business", now + Duration::days(367)).await,
+        0
+    );
     let report = audit::purge_all(&db.pool, now + Duration::days(367))
         .await
         .unwrap();
@@ -517,6 +526,111 @@ async fn purge_deletes_only_events_past_the_plans_retention_and_the_chain_still_
     let mut tx = as_user(&db.pool, &ws, user).await;
     rename_task(tx.conn(), task, "after purge").await;
     tx.commit().await.unwrap();
+    assert_eq!(verified(&db, &ws).await, intact(2));
+}
+
+/// [`audit::purge_preview`] of `plan` at `now`, asked by an admin.
+async fn preview(db: &TestDb, ws: &Workspace, plan: &str, now: OffsetDateTime) -> u64 {
+    let admin = Viewer::new(Uuid::new_v4(), Role::Admin);
+    let mut tx = tenant(&db.pool, ws).await;
+    let count = audit::purge_preview(&mut tx, admin, plan, now)
+        .await
+        .unwrap_or_else(|e| panic!("preview {plan}: {e}"));
+    tx.rollback().await.unwrap();
+    count
+}
+
+#[tokio::test]
+async fn only_admins_preview_a_plan_and_the_plan_is_checked() {
+    let db = TestDb::new().await;
+    let ws = workspace(&db.pool, "acme").await;
+    let now = OffsetDateTime::now_utc();
+    let mut tx = tenant(&db.pool, &ws).await;
+    let member = Viewer::new(Uuid::new_v4(), Role::Member);
+    let refused = audit::purge_preview(&mut tx, member, "starter", now)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, CoreError::Forbidden(_)), "{refused}");
+    let admin = Viewer::new(Uuid::new_v4(), Role::Admin);
+    let invalid = audit::purge_preview(&mut tx, admin, "platinum", now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(invalid, CoreError::Invalid { field: "plan", .. }),
+        "{invalid}"
+    );
+}
+
+/// The workspace's own events (plan changes), oldest first, as (actor, changes).
+async fn workspace_events(db: &TestDb, ws: &Workspace) -> Vec<(String, serde_json::Value)> {
+    let filter = HistoryFilter {
+        entity_type: Some("workspace".into()),
+        ..HistoryFilter::default()
+    };
+    let mut tx = tenant(&db.pool, ws).await;
+    let page = HistoryPage {
+        before: None,
+        limit: 100,
+    };
+    let events = audit::list(&mut tx, &filter, page).await.unwrap();
+    tx.rollback().await.unwrap();
+    events
+        .into_iter()
+        .rev()
+        .map(|e| {
+            assert_eq!((e.entity_id, e.action.as_str()), (ws.id.0, "updated"));
+            (e.actor, e.changes)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_plan_change_is_an_event_of_the_workspace_history() {
+    let db = TestDb::new().await;
+    let ws = workspace(&db.pool, "acme").await;
+    let (admin, member) = (Uuid::new_v4(), Uuid::new_v4());
+    let as_admin = Viewer::new(admin, Role::Admin);
+
+    let ws = workspaces::set_plan(&db.pool, as_admin, &ws, "business")
+        .await
+        .unwrap();
+    let first = (
+        admin.to_string(),
+        json!({"plan": {"before": "starter", "after": "business"}}),
+    );
+    assert_eq!(workspace_events(&db, &ws).await, vec![first.clone()]);
+
+    // Refused, invalid, unchanged and name-only changes record nothing.
+    let refused = workspaces::set_plan(&db.pool, Viewer::new(member, Role::Member), &ws, "pro")
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, CoreError::Forbidden(_)), "{refused}");
+    let invalid = workspaces::set_plan(&db.pool, as_admin, &ws, "platinum")
+        .await
+        .unwrap_err();
+    assert!(matches!(invalid, CoreError::Invalid { .. }), "{invalid}");
+    workspaces::set_plan(&db.pool, as_admin, &ws, "business")
+        .await
+        .unwrap();
+    workspaces::rename(&db.pool, as_admin, &ws, "Acme Corp")
+        .await
+        .unwrap();
+    assert_eq!(workspace_events(&db, &ws).await, vec![first.clone()]);
+
+    let ws = workspaces::set_plan(&db.pool, as_admin, &ws, "starter")
+        .await
+        .unwrap();
+    assert_eq!(
+        workspace_events(&db, &ws).await,
+        vec![
+            first,
+            (
+                admin.to_string(),
+                json!({"plan": {"before": "business", "after": "starter"}})
+            )
+        ]
+    );
+    // The events are links of the same chain as every other.
     assert_eq!(verified(&db, &ws).await, intact(2));
 }
 

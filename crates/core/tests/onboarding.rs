@@ -461,6 +461,47 @@ async fn an_invited_newcomer_accepts_once_with_the_invited_role() {
     assert!(matches!(twice, CoreError::NotFound(_)));
 }
 
+/// An invitation sent before its invitee became the workspace's last admin cannot demote them:
+/// accepting it is refused with `last_admin`, their role stays, and the link stays open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepting_an_invitation_cannot_demote_the_last_admin() {
+    let db = TestDb::new().await;
+    let (ws, admin) = workspace_with_admin(&db).await;
+    invite(&db, &ws, &admin, "bob@example.eu", "member").await;
+    let token = token_in(&last_mail(&db.pool, "bob@example.eu").await);
+    let bob = user(&db.pool, "bob@example.eu", "Bob").await;
+    // Meanwhile Bob was made an admin by the operator, and the first admin stepped down.
+    join(&db.pool, &ws, bob.id, "admin").await;
+    join(&db.pool, &ws, admin.id, "member").await;
+
+    let refused = invitations::accept(&db.pool, &token, Acceptor::SignedIn(&bob))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, CoreError::LastAdmin), "{refused}");
+    let (_, role, tx) = members::open_as_member(&db.pool, bob.id, "acme")
+        .await
+        .unwrap()
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(role, "admin");
+    assert!(
+        link_opens(&db, &token).await,
+        "a refused acceptance uses nothing up"
+    );
+
+    // With another admin beside him, the same link now works and makes him a member.
+    join(&db.pool, &ws, admin.id, "admin").await;
+    invitations::accept(&db.pool, &token, Acceptor::SignedIn(&bob))
+        .await
+        .unwrap();
+    let (_, role, tx) = members::open_as_member(&db.pool, bob.id, "acme")
+        .await
+        .unwrap()
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(role, "member");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address() {
     let db = TestDb::new().await;

@@ -325,7 +325,7 @@ async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
     assert!(path.starts_with(exports_dir.join(a.ws.id.0.to_string())));
 
     let files = read_archive(&path);
-    let counts = row_counts(&db, &a.ws).await;
+    let mut counts = row_counts(&db, &a.ws).await;
     for table in [
         "members",
         "projects",
@@ -341,6 +341,11 @@ async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
     ] {
         assert!(counts.get(table).is_some_and(|n| *n > 0), "{table} seeded");
     }
+    // The audit history is the one table left out, on every plan (this one is Starter): it is
+    // exported as a file by the audit export, a Business feature.
+    assert_eq!(a.ws.plan, "starter");
+    counts.remove("history");
+    assert!(!files.keys().any(|name| name.starts_with("history")));
     for (table, rows) in &counts {
         let json: Vec<serde_json::Value> =
             serde_json::from_slice(&files[&format!("{table}.json")]).unwrap();
@@ -410,6 +415,57 @@ async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
         exports::get(&db.pool, exporter, &a.ws, job.id).await,
         Err(CoreError::NotFound("export"))
     ));
+}
+
+/// The rule of PRODUCT.md §2/§8 as the export applies it: the workspace export never carries
+/// the audit history, whatever the plan, and the history's own export stays Business-only.
+#[tokio::test]
+async fn the_audit_history_leaves_only_through_the_business_audit_export() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let objects = Objects::local(&dir.path().join("objects")).unwrap();
+    let master = bastion_core::testing::master_keys();
+    let a = seed(&db.pool, master, &objects, "alpha", "MARKER-ALPHA", TOKEN_A).await;
+    let admin = Viewer::new(a.admin, bastion_core::Role::Admin);
+    assert!(
+        row_counts(&db, &a.ws).await["history"] > 0,
+        "history seeded"
+    );
+
+    for plan in ["starter", "pro", "business"] {
+        let ws = workspaces::set_plan(&db.pool, admin, &a.ws, plan)
+            .await
+            .unwrap();
+        let path = dir.path().join(format!("{plan}.zip"));
+        exports::build(&db.pool, &objects, &ws, &path, None)
+            .await
+            .unwrap();
+        let files = read_archive(&path);
+        assert!(
+            files.contains_key("tasks.json"),
+            "{plan}: the data is there"
+        );
+        let history: Vec<_> = files.keys().filter(|n| n.starts_with("history")).collect();
+        assert!(history.is_empty(), "{plan}: {history:?}");
+        let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+        assert!(
+            manifest["omitted"]["the audit history"].is_string(),
+            "{plan}: the manifest says why: {manifest}"
+        );
+
+        let mut tx = tenant(&db.pool, &ws).await;
+        let filter = bastion_core::audit::HistoryFilter::default();
+        let audit_export =
+            bastion_core::audit::export(&mut tx, admin, &ws.plan, "json", &filter).await;
+        tx.rollback().await.unwrap();
+        match plan {
+            "business" => assert!(audit_export.is_ok(), "{audit_export:?}"),
+            _ => assert!(
+                matches!(audit_export, Err(CoreError::Forbidden(_))),
+                "{plan}: {audit_export:?}"
+            ),
+        }
+    }
 }
 
 #[tokio::test]

@@ -31,7 +31,8 @@ pub struct HistoryEventView {
     pub occurred_at: String,
     /// A user id, or `system` for operator commands and background jobs.
     pub actor: String,
-    /// `task`, `comment`, `time_entry`, `attachment` or `tag`.
+    /// `task`, `comment`, `time_entry`, `attachment`, `tag`, or `workspace` (the entity id is
+    /// the workspace's; a plan change is its `updated` event).
     #[schema(example = "task")]
     pub entity_type: String,
     pub entity_id: Uuid,
@@ -71,7 +72,7 @@ pub struct HistoryList {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// `task`, `comment`, `time_entry`, `attachment` or `tag`.
+    /// `task`, `comment`, `time_entry`, `attachment`, `tag` or `workspace`.
     pub entity: Option<String>,
     /// A user id, or `system`.
     pub actor: Option<String>,

@@ -205,7 +205,8 @@ pub async fn delete_workspace(
 
 /// Start an export of the whole workspace: every table as JSON and CSV, the members' names and
 /// addresses, and the attachment files, in one zip archive built in the background. Integration
-/// tokens are left out. Admins only.
+/// tokens are left out, and so is the audit history on every plan (admins read it through
+/// `…/audit`; Business exports it with `…/audit/export`). Admins only.
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/export",

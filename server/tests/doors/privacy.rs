@@ -67,6 +67,87 @@ async fn a_member_changing_the_plan_is_refused_alike_by_both_doors() {
     assert_eq!(plan_of(&app, &cast.slug).await, "pro");
 }
 
+/// The plan changes recorded in the workspace's history, oldest first: (actor, changes).
+async fn plan_events(app: &TestApp, slug: &str) -> Vec<(String, serde_json::Value)> {
+    let ws = bastion_core::workspaces::find_by_slug(&app.db.pool, slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx =
+        bastion_core::TenantTx::begin(&app.db.pool, &ws.schema(), bastion_core::Actor::System)
+            .await
+            .unwrap();
+    let events: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "SELECT actor, changes FROM history
+          WHERE entity_type = 'workspace' AND entity_id = $1 AND action = 'updated'
+          ORDER BY id",
+    )
+    .bind(ws.id.0)
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_change_is_recorded_in_history_by_both_doors() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let admin = cast.admin_id.to_string();
+
+    let rest = app
+        .patch_as(&cast.admin, &cast.api(""), json!({"plan": "business"}))
+        .await;
+    assert_eq!(rest.status, StatusCode::OK, "{}", rest.body);
+    let page = app
+        .server_fn(
+            "change_plan",
+            &cast.admin,
+            &format!("slug={}&plan=pro", cast.slug),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let recorded = vec![
+        (
+            admin.clone(),
+            json!({"plan": {"before": "starter", "after": "business"}}),
+        ),
+        (
+            admin.clone(),
+            json!({"plan": {"before": "business", "after": "pro"}}),
+        ),
+    ];
+    assert_eq!(plan_events(&app, &cast.slug).await, recorded);
+
+    // A refusal, a bad plan and the same plan again change nothing and record nothing.
+    let refused = app
+        .patch_as(&cast.member, &cast.api(""), json!({"plan": "starter"}))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let bad = app
+        .server_fn(
+            "change_plan",
+            &cast.admin,
+            &format!("slug={}&plan=platinum", cast.slug),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    for same in [
+        app.patch_as(&cast.admin, &cast.api(""), json!({"plan": "pro"}))
+            .await,
+        app.server_fn(
+            "change_plan",
+            &cast.admin,
+            &format!("slug={}&plan=pro", cast.slug),
+        )
+        .await,
+    ] {
+        assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+    }
+    assert_eq!(plan_events(&app, &cast.slug).await, recorded);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_starting_an_export_is_refused_alike_by_both_doors() {
     let app = spawn_app().await;

@@ -149,9 +149,6 @@ pub async fn add_member(
     role: &str,
     actor: Actor,
 ) -> CoreResult<()> {
-    if !matches!(role, "admin" | "member" | "guest") {
-        return Err(CoreError::invalid("role", "must be admin, member or guest"));
-    }
     // The same stale-membership refusal `TenantTx::begin_on` retries (see there): here the
     // role is entered inside a control-plane transaction, so the whole (idempotent) addition is
     // tried again; the refused connection is closed on release, being mid-transaction.
@@ -186,14 +183,7 @@ async fn add_member_once(
     .execute(&mut *tx)
     .await?;
     let mut tenant = TenantTx::enter(tx, &workspace.schema(), actor).await?;
-    sqlx::query(
-        "INSERT INTO members (user_id, role) VALUES ($1, $2)
-         ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role, active = true",
-    )
-    .bind(user_id)
-    .bind(role)
-    .execute(tenant.conn())
-    .await?;
+    crate::members::put_member(&mut tenant, user_id, role).await?;
     tenant.commit().await
 }
 

@@ -305,15 +305,10 @@ pub async fn accept(
     .execute(&mut *tx)
     .await?;
     let mut tenant = TenantTx::enter(tx, &workspace.schema(), Actor::User(user.id)).await?;
-    // A deactivated or removed member who is invited again comes back with the invited role.
-    sqlx::query(
-        "INSERT INTO members (user_id, role) VALUES ($1, $2)
-         ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role, active = true",
-    )
-    .bind(user.id)
-    .bind(&invitation.role)
-    .execute(tenant.conn())
-    .await?;
+    // A deactivated or removed member who is invited again comes back with the invited role;
+    // someone who became the last admin since the invitation was sent cannot lose that role by
+    // accepting it (the transaction rolls back, so the invitation stays open).
+    crate::members::put_member(&mut tenant, user.id, &invitation.role).await?;
     tenant.commit().await?;
     Ok((user, workspace))
 }

@@ -1,12 +1,16 @@
 //! Audit history (PRODUCT.md §4): reading, verifying, exporting and purging the events that the
-//! triggers of `migrations/tenant/0004_history.sql` write. Writing is the triggers' job alone.
+//! triggers of `migrations/tenant/0004_history.sql` write. Writing is the triggers' job, but for
+//! changes of the workspace itself, whose settings live in the control plane out of their sight
+//! ([`record_workspace_update`]).
 
 use serde::Serialize;
 use sqlx::{types::JsonValue, AssertSqlSafe, Executor, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::{ensure, workspaces::Workspace, Actor, CoreError, CoreResult, TenantTx, Viewer};
+use crate::{
+    ensure, workspaces::Workspace, Actor, CoreError, CoreResult, TenantTx, Viewer, WorkspaceId,
+};
 use bastion_policy as policy;
 
 /// One audit event as stored.
@@ -26,7 +30,14 @@ pub struct HistoryEvent {
 const EVENT_COLUMNS: &str =
     "id, occurred_at, actor, entity_type, entity_id, action, changes, task_id";
 
-pub const ENTITY_TYPES: [&str; 5] = ["task", "comment", "time_entry", "attachment", "tag"];
+pub const ENTITY_TYPES: [&str; 6] = [
+    "task",
+    "comment",
+    "time_entry",
+    "attachment",
+    "tag",
+    "workspace",
+];
 
 /// What a list or an export is narrowed to; every field optional.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +80,57 @@ pub struct HistoryPage {
 /// Retention of a plan (PRODUCT.md §8), as `bastion_policy` decides it.
 pub fn retention(plan: &str) -> Duration {
     Duration::days(bastion_policy::plan_retention_days(plan).into())
+}
+
+/// Appends an update of the workspace itself (`changes`: `{"field": {"before", "after"}}`, the
+/// shape of every update event) to its history, in `tx`, so it commits or rolls back with the
+/// control-plane change that `tx` was entered from. The actor is `tx`'s, as for trigger events.
+pub(crate) async fn record_workspace_update(
+    tx: &mut TenantTx,
+    workspace: WorkspaceId,
+    changes: &JsonValue,
+) -> CoreResult<()> {
+    sqlx::query("SELECT history_append('workspace', $1, 'updated', $2, NULL)")
+        .bind(workspace.0)
+        .bind(changes)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The events a purge at `cutoff` (`$1`) deletes from `history`: the prefix of the chain before
+/// the oldest event still within retention, never the newest event. One text for [`purge`] and
+/// [`purge_preview`], so the warning before a downgrade counts what the purge will do.
+fn purged_before_cutoff(history: &str) -> String {
+    format!(
+        "id < coalesce((SELECT min(id) FROM {history} WHERE occurred_at >= $1),
+                       (SELECT max(id) FROM {history}))"
+    )
+}
+
+/// How many events the first retention run after `now` would delete if the workspace were on
+/// `plan`: what a downgrade costs, for the admin to see before confirming it. Admins only, as
+/// changing the plan is.
+pub async fn purge_preview(
+    tx: &mut TenantTx,
+    viewer: Viewer,
+    plan: &str,
+    now: OffsetDateTime,
+) -> CoreResult<u64> {
+    ensure(
+        policy::can_manage_workspace(viewer.role),
+        crate::workspaces::SETTINGS_ADMINS_ONLY,
+    )?;
+    let plan = crate::workspaces::parse_plan(plan)?;
+    let cutoff = now - Duration::days(plan.retention_days().into());
+    let count: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT count(*) FROM history WHERE {}",
+        purged_before_cutoff("history")
+    )))
+    .bind(cutoff)
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(count.unsigned_abs())
 }
 
 /// The events matching `filter`, its values bound to `$1`–`$5`; `rest` (fixed SQL) follows the
@@ -306,9 +368,8 @@ pub async fn purge(pool: &PgPool, ws: &Workspace, now: OffsetDateTime) -> CoreRe
         .execute(&mut *tx)
         .await?;
     let deleted = sqlx::query(AssertSqlSafe(format!(
-        "DELETE FROM {q}.history WHERE id < coalesce(
-             (SELECT min(id) FROM {q}.history WHERE occurred_at >= $1),
-             (SELECT max(id) FROM {q}.history))"
+        "DELETE FROM {q}.history WHERE {}",
+        purged_before_cutoff(&format!("{q}.history"))
     )))
     .bind(cutoff)
     .execute(&mut *tx)

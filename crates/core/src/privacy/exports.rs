@@ -2,10 +2,16 @@
 //! tenant table as JSON and as CSV, the members' names and addresses, and the attachment files,
 //! built by the job runner and downloadable by admins for [`KEEP_FOR`].
 //!
-//! What is left out, on purpose: columns that hold secrets (`secrets::TENANT_SECRET_COLUMNS`,
-//! today the integrations' token ciphertext). Without the workspace's data key the ciphertext
-//! is useless to the recipient, and with it the archive would become a second place a secret
-//! could leak from; the integration's kind, name and last four characters are exported.
+//! What is left out, on purpose:
+//! - columns that hold secrets (`secrets::TENANT_SECRET_COLUMNS`, today the integrations' token
+//!   ciphertext). Without the workspace's data key the ciphertext is useless to the recipient,
+//!   and with it the archive would become a second place a secret could leak from; the
+//!   integration's kind, name and last four characters are exported.
+//! - the audit history ([`NOT_EXPORTED`]), on every plan. The workspace export is the
+//!   workspace's data as it stands, for taking it elsewhere; the record of who changed what is
+//!   read by admins on every plan (the audit page, `GET …/audit`) and exported as a file by the
+//!   audit export, which is part of the Business plan (PRODUCT.md §2, §8). Putting it in this
+//!   archive would hand every plan the Business feature.
 
 use std::{
     io::Write,
@@ -31,6 +37,8 @@ use crate::{
 };
 
 pub const KIND: &str = "export";
+/// Workspace tables the export leaves out (see the module's documentation for why).
+pub const NOT_EXPORTED: [&str; 1] = ["history"];
 /// How long a finished archive can be downloaded before the job runner deletes it.
 pub const KEEP_FOR: Duration = Duration::days(7);
 
@@ -193,8 +201,12 @@ pub async fn build(
             "name": t.name, "rows": t.rows, "columns": t.columns,
             "files": [format!("{}.json", t.name), format!("{}.csv", t.name)],
         })).collect::<Vec<_>>(),
-        "omitted": "secret columns (integration token ciphertext): useless without the \
-                    workspace's data key, which never leaves the server",
+        "omitted": {
+            "secret columns (integration token ciphertext)": "useless without the workspace's \
+                data key, which never leaves the server",
+            "the audit history": "read by admins on every plan; exported as a file by the \
+                audit export on the Business plan",
+        },
         "attachments": "files/<attachment-id>/<file name>",
     });
     zip.start_file("manifest.json", options).map_err(zip_err)?;
@@ -278,16 +290,18 @@ pub async fn build(
     Ok(())
 }
 
-/// Every table of the workspace schema but the migration bookkeeping, with the columns to
-/// export (secret columns left out) and its row count. Read from the catalogue, so a table added
-/// by a later migration is exported without anyone remembering to list it here.
+/// Every table of the workspace schema but the migration bookkeeping and [`NOT_EXPORTED`], with
+/// the columns to export (secret columns left out) and its row count. Read from the catalogue,
+/// so a table added by a later migration is exported without anyone remembering to list it here.
 async fn tables(tx: &mut TenantTx, schema: &TenantSchema) -> CoreResult<Vec<Table>> {
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE '\\_bastion%'
+            AND c.relname <> ALL($2)
           ORDER BY c.relname",
     )
     .bind(schema.as_str())
+    .bind(&NOT_EXPORTED[..])
     .fetch_all(tx.conn())
     .await?;
     let mut tables = Vec::with_capacity(names.len());

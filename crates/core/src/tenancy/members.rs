@@ -69,6 +69,24 @@ async fn ensure_not_last_admin(
     Ok(())
 }
 
+/// Makes `user_id` an active member with `role`, whether they are new, deactivated or already
+/// in (then their role is replaced): the one statement behind `accounts::add_member` and
+/// accepting an invitation. Replacing the last active admin's role goes through the same
+/// last-admin check as a demotion, or re-adding that admin as a member would bypass it.
+pub(crate) async fn put_member(tx: &mut TenantTx, user_id: Uuid, role: &str) -> CoreResult<()> {
+    check_role(role)?;
+    ensure_not_last_admin(tx, user_id, role == "admin").await?;
+    sqlx::query(
+        "INSERT INTO members (user_id, role) VALUES ($1, $2)
+         ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role, active = true",
+    )
+    .bind(user_id)
+    .bind(role)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 /// Changes a member's role and/or active flag; admins only. After a deactivation is committed,
 /// the caller ends the member's sessions if this was their only workspace
 /// (`sessions::end_if_only_for`): sessions live outside the workspace's transaction.

@@ -229,7 +229,7 @@ pub async fn find_by_slug(
 pub use bastion_policy::PLANS;
 
 /// Who may not change the settings is told so in this sentence, by every door.
-const SETTINGS_ADMINS_ONLY: &str = "Only workspace admins change the plan and name.";
+pub(crate) const SETTINGS_ADMINS_ONLY: &str = "Only workspace admins change the plan and name.";
 
 /// A checked plan name.
 pub fn parse_plan(input: &str) -> CoreResult<Plan> {
@@ -245,8 +245,10 @@ pub struct SettingsChange {
 }
 
 /// Changes a workspace's name and plan (no payment is involved: an admin chooses). Every field
-/// is checked before anything changes, and both change in one statement. The audit retention
-/// of a new plan applies from the next purge.
+/// is checked before anything changes, and both change in one statement. A plan change is an
+/// event of the workspace's history, in the same transaction: the plan decides how long the
+/// rest of that history is kept, and the new retention applies from the next purge
+/// (`audit::purge_preview` tells beforehand what it will delete).
 pub async fn change_settings(
     pool: &PgPool,
     viewer: Viewer,
@@ -259,7 +261,39 @@ pub async fn change_settings(
     )?;
     let name = change.name.as_deref().map(parse_name).transpose()?;
     let plan = change.plan.as_deref().map(parse_plan).transpose()?;
-    sqlx::query_as::<_, Workspace>(
+    // Entering the workspace role can meet the stale-membership refusal that `TenantTx`
+    // retries (see `TenantTx::begin_on`); here it comes mid-transaction, so the whole change,
+    // which holds nothing yet, is tried again as `accounts::add_member` does.
+    let mut attempt = 1;
+    loop {
+        match change_settings_once(pool, viewer, ws, name.as_deref(), plan).await {
+            Err(CoreError::Database(e))
+                if attempt < 3 && crate::tenant::is_stale_role_membership(&e) =>
+            {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One attempt of [`change_settings`], with its fields checked.
+async fn change_settings_once(
+    pool: &PgPool,
+    viewer: Viewer,
+    ws: &Workspace,
+    name: Option<&str>,
+    plan: Option<Plan>,
+) -> CoreResult<Workspace> {
+    let mut tx = pool.begin().await?;
+    // The row lock makes the recorded "before" the plan this change really replaces, even when
+    // two admins change it at once.
+    let before: String = sqlx::query_scalar("SELECT plan FROM workspaces WHERE id = $1 FOR UPDATE")
+        .bind(ws.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(CoreError::NotFound("workspace"))?;
+    let changed = sqlx::query_as::<_, Workspace>(
         "UPDATE workspaces SET name = coalesce($2, name), plan = coalesce($3, plan)
           WHERE id = $1
          RETURNING id, slug, name, plan, schema_version, created_at",
@@ -267,9 +301,18 @@ pub async fn change_settings(
     .bind(ws.id)
     .bind(name)
     .bind(plan.map(Plan::as_str))
-    .fetch_optional(pool)
-    .await?
-    .ok_or(CoreError::NotFound("workspace"))
+    .fetch_one(&mut *tx)
+    .await?;
+    if changed.plan == before {
+        tx.commit().await?;
+        return Ok(changed);
+    }
+    let mut tenant =
+        crate::TenantTx::enter(tx, &ws.schema(), crate::Actor::User(viewer.user_id)).await?;
+    let changes = serde_json::json!({ "plan": { "before": before, "after": changed.plan } });
+    crate::audit::record_workspace_update(&mut tenant, ws.id, &changes).await?;
+    tenant.commit().await?;
+    Ok(changed)
 }
 
 /// [`change_settings`] of the plan alone.
