@@ -133,8 +133,10 @@ pub async fn invite_member(slug: String, email: String, role: String) -> Result<
         &opened.workspace,
         opened.viewer,
         &opened.user,
-        &email,
-        &role,
+        bastion_core::invitations::Invitee {
+            email: &email,
+            role: &role,
+        },
         &ctx.origin,
     )
     .await?;

@@ -373,8 +373,7 @@ async fn invite(
         ws,
         admin_of(admin),
         admin,
-        email,
-        role,
+        invitations::Invitee { email, role },
         BASE,
     )
     .await
@@ -557,8 +556,10 @@ async fn invitations_expire_are_replaced_and_revoked_and_bind_to_their_address()
         &ws,
         admin_of(&admin),
         &admin,
-        "admin@example.eu",
-        "member",
+        invitations::Invitee {
+            email: "admin@example.eu",
+            role: "member",
+        },
         BASE,
     )
     .await

@@ -534,8 +534,10 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
         &a.ws,
         Viewer::new(a.admin, bastion_core::Role::Admin),
         &inviter,
-        "invitee@example.eu",
-        "member",
+        bastion_core::invitations::Invitee {
+            email: "invitee@example.eu",
+            role: "member",
+        },
         "https://bastion.example",
     )
     .await

@@ -334,8 +334,10 @@ pub async fn create_invitation(
         &workspace,
         viewer,
         &user,
-        &body.email,
-        &body.role,
+        invitations::Invitee {
+            email: &body.email,
+            role: &body.role,
+        },
         &state.config.origin(),
     )
     .await?;

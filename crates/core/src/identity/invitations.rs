@@ -55,21 +55,28 @@ fn check_role(role: &str) -> CoreResult<()> {
     }
 }
 
-/// Invites `email` with `role` and emails the link; an open invitation for the same address is
-/// replaced (its old link stops working). Admins only; `inviter` is the viewer's account (its
-/// name goes into the email). `link_base` is the public origin the link starts with.
+/// Who is invited, as the admin typed it.
+#[derive(Debug, Clone, Copy)]
+pub struct Invitee<'a> {
+    pub email: &'a str,
+    pub role: &'a str,
+}
+
+/// Invites someone and emails the link; an open invitation for the same address is replaced
+/// (its old link stops working). Admins only; `inviter` is the viewer's account (its name goes
+/// into the email). `link_base` is the public origin the link starts with.
 pub async fn invite(
     pool: &PgPool,
     master: &MasterKeyRing,
     workspace: &Workspace,
     viewer: Viewer,
     inviter: &User,
-    email: &str,
-    role: &str,
+    invitee: Invitee<'_>,
     link_base: &str,
 ) -> CoreResult<Invitation> {
     ensure(policy::can_manage_members(viewer.role), ADMINS_ONLY)?;
-    let email = accounts::parse_email(email)?;
+    let email = accounts::parse_email(invitee.email)?;
+    let role = invitee.role;
     check_role(role)?;
     // Someone already in the workspace needs no invitation; say so rather than mail them.
     let mut tenant = TenantTx::begin(pool, &workspace.schema(), Actor::User(inviter.id)).await?;
