@@ -67,7 +67,8 @@ pub struct AuditView {
     pub older: Option<String>,
 }
 
-pub const ENTITY_CHOICES: [(&str, &str); 5] = [
+pub const ENTITY_CHOICES: [(&str, &str); 6] = [
+    ("workspace", "Workspace"),
     ("task", "Task"),
     ("comment", "Comment"),
     ("time_entry", "Time entry"),

@@ -20,6 +20,20 @@ pub struct SettingsView {
     pub my_role: Role,
     /// The newest export, if any.
     pub export: Option<ExportState>,
+    /// For admins: how many history events moving to each plan would delete at the next
+    /// retention run (all zero unless a plan keeps history for less time than it has been kept).
+    pub purge_costs: Vec<(String, u64)>,
+}
+
+/// What moving to `plan` deletes, as the admin is asked to confirm it.
+fn purge_warning(plan: &str, events: u64) -> String {
+    let days = policy::plan_retention_days(plan);
+    let what = if events == 1 { "event" } else { "events" };
+    format!(
+        "Moving to {} deletes {events} history {what} older than {days} days at the next hourly \
+         clean-up. This cannot be undone.",
+        plan_label(plan)
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,8 +66,18 @@ fn status_of(slug: &str, job: &bastion_core::jobs::Job) -> ExportState {
 #[server(prefix = "/api/fn", endpoint = "workspace_settings")]
 pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
     let ctx = crate::server::context()?;
-    let opened = crate::server::open(&slug).await?;
-    // Only the membership was needed; the settings and jobs live in the control plane.
+    let mut opened = crate::server::open(&slug).await?;
+    let mut purge_costs = Vec::new();
+    if policy::can_manage_workspace(opened.viewer.role) {
+        let now = time::OffsetDateTime::now_utc();
+        for plan in policy::PLANS {
+            let events =
+                bastion_core::audit::purge_preview(&mut opened.tx, opened.viewer, plan, now)
+                    .await?;
+            purge_costs.push((plan.to_owned(), events));
+        }
+    }
+    // The settings and jobs live in the control plane.
     opened.tx.rollback().await?;
     let ws = opened.workspace;
     let export = bastion_core::exports::latest(&ctx.pool, opened.viewer, &ws)
@@ -65,14 +89,27 @@ pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
         plan: ws.plan,
         my_role: opened.viewer.role,
         export,
+        purge_costs,
     })
 }
 
+/// Changes the plan. A move that would delete history needs `confirm=delete`, ticked by the
+/// admin beside the warning of how much goes.
 #[server(prefix = "/api/fn", endpoint = "change_plan")]
-pub async fn change_plan(slug: String, plan: String) -> Result<String, UiError> {
+pub async fn change_plan(
+    slug: String,
+    plan: String,
+    confirm: Option<String>,
+) -> Result<String, UiError> {
     let ctx = crate::server::context()?;
-    let opened = crate::server::open(&slug).await?;
+    let mut opened = crate::server::open(&slug).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let events =
+        bastion_core::audit::purge_preview(&mut opened.tx, opened.viewer, &plan, now).await?;
     opened.tx.rollback().await?;
+    if events > 0 && confirm.as_deref() != Some("delete") {
+        return Err(UiError::invalid("confirm", purge_warning(&plan, events)));
+    }
     let ws = bastion_core::workspaces::set_plan(&ctx.pool, opened.viewer, &opened.workspace, &plan)
         .await?;
     Ok(format!("The plan is now {}.", plan_label(&ws.plan)))
@@ -165,17 +202,43 @@ pub fn SettingsPage() -> impl IntoView {
                 {admin.then(|| {
                     let slug = view.slug.clone();
                     let current = view.plan.clone();
+                    // The plan picked in the form, so that a move that deletes history says how
+                    // much before it is saved.
+                    let chosen = RwSignal::new(current.clone());
+                    let costs = view.purge_costs.clone();
+                    let cost = move || {
+                        let chosen = chosen.get();
+                        costs
+                            .iter()
+                            .find(|(plan, _)| *plan == chosen)
+                            .map(|(_, events)| *events)
+                            .filter(|events| *events > 0)
+                            .map(|events| purge_warning(&chosen, events))
+                    };
                     view! {
                         <ActionForm action=change attr:class="form inline-fields">
                             <input type="hidden" name="slug" value=slug/>
                             <div class="field">
                                 <label for="plan-select">"Change the plan"</label>
-                                <select id="plan-select" name="plan">
+                                <select
+                                    id="plan-select"
+                                    name="plan"
+                                    on:change=move |ev| chosen.set(event_target_value(&ev))
+                                >
                                     {policy::PLANS.into_iter().map(|p| view! {
                                         <option value=p selected=p == current>{plan_label(p)}</option>
                                     }).collect_view()}
                                 </select>
                             </div>
+                            {move || cost().map(|warning| view! {
+                                <div class="field">
+                                    <p class="form-error" id="plan-warning">{warning}</p>
+                                    <label>
+                                        <input type="checkbox" name="confirm" value="delete" required aria-describedby="plan-warning"/>
+                                        " Delete that history and change the plan"
+                                    </label>
+                                </div>
+                            })}
                             <button type="submit" class="button" disabled=move || change.pending().get()>"Save plan"</button>
                         </ActionForm>
                     }
@@ -241,8 +304,9 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
             <h2 id="export-title">"Export the workspace"</h2>
             <p>
                 "One zip archive with every table as JSON and CSV, the members' names and addresses, "
-                "and every attached file. Integration tokens are left out. The archive can be "
-                "downloaded by admins for 7 days."
+                "and every attached file. Integration tokens are left out, and so is the audit "
+                "history (read it on the audit page; the Business plan exports it). The archive "
+                "can be downloaded by admins for 7 days."
             </p>
             <ActionForm action=start attr:class="inline-form">
                 <input type="hidden" name="slug" value=slug/>

@@ -259,3 +259,70 @@ async fn a_statement_timeout_is_a_503_through_both_doors_and_changes_nothing() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_eq!(plan_of(&app, &cast.slug).await, "business");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_downgrade_that_deletes_history_needs_the_admin_to_confirm_it() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    // Three events; the newest always stays, whatever its age, so two would go.
+    for _ in 0..3 {
+        app.seed_task(&cast.slug, cast.admin_id, false).await;
+    }
+    let ws = bastion_core::workspaces::find_by_slug(&app.db.pool, &cast.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    // On Business, with history older than Starter keeps (90 days). The superuser's edit breaks
+    // the hash chain, which does not matter to what is counted here.
+    let su = sqlx::PgPool::connect_with(app.db.admin_options())
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE {}.history SET occurred_at = now() - interval '200 days'",
+        ws.schema().quoted()
+    )))
+    .execute(&su)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE workspaces SET plan = 'business' WHERE id = $1")
+        .bind(ws.id)
+        .execute(&su)
+        .await
+        .unwrap();
+    let form = format!("slug={}&plan=starter", cast.slug);
+
+    let unconfirmed = app.server_fn("change_plan", &cast.admin, &form).await;
+    assert_eq!(
+        unconfirmed.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unconfirmed.body
+    );
+    match ui_error(&unconfirmed) {
+        app::UiError::Invalid { field, message } => {
+            assert_eq!(field, "confirm");
+            assert!(
+                message
+                    .starts_with("Moving to Starter deletes 2 history events older than 90 days"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(plan_of(&app, &cast.slug).await, "business");
+
+    // Pro keeps a year: nothing goes, so nothing to confirm.
+    let pro = format!("slug={}&plan=pro", cast.slug);
+    let moved = app.server_fn("change_plan", &cast.admin, &pro).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+
+    let confirmed = app
+        .server_fn(
+            "change_plan",
+            &cast.admin,
+            &format!("{form}&confirm=delete"),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert_eq!(plan_of(&app, &cast.slug).await, "starter");
+}
