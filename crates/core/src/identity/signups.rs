@@ -251,25 +251,14 @@ pub async fn confirm(
 /// Re-encrypts pending signups under the primary master key (part of master-key rotation).
 /// Returns how many changed.
 pub(crate) async fn rewrap_pending(pool: &PgPool, master: &MasterKeyRing) -> CoreResult<usize> {
-    let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, payload FROM pending_signups")
-        .fetch_all(pool)
-        .await?;
-    let mut changed = 0;
-    for (id, payload) in rows {
-        // An unreadable payload cannot be confirmed anyway; it expires with its code.
-        let Ok(Some(rewrapped)) = master.rewrap(&payload) else {
-            continue;
-        };
-        changed +=
-            sqlx::query("UPDATE pending_signups SET payload = $2 WHERE id = $1 AND payload = $3")
-                .bind(id)
-                .bind(rewrapped)
-                .bind(&payload)
-                .execute(pool)
-                .await?
-                .rows_affected() as usize;
-    }
-    Ok(changed)
+    // An unreadable payload cannot be confirmed anyway; it expires with its code.
+    crate::secrets::rewrap_rows(
+        pool,
+        master,
+        "SELECT id, payload FROM pending_signups",
+        "UPDATE pending_signups SET payload = $2 WHERE id = $1 AND payload = $3",
+    )
+    .await
 }
 
 /// Expired signups hold an encrypted password hash for nothing: delete them.

@@ -85,27 +85,14 @@ pub(crate) fn open(
 /// Re-seals unsent bodies under the primary master key (part of master-key rotation), so that
 /// the old key can be retired. Returns how many changed.
 pub(crate) async fn reseal_unsent(pool: &PgPool, master: &MasterKeyRing) -> CoreResult<usize> {
-    let rows: Vec<(Uuid, String)> =
-        sqlx::query_as("SELECT id, body FROM outbox WHERE sealed AND sent_at IS NULL")
-            .fetch_all(pool)
-            .await?;
-    let mut changed = 0;
-    for (id, body) in rows {
-        // One that no configured key opens could not be sent either; it is left as it is.
-        let Ok(Some(resealed)) = master.rewrap(&body) else {
-            continue;
-        };
-        changed += sqlx::query(
-            "UPDATE outbox SET body = $2 WHERE id = $1 AND body = $3 AND sent_at IS NULL",
-        )
-        .bind(id)
-        .bind(resealed)
-        .bind(&body)
-        .execute(pool)
-        .await?
-        .rows_affected() as usize;
-    }
-    Ok(changed)
+    // One that no configured key opens could not be sent either; it is left as it is.
+    crate::secrets::rewrap_rows(
+        pool,
+        master,
+        "SELECT id, body FROM outbox WHERE sealed AND sent_at IS NULL",
+        "UPDATE outbox SET body = $2 WHERE id = $1 AND body = $3 AND sent_at IS NULL",
+    )
+    .await
 }
 
 /// Leases up to `batch` unsent messages, hands each to `send`, and marks the ones sent, all in
