@@ -216,7 +216,7 @@ pub fn SettingsPage() -> impl IntoView {
                             .map(|events| purge_warning(&chosen, events))
                     };
                     view! {
-                        <ActionForm action=change attr:class="form inline-fields">
+                        <ActionForm action=change attr:class="form inline-fields plan-form">
                             <input type="hidden" name="slug" value=slug/>
                             <div class="field">
                                 <label for="plan-select">"Change the plan"</label>
@@ -231,7 +231,7 @@ pub fn SettingsPage() -> impl IntoView {
                                 </select>
                             </div>
                             {move || cost().map(|warning| view! {
-                                <div class="field">
+                                <div class="field whole-row">
                                     <p class="form-error" id="plan-warning">{warning}</p>
                                     <label>
                                         <input type="checkbox" name="confirm" value="delete" required aria-describedby="plan-warning"/>
