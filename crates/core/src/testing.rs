@@ -145,25 +145,9 @@ impl TestDb {
     }
 
     /// A plain-SQL `pg_dump` of this database as the superuser, as a backup thief would get it.
-    /// PostgreSQL's tools run as the `postgres` user when we are root, like the cluster itself.
     pub fn pg_dump(&self) -> String {
-        // Next to the real pg_ctl (the bin dir may hold symlinks to it alone), so the dump tool
-        // has the server's major version.
-        let pg_ctl = embedded::find_bin_dir()
-            .expect("PostgreSQL binaries")
-            .join("pg_ctl")
-            .canonicalize()
-            .expect("resolve pg_ctl");
-        let pg_dump = pg_ctl.with_file_name("pg_dump");
-        let mut command = if unsafe { libc::geteuid() } == 0 {
-            let mut c = std::process::Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&pg_dump);
-            c
-        } else {
-            std::process::Command::new(&pg_dump)
-        };
+        let mut command = pg_tool("pg_dump");
         let output = command
-            .current_dir("/")
             .arg("--host")
             .arg(self.socket_dir())
             .args([
@@ -174,7 +158,7 @@ impl TestDb {
             ])
             .arg(&self.name)
             .output()
-            .unwrap_or_else(|e| panic!("run {}: {e}", pg_dump.display()));
+            .unwrap_or_else(|e| panic!("run pg_dump: {e}"));
         assert!(
             output.status.success(),
             "pg_dump failed ({}): {}",
@@ -183,6 +167,29 @@ impl TestDb {
         );
         String::from_utf8(output.stdout).expect("pg_dump writes UTF-8 here")
     }
+}
+
+/// A PostgreSQL client tool (`pg_dump`, `pg_dumpall`, `pg_restore`, `psql`) of the server's
+/// major version, run as the `postgres` user when we are root, like the cluster itself.
+pub fn pg_tool(program: &str) -> std::process::Command {
+    // Next to the real pg_ctl (the bin dir may hold symlinks to it alone), so the tool has the
+    // server's major version.
+    let pg_ctl = embedded::find_bin_dir()
+        .expect("PostgreSQL binaries")
+        .join("pg_ctl")
+        .canonicalize()
+        .expect("resolve pg_ctl");
+    let tool = pg_ctl.with_file_name(program);
+    let mut command = if unsafe { libc::geteuid() } == 0 {
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(&tool);
+        c
+    } else {
+        std::process::Command::new(&tool)
+    };
+    // PostgreSQL's tools refuse to start in a directory the service user cannot read.
+    command.current_dir("/");
+    command
 }
 
 impl Drop for TestDb {
