@@ -89,7 +89,8 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     if tokio::time::timeout_at(deadline, &mut sender).await.is_ok() {
         tracing::info!("shutdown: mail sender stopped between batches");
     } else {
-        // The batch's messages stay leased in the outbox and go out after the lease expires.
+        // The batch's transaction rolls back: its messages stay queued for the next sender, and
+        // those already handed to the SMTP server will go out a second time.
         tracing::warn!("shutdown: grace period over; the mail batch being sent is cut off");
         sender.abort();
     }
