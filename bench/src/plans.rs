@@ -134,6 +134,7 @@ pub(crate) async fn spawn_server(
         keys: Arc::new(keys.clone()),
         leptos_options: bastion::leptos_options(&config)?,
         config: Arc::new(config),
+        shutting_down: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

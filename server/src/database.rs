@@ -75,8 +75,16 @@ impl Database {
         Ok(())
     }
 
+    /// Closes the pool, then stops the embedded cluster if we started it. The wait for connections
+    /// still checked out (by requests cut off at the end of a shutdown's grace period) is bounded:
+    /// stopping the cluster ends them anyway.
     pub async fn close(mut self) {
-        self.pool.close().await;
+        if tokio::time::timeout(Duration::from_secs(5), self.pool.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still in use; closing anyway");
+        }
         if let Some(pg) = self.embedded.as_mut() {
             pg.stop();
         }

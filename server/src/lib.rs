@@ -40,6 +40,11 @@ pub struct AppState {
     pub keys: Arc<bastion_core::keys::MasterKeyRing>,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// Cancelled when the process begins shutting down (SIGTERM, Ctrl-C). The server then
+    /// accepts no connection and lets in-flight requests finish; a long-lived response (an event
+    /// stream, when one exists) should watch this and end with a retry hint rather than hold
+    /// the shutdown until the grace period runs out.
+    pub shutting_down: tokio_util::sync::CancellationToken,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -179,32 +184,31 @@ fn provide_request_nonce() {
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+/// Serves until `state.shutting_down` is cancelled, then accepts no new connection, closes idle
+/// ones and returns once every in-flight request has been answered (the caller bounds that wait).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let shutting_down = state.shutting_down.clone().cancelled_owned();
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutting_down)
     .await
 }
 
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Watches for SIGTERM (orchestrators, systemd) and SIGINT (Ctrl-C); the future resolves with the
+/// signal's name. The handlers are installed before this returns, so a signal that arrives while
+/// the server starts is not lost to the default action (instant death).
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = &'static str>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
         }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
+    })
 }
 
 /// Leptos options for this process: the site directory from `LEPTOS_SITE_ROOT` (cargo-leptos

@@ -10,6 +10,7 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 
@@ -95,17 +96,25 @@ impl Mailer {
         }
     }
 
-    /// Delivers the outbox until the task is aborted: at once when there is mail, every two
-    /// seconds otherwise, backing off after a failure.
-    pub async fn run(self, pool: PgPool, keys: Arc<MasterKeyRing>) {
-        loop {
-            match self.deliver_batch(&pool, &keys).await {
-                Ok(0) => tokio::time::sleep(Duration::from_secs(2)).await,
-                Ok(n) => tracing::info!(messages = n, "email delivered"),
+    /// Delivers the outbox until `stop` is cancelled: at once when there is mail, every two
+    /// seconds otherwise, backing off after a failure. A batch being sent when `stop` comes is
+    /// finished, so no message is left half-handled; the next batch is not started.
+    pub async fn run(self, pool: PgPool, keys: Arc<MasterKeyRing>, stop: CancellationToken) {
+        while !stop.is_cancelled() {
+            let pause = match self.deliver_batch(&pool, &keys).await {
+                Ok(0) => Duration::from_secs(2),
+                Ok(n) => {
+                    tracing::info!(messages = n, "email delivered");
+                    Duration::ZERO
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "email delivery failed; retrying");
-                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    Duration::from_secs(10)
                 }
+            };
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = tokio::time::sleep(pause) => {}
             }
         }
     }

@@ -286,6 +286,43 @@ async fn a_lease_is_held_by_one_runner_and_taken_over_when_it_expires() {
 }
 
 #[tokio::test]
+async fn a_stopping_runner_leases_nothing_and_a_released_job_goes_to_the_next_runner() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let objects = Objects::local(&dir.path().join("objects")).unwrap();
+    let ws = workspace(&db.pool, "acme").await;
+    let job = jobs::enqueue(&db.pool, "export", ws.id, None)
+        .await
+        .unwrap();
+
+    // Shutdown has begun: the queued job is left for another server.
+    let stop = jobs::Stop::default();
+    stop.draining.cancel();
+    let report = exports::run_pending_until(&db.pool, &objects, &dir.path().join("x"), &stop)
+        .await
+        .unwrap();
+    assert_eq!(report.exports_built, 0, "{report:?}");
+    let seen = jobs::get(&db.pool, ws.id, job.id).await.unwrap().unwrap();
+    assert_eq!((seen.state.as_str(), seen.attempts), ("queued", 0));
+
+    // A runner stopping mid-job gives it back: at once, without the attempt counting, and its
+    // own later writes change nothing.
+    let first = jobs::lease(&db.pool, jobs::LEASE).await.unwrap().unwrap();
+    jobs::release(&db.pool, &first).await.unwrap();
+    let seen = jobs::get(&db.pool, ws.id, job.id).await.unwrap().unwrap();
+    assert_eq!((seen.state.as_str(), seen.attempts), ("queued", 0));
+    let second = jobs::lease(&db.pool, jobs::LEASE).await.unwrap().unwrap();
+    assert_eq!((second.job.id, second.job.attempts), (job.id, 1));
+    assert!(matches!(
+        jobs::progress(&db.pool, &first, 1, 2).await,
+        Err(CoreError::Conflict { .. })
+    ));
+    // Releasing a lease that is no longer ours leaves the new holder's job alone.
+    jobs::release(&db.pool, &first).await.unwrap();
+    jobs::progress(&db.pool, &second, 1, 2).await.unwrap();
+}
+
+#[tokio::test]
 async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().unwrap();

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use bastion_core::{keys::MasterKeyRing, secrets};
+use bastion_core::{jobs, keys::MasterKeyRing, secrets};
+use tokio_util::sync::CancellationToken;
 
 use super::{keys::master_key_ring, migrate::migrate, open, workers};
 use crate::{config::Config, database::Database, AppState};
@@ -24,29 +25,102 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     let leptos_options = crate::leptos_options(&config)?;
     let origin = config.origin();
+    let signal = crate::shutdown_signal().map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
+    let shutting_down = CancellationToken::new();
     let state = AppState {
         pool: database.pool.clone(),
         keys,
         config: Arc::new(config),
         leptos_options,
+        shutting_down: shutting_down.clone(),
     };
     tracing::info!(%origin, "Bastion is serving");
     println!("\nBastion is running at {origin}\n");
     let mailer = crate::mailer::Mailer::from_config(&state.config)?;
     tracing::info!(mail = %mailer.describe(), "outgoing email");
-    let sender = tokio::spawn(mailer.run(state.pool.clone(), state.keys.clone()));
+    let grace = state.config.shutdown_grace;
+    let jobs_stop = jobs::Stop::default();
+    let mut sender = tokio::spawn(mailer.run(
+        state.pool.clone(),
+        state.keys.clone(),
+        shutting_down.clone(),
+    ));
     let retention = tokio::spawn(workers::purge_history(state.pool.clone()));
-    let runner = tokio::spawn(workers::run_jobs(
+    let mut runner = tokio::spawn(workers::run_jobs(
         state.pool.clone(),
         state.config.objects_dir(),
         state.config.exports_dir(),
+        jobs_stop.clone(),
     ));
-    let served = crate::serve(listener, state).await;
-    sender.abort();
+    let mut server = tokio::spawn(crate::serve(listener, state));
+
+    let failed = tokio::select! {
+        name = signal => {
+            tracing::info!(
+                signal = name,
+                grace_secs = grace.as_secs(),
+                "shutting down: no new connections; finishing in-flight requests, the mail batch \
+                 and the running job"
+            );
+            None
+        }
+        joined = &mut server => Some(joined),
+    };
+    let deadline = tokio::time::Instant::now() + grace;
+    shutting_down.cancel();
+    jobs_stop.draining.cancel();
+    // Purging is idempotent and resumes at the next start: nothing to wait for.
     retention.abort();
-    runner.abort();
+
+    let served = match failed {
+        Some(joined) => flatten(joined),
+        None => match tokio::time::timeout_at(deadline, &mut server).await {
+            Ok(joined) => {
+                tracing::info!("shutdown: in-flight requests finished");
+                flatten(joined)
+            }
+            Err(_) => {
+                tracing::warn!("shutdown: grace period over; requests still running are cut off");
+                server.abort();
+                Ok(())
+            }
+        },
+    };
+    if tokio::time::timeout_at(deadline, &mut sender).await.is_ok() {
+        tracing::info!("shutdown: mail sender stopped between batches");
+    } else {
+        // The batch's transaction rolls back: its messages stay queued for the next sender, and
+        // those already handed to the SMTP server will go out a second time.
+        tracing::warn!("shutdown: grace period over; the mail batch being sent is cut off");
+        sender.abort();
+    }
+    if tokio::time::timeout_at(deadline, &mut runner).await.is_ok() {
+        tracing::info!("shutdown: job runner stopped");
+    } else {
+        jobs_stop.abandon.cancel();
+        // Releasing is one UPDATE; the lease would expire by itself if even that cannot happen.
+        if tokio::time::timeout(RELEASE_TIME, &mut runner)
+            .await
+            .is_err()
+        {
+            runner.abort();
+        }
+        tracing::warn!("shutdown: grace period over; the running job was left to another server");
+    }
+    tracing::info!("shutdown: closing the database connections");
     database.close().await;
-    served.map_err(|e| format!("server error: {e}"))
+    tracing::info!("shutdown complete");
+    served
+}
+
+/// How long an interrupted job's lease release may take beyond the grace period.
+const RELEASE_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn flatten(joined: Result<std::io::Result<()>, tokio::task::JoinError>) -> Result<(), String> {
+    match joined {
+        Ok(served) => served.map_err(|e| format!("server error: {e}")),
+        Err(e) => Err(format!("server error: {e}")),
+    }
 }
 
 /// Gives older workspaces their data key, and refuses to serve when the configured master keys

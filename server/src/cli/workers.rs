@@ -2,13 +2,19 @@
 
 use std::path::PathBuf;
 
-use bastion_core::audit;
+use bastion_core::{audit, jobs};
 
 /// The background job runner: every two seconds, deletes expired export archives, finishes
 /// interrupted erasure purges and runs queued jobs. Every process runs it; leases in PostgreSQL
 /// keep a job to one process at a time, and a job whose process died is taken over when its
-/// lease expires.
-pub(super) async fn run_jobs(pool: sqlx::PgPool, objects_dir: PathBuf, exports_dir: PathBuf) {
+/// lease expires. Returns once `stop.draining` is cancelled and the running job (if any) has
+/// finished, or been released on `stop.abandon`.
+pub(super) async fn run_jobs(
+    pool: sqlx::PgPool,
+    objects_dir: PathBuf,
+    exports_dir: PathBuf,
+    stop: jobs::Stop,
+) {
     let objects = match bastion_core::attachments::Objects::local(&objects_dir) {
         Ok(objects) => objects,
         Err(e) => {
@@ -16,15 +22,18 @@ pub(super) async fn run_jobs(pool: sqlx::PgPool, objects_dir: PathBuf, exports_d
             return;
         }
     };
-    loop {
-        match bastion_core::exports::run_pending(&pool, &objects, &exports_dir).await {
+    while !stop.draining.is_cancelled() {
+        match bastion_core::exports::run_pending_until(&pool, &objects, &exports_dir, &stop).await {
             Ok(report) if report != Default::default() => {
                 tracing::info!(?report, "background jobs ran")
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "background jobs failed; retrying"),
         }
-        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        tokio::select! {
+            () = stop.draining.cancelled() => {}
+            () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+        }
     }
 }
 

@@ -97,6 +97,10 @@ pub struct Config {
     /// replaced (default 30 min). Backends grow a cache per workspace they touch; a shorter
     /// lifetime bounds that memory at the cost of a reconnect.
     pub db_max_lifetime: std::time::Duration,
+    /// `BASTION_SHUTDOWN_GRACE_SECS`: how long `serve` waits after SIGTERM or Ctrl-C for
+    /// in-flight requests, the mail batch being sent and the running job (default 30 s); what is
+    /// still running then is cut off, and an unfinished job released for another server.
+    pub shutdown_grace: std::time::Duration,
 }
 
 /// Where the master key ring came from, for the start-up log line.
@@ -233,6 +237,7 @@ impl Config {
             request_timeout: Duration::ZERO,
             statement_timeout: Duration::ZERO,
             db_max_lifetime: Duration::ZERO,
+            shutdown_grace: Duration::ZERO,
         }
     }
 

@@ -100,6 +100,10 @@ pub const SETTINGS: &[Setting] = &[
     setting("BASTION_STATEMENT_TIMEOUT_SECS", FILE, Some("60"),
         |c, v| seconds(v).map(|d| c.statement_timeout = d),
         "PostgreSQL statement_timeout of the server's connections, in seconds, 1-3600"),
+    setting("BASTION_SHUTDOWN_GRACE_SECS", FILE, Some("30"),
+        |c, v| seconds(v).map(|d| c.shutdown_grace = d),
+        "Seconds SIGTERM waits for in-flight requests and a running job before cutting them \
+         off, 1-3600; keep it below your orchestrator's kill timeout"),
     setting("BASTION_MASTER_KEYS", ENV_ONLY, None,
         |c, v| text(v).map(|v| c.master_keys = Some(Secret::new(v))),
         "Comma-separated master keys (`bastion keys generate`); the first encrypts, all decrypt"),

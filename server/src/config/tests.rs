@@ -23,7 +23,9 @@ fn defaults_are_local_and_safe() {
     assert_eq!(c.request_timeout, std::time::Duration::from_secs(30));
     assert_eq!(c.statement_timeout, std::time::Duration::from_secs(60));
     assert_eq!(c.db_max_lifetime, std::time::Duration::from_secs(1800));
+    assert_eq!(c.shutdown_grace, std::time::Duration::from_secs(30));
     let c = load(&[
+        ("BASTION_SHUTDOWN_GRACE_SECS", "5"),
         ("BASTION_REQUEST_TIMEOUT_SECS", "5"),
         ("BASTION_STATEMENT_TIMEOUT_SECS", "2"),
         ("BASTION_DB_MAX_LIFETIME_SECS", "300"),
@@ -32,6 +34,7 @@ fn defaults_are_local_and_safe() {
     assert_eq!(c.request_timeout, std::time::Duration::from_secs(5));
     assert_eq!(c.statement_timeout, std::time::Duration::from_secs(2));
     assert_eq!(c.db_max_lifetime, std::time::Duration::from_secs(300));
+    assert_eq!(c.shutdown_grace, std::time::Duration::from_secs(5));
     assert_eq!(
         load(&[("BASTION_MAX_UPLOAD_BYTES", "1048576")])
             .unwrap()
@@ -64,6 +67,8 @@ fn each_bad_value_is_named() {
         ("BASTION_REQUEST_TIMEOUT_SECS", "3601"),
         ("BASTION_STATEMENT_TIMEOUT_SECS", "-1"),
         ("BASTION_STATEMENT_TIMEOUT_SECS", "forever"),
+        ("BASTION_SHUTDOWN_GRACE_SECS", "0"),
+        ("BASTION_SHUTDOWN_GRACE_SECS", "never"),
     ] {
         let err = load(&[(name, value)]).unwrap_err().to_string();
         assert!(err.starts_with(name), "{name}={value}: {err}");

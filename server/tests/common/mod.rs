@@ -62,6 +62,7 @@ pub fn serve(
         keys: Arc::new(bastion_core::testing::master_keys().clone()),
         leptos_options: bastion::leptos_options(&config).unwrap(),
         config: Arc::new(config),
+        shutting_down: Default::default(),
     };
     TestApp {
         router: bastion::router(state),

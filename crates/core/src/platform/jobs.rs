@@ -9,6 +9,7 @@
 use serde::Serialize;
 use sqlx::{postgres::PgQueryResult, PgPool};
 use time::{Duration, OffsetDateTime};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::{CoreError, CoreResult, WorkspaceId};
@@ -53,6 +54,15 @@ impl Lease {
     pub fn token(&self) -> Uuid {
         self.token
     }
+}
+
+/// How a runner is told to wind down when its process shuts down.
+#[derive(Debug, Clone, Default)]
+pub struct Stop {
+    /// Cancelled when shutdown begins: lease no new job, let the running one finish.
+    pub draining: CancellationToken,
+    /// Cancelled when the grace period runs out: give the running job back with [`release`].
+    pub abandon: CancellationToken,
 }
 
 /// Queues a job.
@@ -162,6 +172,23 @@ pub async fn retry_or_fail(pool: &PgPool, lease: &Lease, error: &str) -> CoreRes
     .bind(lease.job.id)
     .bind(lease.token)
     .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Gives a job back unfinished because this process is stopping, for another process to take at
+/// once rather than when the lease would have expired. The interrupted attempt is not counted: a
+/// few restarts during a long export must not fail it. Nothing happens when the lease is no
+/// longer ours.
+pub async fn release(pool: &PgPool, lease: &Lease) -> CoreResult<()> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'queued', lease_token = NULL, leased_until = NULL,
+                attempts = greatest(attempts - 1, 0)
+          WHERE id = $1 AND lease_token = $2 AND state = 'running'",
+    )
+    .bind(lease.job.id)
+    .bind(lease.token)
     .execute(pool)
     .await?;
     Ok(())

@@ -418,6 +418,18 @@ pub async fn run_pending(
     objects: &Objects,
     exports_dir: &Path,
 ) -> CoreResult<RunnerReport> {
+    run_pending_until(pool, objects, exports_dir, &jobs::Stop::default()).await
+}
+
+/// [`run_pending`] in a process that may be stopping: once `stop.draining` is cancelled no new
+/// job is leased, and once `stop.abandon` is cancelled the running job is released for another
+/// process (its partial archive is never moved into place) and the pass ends.
+pub async fn run_pending_until(
+    pool: &PgPool,
+    objects: &Objects,
+    exports_dir: &Path,
+    stop: &jobs::Stop,
+) -> CoreResult<RunnerReport> {
     let mut report = RunnerReport::default();
     for job in jobs::take_expired(pool, OffsetDateTime::now_utc()).await? {
         match std::fs::remove_file(archive_path(exports_dir, job.workspace_id, job.id)) {
@@ -428,8 +440,19 @@ pub async fn run_pending(
     }
     report.erasures_finished =
         crate::workspaces::finish_pending_purges(pool, objects, exports_dir).await?;
-    while let Some(lease) = jobs::lease(pool, jobs::LEASE).await? {
-        match run(pool, objects, exports_dir, &lease).await {
+    while !stop.draining.is_cancelled() {
+        let Some(lease) = jobs::lease(pool, jobs::LEASE).await? else {
+            break;
+        };
+        let outcome = tokio::select! {
+            outcome = run(pool, objects, exports_dir, &lease) => outcome,
+            () = stop.abandon.cancelled() => {
+                jobs::release(pool, &lease).await?;
+                tracing::info!(job = %lease.job.id, "shutdown: unfinished job released for another server");
+                break;
+            }
+        };
+        match outcome {
             Ok(_) => report.exports_built += 1,
             Err(CoreError::Conflict { message, .. }) => {
                 tracing::warn!(job = %lease.job.id, %message, "export abandoned");
