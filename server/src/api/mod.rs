@@ -67,7 +67,8 @@ bytes keep coming, and downloads (attachments, exports) stream for as long as th
 Errors are JSON `{\"error\": {\"code\", \"message\"}}` with the HTTP status that fits: 404 for \
 anything the caller may not see, 403 for what it sees but may not change, 409 for conflicts, \
 422 for invalid input (the field is named), 429 with `Retry-After` when a limit is reached, 503 \
-`timeout` when a request or statement runs out of time.\n\n\
+`timeout` when a request or statement runs out of time, 503 `unavailable` with `Retry-After` \
+while the database cannot be reached (nothing was changed; retry after that many seconds).\n\n\
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
