@@ -35,6 +35,10 @@ pub enum UiError {
     /// 503: the request or one of its statements ran out of time; nothing was changed.
     #[error("That took longer than the server allows, so nothing was changed. Try again, or ask for less at once.")]
     Timeout,
+    /// 503: the database cannot be reached just now (down, restarting, out of connections);
+    /// nothing was changed. Answered with a `Retry-After`.
+    #[error("Bastion cannot reach its database just now, so nothing was changed. Try again in a few seconds.")]
+    Unavailable,
     /// 500: logged on the server with its cause; people learn only that it failed.
     #[error("Something went wrong on our side; it has been logged.")]
     Internal,
@@ -61,7 +65,7 @@ impl UiError {
             UiError::Invalid { .. } => 422,
             UiError::Conflict { .. } => 409,
             UiError::RateLimited { .. } => 429,
-            UiError::Timeout => 503,
+            UiError::Timeout | UiError::Unavailable => 503,
             UiError::Internal | UiError::Transport(_) => 500,
         }
     }
@@ -105,7 +109,8 @@ impl UiError {
     }
 
     /// On the server, makes this error's status the response's (server function calls and the
-    /// page being rendered alike). In the browser it does nothing.
+    /// page being rendered alike), with a `Retry-After` where waiting helps, as the REST API
+    /// answers. In the browser it does nothing.
     pub fn answered(self) -> Self {
         #[cfg(feature = "ssr")]
         if let (Some(response), Ok(status)) = (
@@ -113,6 +118,14 @@ impl UiError {
             http::StatusCode::from_u16(self.status()),
         ) {
             response.set_status(status);
+            let retry_after = match &self {
+                UiError::Unavailable => Some(bastion_core::UNAVAILABLE_RETRY_AFTER_SECS),
+                UiError::RateLimited { retry_after_secs } => Some((*retry_after_secs).max(1)),
+                _ => None,
+            };
+            if let Some(secs) = retry_after {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+            }
         }
         self
     }
@@ -235,6 +248,10 @@ mod from_core {
                 tracing::warn!(error = %err, "statement timed out");
                 return UiError::Timeout.answered();
             }
+            if err.is_unavailable() {
+                tracing::warn!(error = %err, "database unavailable");
+                return UiError::Unavailable.answered();
+            }
             match err {
                 CoreError::NotFound(what) => UiError::not_found(format!(
                     "This {what} does not exist, or you may not see it."
@@ -350,6 +367,21 @@ mod from_core {
                 assert_eq!(ui.status(), status, "{ui:?}");
                 assert_eq!(ui.to_string(), text);
             }
+        }
+
+        #[test]
+        fn an_unreachable_database_is_unavailable_not_internal() {
+            let ui = UiError::from(CoreError::Database(sqlx::Error::PoolTimedOut));
+            assert_eq!((ui.status(), &ui), (503, &UiError::Unavailable));
+            let gone = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+            assert_eq!(
+                UiError::from(CoreError::Database(sqlx::Error::Io(gone))),
+                UiError::Unavailable
+            );
+            assert_eq!(
+                UiError::from(CoreError::Database(sqlx::Error::RowNotFound)),
+                UiError::Internal
+            );
         }
 
         #[test]

@@ -39,6 +39,8 @@ pub enum ApiError {
     Invalid { field: String, message: String },
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The database cannot be reached (down, restarting, out of connections), or the process is
+    /// not ready: answered with `Retry-After`, since it passes by itself.
     #[error("service unavailable")]
     Unavailable,
     /// The request time limit (`BASTION_REQUEST_TIMEOUT_SECS`) or PostgreSQL's
@@ -133,7 +135,9 @@ impl ApiError {
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "The service is not ready.".into(),
+                "The database cannot be reached just now; nothing was changed. Try again in a \
+                 few seconds."
+                    .into(),
                 None,
             ),
             Self::Timeout => (
@@ -172,11 +176,15 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if let Self::TooManyRequests { retry_after_secs } = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
-            );
+        let retry_after = match self {
+            Self::TooManyRequests { retry_after_secs } => Some(retry_after_secs.max(1)),
+            Self::Unavailable => Some(bastion_core::UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -209,13 +217,13 @@ impl From<CoreError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        // 57014 query_canceled: `statement_timeout` stopped the statement, and with it the
-        // transaction, which is rolled back.
-        if let sqlx::Error::Database(db) = &err {
-            if db.code().as_deref() == Some("57014") {
-                tracing::warn!(error = %db, "statement timed out");
-                return Self::Timeout;
-            }
+        if bastion_core::is_statement_timeout(&err) {
+            tracing::warn!(error = %err, "statement timed out");
+            return Self::Timeout;
+        }
+        if bastion_core::is_database_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return Self::Unavailable;
         }
         Self::internal(err)
     }
@@ -266,5 +274,26 @@ mod tests {
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(json["error"]["code"], "rate_limited");
         assert_eq!(retry.as_deref(), Some("42"));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_a_503_to_retry_not_an_internal_error() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for cause in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(refused),
+        ] {
+            let (status, json, retry) = body(CoreError::Database(cause).into()).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(json["error"]["code"], "unavailable");
+            assert_eq!(retry.as_deref(), Some("5"));
+        }
+        // A query that is wrong, rather than a database that is gone, stays internal.
+        let (status, json, retry) =
+            body(CoreError::Database(sqlx::Error::RowNotFound).into()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(json["error"]["code"], "internal");
+        assert_eq!(retry, None);
     }
 }

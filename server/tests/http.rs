@@ -38,6 +38,7 @@ async fn readiness_fails_when_the_database_is_gone() {
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     let json: serde_json::Value = serde_json::from_str(&ready.body).unwrap();
     assert_eq!(json["error"]["code"], "unavailable");
+    assert_eq!(ready.header("retry-after"), "5");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,6 +213,18 @@ async fn the_served_openapi_document_matches_the_committed_snapshot() {
             assert!(
                 op["responses"].as_object().is_some_and(|r| !r.is_empty()),
                 "{id}"
+            );
+            // Any operation may find the database gone: its one 503 says so, and when to retry.
+            let unavailable = &op["responses"]["503"];
+            assert!(
+                unavailable["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("`unavailable`")),
+                "{id}: the 503 does not name `unavailable`"
+            );
+            assert!(
+                unavailable["headers"]["Retry-After"].is_object(),
+                "{id}: the 503 documents no Retry-After"
             );
         }
     }

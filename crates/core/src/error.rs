@@ -70,7 +70,43 @@ impl CoreError {
     /// PostgreSQL cancelled a statement (SQLSTATE 57014, `statement_timeout`): the transaction
     /// is rolled back and every door answers 503 `timeout`.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("57014"))
+        matches!(self, Self::Database(err) if is_statement_timeout(err))
+    }
+
+    /// The database cannot be reached, or can no longer serve this connection: every door
+    /// answers 503 `unavailable` with a `Retry-After`, and the pool opens fresh connections once
+    /// PostgreSQL is back. See [`is_database_unavailable`].
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Database(err) if is_database_unavailable(err))
+    }
+}
+
+/// The `Retry-After` (seconds) of every 503 `unavailable`: about what a restarting PostgreSQL
+/// takes, so a client that honours it is back soon after the database is.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// SQLSTATE 57014 `query_canceled`: `statement_timeout` stopped the statement, and with it the
+/// transaction, which is rolled back.
+pub fn is_statement_timeout(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("57014"))
+}
+
+/// The database is down, restarting or out of reach, as opposed to refusing this request:
+/// - no connection could be had in time (`PoolTimedOut`: PostgreSQL refuses connections or is
+///   starting up, which the pool retries until its acquire timeout, or every connection is busy)
+///   or the pool is shutting down (`PoolClosed`);
+/// - the socket failed (`Io`: no server at the address, connection reset, closed mid-answer);
+/// - PostgreSQL ended the session or will not take it: `57P01` admin_shutdown, `57P02`
+///   crash_shutdown, `57P03` cannot_connect_now, and class `08` connection exceptions except
+///   `08P01` protocol_violation, which is a bug on one side, not an outage.
+pub fn is_database_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+                || (code.starts_with("08") && code != "08P01")
+        }),
+        _ => false,
     }
 }
 

@@ -35,7 +35,10 @@ pub use tenancy::{ids, members, tenant, tenant_migrations, workspaces};
 pub use work::{attachments, time_entries};
 
 pub use bastion_policy::{Plan, Role};
-pub use error::{ensure, CoreError, CoreResult};
+pub use error::{
+    ensure, is_database_unavailable, is_statement_timeout, CoreError, CoreResult,
+    UNAVAILABLE_RETRY_AFTER_SECS,
+};
 pub(crate) use identity::codes;
 pub use ids::{Slug, TenantSchema, WorkspaceId};
 pub use tenant::{Actor, TenantTx};

@@ -25,14 +25,19 @@ pub async fn get_health() -> Json<Health> {
     })
 }
 
-/// The process can serve requests: its database answers.
+/// The process can serve requests: its database answers. While it does not, the answer is the
+/// 503 `unavailable` every other operation gives then; it turns back to 200 by itself once the
+/// database is back, since the pool opens fresh connections on demand.
 #[utoipa::path(
     get,
     path = "/readyz",
     responses(
         (status = 200, description = "The database answers.", body = Health,
             example = json!({"status": "ready"})),
-        (status = 503, description = "The database does not answer.", body = crate::error::ErrorBody),
+        (status = 503, description = "`unavailable`: the database does not answer within 2 s; \
+            `Retry-After` says when to ask again.",
+            body = crate::error::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before asking again."))),
     )
 )]
 pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
@@ -45,7 +50,15 @@ pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>
         Ok(Ok(1)) => Ok(Json(Health {
             status: "ready".into(),
         })),
-        _ => Err(ApiError::Unavailable),
+        Ok(Ok(other)) => Err(ApiError::internal(format!("SELECT 1 answered {other}"))),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            Err(ApiError::Unavailable)
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the database did not answer within 2 s");
+            Err(ApiError::Unavailable)
+        }
     }
 }
 

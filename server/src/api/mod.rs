@@ -67,7 +67,8 @@ bytes keep coming, and downloads (attachments, exports) stream for as long as th
 Errors are JSON `{\"error\": {\"code\", \"message\"}}` with the HTTP status that fits: 404 for \
 anything the caller may not see, 403 for what it sees but may not change, 409 for conflicts, \
 422 for invalid input (the field is named), 429 with `Retry-After` when a limit is reached, 503 \
-`timeout` when a request or statement runs out of time.\n\n\
+`timeout` when a request or statement runs out of time, 503 `unavailable` with `Retry-After` \
+while the database cannot be reached (nothing was changed; retry after that many seconds).\n\n\
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
@@ -199,24 +200,38 @@ impl Modify for TokenRateLimit {
     }
 }
 
-/// Every operation can run out of time (the request limit or a statement's): the 503 is
-/// documented once here. An operation that documents its own 503 (readiness) keeps it.
-struct RequestTimeout;
+/// Every operation can run out of time (the request limit or a statement's) and can find the
+/// database out of reach: one 503 documents both codes, here rather than on each path. An
+/// operation that documents its own 503 (readiness) keeps it.
+struct ServiceUnavailable;
 
-impl Modify for RequestTimeout {
+impl Modify for ServiceUnavailable {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{header::HeaderBuilder, ObjectBuilder, Type};
         for (_, operation) in each_operation(openapi) {
-            if !operation.responses.responses.contains_key("503") {
-                let response = error_response(
-                    "`timeout`: the request took longer than the server allows (default \
-                     30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database \
-                     statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`).",
-                );
-                operation
-                    .responses
-                    .responses
-                    .insert("503".into(), response.into());
+            if operation.responses.responses.contains_key("503") {
+                continue;
             }
+            let mut response = error_response(
+                "`timeout`: the request took longer than the server allows (default 30 s, \
+                 `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did \
+                 (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled \
+                 back. `unavailable`: the database cannot be reached just now (stopped, \
+                 restarting, or no connection free within 10 s); nothing was changed, and \
+                 `Retry-After` says when to try again.",
+            );
+            response.headers.insert(
+                "Retry-After".into(),
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                    .description(Some("With `unavailable`: seconds to wait before retrying."))
+                    .build()
+                    .into(),
+            );
+            operation
+                .responses
+                .responses
+                .insert("503".into(), response.into());
         }
     }
 }
@@ -290,7 +305,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         // After the merge: these walk the operations, which `ApiDoc` alone does not hold.
         MemberOperations.modify(&mut doc);
         TokenRateLimit.modify(&mut doc);
-        RequestTimeout.modify(&mut doc);
+        ServiceUnavailable.modify(&mut doc);
         doc
     })
     .clone()
