@@ -107,7 +107,8 @@ pub async fn change_plan(
     let events =
         bastion_core::audit::purge_preview(&mut opened.tx, opened.viewer, &plan, now).await?;
     opened.tx.rollback().await?;
-    if events > 0 && confirm.as_deref() != Some("delete") {
+    let changes = opened.workspace.plan != plan;
+    if changes && events > 0 && confirm.as_deref() != Some("delete") {
         return Err(UiError::invalid("confirm", purge_warning(&plan, events)));
     }
     let ws = bastion_core::workspaces::set_plan(&ctx.pool, opened.viewer, &opened.workspace, &plan)
@@ -206,8 +207,13 @@ pub fn SettingsPage() -> impl IntoView {
                     // much before it is saved.
                     let chosen = RwSignal::new(current.clone());
                     let costs = view.purge_costs.clone();
+                    let unchanged = current.clone();
                     let cost = move || {
                         let chosen = chosen.get();
+                        // Staying on the plan costs nothing the hourly clean-up would not do anyway.
+                        if chosen == unchanged {
+                            return None;
+                        }
                         costs
                             .iter()
                             .find(|(plan, _)| *plan == chosen)
