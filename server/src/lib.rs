@@ -9,6 +9,7 @@ pub mod database;
 pub mod error;
 pub mod json;
 pub mod mailer;
+pub mod metrics;
 pub mod query;
 pub mod security;
 pub mod timeout;
@@ -58,8 +59,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The whole application as one router: pages, server functions, the REST API and its
-/// documentation, behind the security, request-id and tracing layers.
+/// documentation, behind the security, request-id and tracing layers. Its request counts go to
+/// a registry nobody reads; `serve` uses [`router_with_metrics`] to expose them.
 pub fn router(state: AppState) -> Router {
+    router_with_metrics(state, Arc::default())
+}
+
+/// [`router`], counting every request into `metrics` (served by [`metrics::router`] on its own
+/// address).
+pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) -> Router {
     let routes = generate_route_list(app::App);
     let security = SecurityHeaders {
         hsts: state.config.serves_https(),
@@ -124,6 +132,9 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost, so that every answer counts, including those the layers above give
+        // themselves (413, 503 on timeout, 403 cross-origin).
+        .layer(middleware::from_fn_with_state(metrics, metrics::track))
 }
 
 /// The cap on an attachment upload's request body: the file itself plus room for the multipart
@@ -186,11 +197,16 @@ fn provide_request_nonce() {
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 /// Serves until `state.shutting_down` is cancelled, then accepts no new connection, closes idle
 /// ones and returns once every in-flight request has been answered (the caller bounds that wait).
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    metrics: Arc<metrics::HttpMetrics>,
+) -> std::io::Result<()> {
     let shutting_down = state.shutting_down.clone().cancelled_owned();
     axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router_with_metrics(state, metrics)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutting_down)
     .await

@@ -8,6 +8,8 @@ use axum::{
     http::{header, Request, StatusCode},
 };
 use common::{spawn_app, Answer};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
 
 fn header<'a>(answer: &'a Answer, name: &str) -> &'a str {
     answer
@@ -275,5 +277,95 @@ async fn the_api_reference_pages_are_served_without_any_cdn() {
     for page in [&swagger.body, &redoc.body, &init.body] {
         assert!(!page.contains("cdn."), "no CDN reference");
         assert!(!page.contains("unpkg"), "no CDN reference");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_name_route_templates_and_are_served_on_their_own_router_only() {
+    let app = spawn_app().await;
+    let cast = common::Cast::new(&app).await;
+    assert_eq!(
+        app.get_as(&cast.admin, &cast.api("/tasks")).await.status,
+        StatusCode::OK
+    );
+    let missing = cast.api(&format!("/tasks/{}", uuid::Uuid::new_v4()));
+    assert_eq!(
+        app.get_as(&cast.admin, &missing).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let workspace: uuid::Uuid = sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = $1")
+        .bind(&cast.slug)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    bastion_core::jobs::enqueue(
+        &app.db.pool,
+        "export",
+        bastion_core::WorkspaceId(workspace),
+        Some(cast.admin_id),
+    )
+    .await
+    .unwrap();
+
+    // Not on the public address.
+    assert_eq!(app.get("/metrics").await.status, StatusCode::NOT_FOUND);
+
+    let response = app
+        .metrics
+        .clone()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    for line in [
+        r#"bastion_http_requests_total{route="/api/v1/workspaces/{ws}/tasks",method="GET",status="200"} 1"#,
+        r#"bastion_http_requests_total{route="/api/v1/workspaces/{ws}/tasks/{task_id}",method="GET",status="404"} 1"#,
+        r#"bastion_http_requests_total{route="unmatched",method="GET",status="404"} 1"#,
+        r#"bastion_http_request_duration_seconds_count{route="/api/v1/workspaces/{ws}/tasks/{task_id}",method="GET"} 1"#,
+        r#"bastion_http_request_duration_seconds_bucket{route="/api/v1/workspaces/{ws}/tasks",method="GET",le="+Inf"} 1"#,
+        "bastion_jobs_queued 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
+    for prefix in [
+        "bastion_db_pool_connections{state=\"in_use\"} ",
+        "bastion_db_pool_connections{state=\"idle\"} ",
+        "bastion_jobs_oldest_queued_age_seconds ",
+        "bastion_outbox_unsent ",
+    ] {
+        let value = text
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` in:\n{text}"));
+        assert!(
+            value.parse::<f64>().is_ok_and(|v| v >= 0.0),
+            "{prefix}{value}"
+        );
+    }
+    // Nothing that names a tenant or a person: the sign-ins, the 200 and the 404 above all went
+    // through paths holding the slug or an id.
+    for secret in [
+        cast.slug.clone(),
+        cast.other_slug.clone(),
+        cast.admin_id.to_string(),
+        cast.member_id.to_string(),
+        workspace.to_string(),
+        missing.clone(),
+    ] {
+        assert!(!text.contains(&secret), "`{secret}` leaks into:\n{text}");
     }
 }

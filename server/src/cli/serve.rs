@@ -23,6 +23,14 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let metrics_listener = match config.metrics_addr {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr} (BASTION_METRICS_ADDR): {e}"))?,
+        ),
+        None => None,
+    };
     let leptos_options = crate::leptos_options(&config)?;
     let origin = config.origin();
     let signal = crate::shutdown_signal().map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
@@ -52,7 +60,20 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
         state.config.exports_dir(),
         jobs_stop.clone(),
     ));
-    let mut server = tokio::spawn(crate::serve(listener, state));
+    let http_metrics = Arc::new(crate::metrics::HttpMetrics::default());
+    // Scrapes need no draining: the metrics server is simply dropped at shutdown.
+    let metrics_server = metrics_listener.map(|listener| {
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "serving /metrics");
+        }
+        tokio::spawn(crate::metrics::serve(
+            listener,
+            state.pool.clone(),
+            http_metrics.clone(),
+            shutting_down.clone(),
+        ))
+    });
+    let mut server = tokio::spawn(crate::serve(listener, state, http_metrics));
 
     let failed = tokio::select! {
         name = signal => {
@@ -71,6 +92,9 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     jobs_stop.draining.cancel();
     // Purging is idempotent and resumes at the next start: nothing to wait for.
     retention.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
 
     let served = match failed {
         Some(joined) => flatten(joined),

@@ -57,6 +57,9 @@ pub struct Config {
     /// The origin browsers reach us at, e.g. `https://bastion.example.eu`. Unset: derived from
     /// `addr` as plain HTTP, which is only right for local use.
     pub public_url: Option<String>,
+    /// `BASTION_METRICS_ADDR`: where `serve` answers `GET /metrics` for a Prometheus scraper,
+    /// apart from `addr` so that the metrics never reach the public. Unset: not served.
+    pub metrics_addr: Option<SocketAddr>,
     pub db_max_connections: u32,
     pub log_format: LogFormat,
     pub migrate_on_start: bool,
@@ -216,6 +219,7 @@ impl Config {
             data_dir: PathBuf::new(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
+            metrics_addr: None,
             db_max_connections: 0,
             log_format: LogFormat::Text,
             migrate_on_start: false,
@@ -248,6 +252,16 @@ impl Config {
                 name: "BASTION_MASTER_KEYS",
                 message: "set either BASTION_MASTER_KEYS or BASTION_MASTER_KEY_FILE, not both"
                     .into(),
+            });
+        }
+        if self.metrics_addr == Some(self.addr) {
+            return Err(ConfigError::Value {
+                name: "BASTION_METRICS_ADDR",
+                message: format!(
+                    "{} is BASTION_ADDR too; metrics need an address of their own so that they \
+                     stay off the public one",
+                    self.addr
+                ),
             });
         }
         if !self.allow_non_eu_region && !is_eu_region(&self.object_store_region) {

@@ -59,6 +59,10 @@ pub const SETTINGS: &[Setting] = &[
     setting("BASTION_ADDR", FILE, Some("127.0.0.1:3000"),
         |c, v| socket_addr(v).map(|a| c.addr = a),
         "Address to listen on"),
+    setting("BASTION_METRICS_ADDR", FILE, None,
+        |c, v| socket_addr(v).map(|a| c.metrics_addr = Some(a)),
+        "Address serving GET /metrics (Prometheus) for scrapers only; keep it private. Unset: no \
+         metrics"),
     setting("BASTION_PUBLIC_URL", FILE, None,
         |c, v| origin(v).map(|u| c.public_url = Some(u)),
         "Origin users reach us at, e.g. https://bastion.example.eu (default http://BASTION_ADDR)"),

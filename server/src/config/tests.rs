@@ -69,6 +69,8 @@ fn each_bad_value_is_named() {
         ("BASTION_STATEMENT_TIMEOUT_SECS", "forever"),
         ("BASTION_SHUTDOWN_GRACE_SECS", "0"),
         ("BASTION_SHUTDOWN_GRACE_SECS", "never"),
+        ("BASTION_METRICS_ADDR", "localhost:9090"),
+        ("BASTION_METRICS_ADDR", "127.0.0.1:3000"),
     ] {
         let err = load(&[(name, value)]).unwrap_err().to_string();
         assert!(err.starts_with(name), "{name}={value}: {err}");
@@ -263,6 +265,20 @@ fn the_defaults_are_the_ones_the_rest_of_the_code_assumes() {
     assert_eq!(c.log_format, LogFormat::Text);
     assert_eq!(c.mail_from, "Bastion <no-reply@localhost>");
     assert!(c.trusted_proxies.is_empty() && c.public_url.is_none() && c.smtp_url.is_none());
+}
+
+#[test]
+fn metrics_are_off_unless_given_an_address_of_their_own() {
+    assert!(load(&[]).unwrap().metrics_addr.is_none());
+    let c = load(&[("BASTION_METRICS_ADDR", "127.0.0.1:9464")]).unwrap();
+    assert_eq!(c.metrics_addr.unwrap().to_string(), "127.0.0.1:9464");
+    let err = load(&[
+        ("BASTION_ADDR", "0.0.0.0:8080"),
+        ("BASTION_METRICS_ADDR", "0.0.0.0:8080"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("an address of their own"), "{err}");
 }
 
 #[test]

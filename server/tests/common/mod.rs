@@ -19,6 +19,8 @@ pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
 pub struct TestApp {
     pub router: Router,
+    /// What `serve` answers on `BASTION_METRICS_ADDR`, counting `router`'s requests.
+    pub metrics: Router,
     pub db: TestDb,
     /// The data directory (attachments land in `objects/` here), removed with the app.
     pub data_dir: tempfile::TempDir,
@@ -64,8 +66,10 @@ pub fn serve(
         config: Arc::new(config),
         shutting_down: Default::default(),
     };
+    let http_metrics = Arc::new(bastion::metrics::HttpMetrics::default());
     TestApp {
-        router: bastion::router(state),
+        metrics: bastion::metrics::router(state.pool.clone(), http_metrics.clone()),
+        router: bastion::router_with_metrics(state, http_metrics),
         db,
         data_dir,
     }

@@ -65,6 +65,29 @@ pub struct Stop {
     pub abandon: CancellationToken,
 }
 
+/// The queue as the operator's metrics show it: jobs waiting for a runner, and how long the
+/// oldest of them has waited (`None` when none waits). A job whose runner died is still
+/// `running` until its lease is taken over, so it is not counted here.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueDepth {
+    pub queued: i64,
+    pub oldest_age_secs: Option<f64>,
+}
+
+/// One query over the runnable-jobs index (see [`QueueDepth`]).
+pub async fn queue_depth(pool: &PgPool) -> CoreResult<QueueDepth> {
+    let (queued, oldest_age_secs): (i64, Option<f64>) = sqlx::query_as(
+        "SELECT count(*), extract(epoch FROM now() - min(created_at))::float8
+         FROM jobs WHERE state = 'queued'",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(QueueDepth {
+        queued,
+        oldest_age_secs,
+    })
+}
+
 /// Queues a job.
 pub async fn enqueue(
     pool: &PgPool,

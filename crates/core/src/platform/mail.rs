@@ -95,6 +95,16 @@ pub(crate) async fn reseal_unsent(pool: &PgPool, master: &MasterKeyRing) -> Core
     .await
 }
 
+/// How many messages wait to be sent, for the operator's metrics. Counted through the partial
+/// index of unsent messages, so the cost follows the backlog, not the history.
+pub async fn unsent_count(pool: &PgPool) -> CoreResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 /// Leases up to `batch` unsent messages, hands each to `send`, and marks the ones sent, all in
 /// one transaction: a crash before the commit leaves them to be sent again, and a message whose
 /// sending failed stays queued. A sent message keeps its recipient and subject for the record but
