@@ -503,7 +503,7 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
         <header class="page-header">
             <h1>"Audit history of " {view.workspace_name.clone()}</h1>
             <WorkspaceNav slug=slug.clone() role=view.my_role current="audit"/>
-            <p class="muted">"Every change to tasks, comments, time entries, attachments and tags, and of the plan, newest first. Times are Brussels time."</p>
+            <p class="muted">"Every change to tasks, comments, time entries, attachments and tags, and of the workspace's name and plan, newest first. Times are Brussels time."</p>
         </header>
         <section class="card" aria-labelledby="audit-filter-title">
             <h2 id="audit-filter-title" class="visually-hidden">"Filters"</h2>

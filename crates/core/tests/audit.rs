@@ -600,7 +600,7 @@ async fn a_plan_change_is_an_event_of_the_workspace_history() {
     );
     assert_eq!(workspace_events(&db, &ws).await, vec![first.clone()]);
 
-    // Refused, invalid, unchanged and name-only changes record nothing.
+    // Refused, invalid and unchanged changes record nothing.
     let refused = workspaces::set_plan(&db.pool, Viewer::new(member, Role::Member), &ws, "pro")
         .await
         .unwrap_err();
@@ -612,10 +612,23 @@ async fn a_plan_change_is_an_event_of_the_workspace_history() {
     workspaces::set_plan(&db.pool, as_admin, &ws, "business")
         .await
         .unwrap();
-    workspaces::rename(&db.pool, as_admin, &ws, "Acme Corp")
+    assert_eq!(workspace_events(&db, &ws).await, vec![first.clone()]);
+
+    // A rename is on record too, and renaming to the same name is no change.
+    let renamed = workspaces::rename(&db.pool, as_admin, &ws, "Acme Corp")
         .await
         .unwrap();
-    assert_eq!(workspace_events(&db, &ws).await, vec![first.clone()]);
+    workspaces::rename(&db.pool, as_admin, &renamed, "Acme Corp")
+        .await
+        .unwrap();
+    let rename = (
+        admin.to_string(),
+        json!({"name": {"before": ws.name, "after": "Acme Corp"}}),
+    );
+    assert_eq!(
+        workspace_events(&db, &ws).await,
+        vec![first.clone(), rename.clone()]
+    );
 
     let ws = workspaces::set_plan(&db.pool, as_admin, &ws, "starter")
         .await
@@ -624,6 +637,7 @@ async fn a_plan_change_is_an_event_of_the_workspace_history() {
         workspace_events(&db, &ws).await,
         vec![
             first,
+            rename,
             (
                 admin.to_string(),
                 json!({"plan": {"before": "business", "after": "starter"}})
@@ -631,7 +645,7 @@ async fn a_plan_change_is_an_event_of_the_workspace_history() {
         ]
     );
     // The events are links of the same chain as every other.
-    assert_eq!(verified(&db, &ws).await, intact(2));
+    assert_eq!(verified(&db, &ws).await, intact(3));
 }
 
 /// Recomputes every hash in id order, as the superuser.

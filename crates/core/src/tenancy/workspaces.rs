@@ -286,13 +286,14 @@ async fn change_settings_once(
     plan: Option<Plan>,
 ) -> CoreResult<Workspace> {
     let mut tx = pool.begin().await?;
-    // The row lock makes the recorded "before" the plan this change really replaces, even when
-    // two admins change it at once.
-    let before: String = sqlx::query_scalar("SELECT plan FROM workspaces WHERE id = $1 FOR UPDATE")
-        .bind(ws.id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(CoreError::NotFound("workspace"))?;
+    // The row lock makes the recorded "before" what this change really replaces, even when two
+    // admins change it at once.
+    let (name_before, plan_before): (String, String) =
+        sqlx::query_as("SELECT name, plan FROM workspaces WHERE id = $1 FOR UPDATE")
+            .bind(ws.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(CoreError::NotFound("workspace"))?;
     let changed = sqlx::query_as::<_, Workspace>(
         "UPDATE workspaces SET name = coalesce($2, name), plan = coalesce($3, plan)
           WHERE id = $1
@@ -303,13 +304,25 @@ async fn change_settings_once(
     .bind(plan.map(Plan::as_str))
     .fetch_one(&mut *tx)
     .await?;
-    if changed.plan == before {
+    let mut changes = serde_json::Map::new();
+    for (field, before, after) in [
+        ("name", &name_before, &changed.name),
+        ("plan", &plan_before, &changed.plan),
+    ] {
+        if before != after {
+            changes.insert(
+                field.to_owned(),
+                serde_json::json!({ "before": before, "after": after }),
+            );
+        }
+    }
+    if changes.is_empty() {
         tx.commit().await?;
         return Ok(changed);
     }
     let mut tenant =
         crate::TenantTx::enter(tx, &ws.schema(), crate::Actor::User(viewer.user_id)).await?;
-    let changes = serde_json::json!({ "plan": { "before": before, "after": changed.plan } });
+    let changes = serde_json::Value::Object(changes);
     crate::audit::record_workspace_update(&mut tenant, ws.id, &changes).await?;
     tenant.commit().await?;
     Ok(changed)
