@@ -4,29 +4,13 @@
 
 mod common;
 
-use axum::{
-    body::Body,
-    http::{header, Request, StatusCode},
-};
+use axum::http::StatusCode;
 use bastion_core::{
     time_entries::{self, ReportGroup, TimeFilter},
     workspaces, Actor, TenantTx, Viewer,
 };
-use common::{spawn_app, Answer, Cast, TestApp, ORIGIN};
+use common::{spawn_app, Cast, TestApp};
 use serde_json::json;
-
-/// A server function called as the page's forms call it: form-encoded, same origin.
-async fn server_fn(app: &TestApp, path: &str, cookie: &str, form: &str) -> Answer {
-    app.send(
-        Request::post(path)
-            .header(header::ORIGIN, ORIGIN)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(form.to_owned()))
-            .unwrap(),
-    )
-    .await
-}
 
 async fn record(
     app: &TestApp,
@@ -106,16 +90,16 @@ async fn the_report_function_gives_the_core_reports_cents() {
             .unwrap();
             tx.rollback().await.unwrap();
 
-            let answer = server_fn(
-                &app,
-                "/api/fn/time_report",
-                cookie,
-                &format!(
-                    "slug={}&group={group}&from=2026-03-01&to=2026-03-31",
-                    cast.slug
-                ),
-            )
-            .await;
+            let answer = app
+                .server_fn(
+                    "time_report",
+                    cookie,
+                    &format!(
+                        "slug={}&group={group}&from=2026-03-01&to=2026-03-31",
+                        cast.slug
+                    ),
+                )
+                .await;
             assert_eq!(
                 answer.status,
                 StatusCode::OK,
@@ -140,50 +124,46 @@ async fn the_report_function_gives_the_core_reports_cents() {
     }
 
     // Concretely: the admin sees 12 + 3185 + 9000 cents, the member only their own 9000.
-    let everyone = server_fn(
-        &app,
-        "/api/fn/time_report",
-        &cast.admin,
-        &format!("slug={}&from=2026-03-01&to=2026-03-31", cast.slug),
-    )
-    .await
-    .json();
+    let everyone = app
+        .server_fn(
+            "time_report",
+            &cast.admin,
+            &format!("slug={}&from=2026-03-01&to=2026-03-31", cast.slug),
+        )
+        .await
+        .json();
     assert_eq!(everyone["total_amount_cents"], 12 + 3185 + 9000);
     assert_eq!(everyone["total_minutes"], 7 + 20 + 60 + 30);
-    let own = server_fn(
-        &app,
-        "/api/fn/time_report",
-        &cast.member,
-        &format!(
-            "slug={}&from=2026-03-01&to=2026-03-31&group=person",
-            cast.slug
-        ),
-    )
-    .await
-    .json();
+    let own = app
+        .server_fn(
+            "time_report",
+            &cast.member,
+            &format!(
+                "slug={}&from=2026-03-01&to=2026-03-31&group=person",
+                cast.slug
+            ),
+        )
+        .await
+        .json();
     assert_eq!(own["total_amount_cents"], 9000);
     assert_eq!(own["lines"][0]["label"], "member");
 
-    let guest = server_fn(
-        &app,
-        "/api/fn/time_report",
-        &cast.guest,
-        &format!("slug={}", cast.slug),
-    )
-    .await;
+    let guest = app
+        .server_fn("time_report", &cast.guest, &format!("slug={}", cast.slug))
+        .await;
     assert_eq!(guest.status, StatusCode::FORBIDDEN);
     assert!(
         guest.body.contains("Guests do not track time."),
         "{}",
         guest.body
     );
-    let bad = server_fn(
-        &app,
-        "/api/fn/time_report",
-        &cast.admin,
-        &format!("slug={}&group=fortnight", cast.slug),
-    )
-    .await;
+    let bad = app
+        .server_fn(
+            "time_report",
+            &cast.admin,
+            &format!("slug={}&group=fortnight", cast.slug),
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("The grouping must be"), "{}", bad.body);
 }
@@ -239,13 +219,9 @@ async fn logging_time_converts_euros_and_brussels_time_and_names_bad_fields() {
             "The start must not be before 2000",
         ),
     ] {
-        let answer = server_fn(
-            &app,
-            "/api/fn/log_time",
-            &cast.member,
-            &form(started, minutes, rate),
-        )
-        .await;
+        let answer = app
+            .server_fn("log_time", &cast.member, &form(started, minutes, rate))
+            .await;
         assert_eq!(
             answer.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -254,16 +230,16 @@ async fn logging_time_converts_euros_and_brussels_time_and_names_bad_fields() {
         );
         assert!(answer.body.contains(named), "{named}: {}", answer.body);
     }
-    let no_task = server_fn(
-        &app,
-        "/api/fn/log_time",
-        &cast.member,
-        &format!(
-            "slug={}&task_id=&started=2026-03-30T09%3A30&minutes=90&rate=",
-            cast.slug
-        ),
-    )
-    .await;
+    let no_task = app
+        .server_fn(
+            "log_time",
+            &cast.member,
+            &format!(
+                "slug={}&task_id=&started=2026-03-30T09%3A30&minutes=90&rate=",
+                cast.slug
+            ),
+        )
+        .await;
     assert_eq!(no_task.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         no_task.body.contains("The task must be chosen"),
@@ -272,13 +248,13 @@ async fn logging_time_converts_euros_and_brussels_time_and_names_bad_fields() {
     );
 
     // 09:30 on 30 March 2026 in Brussels is summer time (UTC+2); `90,50` is €90.50.
-    let logged = server_fn(
-        &app,
-        "/api/fn/log_time",
-        &cast.member,
-        &form("2026-03-30T09%3A30", "1%3A30", "90%2C50"),
-    )
-    .await;
+    let logged = app
+        .server_fn(
+            "log_time",
+            &cast.member,
+            &form("2026-03-30T09%3A30", "1%3A30", "90%2C50"),
+        )
+        .await;
     assert_eq!(logged.status, StatusCode::OK, "{}", logged.body);
     let list = app
         .get_as(&cast.member, &cast.api("/time-entries"))
@@ -291,13 +267,9 @@ async fn logging_time_converts_euros_and_brussels_time_and_names_bad_fields() {
     assert_eq!(entry["amount_cents"], 13575);
 
     // The page's list shows it back in Brussels time, with the task's title.
-    let page = server_fn(
-        &app,
-        "/api/fn/time_entries",
-        &cast.member,
-        &format!("slug={}", cast.slug),
-    )
-    .await;
+    let page = app
+        .server_fn("time_entries", &cast.member, &format!("slug={}", cast.slug))
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let page = page.json();
     assert_eq!(page["items"][0]["started"], "2026-03-30 09:30");
@@ -306,26 +278,22 @@ async fn logging_time_converts_euros_and_brussels_time_and_names_bad_fields() {
     let id = page["items"][0]["id"].as_str().unwrap().to_owned();
 
     // The admin sees it; the member edits it (winter time now: 2026-01-15 is UTC+1) and deletes it.
-    let admin_page = server_fn(
-        &app,
-        "/api/fn/time_entries",
-        &cast.admin,
-        &format!("slug={}", cast.slug),
-    )
-    .await
-    .json();
+    let admin_page = app
+        .server_fn("time_entries", &cast.admin, &format!("slug={}", cast.slug))
+        .await
+        .json();
     assert_eq!(admin_page["items"][0]["person"], "member");
     assert_eq!(admin_page["items"][0]["own"], false);
-    let edited = server_fn(
-        &app,
-        "/api/fn/change_time_entry",
-        &cast.member,
-        &format!(
-            "slug={}&id={id}&started=2026-01-15T09%3A00&minutes=45&rate=100",
-            cast.slug
-        ),
-    )
-    .await;
+    let edited = app
+        .server_fn(
+            "change_time_entry",
+            &cast.member,
+            &format!(
+                "slug={}&id={id}&started=2026-01-15T09%3A00&minutes=45&rate=100",
+                cast.slug
+            ),
+        )
+        .await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
     let list = app
         .get_as(&cast.member, &cast.api("/time-entries"))
@@ -336,23 +304,23 @@ async fn logging_time_converts_euros_and_brussels_time_and_names_bad_fields() {
     assert_eq!(entry["started_at"], "2026-01-15T08:00:00Z");
     assert_eq!(entry["billable"], false, "an unticked box is not billable");
     assert_eq!(entry["rate_cents"], 10000);
-    let deleted = server_fn(
-        &app,
-        "/api/fn/delete_time_entry",
-        &cast.member,
-        &format!("slug={}&id={id}", cast.slug),
-    )
-    .await;
+    let deleted = app
+        .server_fn(
+            "delete_time_entry",
+            &cast.member,
+            &format!("slug={}&id={id}", cast.slug),
+        )
+        .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
 
     // The history shows the entry's life, with the member named as actor.
-    let audit = server_fn(
-        &app,
-        "/api/fn/audit_events",
-        &cast.admin,
-        &format!("slug={}&entity=time_entry", cast.slug),
-    )
-    .await;
+    let audit = app
+        .server_fn(
+            "audit_events",
+            &cast.admin,
+            &format!("slug={}&entity=time_entry", cast.slug),
+        )
+        .await;
     assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
     let audit = audit.json();
     let actions: Vec<&str> = audit["events"]
@@ -391,24 +359,24 @@ async fn the_audit_function_filters_pages_and_refuses_non_admins() {
         )
         .await;
     }
-    let first = server_fn(
-        &app,
-        "/api/fn/audit_events",
-        &cast.admin,
-        &format!("slug={}&actor={}", cast.slug, cast.member_id),
-    )
-    .await
-    .json();
+    let first = app
+        .server_fn(
+            "audit_events",
+            &cast.admin,
+            &format!("slug={}&actor={}", cast.slug, cast.member_id),
+        )
+        .await
+        .json();
     assert_eq!(first["events"].as_array().unwrap().len(), 25);
     let older = first["older"].as_str().unwrap();
-    let rest = server_fn(
-        &app,
-        "/api/fn/audit_events",
-        &cast.admin,
-        &format!("slug={}&actor={}&before={older}", cast.slug, cast.member_id),
-    )
-    .await
-    .json();
+    let rest = app
+        .server_fn(
+            "audit_events",
+            &cast.admin,
+            &format!("slug={}&actor={}&before={older}", cast.slug, cast.member_id),
+        )
+        .await
+        .json();
     assert_eq!(rest["events"].as_array().unwrap().len(), 5);
     assert!(rest["older"].is_null());
     // The export link carries the filters the REST endpoint understands.
@@ -418,14 +386,14 @@ async fn the_audit_function_filters_pages_and_refuses_non_admins() {
     );
 
     // Today's Brussels date range includes the events just made; a date in 2020 none.
-    let old = server_fn(
-        &app,
-        "/api/fn/audit_events",
-        &cast.admin,
-        &format!("slug={}&from=2020-01-01&to=2020-01-31", cast.slug),
-    )
-    .await
-    .json();
+    let old = app
+        .server_fn(
+            "audit_events",
+            &cast.admin,
+            &format!("slug={}&from=2020-01-01&to=2020-01-31", cast.slug),
+        )
+        .await
+        .json();
     assert_eq!(old["events"].as_array().unwrap().len(), 0);
     assert!(
         old["export_filters"]
@@ -442,13 +410,13 @@ async fn the_audit_function_filters_pages_and_refuses_non_admins() {
         ("from=2026-04-01&to=2026-03-01", "The first date"),
         ("before=abc", "The page position"),
     ] {
-        let answer = server_fn(
-            &app,
-            "/api/fn/audit_events",
-            &cast.admin,
-            &format!("slug={}&{form}", cast.slug),
-        )
-        .await;
+        let answer = app
+            .server_fn(
+                "audit_events",
+                &cast.admin,
+                &format!("slug={}&{form}", cast.slug),
+            )
+            .await;
         assert_eq!(
             answer.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -457,23 +425,19 @@ async fn the_audit_function_filters_pages_and_refuses_non_admins() {
         );
         assert!(answer.body.contains(named), "{form}: {}", answer.body);
     }
-    let member = server_fn(
-        &app,
-        "/api/fn/audit_events",
-        &cast.member,
-        &format!("slug={}", cast.slug),
-    )
-    .await;
+    let member = app
+        .server_fn("audit_events", &cast.member, &format!("slug={}", cast.slug))
+        .await;
     assert_eq!(member.status, StatusCode::FORBIDDEN);
     assert!(member
         .body
         .contains("Only workspace admins read the audit history."));
-    let stranger = server_fn(
-        &app,
-        "/api/fn/audit_events",
-        &cast.stranger,
-        &format!("slug={}", cast.slug),
-    )
-    .await;
+    let stranger = app
+        .server_fn(
+            "audit_events",
+            &cast.stranger,
+            &format!("slug={}", cast.slug),
+        )
+        .await;
     assert_eq!(stranger.status, StatusCode::NOT_FOUND);
 }
