@@ -29,7 +29,7 @@ pub use identity::{
     accounts, api_tokens, invitations, limits, passwords, resets, sessions, signups,
 };
 pub use platform::{clock, db, embedded, jobs, mail};
-pub use privacy::{audit, exports, requests as privacy_requests};
+pub use privacy::{actor_claim, audit, exports, requests as privacy_requests};
 pub use secrets::{integrations, keys};
 pub use tenancy::{ids, members, tenant, tenant_migrations, workspaces};
 pub use work::{attachments, time_entries};

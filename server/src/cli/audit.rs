@@ -19,18 +19,36 @@ pub(super) async fn audit(database: &Database, command: AuditCommand) -> Result<
             let report = audit::verify(&database.pool, &ws)
                 .await
                 .map_err(|e| e.to_string())?;
-            match report.first_broken {
-                None => {
+            match (report.first_broken, &report.head_mismatch) {
+                (None, None) => {
                     println!(
-                        "OK: the history of '{}' is intact ({} event(s) checked)",
+                        "OK: the history of '{}' is intact ({} event(s) checked, and the chain \
+                         ends at the published head)",
                         ws.slug, report.checked
                     );
                     Ok(())
                 }
-                Some(id) => Err(format!(
+                (Some(id), _) => Err(format!(
                     "the history of '{}' is BROKEN at event {id}: that event was altered, or an \
                      event before it was removed or altered ({} event(s) checked)",
                     ws.slug, report.checked
+                )),
+                (None, Some(head)) if head.newest_removed() => Err(format!(
+                    "the history of '{}' is TRUNCATED: the last append published event {}, but \
+                     the chain ends at {}; the newest events were removed ({} event(s) checked)",
+                    ws.slug,
+                    shown(head.published),
+                    shown(head.newest),
+                    report.checked
+                )),
+                (None, Some(head)) => Err(format!(
+                    "the END of the history of '{}' does not match the published head (head: \
+                     event {}, chain ends at event {}): the newest event was altered, or events \
+                     were added or removed behind the application's back ({} event(s) checked)",
+                    ws.slug,
+                    shown(head.published),
+                    shown(head.newest),
+                    report.checked
                 )),
             }
         }
@@ -56,4 +74,9 @@ pub(super) async fn audit(database: &Database, command: AuditCommand) -> Result<
             Ok(())
         }
     }
+}
+
+/// An event id, or "none".
+fn shown(id: Option<i64>) -> String {
+    id.map_or_else(|| "none".to_owned(), |id| id.to_string())
 }

@@ -90,7 +90,7 @@ pub(crate) async fn record_workspace_update(
     workspace: WorkspaceId,
     changes: &JsonValue,
 ) -> CoreResult<()> {
-    sqlx::query("SELECT history_append('workspace', $1, 'updated', $2, NULL)")
+    sqlx::query("SELECT history_record_workspace_update($1, $2)")
         .bind(workspace.0)
         .bind(changes)
         .execute(tx.conn())
@@ -322,12 +322,58 @@ pub struct VerifyReport {
     /// The first event whose hash does not match its content, or whose `prev_hash` is not the
     /// hash of the event before it.
     pub first_broken: Option<i64>,
+    /// The chain's end disagrees with the head the last append published
+    /// (`public.history_heads`): the newest events were removed, or the end was changed behind
+    /// the triggers' back. A consistent chain can still end here, so this is checked apart.
+    pub head_mismatch: Option<HeadMismatch>,
 }
 
-/// Recomputes the whole chain of `ws`, oldest kept event first. That event's `prev_hash` is
-/// taken as given (the anchor left by retention); every later one must name its predecessor.
+impl VerifyReport {
+    pub fn is_intact(&self) -> bool {
+        self.first_broken.is_none() && self.head_mismatch.is_none()
+    }
+}
+
+/// Where the chain ends, against where the published head says it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeadMismatch {
+    /// The event the head names; `None` when nothing was published though the chain has events.
+    pub published: Option<i64>,
+    /// The chain's newest event; `None` when the chain is empty.
+    pub newest: Option<i64>,
+}
+
+impl HeadMismatch {
+    /// The newest events are gone: the chain ends before the published head.
+    pub fn newest_removed(&self) -> bool {
+        match (self.published, self.newest) {
+            (Some(published), Some(newest)) => newest < published,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+}
+
+/// Recomputes the whole chain of `ws`, oldest kept event first, and compares its end with the
+/// published head. The oldest event's `prev_hash` is taken as given (the anchor left by
+/// retention, which deletes only a prefix and never the newest event); every later one must name
+/// its predecessor, and the newest must be the head's event with the head's hash.
+///
+/// The head is read in the same transaction, under the history lock that appends take, so no
+/// append can fall between the two reads.
 pub async fn verify(pool: &PgPool, ws: &Workspace) -> CoreResult<VerifyReport> {
-    let mut tx = TenantTx::begin(pool, &ws.schema(), Actor::System).await?;
+    let schema = ws.schema();
+    let mut control = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('bastion.history:' || $1, 0))")
+        .bind(schema.as_str())
+        .execute(&mut *control)
+        .await?;
+    let head: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT last_id, last_hash FROM history_heads WHERE workspace_id = $1")
+            .bind(ws.id)
+            .fetch_optional(&mut *control)
+            .await?;
+    let mut tx = TenantTx::enter(control, &schema, Actor::System).await?;
     let (checked, first_broken): (i64, Option<i64>) = sqlx::query_as(
         "SELECT count(*), min(id) FILTER (WHERE broken) FROM (
              SELECT id,
@@ -341,10 +387,19 @@ pub async fn verify(pool: &PgPool, ws: &Workspace) -> CoreResult<VerifyReport> {
     )
     .fetch_one(tx.conn())
     .await?;
+    let newest: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT id, hash FROM history ORDER BY id DESC LIMIT 1")
+            .fetch_optional(tx.conn())
+            .await?;
     tx.rollback().await?;
+    let head_mismatch = (head != newest).then(|| HeadMismatch {
+        published: head.map(|(id, _)| id),
+        newest: newest.map(|(id, _)| id),
+    });
     Ok(VerifyReport {
         checked,
         first_broken,
+        head_mismatch,
     })
 }
 

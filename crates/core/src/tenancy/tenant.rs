@@ -9,7 +9,8 @@ use uuid::Uuid;
 use crate::{CoreResult, TenantSchema};
 
 /// Who acts inside a tenant transaction. Audit triggers read it from the transaction-local
-/// setting `bastion.actor`, so the actor cannot be forgotten by a query.
+/// setting `bastion.actor`, so the actor cannot be forgotten by a query; the setting holds a
+/// claim signed for the workspace (`actor_claim`), so a query cannot change it either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
     User(Uuid),
@@ -18,7 +19,7 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn setting(&self) -> String {
+    pub(crate) fn setting(&self) -> String {
         match self {
             Actor::User(id) => id.hyphenated().to_string(),
             Actor::System => "system".to_owned(),
@@ -105,9 +106,10 @@ impl TenantTx {
     ) -> CoreResult<(Self, Option<String>)> {
         const ATTEMPTS: usize = 3;
         let mut conn = conn;
+        let claim = crate::actor_claim::claim_for(pool, &mut conn, schema, actor).await?;
         let mut attempt = 1;
         loop {
-            match Self::try_open(&mut conn, schema, actor, member).await {
+            match Self::try_open(&mut conn, schema, &claim, member).await {
                 Ok(role) => {
                     let tx = Self {
                         inner: Inner::Own(Some(conn)),
@@ -134,19 +136,19 @@ impl TenantTx {
     async fn try_open(
         conn: &mut PgConnection,
         schema: &TenantSchema,
-        actor: Actor,
+        claim: &str,
         member: Option<Uuid>,
     ) -> Result<Option<String>, sqlx::Error> {
         // Everything is spliced, not bound: the simple protocol has no parameters. The schema
-        // name comes from a WorkspaceId and the actor and member from Uuids, so none can carry
-        // a quote. The membership read is a statement of its own, after the settings: a
+        // name comes from a WorkspaceId, the member from a Uuid and the actor claim is hex,
+        // digits, hyphens and dots (`actor_claim::sign`), so none can carry a quote. The membership read is a statement of its own, after the settings: a
         // statement's table names resolve when it is parsed, under the search path of that time.
         let mut statement = format!(
             "BEGIN; SELECT set_config('role', '{schema}', true), \
              set_config('search_path', '{schema}, pg_temp', true), \
              set_config('bastion.actor', '{actor}', true)",
             schema = schema.as_str(),
-            actor = actor.setting(),
+            actor = claim,
         );
         if let Some(user) = member {
             statement.push_str(&format!(
@@ -173,12 +175,13 @@ impl TenantTx {
         schema: &TenantSchema,
         actor: Actor,
     ) -> CoreResult<Self> {
+        let claim = crate::actor_claim::claim_on(&mut tx, schema, actor).await?;
         sqlx::query(
             "SELECT set_config('role', $1, true), set_config('search_path', $1 || ', pg_temp', true), \
              set_config('bastion.actor', $2, true)",
         )
         .bind(schema.as_str())
-        .bind(actor.setting())
+        .bind(claim)
         .execute(&mut *tx)
         .await?;
         Ok(Self {
