@@ -252,7 +252,7 @@ fn two_servers_share_sessions_limits_lockouts_jobs_and_files() {
         .to_owned();
     let (status, _, me) = b.call("GET", "/api/v1/me", Some(&cookie), None);
     assert_eq!(status, 200);
-    assert_eq!(json(&me)["email"], EMAIL);
+    assert_eq!(json(&me)["user"]["email"], EMAIL);
 
     // The token's rate limit counts every request, whichever server takes it.
     let bearer = format!("Bearer {token}");
