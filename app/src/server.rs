@@ -18,12 +18,11 @@ pub struct ServerContext {
     pub signup_limits: bastion_core::signups::SignupLimits,
     /// Our public origin, for links in emails.
     pub origin: String,
-    /// Local state: attachments under `objects/`, export archives under `exports/`.
-    pub data_dir: std::path::PathBuf,
     /// Where DPA and security-pack requests go (`BASTION_SECURITY_CONTACT`).
     pub security_contact: String,
-    /// Where attachment bytes live (`$BASTION_DATA_DIR/objects`), as the REST API reads them.
-    pub objects_dir: std::path::PathBuf,
+    /// Where attachments and export archives live (S3 or `$BASTION_DATA_DIR/objects`), the
+    /// same handle the REST API uses.
+    pub objects: bastion_core::storage::Objects,
 }
 
 pub fn context() -> Result<ServerContext, UiError> {

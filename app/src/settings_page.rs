@@ -143,11 +143,9 @@ pub async fn erase_workspace(slug: String, confirm: String) -> Result<(), UiErro
     let opened = crate::server::open(&slug).await?;
     // Our own tenant transaction would hold the schema the erasure drops.
     opened.tx.rollback().await?;
-    let objects = bastion_core::attachments::Objects::local(&ctx.data_dir.join("objects"))?;
     bastion_core::workspaces::erase_confirmed(
         &ctx.pool,
-        &objects,
-        &ctx.data_dir.join("exports"),
+        &ctx.objects,
         opened.viewer,
         &opened.workspace,
         &confirm,

@@ -133,6 +133,7 @@ pub(crate) async fn spawn_server(
         pool: pool.clone(),
         keys: Arc::new(keys.clone()),
         leptos_options: bastion::leptos_options(&config)?,
+        objects: config.objects()?,
         config: Arc::new(config),
         shutting_down: Default::default(),
     };

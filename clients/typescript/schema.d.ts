@@ -339,6 +339,7 @@ export interface paths {
         /**
          * Download an attachment. Always sent as a download (`Content-Disposition: attachment`) with
          *     `X-Content-Type-Options: nosniff`, so an uploaded page or script is never run by the browser.
+         *     One byte range may be asked for (`Range: bytes=…`), to resume a download.
          */
         get: operations["get_attachment"];
         put?: never;
@@ -2943,7 +2944,10 @@ export interface operations {
     get_attachment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-512`; several ranges, other units and any `If-Range` get the whole file. */
+                Range?: string | null;
+            };
             path: {
                 /**
                  * @description Workspace slug
@@ -2966,6 +2970,15 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
+            /** @description The range asked for, with `Content-Range: bytes first-last/size`. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -2977,6 +2990,15 @@ export interface operations {
             };
             /** @description No such attachment, or its task is not visible to the caller. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `range_not_satisfiable`: the range starts past the end; `Content-Range: bytes *\/size`. */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3434,7 +3456,10 @@ export interface operations {
     get_export_archive: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-512`; several ranges, other units and any `If-Range` get the whole archive. */
+                Range?: string | null;
+            };
             path: {
                 /**
                  * @description Workspace slug
@@ -3450,6 +3475,15 @@ export interface operations {
         responses: {
             /** @description The archive. */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description The range asked for, with `Content-Range: bytes first-last/size`. */
+            206: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3486,6 +3520,15 @@ export interface operations {
             };
             /** @description `not_ready`: the export is not finished yet. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `range_not_satisfiable`: the range starts past the end; `Content-Range: bytes *\/size`. */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

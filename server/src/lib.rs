@@ -40,6 +40,9 @@ pub struct AppState {
     /// Unwraps workspace data keys (see `bastion_core::secrets`).
     pub keys: Arc<bastion_core::keys::MasterKeyRing>,
     pub config: Arc<Config>,
+    /// Attachments and export archives: the S3 bucket or the local folder (`Config::objects`),
+    /// one client shared by every request and the job runner.
+    pub objects: bastion_core::storage::Objects,
     pub leptos_options: LeptosOptions,
     /// Cancelled when the process begins shutting down (SIGTERM, Ctrl-C). The server then
     /// accepts no connection and lets in-flight requests finish; a long-lived response (an event
@@ -80,9 +83,8 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
         keys: state.keys.clone(),
         signup_limits: state.config.signup_limits,
         origin: state.config.origin(),
-        data_dir: state.config.data_dir.clone(),
         security_contact: state.config.security_contact.clone(),
-        objects_dir: state.config.data_dir.join("objects"),
+        objects: state.objects.clone(),
     };
     let context = move || {
         provide_request_nonce();

@@ -251,15 +251,9 @@ async fn finished_export(app: &TestApp, cast: &Cast) -> String {
     let job = bastion_core::exports::start(&app.db.pool, admin, &ws)
         .await
         .unwrap();
-    let objects =
-        bastion_core::attachments::Objects::local(&app.data_dir.path().join("objects")).unwrap();
-    bastion_core::exports::run_pending(
-        &app.db.pool,
-        &objects,
-        &app.data_dir.path().join("exports"),
-    )
-    .await
-    .unwrap();
+    bastion_core::exports::run_pending(&app.db.pool, &app.objects)
+        .await
+        .unwrap();
     job.id.to_string()
 }
 

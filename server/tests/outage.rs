@@ -151,6 +151,7 @@ async fn a_database_outage_answers_503_unavailable_and_the_app_recovers_by_itsel
         pool: pool.clone(),
         keys: Arc::new(bastion_core::testing::master_keys().clone()),
         leptos_options: bastion::leptos_options(&config).unwrap(),
+        objects: config.objects().unwrap(),
         config: Arc::new(config),
         shutting_down: Default::default(),
     });

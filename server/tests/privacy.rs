@@ -58,15 +58,9 @@ async fn an_export_is_queued_followed_and_downloaded_as_a_zip() {
     assert_eq!(early.json()["error"]["code"], "not_ready");
 
     // What the runner in `serve` does every two seconds.
-    let objects =
-        bastion_core::attachments::Objects::local(&app.data_dir.path().join("objects")).unwrap();
-    bastion_core::exports::run_pending(
-        &app.db.pool,
-        &objects,
-        &app.data_dir.path().join("exports"),
-    )
-    .await
-    .unwrap();
+    bastion_core::exports::run_pending(&app.db.pool, &app.objects)
+        .await
+        .unwrap();
     let status = app.get_as(&cast.admin, &status_path).await;
     let status = status.json();
     assert_eq!(status["state"], "done");

@@ -99,7 +99,7 @@ pub async fn delete_attachment(
     if attachment.task_id != task_id {
         return Err(bastion_core::CoreError::NotFound("attachment").into());
     }
-    let objects = attachments::Objects::local(&crate::server::context()?.objects_dir)?;
+    let objects = crate::server::context()?.objects;
     attachments::delete(&mut o.tx, &objects, o.viewer, id).await?;
     Ok(o.tx.commit().await?)
 }

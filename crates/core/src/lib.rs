@@ -17,6 +17,7 @@ pub mod identity;
 pub mod platform;
 pub mod privacy;
 pub mod secrets;
+pub mod storage;
 pub mod tenancy;
 pub mod work;
 

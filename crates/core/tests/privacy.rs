@@ -298,7 +298,7 @@ async fn a_stopping_runner_leases_nothing_and_a_released_job_goes_to_the_next_ru
     // Shutdown has begun: the queued job is left for another server.
     let stop = jobs::Stop::default();
     stop.draining.cancel();
-    let report = exports::run_pending_until(&db.pool, &objects, &dir.path().join("x"), &stop)
+    let report = exports::run_pending_until(&db.pool, &objects, &stop)
         .await
         .unwrap();
     assert_eq!(report.exports_built, 0, "{report:?}");
@@ -327,7 +327,6 @@ async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().unwrap();
     let objects = Objects::local(&dir.path().join("objects")).unwrap();
-    let exports_dir = dir.path().join("exports");
     let master = bastion_core::testing::master_keys();
     let a = seed(&db.pool, master, &objects, "alpha", "MARKER-ALPHA", TOKEN_A).await;
     let _b = seed(
@@ -347,9 +346,7 @@ async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
     )
     .await
     .unwrap();
-    let report = exports::run_pending(&db.pool, &objects, &exports_dir)
-        .await
-        .unwrap();
+    let report = exports::run_pending(&db.pool, &objects).await.unwrap();
     assert_eq!(report.exports_built, 1, "{report:?}");
     let exporter = Viewer::new(a.admin, bastion_core::Role::Admin);
     let job = exports::get(&db.pool, exporter, &a.ws, job.id)
@@ -357,9 +354,16 @@ async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
         .unwrap();
     assert_eq!(job.state, "done");
     assert!(job.progress_total > 0 && job.progress_done == job.progress_total);
-    let path = exports::downloadable(&exports_dir, &job, OffsetDateTime::now_utc())
+    let archive = exports::downloadable(&objects, &job, OffsetDateTime::now_utc())
+        .await
+        .unwrap()
         .expect("a finished archive");
-    assert!(path.starts_with(exports_dir.join(a.ws.id.0.to_string())));
+    // Under the workspace's prefix, so that erasing the prefix takes the archive too.
+    assert!(archive
+        .key
+        .starts_with(&format!("{}/exports/", Objects::workspace_prefix(a.ws.id))));
+    let path = dir.path().join("objects").join(&archive.key);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), archive.size);
 
     let files = read_archive(&path);
     let mut counts = row_counts(&db, &a.ws).await;
@@ -443,11 +447,9 @@ async fn an_export_holds_every_row_of_every_table_and_nothing_else() {
         .execute(&db.pool)
         .await
         .unwrap();
-    let report = exports::run_pending(&db.pool, &objects, &exports_dir)
-        .await
-        .unwrap();
+    let report = exports::run_pending(&db.pool, &objects).await.unwrap();
     assert_eq!(report.archives_deleted, 1);
-    assert!(!path.exists());
+    assert!(!objects.exists(&archive.key).await.unwrap());
     assert!(matches!(
         exports::get(&db.pool, exporter, &a.ws, job.id).await,
         Err(CoreError::NotFound("export"))
@@ -511,7 +513,6 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
     let dir = tempfile::tempdir().unwrap();
     let objects_dir = dir.path().join("objects");
     let objects = Objects::local(&objects_dir).unwrap();
-    let exports_dir = dir.path().join("exports");
     let old_key = Key::generate();
     let old_ring = MasterKeyRing::new(vec![old_key.clone()]).unwrap();
     let a = seed(
@@ -546,9 +547,7 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
     )
     .await
     .unwrap();
-    exports::run_pending(&db.pool, &objects, &exports_dir)
-        .await
-        .unwrap();
+    exports::run_pending(&db.pool, &objects).await.unwrap();
     sqlx::query(
         "INSERT INTO invitations (id, workspace_id, email, role, token_hash, expires_at)
          VALUES ($1, $2, 'new@example.eu', 'member', $3, now() + interval '1 day')",
@@ -602,17 +601,14 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
     );
     let prefix = objects_dir.join(Objects::workspace_prefix(a.ws.id));
     assert!(!files_under(&prefix).is_empty());
-    assert!(!files_under(&exports_dir.join(a.ws.id.0.to_string())).is_empty());
+    assert!(
+        !files_under(&prefix.join("exports")).is_empty(),
+        "the export archive is under the workspace's prefix"
+    );
 
-    let receipt = workspaces::erase(
-        &db.pool,
-        &objects,
-        &exports_dir,
-        &a.ws,
-        Actor::User(a.admin),
-    )
-    .await
-    .unwrap();
+    let receipt = workspaces::erase(&db.pool, &objects, &a.ws, Actor::User(a.admin))
+        .await
+        .unwrap();
     assert_eq!(receipt.slug, "alpha");
     assert_eq!(receipt.requested_by, a.admin.to_string());
     assert!(receipt.storage_purged_at.is_some());
@@ -670,11 +666,7 @@ async fn erasure_leaves_nothing_but_a_receipt_and_an_old_dump_cannot_be_decrypte
     assert_eq!(leftovers, 0, "no table of the erased workspace");
     assert!(
         files_under(&prefix).is_empty() && !prefix.exists(),
-        "objects purged"
-    );
-    assert!(
-        !exports_dir.join(a.ws.id.0.to_string()).exists(),
-        "exports purged"
+        "objects and export archives purged"
     );
     // Nothing of the workspace is left in the control plane but its receipt: not the mail
     // about it either.

@@ -392,15 +392,9 @@ async fn a_backup_restores_into_a_fresh_cluster_and_opens_only_with_its_master_k
     let report = audit::verify(&pool, &alpha.ws).await.unwrap();
     assert_eq!((report.checked, report.first_broken), (chains[0] + 1, None));
     seed(&pool, &master, &restored_objects, "gamma").await;
-    workspaces::erase(
-        &pool,
-        &restored_objects,
-        &backup.path().join("exports"),
-        &seeded[1].ws,
-        Actor::System,
-    )
-    .await
-    .unwrap();
+    workspaces::erase(&pool, &restored_objects, &seeded[1].ws, Actor::System)
+        .await
+        .unwrap();
     let left: Vec<String> = workspaces::list_workspaces(&pool)
         .await
         .unwrap()

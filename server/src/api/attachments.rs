@@ -2,21 +2,20 @@
 //! a stream that a browser always saves rather than renders, delete (admins any, members their
 //! own). Guests download on the tasks they view and upload nothing.
 
-use super::download::download;
+use super::download;
 use super::ids::{path_id, PathIds};
 use app::policy::Role;
 use axum::{
-    body::Body,
     extract::{
         multipart::{MultipartError, MultipartRejection},
         Multipart, Path, State,
     },
-    http::{HeaderValue, StatusCode},
+    http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
     Json,
 };
 use bastion_core::{
-    attachments::{self, Attachment, Objects, Upload},
+    attachments::{self, Attachment, Upload},
     members, Viewer,
 };
 use bytes::BytesMut;
@@ -101,12 +100,6 @@ fn back_to_task(slug: &str, task_id: Uuid, outcome: &str) -> Response {
         "/w/{slug}/tasks/{task_id}?attachment={outcome}#attachments"
     ))
     .into_response()
-}
-
-/// Where attachment bytes live: `$BASTION_DATA_DIR/objects`. Opening it is a directory check,
-/// cheap enough per request; a shared handle moves into `AppState` with S3 support.
-fn objects(state: &AppState) -> Result<Objects, ApiError> {
-    Ok(Objects::local(&state.config.data_dir.join("objects"))?)
 }
 
 /// The attachments of a task, oldest first.
@@ -270,10 +263,9 @@ pub async fn create_attachment(
     };
     // Checked again: the role or the task may have changed while the file arrived.
     let (workspace, viewer, mut tx) = open_for_upload(&state, user_id, &slug, task_id).await?;
-    let objects = objects(&state)?;
     let stored = attachments::upload(
         &mut tx,
-        &objects,
+        &state.objects,
         workspace.id,
         viewer,
         task_id,
@@ -321,35 +313,42 @@ fn content_disposition(filename: &str) -> String {
 
 /// Download an attachment. Always sent as a download (`Content-Disposition: attachment`) with
 /// `X-Content-Type-Options: nosniff`, so an uploaded page or script is never run by the browser.
+/// One byte range may be asked for (`Range: bytes=…`), to resume a download.
 #[utoipa::path(
     get,
     path = "/api/v1/workspaces/{ws}/attachments/{attachment_id}",
     operation_id = "get_attachment",
     params(
         ("attachment_id" = Uuid, Path, description = "Attachment id"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-512`; several ranges, other units and any `If-Range` get the whole file."),
     ),
     responses(
         (status = 200, description = "The file's bytes, with its stored content type.", content_type = "application/octet-stream"),
+        (status = 206, description = "The range asked for, with `Content-Range: bytes first-last/size`.", content_type = "application/octet-stream"),
         (status = 404, description = "No such attachment, or its task is not visible to the caller.", body = ErrorBody),
+        (status = 416, description = "`range_not_satisfiable`: the range starts past the end; `Content-Range: bytes */size`.", body = ErrorBody),
     ),
 )]
 pub async fn download_attachment(
     State(state): State<AppState>,
     mut member: Member,
     PathIds(id): PathIds<Uuid>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let viewer = member.viewer();
     let attachment = attachments::get(&mut member.tx, viewer, id).await?;
     member.tx.commit().await?;
-    let stream = attachments::open(&objects(&state)?, &attachment).await?;
     let content_type = HeaderValue::from_str(&attachment.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    download(
-        Body::from_stream(stream),
-        content_type,
+    download::object(
+        &state.objects,
+        &attachment.object_key,
         u64::try_from(attachment.size_bytes).map_err(ApiError::internal)?,
+        &headers,
+        content_type,
         &content_disposition(&attachment.filename),
     )
+    .await
 }
 
 /// Delete an attachment: admins any, members those they uploaded.
@@ -371,7 +370,7 @@ pub async fn delete_attachment(
     PathIds(id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let viewer = member.viewer();
-    attachments::delete(&mut member.tx, &objects(&state)?, viewer, id).await?;
+    attachments::delete(&mut member.tx, &state.objects, viewer, id).await?;
     member.tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

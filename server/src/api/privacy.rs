@@ -2,17 +2,15 @@
 //! the plan, export the whole workspace and erase it; anyone reads the lawful-basis register and
 //! the sub-processor list, and asks for a DPA or the security pack.
 
-use super::download::download;
+use super::download;
 use super::ids::PathIds;
 use axum::{
-    body::Body,
     extract::State,
-    http::{HeaderValue, StatusCode},
+    http::{HeaderMap, HeaderValue, StatusCode},
     response::Response,
     Json,
 };
 use bastion_core::{
-    attachments::Objects,
     exports,
     jobs::Job,
     privacy_requests::{self, SecurityRequest},
@@ -129,10 +127,6 @@ fn export_view(ws: &Workspace, job: &Job) -> ExportView {
     }
 }
 
-fn objects(state: &AppState) -> Result<Objects, ApiError> {
-    Ok(Objects::local(&state.config.objects_dir())?)
-}
-
 /// Change the workspace's plan or name. Admins only.
 #[utoipa::path(
     patch,
@@ -187,8 +181,7 @@ pub async fn delete_workspace(
     tx.rollback().await?;
     let receipt = workspaces::erase_confirmed(
         &state.pool,
-        &objects(&state)?,
-        &state.config.exports_dir(),
+        &state.objects,
         viewer,
         &workspace,
         &body.confirm,
@@ -260,55 +253,48 @@ pub async fn get_export(
     operation_id = "get_export_archive",
     params(
         ("export_id" = Uuid, Path, description = "The export's id"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-512`; several ranges, other units and any `If-Range` get the whole archive."),
     ),
     responses(
         (status = 200, description = "The archive.", content_type = "application/zip"),
+        (status = 206, description = "The range asked for, with `Content-Range: bytes first-last/size`.", content_type = "application/zip"),
         (status = 403, description = "Not an admin.", body = ErrorBody),
         (status = 404, description = "No such export, or it has expired.", body = ErrorBody),
         (status = 409, description = "`not_ready`: the export is not finished yet.", body = ErrorBody),
+        (status = 416, description = "`range_not_satisfiable`: the range starts past the end; `Content-Range: bytes */size`.", body = ErrorBody),
     ),
 )]
 pub async fn download_export(
     State(state): State<AppState>,
     member: Member,
     PathIds(export_id): PathIds<Uuid>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let viewer = member.viewer();
     let Member { tx, workspace, .. } = member;
     tx.rollback().await?;
-    let (job, file) = exports::archive(
+    let (job, archive) = exports::archive(
         &state.pool,
         viewer,
         &workspace,
-        &state.config.exports_dir(),
+        &state.objects,
         export_id,
         OffsetDateTime::now_utc(),
     )
     .await?;
-    let file = tokio::fs::File::open(&file)
-        .await
-        .map_err(ApiError::internal)?;
-    let length = file.metadata().await.map_err(ApiError::internal)?.len();
-    let stream = futures::stream::try_unfold(file, |mut file| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buffer = vec![0u8; 64 * 1024];
-        let n = file.read(&mut buffer).await?;
-        if n == 0 {
-            return Ok::<_, std::io::Error>(None);
-        }
-        buffer.truncate(n);
-        Ok(Some((bytes::Bytes::from(buffer), file)))
-    });
-    download(
-        Body::from_stream(stream),
+    download::object(
+        &state.objects,
+        &archive.key,
+        archive.size,
+        &headers,
         HeaderValue::from_static("application/zip"),
-        length,
         &format!(
             "attachment; filename=\"bastion-{}-{}.zip\"",
             workspace.slug,
             job.created_at.date()
         ),
     )
+    .await
 }
 
 /// One data category of the register.

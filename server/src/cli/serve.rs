@@ -32,6 +32,8 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
         None => None,
     };
     let leptos_options = crate::leptos_options(&config)?;
+    let objects = config.objects()?;
+    tracing::info!(objects = %config.describe_objects(), "attachments and exports");
     let origin = config.origin();
     let signal = crate::shutdown_signal().map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
     let shutting_down = CancellationToken::new();
@@ -39,6 +41,7 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
         pool: database.pool.clone(),
         keys,
         config: Arc::new(config),
+        objects,
         leptos_options,
         shutting_down: shutting_down.clone(),
     };
@@ -56,8 +59,7 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     let retention = tokio::spawn(workers::purge_history(state.pool.clone()));
     let mut runner = tokio::spawn(workers::run_jobs(
         state.pool.clone(),
-        state.config.objects_dir(),
-        state.config.exports_dir(),
+        state.objects.clone(),
         jobs_stop.clone(),
     ));
     let http_metrics = Arc::new(crate::metrics::HttpMetrics::default());

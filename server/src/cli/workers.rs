@@ -1,29 +1,15 @@
 //! The work every serving process does in the background, besides answering requests.
 
-use std::path::PathBuf;
-
-use bastion_core::{audit, jobs};
+use bastion_core::{audit, jobs, storage::Objects};
 
 /// The background job runner: every two seconds, deletes expired export archives, finishes
 /// interrupted erasure purges and runs queued jobs. Every process runs it; leases in PostgreSQL
 /// keep a job to one process at a time, and a job whose process died is taken over when its
 /// lease expires. Returns once `stop.draining` is cancelled and the running job (if any) has
 /// finished, or been released on `stop.abandon`.
-pub(super) async fn run_jobs(
-    pool: sqlx::PgPool,
-    objects_dir: PathBuf,
-    exports_dir: PathBuf,
-    stop: jobs::Stop,
-) {
-    let objects = match bastion_core::attachments::Objects::local(&objects_dir) {
-        Ok(objects) => objects,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot open object storage; background jobs will not run");
-            return;
-        }
-    };
+pub(super) async fn run_jobs(pool: sqlx::PgPool, objects: Objects, stop: jobs::Stop) {
     while !stop.draining.is_cancelled() {
-        match bastion_core::exports::run_pending_until(&pool, &objects, &exports_dir, &stop).await {
+        match bastion_core::exports::run_pending_until(&pool, &objects, &stop).await {
             Ok(report) if report != Default::default() => {
                 tracing::info!(?report, "background jobs ran")
             }

@@ -57,17 +57,11 @@ pub(super) async fn workspace(
                     ws.name
                 ));
             }
-            let objects = bastion_core::attachments::Objects::local(&config.objects_dir())
-                .map_err(|e| e.to_string())?;
-            let receipt = workspaces::erase(
-                &database.pool,
-                &objects,
-                &config.exports_dir(),
-                &ws,
-                bastion_core::Actor::System,
-            )
-            .await
-            .map_err(|e| format!("erasure failed: {e}"))?;
+            let objects = config.objects()?;
+            let receipt =
+                workspaces::erase(&database.pool, &objects, &ws, bastion_core::Actor::System)
+                    .await
+                    .map_err(|e| format!("erasure failed: {e}"))?;
             println!(
                 "erased workspace '{}' ({}) at {}; only its erasure receipt remains",
                 receipt.slug, receipt.workspace_id, receipt.erased_at

@@ -79,8 +79,18 @@ pub struct Config {
     pub mail_from: String,
     /// `BASTION_MAX_UPLOAD_BYTES`: the largest attachment accepted (default 25 MiB).
     pub max_upload_bytes: u64,
+    /// `BASTION_OBJECT_STORE_URL`: `s3://bucket[/prefix]`, where attachments and export
+    /// archives live when set (then every server shares them). Unset: `data_dir/objects`.
+    pub object_store_url: Option<String>,
+    /// `BASTION_OBJECT_STORE_ENDPOINT`: the S3 provider's origin (default AWS's for the region).
+    pub object_store_endpoint: Option<String>,
+    /// `BASTION_OBJECT_STORE_ACCESS_KEY_ID` and `BASTION_OBJECT_STORE_SECRET_ACCESS_KEY`: static
+    /// S3 credentials, both or neither (neither: the instance's role).
+    pub object_store_access_key_id: Option<String>,
+    pub object_store_secret_access_key: Option<Secret>,
     /// `BASTION_OBJECT_STORE_REGION`: where attachments and exports are stored (default
-    /// `eu-local`, the local filesystem). Must be an EU region (see [`is_eu_region`]).
+    /// `eu-local`, the local filesystem; the bucket's region with an S3 URL). Must be an EU
+    /// region (see [`is_eu_region`]).
     pub object_store_region: String,
     /// `BASTION_ALLOW_NON_EU_REGION`: the explicit override that lets the server start with a
     /// region outside the EU.
@@ -234,6 +244,10 @@ impl Config {
             smtp_url: None,
             mail_from: String::new(),
             max_upload_bytes: 0,
+            object_store_url: None,
+            object_store_endpoint: None,
+            object_store_access_key_id: None,
+            object_store_secret_access_key: None,
             object_store_region: String::new(),
             allow_non_eu_region: false,
             security_contact: String::new(),
@@ -264,6 +278,7 @@ impl Config {
                 ),
             });
         }
+        self.check_object_store()?;
         if !self.allow_non_eu_region && !is_eu_region(&self.object_store_region) {
             return Err(ConfigError::Value {
                 name: "BASTION_OBJECT_STORE_REGION",
@@ -276,6 +291,93 @@ impl Config {
             });
         }
         Ok(())
+    }
+
+    /// The object-storage settings agree with each other: S3 settings only with an S3 URL, which
+    /// needs its bucket's real region, and credentials in pairs.
+    fn check_object_store(&self) -> Result<(), ConfigError> {
+        let value = |name, message: &str| ConfigError::Value {
+            name,
+            message: message.into(),
+        };
+        if self.object_store_url.is_none() {
+            for (set, name) in [
+                (
+                    self.object_store_endpoint.is_some(),
+                    "BASTION_OBJECT_STORE_ENDPOINT",
+                ),
+                (
+                    self.object_store_access_key_id.is_some(),
+                    "BASTION_OBJECT_STORE_ACCESS_KEY_ID",
+                ),
+                (
+                    self.object_store_secret_access_key.is_some(),
+                    "BASTION_OBJECT_STORE_SECRET_ACCESS_KEY",
+                ),
+            ] {
+                if set {
+                    return Err(value(
+                        name,
+                        "is only used with BASTION_OBJECT_STORE_URL (s3://bucket/prefix), \
+                         which is not set",
+                    ));
+                }
+            }
+            return Ok(());
+        }
+        if self.object_store_region == "eu-local" {
+            return Err(value(
+                "BASTION_OBJECT_STORE_REGION",
+                "must be the bucket's region (e.g. eu-central-1, fr-par) when \
+                 BASTION_OBJECT_STORE_URL is set; eu-local means the local filesystem",
+            ));
+        }
+        if self.object_store_access_key_id.is_some()
+            != self.object_store_secret_access_key.is_some()
+        {
+            return Err(value(
+                "BASTION_OBJECT_STORE_ACCESS_KEY_ID",
+                "set both BASTION_OBJECT_STORE_ACCESS_KEY_ID and \
+                 BASTION_OBJECT_STORE_SECRET_ACCESS_KEY, or neither (the instance's credentials)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Where attachments and export archives live: the S3 bucket when
+    /// `BASTION_OBJECT_STORE_URL` is set, else `data_dir/objects`. One handle per process,
+    /// shared by requests and background jobs.
+    pub fn objects(&self) -> Result<bastion_core::storage::Objects, String> {
+        use bastion_core::storage::{Objects, S3Location};
+        let Some(url) = &self.object_store_url else {
+            return Objects::local(&self.objects_dir())
+                .map_err(|e| format!("cannot open the local object storage: {e}"));
+        };
+        let (bucket, prefix) = S3Location::parse_url(url)?;
+        let location = S3Location {
+            bucket,
+            prefix,
+            region: self.object_store_region.clone(),
+            endpoint: self.object_store_endpoint.clone(),
+            access_key_id: self.object_store_access_key_id.clone(),
+            secret_access_key: self
+                .object_store_secret_access_key
+                .as_ref()
+                .map(|s| s.expose().to_owned()),
+        };
+        Objects::s3(&location).map_err(|e| format!("cannot open object storage {url}: {e}"))
+    }
+
+    /// A line for the start-up log: where objects go, without credentials.
+    pub fn describe_objects(&self) -> String {
+        match &self.object_store_url {
+            Some(url) => format!(
+                "{url} (region {}, endpoint {})",
+                self.object_store_region,
+                self.object_store_endpoint.as_deref().unwrap_or("AWS")
+            ),
+            None => self.objects_dir().display().to_string(),
+        }
     }
 
     /// Loads the master key ring: from the environment, or the key file, or, in the embedded
@@ -310,14 +412,10 @@ impl Config {
         self.origin().starts_with("https://")
     }
 
-    /// Attachment bytes: `<data_dir>/objects`.
+    /// The local object storage (attachments, export archives) when no S3 URL is set:
+    /// `<data_dir>/objects`.
     pub fn objects_dir(&self) -> PathBuf {
         self.data_dir.join("objects")
-    }
-
-    /// Export archives: `<data_dir>/exports/<workspace-id>/<export-id>.zip`.
-    pub fn exports_dir(&self) -> PathBuf {
-        self.data_dir.join("exports")
     }
 }
 

@@ -84,10 +84,25 @@ pub const SETTINGS: &[Setting] = &[
     setting("BASTION_MAX_UPLOAD_BYTES", FILE, Some("26214400"),
         |c, v| upload_bytes(v).map(|n| c.max_upload_bytes = n),
         "Largest attachment accepted, in bytes (25 MiB)"),
+    setting("BASTION_OBJECT_STORE_URL", FILE, None,
+        |c, v| object_store_url(v).map(|u| c.object_store_url = Some(u)),
+        "s3://bucket or s3://bucket/prefix: attachments and exports in S3-compatible storage, \
+         shared by every server. Unset: BASTION_DATA_DIR/objects"),
+    setting("BASTION_OBJECT_STORE_ENDPOINT", FILE, None,
+        |c, v| origin(v).map(|u| c.object_store_endpoint = Some(u)),
+        "The S3 provider's endpoint, e.g. https://s3.fr-par.scw.cloud (default: AWS's for the \
+         region)"),
     setting("BASTION_OBJECT_STORE_REGION", FILE, Some("eu-local"),
         |c, v| text(v).map(|v| c.object_store_region = v.to_ascii_lowercase()),
-        "Object storage region; must be in the EU (eu-local is the local filesystem; AWS eu-* but \
-         London and Zurich, fr-par, nl-ams, pl-waw, ...)"),
+        "Object storage region, the bucket's with BASTION_OBJECT_STORE_URL; must be in the EU \
+         (eu-local is the local filesystem; AWS eu-* but London and Zurich, fr-par, nl-ams, \
+         pl-waw, ...)"),
+    setting("BASTION_OBJECT_STORE_ACCESS_KEY_ID", FILE, None,
+        |c, v| text(v).map(|v| c.object_store_access_key_id = Some(v)),
+        "S3 access key id (with the secret below; neither: the instance's own credentials)"),
+    setting("BASTION_OBJECT_STORE_SECRET_ACCESS_KEY", ENV_ONLY, None,
+        |c, v| text(v).map(|v| c.object_store_secret_access_key = Some(Secret::new(v))),
+        "S3 secret access key"),
     setting("BASTION_ALLOW_NON_EU_REGION", FILE, Some("false"),
         |c, v| boolean(v).map(|b| c.allow_non_eu_region = b),
         "true to start with a non-EU region anyway"),
@@ -240,6 +255,11 @@ pub(super) fn file_value(
         }
     };
     Ok(text)
+}
+
+fn object_store_url(value: &str) -> Result<String, String> {
+    bastion_core::storage::S3Location::parse_url(value)?;
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 fn text(value: &str) -> Result<String, String> {

@@ -24,6 +24,9 @@ pub struct TestApp {
     pub db: TestDb,
     /// The data directory (attachments land in `objects/` here), removed with the app.
     pub data_dir: tempfile::TempDir,
+    /// The app's object storage (the local folder, or S3 when configured), as the job runner
+    /// of `serve` would use it.
+    pub objects: bastion_core::storage::Objects,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -63,11 +66,14 @@ pub fn serve(
         pool,
         keys: Arc::new(bastion_core::testing::master_keys().clone()),
         leptos_options: bastion::leptos_options(&config).unwrap(),
+        objects: config.objects().unwrap(),
         config: Arc::new(config),
         shutting_down: Default::default(),
     };
     let http_metrics = Arc::new(bastion::metrics::HttpMetrics::default());
+    let objects = state.objects.clone();
     TestApp {
+        objects,
         metrics: bastion::metrics::router(state.pool.clone(), http_metrics.clone()),
         router: bastion::router_with_metrics(state, http_metrics),
         db,

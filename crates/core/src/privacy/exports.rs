@@ -14,8 +14,8 @@
 //!   archive would hand every plan the Business feature.
 
 use std::{
-    io::Write,
-    path::{Path, PathBuf},
+    io::{Seek, Write},
+    path::Path,
 };
 
 use futures::TryStreamExt;
@@ -42,11 +42,18 @@ pub const NOT_EXPORTED: [&str; 1] = ["history"];
 /// How long a finished archive can be downloaded before the job runner deletes it.
 pub const KEEP_FOR: Duration = Duration::days(7);
 
-/// Where archives are written: `<exports_dir>/<workspace-id>/<export-id>.zip`.
-pub fn archive_path(exports_dir: &Path, workspace: WorkspaceId, export: Uuid) -> PathBuf {
-    exports_dir
-        .join(workspace.0.to_string())
-        .join(format!("{export}.zip"))
+/// Where archives are stored: in object storage, under the workspace's prefix
+/// (`<workspace-id>/exports/<export-id>.zip`), so that any server can hand out an archive
+/// another one built, and erasing the workspace's prefix removes its archives too.
+pub fn archive_key(workspace: WorkspaceId, export: Uuid) -> String {
+    Objects::export_key(workspace, export)
+}
+
+/// A finished archive as it can be downloaded: its key and its size in bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archive {
+    pub key: String,
+    pub size: u64,
 }
 
 /// Who may not export is told so in this sentence, by every door.
@@ -84,10 +91,10 @@ pub async fn archive(
     pool: &PgPool,
     viewer: Viewer,
     ws: &Workspace,
-    exports_dir: &Path,
+    objects: &Objects,
     id: Uuid,
     now: OffsetDateTime,
-) -> CoreResult<(Job, PathBuf)> {
+) -> CoreResult<(Job, Archive)> {
     let job = get(pool, viewer, ws, id).await?;
     if matches!(job.state.as_str(), "queued" | "running") {
         return Err(CoreError::Conflict {
@@ -95,25 +102,30 @@ pub async fn archive(
             message: "The export is not finished yet.".into(),
         });
     }
-    let path = downloadable(exports_dir, &job, now).ok_or(CoreError::NotFound("export"))?;
-    Ok((job, path))
+    let archive = downloadable(objects, &job, now)
+        .await?
+        .ok_or(CoreError::NotFound("export"))?;
+    Ok((job, archive))
 }
 
 /// The archive of a finished, unexpired export, if it can be downloaded.
-pub fn downloadable(exports_dir: &Path, job: &Job, now: OffsetDateTime) -> Option<PathBuf> {
+pub async fn downloadable(
+    objects: &Objects,
+    job: &Job,
+    now: OffsetDateTime,
+) -> CoreResult<Option<Archive>> {
     let live = job.state == "done" && job.expires_at.is_some_and(|at| at > now);
-    let path = archive_path(exports_dir, job.workspace_id, job.id);
-    (live && path.is_file()).then_some(path)
+    if !live {
+        return Ok(None);
+    }
+    let key = archive_key(job.workspace_id, job.id);
+    Ok(objects.size(&key).await?.map(|size| Archive { key, size }))
 }
 
-/// Runs one leased export to the end: builds the archive beside its final name and renames it
-/// into place only once complete, so a half-written archive is never offered.
-pub async fn run(
-    pool: &PgPool,
-    objects: &Objects,
-    exports_dir: &Path,
-    lease: &Lease,
-) -> CoreResult<PathBuf> {
+/// Runs one leased export to the end: builds the archive in an anonymous temporary file, then
+/// stores it; an object store makes an object visible only once it is complete, so a
+/// half-written archive is never offered.
+pub async fn run(pool: &PgPool, objects: &Objects, lease: &Lease) -> CoreResult<Archive> {
     let ws = sqlx::query_as::<_, Workspace>(
         "SELECT id, slug, name, plan, schema_version, created_at FROM workspaces WHERE id = $1",
     )
@@ -121,23 +133,18 @@ pub async fn run(
     .fetch_optional(pool)
     .await?
     .ok_or(CoreError::NotFound("workspace"))?;
-    let path = archive_path(exports_dir, ws.id, lease.job.id);
-    let partial = path.with_extension("zip.part");
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io("create the export directory", e))?;
-    }
-    let built = build(pool, objects, &ws, &partial, Some(lease)).await;
-    if let Err(e) = built {
-        let _ = std::fs::remove_file(&partial);
-        return Err(e);
-    }
-    std::fs::rename(&partial, &path).map_err(|e| io("move the archive into place", e))?;
+    // TMPDIR must hold the largest archive; the file is gone once closed, whatever happens.
+    let file = tempfile::tempfile().map_err(|e| io("create a temporary file", e))?;
+    let mut file = build_into(pool, objects, &ws, file, Some(lease)).await?;
+    file.rewind().map_err(|e| io("read the archive back", e))?;
+    let key = archive_key(ws.id, lease.job.id);
+    let size = objects.put_file(&key, file).await?;
     if let Err(e) = jobs::finish(pool, lease, OffsetDateTime::now_utc() + KEEP_FOR).await {
         // Taken over or erased meanwhile: this archive is not the one anybody will be offered.
-        let _ = std::fs::remove_file(&path);
+        let _ = objects.delete(&key).await;
         return Err(e);
     }
-    Ok(path)
+    Ok(Archive { key, size })
 }
 
 fn io(what: &str, e: std::io::Error) -> CoreError {
@@ -155,9 +162,7 @@ struct Table {
     rows: i64,
 }
 
-/// Writes the archive of `ws` to `path`. Every tenant table is read in one repeatable-read
-/// transaction as the workspace's own role, so the files agree with each other and nothing
-/// outside the workspace schema can be read into them. Rows are streamed, never collected.
+/// Writes the archive of `ws` to the local file `path` (see [`build_into`]).
 pub async fn build(
     pool: &PgPool,
     objects: &Objects,
@@ -166,6 +171,21 @@ pub async fn build(
     lease: Option<&Lease>,
 ) -> CoreResult<()> {
     let file = std::fs::File::create(path).map_err(|e| io("create the archive", e))?;
+    build_into(pool, objects, ws, file, lease).await?;
+    Ok(())
+}
+
+/// Writes the archive of `ws` into `file` and hands the file back, synced. Every tenant table
+/// is read in one repeatable-read transaction as the workspace's own role, so the files agree
+/// with each other and nothing outside the workspace schema can be read into them. Rows are
+/// streamed, never collected.
+async fn build_into(
+    pool: &PgPool,
+    objects: &Objects,
+    ws: &Workspace,
+    file: std::fs::File,
+    lease: Option<&Lease>,
+) -> CoreResult<std::fs::File> {
     let mut zip = ZipWriter::new(std::io::BufWriter::new(file));
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
@@ -280,14 +300,13 @@ pub async fn build(
     zip.write_all(csv.as_bytes())
         .map_err(|e| io("write the archive", e))?;
 
-    let mut inner = zip.finish().map_err(zip_err)?;
-    inner.flush().map_err(|e| io("write the archive", e))?;
-    inner
-        .get_ref()
-        .sync_all()
-        .map_err(|e| io("write the archive", e))?;
+    let inner = zip.finish().map_err(zip_err)?;
+    let file = inner
+        .into_inner()
+        .map_err(|e| io("write the archive", e.into_error()))?;
+    file.sync_all().map_err(|e| io("write the archive", e))?;
     report(done).await?;
-    Ok(())
+    Ok(file)
 }
 
 /// Every table of the workspace schema but the migration bookkeeping and [`NOT_EXPORTED`], with
@@ -413,12 +432,8 @@ pub struct RunnerReport {
 
 /// One pass of the job runner: deletes expired archives, finishes interrupted erasure purges,
 /// then runs queued jobs until none is left.
-pub async fn run_pending(
-    pool: &PgPool,
-    objects: &Objects,
-    exports_dir: &Path,
-) -> CoreResult<RunnerReport> {
-    run_pending_until(pool, objects, exports_dir, &jobs::Stop::default()).await
+pub async fn run_pending(pool: &PgPool, objects: &Objects) -> CoreResult<RunnerReport> {
+    run_pending_until(pool, objects, &jobs::Stop::default()).await
 }
 
 /// [`run_pending`] in a process that may be stopping: once `stop.draining` is cancelled no new
@@ -427,25 +442,23 @@ pub async fn run_pending(
 pub async fn run_pending_until(
     pool: &PgPool,
     objects: &Objects,
-    exports_dir: &Path,
     stop: &jobs::Stop,
 ) -> CoreResult<RunnerReport> {
     let mut report = RunnerReport::default();
     for job in jobs::take_expired(pool, OffsetDateTime::now_utc()).await? {
-        match std::fs::remove_file(archive_path(exports_dir, job.workspace_id, job.id)) {
-            Ok(()) => report.archives_deleted += 1,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io("delete an expired archive", e)),
+        let key = archive_key(job.workspace_id, job.id);
+        if objects.exists(&key).await? {
+            objects.delete(&key).await?;
+            report.archives_deleted += 1;
         }
     }
-    report.erasures_finished =
-        crate::workspaces::finish_pending_purges(pool, objects, exports_dir).await?;
+    report.erasures_finished = crate::workspaces::finish_pending_purges(pool, objects).await?;
     while !stop.draining.is_cancelled() {
         let Some(lease) = jobs::lease(pool, jobs::LEASE).await? else {
             break;
         };
         let outcome = tokio::select! {
-            outcome = run(pool, objects, exports_dir, &lease) => outcome,
+            outcome = run(pool, objects, &lease) => outcome,
             () = stop.abandon.cancelled() => {
                 jobs::release(pool, &lease).await?;
                 tracing::info!(job = %lease.job.id, "shutdown: unfinished job released for another server");

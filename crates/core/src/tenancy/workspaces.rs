@@ -373,15 +373,14 @@ pub struct ErasureReceipt {
 /// are dropped, its wrapped data key is destroyed (so every copy of its secrets, backups
 /// included, becomes unreadable), the sessions that served only it and the API tokens scoped to
 /// it end, its directory rows, invitations and jobs go, and an erasure receipt is written. Then
-/// its object-storage prefix and its export archives are purged; should that be interrupted, the
+/// its object-storage prefix (attachments and export archives) is purged; should that be interrupted, the
 /// job runner finishes it (`finish_pending_purges`).
 ///
 /// No tenant transaction of the workspace may be open on another connection of the caller: the
 /// schema drop waits for it.
 pub async fn erase(
     pool: &PgPool,
-    objects: &crate::attachments::Objects,
-    exports_dir: &std::path::Path,
+    objects: &crate::storage::Objects,
     ws: &Workspace,
     requested_by: crate::Actor,
 ) -> CoreResult<ErasureReceipt> {
@@ -452,7 +451,7 @@ pub async fn erase(
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    purge_storage(pool, objects, exports_dir, ws.id).await?;
+    purge_storage(pool, objects, ws.id).await?;
     Ok(sqlx::query_as::<_, ErasureReceipt>(
         "SELECT workspace_id, slug, erased_at, requested_by, storage_purged_at
            FROM erasure_receipts WHERE workspace_id = $1",
@@ -467,8 +466,7 @@ pub async fn erase(
 /// must be closed first.
 pub async fn erase_confirmed(
     pool: &PgPool,
-    objects: &crate::attachments::Objects,
-    exports_dir: &std::path::Path,
+    objects: &crate::storage::Objects,
     viewer: Viewer,
     ws: &Workspace,
     confirm: &str,
@@ -483,30 +481,18 @@ pub async fn erase_confirmed(
             "must be the workspace's name, typed exactly",
         ));
     }
-    erase(
-        pool,
-        objects,
-        exports_dir,
-        ws,
-        crate::Actor::User(viewer.user_id),
-    )
-    .await
+    erase(pool, objects, ws, crate::Actor::User(viewer.user_id)).await
 }
 
 async fn purge_storage(
     pool: &PgPool,
-    objects: &crate::attachments::Objects,
-    exports_dir: &std::path::Path,
+    objects: &crate::storage::Objects,
     workspace: WorkspaceId,
 ) -> CoreResult<()> {
+    // Attachments and export archives alike live under the workspace's prefix.
     objects
-        .delete_prefix(&crate::attachments::Objects::workspace_prefix(workspace))
+        .delete_prefix(&crate::storage::Objects::workspace_prefix(workspace))
         .await?;
-    match std::fs::remove_dir_all(exports_dir.join(workspace.0.to_string())) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(CoreError::Storage(format!("remove the exports: {e}"))),
-    }
     sqlx::query("UPDATE erasure_receipts SET storage_purged_at = now() WHERE workspace_id = $1")
         .bind(workspace)
         .execute(pool)
@@ -518,8 +504,7 @@ async fn purge_storage(
 /// many it finished.
 pub async fn finish_pending_purges(
     pool: &PgPool,
-    objects: &crate::attachments::Objects,
-    exports_dir: &std::path::Path,
+    objects: &crate::storage::Objects,
 ) -> CoreResult<usize> {
     let pending: Vec<WorkspaceId> = sqlx::query_scalar(
         "SELECT workspace_id FROM erasure_receipts WHERE storage_purged_at IS NULL",
@@ -527,7 +512,7 @@ pub async fn finish_pending_purges(
     .fetch_all(pool)
     .await?;
     for workspace in &pending {
-        purge_storage(pool, objects, exports_dir, *workspace).await?;
+        purge_storage(pool, objects, *workspace).await?;
     }
     Ok(pending.len())
 }

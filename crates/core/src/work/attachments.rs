@@ -1,12 +1,12 @@
-//! Attachments: a metadata row in the workspace schema and the bytes in object storage under
-//! `<workspace-id>/<attachment-id>`. The key is made by the server alone; the uploaded file name
-//! is only ever a label (sanitised, shown and sent back in `Content-Disposition`).
+//! Attachments: a metadata row in the workspace schema and the bytes in object storage
+//! ([`crate::storage`]) under `<workspace-id>/<attachment-id>`. The key is made by the server
+//! alone; the uploaded file name is only ever a label (sanitised, shown and sent back in
+//! `Content-Disposition`).
 
-use std::{path::Path as FsPath, sync::Arc};
+use std::ops::Range;
 
 use bytes::Bytes;
-use futures::{stream::BoxStream, StreamExt, TryStreamExt};
-use object_store::{local::LocalFileSystem, path::Path, ObjectStore, ObjectStoreExt, PutPayload};
+use futures::stream::BoxStream;
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, FromRow};
 use time::OffsetDateTime;
@@ -15,99 +15,13 @@ use uuid::Uuid;
 use crate::{ensure, CoreError, CoreResult, TenantTx, Viewer, WorkspaceId};
 use bastion_policy as policy;
 
+/// Attachments share the one object store with export archives.
+pub use crate::storage::Objects;
+
 /// 25 MiB, unless configured otherwise (`BASTION_MAX_UPLOAD_BYTES`).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 25 * 1024 * 1024;
 pub const MAX_FILENAME_BYTES: usize = 255;
 const FALLBACK_CONTENT_TYPE: &str = "application/octet-stream";
-
-/// Where attachment bytes live. Locally a directory (`$BASTION_DATA_DIR/objects`); any
-/// `object_store` backend fits behind it.
-#[derive(Debug, Clone)]
-pub struct Objects {
-    store: Arc<dyn ObjectStore>,
-    /// The directory of a local store: purging a prefix also removes its (then empty)
-    /// directories, which the object API leaves behind.
-    root: Option<std::path::PathBuf>,
-}
-
-impl Objects {
-    /// A directory on the local filesystem, created if missing.
-    pub fn local(dir: &FsPath) -> CoreResult<Self> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CoreError::Storage(format!("create {}: {e}", dir.display())))?;
-        let store = LocalFileSystem::new_with_prefix(dir).map_err(storage)?;
-        Ok(Self {
-            store: Arc::new(store),
-            root: Some(dir.to_path_buf()),
-        })
-    }
-
-    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
-        Self { store, root: None }
-    }
-
-    /// The prefix under which every object of a workspace lives (see [`Objects::key`]).
-    pub fn workspace_prefix(workspace: WorkspaceId) -> String {
-        workspace.0.simple().to_string()
-    }
-
-    /// Deletes every object under `prefix` and returns how many there were. Idempotent, so an
-    /// interrupted purge is finished by running it again.
-    pub async fn delete_prefix(&self, prefix: &str) -> CoreResult<usize> {
-        let keys: Vec<Path> = self
-            .store
-            .list(Some(&Path::from(prefix)))
-            .map_ok(|meta| meta.location)
-            .try_collect()
-            .await
-            .map_err(storage)?;
-        for key in &keys {
-            self.delete(key.as_ref()).await?;
-        }
-        if let Some(root) = &self.root {
-            match std::fs::remove_dir_all(root.join(prefix)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(CoreError::Storage(format!("remove {prefix}: {e}"))),
-            }
-        }
-        Ok(keys.len())
-    }
-
-    /// The bytes of one object, as a stream.
-    pub async fn stream(
-        &self,
-        key: &str,
-    ) -> CoreResult<BoxStream<'static, std::io::Result<Bytes>>> {
-        let result = self.store.get(&Path::from(key)).await.map_err(storage)?;
-        Ok(result.into_stream().map_err(std::io::Error::other).boxed())
-    }
-
-    /// The object's key: the workspace's prefix and the attachment's id, nothing else.
-    pub fn key(workspace: WorkspaceId, attachment: Uuid) -> String {
-        format!("{}/{}", workspace.0.simple(), attachment.simple())
-    }
-
-    /// Whether an object exists (for tests and checks).
-    pub async fn exists(&self, key: &str) -> CoreResult<bool> {
-        match self.store.head(&Path::from(key)).await {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::NotFound { .. }) => Ok(false),
-            Err(e) => Err(storage(e)),
-        }
-    }
-
-    async fn delete(&self, key: &str) -> CoreResult<()> {
-        match self.store.delete(&Path::from(key)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(storage(e)),
-        }
-    }
-}
-
-fn storage(e: object_store::Error) -> CoreError {
-    CoreError::Storage(e.to_string())
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct Attachment {
@@ -236,14 +150,7 @@ pub async fn upload(
     let id = Uuid::new_v4();
     let key = Objects::key(workspace, id);
     let size = upload.bytes.len() as i64;
-    objects
-        .store
-        .put(
-            &Path::from(key.as_str()),
-            PutPayload::from_bytes(upload.bytes),
-        )
-        .await
-        .map_err(storage)?;
+    objects.put(&key, upload.bytes).await?;
     let inserted = sqlx::query_as::<_, Attachment>(AssertSqlSafe(format!(
         "INSERT INTO attachments AS a (id, task_id, uploader_id, filename, size_bytes,
                                        content_type, object_key)
@@ -306,6 +213,15 @@ pub async fn open(
     attachment: &Attachment,
 ) -> CoreResult<BoxStream<'static, std::io::Result<Bytes>>> {
     objects.stream(&attachment.object_key).await
+}
+
+/// The bytes `range` of an attachment (within its size), as a stream, for a range request.
+pub async fn open_range(
+    objects: &Objects,
+    attachment: &Attachment,
+    range: Range<u64>,
+) -> CoreResult<BoxStream<'static, std::io::Result<Bytes>>> {
+    objects.stream_range(&attachment.object_key, range).await
 }
 
 /// Removes an attachment the viewer sees and may delete (admins any, members their own uploads):
@@ -392,15 +308,5 @@ mod tests {
                 "{bad:?}"
             );
         }
-    }
-
-    #[test]
-    fn keys_are_the_workspace_prefix_and_the_attachment_id() {
-        let ws = WorkspaceId(Uuid::nil());
-        let id = Uuid::from_u128(1);
-        assert_eq!(
-            Objects::key(ws, id),
-            "00000000000000000000000000000000/00000000000000000000000000000001"
-        );
     }
 }
