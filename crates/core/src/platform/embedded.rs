@@ -19,6 +19,11 @@ pub const ADMIN_ROLE: &str = "bastion_admin";
 /// roles it belongs to until it switches into one.
 pub const APP_ROLE: &str = "bastion_app";
 
+/// Every workspace role is a member of this `NOLOGIN` role, which holds no privilege: it names
+/// the roles `set_user` may switch into (`set_user.nosuperuser_target_allowlist`), so the
+/// serving login can become a workspace role and nothing else.
+pub const TENANTS_ROLE: &str = "bastion_tenants";
+
 const SERVICE_USER: &str = "postgres";
 
 #[derive(Debug, Clone)]
@@ -146,8 +151,17 @@ impl EmbeddedPostgres {
              $$"
         )))
         .await?;
+        if self.has_set_user() {
+            install_set_user(&mut db, APP_ROLE).await?;
+        }
         db.close().await?;
         Ok(())
+    }
+
+    /// Whether this PostgreSQL installation has the `set_user` extension (Debian:
+    /// `postgresql-<major>-set-user`), which the cluster then preloads.
+    pub fn has_set_user(&self) -> bool {
+        set_user_library(&self.bin_dir).is_some()
     }
 
     pub async fn drop_database(&self, name: &str) -> CoreResult<()> {
@@ -237,6 +251,21 @@ impl EmbeddedPostgres {
         if options.ephemeral {
             settings.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
+        if self.has_set_user() {
+            // The extension's hooks must be in every backend from its start; the allowlist
+            // limits `set_user` to workspace roles. Each switch logs two LOG lines ("Role x
+            // transitioning to Role y"); that is the extension's audit trail, kept.
+            settings.push_str(&format!(
+                " -c shared_preload_libraries=set_user \
+                 -c set_user.nosuperuser_target_allowlist=+{TENANTS_ROLE}"
+            ));
+        } else {
+            tracing::warn!(
+                "the set_user extension is not installed (Debian: apt-get install \
+                 postgresql-15-set-user): tenant transactions can only use the revertible role \
+                 switch"
+            );
+        }
         self.run(
             "pg_ctl",
             &[
@@ -271,6 +300,16 @@ impl EmbeddedPostgres {
             )))
             .await?;
         }
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "DO $$
+             BEGIN
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{TENANTS_ROLE}') THEN
+                     CREATE ROLE {TENANTS_ROLE} NOLOGIN;
+                 END IF;
+             END
+             $$"
+        )))
+        .await?;
         Ok(())
     }
 
@@ -364,6 +403,30 @@ pub fn find_bin_dir() -> CoreResult<PathBuf> {
                 .to_owned(),
         )
     })
+}
+
+/// `set_user.so` in the package library directory beside the server binaries
+/// (`/usr/lib/postgresql/<major>/lib` on Debian).
+fn set_user_library(bin_dir: &Path) -> Option<PathBuf> {
+    let pg_ctl = bin_dir.join("pg_ctl").canonicalize().ok()?;
+    let lib = pg_ctl.parent()?.parent()?.join("lib").join("set_user.so");
+    lib.exists().then_some(lib)
+}
+
+/// As the superuser, in the database `db` is connected to: the extension in a schema of its own
+/// (`tenant::SWITCH_SCHEMA`) that every role may enter, `set_user(role, token)` executable by
+/// `serving` alone, `reset_user(token)` by everyone (it needs the token). Idempotent.
+pub async fn install_set_user(db: &mut PgConnection, serving: &str) -> CoreResult<()> {
+    let schema = crate::tenant::SWITCH_SCHEMA;
+    db.execute(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS {schema};
+         CREATE EXTENSION IF NOT EXISTS set_user SCHEMA {schema};
+         GRANT USAGE ON SCHEMA {schema} TO PUBLIC;
+         GRANT EXECUTE ON FUNCTION {schema}.set_user(text, text) TO {};",
+        quote_ident(serving)
+    )))
+    .await?;
+    Ok(())
 }
 
 fn quote_ident(name: &str) -> String {

@@ -94,12 +94,15 @@ pub async fn create_workspace_in(
         .await?;
     secrets::create_data_key(&mut *tx, master, id).await?;
 
-    // The login role joins the new role so that it can `SET ROLE` into it, and into nothing it
-    // was not granted.
+    // The role joins `bastion_tenants`, the list of roles the serving login may switch into
+    // with `set_user` (it inherits nothing: that role holds no privilege). The login role
+    // joins the new role so that `TenantTx::enter`, and the revertible switch, can `SET ROLE`
+    // into it.
     let q = schema.quoted();
     (&mut *tx)
         .execute(AssertSqlSafe(format!(
-            "CREATE ROLE {q} NOLOGIN NOINHERIT; GRANT {q} TO CURRENT_USER;"
+            "CREATE ROLE {q} NOLOGIN IN ROLE {tenants}; GRANT {q} TO CURRENT_USER;",
+            tenants = crate::embedded::TENANTS_ROLE
         )))
         .await?;
     tenant_migrations::create_schema(&mut *tx, &schema).await?;
