@@ -3,8 +3,9 @@
 use std::{str::FromStr, time::Duration};
 
 use bastion_core::{
-    db::{self, PoolSettings},
+    db::{self, PoolSettings, SwitchSupport},
     embedded::{EmbeddedOptions, EmbeddedPostgres},
+    tenant::{self, RoleSwitch},
     CoreError,
 };
 use sqlx::{postgres::PgConnectOptions, PgPool};
@@ -24,7 +25,17 @@ pub struct Database {
 }
 
 impl Database {
+    /// Opens the pool, starting the embedded cluster first when there is no `DATABASE_URL`, and
+    /// chooses the tenant role switch (see [`choose_role_switch`]).
     pub async fn open(config: &Config) -> Result<Self, CoreError> {
+        let database = Self::connect(config).await?;
+        let switch =
+            choose_role_switch(&database.pool, config.allow_revertible_tenant_role).await?;
+        tenant::set_role_switch(switch);
+        Ok(database)
+    }
+
+    async fn connect(config: &Config) -> Result<Self, CoreError> {
         let settings = PoolSettings {
             max_connections: config.db_max_connections,
             max_lifetime: config.db_max_lifetime,
@@ -88,6 +99,38 @@ impl Database {
         if let Some(pg) = self.embedded.as_mut() {
             pg.stop();
         }
+    }
+}
+
+/// The irrevocable switch when the database offers it; the revertible one only when the
+/// operator said so (`BASTION_ALLOW_REVERTIBLE_TENANT_ROLE=true`), and never in place of an
+/// extension that is there but set up wrongly. Logged once either way.
+pub async fn choose_role_switch(
+    pool: &PgPool,
+    allow_revertible: bool,
+) -> Result<RoleSwitch, CoreError> {
+    match db::role_switch_support(pool).await? {
+        SwitchSupport::Irrevocable => {
+            tracing::info!("tenant role switch: irrevocable (set_user)");
+            Ok(RoleSwitch::Irrevocable)
+        }
+        SwitchSupport::Misconfigured(why) => Err(CoreError::invalid("DATABASE_URL", why)),
+        SwitchSupport::Missing if allow_revertible => {
+            tracing::warn!(
+                "tenant role switch: revertible (no set_user extension; \
+                 BASTION_ALLOW_REVERTIBLE_TENANT_ROLE=true): SQL running inside a tenant \
+                 transaction could leave the workspace role"
+            );
+            Ok(RoleSwitch::Revertible)
+        }
+        SwitchSupport::Missing => Err(CoreError::invalid(
+            "DATABASE_URL",
+            "this PostgreSQL has no set_user extension, so SQL running inside a tenant \
+             transaction could switch to another workspace's role. Install it (Debian: \
+             apt-get install postgresql-15-set-user; then the SQL in docs/operations.md, \
+             \"Tenant role switch\"), or set BASTION_ALLOW_REVERTIBLE_TENANT_ROLE=true to serve \
+             without it knowingly",
+        )),
     }
 }
 

@@ -52,6 +52,9 @@ pub struct Config {
     /// Any PostgreSQL 15+ where this role may create schemas and roles. Unset: the embedded
     /// cluster in `data_dir/postgres`.
     pub database_url: Option<Secret>,
+    /// `BASTION_ALLOW_REVERTIBLE_TENANT_ROLE`: serve although the database lacks the set_user
+    /// extension, with the role switch that SQL inside a tenant transaction could undo.
+    pub allow_revertible_tenant_role: bool,
     pub data_dir: PathBuf,
     pub addr: SocketAddr,
     /// The origin browsers reach us at, e.g. `https://bastion.example.eu`. Unset: derived from
@@ -216,6 +219,7 @@ impl Config {
     fn unset() -> Self {
         Self {
             database_url: None,
+            allow_revertible_tenant_role: false,
             data_dir: PathBuf::new(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,

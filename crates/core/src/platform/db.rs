@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    Executor, PgPool,
+    AssertSqlSafe, Executor, PgPool,
 };
 
 use crate::CoreResult;
@@ -60,4 +60,52 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> Core
 pub async fn migrate_control_plane(pool: &PgPool) -> CoreResult<()> {
     CONTROL_PLANE_MIGRATIONS.run(pool).await?;
     Ok(())
+}
+
+/// What the database offers for the tenant role switch ([`crate::tenant::RoleSwitch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwitchSupport {
+    /// The set_user extension is installed in `bastion_switch`, preloaded, limited to
+    /// workspace roles, and this login may call `set_user`.
+    Irrevocable,
+    /// No set_user extension in this database.
+    Missing,
+    /// The extension is there but set up so that it must not be relied on; the sentence says
+    /// what to fix.
+    Misconfigured(String),
+}
+
+/// Checks, as the login `pool` connects with, what [`SwitchSupport`] the database gives.
+pub async fn role_switch_support(pool: &PgPool) -> CoreResult<SwitchSupport> {
+    let schema = crate::tenant::SWITCH_SCHEMA;
+    let tenants = crate::embedded::TENANTS_ROLE;
+    let (installed, executable, allowlist): (bool, bool, Option<String>) =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT p IS NOT NULL,
+                    p IS NOT NULL AND has_function_privilege(p, 'EXECUTE'),
+                    current_setting('set_user.nosuperuser_target_allowlist', true)
+               FROM to_regprocedure('{schema}.set_user(text, text)') AS p"
+        )))
+        .fetch_one(pool)
+        .await?;
+    if !installed {
+        return Ok(SwitchSupport::Missing);
+    }
+    let wanted = format!("+{tenants}");
+    Ok(match (executable, allowlist) {
+        (_, None) => SwitchSupport::Misconfigured(
+            "the set_user extension is installed but not loaded: add set_user to \
+             shared_preload_libraries and restart PostgreSQL"
+                .to_owned(),
+        ),
+        (_, Some(list)) if list.trim() != wanted => SwitchSupport::Misconfigured(format!(
+            "set_user.nosuperuser_target_allowlist is '{list}'; set it to '{wanted}' so that \
+             the serving login can switch into workspace roles and nothing else"
+        )),
+        (false, _) => SwitchSupport::Misconfigured(format!(
+            "this login may not execute {schema}.set_user(text, text): GRANT EXECUTE ON \
+             FUNCTION {schema}.set_user(text, text) TO <the serving login>"
+        )),
+        (true, _) => SwitchSupport::Irrevocable,
+    })
 }
