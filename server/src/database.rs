@@ -16,7 +16,12 @@ use crate::config::Config;
 const EMBEDDED_DATABASE: &str = "bastion";
 
 pub struct Database {
+    /// The serving login's pool.
     pub pool: PgPool,
+    /// The provisioning login's pool (at most 8 connections, opened on demand), registered with
+    /// `db::register_provisioning`: core functions that create, change or erase workspaces,
+    /// migrate or rotate keys take `pool` like the rest and find this one themselves.
+    pub provisioning: PgPool,
     /// How `pool` connects, kept to open the serving pool with a statement timeout.
     options: PgConnectOptions,
     settings: PoolSettings,
@@ -29,9 +34,15 @@ impl Database {
     /// chooses the tenant role switch (see [`choose_role_switch`]).
     pub async fn open(config: &Config) -> Result<Self, CoreError> {
         let database = Self::connect(config).await?;
+        db::register_provisioning(&database.pool, database.provisioning.clone());
         let switch =
             choose_role_switch(&database.pool, config.allow_revertible_tenant_role).await?;
         tenant::set_role_switch(switch);
+        let problems =
+            db::check_serving_login(&database.pool, switch == RoleSwitch::Revertible).await?;
+        if !problems.is_empty() {
+            return Err(CoreError::invalid("DATABASE_URL", problems.join("; ")));
+        }
         Ok(database)
     }
 
@@ -45,9 +56,17 @@ impl Database {
             Some(url) => {
                 let options = PgConnectOptions::from_str(url.expose())
                     .map_err(|e| CoreError::invalid("DATABASE_URL", e.to_string()))?;
+                let owner = config.provisioning_database_url.as_ref().ok_or_else(|| {
+                    CoreError::invalid("BASTION_PROVISIONING_DATABASE_URL", "must be set")
+                })?;
+                let owner = PgConnectOptions::from_str(owner.expose()).map_err(|e| {
+                    CoreError::invalid("BASTION_PROVISIONING_DATABASE_URL", e.to_string())
+                })?;
                 let pool = db::connect(options.clone(), &settings).await?;
+                let provisioning = db::connect(owner, &provisioning_settings(&settings)).await?;
                 Ok(Self {
                     pool,
+                    provisioning,
                     options,
                     settings,
                     embedded: None,
@@ -59,12 +78,18 @@ impl Database {
                 pg.ensure_database(EMBEDDED_DATABASE).await?;
                 let options = pg.app_options(EMBEDDED_DATABASE);
                 let pool = db::connect(options.clone(), &settings).await?;
+                let provisioning = db::connect(
+                    pg.owner_options(EMBEDDED_DATABASE),
+                    &provisioning_settings(&settings),
+                )
+                .await?;
                 tracing::info!(
                     dir = %dir.display(),
                     "using the embedded PostgreSQL (set DATABASE_URL to use another server)"
                 );
                 Ok(Self {
                     pool,
+                    provisioning,
                     options,
                     settings,
                     embedded: Some(pg),
@@ -96,6 +121,8 @@ impl Database {
         {
             tracing::warn!("database connections still in use; closing anyway");
         }
+        db::unregister_provisioning(&self.pool);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.provisioning.close()).await;
         if let Some(pg) = self.embedded.as_mut() {
             pg.stop();
         }
@@ -131,6 +158,15 @@ pub async fn choose_role_switch(
              \"Tenant role switch\"), or set BASTION_ALLOW_REVERTIBLE_TENANT_ROLE=true to serve \
              without it knowingly",
         )),
+    }
+}
+
+/// The provisioning pool is small: it serves workspace creation, erasure, memberships, exports
+/// and migrations (8 schemas at a time), not every request.
+fn provisioning_settings(serving: &PoolSettings) -> PoolSettings {
+    PoolSettings {
+        max_connections: serving.max_connections.clamp(2, 8),
+        ..serving.clone()
     }
 }
 

@@ -9,9 +9,18 @@
 
 mod common;
 
-use bastion_core::{testing::TestDb, workspaces::Workspace, Actor, TenantTx};
+use bastion_core::{
+    db,
+    testing::{master_keys, TestDb},
+    workspaces::{self, Workspace},
+    Actor, Slug, TenantTx,
+};
 use common::*;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+
+/// The probes crash a backend, and PostgreSQL then restarts all of them: the tests of this file
+/// take turns.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The probes that must be refused inside a tenant transaction of `a`, and that must leave it
 /// `a`'s role. `{b}` is the other workspace's role, `{owner}` the tenant owner.
@@ -88,6 +97,7 @@ async fn open(pool: &PgPool, ws: &Workspace) -> TenantTx {
 
 #[tokio::test]
 async fn sql_inside_a_tenant_transaction_cannot_leave_its_workspace() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let db = TestDb::new().await;
     let (a, b) = two_workspaces(&db.pool).await;
     let mut tx = open(&db.pool, &b).await;
@@ -165,4 +175,95 @@ async fn wait_for_recovery(db: &TestDb) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("PostgreSQL did not come back after the crash restart");
+}
+
+/// The serving login holds no standing right: after workspaces were created, it belongs to no
+/// workspace role (directly or through another role) and not to the tenant owner, owns nothing,
+/// is no superuser and cannot create roles, and creating a workspace with it fails.
+#[tokio::test]
+async fn the_serving_login_holds_no_standing_right() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let db = TestDb::new().await;
+    let (a, _b) = two_workspaces(&db.pool).await;
+    let u = user(&db.pool, "ada@example.eu", "Ada").await;
+    join(&db.pool, &a, u.id, "admin").await;
+
+    let mut admin = admin(&db).await;
+    let workspace_roles: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_roles WHERE rolname ~ '^ws_[0-9a-f]{32}$'")
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert!(workspace_roles >= 2);
+    let (granted, reachable, tenant_owner, superuser, createrole): (i64, i64, bool, bool, bool) =
+        sqlx::query_as(
+            "SELECT (SELECT count(*) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                      WHERE g.rolname ~ '^ws_' AND m.member = r.oid),
+                    (SELECT count(*) FROM pg_roles g
+                      WHERE g.rolname ~ '^ws_' AND pg_has_role(r.oid, g.oid, 'MEMBER')),
+                    pg_has_role(r.oid, 'bastion_tenant_owner', 'MEMBER'),
+                    r.rolsuper, r.rolcreaterole
+               FROM pg_roles r WHERE r.rolname = $1",
+        )
+        .bind(APP_ROLE)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(
+        (granted, reachable),
+        (0, 0),
+        "no workspace role, not even through another"
+    );
+    assert!(!tenant_owner && !superuser && !createrole);
+    let owned: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM pg_class WHERE relowner = $1::regrole)
+              + (SELECT count(*) FROM pg_namespace WHERE nspowner = $1::regrole)
+              + (SELECT count(*) FROM pg_proc WHERE proowner = $1::regrole)
+              + (SELECT count(*) FROM pg_type WHERE typowner = $1::regrole)
+              + (SELECT count(*) FROM pg_database WHERE datdba = $1::regrole)",
+    )
+    .bind(APP_ROLE)
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(owned, 0, "the serving login owns nothing");
+    assert!(db::check_serving_login(&db.pool, false)
+        .await
+        .unwrap()
+        .is_empty());
+    // The start-up check would refuse the provisioning login as a serving one.
+    let problems = db::check_serving_login(&db.provisioning, false)
+        .await
+        .unwrap();
+    assert!(problems.iter().any(|p| p.contains("owns")), "{problems:?}");
+
+    // Creating a workspace on the serving login's own connection, past the provisioning pool.
+    let mut tx = db.pool.begin().await.unwrap();
+    let refused = workspaces::create_workspace_in(
+        &mut tx,
+        master_keys(),
+        &Slug::parse("gamma").unwrap(),
+        "Gamma",
+    )
+    .await;
+    let err = refused.expect_err("the serving login cannot create a workspace");
+    assert_eq!(
+        core_sqlstate(&err).as_deref(),
+        Some(INSUFFICIENT_PRIVILEGE),
+        "{err}"
+    );
+    tx.rollback().await.unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    for sql in [
+        "CREATE ROLE ws_00000000000000000000000000000000 NOLOGIN",
+        "CREATE SCHEMA ws_00000000000000000000000000000000",
+        "DELETE FROM workspace_keys",
+        "UPDATE workspaces SET plan = 'business'",
+        "SET ROLE bastion_tenant_owner",
+    ] {
+        conn.execute("BEGIN").await.unwrap();
+        let (code, message) = failure(&mut conn, sql).await;
+        assert_eq!(code, INSUFFICIENT_PRIVILEGE, "`{sql}`: {message}");
+        conn.execute("ROLLBACK").await.unwrap();
+    }
 }

@@ -52,9 +52,9 @@ async fn an_extension_set_up_wrongly_is_named() {
     let db = TestDb::new().await;
     let mut admin = admin(&db).await;
     admin
-        .execute(sqlx::AssertSqlSafe(format!(
-            "REVOKE EXECUTE ON FUNCTION bastion_switch.set_user(text, text) FROM {APP_ROLE}"
-        )))
+        .execute(
+            "REVOKE EXECUTE ON FUNCTION bastion_switch.set_user(text, text) FROM bastion_serving",
+        )
         .await
         .unwrap();
     match db::role_switch_support(&db.pool).await.unwrap() {

@@ -356,6 +356,8 @@ pub async fn verify(pool: &PgPool, ws: &Workspace) -> CoreResult<VerifyReport> {
 /// the chain never restarts from nothing. The history lock is taken as appends take it, so a
 /// purge and an append never interleave.
 pub async fn purge(pool: &PgPool, ws: &Workspace, now: OffsetDateTime) -> CoreResult<u64> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let cutoff = now - retention(&ws.plan);
     let schema = ws.schema();
     let q = schema.quoted();

@@ -165,6 +165,8 @@ pub async fn build(
     path: &Path,
     lease: Option<&Lease>,
 ) -> CoreResult<()> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let file = std::fs::File::create(path).map_err(|e| io("create the archive", e))?;
     let mut zip = ZipWriter::new(std::io::BufWriter::new(file));
     let options = SimpleFileOptions::default()

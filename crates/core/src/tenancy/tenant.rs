@@ -280,15 +280,20 @@ impl TenantTx {
     }
 
     /// Turns a control-plane transaction into a tenant one, for the few operations that must
-    /// change both atomically (adding a member writes the directory and the workspace). After
-    /// this the transaction can no longer reach the control plane.
+    /// change both atomically (adding a member writes the directory and the workspace). The
+    /// transaction must be the provisioning login's (`db::provisioning`): it becomes
+    /// `bastion_tenant_owner`, the owner of every workspace's tables, since `set_user` cannot
+    /// switch inside a transaction and the provisioning login is a member of no workspace role
+    /// (a membership per workspace is what made every `GRANT` cost O(workspaces) in every
+    /// backend). The search path is the workspace's alone, so unqualified names stay in it.
     pub(crate) async fn enter(
         mut tx: Transaction<'static, Postgres>,
         schema: &TenantSchema,
         actor: Actor,
     ) -> CoreResult<Self> {
         sqlx::query(
-            "SELECT set_config('role', $1, true), set_config('search_path', $1 || ', pg_temp', true), \
+            "SELECT set_config('role', 'bastion_tenant_owner', true), \
+             set_config('search_path', $1 || ', pg_temp', true), \
              set_config('bastion.actor', $2, true)",
         )
         .bind(schema.as_str())
