@@ -24,6 +24,8 @@ pub struct Database {
     pub provisioning: PgPool,
     /// How `pool` connects, kept to open the serving pool with a statement timeout.
     options: PgConnectOptions,
+    /// How `provisioning` connects, likewise.
+    provisioning_options: PgConnectOptions,
     settings: PoolSettings,
     /// Held so the embedded cluster stops when the process ends.
     pub embedded: Option<EmbeddedPostgres>,
@@ -63,11 +65,13 @@ impl Database {
                     CoreError::invalid("BASTION_PROVISIONING_DATABASE_URL", e.to_string())
                 })?;
                 let pool = db::connect(options.clone(), &settings).await?;
-                let provisioning = db::connect(owner, &provisioning_settings(&settings)).await?;
+                let provisioning =
+                    db::connect(owner.clone(), &provisioning_settings(&settings)).await?;
                 Ok(Self {
                     pool,
                     provisioning,
                     options,
+                    provisioning_options: owner,
                     settings,
                     embedded: None,
                 })
@@ -78,8 +82,9 @@ impl Database {
                 pg.ensure_database(EMBEDDED_DATABASE).await?;
                 let options = pg.app_options(EMBEDDED_DATABASE);
                 let pool = db::connect(options.clone(), &settings).await?;
+                let provisioning_options = pg.owner_options(EMBEDDED_DATABASE);
                 let provisioning = db::connect(
-                    pg.owner_options(EMBEDDED_DATABASE),
+                    provisioning_options.clone(),
                     &provisioning_settings(&settings),
                 )
                 .await?;
@@ -91,6 +96,7 @@ impl Database {
                     pool,
                     provisioning,
                     options,
+                    provisioning_options,
                     settings,
                     embedded: Some(pg),
                 })
@@ -98,16 +104,26 @@ impl Database {
         }
     }
 
-    /// Replaces the pool by one whose statements PostgreSQL cancels after `timeout`, for
-    /// serving: a runaway query then cannot hold a connection for ever. Migrations and operator
-    /// commands keep the unbounded pool, since a migration may rightly take long.
+    /// Replaces both pools by ones whose statements PostgreSQL cancels after `timeout`, for
+    /// serving: a runaway query then cannot hold a connection for ever, also in the provisioning
+    /// work a request does (a plan change, a signup's workspace). Migrations and operator
+    /// commands keep the unbounded pools, since a migration may rightly take long.
     pub async fn limit_statements(&mut self, timeout: Duration) -> Result<(), CoreError> {
         let pool = db::connect(
             with_statement_timeout(self.options.clone(), timeout),
             &self.settings,
         )
         .await?;
+        let provisioning = db::connect(
+            with_statement_timeout(self.provisioning_options.clone(), timeout),
+            &provisioning_settings(&self.settings),
+        )
+        .await?;
+        db::register_provisioning(&pool, provisioning.clone());
         std::mem::replace(&mut self.pool, pool).close().await;
+        std::mem::replace(&mut self.provisioning, provisioning)
+            .close()
+            .await;
         Ok(())
     }
 
