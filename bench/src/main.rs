@@ -496,7 +496,7 @@ async fn bench(
                 report.schemas_total
             ),
         ));
-        let (took, count) = scale::simulate_new_migration(&app_pool, 8).await?;
+        let (took, count) = scale::simulate_new_migration(&db::provisioning(&app_pool), 8).await?;
         measures.push((
             format!("one new tenant migration over {count} schemas (simulated, see docs)"),
             format!(
