@@ -201,6 +201,10 @@ async fn bench(
         ..PoolSettings::default()
     };
     let app_pool = db::connect(pg.app_options(DATABASE), &settings).await?;
+    // Workspace creation, memberships and migrations run as the provisioning login, which core
+    // finds registered for this database (docs/architecture.md, "Two logins").
+    let owner_pool = db::connect(pg.owner_options(DATABASE), &settings).await?;
+    db::register_provisioning(&app_pool, owner_pool);
     db::migrate_control_plane(&app_pool).await?;
     bastion_core::tenant_migrations::migrate_all(&app_pool, 8, |_, _| {}).await?;
     let admin_pool = PgPoolOptions::new()
@@ -492,7 +496,7 @@ async fn bench(
                 report.schemas_total
             ),
         ));
-        let (took, count) = scale::simulate_new_migration(&app_pool, 8).await?;
+        let (took, count) = scale::simulate_new_migration(&db::provisioning(&app_pool), 8).await?;
         measures.push((
             format!("one new tenant migration over {count} schemas (simulated, see docs)"),
             format!(

@@ -174,7 +174,8 @@ async fn users(
     .bind(&emails)
     .bind(&names)
     .bind(hash)
-    .fetch_all(app)
+    // The upsert changes a name, which the serving login may not: the provisioning login's.
+    .fetch_all(&bastion_core::db::provisioning(app))
     .await?)
 }
 

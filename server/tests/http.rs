@@ -29,7 +29,10 @@ async fn health_and_readiness_answer() {
 
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status, StatusCode::OK);
-    assert_eq!(ready.body, r#"{"status":"ready"}"#);
+    assert_eq!(
+        ready.body,
+        r#"{"status":"ready","tenant_role":"irrevocable"}"#
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

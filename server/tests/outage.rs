@@ -136,6 +136,10 @@ async fn a_database_outage_answers_503_unavailable_and_the_app_recovers_by_itsel
     let pool = db::connect(pg.app_options("bastion"), &settings)
         .await
         .unwrap();
+    let provisioning = db::connect(pg.owner_options("bastion"), &settings)
+        .await
+        .unwrap();
+    db::register_provisioning(&pool, provisioning);
     db::migrate_control_plane(&pool).await.unwrap();
     accounts::create_user(&pool, "ada@example.eu", "Ada", PASSWORD)
         .await

@@ -140,7 +140,12 @@ fn sigterm_under_load_fails_no_accepted_request_and_stops_postgres() {
         .unwrap();
     let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
     let start = Instant::now();
-    while get(addr, "/readyz") != Outcome::Answered(200, r#"{"status":"ready"}"#.into()) {
+    while get(addr, "/readyz")
+        != Outcome::Answered(
+            200,
+            r#"{"status":"ready","tenant_role":"irrevocable"}"#.into(),
+        )
+    {
         assert!(
             server.try_wait().unwrap().is_none(),
             "serve exited:\n{}",

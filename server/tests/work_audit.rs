@@ -352,7 +352,7 @@ async fn admins_read_the_history_and_business_workspaces_export_it() {
     );
     sqlx::query("UPDATE workspaces SET plan = 'business' WHERE slug = $1")
         .bind(&cast.slug)
-        .execute(&app.db.pool)
+        .execute(&app.db.provisioning)
         .await
         .unwrap();
     let csv = app.get_as(&cast.admin, &export).await;

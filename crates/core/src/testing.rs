@@ -97,9 +97,12 @@ extern "C" fn stop_cluster_at_exit() {
 /// A fresh, migrated database for one test. Dropped (with its connections) when the handle is.
 pub struct TestDb {
     pub name: String,
-    /// The application role's pool, as the server uses it.
+    /// The serving login's pool, as the server uses it.
     pub pool: PgPool,
     pub app_options: PgConnectOptions,
+    /// The provisioning login's pool, registered for this database (`db::provisioning`).
+    pub provisioning: PgPool,
+    pub owner_options: PgConnectOptions,
 }
 
 impl TestDb {
@@ -123,6 +126,11 @@ impl TestDb {
         let pool = db::connect(app_options.clone(), &settings)
             .await
             .expect("connect to test database");
+        let owner_options = cluster.pg.owner_options(&name);
+        let provisioning = db::connect(owner_options.clone(), &PoolSettings::default())
+            .await
+            .expect("connect to test database as the provisioning login");
+        db::register_provisioning(&pool, provisioning.clone());
         db::migrate_control_plane(&pool)
             .await
             .expect("migrate control plane");
@@ -130,6 +138,8 @@ impl TestDb {
             name,
             pool,
             app_options,
+            provisioning,
+            owner_options,
         }
     }
 
@@ -196,6 +206,8 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let name = std::mem::take(&mut self.name);
         let pool = self.pool.clone();
+        let provisioning = self.provisioning.clone();
+        db::unregister_provisioning(&pool);
         // Drop runs inside the test's runtime, which may be shutting down: use a thread of our own.
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -209,6 +221,11 @@ impl Drop for TestDb {
                 // Give the pool a moment, then DROP DATABASE ... WITH (FORCE) ends what is left.
                 let _ =
                     tokio::time::timeout(std::time::Duration::from_millis(100), pool.close()).await;
+                let _ = tokio::time::timeout(
+                    std::time::Duration::from_millis(100),
+                    provisioning.close(),
+                )
+                .await;
                 cluster().pg.drop_database(&name).await.ok()
             })
         })

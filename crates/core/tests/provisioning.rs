@@ -15,7 +15,8 @@ use tokio::sync::Mutex;
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
 /// Everything a workspace leaves behind: control-plane rows (the workspace and its wrapped data
-/// key), `ws_` roles in the cluster, memberships in them, and `ws_` schemas in this database.
+/// key), `ws_` roles in the cluster, memberships of or in them (each is a member of
+/// `bastion_tenants`), and `ws_` schemas in this database.
 #[derive(Debug, PartialEq, Eq)]
 struct Footprint {
     workspaces: i64,
@@ -30,7 +31,8 @@ async fn footprint(admin: &mut PgConnection) -> Footprint {
         r"SELECT (SELECT count(*) FROM workspaces),
                  (SELECT count(*) FROM workspace_keys),
                  (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'ws\_%'),
-                 (SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
+                 (SELECT count(*) FROM pg_auth_members m
+                    JOIN pg_roles r ON r.oid IN (m.roleid, m.member)
                    WHERE r.rolname LIKE 'ws\_%'),
                  (SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'ws\_%')",
     )

@@ -293,6 +293,10 @@ async fn a_backup_restores_into_a_fresh_cluster_and_opens_only_with_its_master_k
     let pool = db::connect(fresh.app_options(&db.name), &db::PoolSettings::default())
         .await
         .unwrap();
+    let provisioning = db::connect(fresh.owner_options(&db.name), &db::PoolSettings::default())
+        .await
+        .unwrap();
+    db::register_provisioning(&pool, provisioning);
     db::migrate_control_plane(&pool).await.unwrap();
     let migrated = tenant_migrations::migrate_all(&pool, 2, |_, _| {})
         .await

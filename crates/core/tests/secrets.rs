@@ -464,7 +464,7 @@ async fn deleting_the_wrapped_key_shreds_every_copy_of_the_secrets() {
     // What erasing the workspace does to its key.
     sqlx::query("DELETE FROM workspace_keys WHERE workspace_id = $1")
         .bind(doomed.id)
-        .execute(&db.pool)
+        .execute(&db.provisioning)
         .await
         .unwrap();
 

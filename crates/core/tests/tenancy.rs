@@ -237,10 +237,13 @@ async fn a_released_connection_is_back_to_the_login_role_however_the_transaction
         add_project(tx.conn(), ending).await;
         if ending.contains("session-level") {
             // A careless future caller: plain SET outlives the transaction once committed. The
-            // pool's reset on release is what catches it.
+            // pool's reset on release is what catches it. (Not the role: the switch refuses
+            // any `SET ROLE`.)
+            let (code, message) = failure(tx.conn(), &format!("SET ROLE {sa}")).await;
+            assert_eq!(code, INSUFFICIENT_PRIVILEGE, "{message}");
             tx.conn()
                 .execute(AssertSqlSafe(format!(
-                    "SET ROLE {sa}; SET search_path = {sa}; SET bastion.actor = 'leaked'"
+                    "SET search_path = {sa}; SET bastion.actor = 'leaked'"
                 )))
                 .await
                 .unwrap();

@@ -25,6 +25,33 @@ pub async fn get_health() -> Json<Health> {
     })
 }
 
+/// Ready, and which tenant role switch is in force: `irrevocable` (the set_user extension: SQL
+/// inside a tenant transaction cannot leave the workspace role) or `revertible` (a database
+/// without it, started with `BASTION_ALLOW_REVERTIBLE_TENANT_ROLE=true`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    #[schema(example = "ready")]
+    pub status: String,
+    #[schema(example = "irrevocable")]
+    pub tenant_role: TenantRole,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantRole {
+    Irrevocable,
+    Revertible,
+}
+
+impl From<bastion_core::tenant::RoleSwitch> for TenantRole {
+    fn from(switch: bastion_core::tenant::RoleSwitch) -> Self {
+        match switch {
+            bastion_core::tenant::RoleSwitch::Irrevocable => TenantRole::Irrevocable,
+            bastion_core::tenant::RoleSwitch::Revertible => TenantRole::Revertible,
+        }
+    }
+}
+
 /// The process can serve requests: its database answers. While it does not, the answer is the
 /// 503 `unavailable` every other operation gives then; it turns back to 200 by itself once the
 /// database is back, since the pool opens fresh connections on demand.
@@ -32,23 +59,25 @@ pub async fn get_health() -> Json<Health> {
     get,
     path = "/readyz",
     responses(
-        (status = 200, description = "The database answers.", body = Health,
-            example = json!({"status": "ready"})),
+        (status = 200, description = "The database answers; `tenant_role` says which \
+            guarantee the workspace boundary has.", body = Readiness,
+            example = json!({"status": "ready", "tenant_role": "irrevocable"})),
         (status = 503, description = "`unavailable`: the database does not answer within 2 s; \
             `Retry-After` says when to ask again.",
             body = crate::error::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait before asking again."))),
     )
 )]
-pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
     let answered = tokio::time::timeout(
         std::time::Duration::from_secs(2),
         sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool),
     )
     .await;
     match answered {
-        Ok(Ok(1)) => Ok(Json(Health {
+        Ok(Ok(1)) => Ok(Json(Readiness {
             status: "ready".into(),
+            tenant_role: bastion_core::tenant::role_switch().into(),
         })),
         Ok(Ok(other)) => Err(ApiError::internal(format!("SELECT 1 answered {other}"))),
         Ok(Err(e)) => {

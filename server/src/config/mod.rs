@@ -52,6 +52,11 @@ pub struct Config {
     /// Any PostgreSQL 15+ where this role may create schemas and roles. Unset: the embedded
     /// cluster in `data_dir/postgres`.
     pub database_url: Option<Secret>,
+    /// `BASTION_PROVISIONING_DATABASE_URL`: the provisioning login's URL, with `DATABASE_URL`.
+    pub provisioning_database_url: Option<Secret>,
+    /// `BASTION_ALLOW_REVERTIBLE_TENANT_ROLE`: serve although the database lacks the set_user
+    /// extension, with the role switch that SQL inside a tenant transaction could undo.
+    pub allow_revertible_tenant_role: bool,
     pub data_dir: PathBuf,
     pub addr: SocketAddr,
     /// The origin browsers reach us at, e.g. `https://bastion.example.eu`. Unset: derived from
@@ -226,6 +231,8 @@ impl Config {
     fn unset() -> Self {
         Self {
             database_url: None,
+            provisioning_database_url: None,
+            allow_revertible_tenant_role: false,
             data_dir: PathBuf::new(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
@@ -261,6 +268,24 @@ impl Config {
 
     /// The rules that involve more than one setting.
     fn check(&self) -> Result<(), ConfigError> {
+        match (&self.database_url, &self.provisioning_database_url) {
+            (Some(_), None) => {
+                return Err(ConfigError::Value {
+                    name: "BASTION_PROVISIONING_DATABASE_URL",
+                    message: "DATABASE_URL is set, so set this too: the URL of the login that \
+                              owns the control plane and creates workspaces, while DATABASE_URL's \
+                              login only serves (docs/operations.md, \"Two logins\")"
+                        .into(),
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Value {
+                    name: "BASTION_PROVISIONING_DATABASE_URL",
+                    message: "set DATABASE_URL too, or neither (the embedded cluster)".into(),
+                })
+            }
+            _ => {}
+        }
         if self.master_keys.is_some() && self.master_key_file.is_some() {
             return Err(ConfigError::Value {
                 name: "BASTION_MASTER_KEYS",

@@ -51,8 +51,17 @@ const fn setting(
 pub const SETTINGS: &[Setting] = &[
     setting("DATABASE_URL", FILE, None,
         |c, v| prefixed(v, &["postgres://", "postgresql://"]).map(|v| c.database_url = Some(Secret::new(v))),
-        "PostgreSQL 15+ URL; the role must be able to create schemas and roles (a superuser works \
-         too). Unset: an embedded cluster in BASTION_DATA_DIR/postgres"),
+        "PostgreSQL 15+ URL of the serving login, which must own nothing and belong to no \
+         workspace role (docs/operations.md, \"Two logins\"). Unset: an embedded cluster in \
+         BASTION_DATA_DIR/postgres"),
+    setting("BASTION_PROVISIONING_DATABASE_URL", FILE, None,
+        |c, v| prefixed(v, &["postgres://", "postgresql://"]).map(|v| c.provisioning_database_url = Some(Secret::new(v))),
+        "With DATABASE_URL, required: the same database as the provisioning login, which owns the \
+         control plane and creates workspaces (CREATEROLE, member of bastion_tenant_owner)"),
+    setting("BASTION_ALLOW_REVERTIBLE_TENANT_ROLE", FILE, Some("false"),
+        |c, v| boolean(v).map(|b| c.allow_revertible_tenant_role = b),
+        "true to serve on a PostgreSQL without the set_user extension, whose tenant role switch \
+         SQL inside a tenant transaction could undo (docs/operations.md)"),
     setting("BASTION_DATA_DIR", FILE, Some(".data"),
         |c, v| text(v).map(|v| c.data_dir = v.into()),
         "Local state: embedded database, keys, files"),

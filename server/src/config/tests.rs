@@ -166,7 +166,14 @@ fn a_key_file_others_can_read_is_refused() {
 
 #[test]
 fn without_keys_an_external_database_is_refused_and_embedded_generates_one() {
-    let c = load(&[("DATABASE_URL", "postgres://db/bastion")]).unwrap();
+    let c = load(&[
+        ("DATABASE_URL", "postgres://db/bastion"),
+        (
+            "BASTION_PROVISIONING_DATABASE_URL",
+            "postgres://owner@db/bastion",
+        ),
+    ])
+    .unwrap();
     let err = c.master_key_ring().unwrap_err().to_string();
     assert!(err.contains("BASTION_MASTER_KEYS"), "{err}");
     assert!(err.contains("bastion keys generate"), "{err}");
@@ -361,6 +368,30 @@ fn the_help_names_every_setting_with_its_default() {
 
 #[test]
 fn database_url_never_prints() {
-    let c = load(&[("DATABASE_URL", "postgres://u:hunter2@db/x")]).unwrap();
+    let c = load(&[
+        ("DATABASE_URL", "postgres://u:hunter2@db/x"),
+        (
+            "BASTION_PROVISIONING_DATABASE_URL",
+            "postgres://o:swordfish@db/x",
+        ),
+    ])
+    .unwrap();
     assert!(!format!("{c:?}").contains("hunter2"));
+    assert!(!format!("{c:?}").contains("swordfish"));
+}
+
+#[test]
+fn an_external_database_needs_both_logins() {
+    let err = load(&[("DATABASE_URL", "postgres://u@db/x")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("BASTION_PROVISIONING_DATABASE_URL"),
+        "{err}"
+    );
+    assert!(err.contains("Two logins"), "{err}");
+    let err = load(&[("BASTION_PROVISIONING_DATABASE_URL", "postgres://o@db/x")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DATABASE_URL too"), "{err}");
 }

@@ -192,6 +192,17 @@ async fn spawn_app_with_statement_timeout(secs: &str) -> TestApp {
     )
     .await
     .unwrap();
+    // The provisioning work of a request (the plan change below) is bounded too, as in `serve`.
+    let provisioning = bastion_core::db::connect(
+        bastion::database::with_statement_timeout(
+            db.owner_options.clone(),
+            config.statement_timeout,
+        ),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    bastion_core::db::register_provisioning(&pool, provisioning);
     serve(db, pool, config, data_dir)
 }
 
@@ -207,7 +218,7 @@ async fn a_statement_timeout_is_a_503_through_both_doors_and_changes_nothing() {
 
     // Another connection (outside the app's pool, so without its timeout) holds the
     // workspace's row: the plan change waits for it until PostgreSQL cancels the statement.
-    let mut holder = app.db.pool.begin().await.unwrap();
+    let mut holder = app.db.provisioning.begin().await.unwrap();
     sqlx::query("SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE")
         .bind(ws.id)
         .execute(&mut *holder)

@@ -11,7 +11,7 @@ async fn set_plan(app: &TestApp, cast: &Cast, plan: &str) {
     sqlx::query("UPDATE workspaces SET plan = $1 WHERE slug = $2")
         .bind(plan)
         .bind(&cast.slug)
-        .execute(&app.db.pool)
+        .execute(&app.db.provisioning)
         .await
         .unwrap();
 }

@@ -149,6 +149,8 @@ pub async fn add_member(
     role: &str,
     actor: Actor,
 ) -> CoreResult<()> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     // The same stale-membership refusal `TenantTx::begin_on` retries (see there): here the
     // role is entered inside a control-plane transaction, so the whole (idempotent) addition is
     // tried again; the refused connection is closed on release, being mid-transaction.
@@ -261,6 +263,8 @@ member an admin there (or erase the workspace) before deleting your account.";
 /// changed) when they are the last active admin of any workspace: that workspace would be left
 /// without anyone to run it.
 pub async fn delete_account(pool: &PgPool, user_id: Uuid, password: &str) -> CoreResult<()> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     confirm_password(pool, user_id, password, "password").await?;
     let mut tx = pool.begin().await?;
     let schemas: Vec<crate::WorkspaceId> = sqlx::query_scalar(
@@ -271,11 +275,11 @@ pub async fn delete_account(pool: &PgPool, user_id: Uuid, password: &str) -> Cor
     .await?;
     for workspace in schemas {
         let schema = crate::TenantSchema::for_workspace(workspace);
-        // One transaction across workspaces: switch into each workspace's role in turn (the
-        // login role may enter any of them) and back, so a refusal in the last workspace undoes
-        // the removals in the earlier ones. Names come from typed ids, never from input.
-        sqlx::query("SELECT set_config('role', $1, true)")
-            .bind(schema.as_str())
+        // One transaction across workspaces: as the owner of every workspace's tables (the
+        // provisioning login is no member of workspace roles) and back, so a refusal in the
+        // last workspace undoes the removals in the earlier ones. Names come from typed ids,
+        // never from input.
+        sqlx::query("SELECT set_config('role', 'bastion_tenant_owner', true)")
             .execute(&mut *tx)
             .await?;
         let q = schema.quoted();

@@ -253,6 +253,8 @@ pub async fn accept(
     token: &str,
     acceptor: Acceptor<'_>,
 ) -> CoreResult<(User, Workspace)> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let gone = || CoreError::NotFound("invitation");
     // Hash a newcomer's password before any row is locked.
     let newcomer = match &acceptor {

@@ -185,6 +185,8 @@ pub async fn confirm(
     id: Uuid,
     code: &str,
 ) -> CoreResult<(User, Workspace)> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let wrong = || {
         CoreError::invalid(
             "code",

@@ -1,15 +1,15 @@
 //! Connecting to PostgreSQL and migrating the control plane.
 
-use std::time::Duration;
+use std::{sync::Mutex, time::Duration};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    Executor, PgPool,
+    AssertSqlSafe, Executor, PgPool,
 };
 
 use crate::CoreResult;
 
-/// Control-plane migrations, applied by the login role that owns the control plane.
+/// Control-plane migrations, applied by the provisioning login, which owns the control plane.
 pub static CONTROL_PLANE_MIGRATIONS: sqlx::migrate::Migrator =
     sqlx::migrate!("../../migrations/public");
 
@@ -57,7 +57,167 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> Core
     Ok(pool)
 }
 
+/// Runs as the provisioning login, which owns the control plane.
 pub async fn migrate_control_plane(pool: &PgPool) -> CoreResult<()> {
-    CONTROL_PLANE_MIGRATIONS.run(pool).await?;
+    CONTROL_PLANE_MIGRATIONS.run(&provisioning(pool)).await?;
     Ok(())
+}
+
+/// What the database offers for the tenant role switch ([`crate::tenant::RoleSwitch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwitchSupport {
+    /// The set_user extension is installed in `bastion_switch`, preloaded, limited to
+    /// workspace roles, and this login may call `set_user`.
+    Irrevocable,
+    /// No set_user extension in this database.
+    Missing,
+    /// The extension is there but set up so that it must not be relied on; the sentence says
+    /// what to fix.
+    Misconfigured(String),
+}
+
+/// Checks, as the login `pool` connects with, what [`SwitchSupport`] the database gives.
+pub async fn role_switch_support(pool: &PgPool) -> CoreResult<SwitchSupport> {
+    let schema = crate::tenant::SWITCH_SCHEMA;
+    let tenants = crate::embedded::TENANTS_ROLE;
+    let (installed, executable, allowlist): (bool, bool, Option<String>) =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT p IS NOT NULL,
+                    p IS NOT NULL AND has_function_privilege(p, 'EXECUTE'),
+                    current_setting('set_user.nosuperuser_target_allowlist', true)
+               FROM to_regprocedure('{schema}.set_user(text, text)') AS p"
+        )))
+        .fetch_one(pool)
+        .await?;
+    if !installed {
+        return Ok(SwitchSupport::Missing);
+    }
+    let wanted = format!("+{tenants}");
+    Ok(match (executable, allowlist) {
+        (_, None) => SwitchSupport::Misconfigured(
+            "the set_user extension is installed but not loaded: add set_user to \
+             shared_preload_libraries and restart PostgreSQL"
+                .to_owned(),
+        ),
+        (_, Some(list)) if list.trim() != wanted => SwitchSupport::Misconfigured(format!(
+            "set_user.nosuperuser_target_allowlist is '{list}'; set it to '{wanted}' so that \
+             the serving login can switch into workspace roles and nothing else"
+        )),
+        (false, _) => SwitchSupport::Misconfigured(format!(
+            "this login may not execute {schema}.set_user(text, text): GRANT EXECUTE ON \
+             FUNCTION {schema}.set_user(text, text) TO <the serving login>"
+        )),
+        (true, _) => SwitchSupport::Irrevocable,
+    })
+}
+
+/// The provisioning pools, one per database, registered by whoever opened the serving pool
+/// (`bastion`'s `Database::open`, `testing::TestDb`, the bench): see [`provisioning`].
+static PROVISIONING: Mutex<Vec<(String, PgPool)>> = Mutex::new(Vec::new());
+
+fn database_key(pool: &PgPool) -> String {
+    let o = pool.connect_options();
+    format!(
+        "{}|{}|{:?}|{}",
+        o.get_host(),
+        o.get_port(),
+        o.get_socket(),
+        o.get_database().unwrap_or_default()
+    )
+}
+
+/// Makes `provisioning` the pool that [`provisioning`] hands out for `serving`'s database.
+pub fn register_provisioning(serving: &PgPool, provisioning: PgPool) {
+    let key = database_key(serving);
+    let mut pools = PROVISIONING.lock().unwrap_or_else(|e| e.into_inner());
+    pools.retain(|(k, _)| *k != key);
+    pools.push((key, provisioning));
+}
+
+/// Forgets the provisioning pool of `serving`'s database (a test database being dropped).
+pub fn unregister_provisioning(serving: &PgPool) {
+    let key = database_key(serving);
+    let mut pools = PROVISIONING.lock().unwrap_or_else(|e| e.into_inner());
+    pools.retain(|(k, _)| *k != key);
+}
+
+/// The pool of the provisioning login for the database `serving` connects to: what creates and
+/// erases workspaces, runs DDL and migrations, rotates keys, and carries the few transactions
+/// that change the control plane and a workspace at once ([`crate::TenantTx::enter`]). The
+/// serving login can do none of that. Core functions that need it take the serving pool like
+/// every other and ask here, so that callers cannot pick the wrong one. A database with one
+/// login for everything (no provisioning pool registered) gets `serving` back; `bastion serve`
+/// refuses such a login (see `check_serving_login`).
+pub fn provisioning(serving: &PgPool) -> PgPool {
+    let key = database_key(serving);
+    let pools = PROVISIONING.lock().unwrap_or_else(|e| e.into_inner());
+    pools
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, pool)| pool.clone())
+        .unwrap_or_else(|| serving.clone())
+}
+
+/// What disqualifies a login from serving requests, each with the fix; empty when it may.
+/// `revertible`: the revertible role switch needs the serving login to be a member of every
+/// workspace role (through `bastion_serving`), so that membership is not held against it then.
+pub async fn check_serving_login(pool: &PgPool, revertible: bool) -> CoreResult<Vec<String>> {
+    let (login, superuser, createrole, owns, tenant_owner, workspace_role): (
+        String,
+        bool,
+        bool,
+        bool,
+        bool,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT r.rolname::text, r.rolsuper, r.rolcreaterole,
+                EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE c.relowner = r.oid AND n.nspname NOT LIKE 'pg\\_%'
+                           AND n.nspname <> 'information_schema')
+                OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspowner = r.oid)
+                OR EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                            WHERE p.proowner = r.oid AND n.nspname NOT LIKE 'pg\\_%'
+                              AND n.nspname <> 'information_schema')
+                OR (SELECT datdba FROM pg_database WHERE datname = current_database()) = r.oid,
+                pg_has_role(r.oid, 'bastion_tenant_owner', 'MEMBER'),
+                (SELECT g.rolname::text FROM pg_roles g
+                  WHERE g.rolname ~ '^ws_[0-9a-f]{32}$' AND pg_has_role(r.oid, g.oid, 'MEMBER')
+                  LIMIT 1)
+           FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .fetch_one(pool)
+    .await?;
+    let mut problems = Vec::new();
+    if superuser {
+        problems.push(format!(
+            "the serving login {login} is a superuser: serve with a login that is not \
+             (docs/operations.md, \"Two logins\")"
+        ));
+    }
+    if createrole {
+        problems.push(format!(
+            "the serving login {login} has CREATEROLE, with which it could grant itself any \
+             role: ALTER ROLE {login} NOCREATEROLE"
+        ));
+    }
+    if owns {
+        problems.push(format!(
+            "the serving login {login} owns the database or objects in it: the provisioning \
+             login must own them (REASSIGN OWNED BY {login} TO bastion_owner; ALTER DATABASE \
+             … OWNER TO bastion_owner)"
+        ));
+    }
+    if tenant_owner {
+        problems.push(format!(
+            "the serving login {login} is a member of bastion_tenant_owner: REVOKE \
+             bastion_tenant_owner FROM {login}"
+        ));
+    }
+    if let (Some(role), false) = (workspace_role, revertible) {
+        problems.push(format!(
+            "the serving login {login} is a member of workspace roles ({role} and maybe \
+             others): revoke them (docs/operations.md, \"Two logins\")"
+        ));
+    }
+    Ok(problems)
 }

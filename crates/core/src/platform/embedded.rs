@@ -15,9 +15,22 @@ use crate::{CoreError, CoreResult};
 
 /// The cluster's superuser: used to bootstrap roles and databases, never to serve requests.
 pub const ADMIN_ROLE: &str = "bastion_admin";
-/// The login role that serves requests. `NOINHERIT`: it holds no privilege of the workspace
-/// roles it belongs to until it switches into one.
+/// The login role that serves requests. It owns nothing, belongs to no workspace role and not to
+/// `bastion_tenant_owner`; its rights on the control plane come from [`SERVING_ROLE`], and it
+/// enters workspaces with `set_user` only.
 pub const APP_ROLE: &str = "bastion_app";
+/// The provisioning login: owns the database and the control plane, creates and erases
+/// workspaces (`CREATEROLE`, member of `bastion_tenant_owner`), runs migrations and key rotation.
+pub const OWNER_ROLE: &str = "bastion_owner";
+/// `NOLOGIN`, `NOINHERIT`: holds the serving login's grants on the control plane (control-plane
+/// migration 0013) and `EXECUTE` on `set_user`; with the revertible switch also every workspace
+/// role (not inherited, so only `SET ROLE` reaches them). Whatever login serves is a member.
+pub const SERVING_ROLE: &str = "bastion_serving";
+
+/// Every workspace role is a member of this `NOLOGIN` role, which holds no privilege: it names
+/// the roles `set_user` may switch into (`set_user.nosuperuser_target_allowlist`), so the
+/// serving login can become a workspace role and nothing else.
+pub const TENANTS_ROLE: &str = "bastion_tenants";
 
 const SERVICE_USER: &str = "postgres";
 
@@ -98,9 +111,14 @@ impl EmbeddedPostgres {
         &self.socket_dir
     }
 
-    /// Connection options for `database` as the application role.
+    /// Connection options for `database` as the serving login.
     pub fn app_options(&self, database: &str) -> PgConnectOptions {
         self.options(APP_ROLE, database)
+    }
+
+    /// Connection options for `database` as the provisioning login.
+    pub fn owner_options(&self, database: &str) -> PgConnectOptions {
+        self.options(OWNER_ROLE, database)
     }
 
     /// Connection options for `database` as the cluster superuser.
@@ -115,7 +133,8 @@ impl EmbeddedPostgres {
             .database(database)
     }
 
-    /// Creates `name`, owned by the application role, unless it exists.
+    /// Creates `name`, owned by the provisioning login, unless it exists; hands a database of
+    /// the days of one login (owned by the serving login) over to the provisioning login.
     pub async fn ensure_database(&self, name: &str) -> CoreResult<()> {
         let mut conn = PgConnection::connect_with(&self.admin_options("postgres")).await?;
         let exists: bool =
@@ -125,29 +144,54 @@ impl EmbeddedPostgres {
                 .await?;
         if !exists {
             conn.execute(sqlx::AssertSqlSafe(format!(
-                "CREATE DATABASE {} OWNER {APP_ROLE}",
+                "CREATE DATABASE {} OWNER {OWNER_ROLE}",
                 quote_ident(name)
             )))
             .await?;
         }
         // Since PostgreSQL 15 `public` belongs to `pg_database_owner`, whose rights reach the
-        // database owner only by inheritance, which the NOINHERIT application role does not
+        // database owner only by inheritance, which the NOINHERIT provisioning login does not
         // have: it could neither create the control plane there nor revoke PUBLIC's access to
-        // it. Hand it the schema (once; a schema someone else was given is left alone).
+        // it. Hand it the schema (once; a schema someone else was given is left alone). A
+        // database made when the serving login owned everything is handed over whole, and the
+        // serving login's memberships of workspace roles and of the tenant owner end.
         let mut db = PgConnection::connect_with(&self.admin_options(name)).await?;
         db.execute(sqlx::AssertSqlSafe(format!(
             "DO $$
+             DECLARE
+                 role_name text;
              BEGIN
+                 IF (SELECT datdba FROM pg_database WHERE datname = current_database())
+                    = '{APP_ROLE}'::regrole THEN
+                     REASSIGN OWNED BY {APP_ROLE} TO {OWNER_ROLE};
+                     FOR role_name IN
+                         SELECT g.rolname FROM pg_auth_members m
+                           JOIN pg_roles g ON g.oid = m.roleid
+                          WHERE m.member = '{APP_ROLE}'::regrole
+                            AND g.rolname ~ '^ws_[0-9a-f]{{32}}$'
+                     LOOP
+                         EXECUTE format('REVOKE %I FROM {APP_ROLE}', role_name);
+                     END LOOP;
+                 END IF;
                  IF (SELECT nspowner FROM pg_namespace WHERE nspname = 'public')
                     = 'pg_database_owner'::regrole THEN
-                     ALTER SCHEMA public OWNER TO {APP_ROLE};
+                     ALTER SCHEMA public OWNER TO {OWNER_ROLE};
                  END IF;
              END
              $$"
         )))
         .await?;
+        if self.has_set_user() {
+            install_set_user(&mut db, &format!("{SERVING_ROLE}, {OWNER_ROLE}")).await?;
+        }
         db.close().await?;
         Ok(())
+    }
+
+    /// Whether this PostgreSQL installation has the `set_user` extension (Debian:
+    /// `postgresql-<major>-set-user`), which the cluster then preloads.
+    pub fn has_set_user(&self) -> bool {
+        set_user_library(&self.bin_dir).is_some()
     }
 
     pub async fn drop_database(&self, name: &str) -> CoreResult<()> {
@@ -237,6 +281,21 @@ impl EmbeddedPostgres {
         if options.ephemeral {
             settings.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
+        if self.has_set_user() {
+            // The extension's hooks must be in every backend from its start; the allowlist
+            // limits `set_user` to workspace roles. Each switch logs two LOG lines ("Role x
+            // transitioning to Role y"); that is the extension's audit trail, kept.
+            settings.push_str(&format!(
+                " -c shared_preload_libraries=set_user \
+                 -c set_user.nosuperuser_target_allowlist=+{TENANTS_ROLE}"
+            ));
+        } else {
+            tracing::warn!(
+                "the set_user extension is not installed (Debian: apt-get install \
+                 postgresql-15-set-user): tenant transactions can only use the revertible role \
+                 switch"
+            );
+        }
         self.run(
             "pg_ctl",
             &[
@@ -253,24 +312,42 @@ impl EmbeddedPostgres {
         self.run("pg_ctl", &["-D", &data, "status"]).is_ok()
     }
 
+    /// The cluster's roles (they are cluster-wide: created here once, not by each database's
+    /// migrations, which test databases run concurrently). Also brings a cluster of the days of
+    /// one login up to two: the serving login loses `CREATEROLE` and its membership of the
+    /// tenant owner.
     async fn ensure_app_role(&self) -> CoreResult<()> {
         let mut conn = PgConnection::connect_with(&self.admin_options("postgres")).await?;
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-                .bind(APP_ROLE)
-                .fetch_one(&mut conn)
-                .await?;
-        if !exists {
-            // The owner of workspace objects is created here too, although the control-plane
-            // migration would: roles are cluster-wide, and test databases migrating at the same
-            // time would race to create it.
-            conn.execute(sqlx::AssertSqlSafe(format!(
-                "CREATE ROLE {APP_ROLE} LOGIN CREATEROLE NOINHERIT;
-                 CREATE ROLE bastion_tenant_owner NOLOGIN;
-                 GRANT bastion_tenant_owner TO {APP_ROLE};"
-            )))
-            .await?;
-        }
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "DO $$
+             BEGIN
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bastion_tenant_owner') THEN
+                     CREATE ROLE bastion_tenant_owner NOLOGIN;
+                 END IF;
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{TENANTS_ROLE}') THEN
+                     CREATE ROLE {TENANTS_ROLE} NOLOGIN;
+                 END IF;
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{SERVING_ROLE}') THEN
+                     CREATE ROLE {SERVING_ROLE} NOLOGIN NOINHERIT;
+                 END IF;
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
+                     CREATE ROLE {OWNER_ROLE} LOGIN CREATEROLE NOINHERIT;
+                     GRANT bastion_tenant_owner TO {OWNER_ROLE};
+                 END IF;
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                     CREATE ROLE {APP_ROLE} LOGIN;
+                 END IF;
+                 ALTER ROLE {APP_ROLE} INHERIT NOCREATEROLE;
+                 IF NOT pg_has_role('{APP_ROLE}', '{SERVING_ROLE}', 'MEMBER') THEN
+                     GRANT {SERVING_ROLE} TO {APP_ROLE};
+                 END IF;
+                 IF pg_has_role('{APP_ROLE}', 'bastion_tenant_owner', 'MEMBER') THEN
+                     REVOKE bastion_tenant_owner FROM {APP_ROLE};
+                 END IF;
+             END
+             $$"
+        )))
+        .await?;
         Ok(())
     }
 
@@ -364,6 +441,31 @@ pub fn find_bin_dir() -> CoreResult<PathBuf> {
                 .to_owned(),
         )
     })
+}
+
+/// `set_user.so` in the package library directory beside the server binaries
+/// (`/usr/lib/postgresql/<major>/lib` on Debian).
+fn set_user_library(bin_dir: &Path) -> Option<PathBuf> {
+    let pg_ctl = bin_dir.join("pg_ctl").canonicalize().ok()?;
+    let lib = pg_ctl.parent()?.parent()?.join("lib").join("set_user.so");
+    lib.exists().then_some(lib)
+}
+
+/// As the superuser, in the database `db` is connected to: the extension in a schema of its own
+/// (`tenant::SWITCH_SCHEMA`) that every role may enter, `set_user(role, token)` executable by
+/// `grantees` alone (a comma-separated list of role names, which the caller vouches for: the
+/// serving role and the provisioning login, whose key rotation opens tenant transactions),
+/// `reset_user(token)` by everyone (it needs the token). Idempotent.
+pub async fn install_set_user(db: &mut PgConnection, grantees: &str) -> CoreResult<()> {
+    let schema = crate::tenant::SWITCH_SCHEMA;
+    db.execute(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS {schema};
+         CREATE EXTENSION IF NOT EXISTS set_user SCHEMA {schema};
+         GRANT USAGE ON SCHEMA {schema} TO PUBLIC;
+         GRANT EXECUTE ON FUNCTION {schema}.set_user(text, text) TO {grantees};"
+    )))
+    .await?;
+    Ok(())
 }
 
 fn quote_ident(name: &str) -> String {

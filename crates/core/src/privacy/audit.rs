@@ -362,6 +362,8 @@ impl HeadMismatch {
 /// The head is read in the same transaction, under the history lock that appends take, so no
 /// append can fall between the two reads.
 pub async fn verify(pool: &PgPool, ws: &Workspace) -> CoreResult<VerifyReport> {
+    // Reading the chain as the owner, beside the head, is the provisioning login's work.
+    let pool = &crate::db::provisioning(pool);
     let schema = ws.schema();
     let mut control = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('bastion.history:' || $1, 0))")
@@ -411,6 +413,8 @@ pub async fn verify(pool: &PgPool, ws: &Workspace) -> CoreResult<VerifyReport> {
 /// the chain never restarts from nothing. The history lock is taken as appends take it, so a
 /// purge and an append never interleave.
 pub async fn purge(pool: &PgPool, ws: &Workspace, now: OffsetDateTime) -> CoreResult<u64> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let cutoff = now - retention(&ws.plan);
     let schema = ws.schema();
     let q = schema.quoted();

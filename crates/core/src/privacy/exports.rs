@@ -170,6 +170,8 @@ pub async fn build(
     path: &Path,
     lease: Option<&Lease>,
 ) -> CoreResult<()> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let file = std::fs::File::create(path).map_err(|e| io("create the archive", e))?;
     build_into(pool, objects, ws, file, lease).await?;
     Ok(())

@@ -130,6 +130,8 @@ pub(crate) async fn create_data_key(
 /// Gives a data key to every workspace that has none (created before data keys existed), and
 /// returns how many it created. Safe to run at every start.
 pub async fn ensure_data_keys(pool: &PgPool, master: &MasterKeyRing) -> CoreResult<usize> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let missing: Vec<WorkspaceId> = sqlx::query_scalar(
         "SELECT id FROM workspaces w
           WHERE NOT EXISTS (SELECT 1 FROM workspace_keys k WHERE k.workspace_id = w.id)",
@@ -179,6 +181,8 @@ pub async fn begin_with_data_key(
     workspace: WorkspaceId,
     actor: Actor,
 ) -> CoreResult<(TenantTx, DataKey)> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let mut tx = pool.begin().await?;
     let row: Option<(String, Option<String>)> = sqlx::query_as(
         "SELECT wrapped, next_wrapped FROM workspace_keys WHERE workspace_id = $1 FOR SHARE",
@@ -299,6 +303,8 @@ pub async fn rotate_master_keys(
     master: &MasterKeyRing,
     mut progress: impl FnMut(&RotationEvent) -> ControlFlow<()>,
 ) -> CoreResult<RotationReport> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     under_rotation_lock(pool, async {
         let mut report = rewrap_all(pool, master, &mut progress).await?;
         if !report.interrupted {
@@ -423,6 +429,8 @@ pub async fn rotate_data_keys(
     master: &MasterKeyRing,
     mut progress: impl FnMut(&RotationEvent) -> ControlFlow<()>,
 ) -> CoreResult<RotationReport> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     under_rotation_lock(pool, replace_all(pool, master, &mut progress)).await
 }
 

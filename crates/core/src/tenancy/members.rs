@@ -132,6 +132,8 @@ pub async fn remove_member(
     viewer: Viewer,
     user_id: Uuid,
 ) -> CoreResult<()> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     ensure(
         policy::can_manage_members(viewer.role),
         ADMINS_MANAGE_MEMBERS,

@@ -1,6 +1,8 @@
 //! The only door into a workspace schema: a transaction that has switched to the workspace's
 //! own role and search path before any query of the caller runs.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use sqlx::{
     pool::PoolConnection, postgres::PgConnection, AssertSqlSafe, PgPool, Postgres, Row, Transaction,
 };
@@ -27,12 +29,56 @@ impl Actor {
     }
 }
 
-/// A transaction confined to one workspace: `SET LOCAL ROLE ws_<id>` and a local `search_path`
+/// How a [`TenantTx`] becomes the workspace role, chosen once per process at start-up
+/// (`bastion serve` checks the database and refuses the revertible one unless told to accept it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleSwitch {
+    /// The `set_user` extension: `set_user(role, token)` before the transaction and
+    /// `reset_user(token)` after it. Between the two, PostgreSQL refuses `SET ROLE`, `RESET
+    /// ROLE`, `SET SESSION AUTHORIZATION`, `set_config()` and another `set_user`, so SQL running
+    /// inside cannot leave the workspace role; and the login needs no membership of it.
+    Irrevocable,
+    /// `set_config('role', …, true)` inside the transaction, for a PostgreSQL without the
+    /// extension: the login must be a member of every workspace role, and SQL running inside
+    /// could `RESET ROLE` or `SET ROLE` into another workspace.
+    Revertible,
+}
+
+impl RoleSwitch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleSwitch::Irrevocable => "irrevocable",
+            RoleSwitch::Revertible => "revertible",
+        }
+    }
+}
+
+static REVERTIBLE: AtomicBool = AtomicBool::new(false);
+
+/// The role switch of this process; [`RoleSwitch::Irrevocable`] unless set otherwise.
+pub fn role_switch() -> RoleSwitch {
+    match REVERTIBLE.load(Ordering::Relaxed) {
+        true => RoleSwitch::Revertible,
+        false => RoleSwitch::Irrevocable,
+    }
+}
+
+/// Chooses the role switch for the whole process, before the first tenant transaction.
+pub fn set_role_switch(switch: RoleSwitch) {
+    REVERTIBLE.store(switch == RoleSwitch::Revertible, Ordering::Relaxed);
+}
+
+/// Where `CREATE EXTENSION set_user` puts its functions: a schema of its own, since workspace
+/// roles have no access to `public` yet must be able to call `reset_user(token)` (which needs
+/// the token they never see); `set_user` itself is executable by the serving login alone.
+pub const SWITCH_SCHEMA: &str = "bastion_switch";
+
+/// A transaction confined to one workspace: the workspace's own role and a local `search_path`
 /// of that schema alone. PostgreSQL itself then refuses any other workspace's tables, even
-/// schema-qualified, and every control-plane table. Because both settings are transaction-local
-/// they end with the transaction, also behind a transaction-mode pooler. `pg_temp` is named last
-/// so that a temporary table could never shadow a workspace table (and workspace roles may not
-/// create temporary tables at all).
+/// schema-qualified, and every control-plane table. `pg_temp` is named last so that a temporary
+/// table could never shadow a workspace table (and workspace roles may not create temporary
+/// tables at all). The search path and actor are transaction-local; the role is switched
+/// as [`role_switch`] says.
 pub struct TenantTx {
     inner: Inner,
     schema: TenantSchema,
@@ -45,13 +91,36 @@ enum Inner {
     /// Opened by [`TenantTx::begin_on`]: our own `BEGIN`, sent in one message with the settings
     /// (and the membership read), which sqlx's `Transaction` cannot do because it discards the
     /// rows of its opening statement. Ended by `commit`/`rollback`, or by `Drop` (see there).
-    Own(Option<PoolConnection<Postgres>>),
+    /// `token` is the `set_user` reset token of an irrevocable switch.
+    Own(Option<PoolConnection<Postgres>>, Option<ResetToken>),
+}
+
+/// The secret that ends an irrevocable switch: 32 random bytes from the operating system, fresh
+/// for every checkout, bound as a parameter (never in statement text, so never in
+/// `pg_stat_activity` nor a log line), and never printed.
+struct ResetToken(String);
+
+impl ResetToken {
+    fn new() -> Self {
+        use rand::TryRngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut bytes)
+            .expect("the operating system's random source");
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+impl std::fmt::Debug for ResetToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 impl TenantTx {
-    /// Opens the transaction in one round trip: `BEGIN` and both settings travel in one
-    /// simple-protocol message, since a separate round trip for the settings costs about a
-    /// quarter of a one-query request.
+    /// Opens the transaction: with the irrevocable switch, `set_user` (a statement of its own,
+    /// which the extension refuses inside a transaction block) then `BEGIN` and the settings in
+    /// one simple-protocol message; with the revertible one, that message alone.
     pub async fn begin(pool: &PgPool, schema: &TenantSchema, actor: Actor) -> CoreResult<Self> {
         let conn = pool.acquire().await?;
         Self::begin_on(pool, conn, schema, actor).await
@@ -91,12 +160,13 @@ impl TenantTx {
         }
     }
 
-    /// A workspace role granted moments ago on another connection is, rarely, refused by
-    /// `SET ROLE` ("permission denied to set role"): the backend's cached membership list of
-    /// the login role was rebuilt while that `GRANT` committed, and it stays stale until the
-    /// next change to role memberships. The failed connection is closed on release (it is left
-    /// in an aborted transaction, which `db::connect` never returns to the pool), and the
-    /// transaction is opened again on another one.
+    /// With the revertible switch, a workspace role granted moments ago on another connection
+    /// is, rarely, refused by `SET ROLE` ("permission denied to set role"): the backend's cached
+    /// membership list of the login role was rebuilt while that `GRANT` committed, and it stays
+    /// stale until the next change to role memberships. The failed connection is closed on
+    /// release (it is left in an aborted transaction, which `db::connect` never returns to the
+    /// pool), and the transaction is opened again on another one. The irrevocable switch
+    /// involves no membership of the login and is not retried.
     async fn open(
         pool: &PgPool,
         conn: PoolConnection<Postgres>,
@@ -104,6 +174,9 @@ impl TenantTx {
         actor: Actor,
         member: Option<Uuid>,
     ) -> CoreResult<(Self, Option<String>)> {
+        if role_switch() == RoleSwitch::Irrevocable {
+            return Self::open_irrevocable(pool, conn, schema, actor, member).await;
+        }
         const ATTEMPTS: usize = 3;
         let mut conn = conn;
         let claim = crate::actor_claim::claim_for(pool, &mut conn, schema, actor).await?;
@@ -112,7 +185,7 @@ impl TenantTx {
             match Self::try_open(&mut conn, schema, &claim, member).await {
                 Ok(role) => {
                     let tx = Self {
-                        inner: Inner::Own(Some(conn)),
+                        inner: Inner::Own(Some(conn), None),
                         schema: schema.clone(),
                         actor,
                     };
@@ -133,6 +206,45 @@ impl TenantTx {
         }
     }
 
+    /// `set_user` takes effect when its own statement commits, so it runs before `BEGIN`, as a
+    /// statement alone (the extension refuses it in a transaction block, and a message of
+    /// several statements is one). A connection that fails anywhere from here on is closed,
+    /// never returned switched to the pool.
+    async fn open_irrevocable(
+        pool: &PgPool,
+        mut conn: PoolConnection<Postgres>,
+        schema: &TenantSchema,
+        actor: Actor,
+        member: Option<Uuid>,
+    ) -> CoreResult<(Self, Option<String>)> {
+        // The claim key is read (once per process) as the login: the workspace role cannot.
+        let claim = crate::actor_claim::claim_for(pool, &mut conn, schema, actor).await?;
+        let token = ResetToken::new();
+        // Refused (no such role, not in the allowlist), it has not taken effect: the
+        // connection is still the login's and goes back to the pool.
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SWITCH_SCHEMA}.set_user($1, $2)"
+        )))
+        .bind(schema.as_str())
+        .bind(&token.0)
+        .execute(&mut *conn)
+        .await?;
+        match Self::try_open(&mut conn, schema, &claim, member).await {
+            Ok(role) => {
+                let tx = Self {
+                    inner: Inner::Own(Some(conn), Some(token)),
+                    schema: schema.clone(),
+                    actor,
+                };
+                Ok((tx, role))
+            }
+            Err(e) => {
+                conn.close_on_drop();
+                Err(e.into())
+            }
+        }
+    }
+
     async fn try_open(
         conn: &mut PgConnection,
         schema: &TenantSchema,
@@ -140,15 +252,21 @@ impl TenantTx {
         member: Option<Uuid>,
     ) -> Result<Option<String>, sqlx::Error> {
         // Everything is spliced, not bound: the simple protocol has no parameters. The schema
-        // name comes from a WorkspaceId, the member from a Uuid and the actor claim is hex,
-        // digits, hyphens and dots (`actor_claim::sign`), so none can carry a quote. The membership read is a statement of its own, after the settings: a
-        // statement's table names resolve when it is parsed, under the search path of that time.
+        // name comes from a WorkspaceId and the member from a Uuid, so neither can carry a
+        // quote; the actor claim is hex, digits, hyphens and dots (`actor_claim::sign`) and is
+        // quoted as a literal all the same. The membership read is a statement of its own, after
+        // the settings: a statement's table names resolve when it is parsed, under the search
+        // path of that time. `SET LOCAL`, not `set_config()`, which the set_user extension
+        // refuses while switched.
+        let role = match role_switch() {
+            RoleSwitch::Irrevocable => String::new(),
+            RoleSwitch::Revertible => format!("SET LOCAL ROLE {}; ", schema.as_str()),
+        };
         let mut statement = format!(
-            "BEGIN; SELECT set_config('role', '{schema}', true), \
-             set_config('search_path', '{schema}, pg_temp', true), \
-             set_config('bastion.actor', '{actor}', true)",
+            "BEGIN; {role}SET LOCAL search_path = {schema}, pg_temp; \
+             SET LOCAL bastion.actor = {actor}",
             schema = schema.as_str(),
-            actor = claim,
+            actor = quote_literal(claim),
         );
         if let Some(user) = member {
             statement.push_str(&format!(
@@ -168,8 +286,12 @@ impl TenantTx {
     }
 
     /// Turns a control-plane transaction into a tenant one, for the few operations that must
-    /// change both atomically (adding a member writes the directory and the workspace). After
-    /// this the transaction can no longer reach the control plane.
+    /// change both atomically (adding a member writes the directory and the workspace). The
+    /// transaction must be the provisioning login's (`db::provisioning`): it becomes
+    /// `bastion_tenant_owner`, the owner of every workspace's tables, since `set_user` cannot
+    /// switch inside a transaction and the provisioning login is a member of no workspace role
+    /// (a membership per workspace is what made every `GRANT` cost O(workspaces) in every
+    /// backend). The search path is the workspace's alone, so unqualified names stay in it.
     pub(crate) async fn enter(
         mut tx: Transaction<'static, Postgres>,
         schema: &TenantSchema,
@@ -177,7 +299,8 @@ impl TenantTx {
     ) -> CoreResult<Self> {
         let claim = crate::actor_claim::claim_on(&mut tx, schema, actor).await?;
         sqlx::query(
-            "SELECT set_config('role', $1, true), set_config('search_path', $1 || ', pg_temp', true), \
+            "SELECT set_config('role', 'bastion_tenant_owner', true), \
+             set_config('search_path', $1 || ', pg_temp', true), \
              set_config('bastion.actor', $2, true)",
         )
         .bind(schema.as_str())
@@ -194,7 +317,7 @@ impl TenantTx {
     pub fn conn(&mut self) -> &mut PgConnection {
         match &mut self.inner {
             Inner::Sqlx(Some(tx)) => tx,
-            Inner::Own(Some(conn)) => conn,
+            Inner::Own(Some(conn), _) => conn,
             _ => unreachable!("a TenantTx is only emptied by commit, rollback or drop"),
         }
     }
@@ -225,37 +348,87 @@ impl TenantTx {
                     tx.rollback().await?;
                 }
             }
-            Inner::Own(conn) => {
+            Inner::Own(conn, token) => {
                 let mut conn = conn.take().expect("a TenantTx ends once");
-                sqlx::raw_sql(how).execute(&mut *conn).await?;
+                let ended = sqlx::raw_sql(how).execute(&mut *conn).await;
+                if let Some(token) = token.take() {
+                    // Whatever the end, the switch is undone before the connection serves
+                    // anything else, or the connection goes.
+                    reset(&mut conn, &self.schema, &token).await;
+                }
+                ended?;
             }
         }
         Ok(())
     }
 }
 
+/// Ends an irrevocable switch, in one statement (the extension refuses `reset_user` in a
+/// transaction block too). `current_user` in the same statement is still the workspace role,
+/// since the reset takes effect when the statement commits: anything else means the switch was
+/// undone behind our back (a bare `DISCARD ALL` outside a transaction block is the one way
+/// found; nothing Bastion sends can carry one). A connection that fails to reset, or was
+/// tampered with, is closed rather than returned to the pool.
+async fn reset(conn: &mut PoolConnection<Postgres>, schema: &TenantSchema, token: &ResetToken) {
+    let outcome: Result<String, sqlx::Error> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT current_user::text FROM {SWITCH_SCHEMA}.reset_user($1)"
+    )))
+    .bind(&token.0)
+    .fetch_one(&mut **conn)
+    .await;
+    match outcome {
+        Ok(role) if role == schema.as_str() => {}
+        Ok(role) => {
+            tracing::error!(
+                schema = schema.as_str(),
+                role,
+                "a tenant connection was no longer in its workspace role; closing it"
+            );
+            conn.close_on_drop();
+        }
+        Err(error) => {
+            tracing::warn!(%error, "ending a workspace role switch; closing the connection");
+            conn.close_on_drop();
+        }
+    }
+}
+
+/// `value` as an SQL string literal, for the simple-protocol splice of [`TenantTx`]
+/// (`standard_conforming_strings` is on: a doubled quote is the only escape).
+fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
 /// A transaction dropped without `commit` (an error path, a 404) is rolled back: sqlx's own
-/// transactions queue a `ROLLBACK` for the connection's next use; ours sends it from a task, so
-/// the connection goes back to the pool clean. Without a runtime to run that task the
-/// connection is returned mid-transaction, and the pool closes it instead (`db::connect`).
+/// transactions queue a `ROLLBACK` for the connection's next use; ours sends it from a task, and
+/// ends the role switch, so the connection goes back to the pool clean. Without a runtime to run
+/// that task the connection is closed instead.
 impl Drop for TenantTx {
     fn drop(&mut self) {
-        if let Inner::Own(conn) = &mut self.inner {
-            if let (Some(mut conn), Ok(runtime)) =
-                (conn.take(), tokio::runtime::Handle::try_current())
-            {
-                runtime.spawn(async move {
-                    if let Err(error) = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await {
-                        tracing::warn!(%error, "rolling back a dropped tenant transaction");
-                        conn.close_on_drop();
-                    }
-                });
+        if let Inner::Own(conn, token) = &mut self.inner {
+            let Some(mut conn) = conn.take() else { return };
+            let token = token.take();
+            let schema = self.schema.clone();
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(async move {
+                        if let Err(error) = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await {
+                            tracing::warn!(%error, "rolling back a dropped tenant transaction");
+                            conn.close_on_drop();
+                        }
+                        if let Some(token) = token {
+                            reset(&mut conn, &schema, &token).await;
+                        }
+                    });
+                }
+                Err(_) => conn.close_on_drop(),
             }
         }
     }
 }
 
-/// "permission denied to set role" (42501) from the `set_config('role', …)` of [`TenantTx`].
+/// "permission denied to set role" (42501) from the revertible switch of [`TenantTx`] or of
+/// [`TenantTx::enter`].
 pub(crate) fn is_stale_role_membership(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|db| {
         db.code().as_deref() == Some("42501") && db.message().contains("set role")

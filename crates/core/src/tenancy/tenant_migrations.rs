@@ -129,6 +129,8 @@ pub async fn migrate_all(
     concurrency: usize,
     progress: impl Fn(usize, usize) + Send + Sync,
 ) -> CoreResult<MigrateReport> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let latest = latest_version();
     let pending: Vec<WorkspaceId> = sqlx::query_scalar(
         "SELECT id FROM workspaces WHERE schema_version < $1 ORDER BY created_at, id",

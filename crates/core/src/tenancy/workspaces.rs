@@ -47,6 +47,8 @@ pub async fn create_workspace(
     slug: &Slug,
     name: &str,
 ) -> CoreResult<Workspace> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let mut tx = pool.begin().await?;
     let workspace = create_workspace_in(&mut tx, master, slug, name).await?;
     tx.commit().await?;
@@ -94,14 +96,19 @@ pub async fn create_workspace_in(
         .await?;
     secrets::create_data_key(&mut *tx, master, id).await?;
 
-    // The login role joins the new role so that it can `SET ROLE` into it, and into nothing it
-    // was not granted.
+    // The role joins `bastion_tenants`, the list of roles the serving login may switch into
+    // with `set_user` (it inherits nothing: that role holds no privilege). No login becomes a
+    // member of it, except with the revertible switch, which needs `SET ROLE`: then
+    // `bastion_serving` (NOINHERIT, so only by switching) does.
     let q = schema.quoted();
-    (&mut *tx)
-        .execute(AssertSqlSafe(format!(
-            "CREATE ROLE {q} NOLOGIN NOINHERIT; GRANT {q} TO CURRENT_USER;"
-        )))
-        .await?;
+    let mut ddl = format!(
+        "CREATE ROLE {q} NOLOGIN IN ROLE {tenants};",
+        tenants = crate::embedded::TENANTS_ROLE
+    );
+    if crate::tenant::role_switch() == crate::tenant::RoleSwitch::Revertible {
+        ddl.push_str(&format!(" GRANT {q} TO {};", crate::embedded::SERVING_ROLE));
+    }
+    (&mut *tx).execute(AssertSqlSafe(ddl)).await?;
     tenant_migrations::create_schema(&mut *tx, &schema).await?;
     Ok(workspace)
 }
@@ -143,6 +150,8 @@ pub async fn create_with_admin(
     name: &str,
     admin: uuid::Uuid,
 ) -> CoreResult<Workspace> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let mut tx = pool.begin().await?;
     let workspace = create_workspace_in(&mut tx, master, slug, name).await?;
     commit_with_admin(tx, &workspace, admin).await?;
@@ -255,6 +264,8 @@ pub async fn change_settings(
     ws: &Workspace,
     change: &SettingsChange,
 ) -> CoreResult<Workspace> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     ensure(
         bastion_policy::can_manage_workspace(viewer.role),
         SETTINGS_ADMINS_ONLY,
@@ -384,6 +395,8 @@ pub async fn erase(
     ws: &Workspace,
     requested_by: crate::Actor,
 ) -> CoreResult<ErasureReceipt> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let requested_by = match requested_by {
         crate::Actor::User(id) => id.hyphenated().to_string(),
         crate::Actor::System => "system".to_owned(),
@@ -506,6 +519,8 @@ pub async fn finish_pending_purges(
     pool: &PgPool,
     objects: &crate::storage::Objects,
 ) -> CoreResult<usize> {
+    // The provisioning login's work (docs/architecture.md, "Two logins").
+    let pool = &crate::db::provisioning(pool);
     let pending: Vec<WorkspaceId> = sqlx::query_scalar(
         "SELECT workspace_id FROM erasure_receipts WHERE storage_purged_at IS NULL",
     )
