@@ -26,12 +26,15 @@ async fn actors(su: &mut PgConnection, ws: &Workspace) -> Vec<(String, String)> 
     .unwrap()
 }
 
+/// As injected SQL would: `SET LOCAL`, since the set_user extension refuses `set_config()`
+/// while switched (and the value is a test's own, quoted here).
 async fn set_actor(conn: &mut PgConnection, value: &str) {
-    sqlx::query("SELECT set_config('bastion.actor', $1, true)")
-        .bind(value)
-        .execute(&mut *conn)
-        .await
-        .expect("set bastion.actor");
+    conn.execute(AssertSqlSafe(format!(
+        "SET LOCAL bastion.actor = '{}'",
+        value.replace('\'', "''")
+    )))
+    .await
+    .expect("set bastion.actor");
 }
 
 /// An audited change (a project and a task in it): (SQLSTATE, message) of its refusal.
@@ -92,8 +95,9 @@ async fn an_actor_set_from_inside_is_refused_and_nothing_is_recorded() {
         assert_eq!(code, INSUFFICIENT_PRIVILEGE, "{value:?}: {message}");
         assert!(message.contains(why), "{value:?}: {message}");
     }
-    // Resetting every setting leaves no claim either.
-    tx.conn().execute("RESET ALL").await.unwrap();
+    // Resetting the setting leaves no claim either. (`RESET ALL` is not tried here: under the
+    // set_user extension 4.0.1 it ends the backend, which boundary.rs pins.)
+    tx.conn().execute("RESET bastion.actor").await.unwrap();
     let (code, message) = refused_change(tx.conn()).await;
     assert_eq!(code, INSUFFICIENT_PRIVILEGE, "{message}");
     tx.commit().await.unwrap();
@@ -207,7 +211,11 @@ async fn changes_outside_a_tenant_transaction_are_recorded_as_unknown() {
     )))
     .await
     .unwrap();
-    let mut owner = db.pool.begin().await.unwrap();
+    // The owner's rights are the provisioning login's: the serving login cannot take them.
+    let mut owner = bastion_core::db::provisioning(&db.pool)
+        .begin()
+        .await
+        .unwrap();
     owner
         .execute(AssertSqlSafe(format!(
             "SET LOCAL ROLE bastion_tenant_owner;
