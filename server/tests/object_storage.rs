@@ -207,9 +207,10 @@ async fn attachments_and_exports_live_in_s3_and_erasure_empties_the_prefix() {
     // the receipt unstamped) is finished by the job runner, and running it again is harmless.
     let leftover = format!("{}/left-behind", Objects::workspace_prefix(acme.id));
     app.objects.put(&leftover, "x".into()).await.unwrap();
+    // Behind the app's back, as the login that owns the control plane.
     sqlx::query("UPDATE erasure_receipts SET storage_purged_at = NULL WHERE workspace_id = $1")
         .bind(acme.id)
-        .execute(pool)
+        .execute(&bastion_core::db::provisioning(pool))
         .await
         .unwrap();
     assert_eq!(s3.keys(&acme_prefix).await.len(), 1);

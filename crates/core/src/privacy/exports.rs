@@ -135,7 +135,9 @@ pub async fn run(pool: &PgPool, objects: &Objects, lease: &Lease) -> CoreResult<
     .ok_or(CoreError::NotFound("workspace"))?;
     // TMPDIR must hold the largest archive; the file is gone once closed, whatever happens.
     let file = tempfile::tempfile().map_err(|e| io("create a temporary file", e))?;
-    let mut file = build_into(pool, objects, &ws, file, Some(lease)).await?;
+    // Reading the workspace as the owner is the provisioning login's work ("Two logins").
+    let provisioning = crate::db::provisioning(pool);
+    let mut file = build_into(&provisioning, objects, &ws, file, Some(lease)).await?;
     file.rewind().map_err(|e| io("read the archive back", e))?;
     let key = archive_key(ws.id, lease.job.id);
     let size = objects.put_file(&key, file).await?;
