@@ -91,15 +91,25 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
         provide_context(server_context.clone());
     };
 
+    // Everything else in the site directory (favicon, vendored bundles) and the not-found page.
+    let site_files = tower::Layer::layer(
+        &middleware::map_response(security::site_file_cache),
+        axum::handler::Handler::with_state(
+            leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                context.clone(),
+                app::shell,
+            ),
+            state.clone(),
+        ),
+    );
+
     Router::new()
         .merge(api::router())
-        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+        .nest_service("/pkg", pkg_files(&state.leptos_options))
+        .leptos_routes_with_context(&state, routes, context, move || {
             app::shell(shell_options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, app::shell))
+        .fallback_service(site_files)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::refuse_cross_origin,
@@ -137,6 +147,25 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
         // Outermost, so that every answer counts, including those the layers above give
         // themselves (413, 503 on timeout, 403 cross-origin).
         .layer(middleware::from_fn_with_state(metrics, metrics::track))
+}
+
+/// The WASM, its JS glue and the stylesheet, from `<site root>/pkg`. A client that accepts
+/// brotli or gzip gets the `.br` / `.gz` file beside the original, which `./x` writes after
+/// `cargo leptos build` (compressing once at build time at the best level, rather than on every
+/// request at a fast one); without it, or without those files, the original. Cache headers:
+/// [`security::pkg_cache`].
+fn pkg_files(options: &LeptosOptions) -> Router {
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    Router::new()
+        .fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(middleware::map_response_with_state(
+            options.hash_files,
+            security::pkg_cache,
+        ))
 }
 
 /// The cap on an attachment upload's request body: the file itself plus room for the multipart
@@ -234,6 +263,21 @@ pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = &'
 /// variables so that tests and operators can run the binary directly.
 pub fn leptos_options(config: &Config) -> Result<LeptosOptions, String> {
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    site_options(config, &site_root)
+}
+
+/// The file in the site directory that names the content-hashed `pkg` files.
+pub const HASH_FILE: &str = "hash.txt";
+
+/// [`leptos_options`] for the site in `site_root`. A site built with hashed names
+/// (`hash-files` in `Cargo.toml`) carries [`HASH_FILE`]: cargo-leptos writes it beside the
+/// binary, and `./x` copies it into the site so that the site directory alone says which names
+/// to serve, wherever the binary runs from. Leptos joins `hash_file` to the executable's
+/// directory, which an absolute path replaces. Without the file the plain names are used.
+pub fn site_options(config: &Config, site_root: &str) -> Result<LeptosOptions, String> {
+    let hash_file = std::path::absolute(std::path::Path::new(site_root).join(HASH_FILE))
+        .map_err(|e| format!("LEPTOS_SITE_ROOT: {site_root}: {e}"))?;
+    let hash_files = hash_file.is_file();
     let env = match std::env::var("LEPTOS_ENV").as_deref() {
         Ok("PROD" | "prod" | "production") => leptos::config::Env::PROD,
         Ok("DEV" | "dev" | "development") | Err(_) => leptos::config::Env::DEV,
@@ -243,6 +287,8 @@ pub fn leptos_options(config: &Config) -> Result<LeptosOptions, String> {
         .output_name("bastion")
         .site_root(site_root)
         .site_pkg_dir("pkg")
+        .hash_files(hash_files)
+        .hash_file(hash_file.to_string_lossy().into())
         .env(env)
         .site_addr(config.addr)
         .build())

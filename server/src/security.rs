@@ -3,7 +3,7 @@
 
 use axum::{
     extract::{Request, State},
-    http::{header, HeaderName, HeaderValue},
+    http::{header, HeaderName, HeaderValue, StatusCode},
     middleware::Next,
     response::Response,
 };
@@ -63,6 +63,60 @@ pub async fn security_headers(
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    // A page carries this request's nonce and the signed-in person's data: the browser asks
+    // again every time, and no shared cache keeps it.
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PAGE_CACHE));
+    }
+    response
+}
+
+/// `Cache-Control` of every HTML page.
+pub const PAGE_CACHE: &str = "no-cache, private";
+/// `Cache-Control` of a `/pkg` file whose name carries a hash of its content: a new build makes
+/// new names, so a browser may keep these for a year without asking.
+pub const HASHED_CACHE: &str = "public, max-age=31536000, immutable";
+/// `Cache-Control` of the site's other files (favicon, vendored bundles): their names do not
+/// change with their content, so a browser reuses them for an hour, then asks again.
+pub const SITE_FILE_CACHE: &str = "public, max-age=3600";
+
+/// Cache headers of a `/pkg` answer (`hashed`: the site was built with hashed names). Without
+/// hashed names the browser revalidates each time (`Last-Modified` makes that a 304). Errors
+/// get none, so that a 404 during a deploy is not remembered.
+pub async fn pkg_cache(State(hashed): State<bool>, mut response: Response) -> Response {
+    let status = response.status();
+    let headers = response.headers_mut();
+    // The same URL answers brotli, gzip or the original by `Accept-Encoding`.
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        let value = if hashed { HASHED_CACHE } else { "no-cache" };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Cache headers of what the site-directory fallback answers: a file there gets
+/// [`SITE_FILE_CACHE`]; the not-found page is HTML and gets [`PAGE_CACHE`] from
+/// [`security_headers`].
+pub async fn site_file_cache(mut response: Response) -> Response {
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if response.status() == StatusCode::OK
+        && !is_html
+        && !response.headers().contains_key(header::CACHE_CONTROL)
+    {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(SITE_FILE_CACHE),
         );
     }
     response

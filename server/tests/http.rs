@@ -372,3 +372,142 @@ async fn metrics_name_route_templates_and_are_served_on_their_own_router_only() 
         assert!(!text.contains(&secret), "`{secret}` leaks into:\n{text}");
     }
 }
+
+/// The real router over `app`'s database, serving the site directory `site_root`.
+fn router_for_site(app: &common::TestApp, site_root: &std::path::Path) -> axum::Router {
+    let data = app.data_dir.path().display().to_string();
+    let config =
+        bastion::config::Config::load_with_env(Some(std::path::Path::new("/dev/null")), |name| {
+            (name == "BASTION_DATA_DIR").then(|| data.clone())
+        })
+        .unwrap();
+    bastion::router(bastion::AppState {
+        pool: app.db.pool.clone(),
+        keys: std::sync::Arc::new(bastion_core::testing::master_keys().clone()),
+        leptos_options: bastion::site_options(&config, site_root.to_str().unwrap()).unwrap(),
+        objects: app.objects.clone(),
+        config: std::sync::Arc::new(config),
+        shutting_down: Default::default(),
+    })
+}
+
+async fn fetch(
+    router: &axum::Router,
+    uri: &str,
+    accept_encoding: Option<&str>,
+) -> (axum::http::response::Parts, Vec<u8>) {
+    let mut request = Request::get(uri);
+    if let Some(encodings) = accept_encoding {
+        request = request.header(header::ACCEPT_ENCODING, encodings);
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    (parts, body.collect().await.unwrap().to_bytes().to_vec())
+}
+
+fn header_of<'a>(parts: &'a axum::http::response::Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).map(|v| v.to_str().unwrap())
+}
+
+/// A site directory as `./x` leaves it after `cargo leptos build`: hashed pkg names, each with
+/// its `.br` and `.gz` beside it, and the hash file naming them at the site's root. The
+/// compressed files hold marker bytes, so the body shows which file was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pkg_files_go_out_precompressed_and_cached_for_a_year_and_pages_are_never_cached() {
+    let app = spawn_app().await;
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    let wasm_hash = "WasmHashWasmHashWasm01";
+    let wasm_name = format!("bastion.{wasm_hash}.wasm");
+    let original = b"\0asm\x01\0\0\0 the original module".to_vec();
+    std::fs::write(pkg.join(&wasm_name), &original).unwrap();
+    std::fs::write(pkg.join(format!("{wasm_name}.br")), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join(format!("{wasm_name}.gz")), b"gzip bytes").unwrap();
+    std::fs::write(pkg.join("bastion.CssHashCssHashCssHas02.css"), "body{}").unwrap();
+    std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
+    std::fs::write(
+        site.path().join(bastion::HASH_FILE),
+        format!("js: JsHashJsHashJsHashJs03\nwasm: {wasm_hash}\ncss: CssHashCssHashCssHas02\n"),
+    )
+    .unwrap();
+    let router = router_for_site(&app, site.path());
+    let uri = format!("/pkg/{wasm_name}");
+
+    let (brotli, body) = fetch(&router, &uri, Some("gzip, deflate, br")).await;
+    assert_eq!(brotli.status, StatusCode::OK);
+    assert_eq!(header_of(&brotli, "content-encoding"), Some("br"));
+    assert_eq!(body, b"brotli bytes");
+    assert_eq!(header_of(&brotli, "content-type"), Some("application/wasm"));
+    assert_eq!(
+        header_of(&brotli, "cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert!(
+        header_of(&brotli, "vary").is_some_and(|v| v.contains("accept-encoding")),
+        "{:?}",
+        brotli.headers
+    );
+    // The security headers still come with it.
+    assert_eq!(
+        header_of(&brotli, "x-content-type-options"),
+        Some("nosniff")
+    );
+
+    let (gzip, body) = fetch(&router, &uri, Some("gzip")).await;
+    assert_eq!(header_of(&gzip, "content-encoding"), Some("gzip"));
+    assert_eq!(body, b"gzip bytes");
+
+    let (identity, body) = fetch(&router, &uri, None).await;
+    assert_eq!(identity.status, StatusCode::OK);
+    assert_eq!(header_of(&identity, "content-encoding"), None);
+    assert_eq!(body, original);
+    assert_eq!(
+        header_of(&identity, "cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+
+    // A missing file is not remembered: the next deploy may bring it.
+    let (missing, _) = fetch(&router, "/pkg/bastion.Other.wasm", Some("br")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(header_of(&missing, "cache-control"), None);
+
+    // The page names the hashed files, read from the hash file in the site directory, and is
+    // never cached.
+    let (page, body) = fetch(&router, "/", Some("br")).await;
+    let body = String::from_utf8(body).unwrap();
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(header_of(&page, "cache-control"), Some("no-cache, private"));
+    assert!(
+        body.contains("/pkg/bastion.CssHashCssHashCssHas02.css"),
+        "{body}"
+    );
+    assert!(body.contains("bastion.JsHashJsHashJsHashJs03"), "{body}");
+    assert!(body.contains(&format!("bastion.{wasm_hash}")), "{body}");
+    let (not_found, _) = fetch(&router, "/no-such-page", None).await;
+    assert_eq!(not_found.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        header_of(&not_found, "cache-control"),
+        Some("no-cache, private")
+    );
+
+    // Other site files keep their names across builds: an hour, then the browser asks again.
+    let (favicon, _) = fetch(&router, "/favicon.svg", None).await;
+    assert_eq!(favicon.status, StatusCode::OK);
+    assert_eq!(
+        header_of(&favicon, "cache-control"),
+        Some("public, max-age=3600")
+    );
+
+    // A site built without hashed names: the same URL may hold a new build, so the browser
+    // revalidates every time.
+    std::fs::remove_file(site.path().join(bastion::HASH_FILE)).unwrap();
+    let unhashed = router_for_site(&app, site.path());
+    let (plain, _) = fetch(&unhashed, &uri, Some("br")).await;
+    assert_eq!(header_of(&plain, "content-encoding"), Some("br"));
+    assert_eq!(header_of(&plain, "cache-control"), Some("no-cache"));
+}
