@@ -1413,6 +1413,16 @@ export interface components {
             /** @example Website relaunch */
             name: string;
         };
+        /**
+         * @description Ready, and which tenant role switch is in force: `irrevocable` (the set_user extension: SQL
+         *     inside a tenant transaction cannot leave the workspace role) or `revertible` (a database
+         *     without it, started with `BASTION_ALLOW_REVERTIBLE_TENANT_ROLE=true`).
+         */
+        Readiness: {
+            /** @example ready */
+            status: string;
+            tenant_role: components["schemas"]["TenantRole"];
+        };
         Register: {
             categories: components["schemas"]["DataCategory"][];
             controller_note: string;
@@ -1623,6 +1633,8 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /** @enum {string} */
+        TenantRole: "irrevocable" | "revertible";
         TimeEntryChangeBody: {
             billable?: boolean | null;
             /** Format: int32 */
@@ -7169,7 +7181,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The database answers. */
+            /** @description The database answers; `tenant_role` says which guarantee the workspace boundary has. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7177,10 +7189,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "ready"
+                     *       "status": "ready",
+                     *       "tenant_role": "irrevocable"
                      *     }
                      */
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description `unavailable`: the database does not answer within 2 s; `Retry-After` says when to ask again. */
