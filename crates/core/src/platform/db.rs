@@ -115,7 +115,9 @@ pub async fn role_switch_support(pool: &PgPool) -> CoreResult<SwitchSupport> {
 /// (`bastion`'s `Database::open`, `testing::TestDb`, the bench): see [`provisioning`].
 static PROVISIONING: Mutex<Vec<(String, PgPool)>> = Mutex::new(Vec::new());
 
-fn database_key(pool: &PgPool) -> String {
+/// Names the database a pool connects to (host, port or socket, name): what the per-database
+/// registries (the provisioning pools, the actor-claim keys) are keyed by.
+pub(crate) fn database_key(pool: &PgPool) -> String {
     let o = pool.connect_options();
     format!(
         "{}|{}|{:?}|{}",

@@ -72,17 +72,6 @@ fn cache() -> &'static Mutex<HashMap<String, ClaimKey>> {
     KEYS.get_or_init(Mutex::default)
 }
 
-fn database_of(pool: &PgPool) -> String {
-    let options = pool.connect_options();
-    format!(
-        "{}:{}:{:?}/{}",
-        options.get_host(),
-        options.get_port(),
-        options.get_socket(),
-        options.get_database().unwrap_or_default()
-    )
-}
-
 /// A claim for `actor` in `schema`. The first claim of a process for a database reads the key on
 /// `conn`, a connection of `pool` not yet switched to a workspace role.
 pub(crate) async fn claim_for(
@@ -91,7 +80,7 @@ pub(crate) async fn claim_for(
     schema: &TenantSchema,
     actor: Actor,
 ) -> Result<String, sqlx::Error> {
-    let database = database_of(pool);
+    let database = crate::db::database_key(pool);
     let cached = cache()
         .lock()
         .expect("claim key cache")
