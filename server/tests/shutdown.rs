@@ -2,9 +2,11 @@
 //! accepted request fails, new connections are refused, a request in flight is answered in full,
 //! the process exits 0 and the embedded PostgreSQL is stopped.
 
+mod process;
+
 use std::{
     io::{ErrorKind, Read, Write},
-    net::{SocketAddr, TcpListener, TcpStream},
+    net::{SocketAddr, TcpStream},
     os::unix::fs::PermissionsExt,
     path::Path,
     process::{Child, Command, Stdio},
@@ -15,31 +17,17 @@ use std::{
     time::{Duration, Instant},
 };
 
+use process::free_addr;
+
 const EMAIL: &str = "drain@example.eu";
 const PASSWORD: &str = "a long and careful passphrase";
 /// Far longer than the test needs: a shutdown that waits it out shows up in the log.
 const GRACE_SECS: u64 = 20;
 
 fn bastion(data: &Path, addr: SocketAddr) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bastion"));
-    cmd.current_dir(data)
-        .env_remove("DATABASE_URL")
-        .env_remove("BASTION_MASTER_KEYS")
-        .env_remove("BASTION_MASTER_KEY_FILE")
-        .env_remove("BASTION_SMTP_URL")
-        .env("BASTION_DATA_DIR", data)
-        .env("BASTION_ADDR", addr.to_string())
-        .env("BASTION_SHUTDOWN_GRACE_SECS", GRACE_SECS.to_string())
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1");
+    let mut cmd = process::bastion(data, addr);
+    cmd.env("BASTION_SHUTDOWN_GRACE_SECS", GRACE_SECS.to_string());
     cmd
-}
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
 }
 
 /// How one request went.

@@ -2,43 +2,29 @@
 //! bucket, requests alternating between them: sessions, the token rate limit, the account
 //! lockout, the job queue and attachments are shared, because none of them lives in a process.
 
+mod process;
 mod s3_server;
 
 use std::{
     io::{Read, Write},
-    net::{SocketAddr, TcpListener, TcpStream},
+    net::{SocketAddr, TcpStream},
     os::unix::fs::PermissionsExt,
     path::Path,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
+use process::free_addr;
 use s3_server::S3Server;
 
 const EMAIL: &str = "ada@example.eu";
 const PASSWORD: &str = "a long and careful passphrase";
 const TOKEN_LIMIT: usize = 6;
 
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 fn bastion(data: &Path, addr: SocketAddr, s3: &S3Server) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bastion"));
-    cmd.current_dir(data)
-        .env_remove("DATABASE_URL")
-        .env_remove("BASTION_MASTER_KEYS")
-        .env_remove("BASTION_MASTER_KEY_FILE")
-        .env_remove("BASTION_SMTP_URL")
-        .env("BASTION_DATA_DIR", data)
-        .env("BASTION_ADDR", addr.to_string())
-        .env("BASTION_TOKEN_RATE_LIMIT", TOKEN_LIMIT.to_string())
-        .env("BASTION_SHUTDOWN_GRACE_SECS", "5")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1");
+    let mut cmd = process::bastion(data, addr);
+    cmd.env("BASTION_TOKEN_RATE_LIMIT", TOKEN_LIMIT.to_string())
+        .env("BASTION_SHUTDOWN_GRACE_SECS", "5");
     for (k, v) in s3.vars("shared") {
         cmd.env(k, v);
     }
