@@ -363,4 +363,18 @@ mod tests {
             assert!(can_comment(role), "{role:?} comments on tasks they see");
         }
     }
+
+    #[test]
+    fn only_the_last_active_admin_losing_the_role_leaves_no_admin() {
+        assert!(
+            leaves_no_admin(1, true, false),
+            "the only admin deactivated or removed"
+        );
+        assert!(!leaves_no_admin(1, true, true), "the only admin stays one");
+        assert!(!leaves_no_admin(2, true, false), "another admin remains");
+        assert!(
+            !leaves_no_admin(1, false, false),
+            "a member changed, the admin remains"
+        );
+    }
 }
