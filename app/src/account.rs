@@ -256,9 +256,9 @@ pub fn AccountPage() -> impl IntoView {
                                     let device = s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into());
                                     view! {
                                         <tr>
-                                            <td>{device}</td>
-                                            <td>{s.last_seen.clone()}</td>
-                                            <td>{if s.current {
+                                            <td data-label="Device">{device}</td>
+                                            <td data-label="Last active">{s.last_seen.clone()}</td>
+                                            <td class="actions" data-label="Actions">{if s.current {
                                                 view! { <span class="muted">"This session"</span> }.into_any()
                                             } else {
                                                 let id = s.id.clone();

@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
+use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::error::LoadedPage;
 use crate::policy::{self, Role};
 use crate::time::{DateRangeFields, WorkspaceNav};
-use crate::url::{encode, query_params, route_param};
+use crate::url::{encode, query_params, route_param, SearchForm};
 use crate::UiError;
 
 /// Events per page.
@@ -198,6 +198,13 @@ pub async fn load_audit_events(
         .into_iter()
         .map(|m| m.user_id)
         .collect();
+    let mut things = HashMap::new();
+    for p in crate::work::srv::all_projects(&mut tx, &viewer, true).await? {
+        things.insert(p.id, p.name);
+    }
+    for t in crate::work::srv::all_tags(&mut tx, &viewer).await? {
+        things.insert(t.id, t.name);
+    }
     tx.commit().await?;
 
     // Names for members and for anyone an event mentions (a former member, a viewer).
@@ -245,6 +252,7 @@ pub async fn load_audit_events(
                 &e.changes,
                 &Known {
                     names: &names,
+                    things: &things,
                     wall: &wall,
                     locale: &user.locale,
                 },
@@ -326,6 +334,8 @@ pub async fn export_audit(
 #[cfg(feature = "ssr")]
 struct Known<'a> {
     names: &'a std::collections::HashMap<uuid::Uuid, String>,
+    /// Projects and tags by id.
+    things: &'a std::collections::HashMap<String, String>,
     wall: &'a std::collections::HashMap<String, String>,
     locale: &'a str,
 }
@@ -386,7 +396,10 @@ fn describe_changes(
             action == "updated" || !matches!(field.as_str(), "id" | "created_at" | "updated_at")
         })
         .map(|(field, value)| {
-            let label = field.replace('_', " ").replace(" cents", "");
+            let label = field
+                .trim_end_matches("_id")
+                .replace('_', " ")
+                .replace(" cents", "");
             match (action, value) {
                 ("updated", JsonValue::Object(pair)) => FieldChange {
                     before: Some(shown(
@@ -413,6 +426,7 @@ fn describe_changes(
 fn shown(value: &sqlx::types::JsonValue, field: &str, known: &Known) -> String {
     let Known {
         names,
+        things,
         wall,
         locale,
     } = known;
@@ -425,8 +439,11 @@ fn shown(value: &sqlx::types::JsonValue, field: &str, known: &Known) -> String {
             None => n.to_string(),
         },
         JsonValue::Number(n) => n.to_string(),
+        JsonValue::String(s) if field == "status" => crate::work::status_label(s).to_owned(),
+        JsonValue::String(s) if field == "priority" => crate::work::priority_label(s).to_owned(),
         JsonValue::String(s) => match s.parse::<uuid::Uuid>().ok().and_then(|id| names.get(&id)) {
             Some(name) => name.clone(),
+            None if things.contains_key(s) => things[s].clone(),
             None if s.is_empty() => "(empty)".to_owned(),
             None => wall.get(s).cloned().unwrap_or_else(|| s.clone()),
         },
@@ -507,7 +524,7 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
         </header>
         <section class="card" aria-labelledby="audit-filter-title">
             <h2 id="audit-filter-title" class="visually-hidden">"Filters"</h2>
-            <Form method="get" action=base.clone() attr:class="form inline-fields filters">
+            <SearchForm action=base.clone() class="form inline-fields filters">
                 <div class="field">
                     <label for="audit-entity">"Entity"</label>
                     <select id="audit-entity" name="entity">
@@ -529,7 +546,7 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
                 <DateRangeFields id_prefix="audit" from=view.from.clone() to=view.to.clone()/>
                 <button type="submit" class="button">"Filter"</button>
                 {filtered.then(|| view! { <A href=base.clone() attr:class="button secondary">"Clear filters"</A> })}
-            </Form>
+            </SearchForm>
             <div class="export">
                 {if can_export {
                     view! {

@@ -155,6 +155,25 @@ where
     }
 }
 
+/// A create form's `node_ref`: the form empties once its action worked, so a second click cannot
+/// send the same thing again; a refused one keeps what was typed.
+pub fn cleared_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    form
+}
+
 /// A form's last answer, for a server action that says what it did: `Ok` with its sentence,
 /// `Err` with the refusal's; `None` while it has not run.
 pub fn action_outcome<S>(

@@ -62,11 +62,12 @@ pub async fn change_member(
     user_id: String,
     role: Option<String>,
     active: Option<String>,
-) -> Result<(), UiError> {
+) -> Result<String, UiError> {
+    let ctx = crate::server::context()?;
     let mut opened = crate::server::open(&slug).await?;
     let target = uuid_or_404(&user_id)?;
     let active = active.map(|a| a == "true");
-    bastion_core::members::update_member(
+    let record = bastion_core::members::update_member(
         &mut opened.tx,
         opened.viewer,
         target,
@@ -76,10 +77,27 @@ pub async fn change_member(
     .await?;
     opened.tx.commit().await?;
     if active == Some(false) {
-        let pool = &crate::server::context()?.pool;
-        bastion_core::sessions::end_if_only_for(pool, target, opened.workspace.id).await?;
+        bastion_core::sessions::end_if_only_for(&ctx.pool, target, opened.workspace.id).await?;
     }
-    Ok(())
+    let name = bastion_core::accounts::find_user(&ctx.pool, target)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_else(|| "The member".into());
+    // Said back, so the person who pressed the button sees that it took.
+    Ok(match active {
+        Some(false) => format!("{name} is deactivated."),
+        Some(true) => format!("{name} is active again."),
+        None => format!("{name} is now {} {}.", article(&record.role), record.role),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn article(role: &str) -> &'static str {
+    if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 #[server(prefix = "/api/fn", endpoint = "remove_member")]
@@ -169,11 +187,22 @@ pub fn MembersPage() -> impl IntoView {
     );
     let (change_error, remove_error) = (action_error(change), action_error(remove));
     let failure = move || change_error().or_else(remove_error);
+    let notice = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(Ok(said)) = change.value().get() {
+            notice.set(Some(said));
+        }
+    });
 
     let page = move |view: MembersView| {
         let admin = policy::can_manage_members(view.my_role);
         let slug = slug();
         let me = view.me.clone();
+        let active_admins = view
+            .members
+            .iter()
+            .filter(|m| m.active && m.role == Role::Admin)
+            .count();
         let invitations = admin.then(|| view! { <InvitationsPanel slug=slug.clone()/> });
         view! {
             <section class="card" aria-labelledby="members-title">
@@ -189,9 +218,9 @@ pub fn MembersPage() -> impl IntoView {
                         let is_me = m.user_id == me;
                         view! {
                             <tr>
-                                <td>{m.name.clone()}{is_me.then_some(" (you)")}</td>
-                                <td>{m.email.clone()}</td>
-                                <td>
+                                <td data-label="Name">{m.name.clone()}{is_me.then_some(" (you)")}</td>
+                                <td data-label="Email">{m.email.clone()}</td>
+                                <td data-label="Role">
                                     {if admin {
                                         view! {
                                             <ActionForm action=change attr:class="inline-form">
@@ -209,19 +238,31 @@ pub fn MembersPage() -> impl IntoView {
                                         view! { <span>{m.role.as_str()}</span> }.into_any()
                                     }}
                                 </td>
-                                <td>{if m.active { "active" } else { "deactivated" }}</td>
+                                <td data-label="Status">{if m.active { "active" } else { "deactivated" }}</td>
                                 {admin.then(|| {
                                     let next = if m.active { "false" } else { "true" };
                                     let toggle = if m.active { "Deactivate" } else { "Reactivate" };
+                                    // The only active admin can be neither deactivated nor removed:
+                                    // the buttons are not offered rather than refused.
+                                    let may_leave = !policy::leaves_no_admin(
+                                        active_admins,
+                                        m.active && m.role == Role::Admin,
+                                        false,
+                                    );
                                     view! {
-                                        <td class="actions">
-                                            <ActionForm action=change attr:class="inline-form">
-                                                <input type="hidden" name="slug" value=slug_toggle.clone()/>
-                                                <input type="hidden" name="user_id" value=id_toggle.clone()/>
-                                                <input type="hidden" name="active" value=next/>
-                                                <button type="submit" class="button small secondary">{toggle}</button>
-                                            </ActionForm>
-                                            <RemoveButton action=remove slug=slug_remove.clone() user_id=id_remove.clone() name=m.name.clone()/>
+                                        <td class="actions" data-label="Actions">
+                                            {may_leave.then(|| view! {
+                                                <ActionForm action=change attr:class="inline-form">
+                                                    <input type="hidden" name="slug" value=slug_toggle.clone()/>
+                                                    <input type="hidden" name="user_id" value=id_toggle.clone()/>
+                                                    <input type="hidden" name="active" value=next/>
+                                                    <button type="submit" class="button small secondary">{toggle}</button>
+                                                </ActionForm>
+                                                <RemoveButton action=remove slug=slug_remove.clone() user_id=id_remove.clone() name=m.name.clone()/>
+                                            })}
+                                            {(!may_leave).then(|| view! {
+                                                <span class="muted small">"The only admin"</span>
+                                            })}
                                         </td>
                                     }
                                 })}
@@ -235,6 +276,7 @@ pub fn MembersPage() -> impl IntoView {
     };
     view! {
         <Title text="Members — Bastion"/>
+        <crate::work::Notice notice/>
         <LoadedPage title="Members" loading="Loading members…" data page/>
     }
 }
@@ -281,12 +323,13 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
         move |_| load_invitations(slug_for_load.clone()),
     );
     let outcome = action_outcome(invite);
+    let invite_form = crate::error::cleared_on_success(invite);
     let revoke_error = action_error(revoke);
     let slug_form = slug.clone();
     view! {
         <section class="card" aria-labelledby="invite-title">
             <h2 id="invite-title">"Invite people"</h2>
-            <ActionForm action=invite attr:class="form inline-fields">
+            <ActionForm action=invite node_ref=invite_form attr:class="form inline-fields">
                 <input type="hidden" name="slug" value=slug_form/>
                 <div class="field">
                     <label for="invite-email">"Email"</label>

@@ -108,10 +108,10 @@ pub fn PrivacyPage() -> impl IntoView {
                 {register.categories.into_iter().map(|c| view! {
                     <tr>
                         <th scope="row">{c.name.clone()}<br/><span class="muted">{c.data.clone()}</span></th>
-                        <td>{c.purpose.clone()}</td>
-                        <td>{c.lawful_basis.clone()}</td>
-                        <td>{c.retention.clone()}</td>
-                        <td>{c.processors.join(", ")}</td>
+                        <td data-label="Purpose">{c.purpose.clone()}</td>
+                        <td data-label="Lawful basis">{c.lawful_basis.clone()}</td>
+                        <td data-label="Retention">{c.retention.clone()}</td>
+                        <td data-label="Processors">{c.processors.join(", ")}</td>
                     </tr>
                 }).collect_view()}
             </Table>
@@ -122,11 +122,11 @@ pub fn PrivacyPage() -> impl IntoView {
             <Table class="table" heads=&["Id", "Sub-processor", "Purpose", "Location", "Data"]>
                 {subprocessors.subprocessors.into_iter().map(|p| view! {
                     <tr>
-                        <td>{p.id.clone()}</td>
+                        <td data-label="Id">{p.id.clone()}</td>
                         <th scope="row">{p.name.clone()}</th>
-                        <td>{p.purpose.clone()}</td>
-                        <td>{p.location.clone()}</td>
-                        <td>{p.data.clone()}</td>
+                        <td data-label="Purpose">{p.purpose.clone()}</td>
+                        <td data-label="Location">{p.location.clone()}</td>
+                        <td data-label="Data">{p.data.clone()}</td>
                     </tr>
                 }).collect_view()}
             </Table>

@@ -191,10 +191,10 @@ pub fn SettingsPage() -> impl IntoView {
                 <Table class="table" heads=&["Plan", "Audit history kept", "Audit export", "Everything else"]>
                     {policy::PLANS.into_iter().map(|p| view! {
                         <tr aria-current=(p == plan).then_some("true")>
-                            <td>{plan_label(p)}{(p == plan).then_some(" (current)")}</td>
-                            <td>{retention_label(p)}</td>
-                            <td>{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { "yes" } else { "—" }}</td>
-                            <td>"yes"</td>
+                            <td data-label="Plan">{plan_label(p)}{(p == plan).then_some(" (current)")}</td>
+                            <td data-label="Audit history kept">{retention_label(p)}</td>
+                            <td data-label="Audit export">{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { "yes" } else { "—" }}</td>
+                            <td data-label="Everything else">"yes"</td>
                         </tr>
                     }).collect_view()}
                 </Table>

@@ -15,6 +15,20 @@ pub fn query_params() -> impl Fn(&str) -> Option<String> + Copy + Send + Sync + 
     move |name: &str| query.read().get(name).filter(|v| !v.is_empty())
 }
 
+/// A search form (`method="get"`) that navigates inside the app. The router's `Form` adds the
+/// pressed button to the query even when the button has no name, which leaves a stray `&=` in
+/// the address; this one drops that nameless pair.
+#[component]
+pub fn SearchForm(action: String, class: &'static str, children: Children) -> impl IntoView {
+    let drop_nameless: std::sync::Arc<dyn Fn(&leptos::web_sys::FormData)> =
+        std::sync::Arc::new(|data| data.delete(""));
+    view! {
+        <leptos_router::components::Form method="get" action=action on_form_data=drop_nameless attr:class=class>
+            {children()}
+        </leptos_router::components::Form>
+    }
+}
+
 /// Percent-encodes a query value: everything but the unreserved characters (RFC 3986), so a
 /// value can never break the link it is put in.
 pub fn encode(value: &str) -> String {

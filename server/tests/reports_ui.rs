@@ -166,6 +166,23 @@ async fn the_report_function_gives_the_core_reports_cents() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("The grouping must be"), "{}", bad.body);
+    // Dates the report cannot use are answered inside the page, beside the form as typed.
+    let reversed = app
+        .server_fn(
+            "time_report",
+            &cast.admin,
+            &format!("slug={}&from=2026-03-31&to=2026-03-01", cast.slug),
+        )
+        .await;
+    assert_eq!(reversed.status, StatusCode::OK, "{}", reversed.body);
+    let page = reversed.json();
+    assert!(
+        page["error"].as_str().unwrap().contains("after"),
+        "{}",
+        reversed.body
+    );
+    assert_eq!(page["from"], "2026-03-31");
+    assert_eq!(page["lines"].as_array().unwrap().len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,7 +31,18 @@ pub async fn load_time_report(
     time_entries::check_tracks_time(o.viewer)?;
     let group = present(group).unwrap_or_else(|| "project".into());
     let grouping = ReportGroup::parse(&group).map_err(refusal)?;
-    let (mut from, mut to) = (parse_date("from", from)?, parse_date("to", to)?);
+    // Dates the report cannot use (malformed, or From after To) are answered inside the page,
+    // beside the form that holds them as typed, instead of replacing the page.
+    let (from_typed, to_typed) = (
+        from.clone().unwrap_or_default(),
+        to.clone().unwrap_or_default(),
+    );
+    let (mut from, mut to) = match (parse_date("from", from), parse_date("to", to)) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(e), _) | (_, Err(e)) => {
+            return Ok(report_refused(o, group, from_typed, to_typed, e));
+        }
+    };
     if from.is_none() && to.is_none() {
         let today = bastion_core::clock::now_local(&mut o.tx).await?.date();
         from = today.replace_day(1).ok();
@@ -42,9 +53,13 @@ pub async fn load_time_report(
         to,
         ..Default::default()
     };
-    let rows = time_entries::report(&mut o.tx, o.viewer, grouping, &filter)
-        .await
-        .map_err(refusal)?;
+    let rows = match time_entries::report(&mut o.tx, o.viewer, grouping, &filter).await {
+        Ok(rows) => rows,
+        Err(e @ bastion_core::CoreError::Invalid { .. }) => {
+            return Ok(report_refused(o, group, from_typed, to_typed, refusal(e)));
+        }
+        Err(e) => return Err(refusal(e)),
+    };
     o.tx.commit().await?;
     let people = if grouping == ReportGroup::Person {
         let ids: Vec<uuid::Uuid> = rows.iter().filter_map(|r| r.key.parse().ok()).collect();
@@ -93,7 +108,33 @@ pub async fn load_time_report(
         total_minutes: lines.iter().map(|l| l.minutes).sum(),
         total_amount_cents: lines.iter().map(|l| l.amount_cents).sum(),
         lines,
+        error: None,
     })
+}
+
+/// The report page with no figures and the reason its dates were refused.
+#[cfg(feature = "ssr")]
+fn report_refused(
+    o: crate::server::Opened,
+    group: String,
+    from: String,
+    to: String,
+    error: UiError,
+) -> TimeReportView {
+    // Making the error set the answer's status; the page itself is a good answer.
+    crate::server::set_status(http::StatusCode::OK);
+    TimeReportView {
+        workspace_name: o.workspace.name,
+        my_role: o.viewer.role,
+        locale: o.user.locale,
+        group,
+        from,
+        to,
+        lines: Vec::new(),
+        total_minutes: 0,
+        total_amount_cents: 0,
+        error: Some(error.to_string()),
+    }
 }
 
 /// A list position in the REST API's cursor format: the last entry's start and id.

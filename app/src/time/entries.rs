@@ -17,14 +17,7 @@ pub(super) fn LogTimeCard(
 ) -> impl IntoView {
     let outcome = action_outcome(action);
     // A recorded entry clears the form, so a second click does not record it twice.
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if matches!(action.value().get(), Some(Ok(_))) {
-            if let Some(form) = form.get() {
-                form.reset();
-            }
-        }
-    });
+    let form = crate::error::cleared_on_success(action);
     if view.tasks.is_empty() {
         return view! {
             <section class="card" aria-labelledby="log-title">
@@ -142,14 +135,14 @@ pub(super) fn EntriesCard(
                                     let may_change = policy::can_change_time_entry(view.my_role, e.own);
                                     view! {
                                         <tr>
-                                            <td class="nowrap">{e.started.clone()}</td>
-                                            <td>{e.task_title.clone()}</td>
-                                            {admin.then(|| view! { <td>{e.person.clone()}</td> })}
-                                            <td class="num">{format_minutes(i64::from(e.minutes))}</td>
-                                            <td class="num">{format_eur(e.rate_cents, &locale)}</td>
-                                            <td class="num">{if e.billable { format_eur(e.amount_cents, &locale) } else { "not billable".to_owned() }}</td>
-                                            <td>{e.note.clone()}</td>
-                                            <td class="actions">
+                                            <td class="nowrap" data-label="Start">{e.started.clone()}</td>
+                                            <td data-label="Task">{e.task_title.clone()}</td>
+                                            {admin.then(|| view! { <td data-label="Person">{e.person.clone()}</td> })}
+                                            <td class="num" data-label="Hours">{format_minutes(i64::from(e.minutes))}</td>
+                                            <td class="num" data-label="Rate">{format_eur(e.rate_cents, &locale)}</td>
+                                            <td class="num" data-label="Amount">{if e.billable { format_eur(e.amount_cents, &locale) } else { "not billable".to_owned() }}</td>
+                                            <td data-label="Note">{e.note.clone()}</td>
+                                            <td class="actions" data-label="Actions">
                                                 {may_change.then(|| view! { <EntryActions slug=slug.clone() entry=e.clone() change=change delete=delete/> })}
                                             </td>
                                         </tr>

@@ -52,6 +52,8 @@ pub struct TimeReportView {
     pub lines: Vec<ReportLine>,
     pub total_minutes: i64,
     pub total_amount_cents: i64,
+    /// Why the dates were refused (the figures are then empty); shown beside the form.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,10 +1,10 @@
 //! The report card: the grouping and date form, a bar chart and the same figures as a table.
 
 use leptos::prelude::*;
-use leptos_router::components::Form;
 
 use super::{DateRangeFields, TimeReportView, GROUPS};
 use crate::money::{format_eur, format_minutes};
+use crate::url::SearchForm;
 
 #[component]
 pub(super) fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
@@ -40,7 +40,7 @@ pub(super) fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="report-title">
             <h2 id="report-title">"Report"</h2>
-            <Form method="get" action=format!("/w/{slug}/time") attr:class="form inline-fields filters">
+            <SearchForm action=format!("/w/{slug}/time") class="form inline-fields filters">
                 <div class="field">
                     <label for="report-group">"Group by"</label>
                     <select id="report-group" name="group">
@@ -51,8 +51,10 @@ pub(super) fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
                 </div>
                 <DateRangeFields id_prefix="report" from=view.from.clone() to=view.to.clone()/>
                 <button type="submit" class="button">"Show report"</button>
-            </Form>
-            {if empty {
+            </SearchForm>
+            {if let Some(error) = view.error.clone() {
+                view! { <p class="form-error" role="alert">{error}</p> }.into_any()
+            } else if empty {
                 view! {
                     <p class="empty-note">"No time recorded for " {range.clone()} ". Log time below, or choose other dates."</p>
                 }.into_any()
@@ -73,19 +75,19 @@ pub(super) fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
                                 {view.lines.iter().map(|l| view! {
                                     <tr>
                                         <th scope="row">{l.label.clone()}</th>
-                                        <td class="num optional">{l.entries}</td>
-                                        <td class="num">{format_minutes(l.minutes)}</td>
-                                        <td class="num">{format_minutes(l.billable_minutes)}</td>
-                                        <td class="num">{format_eur(l.amount_cents, &locale)}</td>
+                                        <td class="num optional" data-label="Entries">{l.entries}</td>
+                                        <td class="num" data-label="Hours">{format_minutes(l.minutes)}</td>
+                                        <td class="num" data-label="Billable hours">{format_minutes(l.billable_minutes)}</td>
+                                        <td class="num" data-label="Amount">{format_eur(l.amount_cents, &locale)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                             <tfoot><tr>
                                 <th scope="row">"Total"</th>
-                                <td class="num optional">{view.lines.iter().map(|l| l.entries).sum::<i64>()}</td>
-                                <td class="num">{format_minutes(view.total_minutes)}</td>
-                                <td class="num">{format_minutes(view.lines.iter().map(|l| l.billable_minutes).sum())}</td>
-                                <td class="num">{format_eur(view.total_amount_cents, &locale)}</td>
+                                <td class="num optional" data-label="Entries">{view.lines.iter().map(|l| l.entries).sum::<i64>()}</td>
+                                <td class="num" data-label="Hours">{format_minutes(view.total_minutes)}</td>
+                                <td class="num" data-label="Billable hours">{format_minutes(view.lines.iter().map(|l| l.billable_minutes).sum())}</td>
+                                <td class="num" data-label="Amount">{format_eur(view.total_amount_cents, &locale)}</td>
                             </tr></tfoot>
                         </table>
                     </div>

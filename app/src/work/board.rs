@@ -18,8 +18,8 @@ use crate::UiError;
 pub struct BoardView {
     pub workspace_name: String,
     pub role: Role,
-    /// `(status, tasks)` in board order.
-    pub columns: Vec<(String, Vec<TaskRow>)>,
+    /// `(status, tasks shown, tasks in the column in all)` in board order.
+    pub columns: Vec<(String, Vec<TaskRow>, i64)>,
     pub projects: Vec<ProjectRow>,
 }
 
@@ -41,14 +41,15 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
     let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
     o.tx.commit().await?;
     let mut columns = Vec::new();
-    for (status, records) in [
-        ("todo", board.todo),
-        ("in_progress", board.in_progress),
-        ("done", board.done),
+    for (status, records, total) in [
+        ("todo", board.todo, board.counts.todo),
+        ("in_progress", board.in_progress, board.counts.in_progress),
+        ("done", board.done, board.counts.done),
     ] {
         columns.push((
             status.to_owned(),
             srv::rows(&o.viewer, records, &projects, &tags).await?,
+            total,
         ));
     }
     Ok(BoardView {
@@ -126,12 +127,18 @@ pub fn BoardPage() -> impl IntoView {
                             </div>
                             <FormError error=move_error/>
                             <div class="board">
-                                {board.columns.into_iter().map(|(status, tasks)| {
+                                {board.columns.into_iter().map(|(status, tasks, total)| {
                                     let label = super::status_label(&status);
                                     let heading = format!("col-{status}");
+                                    // The rest of a long column is in the task list, filtered the same way.
+                                    let hidden = total - tasks.len() as i64;
+                                    let rest = format!(
+                                        "/w/{slug}/tasks?status={status}{}",
+                                        current.as_deref().map(|p| format!("&project={p}")).unwrap_or_default()
+                                    );
                                     view! {
                                         <section class="column" aria-labelledby=heading.clone()>
-                                            <h2 id=heading.clone()>{label} " " <span class="count">{tasks.len()}</span></h2>
+                                            <h2 id=heading.clone()>{label} " " <span class="count">{total}</span></h2>
                                             {if tasks.is_empty() {
                                                 view! { <p class="muted column-empty">"Nothing here."</p> }.into_any()
                                             } else {
@@ -141,6 +148,11 @@ pub fn BoardPage() -> impl IntoView {
                                                             <Card slug=slug.clone() task=t role=role action=moved/>
                                                         }).collect_view()}
                                                     </ul>
+                                                    {(hidden > 0).then(|| view! {
+                                                        <p class="column-more">
+                                                            <a href=rest>{format!("{hidden} more {} in the task list", if hidden == 1 { "task" } else { "tasks" })}</a>
+                                                        </p>
+                                                    })}
                                                 }.into_any()
                                             }}
                                         </section>

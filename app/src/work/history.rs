@@ -112,7 +112,9 @@ pub(crate) mod srv {
         .ok()
     }
 
-    pub fn row(e: HistoryEvent, known: &Known) -> HistoryRow {
+    /// The event as people read it; `None` for an update that changed nothing they are shown
+    /// (adding or removing a tag touches the task's `updated_at`, and the tag has its own entry).
+    pub fn row(e: HistoryEvent, known: &Known) -> Option<HistoryRow> {
         let value = |key: &str, v: Option<&Value>| show_value(key, v, known);
         let mut changes = Vec::new();
         if let Value::Object(fields) = &e.changes {
@@ -141,7 +143,10 @@ pub(crate) mod srv {
                 });
             }
         }
-        HistoryRow {
+        if e.action == "updated" && changes.is_empty() {
+            return None;
+        }
+        Some(HistoryRow {
             id: e.id,
             when: (known.wall)(e.occurred_at),
             actor: match Uuid::parse_str(&e.actor) {
@@ -151,7 +156,7 @@ pub(crate) mod srv {
             },
             action: action_label(&e.entity_type, &e.action),
             changes,
-        }
+        })
     }
 
     fn action_label(entity: &str, action: &str) -> String {

@@ -74,6 +74,7 @@ pub fn WorkspaceHome() -> impl IntoView {
         |(slug, _, _)| load_home(slug),
     );
     let create_error = action_error(create);
+    let create_form = crate::error::cleared_on_success(create);
     let update_error = action_error(update);
     let notice = RwSignal::new(None);
     announce!(notice, create => "Project created.", update => "Project saved.");
@@ -121,7 +122,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                                 {manage.then(|| {
                                     let slug = slug.clone();
                                     view! {
-                                    <ActionForm action=create attr:class="inline-form create-project">
+                                    <ActionForm action=create node_ref=create_form attr:class="inline-form create-project">
                                         <input type="hidden" name="slug" value=slug.clone()/>
                                         <label for="new-project-name">"New project"</label>
                                         <input id="new-project-name" name="name" required maxlength="200" placeholder="Project name"/>

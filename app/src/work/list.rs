@@ -351,16 +351,16 @@ fn TaskTable(slug: String, tasks: Vec<TaskRow>) -> impl IntoView {
                 let href = format!("/w/{slug}/tasks/{}", t.id);
                 view! {
                     <tr>
-                        <td>
+                        <td data-label="Title">
                             <a href=href>{t.title.clone()}</a>
                             {t.private.then(|| view! { <span class="badge">"private"</span> })}
                             {t.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
                         </td>
-                        <td>{t.project_name.clone()}</td>
-                        <td><span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span></td>
-                        <td><span class=format!("priority priority-{}", t.priority)>{priority_label(&t.priority)}</span></td>
-                        <td>{t.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
-                        <td class="due" class:overdue=t.overdue>
+                        <td data-label="Project">{t.project_name.clone()}</td>
+                        <td data-label="Status"><span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span></td>
+                        <td data-label="Priority"><span class=format!("priority priority-{}", t.priority)>{priority_label(&t.priority)}</span></td>
+                        <td data-label="Assignee">{t.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
+                        <td class="due" data-label="Due" class:overdue=t.overdue>
                             {t.due_on.clone().unwrap_or_else(|| "—".into())}
                             {t.overdue.then(|| view! { <span class="visually-hidden">" (overdue)"</span> })}
                         </td>

@@ -164,12 +164,12 @@ pub fn LoadError(title: &'static str, error: UiError) -> impl IntoView {
 /// this region, outside it, is what tells a screen-reader user that it worked.
 macro_rules! announce {
     ($notice:expr, $( $action:expr => $text:expr ),+ $(,)?) => {{
-        let notice: RwSignal<Option<&'static str>> = $notice;
+        let notice: RwSignal<Option<String>> = $notice;
         $(
             let action = $action;
             Effect::new(move |_| {
                 if let Some(Ok(_)) = action.value().get() {
-                    notice.set(Some($text));
+                    notice.set(Some($text.into()));
                 }
             });
         )+
@@ -177,10 +177,39 @@ macro_rules! announce {
 }
 pub(crate) use announce;
 
+/// What an action did, said at the foot of the window: read out by screen readers (the status
+/// region is always there), faded and gone after a few seconds or when dismissed, and never in
+/// the way of a click on the page under it.
 #[component]
-pub fn Notice(notice: RwSignal<Option<&'static str>>) -> impl IntoView {
-    view! { <p class="notice" role="status">{move || notice.get()}</p> }
+pub fn Notice(notice: RwSignal<Option<String>>) -> impl IntoView {
+    // Each message clears itself after its time, unless a newer one has taken its place.
+    let shown = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        if notice.with(Option::is_some) {
+            let n = shown.get_value() + 1;
+            shown.set_value(n);
+            set_timeout(
+                move || {
+                    if shown.try_get_value() == Some(n) {
+                        notice.try_set(None);
+                    }
+                },
+                std::time::Duration::from_secs(NOTICE_SECONDS),
+            );
+        }
+    });
+    view! {
+        <div class="toast" class:shown=move || notice.with(Option::is_some)>
+            <p class="notice" role="status">{move || notice.get()}</p>
+            <Show when=move || notice.with(Option::is_some)>
+                <button type="button" class="toast-close" aria-label="Dismiss the message" on:click=move |_| notice.set(None)>"×"</button>
+            </Show>
+        </div>
+    }
 }
+
+/// How long a notice stays; `style/main.css` fades it over the same time.
+const NOTICE_SECONDS: u64 = 6;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod srv {

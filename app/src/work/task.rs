@@ -250,6 +250,7 @@ pub fn TaskPageView() -> impl IntoView {
         unattach => "Attachment deleted.",
     );
     // The comment box empties once its comment is saved.
+    let new_tag_form = crate::error::cleared_on_success(new_tag);
     let comment_box = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
         if let (Some(Ok(())), Some(area)) = (comment.value().get(), comment_box.get()) {
@@ -355,7 +356,7 @@ pub fn TaskPageView() -> impl IntoView {
                                                 </ActionForm>
                                             })}
                                             {can_create_tag.then(|| view! {
-                                                <ActionForm action=new_tag attr:class="inline-form">
+                                                <ActionForm action=new_tag node_ref=new_tag_form attr:class="inline-form">
                                                     <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                     <input type="hidden" name="task_id" value=id_v.get_value()/>
                                                     <label for="new-tag-name">"New tag"</label>

@@ -187,7 +187,7 @@ pub(crate) mod srv {
             let history = self.history.map(|events| {
                 events
                     .into_iter()
-                    .map(|e| history::row(e, &known))
+                    .filter_map(|e| history::row(e, &known))
                     .collect()
             });
             (time, attachments, history)

@@ -140,6 +140,7 @@ pub fn TimeSection(
         let (a, b) = (action_error(log), action_error(delete));
         move || a().or_else(b)
     };
+    let log_form = crate::error::cleared_on_success(log);
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
     let my_role = time.my_role;
     view! {
@@ -154,13 +155,13 @@ pub fn TimeSection(
                     <Table class="table time-table" heads=&["Started", "Who", "Time", "Rate", "Amount", "Note"] actions=true>
                         {time.entries.into_iter().map(|e| view! {
                             <tr>
-                                <td class="nowrap">{e.started.clone()}</td>
-                                <td>{e.person.clone()}</td>
+                                <td class="nowrap" data-label="Started">{e.started.clone()}</td>
+                                <td data-label="Who">{e.person.clone()}</td>
                                 <td data-label="Time">{e.duration.clone()}</td>
                                 <td data-label="Rate">{e.rate.clone()}</td>
                                 <td data-label="Amount">{if e.billable { e.amount.clone() } else { "Not billable".to_owned() }}</td>
-                                <td>{e.note.clone()}</td>
-                                <td>
+                                <td data-label="Note">{e.note.clone()}</td>
+                                <td class="actions" data-label="Actions">
                                     {crate::policy::can_change_time_entry(my_role, e.own).then(|| view! {
                                         <ActionForm action=delete attr:class="inline-form">
                                             <input type="hidden" name="slug" value=slug.get_value()/>
@@ -180,7 +181,7 @@ pub fn TimeSection(
             <FormError error/>
             <details class="panel">
                 <summary>"Log time"</summary>
-                <ActionForm action=log attr:class="form grid-form">
+                <ActionForm action=log node_ref=log_form attr:class="form grid-form">
                     <input type="hidden" name="slug" value=slug.get_value()/>
                     <input type="hidden" name="task_id" value=task_id.get_value()/>
                     <div class="field">

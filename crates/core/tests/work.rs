@@ -440,6 +440,19 @@ async fn lists_filter_and_paginate_without_gaps_or_repeats() {
         (board.todo.len(), board.in_progress.len(), board.done.len()),
         (10, 1, 0)
     );
+    // A short column still knows how many tasks it holds in all.
+    let board = tasks::board(&mut tx, &w.admin, &TaskFilter::default(), 3)
+        .await
+        .unwrap();
+    assert_eq!((board.todo.len(), board.in_progress.len()), (3, 1));
+    assert_eq!(
+        board.counts,
+        tasks::BoardCounts {
+            todo: 10,
+            in_progress: 1,
+            done: 0
+        }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

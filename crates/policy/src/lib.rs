@@ -49,6 +49,18 @@ pub fn can_manage_members(role: Role) -> bool {
     role == Role::Admin
 }
 
+/// Whether changing one member leaves the workspace without an active admin, which is refused
+/// whoever asks: `active_admins` counts them before the change, `target_is_active_admin` says
+/// whether the member changed is one, `stays_admin` whether they still are after it (never for
+/// a removal or a deactivation).
+pub fn leaves_no_admin(
+    active_admins: usize,
+    target_is_active_admin: bool,
+    stays_admin: bool,
+) -> bool {
+    target_is_active_admin && !stays_admin && active_admins <= 1
+}
+
 pub fn can_list_members(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Member)
 }
@@ -350,5 +362,19 @@ mod tests {
         for role in ROLES {
             assert!(can_comment(role), "{role:?} comments on tasks they see");
         }
+    }
+
+    #[test]
+    fn only_the_last_active_admin_losing_the_role_leaves_no_admin() {
+        assert!(
+            leaves_no_admin(1, true, false),
+            "the only admin deactivated or removed"
+        );
+        assert!(!leaves_no_admin(1, true, true), "the only admin stays one");
+        assert!(!leaves_no_admin(2, true, false), "another admin remains");
+        assert!(
+            !leaves_no_admin(1, false, false),
+            "a member changed, the admin remains"
+        );
     }
 }

@@ -24,6 +24,7 @@ pub mod tokens;
 use axum::{
     extract::Query,
     http::header,
+    middleware::Next,
     response::{Html, IntoResponse, Response},
     routing::get,
     Extension, Router,
@@ -351,6 +352,7 @@ async fn get_redoc(Extension(nonce): Extension<CspNonce>) -> Html<String> {
 <title>Bastion API reference</title>
 </head>
 <body>
+{BACK_TO_APP}
 <redoc spec-url="{SCHEMA_PATH}"></redoc>
 <noscript>The reference needs JavaScript; the raw document is at <a href="{SCHEMA_PATH}">{SCHEMA_PATH}</a>.</noscript>
 <script nonce="{nonce}" src="/vendor/redoc.standalone.js"></script>
@@ -360,10 +362,36 @@ async fn get_redoc(Extension(nonce): Extension<CspNonce>) -> Html<String> {
     ))
 }
 
+/// The way from either API reference back to the app (the docs pages' policy allows inline
+/// styles).
+const BACK_TO_APP: &str = r#"<p style="margin:0;padding:.6rem 1rem;font:600 1rem system-ui,sans-serif;border-bottom:1px solid #d5dbe3"><a href="/" style="color:#1f4fa3">Back to Bastion</a></p>"#;
+
+/// Swagger UI's own page, with [`BACK_TO_APP`] put at the top of its body. Its other files pass
+/// untouched; so would a compressed page, which the vendored bundle does not serve.
+async fn swagger_with_way_back(request: axum::extract::Request, next: Next) -> Response {
+    let page = matches!(request.uri().path(), "/api/docs/" | "/api/docs/index.html");
+    let response = next.run(request).await;
+    if !page
+        || !response.status().is_success()
+        || response.headers().contains_key(header::CONTENT_ENCODING)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let html =
+        String::from_utf8_lossy(&bytes).replacen("<body>", &format!("<body>{BACK_TO_APP}"), 1);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
+}
+
 pub fn router() -> Router<AppState> {
     let swagger: Router<AppState> = SwaggerUi::new("/api/docs")
         .config(SwaggerConfig::new([SCHEMA_PATH]))
         .into();
+    let swagger = swagger.layer(axum::middleware::from_fn(swagger_with_way_back));
     let (operations, _) = operations().split_for_parts();
     Router::new()
         .route(SCHEMA_PATH, get(get_schema))

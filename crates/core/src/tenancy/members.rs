@@ -63,7 +63,7 @@ async fn ensure_not_last_admin(
     )
     .fetch_all(tx.conn())
     .await?;
-    if admins.contains(&target) && admins.len() == 1 {
+    if policy::leaves_no_admin(admins.len(), admins.contains(&target), stays_admin) {
         return Err(CoreError::LastAdmin);
     }
     Ok(())

@@ -107,6 +107,15 @@ pub struct Board {
     pub todo: Vec<TaskRecord>,
     pub in_progress: Vec<TaskRecord>,
     pub done: Vec<TaskRecord>,
+    /// How many visible tasks each column holds in all, beyond the `per_column` shown.
+    pub counts: BoardCounts,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BoardCounts {
+    pub todo: i64,
+    pub in_progress: i64,
+    pub done: i64,
 }
 
 fn check_status(status: &str) -> CoreResult<()> {
@@ -322,6 +331,33 @@ pub async fn delete_task(tx: &mut TenantTx, viewer: &Viewer, task_id: Uuid) -> C
     Ok(())
 }
 
+/// The filters of [`TaskFilter`] as SQL over `tasks t`, binding `$3` to `$9` in the order
+/// [`list_tasks`] and [`board`] bind them (one text, so the list and the board's counts agree).
+const FILTERS: &str = "($3::uuid IS NULL OR t.project_id = $3)
+           AND ($4::text IS NULL OR t.status = $4)
+           AND ($5::uuid IS NULL OR t.assignee_id = $5)
+           AND ($6::uuid IS NULL OR EXISTS
+                (SELECT 1 FROM task_tags f WHERE f.task_id = t.id AND f.tag_id = $6))
+           AND ($7::date IS NULL OR t.due_on < $7)
+           AND ($8::text IS NULL
+                OR to_tsvector('simple', t.title || ' ' || t.description)
+                   @@ plainto_tsquery('simple', $8)
+                OR t.title ILIKE $9)";
+
+/// Checks the filter's status and returns its trimmed search words, if any.
+fn checked_query(filter: &TaskFilter) -> CoreResult<Option<String>> {
+    if let Some(status) = &filter.status {
+        check_status(status)?;
+    }
+    filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| trimmed("q", q, 200, false))
+        .transpose()
+}
+
 /// The tasks the viewer sees that match `filter`, newest first, keyset-paginated on
 /// `(created_at DESC, id)`: pass the last row's [`TaskRecord::position`] as `after`.
 pub async fn list_tasks(
@@ -331,29 +367,10 @@ pub async fn list_tasks(
     after: Option<Position>,
     limit: u32,
 ) -> CoreResult<Vec<TaskRecord>> {
-    if let Some(status) = &filter.status {
-        check_status(status)?;
-    }
-    let q = filter
-        .q
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(|q| trimmed("q", q, 200, false))
-        .transpose()?;
+    let q = checked_query(filter)?;
     let sql = format!(
         "SELECT {COLUMNS} FROM tasks t
-         WHERE {VISIBLE}
-           AND ($3::uuid IS NULL OR t.project_id = $3)
-           AND ($4::text IS NULL OR t.status = $4)
-           AND ($5::uuid IS NULL OR t.assignee_id = $5)
-           AND ($6::uuid IS NULL OR EXISTS
-                (SELECT 1 FROM task_tags f WHERE f.task_id = t.id AND f.tag_id = $6))
-           AND ($7::date IS NULL OR t.due_on < $7)
-           AND ($8::text IS NULL
-                OR to_tsvector('simple', t.title || ' ' || t.description)
-                   @@ plainto_tsquery('simple', $8)
-                OR t.title ILIKE $9)
+         WHERE {VISIBLE} AND {FILTERS}
            AND ($10::timestamptz IS NULL
                 OR t.created_at < $10 OR (t.created_at = $10 AND t.id > $11))
          ORDER BY t.created_at DESC, t.id
@@ -385,6 +402,31 @@ pub async fn board(
     per_column: u32,
 ) -> CoreResult<Board> {
     let mut board = Board::default();
+    let q = checked_query(filter)?;
+    let sql = format!(
+        "SELECT t.status, count(*) FROM tasks t
+         WHERE {VISIBLE} AND {FILTERS}
+         GROUP BY t.status"
+    );
+    let counts: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
+        .bind(filter.project_id)
+        .bind(None::<&str>)
+        .bind(filter.assignee_id)
+        .bind(filter.tag_id)
+        .bind(filter.due_before)
+        .bind(q.as_deref())
+        .bind(q.as_deref().map(like_pattern))
+        .fetch_all(tx.conn())
+        .await?;
+    for (status, count) in counts {
+        match status.as_str() {
+            "todo" => board.counts.todo = count,
+            "in_progress" => board.counts.in_progress = count,
+            _ => board.counts.done = count,
+        }
+    }
     for status in STATUSES {
         let column = TaskFilter {
             status: Some(status.to_owned()),
