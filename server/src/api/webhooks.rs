@@ -470,7 +470,7 @@ pub async fn list_webhook_deliveries(
         (status = 409, description = "The endpoint is disabled.", body = ErrorBody),
     ),
 )]
-pub async fn send_webhook_again(
+pub async fn create_webhook_redelivery(
     mut member: Member,
     PathIds((id, delivery)): PathIds<(Uuid, Uuid)>,
 ) -> Result<(StatusCode, Json<WebhookDeliveryView>), ApiError> {
@@ -491,5 +491,5 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
         ))
         .routes(utoipa_axum::routes!(rotate_webhook_secret))
         .routes(utoipa_axum::routes!(list_webhook_deliveries))
-        .routes(utoipa_axum::routes!(send_webhook_again))
+        .routes(utoipa_axum::routes!(create_webhook_redelivery))
 }
