@@ -415,6 +415,53 @@ async fn deliveries_are_signed_retried_on_schedule_and_stop_at_410() {
     assert!(events.len() >= 3, "{events:?}");
     assert!(!audit.body.contains("whsec_") && !audit.body.contains("gAAAAA"));
 
+    // A data-key rotation re-encrypts both secrets (and skips an endpoint that has no previous
+    // one); deliveries still sign with the same secret afterwards.
+    let unrotated = app
+        .post_as(
+            &cast.admin,
+            &cast.api("/webhooks"),
+            json!({"url": url, "events": ["member"]}),
+        )
+        .await;
+    assert_eq!(unrotated.status, StatusCode::CREATED, "{}", unrotated.body);
+    let report =
+        bastion_core::secrets::rotate_data_keys(
+            pool,
+            keys,
+            |_| std::ops::ControlFlow::Continue(()),
+        )
+        .await
+        .unwrap();
+    assert!(report.secrets_reencrypted >= 3, "{report:?}");
+    let enabled = app
+        .patch_as(
+            &cast.admin,
+            &cast.api(&format!("/webhooks/{endpoint}")),
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(enabled.status, StatusCode::OK, "{}", enabled.body);
+    assert!(enabled.json()["disabled_reason"].is_null());
+    receiver.answer(204, None, "");
+    rename(&app, &cast, &task, "Back").await;
+    let before = receiver.received().len();
+    delivery::deliver_due(pool, keys, OPEN, ws, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let r = receiver.received()[before..]
+        .iter()
+        .find(|r| renamed(r))
+        .cloned()
+        .expect("delivered after the data-key rotation");
+    assert!(signed_by(
+        &new_secret,
+        &r.id,
+        &r.timestamp,
+        &r.body,
+        &r.signature
+    ));
+
     // A dump of the whole database holds neither secret in any form: not `whsec_…`, not its
     // base64 part, not the key bytes in hex or base64url, and no `whsec_` at all.
     let dump = app.db.pg_dump();
