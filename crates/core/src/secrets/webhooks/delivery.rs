@@ -132,6 +132,19 @@ pub async fn deliver_due(
     deliver(pool, master, settings, workspace, now, None).await
 }
 
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    id: Uuid,
+    event_id: Uuid,
+    payload: String,
+    attempts: i32,
+    endpoint_id: Uuid,
+    url: String,
+    secret: String,
+    previous: Option<String>,
+    previous_until: Option<OffsetDateTime>,
+}
+
 struct Claimed {
     id: Uuid,
     event_id: Uuid,
@@ -164,17 +177,7 @@ async fn deliver(
     let mut report = PassReport::default();
     loop {
         let mut tx = TenantTx::begin(pool, &schema, Actor::System).await?;
-        let rows: Vec<(
-            Uuid,
-            Uuid,
-            String,
-            i32,
-            Uuid,
-            String,
-            String,
-            Option<String>,
-            Option<OffsetDateTime>,
-        )> = sqlx::query_as(
+        let rows: Vec<ClaimRow> = sqlx::query_as(
             "WITH due AS (
                      SELECT d.id FROM webhook_deliveries d
                       WHERE d.status = 'pending' AND d.next_attempt_at <= $1
@@ -184,9 +187,10 @@ async fn deliver(
                  UPDATE webhook_deliveries d SET claimed_until = $1 + $3
                    FROM due, webhook_endpoints e
                   WHERE d.id = due.id AND e.id = d.endpoint_id
-                 RETURNING d.id, d.event_id, d.payload, d.attempts, e.id, e.url,
-                           e.secret_ciphertext, e.previous_secret_ciphertext,
-                           e.previous_secret_expires_at",
+                 RETURNING d.id, d.event_id, d.payload, d.attempts, e.id AS endpoint_id, e.url,
+                           e.secret_ciphertext AS secret,
+                           e.previous_secret_ciphertext AS previous,
+                           e.previous_secret_expires_at AS previous_until",
         )
         .bind(now)
         .bind(BATCH)
@@ -198,21 +202,21 @@ async fn deliver(
             break;
         }
         let mut claimed = Vec::with_capacity(rows.len());
-        for (id, event_id, payload, attempts, endpoint_id, url, secret, previous, until) in rows {
-            let previous = match (previous, until) {
+        for row in rows {
+            let previous = match (row.previous, row.previous_until) {
                 (Some(p), Some(until)) if until > OffsetDateTime::now_utc() => {
                     Some(key.decrypt_secret(&p)?)
                 }
                 _ => None,
             };
             claimed.push(Claimed {
-                id,
-                event_id,
-                payload,
-                attempts,
-                endpoint_id,
-                url,
-                secret: key.decrypt_secret(&secret)?,
+                id: row.id,
+                event_id: row.event_id,
+                payload: row.payload,
+                attempts: row.attempts,
+                endpoint_id: row.endpoint_id,
+                url: row.url,
+                secret: key.decrypt_secret(&row.secret)?,
                 previous,
             });
         }
