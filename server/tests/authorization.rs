@@ -23,6 +23,10 @@ enum Fixture {
     None,
     /// An integration of the cast's workspace, made by its admin.
     Integration,
+    /// A webhook endpoint of the cast's workspace, made by its admin: `{id}`.
+    Webhook,
+    /// A delivery of that kind of endpoint: `{id}` (the endpoint), `{delivery_id}`.
+    WebhookDelivery,
     /// A session of a user outside the cast.
     ForeignSession,
     /// A fresh member of the cast's workspace, for removal.
@@ -76,6 +80,8 @@ impl Fixture {
             self,
             Fixture::None
                 | Fixture::Integration
+                | Fixture::Webhook
+                | Fixture::WebhookDelivery
                 | Fixture::ForeignSession
                 | Fixture::Invitation
                 | Fixture::InvitationToken
@@ -130,6 +136,14 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Some(integration), expect: [201, 403, 403, 404, 404, 401] },
         // Non-admins try first; the admin then deletes it.
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/integrations/{id}", fixture: Integration, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/webhooks", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/webhooks", fixture: None, body: Some(json!({"url": WEBHOOK_URL, "events": ["task"]})), expect: [201, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/webhooks/{id}", fixture: Webhook, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/webhooks/{id}", fixture: Webhook, body: Some(json!({"description": "Changed"})), expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/webhooks/{id}/rotate-secret", fixture: Webhook, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/webhooks/{id}/deliveries", fixture: Webhook, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/webhooks/{id}/deliveries/{delivery_id}/send-again", fixture: WebhookDelivery, body: Option::None, expect: [202, 403, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/webhooks/{id}", fixture: Webhook, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/members", fixture: None, body: Option::None, expect: [200, 200, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/members/{user_id}", fixture: ExtraMember, body: Some(json!({"active": false})), expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/members/{user_id}", fixture: ExtraMember, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
@@ -342,6 +356,36 @@ async fn seed_task_attachment(
     vec![("{task_id}", task), ("{attachment_id}", attachment)]
 }
 
+/// A public address that is never contacted: no job runner runs in these tests.
+const WEBHOOK_URL: &str = "https://198.51.101.7/bastion";
+
+async fn seed_webhook(app: &TestApp, cast: &Cast) -> String {
+    let answer = app
+        .post_as(
+            &cast.admin,
+            &cast.api("/webhooks"),
+            json!({"url": WEBHOOK_URL, "events": ["task", "member"]}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.json()["id"].as_str().unwrap().to_owned()
+}
+
+/// An endpoint and one delivery to it (a task's creation, recorded by the trigger).
+async fn seed_webhook_delivery(app: &TestApp, cast: &Cast) -> Vec<(&'static str, String)> {
+    let endpoint = seed_webhook(app, cast).await;
+    seed_task(app, cast, false).await;
+    let answer = app
+        .get_as(
+            &cast.admin,
+            &cast.api(&format!("/webhooks/{endpoint}/deliveries")),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let delivery = answer.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    vec![("{id}", endpoint), ("{delivery_id}", delivery)]
+}
+
 async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
     let answer = app
         .post_as(
@@ -360,6 +404,8 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
     match fixture {
         Fixture::None => Vec::new(),
         Fixture::Integration => single(seed_integration(app, cast).await),
+        Fixture::Webhook => vec![("{id}", seed_webhook(app, cast).await)],
+        Fixture::WebhookDelivery => seed_webhook_delivery(app, cast).await,
         Fixture::ForeignSession => single(foreign_session(app).await),
         Fixture::Invitation => {
             let id = invite(app, cast).await.0;

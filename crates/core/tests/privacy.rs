@@ -238,14 +238,17 @@ async fn a_lease_is_held_by_one_runner_and_taken_over_when_it_expires() {
 
     // Two runners at once: exactly one gets the job.
     let (a, b) = tokio::join!(
-        jobs::lease(&db.pool, jobs::LEASE),
-        jobs::lease(&db.pool, jobs::LEASE)
+        jobs::lease(&db.pool, "export", jobs::LEASE),
+        jobs::lease(&db.pool, "export", jobs::LEASE)
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(a.is_some() != b.is_some(), "one runner, not two");
     let first = a.or(b).unwrap();
     assert_eq!(first.job.id, job.id);
-    assert!(jobs::lease(&db.pool, jobs::LEASE).await.unwrap().is_none());
+    assert!(jobs::lease(&db.pool, "export", jobs::LEASE)
+        .await
+        .unwrap()
+        .is_none());
     jobs::progress(&db.pool, &first, 3, 10).await.unwrap();
 
     // The process "dies": its lease runs out and another runner takes the job over.
@@ -254,7 +257,10 @@ async fn a_lease_is_held_by_one_runner_and_taken_over_when_it_expires() {
         .execute(&db.pool)
         .await
         .unwrap();
-    let second = jobs::lease(&db.pool, jobs::LEASE).await.unwrap().unwrap();
+    let second = jobs::lease(&db.pool, "export", jobs::LEASE)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((second.job.id, second.job.attempts), (job.id, 2));
     // The first runner, should it wake up, can no longer write anything.
     assert!(matches!(
@@ -279,7 +285,7 @@ async fn a_lease_is_held_by_one_runner_and_taken_over_when_it_expires() {
             .execute(&db.pool)
             .await
             .unwrap();
-        let _ = jobs::lease(&db.pool, jobs::LEASE).await.unwrap();
+        let _ = jobs::lease(&db.pool, "export", jobs::LEASE).await.unwrap();
     }
     let seen = jobs::get(&db.pool, ws.id, job.id).await.unwrap().unwrap();
     assert_eq!(seen.state, "failed");
@@ -307,11 +313,17 @@ async fn a_stopping_runner_leases_nothing_and_a_released_job_goes_to_the_next_ru
 
     // A runner stopping mid-job gives it back: at once, without the attempt counting, and its
     // own later writes change nothing.
-    let first = jobs::lease(&db.pool, jobs::LEASE).await.unwrap().unwrap();
+    let first = jobs::lease(&db.pool, "export", jobs::LEASE)
+        .await
+        .unwrap()
+        .unwrap();
     jobs::release(&db.pool, &first).await.unwrap();
     let seen = jobs::get(&db.pool, ws.id, job.id).await.unwrap().unwrap();
     assert_eq!((seen.state.as_str(), seen.attempts), ("queued", 0));
-    let second = jobs::lease(&db.pool, jobs::LEASE).await.unwrap().unwrap();
+    let second = jobs::lease(&db.pool, "export", jobs::LEASE)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((second.job.id, second.job.attempts), (job.id, 1));
     assert!(matches!(
         jobs::progress(&db.pool, &first, 1, 2).await,

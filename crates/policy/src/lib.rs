@@ -44,6 +44,12 @@ pub fn can_manage_integrations(role: Role) -> bool {
     role == Role::Admin
 }
 
+/// Outgoing webhooks: their secrets sign what the workspace tells other systems, and their
+/// delivery log shows every event. Admins only.
+pub fn can_manage_webhooks(role: Role) -> bool {
+    role == Role::Admin
+}
+
 /// Members, invitations, roles and deactivation.
 pub fn can_manage_members(role: Role) -> bool {
     role == Role::Admin
@@ -240,6 +246,7 @@ mod tests {
         for role in [Role::Admin, Role::Member, Role::Guest] {
             let admin = role == Role::Admin;
             assert_eq!(can_manage_integrations(role), admin, "{role:?}");
+            assert_eq!(can_manage_webhooks(role), admin, "{role:?}");
             assert_eq!(can_manage_members(role), admin, "{role:?}");
             assert_eq!(can_read_audit(role), admin, "{role:?}");
         }

@@ -20,6 +20,7 @@ pub mod tags;
 pub mod tasks;
 pub mod time_entries;
 pub mod tokens;
+pub mod webhooks;
 
 use axum::{
     extract::Query,
@@ -73,7 +74,7 @@ while the database cannot be reached (nothing was changed; retry after that many
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList, privacy::WorkspaceSettings, privacy::WorkspaceChange, privacy::ErasureConfirm, privacy::ErasureReceiptView, privacy::ExportView, privacy::DataCategory, privacy::Register, privacy::Subprocessor, privacy::SubprocessorList, privacy::SecurityRequestBody, tokens::TokenView, tokens::TokenList, tokens::NewToken, tokens::CreatedToken)),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, webhooks::WebhookEndpointView, webhooks::WebhookEndpointWithSecret, webhooks::WebhookEndpointList, webhooks::NewWebhookEndpoint, webhooks::WebhookEndpointChange, webhooks::WebhookEventFamily, webhooks::WebhookAttemptView, webhooks::WebhookDeliveryStatus, webhooks::WebhookDeliveryView, webhooks::WebhookDeliveryList, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList, privacy::WorkspaceSettings, privacy::WorkspaceChange, privacy::ErasureConfirm, privacy::ErasureReceiptView, privacy::ExportView, privacy::DataCategory, privacy::Register, privacy::Subprocessor, privacy::SubprocessorList, privacy::SecurityRequestBody, tokens::TokenView, tokens::TokenList, tokens::NewToken, tokens::CreatedToken)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
@@ -85,6 +86,7 @@ Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         (name = "tags", description = "The workspace's tag catalogue (admins and members manage it) and the tags on each task (admins and members, on tasks they see)."),
         (name = "comments", description = "Comments on tasks, oldest first. Everyone comments on the tasks they see; authors edit their own; authors and admins delete."),
         (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
+        (name = "webhooks", description = "Outgoing webhooks (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`). Admins only; the `whsec_` secret is shown at creation and rotation only."),
         (name = "time", description = "Time entries and reports in integer euro cents. Admins see and change everyone's time, members their own, guests none. Days and ISO weeks are Europe/Brussels ones."),
         (name = "attachments", description = "Files on tasks, stored under the workspace's prefix in object storage. Downloads are always served as attachments with `nosniff`."),
         (name = "privacy", description = "Public privacy records: the lawful-basis register and the sub-processors, and requests for the data-processing agreement or the security pack."),
@@ -264,6 +266,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .merge(tagged("members", members))
         .merge(tagged("privacy", privacy::routes()))
         .merge(tagged("integrations", integrations::routes()))
+        .merge(tagged("webhooks", webhooks::routes()))
         .merge(tagged("projects", projects::routes()))
         .merge(tagged("tasks", tasks::routes()))
         .merge(tagged("tags", tags::routes()))

@@ -60,6 +60,8 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     let mut runner = tokio::spawn(workers::run_jobs(
         state.pool.clone(),
         state.objects.clone(),
+        state.keys.clone(),
+        state.config.webhooks(),
         jobs_stop.clone(),
     ));
     let http_metrics = Arc::new(crate::metrics::HttpMetrics::default());

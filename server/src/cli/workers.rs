@@ -1,14 +1,29 @@
 //! The work every serving process does in the background, besides answering requests.
 
-use bastion_core::{audit, jobs, storage::Objects};
+use std::sync::Arc;
+
+use bastion_core::{audit, jobs, keys::MasterKeyRing, storage::Objects, webhooks};
 
 /// The background job runner: every two seconds, deletes expired export archives, finishes
-/// interrupted erasure purges and runs queued jobs. Every process runs it; leases in PostgreSQL
+/// interrupted erasure purges, runs queued exports and delivers due webhooks. Every process runs it; leases in PostgreSQL
 /// keep a job to one process at a time, and a job whose process died is taken over when its
 /// lease expires. Returns once `stop.draining` is cancelled and the running job (if any) has
 /// finished, or been released on `stop.abandon`.
-pub(super) async fn run_jobs(pool: sqlx::PgPool, objects: Objects, stop: jobs::Stop) {
+pub(super) async fn run_jobs(
+    pool: sqlx::PgPool,
+    objects: Objects,
+    keys: Arc<MasterKeyRing>,
+    hooks: webhooks::WebhookSettings,
+    stop: jobs::Stop,
+) {
     while !stop.draining.is_cancelled() {
+        match webhooks::delivery::run_pending_until(&pool, &keys, hooks, &stop).await {
+            Ok(report) if report != Default::default() => {
+                tracing::info!(?report, "webhooks delivered")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "webhook delivery failed; retrying"),
+        }
         match bastion_core::exports::run_pending_until(&pool, &objects, &stop).await {
             Ok(report) if report != Default::default() => {
                 tracing::info!(?report, "background jobs ran")

@@ -100,6 +100,9 @@ pub struct Config {
     /// `BASTION_ALLOW_NON_EU_REGION`: the explicit override that lets the server start with a
     /// region outside the EU.
     pub allow_non_eu_region: bool,
+    /// `BASTION_WEBHOOKS_ALLOW_PRIVATE_TARGETS`: lets webhook endpoints target private, loopback
+    /// and link-local addresses (SSRF guard off; `bastion_core::webhooks::target`).
+    pub webhooks_allow_private_targets: bool,
     /// `BASTION_SECURITY_CONTACT`: where DPA and security-pack requests are sent.
     pub security_contact: String,
     /// `BASTION_TOKEN_RATE_LIMIT`: requests one API token may make per minute (default 600).
@@ -257,6 +260,7 @@ impl Config {
             object_store_secret_access_key: None,
             object_store_region: String::new(),
             allow_non_eu_region: false,
+            webhooks_allow_private_targets: false,
             security_contact: String::new(),
             token_rate_limit: 0,
             request_timeout: Duration::ZERO,
@@ -367,6 +371,13 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The operator's webhook settings, as the core takes them.
+    pub fn webhooks(&self) -> bastion_core::webhooks::WebhookSettings {
+        bastion_core::webhooks::WebhookSettings {
+            allow_private_targets: self.webhooks_allow_private_targets,
+        }
     }
 
     /// Where attachments and export archives live: the S3 bucket when

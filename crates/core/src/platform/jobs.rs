@@ -77,8 +77,8 @@ pub struct QueueDepth {
 /// One query over the runnable-jobs index (see [`QueueDepth`]).
 pub async fn queue_depth(pool: &PgPool) -> CoreResult<QueueDepth> {
     let (queued, oldest_age_secs): (i64, Option<f64>) = sqlx::query_as(
-        "SELECT count(*), extract(epoch FROM now() - min(created_at))::float8
-         FROM jobs WHERE state = 'queued'",
+        "SELECT count(*), extract(epoch FROM now() - min(run_after))::float8
+         FROM jobs WHERE state = 'queued' AND run_after <= now()",
     )
     .fetch_one(pool)
     .await?;
@@ -107,17 +107,20 @@ pub async fn enqueue(
     .await?)
 }
 
-/// Leases the oldest runnable job: a queued one, or a running one whose lease has expired (its
-/// process died or hung). `SKIP LOCKED` lets concurrent runners pass over a job another one is
-/// leasing at this very moment instead of waiting for it.
-pub async fn lease(pool: &PgPool, lease_for: Duration) -> CoreResult<Option<Lease>> {
+/// Leases the oldest runnable job of `kind`: a queued one whose `run_after` has come, or a
+/// running one whose lease has expired (its process died or hung). `SKIP LOCKED` lets
+/// concurrent runners pass over a job another one is leasing at this very moment instead of
+/// waiting for it.
+pub async fn lease(pool: &PgPool, kind: &str, lease_for: Duration) -> CoreResult<Option<Lease>> {
     let token = Uuid::new_v4();
     let job = sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = $1,
                 leased_until = now() + $2
           WHERE id = (
               SELECT id FROM jobs
-               WHERE state = 'queued' OR (state = 'running' AND leased_until < now())
+               WHERE kind = $3
+                 AND ((state = 'queued' AND run_after <= now())
+                      OR (state = 'running' AND leased_until < now()))
                ORDER BY created_at
                LIMIT 1
                FOR UPDATE SKIP LOCKED)
@@ -125,6 +128,7 @@ pub async fn lease(pool: &PgPool, lease_for: Duration) -> CoreResult<Option<Leas
     )))
     .bind(token)
     .bind(lease_for)
+    .bind(kind)
     .fetch_optional(pool)
     .await?;
     let Some(job) = job else {
@@ -180,6 +184,17 @@ pub async fn finish(pool: &PgPool, lease: &Lease, expires_at: OffsetDateTime) ->
     .execute(pool)
     .await?;
     still_leased(updated)
+}
+
+/// Removes a job that leaves no result behind (a webhooks pass); `Conflict` when the lease is
+/// no longer ours.
+pub async fn complete(pool: &PgPool, lease: &Lease) -> CoreResult<()> {
+    let deleted = sqlx::query("DELETE FROM jobs WHERE id = $1 AND lease_token = $2")
+        .bind(lease.job.id)
+        .bind(lease.token)
+        .execute(pool)
+        .await?;
+    still_leased(deleted)
 }
 
 /// Gives the job back after a failed attempt: queued again while attempts remain, failed for

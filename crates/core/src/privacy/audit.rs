@@ -30,13 +30,14 @@ pub struct HistoryEvent {
 const EVENT_COLUMNS: &str =
     "id, occurred_at, actor, entity_type, entity_id, action, changes, task_id";
 
-pub const ENTITY_TYPES: [&str; 6] = [
+pub const ENTITY_TYPES: [&str; 7] = [
     "task",
     "comment",
     "time_entry",
     "attachment",
     "tag",
     "workspace",
+    "webhook_endpoint",
 ];
 
 /// What a list or an export is narrowed to; every field optional.

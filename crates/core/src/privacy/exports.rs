@@ -458,7 +458,7 @@ pub async fn run_pending_until(
     }
     report.erasures_finished = crate::workspaces::finish_pending_purges(pool, objects).await?;
     while !stop.draining.is_cancelled() {
-        let Some(lease) = jobs::lease(pool, jobs::LEASE).await? else {
+        let Some(lease) = jobs::lease(pool, KIND, jobs::LEASE).await? else {
             break;
         };
         let outcome = tokio::select! {

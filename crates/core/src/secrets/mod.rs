@@ -10,6 +10,7 @@
 
 pub mod integrations;
 pub mod keys;
+pub mod webhooks;
 
 use std::{fmt, ops::ControlFlow};
 
@@ -110,8 +111,13 @@ fn wrap_new_key(master: &MasterKeyRing) -> String {
 
 /// Tenant columns that hold secrets under the workspace's data key, which a data-key rotation
 /// re-encrypts. Each table has a uuid primary key `id`. A new encrypted column must be listed
-/// here, or a rotation would leave it under a retired key.
-pub(crate) const TENANT_SECRET_COLUMNS: &[(&str, &str)] = &[("integrations", "token_ciphertext")];
+/// here, or a rotation would leave it under a retired key. A column may be nullable (a null is
+/// no secret and is skipped).
+pub(crate) const TENANT_SECRET_COLUMNS: &[(&str, &str)] = &[
+    ("integrations", "token_ciphertext"),
+    ("webhook_endpoints", "secret_ciphertext"),
+    ("webhook_endpoints", "previous_secret_ciphertext"),
+];
 
 /// Gives a new workspace its data key, inside the caller's (workspace-creating) transaction.
 pub(crate) async fn create_data_key(
@@ -533,7 +539,8 @@ async fn replace_one(
         loop {
             let mut tx = TenantTx::begin(pool, &schema, Actor::System).await?;
             let batch: Vec<(Uuid, String)> = sqlx::query_as(AssertSqlSafe(format!(
-                "SELECT id, {column} FROM {table} WHERE id > $1 ORDER BY id LIMIT 500"
+                "SELECT id, {column} FROM {table} WHERE id > $1 AND {column} IS NOT NULL
+                  ORDER BY id LIMIT 500"
             )))
             .bind(after)
             .fetch_all(tx.conn())
@@ -579,7 +586,7 @@ async fn replace_one(
     let mut tenant = TenantTx::enter(tx, &schema, Actor::System).await?;
     for &(table, column) in TENANT_SECRET_COLUMNS {
         let stragglers: Vec<Uuid> = sqlx::query_as::<_, (Uuid, String)>(AssertSqlSafe(format!(
-            "SELECT id, {column} FROM {table}"
+            "SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL"
         )))
         .fetch(tenant.conn())
         .try_filter_map(|(id, ciphertext)| {
@@ -609,7 +616,7 @@ async fn reencrypt_row(
     fresh: &DataKey,
 ) -> CoreResult<bool> {
     let current: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT {column} FROM {table} WHERE id = $1 FOR UPDATE"
+        "SELECT {column} FROM {table} WHERE id = $1 AND {column} IS NOT NULL FOR UPDATE"
     )))
     .bind(id)
     .fetch_optional(&mut *conn)
