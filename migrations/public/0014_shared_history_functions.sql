@@ -119,9 +119,12 @@ BEGIN
 END
 $$;
 
--- Row changes of an entity table. TG_ARGV[0] is the entity type; the task the row belongs to is
--- its `task_id` column, or its own id for tasks.
-CREATE FUNCTION bastion_history.row_change() RETURNS trigger
+-- A row change of an entity table in workspace schema p_schema: TG_ARGV[0] of the trigger is
+-- the entity type; the task the row belongs to is its `task_id` column, or its own id for
+-- tasks. Called by `row_change` below.
+CREATE FUNCTION bastion_history.row_event(
+    p_schema text, p_op text, p_entity_type text, p_old jsonb, p_new jsonb
+) RETURNS void
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -132,48 +135,74 @@ DECLARE
     v_action text;
     v_task uuid;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        v_row := to_jsonb(NEW);
+    IF p_op = 'INSERT' THEN
+        v_row := p_new;
         v_changes := v_row;
         v_action := 'created';
-    ELSIF TG_OP = 'UPDATE' THEN
-        v_row := to_jsonb(NEW);
-        v_changes := bastion_history.diff(to_jsonb(OLD), v_row);
+    ELSIF p_op = 'UPDATE' THEN
+        v_row := p_new;
+        v_changes := bastion_history.diff(p_old, v_row);
         IF v_changes = '{}'::jsonb THEN
-            RETURN NULL; -- nothing changed: no event
+            RETURN; -- nothing changed: no event
         END IF;
         v_action := 'updated';
     ELSE
-        v_row := to_jsonb(OLD);
+        v_row := p_old;
         v_changes := v_row;
         v_action := 'deleted';
     END IF;
-    v_task := CASE TG_ARGV[0]
+    v_task := CASE p_entity_type
         WHEN 'task' THEN (v_row ->> 'id')::uuid
         WHEN 'tag' THEN NULL
         ELSE (v_row ->> 'task_id')::uuid
     END;
-    PERFORM bastion_history.append(TG_TABLE_SCHEMA, TG_ARGV[0], (v_row ->> 'id')::uuid, v_action,
+    PERFORM bastion_history.append(p_schema, p_entity_type, (v_row ->> 'id')::uuid, v_action,
                                    v_changes, v_task);
+END
+$$;
+
+-- The trigger functions themselves are one statement each, on purpose: PL/pgSQL compiles a
+-- trigger function once per table it fires on and keeps a saved plan per expression, so each
+-- expression here costs every backend one plan per workspace table it wrote in. The logic
+-- lives in the non-trigger functions, compiled once per backend.
+CREATE FUNCTION bastion_history.row_change() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM bastion_history.row_event(TG_TABLE_SCHEMA, TG_OP, TG_ARGV[0], to_jsonb(OLD),
+                                      to_jsonb(NEW));
     RETURN NULL;
 END
 $$;
 
 -- A tag or viewer added to or removed from a task: an event of the task. TG_ARGV[0] is 'tag' or
 -- 'viewer', TG_ARGV[1] the link table's column naming the other side.
+CREATE FUNCTION bastion_history.link_event(
+    p_schema text, p_op text, p_kind text, p_column text, p_row jsonb
+) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM bastion_history.append(p_schema, 'task', (p_row ->> 'task_id')::uuid,
+        p_kind || CASE p_op WHEN 'INSERT' THEN '_added' ELSE '_removed' END,
+        jsonb_build_object(p_column, p_row -> p_column),
+        (p_row ->> 'task_id')::uuid);
+END
+$$;
+
 CREATE FUNCTION bastion_history.link_change() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_row jsonb;
 BEGIN
-    v_row := CASE TG_OP WHEN 'INSERT' THEN to_jsonb(NEW) ELSE to_jsonb(OLD) END;
-    PERFORM bastion_history.append(TG_TABLE_SCHEMA, 'task', (v_row ->> 'task_id')::uuid,
-        TG_ARGV[0] || CASE TG_OP WHEN 'INSERT' THEN '_added' ELSE '_removed' END,
-        jsonb_build_object(TG_ARGV[1], v_row -> TG_ARGV[1]),
-        (v_row ->> 'task_id')::uuid);
+    PERFORM bastion_history.link_event(TG_TABLE_SCHEMA, TG_OP, TG_ARGV[0], TG_ARGV[1],
+                                       CASE TG_OP WHEN 'INSERT' THEN to_jsonb(NEW)
+                                       ELSE to_jsonb(OLD) END);
     RETURN NULL;
 END
 $$;

@@ -186,15 +186,15 @@ async fn history_is_written_by_the_triggers_alone() {
           WHERE (p.pronamespace = $1::regnamespace
                  AND p.proname = 'history_record_workspace_update')
              OR (p.pronamespace = 'bastion_history'::regnamespace
-                 AND p.proname IN ('append', 'row_change', 'link_change',
-                                   'record_workspace_update'))
+                 AND p.proname IN ('append', 'row_change', 'row_event', 'link_change',
+                                   'link_event', 'record_workspace_update'))
           ORDER BY 1",
     )
     .bind(ws.schema().as_str())
     .fetch_all(&mut su)
     .await
     .unwrap();
-    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert_eq!(rows.len(), 7, "{rows:?}");
     let pinned = format!("search_path={}, pg_temp", ws.schema().as_str());
     assert!(
         rows.iter().all(|(name, definer, owner, config)| *definer
