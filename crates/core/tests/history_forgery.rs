@@ -145,10 +145,9 @@ async fn history_is_written_by_the_triggers_alone() {
             "history",
         ),
         (
-            format!("SELECT history_append('task', '{id}', 'created', '{{}}', NULL)"),
-            "history_append",
+            format!("SELECT bastion_history.append('{}', 'task', '{id}', 'created', '{{}}', NULL)", ws.schema().as_str()),
+            "bastion_history",
         ),
-        ("SELECT history_actor()".to_owned(), "history_actor"),
         ("SELECT nextval('history_id_seq')".to_owned(), "history_id_seq"),
         (
             "SELECT key FROM public.history_claim_key".to_owned(),
@@ -176,26 +175,54 @@ async fn history_is_written_by_the_triggers_alone() {
     assert!(message.contains("transaction that changed"), "{message}");
     tx.rollback().await.unwrap();
 
-    // The functions run as the owner with a fixed search path.
+    // The functions run as the owner with a fixed search path: the workspace's one entry point
+    // pinned to its schema, the shared ones (control-plane migration 0014) to pg_catalog, in a
+    // schema no workspace role may use.
     let mut su = admin(&db).await;
-    let rows: Vec<(String, bool, String)> = sqlx::query_as(
-        "SELECT p.proname, p.prosecdef, pg_get_userbyid(p.proowner)::text FROM pg_proc p
-          WHERE p.pronamespace = $1::regnamespace
-            AND p.proname IN ('history_append', 'history_row_change', 'history_link_change',
-                              'history_record_workspace_update')
-            AND array_to_string(p.proconfig, ',') LIKE 'search_path=' || $1 || ', pg_temp'
+    let rows: Vec<(String, bool, String, String)> = sqlx::query_as(
+        "SELECT p.pronamespace::regnamespace::text || '.' || p.proname, p.prosecdef,
+                pg_get_userbyid(p.proowner)::text, array_to_string(p.proconfig, ',')
+           FROM pg_proc p
+          WHERE (p.pronamespace = $1::regnamespace
+                 AND p.proname = 'history_record_workspace_update')
+             OR (p.pronamespace = 'bastion_history'::regnamespace
+                 AND p.proname IN ('append', 'row_change', 'row_event', 'link_change',
+                                   'link_event', 'record_workspace_update'))
           ORDER BY 1",
     )
     .bind(ws.schema().as_str())
     .fetch_all(&mut su)
     .await
     .unwrap();
-    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(rows.len(), 7, "{rows:?}");
+    let pinned = format!("search_path={}, pg_temp", ws.schema().as_str());
     assert!(
-        rows.iter()
-            .all(|(_, definer, owner)| *definer && owner == "bastion_tenant_owner"),
+        rows.iter().all(|(name, definer, owner, config)| *definer
+            && owner == "bastion_tenant_owner"
+            && (config == "search_path=pg_catalog, pg_temp"
+                || (name.ends_with(".history_record_workspace_update") && *config == pinned))),
         "{rows:?}"
     );
+    // No per-workspace copies of the PL/pgSQL that writes history (docs/performance.md).
+    let copies: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_proc WHERE pronamespace = $1::regnamespace
+            AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')",
+    )
+    .bind(ws.schema().as_str())
+    .fetch_one(&mut su)
+    .await
+    .unwrap();
+    assert_eq!(copies, 0);
+    let (usable, executable): (bool, bool) = sqlx::query_as(
+        "SELECT has_schema_privilege($1, 'bastion_history', 'USAGE'),
+                has_function_privilege($1,
+                    'bastion_history.append(text, text, uuid, text, jsonb, uuid)', 'EXECUTE')",
+    )
+    .bind(ws.schema().as_str())
+    .fetch_one(&mut su)
+    .await
+    .unwrap();
+    assert!(!usable && !executable);
 }
 
 #[tokio::test]
