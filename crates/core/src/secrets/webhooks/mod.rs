@@ -3,7 +3,7 @@
 //! token under the workspace's data key, rotatable with both signatures sent for a day), and the
 //! workspace's task, comment, time-entry, attachment and member events reach them as thin JSON
 //! payloads, signed, from the job queue ([`delivery`]). Deliveries are recorded by triggers in
-//! the transaction of the change (tenant migration 0008). Where an endpoint may point is
+//! the transaction of the change (tenant migration 0009, functions in control-plane 0015). Where an endpoint may point is
 //! [`target`]'s decision.
 
 pub mod delivery;
