@@ -617,8 +617,10 @@ mod tests {
             r#"{{"rate_cents": {{"before": 9000, "after": 9550}}, "assignee_id": {{"before": null, "after": "{ada}"}}}}"#
         ));
         let wall = std::collections::HashMap::new();
+        let things = std::collections::HashMap::new();
         let known = Known {
             names: &names,
+            things: &things,
             wall: &wall,
             locale: "en",
         };
@@ -629,7 +631,7 @@ mod tests {
             after: "€95.50".into()
         }));
         assert!(described.contains(&FieldChange {
-            field: "assignee id".into(),
+            field: "assignee".into(),
             before: Some("—".into()),
             after: "Ada".into()
         }));
