@@ -11,15 +11,15 @@ const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1366, height: 900 };
 
 test.beforeAll(() => {
-  once(["user", "create", "ada@example.eu", "--name", "Ada Lindqvist"], { BASTION_PASSWORD: PASSWORD });
+  once(["user", "create", "lind@example.eu", "--name", "Ada Lindqvist"], { BASTION_PASSWORD: PASSWORD });
   once(["workspace", "create", SLUG, "--name", "Atlas Logistics"]);
-  bastion(["workspace", "add-member", SLUG, "ada@example.eu", "--role", "admin"]);
+  bastion(["workspace", "add-member", SLUG, "lind@example.eu", "--role", "admin"]);
 });
 
 async function signIn(page: Page) {
   await page.goto("/sign-in");
   await hydrated(page);
-  await page.getByLabel("Email").fill("ada@example.eu");
+  await page.getByLabel("Email").fill("lind@example.eu");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/account$/);
