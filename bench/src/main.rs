@@ -56,6 +56,14 @@ struct Args {
     /// bounds the number of PostgreSQL backends and so their memory.
     #[arg(long, env = "BASTION_DB_MAX_CONNECTIONS", default_value_t = 20)]
     db_max_connections: u32,
+    /// Distinct workspaces one connection serves before it is replaced, as
+    /// `BASTION_DB_WORKSPACES_PER_CONNECTION` sets it in production.
+    #[arg(
+        long,
+        env = "BASTION_DB_WORKSPACES_PER_CONNECTION",
+        default_value_t = 100
+    )]
+    db_workspaces_per_connection: usize,
     /// Workspaces seeded at the same time.
     #[arg(long, default_value_t = 4)]
     seed_concurrency: usize,
@@ -198,6 +206,7 @@ async fn bench(
     pg.ensure_database(DATABASE).await?;
     let settings = PoolSettings {
         max_connections: args.db_max_connections,
+        workspaces_per_connection: args.db_workspaces_per_connection,
         ..PoolSettings::default()
     };
     let app_pool = db::connect(pg.app_options(DATABASE), &settings).await?;

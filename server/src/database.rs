@@ -52,6 +52,7 @@ impl Database {
         let settings = PoolSettings {
             max_connections: config.db_max_connections,
             max_lifetime: config.db_max_lifetime,
+            workspaces_per_connection: config.db_workspaces_per_connection,
             ..PoolSettings::default()
         };
         match &config.database_url {

@@ -395,6 +395,49 @@ async fn a_connection_past_its_lifetime_is_replaced_by_a_fresh_backend() {
     assert_eq!(third, second, "a young connection is reused");
 }
 
+/// The caches a backend keeps grow with the distinct workspaces it has written in, not with
+/// time: a connection that has served `workspaces_per_connection` of them is closed when it
+/// comes back, however young, and entering the same workspace again does not count.
+#[tokio::test]
+async fn a_connection_that_served_its_share_of_workspaces_is_replaced() {
+    let db = TestDb::with_settings(PoolSettings {
+        max_connections: 1,
+        workspaces_per_connection: 3,
+        ..Default::default()
+    })
+    .await;
+    let mut all = Vec::new();
+    for slug in ["one", "two", "three", "four"] {
+        all.push(workspace(&db.pool, slug).await);
+    }
+    let (first, ..) = released_state(&db.pool).await;
+    for ws in [&all[0], &all[0], &all[1], &all[1], &all[0]] {
+        let mut tx = tenant(&db.pool, ws).await;
+        assert_eq!(backend_pid(tx.conn()).await, first, "two workspaces so far");
+        tx.commit().await.unwrap();
+    }
+    let mut tx = tenant(&db.pool, &all[2]).await;
+    assert_eq!(
+        backend_pid(tx.conn()).await,
+        first,
+        "the third is still served"
+    );
+    tx.rollback().await.unwrap();
+    let mut tx = tenant(&db.pool, &all[3]).await;
+    let second = backend_pid(tx.conn()).await;
+    assert_ne!(
+        second, first,
+        "the connection went after its third workspace"
+    );
+    tx.commit().await.unwrap();
+    let (again, user, path, actor) = released_state(&db.pool).await;
+    assert_eq!(again, second, "one workspace on the new backend: kept");
+    assert_eq!(
+        (user.as_str(), path.as_str(), actor.as_str()),
+        (APP_ROLE, DEFAULT_SEARCH_PATH, "")
+    );
+}
+
 // 4 -------------------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -118,6 +118,10 @@ pub struct Config {
     /// replaced (default 30 min). Backends grow a cache per workspace they touch; a shorter
     /// lifetime bounds that memory at the cost of a reconnect.
     pub db_max_lifetime: std::time::Duration,
+    /// `BASTION_DB_WORKSPACES_PER_CONNECTION`: how many distinct workspaces one PostgreSQL
+    /// connection serves before it is replaced (default 100), which bounds each backend's
+    /// per-workspace caches whatever the number of workspaces.
+    pub db_workspaces_per_connection: usize,
     /// `BASTION_SHUTDOWN_GRACE_SECS`: how long `serve` waits after SIGTERM or Ctrl-C for
     /// in-flight requests, the mail batch being sent and the running job (default 30 s); what is
     /// still running then is cut off, and an unfinished job released for another server.
@@ -266,6 +270,7 @@ impl Config {
             request_timeout: Duration::ZERO,
             statement_timeout: Duration::ZERO,
             db_max_lifetime: Duration::ZERO,
+            db_workspaces_per_connection: 0,
             shutdown_grace: Duration::ZERO,
         }
     }

@@ -23,17 +23,20 @@ fn defaults_are_local_and_safe() {
     assert_eq!(c.request_timeout, std::time::Duration::from_secs(30));
     assert_eq!(c.statement_timeout, std::time::Duration::from_secs(60));
     assert_eq!(c.db_max_lifetime, std::time::Duration::from_secs(1800));
+    assert_eq!(c.db_workspaces_per_connection, 100);
     assert_eq!(c.shutdown_grace, std::time::Duration::from_secs(30));
     let c = load(&[
         ("BASTION_SHUTDOWN_GRACE_SECS", "5"),
         ("BASTION_REQUEST_TIMEOUT_SECS", "5"),
         ("BASTION_STATEMENT_TIMEOUT_SECS", "2"),
         ("BASTION_DB_MAX_LIFETIME_SECS", "300"),
+        ("BASTION_DB_WORKSPACES_PER_CONNECTION", "20"),
     ])
     .unwrap();
     assert_eq!(c.request_timeout, std::time::Duration::from_secs(5));
     assert_eq!(c.statement_timeout, std::time::Duration::from_secs(2));
     assert_eq!(c.db_max_lifetime, std::time::Duration::from_secs(300));
+    assert_eq!(c.db_workspaces_per_connection, 20);
     assert_eq!(c.shutdown_grace, std::time::Duration::from_secs(5));
     assert_eq!(
         load(&[("BASTION_MAX_UPLOAD_BYTES", "1048576")])

@@ -1,10 +1,14 @@
 //! Connecting to PostgreSQL and migrating the control plane.
 
-use std::{sync::Mutex, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Mutex,
+    time::Duration,
+};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    AssertSqlSafe, Executor, PgPool,
+    AssertSqlSafe, PgPool, Row,
 };
 
 use crate::CoreResult;
@@ -21,6 +25,12 @@ pub struct PoolSettings {
     /// backend caches the catalog of every workspace it has served and the login role's
     /// membership list, and both only grow (docs/performance.md): a lifetime bounds them.
     pub max_lifetime: Duration,
+    /// A connection that has served this many distinct workspaces is closed when it comes
+    /// back. Those caches (relations, row types, compiled trigger functions) grow with the
+    /// workspaces a backend has written in, and every invalidation message walks some of them:
+    /// bounding them by count keeps a server with 10,000 workspaces as light as one with a
+    /// hundred, where the lifetime alone would let a busy connection touch them all.
+    pub workspaces_per_connection: usize,
 }
 
 impl Default for PoolSettings {
@@ -29,6 +39,7 @@ impl Default for PoolSettings {
             max_connections: 20,
             acquire_timeout: Duration::from_secs(10),
             max_lifetime: Duration::from_secs(30 * 60),
+            workspaces_per_connection: 100,
         }
     }
 }
@@ -36,25 +47,70 @@ impl Default for PoolSettings {
 /// Opens the pool. Tenant transactions only change transaction-local settings, so a released
 /// connection is already back to the login role; the reset on release is a second line of
 /// defence in case a future caller sets something at session level. It runs when the connection
-/// goes back to the pool, after the response has been produced.
+/// goes back to the pool, after the response has been produced, and in the same message asks
+/// the backend's process id, to close a connection that has served
+/// [`PoolSettings::workspaces_per_connection`] workspaces.
 pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> CoreResult<PgPool> {
+    let limit = settings.workspaces_per_connection.max(1);
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         .max_lifetime(settings.max_lifetime)
-        .after_release(|conn, _meta| {
+        .after_release(move |conn, _meta| {
             Box::pin(async move {
                 if sqlx::Connection::is_in_transaction(conn) {
                     return Ok(false);
                 }
-                conn.execute("RESET ROLE; RESET search_path; RESET bastion.actor")
-                    .await?;
-                Ok(true)
+                let rows = sqlx::raw_sql(
+                    "RESET ROLE; RESET search_path; RESET bastion.actor; \
+                     SELECT pg_backend_pid() AS backend_pid",
+                )
+                .fetch_all(&mut *conn)
+                .await?;
+                let pid = rows.iter().find_map(|r| r.try_get("backend_pid").ok());
+                Ok(!pid.is_some_and(|pid| served_enough(pid, limit)))
             })
         })
         .connect_with(options)
         .await?;
     Ok(pool)
+}
+
+/// The distinct workspaces each backend (by process id) has served in this process. sqlx keeps
+/// no state per pooled connection, so the backend's process id, read in a statement the
+/// connection sends anyway, names it. A process id reused by a new backend after its
+/// connection was closed some other way (lifetime, error) only makes that one retire early.
+static SERVED: Mutex<Option<HashMap<i32, HashSet<String>>>> = Mutex::new(None);
+
+/// Entries kept at most; past that (process ids of connections closed without retiring) the
+/// record starts over, which at worst lets a connection serve twice its share.
+const SERVED_ENTRIES: usize = 4096;
+
+/// Records that the backend `pid` has entered `schema`.
+pub(crate) fn note_served(pid: i32, schema: &crate::TenantSchema) {
+    let mut served = SERVED.lock().unwrap_or_else(|e| e.into_inner());
+    let map = served.get_or_insert_with(HashMap::new);
+    if map.len() >= SERVED_ENTRIES && !map.contains_key(&pid) {
+        map.clear();
+    }
+    let set = map.entry(pid).or_default();
+    if !set.contains(schema.as_str()) {
+        set.insert(schema.as_str().to_owned());
+    }
+}
+
+/// Whether backend `pid` has served `limit` workspaces or more; if so its record is dropped,
+/// since the caller closes it.
+fn served_enough(pid: i32, limit: usize) -> bool {
+    let mut served = SERVED.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(map) = served.as_mut() else {
+        return false;
+    };
+    if map.get(&pid).is_some_and(|set| set.len() >= limit) {
+        map.remove(&pid);
+        return true;
+    }
+    false
 }
 
 /// Runs as the provisioning login, which owns the control plane.

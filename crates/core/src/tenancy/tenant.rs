@@ -274,9 +274,15 @@ impl TenantTx {
                 user.hyphenated()
             ));
         }
+        // The backend's process id rides along, to count the workspaces this connection has
+        // served (`db::PoolSettings::workspaces_per_connection`).
+        statement.push_str("; SELECT pg_backend_pid() AS backend_pid");
         let rows = sqlx::raw_sql(AssertSqlSafe(statement))
             .fetch_all(&mut *conn)
             .await?;
+        if let Some(pid) = rows.iter().find_map(|row| row.try_get("backend_pid").ok()) {
+            crate::db::note_served(pid, schema);
+        }
         if member.is_none() {
             return Ok(None);
         }
@@ -298,15 +304,17 @@ impl TenantTx {
         actor: Actor,
     ) -> CoreResult<Self> {
         let claim = crate::actor_claim::claim_on(&mut tx, schema, actor).await?;
-        sqlx::query(
+        let row = sqlx::query(
             "SELECT set_config('role', 'bastion_tenant_owner', true), \
              set_config('search_path', $1 || ', pg_temp', true), \
-             set_config('bastion.actor', $2, true)",
+             set_config('bastion.actor', $2, true), pg_backend_pid() AS backend_pid",
         )
         .bind(schema.as_str())
         .bind(claim)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+        let pid: i32 = row.try_get("backend_pid")?;
+        crate::db::note_served(pid, schema);
         Ok(Self {
             inner: Inner::Sqlx(Some(tx)),
             schema: schema.clone(),

@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::{stream, TryStreamExt};
-use sqlx::{migrate::Migration, AssertSqlSafe, Executor, PgConnection, PgPool};
+use sqlx::{migrate::Migration, AssertSqlSafe, Executor, PgConnection, PgPool, Row};
 
 use crate::{CoreError, CoreResult, TenantSchema, WorkspaceId};
 
@@ -48,7 +48,12 @@ pub(crate) async fn create_schema(
     );
     conn.execute(AssertSqlSafe(ddl)).await?;
     apply_pending(conn, schema).await?;
-    conn.execute("RESET ROLE").await?;
+    let rows = sqlx::raw_sql("RESET ROLE; SELECT pg_backend_pid() AS backend_pid")
+        .fetch_all(&mut *conn)
+        .await?;
+    if let Some(pid) = rows.iter().find_map(|r| r.try_get("backend_pid").ok()) {
+        crate::db::note_served(pid, schema);
+    }
     Ok(())
 }
 
