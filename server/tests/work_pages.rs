@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{spawn_app, Cast, TestApp};
+use common::{spawn_app, spawn_app_on, Cast, TestApp};
 use serde_json::{json, Value};
 
 async fn create(app: &TestApp, cast: &Cast, path: &str, body: Value) -> String {
@@ -269,5 +269,43 @@ async fn every_workspace_page_answers_a_foreign_workspace_as_a_missing_one() {
                 assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{who} on {page:?}");
             }
         }
+    }
+}
+
+/// A page that kept its tenant transaction's connection while checking out another (to read
+/// people's names from the control plane) could starve the pool: with as many such pages at once
+/// as the pool has connections, each held one and waited for a second until the acquire timeout.
+/// Pages now finish the transaction first, so twelve pages on a pool of two all answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_pages_at_once_on_a_small_pool_all_answer() {
+    let db = bastion_core::testing::TestDb::with_settings(bastion_core::db::PoolSettings {
+        max_connections: 2,
+        acquire_timeout: std::time::Duration::from_secs(5),
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_app_on(db, &[]);
+    let cast = Cast::new(&app).await;
+    let project = create(&app, &cast, "projects", json!({"name": "Harbour works"})).await;
+    let task = create(
+        &app,
+        &cast,
+        "tasks",
+        json!({"project_id": project, "title": "Dredge the quay", "assignee_id": cast.member_id}),
+    )
+    .await;
+    let pages = [
+        format!("/w/{}/tasks/{task}", cast.slug),
+        format!("/w/{}/tasks", cast.slug),
+    ];
+    let answers = futures::future::join_all((0..12).map(|i| {
+        let path = pages[i % 2].clone();
+        let (app, cookie) = (&app, &cast.admin);
+        async move { (path.clone(), app.get_as(cookie, &path).await) }
+    }))
+    .await;
+    for (path, answer) in answers {
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
+        assert!(answer.body.contains("Dredge the quay"), "{path}");
     }
 }

@@ -135,8 +135,9 @@ pub async fn load_tasks(
     };
     let projects = srv::all_projects(&mut o.tx, &o.viewer, true).await?;
     let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
-    let people = srv::people(&mut o.tx, o.viewer.role).await?;
+    let member_ids = srv::member_ids(&mut o.tx, o.viewer.role).await?;
     o.tx.commit().await?;
+    let people = srv::people(member_ids).await?;
     let tasks = srv::rows(&o.viewer, records, &projects, &tags).await?;
     Ok(TaskListView {
         workspace_name: o.workspace.name,

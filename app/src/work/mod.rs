@@ -330,37 +330,41 @@ pub(crate) mod srv {
         Ok(local.into_iter().map(local_time).collect())
     }
 
-    /// Display names of users, looked up once each.
+    /// Display names of users, in one query; an id with no account any more reads "Former
+    /// member". Names live in the control plane, so this checks out a connection of its own:
+    /// call it after the tenant transaction ends, never while holding one (a request holding a
+    /// connection while it waits for a second can exhaust the pool when as many such requests
+    /// run at once as it has connections, and then they all wait).
     pub async fn names(ids: Vec<Uuid>) -> Result<HashMap<Uuid, String>, UiError> {
         let ctx = context()?;
-        let mut out = HashMap::new();
+        let mut ids = ids;
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out = bastion_core::accounts::names_of(&ctx.pool, &ids).await?;
         for id in ids {
-            if out.contains_key(&id) {
-                continue;
-            }
-            let name = bastion_core::accounts::find_user(&ctx.pool, id)
-                .await?
-                .map(|u| u.name)
-                .unwrap_or_else(|| "Former member".to_owned());
-            out.insert(id, name);
+            out.entry(id).or_insert_with(|| "Former member".to_owned());
         }
         Ok(out)
     }
 
-    /// The workspace's active members by name, for pickers. Only for roles that may list
-    /// members; others get nobody.
-    pub async fn people(tx: &mut TenantTx, role: Role) -> Result<Vec<Person>, UiError> {
+    /// The workspace's active members, for pickers, as ids: [`people`] names them once the
+    /// transaction is over. Only for roles that may list members; others get nobody.
+    pub async fn member_ids(tx: &mut TenantTx, role: Role) -> Result<Vec<Uuid>, UiError> {
         if !crate::policy::can_list_members(role) {
             return Ok(Vec::new());
         }
         let members = bastion_core::members::list_members(tx).await?;
-        let active: Vec<Uuid> = members
+        Ok(members
             .iter()
             .filter(|m| m.active)
             .map(|m| m.user_id)
-            .collect();
-        let names = names(active.clone()).await?;
-        let mut people: Vec<Person> = active
+            .collect())
+    }
+
+    /// Members (from [`member_ids`]) by name, sorted, for pickers.
+    pub async fn people(ids: Vec<Uuid>) -> Result<Vec<Person>, UiError> {
+        let names = names(ids.clone()).await?;
+        let mut people: Vec<Person> = ids
             .into_iter()
             .map(|id| Person {
                 id: id.to_string(),

@@ -106,7 +106,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
     let id = t.task.id;
     let mut projects = srv::all_projects(&mut t.tx, &t.viewer, true).await?;
     let all_tags = srv::all_tags(&mut t.tx, &t.viewer).await?;
-    let people = srv::people(&mut t.tx, role).await?;
+    let member_ids = srv::member_ids(&mut t.tx, role).await?;
     let viewer_ids: Vec<uuid::Uuid> = tasks::list_task_viewers(&mut t.tx, &t.viewer, id)
         .await?
         .into_iter()
@@ -116,6 +116,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         comments::list_comments(&mut t.tx, &t.viewer, id, None, COMMENTS_SHOWN).await?;
     let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id).await?;
     t.tx.commit().await?;
+    let people = srv::people(member_ids).await?;
 
     let mut people_shown = viewer_ids.clone();
     people_shown.extend(extras.people());

@@ -35,7 +35,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with these settings in its environment.
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
-    let db = TestDb::new().await;
+    spawn_app_on(TestDb::new().await, vars)
+}
+
+/// The app over this test database (one with a pool of its own making), with these settings.
+pub fn spawn_app_on(db: TestDb, vars: &[(&str, &str)]) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let mut vars: Vec<(String, String)> = vars
         .iter()
