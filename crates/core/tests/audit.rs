@@ -360,7 +360,7 @@ async fn verify_names_the_first_event_edited_or_removed_behind_the_applications_
     // Even with its hash recomputed, the next event no longer follows it.
     su_exec(&mut su, format!(
         "SET search_path = {q}; UPDATE history SET hash = sha256(coalesce(prev_hash, '') || \
-         history_content(id, occurred_at, actor, entity_type, entity_id, action, changes, task_id)) \
+         bastion_history.content(id, occurred_at, actor, entity_type, entity_id, action, changes, task_id)) \
          WHERE id = {}; RESET search_path",
         ids[2]
     ))
@@ -659,7 +659,7 @@ async fn rechain(su: &mut PgConnection, ws: &Workspace) {
          BEGIN
            FOR r IN SELECT * FROM history ORDER BY id LOOP
              UPDATE history SET prev_hash = prev, hash = sha256(coalesce(prev, '') ||
-                 history_content(r.id, r.occurred_at, r.actor, r.entity_type, r.entity_id,
+                 bastion_history.content(r.id, r.occurred_at, r.actor, r.entity_type, r.entity_id,
                                  r.action, r.changes, r.task_id))
               WHERE id = r.id RETURNING hash INTO prev;
            END LOOP;

@@ -160,59 +160,56 @@ async fn history_is_written_by_the_triggers_alone() {
     ] {
         assert_denied(c, &sql, what).await;
     }
-    // The one history function a workspace role may call records only a change its own
-    // transaction made to the workspace row, which a workspace role cannot make.
-    let (code, message) = failure(
+    // Nor the shared recorder of workspace changes, which core calls only from a transaction
+    // entered as the tables' owner (it would refuse anyway: the workspace row was not changed by
+    // this transaction, which a workspace role cannot do).
+    assert_denied(
         c,
         &format!(
-            "SELECT history_record_workspace_update('{}', \
+            "SELECT bastion_history.record_workspace_update('{}', '{}', \
              '{{\"plan\": {{\"before\": \"business\", \"after\": \"starter\"}}}}')",
+            ws.schema().as_str(),
             ws.id
         ),
+        "bastion_history",
     )
     .await;
-    assert_eq!(code, INSUFFICIENT_PRIVILEGE, "{message}");
-    assert!(message.contains("transaction that changed"), "{message}");
     tx.rollback().await.unwrap();
 
-    // The functions run as the owner with a fixed search path: the workspace's one entry point
-    // pinned to its schema, the shared ones (control-plane migration 0014) to pg_catalog, in a
-    // schema no workspace role may use.
+    // The shared functions (control-plane migrations 0014, 0018) run as the owner with a search
+    // path of pg_catalog alone, in a schema no workspace role may use.
     let mut su = admin(&db).await;
     let rows: Vec<(String, bool, String, String)> = sqlx::query_as(
-        "SELECT p.pronamespace::regnamespace::text || '.' || p.proname, p.prosecdef,
-                pg_get_userbyid(p.proowner)::text, array_to_string(p.proconfig, ',')
+        "SELECT p.proname::text, p.prosecdef, pg_get_userbyid(p.proowner)::text,
+                array_to_string(p.proconfig, ',')
            FROM pg_proc p
-          WHERE (p.pronamespace = $1::regnamespace
-                 AND p.proname = 'history_record_workspace_update')
-             OR (p.pronamespace = 'bastion_history'::regnamespace
-                 AND p.proname IN ('append', 'row_change', 'row_event', 'link_change',
-                                   'link_event', 'record_workspace_update'))
+          WHERE p.pronamespace = 'bastion_history'::regnamespace
+            AND p.proname IN ('append', 'row_change', 'row_event', 'link_change',
+                              'link_event', 'record_workspace_update')
           ORDER BY 1",
+    )
+    .fetch_all(&mut su)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    assert!(
+        rows.iter().all(|(_, definer, owner, config)| *definer
+            && owner == "bastion_tenant_owner"
+            && config == "search_path=pg_catalog, pg_temp"),
+        "{rows:?}"
+    );
+    // No function at all in a workspace schema: no copies of the PL/pgSQL that writes history
+    // (each backend compiled one per workspace), and none of any kind, since PostgreSQL looks a
+    // function up through the list of every function of that name in every schema
+    // (docs/performance.md).
+    let functions: Vec<String> = sqlx::query_scalar(
+        "SELECT proname::text FROM pg_proc WHERE pronamespace = $1::regnamespace",
     )
     .bind(ws.schema().as_str())
     .fetch_all(&mut su)
     .await
     .unwrap();
-    assert_eq!(rows.len(), 7, "{rows:?}");
-    let pinned = format!("search_path={}, pg_temp", ws.schema().as_str());
-    assert!(
-        rows.iter().all(|(name, definer, owner, config)| *definer
-            && owner == "bastion_tenant_owner"
-            && (config == "search_path=pg_catalog, pg_temp"
-                || (name.ends_with(".history_record_workspace_update") && *config == pinned))),
-        "{rows:?}"
-    );
-    // No per-workspace copies of the PL/pgSQL that writes history (docs/performance.md).
-    let copies: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_proc WHERE pronamespace = $1::regnamespace
-            AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')",
-    )
-    .bind(ws.schema().as_str())
-    .fetch_one(&mut su)
-    .await
-    .unwrap();
-    assert_eq!(copies, 0);
+    assert_eq!(functions, Vec::<String>::new());
     let (usable, executable): (bool, bool) = sqlx::query_as(
         "SELECT has_schema_privilege($1, 'bastion_history', 'USAGE'),
                 has_function_privilege($1,

@@ -91,7 +91,9 @@ pub(crate) async fn record_workspace_update(
     workspace: WorkspaceId,
     changes: &JsonValue,
 ) -> CoreResult<()> {
-    sqlx::query("SELECT history_record_workspace_update($1, $2)")
+    // The shared function (control-plane migrations 0014, 0018), reachable because `tx` was
+    // entered as `bastion_tenant_owner`: a workspace role can call nothing of the kind.
+    sqlx::query("SELECT bastion_history.record_workspace_update(current_schema(), $1, $2)")
         .bind(workspace.0)
         .bind(changes)
         .execute(tx.conn())
@@ -380,7 +382,7 @@ pub async fn verify(pool: &PgPool, ws: &Workspace) -> CoreResult<VerifyReport> {
     let (checked, first_broken): (i64, Option<i64>) = sqlx::query_as(
         "SELECT count(*), min(id) FILTER (WHERE broken) FROM (
              SELECT id,
-                    hash IS DISTINCT FROM sha256(coalesce(prev_hash, ''::bytea) || history_content(
+                    hash IS DISTINCT FROM sha256(coalesce(prev_hash, ''::bytea) || bastion_history.content(
                         id, occurred_at, actor, entity_type, entity_id, action, changes, task_id))
                     OR (row_number() OVER w > 1
                         AND prev_hash IS DISTINCT FROM lag(hash) OVER w) AS broken
