@@ -227,8 +227,8 @@ fn provide_request_nonce() {
     }
 }
 
-/// Looks up the signed-in person's colour scheme for a page request (a GET outside `/api/` and
-/// `/pkg/` carrying a session cookie) and hands it to the renderer as a request extension, so
+/// Looks up the signed-in person's colour scheme for a page request (a GET for HTML outside
+/// `/api/`, carrying a session cookie) and hands it to the renderer as a request extension, so
 /// the shell writes `<html data-theme>` before the first paint. One indexed read; a database
 /// that cannot answer leaves the page on the device's scheme rather than failing it.
 async fn page_theme(
@@ -236,10 +236,14 @@ async fn page_theme(
     mut request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
-    let path = request.uri().path();
+    // A browser asks for text/html when it navigates, not for a script, an image or a fetch.
     let is_page = request.method() == axum::http::Method::GET
-        && !path.starts_with("/api/")
-        && !path.starts_with("/pkg/");
+        && !request.uri().path().starts_with("/api/")
+        && request
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
     if is_page {
         if let Some(token) = auth::session_cookie(request.headers()) {
             match bastion_core::sessions::theme_for(&state.pool, &token).await {
