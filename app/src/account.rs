@@ -17,6 +17,8 @@ pub struct AccountView {
     pub email: String,
     pub workspaces: Vec<(String, String)>,
     pub sessions: Vec<SessionRow>,
+    /// `system`, `light` or `dark`.
+    pub theme: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,8 +122,29 @@ pub async fn account() -> Result<Option<AccountView>, UiError> {
         email: user.email,
         workspaces,
         sessions,
+        theme: bastion_core::accounts::theme(&ctx.pool, user.id)
+            .await?
+            .as_str()
+            .to_owned(),
     }))
 }
+
+/// Saves the colour scheme the person chose; answers its name.
+#[server(prefix = "/api/fn", endpoint = "set_theme")]
+pub async fn set_theme(theme: String) -> Result<String, UiError> {
+    let ctx = crate::server::context()?;
+    let (user, _) = crate::server::current_user().await?;
+    let theme = bastion_core::accounts::Theme::parse(&theme)?;
+    bastion_core::accounts::set_theme(&ctx.pool, user.id, theme).await?;
+    Ok(theme.as_str().to_owned())
+}
+
+/// The account page's colour-scheme choice, as radio buttons.
+const THEMES: [(&str, &str); 3] = [
+    ("system", "As on this device"),
+    ("light", "Light"),
+    ("dark", "Dark"),
+];
 
 #[server(prefix = "/api/fn", endpoint = "change_password")]
 pub async fn change_password(
@@ -218,6 +241,23 @@ pub fn AccountPage() -> impl IntoView {
     );
     let sign_out = ServerAction::<SignOut>::new();
     let delete = ServerAction::<DeleteAccount>::new();
+    let theme = ServerAction::<SetTheme>::new();
+    // The server renders `<html data-theme>`; a choice saved without a page load is applied
+    // here (before hydration the form posts and the next page comes with it).
+    Effect::new(move |_| {
+        if let Some(Ok(name)) = theme.value().get() {
+            if let Some(root) = document().document_element() {
+                let _ = root.set_attribute("data-theme", &name);
+            }
+        }
+    });
+    let theme_result = move || {
+        theme.value().get().map(|answer| {
+            answer
+                .map(|_| "Colour scheme saved.".into())
+                .map_err(|e| e.to_string())
+        })
+    };
     let delete_error = action_error(delete);
     let password_result = move || {
         change.value().get().map(|answer| {
@@ -273,6 +313,23 @@ pub fn AccountPage() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </Table>
+                            <h2 id="appearance-title">"Appearance"</h2>
+                            <ActionForm action=theme attr:class="form narrow-form" attr:aria-labelledby="appearance-title">
+                                <fieldset class="choices">
+                                    <legend>"Colour scheme"</legend>
+                                    {THEMES.into_iter().map(|(value, label)| {
+                                        let id = format!("theme-{value}");
+                                        view! {
+                                            <div class="check">
+                                                <input type="radio" id=id.clone() name="theme" value=value checked=account.theme == value/>
+                                                <label for=id>{label}</label>
+                                            </div>
+                                        }
+                                    }).collect_view()}
+                                </fieldset>
+                                <FormOutcome outcome=theme_result ok_class="form-ok"/>
+                                <button type="submit" class="button">"Save colour scheme"</button>
+                            </ActionForm>
                             <h2>"Change password"</h2>
                             <ActionForm action=change attr:class="form narrow-form">
                                 <label for="current_password">"Current password"</label>

@@ -29,14 +29,17 @@ mod work;
 
 /// The document around every page. The server renders it; `HydrationScripts` carries the CSP
 /// nonce that the server put in context, so the boot script runs under a strict policy.
+/// The colour scheme comes from the server (the signed-in person's choice, [`PageTheme`]), so the
+/// first paint is right and the browser never rewrites `<html>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = use_context::<PageTheme>().unwrap_or_default();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.name()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="color-scheme" content="light"/>
+                <meta name="color-scheme" content=theme.color_scheme()/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // Named from the site's hash file when the build hashed it (see
                 // `bastion::site_options`), so it lives here, where the options are.
@@ -48,6 +51,45 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The colour scheme a page is rendered in: `system` (the device's `prefers-color-scheme`, the
+/// default and every visitor's), `light` or `dark`. The style sheet reads `<html data-theme>`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PageTheme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl PageTheme {
+    /// From a stored name; anything unknown is the device's scheme.
+    pub fn from_name(name: &str) -> PageTheme {
+        match name {
+            "light" => PageTheme::Light,
+            "dark" => PageTheme::Dark,
+            _ => PageTheme::System,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PageTheme::System => "system",
+            PageTheme::Light => "light",
+            PageTheme::Dark => "dark",
+        }
+    }
+
+    /// For `<meta name="color-scheme">`: the schemes the page supports, so form controls and
+    /// scroll bars match before the style sheet loads.
+    fn color_scheme(self) -> &'static str {
+        match self {
+            PageTheme::System => "light dark",
+            PageTheme::Light => "light",
+            PageTheme::Dark => "dark",
+        }
     }
 }
 

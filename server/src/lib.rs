@@ -88,6 +88,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
     };
     let context = move || {
         provide_request_nonce();
+        provide_page_theme();
         provide_context(server_context.clone());
     };
 
@@ -114,6 +115,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
             state.clone(),
             auth::refuse_cross_origin,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), page_theme))
         .layer(middleware::from_fn_with_state(
             upload_limit(&state.config),
             limit_body,
@@ -221,6 +223,48 @@ fn provide_request_nonce() {
     if let Some(parts) = use_context::<axum::http::request::Parts>() {
         if let Some(nonce) = parts.extensions.get::<CspNonce>() {
             provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
+        }
+    }
+}
+
+/// Looks up the signed-in person's colour scheme for a page request (a GET for HTML outside
+/// `/api/`, carrying a session cookie) and hands it to the renderer as a request extension, so
+/// the shell writes `<html data-theme>` before the first paint. One indexed read; a database
+/// that cannot answer leaves the page on the device's scheme rather than failing it.
+async fn page_theme(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    // A browser asks for text/html when it navigates, not for a script, an image or a fetch.
+    let is_page = request.method() == axum::http::Method::GET
+        && !request.uri().path().starts_with("/api/")
+        && request
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if is_page {
+        if let Some(token) = auth::session_cookie(request.headers()) {
+            match bastion_core::sessions::theme_for(&state.pool, &token).await {
+                Ok(Some(theme)) => {
+                    request
+                        .extensions_mut()
+                        .insert(app::PageTheme::from_name(theme.as_str()));
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "could not read the colour scheme"),
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Hands the person's colour scheme, found by [`page_theme`], to the shell.
+fn provide_page_theme() {
+    if let Some(parts) = use_context::<axum::http::request::Parts>() {
+        if let Some(theme) = parts.extensions.get::<app::PageTheme>() {
+            provide_context(*theme);
         }
     }
 }

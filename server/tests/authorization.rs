@@ -130,6 +130,9 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/me/sessions", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
         // A wrong current password changes nothing, for anyone signed in.
         Row { method: "PUT", path: "/api/v1/me/password", fixture: None, body: Some(json!({"current_password": "not it at all", "new_password": "a brand new passphrase"})), expect: [422, 422, 422, 422, 422, 401] },
+        // Everyone signed in chooses their own colour scheme.
+        Row { method: "GET", path: "/api/v1/me/theme", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        Row { method: "PUT", path: "/api/v1/me/theme", fixture: None, body: Some(json!({"theme": "dark"})), expect: [200, 200, 200, 200, 200, 401] },
         // Someone else's session is not found, whoever asks.
         Row { method: "DELETE", path: "/api/v1/me/sessions/{id}", fixture: ForeignSession, body: Option::None, expect: [404, 404, 404, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
@@ -792,6 +795,7 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         // Signing in needs no session; a wrong password is 401 for everyone.
         ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
         ("/api/fn/change_password", "current_password=not+it+at+all&new_password=a+brand+new+passphrase", None, [422, 422, 422, 422, 422, 401]),
+        ("/api/fn/set_theme", "theme=light", None, [200, 200, 200, 200, 200, 401]),
         ("/api/fn/end_session", "id=00000000-0000-4000-8000-000000000000", None, [404, 404, 404, 404, 404, 401]),
         // A wrong password deletes nothing.
         ("/api/fn/delete_account", "password=not+the+password", None, [422, 422, 422, 422, 422, 401]),

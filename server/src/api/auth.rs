@@ -288,6 +288,57 @@ pub async fn update_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The colour scheme the caller chose for the pages: `system` follows the device's preference.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeChoice {
+    #[schema(example = "dark", pattern = "^(system|light|dark)$")]
+    pub theme: String,
+}
+
+/// The caller's colour scheme for the pages.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/theme",
+    responses(
+        (status = 200, description = "The caller's colour scheme.", body = ThemeChoice),
+    ),
+    security(("session_cookie" = []))
+)]
+pub async fn get_theme(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<ThemeChoice>, ApiError> {
+    let theme = accounts::theme(&state.pool, current.user.id).await?;
+    Ok(Json(ThemeChoice {
+        theme: theme.as_str().to_owned(),
+    }))
+}
+
+/// Choose the caller's colour scheme for the pages: `system`, `light` or `dark`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/theme",
+    request_body = ThemeChoice,
+    responses(
+        (status = 200, description = "Saved; the pages are rendered in it from now on.", body = ThemeChoice),
+        (status = 403, description = "Sent from another origin.", body = ErrorBody),
+        (status = 422, description = "`theme` is not one of the three.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []))
+)]
+pub async fn update_theme(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<ThemeChoice>,
+) -> Result<Json<ThemeChoice>, ApiError> {
+    let theme = accounts::Theme::parse(&body.theme)?;
+    accounts::set_theme(&state.pool, current.user.id, theme).await?;
+    Ok(Json(ThemeChoice {
+        theme: theme.as_str().to_owned(),
+    }))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountDeletion {
@@ -399,6 +450,7 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
         .routes(utoipa_axum::routes!(get_me, delete_me))
         .routes(utoipa_axum::routes!(list_sessions))
         .routes(utoipa_axum::routes!(update_password))
+        .routes(utoipa_axum::routes!(get_theme, update_theme))
         .routes(utoipa_axum::routes!(revoke_session))
 }
 

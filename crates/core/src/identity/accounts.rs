@@ -253,6 +253,63 @@ pub async fn change_password(
     Ok(())
 }
 
+/// The colour scheme a person chose: the device's own (`System`), or always light or dark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    /// `system`, `light` or `dark`, as stored and as sent over REST and forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// The stored or typed name; anything else is refused, naming the `theme` field.
+    pub fn parse(input: &str) -> CoreResult<Theme> {
+        Theme::ALL
+            .into_iter()
+            .find(|t| t.as_str() == input.trim())
+            .ok_or_else(|| {
+                CoreError::invalid("theme", "The colour scheme must be system, light or dark.")
+            })
+    }
+}
+
+/// The colour scheme the user chose.
+pub async fn theme(db: impl sqlx::PgExecutor<'_>, user_id: Uuid) -> CoreResult<Theme> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT theme FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?;
+    stored.map_or(Err(CoreError::NotFound("No such account.")), |t| {
+        Theme::parse(&t)
+    })
+}
+
+/// Saves the user's colour scheme. Their own account's setting: anyone signed in may change it
+/// for themselves, and nobody for another.
+pub async fn set_theme(pool: &PgPool, user_id: Uuid, theme: Theme) -> CoreResult<()> {
+    let done = sqlx::query("UPDATE users SET theme = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(theme.as_str())
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(CoreError::NotFound("No such account."));
+    }
+    Ok(())
+}
+
 /// Said when the last active admin of a workspace tries to delete their account.
 pub const LAST_ADMIN_ACCOUNT: &str = "You are the last active admin of a workspace. Make another \
 member an admin there (or erase the workspace) before deleting your account.";

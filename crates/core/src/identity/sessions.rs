@@ -9,7 +9,11 @@ use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::{accounts::User, workspaces::Workspace, CoreResult, WorkspaceId};
+use crate::{
+    accounts::{Theme, User},
+    workspaces::Workspace,
+    CoreResult, WorkspaceId,
+};
 
 pub const IDLE_TIMEOUT: Duration = Duration::hours(12);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(30);
@@ -112,6 +116,19 @@ pub async fn resolve(pool: &PgPool, token: &SessionToken) -> CoreResult<Option<S
     Ok(resolve_user(&mut conn, token)
         .await?
         .map(|(session, _)| session))
+}
+
+/// The colour scheme of the person a cookie belongs to, for rendering a page's `<html>`; `None`
+/// without a live session. Reads only: the page's own data request extends the session.
+pub async fn theme_for(pool: &PgPool, token: &SessionToken) -> CoreResult<Option<Theme>> {
+    let stored: Option<String> = sqlx::query_scalar(
+        "SELECT u.theme FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.idle_expires_at > now() AND s.absolute_expires_at > now()",
+    )
+    .bind(token.hash())
+    .fetch_optional(pool)
+    .await?;
+    stored.map(|t| Theme::parse(&t)).transpose()
 }
 
 /// The live session for a cookie and its user, in one statement: a request pays one round trip
