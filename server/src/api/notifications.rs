@@ -166,7 +166,7 @@ pub async fn list_notifications(
         (status = 404, description = "Not a member.", body = ErrorBody),
     ),
 )]
-pub async fn unread_notifications(mut member: Member) -> Result<Json<UnreadCount>, ApiError> {
+pub async fn get_unread_count(mut member: Member) -> Result<Json<UnreadCount>, ApiError> {
     let viewer = member.viewer();
     let unread = notifications::unread_count(&mut member.tx, &viewer).await?;
     member.tx.commit().await?;
@@ -186,7 +186,7 @@ pub async fn unread_notifications(mut member: Member) -> Result<Json<UnreadCount
         (status = 404, description = "No such notice of the caller's about a task they see, or not a member.", body = ErrorBody),
     ),
 )]
-pub async fn read_notification(
+pub async fn mark_notification_read(
     mut member: Member,
     PathIds(id): PathIds<Uuid>,
 ) -> Result<StatusCode, ApiError> {
@@ -206,7 +206,7 @@ pub async fn read_notification(
         (status = 404, description = "Not a member.", body = ErrorBody),
     ),
 )]
-pub async fn read_all_notifications(mut member: Member) -> Result<Json<MarkedRead>, ApiError> {
+pub async fn mark_all_notifications_read(mut member: Member) -> Result<Json<MarkedRead>, ApiError> {
     let viewer = member.viewer();
     let marked = notifications::mark_all_read(&mut member.tx, &viewer).await?;
     member.tx.commit().await?;
@@ -225,7 +225,7 @@ pub async fn read_all_notifications(mut member: Member) -> Result<Json<MarkedRea
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
     ),
 )]
-pub async fn get_watch(
+pub async fn get_task_watch(
     mut member: Member,
     PathIds(task_id): PathIds<Uuid>,
 ) -> Result<Json<WatchView>, ApiError> {
@@ -249,7 +249,7 @@ pub async fn get_watch(
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
     ),
 )]
-pub async fn watch_task(
+pub async fn add_task_watcher(
     mut member: Member,
     PathIds(task_id): PathIds<Uuid>,
 ) -> Result<Json<WatchView>, ApiError> {
@@ -273,7 +273,7 @@ pub async fn watch_task(
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
     ),
 )]
-pub async fn unwatch_task(
+pub async fn remove_task_watcher(
     mut member: Member,
     PathIds(task_id): PathIds<Uuid>,
 ) -> Result<Json<WatchView>, ApiError> {
@@ -287,16 +287,16 @@ pub async fn unwatch_task(
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(list_notifications))
-        .routes(utoipa_axum::routes!(unread_notifications))
-        .routes(utoipa_axum::routes!(read_notification))
-        .routes(utoipa_axum::routes!(read_all_notifications))
+        .routes(utoipa_axum::routes!(get_unread_count))
+        .routes(utoipa_axum::routes!(mark_notification_read))
+        .routes(utoipa_axum::routes!(mark_all_notifications_read))
 }
 
 /// Watching, under the tasks' tag.
 pub(crate) fn watch_routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
     utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(
-        get_watch,
-        watch_task,
-        unwatch_task
+        get_task_watch,
+        add_task_watcher,
+        remove_task_watcher
     ))
 }
