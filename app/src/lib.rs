@@ -11,6 +11,7 @@ use leptos_router::{
 mod account;
 mod audit_page;
 pub mod error;
+mod inbox;
 mod members_page;
 pub mod money;
 /// The permission rules, written once in `bastion-policy` and asked by pages and core alike.
@@ -140,6 +141,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("tasks"), ParamSegment("id"))
                         view=work::task::TaskPageView
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("inbox"))
+                        view=inbox::InboxPageView
                         ssr=SsrMode::Async
                     />
                     <Route

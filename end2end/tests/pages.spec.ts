@@ -61,6 +61,7 @@ function mainPages(taskId: string): [string, string][] {
     ["time", `/w/${SLUG}/time?from=2026-11-01&to=2026-11-30`],
     ["audit", `/w/${SLUG}/audit`],
     ["settings", `/w/${SLUG}/settings`],
+    ["inbox", `/w/${SLUG}/inbox`],
     ["privacy", "/privacy"],
   ];
 }

@@ -70,6 +70,9 @@ enum Fixture {
     MemberTaskAttachment,
     /// An API token of the cast's admin for the cast's workspace: `{token_id}`.
     AdminToken,
+    /// A notice in the admin's inbox (the member commented on the admin's task):
+    /// `{notification_id}`, also as `{id}`.
+    AdminNotice,
 }
 
 impl Fixture {
@@ -92,6 +95,7 @@ impl Fixture {
                 | Fixture::AdminAttachment
                 | Fixture::Export
                 | Fixture::AdminToken
+                | Fixture::AdminNotice
         )
     }
 }
@@ -185,6 +189,18 @@ fn rows() -> Vec<Row> {
         // The comment is the admin's: only they edit it; admins delete any comment.
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}", fixture: Comment, body: Some(json!({"body": "Edited"})), expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/comments/{comment_id}", fixture: Comment, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        // Watching: anyone who sees the task, guests included.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/watch", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/watch", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/watch", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/watch", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/watch", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/watch", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        // The inbox is everyone's own; someone else's notice is not found.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/notifications", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/notifications/unread-count", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/notifications/{notification_id}/read", fixture: AdminNotice, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/notifications/read-all", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tags", fixture: Tag, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tags", fixture: None, body: Some(json!({"name": "Row tag {unique}"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tags/{tag_id}", fixture: Tag, body: Some(json!({"colour": "#112233"})), expect: [200, 200, 403, 404, 404, 401] },
@@ -502,7 +518,38 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
         Fixture::MemberTaskEntry => seed_task_entry(app, cast, &cast.member).await,
         Fixture::AdminTaskAttachment => seed_task_attachment(app, cast, &cast.admin).await,
         Fixture::MemberTaskAttachment => seed_task_attachment(app, cast, &cast.member).await,
+        Fixture::AdminNotice => {
+            let id = admin_notice(app, cast).await;
+            vec![("{notification_id}", id.clone()), ("{id}", id)]
+        }
     }
+}
+
+/// The member comments on a task of the admin's, who watches it as its creator: the admin's
+/// newest notice.
+async fn admin_notice(app: &TestApp, cast: &Cast) -> String {
+    let task = seed_task(app, cast, false).await.1;
+    let answer = app
+        .call(
+            "POST",
+            &cast.api(&format!("/tasks/{task}/comments")),
+            Some(&cast.member),
+            Some(json!({"body": "For the admin's inbox"})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let inbox = app
+        .call(
+            "GET",
+            &cast.api("/notifications"),
+            Some(&cast.admin),
+            Option::None,
+        )
+        .await;
+    inbox.json()["items"][0]["id"]
+        .as_str()
+        .expect("the admin was notified")
+        .to_owned()
 }
 
 /// Creates something in the cast's workspace as its admin and returns its id.
@@ -784,6 +831,13 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         // The comment is the admin's: only they edit it; admins delete any comment.
         ("/api/fn/edit_comment", "slug={ws}&task_id={task_id}&comment_id={comment_id}&body=Edited", Comment, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/delete_comment", "slug={ws}&task_id={task_id}&comment_id={comment_id}", Comment, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/watch_task", "slug={ws}&task_id={task_id}", ViewedTask, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/watch_task", "slug={ws}&task_id={task_id}", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/unwatch_task", "slug={ws}&task_id={task_id}", ViewedTask, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/unwatch_task", "slug={ws}&task_id={task_id}", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/inbox", "slug={ws}&unread=1", None, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/read_notification", "slug={ws}&id={id}", AdminNotice, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/read_all_notifications", "slug={ws}", None, [200, 200, 200, 404, 404, 404]),
         // Time on the task page: guests record none; members see (and so delete) only their own.
         ("/api/fn/log_task_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&billable=true&rate=85.50&note=Fn", ViewedTask, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/log_task_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&rate=", PrivateTask, [200, 404, 404, 404, 404, 404]),

@@ -206,7 +206,8 @@ async fn the_served_openapi_document_matches_the_committed_snapshot() {
             assert!(
                 [
                     "get", "list", "create", "update", "delete", "add", "remove", "export",
-                    "start", "confirm", "request", "reset", "revoke", "sign", "accept", "rotate"
+                    "start", "confirm", "request", "reset", "revoke", "sign", "accept", "rotate",
+                    "mark"
                 ]
                 .contains(&verb),
                 "{method} {path}: operationId {id:?} is not <verb>_<resource>"

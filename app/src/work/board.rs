@@ -18,6 +18,8 @@ use crate::UiError;
 pub struct BoardView {
     pub workspace_name: String,
     pub role: Role,
+    /// The caller's unread notices, for the workspace's navigation.
+    pub unread: i64,
     /// `(status, tasks shown, tasks in the column in all)` in board order.
     pub columns: Vec<(String, Vec<TaskRow>, i64)>,
     pub projects: Vec<ProjectRow>,
@@ -39,6 +41,7 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
     let board = tasks::board(&mut o.tx, &o.viewer, &filter, PER_COLUMN).await?;
     let projects = srv::all_projects(&mut o.tx, &o.viewer, true).await?;
     let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
+    let unread = bastion_core::work::notifications::unread_count(&mut o.tx, &o.viewer).await?;
     o.tx.commit().await?;
     let mut columns = Vec::new();
     for (status, records, total) in [
@@ -55,6 +58,7 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
     Ok(BoardView {
         workspace_name: o.workspace.name,
         role: o.viewer.role,
+        unread,
         columns,
         projects,
     })
@@ -111,7 +115,7 @@ pub fn BoardPage() -> impl IntoView {
                         let role = board.role;
                         view! {
                             <Title text=super::raw_text(&format!("Board — {} — Bastion", board.workspace_name))/>
-                            <WorkNav slug=slug.clone() role=board.role current="board"/>
+                            <WorkNav slug=slug.clone() role=board.role unread=board.unread current="board"/>
                             <div class="board-head">
                                 <h1>"Board"</h1>
                                 <form method="get" class="inline-form" aria-label="Show one project">

@@ -168,6 +168,8 @@ pub(crate) mod srv {
             ("task", "tag_removed") => "removed a tag",
             ("task", "viewer_added") => "added a viewer",
             ("task", "viewer_removed") => "removed a viewer",
+            ("task", "watcher_added") => "added a watcher",
+            ("task", "watcher_removed") => "removed a watcher",
             ("comment", "created") => "commented",
             ("comment", "updated") => "edited a comment",
             ("comment", "deleted") => "deleted a comment",

@@ -15,6 +15,8 @@ use crate::UiError;
 pub struct HomeView {
     pub workspace_name: String,
     pub role: Role,
+    /// The caller's unread notices, for the workspace's navigation.
+    pub unread: i64,
     pub projects: Vec<ProjectRow>,
 }
 
@@ -23,10 +25,12 @@ pub async fn load_home(slug: String) -> Result<HomeView, UiError> {
     let mut o = crate::server::open(&slug).await?;
     // Archived projects too: the page shows them to those who may bring them back.
     let projects = super::srv::all_projects(&mut o.tx, &o.viewer, true).await?;
+    let unread = bastion_core::work::notifications::unread_count(&mut o.tx, &o.viewer).await?;
     o.tx.commit().await?;
     Ok(HomeView {
         workspace_name: o.workspace.name,
         role: o.viewer.role,
+        unread,
         projects,
     })
 }
@@ -98,7 +102,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                         let empty = open.is_empty();
                         view! {
                             <Title text=super::raw_text(&format!("{} — Bastion", home.workspace_name))/>
-                            <WorkNav slug=slug.clone() role=home.role current="home"/>
+                            <WorkNav slug=slug.clone() role=home.role unread=home.unread current="home"/>
                             <section class="card" aria-labelledby="home-title">
                                 <h1 id="home-title">{home.workspace_name.clone()}</h1>
                                 <h2>"Projects"</h2>

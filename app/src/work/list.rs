@@ -21,6 +21,8 @@ use crate::UiError;
 pub struct TaskListView {
     pub workspace_name: String,
     pub role: Role,
+    /// The caller's unread notices, for the workspace's navigation.
+    pub unread: i64,
     pub tasks: Vec<TaskRow>,
     pub next_cursor: Option<String>,
     /// Every project the caller sees, archived ones included (for filtering).
@@ -136,12 +138,14 @@ pub async fn load_tasks(
     let projects = srv::all_projects(&mut o.tx, &o.viewer, true).await?;
     let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
     let member_ids = srv::member_ids(&mut o.tx, o.viewer.role).await?;
+    let unread = bastion_core::work::notifications::unread_count(&mut o.tx, &o.viewer).await?;
     o.tx.commit().await?;
     let people = srv::people(member_ids).await?;
     let tasks = srv::rows(&o.viewer, records, &projects, &tags).await?;
     Ok(TaskListView {
         workspace_name: o.workspace.name,
         role: o.viewer.role,
+        unread,
         tasks,
         next_cursor,
         projects,
@@ -245,7 +249,7 @@ pub fn TaskListPage() -> impl IntoView {
                         let first_page = f.cursor.as_deref().unwrap_or_default().is_empty();
                         view! {
                             <Title text=super::raw_text(&format!("Tasks — {} — Bastion", list.workspace_name))/>
-                            <WorkNav slug=slug.clone() role=list.role current="tasks"/>
+                            <WorkNav slug=slug.clone() role=list.role unread=list.unread current="tasks"/>
                             <section class="card" aria-labelledby="tasks-title">
                                 <h1 id="tasks-title">"Tasks"</h1>
                                 {can_create.then(|| view! {

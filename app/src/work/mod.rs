@@ -115,9 +115,10 @@ pub fn raw_text(text: &str) -> String {
 }
 
 /// The workspace's sections, the current one marked for assistive technology. Members is
-/// offered only to those who may list members.
+/// offered only to those who may list members. The inbox link carries the caller's unread
+/// count as the page's server render read it.
 #[component]
-pub fn WorkNav(slug: String, role: Role, current: &'static str) -> impl IntoView {
+pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> impl IntoView {
     let link = |href: String, label: &'static str, key: &'static str| {
         let here = (key == current).then_some("page");
         view! { <a href=href aria-current=here>{label}</a> }
@@ -128,6 +129,14 @@ pub fn WorkNav(slug: String, role: Role, current: &'static str) -> impl IntoView
             {link(format!("/w/{slug}/tasks"), "Tasks", "tasks")}
             {link(format!("/w/{slug}/board"), "Board", "board")}
             {policy::can_list_members(role).then(|| link(format!("/w/{slug}/members"), "Members", "members"))}
+            <a href=format!("/w/{slug}/inbox") aria-current=("inbox" == current).then_some("page") class="inbox-link">
+                "Inbox"
+                {(unread > 0).then(|| view! {
+                    " "
+                    <span class="badge" data-testid="unread-count">{unread.to_string()}</span>
+                    <span class="visually-hidden">" unread"</span>
+                })}
+            </a>
         </nav>
     }
 }

@@ -41,6 +41,11 @@ pub struct CommentRow {
 pub struct TaskPage {
     pub workspace_name: String,
     pub role: Role,
+    /// The caller's unread notices, for the workspace's navigation.
+    pub unread: i64,
+    /// Whether the caller watches the task, and how many do.
+    pub watching: bool,
+    pub watchers: i64,
     pub task: TaskRow,
     pub description: String,
     /// Rendered by `render_markdown`: raw HTML in the source is escaped.
@@ -100,7 +105,7 @@ pub(crate) mod open {
 #[server(prefix = "/api/fn", endpoint = "task")]
 pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiError> {
     use super::srv;
-    use bastion_core::work::{comments, render_markdown, tasks};
+    use bastion_core::work::{comments, mentions, notifications, render_markdown, tasks, watching};
     let mut t = open::open_task(&slug, &task_id).await?;
     let role = t.role;
     let id = t.task.id;
@@ -115,12 +120,19 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
     let comment_records =
         comments::list_comments(&mut t.tx, &t.viewer, id, None, COMMENTS_SHOWN).await?;
     let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id).await?;
+    let watch = watching::watch_state(&mut t.tx, &t.viewer, id).await?;
+    let unread = notifications::unread_count(&mut t.tx, &t.viewer).await?;
     t.tx.commit().await?;
     let people = srv::people(member_ids).await?;
 
     let mut people_shown = viewer_ids.clone();
     people_shown.extend(extras.people());
     people_shown.extend(comment_records.iter().map(|c| c.author_id));
+    people_shown.extend(
+        comment_records
+            .iter()
+            .flat_map(|c| mentions::parse(&c.body)),
+    );
     people_shown.push(t.task.created_by);
     let names = srv::names(people_shown).await?;
     let name = |id: &uuid::Uuid| names.get(id).cloned().unwrap_or_default();
@@ -145,9 +157,9 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         .map(|(c, written)| CommentRow {
             id: c.id.to_string(),
             author: name(&c.author_id),
-            html: render_markdown(&c.body),
+            html: render_markdown(&mentions::for_rendering(&c.body, &names)),
             mine: c.author_id == t.user.id,
-            body: c.body,
+            body: mentions::to_names(&c.body, &names),
             written,
             edited: c.edited_at.is_some(),
         })
@@ -155,6 +167,9 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
     Ok(TaskPage {
         workspace_name: t.workspace.name,
         role,
+        unread,
+        watching: watch.watching,
+        watchers: watch.watchers,
         description_html: render_markdown(&description),
         description,
         created_by,
@@ -193,6 +208,8 @@ pub fn TaskPageView() -> impl IntoView {
     let log_time = ServerAction::<LogTime>::new();
     let unlog = ServerAction::<DeleteTimeEntry>::new();
     let unattach = ServerAction::<DeleteAttachment>::new();
+    let watch = ServerAction::<WatchTask>::new();
+    let unwatch = ServerAction::<UnwatchTask>::new();
     let version = move || {
         update.version().get()
             + add_tag.version().get()
@@ -206,6 +223,8 @@ pub fn TaskPageView() -> impl IntoView {
             + log_time.version().get()
             + unlog.version().get()
             + unattach.version().get()
+            + watch.version().get()
+            + unwatch.version().get()
     };
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
@@ -235,6 +254,20 @@ pub fn TaskPageView() -> impl IntoView {
         );
         move || a().or_else(b).or_else(c)
     };
+    let watch_error = {
+        let (a, b) = (action_error(watch), action_error(unwatch));
+        move || a().or_else(b)
+    };
+    // People a comment mentioned who were not told, because they cannot see the task.
+    let not_notified = move || {
+        comment.value().with(|v| match v {
+            Some(Ok(names)) if !names.is_empty() => Some(format!(
+                "Not notified: {}. They cannot see this task; share it with them first.",
+                names.join(", ")
+            )),
+            _ => None,
+        })
+    };
     let notice = RwSignal::new(None);
     announce!(notice,
         update => "Task saved.",
@@ -249,12 +282,14 @@ pub fn TaskPageView() -> impl IntoView {
         log_time => "Time logged.",
         unlog => "Time entry deleted.",
         unattach => "Attachment deleted.",
+        watch => "You are watching this task.",
+        unwatch => "You no longer watch this task.",
     );
     // The comment box empties once its comment is saved.
     let new_tag_form = crate::error::cleared_on_success(new_tag);
     let comment_box = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
-        if let (Some(Ok(())), Some(area)) = (comment.value().get(), comment_box.get()) {
+        if let (Some(Ok(_)), Some(area)) = (comment.value().get(), comment_box.get()) {
             area.set_value("");
         }
     });
@@ -284,14 +319,43 @@ pub fn TaskPageView() -> impl IntoView {
                         let can_upload = policy::can_upload_attachments(role);
                         view! {
                             <Title text=super::raw_text(&format!("{} — {} — Bastion", task.title, page.workspace_name))/>
-                            <WorkNav slug=slug.clone() role=page.role current="task"/>
+                            <WorkNav slug=slug.clone() role=page.role unread=page.unread current="task"/>
                             <p class="breadcrumb">
                                 <a href=format!("/w/{slug}/tasks?project={}", task.project_id)>{task.project_name.clone()}</a>
                                 " › task"
                             </p>
                             <article class="task-page">
                                 <section class="card" aria-labelledby="task-title">
-                                    <h1 id="task-title">{task.title.clone()}</h1>
+                                    <div class="title-row">
+                                        <h1 id="task-title">{task.title.clone()}</h1>
+                                        {policy::can_watch_task(role).then(|| {
+                                            let people = if page.watchers == 1 { "1 watcher".to_owned() } else { format!("{} watchers", page.watchers) };
+                                            let form = if page.watching {
+                                                view! {
+                                                    <ActionForm action=unwatch attr:class="inline-form watch-form">
+                                                        <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                                        <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                                        <button type="submit" class="button small secondary" aria-pressed="true">"Unwatch"</button>
+                                                    </ActionForm>
+                                                }.into_any()
+                                            } else {
+                                                view! {
+                                                    <ActionForm action=watch attr:class="inline-form watch-form">
+                                                        <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                                        <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                                        <button type="submit" class="button small secondary" aria-pressed="false">"Watch"</button>
+                                                    </ActionForm>
+                                                }.into_any()
+                                            };
+                                            view! {
+                                                <div class="watch">
+                                                    {form}
+                                                    <span class="muted">{people}</span>
+                                                </div>
+                                            }
+                                        })}
+                                    </div>
+                                    <FormError error=watch_error/>
                                     <dl class="facts">
                                         <dt>"Status"</dt><dd><span class=format!("status status-{}", task.status)>{status_label(&task.status)}</span></dd>
                                         <dt>"Priority"</dt><dd><span class=format!("priority priority-{}", task.priority)>{priority_label(&task.priority)}</span></dd>
@@ -427,11 +491,15 @@ pub fn TaskPageView() -> impl IntoView {
                                         }.into_any()
                                     }}
                                     <FormError error=comment_error/>
+                                    {move || not_notified().map(|text| view! { <p class="form-warning">{text}</p> })}
                                     {policy::can_comment(page.role).then(|| view! {
                                         <ActionForm action=comment attr:class="form comment-form">
                                             <input type="hidden" name="slug" value=slug_v.get_value()/>
                                             <input type="hidden" name="task_id" value=id_v.get_value()/>
                                             <label for="new-comment">"Add a comment (Markdown)"</label>
+                                            {policy::can_list_members(role).then(|| view! {
+                                                <p class="muted hint">"Type @ and a member's name to mention them; they are notified if they can see this task."</p>
+                                            })}
                                             <textarea id="new-comment" name="body" rows="3" required maxlength="10000" node_ref=comment_box></textarea>
                                             <button type="submit" class="button" disabled=move || comment.pending().get()>"Post comment"</button>
                                         </ActionForm>

@@ -1,4 +1,5 @@
-//! What the task page changes: its fields, deletion, tags, viewers and comments. Each server
+//! What the task page changes: its fields, deletion, tags, viewers, comments and the caller's
+//! watch. Each server
 //! function reads its form and hands one core call (which decides who may) to [`change_task`].
 
 use leptos::prelude::*;
@@ -9,7 +10,9 @@ use super::srv::{id_or_404, opt_id};
 use super::{PRIORITIES, STATUSES};
 use crate::UiError;
 #[cfg(feature = "ssr")]
-use bastion_core::{work::comments, work::tags, work::tasks, TenantTx, Viewer};
+use bastion_core::{
+    work::comments, work::mentions, work::tags, work::tasks, work::watching, TenantTx, Viewer,
+};
 
 /// One change to the task a form names, as the caller: opens the workspace, reads the task id
 /// (one that is not an id is 404), lets `change` call core and commits. What core answers is
@@ -135,10 +138,53 @@ pub async fn remove_task_viewer(
     .await
 }
 
+/// `@Name` as typed, with each name of an active member the caller may list turned into the
+/// stable reference core stores (`@[<user id>]`). Guests list nobody, so they mention nobody
+/// by name.
+#[cfg(feature = "ssr")]
+async fn typed_mentions(tx: &mut TenantTx, viewer: &Viewer, body: &str) -> Result<String, UiError> {
+    if !body.contains('@') {
+        return Ok(body.to_owned());
+    }
+    let people: Vec<(uuid::Uuid, String)> = super::srv::people(tx, viewer.role)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((uuid::Uuid::parse_str(&p.id).ok()?, p.name)))
+        .collect();
+    Ok(mentions::from_names(body, &people))
+}
+
+/// Posts a comment; answers the names of the people it mentions who were not notified because
+/// they cannot see the task, for the page to say so.
 #[server(prefix = "/api/fn", endpoint = "add_comment")]
-pub async fn add_comment(slug: String, task_id: String, body: String) -> Result<(), UiError> {
+pub async fn add_comment(
+    slug: String,
+    task_id: String,
+    body: String,
+) -> Result<Vec<String>, UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let id = id_or_404(&task_id, "task")?;
+    let body = typed_mentions(&mut o.tx, &o.viewer, &body).await?;
+    let posted = comments::post_comment(&mut o.tx, &o.viewer, id, &body).await?;
+    o.tx.commit().await?;
+    let names = super::srv::names(posted.mentions.not_notified).await?;
+    let mut names: Vec<String> = names.into_values().collect();
+    names.sort();
+    Ok(names)
+}
+
+#[server(prefix = "/api/fn", endpoint = "watch_task")]
+pub async fn watch_task(slug: String, task_id: String) -> Result<(), UiError> {
     change_task(&slug, &task_id, async |tx, viewer, id| {
-        Ok(comments::create_comment(tx, viewer, id, &body).await?)
+        Ok(watching::watch(tx, viewer, id).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "unwatch_task")]
+pub async fn unwatch_task(slug: String, task_id: String) -> Result<(), UiError> {
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        Ok(watching::unwatch(tx, viewer, id).await?)
     })
     .await
 }
@@ -152,6 +198,7 @@ pub async fn edit_comment(
 ) -> Result<(), UiError> {
     change_task(&slug, &task_id, async |tx, viewer, task| {
         let id = id_or_404(&comment_id, "comment")?;
+        let body = typed_mentions(tx, viewer, &body).await?;
         Ok(comments::update_comment(tx, viewer, task, id, &body).await?)
     })
     .await

@@ -197,6 +197,12 @@ pub fn can_comment(_role: Role) -> bool {
     true
 }
 
+/// Everyone who sees a task may watch or unwatch it (for a guest: a task they view); a watch
+/// decides only what the watcher is told, and they are told only what they may see.
+pub fn can_watch_task(_role: Role) -> bool {
+    true
+}
+
 /// Only the author edits a comment, admins included: nobody puts words in someone else's mouth.
 pub fn can_edit_comment(_role: Role, viewer_is_author: bool) -> bool {
     viewer_is_author
@@ -286,6 +292,13 @@ mod tests {
         assert_eq!(plan_retention_days("unknown"), 1095);
         assert!(Plan::Business.includes_audit_export());
         assert!(!Plan::Pro.includes_audit_export() && !Plan::Starter.includes_audit_export());
+    }
+
+    #[test]
+    fn watching_and_mentions() {
+        for role in [Role::Admin, Role::Member, Role::Guest] {
+            assert!(can_watch_task(role), "{role:?}");
+        }
     }
 
     #[test]

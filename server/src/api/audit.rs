@@ -36,12 +36,12 @@ pub struct HistoryEventView {
     #[schema(example = "task")]
     pub entity_type: String,
     pub entity_id: Uuid,
-    /// `created`, `updated`, `deleted`, `tag_added`, `tag_removed`, `viewer_added` or
-    /// `viewer_removed`.
+    /// `created`, `updated`, `deleted`, `tag_added`, `tag_removed`, `viewer_added`,
+    /// `viewer_removed`, `watcher_added` or `watcher_removed`.
     #[schema(example = "updated")]
     pub action: String,
     /// Created and deleted: the whole row. Updated: `{"field": {"before": …, "after": …}}` for
-    /// the changed fields. Tag and viewer events: the tag's or user's id.
+    /// the changed fields. Tag, viewer and watcher events: the tag's or user's id.
     #[schema(value_type = Object)]
     pub changes: serde_json::Value,
     pub task_id: Option<Uuid>,

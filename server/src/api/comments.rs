@@ -50,6 +50,17 @@ impl From<CommentRecord> for CommentView {
     }
 }
 
+/// A comment just posted, with the people it mentions who were not notified.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostedCommentView {
+    #[serde(flatten)]
+    pub comment: CommentView,
+    /// People the body mentions (`@[<user id>]`) who were not notified because they do not see
+    /// the task (a private task not shared with them, a guest who does not view it) or are not
+    /// active members. Nothing about the task reaches them.
+    pub mentions_not_notified: Vec<Uuid>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommentList {
     pub items: Vec<CommentView>,
@@ -96,7 +107,8 @@ pub async fn list_comments(
     }))
 }
 
-/// Comment on a task the caller sees (guests: a task they view).
+/// Comment on a task the caller sees (guests: a task they view). The caller starts watching the
+/// task; `@[<user id>]` mentions notify those who see it; its watchers are notified.
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}/comments",
@@ -105,7 +117,7 @@ pub async fn list_comments(
     ),
     request_body = CommentBody,
     responses(
-        (status = 201, description = "Created.", body = CommentView),
+        (status = 201, description = "Created.", body = PostedCommentView),
         (status = 403, description = "Another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "`body` is empty or too long.", body = ErrorBody),
@@ -115,11 +127,17 @@ pub async fn create_comment(
     mut member: Member,
     PathIds(task_id): PathIds<Uuid>,
     ApiJson(body): ApiJson<CommentBody>,
-) -> Result<(StatusCode, Json<CommentView>), ApiError> {
+) -> Result<(StatusCode, Json<PostedCommentView>), ApiError> {
     let viewer = member.viewer();
-    let comment = comments::create_comment(&mut member.tx, &viewer, task_id, &body.body).await?;
+    let posted = comments::post_comment(&mut member.tx, &viewer, task_id, &body.body).await?;
     member.tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(comment.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(PostedCommentView {
+            comment: posted.comment.into(),
+            mentions_not_notified: posted.mentions.not_notified,
+        }),
+    ))
 }
 
 /// Edit a comment. Only its author, admins included.

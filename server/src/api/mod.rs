@@ -12,6 +12,7 @@ pub mod health;
 mod ids;
 pub mod integrations;
 pub mod members;
+pub mod notifications;
 pub mod onboarding;
 pub mod pagination;
 pub mod privacy;
@@ -74,7 +75,7 @@ while the database cannot be reached (nothing was changed; retry after that many
 Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         license(name = "AGPL-3.0-only")
     ),
-    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, webhooks::WebhookEndpointView, webhooks::WebhookEndpointWithSecret, webhooks::WebhookEndpointList, webhooks::NewWebhookEndpoint, webhooks::WebhookEndpointChange, webhooks::WebhookEventFamily, webhooks::WebhookAttemptView, webhooks::WebhookDeliveryStatus, webhooks::WebhookDeliveryView, webhooks::WebhookDeliveryList, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::CommentList, comments::CommentBody, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList, privacy::WorkspaceSettings, privacy::WorkspaceChange, privacy::ErasureConfirm, privacy::ErasureReceiptView, privacy::ExportView, privacy::DataCategory, privacy::Register, privacy::Subprocessor, privacy::SubprocessorList, privacy::SecurityRequestBody, tokens::TokenView, tokens::TokenList, tokens::NewToken, tokens::CreatedToken)),
+    components(schemas(ErrorBody, health::Health, auth::SignIn, auth::UserView, auth::Me, auth::WorkspaceSummary, auth::SessionView, auth::SessionList, auth::PasswordChange, auth::AccountDeletion, auth::ResetRequest, auth::ResetConfirm, onboarding::SignUp, onboarding::SignUpStarted, onboarding::SignUpConfirm, onboarding::Joined, onboarding::WorkspaceList, onboarding::NewWorkspace, onboarding::InvitationView, onboarding::InvitationList, onboarding::NewInvitation, onboarding::InvitationPreview, onboarding::AcceptInvitation, integrations::IntegrationView, integrations::IntegrationList, integrations::NewIntegration, webhooks::WebhookEndpointView, webhooks::WebhookEndpointWithSecret, webhooks::WebhookEndpointList, webhooks::NewWebhookEndpoint, webhooks::WebhookEndpointChange, webhooks::WebhookEventFamily, webhooks::WebhookAttemptView, webhooks::WebhookDeliveryStatus, webhooks::WebhookDeliveryView, webhooks::WebhookDeliveryList, members::MemberView, members::MemberList, members::MemberChange, projects::ProjectView, projects::ProjectList, projects::NewProject, projects::ProjectChange, tasks::TaskView, tasks::TaskList, tasks::NewTaskBody, tasks::TaskChange, tasks::TaskViewerView, tasks::TaskViewerList, tasks::NewTaskViewer, tags::TagView, tags::TagList, tags::NewTag, tags::TagChange, tags::NewTaskTag, comments::CommentView, comments::PostedCommentView, comments::CommentList, comments::CommentBody, notifications::NotificationKind, notifications::NotificationView, notifications::NotificationList, notifications::UnreadCount, notifications::MarkedRead, notifications::WatchView, time_entries::TimeEntryView, time_entries::TimeEntryList, time_entries::NewTimeEntryBody, time_entries::TimeEntryChangeBody, time_entries::ReportRowView, time_entries::TimeReport, attachments::AttachmentView, attachments::AttachmentList, attachments::AttachmentUpload, audit::HistoryEventView, audit::HistoryList, privacy::WorkspaceSettings, privacy::WorkspaceChange, privacy::ErasureConfirm, privacy::ErasureReceiptView, privacy::ExportView, privacy::DataCategory, privacy::Register, privacy::Subprocessor, privacy::SubprocessorList, privacy::SecurityRequestBody, tokens::TokenView, tokens::TokenList, tokens::NewToken, tokens::CreatedToken)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness and readiness of a server process."),
@@ -82,9 +83,10 @@ Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         (name = "workspaces", description = "The caller's workspaces, and creating one (the creator becomes its admin). Admins change the plan, export the whole workspace (JSON and CSV in one archive, built in the background, downloadable for 7 days) and erase it."),
         (name = "members", description = "A workspace's members and their roles. The last active admin can never be demoted, deactivated or removed (409 `last_admin`)."),
         (name = "projects", description = "Projects group tasks. Everyone sees the projects they work in (guests: only those holding a task they view); admins and members create, rename and archive them."),
-        (name = "tasks", description = "Tasks and their viewers. A task the caller may not see is 404 everywhere: admins see all tasks, members all non-private ones plus private ones they created, are assigned or view, guests only the tasks they view. Admins and members create and edit; admins, and members who created a task, delete it."),
+        (name = "tasks", description = "Tasks, their viewers and the caller's watch. A task the caller may not see is 404 everywhere: admins see all tasks, members all non-private ones plus private ones they created, are assigned or view, guests only the tasks they view. Admins and members create and edit; admins, and members who created a task, delete it."),
         (name = "tags", description = "The workspace's tag catalogue (admins and members manage it) and the tags on each task (admins and members, on tasks they see)."),
-        (name = "comments", description = "Comments on tasks, oldest first. Everyone comments on the tasks they see; authors edit their own; authors and admins delete."),
+        (name = "comments", description = "Comments on tasks, oldest first. Everyone comments on the tasks they see; authors edit their own; authors and admins delete. `@[<user id>]` in a body mentions that person: they are notified if they see the task, and the answer to posting names those who were not."),
+        (name = "notifications", description = "The caller's in-app inbox in one workspace: assigned to them, comments and status changes on tasks they watch, mentions. Written in the same transaction as the change; never about the caller's own changes; only about tasks the caller sees, decided again whenever the inbox is read."),
         (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
         (name = "webhooks", description = "Outgoing webhooks (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`). Admins only; the `whsec_` secret is shown at creation and rotation only."),
         (name = "time", description = "Time entries and reports in integer euro cents. Admins see and change everyone's time, members their own, guests none. Days and ISO weeks are Europe/Brussels ones."),
@@ -268,9 +270,13 @@ fn operations() -> OpenApiRouter<AppState> {
         .merge(tagged("integrations", integrations::routes()))
         .merge(tagged("webhooks", webhooks::routes()))
         .merge(tagged("projects", projects::routes()))
-        .merge(tagged("tasks", tasks::routes()))
+        .merge(tagged(
+            "tasks",
+            tasks::routes().merge(notifications::watch_routes()),
+        ))
         .merge(tagged("tags", tags::routes()))
         .merge(tagged("comments", comments::routes()))
+        .merge(tagged("notifications", notifications::routes()))
         .merge(tagged("time", time_entries::routes()))
         .merge(tagged("attachments", attachments::routes()))
         .merge(tagged("audit", audit::routes()))

@@ -6,7 +6,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{tasks::get_task, trimmed, Position, Viewer, VISIBLE};
+use super::notifications::{self, Kind, Notice};
+use super::{mentions, tasks::get_task, trimmed, watching, Position, Viewer, VISIBLE};
 use crate::{ensure, CoreError, CoreResult, TenantTx};
 
 pub const BODY_MAX: usize = 10_000;
@@ -80,6 +81,23 @@ pub async fn get_comment(
         .ok_or(CoreError::NotFound("comment"))
 }
 
+/// A comment just posted, and what became of its mentions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Posted {
+    pub comment: CommentRecord,
+    pub mentions: MentionOutcome,
+}
+
+/// The people a comment mentions (`@[<user id>]`), split by whether they were told.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MentionOutcome {
+    pub notified: Vec<Uuid>,
+    /// Not active members who see the task (a private task not shared with them, a guest who
+    /// does not view it, a former member): not told, so that nothing about the task reaches
+    /// them, and the author is told so.
+    pub not_notified: Vec<Uuid>,
+}
+
 /// Adds the viewer's comment to a task they see.
 pub async fn create_comment(
     tx: &mut TenantTx,
@@ -87,10 +105,22 @@ pub async fn create_comment(
     task_id: Uuid,
     body: &str,
 ) -> CoreResult<CommentRecord> {
+    Ok(post_comment(tx, viewer, task_id, body).await?.comment)
+}
+
+/// Adds the viewer's comment to a task they see; the author starts watching it (unless they
+/// unwatched it), the people it mentions who see the task are told (and start watching), and
+/// the other watchers are told of a comment, all in this transaction.
+pub async fn post_comment(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+    body: &str,
+) -> CoreResult<Posted> {
     let body = trimmed("body", body, BODY_MAX, false)?;
     get_task(tx, viewer, task_id).await?;
     ensure(policy::can_comment(viewer.role), "You cannot comment here.")?;
-    Ok(sqlx::query_as::<_, CommentRecord>(
+    let comment = sqlx::query_as::<_, CommentRecord>(
         "INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, $4)
          RETURNING id, task_id, author_id, body, created_at, edited_at",
     )
@@ -99,7 +129,51 @@ pub async fn create_comment(
     .bind(viewer.user_id)
     .bind(body)
     .fetch_one(tx.conn())
-    .await?)
+    .await?;
+    watching::auto_watch(tx, task_id, &[viewer.user_id]).await?;
+    let mentions = tell_mentioned(tx, viewer, &comment, &[]).await?;
+    let mut watchers = watching::watchers(tx, task_id).await?;
+    watchers.retain(|w| !mentions.notified.contains(w));
+    let notice = Notice {
+        kind: Kind::Commented,
+        task_id,
+        comment_id: Some(comment.id),
+        detail: None,
+    };
+    notifications::notify(tx, viewer.user_id, notice, &watchers).await?;
+    Ok(Posted { comment, mentions })
+}
+
+/// Tells the people `comment` mentions, but not those in `already` (mentioned before an edit)
+/// nor the author, if they see the task; they start watching it.
+async fn tell_mentioned(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    comment: &CommentRecord,
+    already: &[Uuid],
+) -> CoreResult<MentionOutcome> {
+    let mentioned: Vec<Uuid> = mentions::parse(&comment.body)
+        .into_iter()
+        .filter(|m| *m != viewer.user_id && !already.contains(m))
+        .collect();
+    if mentioned.is_empty() {
+        return Ok(MentionOutcome::default());
+    }
+    let seeing = notifications::who_sees(tx, comment.task_id, &mentioned).await?;
+    let (notified, not_notified): (Vec<Uuid>, Vec<Uuid>) =
+        mentioned.into_iter().partition(|m| seeing.contains(m));
+    watching::auto_watch(tx, comment.task_id, &notified).await?;
+    let notice = Notice {
+        kind: Kind::Mentioned,
+        task_id: comment.task_id,
+        comment_id: Some(comment.id),
+        detail: None,
+    };
+    notifications::notify(tx, viewer.user_id, notice, &notified).await?;
+    Ok(MentionOutcome {
+        notified,
+        not_notified,
+    })
 }
 
 /// Replaces a comment's body and stamps `edited_at`. Only its author, admins included.
@@ -116,14 +190,17 @@ pub async fn update_comment(
         "Only its author can edit a comment.",
     )?;
     let body = trimmed("body", body, BODY_MAX, false)?;
-    Ok(sqlx::query_as::<_, CommentRecord>(
+    let updated = sqlx::query_as::<_, CommentRecord>(
         "UPDATE comments SET body = $2, edited_at = now() WHERE id = $1
          RETURNING id, task_id, author_id, body, created_at, edited_at",
     )
     .bind(comment_id)
     .bind(body)
     .fetch_one(tx.conn())
-    .await?)
+    .await?;
+    // People newly mentioned by the edit are told; those mentioned before are not told again.
+    tell_mentioned(tx, viewer, &updated, &mentions::parse(&comment.body)).await?;
+    Ok(updated)
 }
 
 /// Deletes a comment: its author, or an admin.

@@ -10,10 +10,13 @@
 pub mod attachments;
 pub mod comments;
 pub mod cursor;
+pub mod mentions;
+pub mod notifications;
 pub mod projects;
 pub mod tags;
 pub mod tasks;
 pub mod time_entries;
+pub mod watching;
 
 use pulldown_cmark::{html, Event, Options, Parser, Tag};
 use serde::{Deserialize, Serialize};
@@ -62,6 +65,13 @@ macro_rules! task_visible_sql {
 pub(crate) use task_visible_sql;
 
 pub(crate) const VISIBLE: &str = task_visible_sql!();
+
+/// The same predicate, [`VISIBLE`], for someone other than the caller: with the viewer's id and
+/// role taken from the SQL expressions given (a `members` row, when deciding who is told about a
+/// change) instead of `$1` and `$2`. Derived from the one text so that it cannot drift.
+pub(crate) fn visible_to(user: &str, role: &str) -> String {
+    VISIBLE.replace("$1::uuid", user).replace("$2::text", role)
+}
 
 /// A text field trimmed and checked for length in characters (as PostgreSQL counts them).
 pub(crate) fn trimmed(

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{is_active_member, like_pattern, trimmed, Position, Viewer, VISIBLE};
+use super::notifications::{self, Kind, Notice};
+use super::{is_active_member, like_pattern, trimmed, watching, Position, Viewer, VISIBLE};
 use crate::{ensure, CoreError, CoreResult, TenantTx};
 
 pub const TITLE_MAX: usize = 300;
@@ -225,6 +226,18 @@ pub async fn create_task(
     .bind(viewer.user_id)
     .execute(tx.conn())
     .await?;
+    let mut watchers = vec![viewer.user_id];
+    watchers.extend(new.assignee_id);
+    watching::auto_watch(tx, id, &watchers).await?;
+    if let Some(assignee) = new.assignee_id {
+        let notice = Notice {
+            kind: Kind::Assigned,
+            task_id: id,
+            comment_id: None,
+            detail: None,
+        };
+        notifications::notify(tx, viewer.user_id, notice, &[assignee]).await?;
+    }
     // Read back through the predicate like any other read: a member who creates a private task
     // still sees it (they created it); nothing here bypasses the rule.
     get_task(tx, viewer, id).await
@@ -264,6 +277,7 @@ pub async fn update_task(
         policy::can_edit_task(viewer.role, &current.facts(viewer)),
         EDIT_REFUSED,
     )?;
+    let (old_status, old_assignee) = (current.status.clone(), current.assignee_id);
     let title = match &patch.title {
         Some(title) => trimmed("title", title, TITLE_MAX, false)?,
         None => current.title,
@@ -299,12 +313,20 @@ pub async fn update_task(
     .bind(project_id)
     .bind(title)
     .bind(description)
-    .bind(status)
+    .bind(&status)
     .bind(priority)
     .bind(assignee_id)
     .bind(due_on)
     .bind(patch.private.unwrap_or(current.private))
     .execute(tx.conn())
+    .await?;
+    tell_about_update(
+        tx,
+        viewer,
+        task_id,
+        (&old_status, &status),
+        (old_assignee, assignee_id),
+    )
     .await?;
     // The change may leave the task invisible to its editor (a member making it private and
     // assigning it to someone else). The change was theirs to make, so the row is returned as
@@ -314,6 +336,42 @@ pub async fn update_task(
         .bind(task_id)
         .fetch_one(tx.conn())
         .await?)
+}
+
+/// Who is told about a task's change, after it is written (so that visibility is decided on the
+/// task as it now stands): a new assignee that they were assigned (and they start watching),
+/// the other watchers that the status changed.
+async fn tell_about_update(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+    (old_status, status): (&str, &str),
+    (old_assignee, assignee): (Option<Uuid>, Option<Uuid>),
+) -> CoreResult<()> {
+    let newly_assigned = assignee.filter(|a| Some(*a) != old_assignee);
+    if let Some(assignee) = newly_assigned {
+        watching::auto_watch(tx, task_id, &[assignee]).await?;
+        let notice = Notice {
+            kind: Kind::Assigned,
+            task_id,
+            comment_id: None,
+            detail: None,
+        };
+        notifications::notify(tx, viewer.user_id, notice, &[assignee]).await?;
+    }
+    if status != old_status {
+        let mut watchers = watching::watchers(tx, task_id).await?;
+        // Being assigned says enough; one notice per person per change.
+        watchers.retain(|w| Some(*w) != newly_assigned);
+        let notice = Notice {
+            kind: Kind::StatusChanged,
+            task_id,
+            comment_id: None,
+            detail: Some(status),
+        };
+        notifications::notify(tx, viewer.user_id, notice, &watchers).await?;
+    }
+    Ok(())
 }
 
 /// Deletes a task the viewer sees, with its tags, viewers and comments (cascade): admins any,

@@ -1,0 +1,232 @@
+//! The inbox, `/w/:slug/inbox`: the caller's notices in the workspace, newest first (only
+//! unread ones with `?unread=1`), each linking to its task, with "mark read" and "mark all
+//! read". Core writes the notices with the changes that cause them and applies the visibility
+//! rule again here, so a notice about a task the caller no longer sees is not shown.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::error::action_error;
+use crate::policy::Role;
+use crate::url::{encode, route_param};
+use crate::work::{announce, status_label, FormError, LoadError, Notice, WorkNav};
+use crate::UiError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub id: String,
+    /// What happened, as a sentence without the task's title ("Ada assigned you").
+    pub what: String,
+    pub task_id: String,
+    pub task_title: String,
+    /// Brussels time.
+    pub when: String,
+    pub unread: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxPage {
+    pub workspace_name: String,
+    pub role: Role,
+    pub unread: i64,
+    pub items: Vec<InboxItem>,
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+pub const INBOX_PAGE: u32 = 50;
+
+#[server(prefix = "/api/fn", endpoint = "inbox")]
+pub async fn load_inbox(
+    slug: String,
+    unread: Option<String>,
+    cursor: Option<String>,
+) -> Result<InboxPage, UiError> {
+    use crate::work::srv;
+    use bastion_core::work::notifications::{self, Kind};
+    let mut o = crate::server::open(&slug).await?;
+    let after = srv::page_after(cursor.as_deref())?;
+    let unread_only = unread.is_some_and(|u| !u.is_empty() && u != "0");
+    let mut records =
+        notifications::list(&mut o.tx, &o.viewer, unread_only, after, INBOX_PAGE + 1).await?;
+    let unread = notifications::unread_count(&mut o.tx, &o.viewer).await?;
+    o.tx.commit().await?;
+    let next_cursor = if records.len() > INBOX_PAGE as usize {
+        records.truncate(INBOX_PAGE as usize);
+        records.last().map(|n| srv::cursor_text(n.position()))
+    } else {
+        None
+    };
+    let names = srv::names(records.iter().map(|n| n.actor_id).collect()).await?;
+    let when = srv::local_times(&records.iter().map(|n| n.created_at).collect::<Vec<_>>()).await?;
+    let items = records
+        .into_iter()
+        .zip(when)
+        .map(|(n, when)| {
+            let who = names.get(&n.actor_id).cloned().unwrap_or_default();
+            let what = match n.kind {
+                Kind::Assigned => format!("{who} assigned you"),
+                Kind::Commented => format!("{who} commented"),
+                Kind::StatusChanged => format!(
+                    "{who} moved it to {}",
+                    status_label(n.detail.as_deref().unwrap_or_default())
+                ),
+                Kind::Mentioned => format!("{who} mentioned you"),
+            };
+            InboxItem {
+                id: n.id.to_string(),
+                what,
+                task_id: n.task_id.to_string(),
+                task_title: n.task_title,
+                when,
+                unread: n.read_at.is_none(),
+            }
+        })
+        .collect();
+    Ok(InboxPage {
+        workspace_name: o.workspace.name,
+        role: o.viewer.role,
+        unread,
+        items,
+        next_cursor,
+    })
+}
+
+#[server(prefix = "/api/fn", endpoint = "read_notification")]
+pub async fn read_notification(slug: String, id: String) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    let id = crate::work::srv::id_or_404(&id, "notification")?;
+    bastion_core::work::notifications::mark_read(&mut o.tx, &o.viewer, id).await?;
+    Ok(o.tx.commit().await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "read_all_notifications")]
+pub async fn read_all_notifications(slug: String) -> Result<(), UiError> {
+    let mut o = crate::server::open(&slug).await?;
+    bastion_core::work::notifications::mark_all_read(&mut o.tx, &o.viewer).await?;
+    Ok(o.tx.commit().await?)
+}
+
+#[component]
+pub fn InboxPageView() -> impl IntoView {
+    let slug = route_param("slug");
+    let query = use_query_map();
+    let filter = move || {
+        let q = query.read();
+        (
+            q.get("unread").filter(|u| !u.is_empty()),
+            q.get("cursor").filter(|c| !c.is_empty()),
+        )
+    };
+    let read = ServerAction::<ReadNotification>::new();
+    let read_all = ServerAction::<ReadAllNotifications>::new();
+    let version = move || read.version().get() + read_all.version().get();
+    // Blocking: the response waits for the data, so a refusal keeps its status (404).
+    let data = Resource::new_blocking(
+        move || (slug(), filter(), version()),
+        |(slug, (unread, cursor), _)| load_inbox(slug, unread, cursor),
+    );
+    let error = {
+        let (a, b) = (action_error(read), action_error(read_all));
+        move || a().or_else(b)
+    };
+    let notice = RwSignal::new(None);
+    announce!(notice,
+        read => "Marked read.",
+        read_all => "All marked read.",
+    );
+
+    view! {
+        <Title text="Inbox — Bastion"/>
+        <Notice notice/>
+        <Transition fallback=|| view! { <p>"Loading your inbox…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <LoadError title="Inbox" error=e/> }.into_any(),
+                    Ok(page) => {
+                        let slug = slug();
+                        let (unread_only, cursor) = filter();
+                        let unread_only = unread_only.is_some();
+                        let base = format!("/w/{slug}/inbox");
+                        let here = if unread_only { format!("{base}?unread=1") } else { base.clone() };
+                        let next = page.next_cursor.as_deref().map(|c| {
+                            let sep = if unread_only { "&" } else { "?" };
+                            format!("{here}{sep}cursor={}", encode(c))
+                        });
+                        let slug_v = StoredValue::new(slug.clone());
+                        view! {
+                            <Title text=crate::work::raw_text(&format!("Inbox — {} — Bastion", page.workspace_name))/>
+                            <WorkNav slug=slug.clone() role=page.role unread=page.unread current="inbox"/>
+                            <section class="card" aria-labelledby="inbox-title">
+                                <h1 id="inbox-title">"Inbox"</h1>
+                                <p class="muted">
+                                    {match page.unread {
+                                        0 => "Nothing unread.".to_owned(),
+                                        1 => "1 unread notice.".to_owned(),
+                                        n => format!("{n} unread notices."),
+                                    }}
+                                    " You are told when a task is assigned to you, when someone mentions you, and about comments and status changes on the tasks you watch."
+                                </p>
+                                <div class="inbox-actions">
+                                    <nav aria-label="Show">
+                                        {if unread_only {
+                                            view! { <a href=base.clone()>"Show all"</a> }.into_any()
+                                        } else {
+                                            view! { <a href=format!("{base}?unread=1")>"Show unread only"</a> }.into_any()
+                                        }}
+                                    </nav>
+                                    {(page.unread > 0).then(|| view! {
+                                        <ActionForm action=read_all attr:class="inline-form">
+                                            <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                            <button type="submit" class="button small secondary">"Mark all read"</button>
+                                        </ActionForm>
+                                    })}
+                                </div>
+                                <FormError error/>
+                                {if page.items.is_empty() {
+                                    let text = if unread_only {
+                                        "Nothing unread. You are all caught up."
+                                    } else {
+                                        "No notices yet. When someone assigns you a task, mentions you, or changes a task you watch, it shows up here."
+                                    };
+                                    view! { <p class="empty">{text}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="inbox-list">
+                                            {page.items.into_iter().map(|item| {
+                                                let href = format!("/w/{}/tasks/{}", slug_v.get_value(), item.task_id);
+                                                let label = format!("Mark read: {} on {}", item.what, item.task_title);
+                                                view! {
+                                                    <li class="inbox-item" class:unread=item.unread>
+                                                        <span class="what">
+                                                            {item.what.clone()} " on " <a href=href>{item.task_title.clone()}</a>
+                                                            {item.unread.then(|| view! { <span class="visually-hidden">" (unread)"</span> })}
+                                                        </span>
+                                                        <span class="when muted">{item.when.clone()}</span>
+                                                        {item.unread.then(|| view! {
+                                                            <ActionForm action=read attr:class="inline-form">
+                                                                <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                                                <input type="hidden" name="id" value=item.id.clone()/>
+                                                                <button type="submit" class="button small secondary" aria-label=label>"Mark read"</button>
+                                                            </ActionForm>
+                                                        })}
+                                                    </li>
+                                                }
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                                <nav class="pager" aria-label="Pages">
+                                    {cursor.is_some().then(|| view! { <a href=here.clone()>"First page"</a> })}
+                                    {next.map(|href| view! { <a class="button small secondary" href=href rel="next">"Next page"</a> })}
+                                </nav>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
