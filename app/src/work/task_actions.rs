@@ -140,13 +140,18 @@ pub async fn remove_task_viewer(
 
 /// `@Name` as typed, with each name of an active member the caller may list turned into the
 /// stable reference core stores (`@[<user id>]`). Guests list nobody, so they mention nobody
-/// by name.
+/// by name. Called before the change's own transaction: the members are read in a short one of
+/// their own, ended before their names are read from the control plane, so the request never
+/// holds one connection while it waits for another (see `srv::names`).
 #[cfg(feature = "ssr")]
-async fn typed_mentions(tx: &mut TenantTx, viewer: &Viewer, body: &str) -> Result<String, UiError> {
+async fn typed_mentions(slug: &str, body: &str) -> Result<String, UiError> {
     if !body.contains('@') {
         return Ok(body.to_owned());
     }
-    let people: Vec<(uuid::Uuid, String)> = super::srv::people(tx, viewer.role)
+    let mut o = crate::server::open(slug).await?;
+    let ids = super::srv::member_ids(&mut o.tx, o.viewer.role).await?;
+    o.tx.rollback().await?;
+    let people: Vec<(uuid::Uuid, String)> = super::srv::people(ids)
         .await?
         .into_iter()
         .filter_map(|p| Some((uuid::Uuid::parse_str(&p.id).ok()?, p.name)))
@@ -162,9 +167,9 @@ pub async fn add_comment(
     task_id: String,
     body: String,
 ) -> Result<Vec<String>, UiError> {
+    let body = typed_mentions(&slug, &body).await?;
     let mut o = crate::server::open(&slug).await?;
     let id = id_or_404(&task_id, "task")?;
-    let body = typed_mentions(&mut o.tx, &o.viewer, &body).await?;
     let posted = comments::post_comment(&mut o.tx, &o.viewer, id, &body).await?;
     o.tx.commit().await?;
     let names = super::srv::names(posted.mentions.not_notified).await?;
@@ -196,9 +201,9 @@ pub async fn edit_comment(
     comment_id: String,
     body: String,
 ) -> Result<(), UiError> {
+    let body = typed_mentions(&slug, &body).await?;
     change_task(&slug, &task_id, async |tx, viewer, task| {
         let id = id_or_404(&comment_id, "comment")?;
-        let body = typed_mentions(tx, viewer, &body).await?;
         Ok(comments::update_comment(tx, viewer, task, id, &body).await?)
     })
     .await
