@@ -232,6 +232,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/theme": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's colour scheme for the pages. */
+        get: operations["get_theme"];
+        /** Choose the caller's colour scheme for the pages: `system`, `light` or `dark`. */
+        put: operations["update_theme"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/privacy/register": {
         parameters: {
             query?: never;
@@ -555,6 +573,77 @@ export interface paths {
         patch: operations["update_member"];
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's notices in this workspace, newest first, about tasks they see now (a notice
+         *     about a task since made private or unshared from them is not listed).
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all of the caller's notices in this workspace read. */
+        post: operations["mark_all_notifications_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many unread notices the caller has in this workspace. */
+        get: operations["get_unread_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of the caller's notices read. */
+        post: operations["mark_notification_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/projects": {
         parameters: {
             query?: never;
@@ -699,7 +788,10 @@ export interface paths {
         /** The comments on a task the caller sees, oldest first. */
         get: operations["list_comments"];
         put?: never;
-        /** Comment on a task the caller sees (guests: a task they view). */
+        /**
+         * Comment on a task the caller sees (guests: a task they view). The caller starts watching the
+         *     task; `@[<user id>]` mentions notify those who see it; its watchers are notified.
+         */
         post: operations["create_comment"];
         delete?: never;
         options?: never;
@@ -807,6 +899,31 @@ export interface paths {
         post?: never;
         /** Stop a member from viewing the task. Admins and members. */
         delete: operations["delete_task_viewer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/{task_id}/watch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the caller watches a task they see. */
+        get: operations["get_task_watch"];
+        /**
+         * Watch a task the caller sees: hear of its comments and status changes. Its creator,
+         *     assignee, commenters and the people mentioned watch it on their own unless they unwatched it.
+         */
+        put: operations["add_task_watcher"];
+        post?: never;
+        /**
+         * Stop watching a task; commenting on it or being mentioned later does not sign the caller up
+         *     again (watching again does).
+         */
+        delete: operations["remove_task_watcher"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1207,8 +1324,8 @@ export interface components {
         };
         HistoryEventView: {
             /**
-             * @description `created`, `updated`, `deleted`, `tag_added`, `tag_removed`, `viewer_added` or
-             *     `viewer_removed`.
+             * @description `created`, `updated`, `deleted`, `tag_added`, `tag_removed`, `viewer_added`,
+             *     `viewer_removed`, `watcher_added` or `watcher_removed`.
              * @example updated
              */
             action: string;
@@ -1216,7 +1333,7 @@ export interface components {
             actor: string;
             /**
              * @description Created and deleted: the whole row. Updated: `{"field": {"before": …, "after": …}}` for
-             *     the changed fields. Tag and viewer events: the tag's or user's id.
+             *     the changed fields. Tag, viewer and watcher events: the tag's or user's id.
              */
             changes: Record<string, never>;
             /** Format: uuid */
@@ -1297,6 +1414,13 @@ export interface components {
         Joined: {
             user: components["schemas"]["UserView"];
             workspace: components["schemas"]["WorkspaceSummary"];
+        };
+        MarkedRead: {
+            /**
+             * Format: int64
+             * @description How many notices this marked read.
+             */
+            marked: number;
         };
         Me: {
             user: components["schemas"]["UserView"];
@@ -1480,10 +1604,57 @@ export interface components {
              */
             slug?: string | null;
         };
+        /**
+         * @description Why the caller is told.
+         * @enum {string}
+         */
+        NotificationKind: "assigned" | "commented" | "status_changed" | "mentioned";
+        NotificationList: {
+            items: components["schemas"]["NotificationView"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        NotificationView: {
+            /**
+             * Format: uuid
+             * @description Who made the change.
+             */
+            actor_id: string;
+            /**
+             * Format: uuid
+             * @description The comment, for `commented` and `mentioned`.
+             */
+            comment_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["NotificationKind"];
+            /**
+             * Format: date-time
+             * @description When the caller marked it read; absent while unread.
+             */
+            read_at?: string | null;
+            /** @description For `status_changed`: the new status (`todo`, `in_progress`, `done`). */
+            status?: string | null;
+            /** Format: uuid */
+            task_id: string;
+            /** @description The task's title as it is now. */
+            task_title: string;
+        };
         PasswordChange: {
             current_password: string;
             /** @description At least 12 characters, not a common password. */
             new_password: string;
+        };
+        /** @description A comment just posted, with the people it mentions who were not notified. */
+        PostedCommentView: components["schemas"]["CommentView"] & {
+            /**
+             * @description People the body mentions (`@[<user id>]`) who were not notified because they do not see
+             *     the task (a private task not shared with them, a guest who does not view it) or are not
+             *     active members. Nothing about the task reaches them.
+             */
+            mentions_not_notified: string[];
         };
         ProjectChange: {
             /**
@@ -1736,6 +1907,11 @@ export interface components {
         };
         /** @enum {string} */
         TenantRole: "irrevocable" | "revertible";
+        /** @description The colour scheme the caller chose for the pages: `system` follows the device's preference. */
+        ThemeChoice: {
+            /** @example dark */
+            theme: string;
+        };
         TimeEntryChangeBody: {
             billable?: boolean | null;
             /** Format: int32 */
@@ -1831,6 +2007,13 @@ export interface components {
              */
             token_prefix: string;
         };
+        UnreadCount: {
+            /**
+             * Format: int64
+             * @description Unread notices about tasks the caller sees now.
+             */
+            unread: number;
+        };
         UserView: {
             /** @example ada@example.eu */
             email: string;
@@ -1840,6 +2023,15 @@ export interface components {
             locale: string;
             /** @example Ada Lovelace */
             name: string;
+        };
+        WatchView: {
+            /**
+             * Format: int64
+             * @description How many people watch it.
+             */
+            watchers: number;
+            /** @description Whether the caller watches the task (and so hears of its comments and status changes). */
+            watching: boolean;
         };
         WebhookAttemptView: {
             /** Format: int32 */
@@ -2733,6 +2925,108 @@ export interface operations {
             };
             /** @description No such session of the caller's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_theme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's colour scheme. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThemeChoice"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_theme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThemeChoice"];
+            };
+        };
+        responses: {
+            /** @description Saved; the pages are rendered in it from now on. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThemeChoice"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `theme` is not one of the three. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4524,6 +4818,307 @@ export interface operations {
             };
         };
     };
+    list_notifications: {
+        parameters: {
+            query?: {
+                /** @description Only unread notices. */
+                unread?: boolean;
+                /**
+                 * @description How many items to return: 1–100, default 50.
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of notices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unread`, `limit` or `cursor` is invalid; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mark_all_notifications_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were marked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_unread_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mark_notification_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The notice's id */
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Read (or already read). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such notice of the caller's about a task they see, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_projects: {
         parameters: {
             query?: {
@@ -5846,7 +6441,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CommentView"];
+                    "application/json": components["schemas"]["PostedCommentView"];
                 };
             };
             /** @description Not signed in. */
@@ -6610,6 +7205,228 @@ export interface operations {
                 };
             };
             /** @description No such task the caller sees, that user does not view it, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_task_watch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's watch. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_task_watcher: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Watching (or already was). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_task_watcher: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not watching (or already was not). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
                     [name: string]: unknown;
