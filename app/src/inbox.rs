@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::action_error;
 use crate::policy::Role;
 use crate::url::{encode, route_param};
-use crate::work::{announce, status_label, FormError, LoadError, Notice, WorkNav};
+use crate::work::{announce, FormError, LoadError, Notice, WorkNav};
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,7 +71,7 @@ pub async fn load_inbox(
                 Kind::Commented => format!("{who} commented"),
                 Kind::StatusChanged => format!(
                     "{who} moved it to {}",
-                    status_label(n.detail.as_deref().unwrap_or_default())
+                    crate::work::status_label(n.detail.as_deref().unwrap_or_default())
                 ),
                 Kind::Mentioned => format!("{who} mentioned you"),
             };
