@@ -56,18 +56,6 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> Core
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         .max_lifetime(settings.max_lifetime)
-        // sqlx pings every connection it hands out: a round trip per request under load, for
-        // connections the release hook talked to microseconds earlier. Only one that sat idle
-        // (through a database restart, say) is pinged, and replaced if that fails.
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for < IDLE_BEFORE_PING {
-                    return Ok(true);
-                }
-                Ok(sqlx::Connection::ping(conn).await.is_ok())
-            })
-        })
         .after_release(move |conn, _meta| {
             Box::pin(async move {
                 if sqlx::Connection::is_in_transaction(conn) {
@@ -87,9 +75,6 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> Core
         .await?;
     Ok(pool)
 }
-
-/// How long a pooled connection may sit unused before it is pinged on checkout.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 /// The distinct workspaces each backend (by process id) has served in this process. sqlx keeps
 /// no state per pooled connection, so the backend's process id, read in a statement the
