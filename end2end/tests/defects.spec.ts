@@ -150,8 +150,10 @@ test("tagging writes no empty history entry; history and audit name things and s
   await hydrated(page);
   const history = page.getByRole("region", { name: "History" });
   const entries = history.locator("ol.history > li");
-  // Created, tag added, status changed: three entries, none of them empty.
-  await expect(entries).toHaveCount(3);
+  // Created, its creator watching it (automatic since issue 15), tag added, status changed:
+  // four entries, none of them empty.
+  await expect(entries).toHaveCount(4);
+  await expect(entries.filter({ hasText: "added a watcher" })).toHaveCount(1);
   await expect(entries.filter({ hasText: "added a tag" })).toContainText("electrical");
   await expect(entries.filter({ hasText: "changed the task" })).toContainText("To do → In progress");
 

@@ -10,13 +10,13 @@ const PASSWORD = "a long private passphrase for notices";
 const SLUG = "relay";
 
 test.beforeAll(() => {
-  bastion(["user", "create", "noor@example.eu", "--name", "Noor Claes"], { BASTION_PASSWORD: PASSWORD });
-  bastion(["user", "create", "bram@example.eu", "--name", "Bram Wouters"], { BASTION_PASSWORD: PASSWORD });
-  bastion(["user", "create", "gust@example.eu", "--name", "Gust Maes"], { BASTION_PASSWORD: PASSWORD });
+  bastion(["user", "create", "noor.relay@example.eu", "--name", "Noor Claes"], { BASTION_PASSWORD: PASSWORD });
+  bastion(["user", "create", "bram.relay@example.eu", "--name", "Bram Wouters"], { BASTION_PASSWORD: PASSWORD });
+  bastion(["user", "create", "gust.relay@example.eu", "--name", "Gust Maes"], { BASTION_PASSWORD: PASSWORD });
   bastion(["workspace", "create", SLUG, "--name", "Relay Couriers"]);
-  bastion(["workspace", "add-member", SLUG, "noor@example.eu", "--role", "admin"]);
-  bastion(["workspace", "add-member", SLUG, "bram@example.eu", "--role", "member"]);
-  bastion(["workspace", "add-member", SLUG, "gust@example.eu", "--role", "guest"]);
+  bastion(["workspace", "add-member", SLUG, "noor.relay@example.eu", "--role", "admin"]);
+  bastion(["workspace", "add-member", SLUG, "bram.relay@example.eu", "--role", "member"]);
+  bastion(["workspace", "add-member", SLUG, "gust.relay@example.eu", "--role", "guest"]);
 });
 
 async function signIn(page: Page, email: string) {
@@ -31,8 +31,8 @@ async function signIn(page: Page, email: string) {
 test("assigned and mentioned: B sees the count and the notices, and marks them read", async ({ browser }, info) => {
   const a = await (await browser.newContext()).newPage();
   const b = await (await browser.newContext()).newPage();
-  await signIn(a, "noor@example.eu");
-  await signIn(b, "bram@example.eu");
+  await signIn(a, "noor.relay@example.eu");
+  await signIn(b, "bram.relay@example.eu");
 
   // B starts with an empty inbox.
   await b.goto(`/w/${SLUG}/inbox`);
