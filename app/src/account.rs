@@ -139,6 +139,30 @@ pub async fn set_theme(theme: String) -> Result<String, UiError> {
     Ok(theme.as_str().to_owned())
 }
 
+/// The account's language: a plain form to the same endpoint as the footer's switcher, which
+/// saves it on the account and renders the page again in it.
+#[component]
+fn AccountLanguage() -> impl IntoView {
+    let t = crate::use_t();
+    let current = use_context::<crate::i18n::Locale>().unwrap_or_default();
+    view! {
+        <h2 id="language-title">{t.account_language_heading()}</h2>
+        <form class="form narrow-form" method="post" action="/language" aria-labelledby="language-title">
+            <input type="hidden" name="next" value="/account"/>
+            <label for="account-locale">{t.account_language_label()}</label>
+            <select id="account-locale" name="locale">
+                {crate::i18n::Locale::ALL.into_iter().map(|locale| view! {
+                    <option value=locale.tag() lang=locale.tag() selected=locale == current>
+                        {locale.native_name()}
+                    </option>
+                }).collect_view()}
+            </select>
+            <p class="muted small">{t.account_language_help()}</p>
+            <button type="submit" class="button">{t.account_language_save()}</button>
+        </form>
+    }
+}
+
 /// The account page's colour-scheme choice, as radio buttons.
 const THEMES: [(&str, &str); 3] = [
     ("system", "As on this device"),
@@ -313,6 +337,7 @@ pub fn AccountPage() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </Table>
+                            <AccountLanguage/>
                             <h2 id="appearance-title">"Appearance"</h2>
                             <ActionForm action=theme attr:class="form narrow-form" attr:aria-labelledby="appearance-title">
                                 <fieldset class="choices">

@@ -11,6 +11,8 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::T;
+
 /// What went wrong, with a sentence for people. `Display` is that sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum UiError {
@@ -45,6 +47,32 @@ pub enum UiError {
     /// The call itself failed (network, an answer that does not decode).
     #[error("Bastion could not be reached ({0}). Check your connection and try again.")]
     Transport(String),
+}
+
+/// The sentence in the reader's language. The refusals the browser can name by itself are
+/// translated here; the others carry the sentence the server wrote for the request.
+impl UiError {
+    pub fn message(&self, t: T) -> String {
+        match self {
+            UiError::Unauthenticated => t.error_unauthenticated().to_owned(),
+            UiError::RateLimited { retry_after_secs } => {
+                t.error_rate_limited(wait_words(t, *retry_after_secs))
+            }
+            UiError::Timeout => t.error_timeout().to_owned(),
+            UiError::Unavailable => t.error_unavailable().to_owned(),
+            UiError::Internal => t.error_internal().to_owned(),
+            UiError::Transport(cause) => t.error_transport(cause),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn wait_words(t: T, secs: u64) -> String {
+    match secs {
+        0..=59 => t.wait_seconds(secs.max(1)),
+        60..=119 => t.wait_a_minute().to_owned(),
+        _ => t.wait_minutes(secs.div_ceil(60)),
+    }
 }
 
 fn wait_text(secs: u64) -> String {
@@ -146,11 +174,12 @@ where
     S: leptos::server_fn::ServerFn<Error = UiError> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
 {
+    let t = crate::use_t();
     move || {
         action.value().with(|v| {
             v.as_ref()
                 .and_then(|r| r.as_ref().err())
-                .map(ToString::to_string)
+                .map(|e| e.message(t))
         })
     }
 }
@@ -186,11 +215,12 @@ where
         + Sync
         + 'static,
 {
+    let t = crate::use_t();
     move || {
         action
             .value()
             .get()
-            .map(|answer| answer.map_err(|e| e.to_string()))
+            .map(|answer| answer.map_err(|e| e.message(t)))
     }
 }
 
@@ -236,6 +266,7 @@ where
     P: Fn(T) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
+    let t = crate::use_t();
     view! {
         <Suspense fallback=move || view! { <p>{loading}</p> }>
             {move || {
@@ -245,7 +276,7 @@ where
                         Err(e) => view! {
                             <section class="card narrow">
                                 <h1>{title}</h1>
-                                <p class="form-error" role="alert">{e.to_string()}</p>
+                                <p class="form-error" role="alert">{e.message(t)}</p>
                             </section>
                         }.into_any(),
                         Ok(loaded) => page(loaded).into_any(),
@@ -271,10 +302,15 @@ mod from_core {
                 tracing::warn!(error = %err, "database unavailable");
                 return UiError::Unavailable.answered();
             }
+            let t = crate::use_t();
             match err {
-                CoreError::NotFound(what) => UiError::not_found(format!(
-                    "This {what} does not exist, or you may not see it."
-                )),
+                // Core names the thing in English; other languages say it without the noun.
+                CoreError::NotFound(what) => UiError::not_found(match t.0 {
+                    crate::i18n::Locale::En => {
+                        format!("This {what} does not exist, or you may not see it.")
+                    }
+                    _ => t.error_not_found().to_owned(),
+                }),
                 CoreError::Forbidden(message) => UiError::forbidden(message),
                 CoreError::Invalid { field, message } => {
                     let sentence = format!("{} {message}.", field_label(field));
@@ -287,9 +323,7 @@ mod from_core {
                 .answered(),
                 CoreError::LastAdmin => UiError::Conflict {
                     code: "last_admin".to_owned(),
-                    message: "This is the workspace's last active admin. Make another member an \
-                              admin first, then change or remove this one."
-                        .to_owned(),
+                    message: t.error_last_admin().to_owned(),
                 }
                 .answered(),
                 CoreError::RateLimited { retry_after_secs } => {

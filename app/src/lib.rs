@@ -9,8 +9,13 @@ use leptos_router::{
 };
 
 mod account;
+#[cfg(feature = "ssr")]
+pub use account::local_target;
 mod audit_page;
 pub mod error;
+/// The languages and formats, in one place for the server and the browser.
+pub use bastion_i18n as i18n;
+use bastion_i18n::{Locale, T};
 mod inbox;
 mod members_page;
 pub mod money;
@@ -32,11 +37,14 @@ mod work;
 /// nonce that the server put in context, so the boot script runs under a strict policy.
 /// The colour scheme comes from the server (the signed-in person's choice, [`PageTheme`]), so the
 /// first paint is right and the browser never rewrites `<html>`.
+/// The language likewise ([`Locale`], negotiated by the server): `<html lang>` is where the
+/// browser's bundle reads it back, so hydration renders the same words.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = use_context::<PageTheme>().unwrap_or_default();
+    let locale = use_context::<Locale>().unwrap_or_default();
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-theme=theme.name()>
+        <html lang=locale.tag() data-theme=theme.name()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -94,14 +102,37 @@ impl PageTheme {
     }
 }
 
+/// The messages in the page's language, for any component: `let t = use_t();` then
+/// `{t.sign_in()}`.
+pub fn use_t() -> T {
+    use_context::<Locale>().unwrap_or_default().t()
+}
+
+/// The page's language: the server's choice while rendering, `<html lang>` in the browser.
+fn page_locale() -> Locale {
+    #[cfg(not(feature = "ssr"))]
+    if let Some(root) = document().document_element() {
+        if let Some(locale) = root
+            .get_attribute("lang")
+            .as_deref()
+            .and_then(Locale::from_tag)
+        {
+            return locale;
+        }
+    }
+    use_context::<Locale>().unwrap_or_default()
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(page_locale());
     mark_hydrated();
+    let t = use_t();
 
     view! {
         <Title text="Bastion"/>
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <a class="skip-link" href="#main">{t.skip_to_content()}</a>
         <Router>
             <header class="topbar">
                 <a class="brand" href="/">"Bastion"</a>
@@ -169,20 +200,61 @@ pub fn App() -> impl IntoView {
                     />
                 </Routes>
             </main>
-        </Router>
         <footer class="site-footer">
-            <p>"Bastion — work management with trust by design. Data kept in the EU."</p>
-            <nav aria-label="Privacy and security">
-                <a href="/privacy">"Privacy and lawful basis"</a>
-                <a href="/privacy#subprocessors-title">"Sub-processors"</a>
-                <a href="/security">"Security"</a>
-                <a href="/security/request">"Request a DPA or the security pack"</a>
+            <p>{t.footer_tagline()}</p>
+            <nav aria-label=t.footer_privacy_nav()>
+                <a href="/privacy">{t.footer_privacy()}</a>
+                <a href="/privacy#subprocessors-title">{t.footer_subprocessors()}</a>
+                <a href="/security">{t.footer_security()}</a>
+                <a href="/security/request">{t.footer_request_dpa()}</a>
             </nav>
-            <nav aria-label="Developer links">
-                <a href="/api/docs/">"API reference"</a>
-                <a href="/api/redoc/">"API (ReDoc)"</a>
+            <nav aria-label=t.footer_developer_nav()>
+                <a href="/api/docs/">{t.footer_api_reference()}</a>
+                <a href="/api/redoc/">{t.footer_api_redoc()}</a>
             </nav>
+            <LanguageSwitcher/>
         </footer>
+        </Router>
+    }
+}
+
+/// The four languages as buttons of one plain form: it works before the bundle loads, and the
+/// server answers with the same page in the chosen language (saved on the account of whoever is
+/// signed in, and in a cookie for everyone).
+#[component]
+fn LanguageSwitcher() -> impl IntoView {
+    let t = use_t();
+    let current = use_context::<Locale>().unwrap_or_default();
+    let location = leptos_router::hooks::use_location();
+    let next = move || {
+        let search = location.search.get();
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{search}", location.pathname.get())
+        }
+    };
+    view! {
+        <form class="language-switcher" method="post" action="/language" aria-label=t.language_switcher()>
+            <input type="hidden" name="next" value=next/>
+            {Locale::ALL
+                .into_iter()
+                .map(|locale| {
+                    view! {
+                        <button
+                            type="submit"
+                            name="locale"
+                            value=locale.tag()
+                            lang=locale.tag()
+                            class="link-button"
+                            aria-pressed=(locale == current).to_string()
+                        >
+                            {locale.native_name()}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </form>
     }
 }
 

@@ -374,7 +374,7 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             }.into_any(),
-                            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                            Err(e) => view! { <p class="form-error" role="alert">{e.message(crate::use_t())}</p> }.into_any(),
                         }
                     })
                 }}

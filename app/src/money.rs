@@ -1,23 +1,14 @@
 //! Money on screen: integer euro cents formatted per locale (PRODUCT.md §1). Pure functions,
 //! compiled for the server and the browser alike; money is never a float.
 
-/// `€ 1.234,50` for Belgian locales (`nl-BE`, `fr-BE`, `de-BE`, and any `nl`, `fr` or `de`),
-/// `€1,234.50` for English and anything else. A negative amount puts its sign before the
-/// number in the Belgian style (`€ -1.234,50`) and before the symbol in English (`-€1,234.50`).
+/// Cents in the money format of a stored locale tag (`nl-BE`, `fr-BE`, `de-BE`, `en`; see
+/// [`crate::i18n::format_eur`]): `1.234,50 €`, `1 234,50 €`, `€1,234.50`. An unknown tag is
+/// English.
 pub fn format_eur(cents: i64, locale: &str) -> String {
-    let negative = cents < 0;
-    // unsigned_abs: i64::MIN has no positive i64.
-    let abs = cents.unsigned_abs();
-    let (euros, rest) = (abs / 100, abs % 100);
-    let continental = matches!(language(locale).as_str(), "nl" | "fr" | "de");
-    let (group, decimal) = if continental { ('.', ',') } else { (',', '.') };
-    let number = format!("{}{decimal}{rest:02}", group_thousands(euros, group));
-    match (continental, negative) {
-        (true, false) => format!("€ {number}"),
-        (true, true) => format!("€ -{number}"),
-        (false, false) => format!("€{number}"),
-        (false, true) => format!("-€{number}"),
-    }
+    crate::i18n::format_eur(
+        cents,
+        crate::i18n::Locale::from_tag(locale).unwrap_or_default(),
+    )
 }
 
 /// Minutes as hours and minutes, e.g. `1:05` for 65 minutes: the same in every locale here.
@@ -67,40 +58,22 @@ pub fn cents_as_decimal(cents: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
-fn language(locale: &str) -> String {
-    locale
-        .split(['-', '_'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
-}
-
-fn group_thousands(mut n: u64, separator: char) -> String {
-    let mut groups = Vec::new();
-    loop {
-        if n < 1000 {
-            groups.push(n.to_string());
-            break;
-        }
-        groups.push(format!("{:03}", n % 1000));
-        n /= 1000;
-    }
-    groups.reverse();
-    groups.join(&separator.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn belgian_locales_use_a_space_dots_and_a_comma() {
-        for locale in ["nl-BE", "fr-BE", "de-BE", "fr"] {
-            assert_eq!(format_eur(123_450, locale), "€ 1.234,50", "{locale}");
+    fn belgian_locales_put_the_symbol_after_with_their_separators() {
+        for locale in ["nl-BE", "de-BE", "nl", "de"] {
+            assert_eq!(format_eur(123_450, locale), "1.234,50\u{a0}€", "{locale}");
         }
-        assert_eq!(format_eur(5, "nl-BE"), "€ 0,05");
-        assert_eq!(format_eur(100_000_000, "de-BE"), "€ 1.000.000,00");
-        assert_eq!(format_eur(-123_450, "nl-BE"), "€ -1.234,50");
+        assert_eq!(format_eur(123_450, "fr-BE"), "1\u{202f}234,50\u{a0}€");
+        assert_eq!(format_eur(5, "nl-BE"), "0,05\u{a0}€");
+        assert_eq!(format_eur(-123_450, "nl-BE"), "-1.234,50\u{a0}€");
+        assert_eq!(
+            format_eur(i64::MAX, "nl-BE"),
+            "92.233.720.368.547.758,07\u{a0}€"
+        );
     }
 
     #[test]
@@ -108,16 +81,10 @@ mod tests {
         assert_eq!(format_eur(123_450, "en"), "€1,234.50");
         assert_eq!(format_eur(123_450, "en-GB"), "€1,234.50");
         assert_eq!(format_eur(0, "en"), "€0.00");
-        assert_eq!(format_eur(99_999, "en"), "€999.99");
         assert_eq!(format_eur(-1, "en"), "-€0.01");
         // Unknown locales fall back to English.
         assert_eq!(format_eur(100_000, "xx"), "€1,000.00");
-    }
-
-    #[test]
-    fn extremes_do_not_overflow() {
         assert_eq!(format_eur(i64::MIN, "en"), "-€92,233,720,368,547,758.08");
-        assert_eq!(format_eur(i64::MAX, "nl-BE"), "€ 92.233.720.368.547.758,07");
     }
 
     /// Without floats: a decimal point or comma, at most two decimals, no thousands separators.

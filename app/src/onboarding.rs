@@ -47,6 +47,8 @@ pub async fn start_sign_up(
         name: &name,
         password: password.expose(),
         workspace_name: &workspace_name,
+        // The language the form was shown in.
+        locale: use_context::<crate::i18n::Locale>().unwrap_or_default(),
     };
     let id = signups::start(
         &ctx.pool,
@@ -80,26 +82,27 @@ pub async fn confirm_sign_up(signup_id: String, code: SecretString) -> Result<()
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<StartSignUp>::new();
     let error = action_error(action);
+    let t = crate::use_t();
     view! {
-        <Title text="Sign up — Bastion"/>
+        <Title text=t.sign_up_title()/>
         <section class="card narrow" aria-labelledby="sign-up-title">
-            <h1 id="sign-up-title">"Create your workspace"</h1>
-            <p class="muted">"We will email you a 6-digit code to confirm your address. Nothing is created before that."</p>
+            <h1 id="sign-up-title">{t.sign_up_heading()}</h1>
+            <p class="muted">{t.sign_up_intro()}</p>
             <ActionForm action=action attr:class="form">
-                <label for="name">"Your name"</label>
+                <label for="name">{t.field_your_name()}</label>
                 <input id="name" name="name" autocomplete="name" maxlength="100" required/>
-                <label for="email">"Work email"</label>
+                <label for="email">{t.field_work_email()}</label>
                 <input id="email" name="email" type="email" autocomplete="email" required/>
-                <label for="workspace_name">"Workspace name"</label>
-                <input id="workspace_name" name="workspace_name" maxlength="100" placeholder="e.g. Acme Engineering" required/>
-                <label for="password">"Password (at least 12 characters)"</label>
+                <label for="workspace_name">{t.field_workspace_name()}</label>
+                <input id="workspace_name" name="workspace_name" maxlength="100" placeholder=t.field_workspace_name_example() required/>
+                <label for="password">{t.field_new_password()}</label>
                 <input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required/>
                 <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Sending the code…" } else { "Send me a code" }}
+                    {move || if action.pending().get() { t.sign_up_sending() } else { t.sign_up_send() }}
                 </button>
             </ActionForm>
-            <p class="muted">"Already have an account? " <A href="/sign-in">"Sign in"</A></p>
+            <p class="muted">{t.sign_up_have_account()} " " <A href="/sign-in">{t.sign_in()}</A></p>
         </section>
     }
 }
@@ -110,21 +113,22 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
     let signup_id = move || query.read().get("id").unwrap_or_default();
     let action = ServerAction::<ConfirmSignUp>::new();
     let error = action_error(action);
+    let t = crate::use_t();
     view! {
-        <Title text="Confirm your email — Bastion"/>
+        <Title text=t.confirm_title()/>
         <section class="card narrow" aria-labelledby="confirm-title">
-            <h1 id="confirm-title">"Check your email"</h1>
-            <p>"We sent you a 6-digit code. It works once, for 15 minutes."</p>
+            <h1 id="confirm-title">{t.confirm_heading()}</h1>
+            <p>{t.confirm_intro()}</p>
             <ActionForm action=action attr:class="form">
                 <input type="hidden" name="signup_id" value=signup_id/>
-                <label for="code">"Code from the email"</label>
+                <label for="code">{t.confirm_code_label()}</label>
                 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus/>
                 <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Creating your workspace…" } else { "Confirm and create" }}
+                    {move || if action.pending().get() { t.confirm_creating() } else { t.confirm_submit() }}
                 </button>
             </ActionForm>
-            <p class="muted">"No email? Check the spam folder, or " <A href="/sign-up">"sign up again"</A> " for a new code."</p>
+            <p class="muted">{t.confirm_no_email()} " " <A href="/sign-up">{t.confirm_sign_up_again()}</A></p>
         </section>
     }
 }
@@ -195,6 +199,7 @@ pub async fn accept_invitation(
                 Acceptor::Newcomer {
                     name: &name,
                     password: password.expose(),
+                    locale: use_context::<crate::i18n::Locale>().unwrap_or_default(),
                 },
             )
             .await
@@ -215,9 +220,10 @@ pub fn InvitePage() -> impl IntoView {
     let info = Resource::new(token, invitation);
     let accept = ServerAction::<AcceptInvitation>::new();
     let error = action_error(accept);
+    let t = crate::use_t();
     view! {
-        <Title text="Invitation — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading the invitation…"</p> }>
+        <Title text=t.invite_title()/>
+        <Suspense fallback=move || view! { <p>{t.invite_loading()}</p> }>
             {move || Suspend::new(async move {
                 match info.await {
                     Ok(Some(invite)) => {
@@ -228,36 +234,35 @@ pub fn InvitePage() -> impl IntoView {
                             (Some(me), _) if *me == invite.email => view! {
                                 <ActionForm action=accept attr:class="form">
                                     <input type="hidden" name="token" value=token.clone()/>
-                                    <button type="submit" class="button">"Join " {invite.workspace_name.clone()}</button>
+                                    <button type="submit" class="button">{t.invite_join(invite.workspace_name.clone())}</button>
                                 </ActionForm>
                             }.into_any(),
                             (Some(me), _) => view! {
                                 <p class="form-error" role="alert">
-                                    "You are signed in as " {me.clone()} ", but this invitation is for "
-                                    {invite.email.clone()} ". Sign out, then sign in with that address to accept it."
+                                    {t.invite_wrong_account(me.clone(), invite.email.clone())}
                                 </p>
                             }.into_any(),
                             (None, true) => view! {
-                                <p>"You already have an account with " {invite.email.clone()} "."</p>
-                                <a class="button" href=format!("/sign-in?next={next}")>"Sign in to accept"</a>
+                                <p>{t.invite_has_account(invite.email.clone())}</p>
+                                <a class="button" href=format!("/sign-in?next={next}")>{t.invite_sign_in()}</a>
                             }.into_any(),
                             (None, false) => view! {
                                 <ActionForm action=accept attr:class="form">
                                     <input type="hidden" name="token" value=token.clone()/>
-                                    <label for="invite-email">"Email"</label>
+                                    <label for="invite-email">{t.field_email()}</label>
                                     <input id="invite-email" type="email" value=invite.email.clone() readonly/>
-                                    <label for="name">"Your name"</label>
+                                    <label for="name">{t.field_your_name()}</label>
                                     <input id="name" name="name" autocomplete="name" maxlength="100" required/>
-                                    <label for="password">"Choose a password (at least 12 characters)"</label>
+                                    <label for="password">{t.field_choose_password()}</label>
                                     <input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required/>
-                                    <button type="submit" class="button">"Create account and join"</button>
+                                    <button type="submit" class="button">{t.invite_create_and_join()}</button>
                                 </ActionForm>
                             }.into_any(),
                         };
                         view! {
                             <section class="card narrow" aria-labelledby="invite-title">
-                                <h1 id="invite-title">"Join " {workspace_name}</h1>
-                                <p>"You are invited as " <strong>{role}</strong> " (" {email} ")."</p>
+                                <h1 id="invite-title">{t.invite_join(workspace_name)}</h1>
+                                <p>{t.invite_invited_as(role, email)}</p>
                                 {body}
                                 <FormError error=error/>
                             </section>
@@ -265,11 +270,11 @@ pub fn InvitePage() -> impl IntoView {
                     }
                     Ok(None) => view! {
                         <section class="card narrow">
-                            <h1>"This invitation is not valid any more"</h1>
-                            <p>"It was used, withdrawn, or it expired (links work for 7 days). Ask the person who invited you for a new one."</p>
+                            <h1>{t.invite_gone_heading()}</h1>
+                            <p>{t.invite_gone_text()}</p>
                         </section>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message(t)}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -292,19 +297,20 @@ pub async fn create_workspace(name: String, slug: Option<String>) -> Result<(), 
 pub fn NewWorkspacePage() -> impl IntoView {
     let action = ServerAction::<CreateWorkspace>::new();
     let error = action_error(action);
+    let t = crate::use_t();
     view! {
-        <Title text="New workspace — Bastion"/>
+        <Title text=t.new_workspace_title()/>
         <section class="card narrow" aria-labelledby="new-ws-title">
-            <h1 id="new-ws-title">"New workspace"</h1>
-            <p class="muted">"A workspace keeps its projects, tasks and files apart from every other, in its own database schema. You become its admin."</p>
+            <h1 id="new-ws-title">{t.new_workspace_heading()}</h1>
+            <p class="muted">{t.new_workspace_intro()}</p>
             <ActionForm action=action attr:class="form">
-                <label for="ws-name">"Name"</label>
+                <label for="ws-name">{t.field_name()}</label>
                 <input id="ws-name" name="name" maxlength="100" required/>
-                <label for="ws-slug">"Address (optional)"</label>
+                <label for="ws-slug">{t.field_workspace_address()}</label>
                 <input id="ws-slug" name="slug" maxlength="40" pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?" aria-describedby="ws-slug-help"/>
-                <p id="ws-slug-help" class="muted small">"Lower-case letters, digits and hyphens; made from the name when empty."</p>
+                <p id="ws-slug-help" class="muted small">{t.field_workspace_address_help()}</p>
                 <FormError error=error/>
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Create workspace"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>{t.new_workspace_submit()}</button>
             </ActionForm>
         </section>
     }
@@ -318,26 +324,27 @@ pub fn AccountNav() -> impl IntoView {
     // server functions that move to another page, and the bar must follow.
     let location = leptos_router::hooks::use_location();
     let me = Resource::new(move || location.pathname.get(), |_| whoami());
+    let t = crate::use_t();
     view! {
-        <nav class="topnav" aria-label="Account">
+        <nav class="topnav" aria-label=t.nav_account()>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match me.await {
                         Ok(Some(me)) => view! {
                             <details class="switcher">
-                                <summary>"Workspaces"</summary>
+                                <summary>{t.nav_workspaces()}</summary>
                                 <ul class="switcher-list">
                                     {me.workspaces.into_iter().map(|(slug, name)| view! {
                                         <li><a href=format!("/w/{slug}")>{name}</a></li>
                                     }).collect_view()}
-                                    <li><a href="/workspaces/new">"+ New workspace"</a></li>
+                                    <li><a href="/workspaces/new">{t.nav_new_workspace()}</a></li>
                                 </ul>
                             </details>
                             <a href="/account">{me.name}</a>
                         }.into_any(),
                         _ => view! {
-                            <a href="/sign-in">"Sign in"</a>
-                            <a href="/sign-up" class="button small">"Sign up"</a>
+                            <a href="/sign-in">{t.sign_in()}</a>
+                            <a href="/sign-up" class="button small">{t.sign_up()}</a>
                         }.into_any(),
                     }
                 })}

@@ -3,47 +3,30 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// What Bastion promises, each one a feature with a test behind it.
-const PROMISES: &[(&str, &str)] = &[
-    (
-        "Every workspace in its own vault",
-        "Each workspace lives in its own PostgreSQL schema with its own database role, so one \
-         customer's queries cannot reach another's rows, even by mistake.",
-    ),
-    (
-        "Secrets encrypted with keys outside the database",
-        "Integration tokens and pending sign-ups are stored encrypted; a stolen database dump \
-         decrypts nothing.",
-    ),
-    (
-        "Every permission checked on the server",
-        "The browser hides what you may not do, and the server refuses it anyway, on every request.",
-    ),
-    (
-        "History that cannot be rewritten",
-        "Every change to tasks, comments, time and files is recorded in a tamper-evident log.",
-    ),
-    (
-        "Your data, your rights",
-        "Export everything as CSV and JSON, or erase a workspace for good, at any time.",
-    ),
-];
+/// What Bastion promises, each one a feature with a test behind it: (title, text).
+fn promises(t: crate::i18n::T) -> [(&'static str, &'static str); 5] {
+    [
+        (t.promise_vault_title(), t.promise_vault_text()),
+        (t.promise_keys_title(), t.promise_keys_text()),
+        (t.promise_server_title(), t.promise_server_text()),
+        (t.promise_history_title(), t.promise_history_text()),
+        (t.promise_rights_title(), t.promise_rights_text()),
+    ]
+}
 
 #[component]
 pub fn Home() -> impl IntoView {
     let (expanded, set_expanded) = signal(false);
+    let t = crate::use_t();
 
     view! {
-        <Title text="Bastion — work management you can trust"/>
+        <Title text=t.home_title()/>
         <section class="hero">
-            <h1>"Work management you can trust"</h1>
-            <p class="lede">
-                "Projects, tasks, comments, time in € and files for European teams, "
-                "built so that safety is the default, not an option."
-            </p>
+            <h1>{t.home_heading()}</h1>
+            <p class="lede">{t.home_lede()}</p>
         </section>
         <section class="promises" aria-labelledby="promises-title">
-            <h2 id="promises-title">"Trust by design"</h2>
+            <h2 id="promises-title">{t.home_promises_heading()}</h2>
             <button
                 type="button"
                 class="button"
@@ -51,16 +34,16 @@ pub fn Home() -> impl IntoView {
                 aria-controls="promise-list"
                 on:click=move |_| set_expanded.update(|open| *open = !*open)
             >
-                {move || if expanded.get() { "Hide our promises" } else { "Show our promises" }}
+                {move || if expanded.get() { t.home_promises_hide() } else { t.home_promises_show() }}
             </button>
             <ul id="promise-list" class="promise-list" hidden=move || !expanded.get()>
-                {PROMISES
-                    .iter()
+                {promises(t)
+                    .into_iter()
                     .map(|(title, body)| {
                         view! {
                             <li>
-                                <h3>{*title}</h3>
-                                <p>{*body}</p>
+                                <h3>{title}</h3>
+                                <p>{body}</p>
                             </li>
                         }
                     })
@@ -78,12 +61,13 @@ pub fn NotFound() -> impl IntoView {
             response.set_status(http::StatusCode::NOT_FOUND);
         }
     }
+    let t = crate::use_t();
     view! {
-        <Title text="Not found — Bastion"/>
+        <Title text=t.not_found_title()/>
         <section class="empty-state">
-            <h1>"Page not found"</h1>
-            <p>"The page you asked for does not exist, or you may not see it."</p>
-            <a class="button" href="/">"Go to the start page"</a>
+            <h1>{t.not_found_heading()}</h1>
+            <p>{t.not_found_text()}</p>
+            <a class="button" href="/">{t.not_found_home()}</a>
         </section>
     }
 }

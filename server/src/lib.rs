@@ -8,6 +8,7 @@ pub mod config;
 pub mod database;
 pub mod error;
 pub mod json;
+pub mod language;
 pub mod mailer;
 pub mod metrics;
 pub mod query;
@@ -88,7 +89,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
     };
     let context = move || {
         provide_request_nonce();
-        provide_page_theme();
+        provide_page_prefs();
         provide_context(server_context.clone());
     };
 
@@ -106,6 +107,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
 
     Router::new()
         .merge(api::router())
+        .route("/language", axum::routing::post(language::choose))
         .nest_service("/pkg", pkg_files(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context, move || {
             app::shell(shell_options.clone())
@@ -115,7 +117,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
             state.clone(),
             auth::refuse_cross_origin,
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), page_theme))
+        .layer(middleware::from_fn_with_state(state.clone(), page_prefs))
         .layer(middleware::from_fn_with_state(
             upload_limit(&state.config),
             limit_body,
@@ -227,44 +229,54 @@ fn provide_request_nonce() {
     }
 }
 
-/// Looks up the signed-in person's colour scheme for a page request (a GET for HTML outside
-/// `/api/`, carrying a session cookie) and hands it to the renderer as a request extension, so
-/// the shell writes `<html data-theme>` before the first paint. One indexed read; a database
-/// that cannot answer leaves the page on the device's scheme rather than failing it.
-async fn page_theme(
+/// Finds the language of every request and, for a page request (a GET for HTML outside `/api/`,
+/// carrying a session cookie), the signed-in person's colour scheme, and hands both to the
+/// renderer as request extensions, so the shell writes `<html lang data-theme>` before the first
+/// paint and hydration agrees. The language is the person's saved one, else the language cookie,
+/// else `Accept-Language`, else English; server functions and REST calls skip the database and
+/// go by the cookie and the header. One indexed read per page; a database that cannot answer
+/// leaves the page on the cookie's language and the device's scheme rather than failing it.
+async fn page_prefs(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
+    let headers = request.headers();
+    let mut locale = language::requested(headers);
     // A browser asks for text/html when it navigates, not for a script, an image or a fetch.
     let is_page = request.method() == axum::http::Method::GET
         && !request.uri().path().starts_with("/api/")
-        && request
-            .headers()
+        && headers
             .get(axum::http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"));
     if is_page {
-        if let Some(token) = auth::session_cookie(request.headers()) {
-            match bastion_core::sessions::theme_for(&state.pool, &token).await {
-                Ok(Some(theme)) => {
+        if let Some(token) = auth::session_cookie(headers) {
+            match bastion_core::sessions::page_prefs_for(&state.pool, &token).await {
+                Ok(Some((theme, saved))) => {
+                    locale = saved;
                     request
                         .extensions_mut()
                         .insert(app::PageTheme::from_name(theme.as_str()));
                 }
                 Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "could not read the colour scheme"),
+                Err(e) => tracing::warn!(error = %e, "could not read the page preferences"),
             }
         }
     }
+    request.extensions_mut().insert(locale);
     next.run(request).await
 }
 
-/// Hands the person's colour scheme, found by [`page_theme`], to the shell.
-fn provide_page_theme() {
+/// Hands the language and colour scheme found by [`page_prefs`] to the renderer and to server
+/// functions.
+fn provide_page_prefs() {
     if let Some(parts) = use_context::<axum::http::request::Parts>() {
         if let Some(theme) = parts.extensions.get::<app::PageTheme>() {
             provide_context(*theme);
+        }
+        if let Some(locale) = parts.extensions.get::<app::i18n::Locale>() {
+            provide_context(*locale);
         }
     }
 }

@@ -137,6 +137,9 @@ fn rows() -> Vec<Row> {
         // Everyone signed in chooses their own colour scheme.
         Row { method: "GET", path: "/api/v1/me/theme", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
         Row { method: "PUT", path: "/api/v1/me/theme", fixture: None, body: Some(json!({"theme": "dark"})), expect: [200, 200, 200, 200, 200, 401] },
+        // And their own language.
+        Row { method: "GET", path: "/api/v1/me/locale", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        Row { method: "PUT", path: "/api/v1/me/locale", fixture: None, body: Some(json!({"locale": "en"})), expect: [200, 200, 200, 200, 200, 401] },
         // Someone else's session is not found, whoever asks.
         Row { method: "DELETE", path: "/api/v1/me/sessions/{id}", fixture: ForeignSession, body: Option::None, expect: [404, 404, 404, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },

@@ -13,6 +13,7 @@ use bastion_core::{
     workspaces, CoreError, Role, Viewer,
 };
 use bastion_fernet::Key;
+use bastion_i18n::Locale;
 use common::{join, session_count, user, workspace, PASSWORD};
 use sqlx::PgPool;
 use time::Duration;
@@ -23,6 +24,7 @@ fn form<'a>(email: &'a str, workspace_name: &'a str) -> SignupForm<'a> {
         name: "Ada Lovelace",
         password: PASSWORD,
         workspace_name,
+        locale: Locale::En,
     }
 }
 
@@ -57,6 +59,41 @@ async fn start(db: &TestDb, email: &str) -> uuid::Uuid {
 
 fn is_wrong_code(err: CoreError) -> bool {
     matches!(err, CoreError::Invalid { field: "code", .. })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signup_in_french_is_mailed_in_french_and_the_account_keeps_french() {
+    let db = TestDb::new().await;
+    let id = signups::start(
+        &db.pool,
+        master_keys(),
+        SignupForm {
+            locale: Locale::Fr,
+            ..form("chloe@example.eu", "Atelier Chloé")
+        },
+        None,
+        SignupLimits::default(),
+    )
+    .await
+    .unwrap();
+    let mail = last_mail(&db.pool, "chloe@example.eu").await;
+    assert!(mail.contains("Votre code"), "{mail}");
+    assert!(!mail.contains("Your code"), "{mail}");
+    let code = code_for(&db.pool, "chloe@example.eu").await;
+    let (user, _) = signups::confirm(&db.pool, master_keys(), id, &code)
+        .await
+        .unwrap();
+    assert_eq!(user.locale, "fr-BE");
+
+    // The next email follows the saved language once it changes.
+    accounts::set_locale(&db.pool, user.id, Locale::Nl)
+        .await
+        .unwrap();
+    bastion_core::resets::request_reset(&db.pool, master_keys(), "chloe@example.eu", None)
+        .await
+        .unwrap();
+    let mail = last_mail(&db.pool, "chloe@example.eu").await;
+    assert!(mail.contains("Uw code"), "{mail}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -425,6 +462,7 @@ async fn an_invited_newcomer_accepts_once_with_the_invited_role() {
         Acceptor::Newcomer {
             name: "New",
             password: "short",
+            locale: Locale::En,
         },
     )
     .await
@@ -442,11 +480,16 @@ async fn an_invited_newcomer_accepts_once_with_the_invited_role() {
         Acceptor::Newcomer {
             name: "New Person",
             password: PASSWORD,
+            locale: Locale::Fr,
         },
     )
     .await
     .unwrap();
     assert_eq!(joined.id, ws.id);
+    assert_eq!(
+        user.locale, "fr-BE",
+        "the account keeps the page's language"
+    );
     let (_, role, tx) = members::open_as_member(&db.pool, user.id, "acme")
         .await
         .unwrap()

@@ -339,6 +339,54 @@ pub async fn update_theme(
     }))
 }
 
+/// The language the caller reads Bastion in: pages, messages and emails.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocaleChoice {
+    #[schema(example = "fr-BE", pattern = "^(en|nl-BE|fr-BE|de-BE)$")]
+    pub locale: String,
+}
+
+/// The caller's language.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/locale",
+    responses(
+        (status = 200, description = "The caller's language.", body = LocaleChoice),
+    ),
+    security(("session_cookie" = []))
+)]
+pub async fn get_locale(current: CurrentUser) -> Json<LocaleChoice> {
+    let locale = bastion_i18n::Locale::from_tag(&current.user.locale).unwrap_or_default();
+    Json(LocaleChoice {
+        locale: locale.tag().to_owned(),
+    })
+}
+
+/// Choose the caller's language: `en`, `nl-BE`, `fr-BE` or `de-BE`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/locale",
+    request_body = LocaleChoice,
+    responses(
+        (status = 200, description = "Saved; pages and emails use it from now on.", body = LocaleChoice),
+        (status = 403, description = "Sent from another origin.", body = ErrorBody),
+        (status = 422, description = "`locale` is not one of the four.", body = ErrorBody),
+    ),
+    security(("session_cookie" = []))
+)]
+pub async fn update_locale(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<LocaleChoice>,
+) -> Result<Json<LocaleChoice>, ApiError> {
+    let locale = accounts::parse_locale(&body.locale)?;
+    accounts::set_locale(&state.pool, current.user.id, locale).await?;
+    Ok(Json(LocaleChoice {
+        locale: locale.tag().to_owned(),
+    }))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountDeletion {
@@ -451,6 +499,7 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
         .routes(utoipa_axum::routes!(list_sessions))
         .routes(utoipa_axum::routes!(update_password))
         .routes(utoipa_axum::routes!(get_theme, update_theme))
+        .routes(utoipa_axum::routes!(get_locale, update_locale))
         .routes(utoipa_axum::routes!(revoke_session))
 }
 

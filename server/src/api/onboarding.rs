@@ -40,6 +40,11 @@ pub struct SignUp {
     pub password: SecretString,
     #[schema(example = "Analytical Engines")]
     pub workspace_name: String,
+    /// The account's language (`en`, `nl-BE`, `fr-BE`, `de-BE`), also of the code's email;
+    /// without it, the request's `Accept-Language`.
+    #[schema(example = "nl-BE", pattern = "^(en|nl-BE|fr-BE|de-BE)$")]
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,13 +118,19 @@ domain (per hour, configurable). See `Retry-After`.", body = ErrorBody),
 pub async fn sign_up(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SignUp>,
 ) -> Result<(StatusCode, Json<SignUpStarted>), ApiError> {
+    let locale = match body.locale.as_deref() {
+        Some(tag) => accounts::parse_locale(tag)?,
+        None => crate::language::requested(&headers),
+    };
     let form = SignupForm {
         email: &body.email,
         name: &body.name,
         password: body.password.expose(),
         workspace_name: &body.workspace_name,
+        locale,
     };
     let signup_id = signups::start(
         &state.pool,
@@ -472,7 +483,11 @@ pub async fn accept_invitation(
     let (user, workspace) = invitations::accept(
         &state.pool,
         &token,
-        invitations::Acceptor::Newcomer { name, password },
+        invitations::Acceptor::Newcomer {
+            name,
+            password,
+            locale: crate::language::requested(&headers),
+        },
     )
     .await?;
     let joined = Joined {

@@ -310,6 +310,29 @@ pub async fn set_theme(pool: &PgPool, user_id: Uuid, theme: Theme) -> CoreResult
     Ok(())
 }
 
+/// Saves the user's language; like the colour scheme, only their own.
+pub async fn set_locale(
+    pool: &PgPool,
+    user_id: Uuid,
+    locale: bastion_i18n::Locale,
+) -> CoreResult<()> {
+    let done = sqlx::query("UPDATE users SET locale = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(locale.tag())
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(CoreError::NotFound("No such account."));
+    }
+    Ok(())
+}
+
+/// A typed language tag as one of the four; anything else is refused, naming the `locale` field.
+pub fn parse_locale(input: &str) -> CoreResult<bastion_i18n::Locale> {
+    bastion_i18n::Locale::from_tag(input)
+        .ok_or_else(|| CoreError::invalid("locale", "must be one of en, nl-BE, fr-BE or de-BE"))
+}
+
 /// Said when the last active admin of a workspace tries to delete their account.
 pub const LAST_ADMIN_ACCOUNT: &str = "You are the last active admin of a workspace. Make another \
 member an admin there (or erase the workspace) before deleting your account.";

@@ -119,20 +119,22 @@ pub async fn invite(
     .fetch_one(&mut *tx)
     .await?;
     let link = format!("{}/invite/{token}", link_base.trim_end_matches('/'));
+    // The invitee's language if they have an account, else the inviter's, who knows them.
+    let recipient = crate::accounts::find_user_by_email(pool, &email).await?;
+    let t = bastion_i18n::Locale::from_tag(&recipient.as_ref().unwrap_or(inviter).locale)
+        .unwrap_or_default()
+        .t();
     mail::enqueue_about(
         &mut tx,
         master,
         workspace.id,
         &email,
-        &format!(
-            "{} invited you to {} on Bastion",
-            inviter.name, workspace.name
-        ),
-        &format!(
-            "Hello,\n\n{} invited you to join the workspace \"{}\" on Bastion as {role}.\n\n\
-             Accept the invitation here (the link works once, for 7 days):\n{link}\n\n\
-             If you do not know this person, ignore this message.\n",
-            inviter.name, workspace.name
+        &t.mail_invitation_subject(&inviter.name, &workspace.name),
+        &t.mail_invitation_body(
+            &inviter.name,
+            &workspace.name,
+            bastion_i18n::role_name(t, role),
+            &link,
         ),
     )
     .await?;
@@ -243,7 +245,12 @@ pub async fn open(pool: &PgPool, token: &str) -> CoreResult<Option<OpenInvitatio
 /// or a newcomer choosing a name and password for the invited address.
 pub enum Acceptor<'a> {
     SignedIn(&'a User),
-    Newcomer { name: &'a str, password: &'a str },
+    /// `locale`: the language the invitation page was shown in, which the account keeps.
+    Newcomer {
+        name: &'a str,
+        password: &'a str,
+        locale: bastion_i18n::Locale,
+    },
 }
 
 /// Accepts the invitation behind `token`: marks it used and adds the membership, in one
@@ -258,7 +265,7 @@ pub async fn accept(
     let gone = || CoreError::NotFound("invitation");
     // Hash a newcomer's password before any row is locked.
     let newcomer = match &acceptor {
-        Acceptor::Newcomer { name, password } => Some((
+        Acceptor::Newcomer { name, password, .. } => Some((
             accounts::parse_person_name(name)?,
             passwords::hash(Password::parse_new(password)?).await?,
         )),
@@ -280,16 +287,18 @@ pub async fn accept(
             }
             user.clone()
         }
-        Acceptor::Newcomer { .. } => {
+        Acceptor::Newcomer { locale, .. } => {
             let (name, hash) = newcomer.ok_or_else(gone)?;
             sqlx::query_as::<_, User>(
-                "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)
+                "INSERT INTO users (id, email, name, password_hash, locale)
+                 VALUES ($1, $2, $3, $4, $5)
                  RETURNING id, email, name, locale",
             )
             .bind(Uuid::new_v4())
             .bind(&invitation.email)
             .bind(&name)
             .bind(&hash)
+            .bind(locale.tag())
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| match e {

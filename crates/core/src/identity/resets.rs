@@ -52,6 +52,9 @@ pub async fn request_reset(
         return Ok(());
     };
     let (code, salt) = new_code();
+    let t = bastion_i18n::Locale::from_tag(&user.locale)
+        .unwrap_or_default()
+        .t();
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO password_resets (user_id, code_hash, salt, expires_at) VALUES ($1, $2, $3, now() + $4)
@@ -68,13 +71,8 @@ pub async fn request_reset(
         &mut tx,
         master,
         &user.email,
-        "Your Bastion password reset code",
-        &format!(
-            "Hello {},\n\nYour code to reset your Bastion password is {code}.\nIt works once, \
-             for 15 minutes. If you did not ask for it, ignore this message: your password \
-             stays as it is.\n",
-            user.name
-        ),
+        t.mail_reset_code_subject(),
+        &t.mail_reset_code_body(&user.name, &*code),
     )
     .await?;
     tx.commit().await?;

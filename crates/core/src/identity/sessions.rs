@@ -118,17 +118,28 @@ pub async fn resolve(pool: &PgPool, token: &SessionToken) -> CoreResult<Option<S
         .map(|(session, _)| session))
 }
 
-/// The colour scheme of the person a cookie belongs to, for rendering a page's `<html>`; `None`
-/// without a live session. Reads only: the page's own data request extends the session.
-pub async fn theme_for(pool: &PgPool, token: &SessionToken) -> CoreResult<Option<Theme>> {
-    let stored: Option<String> = sqlx::query_scalar(
-        "SELECT u.theme FROM sessions s JOIN users u ON u.id = s.user_id
+/// The colour scheme and language of the person a cookie belongs to, for rendering a page's
+/// `<html>`; `None` without a live session. One read, and only a read: the page's own data
+/// request extends the session.
+pub async fn page_prefs_for(
+    pool: &PgPool,
+    token: &SessionToken,
+) -> CoreResult<Option<(Theme, bastion_i18n::Locale)>> {
+    let stored: Option<(String, String)> = sqlx::query_as(
+        "SELECT u.theme, u.locale FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.idle_expires_at > now() AND s.absolute_expires_at > now()",
     )
     .bind(token.hash())
     .fetch_optional(pool)
     .await?;
-    stored.map(|t| Theme::parse(&t)).transpose()
+    stored
+        .map(|(theme, locale)| {
+            Ok((
+                Theme::parse(&theme)?,
+                bastion_i18n::Locale::from_tag(&locale).unwrap_or_default(),
+            ))
+        })
+        .transpose()
 }
 
 /// The live session for a cookie and its user, in one statement: a request pays one round trip

@@ -13,6 +13,8 @@ use time::Duration;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use bastion_i18n::Locale;
+
 use crate::{
     accounts::{self, User},
     codes::{code_hash, new_code, same_digest},
@@ -50,6 +52,8 @@ pub struct SignupForm<'a> {
     pub name: &'a str,
     pub password: &'a str,
     pub workspace_name: &'a str,
+    /// The language the form was shown in: the account keeps it, and the code is sent in it.
+    pub locale: Locale,
 }
 
 impl std::fmt::Debug for SignupForm<'_> {
@@ -69,6 +73,9 @@ struct Payload {
     name: String,
     password_hash: String,
     workspace_name: String,
+    /// Absent in signups started before languages existed: English, as they were.
+    #[serde(default)]
+    locale: Option<String>,
 }
 
 fn email_digest(email: &str) -> Vec<u8> {
@@ -113,16 +120,15 @@ pub async fn start(
     let password_hash = passwords::hash(password).await?;
     let id = Uuid::new_v4();
     let mut tx = pool.begin().await?;
-    if accounts::find_user_by_email(pool, &email).await?.is_some() {
+    if let Some(existing) = accounts::find_user_by_email(pool, &email).await? {
+        // The account's own language: the person it belongs to chose it.
+        let t = Locale::from_tag(&existing.locale).unwrap_or_default().t();
         mail::enqueue(
             &mut tx,
             master,
             &email,
-            "Signing up to Bastion",
-            "Hello,\n\nSomeone (perhaps you) tried to sign up to Bastion with this address, \
-                 which already has an account. Sign in instead; if you forgot your password, use \
-                 \"Forgot password\" on the sign-in page.\n\nIf it was not you, ignore this \
-                 message: nothing has changed.\n",
+            t.mail_signup_exists_subject(),
+            t.mail_signup_exists_body(),
         )
         .await?;
         tx.commit().await?;
@@ -134,6 +140,7 @@ pub async fn start(
             name: name.clone(),
             password_hash,
             workspace_name,
+            locale: Some(form.locale.tag().to_owned()),
         })
         .map_err(|e| CoreError::Internal(e.to_string()))?,
     );
@@ -153,16 +160,13 @@ pub async fn start(
     .bind(CODE_LIFETIME)
     .execute(&mut *tx)
     .await?;
+    let t = form.locale.t();
     mail::enqueue(
         &mut tx,
         master,
         &email,
-        "Your Bastion confirmation code",
-        &format!(
-            "Hello {name},\n\nYour code to confirm your Bastion account is {code}.\nIt works \
-             once, for 15 minutes. If you did not sign up, ignore this message: nothing is \
-             created until the code is entered.\n"
-        ),
+        t.mail_signup_code_subject(),
+        &t.mail_signup_code_body(&name, &*code),
     )
     .await?;
     tx.commit().await?;
@@ -228,13 +232,21 @@ pub async fn confirm(
         serde_json::from_slice(&plain).map_err(|e| CoreError::Internal(e.to_string()))?;
 
     let user = sqlx::query_as::<_, User>(
-        "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)
+        "INSERT INTO users (id, email, name, password_hash, locale) VALUES ($1, $2, $3, $4, $5)
          RETURNING id, email, name, locale",
     )
     .bind(Uuid::new_v4())
     .bind(&payload.email)
     .bind(&payload.name)
     .bind(&payload.password_hash)
+    .bind(
+        payload
+            .locale
+            .as_deref()
+            .and_then(Locale::from_tag)
+            .unwrap_or_default()
+            .tag(),
+    )
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match e {

@@ -1,0 +1,11 @@
+error-unauthenticated = Melden Sie sich zuerst an.
+error-rate-limited = Zu viele Versuche. Versuchen Sie es in { $wait } erneut.
+wait-seconds = { $count } Sekunden
+wait-a-minute = einer Minute
+wait-minutes = { $count } Minuten
+error-timeout = Das hat länger gedauert, als der Server erlaubt, daher wurde nichts geändert. Versuchen Sie es erneut oder fragen Sie weniger auf einmal an.
+error-unavailable = Bastion erreicht seine Datenbank gerade nicht, daher wurde nichts geändert. Versuchen Sie es in ein paar Sekunden erneut.
+error-internal = Auf unserer Seite ist etwas schiefgegangen; es wurde protokolliert.
+error-transport = Bastion ist nicht erreichbar ({ $cause }). Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.
+error-not-found = Dies existiert nicht, oder Sie dürfen es nicht sehen.
+error-last-admin = Dies ist der letzte aktive Administrator des Arbeitsbereichs. Machen Sie zuerst ein anderes Mitglied zum Administrator und ändern oder entfernen Sie dann diesen.

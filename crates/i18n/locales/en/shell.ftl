@@ -1,0 +1,43 @@
+# The frame around every page: skip link, top bar, footer, language switcher.
+skip-to-content = Skip to content
+nav-account = Account
+nav-workspaces = Workspaces
+nav-new-workspace = + New workspace
+sign-in = Sign in
+sign-up = Sign up
+signed-in-as = Signed in as { $name }
+footer-tagline = Bastion — work management with trust by design. Data kept in the EU.
+footer-privacy-nav = Privacy and security
+footer-privacy = Privacy and lawful basis
+footer-subprocessors = Sub-processors
+footer-security = Security
+footer-request-dpa = Request a DPA or the security pack
+footer-developer-nav = Developer links
+footer-api-reference = API reference
+footer-api-redoc = API (ReDoc)
+language-switcher = Language
+role-admin = admin
+role-member = member
+role-guest = guest
+
+# The start page and the page for a wrong address.
+home-title = Bastion — work management you can trust
+home-heading = Work management you can trust
+home-lede = Projects, tasks, comments, time in € and files for European teams, built so that safety is the default, not an option.
+home-promises-heading = Trust by design
+home-promises-show = Show our promises
+home-promises-hide = Hide our promises
+promise-vault-title = Every workspace in its own vault
+promise-vault-text = Each workspace lives in its own PostgreSQL schema with its own database role, so one customer's queries cannot reach another's rows, even by mistake.
+promise-keys-title = Secrets encrypted with keys outside the database
+promise-keys-text = Integration tokens and pending sign-ups are stored encrypted; a stolen database dump decrypts nothing.
+promise-server-title = Every permission checked on the server
+promise-server-text = The browser hides what you may not do, and the server refuses it anyway, on every request.
+promise-history-title = History that cannot be rewritten
+promise-history-text = Every change to tasks, comments, time and files is recorded in a tamper-evident log.
+promise-rights-title = Your data, your rights
+promise-rights-text = Export everything as CSV and JSON, or erase a workspace for good, at any time.
+not-found-title = Not found — Bastion
+not-found-heading = Page not found
+not-found-text = The page you asked for does not exist, or you may not see it.
+not-found-home = Go to the start page

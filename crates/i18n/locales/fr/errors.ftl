@@ -1,0 +1,11 @@
+error-unauthenticated = Connectez-vous d’abord.
+error-rate-limited = Trop de tentatives. Réessayez dans { $wait }.
+wait-seconds = { $count } secondes
+wait-a-minute = une minute
+wait-minutes = { $count } minutes
+error-timeout = Cela a pris plus de temps que le serveur ne le permet, donc rien n’a été modifié. Réessayez, ou demandez moins à la fois.
+error-unavailable = Bastion ne peut pas joindre sa base de données pour l’instant, donc rien n’a été modifié. Réessayez dans quelques secondes.
+error-internal = Un problème est survenu de notre côté ; il a été consigné.
+error-transport = Impossible de joindre Bastion ({ $cause }). Vérifiez votre connexion et réessayez.
+error-not-found = Ceci n’existe pas, ou vous n’avez pas le droit de le voir.
+error-last-admin = C’est le dernier administrateur actif de l’espace de travail. Nommez d’abord un autre membre administrateur, puis modifiez ou retirez celui-ci.

@@ -1,0 +1,11 @@
+error-unauthenticated = Meld u eerst aan.
+error-rate-limited = Te veel pogingen. Probeer het opnieuw over { $wait }.
+wait-seconds = { $count } seconden
+wait-a-minute = een minuut
+wait-minutes = { $count } minuten
+error-timeout = Dat duurde langer dan de server toelaat, dus er is niets gewijzigd. Probeer het opnieuw, of vraag minder tegelijk.
+error-unavailable = Bastion kan zijn databank nu niet bereiken, dus er is niets gewijzigd. Probeer het over enkele seconden opnieuw.
+error-internal = Er ging iets mis aan onze kant; het is gelogd.
+error-transport = Bastion is niet bereikbaar ({ $cause }). Controleer uw verbinding en probeer het opnieuw.
+error-not-found = Dit bestaat niet, of u mag het niet zien.
+error-last-admin = Dit is de laatste actieve beheerder van de werkruimte. Maak eerst een ander lid beheerder en wijzig of verwijder dan deze.
