@@ -67,6 +67,7 @@ pub async fn load_time_report(
     } else {
         Default::default()
     };
+    let t = crate::use_t();
     let mut lines: Vec<ReportLine> = rows
         .into_iter()
         .map(|r| {
@@ -77,12 +78,13 @@ pub async fn load_time_report(
                     .parse()
                     .ok()
                     .and_then(|id| people.get(&id).cloned())
-                    .unwrap_or_else(|| "Former member".into()),
+                    .unwrap_or_else(|| t.former_member().into()),
+                // The ISO week (`2026-W14`) and the Monday it starts on.
                 ReportGroup::Week => match &r.label {
-                    Some(monday) => format!("{} (from {monday})", r.key),
+                    Some(monday) => t.week_label(&r.key, crate::i18n::format_iso_date(t.0, monday)),
                     None => r.key.clone(),
                 },
-                ReportGroup::Day => r.key.clone(),
+                ReportGroup::Day => crate::i18n::format_iso_date(t.0, &r.key),
             };
             ReportLine {
                 key: r.key,
@@ -307,10 +309,7 @@ pub async fn log_time(
         .await
         .map_err(refusal)?;
     o.tx.commit().await?;
-    Ok(format!(
-        "Logged {} hours.",
-        format_minutes(i64::from(entry.minutes))
-    ))
+    Ok(crate::use_t().time_logged(format_minutes(i64::from(entry.minutes))))
 }
 
 /// Changes an entry: admins any, members their own (someone else's is not found for them).

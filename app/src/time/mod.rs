@@ -99,13 +99,14 @@ pub struct TimeEntriesView {
 #[component]
 pub(crate) fn DateRangeFields(id_prefix: &'static str, from: String, to: String) -> impl IntoView {
     let (from_id, to_id) = (format!("{id_prefix}-from"), format!("{id_prefix}-to"));
+    let t = crate::use_t();
     view! {
         <div class="field">
-            <label for=from_id.clone()>"From (Brussels date)"</label>
+            <label for=from_id.clone()>{t.range_from()}</label>
             <input id=from_id name="from" type="date" value=from/>
         </div>
         <div class="field">
-            <label for=to_id.clone()>"To (Brussels date)"</label>
+            <label for=to_id.clone()>{t.range_to()}</label>
             <input id=to_id name="to" type="date" value=to/>
         </div>
     }
@@ -114,15 +115,16 @@ pub(crate) fn DateRangeFields(id_prefix: &'static str, from: String, to: String)
 /// Links between a workspace's pages, the current one marked for assistive technology.
 #[component]
 pub(crate) fn WorkspaceNav(slug: String, role: Role, current: &'static str) -> impl IntoView {
-    let mut links = vec![("members", "Members")];
+    let t = crate::use_t();
+    let mut links = vec![("members", t.nav_members())];
     if policy::can_track_time(role) {
-        links.push(("time", "Time"));
+        links.push(("time", t.nav_time()));
     }
     if policy::can_read_audit(role) {
-        links.push(("audit", "Audit"));
+        links.push(("audit", t.nav_audit()));
     }
     view! {
-        <nav class="page-nav" aria-label="Workspace">
+        <nav class="page-nav" aria-label=t.nav_workspace()>
             {links.into_iter().map(|(path, label)| {
                 let href = format!("/w/{slug}/{path}");
                 if path == current {
@@ -135,12 +137,15 @@ pub(crate) fn WorkspaceNav(slug: String, role: Role, current: &'static str) -> i
     }
 }
 
-const GROUPS: [(&str, &str); 4] = [
-    ("project", "Project"),
-    ("person", "Person"),
-    ("week", "Week"),
-    ("day", "Day"),
-];
+/// The report's groupings: (parameter, label).
+fn groups(t: crate::i18n::T) -> [(&'static str, &'static str); 4] {
+    [
+        ("project", t.group_project()),
+        ("person", t.group_person()),
+        ("week", t.group_week()),
+        ("day", t.group_day()),
+    ]
+}
 
 #[component]
 pub fn TimePage() -> impl IntoView {
@@ -183,16 +188,17 @@ pub fn TimePage() -> impl IntoView {
         |(slug, mine, after, _)| load_time_entries(slug, mine, after),
     );
 
+    let t = crate::use_t();
     let page = move |view: TimeReportView| {
         let slug = slug();
         let scope = if view.my_role == Role::Admin {
-            "Everyone's time in this workspace."
+            t.time_scope_everyone()
         } else {
-            "Your own time in this workspace."
+            t.time_scope_own()
         };
         view! {
             <header class="page-header">
-                <h1>"Time in " {view.workspace_name.clone()}</h1>
+                <h1>{t.time_heading(view.workspace_name.clone())}</h1>
                 <WorkspaceNav slug=slug.clone() role=view.my_role current="time"/>
                 <p class="muted">{scope}</p>
             </header>
@@ -200,8 +206,8 @@ pub fn TimePage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="Time — Bastion"/>
-        <LoadedPage title="Time" loading="Loading time…" data=report page/>
+        <Title text=t.time_title()/>
+        <LoadedPage title=t.nav_time() loading=t.time_loading() data=report page/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match entries.await {

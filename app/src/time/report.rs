@@ -2,25 +2,33 @@
 
 use leptos::prelude::*;
 
-use super::{DateRangeFields, TimeReportView, GROUPS};
+use super::{groups, DateRangeFields, TimeReportView};
 use crate::money::{format_eur, format_minutes};
 use crate::url::SearchForm;
 
 #[component]
 pub(super) fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
     let locale = view.locale.clone();
-    let group_name = GROUPS
+    let t = crate::use_t();
+    let group_name = groups(t)
         .iter()
         .find(|(key, _)| *key == view.group)
         .map(|(_, label)| *label)
-        .unwrap_or("Project");
+        .unwrap_or(t.group_project());
+    let date = |iso: &str| crate::i18n::format_iso_date(t.0, iso);
     let range = match (view.from.as_str(), view.to.as_str()) {
-        ("", "") => "all dates".to_owned(),
-        (from, "") => format!("{from} onwards"),
-        ("", to) => format!("up to {to}"),
-        (from, to) => format!("{from} to {to}"),
+        ("", "") => t.range_all_dates().to_owned(),
+        (from, "") => t.range_onwards(date(from)),
+        ("", to) => t.range_up_to(date(to)),
+        (from, to) => t.range_between(date(from), date(to)),
     };
-    let caption = format!("Hours per {} — {range}", group_name.to_lowercase());
+    // German keeps its nouns capitalised inside a sentence.
+    let group_word = if t.0 == crate::i18n::Locale::De {
+        group_name.to_owned()
+    } else {
+        group_name.to_lowercase()
+    };
+    let caption = t.report_caption(group_word, &range);
     let bars: Vec<(String, i64, String)> = view
         .lines
         .iter()
@@ -39,24 +47,24 @@ pub(super) fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
     let empty = view.lines.is_empty();
     view! {
         <section class="card" aria-labelledby="report-title">
-            <h2 id="report-title">"Report"</h2>
+            <h2 id="report-title">{t.report_heading()}</h2>
             <SearchForm action=format!("/w/{slug}/time") class="form inline-fields filters">
                 <div class="field">
-                    <label for="report-group">"Group by"</label>
+                    <label for="report-group">{t.report_group_by()}</label>
                     <select id="report-group" name="group">
-                        {GROUPS.into_iter().map(|(key, label)| view! {
+                        {groups(t).into_iter().map(|(key, label)| view! {
                             <option value=key selected=key == view.group>{label}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <DateRangeFields id_prefix="report" from=view.from.clone() to=view.to.clone()/>
-                <button type="submit" class="button">"Show report"</button>
+                <button type="submit" class="button">{t.report_show()}</button>
             </SearchForm>
             {if let Some(error) = view.error.clone() {
                 view! { <p class="form-error" role="alert">{error}</p> }.into_any()
             } else if empty {
                 view! {
-                    <p class="empty-note">"No time recorded for " {range.clone()} ". Log time below, or choose other dates."</p>
+                    <p class="empty-note">{t.report_empty(range.clone())}</p>
                 }.into_any()
             } else {
                 view! {
@@ -66,28 +74,28 @@ pub(super) fn ReportCard(slug: String, view: TimeReportView) -> impl IntoView {
                             <caption class="visually-hidden">{caption.clone()}</caption>
                             <thead><tr>
                                 <th scope="col">{group_name}</th>
-                                <th scope="col" class="num optional">"Entries"</th>
-                                <th scope="col" class="num">"Hours"</th>
-                                <th scope="col" class="num">"Billable hours"</th>
-                                <th scope="col" class="num">"Amount"</th>
+                                <th scope="col" class="num optional">{t.col_entries()}</th>
+                                <th scope="col" class="num">{t.col_hours()}</th>
+                                <th scope="col" class="num">{t.col_billable_hours()}</th>
+                                <th scope="col" class="num">{t.col_amount()}</th>
                             </tr></thead>
                             <tbody>
                                 {view.lines.iter().map(|l| view! {
                                     <tr>
                                         <th scope="row">{l.label.clone()}</th>
-                                        <td class="num optional" data-label="Entries">{l.entries}</td>
-                                        <td class="num" data-label="Hours">{format_minutes(l.minutes)}</td>
-                                        <td class="num" data-label="Billable hours">{format_minutes(l.billable_minutes)}</td>
-                                        <td class="num" data-label="Amount">{format_eur(l.amount_cents, &locale)}</td>
+                                        <td class="num optional" data-label=t.col_entries()>{l.entries}</td>
+                                        <td class="num" data-label=t.col_hours()>{format_minutes(l.minutes)}</td>
+                                        <td class="num" data-label=t.col_billable_hours()>{format_minutes(l.billable_minutes)}</td>
+                                        <td class="num" data-label=t.col_amount()>{format_eur(l.amount_cents, &locale)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                             <tfoot><tr>
-                                <th scope="row">"Total"</th>
-                                <td class="num optional" data-label="Entries">{view.lines.iter().map(|l| l.entries).sum::<i64>()}</td>
-                                <td class="num" data-label="Hours">{format_minutes(view.total_minutes)}</td>
-                                <td class="num" data-label="Billable hours">{format_minutes(view.lines.iter().map(|l| l.billable_minutes).sum())}</td>
-                                <td class="num" data-label="Amount">{format_eur(view.total_amount_cents, &locale)}</td>
+                                <th scope="row">{t.col_total()}</th>
+                                <td class="num optional" data-label=t.col_entries()>{view.lines.iter().map(|l| l.entries).sum::<i64>()}</td>
+                                <td class="num" data-label=t.col_hours()>{format_minutes(view.total_minutes)}</td>
+                                <td class="num" data-label=t.col_billable_hours()>{format_minutes(view.lines.iter().map(|l| l.billable_minutes).sum())}</td>
+                                <td class="num" data-label=t.col_amount()>{format_eur(view.total_amount_cents, &locale)}</td>
                             </tr></tfoot>
                         </table>
                     </div>
@@ -105,6 +113,7 @@ fn BarChart(caption: String, bars: Vec<(String, i64, String)>) -> impl IntoView 
     const ROW: usize = 50;
     let widest = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     let height = (bars.len() * ROW).to_string();
+    let t = crate::use_t();
     view! {
         <figure class="chart">
             <svg class="bar-chart" role="img" aria-label=caption.clone() width="100%" height=height>
@@ -131,7 +140,7 @@ fn BarChart(caption: String, bars: Vec<(String, i64, String)>) -> impl IntoView 
                     }
                 }).collect_view()}
             </svg>
-            <figcaption class="muted small">{caption}" — the table below gives the same figures."</figcaption>
+            <figcaption class="muted small">{t.chart_caption(caption)}</figcaption>
         </figure>
     }
 }

@@ -62,9 +62,11 @@ pub fn date_text(date: Option<time::Date>) -> String {
         .unwrap_or_default()
 }
 
+/// Brussels wall time in the request's language: `30/03/2026 09:30`, `2026-03-30 09:30`.
 pub fn wall_time(at: time::PrimitiveDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    at.format(&format).unwrap_or_default()
+    let locale = crate::use_t().0;
+    let date = crate::i18n::format_date(locale, at.year(), at.month() as u8, at.day());
+    format!("{date} {:02}:{:02}", at.hour(), at.minute())
 }
 
 pub fn wall_time_input(at: time::PrimitiveDateTime) -> String {

@@ -149,6 +149,22 @@ pub fn format_date(locale: Locale, year: i32, month: u8, day: u8) -> String {
     }
 }
 
+/// An ISO date (`2026-11-24`, as forms and the API carry it) in the locale's form; anything
+/// that is not one is given back as it is.
+pub fn format_iso_date(locale: Locale, iso: &str) -> String {
+    let mut parts = iso.splitn(3, '-');
+    let parsed = (|| {
+        let year = parts.next()?.parse::<i32>().ok()?;
+        let month = parts.next()?.parse::<u8>().ok()?;
+        let day = parts.next()?.parse::<u8>().ok()?;
+        ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some((year, month, day))
+    })();
+    match parsed {
+        Some((year, month, day)) if iso.len() == 10 => format_date(locale, year, month, day),
+        _ => iso.to_owned(),
+    }
+}
+
 /// The decimal separator people of the locale type: `,` on the continent, `.` in English. Input
 /// accepts both (see `app::money::parse_eur_cents`); this is for showing a value back in a form.
 pub fn decimal_separator(locale: Locale) -> char {
@@ -240,6 +256,9 @@ mod tests {
         assert_eq!(format_date(Locale::Fr, 2026, 3, 1), "01/03/2026");
         assert_eq!(format_date(Locale::De, 2026, 11, 24), "24.11.2026");
         assert_eq!(format_date(Locale::En, 2026, 11, 24), "2026-11-24");
+        assert_eq!(format_iso_date(Locale::De, "2026-03-30"), "30.03.2026");
+        assert_eq!(format_iso_date(Locale::Fr, "2026-13-30"), "2026-13-30");
+        assert_eq!(format_iso_date(Locale::Nl, "soon"), "soon");
     }
 
     #[test]
