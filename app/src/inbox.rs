@@ -61,19 +61,20 @@ pub async fn load_inbox(
     };
     let names = srv::names(records.iter().map(|n| n.actor_id).collect()).await?;
     let when = srv::local_times(&records.iter().map(|n| n.created_at).collect::<Vec<_>>()).await?;
+    let t = crate::use_t();
     let items = records
         .into_iter()
         .zip(when)
         .map(|(n, when)| {
             let who = names.get(&n.actor_id).cloned().unwrap_or_default();
             let what = match n.kind {
-                Kind::Assigned => format!("{who} assigned you"),
-                Kind::Commented => format!("{who} commented"),
-                Kind::StatusChanged => format!(
-                    "{who} moved it to {}",
-                    crate::work::status_label(n.detail.as_deref().unwrap_or_default())
+                Kind::Assigned => t.notice_assigned(&who),
+                Kind::Commented => t.notice_commented(&who),
+                Kind::StatusChanged => t.notice_status_changed(
+                    &who,
+                    crate::work::status_word(t, n.detail.as_deref().unwrap_or_default()),
                 ),
-                Kind::Mentioned => format!("{who} mentioned you"),
+                Kind::Mentioned => t.notice_mentioned(&who),
             };
             InboxItem {
                 id: n.id.to_string(),
@@ -133,18 +134,19 @@ pub fn InboxPageView() -> impl IntoView {
         move || a().or_else(b)
     };
     let notice = RwSignal::new(None);
+    let t = crate::use_t();
     announce!(notice,
-        read => "Marked read.",
-        read_all => "All marked read.",
+        read => t.marked_read(),
+        read_all => t.all_marked_read(),
     );
 
     view! {
-        <Title text="Inbox — Bastion"/>
+        <Title text=t.inbox_title()/>
         <Notice notice/>
-        <Transition fallback=|| view! { <p>"Loading your inbox…"</p> }>
+        <Transition fallback=move || view! { <p>{t.inbox_loading()}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(e) => view! { <LoadError title="Inbox" error=e/> }.into_any(),
+                    Err(e) => view! { <LoadError title=t.inbox() error=e/> }.into_any(),
                     Ok(page) => {
                         let slug = slug();
                         let (unread_only, cursor) = filter();
@@ -157,39 +159,39 @@ pub fn InboxPageView() -> impl IntoView {
                         });
                         let slug_v = StoredValue::new(slug.clone());
                         view! {
-                            <Title text=crate::work::raw_text(&format!("Inbox — {} — Bastion", page.workspace_name))/>
+                            <Title text=crate::work::raw_text(&t.inbox_workspace_title(&page.workspace_name))/>
                             <WorkNav slug=slug.clone() role=page.role unread=page.unread current="inbox"/>
                             <section class="card" aria-labelledby="inbox-title">
-                                <h1 id="inbox-title">"Inbox"</h1>
+                                <h1 id="inbox-title">{t.inbox()}</h1>
                                 <p class="muted">
                                     {match page.unread {
-                                        0 => "Nothing unread.".to_owned(),
-                                        1 => "1 unread notice.".to_owned(),
-                                        n => format!("{n} unread notices."),
+                                        0 => t.unread_none().to_owned(),
+                                        1 => t.unread_one().to_owned(),
+                                        n => t.unread_many(n),
                                     }}
-                                    " You are told when a task is assigned to you, when someone mentions you, and about comments and status changes on the tasks you watch."
+                                    " " {t.inbox_explained()}
                                 </p>
                                 <div class="inbox-actions">
-                                    <nav aria-label="Show">
+                                    <nav aria-label=t.inbox_show()>
                                         {if unread_only {
-                                            view! { <a href=base.clone()>"Show all"</a> }.into_any()
+                                            view! { <a href=base.clone()>{t.inbox_show_all()}</a> }.into_any()
                                         } else {
-                                            view! { <a href=format!("{base}?unread=1")>"Show unread only"</a> }.into_any()
+                                            view! { <a href=format!("{base}?unread=1")>{t.inbox_show_unread()}</a> }.into_any()
                                         }}
                                     </nav>
                                     {(page.unread > 0).then(|| view! {
                                         <ActionForm action=read_all attr:class="inline-form">
                                             <input type="hidden" name="slug" value=slug_v.get_value()/>
-                                            <button type="submit" class="button small secondary">"Mark all read"</button>
+                                            <button type="submit" class="button small secondary">{t.mark_all_read()}</button>
                                         </ActionForm>
                                     })}
                                 </div>
                                 <FormError error/>
                                 {if page.items.is_empty() {
                                     let text = if unread_only {
-                                        "Nothing unread. You are all caught up."
+                                        t.inbox_caught_up()
                                     } else {
-                                        "No notices yet. When someone assigns you a task, mentions you, or changes a task you watch, it shows up here."
+                                        t.inbox_empty()
                                     };
                                     view! { <p class="empty">{text}</p> }.into_any()
                                 } else {
@@ -197,19 +199,19 @@ pub fn InboxPageView() -> impl IntoView {
                                         <ul class="inbox-list">
                                             {page.items.into_iter().map(|item| {
                                                 let href = format!("/w/{}/tasks/{}", slug_v.get_value(), item.task_id);
-                                                let label = format!("Mark read: {} on {}", item.what, item.task_title);
+                                                let label = t.mark_read_label(&item.what, &item.task_title);
                                                 view! {
                                                     <li class="inbox-item" class:unread=item.unread>
                                                         <span class="what">
-                                                            {item.what.clone()} " on " <a href=href>{item.task_title.clone()}</a>
-                                                            {item.unread.then(|| view! { <span class="visually-hidden">" (unread)"</span> })}
+                                                            {item.what.clone()} " " {t.notice_on()} " " <a href=href>{item.task_title.clone()}</a>
+                                                            {item.unread.then(|| view! { <span class="visually-hidden">{t.unread_suffix()}</span> })}
                                                         </span>
                                                         <span class="when muted">{item.when.clone()}</span>
                                                         {item.unread.then(|| view! {
                                                             <ActionForm action=read attr:class="inline-form">
                                                                 <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                                 <input type="hidden" name="id" value=item.id.clone()/>
-                                                                <button type="submit" class="button small secondary" aria-label=label>"Mark read"</button>
+                                                                <button type="submit" class="button small secondary" aria-label=label>{t.mark_read()}</button>
                                                             </ActionForm>
                                                         })}
                                                     </li>
@@ -218,9 +220,9 @@ pub fn InboxPageView() -> impl IntoView {
                                         </ul>
                                     }.into_any()
                                 }}
-                                <nav class="pager" aria-label="Pages">
-                                    {cursor.is_some().then(|| view! { <a href=here.clone()>"First page"</a> })}
-                                    {next.map(|href| view! { <a class="button small secondary" href=href rel="next">"Next page"</a> })}
+                                <nav class="pager" aria-label=t.pages()>
+                                    {cursor.is_some().then(|| view! { <a href=here.clone()>{t.first_page()}</a> })}
+                                    {next.map(|href| view! { <a class="button small secondary" href=href rel="next">{t.next_page()}</a> })}
                                 </nav>
                             </section>
                         }.into_any()

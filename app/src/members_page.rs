@@ -79,25 +79,21 @@ pub async fn change_member(
     if active == Some(false) {
         bastion_core::sessions::end_if_only_for(&ctx.pool, target, opened.workspace.id).await?;
     }
+    let t = crate::use_t();
     let name = bastion_core::accounts::find_user(&ctx.pool, target)
         .await?
         .map(|p| p.name)
-        .unwrap_or_else(|| "The member".into());
+        .unwrap_or_else(|| t.the_member().into());
     // Said back, so the person who pressed the button sees that it took.
     Ok(match active {
-        Some(false) => format!("{name} is deactivated."),
-        Some(true) => format!("{name} is active again."),
-        None => format!("{name} is now {} {}.", article(&record.role), record.role),
+        Some(false) => t.member_deactivated(name),
+        Some(true) => t.member_reactivated(name),
+        None => match record.role.as_str() {
+            "admin" => t.member_now_admin(name),
+            "guest" => t.member_now_guest(name),
+            _ => t.member_now_member(name),
+        },
     })
-}
-
-#[cfg(feature = "ssr")]
-fn article(role: &str) -> &'static str {
-    if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    }
 }
 
 #[server(prefix = "/api/fn", endpoint = "remove_member")]
@@ -125,7 +121,7 @@ pub async fn load_invitations(slug: String) -> Result<Vec<InvitationRow>, UiErro
     let ctx = crate::server::context()?;
     let opened = crate::server::open(&slug).await?;
     opened.tx.rollback().await?;
-    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let locale = crate::use_t().0;
     Ok(
         bastion_core::invitations::list_open(&ctx.pool, &opened.workspace, opened.viewer)
             .await?
@@ -134,7 +130,12 @@ pub async fn load_invitations(slug: String) -> Result<Vec<InvitationRow>, UiErro
                 id: i.id.to_string(),
                 email: i.email,
                 role: i.role,
-                expires: i.expires_at.format(&format).unwrap_or_default(),
+                expires: crate::i18n::format_date(
+                    locale,
+                    i.expires_at.year(),
+                    i.expires_at.month() as u8,
+                    i.expires_at.day(),
+                ),
             })
             .collect(),
     )
@@ -158,7 +159,7 @@ pub async fn invite_member(slug: String, email: String, role: String) -> Result<
         &ctx.origin,
     )
     .await?;
-    Ok(format!("Invitation sent to {}.", invitation.email))
+    Ok(crate::use_t().invitation_sent(invitation.email))
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_invitation")]
@@ -166,14 +167,14 @@ pub async fn revoke_invitation(slug: String, id: String) -> Result<(), UiError> 
     let ctx = crate::server::context()?;
     let opened = crate::server::open(&slug).await?;
     opened.tx.rollback().await?;
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| UiError::not_found("No such invitation."))?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| UiError::not_found(crate::use_t().no_such_invitation()))?;
     bastion_core::invitations::revoke(&ctx.pool, &opened.workspace, opened.viewer, id).await?;
     Ok(())
 }
 
 #[cfg(feature = "ssr")]
 fn uuid_or_404(text: &str) -> Result<uuid::Uuid, UiError> {
-    uuid::Uuid::parse_str(text).map_err(|_| UiError::not_found("No such member."))
+    uuid::Uuid::parse_str(text).map_err(|_| UiError::not_found(crate::use_t().no_such_member()))
 }
 
 #[component]
@@ -194,6 +195,7 @@ pub fn MembersPage() -> impl IntoView {
         }
     });
 
+    let t = crate::use_t();
     let page = move |view: MembersView| {
         let admin = policy::can_manage_members(view.my_role);
         let slug = slug();
@@ -206,21 +208,21 @@ pub fn MembersPage() -> impl IntoView {
         let invitations = admin.then(|| view! { <InvitationsPanel slug=slug.clone()/> });
         view! {
             <section class="card" aria-labelledby="members-title">
-                <h1 id="members-title">"Members of " {view.workspace_name.clone()}</h1>
+                <h1 id="members-title">{t.members_heading(view.workspace_name.clone())}</h1>
                 <WorkspaceNav slug=slug.clone() role=view.my_role current="members"/>
                 <FormError error=failure/>
-                <Table class="table" heads=&["Name", "Email", "Role", "Status"] actions=admin>
+                <Table class="table" heads=vec![t.field_name(), t.field_email(), t.col_role(), t.col_status()] actions=admin>
                     {view.members.into_iter().map(|m| {
                         let (slug_role, slug_toggle, slug_remove) = (slug.clone(), slug.clone(), slug.clone());
                         let (id_role, id_toggle, id_remove) = (m.user_id.clone(), m.user_id.clone(), m.user_id.clone());
                         let current_role = m.role;
-                        let label = format!("Role of {}", m.name);
+                        let label = t.role_of(&m.name);
                         let is_me = m.user_id == me;
                         view! {
                             <tr>
-                                <td data-label="Name">{m.name.clone()}{is_me.then_some(" (you)")}</td>
-                                <td data-label="Email">{m.email.clone()}</td>
-                                <td data-label="Role">
+                                <td data-label=t.field_name()>{m.name.clone()}{is_me.then_some(t.you_suffix())}</td>
+                                <td data-label=t.field_email()>{m.email.clone()}</td>
+                                <td data-label=t.col_role()>
                                     {if admin {
                                         view! {
                                             <ActionForm action=change attr:class="inline-form">
@@ -228,20 +230,20 @@ pub fn MembersPage() -> impl IntoView {
                                                 <input type="hidden" name="user_id" value=id_role.clone()/>
                                                 <select name="role" aria-label=label.clone()>
                                                     {[Role::Admin, Role::Member, Role::Guest].into_iter().map(|r| view! {
-                                                        <option value=r.as_str() selected=r == current_role>{r.as_str()}</option>
+                                                        <option value=r.as_str() selected=r == current_role>{crate::i18n::role_name(t, r.as_str()).to_owned()}</option>
                                                     }).collect_view()}
                                                 </select>
-                                                <button type="submit" class="button small">"Save role"</button>
+                                                <button type="submit" class="button small">{t.save_role()}</button>
                                             </ActionForm>
                                         }.into_any()
                                     } else {
-                                        view! { <span>{m.role.as_str()}</span> }.into_any()
+                                        view! { <span>{crate::i18n::role_name(t, m.role.as_str()).to_owned()}</span> }.into_any()
                                     }}
                                 </td>
-                                <td data-label="Status">{if m.active { "active" } else { "deactivated" }}</td>
+                                <td data-label=t.col_status()>{if m.active { t.status_active() } else { t.status_deactivated() }}</td>
                                 {admin.then(|| {
                                     let next = if m.active { "false" } else { "true" };
-                                    let toggle = if m.active { "Deactivate" } else { "Reactivate" };
+                                    let toggle = if m.active { t.deactivate() } else { t.reactivate() };
                                     // The only active admin can be neither deactivated nor removed:
                                     // the buttons are not offered rather than refused.
                                     let may_leave = !policy::leaves_no_admin(
@@ -250,7 +252,7 @@ pub fn MembersPage() -> impl IntoView {
                                         false,
                                     );
                                     view! {
-                                        <td class="actions" data-label="Actions">
+                                        <td class="actions" data-label=t.col_actions()>
                                             {may_leave.then(|| view! {
                                                 <ActionForm action=change attr:class="inline-form">
                                                     <input type="hidden" name="slug" value=slug_toggle.clone()/>
@@ -261,7 +263,7 @@ pub fn MembersPage() -> impl IntoView {
                                                 <RemoveButton action=remove slug=slug_remove.clone() user_id=id_remove.clone() name=m.name.clone()/>
                                             })}
                                             {(!may_leave).then(|| view! {
-                                                <span class="muted small">"The only admin"</span>
+                                                <span class="muted small">{t.only_admin()}</span>
                                             })}
                                         </td>
                                     }
@@ -275,9 +277,9 @@ pub fn MembersPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="Members — Bastion"/>
+        <Title text=t.members_title()/>
         <crate::work::Notice notice/>
-        <LoadedPage title="Members" loading="Loading members…" data page/>
+        <LoadedPage title=t.nav_members() loading=t.members_loading() data page/>
     }
 }
 
@@ -290,6 +292,7 @@ fn RemoveButton(
     name: String,
 ) -> impl IntoView {
     let (asking, set_asking) = signal(false);
+    let t = crate::use_t();
     move || {
         if asking.get() {
             let (slug, user_id, name) = (slug.clone(), user_id.clone(), name.clone());
@@ -297,15 +300,15 @@ fn RemoveButton(
                 <ActionForm action=action attr:class="inline-form confirm">
                     <input type="hidden" name="slug" value=slug/>
                     <input type="hidden" name="user_id" value=user_id/>
-                    <span role="status">"Remove " {name} " from this workspace?"</span>
-                    <button type="submit" class="button small danger">"Yes, remove"</button>
-                    <button type="button" class="button small secondary" on:click=move |_| set_asking.set(false)>"Cancel"</button>
+                    <span role="status">{t.remove_confirm(name)}</span>
+                    <button type="submit" class="button small danger">{t.yes_remove()}</button>
+                    <button type="button" class="button small secondary" on:click=move |_| set_asking.set(false)>{t.cancel()}</button>
                 </ActionForm>
             }
             .into_any()
         } else {
             view! {
-                <button type="button" class="button small danger" aria-label=format!("Remove {name}") on:click=move |_| set_asking.set(true)>"Remove"</button>
+                <button type="button" class="button small danger" aria-label=t.remove_label(&name) on:click=move |_| set_asking.set(true)>{t.remove()}</button>
             }
             .into_any()
         }
@@ -326,35 +329,36 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
     let invite_form = crate::error::cleared_on_success(invite);
     let revoke_error = action_error(revoke);
     let slug_form = slug.clone();
+    let t = crate::use_t();
     view! {
         <section class="card" aria-labelledby="invite-title">
-            <h2 id="invite-title">"Invite people"</h2>
+            <h2 id="invite-title">{t.invite_people()}</h2>
             <ActionForm action=invite node_ref=invite_form attr:class="form inline-fields">
                 <input type="hidden" name="slug" value=slug_form/>
                 <div class="field">
-                    <label for="invite-email">"Email"</label>
+                    <label for="invite-email">{t.field_email()}</label>
                     <input id="invite-email" name="email" type="email" required/>
                 </div>
                 <div class="field">
-                    <label for="invite-role">"Role"</label>
+                    <label for="invite-role">{t.col_role()}</label>
                     <select id="invite-role" name="role">
-                        <option value="member" selected>"member"</option>
-                        <option value="guest">"guest"</option>
-                        <option value="admin">"admin"</option>
+                        <option value="member" selected>{t.role_member()}</option>
+                        <option value="guest">{t.role_guest()}</option>
+                        <option value="admin">{t.role_admin()}</option>
                     </select>
                 </div>
-                <button type="submit" class="button" disabled=move || invite.pending().get()>"Send invitation"</button>
+                <button type="submit" class="button" disabled=move || invite.pending().get()>{t.send_invitation()}</button>
             </ActionForm>
             <FormOutcome outcome/>
-            <h3>"Open invitations"</h3>
+            <h3>{t.open_invitations()}</h3>
             <FormError error=revoke_error/>
-            <Suspense fallback=|| view! { <p>"Loading invitations…"</p> }>
+            <Suspense fallback=move || view! { <p>{t.invitations_loading()}</p> }>
                 {move || {
                     let slug = slug.clone();
                     Suspend::new(async move {
                         match open.await {
                             Ok(rows) if rows.is_empty() => view! {
-                                <p class="muted">"No open invitations. Invited people appear here until they accept."</p>
+                                <p class="muted">{t.invitations_empty()}</p>
                             }.into_any(),
                             Ok(rows) => view! {
                                 <ul class="plain-list">
@@ -362,19 +366,19 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
                                         let slug = slug.clone();
                                         view! {
                                             <li>
-                                                <strong>{row.email.clone()}</strong> " as " {row.role.clone()}
-                                                <span class="muted">" · link valid until " {row.expires.clone()}</span>
+                                                <strong>{row.email.clone()}</strong> " " {t.invitation_as(crate::i18n::role_name(t, &row.role))}
+                                                <span class="muted">" · " {t.invitation_valid_until(row.expires.clone())}</span>
                                                 <ActionForm action=revoke attr:class="inline-form">
                                                     <input type="hidden" name="slug" value=slug/>
                                                     <input type="hidden" name="id" value=row.id.clone()/>
-                                                    <button type="submit" class="button small secondary" aria-label=format!("Withdraw the invitation for {}", row.email)>"Withdraw"</button>
+                                                    <button type="submit" class="button small secondary" aria-label=t.withdraw_label(&row.email)>{t.withdraw()}</button>
                                                 </ActionForm>
                                             </li>
                                         }
                                     }).collect_view()}
                                 </ul>
                             }.into_any(),
-                            Err(e) => view! { <p class="form-error" role="alert">{e.message(crate::use_t())}</p> }.into_any(),
+                            Err(e) => view! { <p class="form-error" role="alert">{e.message(t)}</p> }.into_any(),
                         }
                     })
                 }}

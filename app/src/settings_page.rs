@@ -26,14 +26,13 @@ pub struct SettingsView {
 }
 
 /// What moving to `plan` deletes, as the admin is asked to confirm it.
-fn purge_warning(plan: &str, events: u64) -> String {
+fn purge_warning(t: crate::i18n::T, plan: &str, events: u64) -> String {
     let days = policy::plan_retention_days(plan);
-    let what = if events == 1 { "event" } else { "events" };
-    format!(
-        "Moving to {} deletes {events} history {what} older than {days} days at the next hourly \
-         clean-up. This cannot be undone.",
-        plan_label(plan)
-    )
+    if events == 1 {
+        t.purge_warning_one(plan_label(plan), days)
+    } else {
+        t.purge_warning_other(plan_label(plan), events, days)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,11 +108,14 @@ pub async fn change_plan(
     opened.tx.rollback().await?;
     let changes = opened.workspace.plan != plan;
     if changes && events > 0 && confirm.as_deref() != Some("delete") {
-        return Err(UiError::invalid("confirm", purge_warning(&plan, events)));
+        return Err(UiError::invalid(
+            "confirm",
+            purge_warning(crate::use_t(), &plan, events),
+        ));
     }
     let ws = bastion_core::workspaces::set_plan(&ctx.pool, opened.viewer, &opened.workspace, &plan)
         .await?;
-    Ok(format!("The plan is now {}.", plan_label(&ws.plan)))
+    Ok(crate::use_t().plan_now(plan_label(&ws.plan)))
 }
 
 #[server(prefix = "/api/fn", endpoint = "start_export")]
@@ -162,11 +164,11 @@ pub fn plan_label(plan: &str) -> &'static str {
     }
 }
 
-fn retention_label(plan: &str) -> &'static str {
+fn retention_label(t: crate::i18n::T, plan: &str) -> &'static str {
     match policy::plan_retention_days(plan) {
-        90 => "90 days",
-        365 => "1 year",
-        _ => "3 years",
+        90 => t.retention_90_days(),
+        365 => t.retention_1_year(),
+        _ => t.retention_3_years(),
     }
 }
 
@@ -179,22 +181,23 @@ pub fn SettingsPage() -> impl IntoView {
         |(slug, _)| load_settings(slug),
     );
     let outcome = action_outcome(change);
+    let t = crate::use_t();
 
     let page = move |view: SettingsView| {
         let admin = policy::can_manage_workspace(view.my_role);
         let plan = view.plan.clone();
         view! {
             <section class="card" aria-labelledby="settings-title">
-                <h1 id="settings-title">"Settings of " {view.name.clone()}</h1>
-                <h2>"Plan"</h2>
-                <p>"This workspace is on the " <strong data-testid="plan">{plan_label(&plan)}</strong> " plan."</p>
-                <Table class="table" heads=&["Plan", "Audit history kept", "Audit export", "Everything else"]>
+                <h1 id="settings-title">{t.settings_heading(view.name.clone())}</h1>
+                <h2>{t.col_plan()}</h2>
+                <p>{t.current_plan()} " " <strong data-testid="plan">{plan_label(&plan)}</strong></p>
+                <Table class="table" heads=vec![t.col_plan(), t.col_history_kept(), t.col_audit_export(), t.col_everything_else()]>
                     {policy::PLANS.into_iter().map(|p| view! {
                         <tr aria-current=(p == plan).then_some("true")>
-                            <td data-label="Plan">{plan_label(p)}{(p == plan).then_some(" (current)")}</td>
-                            <td data-label="Audit history kept">{retention_label(p)}</td>
-                            <td data-label="Audit export">{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { "yes" } else { "—" }}</td>
-                            <td data-label="Everything else">"yes"</td>
+                            <td data-label=t.col_plan()>{plan_label(p)}{(p == plan).then_some(t.current_suffix())}</td>
+                            <td data-label=t.col_history_kept()>{retention_label(t, p)}</td>
+                            <td data-label=t.col_audit_export()>{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { t.yes() } else { "—" }}</td>
+                            <td data-label=t.col_everything_else()>{t.yes()}</td>
                         </tr>
                     }).collect_view()}
                 </Table>
@@ -217,13 +220,13 @@ pub fn SettingsPage() -> impl IntoView {
                             .find(|(plan, _)| *plan == chosen)
                             .map(|(_, events)| *events)
                             .filter(|events| *events > 0)
-                            .map(|events| purge_warning(&chosen, events))
+                            .map(|events| purge_warning(t, &chosen, events))
                     };
                     view! {
                         <ActionForm action=change attr:class="form inline-fields plan-form">
                             <input type="hidden" name="slug" value=slug/>
                             <div class="field">
-                                <label for="plan-select">"Change the plan"</label>
+                                <label for="plan-select">{t.change_plan()}</label>
                                 <select
                                     id="plan-select"
                                     name="plan"
@@ -239,20 +242,20 @@ pub fn SettingsPage() -> impl IntoView {
                                     <p class="form-error" id="plan-warning">{warning}</p>
                                     <label>
                                         <input type="checkbox" name="confirm" value="delete" required aria-describedby="plan-warning"/>
-                                        " Delete that history and change the plan"
+                                        " " {t.purge_confirm()}
                                     </label>
                                 </div>
                             })}
-                            <button type="submit" class="button" disabled=move || change.pending().get()>"Save plan"</button>
+                            <button type="submit" class="button" disabled=move || change.pending().get()>{t.save_plan()}</button>
                         </ActionForm>
                     }
                 })}
                 <FormOutcome outcome/>
-                <h2>"Region, clock and currency"</h2>
+                <h2>{t.region_heading()}</h2>
                 <dl class="facts">
-                    <dt>"Data stored in"</dt><dd>"the European Union"</dd>
-                    <dt>"Clock"</dt><dd data-testid="clock">"Europe/Brussels"</dd>
-                    <dt>"Currency"</dt><dd data-testid="currency">"EUR (€)"</dd>
+                    <dt>{t.data_stored_in()}</dt><dd>{t.european_union()}</dd>
+                    <dt>{t.clock()}</dt><dd data-testid="clock">"Europe/Brussels"</dd>
+                    <dt>{t.currency()}</dt><dd data-testid="currency">"EUR (€)"</dd>
                 </dl>
             </section>
             {policy::can_export_workspace(view.my_role).then(|| view! {
@@ -264,8 +267,8 @@ pub fn SettingsPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="Settings — Bastion"/>
-        <LoadedPage title="Settings" loading="Loading settings…" data page/>
+        <Title text=t.settings_title()/>
+        <LoadedPage title=t.settings() loading=t.settings_loading() data page/>
     }
 }
 
@@ -303,18 +306,14 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
         }
     });
     let start_error = action_error(start);
+    let t = crate::use_t();
     view! {
         <section class="card" aria-labelledby="export-title">
-            <h2 id="export-title">"Export the workspace"</h2>
-            <p>
-                "One zip archive with every table as JSON and CSV, the members' names and addresses, "
-                "and every attached file. Integration tokens are left out, and so is the audit "
-                "history (read it on the audit page; the Business plan exports it). The archive "
-                "can be downloaded by admins for 7 days."
-            </p>
+            <h2 id="export-title">{t.export_heading()}</h2>
+            <p>{t.export_text()}</p>
             <ActionForm action=start attr:class="inline-form">
                 <input type="hidden" name="slug" value=slug/>
-                <button type="submit" class="button" disabled=move || start.pending().get()>"Export workspace"</button>
+                <button type="submit" class="button" disabled=move || start.pending().get()>{t.export_start()}</button>
             </ActionForm>
             <FormError error=start_error/>
             {move || current.get().map(|s| {
@@ -322,19 +321,19 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
                 match (s.state.as_str(), s.download_url.clone()) {
                     ("done", Some(url)) => view! {
                         <p role="status">
-                            "The export is ready. "
-                            <a href=url download="" class="button secondary">"Download the archive"</a>
-                            {s.expires.clone().map(|e| view! { <span class="muted">" Available until " {e} " (Brussels time)."</span> })}
+                            {t.export_ready()} " "
+                            <a href=url download="" class="button secondary">{t.export_download()}</a>
+                            {s.expires.clone().map(|e| view! { <span class="muted">" " {t.export_available_until(e)}</span> })}
                         </p>
                     }.into_any(),
                     ("failed", _) => view! {
-                        <p class="form-error" role="alert">"The export failed; it has been logged. Try again later."</p>
+                        <p class="form-error" role="alert">{t.export_failed()}</p>
                     }.into_any(),
                     _ => view! {
                         <p role="status">
-                            "Exporting… "
+                            {t.exporting()} " "
                             <progress max="100" value=percent.to_string()>{format!("{percent}%")}</progress>
-                            " " {format!("{} of {} items", s.done, s.total)}
+                            " " {t.export_progress(s.done, s.total)}
                         </p>
                     }.into_any(),
                 }
@@ -361,21 +360,18 @@ fn DangerZone(slug: String, name: String) -> impl IntoView {
         }
     });
     let failure = action_error(erase);
+    let t = crate::use_t();
     view! {
         <section class="card danger-zone" aria-labelledby="danger-title">
-            <h2 id="danger-title">"Danger zone"</h2>
-            <p>
-                "Erasing the workspace deletes every project, task, comment, time entry, file, "
-                "export and the history, ends the sessions that only served it, and destroys its "
-                "encryption key. Only a receipt of the erasure is kept. This cannot be undone."
-            </p>
+            <h2 id="danger-title">{t.danger_zone()}</h2>
+            <p>{t.erase_text()}</p>
             <ActionForm action=erase attr:class="form">
                 <input type="hidden" name="slug" value=slug/>
-                <label for="erase-confirm">"Type " <strong>{name.clone()}</strong> " to confirm"</label>
+                <label for="erase-confirm">{t.erase_type_before()} " " <strong>{name.clone()}</strong> " " {t.erase_type_after()}</label>
                 <input id="erase-confirm" name="confirm" autocomplete="off"
                     on:input=move |ev| set_typed.set(event_target_value(&ev))/>
                 <button type="submit" class="button danger"
-                    disabled=move || !name_matches() || erase.pending().get()>"Erase this workspace"</button>
+                    disabled=move || !name_matches() || erase.pending().get()>{t.erase_submit()}</button>
             </ActionForm>
             <FormError error=failure/>
         </section>

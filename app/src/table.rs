@@ -7,15 +7,16 @@ use leptos::prelude::*;
 #[component]
 pub fn Table(
     class: &'static str,
-    heads: &'static [&'static str],
+    #[prop(into)] heads: Vec<&'static str>,
     #[prop(optional)] actions: bool,
     children: Children,
 ) -> impl IntoView {
+    let t = crate::use_t();
     view! {
         <table class=class>
             <thead><tr>
-                {heads.iter().map(|head| view! { <th scope="col">{*head}</th> }).collect_view()}
-                {actions.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+                {heads.into_iter().map(|head| view! { <th scope="col">{head}</th> }).collect_view()}
+                {actions.then(|| view! { <th scope="col"><span class="visually-hidden">{t.col_actions()}</span></th> })}
             </tr></thead>
             <tbody>{children()}</tbody>
         </table>

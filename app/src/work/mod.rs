@@ -83,6 +83,27 @@ pub const PRIORITIES: [(&str, &str); 4] = [
     ("urgent", "Urgent"),
 ];
 
+/// A status in the reader's language.
+pub fn status_word(t: crate::i18n::T, status: &str) -> &'static str {
+    match status {
+        "todo" => t.status_todo(),
+        "in_progress" => t.status_in_progress(),
+        "done" => t.status_done(),
+        _ => t.unknown(),
+    }
+}
+
+/// A priority in the reader's language.
+pub fn priority_word(t: crate::i18n::T, priority: &str) -> &'static str {
+    match priority {
+        "low" => t.priority_low(),
+        "normal" => t.priority_normal(),
+        "high" => t.priority_high(),
+        "urgent" => t.priority_urgent(),
+        _ => t.unknown(),
+    }
+}
+
 pub fn status_label(status: &str) -> &'static str {
     STATUSES
         .iter()
