@@ -439,8 +439,12 @@ fn shown(value: &sqlx::types::JsonValue, field: &str, known: &Known) -> String {
             None => n.to_string(),
         },
         JsonValue::Number(n) => n.to_string(),
-        JsonValue::String(s) if field == "status" => crate::work::status_label(s).to_owned(),
-        JsonValue::String(s) if field == "priority" => crate::work::priority_label(s).to_owned(),
+        JsonValue::String(s) if field == "status" => {
+            crate::work::status_word(crate::use_t(), s).to_owned()
+        }
+        JsonValue::String(s) if field == "priority" => {
+            crate::work::priority_word(crate::use_t(), s).to_owned()
+        }
         JsonValue::String(s) => match s.parse::<uuid::Uuid>().ok().and_then(|id| names.get(&id)) {
             Some(name) => name.clone(),
             None if things.contains_key(s) => things[s].clone(),
@@ -482,8 +486,8 @@ pub fn AuditPage() -> impl IntoView {
         view! { <AuditBody slug=slug() view=view paged=param("before").is_some()/> }
     };
     view! {
-        <Title text="Audit history — Bastion"/>
-        <LoadedPage title="Audit history" loading="Loading the audit history…" data page/>
+        <Title text=crate::use_t().audit_title()/>
+        <LoadedPage title=crate::use_t().audit_history() loading=crate::use_t().audit_loading() data page/>
     }
 }
 
@@ -516,58 +520,59 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
         }
         p
     };
+    let t = crate::use_t();
     view! {
         <header class="page-header">
-            <h1>"Audit history of " {view.workspace_name.clone()}</h1>
+            <h1>{t.audit_heading(view.workspace_name.clone())}</h1>
             <WorkspaceNav slug=slug.clone() role=view.my_role current="audit"/>
-            <p class="muted">"Every change to tasks, comments, time entries, attachments and tags, and of the workspace's name and plan, newest first. Times are Brussels time."</p>
+            <p class="muted">{t.audit_intro()}</p>
         </header>
         <section class="card" aria-labelledby="audit-filter-title">
-            <h2 id="audit-filter-title" class="visually-hidden">"Filters"</h2>
+            <h2 id="audit-filter-title" class="visually-hidden">{t.filters()}</h2>
             <SearchForm action=base.clone() class="form inline-fields filters">
                 <div class="field">
-                    <label for="audit-entity">"Entity"</label>
+                    <label for="audit-entity">{t.audit_entity()}</label>
                     <select id="audit-entity" name="entity">
-                        <option value="" selected=view.entity.is_empty()>"All entities"</option>
+                        <option value="" selected=view.entity.is_empty()>{t.audit_all_entities()}</option>
                         {ENTITY_CHOICES.into_iter().map(|(key, label)| view! {
                             <option value=key selected=key == view.entity>{label}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="audit-actor">"Actor"</label>
+                    <label for="audit-actor">{t.audit_actor()}</label>
                     <select id="audit-actor" name="actor">
-                        <option value="" selected=view.actor.is_empty()>"Anyone"</option>
+                        <option value="" selected=view.actor.is_empty()>{t.audit_anyone()}</option>
                         {view.actors.iter().map(|a| view! {
                             <option value=a.value.clone() selected=a.value == view.actor>{a.name.clone()}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <DateRangeFields id_prefix="audit" from=view.from.clone() to=view.to.clone()/>
-                <button type="submit" class="button">"Filter"</button>
-                {filtered.then(|| view! { <A href=base.clone() attr:class="button secondary">"Clear filters"</A> })}
+                <button type="submit" class="button">{t.filter()}</button>
+                {filtered.then(|| view! { <A href=base.clone() attr:class="button secondary">{t.clear_filters()}</A> })}
             </SearchForm>
             <div class="export">
                 {if can_export {
                     view! {
-                        <span class="muted">"Export the events that match these filters:"</span>
-                        <a class="button secondary small" href=format!("{export}?format=csv{}", view.export_filters) download>"Export CSV"</a>
-                        <a class="button secondary small" href=format!("{export}?format=json{}", view.export_filters) download>"Export JSON"</a>
+                        <span class="muted">{t.audit_export_these()}</span>
+                        <a class="button secondary small" href=format!("{export}?format=csv{}", view.export_filters) download>{t.export_csv()}</a>
+                        <a class="button secondary small" href=format!("{export}?format=json{}", view.export_filters) download>{t.export_json()}</a>
                     }.into_any()
                 } else {
                     view! {
-                        <p class="muted small">"Audit export (CSV, JSON) is part of the Business plan; this workspace is on the " {plan} " plan."</p>
+                        <p class="muted small">{t.audit_export_business(plan)}</p>
                     }.into_any()
                 }}
             </div>
         </section>
         <section class="card" aria-labelledby="audit-events-title">
-            <h2 id="audit-events-title">"Events"</h2>
+            <h2 id="audit-events-title">{t.audit_events()}</h2>
             {if view.events.is_empty() {
                 let text = if filtered || paged {
-                    "No events match these filters. Widen the dates or clear the filters."
+                    t.audit_no_match()
                 } else {
-                    "No events yet. Changes to tasks, comments, time, attachments and tags will be recorded here."
+                    t.audit_empty()
                 };
                 view! { <p class="empty-note">{text}</p> }.into_any()
             } else {
@@ -579,14 +584,14 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
                                     <time class="nowrap">{e.at.clone()}</time>
                                     <strong>{e.actor.clone()}</strong>
                                     <span class=format!("badge action-{}", e.action.replace(' ', "-"))>{e.action.clone()}</span>
-                                    <span>{e.entity.clone()} " " <code title="Start of the entity's id">{e.entity_ref.clone()}</code></span>
+                                    <span>{e.entity.clone()} " " <code title=t.audit_id_start()>{e.entity_ref.clone()}</code></span>
                                 </div>
                                 {(!e.changes.is_empty()).then(|| view! {
                                     <ul class=if e.action == "updated" { "changes" } else { "changes inline" }>
                                         {e.changes.into_iter().map(|c| view! {
                                             <li>
                                                 <span class="field-name">{c.field}": "</span>
-                                                {c.before.map(|b| view! { <del>{b}</del> <span aria-hidden="true">" → "</span><span class="visually-hidden">" changed to "</span> })}
+                                                {c.before.map(|b| view! { <del>{b}</del> <span aria-hidden="true">" → "</span><span class="visually-hidden">" " {t.changed_to()} " "</span> })}
                                                 <ins>{c.after}</ins>
                                             </li>
                                         }).collect_view()}
@@ -597,9 +602,9 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
                     </ol>
                 }.into_any()
             }}
-            <nav class="pager" aria-label="Audit pages">
-                {paged.then(|| view! { <A href=newest attr:class="button secondary small">"Newest"</A> })}
-                {older.map(|href| view! { <A href=href attr:class="button secondary small">"Older"</A> })}
+            <nav class="pager" aria-label=t.audit_pages()>
+                {paged.then(|| view! { <A href=newest attr:class="button secondary small">{t.newest()}</A> })}
+                {older.map(|href| view! { <A href=href attr:class="button secondary small">{t.older()}</A> })}
             </nav>
         </section>
     }

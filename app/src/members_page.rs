@@ -167,7 +167,8 @@ pub async fn revoke_invitation(slug: String, id: String) -> Result<(), UiError> 
     let ctx = crate::server::context()?;
     let opened = crate::server::open(&slug).await?;
     opened.tx.rollback().await?;
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| UiError::not_found(crate::use_t().no_such_invitation()))?;
+    let id = uuid::Uuid::parse_str(&id)
+        .map_err(|_| UiError::not_found(crate::use_t().no_such_invitation()))?;
     bastion_core::invitations::revoke(&ctx.pool, &opened.workspace, opened.viewer, id).await?;
     Ok(())
 }

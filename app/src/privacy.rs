@@ -83,107 +83,92 @@ pub async fn request_security_pack(
         &request,
     )
     .await?;
-    Ok(
-        "Thank you. We sent a confirmation to your address and will reply within two working days."
-            .into(),
-    )
+    Ok(crate::use_t().security_request_thanks().into())
 }
 
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
     let register = register();
     let subprocessors = subprocessors();
+    let t = crate::use_t();
+    // The register's entries are the legal record and stay in English, the language they are
+    // kept in (docs/privacy); a translation note says so on the other languages' pages.
+    let english_note = (t.0 != crate::i18n::Locale::En).then(|| {
+        view! {
+            <p class="muted" lang="en">{t.register_in_english()}</p>
+        }
+    });
     view! {
-        <Title text="Privacy — Bastion"/>
+        <Title text=t.privacy_title()/>
         <section class="card" aria-labelledby="privacy-title">
-            <h1 id="privacy-title">"Privacy"</h1>
-            <p>{register.controller_note.clone()}</p>
+            <h1 id="privacy-title">{t.privacy_heading()}</h1>
+            {english_note}
+            <p lang="en">{register.controller_note.clone()}</p>
             <p>
-                "The same records are served as data at "
-                <a href="/api/v1/privacy/register">"/api/v1/privacy/register"</a> " and "
-                <a href="/api/v1/privacy/subprocessors">"/api/v1/privacy/subprocessors"</a> "."
+                {t.privacy_served_as_data()} " "
+                <a href="/api/v1/privacy/register">"/api/v1/privacy/register"</a> " · "
+                <a href="/api/v1/privacy/subprocessors">"/api/v1/privacy/subprocessors"</a>
             </p>
-            <h2>"What we process, why, and for how long"</h2>
-            <Table class="table" heads=&["Category", "Purpose", "Lawful basis", "Retention", "Processors"]>
+            <h2>{t.privacy_what_heading()}</h2>
+            <Table class="table" heads=vec![t.col_category(), t.col_purpose(), t.col_lawful_basis(), t.col_retention(), t.col_processors()]>
                 {register.categories.into_iter().map(|c| view! {
-                    <tr>
+                    <tr lang="en">
                         <th scope="row">{c.name.clone()}<br/><span class="muted">{c.data.clone()}</span></th>
-                        <td data-label="Purpose">{c.purpose.clone()}</td>
-                        <td data-label="Lawful basis">{c.lawful_basis.clone()}</td>
-                        <td data-label="Retention">{c.retention.clone()}</td>
-                        <td data-label="Processors">{c.processors.join(", ")}</td>
+                        <td data-label=t.col_purpose()>{c.purpose.clone()}</td>
+                        <td data-label=t.col_lawful_basis()>{c.lawful_basis.clone()}</td>
+                        <td data-label=t.col_retention()>{c.retention.clone()}</td>
+                        <td data-label=t.col_processors()>{c.processors.join(", ")}</td>
                     </tr>
                 }).collect_view()}
             </Table>
         </section>
         <section class="card" aria-labelledby="subprocessors-title">
-            <h2 id="subprocessors-title">"Sub-processors"</h2>
-            <p>{subprocessors.note.clone()}</p>
-            <Table class="table" heads=&["Id", "Sub-processor", "Purpose", "Location", "Data"]>
+            <h2 id="subprocessors-title">{t.footer_subprocessors()}</h2>
+            <p lang="en">{subprocessors.note.clone()}</p>
+            <Table class="table" heads=vec!["Id", t.col_subprocessor(), t.col_purpose(), t.col_location(), t.col_data()]>
                 {subprocessors.subprocessors.into_iter().map(|p| view! {
-                    <tr>
+                    <tr lang="en">
                         <td data-label="Id">{p.id.clone()}</td>
                         <th scope="row">{p.name.clone()}</th>
-                        <td data-label="Purpose">{p.purpose.clone()}</td>
-                        <td data-label="Location">{p.location.clone()}</td>
-                        <td data-label="Data">{p.data.clone()}</td>
+                        <td data-label=t.col_purpose()>{p.purpose.clone()}</td>
+                        <td data-label=t.col_location()>{p.location.clone()}</td>
+                        <td data-label=t.col_data()>{p.data.clone()}</td>
                     </tr>
                 }).collect_view()}
             </Table>
-            <p><a href="/security/request">"Request our data-processing agreement"</a></p>
+            <p><a href="/security/request">{t.request_dpa_link()}</a></p>
         </section>
     }
 }
 
-/// What the product promises, each backed by how it is built.
-const SECURITY_PROMISES: &[(&str, &str)] = &[
-    (
-        "Your workspace is walled off by the database itself",
-        "Every workspace has its own PostgreSQL schema and role. Requests run as that role, so a \
-         bug in our code still cannot read another customer's rows.",
-    ),
-    (
-        "Secrets are encrypted with keys that live outside the database",
-        "Integration tokens are encrypted under a data key per workspace, itself encrypted under \
-         master keys kept out of PostgreSQL. A copy of the database alone decrypts nothing.",
-    ),
-    (
-        "Passwords and sessions are handled carefully",
-        "Passwords are hashed with Argon2id and checked against common ones; sign-in is rate \
-         limited and locks after repeated failures; sessions expire and can be ended from any device.",
-    ),
-    (
-        "Changes leave a trail that cannot be rewritten quietly",
-        "Every change to tasks, comments, time, files and tags is recorded by the database in a \
-         hash chain; altering or removing an event breaks the chain where it happened.",
-    ),
-    (
-        "Your data stays in the European Union",
-        "Files are stored in an EU region; the server refuses to start with storage elsewhere. \
-         Days and weeks follow Brussels time, amounts are in euro.",
-    ),
-    (
-        "You can take everything with you, or erase it",
-        "Admins export the whole workspace as JSON and CSV with every file, and can erase it: the \
-         schema, role, files and encryption key are destroyed, and only a receipt remains.",
-    ),
-];
+/// What the product promises, each backed by how it is built: (title, text).
+fn security_promises(t: crate::i18n::T) -> [(&'static str, &'static str); 6] {
+    [
+        (t.security_walls_title(), t.security_walls_text()),
+        (t.security_keys_title(), t.security_keys_text()),
+        (t.security_passwords_title(), t.security_passwords_text()),
+        (t.security_trail_title(), t.security_trail_text()),
+        (t.security_eu_title(), t.security_eu_text()),
+        (t.security_take_title(), t.security_take_text()),
+    ]
+}
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
+    let t = crate::use_t();
     view! {
-        <Title text="Security — Bastion"/>
+        <Title text=t.security_title()/>
         <section class="card" aria-labelledby="security-title">
-            <h1 id="security-title">"Security"</h1>
-            <p>"What we promise, and how the product keeps each promise."</p>
+            <h1 id="security-title">{t.footer_security()}</h1>
+            <p>{t.security_intro()}</p>
             <ul class="promise-list">
-                {SECURITY_PROMISES.iter().map(|(title, body)| view! {
-                    <li><h2>{*title}</h2><p>{*body}</p></li>
+                {security_promises(t).into_iter().map(|(title, body)| view! {
+                    <li><h2>{title}</h2><p>{body}</p></li>
                 }).collect_view()}
             </ul>
             <p>
-                "Need the details for your own assessment? "
-                <a href="/security/request">"Request the security pack or our data-processing agreement"</a> "."
+                {t.security_details()} " "
+                <a href="/security/request">{t.security_request_link()}</a>
             </p>
         </section>
     }
@@ -193,25 +178,26 @@ pub fn SecurityPage() -> impl IntoView {
 pub fn SecurityRequestPage() -> impl IntoView {
     let action = ServerAction::<RequestSecurityPack>::new();
     let outcome = action_outcome(action);
+    let t = crate::use_t();
     view! {
-        <Title text="Request the security pack — Bastion"/>
+        <Title text=t.security_request_title()/>
         <section class="card narrow" aria-labelledby="request-title">
-            <h1 id="request-title">"Request the security pack or a DPA"</h1>
+            <h1 id="request-title">{t.security_request_heading()}</h1>
             <ActionForm action=action attr:class="form">
-                <label for="req-kind">"What do you need?"</label>
+                <label for="req-kind">{t.security_request_kind()}</label>
                 <select id="req-kind" name="kind">
-                    <option value="dpa" selected>"Data-processing agreement (DPA)"</option>
-                    <option value="security_pack">"Security pack"</option>
+                    <option value="dpa" selected>{t.security_request_dpa()}</option>
+                    <option value="security_pack">{t.security_request_pack()}</option>
                 </select>
-                <label for="req-name">"Your name"</label>
+                <label for="req-name">{t.field_your_name()}</label>
                 <input id="req-name" name="name" required autocomplete="name"/>
-                <label for="req-email">"Work email"</label>
+                <label for="req-email">{t.field_work_email()}</label>
                 <input id="req-email" name="email" type="email" required autocomplete="email"/>
-                <label for="req-org">"Organisation"</label>
+                <label for="req-org">{t.field_organisation()}</label>
                 <input id="req-org" name="organisation" required autocomplete="organization"/>
-                <label for="req-message">"Anything we should know (optional)"</label>
+                <label for="req-message">{t.field_anything_else()}</label>
                 <textarea id="req-message" name="message" rows="4" maxlength="2000"></textarea>
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Send request"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>{t.security_request_send()}</button>
             </ActionForm>
             <FormOutcome outcome/>
         </section>

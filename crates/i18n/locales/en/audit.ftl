@@ -1,0 +1,25 @@
+# The audit history page.
+audit-title = Audit history — Bastion
+audit-history = Audit history
+audit-loading = Loading the audit history…
+audit-heading = Audit history of { $workspace }
+audit-intro = Every change to tasks, comments, time entries, attachments and tags, and of the workspace's name and plan, newest first. Times are Brussels time.
+filters = Filters
+audit-entity = Entity
+audit-all-entities = All entities
+audit-actor = Actor
+audit-anyone = Anyone
+filter = Filter
+clear-filters = Clear filters
+audit-export-these = Export the events that match these filters:
+export-csv = Export CSV
+export-json = Export JSON
+audit-export-business = Audit export (CSV, JSON) is part of the Business plan; this workspace is on the { $plan } plan.
+audit-events = Events
+audit-no-match = No events match these filters. Widen the dates or clear the filters.
+audit-empty = No events yet. Changes to tasks, comments, time, attachments and tags will be recorded here.
+audit-id-start = Start of the entity's id
+changed-to = changed to
+audit-pages = Audit pages
+newest = Newest
+older = Older
