@@ -5,25 +5,20 @@
 //!
 //! The syntax is the simplest part of Fluent (projectfluent.org), which translators' tools know:
 //! `key = text` per line, `{ $name }` for a value put in, indented lines continue the text
-//! (joined with a space), `\n` breaks a line, `#` starts a comment. Selectors, terms and attributes are refused rather than half-supported.
+//! (joined with a space), `\n` breaks a line, `#` starts a comment. Selectors, terms and
+//! attributes are refused rather than half-supported. The reading and checking is
+//! `src/catalogue.rs`, which the crate's tests exercise on broken catalogues.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
-/// The languages, in the order of `Locale`'s variants; English is the reference.
-const LANGUAGES: [(&str, &str); 4] = [("en", "En"), ("nl", "Nl"), ("fr", "Fr"), ("de", "De")];
-
-struct Message {
-    text: String,
-    /// Where it was written, for error messages.
-    origin: String,
-}
+#[path = "src/catalogue.rs"]
+mod catalogue;
+use catalogue::{check, generate, parse, Catalogue, LANGUAGES};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
     println!("cargo:rerun-if-changed={}", root.display());
-    let mut catalogues: Vec<BTreeMap<String, Message>> = Vec::new();
+    let mut catalogues: Vec<Catalogue> = Vec::new();
     let mut errors = Vec::new();
     for (language, _) in LANGUAGES {
         let dir = root.join(language);
@@ -34,7 +29,7 @@ fn main() {
             .filter(|p| p.extension().is_some_and(|e| e == "ftl"))
             .collect();
         files.sort();
-        let mut messages = BTreeMap::new();
+        let mut messages = Catalogue::new();
         for file in files {
             println!("cargo:rerun-if-changed={}", file.display());
             let source = std::fs::read_to_string(&file)
@@ -47,201 +42,13 @@ fn main() {
         }
         catalogues.push(messages);
     }
-
-    let english = &catalogues[0];
-    for (i, (language, _)) in LANGUAGES.iter().enumerate().skip(1) {
-        for (key, message) in english {
-            match catalogues[i].get(key) {
-                None => errors.push(format!(
-                    "locales/{language}: `{key}` is missing (English has it in {})",
-                    message.origin
-                )),
-                Some(translated) => {
-                    let want = placeholders(&message.text);
-                    let have = placeholders(&translated.text);
-                    for p in &have {
-                        if !want.contains(p) {
-                            errors.push(format!(
-                                "{}: `{key}` uses {{ ${p} }}, which English does not give",
-                                translated.origin
-                            ));
-                        }
-                    }
-                    for p in &want {
-                        if !have.contains(p) {
-                            errors.push(format!(
-                                "{}: `{key}` leaves out {{ ${p} }}",
-                                translated.origin
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        for (key, message) in &catalogues[i] {
-            if !english.contains_key(key) {
-                errors.push(format!("{}: `{key}` is not in English", message.origin));
-            }
-        }
-    }
+    check(&catalogues, &mut errors);
     if !errors.is_empty() {
         panic!(
             "the message catalogues disagree:\n  {}",
             errors.join("\n  ")
         );
     }
-
-    let mut out = String::from("impl T {\n");
-    for (key, message) in english {
-        let method = key.replace('-', "_");
-        let args = placeholders(&message.text);
-        let _ = writeln!(out, "    /// {}", message.text.replace('\n', " "));
-        if args.is_empty() {
-            let _ = writeln!(
-                out,
-                "    pub fn {method}(self) -> &'static str {{\n        match self.0 {{"
-            );
-            for (i, (_, variant)) in LANGUAGES.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "            Locale::{variant} => {:?},",
-                    catalogues[i][key].text
-                );
-            }
-        } else {
-            let params: Vec<String> = args
-                .iter()
-                .map(|a| format!("{a}: impl core::fmt::Display"))
-                .collect();
-            let _ = writeln!(
-                out,
-                "    pub fn {method}(self, {}) -> String {{\n        match self.0 {{",
-                params.join(", ")
-            );
-            for (i, (_, variant)) in LANGUAGES.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "            Locale::{variant} => format!({:?}),",
-                    format_template(&catalogues[i][key].text)
-                );
-            }
-        }
-        out.push_str("        }\n    }\n");
-    }
-    out.push_str(
-        "}\n\n/// Every message key, for tests and tools.\npub const KEYS: &[&str] = &[\n",
-    );
-    for key in english.keys() {
-        let _ = writeln!(out, "    {key:?},");
-    }
-    out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("messages.rs");
-    std::fs::write(dest, out).expect("write messages.rs");
-}
-
-fn parse(
-    name: &str,
-    source: &str,
-    messages: &mut BTreeMap<String, Message>,
-    errors: &mut Vec<String>,
-) {
-    let mut current: Option<(String, String, usize)> = None;
-    let finish = |current: &mut Option<(String, String, usize)>,
-                  messages: &mut BTreeMap<String, Message>,
-                  errors: &mut Vec<String>| {
-        if let Some((key, text, line)) = current.take() {
-            let origin = format!("{name}:{line}");
-            if text.is_empty() {
-                errors.push(format!("{origin}: `{key}` has no text"));
-            }
-            if let Some(previous) = messages.get(&key) {
-                errors.push(format!(
-                    "{origin}: `{key}` is already in {}",
-                    previous.origin
-                ));
-            }
-            // `\n` is a line break (emails have paragraphs); nothing else is an escape.
-            let text = text.replace("\\n", "\n");
-            messages.insert(key, Message { text, origin });
-        }
-    };
-    for (n, line) in source.lines().enumerate() {
-        let number = n + 1;
-        if line.trim().is_empty() || line.trim_start().starts_with('#') {
-            continue;
-        }
-        if line.starts_with([' ', '\t']) {
-            match current.as_mut() {
-                Some((_, text, _)) => {
-                    if !text.is_empty() {
-                        text.push(' ');
-                    }
-                    text.push_str(line.trim());
-                }
-                None => errors.push(format!(
-                    "{name}:{number}: an indented line belongs to no message"
-                )),
-            }
-            continue;
-        }
-        finish(&mut current, messages, errors);
-        let Some((key, text)) = line.split_once('=') else {
-            errors.push(format!("{name}:{number}: expected `key = text`"));
-            continue;
-        };
-        let key = key.trim();
-        let valid = key.starts_with(|c: char| c.is_ascii_lowercase())
-            && key
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !valid {
-            errors.push(format!(
-                "{name}:{number}: `{key}` is not a key (lower-case letters, digits and -)"
-            ));
-            continue;
-        }
-        let text = text.trim();
-        for part in text.split('{').skip(1) {
-            let inner = part.split('}').next().unwrap_or("").trim();
-            if !inner.starts_with('$') || inner.contains(' ') {
-                errors.push(format!(
-                    "{name}:{number}: `{key}`: only {{ $name }} placeholders are supported, not {{ {inner} }}"
-                ));
-            }
-        }
-        current = Some((key.to_owned(), text.to_owned(), number));
-    }
-    finish(&mut current, messages, errors);
-}
-
-/// The placeholders' names in order of first appearance.
-fn placeholders(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    for part in text.split('{').skip(1) {
-        let inner = part.split('}').next().unwrap_or("").trim();
-        if let Some(name) = inner.strip_prefix('$') {
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_owned());
-            }
-        }
-    }
-    names
-}
-
-/// `Hello { $name }!` as a `format!` template with inline arguments: `Hello {name}!`.
-fn format_template(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start].replace('}', "}}"));
-        let end = rest[start..]
-            .find('}')
-            .map(|e| start + e)
-            .unwrap_or(rest.len() - 1);
-        let name = rest[start + 1..end].trim().trim_start_matches('$');
-        let _ = write!(out, "{{{name}}}");
-        rest = &rest[end + 1..];
-    }
-    out.push_str(&rest.replace('}', "}}"));
-    out
+    std::fs::write(dest, generate(&catalogues)).expect("write messages.rs");
 }

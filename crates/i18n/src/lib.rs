@@ -192,9 +192,103 @@ fn group_thousands(mut n: u64, separator: char) -> String {
     out
 }
 
+/// The catalogue reader the build script runs, compiled here too so its refusals are tested.
+#[cfg(test)]
+#[allow(dead_code)]
+mod catalogue;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Parses four languages' sources (one file each) and returns the build's complaints.
+    fn complaints(sources: [&str; 4]) -> Vec<String> {
+        let mut errors = Vec::new();
+        let catalogues: Vec<catalogue::Catalogue> = catalogue::LANGUAGES
+            .iter()
+            .zip(sources)
+            .map(|((language, _), source)| {
+                let mut messages = catalogue::Catalogue::new();
+                catalogue::parse(
+                    &format!("locales/{language}/x.ftl"),
+                    source,
+                    &mut messages,
+                    &mut errors,
+                );
+                messages
+            })
+            .collect();
+        catalogue::check(&catalogues, &mut errors);
+        errors
+    }
+
+    #[test]
+    fn a_key_missing_in_one_language_is_refused_by_name() {
+        let good = "hello = Hello { $name }\nbye = Bye\n";
+        assert_eq!(complaints([good, good, good, good]), Vec::<String>::new());
+        let errors = complaints([good, "hello = Hallo { $name }\n", good, good]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("locales/nl") && errors[0].contains("`bye` is missing"));
+    }
+
+    #[test]
+    fn placeholders_extra_keys_duplicates_and_syntax_are_refused() {
+        let en = "hello = Hello { $name }\n";
+        let errors = complaints([en, "hello = Hallo\n", en, en]);
+        assert!(errors[0].contains("leaves out { $name }"), "{errors:?}");
+        let errors = complaints([en, "hello = Hallo { $naam }\n", en, en]);
+        assert!(
+            errors.iter().any(|e| e.contains("uses { $naam }")),
+            "{errors:?}"
+        );
+        let errors = complaints([en, en, "hello = Bonjour { $name }\nextra = X\n", en]);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("`extra` is not in English")),
+            "{errors:?}"
+        );
+        let errors = complaints([&format!("{en}hello = Again\n"), en, en, en]);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("is already in locales/en/x.ftl:1")),
+            "{errors:?}"
+        );
+        let errors = complaints([
+            "Hello = Hi\nsel = { $n -> [one] x *[other] y }\n",
+            en,
+            en,
+            en,
+        ]);
+        assert!(
+            errors.iter().any(|e| e.contains("`Hello` is not a key")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("only { $name } placeholders")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn continuation_lines_and_line_breaks() {
+        let mut errors = Vec::new();
+        let mut messages = catalogue::Catalogue::new();
+        catalogue::parse(
+            "x",
+            "long = One\n    two\nmail = A\\n\\nB\n",
+            &mut messages,
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(messages["long"].text, "One two");
+        assert_eq!(messages["mail"].text, "A\n\nB");
+        // A lone closing brace is literal text for format!.
+        assert_eq!(catalogue::format_template("{ $a } }"), "{a} }}");
+    }
 
     #[test]
     fn accept_language_picks_the_heaviest_supported_language() {
