@@ -288,8 +288,12 @@ where
 }
 
 #[cfg(feature = "ssr")]
+pub(crate) use from_core::invalid_sentence;
+
+#[cfg(feature = "ssr")]
 mod from_core {
     use super::UiError;
+    use crate::i18n::{Locale, T};
     use bastion_core::CoreError;
 
     impl From<CoreError> for UiError {
@@ -313,8 +317,7 @@ mod from_core {
                 }),
                 CoreError::Forbidden(message) => UiError::forbidden(message),
                 CoreError::Invalid { field, message } => {
-                    let sentence = format!("{} {message}.", field_label(field));
-                    UiError::invalid(field, sentence)
+                    UiError::invalid(field, invalid_sentence(t, field, &message, field_label))
                 }
                 CoreError::Conflict { code, message } => UiError::Conflict {
                     code: code.to_owned(),
@@ -353,31 +356,60 @@ mod from_core {
     }
 
     /// Field names as the forms label them.
-    fn field_label(field: &str) -> String {
-        let label = match field {
-            "project_id" => "The project",
-            "assignee_id" => "The assignee",
-            "due_on" => "The due date",
-            "due_before" => "The \"due before\" date",
-            "tag_id" => "The tag",
-            "user_id" => "The person",
-            "q" => "The search text",
-            "body" => "The comment",
-            "minutes" => "The minutes",
-            "rate_cents" => "The hourly rate",
-            "started_at" => "The start",
-            "note" => "The note",
-            "email" => "The email",
-            "name" => "The name",
-            "password" | "new_password" => "The password",
-            "workspace_name" => "The workspace name",
-            "slug" => "The address",
-            "code" => "The code",
-            "role" => "The role",
-            "confirm" => "The confirmation",
-            other => return format!("The {}", other.replace('_', " ")),
-        };
-        label.to_owned()
+    fn field_label(t: T, field: &str) -> Option<&'static str> {
+        Some(match field {
+            "project_id" => t.label_project(),
+            "assignee_id" => t.label_assignee(),
+            "due_on" => t.label_due_date(),
+            "due_before" => t.label_due_before(),
+            "tag_id" => t.label_tag(),
+            "user_id" => t.label_person(),
+            "q" => t.label_search(),
+            "body" => t.label_comment(),
+            "minutes" => t.label_minutes(),
+            "rate_cents" => t.label_rate(),
+            "started_at" => t.label_start(),
+            "note" => t.label_note(),
+            "email" => t.label_email(),
+            "name" => t.label_name(),
+            "password" | "new_password" => t.label_password(),
+            "workspace_name" => t.label_workspace_name(),
+            "slug" => t.label_address(),
+            "code" => t.label_code(),
+            "role" => t.label_role(),
+            "confirm" => t.label_confirmation(),
+            "locale" => t.label_language(),
+            "priority" => t.label_priority(),
+            "status" => t.label_status(),
+            "title" => t.label_title(),
+            "description" => t.label_description(),
+            "colour" => t.label_colour(),
+            "organisation" => t.label_organisation(),
+            "message" => t.label_message(),
+            _ => return None,
+        })
+    }
+
+    /// A refused field as one sentence: "The due date must be …". In the reader's language when
+    /// both the field's label and core's words have a translation, else wholly in English (half a
+    /// sentence in each would be worse). A message that is a sentence of its own is said alone.
+    pub(crate) fn invalid_sentence(
+        t: T,
+        field: &str,
+        message: &str,
+        labels: fn(T, &str) -> Option<&'static str>,
+    ) -> String {
+        if message.starts_with(char::is_uppercase) {
+            return t.core_text(message).unwrap_or(message).to_owned();
+        }
+        if let (Some(label), Some(text)) = (labels(t, field), t.core_text(message)) {
+            return format!("{label} {text}.");
+        }
+        let english = Locale::En.t();
+        let label = labels(english, field)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("The {}", field.replace('_', " ")));
+        format!("{label} {message}.")
     }
 
     #[cfg(test)]
@@ -420,6 +452,33 @@ mod from_core {
                 assert_eq!(ui.status(), status, "{ui:?}");
                 assert_eq!(ui.to_string(), text);
             }
+        }
+
+        #[test]
+        fn a_refused_field_is_one_sentence_in_one_language() {
+            let fr = Locale::Fr.t();
+            assert_eq!(
+                invalid_sentence(fr, "email", "is not a valid email address", field_label),
+                "L’adresse e-mail n’est pas une adresse e-mail valide."
+            );
+            // Core words with no translation yet: English throughout, never half and half.
+            assert_eq!(
+                invalid_sentence(fr, "email", "is on fire", field_label),
+                "The email is on fire."
+            );
+            assert_eq!(
+                invalid_sentence(
+                    Locale::De.t(),
+                    "odd_field",
+                    "must not be empty",
+                    field_label
+                ),
+                "The odd field must not be empty."
+            );
+            assert_eq!(
+                invalid_sentence(Locale::Nl.t(), "name", "must not be empty", field_label),
+                "De naam mag niet leeg zijn."
+            );
         }
 
         #[test]

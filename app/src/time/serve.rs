@@ -3,24 +3,25 @@
 
 use bastion_core::CoreError;
 
+use crate::i18n::T;
 use crate::UiError;
 
 /// The person-facing name of a field the core names, as these pages' forms label it.
-fn field_label(field: &str) -> &str {
-    match field {
-        "minutes" => "The duration",
-        "rate_cents" | "rate" => "The rate",
-        "started_at" | "started" => "The start",
-        "note" => "The note",
-        "from" => "The first date",
-        "to" => "The last date",
-        "group" => "The grouping",
-        "entity" => "The entity type",
-        "actor" => "The actor",
-        "cursor" => "The page position",
-        "task" | "task_id" => "The task",
-        other => other,
-    }
+fn field_label(t: T, field: &str) -> Option<&'static str> {
+    Some(match field {
+        "minutes" => t.label_duration(),
+        "rate_cents" | "rate" => t.label_rate_short(),
+        "started_at" | "started" => t.label_start(),
+        "note" => t.label_note(),
+        "from" => t.label_first_date(),
+        "to" => t.label_last_date(),
+        "group" => t.label_grouping(),
+        "entity" => t.label_entity(),
+        "actor" => t.label_actor(),
+        "cursor" => t.label_page_position(),
+        "task" | "task_id" => t.label_task(),
+        _ => return None,
+    })
 }
 
 /// A core error as these pages say it: a field error with the form's label, anything else as
@@ -33,9 +34,10 @@ pub fn refusal(err: CoreError) -> UiError {
 }
 
 /// 422 naming the field by its label: `invalid("minutes", "must be …")` reads "The duration
-/// must be …".
+/// must be …", in the request's language when the words have a translation.
 pub fn invalid(field: &'static str, message: &str) -> UiError {
-    UiError::invalid(field, format!("{} {message}.", field_label(field)))
+    let sentence = crate::error::invalid_sentence(crate::use_t(), field, message, field_label);
+    UiError::invalid(field, sentence)
 }
 
 /// An optional form value: empty means absent.

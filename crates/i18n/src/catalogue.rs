@@ -20,6 +20,23 @@ pub type Catalogue = BTreeMap<String, Message>;
 /// dropped, each become one line naming the file and key.
 pub fn check(catalogues: &[Catalogue], errors: &mut Vec<String>) {
     let english = &catalogues[0];
+    // A core text is looked up by its English words, so two keys must not share them, and it
+    // is a plain sentence: no placeholder.
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (key, message) in english.iter().filter(|(k, _)| k.starts_with("core-")) {
+        if let Some(other) = seen.insert(&message.text, key) {
+            errors.push(format!(
+                "{}: `{key}` has the same English text as `{other}`",
+                message.origin
+            ));
+        }
+        if !placeholders(&message.text).is_empty() {
+            errors.push(format!(
+                "{}: `{key}` is a core text and cannot have placeholders",
+                message.origin
+            ));
+        }
+    }
     for (i, (language, _)) in LANGUAGES.iter().enumerate().skip(1) {
         for (key, message) in english {
             match catalogues[i].get(key) {
@@ -97,9 +114,26 @@ pub fn generate(catalogues: &[Catalogue]) -> String {
         }
         out.push_str("        }\n    }\n");
     }
-    out.push_str(
-        "}\n\n/// Every message key, for tests and tools.\npub const KEYS: &[&str] = &[\n",
-    );
+    out.push_str("}\n\n");
+    // Core writes its refusals in English (as gettext uses the English text for a key): the
+    // `core-` messages carry those texts, and this finds one's translation.
+    out.push_str(concat!(
+        "impl T {\n",
+        "    /// A sentence core wrote in English, in this language; `None` when no `core-`\n",
+        "    /// message has that English text.\n",
+        "    pub fn core_text(self, english: &str) -> Option<&'static str> {\n",
+        "        Some(match english {\n",
+    ));
+    for (key, message) in english.iter().filter(|(k, _)| k.starts_with("core-")) {
+        let _ = writeln!(
+            out,
+            "            {:?} => self.{}(),",
+            message.text,
+            key.replace('-', "_")
+        );
+    }
+    out.push_str("            _ => return None,\n        })\n    }\n}\n\n");
+    out.push_str("/// Every message key, for tests and tools.\npub const KEYS: &[&str] = &[\n");
     for key in english.keys() {
         let _ = writeln!(out, "    {key:?},");
     }
