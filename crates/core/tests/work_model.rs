@@ -579,3 +579,85 @@ async fn relations_read_both_ways_and_hide_what_is_not_seen() {
     // Four relations made, one removed.
     assert_eq!(w.events("task_relation").await, 5);
 }
+
+/// Tenant migration 0012 on a workspace that already has work: existing projects get the
+/// prefix their name derives (made unique), existing tasks numbers in creation order per
+/// project, no history event is written for the numbering, and new tasks continue the count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_0012_numbers_existing_tasks_in_creation_order() {
+    use sqlx::Executor;
+    let w = World::new().await;
+    let mut su = common::admin(&w.db).await;
+    let q = w.ws.schema().quoted();
+    // Back to the schema as 0011 left it, then work as it was before keys.
+    su.execute(sqlx::AssertSqlSafe(format!(
+        "SET search_path = {q};
+         DROP TABLE task_relations, checklist_items;
+         ALTER TABLE tasks DROP COLUMN number, DROP COLUMN parent_id;
+         ALTER TABLE projects DROP COLUMN key_prefix, DROP COLUMN last_task_number;
+         ALTER TABLE history DROP CONSTRAINT history_entity_type_check,
+             ADD CONSTRAINT history_entity_type_check CHECK (entity_type IN ('task', 'comment',
+                 'time_entry', 'attachment', 'tag', 'workspace', 'webhook_endpoint'));
+         DELETE FROM _bastion_migrations WHERE version = 12;
+         INSERT INTO projects (id, name, created_at) VALUES
+             ('00000000-0000-4000-8000-000000000001', 'Acme', now() - interval '3 days'),
+             ('00000000-0000-4000-8000-000000000002', 'acme!', now() - interval '2 days'),
+             ('00000000-0000-4000-8000-000000000003', 'Website relaunch', now() - interval '1 day');
+         INSERT INTO tasks (id, project_id, title, created_by, created_at) VALUES
+             ('00000000-0000-4000-9000-000000000002', '00000000-0000-4000-8000-000000000001',
+              'Second', gen_random_uuid(), now() - interval '2 hours'),
+             ('00000000-0000-4000-9000-000000000001', '00000000-0000-4000-8000-000000000001',
+              'First', gen_random_uuid(), now() - interval '3 hours'),
+             ('00000000-0000-4000-9000-000000000003', '00000000-0000-4000-8000-000000000003',
+              'Only', gen_random_uuid(), now() - interval '1 hour');
+         RESET search_path"
+    )))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE workspaces SET schema_version = 11 WHERE id = $1")
+        .bind(w.ws.id)
+        .execute(&mut su)
+        .await
+        .unwrap();
+    let events_before = w.events("task").await;
+    bastion_core::tenant_migrations::migrate_all(&w.db.pool, 1, |_, _| {})
+        .await
+        .unwrap();
+
+    let mut tx = w.tx(&w.admin).await;
+    let prefixes: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, key_prefix FROM projects ORDER BY created_at")
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+    let expected = [
+        ("Acme", "ACME"),
+        ("acme!", "ACMEA"),
+        ("Website relaunch", "WR"),
+    ];
+    assert_eq!(
+        prefixes,
+        expected.map(|(n, p)| (n.to_owned(), p.to_owned())).to_vec()
+    );
+    let keys: Vec<(String, String)> = sqlx::query_as(
+        "SELECT t.title, p.key_prefix || '-' || t.number FROM tasks t
+           JOIN projects p ON p.id = t.project_id ORDER BY t.created_at",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    let expected = [("First", "ACME-1"), ("Second", "ACME-2"), ("Only", "WR-1")];
+    assert_eq!(
+        keys,
+        expected.map(|(t, k)| (t.to_owned(), k.to_owned())).to_vec()
+    );
+    drop(tx);
+    assert_eq!(
+        w.events("task").await,
+        events_before,
+        "numbering is no event"
+    );
+    let acme = Uuid::parse_str("00000000-0000-4000-8000-000000000001").unwrap();
+    let next = w.task(&w.admin, acme, "Third", false).await;
+    assert_eq!(next.key, "ACME-3");
+}
