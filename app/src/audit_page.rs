@@ -67,13 +67,15 @@ pub struct AuditView {
     pub older: Option<String>,
 }
 
-pub const ENTITY_CHOICES: [(&str, &str); 6] = [
+pub const ENTITY_CHOICES: [(&str, &str); 8] = [
     ("workspace", "Workspace"),
     ("task", "Task"),
     ("comment", "Comment"),
     ("time_entry", "Time entry"),
     ("attachment", "Attachment"),
     ("tag", "Tag"),
+    ("checklist_item", "Checklist item"),
+    ("task_relation", "Task relation"),
 ];
 
 #[cfg(feature = "ssr")]

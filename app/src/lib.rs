@@ -174,6 +174,12 @@ pub fn App() -> impl IntoView {
                         view=work::task::TaskPageView
                         ssr=SsrMode::Async
                     />
+                    // The same page by key: /w/acme/t/ACME-142.
+                    <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("t"), ParamSegment("id"))
+                        view=work::task::TaskPageView
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("inbox"))
                         view=inbox::InboxPageView

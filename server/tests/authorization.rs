@@ -73,6 +73,18 @@ enum Fixture {
     /// A notice in the admin's inbox (the member commented on the admin's task):
     /// `{notification_id}`, also as `{id}`.
     AdminNotice,
+    /// The key of a task the guest views: `{key}`.
+    ViewedTaskKey,
+    /// The key of a private task of the admin's that nobody else views: `{key}`.
+    PrivateTaskKey,
+    /// A viewed task with a checklist item: `{task_id}`, `{item_id}`.
+    ChecklistItem,
+    /// Two viewed tasks: `{task_id}` and the other's key, `{other_key}`.
+    TaskPair,
+    /// A viewed task, `{task_id}`, and the key of a private task of the admin's, `{other_key}`.
+    ViewedAndPrivate,
+    /// A viewed task related to another viewed task: `{task_id}`, `{relation_id}`.
+    Relation,
 }
 
 impl Fixture {
@@ -170,6 +182,28 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/projects", fixture: Project, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/projects", fixture: None, body: Some(json!({"name": "Row project"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/projects/{project_id}", fixture: Project, body: Some(json!({"name": "Renamed", "archived": true})), expect: [200, 200, 403, 404, 404, 401] },
+        // Key prefixes are the admins' to choose.
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/projects", fixture: None, body: Some(json!({"name": "Row prefixed", "key_prefix": "ROWQ"})), expect: [201, 403, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/projects/{project_id}", fixture: Project, body: Some(json!({"key_prefix": "ROWP"})), expect: [200, 403, 403, 404, 404, 401] },
+        // A key resolves only to a task the caller sees; any other is not found.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/task-keys/{key}", fixture: ViewedTaskKey, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/task-keys/{key}", fixture: PrivateTaskKey, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/subtasks", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/subtasks", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/subtasks", fixture: ViewedTask, body: Some(json!({"title": "Row subtask"})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/subtasks", fixture: PrivateTask, body: Some(json!({"title": "Row subtask"})), expect: [201, 404, 404, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist", fixture: ViewedTask, body: Some(json!({"text": "Row item"})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist", fixture: PrivateTask, body: Some(json!({"text": "Row item"})), expect: [201, 404, 404, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist/{item_id}", fixture: ChecklistItem, body: Some(json!({"done": true})), expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist/{item_id}", fixture: ChecklistItem, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/relations", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/relations", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/relations", fixture: TaskPair, body: Some(json!({"kind": "blocks", "other_task": "{other_key}"})), expect: [201, 201, 403, 404, 404, 401] },
+        // A task the member may not see is refused like one that does not exist.
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/relations", fixture: ViewedAndPrivate, body: Some(json!({"kind": "relates_to", "other_task": "{other_key}"})), expect: [201, 422, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/relations/{relation_id}", fixture: Relation, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks", fixture: Project, body: Some(json!({"project_id": "{project_id}", "title": "Row task"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
@@ -517,6 +551,30 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
                 seed_attachment(app, cast, &cast.admin).await,
             )]
         }
+        Fixture::ViewedTaskKey => vec![("{key}", seed_key(app, cast, false).await.1)],
+        Fixture::PrivateTaskKey => vec![("{key}", seed_key(app, cast, true).await.1)],
+        Fixture::ChecklistItem => {
+            let task = seed_task(app, cast, false).await.1;
+            let path = format!("tasks/{task}/checklist");
+            let item = as_admin(app, cast, "POST", &path, json!({"text": "Fixture item"})).await;
+            vec![("{task_id}", task), ("{item_id}", item)]
+        }
+        Fixture::TaskPair => vec![
+            ("{task_id}", seed_task(app, cast, false).await.1),
+            ("{other_key}", seed_key(app, cast, false).await.1),
+        ],
+        Fixture::ViewedAndPrivate => vec![
+            ("{task_id}", seed_task(app, cast, false).await.1),
+            ("{other_key}", seed_key(app, cast, true).await.1),
+        ],
+        Fixture::Relation => {
+            let task = seed_task(app, cast, false).await.1;
+            let other = seed_key(app, cast, false).await.1;
+            let path = format!("tasks/{task}/relations");
+            let body = json!({"kind": "blocked_by", "other_task": other});
+            let relation = as_admin(app, cast, "POST", &path, body).await;
+            vec![("{task_id}", task), ("{relation_id}", relation)]
+        }
         Fixture::AdminTaskEntry => seed_task_entry(app, cast, &cast.admin).await,
         Fixture::MemberTaskEntry => seed_task_entry(app, cast, &cast.member).await,
         Fixture::AdminTaskAttachment => seed_task_attachment(app, cast, &cast.admin).await,
@@ -615,6 +673,21 @@ async fn seed_task(app: &TestApp, cast: &Cast, private: bool) -> (String, String
         .await;
     }
     (project, task)
+}
+
+/// Like [`seed_task`], with the task's key: `(task id, key)`.
+async fn seed_key(app: &TestApp, cast: &Cast, private: bool) -> (String, String) {
+    let task = seed_task(app, cast, private).await.1;
+    let answer = app
+        .call(
+            "GET",
+            &cast.api(&format!("/tasks/{task}")),
+            Some(&cast.admin),
+            Option::None,
+        )
+        .await;
+    let key = answer.json()["key"].as_str().unwrap().to_owned();
+    (task, key)
 }
 
 async fn seed_tag(app: &TestApp, cast: &Cast) -> String {
@@ -740,6 +813,80 @@ async fn an_admin_of_one_workspace_cannot_reach_another() {
     assert_eq!(still_there.json()["items"].as_array().unwrap().len(), 1);
 }
 
+/// Keys, subtasks and relations show a guest no task they could not see before: a task they view
+/// whose subtask and blocker they do not view shows neither, nor counts them, and the hidden
+/// tasks' keys find nothing, by lookup, by search or across workspaces.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_sees_no_new_task_through_keys_subtasks_or_relations() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let (viewed, _) = seed_key(&app, &cast, false).await;
+    let subtask = as_admin(
+        &app,
+        &cast,
+        "POST",
+        &format!("tasks/{viewed}/subtasks"),
+        json!({"title": "Not shared"}),
+    )
+    .await;
+    let (_, blocker_key) = seed_key(&app, &cast, true).await;
+    as_admin(
+        &app,
+        &cast,
+        "POST",
+        &format!("tasks/{viewed}/relations"),
+        json!({"kind": "blocked_by", "other_task": blocker_key}),
+    )
+    .await;
+    let subtask_key = app
+        .get_as(&cast.admin, &cast.api(&format!("/tasks/{subtask}")))
+        .await
+        .json()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin_view = app
+        .get_as(&cast.admin, &cast.api(&format!("/tasks/{viewed}")))
+        .await
+        .json();
+    assert_eq!(admin_view["subtasks_total"], 1);
+    assert_eq!(admin_view["blocked"], true);
+
+    let task = app
+        .get_as(&cast.guest, &cast.api(&format!("/tasks/{viewed}")))
+        .await;
+    assert_eq!(task.status, StatusCode::OK);
+    assert_eq!(task.json()["subtasks_total"], 0, "{}", task.body);
+    assert_eq!(task.json()["blocked"], false, "{}", task.body);
+    for list in ["subtasks", "relations"] {
+        let answer = app
+            .get_as(&cast.guest, &cast.api(&format!("/tasks/{viewed}/{list}")))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.json()["items"], json!([]), "{list}: {}", answer.body);
+    }
+    let unknown = app
+        .get_as(&cast.guest, &cast.api("/task-keys/ZZZZ-1"))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    for key in [&subtask_key, &blocker_key] {
+        let by_key = app
+            .get_as(&cast.guest, &cast.api(&format!("/task-keys/{key}")))
+            .await;
+        assert_eq!(by_key.status, StatusCode::NOT_FOUND, "{key}");
+        assert_eq!(by_key.body, unknown.body, "no existence oracle");
+        let search = app
+            .get_as(&cast.guest, &cast.api(&format!("/tasks?q={key}")))
+            .await;
+        assert_eq!(search.json()["items"], json!([]), "{key}: {}", search.body);
+        // Nor does another workspace's admin reach it.
+        let stranger = app
+            .get_as(&cast.stranger, &cast.api(&format!("/task-keys/{key}")))
+            .await;
+        assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn integration_tokens_are_masked_and_bad_input_is_named() {
     let app = spawn_app().await;
@@ -811,6 +958,19 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/work_home", "slug={ws}", Project, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/create_project", "slug={ws}&name=Fn+project", None, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/update_project", "slug={ws}&project_id={project_id}&name=Renamed&archived=true", Project, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/create_project", "slug={ws}&name=Fn+prefixed&key_prefix=FNQ", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/update_project", "slug={ws}&project_id={project_id}&key_prefix=FNP", Project, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/task", "slug={ws}&task_id={key}", ViewedTaskKey, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/task", "slug={ws}&task_id={key}", PrivateTaskKey, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/add_subtask", "slug={ws}&task_id={task_id}&title=Fn+subtask", ViewedTask, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/add_subtask", "slug={ws}&task_id={task_id}&title=Fn+subtask", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/add_checklist_item", "slug={ws}&task_id={task_id}&text=Fn+item", ViewedTask, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/add_checklist_item", "slug={ws}&task_id={task_id}&text=Fn+item", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/tick_checklist_item", "slug={ws}&task_id={task_id}&item_id={item_id}&done=true", ChecklistItem, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/remove_checklist_item", "slug={ws}&task_id={task_id}&item_id={item_id}", ChecklistItem, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/add_relation", "slug={ws}&task_id={task_id}&kind=relates_to&other_task={other_key}", TaskPair, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/add_relation", "slug={ws}&task_id={task_id}&kind=relates_to&other_task={other_key}", ViewedAndPrivate, [200, 422, 403, 404, 404, 404]),
+        ("/api/fn/remove_relation", "slug={ws}&task_id={task_id}&relation_id={relation_id}", Relation, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/tasks", "slug={ws}&status=todo", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/create_task", "slug={ws}&title=Fn+task&project_id={project_id}&status=todo&priority=high&assignee_id=&due_on=2026-12-31&description=", Project, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/board", "slug={ws}", ViewedTask, [200, 200, 200, 404, 404, 404]),

@@ -113,6 +113,15 @@ async fn pages_offer_each_caller_only_what_the_policy_allows() {
     let task_page = format!("{ws}/tasks/{task}");
     let admin_task = page(&app, &task_page, &cast.admin).await;
     assert_eq!(admin_task.status, StatusCode::OK);
+    // The same page by key ("Harbour works" is HW; its tasks HW-1, HW-2, HW-3), in any case.
+    for (path, cookie) in [
+        (format!("{ws}/t/HW-1"), &cast.admin),
+        (format!("{ws}/t/hw-1"), &cast.guest),
+    ] {
+        let by_key = page(&app, &path, cookie).await;
+        assert_eq!(by_key.status, StatusCode::OK, "{path}");
+        assert!(by_key.body.contains("Dredge the quay"), "{path}");
+    }
     for offered in [
         "Edit task",
         "Create and add",
@@ -174,6 +183,9 @@ async fn pages_offer_each_caller_only_what_the_policy_allows() {
         (format!("{ws}/tasks/{private}"), &cast.member),
         (format!("{ws}/tasks/{private}"), &cast.guest),
         (format!("{ws}/tasks/not-a-task"), &cast.admin),
+        (format!("{ws}/t/HW-3"), &cast.member),
+        (format!("{ws}/t/HW-3"), &cast.guest),
+        (format!("{ws}/t/HW-99"), &cast.admin),
         (list.clone(), &cast.stranger),
         (list.clone(), &cast.deactivated),
     ] {

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    announce, priority_label, FormError, LoadError, Notice, ProjectRow, TagChip, TaskRow, WorkNav,
-    STATUSES,
+    announce, priority_label, BlockedBadge, FormError, LoadError, Notice, ProjectRow,
+    SubtaskProgress, TagChip, TaskRow, WorkNav, STATUSES,
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
@@ -179,8 +179,10 @@ fn Card(slug: String, task: TaskRow, role: Role, action: ServerAction<MoveTask>)
     let move_label = format!("Move \u{201c}{}\u{201d} to", task.title);
     view! {
         <li class="task-card">
-            <a class="card-title" href=href>{task.title.clone()}</a>
+            <a class="card-title" href=href><span class="task-key">{task.key.clone()}</span> " " {task.title.clone()}</a>
             <div class="card-meta">
+                {task.blocked.then(|| view! { <BlockedBadge/> })}
+                {(task.subtasks.1 > 0).then(|| view! { <SubtaskProgress done=task.subtasks.0 total=task.subtasks.1/> })}
                 <span class=format!("priority priority-{}", task.priority)>{priority_label(&task.priority)}</span>
                 {task.private.then(|| view! { <span class="badge">"private"</span> })}
                 <span>{task.assignee.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "Unassigned".into())}</span>

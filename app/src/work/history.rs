@@ -179,6 +179,11 @@ pub(crate) mod srv {
             ("attachment", "created") => "attached a file",
             ("attachment", "updated") => "changed an attachment",
             ("attachment", "deleted") => "deleted an attachment",
+            ("checklist_item", "created") => "added a checklist item",
+            ("checklist_item", "updated") => "changed a checklist item",
+            ("checklist_item", "deleted") => "removed a checklist item",
+            ("task_relation", "created") => "related the task",
+            ("task_relation", "deleted") => "removed a relation",
             _ => return format!("{} {}", entity.replace('_', " "), action.replace('_', " ")),
         };
         label.to_owned()
@@ -208,6 +213,13 @@ pub(crate) mod srv {
             "filename" => "File",
             "size_bytes" => "Size",
             "content_type" => "Type",
+            "number" => "Number",
+            "parent_id" => "Parent task",
+            "text" => "Text",
+            "done" => "Done",
+            "position" => "Position",
+            "kind" => "Relation",
+            "other_id" => "Other task",
             other => other,
         }
     }

@@ -36,32 +36,43 @@ pub async fn load_home(slug: String) -> Result<HomeView, UiError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_project")]
-pub async fn create_project(slug: String, name: String) -> Result<(), UiError> {
+pub async fn create_project(
+    slug: String,
+    name: String,
+    key_prefix: Option<String>,
+) -> Result<(), UiError> {
     let mut o = crate::server::open(&slug).await?;
-    bastion_core::work::projects::create_project(&mut o.tx, &o.viewer, &name).await?;
+    // Left empty, the prefix is derived from the name.
+    let key_prefix = key_prefix.filter(|p| !p.trim().is_empty());
+    bastion_core::work::projects::create_project_with_prefix(
+        &mut o.tx,
+        &o.viewer,
+        &name,
+        key_prefix.as_deref(),
+    )
+    .await?;
     o.tx.commit().await?;
     Ok(())
 }
 
-/// Renames (`name`) and/or archives or unarchives (`archived` = `true`/`false`) a project.
+/// Renames (`name`), archives or unarchives (`archived` = `true`/`false`) a project, or changes
+/// its key prefix (`key_prefix`, admins).
 #[server(prefix = "/api/fn", endpoint = "update_project")]
 pub async fn update_project(
     slug: String,
     project_id: String,
     name: Option<String>,
     archived: Option<String>,
+    key_prefix: Option<String>,
 ) -> Result<(), UiError> {
     let mut o = crate::server::open(&slug).await?;
     let id = super::srv::id_or_404(&project_id, "project")?;
-    let archived = archived.map(|a| a == "true");
-    bastion_core::work::projects::update_project(
-        &mut o.tx,
-        &o.viewer,
-        id,
-        name.as_deref(),
-        archived,
-    )
-    .await?;
+    let patch = bastion_core::work::projects::ProjectPatch {
+        name,
+        archived: archived.map(|a| a == "true"),
+        key_prefix,
+    };
+    bastion_core::work::projects::change_project(&mut o.tx, &o.viewer, id, patch).await?;
     o.tx.commit().await?;
     Ok(())
 }
@@ -93,6 +104,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                     Ok(home) => {
                         let slug = slug();
                         let manage = policy::can_manage_projects(home.role);
+                        let set_prefix = policy::can_set_project_prefix(home.role);
                         let (open, mut archived): (Vec<_>, Vec<_>) =
                             home.projects.into_iter().partition(|p| !p.archived);
                         // Archived projects are for those who may bring them back.
@@ -118,7 +130,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                                     view! {
                                         <ul class="project-list">
                                             {open.into_iter().map(|p| view! {
-                                                <ProjectItem slug=slug.clone() project=p manage=manage action=update/>
+                                                <ProjectItem slug=slug.clone() project=p manage=manage set_prefix=set_prefix action=update/>
                                             }).collect_view()}
                                         </ul>
                                     }.into_any()
@@ -130,6 +142,11 @@ pub fn WorkspaceHome() -> impl IntoView {
                                         <input type="hidden" name="slug" value=slug.clone()/>
                                         <label for="new-project-name">"New project"</label>
                                         <input id="new-project-name" name="name" required maxlength="200" placeholder="Project name"/>
+                                        {set_prefix.then(|| view! {
+                                            <label for="new-project-prefix">"Key prefix (optional)"</label>
+                                            <input id="new-project-prefix" name="key_prefix" maxlength="6" pattern="[A-Za-z]{2,6}" placeholder="ACME"
+                                                title="2 to 6 letters A to Z; left empty, it is made from the name"/>
+                                        })}
                                         <button type="submit" class="button small">"Create project"</button>
                                     </ActionForm>
                                     <FormError error=create_error/>
@@ -139,7 +156,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                                         <summary>{format!("Archived projects ({})", archived.len())}</summary>
                                         <ul class="project-list">
                                             {archived.into_iter().map(|p| view! {
-                                                <ProjectItem slug=slug.clone() project=p manage=manage action=update/>
+                                                <ProjectItem slug=slug.clone() project=p manage=manage set_prefix=set_prefix action=update/>
                                             }).collect_view()}
                                         </ul>
                                     </details>
@@ -158,8 +175,12 @@ fn ProjectItem(
     slug: String,
     project: ProjectRow,
     manage: bool,
+    set_prefix: bool,
     action: ServerAction<UpdateProject>,
 ) -> impl IntoView {
+    let prefix_id = format!("prefix-{}", project.id);
+    let prefix_label = format!("Key prefix of {}", project.name);
+    let prefix_value = project.key_prefix.clone();
     let tasks = format!("/w/{slug}/tasks?project={}", project.id);
     let board = format!("/w/{slug}/board?project={}", project.id);
     let rename_id = format!("rename-{}", project.id);
@@ -177,6 +198,7 @@ fn ProjectItem(
         <li class="project">
             <div class="project-head">
                 <a class="project-name" href=tasks>{project.name.clone()}</a>
+                <span class="task-key" title="Key prefix">{project.key_prefix.clone()}</span>
                 {project.archived.then(|| view! { <span class="badge">"archived"</span> })}
                 <a class="muted" href=board>"Board"</a>
             </div>
@@ -195,6 +217,15 @@ fn ProjectItem(
                         <input type="hidden" name="archived" value=next/>
                         <button type="submit" class="button small secondary" aria-label=toggle_label>{toggle}</button>
                     </ActionForm>
+                    {set_prefix.then(|| view! {
+                        <ActionForm action=action attr:class="inline-form">
+                            <input type="hidden" name="slug" value=slug.get_value()/>
+                            <input type="hidden" name="project_id" value=id.get_value()/>
+                            <label class="visually-hidden" for=prefix_id.clone()>{prefix_label}</label>
+                            <input id=prefix_id name="key_prefix" value=prefix_value required maxlength="6" pattern="[A-Za-z]{2,6}"/>
+                            <button type="submit" class="button small secondary">"Change prefix"</button>
+                        </ActionForm>
+                    })}
                 </div>
             })}
         </li>

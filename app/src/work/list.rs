@@ -8,8 +8,8 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    priority_label, status_label, FormError, LoadError, Person, ProjectRow, TagChip, TagRow,
-    TaskRow, WorkNav, PRIORITIES, STATUSES,
+    priority_label, status_label, BlockedBadge, FormError, LoadError, Person, ProjectRow,
+    SubtaskProgress, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
@@ -351,14 +351,17 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
 fn TaskTable(slug: String, tasks: Vec<TaskRow>) -> impl IntoView {
     view! {
         <div class="table-scroll">
-        <Table class="table task-table" heads=&["Title", "Project", "Status", "Priority", "Assignee", "Due"]>
+        <Table class="table task-table" heads=&["Key", "Title", "Project", "Status", "Priority", "Assignee", "Due"]>
             {tasks.into_iter().map(|t| {
                 let href = format!("/w/{slug}/tasks/{}", t.id);
                 view! {
                     <tr>
+                        <td data-label="Key"><span class="task-key">{t.key.clone()}</span></td>
                         <td data-label="Title">
                             <a href=href>{t.title.clone()}</a>
                             {t.private.then(|| view! { <span class="badge">"private"</span> })}
+                            {t.blocked.then(|| view! { " " <BlockedBadge/> })}
+                            {(t.subtasks.1 > 0).then(|| view! { " " <SubtaskProgress done=t.subtasks.0 total=t.subtasks.1/> })}
                             {t.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
                         </td>
                         <td data-label="Project">{t.project_name.clone()}</td>

@@ -11,6 +11,7 @@ pub mod list;
 pub mod task;
 pub mod task_actions;
 pub mod task_extras;
+pub mod task_model;
 pub mod task_time;
 
 use leptos::prelude::*;
@@ -24,6 +25,8 @@ use crate::UiError;
 pub struct ProjectRow {
     pub id: String,
     pub name: String,
+    /// The prefix of its tasks' keys.
+    pub key_prefix: String,
     pub archived: bool,
 }
 
@@ -45,6 +48,10 @@ pub struct TagRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRow {
     pub id: String,
+    /// `ACME-142`.
+    pub key: String,
+    /// The task it is a subtask of.
+    pub parent_id: Option<String>,
     pub title: String,
     pub project_id: String,
     pub project_name: String,
@@ -59,6 +66,22 @@ pub struct TaskRow {
     pub tags: Vec<TagRow>,
     /// The caller created the task.
     pub created_by_me: bool,
+    /// Blocked by an open task the caller sees.
+    pub blocked: bool,
+    /// Subtasks the caller sees (done, total).
+    pub subtasks: (i64, i64),
+}
+
+/// "1/3 subtasks done" beside a parent (list, board).
+#[component]
+pub fn SubtaskProgress(done: i64, total: i64) -> impl IntoView {
+    view! { <span class="progress muted">{format!("{done}/{total} subtasks done")}</span> }
+}
+
+/// "Blocked" beside a task blocked by an open task (list, board, task page).
+#[component]
+pub fn BlockedBadge() -> impl IntoView {
+    view! { <span class="badge blocked">"Blocked"</span> }
 }
 
 impl TaskRow {
@@ -421,6 +444,7 @@ pub(crate) mod srv {
             out.extend(page.into_iter().map(|p| ProjectRow {
                 id: p.id.to_string(),
                 name: p.name,
+                key_prefix: p.key_prefix,
                 archived: p.archived,
             }));
             if !full {
@@ -458,6 +482,10 @@ pub(crate) mod srv {
                 TaskRow {
                     created_by_me: t.facts(viewer).viewer_is_creator,
                     id: t.id.to_string(),
+                    key: t.key.clone(),
+                    parent_id: t.parent_id.map(|p| p.to_string()),
+                    blocked: t.blocked,
+                    subtasks: (t.subtasks_done, t.subtasks_total),
                     project_name: projects
                         .iter()
                         .find(|p| p.id == t.project_id.to_string())

@@ -11,9 +11,12 @@ use super::task_extras::{
     AttachmentRow, AttachmentsSection, DeleteAttachment, DeleteTimeEntry, HistoryRow,
     HistorySection, LogTime, TimeSection, TimeSummary,
 };
+use super::task_model::{
+    ChecklistSection, ModelActions, ParentLink, RelationsSection, SubtasksSection, WorkModel,
+};
 use super::{
-    announce, priority_label, raw_text, status_label, FormError, LoadError, Notice, Person,
-    ProjectRow, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
+    announce, priority_label, raw_text, status_label, BlockedBadge, FormError, LoadError, Notice,
+    Person, ProjectRow, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
@@ -64,6 +67,8 @@ pub struct TaskPage {
     pub attachments: Vec<AttachmentRow>,
     /// The task's audit history, for admins only.
     pub history: Option<Vec<HistoryRow>>,
+    /// Parent, subtasks, checklist and relations, as far as the caller sees them.
+    pub model: WorkModel,
 }
 
 /// Comments shown on the page, oldest first.
@@ -87,10 +92,16 @@ pub(crate) mod open {
     }
 
     /// The workspace, and the task if the caller sees it (404 otherwise, as if it did not exist).
+    /// The task is named by its id or its key (`ACME-142`, the `/w/{ws}/t/{key}` address).
     pub async fn open_task(slug: &str, task_id: &str) -> Result<OpenTask, UiError> {
+        use bastion_core::work::tasks;
         let mut o = crate::server::open(slug).await?;
-        let id = super::super::srv::id_or_404(task_id, "task")?;
-        let task = bastion_core::work::tasks::get_task(&mut o.tx, &o.viewer, id).await?;
+        let task = if tasks::parse_key(task_id).is_some() {
+            tasks::get_task_by_key(&mut o.tx, &o.viewer, task_id).await?
+        } else {
+            let id = super::super::srv::id_or_404(task_id, "task")?;
+            tasks::get_task(&mut o.tx, &o.viewer, id).await?
+        };
         Ok(OpenTask {
             user: o.user,
             workspace: o.workspace,
@@ -120,6 +131,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
     let comment_records =
         comments::list_comments(&mut t.tx, &t.viewer, id, None, COMMENTS_SHOWN).await?;
     let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id).await?;
+    let model = super::task_model::srv::fetch(&mut t.tx, &t.viewer, &t.task).await?;
     let watch = watching::watch_state(&mut t.tx, &t.viewer, id).await?;
     let unread = notifications::unread_count(&mut t.tx, &t.viewer).await?;
     t.tx.commit().await?;
@@ -188,6 +200,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         time,
         attachments,
         history,
+        model,
     })
 }
 
@@ -210,8 +223,10 @@ pub fn TaskPageView() -> impl IntoView {
     let unattach = ServerAction::<DeleteAttachment>::new();
     let watch = ServerAction::<WatchTask>::new();
     let unwatch = ServerAction::<UnwatchTask>::new();
+    let model_actions = ModelActions::new();
     let version = move || {
-        update.version().get()
+        model_actions.version()
+            + update.version().get()
             + add_tag.version().get()
             + remove_tag.version().get()
             + new_tag.version().get()
@@ -285,6 +300,7 @@ pub fn TaskPageView() -> impl IntoView {
         watch => "You are watching this task.",
         unwatch => "You no longer watch this task.",
     );
+    model_actions.announce(notice);
     // The comment box empties once its comment is saved.
     let new_tag_form = crate::error::cleared_on_success(new_tag);
     let comment_box = NodeRef::<leptos::html::Textarea>::new();
@@ -322,12 +338,13 @@ pub fn TaskPageView() -> impl IntoView {
                             <WorkNav slug=slug.clone() role=page.role unread=page.unread current="task"/>
                             <p class="breadcrumb">
                                 <a href=format!("/w/{slug}/tasks?project={}", task.project_id)>{task.project_name.clone()}</a>
-                                " › task"
+                                " › " <span class="task-key">{task.key.clone()}</span>
                             </p>
+                            <ParentLink slug=slug.clone() parent=page.model.parent.clone()/>
                             <article class="task-page">
                                 <section class="card" aria-labelledby="task-title">
                                     <div class="title-row">
-                                        <h1 id="task-title">{task.title.clone()}</h1>
+                                        <h1 id="task-title"><span class="task-key">{task.key.clone()}</span> " " {task.title.clone()}</h1>
                                         {policy::can_watch_task(role).then(|| {
                                             let people = if page.watchers == 1 { "1 watcher".to_owned() } else { format!("{} watchers", page.watchers) };
                                             let form = if page.watching {
@@ -357,7 +374,7 @@ pub fn TaskPageView() -> impl IntoView {
                                     </div>
                                     <FormError error=watch_error/>
                                     <dl class="facts">
-                                        <dt>"Status"</dt><dd><span class=format!("status status-{}", task.status)>{status_label(&task.status)}</span></dd>
+                                        <dt>"Status"</dt><dd><span class=format!("status status-{}", task.status)>{status_label(&task.status)}</span>{task.blocked.then(|| view! { " " <BlockedBadge/> })}</dd>
                                         <dt>"Priority"</dt><dd><span class=format!("priority priority-{}", task.priority)>{priority_label(&task.priority)}</span></dd>
                                         <dt>"Assignee"</dt><dd>{task.assignee.clone().map(|p| p.name).unwrap_or_else(|| "Nobody".into())}</dd>
                                         <dt>"Due"</dt><dd class:overdue=task.overdue>{task.due_on.clone().unwrap_or_else(|| "No due date".into())}{task.overdue.then_some(" (overdue)")}</dd>
@@ -376,6 +393,10 @@ pub fn TaskPageView() -> impl IntoView {
                                         <FormError error=update_error/>
                                     })}
                                 </section>
+
+                                <SubtasksSection slug=slug_v.get_value() task_id=id_v.get_value() model=page.model.clone() role=role is_subtask=task.parent_id.is_some() actions=model_actions/>
+                                <ChecklistSection slug=slug_v.get_value() task_id=id_v.get_value() items=page.model.checklist.clone() role=role facts=facts actions=model_actions/>
+                                <RelationsSection slug=slug_v.get_value() task_id=id_v.get_value() relations=page.model.relations.clone() role=role facts=facts actions=model_actions/>
 
                                 <section class="card" aria-labelledby="tags-title">
                                     <h2 id="tags-title">"Tags"</h2>

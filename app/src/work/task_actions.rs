@@ -18,7 +18,7 @@ use bastion_core::{
 /// (one that is not an id is 404), lets `change` call core and commits. What core answers is
 /// not needed: the page reloads what it shows.
 #[cfg(feature = "ssr")]
-async fn change_task<T>(
+pub(crate) async fn change_task<T>(
     slug: &str,
     task_id: &str,
     change: impl AsyncFnOnce(&mut TenantTx, &Viewer, uuid::Uuid) -> Result<T, UiError>,

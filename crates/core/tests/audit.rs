@@ -417,7 +417,10 @@ async fn concurrent_writers_leave_one_unbroken_chain() {
                 .unwrap();
             let task = Uuid::new_v4();
             sqlx::query(
-                "INSERT INTO tasks (id, project_id, title, created_by) VALUES ($1, $2, $3, $4)",
+                "WITH n AS (UPDATE projects SET last_task_number = last_task_number + 1
+                             WHERE id = $2 RETURNING last_task_number)
+                 INSERT INTO tasks (id, project_id, title, created_by, number)
+                 SELECT $1, $2, $3, $4, n.last_task_number FROM n",
             )
             .bind(task)
             .bind(project)

@@ -43,8 +43,8 @@ async fn refused_change(conn: &mut PgConnection) -> (String, String) {
     failure(
         conn,
         &format!(
-            "INSERT INTO tasks (id, project_id, title, created_by) \
-             VALUES (gen_random_uuid(), '{project}', 'x', '{}')",
+            "INSERT INTO tasks (id, project_id, title, created_by, number) \
+             VALUES (gen_random_uuid(), '{project}', 'x', '{}', 1)",
             Uuid::new_v4()
         ),
     )
@@ -230,7 +230,7 @@ async fn changes_outside_a_tenant_transaction_are_recorded_as_unknown() {
     // An operator at psql as the superuser, and a migration as the owner role.
     let mut su = admin(&db).await;
     su.execute(AssertSqlSafe(format!(
-        "INSERT INTO {q}.projects (id, name) VALUES (gen_random_uuid(), 'p');
+        "INSERT INTO {q}.projects (id, name, key_prefix) VALUES (gen_random_uuid(), 'p', 'PP');
          INSERT INTO {q}.tags (id, name) VALUES (gen_random_uuid(), 'by superuser')"
     )))
     .await

@@ -59,8 +59,10 @@ async fn seed(
     let project = add_project(c, &format!("Project {marker}")).await;
     let (task, tag) = (Uuid::new_v4(), Uuid::new_v4());
     sqlx::query(
-        "INSERT INTO tasks (id, project_id, title, description, created_by)
-         VALUES ($1, $2, $3, $4, $5)",
+        "WITH n AS (UPDATE projects SET last_task_number = last_task_number + 1
+                     WHERE id = $2 RETURNING last_task_number)
+         INSERT INTO tasks (id, project_id, title, description, created_by, number)
+         SELECT $1, $2, $3, $4, $5, n.last_task_number FROM n",
     )
     .bind(task)
     .bind(project)

@@ -51,8 +51,10 @@ impl Fixture {
         let (public_task, private_task) = (Uuid::new_v4(), Uuid::new_v4());
         for (task, private) in [(public_task, false), (private_task, true)] {
             sqlx::query(
-                "INSERT INTO tasks (id, project_id, title, private, created_by)
-                 VALUES ($1, $2, 'Work', $3, $4)",
+                "WITH n AS (UPDATE projects SET last_task_number = last_task_number + 1
+                             WHERE id = $2 RETURNING last_task_number)
+                 INSERT INTO tasks (id, project_id, title, private, created_by, number)
+                 SELECT $1, $2, 'Work', $3, $4, n.last_task_number FROM n",
             )
             .bind(task)
             .bind(project)

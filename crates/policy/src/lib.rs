@@ -151,6 +151,12 @@ pub fn can_manage_projects(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Member)
 }
 
+/// A project's task-key prefix (`ACME` in `ACME-142`): admins only, since every key of the
+/// project changes with it. A member creating a project gets the prefix derived from its name.
+pub fn can_set_project_prefix(role: Role) -> bool {
+    matches!(role, Role::Admin)
+}
+
 /// The workspace's tag catalogue (create, rename, recolour, delete): admins and members.
 pub fn can_manage_tags(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Member)
@@ -180,6 +186,17 @@ pub fn can_delete_task(role: Role, task: &TaskFacts) -> bool {
         Role::Member => task.viewer_is_creator,
         Role::Guest => false,
     }
+}
+
+/// Adding, ticking, unticking and removing checklist items: whoever may edit the task.
+pub fn can_edit_checklist(role: Role, task: &TaskFacts) -> bool {
+    can_edit_task(role, task)
+}
+
+/// Relating two tasks (blocks, relates to, duplicates) or removing a relation: whoever may edit
+/// the task it is made from, and sees both (the core loads both through the visibility rule).
+pub fn can_manage_task_relations(role: Role, task: &TaskFacts) -> bool {
+    can_edit_task(role, task)
 }
 
 /// Adding and removing tags on a (visible) task.
@@ -331,7 +348,18 @@ mod tests {
                 TaskFacts::default(),
             ] {
                 assert_eq!(can_edit_task(role, &facts), expected, "{role:?} {facts:?}");
+                assert_eq!(can_edit_checklist(role, &facts), expected, "{role:?}");
+                assert_eq!(
+                    can_manage_task_relations(role, &facts),
+                    expected,
+                    "{role:?}"
+                );
             }
+            assert_eq!(
+                can_set_project_prefix(role),
+                role == Role::Admin,
+                "{role:?}"
+            );
         }
     }
 

@@ -22,6 +22,9 @@ pub struct ProjectView {
     pub id: Uuid,
     #[schema(example = "Website relaunch")]
     pub name: String,
+    /// The prefix of its tasks' keys (`ACME` in `ACME-142`).
+    #[schema(example = "ACME")]
+    pub key_prefix: String,
     /// Archived projects keep their tasks readable but take no new tasks.
     pub archived: bool,
     pub created_by: Option<Uuid>,
@@ -35,6 +38,7 @@ impl From<projects::ProjectRecord> for ProjectView {
         Self {
             id: p.id,
             name: p.name,
+            key_prefix: p.key_prefix,
             archived: p.archived,
             created_by: p.created_by,
             created_at: p.created_at,
@@ -55,6 +59,10 @@ pub struct NewProject {
     /// 1–200 characters.
     #[schema(example = "Website relaunch")]
     pub name: String,
+    /// The prefix of the project's task keys: 2–6 letters A–Z, unique in the workspace, taken
+    /// upper-cased. Admins only; without it the prefix is derived from the name.
+    #[schema(example = "ACME")]
+    pub key_prefix: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -66,6 +74,10 @@ pub struct ProjectChange {
     /// `true` archives, `false` unarchives.
     #[schema(example = true)]
     pub archived: Option<bool>,
+    /// A new key prefix (2–6 letters A–Z, unique in the workspace). Admins only; every task
+    /// key of the project changes with it, task numbers do not.
+    #[schema(example = "ACME")]
+    pub key_prefix: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -111,14 +123,14 @@ pub async fn list_projects(
     }))
 }
 
-/// Create a project. Admins and members.
+/// Create a project. Admins and members; only admins choose its key prefix.
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/projects",
     request_body = NewProject,
     responses(
         (status = 201, description = "Created.", body = ProjectView),
-        (status = 403, description = "Guests cannot create projects, or another origin.", body = ErrorBody),
+        (status = 403, description = "Guests cannot create projects, only admins choose a `key_prefix`, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
@@ -128,12 +140,19 @@ pub async fn create_project(
     ApiJson(body): ApiJson<NewProject>,
 ) -> Result<(StatusCode, Json<ProjectView>), ApiError> {
     let viewer = member.viewer();
-    let project = projects::create_project(&mut member.tx, &viewer, &body.name).await?;
+    let project = projects::create_project_with_prefix(
+        &mut member.tx,
+        &viewer,
+        &body.name,
+        body.key_prefix.as_deref(),
+    )
+    .await?;
     member.tx.commit().await?;
     Ok((StatusCode::CREATED, Json(project.into())))
 }
 
-/// Rename, archive or unarchive a project. Admins and members.
+/// Rename, archive or unarchive a project (admins and members), or change its key prefix
+/// (admins).
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}/projects/{project_id}",
@@ -143,7 +162,7 @@ pub async fn create_project(
     request_body = ProjectChange,
     responses(
         (status = 200, description = "Changed.", body = ProjectView),
-        (status = 403, description = "Guests cannot change projects, or another origin.", body = ErrorBody),
+        (status = 403, description = "Guests cannot change projects, only admins change the `key_prefix`, or another origin.", body = ErrorBody),
         (status = 404, description = "No such project the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
     ),
@@ -154,14 +173,12 @@ pub async fn update_project(
     ApiJson(change): ApiJson<ProjectChange>,
 ) -> Result<Json<ProjectView>, ApiError> {
     let viewer = member.viewer();
-    let project = projects::update_project(
-        &mut member.tx,
-        &viewer,
-        project_id,
-        change.name.as_deref(),
-        change.archived,
-    )
-    .await?;
+    let patch = projects::ProjectPatch {
+        name: change.name,
+        archived: change.archived,
+        key_prefix: change.key_prefix,
+    };
+    let project = projects::change_project(&mut member.tx, &viewer, project_id, patch).await?;
     member.tx.commit().await?;
     Ok(Json(project.into()))
 }

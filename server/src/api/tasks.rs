@@ -53,6 +53,14 @@ where
 pub struct TaskView {
     pub id: Uuid,
     pub project_id: Uuid,
+    /// The task's number in its project: issued once, never reused.
+    #[schema(example = 142)]
+    pub number: i32,
+    /// The project's key prefix and the number; `GET …/task-keys/{key}` resolves it.
+    #[schema(example = "ACME-142")]
+    pub key: String,
+    /// The task this one is a subtask of.
+    pub parent_id: Option<Uuid>,
     #[schema(example = "Draft the data-processing agreement")]
     pub title: String,
     /// Markdown source (raw HTML is shown as text when rendered).
@@ -79,6 +87,12 @@ pub struct TaskView {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
     pub tag_ids: Vec<Uuid>,
+    /// Its subtasks the caller sees.
+    pub subtasks_total: i64,
+    /// How many of those are done.
+    pub subtasks_done: i64,
+    /// Blocked by a task the caller sees that is not done.
+    pub blocked: bool,
 }
 
 impl From<TaskRecord> for TaskView {
@@ -86,6 +100,9 @@ impl From<TaskRecord> for TaskView {
         Self {
             id: t.id,
             project_id: t.project_id,
+            number: t.number,
+            key: t.key,
+            parent_id: t.parent_id,
             title: t.title,
             description: t.description,
             status: t.status,
@@ -97,6 +114,9 @@ impl From<TaskRecord> for TaskView {
             created_at: t.created_at,
             updated_at: t.updated_at,
             tag_ids: t.tag_ids,
+            subtasks_total: t.subtasks_total,
+            subtasks_done: t.subtasks_done,
+            blocked: t.blocked,
         }
     }
 }
@@ -131,6 +151,29 @@ pub struct NewTaskBody {
     #[schema(example = "2026-12-31")]
     pub due_on: Option<String>,
     /// Default `false`.
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// A subtask: a task in its parent's project.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubtaskBody {
+    /// 1–300 characters.
+    #[schema(example = "Ask legal for clause 4")]
+    pub title: String,
+    /// Markdown, at most 20 000 characters.
+    pub description: Option<String>,
+    /// `todo` (default), `in_progress` or `done`.
+    pub status: Option<String>,
+    /// `low`, `normal` (default), `high` or `urgent`.
+    pub priority: Option<String>,
+    /// An active member of the workspace.
+    pub assignee_id: Option<Uuid>,
+    /// `YYYY-MM-DD`.
+    #[schema(example = "2026-12-31")]
+    pub due_on: Option<String>,
+    /// Default `false`. A private subtask of a visible task stays private.
     #[serde(default)]
     pub private: bool,
 }
@@ -172,7 +215,7 @@ pub struct TaskQuery {
     /// Only tasks due strictly before this date (`YYYY-MM-DD`).
     #[param(example = "2026-12-31")]
     pub due_before: Option<String>,
-    /// Words in the title or description, or a fragment of the title.
+    /// Words in the title or description, a fragment of the title, or a task key (`ACME-142`).
     #[param(example = "invoice")]
     pub q: Option<String>,
 }
@@ -470,6 +513,102 @@ pub async fn delete_task_viewer(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The task with this key (`ACME-142`, any case), if the caller sees it: one lookup that turns a
+/// key into the task, whose `id` the other operations take. A key of a task the caller may not
+/// see is 404, exactly like a key no task has.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/task-keys/{key}",
+    params(
+        ("key" = String, Path, description = "A task key: the project's prefix, a dash and the task's number", example = "ACME-142"),
+    ),
+    responses(
+        (status = 200, description = "The task.", body = TaskView),
+        (status = 404, description = "No task with this key the caller sees, or not a member.", body = ErrorBody),
+    ),
+)]
+pub async fn get_task_by_key(
+    mut member: Member,
+    axum::extract::Path((_ws, key)): axum::extract::Path<(String, String)>,
+) -> Result<Json<TaskView>, ApiError> {
+    // Like a malformed id, a text that is not a key names nothing: 404.
+    if tasks::parse_key(&key).is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let viewer = member.viewer();
+    let task = tasks::get_task_by_key(&mut member.tx, &viewer, &key).await?;
+    member.tx.commit().await?;
+    Ok(Json(task.into()))
+}
+
+/// The subtasks of a task, those the caller sees, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/subtasks",
+    params(
+        ("task_id" = Uuid, Path, description = "The parent task's id"),
+    ),
+    responses(
+        (status = 200, description = "The subtasks the caller sees.", body = TaskList),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+    ),
+)]
+pub async fn list_subtasks(
+    mut member: Member,
+    PathIds(task_id): PathIds<Uuid>,
+) -> Result<Json<TaskList>, ApiError> {
+    let viewer = member.viewer();
+    let rows = tasks::list_subtasks(&mut member.tx, &viewer, task_id).await?;
+    member.tx.commit().await?;
+    Ok(Json(TaskList {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Create a subtask, in the parent's project. Admins and members, under a task they see that is
+/// not a subtask itself (one level).
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/tasks/{task_id}/subtasks",
+    params(
+        ("task_id" = Uuid, Path, description = "The parent task's id"),
+    ),
+    request_body = NewSubtaskBody,
+    responses(
+        (status = 201, description = "Created.", body = TaskView),
+        (status = 403, description = "Guests cannot create tasks, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
+        (status = 422, description = "A field is invalid, the project is archived, or the parent is itself a subtask (`parent_id`); it is named.", body = ErrorBody),
+    ),
+)]
+pub async fn create_subtask(
+    mut member: Member,
+    PathIds(task_id): PathIds<Uuid>,
+    ApiJson(body): ApiJson<NewSubtaskBody>,
+) -> Result<(StatusCode, Json<TaskView>), ApiError> {
+    let due_on = body
+        .due_on
+        .as_deref()
+        .map(|d| parse_date("due_on", d))
+        .transpose()?;
+    let viewer = member.viewer();
+    let new = NewTask {
+        // The parent's project, set by the core.
+        project_id: Uuid::nil(),
+        title: body.title,
+        description: body.description,
+        status: body.status,
+        priority: body.priority,
+        assignee_id: body.assignee_id,
+        due_on,
+        private: body.private,
+    };
+    let task = tasks::create_subtask(&mut member.tx, &viewer, task_id, new).await?;
+    member.tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(task.into())))
+}
+
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
@@ -477,4 +616,6 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
         .routes(utoipa_axum::routes!(get_task, update_task, delete_task))
         .routes(utoipa_axum::routes!(list_task_viewers, create_task_viewer))
         .routes(utoipa_axum::routes!(delete_task_viewer))
+        .routes(utoipa_axum::routes!(get_task_by_key))
+        .routes(utoipa_axum::routes!(list_subtasks, create_subtask))
 }

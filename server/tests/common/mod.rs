@@ -237,15 +237,18 @@ impl TestApp {
                 .await
                 .unwrap();
         let (project, task) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-        sqlx::query("INSERT INTO projects (id, name, created_by) VALUES ($1, 'Seeded', $2)")
+        sqlx::query("INSERT INTO projects (id, name, created_by, key_prefix)
+             VALUES ($1, 'Seeded', $2, translate(upper(left(replace($1::text, '-', ''), 6)), '0123456789', 'GHIJKLMNOP'))")
             .bind(project)
             .bind(created_by)
             .execute(tx.conn())
             .await
             .unwrap();
         sqlx::query(
-            "INSERT INTO tasks (id, project_id, title, private, created_by)
-             VALUES ($1, $2, 'Seeded task', $3, $4)",
+            "WITH n AS (UPDATE projects SET last_task_number = last_task_number + 1
+                         WHERE id = $2 RETURNING last_task_number)
+             INSERT INTO tasks (id, project_id, title, private, created_by, number)
+             SELECT $1, $2, 'Seeded task', $3, $4, n.last_task_number FROM n",
         )
         .bind(task)
         .bind(project)

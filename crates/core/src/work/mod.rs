@@ -8,11 +8,13 @@
 //! action, whoever calls it.
 
 pub mod attachments;
+pub mod checklists;
 pub mod comments;
 pub mod cursor;
 pub mod mentions;
 pub mod notifications;
 pub mod projects;
+pub mod relations;
 pub mod tags;
 pub mod tasks;
 pub mod time_entries;
@@ -71,6 +73,14 @@ pub(crate) const VISIBLE: &str = task_visible_sql!();
 /// change) instead of `$1` and `$2`. Derived from the one text so that it cannot drift.
 pub(crate) fn visible_to(user: &str, role: &str) -> String {
     VISIBLE.replace("$1::uuid", user).replace("$2::text", role)
+}
+
+/// The same predicate, [`VISIBLE`], over a task row aliased `alias` instead of `t`, for the
+/// caller (`$1`, `$2`): subtasks and related tasks are seen by the same rule as any task.
+pub(crate) fn visible_as(alias: &str) -> String {
+    let out = VISIBLE.replace("t.", &format!("{alias}."));
+    debug_assert_eq!(out.matches(&format!("{alias}.")).count(), 5, "{out}");
+    out
 }
 
 /// A text field trimmed and checked for length in characters (as PostgreSQL counts them).

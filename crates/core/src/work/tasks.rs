@@ -9,7 +9,9 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::notifications::{self, Kind, Notice};
-use super::{is_active_member, like_pattern, trimmed, watching, Position, Viewer, VISIBLE};
+use super::{
+    is_active_member, like_pattern, trimmed, visible_as, watching, Position, Viewer, VISIBLE,
+};
 use crate::{ensure, CoreError, CoreResult, TenantTx};
 
 pub const TITLE_MAX: usize = 300;
@@ -21,6 +23,12 @@ pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
 pub struct TaskRecord {
     pub id: Uuid,
     pub project_id: Uuid,
+    /// The task's number in its project, issued once and never again.
+    pub number: i32,
+    /// `ACME-142`: the project's prefix and the task's number.
+    pub key: String,
+    /// The task this one is a subtask of (one level: a parent has no parent).
+    pub parent_id: Option<Uuid>,
     pub title: String,
     /// Markdown source; render with [`super::render_markdown`].
     pub description: String,
@@ -38,6 +46,11 @@ pub struct TaskRecord {
     pub updated_at: OffsetDateTime,
     /// The task's tags, by id.
     pub tag_ids: Vec<Uuid>,
+    /// Its subtasks the viewer sees, and how many of those are done.
+    pub subtasks_total: i64,
+    pub subtasks_done: i64,
+    /// Blocked by an open task (not done) that the viewer sees.
+    pub blocked: bool,
 }
 
 impl TaskRecord {
@@ -59,9 +72,24 @@ impl TaskRecord {
 const EDIT_REFUSED: &str = "Guests cannot edit tasks.";
 const VIEWERS_REFUSED: &str = "Guests cannot change who views a task.";
 
-const COLUMNS: &str = "t.id, t.project_id, t.title, t.description, t.status, t.priority, \
-    t.assignee_id, t.due_on, t.private, t.created_by, t.created_at, t.updated_at, \
-    ARRAY(SELECT tt.tag_id FROM task_tags tt WHERE tt.task_id = t.id ORDER BY tt.tag_id) AS tag_ids";
+/// A task's columns over `tasks t`, with `$1`/`$2` the viewer: the subtask counts and the
+/// blocked flag count only tasks the viewer sees, so a private subtask or blocker stays unseen.
+static COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let (sub, blocker) = (visible_as("s"), visible_as("b"));
+    format!(
+        "t.id, t.project_id, t.number, \
+         (SELECT kp.key_prefix FROM projects kp WHERE kp.id = t.project_id) || '-' || t.number AS key, \
+         t.parent_id, t.title, t.description, t.status, t.priority, \
+         t.assignee_id, t.due_on, t.private, t.created_by, t.created_at, t.updated_at, \
+         ARRAY(SELECT tt.tag_id FROM task_tags tt WHERE tt.task_id = t.id ORDER BY tt.tag_id) AS tag_ids, \
+         (SELECT count(*) FROM tasks s WHERE s.parent_id = t.id AND {sub}) AS subtasks_total, \
+         (SELECT count(*) FROM tasks s WHERE s.parent_id = t.id AND s.status = 'done' AND {sub}) \
+            AS subtasks_done, \
+         EXISTS (SELECT 1 FROM task_relations r JOIN tasks b ON b.id = r.task_id \
+                  WHERE r.other_id = t.id AND r.kind = 'blocks' AND b.status <> 'done' AND {blocker}) \
+            AS blocked"
+    )
+});
 
 /// A new task. Absent status and priority default to `todo` and `normal`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -98,7 +126,8 @@ pub struct TaskFilter {
     pub tag_id: Option<Uuid>,
     /// Due strictly before this date (tasks without a due date are left out).
     pub due_before: Option<Date>,
-    /// Words in the title or description (full-text), or a fragment of the title.
+    /// Words in the title or description (full-text), a fragment of the title, or a task's
+    /// key (`ACME-142`).
     pub q: Option<String>,
 }
 
@@ -172,8 +201,8 @@ async fn check_assignee(tx: &mut TenantTx, assignee: Option<Uuid>) -> CoreResult
     }
 }
 
-/// New tasks go only into an existing project that is not archived. The project is locked so
-/// that it cannot be archived while the task is being added.
+/// Why a project takes no new task: it does not exist or is archived (asked once
+/// [`next_number`] found no open project).
 async fn check_open_project(tx: &mut TenantTx, project_id: Uuid) -> CoreResult<()> {
     let archived: Option<bool> =
         sqlx::query_scalar("SELECT archived FROM projects WHERE id = $1 FOR SHARE")
@@ -194,6 +223,64 @@ pub async fn create_task(
     viewer: &Viewer,
     new: NewTask,
 ) -> CoreResult<TaskRecord> {
+    insert_task(tx, viewer, new, None).await
+}
+
+/// Creates a subtask of `parent_id`, a task the viewer sees (404 otherwise), in the parent's
+/// project (`new.project_id` is not used). Admins and members; one level only, so the parent
+/// may not be a subtask itself. The new task's visibility is its own: a private subtask of a
+/// visible parent stays private.
+pub async fn create_subtask(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    parent_id: Uuid,
+    new: NewTask,
+) -> CoreResult<TaskRecord> {
+    // Locked so that the parent cannot become a subtask itself meanwhile.
+    let parent = fetch_visible(tx, viewer, parent_id, "FOR SHARE OF t").await?;
+    ensure(
+        policy::can_create_task(viewer.role),
+        "Guests cannot create tasks.",
+    )?;
+    if parent.parent_id.is_some() {
+        return Err(CoreError::invalid(
+            "parent_id",
+            "is itself a subtask; a subtask cannot have subtasks",
+        ));
+    }
+    let new = NewTask {
+        project_id: parent.project_id,
+        ..new
+    };
+    insert_task(tx, viewer, new, Some(parent_id)).await
+}
+
+/// Takes the next number of an open project: the counter row's lock serialises concurrent
+/// creations, so two tasks never share a number, and the counter never goes back.
+async fn next_number(tx: &mut TenantTx, project_id: Uuid) -> CoreResult<i32> {
+    let number: Option<i32> = sqlx::query_scalar(
+        "UPDATE projects SET last_task_number = last_task_number + 1
+          WHERE id = $1 AND NOT archived
+         RETURNING last_task_number",
+    )
+    .bind(project_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    match number {
+        Some(number) => Ok(number),
+        None => {
+            check_open_project(tx, project_id).await?;
+            Err(CoreError::invalid("project_id", "no such open project"))
+        }
+    }
+}
+
+async fn insert_task(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    new: NewTask,
+    parent_id: Option<Uuid>,
+) -> CoreResult<TaskRecord> {
     ensure(
         policy::can_create_task(viewer.role),
         "Guests cannot create tasks.",
@@ -206,13 +293,15 @@ pub async fn create_task(
     let priority = new.priority.unwrap_or_else(|| "normal".into());
     check_priority(&priority)?;
     check_due(new.due_on)?;
-    check_open_project(tx, new.project_id).await?;
     check_assignee(tx, new.assignee_id).await?;
+    // Last of the checks, so that a refused task takes no number (the lock it takes also keeps
+    // the project from being archived meanwhile).
+    let number = next_number(tx, new.project_id).await?;
     let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO tasks (id, project_id, title, description, status, priority, assignee_id,
-                            due_on, private, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                            due_on, private, created_by, number, parent_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id)
     .bind(new.project_id)
@@ -224,6 +313,8 @@ pub async fn create_task(
     .bind(new.due_on)
     .bind(new.private)
     .bind(viewer.user_id)
+    .bind(number)
+    .bind(parent_id)
     .execute(tx.conn())
     .await?;
     let mut watchers = vec![viewer.user_id];
@@ -243,9 +334,76 @@ pub async fn create_task(
     get_task(tx, viewer, id).await
 }
 
+/// `ACME-142` as its prefix (upper-cased) and number, or `None` if it does not look like a key.
+pub fn parse_key(key: &str) -> Option<(String, i32)> {
+    let (prefix, number) = key.trim().split_once('-')?;
+    let prefix = prefix.to_ascii_uppercase();
+    let valid_prefix =
+        (2..=6).contains(&prefix.len()) && prefix.bytes().all(|b| b.is_ascii_uppercase());
+    let valid_number =
+        (1..=9).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit());
+    if !(valid_prefix && valid_number) {
+        return None;
+    }
+    Some((prefix, number.parse().ok().filter(|n| *n > 0)?))
+}
+
+/// The task with key `key` (`ACME-142`, any case), if the viewer sees it; `NotFound` otherwise,
+/// exactly as for a key no task has. A text that is not a key at all is `Invalid` (`key`).
+pub async fn get_task_by_key(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    key: &str,
+) -> CoreResult<TaskRecord> {
+    let (prefix, number) = parse_key(key)
+        .ok_or_else(|| CoreError::invalid("key", "must be a task key like ACME-142"))?;
+    let sql = format!(
+        "SELECT {columns} FROM tasks t JOIN projects kp ON kp.id = t.project_id
+          WHERE kp.key_prefix = $3 AND t.number = $4 AND {VISIBLE}",
+        columns = &*COLUMNS
+    );
+    sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
+        .bind(prefix)
+        .bind(number)
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound("task"))
+}
+
+/// The subtasks of a task the viewer sees, that the viewer sees too, oldest first.
+pub async fn list_subtasks(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    parent_id: Uuid,
+) -> CoreResult<Vec<TaskRecord>> {
+    get_task(tx, viewer, parent_id).await?;
+    let sql = format!(
+        "SELECT {columns} FROM tasks t WHERE t.parent_id = $3 AND {VISIBLE}
+          ORDER BY t.created_at, t.id",
+        columns = &*COLUMNS
+    );
+    Ok(sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
+        .bind(parent_id)
+        .fetch_all(tx.conn())
+        .await?)
+}
+
 /// One task, if the viewer sees it; otherwise `NotFound`, as if it did not exist.
 pub async fn get_task(tx: &mut TenantTx, viewer: &Viewer, task_id: Uuid) -> CoreResult<TaskRecord> {
     fetch_visible(tx, viewer, task_id, "").await
+}
+
+/// A task the viewer sees, locked for a change that hangs off it (its checklist, its relations).
+pub(crate) async fn lock_visible(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+) -> CoreResult<TaskRecord> {
+    fetch_visible(tx, viewer, task_id, "FOR UPDATE OF t").await
 }
 
 async fn fetch_visible(
@@ -254,7 +412,10 @@ async fn fetch_visible(
     task_id: Uuid,
     lock: &'static str,
 ) -> CoreResult<TaskRecord> {
-    let sql = format!("SELECT {COLUMNS} FROM tasks t WHERE t.id = $3 AND {VISIBLE} {lock}");
+    let sql = format!(
+        "SELECT {columns} FROM tasks t WHERE t.id = $3 AND {VISIBLE} {lock}",
+        columns = &*COLUMNS
+    );
     sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
         .bind(viewer.user_id)
         .bind(viewer.role.as_str())
@@ -290,12 +451,13 @@ pub async fn update_task(
     check_priority(&priority)?;
     let due_on = patch.due_on.unwrap_or(current.due_on);
     check_due(due_on)?;
-    let project_id = match patch.project_id {
+    // A task moved to another project takes that project's next number (its key changes, as
+    // its prefix does); the old number is not issued again.
+    let (project_id, number) = match patch.project_id {
         Some(project) if project != current.project_id => {
-            check_open_project(tx, project).await?;
-            project
+            (project, next_number(tx, project).await?)
         }
-        _ => current.project_id,
+        _ => (current.project_id, current.number),
     };
     let assignee_id = match patch.assignee_id {
         Some(assignee) if assignee != current.assignee_id => {
@@ -306,7 +468,8 @@ pub async fn update_task(
     };
     sqlx::query(
         "UPDATE tasks SET project_id = $2, title = $3, description = $4, status = $5,
-                priority = $6, assignee_id = $7, due_on = $8, private = $9, updated_at = now()
+                priority = $6, assignee_id = $7, due_on = $8, private = $9, number = $10,
+                updated_at = now()
          WHERE id = $1",
     )
     .bind(task_id)
@@ -318,6 +481,7 @@ pub async fn update_task(
     .bind(assignee_id)
     .bind(due_on)
     .bind(patch.private.unwrap_or(current.private))
+    .bind(number)
     .execute(tx.conn())
     .await?;
     tell_about_update(
@@ -331,8 +495,13 @@ pub async fn update_task(
     // The change may leave the task invisible to its editor (a member making it private and
     // assigning it to someone else). The change was theirs to make, so the row is returned as
     // written rather than as a confusing "not found".
-    let sql = format!("SELECT {COLUMNS} FROM tasks t WHERE t.id = $1");
+    let sql = format!(
+        "SELECT {columns} FROM tasks t WHERE t.id = $3",
+        columns = &*COLUMNS
+    );
     Ok(sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
         .bind(task_id)
         .fetch_one(tx.conn())
         .await?)
@@ -400,7 +569,12 @@ const FILTERS: &str = "($3::uuid IS NULL OR t.project_id = $3)
            AND ($8::text IS NULL
                 OR to_tsvector('simple', t.title || ' ' || t.description)
                    @@ plainto_tsquery('simple', $8)
-                OR t.title ILIKE $9)";
+                OR t.title ILIKE $9
+                OR (t.project_id, t.number) IN
+                   (SELECT kp.id, substring(upper($8) FROM '-([0-9]{1,9})$')::int
+                      FROM projects kp
+                     WHERE upper($8) ~ '^[A-Z]{2,6}-[0-9]{1,9}$'
+                       AND kp.key_prefix = split_part(upper($8), '-', 1)))";
 
 /// Checks the filter's status and returns its trimmed search words, if any.
 fn checked_query(filter: &TaskFilter) -> CoreResult<Option<String>> {
@@ -427,12 +601,13 @@ pub async fn list_tasks(
 ) -> CoreResult<Vec<TaskRecord>> {
     let q = checked_query(filter)?;
     let sql = format!(
-        "SELECT {COLUMNS} FROM tasks t
+        "SELECT {columns} FROM tasks t
          WHERE {VISIBLE} AND {FILTERS}
            AND ($10::timestamptz IS NULL
                 OR t.created_at < $10 OR (t.created_at = $10 AND t.id > $11))
          ORDER BY t.created_at DESC, t.id
-         LIMIT $12"
+         LIMIT $12",
+        columns = &*COLUMNS
     );
     Ok(sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
         .bind(viewer.user_id)

@@ -144,7 +144,10 @@ async fn set_up(conn: &mut PgConnection, what: &str, statement: Query<'_, Postgr
 
 pub async fn add_project(conn: &mut PgConnection, name: &str) -> Uuid {
     let id = Uuid::new_v4();
-    let insert = sqlx::query("INSERT INTO projects (id, name) VALUES ($1, $2)");
+    let insert = sqlx::query(
+        "INSERT INTO projects (id, name, key_prefix)
+         VALUES ($1, $2, translate(upper(left(replace($1::text, '-', ''), 6)), '0123456789', 'GHIJKLMNOP'))",
+    );
     set_up(conn, "insert project", insert.bind(id).bind(name)).await;
     id
 }
@@ -153,7 +156,10 @@ pub async fn add_project(conn: &mut PgConnection, name: &str) -> Uuid {
 pub async fn add_task(conn: &mut PgConnection, project: Uuid, title: &str, user: Uuid) -> Uuid {
     let id = Uuid::new_v4();
     let insert = sqlx::query(
-        "INSERT INTO tasks (id, project_id, title, created_by) VALUES ($1, $2, $3, $4)",
+        "WITH n AS (UPDATE projects SET last_task_number = last_task_number + 1
+                     WHERE id = $2 RETURNING last_task_number)
+         INSERT INTO tasks (id, project_id, title, created_by, number)
+         SELECT $1, $2, $3, $4, n.last_task_number FROM n",
     );
     set_up(
         conn,
