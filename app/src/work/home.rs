@@ -92,15 +92,16 @@ pub fn WorkspaceHome() -> impl IntoView {
     let create_form = crate::error::cleared_on_success(create);
     let update_error = action_error(update);
     let notice = RwSignal::new(None);
-    announce!(notice, create => "Project created.", update => "Project saved.");
+    let t = crate::use_t();
+    announce!(notice, create => t.project_created(), update => t.project_saved());
 
     view! {
-        <Title text="Projects — Bastion"/>
+        <Title text=t.projects_title()/>
         <Notice notice/>
-        <Transition fallback=|| view! { <p>"Loading projects…"</p> }>
+        <Transition fallback=move || view! { <p>{t.projects_loading()}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(e) => view! { <LoadError title="Projects" error=e/> }.into_any(),
+                    Err(e) => view! { <LoadError title=t.nav_projects() error=e/> }.into_any(),
                     Ok(home) => {
                         let slug = slug();
                         let manage = policy::can_manage_projects(home.role);
@@ -117,13 +118,13 @@ pub fn WorkspaceHome() -> impl IntoView {
                             <WorkNav slug=slug.clone() role=home.role unread=home.unread current="home"/>
                             <section class="card" aria-labelledby="home-title">
                                 <h1 id="home-title">{home.workspace_name.clone()}</h1>
-                                <h2>"Projects"</h2>
+                                <h2>{t.nav_projects()}</h2>
                                 <FormError error=update_error/>
                                 {if empty {
                                     let text = if manage {
-                                        "No projects yet — create the first one."
+                                        t.projects_empty_manage()
                                     } else {
-                                        "No projects to show yet. Projects appear here when a task in them is shared with you."
+                                        t.projects_empty()
                                     };
                                     view! { <p class="empty">{text}</p> }.into_any()
                                 } else {
@@ -140,20 +141,20 @@ pub fn WorkspaceHome() -> impl IntoView {
                                     view! {
                                     <ActionForm action=create node_ref=create_form attr:class="inline-form create-project">
                                         <input type="hidden" name="slug" value=slug.clone()/>
-                                        <label for="new-project-name">"New project"</label>
-                                        <input id="new-project-name" name="name" required maxlength="200" placeholder="Project name"/>
+                                        <label for="new-project-name">{t.new_project()}</label>
+                                        <input id="new-project-name" name="name" required maxlength="200" placeholder=t.project_name()/>
                                         {set_prefix.then(|| view! {
-                                            <label for="new-project-prefix">"Key prefix (optional)"</label>
+                                            <label for="new-project-prefix">{t.key_prefix_optional()}</label>
                                             <input id="new-project-prefix" name="key_prefix" maxlength="6" pattern="[A-Za-z]{2,6}" placeholder="ACME"
-                                                title="2 to 6 letters A to Z; left empty, it is made from the name"/>
+                                                title=t.key_prefix_help()/>
                                         })}
-                                        <button type="submit" class="button small">"Create project"</button>
+                                        <button type="submit" class="button small">{t.create_project()}</button>
                                     </ActionForm>
                                     <FormError error=create_error/>
                                 }})}
                                 {(!archived.is_empty()).then(|| view! {
                                     <details class="archived">
-                                        <summary>{format!("Archived projects ({})", archived.len())}</summary>
+                                        <summary>{t.archived_projects(archived.len())}</summary>
                                         <ul class="project-list">
                                             {archived.into_iter().map(|p| view! {
                                                 <ProjectItem slug=slug.clone() project=p manage=manage set_prefix=set_prefix action=update/>
@@ -178,19 +179,19 @@ fn ProjectItem(
     set_prefix: bool,
     action: ServerAction<UpdateProject>,
 ) -> impl IntoView {
+    let t = crate::use_t();
     let prefix_id = format!("prefix-{}", project.id);
-    let prefix_label = format!("Key prefix of {}", project.name);
+    let prefix_label = t.key_prefix_of(&project.name);
     let prefix_value = project.key_prefix.clone();
     let tasks = format!("/w/{slug}/tasks?project={}", project.id);
     let board = format!("/w/{slug}/board?project={}", project.id);
     let rename_id = format!("rename-{}", project.id);
-    let (next, toggle) = if project.archived {
-        ("false", "Unarchive")
+    let (next, toggle, toggle_label) = if project.archived {
+        ("false", t.unarchive(), t.unarchive_named(&project.name))
     } else {
-        ("true", "Archive")
+        ("true", t.archive(), t.archive_named(&project.name))
     };
-    let rename_label = format!("New name for {}", project.name);
-    let toggle_label = format!("{toggle} {}", project.name);
+    let rename_label = t.new_name_for(&project.name);
     let id = StoredValue::new(project.id.clone());
     let slug = StoredValue::new(slug);
     let name_value = project.name.clone();
@@ -198,9 +199,9 @@ fn ProjectItem(
         <li class="project">
             <div class="project-head">
                 <a class="project-name" href=tasks>{project.name.clone()}</a>
-                <span class="task-key" title="Key prefix">{project.key_prefix.clone()}</span>
-                {project.archived.then(|| view! { <span class="badge">"archived"</span> })}
-                <a class="muted" href=board>"Board"</a>
+                <span class="task-key" title=t.key_prefix()>{project.key_prefix.clone()}</span>
+                {project.archived.then(|| view! { <span class="badge">{t.archived()}</span> })}
+                <a class="muted" href=board>{t.nav_board()}</a>
             </div>
             {manage.then(move || view! {
                 <div class="project-actions">
@@ -209,7 +210,7 @@ fn ProjectItem(
                         <input type="hidden" name="project_id" value=id.get_value()/>
                         <label class="visually-hidden" for=rename_id.clone()>{rename_label}</label>
                         <input id=rename_id name="name" value=name_value required maxlength="200"/>
-                        <button type="submit" class="button small secondary">"Rename"</button>
+                        <button type="submit" class="button small secondary">{t.rename()}</button>
                     </ActionForm>
                     <ActionForm action=action attr:class="inline-form">
                         <input type="hidden" name="slug" value=slug.get_value()/>
@@ -223,7 +224,7 @@ fn ProjectItem(
                             <input type="hidden" name="project_id" value=id.get_value()/>
                             <label class="visually-hidden" for=prefix_id.clone()>{prefix_label}</label>
                             <input id=prefix_id name="key_prefix" value=prefix_value required maxlength="6" pattern="[A-Za-z]{2,6}"/>
-                            <button type="submit" class="button small secondary">"Change prefix"</button>
+                            <button type="submit" class="button small secondary">{t.change_prefix()}</button>
                         </ActionForm>
                     })}
                 </div>

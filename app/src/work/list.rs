@@ -8,8 +8,8 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    priority_label, status_label, BlockedBadge, FormError, LoadError, Person, ProjectRow,
-    SubtaskProgress, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
+    BlockedBadge, FormError, LoadError, Person, ProjectRow, SubtaskProgress, TagChip, TagRow,
+    TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
@@ -173,7 +173,7 @@ pub async fn create_task(
     let Some(project_id) = srv::opt_id("The project", Some(&project_id))? else {
         return Err(UiError::invalid(
             "project_id",
-            "Choose a project for the task.",
+            crate::use_t().choose_project(),
         ));
     };
     let task = bastion_core::work::tasks::create_task(
@@ -231,13 +231,14 @@ pub fn TaskListPage() -> impl IntoView {
         },
     );
     let create_error = action_error(create);
+    let t = crate::use_t();
 
     view! {
-        <Title text="Tasks — Bastion"/>
-        <Transition fallback=|| view! { <p>"Loading tasks…"</p> }>
+        <Title text=t.tasks_title()/>
+        <Transition fallback=move || view! { <p>{t.tasks_loading()}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(e) => view! { <LoadError title="Tasks" error=e/> }.into_any(),
+                    Err(e) => view! { <LoadError title=t.nav_tasks() error=e/> }.into_any(),
                     Ok(list) => {
                         let slug = slug();
                         let f = filters();
@@ -248,10 +249,10 @@ pub fn TaskListPage() -> impl IntoView {
                         let filtered = f.any();
                         let first_page = f.cursor.as_deref().unwrap_or_default().is_empty();
                         view! {
-                            <Title text=super::raw_text(&format!("Tasks — {} — Bastion", list.workspace_name))/>
+                            <Title text=super::raw_text(&t.tasks_workspace_title(&list.workspace_name))/>
                             <WorkNav slug=slug.clone() role=list.role unread=list.unread current="tasks"/>
                             <section class="card" aria-labelledby="tasks-title">
-                                <h1 id="tasks-title">"Tasks"</h1>
+                                <h1 id="tasks-title">{t.nav_tasks()}</h1>
                                 {can_create.then(|| view! {
                                     <NewTaskForm slug=slug.clone() projects=open_projects.clone() people=list.people.clone() action=create/>
                                     <FormError error=create_error/>
@@ -259,23 +260,23 @@ pub fn TaskListPage() -> impl IntoView {
                                 <FilterForm filters=f.clone() list=list.clone()/>
                                 {if list.tasks.is_empty() {
                                     let text = if filtered {
-                                        "No tasks match these filters."
+                                        t.tasks_no_match()
                                     } else if !first_page {
-                                        "No more tasks."
+                                        t.tasks_no_more()
                                     } else if can_create && !open_projects.is_empty() {
-                                        "No tasks yet — create the first one with \u{201c}New task\u{201d}."
+                                        t.tasks_empty_create()
                                     } else if can_create {
-                                        "No tasks yet."
+                                        t.tasks_empty()
                                     } else {
-                                        "No tasks are shared with you yet."
+                                        t.tasks_none_shared()
                                     };
                                     view! { <p class="empty">{text}</p> }.into_any()
                                 } else {
                                     view! { <TaskTable slug=slug.clone() tasks=list.tasks.clone()/> }.into_any()
                                 }}
-                                <nav class="pager" aria-label="Pages">
-                                    {(!first_page).then(|| view! { <a href=f.query(None)>"First page"</a> })}
-                                    {next.map(|href| view! { <a class="button small secondary" href=href rel="next">"Next page"</a> })}
+                                <nav class="pager" aria-label=t.pages()>
+                                    {(!first_page).then(|| view! { <a href=f.query(None)>{t.first_page()}</a> })}
+                                    {next.map(|href| view! { <a class="button small secondary" href=href rel="next">{t.next_page()}</a> })}
                                 </nav>
                             </section>
                         }.into_any()
@@ -289,37 +290,38 @@ pub fn TaskListPage() -> impl IntoView {
 #[component]
 fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
     let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
+    let t = crate::use_t();
     view! {
-        <form method="get" class="filters" role="search" aria-label="Filter tasks">
+        <form method="get" class="filters" role="search" aria-label=t.filter_tasks()>
             <div class="field">
-                <label for="f-q">"Search"</label>
-                <input id="f-q" name="q" type="search" value=filters.q.clone().unwrap_or_default() placeholder="Words in title or description"/>
+                <label for="f-q">{t.search()}</label>
+                <input id="f-q" name="q" type="search" value=filters.q.clone().unwrap_or_default() placeholder=t.search_placeholder()/>
             </div>
             <div class="field">
-                <label for="f-project">"Project"</label>
+                <label for="f-project">{t.group_project()}</label>
                 <select id="f-project" name="project">
-                    <option value="">"All projects"</option>
+                    <option value="">{t.all_projects()}</option>
                     {list.projects.iter().map(|p| view! {
                         <option value=p.id.clone() selected=selected(&filters.project, &p.id)>
-                            {p.name.clone()}{p.archived.then_some(" (archived)")}
+                            {p.name.clone()}{p.archived.then_some(t.archived_suffix())}
                         </option>
                     }).collect_view()}
                 </select>
             </div>
             <div class="field">
-                <label for="f-status">"Status"</label>
+                <label for="f-status">{t.col_status()}</label>
                 <select id="f-status" name="status">
-                    <option value="">"Any status"</option>
-                    {STATUSES.iter().map(|(value, label)| view! {
-                        <option value=*value selected=selected(&filters.status, value)>{*label}</option>
+                    <option value="">{t.any_status()}</option>
+                    {STATUSES.iter().map(|(value, _)| view! {
+                        <option value=*value selected=selected(&filters.status, value)>{super::status_word(t, value)}</option>
                     }).collect_view()}
                 </select>
             </div>
             {(!list.people.is_empty()).then(|| view! {
                 <div class="field">
-                    <label for="f-assignee">"Assignee"</label>
+                    <label for="f-assignee">{t.col_assignee()}</label>
                     <select id="f-assignee" name="assignee">
-                        <option value="">"Anyone"</option>
+                        <option value="">{t.audit_anyone()}</option>
                         {list.people.iter().map(|p| view! {
                             <option value=p.id.clone() selected=selected(&filters.assignee, &p.id)>{p.name.clone()}</option>
                         }).collect_view()}
@@ -327,21 +329,21 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
                 </div>
             })}
             <div class="field">
-                <label for="f-tag">"Tag"</label>
+                <label for="f-tag">{t.col_tag()}</label>
                 <select id="f-tag" name="tag">
-                    <option value="">"Any tag"</option>
-                    {list.tags.iter().map(|t| view! {
-                        <option value=t.id.clone() selected=selected(&filters.tag, &t.id)>{t.name.clone()}</option>
+                    <option value="">{t.any_tag()}</option>
+                    {list.tags.iter().map(|tag| view! {
+                        <option value=tag.id.clone() selected=selected(&filters.tag, &tag.id)>{tag.name.clone()}</option>
                     }).collect_view()}
                 </select>
             </div>
             <div class="field">
-                <label for="f-due">"Due before"</label>
+                <label for="f-due">{t.due_before()}</label>
                 <input id="f-due" name="due_before" type="date" value=filters.due_before.clone().unwrap_or_default()/>
             </div>
             <div class="field actions">
-                <button type="submit" class="button small">"Filter"</button>
-                <a href="?" class="clear-filters">"Clear filters"</a>
+                <button type="submit" class="button small">{t.filter()}</button>
+                <a href="?" class="clear-filters">{t.clear_filters()}</a>
             </div>
         </form>
     }
@@ -349,28 +351,29 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
 
 #[component]
 fn TaskTable(slug: String, tasks: Vec<TaskRow>) -> impl IntoView {
+    let t = crate::use_t();
     view! {
         <div class="table-scroll">
-        <Table class="table task-table" heads=&["Key", "Title", "Project", "Status", "Priority", "Assignee", "Due"]>
-            {tasks.into_iter().map(|t| {
-                let href = format!("/w/{slug}/tasks/{}", t.id);
+        <Table class="table task-table" heads=vec![t.col_key(), t.label_title_short(), t.group_project(), t.col_status(), t.col_priority(), t.col_assignee(), t.col_due()]>
+            {tasks.into_iter().map(|task| {
+                let href = format!("/w/{slug}/tasks/{}", task.id);
                 view! {
                     <tr>
-                        <td data-label="Key"><span class="task-key">{t.key.clone()}</span></td>
-                        <td data-label="Title">
-                            <a href=href>{t.title.clone()}</a>
-                            {t.private.then(|| view! { <span class="badge">"private"</span> })}
-                            {t.blocked.then(|| view! { " " <BlockedBadge/> })}
-                            {(t.subtasks.1 > 0).then(|| view! { " " <SubtaskProgress done=t.subtasks.0 total=t.subtasks.1/> })}
-                            {t.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
+                        <td data-label=t.col_key()><span class="task-key">{task.key.clone()}</span></td>
+                        <td data-label=t.label_title_short()>
+                            <a href=href>{task.title.clone()}</a>
+                            {task.private.then(|| view! { <span class="badge">{t.private_badge()}</span> })}
+                            {task.blocked.then(|| view! { " " <BlockedBadge/> })}
+                            {(task.subtasks.1 > 0).then(|| view! { " " <SubtaskProgress done=task.subtasks.0 total=task.subtasks.1/> })}
+                            {task.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
                         </td>
-                        <td data-label="Project">{t.project_name.clone()}</td>
-                        <td data-label="Status"><span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span></td>
-                        <td data-label="Priority"><span class=format!("priority priority-{}", t.priority)>{priority_label(&t.priority)}</span></td>
-                        <td data-label="Assignee">{t.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
-                        <td class="due" data-label="Due" class:overdue=t.overdue>
-                            {t.due_on.clone().unwrap_or_else(|| "—".into())}
-                            {t.overdue.then(|| view! { <span class="visually-hidden">" (overdue)"</span> })}
+                        <td data-label=t.group_project()>{task.project_name.clone()}</td>
+                        <td data-label=t.col_status()><span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span></td>
+                        <td data-label=t.col_priority()><span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span></td>
+                        <td data-label=t.col_assignee()>{task.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
+                        <td class="due" data-label=t.col_due() class:overdue=task.overdue>
+                            {task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| "—".into())}
+                            {task.overdue.then(|| view! { <span class="visually-hidden">{t.overdue_suffix()}</span> })}
                         </td>
                     </tr>
                 }.into_any()
@@ -387,62 +390,63 @@ fn NewTaskForm(
     people: Vec<Person>,
     action: ServerAction<CreateTask>,
 ) -> impl IntoView {
+    let t = crate::use_t();
     if projects.is_empty() {
         return view! {
             <p class="muted">
-                "Tasks live in projects. " <a href=format!("/w/{slug}")>"Create a project first"</a> "."
+                {t.tasks_live_in_projects()} " " <a href=format!("/w/{slug}")>{t.create_project_first()}</a>
             </p>
         }
         .into_any();
     }
     view! {
         <details class="panel new-task">
-            <summary>"New task"</summary>
+            <summary>{t.new_task()}</summary>
             <ActionForm action=action attr:class="form grid-form">
                 <input type="hidden" name="slug" value=slug/>
                 <div class="field wide">
-                    <label for="t-title">"Title"</label>
+                    <label for="t-title">{t.label_title_short()}</label>
                     <input id="t-title" name="title" required maxlength="300"/>
                 </div>
                 <div class="field">
-                    <label for="t-project">"Project"</label>
+                    <label for="t-project">{t.group_project()}</label>
                     <select id="t-project" name="project_id" required>
                         {projects.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="t-status">"Status"</label>
+                    <label for="t-status">{t.col_status()}</label>
                     <select id="t-status" name="status">
-                        {STATUSES.iter().map(|(v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}
+                        {STATUSES.iter().map(|(v, _)| view! { <option value=*v>{super::status_word(t, v)}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="t-priority">"Priority"</label>
+                    <label for="t-priority">{t.col_priority()}</label>
                     <select id="t-priority" name="priority">
-                        {PRIORITIES.iter().map(|(v, l)| view! { <option value=*v selected=*v == "normal">{*l}</option> }).collect_view()}
+                        {PRIORITIES.iter().map(|(v, _)| view! { <option value=*v selected=*v == "normal">{super::priority_word(t, v)}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="t-assignee">"Assignee"</label>
+                    <label for="t-assignee">{t.col_assignee()}</label>
                     <select id="t-assignee" name="assignee_id">
-                        <option value="">"Nobody"</option>
+                        <option value="">{t.nobody()}</option>
                         {people.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="t-due">"Due date"</label>
+                    <label for="t-due">{t.due_date()}</label>
                     <input id="t-due" name="due_on" type="date"/>
                 </div>
                 <div class="field check">
                     <input id="t-private" name="private" type="checkbox" value="true"/>
-                    <label for="t-private">"Private (only admins, you, the assignee and viewers see it)"</label>
+                    <label for="t-private">{t.private_label()}</label>
                 </div>
                 <div class="field wide">
-                    <label for="t-description">"Description (Markdown)"</label>
+                    <label for="t-description">{t.description_markdown()}</label>
                     <textarea id="t-description" name="description" rows="4" maxlength="20000"></textarea>
                 </div>
                 <div class="field wide">
-                    <button type="submit" class="button" disabled=move || action.pending().get()>"Create task"</button>
+                    <button type="submit" class="button" disabled=move || action.pending().get()>{t.create_task()}</button>
                 </div>
             </ActionForm>
         </details>

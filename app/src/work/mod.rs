@@ -167,18 +167,19 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
         let here = (key == current).then_some("page");
         view! { <a href=href aria-current=here>{label}</a> }
     };
+    let t = crate::use_t();
     view! {
-        <nav class="work-nav" aria-label="Workspace">
-            {link(format!("/w/{slug}"), "Projects", "home")}
-            {link(format!("/w/{slug}/tasks"), "Tasks", "tasks")}
-            {link(format!("/w/{slug}/board"), "Board", "board")}
-            {policy::can_list_members(role).then(|| link(format!("/w/{slug}/members"), "Members", "members"))}
+        <nav class="work-nav" aria-label=t.nav_workspace()>
+            {link(format!("/w/{slug}"), t.nav_projects(), "home")}
+            {link(format!("/w/{slug}/tasks"), t.nav_tasks(), "tasks")}
+            {link(format!("/w/{slug}/board"), t.nav_board(), "board")}
+            {policy::can_list_members(role).then(|| link(format!("/w/{slug}/members"), t.nav_members(), "members"))}
             <a href=format!("/w/{slug}/inbox") aria-current=("inbox" == current).then_some("page") class="inbox-link">
-                "Inbox"
+                {t.inbox()}
                 {(unread > 0).then(|| view! {
                     " "
                     <span class="badge" data-testid="unread-count">{unread.to_string()}</span>
-                    <span class="visually-hidden">" unread"</span>
+                    <span class="visually-hidden">{t.unread_suffix()}</span>
                 })}
             </a>
         </nav>
@@ -204,11 +205,12 @@ pub fn TagChip(tag: TagRow) -> impl IntoView {
 /// A failed page load, said plainly.
 #[component]
 pub fn LoadError(title: &'static str, error: UiError) -> impl IntoView {
+    let t = crate::use_t();
     view! {
         <section class="card narrow">
             <h1>{title}</h1>
-            <p class="form-error" role="alert">{error.to_string()}</p>
-            <a href="/account">"Your workspaces"</a>
+            <p class="form-error" role="alert">{error.message(t)}</p>
+            <a href="/account">{t.your_workspaces()}</a>
         </section>
     }
 }
@@ -255,7 +257,7 @@ pub fn Notice(notice: RwSignal<Option<String>>) -> impl IntoView {
         <div class="toast" class:shown=move || notice.with(Option::is_some)>
             <p class="notice" role="status">{move || notice.get()}</p>
             <Show when=move || notice.with(Option::is_some)>
-                <button type="button" class="toast-close" aria-label="Dismiss the message" on:click=move |_| notice.set(None)>"×"</button>
+                <button type="button" class="toast-close" aria-label=crate::use_t().dismiss_message() on:click=move |_| notice.set(None)>"×"</button>
             </Show>
         </div>
     }
@@ -368,12 +370,11 @@ pub(crate) mod srv {
     }
 
     /// A Brussels wall time (from `core::clock::local_times`) as people read it.
+    /// In the request's language: `02/12/2026 09:30` in Dutch, `2026-12-02 09:30` in English.
     pub fn local_time(local: PrimitiveDateTime) -> String {
-        local
-            .format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]"
-            ))
-            .unwrap_or_default()
+        let locale = crate::use_t().0;
+        let date = crate::i18n::format_date(locale, local.year(), local.month() as u8, local.day());
+        format!("{date} {:02}:{:02}", local.hour(), local.minute())
     }
 
     /// Moments as people in Brussels read them, converted by `core::clock` in one query.
@@ -394,8 +395,9 @@ pub(crate) mod srv {
         ids.sort_unstable();
         ids.dedup();
         let mut out = bastion_core::accounts::names_of(&ctx.pool, &ids).await?;
+        let former = crate::use_t().former_member();
         for id in ids {
-            out.entry(id).or_insert_with(|| "Former member".to_owned());
+            out.entry(id).or_insert_with(|| former.to_owned());
         }
         Ok(out)
     }
