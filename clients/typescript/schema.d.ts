@@ -53,8 +53,33 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password; starts a new session (a fresh id every time). */
+        /**
+         * Sign in with email and password; starts a new session (a fresh id every time). For an
+         *     account with two-factor sign-in the answer is 202 with a challenge and no session: the
+         *     session starts only at `POST /api/v1/auth/sign-in/second-factor`.
+         */
         post: operations["sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sign-in/second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The second step of a sign-in: the challenge and a code from the authenticator app (or a
+         *     recovery code). Starts the session. A wrong code changes nothing and counts toward the
+         *     account lockout; a challenge takes five codes within five minutes.
+         */
+        post: operations["finish_sign_in"];
         delete?: never;
         options?: never;
         head?: never;
@@ -244,6 +269,84 @@ export interface paths {
         /** Choose the caller's colour scheme for the pages: `system`, `light` or `dark`. */
         put: operations["update_theme"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the caller signs in with a second factor, and their account's security record. */
+        get: operations["get_two_factor"];
+        put?: never;
+        post?: never;
+        /** Turn two-factor sign-in off, after the password and a current code (or a recovery code). */
+        delete: operations["disable_two_factor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start (or start over) setting up two-factor sign-in: a fresh secret, not asked at sign-in
+         *     until confirmed with a first code.
+         */
+        post: operations["start_enrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/enrolment/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm enrolment with the first code from the app: from now on sign-in asks for a code.
+         *     Answers ten recovery codes, shown this once.
+         */
+        post: operations["confirm_enrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make ten new recovery codes (the old ones stop working), after the password and a current
+         *     code.
+         */
+        post: operations["regenerate_recovery_codes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1173,6 +1276,16 @@ export interface components {
             /** @description The current password, to confirm. */
             password: string;
         };
+        AccountEventView: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `two_factor_enabled`, `two_factor_disabled`, `recovery_code_used` or
+             *     `recovery_codes_regenerated`.
+             * @example two_factor_enabled
+             */
+            kind: string;
+        };
         AttachmentList: {
             items: components["schemas"]["AttachmentView"][];
         };
@@ -1205,6 +1318,13 @@ export interface components {
             task_id: string;
             /** Format: uuid */
             uploader_id: string;
+        };
+        CodeOnly: {
+            /**
+             * @description The current 6-digit code from the authenticator app.
+             * @example 492039
+             */
+            code: string;
         };
         CommentBody: {
             /**
@@ -1258,6 +1378,15 @@ export interface components {
             processors: string[];
             purpose: string;
             retention: string;
+        };
+        EnrolmentView: {
+            /** @description The same as an `otpauth://` link (what the account page's QR code holds). */
+            otpauth_uri: string;
+            /**
+             * @description The secret in base32, to type into an authenticator app.
+             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+             */
+            secret: string;
         };
         ErasureConfirm: {
             /**
@@ -1642,6 +1771,14 @@ export interface components {
             /** @description The task's title as it is now. */
             task_title: string;
         };
+        PasswordAndCode: {
+            /**
+             * @description A code from the authenticator app, or an unused recovery code.
+             * @example 492039
+             */
+            code: string;
+            password: string;
+        };
         PasswordChange: {
             current_password: string;
             /** @description At least 12 characters, not a common password. */
@@ -1695,6 +1832,10 @@ export interface components {
             status: string;
             tenant_role: components["schemas"]["TenantRole"];
         };
+        RecoveryCodesView: {
+            /** @description Ten single-use codes, shown this once: each signs in instead of an app code. */
+            recovery_codes: string[];
+        };
         Register: {
             categories: components["schemas"]["DataCategory"][];
             controller_note: string;
@@ -1735,6 +1876,29 @@ export interface components {
             /** @example ada@example.eu */
             email: string;
         };
+        SecondFactor: {
+            /** @description The challenge from the 202 answer of `POST /api/v1/auth/sign-in`. */
+            challenge: string;
+            /**
+             * @description A 6-digit code from the authenticator app, or an unused recovery code.
+             * @example 492039
+             */
+            code: string;
+        };
+        /** @description A right password for an account with two-factor sign-in: no session yet. */
+        SecondFactorRequired: {
+            /**
+             * @description Send it with a code to `POST /api/v1/auth/sign-in/second-factor`. Five minutes, five
+             *     codes.
+             * @example kVg3…
+             */
+            challenge: string;
+            /**
+             * Format: int64
+             * @example 300
+             */
+            expires_in_secs: number;
+        };
         SecurityRequestBody: {
             /** @example dpo@example.eu */
             email: string;
@@ -1757,6 +1921,11 @@ export interface components {
             created_at: string;
             /** @description The session this request was made with. */
             current: boolean;
+            /**
+             * @description What opened the session: `password`, or the password and `totp` or `recovery_code`.
+             * @example totp
+             */
+            factor: string;
             /** Format: uuid */
             id: string;
             /** Format: date-time */
@@ -2006,6 +2175,19 @@ export interface components {
              * @example bst_Zm9vYmFy
              */
             token_prefix: string;
+        };
+        TwoFactorStatus: {
+            /** @description Sign-in asks for a code. */
+            enabled: boolean;
+            /** @description The account's newest security events, newest first. */
+            events: components["schemas"]["AccountEventView"][];
+            /** @description Enrolment was started and waits for its first code. */
+            pending: boolean;
+            /**
+             * Format: int64
+             * @description Unused recovery codes.
+             */
+            recovery_codes_left: number;
         };
         UnreadCount: {
             /**
@@ -2329,6 +2511,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description The password is right and the account asks for a second factor: no session yet; send the challenge with a code. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondFactorRequired"];
+                };
+            };
             /** @description Wrong email or password (the same answer for both). */
             401: {
                 headers: {
@@ -2357,6 +2548,68 @@ export interface operations {
                 };
             };
             /** @description 10 failures for this account within 15 minutes lock it for 15 minutes; too many attempts from one address are throttled. See `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    finish_sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactor"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the session cookie is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `code` is wrong or was used already, or `challenge` is unknown, expired or out of attempts (sign in again with the password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is locked (10 failures, passwords and codes together, within 15 minutes), or this address tried too often. See `Retry-After`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3027,6 +3280,342 @@ export interface operations {
             };
             /** @description `theme` is not one of the three. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_two_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's two-factor state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorStatus"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disable_two_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordAndCode"];
+            };
+        };
+        responses: {
+            /** @description Off: the secret and the recovery codes are deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_off`: two-factor sign-in is not on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `password` or `code` is wrong (nothing changed). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is locked; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_enrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret to add to an authenticator app. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_on`: two-factor sign-in is already on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_enrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeOnly"];
+            };
+        };
+        responses: {
+            /** @description On; keep the recovery codes somewhere safe. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_started`: no enrolment waits; `two_factor_on`: already on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `code` is wrong (nothing changed; counted toward the lockout). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is locked; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    regenerate_recovery_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordAndCode"];
+            };
+        };
+        responses: {
+            /** @description The new codes, shown this once. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_off`: two-factor sign-in is not on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `password` or `code` is wrong (nothing changed). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is locked; see `Retry-After`. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
