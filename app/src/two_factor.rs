@@ -21,9 +21,13 @@ mod text {
     pub const CODE_SUBMIT: &str = "Sign in";
     pub const CODE_PENDING: &str = "Checking…";
     pub const START_OVER: &str = "Start again with your password";
+    // Refusals are worded on the server (the next three); the browser build has no use for them.
+    #[cfg(feature = "ssr")]
     pub const CHALLENGE_GONE: &str =
         "This sign-in has expired or was tried too often. Sign in again with your password.";
+    #[cfg(feature = "ssr")]
     pub const CODE_WRONG: &str = "The code is wrong or was already used.";
+    #[cfg(feature = "ssr")]
     pub const PASSWORD_WRONG: &str = "The password is wrong.";
 
     pub const SECTION: &str = "Two-factor sign-in";

@@ -81,6 +81,8 @@ pub async fn create_user(
 
 /// Checks an email and password. Unknown email and wrong password give the same answer (`None`)
 /// after the same work.
+/// The password only: doors sign people in with [`sign_in`], which also asks for the second
+/// factor where the account has one.
 pub async fn authenticate(pool: &PgPool, email: &str, password: &str) -> CoreResult<Option<User>> {
     let email = email.trim().to_lowercase();
     let row: Option<(Uuid, String, String, String, String)> =
