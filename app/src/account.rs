@@ -27,6 +27,8 @@ pub struct SessionRow {
     /// UTC, to the minute.
     pub last_seen: String,
     pub user_agent: Option<String>,
+    /// `password`, `totp` or `recovery_code`.
+    pub factor: String,
     pub current: bool,
 }
 
@@ -51,7 +53,19 @@ pub async fn sign_in(
     )
     .await?
     {
-        Ok(user) => user,
+        Ok(bastion_core::accounts::SignInStep::Done(user)) => user,
+        Ok(bastion_core::accounts::SignInStep::SecondFactor(challenge)) => {
+            // No session yet: the code form finishes the sign-in with this challenge.
+            crate::server::set_cookie(&crate::server::challenge_cookie(
+                Some(challenge.expose()),
+                ctx.secure_cookies,
+            ));
+            let target = local_target(next.as_deref())
+                .map(|next| format!("/sign-in/code?next={}", crate::url::encode(&next)))
+                .unwrap_or_else(|| "/sign-in/code".into());
+            leptos_axum::redirect(&target);
+            return Ok(());
+        }
         Err(SignInRefused::InvalidCredentials) => {
             // 401 like REST's `invalid_credentials`; the sentence names the password field.
             let refusal = UiError::Invalid {
@@ -114,6 +128,7 @@ pub async fn account() -> Result<Option<AccountView>, UiError> {
             id: s.id.to_string(),
             last_seen: s.last_seen_at.format(&format).unwrap_or_default(),
             user_agent: s.user_agent,
+            factor: s.factor,
             current: s.id == session.id,
         })
         .collect();
@@ -315,12 +330,13 @@ pub fn AccountPage() -> impl IntoView {
                                 }.into_any()
                             }}
                             <h2>"Sessions"</h2>
-                            <Table class="table" heads=&["Device", "Last active"] actions=true>
+                            <Table class="table" heads=&["Device", "Signed in with", "Last active"] actions=true>
                                 {account.sessions.into_iter().map(|s| {
                                     let device = s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into());
                                     view! {
                                         <tr>
                                             <td data-label="Device">{device}</td>
+                                            <td data-label="Signed in with">{crate::two_factor::factor_label(&s.factor)}</td>
                                             <td data-label="Last active">{s.last_seen.clone()}</td>
                                             <td class="actions" data-label="Actions">{if s.current {
                                                 view! { <span class="muted">"This session"</span> }.into_any()
@@ -364,6 +380,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <FormOutcome outcome=password_result/>
                                 <button type="submit" class="button">"Change password"</button>
                             </ActionForm>
+                            <crate::two_factor::TwoFactorSection/>
                             <hr/>
                             <ActionForm action=sign_out>
                                 <button type="submit" class="button secondary">"Sign out"</button>

@@ -30,6 +30,7 @@ pub mod server;
 mod settings_page;
 mod table;
 mod time;
+mod two_factor;
 pub mod url;
 mod work;
 
@@ -142,6 +143,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::NotFound>
                     <Route path=StaticSegment("") view=pages::Home/>
                     <Route path=StaticSegment("sign-in") view=account::SignInPage/>
+                    <Route path=(StaticSegment("sign-in"), StaticSegment("code")) view=two_factor::SignInCodePage/>
                     <Route path=StaticSegment("account") view=account::AccountPage/>
                     <Route path=StaticSegment("sign-up") view=onboarding::SignUpPage/>
                     <Route path=(StaticSegment("sign-up"), StaticSegment("confirm")) view=onboarding::ConfirmSignUpPage/>

@@ -40,6 +40,37 @@ pub fn current_token() -> Option<SessionToken> {
     )
 }
 
+/// The cookie that carries a sign-in's two-factor challenge from the password form to the code
+/// form: HttpOnly, five minutes, no session.
+pub const CHALLENGE_COOKIE: &str = "bastion_sign_in";
+
+/// `Set-Cookie` for the challenge (`Some`) or for forgetting it (`None`).
+pub fn challenge_cookie(challenge: Option<&str>, secure: bool) -> String {
+    let max_age = match challenge {
+        Some(_) => bastion_core::two_factor::CHALLENGE_LIFETIME.whole_seconds(),
+        None => 0,
+    };
+    format!(
+        "{CHALLENGE_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        challenge.unwrap_or_default(),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The challenge cookie's value, if the browser sent one.
+pub fn current_challenge() -> Option<bastion_core::secrets::SecretString> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == CHALLENGE_COOKIE)
+        .map(|(_, value)| value.to_owned().into())
+}
+
 pub fn set_cookie(value: &str) {
     if let (Some(response), Ok(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
@@ -89,12 +120,21 @@ pub fn set_status(status: http::StatusCode) {
 /// A fresh session for someone who just proved who they are (signed in, confirmed a signup,
 /// joined by invitation); any session the browser had ends first (no fixation).
 pub async fn start_session(user_id: uuid::Uuid) -> Result<(), UiError> {
+    start_session_with(user_id, bastion_core::sessions::Factor::Password).await
+}
+
+/// [`start_session`], recording the factor that proved it.
+pub async fn start_session_with(
+    user_id: uuid::Uuid,
+    factor: bastion_core::sessions::Factor,
+) -> Result<(), UiError> {
     let ctx = context()?;
     if let Some(old) = current_token() {
         bastion_core::sessions::end(&ctx.pool, &old).await?;
     }
     let agent = user_agent();
-    let (token, _) = bastion_core::sessions::create(&ctx.pool, user_id, agent.as_deref()).await?;
+    let (token, _) =
+        bastion_core::sessions::create_with(&ctx.pool, user_id, agent.as_deref(), factor).await?;
     set_cookie(&bastion_core::sessions::set_cookie_value(
         &token,
         ctx.secure_cookies,

@@ -53,8 +53,33 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password; starts a new session (a fresh id every time). */
+        /**
+         * Sign in with email and password; starts a new session (a fresh id every time). For an
+         *     account with two-factor sign-in the answer is 202 with a challenge and no session: the
+         *     session starts only at `POST /api/v1/auth/sign-in/second-factor`.
+         */
         post: operations["sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sign-in/second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The second step of a sign-in: the challenge and a code from the authenticator app (or a
+         *     recovery code). Starts the session. A wrong code changes nothing and counts toward the
+         *     account lockout; a challenge takes five codes within five minutes.
+         */
+        post: operations["finish_sign_in"];
         delete?: never;
         options?: never;
         head?: never;
@@ -244,6 +269,84 @@ export interface paths {
         /** Choose the caller's colour scheme for the pages: `system`, `light` or `dark`. */
         put: operations["update_theme"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the caller signs in with a second factor, and their account's security record. */
+        get: operations["get_two_factor"];
+        put?: never;
+        post?: never;
+        /** Turn two-factor sign-in off, after the password and a current code (or a recovery code). */
+        delete: operations["disable_two_factor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start (or start over) setting up two-factor sign-in: a fresh secret, not asked at sign-in
+         *     until confirmed with a first code.
+         */
+        post: operations["start_enrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/enrolment/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm enrolment with the first code from the app: from now on sign-in asks for a code.
+         *     Answers ten recovery codes, shown this once.
+         */
+        post: operations["confirm_enrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make ten new recovery codes (the old ones stop working), after the password and a current
+         *     code.
+         */
+        post: operations["regenerate_recovery_codes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -654,7 +757,7 @@ export interface paths {
         /** The projects the caller sees, oldest first. Guests see only projects holding a task they view. */
         get: operations["list_projects"];
         put?: never;
-        /** Create a project. Admins and members; only admins choose its key prefix. */
+        /** Create a project. Admins and members. */
         post: operations["create_project"];
         delete?: never;
         options?: never;
@@ -675,10 +778,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /**
-         * Rename, archive or unarchive a project (admins and members), or change its key prefix
-         *     (admins).
-         */
+        /** Rename, archive or unarchive a project. Admins and members. */
         patch: operations["update_project"];
         trace?: never;
     };
@@ -716,27 +816,6 @@ export interface paths {
         head?: never;
         /** Rename or recolour a tag. Admins and members. */
         patch: operations["update_tag"];
-        trace?: never;
-    };
-    "/api/v1/workspaces/{ws}/task-keys/{key}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The task with this key (`ACME-142`, any case), if the caller sees it: one lookup that turns a
-         *     key into the task, whose `id` the other operations take. A key of a task the caller may not
-         *     see is 404, exactly like a key no task has.
-         */
-        get: operations["get_task_by_key"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/api/v1/workspaces/{ws}/tasks": {
@@ -802,42 +881,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The checklist of a task the caller sees, in order. */
-        get: operations["list_checklist_items"];
-        put?: never;
-        /** Add an item at the end of a task's checklist. Whoever may edit the task. */
-        post: operations["create_checklist_item"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist/{item_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Remove a checklist item. Whoever may edit the task. */
-        delete: operations["delete_checklist_item"];
-        options?: never;
-        head?: never;
-        /** Tick or untick a checklist item. Whoever may edit the task. */
-        patch: operations["update_checklist_item"];
-        trace?: never;
-    };
     "/api/v1/workspaces/{ws}/tasks/{task_id}/comments": {
         parameters: {
             query?: never;
@@ -888,65 +931,6 @@ export interface paths {
         get: operations["list_task_history"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workspaces/{ws}/tasks/{task_id}/relations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The relations of a task the caller sees, to tasks the caller sees, from this task's side. */
-        get: operations["list_relations"];
-        put?: never;
-        /**
-         * Relate the task to another one the caller sees. Whoever may edit the task. A task related to
-         *     itself, a relation the two already have, and a `blocks` closing a cycle are refused.
-         */
-        post: operations["create_relation"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workspaces/{ws}/tasks/{task_id}/relations/{relation_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Remove a relation, from either of its tasks. Whoever may edit that task. */
-        delete: operations["delete_relation"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workspaces/{ws}/tasks/{task_id}/subtasks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The subtasks of a task, those the caller sees, oldest first. */
-        get: operations["list_subtasks"];
-        put?: never;
-        /**
-         * Create a subtask, in the parent's project. Admins and members, under a task they see that is
-         *     not a subtask itself (one level).
-         */
-        post: operations["create_subtask"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1292,6 +1276,16 @@ export interface components {
             /** @description The current password, to confirm. */
             password: string;
         };
+        AccountEventView: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `two_factor_enabled`, `two_factor_disabled`, `recovery_code_used` or
+             *     `recovery_codes_regenerated`.
+             * @example two_factor_enabled
+             */
+            kind: string;
+        };
         AttachmentList: {
             items: components["schemas"]["AttachmentView"][];
         };
@@ -1325,31 +1319,12 @@ export interface components {
             /** Format: uuid */
             uploader_id: string;
         };
-        ChecklistItemChange: {
-            /** @description `true` ticks the item, `false` unticks it. */
-            done: boolean;
-        };
-        ChecklistItemView: {
-            /** Format: date-time */
-            created_at: string;
-            /** Format: uuid */
-            created_by: string;
-            done: boolean;
-            /** Format: uuid */
-            id: string;
+        CodeOnly: {
             /**
-             * Format: int32
-             * @description Items are listed by ascending position, the order they were added.
-             * @example 1
+             * @description The current 6-digit code from the authenticator app.
+             * @example 492039
              */
-            position: number;
-            /** Format: uuid */
-            task_id: string;
-            /** @example Check the links */
-            text: string;
-        };
-        ChecklistView: {
-            items: components["schemas"]["ChecklistItemView"][];
+            code: string;
         };
         CommentBody: {
             /**
@@ -1403,6 +1378,15 @@ export interface components {
             processors: string[];
             purpose: string;
             retention: string;
+        };
+        EnrolmentView: {
+            /** @description The same as an `otpauth://` link (what the account page's QR code holds). */
+            otpauth_uri: string;
+            /**
+             * @description The secret in base32, to type into an authenticator app.
+             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+             */
+            secret: string;
         };
         ErasureConfirm: {
             /**
@@ -1598,13 +1582,6 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
-        NewChecklistItem: {
-            /**
-             * @description 1–500 characters.
-             * @example Check the links
-             */
-            text: string;
-        };
         NewIntegration: {
             /**
              * @description Stored encrypted; never shown again in full.
@@ -1627,56 +1604,10 @@ export interface components {
         };
         NewProject: {
             /**
-             * @description The prefix of the project's task keys: 2–6 letters A–Z, unique in the workspace, taken
-             *     upper-cased. Admins only; without it the prefix is derived from the name.
-             * @example ACME
-             */
-            key_prefix?: string | null;
-            /**
              * @description 1–200 characters.
              * @example Website relaunch
              */
             name: string;
-        };
-        NewRelation: {
-            /**
-             * @description From this task's side: `blocks`, `blocked_by`, `relates_to`, `duplicates` or
-             *     `duplicated_by`.
-             * @example blocked_by
-             */
-            kind: string;
-            /**
-             * @description The other task's key or id; a task the caller does not see is refused like one that does
-             *     not exist.
-             * @example ACME-141
-             */
-            other_task: string;
-        };
-        /** @description A subtask: a task in its parent's project. */
-        NewSubtaskBody: {
-            /**
-             * Format: uuid
-             * @description An active member of the workspace.
-             */
-            assignee_id?: string | null;
-            /** @description Markdown, at most 20 000 characters. */
-            description?: string | null;
-            /**
-             * @description `YYYY-MM-DD`.
-             * @example 2026-12-31
-             */
-            due_on?: string | null;
-            /** @description `low`, `normal` (default), `high` or `urgent`. */
-            priority?: string | null;
-            /** @description Default `false`. A private subtask of a visible task stays private. */
-            private?: boolean;
-            /** @description `todo` (default), `in_progress` or `done`. */
-            status?: string | null;
-            /**
-             * @description 1–300 characters.
-             * @example Ask legal for clause 4
-             */
-            title: string;
         };
         NewTag: {
             /**
@@ -1840,6 +1771,14 @@ export interface components {
             /** @description The task's title as it is now. */
             task_title: string;
         };
+        PasswordAndCode: {
+            /**
+             * @description A code from the authenticator app, or an unused recovery code.
+             * @example 492039
+             */
+            code: string;
+            password: string;
+        };
         PasswordChange: {
             current_password: string;
             /** @description At least 12 characters, not a common password. */
@@ -1861,12 +1800,6 @@ export interface components {
              */
             archived?: boolean | null;
             /**
-             * @description A new key prefix (2–6 letters A–Z, unique in the workspace). Admins only; every task
-             *     key of the project changes with it, task numbers do not.
-             * @example ACME
-             */
-            key_prefix?: string | null;
-            /**
              * @description A new name, 1–200 characters.
              * @example Website relaunch 2027
              */
@@ -1886,11 +1819,6 @@ export interface components {
             created_by?: string | null;
             /** Format: uuid */
             id: string;
-            /**
-             * @description The prefix of its tasks' keys (`ACME` in `ACME-142`).
-             * @example ACME
-             */
-            key_prefix: string;
             /** @example Website relaunch */
             name: string;
         };
@@ -1904,29 +1832,13 @@ export interface components {
             status: string;
             tenant_role: components["schemas"]["TenantRole"];
         };
+        RecoveryCodesView: {
+            /** @description Ten single-use codes, shown this once: each signs in instead of an app code. */
+            recovery_codes: string[];
+        };
         Register: {
             categories: components["schemas"]["DataCategory"][];
             controller_note: string;
-        };
-        RelationList: {
-            items: components["schemas"]["RelationView"][];
-        };
-        RelationView: {
-            /** Format: uuid */
-            id: string;
-            /**
-             * @description From this task's side: `blocks`, `blocked_by`, `relates_to`, `duplicates` or
-             *     `duplicated_by`.
-             * @example blocked_by
-             */
-            kind: string;
-            /** @example ACME-141 */
-            other_key: string;
-            /** @description `todo`, `in_progress` or `done`. */
-            other_status: string;
-            /** Format: uuid */
-            other_task_id: string;
-            other_title: string;
         };
         ReportRowView: {
             /**
@@ -1964,6 +1876,29 @@ export interface components {
             /** @example ada@example.eu */
             email: string;
         };
+        SecondFactor: {
+            /** @description The challenge from the 202 answer of `POST /api/v1/auth/sign-in`. */
+            challenge: string;
+            /**
+             * @description A 6-digit code from the authenticator app, or an unused recovery code.
+             * @example 492039
+             */
+            code: string;
+        };
+        /** @description A right password for an account with two-factor sign-in: no session yet. */
+        SecondFactorRequired: {
+            /**
+             * @description Send it with a code to `POST /api/v1/auth/sign-in/second-factor`. Five minutes, five
+             *     codes.
+             * @example kVg3…
+             */
+            challenge: string;
+            /**
+             * Format: int64
+             * @example 300
+             */
+            expires_in_secs: number;
+        };
         SecurityRequestBody: {
             /** @example dpo@example.eu */
             email: string;
@@ -1986,6 +1921,11 @@ export interface components {
             created_at: string;
             /** @description The session this request was made with. */
             current: boolean;
+            /**
+             * @description What opened the session: `password`, or the password and `totp` or `recovery_code`.
+             * @example totp
+             */
+            factor: string;
             /** Format: uuid */
             id: string;
             /** Format: date-time */
@@ -2088,8 +2028,6 @@ export interface components {
         TaskView: {
             /** Format: uuid */
             assignee_id?: string | null;
-            /** @description Blocked by a task the caller sees that is not done. */
-            blocked: boolean;
             /** Format: date-time */
             created_at: string;
             /** Format: uuid */
@@ -2108,22 +2046,6 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * @description The project's key prefix and the number; `GET …/task-keys/{key}` resolves it.
-             * @example ACME-142
-             */
-            key: string;
-            /**
-             * Format: int32
-             * @description The task's number in its project: issued once, never reused.
-             * @example 142
-             */
-            number: number;
-            /**
-             * Format: uuid
-             * @description The task this one is a subtask of.
-             */
-            parent_id?: string | null;
-            /**
              * @description `low`, `normal`, `high` or `urgent`.
              * @example high
              */
@@ -2137,16 +2059,6 @@ export interface components {
              * @example in_progress
              */
             status: string;
-            /**
-             * Format: int64
-             * @description How many of those are done.
-             */
-            subtasks_done: number;
-            /**
-             * Format: int64
-             * @description Its subtasks the caller sees.
-             */
-            subtasks_total: number;
             tag_ids: string[];
             /** @example Draft the data-processing agreement */
             title: string;
@@ -2263,6 +2175,19 @@ export interface components {
              * @example bst_Zm9vYmFy
              */
             token_prefix: string;
+        };
+        TwoFactorStatus: {
+            /** @description Sign-in asks for a code. */
+            enabled: boolean;
+            /** @description The account's newest security events, newest first. */
+            events: components["schemas"]["AccountEventView"][];
+            /** @description Enrolment was started and waits for its first code. */
+            pending: boolean;
+            /**
+             * Format: int64
+             * @description Unused recovery codes.
+             */
+            recovery_codes_left: number;
         };
         UnreadCount: {
             /**
@@ -2586,6 +2511,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description The password is right and the account asks for a second factor: no session yet; send the challenge with a code. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondFactorRequired"];
+                };
+            };
             /** @description Wrong email or password (the same answer for both). */
             401: {
                 headers: {
@@ -2614,6 +2548,68 @@ export interface operations {
                 };
             };
             /** @description 10 failures for this account within 15 minutes lock it for 15 minutes; too many attempts from one address are throttled. See `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    finish_sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactor"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the session cookie is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `code` is wrong or was used already, or `challenge` is unknown, expired or out of attempts (sign in again with the password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is locked (10 failures, passwords and codes together, within 15 minutes), or this address tried too often. See `Retry-After`. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3284,6 +3280,342 @@ export interface operations {
             };
             /** @description `theme` is not one of the three. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_two_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's two-factor state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorStatus"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disable_two_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordAndCode"];
+            };
+        };
+        responses: {
+            /** @description Off: the secret and the recovery codes are deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_off`: two-factor sign-in is not on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `password` or `code` is wrong (nothing changed). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is locked; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_enrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret to add to an authenticator app. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_on`: two-factor sign-in is already on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_enrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeOnly"];
+            };
+        };
+        responses: {
+            /** @description On; keep the recovery codes somewhere safe. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_started`: no enrolment waits; `two_factor_on`: already on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `code` is wrong (nothing changed; counted toward the lockout). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is locked; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    regenerate_recovery_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordAndCode"];
+            };
+        };
+        responses: {
+            /** @description The new codes, shown this once. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_off`: two-factor sign-in is not on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `password` or `code` is wrong (nothing changed). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is locked; see `Retry-After`. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5501,7 +5833,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create projects, only admins choose a `key_prefix`, or another origin. */
+            /** @description Guests cannot create projects, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5591,7 +5923,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change projects, only admins change the `key_prefix`, or another origin. */
+            /** @description Guests cannot change projects, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5979,77 +6311,6 @@ export interface operations {
             };
         };
     };
-    get_task_by_key: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /**
-                 * @description A task key: the project's prefix, a dash and the task's number
-                 * @example ACME-142
-                 */
-                key: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The task. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TaskView"];
-                };
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No task with this key the caller sees, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     list_tasks: {
         parameters: {
             query?: {
@@ -6070,7 +6331,7 @@ export interface operations {
                  */
                 due_before?: string;
                 /**
-                 * @description Words in the title or description, a fragment of the title, or a task key (`ACME-142`).
+                 * @description Words in the title or description, or a fragment of the title.
                  * @example invoice
                  */
                 q?: string;
@@ -6657,324 +6918,6 @@ export interface operations {
             };
         };
     };
-    list_checklist_items: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /** @description The task's id */
-                task_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The checklist. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChecklistView"];
-                };
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such task the caller sees, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    create_checklist_item: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /** @description The task's id */
-                task_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["NewChecklistItem"];
-            };
-        };
-        responses: {
-            /** @description Added. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChecklistItemView"];
-                };
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Guests cannot change checklists, or another origin. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such task the caller sees, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `text` is empty, too long, or the checklist is full. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    delete_checklist_item: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /** @description The task's id */
-                task_id: string;
-                /** @description The checklist item's id */
-                item_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Removed. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Guests cannot change checklists, or another origin. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such task the caller sees, no such item on it, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    update_checklist_item: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /** @description The task's id */
-                task_id: string;
-                /** @description The checklist item's id */
-                item_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChecklistItemChange"];
-            };
-        };
-        responses: {
-            /** @description Changed. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChecklistItemView"];
-                };
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Guests cannot change checklists, or another origin. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such task the caller sees, no such item on it, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     list_comments: {
         parameters: {
             query?: {
@@ -7381,399 +7324,6 @@ export interface operations {
                 };
             };
             /** @description A `limit` or `cursor` that is not valid. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_relations: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /** @description The task's id */
-                task_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The relations. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RelationList"];
-                };
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such task the caller sees, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    create_relation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /** @description The task's id */
-                task_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["NewRelation"];
-            };
-        };
-        responses: {
-            /** @description Related. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RelationView"];
-                };
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Guests cannot relate tasks, or another origin. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such task the caller sees, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `kind` is unknown, or `other_task` is no task the caller sees, the task itself, already related that way, or would close a cycle of blocking tasks; the field is named. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    delete_relation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /** @description The task's id */
-                task_id: string;
-                /** @description The relation's id */
-                relation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Removed. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Guests cannot relate tasks, or another origin. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such task the caller sees, no such relation of it to a task the caller sees, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_subtasks: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /** @description The parent task's id */
-                task_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The subtasks the caller sees. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TaskList"];
-                };
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such task the caller sees, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
-            503: {
-                headers: {
-                    /** @description With `unavailable`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    create_subtask: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Workspace slug
-                 * @example acme
-                 */
-                ws: string;
-                /** @description The parent task's id */
-                task_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["NewSubtaskBody"];
-            };
-        };
-        responses: {
-            /** @description Created. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TaskView"];
-                };
-            };
-            /** @description Not signed in. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Guests cannot create tasks, or another origin. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such task the caller sees, or not a member. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A field is invalid, the project is archived, or the parent is itself a subtask (`parent_id`); it is named. */
             422: {
                 headers: {
                     [name: string]: unknown;

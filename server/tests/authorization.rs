@@ -126,6 +126,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("post", "/api/v1/auth/sign-in"),
+    ("post", "/api/v1/auth/sign-in/second-factor"),
     ("post", "/api/v1/auth/password-reset"),
     ("post", "/api/v1/auth/password-reset/confirm"),
     ("post", "/api/v1/auth/sign-up"),
@@ -152,6 +153,16 @@ fn rows() -> Vec<Row> {
         // And their own language.
         Row { method: "GET", path: "/api/v1/me/locale", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
         Row { method: "PUT", path: "/api/v1/me/locale", fixture: None, body: Some(json!({"locale": "en"})), expect: [200, 200, 200, 200, 200, 401] },
+        // Two-factor sign-in is each signed-in person's own; tokens never reach it. An unknown
+        // challenge is refused for everyone, signed in or not.
+        Row { method: "POST", path: "/api/v1/auth/sign-in/second-factor", fixture: None, body: Some(json!({"challenge": "no-such-challenge", "code": "000000"})), expect: [422, 422, 422, 422, 422, 422] },
+        Row { method: "GET", path: "/api/v1/me/two-factor", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        Row { method: "POST", path: "/api/v1/me/two-factor/enrolment", fixture: None, body: Option::None, expect: [201, 201, 201, 201, 201, 401] },
+        // A wrong first code turns nothing on.
+        Row { method: "POST", path: "/api/v1/me/two-factor/enrolment/confirm", fixture: None, body: Some(json!({"code": "000000"})), expect: [422, 422, 422, 422, 422, 401] },
+        // Not on (only started): nothing to renew or turn off.
+        Row { method: "POST", path: "/api/v1/me/two-factor/recovery-codes", fixture: None, body: Some(json!({"password": "not the password", "code": "000000"})), expect: [409, 409, 409, 409, 409, 401] },
+        Row { method: "DELETE", path: "/api/v1/me/two-factor", fixture: None, body: Some(json!({"password": "not the password", "code": "000000"})), expect: [409, 409, 409, 409, 409, 401] },
         // Someone else's session is not found, whoever asks.
         Row { method: "DELETE", path: "/api/v1/me/sessions/{id}", fixture: ForeignSession, body: Option::None, expect: [404, 404, 404, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
@@ -1011,6 +1022,13 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/delete_attachment", "slug={ws}&task_id={task_id}&attachment_id={attachment_id}", MemberTaskAttachment, [200, 200, 403, 404, 404, 404]),
         // Signing in needs no session; a wrong password is 401 for everyone.
         ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
+        // Without the challenge cookie of a password step there is nothing to finish.
+        ("/api/fn/finish_sign_in", "code=000000", None, [422, 422, 422, 422, 422, 422]),
+        ("/api/fn/two_factor_state", "", None, [200, 200, 200, 200, 200, 401]),
+        ("/api/fn/start_two_factor", "", None, [200, 200, 200, 200, 200, 401]),
+        ("/api/fn/confirm_two_factor", "code=000000", None, [422, 422, 422, 422, 422, 401]),
+        ("/api/fn/new_recovery_codes", "password=not+the+password&code=000000", None, [409, 409, 409, 409, 409, 401]),
+        ("/api/fn/disable_two_factor", "password=not+the+password&code=000000", None, [409, 409, 409, 409, 409, 401]),
         ("/api/fn/change_password", "current_password=not+it+at+all&new_password=a+brand+new+passphrase", None, [422, 422, 422, 422, 422, 401]),
         ("/api/fn/set_theme", "theme=light", None, [200, 200, 200, 200, 200, 401]),
         ("/api/fn/end_session", "id=00000000-0000-4000-8000-000000000000", None, [404, 404, 404, 404, 404, 401]),

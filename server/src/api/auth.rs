@@ -70,13 +70,28 @@ pub struct Me {
     pub workspaces: Vec<WorkspaceSummary>,
 }
 
-/// Sign in with email and password; starts a new session (a fresh id every time).
+/// A right password for an account with two-factor sign-in: no session yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SecondFactorRequired {
+    /// Send it with a code to `POST /api/v1/auth/sign-in/second-factor`. Five minutes, five
+    /// codes.
+    #[schema(value_type = String, example = "kVg3…")]
+    pub challenge: String,
+    #[schema(example = 300)]
+    pub expires_in_secs: i64,
+}
+
+/// Sign in with email and password; starts a new session (a fresh id every time). For an
+/// account with two-factor sign-in the answer is 202 with a challenge and no session: the
+/// session starts only at `POST /api/v1/auth/sign-in/second-factor`.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/sign-in",
     request_body = SignIn,
     responses(
         (status = 200, description = "Signed in; the session cookie is set.", body = UserView),
+        (status = 202, description = "The password is right and the account asks for a second \
+factor: no session yet; send the challenge with a code.", body = SecondFactorRequired),
         (status = 401, description = "Wrong email or password (the same answer for both).", body = ErrorBody),
         (status = 403, description = "Sent from another origin.", body = ErrorBody),
         (status = 422, description = "The body is not valid JSON of this shape.", body = ErrorBody),
@@ -92,7 +107,14 @@ pub async fn sign_in(
 ) -> Result<Response, ApiError> {
     let user = match accounts::sign_in(&state.pool, &body.email, body.password.expose(), ip).await?
     {
-        Ok(user) => user,
+        Ok(accounts::SignInStep::Done(user)) => user,
+        Ok(accounts::SignInStep::SecondFactor(challenge)) => {
+            let body = SecondFactorRequired {
+                challenge: challenge.expose().to_owned(),
+                expires_in_secs: bastion_core::two_factor::CHALLENGE_LIFETIME.whole_seconds(),
+            };
+            return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
+        }
         Err(SignInRefused::InvalidCredentials) => return Err(ApiError::InvalidCredentials),
         Err(SignInRefused::TooManyAttempts(wait)) => {
             return Err(ApiError::TooManyRequests {
@@ -100,18 +122,28 @@ pub async fn sign_in(
             })
         }
     };
-    // A session the browser already had is ended, not reused (no fixation).
-    if let Some(old) = auth::session_cookie(&headers) {
+    start_session(&state, &headers, user, sessions::Factor::Password).await
+}
+
+/// A fresh session for `user`, proved by `factor`, answered with the user and the cookie. Any
+/// session the browser already had is ended, not reused (no fixation).
+pub(crate) async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: accounts::User,
+    factor: sessions::Factor,
+) -> Result<Response, ApiError> {
+    if let Some(old) = auth::session_cookie(headers) {
         sessions::end(&state.pool, &old).await?;
     }
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let (token, _) = sessions::create(&state.pool, user.id, user_agent).await?;
+    let (token, _) = sessions::create_with(&state.pool, user.id, user_agent, factor).await?;
     let mut response = Json(UserView::from(user)).into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, auth::session_set_cookie(&state, &token));
+        .insert(header::SET_COOKIE, auth::session_set_cookie(state, &token));
     Ok(response)
 }
 
@@ -185,6 +217,9 @@ pub struct SessionView {
     #[schema(value_type = String, format = DateTime)]
     pub last_seen_at: String,
     pub user_agent: Option<String>,
+    /// What opened the session: `password`, or the password and `totp` or `recovery_code`.
+    #[schema(example = "totp")]
+    pub factor: String,
     /// The session this request was made with.
     pub current: bool,
 }
@@ -221,6 +256,7 @@ pub async fn list_sessions(
             created_at: rfc3339(s.created_at),
             last_seen_at: rfc3339(s.last_seen_at),
             user_agent: s.user_agent,
+            factor: s.factor,
         })
         .collect();
     Ok(Json(SessionList { items }))

@@ -21,6 +21,7 @@ pub mod tags;
 pub mod tasks;
 pub mod time_entries;
 pub mod tokens;
+pub mod two_factor;
 pub mod webhooks;
 pub mod work_model;
 
@@ -259,7 +260,9 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
 /// Every operation, routed and documented together, each under its one tag (written here
 /// rather than on each handler).
 fn operations() -> OpenApiRouter<AppState> {
-    let accounts = auth::routes().merge(onboarding::sign_up_routes());
+    let accounts = auth::routes()
+        .merge(onboarding::sign_up_routes())
+        .merge(two_factor::routes());
     let workspaces = onboarding::workspace_routes().merge(privacy::workspace_routes());
     let members = members::routes().merge(onboarding::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -81,6 +81,8 @@ pub async fn create_user(
 
 /// Checks an email and password. Unknown email and wrong password give the same answer (`None`)
 /// after the same work.
+/// The password only: doors sign people in with [`sign_in`], which also asks for the second
+/// factor where the account has one.
 pub async fn authenticate(pool: &PgPool, email: &str, password: &str) -> CoreResult<Option<User>> {
     let email = email.trim().to_lowercase();
     let row: Option<(Uuid, String, String, String, String)> =
@@ -423,14 +425,27 @@ pub enum SignInRefused {
     TooManyAttempts(time::Duration),
 }
 
+/// Where a right password leads.
+#[derive(Debug)]
+pub enum SignInStep {
+    /// Signed in: the caller may start a session (proved by the password alone).
+    Done(User),
+    /// The account has two-factor sign-in: no session yet. The client sends this challenge
+    /// with a code to `two_factor::finish_sign_in`.
+    SecondFactor(crate::two_factor::Challenge),
+}
+
 /// The whole sign-in decision, shared by the REST API and the sign-in page: per-address
 /// throttle, account lock, password check (constant work for unknown emails), failure count.
+/// An account with two-factor sign-in gets a challenge instead of a user, and its failures are
+/// forgotten only once the code is right too (otherwise a right password would reset the count
+/// of wrong codes).
 pub async fn sign_in(
     pool: &PgPool,
     email: &str,
     password: &str,
     client_ip: Option<std::net::IpAddr>,
-) -> CoreResult<Result<User, SignInRefused>> {
+) -> CoreResult<Result<SignInStep, SignInRefused>> {
     if let Some(ip) = client_ip {
         if let Err(wait) = limits::hit(
             pool,
@@ -448,9 +463,12 @@ pub async fn sign_in(
         return Ok(Err(SignInRefused::TooManyAttempts(wait)));
     }
     match authenticate(pool, &email, password).await? {
+        Some(user) if crate::two_factor::enabled(pool, user.id).await? => Ok(Ok(
+            SignInStep::SecondFactor(crate::two_factor::start_challenge(pool, user.id).await?),
+        )),
         Some(user) => {
             limits::clear_login_failures(pool, &email).await?;
-            Ok(Ok(user))
+            Ok(Ok(SignInStep::Done(user)))
         }
         None => {
             limits::record_login_failure(pool, &email).await?;

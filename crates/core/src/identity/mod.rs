@@ -10,3 +10,4 @@ pub mod passwords;
 pub mod resets;
 pub mod sessions;
 pub mod signups;
+pub mod two_factor;

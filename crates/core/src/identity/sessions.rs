@@ -52,6 +52,30 @@ pub struct SessionInfo {
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen_at: OffsetDateTime,
     pub user_agent: Option<String>,
+    /// The proof the session was opened with: `password`, `totp` or `recovery_code` (the
+    /// latter two after the password).
+    pub factor: String,
+}
+
+/// What proved who someone is when their session began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    /// The password alone (an account without two-factor sign-in, a new account).
+    Password,
+    /// The password and a code from the authenticator app.
+    Totp,
+    /// The password and a recovery code.
+    RecoveryCode,
+}
+
+impl Factor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Factor::Password => "password",
+            Factor::Totp => "totp",
+            Factor::RecoveryCode => "recovery_code",
+        }
+    }
 }
 
 pub const COOKIE_NAME: &str = "bastion_session";
@@ -83,20 +107,33 @@ pub fn token_from_cookie_header<'a>(values: impl Iterator<Item = &'a str>) -> Op
         .map(|(_, value)| SessionToken(value.to_owned()))
 }
 
-/// Starts a new session (always a new id: sign-in never reuses one).
+/// Starts a new session proved by the password alone (always a new id: sign-in never reuses
+/// one). For an account with two-factor sign-in only [`create_with`] after
+/// `two_factor::finish_sign_in` is right; `accounts::sign_in` never answers such an account
+/// with a user.
 pub async fn create(
     pool: &PgPool,
     user_id: Uuid,
     user_agent: Option<&str>,
+) -> CoreResult<(SessionToken, SessionInfo)> {
+    create_with(pool, user_id, user_agent, Factor::Password).await
+}
+
+/// Starts a new session, recording the factor that proved it.
+pub async fn create_with(
+    pool: &PgPool,
+    user_id: Uuid,
+    user_agent: Option<&str>,
+    factor: Factor,
 ) -> CoreResult<(SessionToken, SessionInfo)> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = SessionToken(URL_SAFE_NO_PAD.encode(bytes));
     let now = OffsetDateTime::now_utc();
     let info = sqlx::query_as::<_, SessionInfo>(
-        "INSERT INTO sessions (id, token_hash, user_id, idle_expires_at, absolute_expires_at, user_agent)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         RETURNING id, user_id, created_at, last_seen_at, user_agent",
+        "INSERT INTO sessions (id, token_hash, user_id, idle_expires_at, absolute_expires_at, user_agent, factor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         RETURNING id, user_id, created_at, last_seen_at, user_agent, factor",
     )
     .bind(Uuid::new_v4())
     .bind(token.hash())
@@ -104,6 +141,7 @@ pub async fn create(
     .bind(now + IDLE_TIMEOUT)
     .bind(now + ABSOLUTE_TIMEOUT)
     .bind(user_agent.map(|ua| ua.chars().take(300).collect::<String>()))
+    .bind(factor.as_str())
     .fetch_one(pool)
     .await?;
     Ok((token, info))
@@ -172,6 +210,7 @@ struct CallerRow {
     created_at: OffsetDateTime,
     last_seen_at: OffsetDateTime,
     user_agent: Option<String>,
+    factor: String,
     idle_expires_at: OffsetDateTime,
     absolute_expires_at: OffsetDateTime,
     email: String,
@@ -193,7 +232,7 @@ async fn resolve_caller(
     let now = OffsetDateTime::now_utc();
     // Without a slug the LEFT JOIN matches nothing (`slug = NULL`) and the workspace is None.
     let row: Option<CallerRow> = sqlx::query_as(
-        "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.user_agent,
+        "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.user_agent, s.factor,
                 s.idle_expires_at, s.absolute_expires_at, u.email, u.name, u.locale,
                 w.id AS ws_id, w.slug AS ws_slug, w.name AS ws_name, w.plan AS ws_plan,
                 w.schema_version AS ws_schema_version, w.created_at AS ws_created_at
@@ -252,6 +291,7 @@ async fn resolve_caller(
         created_at: row.created_at,
         last_seen_at: row.last_seen_at,
         user_agent: row.user_agent,
+        factor: row.factor,
     };
     let user = User {
         id: row.user_id,
@@ -272,7 +312,7 @@ pub async fn end(pool: &PgPool, token: &SessionToken) -> CoreResult<()> {
 
 pub async fn list_for_user(pool: &PgPool, user_id: Uuid) -> CoreResult<Vec<SessionInfo>> {
     Ok(sqlx::query_as::<_, SessionInfo>(
-        "SELECT id, user_id, created_at, last_seen_at, user_agent FROM sessions
+        "SELECT id, user_id, created_at, last_seen_at, user_agent, factor FROM sessions
          WHERE user_id = $1 AND idle_expires_at > now() AND absolute_expires_at > now()
          ORDER BY last_seen_at DESC",
     )

@@ -258,6 +258,8 @@ pub struct RotationReport {
     pub signups_rewrapped: usize,
     /// Unsent mail bodies (sealed under the master key itself) re-sealed by a master rotation.
     pub mail_resealed: usize,
+    /// Authenticator secrets (sealed under the master key itself) re-sealed by a master rotation.
+    pub totp_resealed: usize,
     pub keys_already_current: usize,
     pub data_keys_replaced: usize,
     pub secrets_reencrypted: usize,
@@ -316,6 +318,7 @@ pub async fn rotate_master_keys(
         if !report.interrupted {
             report.signups_rewrapped = crate::signups::rewrap_pending(pool, master).await?;
             report.mail_resealed = crate::mail::reseal_unsent(pool, master).await?;
+            report.totp_resealed = crate::two_factor::reseal_secrets(pool, master).await?;
         }
         Ok(report)
     })
