@@ -30,6 +30,7 @@ pub struct SecondFactor {
 #[utoipa::path(
     post,
     path = "/api/v1/auth/sign-in/second-factor",
+    operation_id = "sign_in_second_factor",
     request_body = SecondFactor,
     responses(
         (status = 200, description = "Signed in; the session cookie is set.", body = super::auth::UserView),
@@ -204,6 +205,7 @@ pub struct PasswordAndCode {
 #[utoipa::path(
     post,
     path = "/api/v1/me/two-factor/recovery-codes",
+    operation_id = "create_recovery_codes",
     request_body = PasswordAndCode,
     responses(
         (status = 200, description = "The new codes, shown this once.", body = RecoveryCodesView),
@@ -236,6 +238,7 @@ pub async fn regenerate_recovery_codes(
 #[utoipa::path(
     delete,
     path = "/api/v1/me/two-factor",
+    operation_id = "delete_two_factor",
     request_body = PasswordAndCode,
     responses(
         (status = 204, description = "Off: the secret and the recovery codes are deleted."),
