@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    announce, priority_label, BlockedBadge, FormError, LoadError, Notice, ProjectRow,
-    SubtaskProgress, TagChip, TaskRow, WorkNav, STATUSES,
+    announce, BlockedBadge, FormError, LoadError, Notice, ProjectRow, SubtaskProgress, TagChip,
+    TaskRow, WorkNav, STATUSES,
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
@@ -100,39 +100,40 @@ pub fn BoardPage() -> impl IntoView {
     );
     let move_error = action_error(moved);
     let notice = RwSignal::new(None);
-    announce!(notice, moved => "Task moved.");
+    let t = crate::use_t();
+    announce!(notice, moved => t.task_moved());
 
     view! {
-        <Title text="Board — Bastion"/>
+        <Title text=t.board_title()/>
         <Notice notice/>
-        <Transition fallback=|| view! { <p>"Loading the board…"</p> }>
+        <Transition fallback=move || view! { <p>{t.board_loading()}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(e) => view! { <LoadError title="Board" error=e/> }.into_any(),
+                    Err(e) => view! { <LoadError title=t.nav_board() error=e/> }.into_any(),
                     Ok(board) => {
                         let slug = slug();
                         let current = project();
                         let role = board.role;
                         view! {
-                            <Title text=super::raw_text(&format!("Board — {} — Bastion", board.workspace_name))/>
+                            <Title text=super::raw_text(&t.board_workspace_title(&board.workspace_name))/>
                             <WorkNav slug=slug.clone() role=board.role unread=board.unread current="board"/>
                             <div class="board-head">
-                                <h1>"Board"</h1>
-                                <form method="get" class="inline-form" aria-label="Show one project">
-                                    <label for="b-project">"Project"</label>
+                                <h1>{t.nav_board()}</h1>
+                                <form method="get" class="inline-form" aria-label=t.show_one_project()>
+                                    <label for="b-project">{t.group_project()}</label>
                                     <select id="b-project" name="project">
-                                        <option value="">"All projects"</option>
+                                        <option value="">{t.all_projects()}</option>
                                         {board.projects.iter().map(|p| view! {
                                             <option value=p.id.clone() selected=current.as_deref() == Some(p.id.as_str())>{p.name.clone()}</option>
                                         }).collect_view()}
                                     </select>
-                                    <button type="submit" class="button small secondary">"Show"</button>
+                                    <button type="submit" class="button small secondary">{t.show()}</button>
                                 </form>
                             </div>
                             <FormError error=move_error/>
                             <div class="board">
                                 {board.columns.into_iter().map(|(status, tasks, total)| {
-                                    let label = super::status_label(&status);
+                                    let label = super::status_word(t, &status);
                                     let heading = format!("col-{status}");
                                     // The rest of a long column is in the task list, filtered the same way.
                                     let hidden = total - tasks.len() as i64;
@@ -144,17 +145,17 @@ pub fn BoardPage() -> impl IntoView {
                                         <section class="column" aria-labelledby=heading.clone()>
                                             <h2 id=heading.clone()>{label} " " <span class="count">{total}</span></h2>
                                             {if tasks.is_empty() {
-                                                view! { <p class="muted column-empty">"Nothing here."</p> }.into_any()
+                                                view! { <p class="muted column-empty">{t.nothing_here()}</p> }.into_any()
                                             } else {
                                                 view! {
                                                     <ul class="cards">
-                                                        {tasks.into_iter().map(|t| view! {
-                                                            <Card slug=slug.clone() task=t role=role action=moved/>
+                                                        {tasks.into_iter().map(|task| view! {
+                                                            <Card slug=slug.clone() task=task role=role action=moved/>
                                                         }).collect_view()}
                                                     </ul>
                                                     {(hidden > 0).then(|| view! {
                                                         <p class="column-more">
-                                                            <a href=rest>{format!("{hidden} more {} in the task list", if hidden == 1 { "task" } else { "tasks" })}</a>
+                                                            <a href=rest>{if hidden == 1 { t.more_in_list_one().to_owned() } else { t.more_in_list(hidden) }}</a>
                                                         </p>
                                                     })}
                                                 }.into_any()
@@ -176,18 +177,19 @@ fn Card(slug: String, task: TaskRow, role: Role, action: ServerAction<MoveTask>)
     let can_move = policy::can_edit_task(role, &task.facts());
     let href = format!("/w/{slug}/tasks/{}", task.id);
     let select_id = format!("move-{}", task.id);
-    let move_label = format!("Move \u{201c}{}\u{201d} to", task.title);
+    let t = crate::use_t();
+    let move_label = t.move_to_label(&task.title);
     view! {
         <li class="task-card">
             <a class="card-title" href=href><span class="task-key">{task.key.clone()}</span> " " {task.title.clone()}</a>
             <div class="card-meta">
                 {task.blocked.then(|| view! { <BlockedBadge/> })}
                 {(task.subtasks.1 > 0).then(|| view! { <SubtaskProgress done=task.subtasks.0 total=task.subtasks.1/> })}
-                <span class=format!("priority priority-{}", task.priority)>{priority_label(&task.priority)}</span>
-                {task.private.then(|| view! { <span class="badge">"private"</span> })}
-                <span>{task.assignee.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "Unassigned".into())}</span>
+                <span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span>
+                {task.private.then(|| view! { <span class="badge">{t.private_badge()}</span> })}
+                <span>{task.assignee.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| t.unassigned().into())}</span>
                 {task.due_on.clone().map(|d| view! {
-                    <span class:overdue=task.overdue>"Due " {d}{task.overdue.then_some(" (overdue)")}</span>
+                    <span class:overdue=task.overdue>{t.due_on_date(crate::i18n::format_iso_date(t.0, &d))}{task.overdue.then_some(t.overdue_suffix())}</span>
                 })}
             </div>
             {(!task.tags.is_empty()).then(|| view! {
@@ -199,9 +201,9 @@ fn Card(slug: String, task: TaskRow, role: Role, action: ServerAction<MoveTask>)
                     <input type="hidden" name="task_id" value=task.id.clone()/>
                     <label class="visually-hidden" for=select_id.clone()>{move_label.clone()}</label>
                     <select id=select_id name="status">
-                        {STATUSES.iter().map(|(v, l)| view! { <option value=*v selected=*v == task.status>{*l}</option> }).collect_view()}
+                        {STATUSES.iter().map(|(v, _)| view! { <option value=*v selected=*v == task.status>{super::status_word(t, v)}</option> }).collect_view()}
                     </select>
-                    <button type="submit" class="button small secondary" aria-label=format!("Move \u{201c}{}\u{201d}", task.title)>"Move"</button>
+                    <button type="submit" class="button small secondary" aria-label=t.move_label(&task.title)>{t.move_button()}</button>
                 </ActionForm>
             })}
         </li>
