@@ -15,8 +15,8 @@ use super::task_model::{
     ChecklistSection, ModelActions, ParentLink, RelationsSection, SubtasksSection, WorkModel,
 };
 use super::{
-    announce, priority_label, raw_text, status_label, BlockedBadge, FormError, LoadError, Notice,
-    Person, ProjectRow, TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
+    announce, raw_text, BlockedBadge, FormError, LoadError, Notice, Person, ProjectRow, TagChip,
+    TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
@@ -206,6 +206,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
 
 #[component]
 pub fn TaskPageView() -> impl IntoView {
+    let t = crate::use_t();
     let slug = route_param("slug");
     let task_id = route_param("id");
     let update = ServerAction::<UpdateTask>::new();
@@ -276,29 +277,26 @@ pub fn TaskPageView() -> impl IntoView {
     // People a comment mentioned who were not told, because they cannot see the task.
     let not_notified = move || {
         comment.value().with(|v| match v {
-            Some(Ok(names)) if !names.is_empty() => Some(format!(
-                "Not notified: {}. They cannot see this task; share it with them first.",
-                names.join(", ")
-            )),
+            Some(Ok(names)) if !names.is_empty() => Some(t.not_notified(names.join(", "))),
             _ => None,
         })
     };
     let notice = RwSignal::new(None);
     announce!(notice,
-        update => "Task saved.",
-        add_tag => "Tag added.",
-        remove_tag => "Tag removed.",
-        new_tag => "Tag created and added.",
-        add_viewer => "Viewer added.",
-        remove_viewer => "Viewer removed.",
-        comment => "Comment posted.",
-        edit => "Comment saved.",
-        uncomment => "Comment deleted.",
-        log_time => "Time logged.",
-        unlog => "Time entry deleted.",
-        unattach => "Attachment deleted.",
-        watch => "You are watching this task.",
-        unwatch => "You no longer watch this task.",
+        update => t.task_saved(),
+        add_tag => t.tag_added(),
+        remove_tag => t.tag_removed(),
+        new_tag => t.tag_created_added(),
+        add_viewer => t.viewer_added(),
+        remove_viewer => t.viewer_removed(),
+        comment => t.comment_posted(),
+        edit => t.comment_saved(),
+        uncomment => t.comment_deleted(),
+        log_time => t.time_logged_short(),
+        unlog => t.time_entry_deleted(),
+        unattach => t.attachment_deleted(),
+        watch => t.watching(),
+        unwatch => t.not_watching(),
     );
     model_actions.announce(notice);
     // The comment box empties once its comment is saved.
@@ -311,12 +309,12 @@ pub fn TaskPageView() -> impl IntoView {
     });
 
     view! {
-        <Title text="Task — Bastion"/>
+        <Title text=t.task_title()/>
         <Notice notice/>
-        <Transition fallback=|| view! { <p>"Loading the task…"</p> }>
+        <Transition fallback=move || view! { <p>{t.task_loading()}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(e) => view! { <LoadError title="Task" error=e/> }.into_any(),
+                    Err(e) => view! { <LoadError title=t.col_task() error=e/> }.into_any(),
                     Ok(page) => {
                         let slug = slug();
                         let task = page.task.clone();
@@ -334,7 +332,7 @@ pub fn TaskPageView() -> impl IntoView {
                         let can_manage_viewers = policy::can_manage_task_viewers(role);
                         let can_upload = policy::can_upload_attachments(role);
                         view! {
-                            <Title text=super::raw_text(&format!("{} — {} — Bastion", task.title, page.workspace_name))/>
+                            <Title text=super::raw_text(&t.task_workspace_title(&task.title, &page.workspace_name))/>
                             <WorkNav slug=slug.clone() role=page.role unread=page.unread current="task"/>
                             <p class="breadcrumb">
                                 <a href=format!("/w/{slug}/tasks?project={}", task.project_id)>{task.project_name.clone()}</a>
@@ -346,13 +344,13 @@ pub fn TaskPageView() -> impl IntoView {
                                     <div class="title-row">
                                         <h1 id="task-title"><span class="task-key">{task.key.clone()}</span> " " {task.title.clone()}</h1>
                                         {policy::can_watch_task(role).then(|| {
-                                            let people = if page.watchers == 1 { "1 watcher".to_owned() } else { format!("{} watchers", page.watchers) };
+                                            let people = if page.watchers == 1 { t.watchers_one().to_owned() } else { t.watchers(page.watchers) };
                                             let form = if page.watching {
                                                 view! {
                                                     <ActionForm action=unwatch attr:class="inline-form watch-form">
                                                         <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                         <input type="hidden" name="task_id" value=id_v.get_value()/>
-                                                        <button type="submit" class="button small secondary" aria-pressed="true">"Unwatch"</button>
+                                                        <button type="submit" class="button small secondary" aria-pressed="true">{t.unwatch()}</button>
                                                     </ActionForm>
                                                 }.into_any()
                                             } else {
@@ -360,7 +358,7 @@ pub fn TaskPageView() -> impl IntoView {
                                                     <ActionForm action=watch attr:class="inline-form watch-form">
                                                         <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                         <input type="hidden" name="task_id" value=id_v.get_value()/>
-                                                        <button type="submit" class="button small secondary" aria-pressed="false">"Watch"</button>
+                                                        <button type="submit" class="button small secondary" aria-pressed="false">{t.watch()}</button>
                                                     </ActionForm>
                                                 }.into_any()
                                             };
@@ -374,16 +372,16 @@ pub fn TaskPageView() -> impl IntoView {
                                     </div>
                                     <FormError error=watch_error/>
                                     <dl class="facts">
-                                        <dt>"Status"</dt><dd><span class=format!("status status-{}", task.status)>{status_label(&task.status)}</span>{task.blocked.then(|| view! { " " <BlockedBadge/> })}</dd>
-                                        <dt>"Priority"</dt><dd><span class=format!("priority priority-{}", task.priority)>{priority_label(&task.priority)}</span></dd>
-                                        <dt>"Assignee"</dt><dd>{task.assignee.clone().map(|p| p.name).unwrap_or_else(|| "Nobody".into())}</dd>
-                                        <dt>"Due"</dt><dd class:overdue=task.overdue>{task.due_on.clone().unwrap_or_else(|| "No due date".into())}{task.overdue.then_some(" (overdue)")}</dd>
-                                        <dt>"Visibility"</dt><dd>{if task.private { "Private: admins, its creator, its assignee and its viewers" } else { "Everyone in the workspace, except guests who are not viewers" }}</dd>
-                                        <dt>"Created by"</dt><dd>{page.created_by.clone()}</dd>
+                                        <dt>{t.col_status()}</dt><dd><span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span>{task.blocked.then(|| view! { " " <BlockedBadge/> })}</dd>
+                                        <dt>{t.col_priority()}</dt><dd><span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span></dd>
+                                        <dt>{t.col_assignee()}</dt><dd>{task.assignee.clone().map(|p| p.name).unwrap_or_else(|| t.nobody().into())}</dd>
+                                        <dt>{t.col_due()}</dt><dd class:overdue=task.overdue>{task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| t.no_due_date().into())}{task.overdue.then_some(t.overdue_suffix())}</dd>
+                                        <dt>{t.visibility()}</dt><dd>{if task.private { t.visibility_private() } else { t.visibility_everyone() }}</dd>
+                                        <dt>{t.created_by()}</dt><dd>{page.created_by.clone()}</dd>
                                     </dl>
-                                    <h2>"Description"</h2>
+                                    <h2>{t.description()}</h2>
                                     {if page.description.trim().is_empty() {
-                                        view! { <p class="muted">"No description."</p> }.into_any()
+                                        view! { <p class="muted">{t.no_description()}</p> }.into_any()
                                     } else {
                                         // Safe: render_markdown escapes raw HTML and drops script links.
                                         view! { <div class="markdown" inner_html=page.description_html.clone()></div> }.into_any()
@@ -399,10 +397,10 @@ pub fn TaskPageView() -> impl IntoView {
                                 <RelationsSection slug=slug_v.get_value() task_id=id_v.get_value() relations=page.model.relations.clone() role=role facts=facts actions=model_actions/>
 
                                 <section class="card" aria-labelledby="tags-title">
-                                    <h2 id="tags-title">"Tags"</h2>
+                                    <h2 id="tags-title">{t.tags()}</h2>
                                     <FormError error=tag_error/>
                                     {if task.tags.is_empty() {
-                                        view! { <p class="muted">"No tags."</p> }.into_any()
+                                        view! { <p class="muted">{t.no_tags()}</p> }.into_any()
                                     } else {
                                         view! {
                                             <ul class="chip-list">
@@ -417,7 +415,7 @@ pub fn TaskPageView() -> impl IntoView {
                                                                     <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                                     <input type="hidden" name="task_id" value=id_v.get_value()/>
                                                                     <input type="hidden" name="tag_id" value=tag_id/>
-                                                                    <button type="submit" class="link-button" aria-label=format!("Remove tag {name}")>"×"</button>
+                                                                    <button type="submit" class="link-button" aria-label=t.remove_tag_named(&name)>"×"</button>
                                                                 </ActionForm>
                                                             })}
                                                         </li>
@@ -434,22 +432,22 @@ pub fn TaskPageView() -> impl IntoView {
                                                 <ActionForm action=add_tag attr:class="inline-form">
                                                     <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                     <input type="hidden" name="task_id" value=id_v.get_value()/>
-                                                    <label for="add-tag">"Add tag"</label>
+                                                    <label for="add-tag">{t.add_tag()}</label>
                                                     <select id="add-tag" name="tag_id">
                                                         {choices.into_iter().map(|t| view! { <option value=t.id>{t.name}</option> }).collect_view()}
                                                     </select>
-                                                    <button type="submit" class="button small secondary">"Add"</button>
+                                                    <button type="submit" class="button small secondary">{t.add()}</button>
                                                 </ActionForm>
                                             })}
                                             {can_create_tag.then(|| view! {
                                                 <ActionForm action=new_tag node_ref=new_tag_form attr:class="inline-form">
                                                     <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                     <input type="hidden" name="task_id" value=id_v.get_value()/>
-                                                    <label for="new-tag-name">"New tag"</label>
-                                                    <input id="new-tag-name" name="name" required maxlength="50" placeholder="Name"/>
-                                                    <label for="new-tag-colour">"Colour"</label>
+                                                    <label for="new-tag-name">{t.new_tag()}</label>
+                                                    <input id="new-tag-name" name="name" required maxlength="50" placeholder=t.field_name()/>
+                                                    <label for="new-tag-colour">{t.colour()}</label>
                                                     <input id="new-tag-colour" name="colour" type="color" value="#64748b"/>
-                                                    <button type="submit" class="button small secondary">"Create and add"</button>
+                                                    <button type="submit" class="button small secondary">{t.create_and_add()}</button>
                                                 </ActionForm>
                                             })}
                                         }
@@ -457,11 +455,11 @@ pub fn TaskPageView() -> impl IntoView {
                                 </section>
 
                                 <section class="card" aria-labelledby="viewers-title">
-                                    <h2 id="viewers-title">"Viewers"</h2>
-                                    <p class="muted">"Viewers see this task even when it is private; a guest sees only the tasks they view."</p>
+                                    <h2 id="viewers-title">{t.viewers()}</h2>
+                                    <p class="muted">{t.viewers_explained()}</p>
                                     <FormError error=viewer_error/>
                                     {if page.viewers.is_empty() {
-                                        view! { <p class="muted">"Nobody views this task yet."</p> }.into_any()
+                                        view! { <p class="muted">{t.no_viewers()}</p> }.into_any()
                                     } else {
                                         view! {
                                             <ul class="plain-list">
@@ -473,7 +471,7 @@ pub fn TaskPageView() -> impl IntoView {
                                                                 <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                                 <input type="hidden" name="task_id" value=id_v.get_value()/>
                                                                 <input type="hidden" name="user_id" value=p.id.clone()/>
-                                                                <button type="submit" class="button small secondary" aria-label=format!("Remove viewer {}", p.name)>"Remove"</button>
+                                                                <button type="submit" class="button small secondary" aria-label=t.remove_viewer_named(&p.name)>{t.remove()}</button>
                                                             </ActionForm>
                                                         })}
                                                     </li>
@@ -488,20 +486,20 @@ pub fn TaskPageView() -> impl IntoView {
                                             <ActionForm action=add_viewer attr:class="inline-form">
                                                 <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                 <input type="hidden" name="task_id" value=id_v.get_value()/>
-                                                <label for="add-viewer">"Add viewer"</label>
+                                                <label for="add-viewer">{t.add_viewer()}</label>
                                                 <select id="add-viewer" name="user_id">
                                                     {choices.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
                                                 </select>
-                                                <button type="submit" class="button small secondary">"Add viewer"</button>
+                                                <button type="submit" class="button small secondary">{t.add_viewer()}</button>
                                             </ActionForm>
                                         })
                                     })}
                                 </section>
 
                                 <section class="card" aria-labelledby="comments-title">
-                                    <h2 id="comments-title">"Comments"</h2>
+                                    <h2 id="comments-title">{t.comments()}</h2>
                                     {if page.comments.is_empty() {
-                                        view! { <p class="muted">"No comments yet."</p> }.into_any()
+                                        view! { <p class="muted">{t.no_comments()}</p> }.into_any()
                                     } else {
                                         view! {
                                             <ol class="comments">
@@ -517,12 +515,12 @@ pub fn TaskPageView() -> impl IntoView {
                                         <ActionForm action=comment attr:class="form comment-form">
                                             <input type="hidden" name="slug" value=slug_v.get_value()/>
                                             <input type="hidden" name="task_id" value=id_v.get_value()/>
-                                            <label for="new-comment">"Add a comment (Markdown)"</label>
+                                            <label for="new-comment">{t.add_comment()}</label>
                                             {policy::can_list_members(role).then(|| view! {
-                                                <p class="muted hint">"Type @ and a member's name to mention them; they are notified if they can see this task."</p>
+                                                <p class="muted hint">{t.mention_hint()}</p>
                                             })}
                                             <textarea id="new-comment" name="body" rows="3" required maxlength="10000" node_ref=comment_box></textarea>
-                                            <button type="submit" class="button" disabled=move || comment.pending().get()>"Post comment"</button>
+                                            <button type="submit" class="button" disabled=move || comment.pending().get()>{t.post_comment()}</button>
                                         </ActionForm>
                                     })}
                                 </section>
@@ -535,14 +533,14 @@ pub fn TaskPageView() -> impl IntoView {
 
                                 {can_delete.then(|| view! {
                                     <section class="card danger-zone" aria-labelledby="delete-title">
-                                        <h2 id="delete-title">"Delete this task"</h2>
+                                        <h2 id="delete-title">{t.delete_this_task()}</h2>
                                         <details>
-                                            <summary>"Delete task…"</summary>
-                                            <p>"This deletes the task with its comments, tags, viewers, time entries and attachments. It cannot be undone."</p>
+                                            <summary>{t.delete_task()}</summary>
+                                            <p>{t.delete_task_explained()}</p>
                                             <ActionForm action=delete>
                                                 <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                 <input type="hidden" name="task_id" value=id_v.get_value()/>
-                                                <button type="submit" class="button danger">"Yes, delete this task"</button>
+                                                <button type="submit" class="button danger">{t.yes_delete_task()}</button>
                                             </ActionForm>
                                         </details>
                                         <FormError error=delete_error/>
@@ -560,18 +558,19 @@ pub fn TaskPageView() -> impl IntoView {
 #[component]
 fn EditTask(slug: String, page: TaskPage, action: ServerAction<UpdateTask>) -> impl IntoView {
     let task = page.task;
+    let t = crate::use_t();
     view! {
         <details class="panel">
-            <summary>"Edit task"</summary>
+            <summary>{t.edit_task()}</summary>
             <ActionForm action=action attr:class="form grid-form">
                 <input type="hidden" name="slug" value=slug/>
                 <input type="hidden" name="task_id" value=task.id.clone()/>
                 <div class="field wide">
-                    <label for="e-title">"Title"</label>
+                    <label for="e-title">{t.label_title_short()}</label>
                     <input id="e-title" name="title" value=task.title.clone() required maxlength="300"/>
                 </div>
                 <div class="field">
-                    <label for="e-project">"Project"</label>
+                    <label for="e-project">{t.group_project()}</label>
                     <select id="e-project" name="project_id">
                         {page.projects.into_iter().map(|p| view! {
                             <option value=p.id.clone() selected=p.id == task.project_id>{p.name}</option>
@@ -579,21 +578,21 @@ fn EditTask(slug: String, page: TaskPage, action: ServerAction<UpdateTask>) -> i
                     </select>
                 </div>
                 <div class="field">
-                    <label for="e-status">"Status"</label>
+                    <label for="e-status">{t.col_status()}</label>
                     <select id="e-status" name="status">
-                        {STATUSES.iter().map(|(v, l)| view! { <option value=*v selected=*v == task.status>{*l}</option> }).collect_view()}
+                        {STATUSES.iter().map(|(v, _)| view! { <option value=*v selected=*v == task.status>{super::status_word(t, v)}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="e-priority">"Priority"</label>
+                    <label for="e-priority">{t.col_priority()}</label>
                     <select id="e-priority" name="priority">
-                        {PRIORITIES.iter().map(|(v, l)| view! { <option value=*v selected=*v == task.priority>{*l}</option> }).collect_view()}
+                        {PRIORITIES.iter().map(|(v, _)| view! { <option value=*v selected=*v == task.priority>{super::priority_word(t, v)}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="e-assignee">"Assignee"</label>
+                    <label for="e-assignee">{t.col_assignee()}</label>
                     <select id="e-assignee" name="assignee_id">
-                        <option value="">"Nobody"</option>
+                        <option value="">{t.nobody()}</option>
                         {page.people.into_iter().map(|p| {
                             let chosen = task.assignee.as_ref().is_some_and(|a| a.id == p.id);
                             view! { <option value=p.id selected=chosen>{p.name}</option> }
@@ -601,19 +600,19 @@ fn EditTask(slug: String, page: TaskPage, action: ServerAction<UpdateTask>) -> i
                     </select>
                 </div>
                 <div class="field">
-                    <label for="e-due">"Due date"</label>
+                    <label for="e-due">{t.due_date()}</label>
                     <input id="e-due" name="due_on" type="date" value=task.due_on.clone().unwrap_or_default()/>
                 </div>
                 <div class="field check">
                     <input id="e-private" name="private" type="checkbox" value="true" checked=task.private/>
-                    <label for="e-private">"Private"</label>
+                    <label for="e-private">{t.private()}</label>
                 </div>
                 <div class="field wide">
-                    <label for="e-description">"Description (Markdown)"</label>
+                    <label for="e-description">{t.description_markdown()}</label>
                     <textarea id="e-description" name="description" rows="6" maxlength="20000">{raw_text(&page.description)}</textarea>
                 </div>
                 <div class="field wide">
-                    <button type="submit" class="button" disabled=move || action.pending().get()>"Save changes"</button>
+                    <button type="submit" class="button" disabled=move || action.pending().get()>{t.save_changes()}</button>
                 </div>
             </ActionForm>
         </details>
@@ -632,27 +631,28 @@ fn CommentItem(
     let can_edit = policy::can_edit_comment(role, comment.mine);
     let can_delete = policy::can_delete_comment(role, comment.mine);
     let edit_id = format!("edit-{}", comment.id);
+    let t = crate::use_t();
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
     let comment_id = StoredValue::new(comment.id.clone());
     view! {
         <li class="comment">
             <p class="comment-head">
                 <strong>{comment.author.clone()}</strong> " "
-                <span class="muted">{comment.written.clone()}{comment.edited.then_some(" (edited)")}</span>
+                <span class="muted">{comment.written.clone()}{comment.edited.then_some(t.edited_suffix())}</span>
             </p>
             // Safe: render_markdown escapes raw HTML and drops script links.
             <div class="markdown" inner_html=comment.html.clone()></div>
             <div class="comment-actions">
                 {can_edit.then(|| view! {
                     <details>
-                        <summary>"Edit comment"</summary>
+                        <summary>{t.edit_comment()}</summary>
                         <ActionForm action=edit attr:class="form">
                             <input type="hidden" name="slug" value=slug.get_value()/>
                             <input type="hidden" name="task_id" value=task_id.get_value()/>
                             <input type="hidden" name="comment_id" value=comment_id.get_value()/>
-                            <label for=edit_id.clone()>"Comment"</label>
+                            <label for=edit_id.clone()>{t.comment()}</label>
                             <textarea id=edit_id name="body" rows="3" required maxlength="10000">{raw_text(&comment.body)}</textarea>
-                            <button type="submit" class="button small">"Save comment"</button>
+                            <button type="submit" class="button small">{t.save_comment()}</button>
                         </ActionForm>
                     </details>
                 })}
@@ -661,7 +661,7 @@ fn CommentItem(
                         <input type="hidden" name="slug" value=slug.get_value()/>
                         <input type="hidden" name="task_id" value=task_id.get_value()/>
                         <input type="hidden" name="comment_id" value=comment_id.get_value()/>
-                        <button type="submit" class="button small danger">"Delete comment"</button>
+                        <button type="submit" class="button small danger">{t.delete_comment()}</button>
                     </ActionForm>
                 })}
             </div>
