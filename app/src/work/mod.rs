@@ -75,13 +75,13 @@ pub struct TaskRow {
 /// "1/3 subtasks done" beside a parent (list, board).
 #[component]
 pub fn SubtaskProgress(done: i64, total: i64) -> impl IntoView {
-    view! { <span class="progress muted">{format!("{done}/{total} subtasks done")}</span> }
+    view! { <span class="progress muted">{crate::use_t().subtasks_done(done, total)}</span> }
 }
 
 /// "Blocked" beside a task blocked by an open task (list, board, task page).
 #[component]
 pub fn BlockedBadge() -> impl IntoView {
-    view! { <span class="badge blocked">"Blocked"</span> }
+    view! { <span class="badge blocked">{crate::use_t().blocked()}</span> }
 }
 
 impl TaskRow {

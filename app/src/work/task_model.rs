@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{status_label, FormError};
+use super::FormError;
 use crate::error::action_error;
 use crate::policy::{self, Role, TaskFacts};
 use crate::UiError;
@@ -63,11 +63,15 @@ pub const RELATION_KINDS: [(&str, &str); 5] = [
 ];
 
 fn relation_label(kind: &str) -> &'static str {
-    RELATION_KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, label)| *label)
-        .unwrap_or("Related to")
+    let t = crate::use_t();
+    match kind {
+        "blocked_by" => t.relation_blocked_by(),
+        "blocks" => t.relation_blocks(),
+        "relates_to" => t.relation_relates_to(),
+        "duplicates" => t.relation_duplicates(),
+        "duplicated_by" => t.relation_duplicated_by(),
+        _ => t.relation_related_to(),
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -250,12 +254,12 @@ impl ModelActions {
     /// Says what was done, in the page's notice.
     pub fn announce(&self, notice: RwSignal<Option<String>>) {
         super::announce!(notice,
-            self.add_subtask => TEXT.subtask_added,
-            self.add_item => TEXT.item_added,
-            self.tick_item => TEXT.item_changed,
-            self.remove_item => TEXT.item_removed,
-            self.add_relation => TEXT.relation_added,
-            self.remove_relation => TEXT.relation_removed,
+            self.add_subtask => words().subtask_added,
+            self.add_item => words().item_added,
+            self.tick_item => words().item_changed,
+            self.remove_item => words().item_removed,
+            self.add_relation => words().relation_added,
+            self.remove_relation => words().relation_removed,
         );
     }
 }
@@ -294,32 +298,36 @@ struct Text {
     done_of: &'static str,
 }
 
-const TEXT: Text = Text {
-    parent: "Subtask of",
-    subtasks: "Subtasks",
-    no_subtasks: "No subtasks.",
-    new_subtask: "New subtask",
-    add_subtask: "Add subtask",
-    subtask_added: "Subtask added.",
-    checklist: "Checklist",
-    no_items: "No checklist items.",
-    new_item: "New item",
-    add_item: "Add item",
-    tick: "Tick",
-    untick: "Untick",
-    remove: "Remove",
-    item_added: "Checklist item added.",
-    item_changed: "Checklist item saved.",
-    item_removed: "Checklist item removed.",
-    relations: "Relations",
-    no_relations: "No relations.",
-    relation_kind: "Relation",
-    other_task: "Task key",
-    add_relation: "Add relation",
-    relation_added: "Relation added.",
-    relation_removed: "Relation removed.",
-    done_of: "done",
-};
+/// The words of these sections in the page's language.
+fn words() -> Text {
+    let t = crate::use_t();
+    Text {
+        parent: t.subtask_of(),
+        subtasks: t.subtasks(),
+        no_subtasks: t.no_subtasks(),
+        new_subtask: t.new_subtask(),
+        add_subtask: t.add_subtask(),
+        subtask_added: t.subtask_added(),
+        checklist: t.checklist(),
+        no_items: t.no_checklist_items(),
+        new_item: t.new_checklist_item(),
+        add_item: t.add_checklist_item(),
+        tick: t.tick(),
+        untick: t.untick(),
+        remove: t.remove(),
+        item_added: t.checklist_item_added(),
+        item_changed: t.checklist_item_saved(),
+        item_removed: t.checklist_item_removed(),
+        relations: t.relations(),
+        no_relations: t.no_relations(),
+        relation_kind: t.relation(),
+        other_task: t.task_key(),
+        add_relation: t.add_relation(),
+        relation_added: t.relation_added(),
+        relation_removed: t.relation_removed(),
+        done_of: t.done_of(),
+    }
+}
 
 /// "Subtask of ACME-1 Title", above the task's title.
 #[component]
@@ -327,7 +335,7 @@ pub fn ParentLink(slug: String, parent: Option<TaskLink>) -> impl IntoView {
     parent.map(|p| {
         view! {
             <p class="parent-link">
-                {TEXT.parent} " "
+                {words().parent} " "
                 <a href=format!("/w/{slug}/t/{}", p.key)>{p.key.clone()} " " {p.title.clone()}</a>
             </p>
         }
@@ -338,7 +346,7 @@ fn task_link(slug: &str, t: &TaskLink) -> impl IntoView {
     view! {
         <a href=format!("/w/{slug}/t/{}", t.key)><span class="task-key">{t.key.clone()}</span> " " {t.title.clone()}</a>
         " "
-        <span class=format!("status status-{}", t.status)>{status_label(&t.status)}</span>
+        <span class=format!("status status-{}", t.status)>{super::status_word(crate::use_t(), &t.status)}</span>
     }
 }
 
@@ -360,11 +368,11 @@ pub fn SubtasksSection(
     let form = crate::error::cleared_on_success(actions.add_subtask);
     (can_add || total > 0).then(|| view! {
         <section class="card" aria-labelledby="subtasks-title">
-            <h2 id="subtasks-title">{TEXT.subtasks}
-                {(total > 0).then(|| view! { " " <span class="progress muted">{format!("{done}/{total} {}", TEXT.done_of)}</span> })}
+            <h2 id="subtasks-title">{words().subtasks}
+                {(total > 0).then(|| view! { " " <span class="progress muted">{format!("{done}/{total} {}", words().done_of)}</span> })}
             </h2>
             {if total == 0 {
-                view! { <p class="muted">{TEXT.no_subtasks}</p> }.into_any()
+                view! { <p class="muted">{words().no_subtasks}</p> }.into_any()
             } else {
                 view! {
                     <ul class="plain-list subtasks">
@@ -377,9 +385,9 @@ pub fn SubtasksSection(
                 <ActionForm action=actions.add_subtask node_ref=form attr:class="inline-form">
                     <input type="hidden" name="slug" value=slug.clone()/>
                     <input type="hidden" name="task_id" value=task_id.clone()/>
-                    <label for="new-subtask">{TEXT.new_subtask}</label>
+                    <label for="new-subtask">{words().new_subtask}</label>
                     <input id="new-subtask" name="title" required maxlength="300"/>
-                    <button type="submit" class="button small secondary">{TEXT.add_subtask}</button>
+                    <button type="submit" class="button small secondary">{words().add_subtask}</button>
                 </ActionForm>
             })}
         </section>
@@ -412,16 +420,16 @@ pub fn ChecklistSection(
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
     (can_edit || total > 0).then(|| view! {
         <section class="card" aria-labelledby="checklist-title">
-            <h2 id="checklist-title">{TEXT.checklist}
-                {(total > 0).then(|| view! { " " <span class="progress muted">{format!("{done}/{total} {}", TEXT.done_of)}</span> })}
+            <h2 id="checklist-title">{words().checklist}
+                {(total > 0).then(|| view! { " " <span class="progress muted">{format!("{done}/{total} {}", words().done_of)}</span> })}
             </h2>
             {if total == 0 {
-                view! { <p class="muted">{TEXT.no_items}</p> }.into_any()
+                view! { <p class="muted">{words().no_items}</p> }.into_any()
             } else {
                 view! {
                     <ul class="plain-list checklist">
                         {items.into_iter().map(|item| {
-                            let label = if item.done { TEXT.untick } else { TEXT.tick };
+                            let label = if item.done { words().untick } else { words().tick };
                             let (item_id, text) = (StoredValue::new(item.id.clone()), StoredValue::new(item.text.clone()));
                             view! {
                                 <li class:done=item.done>
@@ -440,7 +448,7 @@ pub fn ChecklistSection(
                                             <input type="hidden" name="slug" value=slug.get_value()/>
                                             <input type="hidden" name="task_id" value=task_id.get_value()/>
                                             <input type="hidden" name="item_id" value=item_id.get_value()/>
-                                            <button type="submit" class="button small secondary" aria-label=format!("{}: {}", TEXT.remove, text.get_value())>{TEXT.remove}</button>
+                                            <button type="submit" class="button small secondary" aria-label=format!("{}: {}", words().remove, text.get_value())>{words().remove}</button>
                                         </ActionForm>
                                     })}
                                 </li>
@@ -454,9 +462,9 @@ pub fn ChecklistSection(
                 <ActionForm action=actions.add_item node_ref=form attr:class="inline-form">
                     <input type="hidden" name="slug" value=slug.get_value()/>
                     <input type="hidden" name="task_id" value=task_id.get_value()/>
-                    <label for="new-checklist-item">{TEXT.new_item}</label>
+                    <label for="new-checklist-item">{words().new_item}</label>
                     <input id="new-checklist-item" name="text" required maxlength="500"/>
-                    <button type="submit" class="button small secondary">{TEXT.add_item}</button>
+                    <button type="submit" class="button small secondary">{words().add_item}</button>
                 </ActionForm>
             })}
         </section>
@@ -485,9 +493,9 @@ pub fn RelationsSection(
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
     (can_edit || !relations.is_empty()).then(|| view! {
         <section class="card" aria-labelledby="relations-title">
-            <h2 id="relations-title">{TEXT.relations}</h2>
+            <h2 id="relations-title">{words().relations}</h2>
             {if relations.is_empty() {
-                view! { <p class="muted">{TEXT.no_relations}</p> }.into_any()
+                view! { <p class="muted">{words().no_relations}</p> }.into_any()
             } else {
                 view! {
                     <ul class="plain-list relations">
@@ -501,7 +509,7 @@ pub fn RelationsSection(
                                         <input type="hidden" name="task_id" value=task_id.get_value()/>
                                         <input type="hidden" name="relation_id" value=r.id.clone()/>
                                         <button type="submit" class="button small secondary"
-                                            aria-label=format!("{}: {} {}", TEXT.remove, relation_label(&r.kind), r.other.key)>{TEXT.remove}</button>
+                                            aria-label=format!("{}: {} {}", words().remove, relation_label(&r.kind), r.other.key)>{words().remove}</button>
                                     </ActionForm>
                                 })}
                             </li>
@@ -514,13 +522,13 @@ pub fn RelationsSection(
                 <ActionForm action=actions.add_relation node_ref=form attr:class="inline-form">
                     <input type="hidden" name="slug" value=slug.get_value()/>
                     <input type="hidden" name="task_id" value=task_id.get_value()/>
-                    <label for="relation-kind">{TEXT.relation_kind}</label>
+                    <label for="relation-kind">{words().relation_kind}</label>
                     <select id="relation-kind" name="kind">
-                        {RELATION_KINDS.iter().map(|(v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}
+                        {RELATION_KINDS.iter().map(|(v, _)| view! { <option value=*v>{relation_label(v)}</option> }).collect_view()}
                     </select>
-                    <label for="relation-other">{TEXT.other_task}</label>
+                    <label for="relation-other">{words().other_task}</label>
                     <input id="relation-other" name="other_task" required maxlength="50" placeholder="ACME-1"/>
-                    <button type="submit" class="button small secondary">{TEXT.add_relation}</button>
+                    <button type="submit" class="button small secondary">{words().add_relation}</button>
                 </ActionForm>
             })}
         </section>
