@@ -113,13 +113,12 @@ pub fn AttachmentsSection(
     delete: ServerAction<DeleteAttachment>,
 ) -> impl IntoView {
     let query = use_query_map();
+    let t = crate::use_t();
     // Set by the upload endpoint's redirect: fixed words per outcome, never text from the URL.
     let outcome = move || match query.read().get("attachment").as_deref() {
-        Some("uploaded") => Some(Ok("File uploaded.".into())),
-        Some("too_large") => Some(Err("That file is larger than the upload limit.".into())),
-        Some("invalid") => Some(Err(
-            "That file could not be stored: choose a file with a name.".into(),
-        )),
+        Some("uploaded") => Some(Ok(t.file_uploaded().into())),
+        Some("too_large") => Some(Err(t.file_too_large().into())),
+        Some("invalid") => Some(Err(t.file_invalid().into())),
         _ => None,
     };
     let delete_error = action_error(delete);
@@ -127,11 +126,11 @@ pub fn AttachmentsSection(
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
     view! {
         <section class="card" id="attachments" aria-labelledby="attachments-title">
-            <h2 id="attachments-title">"Attachments"</h2>
+            <h2 id="attachments-title">{t.attachments()}</h2>
             <FormOutcome outcome ok_class="success"/>
             <FormError error=delete_error/>
             {if attachments.is_empty() {
-                view! { <p class="muted">"No files attached."</p> }.into_any()
+                view! { <p class="muted">{t.no_files()}</p> }.into_any()
             } else {
                 view! {
                     <ul class="plain-list attachments">
@@ -144,13 +143,13 @@ pub fn AttachmentsSection(
                                     " "<span class="muted">{format!("{} · {} · {}", a.size, a.uploader, a.uploaded)}</span>
                                     {a.can_delete.then(|| view! {
                                         <details class="confirm-delete">
-                                            <summary>{format!("Delete {}…", a.filename)}</summary>
-                                            <p>"The file is deleted for everyone. It cannot be undone."</p>
+                                            <summary>{t.delete_file(&a.filename)}</summary>
+                                            <p>{t.file_delete_explained()}</p>
                                             <ActionForm action=delete attr:class="inline-form">
                                                 <input type="hidden" name="slug" value=slug.get_value()/>
                                                 <input type="hidden" name="task_id" value=task_id.get_value()/>
                                                 <input type="hidden" name="attachment_id" value=a.id.clone()/>
-                                                <button type="submit" class="button small danger">{format!("Yes, delete {}", a.filename)}</button>
+                                                <button type="submit" class="button small danger">{t.yes_delete_file(&a.filename)}</button>
                                             </ActionForm>
                                         </details>
                                     })}
@@ -164,9 +163,9 @@ pub fn AttachmentsSection(
                 // A plain form, not an ActionForm: the browser posts the file to the REST
                 // endpoint, which answers 303 back here (see the module's comment).
                 <form class="inline-form upload-form" method="post" enctype="multipart/form-data" action=upload_to>
-                    <label for="upload-file">"Attach a file"</label>
+                    <label for="upload-file">{t.attach_file()}</label>
                     <input id="upload-file" name="file" type="file" required/>
-                    <button type="submit" class="button small">"Upload"</button>
+                    <button type="submit" class="button small">{t.upload()}</button>
                 </form>
             })}
         </section>

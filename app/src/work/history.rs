@@ -37,7 +37,7 @@ pub(crate) mod srv {
     use super::{ChangeRow, HistoryRow};
     use crate::money::format_eur;
     use crate::work::attachments::format_size;
-    use crate::work::{priority_label, status_label, ProjectRow, TagRow};
+    use crate::work::{ProjectRow, TagRow};
 
     /// History fields that name a person.
     pub const PERSON_FIELDS: [&str; 5] = [
@@ -151,7 +151,7 @@ pub(crate) mod srv {
             when: (known.wall)(e.occurred_at),
             actor: match Uuid::parse_str(&e.actor) {
                 Ok(id) => (known.name)(&id),
-                Err(_) if e.actor == "system" => "The system".into(),
+                Err(_) if e.actor == "system" => crate::use_t().the_system().into(),
                 Err(_) => e.actor.clone(),
             },
             action: action_label(&e.entity_type, &e.action),
@@ -160,66 +160,68 @@ pub(crate) mod srv {
     }
 
     fn action_label(entity: &str, action: &str) -> String {
+        let t = crate::use_t();
         let label = match (entity, action) {
-            ("task", "created") => "created the task",
-            ("task", "updated") => "changed the task",
-            ("task", "deleted") => "deleted the task",
-            ("task", "tag_added") => "added a tag",
-            ("task", "tag_removed") => "removed a tag",
-            ("task", "viewer_added") => "added a viewer",
-            ("task", "viewer_removed") => "removed a viewer",
-            ("task", "watcher_added") => "added a watcher",
-            ("task", "watcher_removed") => "removed a watcher",
-            ("comment", "created") => "commented",
-            ("comment", "updated") => "edited a comment",
-            ("comment", "deleted") => "deleted a comment",
-            ("time_entry", "created") => "logged time",
-            ("time_entry", "updated") => "changed a time entry",
-            ("time_entry", "deleted") => "deleted a time entry",
-            ("attachment", "created") => "attached a file",
-            ("attachment", "updated") => "changed an attachment",
-            ("attachment", "deleted") => "deleted an attachment",
-            ("checklist_item", "created") => "added a checklist item",
-            ("checklist_item", "updated") => "changed a checklist item",
-            ("checklist_item", "deleted") => "removed a checklist item",
-            ("task_relation", "created") => "related the task",
-            ("task_relation", "deleted") => "removed a relation",
+            ("task", "created") => t.hist_task_created(),
+            ("task", "updated") => t.hist_task_updated(),
+            ("task", "deleted") => t.hist_task_deleted(),
+            ("task", "tag_added") => t.hist_task_tag_added(),
+            ("task", "tag_removed") => t.hist_task_tag_removed(),
+            ("task", "viewer_added") => t.hist_task_viewer_added(),
+            ("task", "viewer_removed") => t.hist_task_viewer_removed(),
+            ("task", "watcher_added") => t.hist_task_watcher_added(),
+            ("task", "watcher_removed") => t.hist_task_watcher_removed(),
+            ("comment", "created") => t.hist_comment_created(),
+            ("comment", "updated") => t.hist_comment_updated(),
+            ("comment", "deleted") => t.hist_comment_deleted(),
+            ("time_entry", "created") => t.hist_time_entry_created(),
+            ("time_entry", "updated") => t.hist_time_entry_updated(),
+            ("time_entry", "deleted") => t.hist_time_entry_deleted(),
+            ("attachment", "created") => t.hist_attachment_created(),
+            ("attachment", "updated") => t.hist_attachment_updated(),
+            ("attachment", "deleted") => t.hist_attachment_deleted(),
+            ("checklist_item", "created") => t.hist_checklist_item_created(),
+            ("checklist_item", "updated") => t.hist_checklist_item_updated(),
+            ("checklist_item", "deleted") => t.hist_checklist_item_deleted(),
+            ("task_relation", "created") => t.hist_task_relation_created(),
+            ("task_relation", "deleted") => t.hist_task_relation_deleted(),
             _ => return format!("{} {}", entity.replace('_', " "), action.replace('_', " ")),
         };
         label.to_owned()
     }
 
     fn field_label(key: &str) -> &str {
+        let t = crate::use_t();
         match key {
-            "title" => "Title",
-            "description" => "Description",
-            "status" => "Status",
-            "priority" => "Priority",
-            "assignee_id" => "Assignee",
-            "due_on" => "Due",
-            "private" => "Private",
-            "project_id" => "Project",
-            "created_by" => "Created by",
-            "tag_id" => "Tag",
-            "user_id" => "Person",
-            "author_id" => "Author",
-            "body" => "Text",
-            "started_at" => "Started",
-            "minutes" => "Minutes",
-            "billable" => "Billable",
-            "rate_cents" => "Hourly rate",
-            "note" => "Note",
-            "uploader_id" => "Uploaded by",
-            "filename" => "File",
-            "size_bytes" => "Size",
-            "content_type" => "Type",
-            "number" => "Number",
-            "parent_id" => "Parent task",
-            "text" => "Text",
-            "done" => "Done",
-            "position" => "Position",
-            "kind" => "Relation",
-            "other_id" => "Other task",
+            "title" => t.hist_field_title(),
+            "description" => t.hist_field_description(),
+            "status" => t.hist_field_status(),
+            "priority" => t.hist_field_priority(),
+            "assignee_id" => t.hist_field_assignee_id(),
+            "due_on" => t.hist_field_due_on(),
+            "private" => t.hist_field_private(),
+            "project_id" => t.hist_field_project_id(),
+            "created_by" => t.hist_field_created_by(),
+            "tag_id" => t.hist_field_tag_id(),
+            "user_id" => t.hist_field_user_id(),
+            "author_id" => t.hist_field_author_id(),
+            "body" => t.hist_field_body(),
+            "started_at" => t.hist_field_started_at(),
+            "minutes" => t.hist_field_minutes(),
+            "billable" => t.hist_field_billable(),
+            "rate_cents" => t.hist_field_rate_cents(),
+            "note" => t.hist_field_note(),
+            "uploader_id" => t.hist_field_uploader_id(),
+            "filename" => t.hist_field_filename(),
+            "size_bytes" => t.hist_field_size_bytes(),
+            "content_type" => t.hist_field_content_type(),
+            "number" => t.hist_field_number(),
+            "parent_id" => t.hist_field_parent_id(),
+            "text" => t.hist_field_text(),
+            "done" => t.hist_field_done(),
+            "position" => t.hist_field_position(),
+            "kind" => t.hist_field_kind(),
+            "other_id" => t.hist_field_other_id(),
             other => other,
         }
     }
@@ -236,7 +238,10 @@ pub(crate) mod srv {
         let value = value?;
         let text = match value {
             Value::Null => return None,
-            Value::Bool(b) => return Some(if *b { "yes" } else { "no" }.to_owned()),
+            Value::Bool(b) => {
+                let t = crate::use_t();
+                return Some(if *b { t.yes() } else { t.no() }.to_owned());
+            }
             Value::Number(n) => match (key, n.as_i64()) {
                 ("rate_cents", Some(cents)) => return Some(format_eur(cents, locale)),
                 ("size_bytes", Some(bytes)) => return Some(format_size(bytes)),
@@ -252,14 +257,14 @@ pub(crate) mod srv {
                 tags.iter()
                     .find(|t| t.id == text)
                     .map(|t| t.name.clone())
-                    .unwrap_or_else(|| "a deleted tag".into()),
+                    .unwrap_or_else(|| crate::use_t().a_deleted_tag().into()),
             ),
             "project_id" => projects
                 .iter()
                 .find(|p| p.id == text)
                 .map(|p| p.name.clone()),
-            "status" => Some(status_label(text).to_owned()),
-            "priority" => Some(priority_label(text).to_owned()),
+            "status" => Some(super::super::status_word(crate::use_t(), text).to_owned()),
+            "priority" => Some(super::super::priority_word(crate::use_t(), text).to_owned()),
             "started_at" => {
                 OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
                     .ok()
@@ -329,12 +334,13 @@ pub(crate) mod srv {
 
 #[component]
 pub fn HistorySection(history: Vec<HistoryRow>) -> impl IntoView {
+    let t = crate::use_t();
     view! {
         <section class="card" aria-labelledby="history-title">
-            <h2 id="history-title">"History"</h2>
-            <p class="muted">"Every change to this task, newest first (admins only)."</p>
+            <h2 id="history-title">{t.history()}</h2>
+            <p class="muted">{t.history_explained()}</p>
             {if history.is_empty() {
-                view! { <p class="muted">"Nothing recorded yet."</p> }.into_any()
+                view! { <p class="muted">{t.nothing_recorded()}</p> }.into_any()
             } else {
                 view! {
                     <ol class="history">

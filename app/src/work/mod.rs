@@ -127,22 +127,6 @@ pub fn priority_word(t: crate::i18n::T, priority: &str) -> &'static str {
     }
 }
 
-pub fn status_label(status: &str) -> &'static str {
-    STATUSES
-        .iter()
-        .find(|(value, _)| *value == status)
-        .map(|(_, label)| *label)
-        .unwrap_or("Unknown")
-}
-
-pub fn priority_label(priority: &str) -> &'static str {
-    PRIORITIES
-        .iter()
-        .find(|(value, _)| *value == priority)
-        .map(|(_, label)| *label)
-        .unwrap_or("Unknown")
-}
-
 /// Text for an element whose content the HTML parser reads as raw text (`<textarea>`,
 /// `<title>`). The server renders such children without escaping them (tachys for a textarea,
 /// leptos_meta for the title), so a description holding `</textarea>` or a title holding
@@ -559,7 +543,8 @@ mod tests {
     #[test]
     fn every_status_and_priority_has_a_label() {
         for (value, label) in STATUSES.iter().chain(PRIORITIES.iter()) {
-            assert!(status_label(value) == *label || priority_label(value) == *label);
+            let en = crate::i18n::Locale::En.t();
+            assert!(status_word(en, value) == *label || priority_word(en, value) == *label);
         }
     }
 }

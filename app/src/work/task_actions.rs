@@ -76,7 +76,7 @@ pub async fn delete_task(slug: String, task_id: String) -> Result<(), UiError> {
 pub async fn add_task_tag(slug: String, task_id: String, tag_id: String) -> Result<(), UiError> {
     change_task(&slug, &task_id, async |tx, viewer, id| {
         let Some(tag) = opt_id("The tag", Some(&tag_id))? else {
-            return Err(UiError::invalid("tag_id", "Choose a tag."));
+            return Err(UiError::invalid("tag_id", crate::use_t().choose_tag()));
         };
         Ok(tags::add_task_tag(tx, viewer, id, tag).await?)
     })
@@ -118,7 +118,7 @@ pub async fn add_task_viewer(
 ) -> Result<(), UiError> {
     change_task(&slug, &task_id, async |tx, viewer, id| {
         let Some(person) = opt_id("The person", Some(&user_id))? else {
-            return Err(UiError::invalid("user_id", "Choose a person."));
+            return Err(UiError::invalid("user_id", crate::use_t().choose_person()));
         };
         Ok(tasks::add_task_viewer(tx, viewer, id, person).await?)
     })

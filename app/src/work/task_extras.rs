@@ -133,7 +133,7 @@ pub(crate) mod srv {
                 names
                     .get(id)
                     .cloned()
-                    .unwrap_or_else(|| "Former member".into())
+                    .unwrap_or_else(|| crate::use_t().former_member().into())
             };
             let wall_map = self.wall;
             let wall = |at: OffsetDateTime| {

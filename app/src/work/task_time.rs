@@ -64,32 +64,25 @@ pub async fn log_time(
     let (mut o, task_id) = open_seen_task(&slug, &task_id).await?;
     // Guests are refused before their form is read.
     time_entries::check_tracks_time(o.viewer)?;
-    let minutes: i32 = minutes.trim().parse().map_err(|_| {
-        UiError::invalid(
-            "minutes",
-            "The minutes must be a whole number from 1 to 1440.",
-        )
-    })?;
+    let minutes: i32 = minutes
+        .trim()
+        .parse()
+        .map_err(|_| UiError::invalid("minutes", crate::use_t().minutes_whole()))?;
     let day = time::Date::parse(
         started_on.trim(),
         time::macros::format_description!("[year]-[month]-[day]"),
     )
-    .map_err(|_| {
-        UiError::invalid(
-            "started_on",
-            "The start date must be a date like 2026-12-31.",
-        )
-    })?;
+    .map_err(|_| UiError::invalid("started_on", crate::use_t().start_date_like()))?;
     let at = time::Time::parse(
         started_time.trim(),
         time::macros::format_description!("[hour]:[minute]"),
     )
-    .map_err(|_| UiError::invalid("started_time", "The start time must be a time like 09:30."))?;
+    .map_err(|_| UiError::invalid("started_time", crate::use_t().start_time_like()))?;
     // An empty rate means an entry without a rate.
     let rate_cents = match rate.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => 0,
         Some(rate) => crate::money::parse_eur_cents(rate)
-            .map_err(|m| UiError::invalid("rate", format!("The hourly rate (€) {m}.")))?,
+            .map_err(|_| UiError::invalid("rate", crate::use_t().rate_expected()))?,
     };
     let started_at =
         bastion_core::clock::instant_of(&mut o.tx, time::PrimitiveDateTime::new(day, at)).await?;
@@ -143,31 +136,32 @@ pub fn TimeSection(
     let log_form = crate::error::cleared_on_success(log);
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
     let my_role = time.my_role;
+    let t = crate::use_t();
     view! {
         <section class="card" aria-labelledby="time-title">
-            <h2 id="time-title">"Time"</h2>
-            <p class="muted">{if time.my_role == crate::policy::Role::Admin { "Everyone's time on this task." } else { "Your time on this task." }}</p>
+            <h2 id="time-title">{t.nav_time()}</h2>
+            <p class="muted">{if time.my_role == crate::policy::Role::Admin { t.task_time_everyone() } else { t.task_time_own() }}</p>
             {if time.entries.is_empty() {
-                view! { <p class="muted">"No time logged yet."</p> }.into_any()
+                view! { <p class="muted">{t.no_time_logged()}</p> }.into_any()
             } else {
                 view! {
                     <div class="table-scroll">
-                    <Table class="table time-table" heads=&["Started", "Who", "Time", "Rate", "Amount", "Note"] actions=true>
+                    <Table class="table time-table" heads=vec![t.col_started(), t.col_who(), t.nav_time(), t.col_rate(), t.col_amount(), t.col_note()] actions=true>
                         {time.entries.into_iter().map(|e| view! {
                             <tr>
-                                <td class="nowrap" data-label="Started">{e.started.clone()}</td>
-                                <td data-label="Who">{e.person.clone()}</td>
-                                <td data-label="Time">{e.duration.clone()}</td>
-                                <td data-label="Rate">{e.rate.clone()}</td>
-                                <td data-label="Amount">{if e.billable { e.amount.clone() } else { "Not billable".to_owned() }}</td>
-                                <td data-label="Note">{e.note.clone()}</td>
-                                <td class="actions" data-label="Actions">
+                                <td class="nowrap" data-label=t.col_started()>{e.started.clone()}</td>
+                                <td data-label=t.col_who()>{e.person.clone()}</td>
+                                <td data-label=t.nav_time()>{e.duration.clone()}</td>
+                                <td data-label=t.col_rate()>{e.rate.clone()}</td>
+                                <td data-label=t.col_amount()>{if e.billable { e.amount.clone() } else { t.not_billable_cap().to_owned() }}</td>
+                                <td data-label=t.col_note()>{e.note.clone()}</td>
+                                <td class="actions" data-label=t.col_actions()>
                                     {crate::policy::can_change_time_entry(my_role, e.own).then(|| view! {
                                         <ActionForm action=delete attr:class="inline-form">
                                             <input type="hidden" name="slug" value=slug.get_value()/>
                                             <input type="hidden" name="task_id" value=task_id.get_value()/>
                                             <input type="hidden" name="entry_id" value=e.id.clone()/>
-                                            <button type="submit" class="button small danger" aria-label=format!("Delete the entry of {} started {}", e.duration, e.started)>"Delete"</button>
+                                            <button type="submit" class="button small danger" aria-label=t.delete_entry_label(&e.duration, &e.started)>{t.delete()}</button>
                                         </ActionForm>
                                     })}
                                 </td>
@@ -177,39 +171,39 @@ pub fn TimeSection(
                     </div>
                 }.into_any()
             }}
-            <p class="totals"><strong>"Total: "</strong>{time.total_duration} " h · billable amount " {time.total_amount}</p>
+            <p class="totals"><strong>{t.total_colon()} " "</strong>{t.task_time_totals(time.total_duration, time.total_amount)}</p>
             <FormError error/>
             <details class="panel">
-                <summary>"Log time"</summary>
+                <summary>{t.log_time()}</summary>
                 <ActionForm action=log node_ref=log_form attr:class="form grid-form">
                     <input type="hidden" name="slug" value=slug.get_value()/>
                     <input type="hidden" name="task_id" value=task_id.get_value()/>
                     <div class="field">
-                        <label for="t-minutes">"Minutes"</label>
+                        <label for="t-minutes">{t.minutes()}</label>
                         <input id="t-minutes" name="minutes" type="number" min="1" max="1440" step="1" required/>
                     </div>
                     <div class="field">
-                        <label for="t-date">"Start date"</label>
+                        <label for="t-date">{t.start_date()}</label>
                         <input id="t-date" name="started_on" type="date" value=time.today required/>
                     </div>
                     <div class="field">
-                        <label for="t-time">"Start time (Brussels)"</label>
+                        <label for="t-time">{t.start_time()}</label>
                         <input id="t-time" name="started_time" type="time" value=time.now required/>
                     </div>
                     <div class="field">
-                        <label for="t-rate">"Hourly rate (€)"</label>
-                        <input id="t-rate" name="rate" inputmode="decimal" placeholder="85.50" maxlength="20"/>
+                        <label for="t-rate">{t.hourly_rate()}</label>
+                        <input id="t-rate" name="rate" inputmode="decimal" placeholder=t.rate_example_task() maxlength="20"/>
                     </div>
                     <div class="field check">
                         <input id="t-billable" name="billable" type="checkbox" value="true" checked/>
-                        <label for="t-billable">"Billable"</label>
+                        <label for="t-billable">{t.field_billable()}</label>
                     </div>
                     <div class="field wide">
-                        <label for="t-note">"Note"</label>
+                        <label for="t-note">{t.col_note()}</label>
                         <input id="t-note" name="note" maxlength="1000"/>
                     </div>
                     <div class="field wide">
-                        <button type="submit" class="button" disabled=move || log.pending().get()>"Log time"</button>
+                        <button type="submit" class="button" disabled=move || log.pending().get()>{t.log_time()}</button>
                     </div>
                 </ActionForm>
             </details>

@@ -48,3 +48,4 @@ core-must-be-chosen = muss gewählt werden
 core-member-or-system = muss ein Mitglied oder 'system' sein
 core-not-after-last-date = darf nicht nach dem letzten Datum liegen
 core-date-time-like = muss Datum und Uhrzeit wie 2026-03-30T09:30 sein
+core-amount-euros = muss ein Betrag in Euro wie 90 oder 90,50 sein (höchstens zwei Nachkommastellen, kein Tausendertrennzeichen)

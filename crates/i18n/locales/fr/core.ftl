@@ -48,3 +48,4 @@ core-must-be-chosen = doit être choisie
 core-member-or-system = doit être un membre ou 'system'
 core-not-after-last-date = ne doit pas être après la dernière date
 core-date-time-like = doit être une date et une heure comme 2026-03-30T09:30
+core-amount-euros = doit être un montant en euros comme 90 ou 90,50 (deux décimales au plus, sans séparateur de milliers)

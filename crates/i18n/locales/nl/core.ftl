@@ -48,3 +48,4 @@ core-must-be-chosen = moet gekozen worden
 core-member-or-system = moet een lid of 'system' zijn
 core-not-after-last-date = mag niet na de laatste datum liggen
 core-date-time-like = moet een datum en tijd zijn zoals 2026-03-30T09:30
+core-amount-euros = moet een bedrag in euro zijn zoals 90 of 90,50 (hoogstens twee decimalen, geen scheidingsteken voor duizendtallen)
