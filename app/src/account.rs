@@ -32,10 +32,6 @@ pub struct SessionRow {
     pub current: bool,
 }
 
-/// Wrong email and wrong password get this one message.
-#[cfg(feature = "ssr")]
-const BAD_CREDENTIALS: &str = "The email or password is wrong.";
-
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
@@ -70,7 +66,8 @@ pub async fn sign_in(
             // 401 like REST's `invalid_credentials`; the sentence names the password field.
             let refusal = UiError::Invalid {
                 field: "password".into(),
-                message: BAD_CREDENTIALS.into(),
+                // Wrong email and wrong password get this one message.
+                message: crate::use_t().bad_credentials().into(),
             };
             crate::server::set_status(http::StatusCode::UNAUTHORIZED);
             return Err(refusal);
@@ -179,11 +176,13 @@ fn AccountLanguage() -> impl IntoView {
 }
 
 /// The account page's colour-scheme choice, as radio buttons.
-const THEMES: [(&str, &str); 3] = [
-    ("system", "As on this device"),
-    ("light", "Light"),
-    ("dark", "Dark"),
-];
+fn themes(t: crate::i18n::T) -> [(&'static str, &'static str); 3] {
+    [
+        ("system", t.theme_system()),
+        ("light", t.theme_light()),
+        ("dark", t.theme_dark()),
+    ]
+}
 
 #[server(prefix = "/api/fn", endpoint = "change_password")]
 pub async fn change_password(
@@ -205,7 +204,7 @@ pub async fn change_password(
         bastion_core::CoreError::Invalid {
             field: "current_password",
             ..
-        } => UiError::invalid("current_password", "The current password is wrong."),
+        } => UiError::invalid("current_password", crate::use_t().current_password_wrong()),
         other => other.into(),
     })
 }
@@ -214,7 +213,7 @@ pub async fn change_password(
 pub async fn end_session(id: String) -> Result<(), UiError> {
     let ctx = crate::server::context()?;
     let (user, _) = crate::server::current_user().await?;
-    let not_found = || UiError::not_found("No such session.");
+    let not_found = || UiError::not_found(crate::use_t().no_such_session());
     let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;
     if bastion_core::sessions::revoke(&ctx.pool, user.id, id).await? {
         Ok(())
@@ -232,7 +231,7 @@ pub async fn delete_account(password: SecretString) -> Result<(), UiError> {
         .await
         .map_err(|e| match e {
             bastion_core::CoreError::Invalid { field, .. } => {
-                UiError::invalid(field, "The password is wrong.")
+                UiError::invalid(field, crate::use_t().password_wrong())
             }
             other => other.into(),
         })?;
@@ -249,23 +248,24 @@ pub fn SignInPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let error = action_error(action);
+    let t = crate::use_t();
     view! {
-        <Title text="Sign in — Bastion"/>
+        <Title text=t.sign_in_title()/>
         <section class="card narrow" aria-labelledby="sign-in-title">
-            <h1 id="sign-in-title">"Sign in"</h1>
+            <h1 id="sign-in-title">{t.sign_in()}</h1>
             <ActionForm action=action attr:class="form">
                 <input type="hidden" name="next" value=next/>
-                <label for="email">"Email"</label>
+                <label for="email">{t.field_email()}</label>
                 <input id="email" name="email" type="email" autocomplete="username" required/>
-                <label for="password">"Password"</label>
+                <label for="password">{t.password()}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required/>
                 <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                    {move || if action.pending().get() { t.signing_in() } else { t.sign_in() }}
                 </button>
             </ActionForm>
-            <p class="muted"><A href="/forgot-password">"Forgot your password?"</A></p>
-            <p class="muted">"New to Bastion? " <A href="/sign-up">"Create a workspace"</A></p>
+            <p class="muted"><A href="/forgot-password">{t.forgot_password()}</A></p>
+            <p class="muted">{t.new_to_bastion()} " " <A href="/sign-up">{t.create_a_workspace()}</A></p>
         </section>
     }
 }
@@ -281,6 +281,7 @@ pub fn AccountPage() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let theme = ServerAction::<SetTheme>::new();
+    let t = crate::use_t();
     // The server renders `<html data-theme>`; a choice saved without a page load is applied
     // here (before hydration the form posts and the next page comes with it).
     Effect::new(move |_| {
@@ -293,59 +294,59 @@ pub fn AccountPage() -> impl IntoView {
     let theme_result = move || {
         theme.value().get().map(|answer| {
             answer
-                .map(|_| "Colour scheme saved.".into())
-                .map_err(|e| e.to_string())
+                .map(|_| t.theme_saved().into())
+                .map_err(|e| e.message(t))
         })
     };
     let delete_error = action_error(delete);
     let password_result = move || {
         change.value().get().map(|answer| {
             answer
-                .map(|()| "Your password is changed. Your other sessions were signed out.".into())
-                .map_err(|e| e.to_string())
+                .map(|()| t.password_changed_others().into())
+                .map_err(|e| e.message(t))
         })
     };
     view! {
-        <Title text="Your account — Bastion"/>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=t.account_title()/>
+        <Suspense fallback=move || view! { <p>{t.loading()}</p> }>
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(account)) => view! {
                         <section class="card" aria-labelledby="account-title">
-                            <h1 id="account-title">"Your account"</h1>
-                            <p>"Signed in as " <strong>{account.name.clone()}</strong> " (" {account.email.clone()} ")"</p>
-                            <h2>"Your workspaces"</h2>
+                            <h1 id="account-title">{t.your_account()}</h1>
+                            <p>{t.signed_in_as_label()} " " <strong>{account.name.clone()}</strong> " (" {account.email.clone()} ")"</p>
+                            <h2>{t.your_workspaces()}</h2>
                             {if account.workspaces.is_empty() {
-                                view! { <p class="muted">"You do not belong to a workspace yet."</p> }.into_any()
+                                view! { <p class="muted">{t.no_workspace_yet()}</p> }.into_any()
                             } else {
                                 view! {
                                     <ul class="plain-list">
                                         {account.workspaces.iter().map(|(slug, name)| view! {
                                             <li>
                                                 <a href=format!("/w/{slug}")><strong>{name.clone()}</strong></a> " " <span class="muted">{slug.clone()}</span> " "
-                                                <a href=format!("/w/{slug}/members")>"Members"</a>
+                                                <a href=format!("/w/{slug}/members")>{t.nav_members()}</a>
                                             </li>
                                         }).collect_view()}
                                     </ul>
                                 }.into_any()
                             }}
-                            <h2>"Sessions"</h2>
-                            <Table class="table" heads=&["Device", "Signed in with", "Last active"] actions=true>
+                            <h2>{t.sessions()}</h2>
+                            <Table class="table" heads=vec![t.col_device(), t.col_signed_in_with(), t.col_last_active()] actions=true>
                                 {account.sessions.into_iter().map(|s| {
-                                    let device = s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into());
+                                    let device = s.user_agent.clone().unwrap_or_else(|| t.unknown_browser().into());
                                     view! {
                                         <tr>
-                                            <td data-label="Device">{device}</td>
-                                            <td data-label="Signed in with">{crate::two_factor::factor_label(&s.factor)}</td>
-                                            <td data-label="Last active">{s.last_seen.clone()}</td>
-                                            <td class="actions" data-label="Actions">{if s.current {
-                                                view! { <span class="muted">"This session"</span> }.into_any()
+                                            <td data-label=t.col_device()>{device}</td>
+                                            <td data-label=t.col_signed_in_with()>{crate::two_factor::factor_label(&s.factor)}</td>
+                                            <td data-label=t.col_last_active()>{s.last_seen.clone()}</td>
+                                            <td class="actions" data-label=t.col_actions()>{if s.current {
+                                                view! { <span class="muted">{t.this_session()}</span> }.into_any()
                                             } else {
                                                 let id = s.id.clone();
                                                 view! {
                                                     <ActionForm action=end attr:class="inline-form">
                                                         <input type="hidden" name="id" value=id/>
-                                                        <button type="submit" class="button small secondary">"Sign out this session"</button>
+                                                        <button type="submit" class="button small secondary">{t.sign_out_session()}</button>
                                                     </ActionForm>
                                                 }.into_any()
                                             }}</td>
@@ -354,11 +355,11 @@ pub fn AccountPage() -> impl IntoView {
                                 }).collect_view()}
                             </Table>
                             <AccountLanguage/>
-                            <h2 id="appearance-title">"Appearance"</h2>
+                            <h2 id="appearance-title">{t.appearance()}</h2>
                             <ActionForm action=theme attr:class="form narrow-form" attr:aria-labelledby="appearance-title">
                                 <fieldset class="choices">
-                                    <legend>"Colour scheme"</legend>
-                                    {THEMES.into_iter().map(|(value, label)| {
+                                    <legend>{t.colour_scheme()}</legend>
+                                    {themes(t).into_iter().map(|(value, label)| {
                                         let id = format!("theme-{value}");
                                         view! {
                                             <div class="check">
@@ -369,42 +370,42 @@ pub fn AccountPage() -> impl IntoView {
                                     }).collect_view()}
                                 </fieldset>
                                 <FormOutcome outcome=theme_result ok_class="form-ok"/>
-                                <button type="submit" class="button">"Save colour scheme"</button>
+                                <button type="submit" class="button">{t.save_colour_scheme()}</button>
                             </ActionForm>
-                            <h2>"Change password"</h2>
+                            <h2>{t.change_password()}</h2>
                             <ActionForm action=change attr:class="form narrow-form">
-                                <label for="current_password">"Current password"</label>
+                                <label for="current_password">{t.current_password()}</label>
                                 <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
-                                <label for="new_password">"New password (at least 12 characters)"</label>
+                                <label for="new_password">{t.new_password()}</label>
                                 <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
                                 <FormOutcome outcome=password_result/>
-                                <button type="submit" class="button">"Change password"</button>
+                                <button type="submit" class="button">{t.change_password()}</button>
                             </ActionForm>
                             <crate::two_factor::TwoFactorSection/>
                             <hr/>
                             <ActionForm action=sign_out>
-                                <button type="submit" class="button secondary">"Sign out"</button>
+                                <button type="submit" class="button secondary">{t.sign_out()}</button>
                             </ActionForm>
                             <details class="danger-zone">
-                                <summary>"Delete my account"</summary>
-                                <p>"Your account, your sessions and your membership of every workspace end now. What you wrote in workspaces stays there, for the people who work with it. This cannot be undone."</p>
+                                <summary>{t.delete_my_account()}</summary>
+                                <p>{t.delete_account_explained()}</p>
                                 <ActionForm action=delete attr:class="form narrow-form">
-                                    <label for="delete_password">"Your password, to confirm"</label>
+                                    <label for="delete_password">{t.password_to_confirm()}</label>
                                     <input id="delete_password" name="password" type="password" autocomplete="current-password" required/>
                                     <FormError error=delete_error/>
-                                    <button type="submit" class="button danger">"Delete my account for good"</button>
+                                    <button type="submit" class="button danger">{t.delete_account_for_good()}</button>
                                 </ActionForm>
                             </details>
                         </section>
                     }.into_any(),
                     Ok(None) => view! {
                         <section class="card narrow">
-                            <h1>"You are signed out"</h1>
-                            <A href="/sign-in" attr:class="button">"Sign in"</A>
+                            <h1>{t.signed_out()}</h1>
+                            <A href="/sign-in" attr:class="button">{t.sign_in()}</A>
                         </section>
                     }.into_any(),
                     Err(_) => view! {
-                        <p class="form-error" role="alert">"Your account could not be loaded. Try again in a moment."</p>
+                        <p class="form-error" role="alert">{t.account_load_failed()}</p>
                     }.into_any(),
                 }
             })}
@@ -436,23 +437,24 @@ pub async fn reset_password(
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<RequestReset>::new();
     let sent = move || matches!(action.value().get(), Some(Ok(())));
+    let t = crate::use_t();
     view! {
-        <Title text="Forgot your password — Bastion"/>
+        <Title text=t.forgot_title()/>
         <section class="card narrow" aria-labelledby="forgot-title">
-            <h1 id="forgot-title">"Forgot your password?"</h1>
+            <h1 id="forgot-title">{t.forgot_password()}</h1>
             <Show
                 when=sent
                 fallback=move || view! {
-                    <p class="muted">"We will email you a 6-digit code to choose a new password."</p>
+                    <p class="muted">{t.forgot_intro()}</p>
                     <ActionForm action=action attr:class="form">
-                        <label for="email">"Email"</label>
+                        <label for="email">{t.field_email()}</label>
                         <input id="email" name="email" type="email" autocomplete="username" required/>
-                        <button type="submit" class="button" disabled=move || action.pending().get()>"Send me a code"</button>
+                        <button type="submit" class="button" disabled=move || action.pending().get()>{t.sign_up_send()}</button>
                     </ActionForm>
                 }
             >
-                <p role="status">"If an account uses this email, a code is on its way. It works once, for 15 minutes."</p>
-                <A href="/reset-password" attr:class="button">"Enter the code"</A>
+                <p role="status">{t.forgot_sent()}</p>
+                <A href="/reset-password" attr:class="button">{t.enter_code()}</A>
             </Show>
         </section>
     }
@@ -463,27 +465,28 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let done = move || matches!(action.value().get(), Some(Ok(())));
     let error = action_error(action);
+    let t = crate::use_t();
     view! {
-        <Title text="Choose a new password — Bastion"/>
+        <Title text=t.reset_title()/>
         <section class="card narrow" aria-labelledby="reset-title">
-            <h1 id="reset-title">"Choose a new password"</h1>
+            <h1 id="reset-title">{t.choose_new_password()}</h1>
             <Show
                 when=done
                 fallback=move || view! {
                     <ActionForm action=action attr:class="form">
-                        <label for="email">"Email"</label>
+                        <label for="email">{t.field_email()}</label>
                         <input id="email" name="email" type="email" autocomplete="username" required/>
-                        <label for="code">"Code from the email"</label>
+                        <label for="code">{t.confirm_code_label()}</label>
                         <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required/>
-                        <label for="new_password">"New password (at least 12 characters)"</label>
+                        <label for="new_password">{t.new_password()}</label>
                         <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
                         <FormError error=error/>
-                        <button type="submit" class="button" disabled=move || action.pending().get()>"Set new password"</button>
+                        <button type="submit" class="button" disabled=move || action.pending().get()>{t.set_new_password()}</button>
                     </ActionForm>
                 }
             >
-                <p role="status">"Your password is changed, and every session was signed out."</p>
-                <A href="/sign-in" attr:class="button">"Sign in"</A>
+                <p role="status">{t.password_reset_done()}</p>
+                <A href="/sign-in" attr:class="button">{t.sign_in()}</A>
             </Show>
         </section>
     }
