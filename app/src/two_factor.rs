@@ -13,71 +13,141 @@ use crate::UiError;
 
 /// Every sentence these components show, in one place.
 mod text {
-    pub const CODE_PAGE_TITLE: &str = "Two-factor sign-in — Bastion";
-    pub const CODE_HEADING: &str = "Enter your code";
-    pub const CODE_INTRO: &str =
-        "Your password was right. Open your authenticator app and type the 6-digit code it shows for Bastion, or one of your recovery codes.";
-    pub const CODE_LABEL: &str = "Code from your app, or a recovery code";
-    pub const CODE_SUBMIT: &str = "Sign in";
-    pub const CODE_PENDING: &str = "Checking…";
-    pub const START_OVER: &str = "Start again with your password";
-    // Refusals are worded on the server (the next three); the browser build has no use for them.
+    //! Functions rather than constants: each answers in the page's language (`crate::use_t`).
+    pub fn code_page_title() -> &'static str {
+        crate::use_t().tf_code_page_title()
+    }
+    pub fn code_heading() -> &'static str {
+        crate::use_t().tf_code_heading()
+    }
+    pub fn code_intro() -> &'static str {
+        crate::use_t().tf_code_intro()
+    }
+    pub fn code_label() -> &'static str {
+        crate::use_t().tf_code_label()
+    }
+    pub fn code_submit() -> &'static str {
+        crate::use_t().tf_code_submit()
+    }
+    pub fn code_pending() -> &'static str {
+        crate::use_t().tf_code_pending()
+    }
+    pub fn start_over() -> &'static str {
+        crate::use_t().tf_start_over()
+    }
+    // Refusals are worded on the server; the browser build has no use for them.
     #[cfg(feature = "ssr")]
-    pub const CHALLENGE_GONE: &str =
-        "This sign-in has expired or was tried too often. Sign in again with your password.";
+    pub fn challenge_gone() -> &'static str {
+        crate::use_t().tf_challenge_gone()
+    }
+    // Refusals are worded on the server; the browser build has no use for them.
     #[cfg(feature = "ssr")]
-    pub const CODE_WRONG: &str = "The code is wrong or was already used.";
+    pub fn code_wrong() -> &'static str {
+        crate::use_t().tf_code_wrong()
+    }
+    // Refusals are worded on the server; the browser build has no use for them.
     #[cfg(feature = "ssr")]
-    pub const PASSWORD_WRONG: &str = "The password is wrong.";
-
-    pub const SECTION: &str = "Two-factor sign-in";
-    pub const OFF_INTRO: &str =
-        "Ask for a code from an authenticator app as well as your password when you sign in.";
-    pub const START: &str = "Set up two-factor sign-in";
-    pub const SCAN: &str =
-        "Scan this QR code with your authenticator app, or type the key below into it. Then enter the 6-digit code the app shows.";
-    pub const QR_LABEL: &str = "QR code to add Bastion to your authenticator app";
-    pub const KEY_LABEL: &str = "Key:";
-    pub const FIRST_CODE: &str = "Code from your app";
-    pub const CONFIRM: &str = "Turn on two-factor sign-in";
-    pub const START_AGAIN: &str = "Start over with a new key";
-    pub const ON: &str = "Two-factor sign-in is on.";
-    pub const CODES_LEFT: &str = "Unused recovery codes:";
-    pub const CODES_HEADING: &str = "Your recovery codes";
-    pub const CODES_SHOWN_ONCE: &str =
-        "Save these codes somewhere safe now: they are shown only this once. Each one signs you in once if you lose your app.";
-    pub const NEW_CODES: &str = "Make new recovery codes";
-    pub const NEW_CODES_INTRO: &str = "Your old recovery codes stop working.";
-    pub const NEW_CODES_SUBMIT: &str = "Make new recovery codes";
-    pub const TURN_OFF: &str = "Turn off two-factor sign-in";
-    pub const TURN_OFF_INTRO: &str =
-        "Signing in will ask for your password only. Your key and recovery codes are deleted.";
-    pub const TURN_OFF_SUBMIT: &str = "Turn off two-factor sign-in";
-    pub const TURNED_OFF: &str = "Two-factor sign-in is off.";
-    pub const PASSWORD: &str = "Your password";
-    pub const CURRENT_CODE: &str = "A code from your app, or a recovery code";
-    pub const RECORD: &str = "Security record";
-    pub const RECORD_WHAT: &str = "What happened";
-    pub const RECORD_WHEN: &str = "When";
-    pub const LOADING: &str = "Loading…";
+    pub fn password_wrong() -> &'static str {
+        crate::use_t().tf_password_wrong()
+    }
+    pub fn section() -> &'static str {
+        crate::use_t().tf_section()
+    }
+    pub fn off_intro() -> &'static str {
+        crate::use_t().tf_off_intro()
+    }
+    pub fn start() -> &'static str {
+        crate::use_t().tf_start()
+    }
+    pub fn scan() -> &'static str {
+        crate::use_t().tf_scan()
+    }
+    pub fn qr_label() -> &'static str {
+        crate::use_t().tf_qr_label()
+    }
+    pub fn key_label() -> &'static str {
+        crate::use_t().tf_key_label()
+    }
+    pub fn first_code() -> &'static str {
+        crate::use_t().tf_first_code()
+    }
+    pub fn confirm() -> &'static str {
+        crate::use_t().tf_confirm()
+    }
+    pub fn start_again() -> &'static str {
+        crate::use_t().tf_start_again()
+    }
+    pub fn on() -> &'static str {
+        crate::use_t().tf_on()
+    }
+    pub fn codes_left() -> &'static str {
+        crate::use_t().tf_codes_left()
+    }
+    pub fn codes_heading() -> &'static str {
+        crate::use_t().tf_codes_heading()
+    }
+    pub fn codes_shown_once() -> &'static str {
+        crate::use_t().tf_codes_shown_once()
+    }
+    pub fn new_codes() -> &'static str {
+        crate::use_t().tf_new_codes()
+    }
+    pub fn new_codes_intro() -> &'static str {
+        crate::use_t().tf_new_codes_intro()
+    }
+    pub fn new_codes_submit() -> &'static str {
+        crate::use_t().tf_new_codes_submit()
+    }
+    pub fn turn_off() -> &'static str {
+        crate::use_t().tf_turn_off()
+    }
+    pub fn turn_off_intro() -> &'static str {
+        crate::use_t().tf_turn_off_intro()
+    }
+    pub fn turn_off_submit() -> &'static str {
+        crate::use_t().tf_turn_off_submit()
+    }
+    pub fn turned_off() -> &'static str {
+        crate::use_t().tf_turned_off()
+    }
+    pub fn password() -> &'static str {
+        crate::use_t().tf_password()
+    }
+    pub fn current_code() -> &'static str {
+        crate::use_t().tf_current_code()
+    }
+    pub fn record() -> &'static str {
+        crate::use_t().tf_record()
+    }
+    pub fn record_what() -> &'static str {
+        crate::use_t().tf_record_what()
+    }
+    pub fn record_when() -> &'static str {
+        crate::use_t().tf_record_when()
+    }
+    pub fn loading() -> &'static str {
+        crate::use_t().tf_loading()
+    }
 
     /// How the account page names an account event.
     pub fn event(kind: &str) -> &'static str {
+        let t = crate::use_t();
         match kind {
-            "two_factor_enabled" => "Two-factor sign-in turned on",
-            "two_factor_disabled" => "Two-factor sign-in turned off",
-            "recovery_code_used" => "A recovery code was used to sign in",
-            "recovery_codes_regenerated" => "New recovery codes made",
-            _ => "Account change",
+            "two_factor_enabled" => t.tf_event_two_factor_enabled(),
+            "two_factor_disabled" => t.tf_event_two_factor_disabled(),
+            "recovery_code_used" => t.tf_event_recovery_code_used(),
+            "recovery_codes_regenerated" => t.tf_event_recovery_codes_regenerated(),
+            _ => t.tf_event_other(),
         }
     }
 
     /// How the sessions table names the factor a session was opened with.
     pub fn factor(factor: &str) -> &'static str {
+        let t = crate::use_t();
         match factor {
-            "totp" => "Password and app code",
-            "recovery_code" => "Password and recovery code",
-            _ => "Password",
+            "totp" => t.tf_factor_totp(),
+            "recovery_code" => t.tf_factor_recovery_code(),
+            _ => t.tf_factor_password(),
         }
     }
 }
@@ -90,7 +160,7 @@ pub use text::factor as factor_label;
 pub async fn finish_sign_in(code: SecretString, next: Option<String>) -> Result<(), UiError> {
     use crate::server::{challenge_cookie, context, current_challenge, set_cookie};
     let ctx = context()?;
-    let gone = || UiError::invalid("challenge", text::CHALLENGE_GONE);
+    let gone = || UiError::invalid("challenge", text::challenge_gone());
     let challenge = current_challenge().ok_or_else(gone)?;
     let (user, factor) = bastion_core::two_factor::finish_sign_in(
         &ctx.pool,
@@ -105,7 +175,7 @@ pub async fn finish_sign_in(code: SecretString, next: Option<String>) -> Result<
             field: "challenge", ..
         } => gone(),
         bastion_core::CoreError::Invalid { field: "code", .. } => {
-            UiError::invalid("code", text::CODE_WRONG)
+            UiError::invalid("code", text::code_wrong())
         }
         other => other.into(),
     })
@@ -125,20 +195,20 @@ pub fn SignInCodePage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let error = action_error(action);
     view! {
-        <Title text=text::CODE_PAGE_TITLE/>
+        <Title text=text::code_page_title()/>
         <section class="card narrow" aria-labelledby="code-title">
-            <h1 id="code-title">{text::CODE_HEADING}</h1>
-            <p class="muted">{text::CODE_INTRO}</p>
+            <h1 id="code-title">{text::code_heading()}</h1>
+            <p class="muted">{text::code_intro()}</p>
             <ActionForm action=action attr:class="form">
                 <input type="hidden" name="next" value=next/>
-                <label for="code">{text::CODE_LABEL}</label>
+                <label for="code">{text::code_label()}</label>
                 <input id="code" name="code" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="40" required/>
                 <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { text::CODE_PENDING } else { text::CODE_SUBMIT }}
+                    {move || if action.pending().get() { text::code_pending() } else { text::code_submit() }}
                 </button>
             </ActionForm>
-            <p class="muted"><A href="/sign-in">{text::START_OVER}</A></p>
+            <p class="muted"><A href="/sign-in">{text::start_over()}</A></p>
         </section>
     }
 }
@@ -200,11 +270,11 @@ pub async fn start_two_factor() -> Result<(), UiError> {
 fn refusal(e: bastion_core::CoreError) -> UiError {
     match e {
         bastion_core::CoreError::Invalid { field: "code", .. } => {
-            UiError::invalid("code", text::CODE_WRONG)
+            UiError::invalid("code", text::code_wrong())
         }
         bastion_core::CoreError::Invalid {
             field: "password", ..
-        } => UiError::invalid("password", text::PASSWORD_WRONG),
+        } => UiError::invalid("password", text::password_wrong()),
         other => other.into(),
     }
 }
@@ -259,8 +329,8 @@ pub async fn disable_two_factor(password: SecretString, code: SecretString) -> R
 fn RecoveryCodeList(codes: Vec<SecretString>) -> impl IntoView {
     view! {
         <div class="recovery-codes" role="status">
-            <h3>{text::CODES_HEADING}</h3>
-            <p>{text::CODES_SHOWN_ONCE}</p>
+            <h3>{text::codes_heading()}</h3>
+            <p>{text::codes_shown_once()}</p>
             <ol class="plain-list">
                 {codes.into_iter().map(|c| view! { <li><code>{c.expose().to_owned()}</code></li> }).collect_view()}
             </ol>
@@ -302,81 +372,81 @@ pub fn TwoFactorSection() -> impl IntoView {
     };
     let turned_off = move || matches!(disable.value().get(), Some(Ok(())));
     view! {
-        <h2 id="two-factor-title">{text::SECTION}</h2>
+        <h2 id="two-factor-title">{text::section()}</h2>
         {move || fresh_codes().map(|codes| view! { <RecoveryCodeList codes=codes/> })}
-        <Show when=turned_off><p role="status">{text::TURNED_OFF}</p></Show>
-        <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+        <Show when=turned_off><p role="status">{text::turned_off()}</p></Show>
+        <Suspense fallback=|| view! { <p>{text::loading()}</p> }>
             {move || Suspend::new(async move {
                 let Ok(view) = state.await else {
-                    return view! { <p class="muted">{text::LOADING}</p> }.into_any();
+                    return view! { <p class="muted">{text::loading()}</p> }.into_any();
                 };
                 let events = view.events.clone();
                 let body = if view.enabled {
                     view! {
-                        <p>{text::ON} " " {text::CODES_LEFT} " " <strong>{view.recovery_codes_left}</strong></p>
+                        <p>{text::on()} " " {text::codes_left()} " " <strong>{view.recovery_codes_left}</strong></p>
                         <details>
-                            <summary>{text::NEW_CODES}</summary>
-                            <p>{text::NEW_CODES_INTRO}</p>
+                            <summary>{text::new_codes()}</summary>
+                            <p>{text::new_codes_intro()}</p>
                             <ActionForm action=renew attr:class="form narrow-form">
-                                <label for="renew_password">{text::PASSWORD}</label>
+                                <label for="renew_password">{text::password()}</label>
                                 <input id="renew_password" name="password" type="password" autocomplete="current-password" required/>
-                                <label for="renew_code">{text::CURRENT_CODE}</label>
+                                <label for="renew_code">{text::current_code()}</label>
                                 <input id="renew_code" name="code" autocomplete="one-time-code" maxlength="40" required/>
                                 <FormError error=renew_error/>
-                                <button type="submit" class="button">{text::NEW_CODES_SUBMIT}</button>
+                                <button type="submit" class="button">{text::new_codes_submit()}</button>
                             </ActionForm>
                         </details>
                         <details class="danger-zone">
-                            <summary>{text::TURN_OFF}</summary>
-                            <p>{text::TURN_OFF_INTRO}</p>
+                            <summary>{text::turn_off()}</summary>
+                            <p>{text::turn_off_intro()}</p>
                             <ActionForm action=disable attr:class="form narrow-form">
-                                <label for="off_password">{text::PASSWORD}</label>
+                                <label for="off_password">{text::password()}</label>
                                 <input id="off_password" name="password" type="password" autocomplete="current-password" required/>
-                                <label for="off_code">{text::CURRENT_CODE}</label>
+                                <label for="off_code">{text::current_code()}</label>
                                 <input id="off_code" name="code" autocomplete="one-time-code" maxlength="40" required/>
                                 <FormError error=disable_error/>
-                                <button type="submit" class="button danger">{text::TURN_OFF_SUBMIT}</button>
+                                <button type="submit" class="button danger">{text::turn_off_submit()}</button>
                             </ActionForm>
                         </details>
                     }.into_any()
                 } else if let Some(pending) = view.pending {
                     let size = pending.qr_size;
                     view! {
-                        <p>{text::SCAN}</p>
+                        <p>{text::scan()}</p>
                         <svg class="qr-code" viewBox=format!("0 0 {size} {size}") width="220" height="220"
-                            role="img" aria-label=text::QR_LABEL shape-rendering="crispEdges">
+                            role="img" aria-label=text::qr_label() shape-rendering="crispEdges">
                             <rect width=size.to_string() height=size.to_string() fill="#ffffff"/>
                             <path d=pending.qr_path.expose().to_owned() fill="#000000"/>
                         </svg>
-                        <p>{text::KEY_LABEL} " " <code class="totp-secret">{pending.secret.expose().to_owned()}</code></p>
+                        <p>{text::key_label()} " " <code class="totp-secret">{pending.secret.expose().to_owned()}</code></p>
                         <ActionForm action=confirm attr:class="form narrow-form">
-                            <label for="first_code">{text::FIRST_CODE}</label>
+                            <label for="first_code">{text::first_code()}</label>
                             <input id="first_code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required/>
                             <FormError error=confirm_error/>
-                            <button type="submit" class="button">{text::CONFIRM}</button>
+                            <button type="submit" class="button">{text::confirm()}</button>
                         </ActionForm>
                         <ActionForm action=start>
-                            <button type="submit" class="button secondary small">{text::START_AGAIN}</button>
+                            <button type="submit" class="button secondary small">{text::start_again()}</button>
                         </ActionForm>
                     }.into_any()
                 } else {
                     view! {
-                        <p>{text::OFF_INTRO}</p>
+                        <p>{text::off_intro()}</p>
                         <ActionForm action=start>
                             <FormError error=start_error/>
-                            <button type="submit" class="button">{text::START}</button>
+                            <button type="submit" class="button">{text::start()}</button>
                         </ActionForm>
                     }.into_any()
                 };
                 view! {
                     {body}
                     {(!events.is_empty()).then(|| view! {
-                        <h3>{text::RECORD}</h3>
-                        <crate::table::Table class="table" heads=&[text::RECORD_WHAT, text::RECORD_WHEN] actions=false>
+                        <h3>{text::record()}</h3>
+                        <crate::table::Table class="table" heads=&[text::record_what(), text::record_when()] actions=false>
                             {events.into_iter().map(|(kind, at)| view! {
                                 <tr>
-                                    <td data-label=text::RECORD_WHAT>{text::event(&kind)}</td>
-                                    <td data-label=text::RECORD_WHEN>{at}</td>
+                                    <td data-label=text::record_what()>{text::event(&kind)}</td>
+                                    <td data-label=text::record_when()>{at}</td>
                                 </tr>
                             }).collect_view()}
                         </crate::table::Table>
