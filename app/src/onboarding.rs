@@ -68,7 +68,7 @@ pub async fn confirm_sign_up(signup_id: String, code: SecretString) -> Result<()
     let Ok(id) = uuid::Uuid::parse_str(signup_id.trim()) else {
         return Err(UiError::invalid(
             "signup_id",
-            "This confirmation link is broken. Sign up again for a new code.",
+            crate::use_t().confirmation_link_broken(),
         ));
     };
     let (user, workspace) =
@@ -167,10 +167,6 @@ pub async fn invitation(token: String) -> Result<Option<InvitationInfo>, UiError
     }))
 }
 
-/// What every door says when an invitation link is used, withdrawn or expired.
-#[cfg(feature = "ssr")]
-const LINK_GONE: &str = "This invitation link is not valid any more: it was used, withdrawn or has expired. Ask for a new one.";
-
 #[server(prefix = "/api/fn", endpoint = "accept_invitation")]
 pub async fn accept_invitation(
     token: String,
@@ -181,7 +177,9 @@ pub async fn accept_invitation(
     let ctx = crate::server::context()?;
     let signed_in = crate::server::current_user().await.ok();
     let gone = |e: bastion_core::CoreError| match e {
-        bastion_core::CoreError::NotFound(_) => UiError::not_found(LINK_GONE),
+        bastion_core::CoreError::NotFound(_) => {
+            UiError::not_found(crate::use_t().invitation_link_gone())
+        }
         other => other.into(),
     };
     let (user, workspace) = match &signed_in {

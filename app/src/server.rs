@@ -195,8 +195,7 @@ pub async fn open_workspace(
     UiError,
 > {
     let ctx = context()?;
-    let not_found =
-        || UiError::not_found("This workspace does not exist, or you are not a member of it.");
+    let not_found = || UiError::not_found(crate::use_t().workspace_not_found());
     let token = current_token().ok_or_else(not_found)?;
     // One connection for the session, the workspace and the tenant transaction: every checkout
     // costs two round trips when it goes back to the pool.

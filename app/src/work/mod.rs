@@ -333,12 +333,7 @@ pub(crate) mod srv {
 
     /// The list position a "next page" link carries, refused as a sentence if it is garbage.
     pub fn page_after(text: Option<&str>) -> Result<Option<work::Position>, UiError> {
-        cursor_parse(text).map_err(|_| {
-            UiError::invalid(
-                "cursor",
-                "That page link is not valid any more; start from the first page.",
-            )
-        })
+        cursor_parse(text).map_err(|_| UiError::invalid("cursor", crate::use_t().page_link_stale()))
     }
 
     /// Today's date in Brussels, from `core::clock` (PostgreSQL's time-zone database, the one
@@ -507,12 +502,9 @@ pub(crate) mod srv {
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
             return Ok(None);
         };
-        work::Position::from_cursor(text).map(Some).ok_or_else(|| {
-            crate::UiError::invalid(
-                "cursor",
-                "That page link is not valid any more; start from the first page.",
-            )
-        })
+        work::Position::from_cursor(text)
+            .map(Some)
+            .ok_or_else(|| crate::UiError::invalid("cursor", crate::use_t().page_link_stale()))
     }
 
     #[cfg(test)]

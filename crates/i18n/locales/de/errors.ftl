@@ -46,3 +46,7 @@ label-entity = Die Art
 label-actor = Die ausführende Person
 label-page-position = Die Seitenposition
 label-task = Die Aufgabe
+workspace-not-found = Dieser Arbeitsbereich existiert nicht, oder Sie sind kein Mitglied.
+confirmation-link-broken = Dieser Bestätigungslink ist ungültig. Registrieren Sie sich erneut für einen neuen Code.
+invitation-link-gone = Dieser Einladungslink ist nicht mehr gültig: Er wurde verwendet, zurückgezogen oder ist abgelaufen. Bitten Sie um einen neuen.
+page-link-stale = Dieser Seitenlink ist nicht mehr gültig; beginnen Sie auf der ersten Seite.

@@ -47,3 +47,7 @@ label-entity = The entity type
 label-actor = The actor
 label-page-position = The page position
 label-task = The task
+workspace-not-found = This workspace does not exist, or you are not a member of it.
+confirmation-link-broken = This confirmation link is broken. Sign up again for a new code.
+invitation-link-gone = This invitation link is not valid any more: it was used, withdrawn or has expired. Ask for a new one.
+page-link-stale = That page link is not valid any more; start from the first page.

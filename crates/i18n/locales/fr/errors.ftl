@@ -46,3 +46,7 @@ label-entity = Le type
 label-actor = L’auteur
 label-page-position = La position dans les pages
 label-task = La tâche
+workspace-not-found = Cet espace de travail n’existe pas, ou vous n’en êtes pas membre.
+confirmation-link-broken = Ce lien de confirmation est invalide. Inscrivez-vous à nouveau pour recevoir un nouveau code.
+invitation-link-gone = Ce lien d’invitation n’est plus valable : il a été utilisé, retiré ou a expiré. Demandez-en un nouveau.
+page-link-stale = Ce lien de page n’est plus valable ; recommencez à la première page.

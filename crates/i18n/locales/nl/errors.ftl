@@ -46,3 +46,7 @@ label-entity = De soort
 label-actor = De uitvoerder
 label-page-position = De paginapositie
 label-task = De taak
+workspace-not-found = Deze werkruimte bestaat niet, of u bent er geen lid van.
+confirmation-link-broken = Deze bevestigingslink is ongeldig. Registreer u opnieuw voor een nieuwe code.
+invitation-link-gone = Deze uitnodigingslink is niet meer geldig: ze werd gebruikt, ingetrokken of is verlopen. Vraag een nieuwe.
+page-link-stale = Die paginalink is niet meer geldig; begin bij de eerste pagina.
