@@ -85,10 +85,11 @@ test("sign up in French, work with Belgian formats, switch to Dutch", async ({ p
   await expectAccessible(page, "task page in French");
 
   // An hour at 1234,56 € (typed with a decimal comma) is 1 234,56 € (narrow no-break spaces).
-  await page.getByText("Saisir du temps", { exact: true }).click();
-  await page.getByLabel("Minutes").fill("60");
-  await page.getByLabel("Taux horaire (€)").fill("1234,56");
-  await page.getByRole("button", { name: "Saisir du temps" }).click();
+  const time = page.getByRole("region", { name: "Temps" });
+  await time.locator("summary", { hasText: "Saisir du temps" }).click();
+  await time.getByLabel("Minutes").fill("60");
+  await time.getByLabel("Taux horaire (€)").fill("1234,56");
+  await time.getByRole("button", { name: "Saisir du temps" }).click();
   await expect(page.getByRole("status")).toHaveText("Temps saisi.");
   await expect(page.locator(".totals")).toContainText("1 234,56 €");
   const amount = await page.locator(".time-table td").filter({ hasText: "€" }).last().textContent();
