@@ -179,12 +179,26 @@ pub async fn open_as_member(
 }
 
 /// The tenant transaction of a workspace already looked up, if `user_id` is an active member of
-/// it (the role read inside it).
+/// it (the role read inside it). This is the one gate of every door into a workspace (pages,
+/// server functions, REST with a session or a token), so the workspace's two-factor requirement
+/// is enforced here: a member without two-factor sign-in gets `TwoFactorRequired`, and only once
+/// membership is proved, so a stranger still learns nothing (404) about the workspace. Costs one
+/// indexed read, only in workspaces that require it.
 pub async fn enter_as_member(
     pool: &PgPool,
-    conn: PoolConnection<Postgres>,
+    mut conn: PoolConnection<Postgres>,
     user_id: Uuid,
     workspace: &Workspace,
 ) -> CoreResult<Option<(String, TenantTx)>> {
-    TenantTx::begin_as_member(pool, conn, &workspace.schema(), user_id).await
+    // Read as the login, before the switch to the workspace role, which cannot see accounts.
+    let complies =
+        !workspace.require_two_factor || crate::two_factor::enabled(&mut *conn, user_id).await?;
+    let entered = TenantTx::begin_as_member(pool, conn, &workspace.schema(), user_id).await?;
+    match entered {
+        Some((_, tx)) if !complies => {
+            tx.rollback().await?;
+            Err(CoreError::TwoFactorRequired)
+        }
+        other => Ok(other),
+    }
 }

@@ -48,3 +48,4 @@ core-must-be-chosen = muss gewählt werden
 core-member-or-system = muss ein Mitglied oder 'system' sein
 core-not-after-last-date = darf nicht nach dem letzten Datum liegen
 core-date-time-like = muss Datum und Uhrzeit wie 2026-03-30T09:30 sein
+core-require-two-factor-self-first = kann nur von einer Administratorin oder einem Administrator eingeschaltet werden, die selbst die Anmeldung in zwei Schritten nutzen; schalten Sie sie zuerst für Ihr eigenes Konto ein (Konto, Anmeldung in zwei Schritten)

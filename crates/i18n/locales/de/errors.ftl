@@ -46,3 +46,6 @@ label-entity = Die Art
 label-actor = Die ausführende Person
 label-page-position = Die Seitenposition
 label-task = Die Aufgabe
+error-two-factor-required = Dieser Arbeitsbereich verlangt die Anmeldung in zwei Schritten. Schalten Sie sie auf Ihrer Kontoseite ein und versuchen Sie es dann erneut.
+label-require-two-factor = Die Pflicht zur Anmeldung in zwei Schritten
+error-two-factor-set-up = Anmeldung in zwei Schritten einrichten

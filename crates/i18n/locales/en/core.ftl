@@ -51,3 +51,4 @@ core-must-be-chosen = must be chosen
 core-member-or-system = must be a member or 'system'
 core-not-after-last-date = must not be after the last date
 core-date-time-like = must be a date and time like 2026-03-30T09:30
+core-require-two-factor-self-first = can only be turned on by an admin who has two-factor sign-in on; turn it on for your own account first (Account, Two-factor sign-in)

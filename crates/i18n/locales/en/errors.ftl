@@ -47,3 +47,6 @@ label-entity = The entity type
 label-actor = The actor
 label-page-position = The page position
 label-task = The task
+error-two-factor-required = This workspace requires two-factor sign-in. Turn it on on your account page, then try again.
+label-require-two-factor = The two-factor requirement
+error-two-factor-set-up = Set up two-factor sign-in

@@ -46,3 +46,6 @@ label-entity = Le type
 label-actor = L’auteur
 label-page-position = La position dans les pages
 label-task = La tâche
+error-two-factor-required = Cet espace de travail exige la connexion en deux étapes. Activez-la sur la page de votre compte, puis réessayez.
+label-require-two-factor = L’obligation de connexion en deux étapes
+error-two-factor-set-up = Configurer la connexion en deux étapes

@@ -48,3 +48,4 @@ core-must-be-chosen = moet gekozen worden
 core-member-or-system = moet een lid of 'system' zijn
 core-not-after-last-date = mag niet na de laatste datum liggen
 core-date-time-like = moet een datum en tijd zijn zoals 2026-03-30T09:30
+core-require-two-factor-self-first = kan alleen worden ingeschakeld door een beheerder die zelf aanmelden in twee stappen gebruikt; schakel het eerst in voor je eigen account (Account, Aanmelden in twee stappen)

@@ -46,3 +46,6 @@ label-entity = De soort
 label-actor = De uitvoerder
 label-page-position = De paginapositie
 label-task = De taak
+error-two-factor-required = Deze werkruimte vereist aanmelden in twee stappen. Schakel het in op je accountpagina en probeer het daarna opnieuw.
+label-require-two-factor = De verplichting van aanmelden in twee stappen
+error-two-factor-set-up = Aanmelden in twee stappen instellen
