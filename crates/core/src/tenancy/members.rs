@@ -38,6 +38,26 @@ pub async fn list(tx: &mut TenantTx, viewer: Viewer) -> CoreResult<Vec<MemberRec
     list_members(tx).await
 }
 
+/// Which of `user_ids` have two-factor sign-in on, for the members page; admins only (they
+/// decide whether the workspace requires it, and whom to remind).
+pub async fn with_two_factor(
+    pool: &PgPool,
+    viewer: Viewer,
+    user_ids: &[Uuid],
+) -> CoreResult<std::collections::HashSet<Uuid>> {
+    ensure(
+        policy::can_manage_members(viewer.role),
+        ADMINS_MANAGE_MEMBERS,
+    )?;
+    let on: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT user_id FROM user_totp WHERE user_id = ANY($1) AND confirmed_at IS NOT NULL",
+    )
+    .bind(user_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(on.into_iter().collect())
+}
+
 /// Every member, unchecked: for pickers and lookups whose own action decided who may see them.
 pub async fn list_members(tx: &mut TenantTx) -> CoreResult<Vec<MemberRecord>> {
     Ok(sqlx::query_as::<_, MemberRecord>(
