@@ -25,6 +25,11 @@ pub enum UiError {
     /// 403: seen, but the caller's role may not do this; the sentence says what.
     #[error("{0}")]
     Forbidden(String),
+    /// 403 `two_factor_required`: the workspace requires two-factor sign-in and the caller has
+    /// none; pages send them to the account page's enrolment.
+    #[serde(rename = "two_factor_required")]
+    #[error("This workspace requires two-factor sign-in. Turn it on on your account page, then try again.")]
+    TwoFactorRequired,
     /// 422: the named field is wrong; `message` is a whole sentence naming it.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -61,6 +66,7 @@ impl UiError {
             UiError::Timeout => t.error_timeout().to_owned(),
             UiError::Unavailable => t.error_unavailable().to_owned(),
             UiError::Internal => t.error_internal().to_owned(),
+            UiError::TwoFactorRequired => t.error_two_factor_required().to_owned(),
             UiError::Transport(cause) => t.error_transport(cause),
             other => other.to_string(),
         }
@@ -89,7 +95,7 @@ impl UiError {
         match self {
             UiError::NotFound(_) => 404,
             UiError::Unauthenticated => 401,
-            UiError::Forbidden(_) => 403,
+            UiError::Forbidden(_) | UiError::TwoFactorRequired => 403,
             UiError::Invalid { .. } => 422,
             UiError::Conflict { .. } => 409,
             UiError::RateLimited { .. } => 429,
@@ -277,6 +283,9 @@ where
                             <section class="card narrow">
                                 <h1>{title}</h1>
                                 <p class="form-error" role="alert">{e.message(t)}</p>
+                                {(e == UiError::TwoFactorRequired).then(|| view! {
+                                    <p><a class="button" href="/account#two-factor-title">{t.error_two_factor_set_up()}</a></p>
+                                })}
                             </section>
                         }.into_any(),
                         Ok(loaded) => page(loaded).into_any(),
@@ -316,6 +325,7 @@ mod from_core {
                     _ => t.error_not_found().to_owned(),
                 }),
                 CoreError::Forbidden(message) => UiError::forbidden(message),
+                CoreError::TwoFactorRequired => UiError::TwoFactorRequired.answered(),
                 CoreError::Invalid { field, message } => {
                     UiError::invalid(field, invalid_sentence(t, field, &message, field_label))
                 }
@@ -379,6 +389,7 @@ mod from_core {
             "role" => t.label_role(),
             "confirm" => t.label_confirmation(),
             "locale" => t.label_language(),
+            "require_two_factor" => t.label_require_two_factor(),
             "priority" => t.label_priority(),
             "status" => t.label_status(),
             "title" => t.label_title(),

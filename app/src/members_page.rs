@@ -19,6 +19,8 @@ pub struct MemberRow {
     pub email: String,
     pub role: Role,
     pub active: bool,
+    /// Whether they have two-factor sign-in on; told to admins only.
+    pub two_factor: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +37,12 @@ pub async fn load_members(slug: String) -> Result<MembersView, UiError> {
     let mut opened = crate::server::open(&slug).await?;
     let records = bastion_core::members::list(&mut opened.tx, opened.viewer).await?;
     opened.tx.commit().await?;
+    let two_factor = if policy::can_manage_members(opened.viewer.role) {
+        let ids: Vec<uuid::Uuid> = records.iter().map(|r| r.user_id).collect();
+        Some(bastion_core::members::with_two_factor(&ctx.pool, opened.viewer, &ids).await?)
+    } else {
+        None
+    };
     let mut members = Vec::new();
     for r in records {
         // Users live in the control plane, which the tenant transaction cannot see.
@@ -46,6 +54,7 @@ pub async fn load_members(slug: String) -> Result<MembersView, UiError> {
             email,
             role: Role::parse(&r.role).unwrap_or(Role::Guest),
             active: r.active,
+            two_factor: two_factor.as_ref().map(|on| on.contains(&r.user_id)),
         });
     }
     Ok(MembersView {
@@ -212,7 +221,13 @@ pub fn MembersPage() -> impl IntoView {
                 <h1 id="members-title">{t.members_heading(view.workspace_name.clone())}</h1>
                 <WorkspaceNav slug=slug.clone() role=view.my_role current="members"/>
                 <FormError error=failure/>
-                <Table class="table" heads=vec![t.field_name(), t.field_email(), t.col_role(), t.col_status()] actions=admin>
+                <Table class="table" heads={
+                    let mut heads = vec![t.field_name(), t.field_email(), t.col_role(), t.col_status()];
+                    if admin {
+                        heads.push(t.col_two_factor());
+                    }
+                    heads
+                } actions=admin>
                     {view.members.into_iter().map(|m| {
                         let (slug_role, slug_toggle, slug_remove) = (slug.clone(), slug.clone(), slug.clone());
                         let (id_role, id_toggle, id_remove) = (m.user_id.clone(), m.user_id.clone(), m.user_id.clone());
@@ -242,6 +257,9 @@ pub fn MembersPage() -> impl IntoView {
                                     }}
                                 </td>
                                 <td data-label=t.col_status()>{if m.active { t.status_active() } else { t.status_deactivated() }}</td>
+                                {m.two_factor.map(|on| view! {
+                                    <td data-label=t.col_two_factor() data-testid="two-factor">{if on { t.two_factor_is_on() } else { t.two_factor_is_off() }}</td>
+                                })}
                                 {admin.then(|| {
                                     let next = if m.active { "false" } else { "true" };
                                     let toggle = if m.active { t.deactivate() } else { t.reactivate() };

@@ -23,6 +23,11 @@ pub struct SettingsView {
     /// For admins: how many history events moving to each plan would delete at the next
     /// retention run (all zero unless a plan keeps history for less time than it has been kept).
     pub purge_costs: Vec<(String, u64)>,
+    /// Whether every member must have two-factor sign-in on.
+    pub require_two_factor: bool,
+    /// Whether the caller has two-factor sign-in on (asked for admins only: the form says an
+    /// admin without it cannot require it).
+    pub my_two_factor: bool,
 }
 
 /// What moving to `plan` deletes, as the admin is asked to confirm it.
@@ -82,6 +87,8 @@ pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
     let export = bastion_core::exports::latest(&ctx.pool, opened.viewer, &ws)
         .await?
         .map(|job| status_of(&ws.slug, &job));
+    let my_two_factor = policy::can_manage_workspace(opened.viewer.role)
+        && bastion_core::two_factor::enabled(&ctx.pool, opened.user.id).await?;
     Ok(SettingsView {
         slug: ws.slug,
         name: ws.name,
@@ -89,6 +96,8 @@ pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
         my_role: opened.viewer.role,
         export,
         purge_costs,
+        require_two_factor: ws.require_two_factor,
+        my_two_factor,
     })
 }
 
@@ -116,6 +125,31 @@ pub async fn change_plan(
     let ws = bastion_core::workspaces::set_plan(&ctx.pool, opened.viewer, &opened.workspace, &plan)
         .await?;
     Ok(crate::use_t().plan_now(plan_label(&ws.plan)))
+}
+
+/// Requires two-factor sign-in of every member (`require` ticked) or stops requiring it.
+#[server(prefix = "/api/fn", endpoint = "require_two_factor")]
+pub async fn set_require_two_factor(
+    slug: String,
+    require: Option<String>,
+) -> Result<String, UiError> {
+    let ctx = crate::server::context()?;
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
+    let on = require.is_some();
+    let change = bastion_core::workspaces::SettingsChange {
+        require_two_factor: Some(on),
+        ..Default::default()
+    };
+    bastion_core::workspaces::change_settings(&ctx.pool, opened.viewer, &opened.workspace, &change)
+        .await?;
+    let t = crate::use_t();
+    Ok(if on {
+        t.require_two_factor_now_on()
+    } else {
+        t.require_two_factor_now_off()
+    }
+    .to_owned())
 }
 
 #[server(prefix = "/api/fn", endpoint = "start_export")]
@@ -176,11 +210,13 @@ fn retention_label(t: crate::i18n::T, plan: &str) -> &'static str {
 pub fn SettingsPage() -> impl IntoView {
     let slug = route_param("slug");
     let change = ServerAction::<ChangePlan>::new();
+    let require = ServerAction::<SetRequireTwoFactor>::new();
     let data = Resource::new(
-        move || (slug(), change.version().get()),
-        |(slug, _)| load_settings(slug),
+        move || (slug(), change.version().get(), require.version().get()),
+        |(slug, _, _)| load_settings(slug),
     );
     let outcome = action_outcome(change);
+    let require_outcome = action_outcome(require);
     let t = crate::use_t();
 
     let page = move |view: SettingsView| {
@@ -251,6 +287,33 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
                 <FormOutcome outcome/>
+                {admin.then(|| {
+                    let slug = view.slug.clone();
+                    let required = view.require_two_factor;
+                    // Without it themselves, an admin could only lock themselves out: core
+                    // refuses, and the form says so beforehand.
+                    let may_turn_on = view.my_two_factor || required;
+                    view! {
+                        <h2 id="require-two-factor-title">{t.require_two_factor_heading()}</h2>
+                        <p id="require-two-factor-text">{t.require_two_factor_text()}</p>
+                        {(!may_turn_on).then(|| view! {
+                            <p class="muted" id="require-two-factor-hint">
+                                {t.require_two_factor_self_hint()} " "
+                                <a href="/account#two-factor-title">{t.error_two_factor_set_up()}</a>
+                            </p>
+                        })}
+                        <ActionForm action=require attr:class="form narrow-form" attr:aria-labelledby="require-two-factor-title">
+                            <input type="hidden" name="slug" value=slug/>
+                            <div class="check">
+                                <input type="checkbox" id="require-two-factor" name="require" value="on"
+                                    checked=required aria-describedby="require-two-factor-text"/>
+                                <label for="require-two-factor">{t.require_two_factor_label()}</label>
+                            </div>
+                            <FormOutcome outcome=require_outcome ok_class="form-ok"/>
+                            <button type="submit" class="button" disabled=move || require.pending().get()>{t.require_two_factor_save()}</button>
+                        </ActionForm>
+                    }
+                })}
                 <h2>{t.region_heading()}</h2>
                 <dl class="facts">
                     <dt>{t.data_stored_in()}</dt><dd>{t.european_union()}</dd>

@@ -371,6 +371,20 @@ pub fn TwoFactorSection() -> impl IntoView {
             .or_else(|| confirm.value().get().and_then(Result::ok))
     };
     let turned_off = move || matches!(disable.value().get(), Some(Ok(())));
+    // Sent here by a workspace that requires two-factor sign-in (`/account?two_factor_required=
+    // <slug>`): say why, and once it is on, lead back. A slug has only these characters; anything
+    // else did not come from the redirect and is ignored.
+    let query = leptos_router::hooks::use_query_map();
+    let required_by = move || {
+        query.read().get("two_factor_required").filter(|slug| {
+            !slug.is_empty()
+                && slug.len() <= 63
+                && slug
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+    };
+    let t = crate::use_t();
     view! {
         <h2 id="two-factor-title">{text::section()}</h2>
         {move || fresh_codes().map(|codes| view! { <RecoveryCodeList codes=codes/> })}
@@ -381,6 +395,17 @@ pub fn TwoFactorSection() -> impl IntoView {
                     return view! { <p class="muted">{text::loading()}</p> }.into_any();
                 };
                 let events = view.events.clone();
+                let required = required_by().map(|slug| if view.enabled {
+                    view! {
+                        <p class="notice" role="status">
+                            <a href=format!("/w/{slug}") rel="external">{t.two_factor_required_continue(slug.clone())}</a>
+                        </p>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p class="notice" id="two-factor-required">{t.two_factor_required_notice(slug.clone())}</p>
+                    }.into_any()
+                });
                 let body = if view.enabled {
                     view! {
                         <p>{text::on()} " " {text::codes_left()} " " <strong>{view.recovery_codes_left}</strong></p>
@@ -439,6 +464,7 @@ pub fn TwoFactorSection() -> impl IntoView {
                     }.into_any()
                 };
                 view! {
+                    {required}
                     {body}
                     {(!events.is_empty()).then(|| view! {
                         <h3>{text::record()}</h3>

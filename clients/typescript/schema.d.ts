@@ -79,7 +79,7 @@ export interface paths {
          *     recovery code). Starts the session. A wrong code changes nothing and counts toward the
          *     account lockout; a challenge takes five codes within five minutes.
          */
-        post: operations["sign_in_second_factor"];
+        post: operations["finish_sign_in"];
         delete?: never;
         options?: never;
         head?: never;
@@ -305,7 +305,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Turn two-factor sign-in off, after the password and a current code (or a recovery code). */
-        delete: operations["delete_two_factor"];
+        delete: operations["disable_two_factor"];
         options?: never;
         head?: never;
         patch?: never;
@@ -364,7 +364,7 @@ export interface paths {
          * Make ten new recovery codes (the old ones stop working), after the password and a current
          *     code.
          */
-        post: operations["create_recovery_codes"];
+        post: operations["regenerate_recovery_codes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -464,7 +464,7 @@ export interface paths {
         delete: operations["delete_workspace"];
         options?: never;
         head?: never;
-        /** Change the workspace's plan or name. Admins only. */
+        /** Change the workspace's plan, name or two-factor requirement. Admins only. */
         patch: operations["update_workspace"];
         trace?: never;
     };
@@ -1575,7 +1575,7 @@ export interface components {
             /**
              * @description Stable, machine-readable: `unauthenticated`, `invalid_token`, `session_required`,
              *     `invalid_credentials`, `cross_origin`,
-             *     `not_found`, `forbidden`, `invalid`, `conflict`, `last_admin`,
+             *     `not_found`, `forbidden`, `two_factor_required`, `invalid`, `conflict`, `last_admin`,
              *     `rate_limited`, `too_large`, `unavailable`, `timeout`, `internal`.
              * @example invalid
              */
@@ -2617,6 +2617,13 @@ export interface components {
              * @example business
              */
             plan?: string | null;
+            /**
+             * @description Require two-factor sign-in of every member: those without it get 403
+             *     `two_factor_required` on this workspace (pages send them to enrolment), API tokens
+             *     included. Turning it on is refused (422, this field) unless the caller has two-factor
+             *     sign-in on.
+             */
+            require_two_factor?: boolean | null;
         };
         WorkspaceList: {
             items: components["schemas"]["WorkspaceSummary"][];
@@ -2644,6 +2651,8 @@ export interface components {
              * @example pro
              */
             plan: string;
+            /** @description Whether every member must have two-factor sign-in on to reach the workspace. */
+            require_two_factor: boolean;
             /** @example acme */
             slug: string;
         };
@@ -2855,7 +2864,7 @@ export interface operations {
             };
         };
     };
-    sign_in_second_factor: {
+    finish_sign_in: {
         parameters: {
             query?: never;
             header?: never;
@@ -3728,7 +3737,7 @@ export interface operations {
             };
         };
     };
-    delete_two_factor: {
+    disable_two_factor: {
         parameters: {
             query?: never;
             header?: never;
@@ -3944,7 +3953,7 @@ export interface operations {
             };
         };
     };
-    create_recovery_codes: {
+    regenerate_recovery_codes: {
         parameters: {
             query?: never;
             header?: never;
@@ -4294,7 +4303,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4382,7 +4391,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4480,6 +4489,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such attachment, or its task is not visible to the caller. */
             404: {
                 headers: {
@@ -4555,7 +4573,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not the caller's to delete, or another origin. */
+            /** @description Not the caller's to delete, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4651,7 +4669,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4742,7 +4760,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or the workspace is not on the Business plan. */
+            /** @description Not an admin, or the workspace is not on the Business plan. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4826,7 +4844,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4903,7 +4921,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin. */
+            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4992,7 +5010,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin. */
+            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5085,7 +5103,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5164,7 +5182,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5248,7 +5266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5323,7 +5341,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin. */
+            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5402,7 +5420,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5495,7 +5513,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5570,7 +5588,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot list members. */
+            /** @description Guests cannot list members. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5645,7 +5663,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5735,7 +5753,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5838,6 +5856,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not a member. */
             404: {
                 headers: {
@@ -5913,7 +5940,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5988,6 +6015,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not a member. */
             404: {
                 headers: {
@@ -6054,7 +6090,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6142,6 +6178,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -6221,7 +6266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create projects, only admins choose a `key_prefix`, or another origin. */
+            /** @description Guests cannot create projects, only admins choose a `key_prefix`, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6311,7 +6356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change projects, only admins change the `key_prefix`, or another origin. */
+            /** @description Guests cannot change projects, only admins change the `key_prefix`, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6395,6 +6440,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -6465,7 +6519,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot manage tags, or another origin. */
+            /** @description Guests cannot manage tags, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6558,7 +6612,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot manage tags, or another origin. */
+            /** @description Guests cannot manage tags, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6639,7 +6693,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot manage tags, or another origin. */
+            /** @description Guests cannot manage tags, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6730,6 +6784,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6832,6 +6895,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -6911,7 +6983,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create tasks, or another origin. */
+            /** @description Guests cannot create tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6997,6 +7069,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -7063,7 +7144,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin nor the member who created it, or another origin. */
+            /** @description Not an admin nor the member who created it, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7144,7 +7225,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot edit tasks, or another origin. */
+            /** @description Guests cannot edit tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7223,6 +7304,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7317,7 +7407,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A guest, or another origin. */
+            /** @description A guest, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7412,6 +7502,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -7484,7 +7583,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change checklists, or another origin. */
+            /** @description Guests cannot change checklists, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7570,7 +7669,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change checklists, or another origin. */
+            /** @description Guests cannot change checklists, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7653,7 +7752,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change checklists, or another origin. */
+            /** @description Guests cannot change checklists, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7731,6 +7830,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7819,7 +7927,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7905,7 +8013,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Neither the author nor an admin, or another origin. */
+            /** @description Neither the author nor an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7988,7 +8096,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not the author, or another origin. */
+            /** @description Not the author, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8082,7 +8190,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8168,6 +8276,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -8240,7 +8357,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot relate tasks, or another origin. */
+            /** @description Guests cannot relate tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8326,7 +8443,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot relate tasks, or another origin. */
+            /** @description Guests cannot relate tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8396,6 +8513,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8475,7 +8601,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create tasks, or another origin. */
+            /** @description Guests cannot create tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8561,6 +8687,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -8633,7 +8768,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot tag tasks, or another origin. */
+            /** @description Guests cannot tag tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8719,7 +8854,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot untag tasks, or another origin. */
+            /** @description Guests cannot untag tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8789,6 +8924,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8868,7 +9012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot add viewers, or another origin. */
+            /** @description Guests cannot add viewers, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8954,7 +9098,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change who views a task, or another origin. */
+            /** @description Guests cannot change who views a task, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9031,6 +9175,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -9099,7 +9252,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9176,7 +9329,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9275,7 +9428,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests see no time entries. */
+            /** @description Guests see no time entries. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9363,7 +9516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A guest, a member recording someone else's time, or another origin. */
+            /** @description A guest, a member recording someone else's time, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9459,7 +9612,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests see no time entries. */
+            /** @description Guests see no time entries. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9543,7 +9696,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9624,7 +9777,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9716,6 +9869,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -9795,7 +9957,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Called with an API token (sign in to create tokens), or from another origin. */
+            /** @description Called with an API token (sign in to create tokens), or from another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9879,7 +10041,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Sent from another origin. */
+            /** @description Sent from another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9954,7 +10116,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10033,7 +10195,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10119,7 +10281,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10194,7 +10356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10275,7 +10437,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10369,7 +10531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10457,7 +10619,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10543,7 +10705,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -195,6 +195,19 @@ impl WorkspaceUser {
     }
 }
 
+impl WorkspaceUser {
+    /// The workspace, once the caller is proved an active member admitted to it (its two-factor
+    /// requirement met), for handlers whose core action opens its own transaction: the same
+    /// gate as [`Member`], 404 for anyone else.
+    pub async fn admitted(&self, state: &AppState) -> Result<Workspace, ApiError> {
+        let (workspace, _, tx) = members::open_as_member(&state.pool, self.user.id, &self.slug)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        tx.rollback().await?;
+        Ok(workspace)
+    }
+}
+
 /// An active member of the workspace named by the `{ws}` path segment, with a tenant transaction
 /// already open for it. The role is read inside that transaction on every request, so a role
 /// change or a deactivation applies to the very next request (API tokens included). Anyone else

@@ -30,6 +30,9 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     Forbidden(String),
+    /// A member without two-factor sign-in, in a workspace that requires it (session or token).
+    #[error("two-factor sign-in required")]
+    TwoFactorRequired,
     /// A state-changing browser request from another origin.
     #[error("cross-origin request refused")]
     CrossOrigin,
@@ -62,7 +65,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `unauthenticated`, `invalid_token`, `session_required`,
     /// `invalid_credentials`, `cross_origin`,
-    /// `not_found`, `forbidden`, `invalid`, `conflict`, `last_admin`,
+    /// `not_found`, `forbidden`, `two_factor_required`, `invalid`, `conflict`, `last_admin`,
     /// `rate_limited`, `too_large`, `unavailable`, `timeout`, `internal`.
     #[schema(example = "invalid")]
     pub code: String,
@@ -113,6 +116,12 @@ impl ApiError {
                 None,
             ),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), None),
+            Self::TwoFactorRequired => (
+                StatusCode::FORBIDDEN,
+                "two_factor_required",
+                bastion_core::TWO_FACTOR_REQUIRED.into(),
+                None,
+            ),
             Self::CrossOrigin => (
                 StatusCode::FORBIDDEN,
                 "cross_origin",
@@ -200,6 +209,7 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound(_) => Self::NotFound,
             CoreError::Conflict { code, message } => Self::Conflict { code, message },
             CoreError::Forbidden(message) => Self::Forbidden(message),
+            CoreError::TwoFactorRequired => Self::TwoFactorRequired,
             CoreError::RateLimited { retry_after_secs } => {
                 Self::TooManyRequests { retry_after_secs }
             }

@@ -234,7 +234,9 @@ fn provide_request_nonce() {
 /// renderer as request extensions, so the shell writes `<html lang data-theme>` before the first
 /// paint and hydration agrees. The language is the person's saved one, else the language cookie,
 /// else `Accept-Language`, else English; server functions and REST calls skip the database and
-/// go by the cookie and the header. One indexed read per page; a database that cannot answer
+/// go by the cookie and the header. A page of a workspace that requires two-factor sign-in,
+/// asked for by a member who has none, is answered with a redirect to the account page's
+/// enrolment (found by the same read). One indexed read per page; a database that cannot answer
 /// leaves the page on the cookie's language and the device's scheme rather than failing it.
 async fn page_prefs(
     axum::extract::State(state): axum::extract::State<AppState>,
@@ -252,12 +254,23 @@ async fn page_prefs(
             .is_some_and(|accept| accept.contains("text/html"));
     if is_page {
         if let Some(token) = auth::session_cookie(headers) {
-            match bastion_core::sessions::page_prefs_for(&state.pool, &token).await {
-                Ok(Some((theme, saved))) => {
-                    locale = saved;
+            let slug = workspace_page_slug(request.uri().path()).map(str::to_owned);
+            match bastion_core::sessions::page_prefs_in(&state.pool, &token, slug.as_deref()).await
+            {
+                Ok(Some(prefs)) if prefs.two_factor_owed => {
+                    // Nothing of a workspace that requires two-factor sign-in before it is on:
+                    // the account page's enrolment, which says why and links back.
+                    let slug = slug.unwrap_or_default();
+                    let to = format!("/account?two_factor_required={slug}#two-factor-title");
+                    return axum::response::IntoResponse::into_response(
+                        axum::response::Redirect::to(&to),
+                    );
+                }
+                Ok(Some(prefs)) => {
+                    locale = prefs.locale;
                     request
                         .extensions_mut()
-                        .insert(app::PageTheme::from_name(theme.as_str()));
+                        .insert(app::PageTheme::from_name(prefs.theme.as_str()));
                 }
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "could not read the page preferences"),
@@ -266,6 +279,13 @@ async fn page_prefs(
     }
     request.extensions_mut().insert(locale);
     next.run(request).await
+}
+
+/// The workspace a page path is in (`/w/{slug}/…`), if any.
+fn workspace_page_slug(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/w/")?;
+    let slug = rest.split('/').next().unwrap_or_default();
+    (!slug.is_empty()).then_some(slug)
 }
 
 /// Hands the language and colour scheme found by [`page_prefs`] to the renderer and to server

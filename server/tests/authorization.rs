@@ -269,6 +269,7 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/history", fixture: Task, body: Option::None, expect: [200, 403, 404, 404, 404, 401] },
         // Plans, export and erasure: admins only. After the audit rows, which expect the Starter plan.
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"plan": "pro"})), expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"require_two_factor": false})), expect: [200, 403, 403, 404, 404, 401] },
         // A wrong confirmation erases nothing: 422 for the admin, and the cast lives on.
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"confirm": "not the name"})), expect: [422, 403, 403, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/export", fixture: None, body: Option::None, expect: [202, 403, 403, 404, 404, 401] },
@@ -1046,6 +1047,9 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/invite_member", "slug={ws}&email=someone%40example.eu&role=member", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/revoke_invitation", "slug={ws}&id={id}", Invitation, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/workspace_settings", "slug={ws}", None, [200, 200, 200, 404, 404, 404]),
+        // Turning the two-factor requirement off (on needs the admin's own two-factor sign-in,
+        // which the cast has not; server/tests/enforce_two_factor.rs covers it).
+        ("/api/fn/require_two_factor", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/change_plan", "slug={ws}&plan=pro", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/start_export", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/export_status", "slug={ws}&id={id}", Export, [200, 403, 403, 404, 404, 404]),

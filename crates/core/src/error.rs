@@ -21,6 +21,10 @@ pub enum CoreError {
     /// `not_ready`, …); the message is for people.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The workspace requires two-factor sign-in and the caller, a member, has not turned it
+    /// on: every door answers 403 `two_factor_required` and points to the account page.
+    #[error("{}", TWO_FACTOR_REQUIRED)]
+    TwoFactorRequired,
     /// The change would leave the workspace without an active admin.
     #[error("this is the workspace's last active admin")]
     LastAdmin,
@@ -44,6 +48,11 @@ pub enum CoreError {
     #[error("internal: {0}")]
     Internal(String),
 }
+
+/// What a member without two-factor sign-in is told in a workspace that requires it (REST's
+/// `message`; pages say it in the reader's language).
+pub const TWO_FACTOR_REQUIRED: &str = "This workspace requires two-factor sign-in. Turn it on \
+on your account page (/account#two-factor), then try again.";
 
 pub type CoreResult<T> = Result<T, CoreError>;
 

@@ -38,7 +38,7 @@ pub use work::{attachments, time_entries};
 pub use bastion_policy::{Plan, Role};
 pub use error::{
     ensure, is_database_unavailable, is_statement_timeout, CoreError, CoreResult,
-    UNAVAILABLE_RETRY_AFTER_SECS,
+    TWO_FACTOR_REQUIRED, UNAVAILABLE_RETRY_AFTER_SECS,
 };
 pub(crate) use identity::codes;
 pub use ids::{Slug, TenantSchema, WorkspaceId};

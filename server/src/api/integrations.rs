@@ -2,15 +2,10 @@
 //! plaintext token never leaves the server.
 
 use super::ids::PathIds;
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use bastion_core::{
     integrations::{self, Integration},
     secrets::SecretString,
-    workspaces,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -105,12 +100,9 @@ pub async fn list_integrations(mut member: Member) -> Result<Json<IntegrationLis
 pub async fn create_integration(
     State(state): State<AppState>,
     current: WorkspaceUser,
-    Path(slug): Path<String>,
     ApiJson(body): ApiJson<NewIntegration>,
 ) -> Result<(StatusCode, Json<IntegrationView>), ApiError> {
-    let workspace = workspaces::find_by_slug(&state.pool, &slug)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let workspace = current.admitted(&state).await?;
     let added = integrations::create(
         &state.pool,
         &state.keys,

@@ -153,6 +153,22 @@ impl Modify for MemberOperations {
             // utoipa infers a bare `ws` from the path template; this one replaces it.
             parameters.retain(|p| !matches!(p, RefOr::T(p) if p.name == "ws"));
             parameters.insert(0, ws.into());
+            // Every door into a workspace enforces its two-factor requirement (the `Member`
+            // extractor, through `members::enter_as_member`).
+            const TWO_FACTOR: &str = "Or `two_factor_required`: the workspace requires \
+                two-factor sign-in and the caller (session or API token) has not turned it on.";
+            match operation.responses.responses.get_mut("403") {
+                Some(RefOr::T(response)) => {
+                    response.description = format!("{} {TWO_FACTOR}", response.description);
+                }
+                Some(RefOr::Ref(_)) => {}
+                None => {
+                    operation.responses.responses.insert(
+                        "403".into(),
+                        error_response(&TWO_FACTOR.replacen("Or `", "`", 1)).into(),
+                    );
+                }
+            }
             operation.security = Some(vec![
                 SecurityRequirement::new::<_, _, &str>("session_cookie", []),
                 SecurityRequirement::new::<_, _, &str>("bearer_token", []),

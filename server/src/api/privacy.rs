@@ -48,6 +48,8 @@ pub struct WorkspaceSettings {
     pub clock: String,
     #[schema(example = "EUR")]
     pub currency: String,
+    /// Whether every member must have two-factor sign-in on to reach the workspace.
+    pub require_two_factor: bool,
 }
 
 impl From<&Workspace> for WorkspaceSettings {
@@ -60,6 +62,7 @@ impl From<&Workspace> for WorkspaceSettings {
             audit_export: Plan::parse(&ws.plan).is_some_and(Plan::includes_audit_export),
             clock: "Europe/Brussels".into(),
             currency: "EUR".into(),
+            require_two_factor: ws.require_two_factor,
         }
     }
 }
@@ -72,6 +75,11 @@ pub struct WorkspaceChange {
     pub plan: Option<String>,
     /// 1 to 100 characters.
     pub name: Option<String>,
+    /// Require two-factor sign-in of every member: those without it get 403
+    /// `two_factor_required` on this workspace (pages send them to enrolment), API tokens
+    /// included. Turning it on is refused (422, this field) unless the caller has two-factor
+    /// sign-in on.
+    pub require_two_factor: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -127,7 +135,7 @@ fn export_view(ws: &Workspace, job: &Job) -> ExportView {
     }
 }
 
-/// Change the workspace's plan or name. Admins only.
+/// Change the workspace's plan, name or two-factor requirement. Admins only.
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}",
@@ -151,6 +159,7 @@ pub async fn update_workspace(
     let change = SettingsChange {
         name: change.name,
         plan: change.plan,
+        require_two_factor: change.require_two_factor,
     };
     let ws = workspaces::change_settings(&state.pool, viewer, &workspace, &change).await?;
     Ok(Json(WorkspaceSettings::from(&ws)))

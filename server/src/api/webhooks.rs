@@ -15,7 +15,6 @@ use axum::{
 use bastion_core::{
     webhooks::{self, Attempt, Delivery, Endpoint, EndpointChanges, NewEndpoint, WithSecret},
     work::Position,
-    workspaces,
 };
 use serde::{Deserialize, Serialize};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
@@ -292,12 +291,9 @@ pub async fn list_webhooks(mut member: Member) -> Result<Json<WebhookEndpointLis
 pub async fn create_webhook(
     State(state): State<AppState>,
     current: WorkspaceUser,
-    Path(slug): Path<String>,
     ApiJson(body): ApiJson<NewWebhookEndpoint>,
 ) -> Result<(StatusCode, Json<WebhookEndpointWithSecret>), ApiError> {
-    let workspace = workspaces::find_by_slug(&state.pool, &slug)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let workspace = current.admitted(&state).await?;
     let created = webhooks::create(
         &state.pool,
         &state.keys,
@@ -409,11 +405,9 @@ pub async fn delete_webhook(
 pub async fn rotate_webhook_secret(
     State(state): State<AppState>,
     current: WorkspaceUser,
-    Path((slug, id)): Path<(String, String)>,
+    Path((_slug, id)): Path<(String, String)>,
 ) -> Result<Json<WebhookEndpointWithSecret>, ApiError> {
-    let workspace = workspaces::find_by_slug(&state.pool, &slug)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let workspace = current.admitted(&state).await?;
     // An id that is no uuid names no endpoint, as for any other id.
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
     let rotated =

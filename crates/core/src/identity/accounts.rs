@@ -133,7 +133,7 @@ pub async fn find_user_by_email(pool: &PgPool, email: &str) -> CoreResult<Option
 /// The workspaces a user may switch to (directory only; the workspace decides the role).
 pub async fn workspaces_of(pool: &PgPool, user_id: Uuid) -> CoreResult<Vec<Workspace>> {
     Ok(sqlx::query_as::<_, Workspace>(
-        "SELECT w.id, w.slug, w.name, w.plan, w.schema_version, w.created_at
+        "SELECT w.id, w.slug, w.name, w.plan, w.schema_version, w.created_at, w.require_two_factor
          FROM workspaces w JOIN workspace_directory d ON d.workspace_id = w.id
          WHERE d.user_id = $1 ORDER BY w.name",
     )

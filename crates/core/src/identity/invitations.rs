@@ -187,7 +187,8 @@ pub async fn revoke(
 macro_rules! open_by_token {
     () => {
         "SELECT i.id, i.email, i.role, i.invited_by, i.expires_at, i.created_at,
-        w.id AS w_id, w.slug, w.name, w.plan, w.schema_version, w.created_at AS w_created_at
+        w.id AS w_id, w.slug, w.name, w.plan, w.schema_version, w.created_at AS w_created_at,
+        w.require_two_factor
    FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
   WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL
     AND i.expires_at > now()"
@@ -204,6 +205,7 @@ struct Row {
     plan: String,
     schema_version: i64,
     w_created_at: OffsetDateTime,
+    require_two_factor: bool,
 }
 
 impl Row {
@@ -217,6 +219,7 @@ impl Row {
                 plan: self.plan,
                 schema_version: self.schema_version,
                 created_at: self.w_created_at,
+                require_two_factor: self.require_two_factor,
             },
         )
     }

@@ -163,19 +163,51 @@ pub async fn page_prefs_for(
     pool: &PgPool,
     token: &SessionToken,
 ) -> CoreResult<Option<(Theme, bastion_i18n::Locale)>> {
-    let stored: Option<(String, String)> = sqlx::query_as(
-        "SELECT u.theme, u.locale FROM sessions s JOIN users u ON u.id = s.user_id
+    Ok(page_prefs_in(pool, token, None)
+        .await?
+        .map(|prefs| (prefs.theme, prefs.locale)))
+}
+
+/// What a page needs to know before it renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PagePrefs {
+    pub theme: Theme,
+    pub locale: bastion_i18n::Locale,
+    /// The page is in workspace `slug`, which requires two-factor sign-in, of which the person
+    /// (in its directory) has none: the page sends them to enrolment instead.
+    pub two_factor_owed: bool,
+}
+
+/// [`page_prefs_for`] of a page in workspace `slug` (if any), which also answers whether the
+/// workspace's two-factor requirement stops this person, in the same one read, so a page of an
+/// enforcing workspace costs no more than any other.
+pub async fn page_prefs_in(
+    pool: &PgPool,
+    token: &SessionToken,
+    slug: Option<&str>,
+) -> CoreResult<Option<PagePrefs>> {
+    let stored: Option<(String, String, bool)> = sqlx::query_as(
+        "SELECT u.theme, u.locale,
+                $2::text IS NOT NULL
+                AND EXISTS (SELECT 1 FROM workspaces w
+                              JOIN workspace_directory d ON d.workspace_id = w.id
+                             WHERE w.slug = $2 AND d.user_id = u.id AND w.require_two_factor)
+                AND NOT EXISTS (SELECT 1 FROM user_totp t
+                                 WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+         FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.idle_expires_at > now() AND s.absolute_expires_at > now()",
     )
     .bind(token.hash())
+    .bind(slug)
     .fetch_optional(pool)
     .await?;
     stored
-        .map(|(theme, locale)| {
-            Ok((
-                Theme::parse(&theme)?,
-                bastion_i18n::Locale::from_tag(&locale).unwrap_or_default(),
-            ))
+        .map(|(theme, locale, two_factor_owed)| {
+            Ok(PagePrefs {
+                theme: Theme::parse(&theme)?,
+                locale: bastion_i18n::Locale::from_tag(&locale).unwrap_or_default(),
+                two_factor_owed,
+            })
         })
         .transpose()
 }
@@ -222,6 +254,7 @@ struct CallerRow {
     ws_plan: Option<String>,
     ws_schema_version: Option<i64>,
     ws_created_at: Option<OffsetDateTime>,
+    ws_require_two_factor: Option<bool>,
 }
 
 async fn resolve_caller(
@@ -235,7 +268,8 @@ async fn resolve_caller(
         "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.user_agent, s.factor,
                 s.idle_expires_at, s.absolute_expires_at, u.email, u.name, u.locale,
                 w.id AS ws_id, w.slug AS ws_slug, w.name AS ws_name, w.plan AS ws_plan,
-                w.schema_version AS ws_schema_version, w.created_at AS ws_created_at
+                w.schema_version AS ws_schema_version, w.created_at AS ws_created_at,
+                w.require_two_factor AS ws_require_two_factor
          FROM sessions s JOIN users u ON u.id = s.user_id
               LEFT JOIN workspaces w ON w.slug = $2
          WHERE s.token_hash = $1",
@@ -272,17 +306,25 @@ async fn resolve_caller(
         row.ws_plan,
         row.ws_schema_version,
         row.ws_created_at,
+        row.ws_require_two_factor,
     ) {
-        (Some(id), Some(slug), Some(name), Some(plan), Some(schema_version), Some(created_at)) => {
-            Some(Workspace {
-                id,
-                slug,
-                name,
-                plan,
-                schema_version,
-                created_at,
-            })
-        }
+        (
+            Some(id),
+            Some(slug),
+            Some(name),
+            Some(plan),
+            Some(schema_version),
+            Some(created_at),
+            Some(require_two_factor),
+        ) => Some(Workspace {
+            id,
+            slug,
+            name,
+            plan,
+            schema_version,
+            created_at,
+            require_two_factor,
+        }),
         _ => None,
     };
     let session = SessionInfo {

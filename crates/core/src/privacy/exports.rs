@@ -127,7 +127,7 @@ pub async fn downloadable(
 /// half-written archive is never offered.
 pub async fn run(pool: &PgPool, objects: &Objects, lease: &Lease) -> CoreResult<Archive> {
     let ws = sqlx::query_as::<_, Workspace>(
-        "SELECT id, slug, name, plan, schema_version, created_at FROM workspaces WHERE id = $1",
+        "SELECT id, slug, name, plan, schema_version, created_at, require_two_factor FROM workspaces WHERE id = $1",
     )
     .bind(lease.job.workspace_id)
     .fetch_optional(pool)

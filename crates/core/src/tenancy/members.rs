@@ -38,6 +38,26 @@ pub async fn list(tx: &mut TenantTx, viewer: Viewer) -> CoreResult<Vec<MemberRec
     list_members(tx).await
 }
 
+/// Which of `user_ids` have two-factor sign-in on, for the members page; admins only (they
+/// decide whether the workspace requires it, and whom to remind).
+pub async fn with_two_factor(
+    pool: &PgPool,
+    viewer: Viewer,
+    user_ids: &[Uuid],
+) -> CoreResult<std::collections::HashSet<Uuid>> {
+    ensure(
+        policy::can_manage_members(viewer.role),
+        ADMINS_MANAGE_MEMBERS,
+    )?;
+    let on: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT user_id FROM user_totp WHERE user_id = ANY($1) AND confirmed_at IS NOT NULL",
+    )
+    .bind(user_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(on.into_iter().collect())
+}
+
 /// Every member, unchecked: for pickers and lookups whose own action decided who may see them.
 pub async fn list_members(tx: &mut TenantTx) -> CoreResult<Vec<MemberRecord>> {
     Ok(sqlx::query_as::<_, MemberRecord>(
@@ -179,12 +199,26 @@ pub async fn open_as_member(
 }
 
 /// The tenant transaction of a workspace already looked up, if `user_id` is an active member of
-/// it (the role read inside it).
+/// it (the role read inside it). This is the one gate of every door into a workspace (pages,
+/// server functions, REST with a session or a token), so the workspace's two-factor requirement
+/// is enforced here: a member without two-factor sign-in gets `TwoFactorRequired`, and only once
+/// membership is proved, so a stranger still learns nothing (404) about the workspace. Costs one
+/// indexed read, only in workspaces that require it.
 pub async fn enter_as_member(
     pool: &PgPool,
-    conn: PoolConnection<Postgres>,
+    mut conn: PoolConnection<Postgres>,
     user_id: Uuid,
     workspace: &Workspace,
 ) -> CoreResult<Option<(String, TenantTx)>> {
-    TenantTx::begin_as_member(pool, conn, &workspace.schema(), user_id).await
+    // Read as the login, before the switch to the workspace role, which cannot see accounts.
+    let complies =
+        !workspace.require_two_factor || crate::two_factor::enabled(&mut *conn, user_id).await?;
+    let entered = TenantTx::begin_as_member(pool, conn, &workspace.schema(), user_id).await?;
+    match entered {
+        Some((_, tx)) if !complies => {
+            tx.rollback().await?;
+            Err(CoreError::TwoFactorRequired)
+        }
+        other => Ok(other),
+    }
 }

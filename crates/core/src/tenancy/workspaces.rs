@@ -20,6 +20,9 @@ pub struct Workspace {
     pub schema_version: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Every member must have two-factor sign-in on before they reach anything here
+    /// (`members::enter_as_member` refuses the others with `CoreError::TwoFactorRequired`).
+    pub require_two_factor: bool,
 }
 
 impl Workspace {
@@ -71,7 +74,7 @@ pub async fn create_workspace_in(
     (&mut *tx).execute("SAVEPOINT create_workspace").await?;
     let inserted = sqlx::query_as::<_, Workspace>(
         "INSERT INTO workspaces (id, slug, name, schema_version) VALUES ($1, $2, $3, $4)
-         RETURNING id, slug, name, plan, schema_version, created_at",
+         RETURNING id, slug, name, plan, schema_version, created_at, require_two_factor",
     )
     .bind(id)
     .bind(slug.as_str())
@@ -216,7 +219,7 @@ pub async fn free_slug_for(pool: &PgPool, name: &str) -> CoreResult<Slug> {
 
 pub async fn list_workspaces(pool: &PgPool) -> CoreResult<Vec<Workspace>> {
     Ok(sqlx::query_as::<_, Workspace>(
-        "SELECT id, slug, name, plan, schema_version, created_at FROM workspaces ORDER BY slug",
+        "SELECT id, slug, name, plan, schema_version, created_at, require_two_factor FROM workspaces ORDER BY slug",
     )
     .fetch_all(pool)
     .await?)
@@ -227,7 +230,7 @@ pub async fn find_by_slug(
     slug: &str,
 ) -> CoreResult<Option<Workspace>> {
     Ok(sqlx::query_as::<_, Workspace>(
-        "SELECT id, slug, name, plan, schema_version, created_at FROM workspaces WHERE slug = $1",
+        "SELECT id, slug, name, plan, schema_version, created_at, require_two_factor FROM workspaces WHERE slug = $1",
     )
     .bind(slug)
     .fetch_optional(db)
@@ -238,7 +241,14 @@ pub async fn find_by_slug(
 pub use bastion_policy::PLANS;
 
 /// Who may not change the settings is told so in this sentence, by every door.
-pub(crate) const SETTINGS_ADMINS_ONLY: &str = "Only workspace admins change the plan and name.";
+pub(crate) const SETTINGS_ADMINS_ONLY: &str =
+    "Only workspace admins change the plan, the name and the two-factor requirement.";
+
+/// Why an admin without two-factor sign-in may not require it: the next request would send
+/// them, the only one who can undo it, to enrolment too.
+pub const REQUIRE_TWO_FACTOR_SELF_FIRST: &str =
+    "can only be turned on by an admin who has two-factor sign-in on; turn it on for your own \
+account first (Account, Two-factor sign-in)";
 
 /// A checked plan name.
 pub fn parse_plan(input: &str) -> CoreResult<Plan> {
@@ -251,6 +261,8 @@ pub fn parse_plan(input: &str) -> CoreResult<Plan> {
 pub struct SettingsChange {
     pub name: Option<String>,
     pub plan: Option<String>,
+    /// Whether every member must have two-factor sign-in on.
+    pub require_two_factor: Option<bool>,
 }
 
 /// Changes a workspace's name and plan (no payment is involved: an admin chooses). Every field
@@ -272,12 +284,28 @@ pub async fn change_settings(
     )?;
     let name = change.name.as_deref().map(parse_name).transpose()?;
     let plan = change.plan.as_deref().map(parse_plan).transpose()?;
+    // Requiring two-factor sign-in without having it would lock the admin out at once (they
+    // could still enrol and come back, but every other admin-less moment is a support call):
+    // refused, naming the field. Turning it off needs nothing more than being an admin.
+    if change.require_two_factor == Some(true)
+        && !crate::two_factor::enabled(pool, viewer.user_id).await?
+    {
+        return Err(CoreError::invalid(
+            "require_two_factor",
+            REQUIRE_TWO_FACTOR_SELF_FIRST,
+        ));
+    }
+    let settings = Checked {
+        name: name.as_deref(),
+        plan,
+        require_two_factor: change.require_two_factor,
+    };
     // Entering the workspace role can meet the stale-membership refusal that `TenantTx`
     // retries (see `TenantTx::begin_on`); here it comes mid-transaction, so the whole change,
     // which holds nothing yet, is tried again as `accounts::add_member` does.
     let mut attempt = 1;
     loop {
-        match change_settings_once(pool, viewer, ws, name.as_deref(), plan).await {
+        match change_settings_once(pool, viewer, ws, &settings).await {
             Err(CoreError::Database(e))
                 if attempt < 3 && crate::tenant::is_stale_role_membership(&e) =>
             {
@@ -288,31 +316,40 @@ pub async fn change_settings(
     }
 }
 
+/// The fields of a [`SettingsChange`], checked.
+struct Checked<'a> {
+    name: Option<&'a str>,
+    plan: Option<Plan>,
+    require_two_factor: Option<bool>,
+}
+
 /// One attempt of [`change_settings`], with its fields checked.
 async fn change_settings_once(
     pool: &PgPool,
     viewer: Viewer,
     ws: &Workspace,
-    name: Option<&str>,
-    plan: Option<Plan>,
+    settings: &Checked<'_>,
 ) -> CoreResult<Workspace> {
     let mut tx = pool.begin().await?;
     // The row lock makes the recorded "before" what this change really replaces, even when two
     // admins change it at once.
-    let (name_before, plan_before): (String, String) =
-        sqlx::query_as("SELECT name, plan FROM workspaces WHERE id = $1 FOR UPDATE")
-            .bind(ws.id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(CoreError::NotFound("workspace"))?;
-    let changed = sqlx::query_as::<_, Workspace>(
-        "UPDATE workspaces SET name = coalesce($2, name), plan = coalesce($3, plan)
-          WHERE id = $1
-         RETURNING id, slug, name, plan, schema_version, created_at",
+    let (name_before, plan_before, require_before): (String, String, bool) = sqlx::query_as(
+        "SELECT name, plan, require_two_factor FROM workspaces WHERE id = $1 FOR UPDATE",
     )
     .bind(ws.id)
-    .bind(name)
-    .bind(plan.map(Plan::as_str))
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CoreError::NotFound("workspace"))?;
+    let changed = sqlx::query_as::<_, Workspace>(
+        "UPDATE workspaces SET name = coalesce($2, name), plan = coalesce($3, plan),
+                require_two_factor = coalesce($4, require_two_factor)
+          WHERE id = $1
+         RETURNING id, slug, name, plan, schema_version, created_at, require_two_factor",
+    )
+    .bind(ws.id)
+    .bind(settings.name)
+    .bind(settings.plan.map(Plan::as_str))
+    .bind(settings.require_two_factor)
     .fetch_one(&mut *tx)
     .await?;
     let mut changes = serde_json::Map::new();
@@ -326,6 +363,12 @@ async fn change_settings_once(
                 serde_json::json!({ "before": before, "after": after }),
             );
         }
+    }
+    if require_before != changed.require_two_factor {
+        changes.insert(
+            "require_two_factor".to_owned(),
+            serde_json::json!({ "before": require_before, "after": changed.require_two_factor }),
+        );
     }
     if changes.is_empty() {
         tx.commit().await?;

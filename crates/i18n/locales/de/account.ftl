@@ -50,3 +50,5 @@ password-reset-done = Ihr Passwort ist geändert, und jede Sitzung wurde abgemel
 bad-credentials = Die E-Mail-Adresse oder das Passwort ist falsch.
 forgot-title = Passwort vergessen — Bastion
 reset-title = Neues Passwort wählen — Bastion
+two-factor-required-notice = Der Arbeitsbereich { $workspace } verlangt die Anmeldung in zwei Schritten. Schalten Sie sie hier ein; danach können Sie zum Arbeitsbereich weitergehen.
+two-factor-required-continue = Weiter zu { $workspace }

@@ -50,3 +50,6 @@ workspace-not-found = Dieser Arbeitsbereich existiert nicht, oder Sie sind kein 
 confirmation-link-broken = Dieser Bestätigungslink ist ungültig. Registrieren Sie sich erneut für einen neuen Code.
 invitation-link-gone = Dieser Einladungslink ist nicht mehr gültig: Er wurde verwendet, zurückgezogen oder ist abgelaufen. Bitten Sie um einen neuen.
 page-link-stale = Dieser Seitenlink ist nicht mehr gültig; beginnen Sie auf der ersten Seite.
+error-two-factor-required = Dieser Arbeitsbereich verlangt die Anmeldung in zwei Schritten. Schalten Sie sie auf Ihrer Kontoseite ein und versuchen Sie es dann erneut.
+label-require-two-factor = Die Pflicht zur Anmeldung in zwei Schritten
+error-two-factor-set-up = Anmeldung in zwei Schritten einrichten

@@ -34,3 +34,6 @@ invitation-as = als { $role }
 invitation-valid-until = Link gültig bis { $date }
 withdraw-label = Die Einladung für { $email } zurückziehen
 withdraw = Zurückziehen
+col-two-factor = Anmeldung in zwei Schritten
+two-factor-is-on = ein
+two-factor-is-off = aus

@@ -51,3 +51,5 @@ password-reset-done = Your password is changed, and every session was signed out
 bad-credentials = The email or password is wrong.
 forgot-title = Forgot your password — Bastion
 reset-title = Choose a new password — Bastion
+two-factor-required-notice = The workspace { $workspace } requires two-factor sign-in. Turn it on here; then you can go on to the workspace.
+two-factor-required-continue = Go on to { $workspace }

@@ -51,3 +51,6 @@ workspace-not-found = This workspace does not exist, or you are not a member of 
 confirmation-link-broken = This confirmation link is broken. Sign up again for a new code.
 invitation-link-gone = This invitation link is not valid any more: it was used, withdrawn or has expired. Ask for a new one.
 page-link-stale = That page link is not valid any more; start from the first page.
+error-two-factor-required = This workspace requires two-factor sign-in. Turn it on on your account page, then try again.
+label-require-two-factor = The two-factor requirement
+error-two-factor-set-up = Set up two-factor sign-in

@@ -35,3 +35,6 @@ invitation-as = as { $role }
 invitation-valid-until = link valid until { $date }
 withdraw-label = Withdraw the invitation for { $email }
 withdraw = Withdraw
+col-two-factor = Two-factor sign-in
+two-factor-is-on = on
+two-factor-is-off = off

@@ -50,3 +50,5 @@ password-reset-done = Votre mot de passe est changé, et toutes les sessions ont
 bad-credentials = L’adresse e-mail ou le mot de passe est erroné.
 forgot-title = Mot de passe oublié — Bastion
 reset-title = Choisir un nouveau mot de passe — Bastion
+two-factor-required-notice = L’espace de travail { $workspace } exige la connexion en deux étapes. Activez-la ici ; vous pourrez ensuite continuer vers l’espace de travail.
+two-factor-required-continue = Continuer vers { $workspace }

@@ -50,3 +50,6 @@ workspace-not-found = Cet espace de travail n’existe pas, ou vous n’en êtes
 confirmation-link-broken = Ce lien de confirmation est invalide. Inscrivez-vous à nouveau pour recevoir un nouveau code.
 invitation-link-gone = Ce lien d’invitation n’est plus valable : il a été utilisé, retiré ou a expiré. Demandez-en un nouveau.
 page-link-stale = Ce lien de page n’est plus valable ; recommencez à la première page.
+error-two-factor-required = Cet espace de travail exige la connexion en deux étapes. Activez-la sur la page de votre compte, puis réessayez.
+label-require-two-factor = L’obligation de connexion en deux étapes
+error-two-factor-set-up = Configurer la connexion en deux étapes

@@ -34,3 +34,6 @@ invitation-as = en tant que { $role }
 invitation-valid-until = lien valable jusqu’au { $date }
 withdraw-label = Retirer l’invitation pour { $email }
 withdraw = Retirer
+col-two-factor = Connexion en deux étapes
+two-factor-is-on = activée
+two-factor-is-off = désactivée

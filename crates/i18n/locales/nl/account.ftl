@@ -50,3 +50,5 @@ password-reset-done = Uw wachtwoord is gewijzigd, en elke sessie is afgemeld.
 bad-credentials = Het e-mailadres of het wachtwoord is fout.
 forgot-title = Wachtwoord vergeten — Bastion
 reset-title = Kies een nieuw wachtwoord — Bastion
+two-factor-required-notice = De werkruimte { $workspace } vereist aanmelden in twee stappen. Schakel het hier in; daarna kun je verder naar de werkruimte.
+two-factor-required-continue = Verder naar { $workspace }

@@ -50,3 +50,6 @@ workspace-not-found = Deze werkruimte bestaat niet, of u bent er geen lid van.
 confirmation-link-broken = Deze bevestigingslink is ongeldig. Registreer u opnieuw voor een nieuwe code.
 invitation-link-gone = Deze uitnodigingslink is niet meer geldig: ze werd gebruikt, ingetrokken of is verlopen. Vraag een nieuwe.
 page-link-stale = Die paginalink is niet meer geldig; begin bij de eerste pagina.
+error-two-factor-required = Deze werkruimte vereist aanmelden in twee stappen. Schakel het in op je accountpagina en probeer het daarna opnieuw.
+label-require-two-factor = De verplichting van aanmelden in twee stappen
+error-two-factor-set-up = Aanmelden in twee stappen instellen

@@ -34,3 +34,6 @@ invitation-as = als { $role }
 invitation-valid-until = link geldig tot { $date }
 withdraw-label = De uitnodiging voor { $email } intrekken
 withdraw = Intrekken
+col-two-factor = Aanmelden in twee stappen
+two-factor-is-on = aan
+two-factor-is-off = uit
