@@ -206,6 +206,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/locale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's language. */
+        get: operations["get_locale"];
+        /** Choose the caller's language: `en`, `nl-BE`, `fr-BE` or `de-BE`. */
+        put: operations["update_locale"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -757,7 +775,7 @@ export interface paths {
         /** The projects the caller sees, oldest first. Guests see only projects holding a task they view. */
         get: operations["list_projects"];
         put?: never;
-        /** Create a project. Admins and members. */
+        /** Create a project. Admins and members; only admins choose its key prefix. */
         post: operations["create_project"];
         delete?: never;
         options?: never;
@@ -778,7 +796,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename, archive or unarchive a project. Admins and members. */
+        /**
+         * Rename, archive or unarchive a project (admins and members), or change its key prefix
+         *     (admins).
+         */
         patch: operations["update_project"];
         trace?: never;
     };
@@ -818,6 +839,27 @@ export interface paths {
         patch: operations["update_tag"];
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/task-keys/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The task with this key (`ACME-142`, any case), if the caller sees it: one lookup that turns a
+         *     key into the task, whose `id` the other operations take. A key of a task the caller may not
+         *     see is 404, exactly like a key no task has.
+         */
+        get: operations["get_task_by_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/tasks": {
         parameters: {
             query?: never;
@@ -833,6 +875,26 @@ export interface paths {
         put?: never;
         /** Create a task. Admins and members. */
         post: operations["create_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make one change to many tasks at once. Every member may call it; each task is changed only
+         *     if the caller may edit it (guests may edit none), and is otherwise reported as skipped.
+         */
+        post: operations["update_tasks_in_bulk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -879,6 +941,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The checklist of a task the caller sees, in order. */
+        get: operations["list_checklist_items"];
+        put?: never;
+        /** Add an item at the end of a task's checklist. Whoever may edit the task. */
+        post: operations["create_checklist_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/{task_id}/checklist/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a checklist item. Whoever may edit the task. */
+        delete: operations["delete_checklist_item"];
+        options?: never;
+        head?: never;
+        /** Tick or untick a checklist item. Whoever may edit the task. */
+        patch: operations["update_checklist_item"];
         trace?: never;
     };
     "/api/v1/workspaces/{ws}/tasks/{task_id}/comments": {
@@ -931,6 +1029,65 @@ export interface paths {
         get: operations["list_task_history"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/{task_id}/relations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The relations of a task the caller sees, to tasks the caller sees, from this task's side. */
+        get: operations["list_relations"];
+        put?: never;
+        /**
+         * Relate the task to another one the caller sees. Whoever may edit the task. A task related to
+         *     itself, a relation the two already have, and a `blocks` closing a cycle are refused.
+         */
+        post: operations["create_relation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/{task_id}/relations/{relation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a relation, from either of its tasks. Whoever may edit that task. */
+        delete: operations["delete_relation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/{task_id}/subtasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subtasks of a task, those the caller sees, oldest first. */
+        get: operations["list_subtasks"];
+        put?: never;
+        /**
+         * Create a subtask, in the parent's project. Admins and members, under a task they see that is
+         *     not a subtask itself (one level).
+         */
+        post: operations["create_subtask"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1319,6 +1476,102 @@ export interface components {
             /** Format: uuid */
             uploader_id: string;
         };
+        /** @enum {string} */
+        BulkSkipReason: "forbidden" | "not_found";
+        BulkSkippedView: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Only when the reason is `forbidden`: a task the caller does not see is never named.
+             * @example ACME-3
+             */
+            key?: string | null;
+            reason: components["schemas"]["BulkSkipReason"];
+        };
+        /**
+         * @description The tasks and the one change to make to each. Exactly one of the change fields is given;
+         *     `null` for `assignee_id` unassigns and for `due_on` clears the date.
+         */
+        BulkTaskChange: {
+            /**
+             * Format: uuid
+             * @description Put this tag on every task.
+             */
+            add_tag_id?: string | null;
+            /**
+             * Format: uuid
+             * @description An active member of the workspace, or `null`.
+             */
+            assignee_id?: string | null;
+            /**
+             * @description `YYYY-MM-DD`, or `null`.
+             * @example 2027-01-15
+             */
+            due_on?: string | null;
+            /** @description `low`, `normal`, `high` or `urgent`. */
+            priority?: string | null;
+            /**
+             * Format: uuid
+             * @description Move to this unarchived project (each task takes its next number, so its key changes).
+             */
+            project_id?: string | null;
+            /**
+             * Format: uuid
+             * @description Take this tag off every task.
+             */
+            remove_tag_id?: string | null;
+            /**
+             * @description `todo`, `in_progress` or `done`.
+             * @example done
+             */
+            status?: string | null;
+            /** @description 1–200 task ids (a repeated id counts once). */
+            task_ids: string[];
+        };
+        /** @description What was done, each list in the order the ids were sent. */
+        BulkTaskResult: {
+            /** @description Changed, with one history event each. */
+            changed: components["schemas"]["BulkTaskView"][];
+            /** @description Left as they were. */
+            skipped: components["schemas"]["BulkSkippedView"][];
+            /** @description Already as asked; nothing written. */
+            unchanged: components["schemas"]["BulkTaskView"][];
+        };
+        BulkTaskView: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description The task's key after the change.
+             * @example ACME-142
+             */
+            key: string;
+        };
+        ChecklistItemChange: {
+            /** @description `true` ticks the item, `false` unticks it. */
+            done: boolean;
+        };
+        ChecklistItemView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            done: boolean;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int32
+             * @description Items are listed by ascending position, the order they were added.
+             * @example 1
+             */
+            position: number;
+            /** Format: uuid */
+            task_id: string;
+            /** @example Check the links */
+            text: string;
+        };
+        ChecklistView: {
+            items: components["schemas"]["ChecklistItemView"][];
+        };
         CodeOnly: {
             /**
              * @description The current 6-digit code from the authenticator app.
@@ -1544,6 +1797,11 @@ export interface components {
             user: components["schemas"]["UserView"];
             workspace: components["schemas"]["WorkspaceSummary"];
         };
+        /** @description The language the caller reads Bastion in: pages, messages and emails. */
+        LocaleChoice: {
+            /** @example fr-BE */
+            locale: string;
+        };
         MarkedRead: {
             /**
              * Format: int64
@@ -1582,6 +1840,13 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        NewChecklistItem: {
+            /**
+             * @description 1–500 characters.
+             * @example Check the links
+             */
+            text: string;
+        };
         NewIntegration: {
             /**
              * @description Stored encrypted; never shown again in full.
@@ -1604,10 +1869,56 @@ export interface components {
         };
         NewProject: {
             /**
+             * @description The prefix of the project's task keys: 2–6 letters A–Z, unique in the workspace, taken
+             *     upper-cased. Admins only; without it the prefix is derived from the name.
+             * @example ACME
+             */
+            key_prefix?: string | null;
+            /**
              * @description 1–200 characters.
              * @example Website relaunch
              */
             name: string;
+        };
+        NewRelation: {
+            /**
+             * @description From this task's side: `blocks`, `blocked_by`, `relates_to`, `duplicates` or
+             *     `duplicated_by`.
+             * @example blocked_by
+             */
+            kind: string;
+            /**
+             * @description The other task's key or id; a task the caller does not see is refused like one that does
+             *     not exist.
+             * @example ACME-141
+             */
+            other_task: string;
+        };
+        /** @description A subtask: a task in its parent's project. */
+        NewSubtaskBody: {
+            /**
+             * Format: uuid
+             * @description An active member of the workspace.
+             */
+            assignee_id?: string | null;
+            /** @description Markdown, at most 20 000 characters. */
+            description?: string | null;
+            /**
+             * @description `YYYY-MM-DD`.
+             * @example 2026-12-31
+             */
+            due_on?: string | null;
+            /** @description `low`, `normal` (default), `high` or `urgent`. */
+            priority?: string | null;
+            /** @description Default `false`. A private subtask of a visible task stays private. */
+            private?: boolean;
+            /** @description `todo` (default), `in_progress` or `done`. */
+            status?: string | null;
+            /**
+             * @description 1–300 characters.
+             * @example Ask legal for clause 4
+             */
+            title: string;
         };
         NewTag: {
             /**
@@ -1800,6 +2111,12 @@ export interface components {
              */
             archived?: boolean | null;
             /**
+             * @description A new key prefix (2–6 letters A–Z, unique in the workspace). Admins only; every task
+             *     key of the project changes with it, task numbers do not.
+             * @example ACME
+             */
+            key_prefix?: string | null;
+            /**
              * @description A new name, 1–200 characters.
              * @example Website relaunch 2027
              */
@@ -1819,6 +2136,11 @@ export interface components {
             created_by?: string | null;
             /** Format: uuid */
             id: string;
+            /**
+             * @description The prefix of its tasks' keys (`ACME` in `ACME-142`).
+             * @example ACME
+             */
+            key_prefix: string;
             /** @example Website relaunch */
             name: string;
         };
@@ -1839,6 +2161,26 @@ export interface components {
         Register: {
             categories: components["schemas"]["DataCategory"][];
             controller_note: string;
+        };
+        RelationList: {
+            items: components["schemas"]["RelationView"][];
+        };
+        RelationView: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description From this task's side: `blocks`, `blocked_by`, `relates_to`, `duplicates` or
+             *     `duplicated_by`.
+             * @example blocked_by
+             */
+            kind: string;
+            /** @example ACME-141 */
+            other_key: string;
+            /** @description `todo`, `in_progress` or `done`. */
+            other_status: string;
+            /** Format: uuid */
+            other_task_id: string;
+            other_title: string;
         };
         ReportRowView: {
             /**
@@ -1941,6 +2283,12 @@ export interface components {
         SignUp: {
             /** @example ada@example.eu */
             email: string;
+            /**
+             * @description The account's language (`en`, `nl-BE`, `fr-BE`, `de-BE`), also of the code's email;
+             *     without it, the request's `Accept-Language`.
+             * @example nl-BE
+             */
+            locale?: string | null;
             /** @example Ada Lovelace */
             name: string;
             /**
@@ -2028,6 +2376,8 @@ export interface components {
         TaskView: {
             /** Format: uuid */
             assignee_id?: string | null;
+            /** @description Blocked by a task the caller sees that is not done. */
+            blocked: boolean;
             /** Format: date-time */
             created_at: string;
             /** Format: uuid */
@@ -2046,6 +2396,22 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
+             * @description The project's key prefix and the number; `GET …/task-keys/{key}` resolves it.
+             * @example ACME-142
+             */
+            key: string;
+            /**
+             * Format: int32
+             * @description The task's number in its project: issued once, never reused.
+             * @example 142
+             */
+            number: number;
+            /**
+             * Format: uuid
+             * @description The task this one is a subtask of.
+             */
+            parent_id?: string | null;
+            /**
              * @description `low`, `normal`, `high` or `urgent`.
              * @example high
              */
@@ -2059,6 +2425,16 @@ export interface components {
              * @example in_progress
              */
             status: string;
+            /**
+             * Format: int64
+             * @description How many of those are done.
+             */
+            subtasks_done: number;
+            /**
+             * Format: int64
+             * @description Its subtasks the caller sees.
+             */
+            subtasks_total: number;
             tag_ids: string[];
             /** @example Draft the data-processing agreement */
             title: string;
@@ -3018,6 +3394,108 @@ export interface operations {
                 };
             };
             /** @description `password` is wrong. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_locale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's language. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocaleChoice"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_locale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LocaleChoice"];
+            };
+        };
+        responses: {
+            /** @description Saved; pages and emails use it from now on. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocaleChoice"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sent from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `locale` is not one of the four. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5833,7 +6311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create projects, or another origin. */
+            /** @description Guests cannot create projects, only admins choose a `key_prefix`, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5923,7 +6401,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change projects, or another origin. */
+            /** @description Guests cannot change projects, only admins change the `key_prefix`, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6311,6 +6789,77 @@ export interface operations {
             };
         };
     };
+    get_task_by_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /**
+                 * @description A task key: the project's prefix, a dash and the task's number
+                 * @example ACME-142
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No task with this key the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_tasks: {
         parameters: {
             query?: {
@@ -6331,7 +6880,7 @@ export interface operations {
                  */
                 due_before?: string;
                 /**
-                 * @description Words in the title or description, or a fragment of the title.
+                 * @description Words in the title or description, a fragment of the title, or a task key (`ACME-142`).
                  * @example invoice
                  */
                 q?: string;
@@ -6471,6 +7020,94 @@ export interface operations {
                 };
             };
             /** @description A field is invalid (for example an archived `project_id`); it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_tasks_in_bulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkTaskChange"];
+            };
+        };
+        responses: {
+            /** @description Done for every task the caller may change; the others are listed as skipped. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTaskResult"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No task, more than 200, no change or several, or an invalid value; the field is named. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6918,6 +7555,324 @@ export interface operations {
             };
         };
     };
+    list_checklist_items: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checklist. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_checklist_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewChecklistItem"];
+            };
+        };
+        responses: {
+            /** @description Added. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistItemView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot change checklists, or another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `text` is empty, too long, or the checklist is full. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_checklist_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+                /** @description The checklist item's id */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot change checklists, or another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, no such item on it, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_checklist_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+                /** @description The checklist item's id */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChecklistItemChange"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistItemView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot change checklists, or another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, no such item on it, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_comments: {
         parameters: {
             query?: {
@@ -7324,6 +8279,399 @@ export interface operations {
                 };
             };
             /** @description A `limit` or `cursor` that is not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_relations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The relations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelationList"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_relation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRelation"];
+            };
+        };
+        responses: {
+            /** @description Related. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelationView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot relate tasks, or another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `kind` is unknown, or `other_task` is no task the caller sees, the task itself, already related that way, or would close a cycle of blocking tasks; the field is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_relation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+                /** @description The relation's id */
+                relation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot relate tasks, or another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, no such relation of it to a task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_subtasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The parent task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subtasks the caller sees. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_subtask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The parent task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSubtaskBody"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot create tasks, or another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid, the project is archived, or the parent is itself a subtask (`parent_id`); it is named. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -811,10 +811,15 @@ async fn bulk_edit_skips_what_the_caller_may_not_change() {
     let (viewed, _) = seed_key(&app, &cast, false).await;
     let two = json!({"task_ids": [viewed], "status": "done", "priority": "low"});
     let answer = app
-        .call("POST", &cast.api("/tasks/bulk"), Some(&cast.admin), Some(two))
+        .call(
+            "POST",
+            &cast.api("/tasks/bulk"),
+            Some(&cast.admin),
+            Some(two),
+        )
         .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(answer.json()["field"], "change", "{}", answer.body);
+    assert_eq!(answer.json()["error"]["field"], "change", "{}", answer.body);
     for (index, via_fn) in [(1, false), (2, false), (1, true), (2, true), (0, false)] {
         let (viewed, viewed_key) = seed_key(&app, &cast, false).await;
         let (private, private_key) = seed_key(&app, &cast, true).await;

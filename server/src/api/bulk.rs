@@ -167,7 +167,7 @@ impl BulkTaskChange {
         (status = 422, description = "No task, more than 200, no change or several, or an invalid value; the field is named.", body = ErrorBody),
     ),
 )]
-pub async fn bulk_edit_tasks(
+pub async fn update_tasks_in_bulk(
     mut member: Member,
     ApiJson(body): ApiJson<BulkTaskChange>,
 ) -> Result<Json<BulkTaskResult>, ApiError> {
@@ -181,5 +181,5 @@ pub async fn bulk_edit_tasks(
 
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
-    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(bulk_edit_tasks))
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(update_tasks_in_bulk))
 }
