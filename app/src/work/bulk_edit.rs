@@ -189,7 +189,7 @@ pub fn BulkBar(
         }
     };
     view! {
-        <ActionForm action=action attr:class="bulk-bar" attr:aria-label=t.bulk_title()>
+        <ActionForm action=action attr:class="filters bulk-bar" attr:aria-label=t.bulk_title()>
             <input type="hidden" name="slug" value=slug/>
             <input type="hidden" name="task_ids" prop:value=move || selected.get().join(",")/>
             <div class="field check">
