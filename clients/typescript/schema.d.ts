@@ -464,7 +464,7 @@ export interface paths {
         delete: operations["delete_workspace"];
         options?: never;
         head?: never;
-        /** Change the workspace's plan, name or two-factor requirement. Admins only. */
+        /** Change the workspace's plan or name. Admins only. */
         patch: operations["update_workspace"];
         trace?: never;
     };
@@ -875,6 +875,26 @@ export interface paths {
         put?: never;
         /** Create a task. Admins and members. */
         post: operations["create_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make one change to many tasks at once. Every member may call it; each task is changed only
+         *     if the caller may edit it (guests may edit none), and is otherwise reported as skipped.
+         */
+        post: operations["update_tasks_in_bulk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1456,6 +1476,76 @@ export interface components {
             /** Format: uuid */
             uploader_id: string;
         };
+        /** @enum {string} */
+        BulkSkipReason: "forbidden" | "not_found";
+        BulkSkippedView: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Only when the reason is `forbidden`: a task the caller does not see is never named.
+             * @example ACME-3
+             */
+            key?: string | null;
+            reason: components["schemas"]["BulkSkipReason"];
+        };
+        /**
+         * @description The tasks and the one change to make to each. Exactly one of the change fields is given;
+         *     `null` for `assignee_id` unassigns and for `due_on` clears the date.
+         */
+        BulkTaskChange: {
+            /**
+             * Format: uuid
+             * @description Put this tag on every task.
+             */
+            add_tag_id?: string | null;
+            /**
+             * Format: uuid
+             * @description An active member of the workspace, or `null`.
+             */
+            assignee_id?: string | null;
+            /**
+             * @description `YYYY-MM-DD`, or `null`.
+             * @example 2027-01-15
+             */
+            due_on?: string | null;
+            /** @description `low`, `normal`, `high` or `urgent`. */
+            priority?: string | null;
+            /**
+             * Format: uuid
+             * @description Move to this unarchived project (each task takes its next number, so its key changes).
+             */
+            project_id?: string | null;
+            /**
+             * Format: uuid
+             * @description Take this tag off every task.
+             */
+            remove_tag_id?: string | null;
+            /**
+             * @description `todo`, `in_progress` or `done`.
+             * @example done
+             */
+            status?: string | null;
+            /** @description 1–200 task ids (a repeated id counts once). */
+            task_ids: string[];
+        };
+        /** @description What was done, each list in the order the ids were sent. */
+        BulkTaskResult: {
+            /** @description Changed, with one history event each. */
+            changed: components["schemas"]["BulkTaskView"][];
+            /** @description Left as they were. */
+            skipped: components["schemas"]["BulkSkippedView"][];
+            /** @description Already as asked; nothing written. */
+            unchanged: components["schemas"]["BulkTaskView"][];
+        };
+        BulkTaskView: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description The task's key after the change.
+             * @example ACME-142
+             */
+            key: string;
+        };
         ChecklistItemChange: {
             /** @description `true` ticks the item, `false` unticks it. */
             done: boolean;
@@ -1575,7 +1665,7 @@ export interface components {
             /**
              * @description Stable, machine-readable: `unauthenticated`, `invalid_token`, `session_required`,
              *     `invalid_credentials`, `cross_origin`,
-             *     `not_found`, `forbidden`, `two_factor_required`, `invalid`, `conflict`, `last_admin`,
+             *     `not_found`, `forbidden`, `invalid`, `conflict`, `last_admin`,
              *     `rate_limited`, `too_large`, `unavailable`, `timeout`, `internal`.
              * @example invalid
              */
@@ -2617,13 +2707,6 @@ export interface components {
              * @example business
              */
             plan?: string | null;
-            /**
-             * @description Require two-factor sign-in of every member: those without it get 403
-             *     `two_factor_required` on this workspace (pages send them to enrolment), API tokens
-             *     included. Turning it on is refused (422, this field) unless the caller has two-factor
-             *     sign-in on.
-             */
-            require_two_factor?: boolean | null;
         };
         WorkspaceList: {
             items: components["schemas"]["WorkspaceSummary"][];
@@ -2651,8 +2734,6 @@ export interface components {
              * @example pro
              */
             plan: string;
-            /** @description Whether every member must have two-factor sign-in on to reach the workspace. */
-            require_two_factor: boolean;
             /** @example acme */
             slug: string;
         };
@@ -4303,7 +4384,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4391,7 +4472,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4489,15 +4570,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description No such attachment, or its task is not visible to the caller. */
             404: {
                 headers: {
@@ -4573,7 +4645,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not the caller's to delete, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not the caller's to delete, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4669,7 +4741,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4760,7 +4832,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or the workspace is not on the Business plan. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin, or the workspace is not on the Business plan. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4844,7 +4916,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4921,7 +4993,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5010,7 +5082,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5103,7 +5175,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5182,7 +5254,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5266,7 +5338,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5341,7 +5413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5420,7 +5492,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5513,7 +5585,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5588,7 +5660,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot list members. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot list members. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5663,7 +5735,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5753,7 +5825,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5856,15 +5928,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description Not a member. */
             404: {
                 headers: {
@@ -5940,7 +6003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6015,15 +6078,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description Not a member. */
             404: {
                 headers: {
@@ -6090,7 +6144,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6178,15 +6232,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -6266,7 +6311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create projects, only admins choose a `key_prefix`, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot create projects, only admins choose a `key_prefix`, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6356,7 +6401,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change projects, only admins change the `key_prefix`, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot change projects, only admins change the `key_prefix`, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6440,15 +6485,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -6519,7 +6555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot manage tags, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot manage tags, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6612,7 +6648,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot manage tags, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot manage tags, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6693,7 +6729,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot manage tags, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot manage tags, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6784,15 +6820,6 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6895,15 +6922,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -6983,7 +7001,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot create tasks, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7002,6 +7020,94 @@ export interface operations {
                 };
             };
             /** @description A field is invalid (for example an archived `project_id`); it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_tasks_in_bulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkTaskChange"];
+            };
+        };
+        responses: {
+            /** @description Done for every task the caller may change; the others are listed as skipped. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTaskResult"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No task, more than 200, no change or several, or an invalid value; the field is named. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7062,15 +7168,6 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7144,7 +7241,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin nor the member who created it, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin nor the member who created it, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7225,7 +7322,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot edit tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot edit tasks, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7304,15 +7401,6 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7407,7 +7495,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A guest, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description A guest, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7502,15 +7590,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -7583,7 +7662,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change checklists, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot change checklists, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7669,7 +7748,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change checklists, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot change checklists, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7752,7 +7831,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change checklists, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot change checklists, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7830,15 +7909,6 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7927,7 +7997,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8013,7 +8083,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Neither the author nor an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Neither the author nor an admin, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8096,7 +8166,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not the author, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not the author, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8190,7 +8260,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8276,15 +8346,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -8357,7 +8418,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot relate tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot relate tasks, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8443,7 +8504,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot relate tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot relate tasks, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8513,15 +8574,6 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8601,7 +8653,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot create tasks, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8687,15 +8739,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -8768,7 +8811,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot tag tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot tag tasks, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8854,7 +8897,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot untag tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot untag tasks, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8924,15 +8967,6 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9012,7 +9046,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot add viewers, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot add viewers, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9098,7 +9132,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change who views a task, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests cannot change who views a task, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9175,15 +9209,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -9252,7 +9277,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9329,7 +9354,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9428,7 +9453,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests see no time entries. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests see no time entries. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9516,7 +9541,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A guest, a member recording someone else's time, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description A guest, a member recording someone else's time, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9612,7 +9637,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests see no time entries. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Guests see no time entries. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9696,7 +9721,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9777,7 +9802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9869,15 +9894,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -9957,7 +9973,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Called with an API token (sign in to create tokens), or from another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Called with an API token (sign in to create tokens), or from another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10041,7 +10057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Sent from another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Sent from another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10116,7 +10132,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10195,7 +10211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10281,7 +10297,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10356,7 +10372,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10437,7 +10453,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10531,7 +10547,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10619,7 +10635,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10705,7 +10721,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            /** @description Not an admin of this workspace, or another origin. */
             403: {
                 headers: {
                     [name: string]: unknown;

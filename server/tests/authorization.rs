@@ -85,6 +85,9 @@ enum Fixture {
     ViewedAndPrivate,
     /// A viewed task related to another viewed task: `{task_id}`, `{relation_id}`.
     Relation,
+    /// For bulk edit: a viewed task, `{task_id}`, and a private task of the admin's that
+    /// nobody else views, `{private_id}`.
+    BulkTasks,
 }
 
 impl Fixture {
@@ -219,6 +222,11 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks", fixture: Project, body: Some(json!({"project_id": "{project_id}", "title": "Row task"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        // Bulk edit: every member may ask; the core skips per task what the caller may not
+        // change (the guest: both; the member: the private one, as not found). What each caller
+        // gets back is checked in `bulk_edit_skips_what_the_caller_may_not_change`.
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/bulk", fixture: BulkTasks, body: Some(json!({"task_ids": ["{task_id}", "{private_id}"], "status": "done"})), expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/bulk", fixture: BulkTasks, body: Some(json!({"task_ids": [], "status": "done"})), expect: [422, 422, 422, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Some(json!({"status": "done"})), expect: [200, 200, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: PrivateTask, body: Some(json!({"status": "done"})), expect: [200, 404, 404, 404, 404, 401] },
         // Members delete only the tasks they created; this one is the admin's.
@@ -579,6 +587,10 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
             ("{task_id}", seed_task(app, cast, false).await.1),
             ("{other_key}", seed_key(app, cast, true).await.1),
         ],
+        Fixture::BulkTasks => vec![
+            ("{task_id}", seed_task(app, cast, false).await.1),
+            ("{private_id}", seed_task(app, cast, true).await.1),
+        ],
         Fixture::Relation => {
             let task = seed_task(app, cast, false).await.1;
             let other = seed_key(app, cast, false).await.1;
@@ -773,6 +785,104 @@ async fn every_endpoint_answers_every_caller_as_the_table_says() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Bulk edit changes only what the caller may change, through either door, and names a
+/// skipped task by key only when the caller sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_edit_skips_what_the_caller_may_not_change() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let status_of = |id: String| {
+        let app = &app;
+        let cast = &cast;
+        async move {
+            let answer = app
+                .call(
+                    "GET",
+                    &cast.api(&format!("/tasks/{id}")),
+                    Some(&cast.admin),
+                    Option::None,
+                )
+                .await;
+            answer.json()["status"].as_str().unwrap().to_owned()
+        }
+    };
+    // One change, named: none or two is refused naming `change`.
+    let (viewed, _) = seed_key(&app, &cast, false).await;
+    let two = json!({"task_ids": [viewed], "status": "done", "priority": "low"});
+    let answer = app
+        .call(
+            "POST",
+            &cast.api("/tasks/bulk"),
+            Some(&cast.admin),
+            Some(two),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["error"]["field"], "change", "{}", answer.body);
+    for (index, via_fn) in [(1, false), (2, false), (1, true), (2, true), (0, false)] {
+        let (viewed, viewed_key) = seed_key(&app, &cast, false).await;
+        let (private, private_key) = seed_key(&app, &cast, true).await;
+        let cookie = cookie_of(&cast, index).unwrap();
+        let text = if via_fn {
+            let request = axum::http::Request::post("/api/fn/bulk_edit_tasks")
+                .header(axum::http::header::ORIGIN, common::ORIGIN)
+                .header(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .header(axum::http::header::COOKIE, cookie)
+                .body(axum::body::Body::from(format!(
+                    "slug={}&task_ids={viewed},{private}&field=status&value=done",
+                    cast.slug
+                )))
+                .unwrap();
+            let answer = app.send(request).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            answer.body.clone()
+        } else {
+            let body = json!({"task_ids": [viewed, private], "status": "done"});
+            let answer = app
+                .call("POST", &cast.api("/tasks/bulk"), Some(cookie), Some(body))
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            answer.body.clone()
+        };
+        assert!(
+            index == 0 || !text.contains(&private_key),
+            "{} learnt the key of a task it may not see: {text}",
+            CALLERS[index]
+        );
+        let (viewed_after, private_after) = (status_of(viewed).await, status_of(private).await);
+        match index {
+            0 => assert_eq!(
+                (viewed_after.as_str(), private_after.as_str()),
+                ("done", "done")
+            ),
+            1 => assert_eq!(
+                (viewed_after.as_str(), private_after.as_str()),
+                ("done", "todo")
+            ),
+            _ => {
+                assert_eq!(
+                    (viewed_after.as_str(), private_after.as_str()),
+                    ("todo", "todo")
+                );
+                assert!(
+                    text.contains(&viewed_key),
+                    "the refusal names the task: {text}"
+                );
+            }
+        }
+        if !via_fn && index > 0 {
+            let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let skipped = answer["skipped"].as_array().unwrap();
+            let last = skipped.last().unwrap();
+            assert_eq!(last["reason"], "not_found");
+            assert!(last["key"].is_null());
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -986,6 +1096,8 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/tasks", "slug={ws}&status=todo", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/create_task", "slug={ws}&title=Fn+task&project_id={project_id}&status=todo&priority=high&assignee_id=&due_on=2026-12-31&description=", Project, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/board", "slug={ws}", ViewedTask, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/bulk_edit_tasks", "slug={ws}&task_ids={task_id},{private_id}&field=status&value=done", BulkTasks, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/bulk_edit_tasks", "slug={ws}&task_ids=&field=status&value=done", BulkTasks, [422, 422, 422, 404, 404, 404]),
         ("/api/fn/move_task", "slug={ws}&task_id={task_id}&status=done", ViewedTask, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/move_task", "slug={ws}&task_id={task_id}&status=done", PrivateTask, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/task", "slug={ws}&task_id={task_id}", ViewedTask, [200, 200, 200, 404, 404, 404]),

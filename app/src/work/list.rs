@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+use super::bulk_edit::{BulkBar, BulkEditTasks, SelectTask};
 use super::{
     BlockedBadge, FormError, LoadError, Person, ProjectRow, SubtaskProgress, TagChip, TagRow,
     TaskRow, WorkNav, PRIORITIES, STATUSES,
@@ -213,11 +214,20 @@ pub fn TaskListPage() -> impl IntoView {
         }
     };
     let create = ServerAction::<CreateTask>::new();
+    let bulk = ServerAction::<BulkEditTasks>::new();
+    // The ticked tasks, by id; kept outside the rebuilt content so a reload keeps them, and
+    // emptied once a bulk edit went through.
+    let selected = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        if bulk.value().with(|v| matches!(v, Some(Ok(_)))) {
+            selected.set(Vec::new());
+        }
+    });
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
     let data = Resource::new_blocking(
-        move || (slug(), filters()),
-        |(slug, f)| {
+        move || (slug(), filters(), bulk.version().get()),
+        |(slug, f, _)| {
             load_tasks(
                 slug,
                 f.project,
@@ -245,6 +255,9 @@ pub fn TaskListPage() -> impl IntoView {
                         let open_projects: Vec<ProjectRow> =
                             list.projects.iter().filter(|p| !p.archived).cloned().collect();
                         let can_create = policy::can_create_task(list.role);
+                        // Guests may edit no task, so they get no selection to make.
+                        let can_bulk = policy::can_edit_task(list.role, &Default::default())
+                            || policy::can_manage_task_tags(list.role);
                         let next = list.next_cursor.as_deref().map(|c| f.query(Some(c)));
                         let filtered = f.any();
                         let first_page = f.cursor.as_deref().unwrap_or_default().is_empty();
@@ -272,7 +285,14 @@ pub fn TaskListPage() -> impl IntoView {
                                     };
                                     view! { <p class="empty">{text}</p> }.into_any()
                                 } else {
-                                    view! { <TaskTable slug=slug.clone() tasks=list.tasks.clone()/> }.into_any()
+                                    let page_ids: Vec<String> = list.tasks.iter().map(|t| t.id.clone()).collect();
+                                    view! {
+                                        {can_bulk.then(|| view! {
+                                            <BulkBar slug=slug.clone() page_ids selected action=bulk
+                                                projects=list.projects.clone() people=list.people.clone() tags=list.tags.clone()/>
+                                        })}
+                                        <TaskTable slug=slug.clone() tasks=list.tasks.clone() selected=can_bulk.then_some(selected)/>
+                                    }.into_any()
                                 }}
                                 <nav class="pager" aria-label=t.pages()>
                                     {(!first_page).then(|| view! { <a href=f.query(None)>{t.first_page()}</a> })}
@@ -350,15 +370,37 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
 }
 
 #[component]
-fn TaskTable(slug: String, tasks: Vec<TaskRow>) -> impl IntoView {
+fn TaskTable(
+    slug: String,
+    tasks: Vec<TaskRow>,
+    /// The selection for bulk edit, when the caller may make one: a first column of checkboxes.
+    selected: Option<RwSignal<Vec<String>>>,
+) -> impl IntoView {
     let t = crate::use_t();
+    let mut heads = vec![
+        t.col_key(),
+        t.label_title_short(),
+        t.group_project(),
+        t.col_status(),
+        t.col_priority(),
+        t.col_assignee(),
+        t.col_due(),
+    ];
+    if selected.is_some() {
+        heads.insert(0, t.col_select());
+    }
     view! {
         <div class="table-scroll">
-        <Table class="table task-table" heads=vec![t.col_key(), t.label_title_short(), t.group_project(), t.col_status(), t.col_priority(), t.col_assignee(), t.col_due()]>
+        <Table class="table task-table" heads=heads>
             {tasks.into_iter().map(|task| {
                 let href = format!("/w/{slug}/tasks/{}", task.id);
                 view! {
                     <tr>
+                        {selected.map(|selected| view! {
+                            <td data-label=t.col_select()>
+                                <SelectTask id=task.id.clone() key=task.key.clone() title=task.title.clone() selected/>
+                            </td>
+                        })}
                         <td data-label=t.col_key()><span class="task-key">{task.key.clone()}</span></td>
                         <td data-label=t.label_title_short()>
                             <a href=href>{task.title.clone()}</a>

@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod board;
+pub mod bulk_edit;
 pub mod history;
 pub mod home;
 pub mod list;

@@ -65,7 +65,7 @@ pub async fn list_tags(tx: &mut TenantTx, viewer: &Viewer) -> CoreResult<Vec<Tag
         .await?)
 }
 
-async fn find_tag(tx: &mut TenantTx, tag_id: Uuid) -> CoreResult<Option<TagRecord>> {
+pub(crate) async fn find_tag(tx: &mut TenantTx, tag_id: Uuid) -> CoreResult<Option<TagRecord>> {
     Ok(sqlx::query_as::<_, TagRecord>(
         "SELECT id, name, colour, created_at FROM tags WHERE id = $1",
     )

@@ -148,7 +148,7 @@ pub struct BoardCounts {
     pub done: i64,
 }
 
-fn check_status(status: &str) -> CoreResult<()> {
+pub(crate) fn check_status(status: &str) -> CoreResult<()> {
     if STATUSES.contains(&status) {
         Ok(())
     } else {
@@ -159,7 +159,7 @@ fn check_status(status: &str) -> CoreResult<()> {
     }
 }
 
-fn check_priority(priority: &str) -> CoreResult<()> {
+pub(crate) fn check_priority(priority: &str) -> CoreResult<()> {
     if PRIORITIES.contains(&priority) {
         Ok(())
     } else {
@@ -181,7 +181,7 @@ fn check_description(description: &str) -> CoreResult<()> {
 }
 
 /// Dates outside years 1000–9999 are typos, not plans.
-fn check_due(due: Option<Date>) -> CoreResult<()> {
+pub(crate) fn check_due(due: Option<Date>) -> CoreResult<()> {
     match due {
         Some(date) if !(1000..=9999).contains(&date.year()) => Err(CoreError::invalid(
             "due_on",
@@ -191,7 +191,7 @@ fn check_due(due: Option<Date>) -> CoreResult<()> {
     }
 }
 
-async fn check_assignee(tx: &mut TenantTx, assignee: Option<Uuid>) -> CoreResult<()> {
+pub(crate) async fn check_assignee(tx: &mut TenantTx, assignee: Option<Uuid>) -> CoreResult<()> {
     match assignee {
         Some(user_id) if !is_active_member(tx, user_id).await? => Err(CoreError::invalid(
             "assignee_id",
@@ -203,7 +203,7 @@ async fn check_assignee(tx: &mut TenantTx, assignee: Option<Uuid>) -> CoreResult
 
 /// Why a project takes no new task: it does not exist or is archived (asked once
 /// [`next_number`] found no open project).
-async fn check_open_project(tx: &mut TenantTx, project_id: Uuid) -> CoreResult<()> {
+pub(crate) async fn check_open_project(tx: &mut TenantTx, project_id: Uuid) -> CoreResult<()> {
     let archived: Option<bool> =
         sqlx::query_scalar("SELECT archived FROM projects WHERE id = $1 FOR SHARE")
             .bind(project_id)
