@@ -79,7 +79,7 @@ export interface paths {
          *     recovery code). Starts the session. A wrong code changes nothing and counts toward the
          *     account lockout; a challenge takes five codes within five minutes.
          */
-        post: operations["finish_sign_in"];
+        post: operations["sign_in_second_factor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -305,7 +305,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Turn two-factor sign-in off, after the password and a current code (or a recovery code). */
-        delete: operations["disable_two_factor"];
+        delete: operations["delete_two_factor"];
         options?: never;
         head?: never;
         patch?: never;
@@ -364,7 +364,7 @@ export interface paths {
          * Make ten new recovery codes (the old ones stop working), after the password and a current
          *     code.
          */
-        post: operations["regenerate_recovery_codes"];
+        post: operations["create_recovery_codes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -464,7 +464,7 @@ export interface paths {
         delete: operations["delete_workspace"];
         options?: never;
         head?: never;
-        /** Change the workspace's plan or name. Admins only. */
+        /** Change the workspace's plan, name or two-factor requirement. Admins only. */
         patch: operations["update_workspace"];
         trace?: never;
     };
@@ -1665,7 +1665,7 @@ export interface components {
             /**
              * @description Stable, machine-readable: `unauthenticated`, `invalid_token`, `session_required`,
              *     `invalid_credentials`, `cross_origin`,
-             *     `not_found`, `forbidden`, `invalid`, `conflict`, `last_admin`,
+             *     `not_found`, `forbidden`, `two_factor_required`, `invalid`, `conflict`, `last_admin`,
              *     `rate_limited`, `too_large`, `unavailable`, `timeout`, `internal`.
              * @example invalid
              */
@@ -2707,6 +2707,13 @@ export interface components {
              * @example business
              */
             plan?: string | null;
+            /**
+             * @description Require two-factor sign-in of every member: those without it get 403
+             *     `two_factor_required` on this workspace (pages send them to enrolment), API tokens
+             *     included. Turning it on is refused (422, this field) unless the caller has two-factor
+             *     sign-in on.
+             */
+            require_two_factor?: boolean | null;
         };
         WorkspaceList: {
             items: components["schemas"]["WorkspaceSummary"][];
@@ -2734,6 +2741,8 @@ export interface components {
              * @example pro
              */
             plan: string;
+            /** @description Whether every member must have two-factor sign-in on to reach the workspace. */
+            require_two_factor: boolean;
             /** @example acme */
             slug: string;
         };
@@ -2945,7 +2954,7 @@ export interface operations {
             };
         };
     };
-    finish_sign_in: {
+    sign_in_second_factor: {
         parameters: {
             query?: never;
             header?: never;
@@ -3818,7 +3827,7 @@ export interface operations {
             };
         };
     };
-    disable_two_factor: {
+    delete_two_factor: {
         parameters: {
             query?: never;
             header?: never;
@@ -4034,7 +4043,7 @@ export interface operations {
             };
         };
     };
-    regenerate_recovery_codes: {
+    create_recovery_codes: {
         parameters: {
             query?: never;
             header?: never;
@@ -4384,7 +4393,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4472,7 +4481,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4570,6 +4579,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such attachment, or its task is not visible to the caller. */
             404: {
                 headers: {
@@ -4645,7 +4663,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not the caller's to delete, or another origin. */
+            /** @description Not the caller's to delete, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4741,7 +4759,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4832,7 +4850,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or the workspace is not on the Business plan. */
+            /** @description Not an admin, or the workspace is not on the Business plan. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4916,7 +4934,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4993,7 +5011,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin. */
+            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5082,7 +5100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin. */
+            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5175,7 +5193,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5254,7 +5272,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5338,7 +5356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5413,7 +5431,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin. */
+            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5492,7 +5510,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5585,7 +5603,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5660,7 +5678,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot list members. */
+            /** @description Guests cannot list members. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5735,7 +5753,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5825,7 +5843,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin, or another origin. */
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5928,6 +5946,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not a member. */
             404: {
                 headers: {
@@ -6003,7 +6030,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6078,6 +6105,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not a member. */
             404: {
                 headers: {
@@ -6144,7 +6180,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6232,6 +6268,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -6311,7 +6356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create projects, only admins choose a `key_prefix`, or another origin. */
+            /** @description Guests cannot create projects, only admins choose a `key_prefix`, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6401,7 +6446,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change projects, only admins change the `key_prefix`, or another origin. */
+            /** @description Guests cannot change projects, only admins change the `key_prefix`, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6485,6 +6530,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -6555,7 +6609,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot manage tags, or another origin. */
+            /** @description Guests cannot manage tags, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6648,7 +6702,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot manage tags, or another origin. */
+            /** @description Guests cannot manage tags, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6729,7 +6783,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot manage tags, or another origin. */
+            /** @description Guests cannot manage tags, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6820,6 +6874,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6922,6 +6985,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -7001,7 +7073,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create tasks, or another origin. */
+            /** @description Guests cannot create tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7089,7 +7161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7175,6 +7247,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -7241,7 +7322,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin nor the member who created it, or another origin. */
+            /** @description Not an admin nor the member who created it, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7322,7 +7403,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot edit tasks, or another origin. */
+            /** @description Guests cannot edit tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7401,6 +7482,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7495,7 +7585,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A guest, or another origin. */
+            /** @description A guest, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7590,6 +7680,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -7662,7 +7761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change checklists, or another origin. */
+            /** @description Guests cannot change checklists, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7748,7 +7847,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change checklists, or another origin. */
+            /** @description Guests cannot change checklists, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7831,7 +7930,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change checklists, or another origin. */
+            /** @description Guests cannot change checklists, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7909,6 +8008,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7997,7 +8105,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8083,7 +8191,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Neither the author nor an admin, or another origin. */
+            /** @description Neither the author nor an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8166,7 +8274,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not the author, or another origin. */
+            /** @description Not the author, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8260,7 +8368,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8346,6 +8454,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -8418,7 +8535,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot relate tasks, or another origin. */
+            /** @description Guests cannot relate tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8504,7 +8621,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot relate tasks, or another origin. */
+            /** @description Guests cannot relate tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8574,6 +8691,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8653,7 +8779,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot create tasks, or another origin. */
+            /** @description Guests cannot create tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8739,6 +8865,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -8811,7 +8946,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot tag tasks, or another origin. */
+            /** @description Guests cannot tag tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8897,7 +9032,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot untag tasks, or another origin. */
+            /** @description Guests cannot untag tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8967,6 +9102,15 @@ export interface operations {
             };
             /** @description Not signed in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9046,7 +9190,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot add viewers, or another origin. */
+            /** @description Guests cannot add viewers, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9132,7 +9276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests cannot change who views a task, or another origin. */
+            /** @description Guests cannot change who views a task, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9209,6 +9353,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task the caller sees, or not a member. */
             404: {
                 headers: {
@@ -9277,7 +9430,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9354,7 +9507,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9453,7 +9606,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests see no time entries. */
+            /** @description Guests see no time entries. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9541,7 +9694,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A guest, a member recording someone else's time, or another origin. */
+            /** @description A guest, a member recording someone else's time, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9637,7 +9790,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Guests see no time entries. */
+            /** @description Guests see no time entries. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9721,7 +9874,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9802,7 +9955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another origin. */
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9894,6 +10047,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such workspace, or not a member of it. */
             404: {
                 headers: {
@@ -9973,7 +10135,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Called with an API token (sign in to create tokens), or from another origin. */
+            /** @description Called with an API token (sign in to create tokens), or from another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10057,7 +10219,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Sent from another origin. */
+            /** @description Sent from another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10132,7 +10294,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10211,7 +10373,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10297,7 +10459,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10372,7 +10534,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10453,7 +10615,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10547,7 +10709,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace. */
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10635,7 +10797,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10721,7 +10883,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an admin of this workspace, or another origin. */
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
             403: {
                 headers: {
                     [name: string]: unknown;
