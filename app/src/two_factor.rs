@@ -11,9 +11,9 @@ use crate::error::{action_error, FormError};
 use crate::policy::SecretString;
 use crate::UiError;
 
-/// Every sentence these components show, in one place.
+/// Every sentence these components show, in one place: functions rather than constants, each
+/// answering in the page's language (`crate::use_t`).
 mod text {
-    //! Functions rather than constants: each answers in the page's language (`crate::use_t`).
     pub fn code_page_title() -> &'static str {
         crate::use_t().tf_code_page_title()
     }
