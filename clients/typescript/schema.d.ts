@@ -7948,6 +7948,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not JSON, or `done` is missing or not a boolean; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
             429: {
                 headers: {

@@ -175,6 +175,7 @@ pub async fn create_checklist_item(
         (status = 200, description = "Changed.", body = ChecklistItemView),
         (status = 403, description = "Guests cannot change checklists, or another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, no such item on it, or not a member.", body = ErrorBody),
+        (status = 422, description = "The body is not JSON, or `done` is missing or not a boolean; it is named.", body = ErrorBody),
     ),
 )]
 pub async fn update_checklist_item(
