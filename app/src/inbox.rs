@@ -204,7 +204,7 @@ pub fn InboxPageView() -> impl IntoView {
                                                     <li class="inbox-item" class:unread=item.unread>
                                                         <span class="what">
                                                             {item.what.clone()} " " {t.notice_on()} " " <a href=href>{item.task_title.clone()}</a>
-                                                            {item.unread.then(|| view! { <span class="visually-hidden">{t.unread_suffix()}</span> })}
+                                                            {item.unread.then(|| view! { <span class="visually-hidden">" " {t.unread_suffix()}</span> })}
                                                         </span>
                                                         <span class="when muted">{item.when.clone()}</span>
                                                         {item.unread.then(|| view! {

@@ -236,7 +236,7 @@ pub fn MembersPage() -> impl IntoView {
                         let is_me = m.user_id == me;
                         view! {
                             <tr>
-                                <td data-label=t.field_name()>{m.name.clone()}{is_me.then_some(t.you_suffix())}</td>
+                                <td data-label=t.field_name()>{m.name.clone()}{is_me.then(|| format!(" {}", t.you_suffix()))}</td>
                                 <td data-label=t.field_email()>{m.email.clone()}</td>
                                 <td data-label=t.col_role()>
                                     {if admin {

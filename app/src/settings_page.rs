@@ -230,7 +230,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <Table class="table" heads=vec![t.col_plan(), t.col_history_kept(), t.col_audit_export(), t.col_everything_else()]>
                     {policy::PLANS.into_iter().map(|p| view! {
                         <tr aria-current=(p == plan).then_some("true")>
-                            <td data-label=t.col_plan()>{plan_label(p)}{(p == plan).then_some(t.current_suffix())}</td>
+                            <td data-label=t.col_plan()>{plan_label(p)}{(p == plan).then(|| format!(" {}", t.current_suffix()))}</td>
                             <td data-label=t.col_history_kept()>{retention_label(t, p)}</td>
                             <td data-label=t.col_audit_export()>{if Plan::parse(p).is_some_and(Plan::includes_audit_export) { t.yes() } else { "—" }}</td>
                             <td data-label=t.col_everything_else()>{t.yes()}</td>

@@ -189,7 +189,7 @@ fn Card(slug: String, task: TaskRow, role: Role, action: ServerAction<MoveTask>)
                 {task.private.then(|| view! { <span class="badge">{t.private_badge()}</span> })}
                 <span>{task.assignee.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| t.unassigned().into())}</span>
                 {task.due_on.clone().map(|d| view! {
-                    <span class:overdue=task.overdue>{t.due_on_date(crate::i18n::format_iso_date(t.0, &d))}{task.overdue.then_some(t.overdue_suffix())}</span>
+                    <span class:overdue=task.overdue>{t.due_on_date(crate::i18n::format_iso_date(t.0, &d))}{task.overdue.then(|| format!(" {}", t.overdue_suffix()))}</span>
                 })}
             </div>
             {(!task.tags.is_empty()).then(|| view! {

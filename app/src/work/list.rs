@@ -323,7 +323,7 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
                     <option value="">{t.all_projects()}</option>
                     {list.projects.iter().map(|p| view! {
                         <option value=p.id.clone() selected=selected(&filters.project, &p.id)>
-                            {p.name.clone()}{p.archived.then_some(t.archived_suffix())}
+                            {p.name.clone()}{p.archived.then(|| format!(" {}", t.archived_suffix()))}
                         </option>
                     }).collect_view()}
                 </select>
@@ -415,7 +415,7 @@ fn TaskTable(
                         <td data-label=t.col_assignee()>{task.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
                         <td class="due" data-label=t.col_due() class:overdue=task.overdue>
                             {task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| "—".into())}
-                            {task.overdue.then(|| view! { <span class="visually-hidden">{t.overdue_suffix()}</span> })}
+                            {task.overdue.then(|| view! { <span class="visually-hidden">" " {t.overdue_suffix()}</span> })}
                         </td>
                     </tr>
                 }.into_any()

@@ -164,7 +164,7 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
                 {(unread > 0).then(|| view! {
                     " "
                     <span class="badge" data-testid="unread-count">{unread.to_string()}</span>
-                    <span class="visually-hidden">{t.unread_suffix()}</span>
+                    <span class="visually-hidden">" " {t.unread_word()}</span>
                 })}
             </a>
         </nav>

@@ -375,7 +375,7 @@ pub fn TaskPageView() -> impl IntoView {
                                         <dt>{t.col_status()}</dt><dd><span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span>{task.blocked.then(|| view! { " " <BlockedBadge/> })}</dd>
                                         <dt>{t.col_priority()}</dt><dd><span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span></dd>
                                         <dt>{t.col_assignee()}</dt><dd>{task.assignee.clone().map(|p| p.name).unwrap_or_else(|| t.nobody().into())}</dd>
-                                        <dt>{t.col_due()}</dt><dd class:overdue=task.overdue>{task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| t.no_due_date().into())}{task.overdue.then_some(t.overdue_suffix())}</dd>
+                                        <dt>{t.col_due()}</dt><dd class:overdue=task.overdue>{task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| t.no_due_date().into())}{task.overdue.then(|| format!(" {}", t.overdue_suffix()))}</dd>
                                         <dt>{t.visibility()}</dt><dd>{if task.private { t.visibility_private() } else { t.visibility_everyone() }}</dd>
                                         <dt>{t.created_by()}</dt><dd>{page.created_by.clone()}</dd>
                                     </dl>
@@ -638,7 +638,7 @@ fn CommentItem(
         <li class="comment">
             <p class="comment-head">
                 <strong>{comment.author.clone()}</strong> " "
-                <span class="muted">{comment.written.clone()}{comment.edited.then_some(t.edited_suffix())}</span>
+                <span class="muted">{comment.written.clone()}{comment.edited.then(|| format!(" {}", t.edited_suffix()))}</span>
             </p>
             // Safe: render_markdown escapes raw HTML and drops script links.
             <div class="markdown" inner_html=comment.html.clone()></div>

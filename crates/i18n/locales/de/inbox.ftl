@@ -25,3 +25,4 @@ mark-read = Als gelesen markieren
 pages = Seiten
 first-page = Erste Seite
 next-page = Nächste Seite
+unread-word = ungelesen

@@ -26,3 +26,4 @@ mark-read = Mark read
 pages = Pages
 first-page = First page
 next-page = Next page
+unread-word = unread

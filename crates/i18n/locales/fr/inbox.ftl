@@ -25,3 +25,4 @@ mark-read = Marquer comme lu
 pages = Pages
 first-page = Première page
 next-page = Page suivante
+unread-word = non lues

@@ -25,3 +25,4 @@ mark-read = Als gelezen markeren
 pages = Pagina's
 first-page = Eerste pagina
 next-page = Volgende pagina
+unread-word = ongelezen
