@@ -37,12 +37,14 @@ pub async fn load_members(slug: String) -> Result<MembersView, UiError> {
     let mut opened = crate::server::open(&slug).await?;
     let records = bastion_core::members::list(&mut opened.tx, opened.viewer).await?;
     opened.tx.commit().await?;
-    let two_factor = if policy::can_manage_members(opened.viewer.role) {
-        let ids: Vec<uuid::Uuid> = records.iter().map(|r| r.user_id).collect();
-        Some(bastion_core::members::with_two_factor(&ctx.pool, opened.viewer, &ids).await?)
-    } else {
-        None
-    };
+    // Core decides who may see who has two-factor on; the others are shown no column.
+    let ids: Vec<uuid::Uuid> = records.iter().map(|r| r.user_id).collect();
+    let two_factor =
+        match bastion_core::members::with_two_factor(&ctx.pool, opened.viewer, &ids).await {
+            Ok(on) => Some(on),
+            Err(bastion_core::CoreError::Forbidden(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
     let mut members = Vec::new();
     for r in records {
         // Users live in the control plane, which the tenant transaction cannot see.
