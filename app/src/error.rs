@@ -297,7 +297,7 @@ where
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use from_core::invalid_sentence;
+pub(crate) use from_core::{field_refusal, invalid_sentence};
 
 #[cfg(feature = "ssr")]
 mod from_core {
@@ -363,6 +363,15 @@ mod from_core {
             text.push('.');
         }
         text
+    }
+
+    /// A form field the page's own parsing refuses (`english` as core would write it, "is not
+    /// one of the choices"), as one sentence in the reader's language.
+    pub(crate) fn field_refusal(field: &str, english: &str) -> UiError {
+        UiError::invalid(
+            field,
+            invalid_sentence(crate::use_t(), field, english, field_label),
+        )
     }
 
     /// Field names as the forms label them.

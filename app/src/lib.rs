@@ -130,16 +130,18 @@ pub fn App() -> impl IntoView {
     provide_context(page_locale());
     mark_hydrated();
     let t = use_t();
+    let main = NodeRef::<leptos::html::Main>::new();
 
     view! {
         <Title text="Bastion"/>
         <a class="skip-link" href="#main">{t.skip_to_content()}</a>
         <Router>
+            <FocusMainOnNavigate main/>
             <header class="topbar">
                 <a class="brand" href="/">"Bastion"</a>
                 <onboarding::AccountNav/>
             </header>
-            <main id="main" tabindex="-1">
+            <main id="main" tabindex="-1" node_ref=main>
                 <Routes fallback=pages::NotFound>
                     <Route path=StaticSegment("") view=pages::Home/>
                     <Route path=StaticSegment("sign-in") view=account::SignInPage/>
@@ -264,6 +266,23 @@ fn LanguageSwitcher() -> impl IntoView {
                 .collect_view()}
         </form>
     }
+}
+
+/// After a navigation inside the app (not the first load, and not a change of query alone, such
+/// as a filter), focus moves to the page's main content, where a full page load would have put
+/// a screen reader; otherwise it stays on a link that is no longer there (WCAG 2.4.3).
+#[component]
+fn FocusMainOnNavigate(main: NodeRef<leptos::html::Main>) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|previous| previous != path) {
+            if let Some(main) = main.get_untracked() {
+                let _ = main.focus();
+            }
+        }
+        path
+    });
 }
 
 /// Sets `data-hydrated` on `<html>` once the WASM bundle has taken over. Browser tests wait on it

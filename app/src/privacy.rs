@@ -1,6 +1,6 @@
-//! The public privacy pages: the lawful-basis register and the sub-processors (one data source,
-//! `docs/privacy/*.json`, also served by the API), what the product promises on security, and
-//! the request form for a data-processing agreement or the security pack.
+//! The public privacy pages: the lawful-basis register and the sub-processors (one data source
+//! per language, `docs/privacy/*.json`, also served by the API), what the product promises on
+//! security, and the request form for a data-processing agreement or the security pack.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,8 +10,7 @@ use crate::error::{action_outcome, FormOutcome};
 use crate::table::Table;
 use crate::UiError;
 
-const REGISTER_JSON: &str = include_str!("../../docs/privacy/register.json");
-const SUBPROCESSORS_JSON: &str = include_str!("../../docs/privacy/subprocessors.json");
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,14 +48,37 @@ pub struct Subprocessor {
     pub data: String,
 }
 
-/// The register as shipped. The files are part of the build and checked by a unit test, so a
-/// malformed edit fails the build's tests, never a request.
-pub fn register() -> Register {
-    serde_json::from_str(REGISTER_JSON).expect("docs/privacy/register.json is valid")
+/// The register as shipped, in `locale`. The files are part of the server build (not the
+/// browser's bundle: the page gets them from [`privacy_records`]) and checked by a unit test, so
+/// a malformed edit or a translation that disagrees with English fails the build's tests, never
+/// a request.
+#[cfg(feature = "ssr")]
+pub fn register(locale: Locale) -> Register {
+    let json = match locale {
+        Locale::En => include_str!("../../docs/privacy/register.json"),
+        Locale::Nl => include_str!("../../docs/privacy/register.nl-BE.json"),
+        Locale::Fr => include_str!("../../docs/privacy/register.fr-BE.json"),
+        Locale::De => include_str!("../../docs/privacy/register.de-BE.json"),
+    };
+    serde_json::from_str(json).expect("docs/privacy/register*.json are valid")
 }
 
-pub fn subprocessors() -> Subprocessors {
-    serde_json::from_str(SUBPROCESSORS_JSON).expect("docs/privacy/subprocessors.json is valid")
+#[cfg(feature = "ssr")]
+pub fn subprocessors(locale: Locale) -> Subprocessors {
+    let json = match locale {
+        Locale::En => include_str!("../../docs/privacy/subprocessors.json"),
+        Locale::Nl => include_str!("../../docs/privacy/subprocessors.nl-BE.json"),
+        Locale::Fr => include_str!("../../docs/privacy/subprocessors.fr-BE.json"),
+        Locale::De => include_str!("../../docs/privacy/subprocessors.de-BE.json"),
+    };
+    serde_json::from_str(json).expect("docs/privacy/subprocessors*.json are valid")
+}
+
+/// The register and the sub-processors in the reader's language. Public.
+#[server(prefix = "/api/fn", endpoint = "privacy_records")]
+pub async fn privacy_records() -> Result<(Register, Subprocessors), UiError> {
+    let locale = crate::use_t().0;
+    Ok((register(locale), subprocessors(locale)))
 }
 
 #[server(prefix = "/api/fn", endpoint = "request_security_pack")]
@@ -74,6 +96,7 @@ pub async fn request_security_pack(
         organisation,
         kind,
         message: message.unwrap_or_default(),
+        locale: crate::use_t().0,
     };
     bastion_core::privacy_requests::submit(
         &ctx.pool,
@@ -88,22 +111,29 @@ pub async fn request_security_pack(
 
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
-    let register = register();
-    let subprocessors = subprocessors();
     let t = crate::use_t();
-    // The register's entries are the legal record and stay in English, the language they are
-    // kept in (docs/privacy); a translation note says so on the other languages' pages.
-    let english_note = (t.0 != crate::i18n::Locale::En).then(|| {
-        view! {
-            <p class="muted" lang="en">{t.register_in_english()}</p>
-        }
-    });
+    // Blocking, so the records are in the page's first byte for readers without script.
+    let records = Resource::new_blocking(|| (), |_| privacy_records());
     view! {
         <Title text=t.privacy_title()/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match records.await {
+                    Err(e) => view! { <crate::work::LoadError title=t.privacy_heading() error=e/> }.into_any(),
+                    Ok((register, subprocessors)) => view! { <PrivacyRecords register subprocessors/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PrivacyRecords(register: Register, subprocessors: Subprocessors) -> impl IntoView {
+    let t = crate::use_t();
+    view! {
         <section class="card" aria-labelledby="privacy-title">
             <h1 id="privacy-title">{t.privacy_heading()}</h1>
-            {english_note}
-            <p lang="en">{register.controller_note.clone()}</p>
+            <p>{register.controller_note.clone()}</p>
             <p>
                 {t.privacy_served_as_data()} " "
                 <a href="/api/v1/privacy/register">"/api/v1/privacy/register"</a> " · "
@@ -112,7 +142,7 @@ pub fn PrivacyPage() -> impl IntoView {
             <h2>{t.privacy_what_heading()}</h2>
             <Table class="table" heads=vec![t.col_category(), t.col_purpose(), t.col_lawful_basis(), t.col_retention(), t.col_processors()]>
                 {register.categories.into_iter().map(|c| view! {
-                    <tr lang="en">
+                    <tr>
                         <th scope="row">{c.name.clone()}<br/><span class="muted">{c.data.clone()}</span></th>
                         <td data-label=t.col_purpose()>{c.purpose.clone()}</td>
                         <td data-label=t.col_lawful_basis()>{c.lawful_basis.clone()}</td>
@@ -124,10 +154,10 @@ pub fn PrivacyPage() -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="subprocessors-title">
             <h2 id="subprocessors-title">{t.footer_subprocessors()}</h2>
-            <p lang="en">{subprocessors.note.clone()}</p>
+            <p>{subprocessors.note.clone()}</p>
             <Table class="table" heads=vec!["Id", t.col_subprocessor(), t.col_purpose(), t.col_location(), t.col_data()]>
                 {subprocessors.subprocessors.into_iter().map(|p| view! {
-                    <tr lang="en">
+                    <tr>
                         <td data-label="Id">{p.id.clone()}</td>
                         <th scope="row">{p.name.clone()}</th>
                         <td data-label=t.col_purpose()>{p.purpose.clone()}</td>
@@ -204,13 +234,13 @@ pub fn SecurityRequestPage() -> impl IntoView {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 
     #[test]
     fn the_shipped_records_parse_and_name_every_category_and_processor() {
-        let register = register();
+        let register = register(Locale::En);
         let ids: Vec<&str> = register.categories.iter().map(|c| c.id.as_str()).collect();
         for id in [
             "account_data",
@@ -223,7 +253,7 @@ mod tests {
         ] {
             assert!(ids.contains(&id), "{id} missing from the register");
         }
-        let processors: Vec<String> = subprocessors()
+        let processors: Vec<String> = subprocessors(Locale::En)
             .subprocessors
             .into_iter()
             .map(|p| p.id)
@@ -236,6 +266,68 @@ mod tests {
                     "{}: unknown processor {p}",
                     category.id
                 );
+            }
+        }
+    }
+
+    /// A translation says the same things as English: the same categories and processors in
+    /// the same order, every text present and actually translated.
+    #[test]
+    fn every_translation_of_the_records_matches_english() {
+        let (register_en, processors_en) = (register(Locale::En), subprocessors(Locale::En));
+        for locale in [Locale::Nl, Locale::Fr, Locale::De] {
+            let (register, processors) = (register(locale), subprocessors(locale));
+            let ids = |r: &Register| {
+                r.categories
+                    .iter()
+                    .map(|c| (c.id.clone(), c.processors.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ids(&register), ids(&register_en), "{locale:?} register");
+            let pids = |s: &Subprocessors| {
+                s.subprocessors
+                    .iter()
+                    .map(|p| p.id.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                pids(&processors),
+                pids(&processors_en),
+                "{locale:?} processors"
+            );
+            assert_ne!(register.controller_note, register_en.controller_note);
+            assert_ne!(processors.note, processors_en.note);
+            for (c, e) in register.categories.iter().zip(&register_en.categories) {
+                for (text, english) in [
+                    (&c.name, &e.name),
+                    (&c.data, &e.data),
+                    (&c.purpose, &e.purpose),
+                    (&c.lawful_basis, &e.lawful_basis),
+                    (&c.retention, &e.retention),
+                ] {
+                    assert!(
+                        !text.is_empty() && text != english,
+                        "{locale:?} {}: {text}",
+                        c.id
+                    );
+                }
+            }
+            for (p, e) in processors
+                .subprocessors
+                .iter()
+                .zip(&processors_en.subprocessors)
+            {
+                for (text, english) in [
+                    (&p.name, &e.name),
+                    (&p.purpose, &e.purpose),
+                    (&p.data, &e.data),
+                ] {
+                    assert!(
+                        !text.is_empty() && text != english,
+                        "{locale:?} {}: {text}",
+                        p.id
+                    );
+                }
             }
         }
     }

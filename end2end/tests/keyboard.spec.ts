@@ -89,3 +89,54 @@ test("sign in, create a task, comment on it and log time with the keyboard alone
   await expect(page.getByRole("region", { name: "Time" })).toContainText("0:45");
   await page.screenshot({ path: test.info().outputPath("focus-after-logging-time.png") });
 });
+
+test("invite someone as a guest with the keyboard alone", async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await tabTo(page, "Email");
+  await page.keyboard.type(EMAIL);
+  await tabTo(page, "Password");
+  await page.keyboard.type(PASSWORD);
+  await tabTo(page, "Sign in", "button");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/account$/);
+
+  await page.goto(`/w/${SLUG}/members`);
+  await hydrated(page);
+  const invite = page.getByRole("region", { name: "Invite people" });
+  await tabTo(page, "Email", "input");
+  await page.keyboard.type("lotte@example.eu");
+  await tabTo(page, "Role", "select");
+  // Arrow keys change a closed select: Member → Guest.
+  await page.keyboard.press("ArrowDown");
+  await expect(invite.getByLabel("Role")).toHaveValue("guest");
+  await tabTo(page, "Send invitation", "button");
+  await page.keyboard.press("Enter");
+  await expect(invite.getByRole("status")).toHaveText("Invitation sent to lotte@example.eu.");
+  // The form is ready for the next person, and the invitation is listed with its role.
+  await expect(invite.getByLabel("Email")).toHaveValue("");
+  await expect(page.getByText("lotte@example.eu").last()).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath("focus-after-inviting.png") });
+});
+
+test("after moving to another page inside the app, focus is on the page's main content", async ({ page }) => {
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(EMAIL);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+
+  await page.goto(`/w/${SLUG}`);
+  await hydrated(page);
+  await tabTo(page, "Tasks", "a");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/w/${SLUG}/tasks$`));
+  // A navigation by the router, not a page load: the marker set at hydration is still there.
+  await expect(page.locator('html[data-hydrated="true"]')).toHaveCount(1);
+  await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("main");
+  // The next Tab goes into the page, not back to the top bar.
+  await page.keyboard.press("Tab");
+  expect(await page.evaluate(() => !!document.activeElement?.closest("main"))).toBe(true);
+});

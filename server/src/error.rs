@@ -7,6 +7,7 @@ use axum::{
     Json,
 };
 use bastion_core::CoreError;
+use bastion_i18n::T;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -81,86 +82,92 @@ impl ApiError {
         Self::Internal(err.to_string())
     }
 
-    fn parts(&self) -> (StatusCode, &str, String, Option<String>) {
+    /// Status, code, message in `t`'s language, and the field. Core writes its refusals in
+    /// English; those with a `core-` catalogue message are translated, the rest stay English
+    /// (as gettext does with an untranslated text), and the `code` never changes.
+    fn parts(&self, t: T) -> (StatusCode, &str, String, Option<String>) {
+        let core = |message: &str| t.core_text(message).unwrap_or(message).to_owned();
         match self {
             Self::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
-                "Sign in first.".into(),
+                t.api_unauthenticated().into(),
                 None,
             ),
             Self::InvalidToken => (
                 StatusCode::UNAUTHORIZED,
                 "invalid_token",
-                "The API token is unknown, expired or revoked.".into(),
+                t.api_invalid_token().into(),
                 None,
             ),
             Self::SessionRequired => (
                 StatusCode::UNAUTHORIZED,
                 "session_required",
-                "This needs a signed-in session: an API token acts only on its own workspace's \
-                 endpoints and GET /api/v1/me."
-                    .into(),
+                t.api_session_required().into(),
                 None,
             ),
             Self::InvalidCredentials => (
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
-                "The email or password is wrong.".into(),
+                t.api_invalid_credentials().into(),
                 None,
             ),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
                 "not_found",
-                "Not found.".into(),
+                t.api_not_found().into(),
                 None,
             ),
-            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), None),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", core(m), None),
             Self::TwoFactorRequired => (
                 StatusCode::FORBIDDEN,
                 "two_factor_required",
-                bastion_core::TWO_FACTOR_REQUIRED.into(),
+                t.api_two_factor_required().into(),
                 None,
             ),
             Self::CrossOrigin => (
                 StatusCode::FORBIDDEN,
                 "cross_origin",
-                "Cross-origin request refused.".into(),
+                t.api_cross_origin().into(),
                 None,
             ),
-            Self::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
+            Self::Conflict {
+                code: "last_admin", ..
+            } => (
+                StatusCode::CONFLICT,
+                "last_admin",
+                t.api_last_admin().into(),
+                None,
+            ),
+            Self::Conflict { code, message } => (StatusCode::CONFLICT, code, core(message), None),
             Self::Invalid { field, message } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
-                format!("{field}: {message}"),
+                format!("{field}: {}", core(message)),
                 Some(field.clone()),
             ),
             Self::TooManyRequests { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "Too many requests; try again later.".into(),
+                t.api_rate_limited().into(),
                 None,
             ),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "The database cannot be reached just now; nothing was changed. Try again in a \
-                 few seconds."
-                    .into(),
+                t.api_unavailable().into(),
                 None,
             ),
             Self::Timeout => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",
-                "The request took longer than the server allows; unfinished changes were rolled \
-                 back. Try again, or ask for less at once."
-                    .into(),
+                t.api_timeout().into(),
                 None,
             ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                "Something went wrong on our side; it has been logged.".into(),
+                t.api_internal().into(),
                 None,
             ),
         }
@@ -173,7 +180,8 @@ impl IntoResponse for ApiError {
             // The request id is on the enclosing span.
             tracing::error!(error = %inner, "internal error");
         }
-        let (status, code, message, field) = self.parts();
+        let locale = crate::language::current();
+        let (status, code, message, field) = self.parts(locale.t());
         let mut response = (
             status,
             Json(ErrorBody {
@@ -190,6 +198,10 @@ impl IntoResponse for ApiError {
             Self::Unavailable => Some(bastion_core::UNAVAILABLE_RETRY_AFTER_SECS),
             _ => None,
         };
+        response.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(locale.tag()),
+        );
         if let Some(secs) = retry_after {
             response
                 .headers_mut()

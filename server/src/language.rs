@@ -17,6 +17,26 @@ use serde::Deserialize;
 
 use crate::{auth, AppState};
 
+tokio::task_local! {
+    /// The language of the request being answered, for what is written without a page around
+    /// it: REST error messages ([`crate::error::ApiError`]).
+    static CURRENT: Locale;
+}
+
+/// Middleware: runs the rest of the request in the language it asks for ([`requested`]), so an
+/// error answered by any layer inside, or by a handler, is written in it. The account's saved
+/// language is not read here: that would cost every API request a query, and an integrator's
+/// client says what it wants with `Accept-Language`.
+pub async fn scope(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let locale = requested(request.headers());
+    CURRENT.scope(locale, next.run(request)).await
+}
+
+/// The language of the request being answered; English outside one (a test, a job).
+pub fn current() -> Locale {
+    CURRENT.try_with(|locale| *locale).unwrap_or_default()
+}
+
 /// The cookie that keeps the language of a browser nobody is signed in on.
 pub const COOKIE: &str = "bastion_lang";
 

@@ -126,6 +126,9 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
             state.config.request_timeout,
             timeout::limit_time,
         ))
+        // Outside the layers that refuse requests themselves (timeout, body limit, cross-origin),
+        // so their messages are translated too.
+        .layer(middleware::from_fn(language::scope))
         .with_state(state)
         .layer(middleware::from_fn_with_state(
             security,

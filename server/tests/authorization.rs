@@ -1167,6 +1167,8 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/export_status", "slug={ws}&id={id}", Export, [200, 403, 403, 404, 404, 404]),
         // A wrong confirmation erases nothing.
         ("/api/fn/erase_workspace", "slug={ws}&confirm=not+the+name", None, [422, 403, 403, 404, 404, 404]),
+        // Public: the register and sub-processors in the reader's language.
+        ("/api/fn/privacy_records", "", None, [200, 200, 200, 200, 200, 200]),
         // Public; an unknown kind is refused before the rate limit counts it.
         ("/api/fn/request_security_pack", "email=dpo%40example.eu&name=Dpo&organisation=Org&kind=nope", None, [422, 422, 422, 422, 422, 422]),
         // The time and audit pages. Members do not see the admin's entry (404); guests track no time.

@@ -173,3 +173,124 @@ async fn a_signup_through_the_api_is_mailed_in_the_requested_language() {
     let mail = bastion_core::testing::newest_mail(&app.db.pool, "noor@example.eu").await;
     assert!(mail.contains("Uw code"), "{mail}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_refusals_are_written_in_the_requested_language_with_the_same_code() {
+    use bastion_i18n::Locale;
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+
+    // A layer's own refusal (no session), by header; English without one.
+    for (accept, locale) in [
+        (Some("fr-BE,fr;q=0.9"), Locale::Fr),
+        (Some("de"), Locale::De),
+        (None, Locale::En),
+    ] {
+        let mut request = Request::get("/api/v1/me");
+        if let Some(accept) = accept {
+            request = request.header("accept-language", accept);
+        }
+        let answer = app.send(request.body(Body::empty()).unwrap()).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(answer.json()["error"]["code"], "unauthenticated");
+        assert_eq!(
+            answer.json()["error"]["message"],
+            locale.t().api_unauthenticated(),
+            "{}",
+            answer.body
+        );
+        assert_eq!(answer.header("content-language"), locale.tag());
+    }
+    assert_eq!(
+        Locale::Fr.t().api_unauthenticated(),
+        "Connectez-vous d'abord."
+    );
+
+    // Core's refusal of a field, by the language cookie: the field and code stay, the words
+    // are Dutch, and nothing changed.
+    let answer = app
+        .send(
+            Request::put("/api/v1/me/theme")
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(
+                    header::COOKIE,
+                    format!("{}; bastion_lang=nl-BE", cast.member),
+                )
+                .body(Body::from(json!({"theme": "sepia"}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    let error = &answer.json()["error"];
+    assert_eq!(error["code"], "invalid");
+    assert_eq!(error["field"], "theme");
+    let dutch = Locale::Nl.t().core_colour_scheme();
+    assert_ne!(dutch, Locale::En.t().core_colour_scheme());
+    assert_eq!(
+        error["message"],
+        format!("theme: {dutch}"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.header("content-language"), "nl-BE");
+    let theme = app.get_as(&cast.member, "/api/v1/me/theme").await;
+    assert_eq!(theme.json()["theme"], "system");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_privacy_register_is_published_in_each_language() {
+    let app = spawn_app().await;
+    let english = app.get("/api/v1/privacy/register").await;
+    assert_eq!(english.json()["categories"][0]["name"], "Account data");
+
+    let german = app
+        .send(
+            Request::get("/api/v1/privacy/register")
+                .header("accept-language", "de-BE")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(german.status, StatusCode::OK);
+    assert_eq!(german.json()["categories"][0]["name"], "Kontodaten");
+    // Ids and processors are the same in every language: they are keys, not words.
+    assert_eq!(german.json()["categories"][0]["id"], "account_data");
+    assert_eq!(
+        german.json()["categories"][0]["processors"],
+        english.json()["categories"][0]["processors"]
+    );
+
+    // The page, in French from its first byte, with no English record left on it.
+    let french = page(&app, "/privacy", &[("accept-language", "fr-BE")]).await;
+    assert!(french.contains("Données de compte"), "{french}");
+    assert!(
+        french.contains("Fournisseur d&#x27;infrastructure")
+            || french.contains("Fournisseur d'infrastructure")
+    );
+    assert!(!french.contains("Account data") && !french.contains(r#"<tr lang="en">"#));
+
+    // A request for the data-processing agreement, asked in Dutch: the confirmation is Dutch.
+    let asked = app
+        .send(
+            Request::post("/api/v1/privacy/requests")
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("accept-language", "nl-BE")
+                .body(Body::from(
+                    json!({"email": "dpo@example.be", "name": "Dana", "organisation": "Voorbeeld NV", "kind": "dpa"})
+                        .to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.body);
+    let mail = bastion_core::testing::newest_mail(&app.db.pool, "dpo@example.be").await;
+    assert!(mail.contains("verwerkersovereenkomst"), "{mail}");
+    assert!(mail.contains("Hallo Dana"), "{mail}");
+}

@@ -35,7 +35,7 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
     use bastion_core::work::tasks::{self, TaskFilter};
     let mut o = crate::server::open(&slug).await?;
     let filter = TaskFilter {
-        project_id: srv::opt_id("The project", project.as_deref())?,
+        project_id: srv::opt_id("project_id", project.as_deref())?,
         ..TaskFilter::default()
     };
     let board = tasks::board(&mut o.tx, &o.viewer, &filter, PER_COLUMN).await?;
@@ -71,7 +71,7 @@ pub async fn move_task(slug: String, task_id: String, status: String) -> Result<
     use bastion_core::work::tasks;
     let mut o = crate::server::open(&slug).await?;
     let id = srv::id_or_404(&task_id, "task")?;
-    let status = srv::opt_choice("The status", Some(&status), &STATUSES)?;
+    let status = srv::opt_choice("status", Some(&status), &STATUSES)?;
     tasks::update_task(
         &mut o.tx,
         &o.viewer,

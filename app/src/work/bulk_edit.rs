@@ -55,18 +55,18 @@ pub async fn bulk_edit_tasks(
         |v: Option<uuid::Uuid>| v.ok_or_else(|| UiError::invalid("value", t.bulk_choose_value()));
     let change = match field.as_str() {
         "status" => BulkChange::Status(
-            srv::opt_choice("The status", value, &STATUSES)?
+            srv::opt_choice("status", value, &STATUSES)?
                 .ok_or_else(|| UiError::invalid("value", t.bulk_choose_value()))?,
         ),
         "priority" => BulkChange::Priority(
-            srv::opt_choice("The priority", value, &PRIORITIES)?
+            srv::opt_choice("priority", value, &PRIORITIES)?
                 .ok_or_else(|| UiError::invalid("value", t.bulk_choose_value()))?,
         ),
-        "assignee" => BulkChange::Assignee(srv::opt_id("The assignee", value)?),
-        "due_on" => BulkChange::DueOn(srv::opt_date("The due date", value)?),
-        "project" => BulkChange::Project(required(srv::opt_id("The project", value)?)?),
-        "add_tag" => BulkChange::AddTag(required(srv::opt_id("The tag", value)?)?),
-        "remove_tag" => BulkChange::RemoveTag(required(srv::opt_id("The tag", value)?)?),
+        "assignee" => BulkChange::Assignee(srv::opt_id("assignee_id", value)?),
+        "due_on" => BulkChange::DueOn(srv::opt_date("due_on", value)?),
+        "project" => BulkChange::Project(required(srv::opt_id("project_id", value)?)?),
+        "add_tag" => BulkChange::AddTag(required(srv::opt_id("tag_id", value)?)?),
+        "remove_tag" => BulkChange::RemoveTag(required(srv::opt_id("tag_id", value)?)?),
         _ => return Err(UiError::invalid("field", t.bulk_choose_change())),
     };
     let mut o = crate::server::open(&slug).await?;

@@ -120,11 +120,11 @@ pub async fn load_tasks(
     use bastion_core::work::tasks::{self, TaskFilter};
     let mut o = crate::server::open(&slug).await?;
     let filter = TaskFilter {
-        project_id: srv::opt_id("The project", filters.project.as_deref())?,
-        status: srv::opt_choice("The status", filters.status.as_deref(), &STATUSES)?,
-        assignee_id: srv::opt_id("The assignee", filters.assignee.as_deref())?,
-        tag_id: srv::opt_id("The tag", filters.tag.as_deref())?,
-        due_before: srv::opt_date("The \"due before\" date", filters.due_before.as_deref())?,
+        project_id: srv::opt_id("project_id", filters.project.as_deref())?,
+        status: srv::opt_choice("status", filters.status.as_deref(), &STATUSES)?,
+        assignee_id: srv::opt_id("assignee_id", filters.assignee.as_deref())?,
+        tag_id: srv::opt_id("tag_id", filters.tag.as_deref())?,
+        due_before: srv::opt_date("due_before", filters.due_before.as_deref())?,
         q: filters.q.clone(),
     };
     let after = srv::page_after(filters.cursor.as_deref())?;
@@ -171,7 +171,7 @@ pub async fn create_task(
 ) -> Result<(), UiError> {
     use super::srv;
     let mut o = crate::server::open(&slug).await?;
-    let Some(project_id) = srv::opt_id("The project", Some(&project_id))? else {
+    let Some(project_id) = srv::opt_id("project_id", Some(&project_id))? else {
         return Err(UiError::invalid(
             "project_id",
             crate::use_t().choose_project(),
@@ -184,10 +184,10 @@ pub async fn create_task(
             project_id,
             title,
             description,
-            status: srv::opt_choice("The status", status.as_deref(), &STATUSES)?,
-            priority: srv::opt_choice("The priority", priority.as_deref(), &PRIORITIES)?,
-            assignee_id: srv::opt_id("The assignee", assignee_id.as_deref())?,
-            due_on: srv::opt_date("The due date", due_on.as_deref())?,
+            status: srv::opt_choice("status", status.as_deref(), &STATUSES)?,
+            priority: srv::opt_choice("priority", priority.as_deref(), &PRIORITIES)?,
+            assignee_id: srv::opt_id("assignee_id", assignee_id.as_deref())?,
+            due_on: srv::opt_date("due_on", due_on.as_deref())?,
             private: private.is_some_and(|p| !p.is_empty() && p != "false"),
         },
     )

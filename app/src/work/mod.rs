@@ -268,69 +268,45 @@ pub(crate) mod srv {
     use crate::UiError;
 
     /// An id naming the thing the page is about: one that is not a UUID names nothing (404).
-    pub fn id_or_404(text: &str, what: &str) -> Result<Uuid, UiError> {
-        Uuid::parse_str(text.trim()).map_err(|_| {
-            UiError::not_found(format!(
-                "This {what} does not exist, or you may not see it."
-            ))
-        })
+    pub fn id_or_404(text: &str, what: &'static str) -> Result<Uuid, UiError> {
+        Uuid::parse_str(text.trim()).map_err(|_| bastion_core::CoreError::NotFound(what).into())
     }
 
-    /// The form field a label names: `The "due before" date` is `due_before_date`.
-    fn field_of(label: &str) -> String {
-        let words = label.strip_prefix("The ").unwrap_or(label);
-        words
-            .chars()
-            .filter(|c| c.is_alphanumeric() || *c == ' ')
-            .collect::<String>()
-            .trim()
-            .to_lowercase()
-            .replace(' ', "_")
-    }
-
-    /// An optional id from a form field; empty means none.
-    pub fn opt_id(label: &str, text: Option<&str>) -> Result<Option<Uuid>, UiError> {
+    /// An optional id from the form field `field`; empty means none.
+    pub fn opt_id(field: &str, text: Option<&str>) -> Result<Option<Uuid>, UiError> {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
-            Some(t) => Uuid::parse_str(t).map(Some).map_err(|_| {
-                UiError::invalid(
-                    field_of(label),
-                    format!("{label} is not one of the choices."),
-                )
-            }),
+            Some(t) => Uuid::parse_str(t)
+                .map(Some)
+                .map_err(|_| crate::error::field_refusal(field, NOT_A_CHOICE)),
         }
     }
 
-    /// An optional `YYYY-MM-DD` date from a form field; empty means none.
-    pub fn opt_date(label: &str, text: Option<&str>) -> Result<Option<Date>, UiError> {
+    /// An optional `YYYY-MM-DD` date from the form field `field`; empty means none.
+    pub fn opt_date(field: &str, text: Option<&str>) -> Result<Option<Date>, UiError> {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
             Some(t) => Date::parse(t, time::macros::format_description!("[year]-[month]-[day]"))
                 .map(Some)
-                .map_err(|_| {
-                    UiError::invalid(
-                        field_of(label),
-                        format!("{label} must be a date like 2026-12-31."),
-                    )
-                }),
+                .map_err(|_| crate::error::field_refusal(field, "must be a date like 2026-03-30")),
         }
     }
 
     /// An optional choice that must be one of `allowed`; empty means none.
     pub fn opt_choice(
-        label: &str,
+        field: &str,
         text: Option<&str>,
         allowed: &[(&str, &str)],
     ) -> Result<Option<String>, UiError> {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
             Some(t) if allowed.iter().any(|(v, _)| *v == t) => Ok(Some(t.to_owned())),
-            Some(_) => Err(UiError::invalid(
-                field_of(label),
-                format!("{label} is not one of the choices."),
-            )),
+            Some(_) => Err(crate::error::field_refusal(field, NOT_A_CHOICE)),
         }
     }
+
+    /// Core's words for a value no form offers (translated by its `core-` message).
+    const NOT_A_CHOICE: &str = "is not one of the choices";
 
     /// The list position a "next page" link carries, refused as a sentence if it is garbage.
     pub fn page_after(text: Option<&str>) -> Result<Option<work::Position>, UiError> {

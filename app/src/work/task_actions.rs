@@ -47,13 +47,13 @@ pub async fn update_task(
     use super::srv::{opt_choice, opt_date};
     change_task(&slug, &task_id, async |tx, viewer, id| {
         let patch = tasks::TaskPatch {
-            project_id: opt_id("The project", Some(&project_id))?,
+            project_id: opt_id("project_id", Some(&project_id))?,
             title: Some(title),
             description: Some(description.unwrap_or_default()),
-            status: opt_choice("The status", Some(&status), &STATUSES)?,
-            priority: opt_choice("The priority", Some(&priority), &PRIORITIES)?,
-            assignee_id: Some(opt_id("The assignee", assignee_id.as_deref())?),
-            due_on: Some(opt_date("The due date", due_on.as_deref())?),
+            status: opt_choice("status", Some(&status), &STATUSES)?,
+            priority: opt_choice("priority", Some(&priority), &PRIORITIES)?,
+            assignee_id: Some(opt_id("assignee_id", assignee_id.as_deref())?),
+            due_on: Some(opt_date("due_on", due_on.as_deref())?),
             private: Some(private.is_some_and(|p| !p.is_empty() && p != "false")),
         };
         Ok(tasks::update_task(tx, viewer, id, patch).await?)
@@ -75,7 +75,7 @@ pub async fn delete_task(slug: String, task_id: String) -> Result<(), UiError> {
 #[server(prefix = "/api/fn", endpoint = "add_task_tag")]
 pub async fn add_task_tag(slug: String, task_id: String, tag_id: String) -> Result<(), UiError> {
     change_task(&slug, &task_id, async |tx, viewer, id| {
-        let Some(tag) = opt_id("The tag", Some(&tag_id))? else {
+        let Some(tag) = opt_id("tag_id", Some(&tag_id))? else {
             return Err(UiError::invalid("tag_id", crate::use_t().choose_tag()));
         };
         Ok(tags::add_task_tag(tx, viewer, id, tag).await?)
@@ -117,7 +117,7 @@ pub async fn add_task_viewer(
     user_id: String,
 ) -> Result<(), UiError> {
     change_task(&slug, &task_id, async |tx, viewer, id| {
-        let Some(person) = opt_id("The person", Some(&user_id))? else {
+        let Some(person) = opt_id("user_id", Some(&user_id))? else {
             return Err(UiError::invalid("user_id", crate::use_t().choose_person()));
         };
         Ok(tasks::add_task_viewer(tx, viewer, id, person).await?)

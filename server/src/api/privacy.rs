@@ -342,14 +342,15 @@ pub struct SubprocessorList {
 }
 
 /// The lawful-basis register: every category of personal data with its purpose, lawful basis,
-/// retention and processors. Public.
+/// retention and processors, in the language the request asks for (`Accept-Language`: en,
+/// nl-BE, fr-BE, de-BE; English otherwise). Public.
 #[utoipa::path(
     get,
     path = "/api/v1/privacy/register",
     responses((status = 200, description = "The register.", body = Register))
 )]
 pub async fn get_privacy_register() -> Json<Register> {
-    let r = app::privacy::register();
+    let r = app::privacy::register(crate::language::current());
     Json(Register {
         controller_note: r.controller_note,
         categories: r
@@ -368,14 +369,14 @@ pub async fn get_privacy_register() -> Json<Register> {
     })
 }
 
-/// The sub-processors. Public.
+/// The sub-processors, in the language the request asks for (as the register). Public.
 #[utoipa::path(
     get,
     path = "/api/v1/privacy/subprocessors",
     responses((status = 200, description = "The sub-processors.", body = SubprocessorList))
 )]
 pub async fn get_privacy_subprocessors() -> Json<SubprocessorList> {
-    let s = app::privacy::subprocessors();
+    let s = app::privacy::subprocessors(crate::language::current());
     Json(SubprocessorList {
         note: s.note,
         subprocessors: s
@@ -431,6 +432,7 @@ pub async fn create_privacy_request(
         organisation: body.organisation,
         kind: body.kind,
         message: body.message,
+        locale: crate::language::current(),
     };
     privacy_requests::submit(
         &state.pool,

@@ -24,6 +24,8 @@ pub struct SecurityRequest {
     pub organisation: String,
     pub kind: String,
     pub message: String,
+    /// The language of the page or request it came from: the confirmation is written in it.
+    pub locale: bastion_i18n::Locale,
 }
 
 /// Checks the request, counts it against the client's address and queues both messages.
@@ -77,16 +79,17 @@ pub async fn submit(
         ),
     )
     .await?;
+    let t = request.locale.t();
+    let kind_words = match request.kind.as_str() {
+        "dpa" => t.mail_kind_dpa(),
+        _ => t.mail_kind_security_pack(),
+    };
     mail::enqueue(
         &mut tx,
         master,
         &email,
-        &format!("We received your request for the {kind}"),
-        &format!(
-            "Hello {name},\n\nthank you for your request for Bastion's {kind}. The team will \
-             reply to this address within two working days.\n\nIf you did not make this request, \
-             you can ignore this message.\n"
-        ),
+        &t.mail_security_request_subject(kind_words),
+        &t.mail_security_request_body(&name, kind_words),
     )
     .await?;
     tx.commit().await?;

@@ -50,3 +50,4 @@ core-not-after-last-date = darf nicht nach dem letzten Datum liegen
 core-date-time-like = muss Datum und Uhrzeit wie 2026-03-30T09:30 sein
 core-amount-euros = muss ein Betrag in Euro wie 90 oder 90,50 sein (höchstens zwei Nachkommastellen, kein Tausendertrennzeichen)
 core-require-two-factor-self-first = kann nur von einer Administratorin oder einem Administrator eingeschaltet werden, die selbst die Anmeldung in zwei Schritten nutzen; schalten Sie sie zuerst für Ihr eigenes Konto ein (Konto, Anmeldung in zwei Schritten)
+core-not-a-choice = ist keine der angebotenen Möglichkeiten

@@ -6,3 +6,7 @@ mail-reset-code-subject = Ihr Code zum Zurücksetzen des Bastion-Passworts
 mail-reset-code-body = Hallo { $name },\n\nIhr Code zum Zurücksetzen Ihres Bastion-Passworts lautet { $code }.\nEr gilt einmal, 15 Minuten lang. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht: Ihr Passwort bleibt, wie es ist.\n
 mail-invitation-subject = { $inviter } hat Sie zu { $workspace } auf Bastion eingeladen
 mail-invitation-body = Hallo,\n\n{ $inviter } lädt Sie ein, dem Arbeitsbereich „{ $workspace }“ auf Bastion als { $role } beizutreten.\n\nNehmen Sie die Einladung hier an (der Link gilt einmal, 7 Tage lang):\n{ $link }\n\nWenn Sie diese Person nicht kennen, ignorieren Sie diese Nachricht.\n
+mail-security-request-subject = Wir haben Ihre Anfrage erhalten: { $kind }
+mail-security-request-body = Hallo { $name },\n\nvielen Dank für Ihre Anfrage zu Bastion: { $kind }. Das Team antwortet innerhalb von zwei Werktagen an diese Adresse.\n\nWenn Sie diese Anfrage nicht gestellt haben, können Sie diese Nachricht ignorieren.\n
+mail-kind-dpa = Auftragsverarbeitungsvertrag
+mail-kind-security-pack = Sicherheitsdossier

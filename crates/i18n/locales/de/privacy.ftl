@@ -1,5 +1,4 @@
 security-request-thanks = Vielen Dank. Wir haben eine Bestätigung an Ihre Adresse gesendet und antworten innerhalb von zwei Werktagen.
-register-in-english = Das folgende Verzeichnis wird auf Englisch geführt, der Sprache unserer rechtlichen Unterlagen.
 privacy-title = Datenschutz — Bastion
 privacy-heading = Datenschutz
 privacy-served-as-data = Dieselben Angaben gibt es auch als Daten:

@@ -53,3 +53,4 @@ core-not-after-last-date = must not be after the last date
 core-date-time-like = must be a date and time like 2026-03-30T09:30
 core-amount-euros = must be an amount in euros like 90 or 90.50 (at most two decimals, no thousands separator)
 core-require-two-factor-self-first = can only be turned on by an admin who has two-factor sign-in on; turn it on for your own account first (Account, Two-factor sign-in)
+core-not-a-choice = is not one of the choices

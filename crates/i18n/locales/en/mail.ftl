@@ -7,3 +7,7 @@ mail-reset-code-subject = Your Bastion password reset code
 mail-reset-code-body = Hello { $name },\n\nYour code to reset your Bastion password is { $code }.\nIt works once, for 15 minutes. If you did not ask for it, ignore this message: your password stays as it is.\n
 mail-invitation-subject = { $inviter } invited you to { $workspace } on Bastion
 mail-invitation-body = Hello,\n\n{ $inviter } invited you to join the workspace "{ $workspace }" on Bastion as { $role }.\n\nAccept the invitation here (the link works once, for 7 days):\n{ $link }\n\nIf you do not know this person, ignore this message.\n
+mail-security-request-subject = We received your request for the { $kind }
+mail-security-request-body = Hello { $name },\n\nthank you for your request for Bastion's { $kind }. The team will reply to this address within two working days.\n\nIf you did not make this request, you can ignore this message.\n
+mail-kind-dpa = data-processing agreement
+mail-kind-security-pack = security pack

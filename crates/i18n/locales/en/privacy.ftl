@@ -1,6 +1,5 @@
 # The public privacy and security pages.
 security-request-thanks = Thank you. We sent a confirmation to your address and will reply within two working days.
-register-in-english = The register below is kept in English, the language of our legal records.
 privacy-title = Privacy — Bastion
 privacy-heading = Privacy
 privacy-served-as-data = The same records are served as data:

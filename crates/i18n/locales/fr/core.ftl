@@ -50,3 +50,4 @@ core-not-after-last-date = ne doit pas être après la dernière date
 core-date-time-like = doit être une date et une heure comme 2026-03-30T09:30
 core-amount-euros = doit être un montant en euros comme 90 ou 90,50 (deux décimales au plus, sans séparateur de milliers)
 core-require-two-factor-self-first = ne peut être activée que par un administrateur qui utilise lui-même la connexion en deux étapes ; activez-la d’abord pour votre propre compte (Compte, Connexion en deux étapes)
+core-not-a-choice = ne fait pas partie des choix proposés

@@ -6,3 +6,7 @@ mail-reset-code-subject = Votre code de réinitialisation du mot de passe Bastio
 mail-reset-code-body = Bonjour { $name },\n\nVotre code pour réinitialiser votre mot de passe Bastion est { $code }.\nIl fonctionne une fois, pendant 15 minutes. Si vous ne l’avez pas demandé, ignorez ce message : votre mot de passe reste inchangé.\n
 mail-invitation-subject = { $inviter } vous invite à rejoindre { $workspace } sur Bastion
 mail-invitation-body = Bonjour,\n\n{ $inviter } vous invite à rejoindre l’espace de travail « { $workspace } » sur Bastion en tant que { $role }.\n\nAcceptez l’invitation ici (le lien fonctionne une fois, pendant 7 jours) :\n{ $link }\n\nSi vous ne connaissez pas cette personne, ignorez ce message.\n
+mail-security-request-subject = Nous avons bien reçu votre demande : { $kind }
+mail-security-request-body = Bonjour { $name },\n\nmerci pour votre demande concernant Bastion : { $kind }. L'équipe répondra à cette adresse dans les deux jours ouvrables.\n\nSi vous n'êtes pas à l'origine de cette demande, vous pouvez ignorer ce message.\n
+mail-kind-dpa = contrat de sous-traitance
+mail-kind-security-pack = dossier de sécurité

@@ -1,5 +1,4 @@
 security-request-thanks = Merci. Nous avons envoyé une confirmation à votre adresse et répondrons dans les deux jours ouvrables.
-register-in-english = Le registre ci-dessous est tenu en anglais, la langue de nos documents juridiques.
 privacy-title = Vie privée — Bastion
 privacy-heading = Vie privée
 privacy-served-as-data = Les mêmes informations sont servies sous forme de données :

@@ -50,3 +50,4 @@ core-not-after-last-date = mag niet na de laatste datum liggen
 core-date-time-like = moet een datum en tijd zijn zoals 2026-03-30T09:30
 core-amount-euros = moet een bedrag in euro zijn zoals 90 of 90,50 (hoogstens twee decimalen, geen scheidingsteken voor duizendtallen)
 core-require-two-factor-self-first = kan alleen worden ingeschakeld door een beheerder die zelf aanmelden in twee stappen gebruikt; schakel het eerst in voor je eigen account (Account, Aanmelden in twee stappen)
+core-not-a-choice = is geen van de keuzes

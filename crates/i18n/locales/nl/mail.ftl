@@ -6,3 +6,7 @@ mail-reset-code-subject = Uw code om uw Bastion-wachtwoord te herstellen
 mail-reset-code-body = Hallo { $name },\n\nUw code om uw Bastion-wachtwoord te herstellen is { $code }.\nDe code werkt één keer, 15 minuten lang. Hebt u er niet om gevraagd, negeer dan dit bericht: uw wachtwoord blijft ongewijzigd.\n
 mail-invitation-subject = { $inviter } nodigt u uit voor { $workspace } op Bastion
 mail-invitation-body = Hallo,\n\n{ $inviter } nodigt u uit om lid te worden van de werkruimte "{ $workspace }" op Bastion, als { $role }.\n\nAanvaard de uitnodiging hier (de link werkt één keer, 7 dagen lang):\n{ $link }\n\nKent u deze persoon niet, negeer dan dit bericht.\n
+mail-security-request-subject = We hebben uw aanvraag voor de { $kind } ontvangen
+mail-security-request-body = Hallo { $name },\n\nbedankt voor uw aanvraag voor de { $kind } van Bastion. Het team antwoordt binnen twee werkdagen op dit adres.\n\nHebt u deze aanvraag niet gedaan, dan kunt u dit bericht negeren.\n
+mail-kind-dpa = verwerkersovereenkomst
+mail-kind-security-pack = beveiligingsdossier

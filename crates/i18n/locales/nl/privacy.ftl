@@ -1,5 +1,4 @@
 security-request-thanks = Dank u. We hebben een bevestiging naar uw adres gestuurd en antwoorden binnen twee werkdagen.
-register-in-english = Het register hieronder wordt in het Engels bijgehouden, de taal van onze juridische documenten.
 privacy-title = Privacy — Bastion
 privacy-heading = Privacy
 privacy-served-as-data = Dezelfde gegevens zijn ook als data beschikbaar:
