@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 mod account;
+mod activity_page;
 #[cfg(feature = "ssr")]
 pub use account::local_target;
 mod audit_page;
@@ -190,6 +191,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("activity"))
+                        view=activity_page::ActivityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("settings"))
                         view=settings_page::SettingsPage
                         ssr=SsrMode::Async
@@ -277,9 +283,13 @@ fn FocusMainOnNavigate(main: NodeRef<leptos::html::Main>) -> impl IntoView {
     Effect::new(move |previous: Option<String>| {
         let path = location.pathname.get();
         if previous.is_some_and(|previous| previous != path) {
-            if let Some(main) = main.get_untracked() {
-                let _ = main.focus();
-            }
+            // After the frame that shows the new page, outside the router's update: focusing
+            // dispatches blur and focus events synchronously, which must not run inside it.
+            request_animation_frame(move || {
+                if let Some(main) = main.get_untracked() {
+                    let _ = main.focus();
+                }
+            });
         }
         path
     });

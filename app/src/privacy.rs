@@ -10,6 +10,7 @@ use crate::error::{action_outcome, FormOutcome};
 use crate::table::Table;
 use crate::UiError;
 
+#[cfg(feature = "ssr")]
 use crate::i18n::Locale;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

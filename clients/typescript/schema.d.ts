@@ -380,7 +380,8 @@ export interface paths {
         };
         /**
          * The lawful-basis register: every category of personal data with its purpose, lawful basis,
-         *     retention and processors. Public.
+         *     retention and processors, in the language the request asks for (`Accept-Language`: en,
+         *     nl-BE, fr-BE, de-BE; English otherwise). Public.
          */
         get: operations["get_privacy_register"];
         put?: never;
@@ -418,7 +419,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The sub-processors. Public. */
+        /** The sub-processors, in the language the request asks for (as the register). Public. */
         get: operations["get_privacy_subprocessors"];
         put?: never;
         post?: never;
@@ -466,6 +467,27 @@ export interface paths {
         head?: never;
         /** Change the workspace's plan, name or two-factor requirement. Admins only. */
         patch: operations["update_workspace"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed on the tasks the caller can see, newest first: tasks, comments, attachments,
+         *     checklist items and relations (no time entries, no watching), per workspace or per project.
+         *     Every member may read it; a task the caller does not see now is left out.
+         */
+        get: operations["list_activity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/workspaces/{ws}/attachments/{attachment_id}": {
@@ -1442,6 +1464,48 @@ export interface components {
              * @example two_factor_enabled
              */
             kind: string;
+        };
+        ActivityList: {
+            /** @description Newest first. */
+            items: components["schemas"]["ActivityView"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        ActivityView: {
+            /**
+             * @description `created`, `updated`, `deleted`, `tag_added`, `tag_removed`, `viewer_added` or
+             *     `viewer_removed`.
+             * @example updated
+             */
+            action: string;
+            /** @description A user id, or `system` for operator commands and background jobs. */
+            actor: string;
+            /**
+             * @description As in the audit history, except that each value of a free-text field (`description`,
+             *     `body`, `text`, `note`) is `{"redacted": true}`: the feed names a changed text, never
+             *     quotes it.
+             */
+            changes: Record<string, never>;
+            /** Format: uuid */
+            entity_id: string;
+            /**
+             * @description `task`, `comment`, `attachment`, `checklist_item` or `task_relation`.
+             * @example task
+             */
+            entity_type: string;
+            /**
+             * Format: int64
+             * @description The history event's id (increasing).
+             */
+            id: number;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            project_id: string;
+            /** Format: uuid */
+            task_id: string;
+            /** @description The task's title as it is now. */
+            task_title: string;
         };
         AttachmentList: {
             items: components["schemas"]["AttachmentView"][];
@@ -4500,6 +4564,100 @@ export interface operations {
                 };
             };
             /** @description A field is invalid; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_activity: {
+        parameters: {
+            query?: {
+                /** @description Only this project's tasks. */
+                project_id?: string;
+                /**
+                 * @description How many items to return: 1–100, default 50.
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityList"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member, or no such project visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `project_id`, `limit` or `cursor` is invalid; it is named. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -151,6 +151,9 @@ function workPages(taskId: string, projectId: string): [string, string][] {
     ["audit", `/w/${SLUG}/audit`],
     ["members", `/w/${SLUG}/members`],
     ["settings", `/w/${SLUG}/settings`],
+    ["inbox", `/w/${SLUG}/inbox`],
+    ["activity", `/w/${SLUG}/activity`],
+    ["project activity", `/w/${SLUG}/activity?project=${projectId}`],
     ["workspace not found", `/w/no-such-workspace`],
   ];
 }

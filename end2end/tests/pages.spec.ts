@@ -62,6 +62,7 @@ function mainPages(taskId: string): [string, string][] {
     ["audit", `/w/${SLUG}/audit`],
     ["settings", `/w/${SLUG}/settings`],
     ["inbox", `/w/${SLUG}/inbox`],
+    ["activity", `/w/${SLUG}/activity`],
     ["privacy", "/privacy"],
   ];
 }

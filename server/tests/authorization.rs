@@ -257,6 +257,8 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/notifications/unread-count", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/notifications/{notification_id}/read", fixture: AdminNotice, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/notifications/read-all", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        // The activity feed: every member reads it (core filters by visibility).
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/activity", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tags", fixture: Tag, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tags", fixture: None, body: Some(json!({"name": "Row tag {unique}"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tags/{tag_id}", fixture: Tag, body: Some(json!({"colour": "#112233"})), expect: [200, 200, 403, 404, 404, 401] },
@@ -1123,6 +1125,7 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/unwatch_task", "slug={ws}&task_id={task_id}", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/unwatch_task", "slug={ws}&task_id={task_id}", PrivateTask, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/inbox", "slug={ws}&unread=1", None, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/activity", "slug={ws}", None, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/read_notification", "slug={ws}&id={id}", AdminNotice, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/read_all_notifications", "slug={ws}", None, [200, 200, 200, 404, 404, 404]),
         // Time on the task page: guests record none; members see (and so delete) only their own.

@@ -122,6 +122,16 @@ pub(crate) mod srv {
                 if HIDDEN_FIELDS.contains(&key.as_str()) {
                     continue;
                 }
+                // A text the activity feed names without quoting it.
+                let redacted = bastion_core::work::activity::is_redacted;
+                if redacted(v) || v.get("after").is_some_and(redacted) {
+                    changes.push(ChangeRow {
+                        field: field_label(key).to_owned(),
+                        before: None,
+                        after: Some(crate::use_t().hist_text_not_shown().to_owned()),
+                    });
+                    continue;
+                }
                 let dash = || "—".to_owned();
                 let (before, after) = match (e.action.as_str(), v) {
                     ("updated", Value::Object(pair)) => (

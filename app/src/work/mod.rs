@@ -158,6 +158,7 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
             {link(format!("/w/{slug}"), t.nav_projects(), "home")}
             {link(format!("/w/{slug}/tasks"), t.nav_tasks(), "tasks")}
             {link(format!("/w/{slug}/board"), t.nav_board(), "board")}
+            {link(format!("/w/{slug}/activity"), t.nav_activity(), "activity")}
             {policy::can_list_members(role).then(|| link(format!("/w/{slug}/members"), t.nav_members(), "members"))}
             <a href=format!("/w/{slug}/inbox") aria-current=("inbox" == current).then_some("page") class="inbox-link">
                 {t.inbox()}

@@ -7,6 +7,7 @@
 //! by asking `bastion_policy` (shared with the UI) inside each changing function: one door per
 //! action, whoever calls it.
 
+pub mod activity;
 pub mod attachments;
 pub mod bulk;
 pub mod checklists;
