@@ -260,7 +260,11 @@ async fn page_prefs(
             let slug = workspace_page_slug(request.uri().path()).map(str::to_owned);
             match bastion_core::sessions::page_prefs_in(&state.pool, &token, slug.as_deref()).await
             {
-                Ok(Some(prefs)) if prefs.two_factor_owed => {
+                Ok(Some(prefs))
+                    if prefs.two_factor_owed
+                        && owes_two_factor_as_member(&state, prefs.user_id, slug.as_deref())
+                            .await =>
+                {
                     // Nothing of a workspace that requires two-factor sign-in before it is on:
                     // the account page's enrolment, which says why and links back.
                     let slug = slug.unwrap_or_default();
@@ -282,6 +286,34 @@ async fn page_prefs(
     }
     request.extensions_mut().insert(locale);
     next.run(request).await
+}
+
+/// Whether the person is an *active* member of workspace `slug` who owes it two-factor sign-in:
+/// the directory (which the page preferences read) also lists deactivated members, and sending
+/// one of them to enrolment would tell them the workspace requires it, where everyone else who
+/// may not enter gets the page's 404. Asked of the workspace's own gate
+/// ([`bastion_core::members::enter_as_member`]), and only when the cheap check said "owed".
+async fn owes_two_factor_as_member(
+    state: &AppState,
+    user_id: uuid::Uuid,
+    slug: Option<&str>,
+) -> bool {
+    let Some(slug) = slug else { return false };
+    let Ok(Some(workspace)) = bastion_core::workspaces::find_by_slug(&state.pool, slug).await
+    else {
+        return false;
+    };
+    let Ok(conn) = state.pool.acquire().await else {
+        return false;
+    };
+    match bastion_core::members::enter_as_member(&state.pool, conn, user_id, &workspace).await {
+        Err(bastion_core::CoreError::TwoFactorRequired) => true,
+        Ok(Some((_, tx))) => {
+            let _ = tx.rollback().await;
+            false
+        }
+        _ => false,
+    }
 }
 
 /// The workspace a page path is in (`/w/{slug}/…`), if any.

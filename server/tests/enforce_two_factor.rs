@@ -165,6 +165,15 @@ async fn members_without_two_factor_get_403_and_pages_send_them_to_enrolment() {
             "/account?two_factor_required=acme#two-factor-title"
         );
     }
+    // A deactivated member is not sent to enrolment (which would tell them the workspace
+    // requires it): the page answers them 404 like anyone else who may not enter.
+    let deactivated = page(&app, &cast.deactivated, "/w/acme/tasks").await;
+    assert_eq!(
+        deactivated.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        deactivated.body
+    );
     let account = page(&app, &cast.member, "/account?two_factor_required=acme").await;
     assert_eq!(account.status, StatusCode::OK);
     assert!(

@@ -171,10 +171,12 @@ pub async fn page_prefs_for(
 /// What a page needs to know before it renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PagePrefs {
+    pub user_id: Uuid,
     pub theme: Theme,
     pub locale: bastion_i18n::Locale,
     /// The page is in workspace `slug`, which requires two-factor sign-in, of which the person
-    /// (in its directory) has none: the page sends them to enrolment instead.
+    /// (in its directory, which lists deactivated members too) has none: once the workspace's
+    /// gate confirms they are an active member, the page sends them to enrolment instead.
     pub two_factor_owed: bool,
 }
 
@@ -186,8 +188,8 @@ pub async fn page_prefs_in(
     token: &SessionToken,
     slug: Option<&str>,
 ) -> CoreResult<Option<PagePrefs>> {
-    let stored: Option<(String, String, bool)> = sqlx::query_as(
-        "SELECT u.theme, u.locale,
+    let stored: Option<(Uuid, String, String, bool)> = sqlx::query_as(
+        "SELECT u.id, u.theme, u.locale,
                 $2::text IS NOT NULL
                 AND EXISTS (SELECT 1 FROM workspaces w
                               JOIN workspace_directory d ON d.workspace_id = w.id
@@ -202,8 +204,9 @@ pub async fn page_prefs_in(
     .fetch_optional(pool)
     .await?;
     stored
-        .map(|(theme, locale, two_factor_owed)| {
+        .map(|(user_id, theme, locale, two_factor_owed)| {
             Ok(PagePrefs {
+                user_id,
                 theme: Theme::parse(&theme)?,
                 locale: bastion_i18n::Locale::from_tag(&locale).unwrap_or_default(),
                 two_factor_owed,
