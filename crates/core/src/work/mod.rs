@@ -8,6 +8,7 @@
 //! action, whoever calls it.
 
 pub mod attachments;
+pub mod board;
 pub mod bulk;
 pub mod checklists;
 pub mod comments;

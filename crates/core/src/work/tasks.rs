@@ -131,7 +131,8 @@ pub struct TaskFilter {
     pub q: Option<String>,
 }
 
-/// The board: visible tasks grouped by status, each column newest first.
+/// The board: visible tasks grouped by status, each column in its stored order (new tasks on
+/// top).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Board {
     pub todo: Vec<TaskRecord>,
@@ -599,13 +600,24 @@ pub async fn list_tasks(
     after: Option<Position>,
     limit: u32,
 ) -> CoreResult<Vec<TaskRecord>> {
+    select_tasks(tx, viewer, filter, after, limit, "t.created_at DESC, t.id").await
+}
+
+async fn select_tasks(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    filter: &TaskFilter,
+    after: Option<Position>,
+    limit: u32,
+    order: &'static str,
+) -> CoreResult<Vec<TaskRecord>> {
     let q = checked_query(filter)?;
     let sql = format!(
         "SELECT {columns} FROM tasks t
          WHERE {VISIBLE} AND {FILTERS}
            AND ($10::timestamptz IS NULL
                 OR t.created_at < $10 OR (t.created_at = $10 AND t.id > $11))
-         ORDER BY t.created_at DESC, t.id
+         ORDER BY {order}
          LIMIT $12",
         columns = &*COLUMNS
     );
@@ -627,7 +639,8 @@ pub async fn list_tasks(
 }
 
 /// The board: the same filters as [`list_tasks`] (its `status` is ignored: every status is a
-/// column), at most `per_column` tasks in each column.
+/// column), at most `per_column` tasks in each column, in the board's order (the tasks' ranks,
+/// which [`move_task`] sets).
 pub async fn board(
     tx: &mut TenantTx,
     viewer: &Viewer,
@@ -665,7 +678,7 @@ pub async fn board(
             status: Some(status.to_owned()),
             ..filter.clone()
         };
-        let tasks = list_tasks(tx, viewer, &column, None, per_column).await?;
+        let tasks = select_tasks(tx, viewer, &column, None, per_column, "t.rank, t.id").await?;
         match status {
             "todo" => board.todo = tasks,
             "in_progress" => board.in_progress = tasks,
