@@ -145,6 +145,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
             .iter()
             .flat_map(|c| mentions::parse(&c.body)),
     );
+    people_shown.extend(mentions::parse(&t.task.description));
     people_shown.push(t.task.created_by);
     let names = srv::names(people_shown).await?;
     let name = |id: &uuid::Uuid| names.get(id).cloned().unwrap_or_default();
@@ -182,8 +183,8 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         unread,
         watching: watch.watching,
         watchers: watch.watchers,
-        description_html: render_markdown(&description),
-        description,
+        description_html: render_markdown(&mentions::for_rendering(&description, &names)),
+        description: mentions::to_names(&description, &names),
         created_by,
         viewers: viewer_ids
             .iter()

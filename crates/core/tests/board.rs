@@ -407,3 +407,90 @@ async fn who_may_move_what() {
         [strs(&["Other"]), vec![], strs(&["Shared", "Secret"])]
     );
 }
+
+/// Mentions in a description tell people exactly like a comment's: those who see the task, once
+/// (an edit tells only the newly mentioned), never the author, and nobody who may not see it.
+#[tokio::test]
+async fn mentions_in_a_description_notify_who_sees_the_task() {
+    use bastion_core::work::notifications::{self, Kind};
+    let w = World::new().await;
+    let mentioned = |ids: &[Uuid]| {
+        ids.iter()
+            .map(|id| format!("@[{id}]"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let notices = |who: Viewer| {
+        let w = &w;
+        async move {
+            let mut tx = w.tx(&who).await;
+            let list = notifications::list(&mut tx, &who, false, None, 50)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            list.into_iter()
+                .filter(|n| n.kind == Kind::Mentioned)
+                .map(|n| (n.task_title, n.comment_id))
+                .collect::<Vec<_>>()
+        }
+    };
+    // Created with the member and the guest (who does not view it) mentioned: the member is told.
+    let mut tx = w.tx(&w.admin).await;
+    let task = tasks::create_task(
+        &mut tx,
+        &w.admin,
+        NewTask {
+            project_id: w.project,
+            title: "Plan".into(),
+            description: Some(format!(
+                "Ask {} please.",
+                mentioned(&[w.member.user_id, w.guest.user_id, w.admin.user_id])
+            )),
+            ..NewTask::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(notices(w.member).await, vec![("Plan".to_owned(), None)]);
+    assert!(
+        notices(w.guest).await.is_empty(),
+        "the guest does not see the task"
+    );
+    assert!(notices(w.admin).await.is_empty(), "the author is not told");
+
+    // An edit keeping the member's mention tells nobody again; once the guest views the task,
+    // an edit mentioning them anew tells them.
+    let edit = |text: String| {
+        let w = &w;
+        async move {
+            let mut tx = w.tx(&w.admin).await;
+            tasks::update_task(
+                &mut tx,
+                &w.admin,
+                task.id,
+                tasks::TaskPatch {
+                    description: Some(text),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    edit(format!("Only {} now.", mentioned(&[w.member.user_id]))).await;
+    assert_eq!(notices(w.member).await.len(), 1);
+    let mut tx = w.tx(&w.admin).await;
+    tasks::add_task_viewer(&mut tx, &w.admin, task.id, w.guest.user_id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    edit(format!(
+        "{} too.",
+        mentioned(&[w.member.user_id, w.guest.user_id])
+    ))
+    .await;
+    assert_eq!(notices(w.member).await.len(), 1);
+    assert_eq!(notices(w.guest).await, vec![("Plan".to_owned(), None)]);
+}

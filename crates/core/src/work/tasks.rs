@@ -307,7 +307,7 @@ async fn insert_task(
     .bind(id)
     .bind(new.project_id)
     .bind(title)
-    .bind(description)
+    .bind(&description)
     .bind(status)
     .bind(priority)
     .bind(new.assignee_id)
@@ -330,6 +330,7 @@ async fn insert_task(
         };
         notifications::notify(tx, viewer.user_id, notice, &[assignee]).await?;
     }
+    super::comments::tell_mentioned_in(tx, viewer, id, None, &description, &[]).await?;
     // Read back through the predicate like any other read: a member who creates a private task
     // still sees it (they created it); nothing here bypasses the rule.
     get_task(tx, viewer, id).await
@@ -440,6 +441,7 @@ pub async fn update_task(
         EDIT_REFUSED,
     )?;
     let (old_status, old_assignee) = (current.status.clone(), current.assignee_id);
+    let mentioned_before = super::mentions::parse(&current.description);
     let title = match &patch.title {
         Some(title) => trimmed("title", title, TITLE_MAX, false)?,
         None => current.title,
@@ -476,7 +478,7 @@ pub async fn update_task(
     .bind(task_id)
     .bind(project_id)
     .bind(title)
-    .bind(description)
+    .bind(&description)
     .bind(&status)
     .bind(priority)
     .bind(assignee_id)
@@ -493,6 +495,10 @@ pub async fn update_task(
         (old_assignee, assignee_id),
     )
     .await?;
+    // People newly mentioned in the description are told, like a comment's; those mentioned
+    // before are not told again.
+    super::comments::tell_mentioned_in(tx, viewer, task_id, None, &description, &mentioned_before)
+        .await?;
     // The change may leave the task invisible to its editor (a member making it private and
     // assigning it to someone else). The change was theirs to make, so the row is returned as
     // written rather than as a confusing "not found".
