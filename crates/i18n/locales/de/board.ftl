@@ -6,3 +6,4 @@ board-picked-up = { $key } aufgenommen. Spalte { $column }, Position { $position
 board-moved-to = { $key }: Spalte { $column }, Position { $position } von { $count }.
 board-dropped = { $key } in Spalte { $column } abgelegt, Position { $position } von { $count }.
 board-cancelled = Verschieben von { $key } abgebrochen. Zurück in Spalte { $column }, Position { $position } von { $count }.
+mention-people = Zu erwähnende Personen

@@ -6,3 +6,4 @@ board-picked-up = Picked up { $key }. Column { $column }, position { $position }
 board-moved-to = { $key }: column { $column }, position { $position } of { $count }.
 board-dropped = Dropped { $key } in column { $column }, position { $position } of { $count }.
 board-cancelled = Move of { $key } cancelled. Back in column { $column }, position { $position } of { $count }.
+mention-people = People to mention

@@ -6,3 +6,4 @@ board-picked-up = { $key } prise. Colonne { $column }, position { $position } su
 board-moved-to = { $key } : colonne { $column }, position { $position } sur { $count }.
 board-dropped = { $key } déposée dans la colonne { $column }, position { $position } sur { $count }.
 board-cancelled = Déplacement de { $key } annulé. De retour dans la colonne { $column }, position { $position } sur { $count }.
+mention-people = Personnes à mentionner

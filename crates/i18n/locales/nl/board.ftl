@@ -6,3 +6,4 @@ board-picked-up = { $key } opgenomen. Kolom { $column }, positie { $position } v
 board-moved-to = { $key }: kolom { $column }, positie { $position } van { $count }.
 board-dropped = { $key } neergezet in kolom { $column }, positie { $position } van { $count }.
 board-cancelled = Verplaatsen van { $key } geannuleerd. Terug in kolom { $column }, positie { $position } van { $count }.
+mention-people = Te noemen personen
