@@ -77,13 +77,17 @@ pub fn MentionTextarea(
             };
             let before = before_caret(&area);
             let found = typing_mention(&before)
-                .map(|(_, q)| people.with_value(|p| matching(p, q).into_iter().cloned().collect::<Vec<_>>()))
+                .map(|(_, q)| {
+                    people.with_value(|p| matching(p, q).into_iter().cloned().collect::<Vec<_>>())
+                })
                 .filter(|f| !f.is_empty());
             offer.set(found.map(|f| (f, 0)));
         }
     };
     let choose = move |n: usize| {
-        let Some(person) = offer.with_untracked(|o| o.as_ref().and_then(|(f, _)| f.get(n).cloned())) else {
+        let Some(person) =
+            offer.with_untracked(|o| o.as_ref().and_then(|(f, _)| f.get(n).cloned()))
+        else {
             return;
         };
         offer.set(None);
@@ -126,9 +130,7 @@ pub fn MentionTextarea(
         ev.prevent_default();
         ev.stop_propagation();
     };
-    let active = move || {
-        offer.with(|o| o.as_ref().map(|(_, n)| option_id(*n)))
-    };
+    let active = move || offer.with(|o| o.as_ref().map(|(_, n)| option_id(*n)));
     view! {
         <div class="mention-field">
             <textarea
@@ -143,7 +145,9 @@ pub fn MentionTextarea(
                 aria-activedescendant=active
                 on:input=move |_| refresh()
                 on:keydown=on_keydown
-                on:blur=move |_| offer.set(None)
+                // A moment later, so that a click that takes the focus away (the form's button)
+                // lands before the list, which is in the flow, closes and moves what is under it.
+                on:blur=move |_| set_timeout(move || { offer.try_set(None); }, std::time::Duration::from_millis(150))
             >{value}</textarea>
             <ul
                 role="listbox"
@@ -203,7 +207,10 @@ mod tests {
     #[test]
     fn names_starting_with_the_query_come_first() {
         let people = [person("Grace Bea"), person("Bea Visser"), person("Ada")];
-        let names: Vec<&str> = matching(&people, "bea").iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = matching(&people, "bea")
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         assert_eq!(names, ["Bea Visser", "Grace Bea"]);
         assert_eq!(matching(&people, "").len(), 3);
     }
