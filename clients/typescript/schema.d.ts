@@ -2083,7 +2083,7 @@ export interface components {
             actor_id: string;
             /**
              * Format: uuid
-             * @description The comment, for `commented` and `mentioned`.
+             * @description The comment, for `commented` and `mentioned` (absent for a mention in the description).
              */
             comment_id?: string | null;
             /** Format: date-time */
