@@ -1057,6 +1057,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/tasks/{task_id}/position": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Move a task on the board: to another column, or to another place in its column. Admins and
+         *     members, on tasks they see. A change of column is a status change (history, notices); the
+         *     order alone is not history.
+         */
+        put: operations["update_task_position"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/tasks/{task_id}/relations": {
         parameters: {
             query?: never;
@@ -2126,7 +2147,7 @@ export interface components {
             actor_id: string;
             /**
              * Format: uuid
-             * @description The comment, for `commented` and `mentioned`.
+             * @description The comment, for `commented` and `mentioned` (absent for a mention in the description).
              */
             comment_id?: string | null;
             /** Format: date-time */
@@ -2436,6 +2457,27 @@ export interface components {
             items: components["schemas"]["TaskView"][];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             next_cursor?: string | null;
+        };
+        /**
+         * @description Where the task goes: a column (`status`) and at most one neighbour there. Neither `after`
+         *     nor `before` puts it first in the column.
+         */
+        TaskPosition: {
+            /**
+             * Format: uuid
+             * @description The task to follow: one the caller sees, in that column.
+             */
+            after?: string | null;
+            /**
+             * Format: uuid
+             * @description The task to precede: one the caller sees, in that column.
+             */
+            before?: string | null;
+            /**
+             * @description `todo`, `in_progress` or `done`.
+             * @example in_progress
+             */
+            status: string;
         };
         TaskView: {
             /** Format: uuid */
@@ -8554,6 +8596,96 @@ export interface operations {
                 };
             };
             /** @description A `limit` or `cursor` that is not valid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_task_position: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskPosition"];
+            };
+        };
+        responses: {
+            /** @description Moved (or already there). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot edit tasks, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An invalid `status`, both `after` and `before`, or a neighbour that is not another task the caller sees in that column; it is named. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -68,13 +68,14 @@ test("a project and a task: tagged, commented, moved on the board, found by the 
   await expect(comments.locator(".comment em")).toHaveText("ready");
   await expect(comments.getByText("Bea Visser")).toBeVisible();
 
-  // Move it on the board, without dragging.
+  // Move it on the board, without dragging: the card's "Move" menu.
   await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Board" }).click();
   await expect(page).toHaveURL(/\/w\/studio\/board$/);
   await hydrated(page);
   const todo = page.getByRole("region", { name: /^To do/ });
   const doing = page.getByRole("region", { name: /^In progress/ });
   await expect(todo.getByRole("link", { name: TITLE })).toBeVisible();
+  await todo.locator(".task-card", { hasText: TITLE }).locator("summary").click();
   await todo.getByLabel(`Move “${TITLE}” to`).selectOption({ label: "In progress" });
   await todo.getByRole("button", { name: `Move “${TITLE}”` }).click();
   await expect(doing.getByRole("link", { name: TITLE })).toBeVisible();

@@ -227,6 +227,12 @@ fn rows() -> Vec<Row> {
         // gets back is checked in `bulk_edit_skips_what_the_caller_may_not_change`.
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/bulk", fixture: BulkTasks, body: Some(json!({"task_ids": ["{task_id}", "{private_id}"], "status": "done"})), expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/bulk", fixture: BulkTasks, body: Some(json!({"task_ids": [], "status": "done"})), expect: [422, 422, 422, 404, 404, 401] },
+        // The board's move: whoever may edit the task; a neighbour the caller does not see is no
+        // task (the member: the admin's private one), asked after the policy (the guest: 403).
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/position", fixture: ViewedTask, body: Some(json!({"status": "done"})), expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/position", fixture: PrivateTask, body: Some(json!({"status": "done"})), expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/position", fixture: BulkTasks, body: Some(json!({"status": "todo", "after": "{private_id}"})), expect: [200, 422, 403, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/position", fixture: ViewedTask, body: Some(json!({"status": "later"})), expect: [422, 422, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Some(json!({"status": "done"})), expect: [200, 200, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: PrivateTask, body: Some(json!({"status": "done"})), expect: [200, 404, 404, 404, 404, 401] },
         // Members delete only the tasks they created; this one is the admin's.
@@ -1102,6 +1108,8 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/bulk_edit_tasks", "slug={ws}&task_ids=&field=status&value=done", BulkTasks, [422, 422, 422, 404, 404, 404]),
         ("/api/fn/move_task", "slug={ws}&task_id={task_id}&status=done", ViewedTask, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/move_task", "slug={ws}&task_id={task_id}&status=done", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/move_task", "slug={ws}&task_id={task_id}&status=todo&after={private_id}", BulkTasks, [200, 422, 403, 404, 404, 404]),
+        ("/api/fn/move_task", "slug={ws}&task_id={task_id}&status=todo&before={private_id}", BulkTasks, [200, 422, 403, 404, 404, 404]),
         ("/api/fn/task", "slug={ws}&task_id={task_id}", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/task", "slug={ws}&task_id={task_id}", PrivateTask, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/update_task", "slug={ws}&task_id={task_id}&title=Edited&project_id=&status=in_progress&priority=urgent&assignee_id={member_id}&due_on=&description=Now+**bold**", ViewedTask, [200, 200, 403, 404, 404, 404]),

@@ -170,6 +170,10 @@ pub async fn create_task(
     description: Option<String>,
 ) -> Result<(), UiError> {
     use super::srv;
+    let description = match description {
+        Some(text) => Some(super::task_actions::typed_mentions(&slug, &text).await?),
+        None => None,
+    };
     let mut o = crate::server::open(&slug).await?;
     let Some(project_id) = srv::opt_id("project_id", Some(&project_id))? else {
         return Err(UiError::invalid(

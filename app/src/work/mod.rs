@@ -9,6 +9,7 @@ pub mod bulk_edit;
 pub mod history;
 pub mod home;
 pub mod list;
+pub mod mention_picker;
 pub mod task;
 pub mod task_actions;
 pub mod task_extras;

@@ -145,6 +145,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
             .iter()
             .flat_map(|c| mentions::parse(&c.body)),
     );
+    people_shown.extend(mentions::parse(&t.task.description));
     people_shown.push(t.task.created_by);
     let names = srv::names(people_shown).await?;
     let name = |id: &uuid::Uuid| names.get(id).cloned().unwrap_or_default();
@@ -182,8 +183,8 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         unread,
         watching: watch.watching,
         watchers: watch.watchers,
-        description_html: render_markdown(&description),
-        description,
+        description_html: render_markdown(&mentions::for_rendering(&description, &names)),
+        description: mentions::to_names(&description, &names),
         created_by,
         viewers: viewer_ids
             .iter()
@@ -519,7 +520,7 @@ pub fn TaskPageView() -> impl IntoView {
                                             {policy::can_list_members(role).then(|| view! {
                                                 <p class="muted hint">{t.mention_hint()}</p>
                                             })}
-                                            <textarea id="new-comment" name="body" rows="3" required maxlength="10000" node_ref=comment_box></textarea>
+                                            <super::mention_picker::MentionTextarea id="new-comment".to_owned() name="body" rows=3 required=true maxlength=10000 node_ref=comment_box people=page.people.clone()/>
                                             <button type="submit" class="button" disabled=move || comment.pending().get()>{t.post_comment()}</button>
                                         </ActionForm>
                                     })}
@@ -593,7 +594,7 @@ fn EditTask(slug: String, page: TaskPage, action: ServerAction<UpdateTask>) -> i
                     <label for="e-assignee">{t.col_assignee()}</label>
                     <select id="e-assignee" name="assignee_id">
                         <option value="">{t.nobody()}</option>
-                        {page.people.into_iter().map(|p| {
+                        {page.people.iter().cloned().map(|p| {
                             let chosen = task.assignee.as_ref().is_some_and(|a| a.id == p.id);
                             view! { <option value=p.id selected=chosen>{p.name}</option> }
                         }).collect_view()}
@@ -609,7 +610,7 @@ fn EditTask(slug: String, page: TaskPage, action: ServerAction<UpdateTask>) -> i
                 </div>
                 <div class="field wide">
                     <label for="e-description">{t.description_markdown()}</label>
-                    <textarea id="e-description" name="description" rows="6" maxlength="20000">{raw_text(&page.description)}</textarea>
+                    <super::mention_picker::MentionTextarea id="e-description".to_owned() name="description" rows=6 maxlength=20000 value=raw_text(&page.description) people=page.people.clone()/>
                 </div>
                 <div class="field wide">
                     <button type="submit" class="button" disabled=move || action.pending().get()>{t.save_changes()}</button>

@@ -45,11 +45,12 @@ pub async fn update_task(
     description: Option<String>,
 ) -> Result<(), UiError> {
     use super::srv::{opt_choice, opt_date};
+    let description = typed_mentions(&slug, &description.unwrap_or_default()).await?;
     change_task(&slug, &task_id, async |tx, viewer, id| {
         let patch = tasks::TaskPatch {
             project_id: opt_id("project_id", Some(&project_id))?,
             title: Some(title),
-            description: Some(description.unwrap_or_default()),
+            description: Some(description),
             status: opt_choice("status", Some(&status), &STATUSES)?,
             priority: opt_choice("priority", Some(&priority), &PRIORITIES)?,
             assignee_id: Some(opt_id("assignee_id", assignee_id.as_deref())?),
@@ -144,7 +145,7 @@ pub async fn remove_task_viewer(
 /// their own, ended before their names are read from the control plane, so the request never
 /// holds one connection while it waits for another (see `srv::names`).
 #[cfg(feature = "ssr")]
-async fn typed_mentions(slug: &str, body: &str) -> Result<String, UiError> {
+pub(crate) async fn typed_mentions(slug: &str, body: &str) -> Result<String, UiError> {
     if !body.contains('@') {
         return Ok(body.to_owned());
     }

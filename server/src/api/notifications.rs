@@ -53,7 +53,7 @@ pub struct NotificationView {
     pub task_id: Uuid,
     /// The task's title as it is now.
     pub task_title: String,
-    /// The comment, for `commented` and `mentioned`.
+    /// The comment, for `commented` and `mentioned` (absent for a mention in the description).
     pub comment_id: Option<Uuid>,
     /// Who made the change.
     pub actor_id: Uuid,

@@ -152,21 +152,43 @@ async fn tell_mentioned(
     comment: &CommentRecord,
     already: &[Uuid],
 ) -> CoreResult<MentionOutcome> {
-    let mentioned: Vec<Uuid> = mentions::parse(&comment.body)
+    tell_mentioned_in(
+        tx,
+        viewer,
+        comment.task_id,
+        Some(comment.id),
+        &comment.body,
+        already,
+    )
+    .await
+}
+
+/// Tells the people `text` (a comment, or a task's description when `comment_id` is `None`)
+/// mentions, but not those in `already` (mentioned before an edit) nor the author, if they see
+/// the task as it now stands; they start watching it. The one door for every mention.
+pub(crate) async fn tell_mentioned_in(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+    comment_id: Option<Uuid>,
+    text: &str,
+    already: &[Uuid],
+) -> CoreResult<MentionOutcome> {
+    let mentioned: Vec<Uuid> = mentions::parse(text)
         .into_iter()
         .filter(|m| *m != viewer.user_id && !already.contains(m))
         .collect();
     if mentioned.is_empty() {
         return Ok(MentionOutcome::default());
     }
-    let seeing = notifications::who_sees(tx, comment.task_id, &mentioned).await?;
+    let seeing = notifications::who_sees(tx, task_id, &mentioned).await?;
     let (notified, not_notified): (Vec<Uuid>, Vec<Uuid>) =
         mentioned.into_iter().partition(|m| seeing.contains(m));
-    watching::auto_watch(tx, comment.task_id, &notified).await?;
+    watching::auto_watch(tx, task_id, &notified).await?;
     let notice = Notice {
         kind: Kind::Mentioned,
-        task_id: comment.task_id,
-        comment_id: Some(comment.id),
+        task_id,
+        comment_id,
         detail: None,
     };
     notifications::notify(tx, viewer.user_id, notice, &notified).await?;

@@ -9,6 +9,7 @@
 
 pub mod activity;
 pub mod attachments;
+pub mod board;
 pub mod bulk;
 pub mod checklists;
 pub mod comments;

@@ -131,7 +131,8 @@ pub struct TaskFilter {
     pub q: Option<String>,
 }
 
-/// The board: visible tasks grouped by status, each column newest first.
+/// The board: visible tasks grouped by status, each column in its stored order (new tasks on
+/// top).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Board {
     pub todo: Vec<TaskRecord>,
@@ -306,7 +307,7 @@ async fn insert_task(
     .bind(id)
     .bind(new.project_id)
     .bind(title)
-    .bind(description)
+    .bind(&description)
     .bind(status)
     .bind(priority)
     .bind(new.assignee_id)
@@ -329,6 +330,7 @@ async fn insert_task(
         };
         notifications::notify(tx, viewer.user_id, notice, &[assignee]).await?;
     }
+    super::comments::tell_mentioned_in(tx, viewer, id, None, &description, &[]).await?;
     // Read back through the predicate like any other read: a member who creates a private task
     // still sees it (they created it); nothing here bypasses the rule.
     get_task(tx, viewer, id).await
@@ -439,6 +441,7 @@ pub async fn update_task(
         EDIT_REFUSED,
     )?;
     let (old_status, old_assignee) = (current.status.clone(), current.assignee_id);
+    let mentioned_before = super::mentions::parse(&current.description);
     let title = match &patch.title {
         Some(title) => trimmed("title", title, TITLE_MAX, false)?,
         None => current.title,
@@ -475,7 +478,7 @@ pub async fn update_task(
     .bind(task_id)
     .bind(project_id)
     .bind(title)
-    .bind(description)
+    .bind(&description)
     .bind(&status)
     .bind(priority)
     .bind(assignee_id)
@@ -492,6 +495,10 @@ pub async fn update_task(
         (old_assignee, assignee_id),
     )
     .await?;
+    // People newly mentioned in the description are told, like a comment's; those mentioned
+    // before are not told again.
+    super::comments::tell_mentioned_in(tx, viewer, task_id, None, &description, &mentioned_before)
+        .await?;
     // The change may leave the task invisible to its editor (a member making it private and
     // assigning it to someone else). The change was theirs to make, so the row is returned as
     // written rather than as a confusing "not found".
@@ -599,13 +606,24 @@ pub async fn list_tasks(
     after: Option<Position>,
     limit: u32,
 ) -> CoreResult<Vec<TaskRecord>> {
+    select_tasks(tx, viewer, filter, after, limit, "t.created_at DESC, t.id").await
+}
+
+async fn select_tasks(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    filter: &TaskFilter,
+    after: Option<Position>,
+    limit: u32,
+    order: &'static str,
+) -> CoreResult<Vec<TaskRecord>> {
     let q = checked_query(filter)?;
     let sql = format!(
         "SELECT {columns} FROM tasks t
          WHERE {VISIBLE} AND {FILTERS}
            AND ($10::timestamptz IS NULL
                 OR t.created_at < $10 OR (t.created_at = $10 AND t.id > $11))
-         ORDER BY t.created_at DESC, t.id
+         ORDER BY {order}
          LIMIT $12",
         columns = &*COLUMNS
     );
@@ -627,7 +645,8 @@ pub async fn list_tasks(
 }
 
 /// The board: the same filters as [`list_tasks`] (its `status` is ignored: every status is a
-/// column), at most `per_column` tasks in each column.
+/// column), at most `per_column` tasks in each column, in the board's order (the tasks' ranks,
+/// which [`move_task`] sets).
 pub async fn board(
     tx: &mut TenantTx,
     viewer: &Viewer,
@@ -665,7 +684,7 @@ pub async fn board(
             status: Some(status.to_owned()),
             ..filter.clone()
         };
-        let tasks = list_tasks(tx, viewer, &column, None, per_column).await?;
+        let tasks = select_tasks(tx, viewer, &column, None, per_column, "t.rank, t.id").await?;
         match status {
             "todo" => board.todo = tasks,
             "in_progress" => board.in_progress = tasks,
