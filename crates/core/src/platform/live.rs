@@ -360,6 +360,8 @@ async fn listen(hub: Weak<Inner>) {
                             tracing::warn!("live updates: the LISTEN connection was lost");
                             break;
                         }
+                        // The process is shutting down: nothing to listen for.
+                        Err(_) if pool.is_closed() => return,
                         Err(e) => {
                             tracing::warn!(error = %e, "live updates: the LISTEN connection failed");
                             break;
