@@ -318,7 +318,6 @@ async fn bench(
     let mut notes: Vec<String> = Vec::new();
     let mut measures_early: Vec<(String, String)> = Vec::new();
     let mut broken_early: Vec<String> = Vec::new();
-    let live_ratio: Option<(f64, f64)>;
     let go = |addr, plan: Plan, concurrency: usize| {
         let (warmup, duration) = (s.warmup, s.duration);
         let client = client.clone();
@@ -486,7 +485,7 @@ async fn bench(
     if events == 0 {
         broken_early.push("the event streams received no event".into());
     }
-    live_ratio = match (&without, &with) {
+    let live_ratio = match (&without, &with) {
         (Ok(a), Ok(b)) => Some((a.p99_ms(), b.p99_ms())),
         _ => None,
     };
