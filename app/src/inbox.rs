@@ -125,9 +125,11 @@ pub fn InboxPageView() -> impl IntoView {
     let read_all = ServerAction::<ReadAllNotifications>::new();
     let version = move || read.version().get() + read_all.version().get();
     // Blocking: the response waits for the data, so a refusal keeps its status (404).
+    // A new notice, or one read in another tab; and a task renamed shows its new title.
+    let live = crate::live::use_live(slug, |e| crate::live::inbox(e) || e.kind == "task.updated");
     let data = Resource::new_blocking(
-        move || (slug(), filter(), version()),
-        |(slug, (unread, cursor), _)| load_inbox(slug, unread, cursor),
+        move || (slug(), filter(), version(), live.get()),
+        |(slug, (unread, cursor), _, _)| load_inbox(slug, unread, cursor),
     );
     let error = {
         let (a, b) = (action_error(read), action_error(read_all));

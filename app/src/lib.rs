@@ -18,6 +18,7 @@ pub mod error;
 pub use bastion_i18n as i18n;
 use bastion_i18n::{Locale, T};
 mod inbox;
+pub mod live;
 mod members_page;
 pub mod money;
 /// The permission rules, written once in `bastion-policy` and asked by pages and core alike.

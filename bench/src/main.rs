@@ -6,6 +6,7 @@
 //! `--smoke` is a few seconds of everything, for CI, where a debug build is fine.
 
 mod baseline;
+mod live;
 mod load;
 mod plans;
 mod scale;
@@ -73,6 +74,9 @@ struct Args {
     /// Skip the load scenarios over all workspaces, creation, migration and memory.
     #[arg(long)]
     skip_scale: bool,
+    /// Event streams (`GET …/events`) held open during the live-updates scenario (smoke: 50).
+    #[arg(long, default_value_t = 1000)]
+    streams: usize,
 }
 
 /// One line of the load table.
@@ -312,6 +316,8 @@ async fn bench(
 
     let mut lines: Vec<Line> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
+    let mut measures_early: Vec<(String, String)> = Vec::new();
+    let mut broken_early: Vec<String> = Vec::new();
     let go = |addr, plan: Plan, concurrency: usize| {
         let (warmup, duration) = (s.warmup, s.duration);
         let client = client.clone();
@@ -419,10 +425,75 @@ async fn bench(
         result: during.clone(),
     });
 
+    // Live updates: the list with a task created every 200 ms, first without event streams,
+    // then with `streams` of them open in the hot workspaces (each creation is an event every
+    // stream of its workspace is re-checked for).
+    let stream_count = if args.smoke { 50 } else { args.streams };
+    eprintln!("scenario: live updates ({stream_count} event streams)");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let writer = client.spawn(live::trickle(
+        server_addr,
+        create_plan(hot_admins.clone()),
+        Duration::from_millis(200),
+        stop.clone(),
+    ));
+    let without = go(server_addr, list_plan.clone(), s.concurrency).await;
+    lines.push(Line {
+        scenario: "tasks list, a task created every 200 ms, no event streams".into(),
+        result: without.clone(),
+    });
+    let rss_before = live::rss_bytes();
+    let streams = client
+        .spawn(live::open(server_addr, hot_callers.clone(), stream_count))
+        .await
+        .map_err(|e| e.to_string())??;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_after = live::rss_bytes();
+    let with = go(server_addr, list_plan.clone(), s.concurrency).await;
+    lines.push(Line {
+        scenario: format!(
+            "tasks list, a task created every 200 ms, {stream_count} open event streams"
+        ),
+        result: with.clone(),
+    });
+    stop.cancel();
+    let created = writer.await.unwrap_or(0);
+    let (events, ended) = (
+        streams.events.load(std::sync::atomic::Ordering::Relaxed),
+        streams.ended.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    streams.close();
+    if let (Some(before), Some(after)) = (rss_before, rss_after) {
+        measures_early.push((
+            format!("memory per open event stream ({stream_count} streams; process RSS delta / streams, server and client ends)"),
+            format!(
+                "{:.1} KiB ({:.1} MiB in all)",
+                after.saturating_sub(before) as f64 / 1024.0 / stream_count as f64,
+                after.saturating_sub(before) as f64 / 1024.0 / 1024.0
+            ),
+        ));
+    }
+    measures_early.push((
+        "events the streams received during the live scenario".into(),
+        format!("{events} ({created} tasks created; {ended} streams ended early)"),
+    ));
+    if ended > 0 {
+        broken_early.push(format!(
+            "{ended} event streams ended before they were closed"
+        ));
+    }
+    if events == 0 {
+        broken_early.push("the event streams received no event".into());
+    }
+    let live_ratio = match (&without, &with) {
+        (Ok(a), Ok(b)) => Some((a.p99_ms(), b.p99_ms())),
+        _ => None,
+    };
+
     let mem_calm = scale::backend_memory(&admin_pool).await?;
 
     // Scale.
-    let mut measures: Vec<(String, String)> = Vec::new();
+    let mut measures: Vec<(String, String)> = measures_early;
     let mut uniform = None;
     let mut uniform_base = None;
     let mut zipf = None;
@@ -527,7 +598,7 @@ async fn bench(
     println!();
     println!("| scenario | requests/s | p50 ms | p99 ms | errors |");
     println!("|---|---:|---:|---:|---:|");
-    let mut broken = Vec::new();
+    let mut broken = broken_early;
     for line in &lines {
         match &line.result {
             Ok(o) => {
@@ -598,6 +669,13 @@ async fn bench(
             u.p99_ms() / b.p99_ms(),
             u.rps(),
             b.rps()
+        );
+    }
+    if let Some((without, with)) = live_ratio {
+        println!(
+            "- live updates: tasks list p99 {with:.2} ms with {stream_count} open event streams vs \
+             {without:.2} ms without = {:.2}x (goal <= 1.2x)",
+            with / without
         );
     }
     for note in &notes {

@@ -131,6 +131,7 @@ pub(crate) async fn spawn_server(
         .map_err(|e| format!("config: {e}"))?;
     let state = bastion::AppState {
         pool: pool.clone(),
+        live: bastion_core::live::Hub::new(pool.clone()),
         keys: Arc::new(keys.clone()),
         leptos_options: bastion::leptos_options(&config)?,
         objects: config.objects()?,

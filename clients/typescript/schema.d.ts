@@ -546,6 +546,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The workspace's live events, as Server-Sent Events (`text/event-stream`). Each event has the
+         *     `id` to resume from, an `event` name (its kind: `task.created`, `task.updated`, `task.moved`,
+         *     `task.deleted`, `comment.created`, `comment.updated`, `comment.deleted`,
+         *     `notification.created`, `notification.read`, `member.added`, `member.updated`,
+         *     `member.removed`) and `data` holding only ids: `{"seq", "kind", "id", "task_id"}`. Every
+         *     event is checked against the caller's membership and what they see at the moment it is sent:
+         *     a task they cannot see is never mentioned, a notice goes to its recipient only, and a
+         *     deactivated member's stream ends at the next event. Reconnecting with `Last-Event-ID` (or
+         *     `?last_event_id=`) replays every event missed, once each and in order; `event: reset` says
+         *     the events since are no longer all on record (kept a day): reload what you show. Comments
+         *     keep the stream alive every 15 s; `retry:` asks for a reconnect after 3 s.
+         */
+        get: operations["get_event_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/export": {
         parameters: {
             query?: never;
@@ -5069,6 +5098,99 @@ export interface operations {
                 };
             };
             /** @description A parameter is invalid; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_event_stream: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Where to continue from, for clients that cannot send the `Last-Event-ID` header; the
+                 *     header wins when both are given.
+                 */
+                last_event_id?: number;
+            };
+            header?: {
+                /** @description The `id` of the last event received, to continue after it (sent by `EventSource` on its own). */
+                "Last-Event-ID"?: string | null;
+            };
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream, open until the client leaves, the caller stops being a member, or the server shuts down. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Last-Event-ID` or `last_event_id` is not an event id; it is named. */
             422: {
                 headers: {
                     [name: string]: unknown;

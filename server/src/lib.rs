@@ -45,10 +45,13 @@ pub struct AppState {
     /// one client shared by every request and the job runner.
     pub objects: bastion_core::storage::Objects,
     pub leptos_options: LeptosOptions,
+    /// The live-update fan-out of this process: one LISTEN connection, started with the first
+    /// event stream (`GET …/events`, `api::events`).
+    pub live: bastion_core::live::Hub,
     /// Cancelled when the process begins shutting down (SIGTERM, Ctrl-C). The server then
-    /// accepts no connection and lets in-flight requests finish; a long-lived response (an event
-    /// stream, when one exists) should watch this and end with a retry hint rather than hold
-    /// the shutdown until the grace period runs out.
+    /// accepts no connection and lets in-flight requests finish; event streams end at once
+    /// (their clients reconnect, to another server, after the retry hint) rather than hold the
+    /// shutdown until the grace period runs out.
     pub shutting_down: tokio_util::sync::CancellationToken,
 }
 

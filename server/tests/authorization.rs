@@ -265,6 +265,9 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/notifications/read-all", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         // The activity feed: every member reads it (core filters by visibility).
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/activity", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        // Live events: every active member opens their stream (what it carries is filtered per
+        // person, tests/events.rs and the core test); nobody else learns the workspace exists.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/events", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tags", fixture: Tag, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tags", fixture: None, body: Some(json!({"name": "Row tag {unique}"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tags/{tag_id}", fixture: Tag, body: Some(json!({"colour": "#112233"})), expect: [200, 200, 403, 404, 404, 401] },

@@ -384,6 +384,7 @@ fn router_for_site(app: &common::TestApp, site_root: &std::path::Path) -> axum::
         .unwrap();
     bastion::router(bastion::AppState {
         pool: app.db.pool.clone(),
+        live: bastion_core::live::Hub::new(app.db.pool.clone()),
         keys: std::sync::Arc::new(bastion_core::testing::master_keys().clone()),
         leptos_options: bastion::site_options(&config, site_root.to_str().unwrap()).unwrap(),
         objects: app.objects.clone(),

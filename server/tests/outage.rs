@@ -153,6 +153,7 @@ async fn a_database_outage_answers_503_unavailable_and_the_app_recovers_by_itsel
     .unwrap();
     let router = bastion::router(AppState {
         pool: pool.clone(),
+        live: bastion_core::live::Hub::new(pool.clone()),
         keys: Arc::new(bastion_core::testing::master_keys().clone()),
         leptos_options: bastion::leptos_options(&config).unwrap(),
         objects: config.objects().unwrap(),

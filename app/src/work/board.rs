@@ -134,12 +134,13 @@ pub fn BoardPage() -> impl IntoView {
     let param = query_params();
     let project = move || param("project");
     let moved = ServerAction::<MoveTask>::new();
+    let live = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head. The board's one resource: whatever should refresh it
     // (a move, a change elsewhere) is one more signal in its source.
     let data = Resource::new_blocking(
-        move || (slug(), project(), moved.version().get()),
-        |(slug, project, _)| load_board(slug, project),
+        move || (slug(), project(), moved.version().get(), live.get()),
+        |(slug, project, _, _)| load_board(slug, project),
     );
     let move_error = action_error(moved);
     let notice = RwSignal::new(None);

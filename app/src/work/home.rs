@@ -84,9 +84,18 @@ pub fn WorkspaceHome() -> impl IntoView {
     let update = ServerAction::<UpdateProject>::new();
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
+    // The inbox count in the navigation.
+    let live = crate::live::use_live(slug, crate::live::inbox);
     let data = Resource::new_blocking(
-        move || (slug(), create.version().get(), update.version().get()),
-        |(slug, _, _)| load_home(slug),
+        move || {
+            (
+                slug(),
+                create.version().get(),
+                update.version().get(),
+                live.get(),
+            )
+        },
+        |(slug, _, _, _)| load_home(slug),
     );
     let create_error = action_error(create);
     let create_form = crate::error::cleared_on_success(create);

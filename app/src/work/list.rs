@@ -229,9 +229,10 @@ pub fn TaskListPage() -> impl IntoView {
     });
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
+    let live = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     let data = Resource::new_blocking(
-        move || (slug(), filters(), bulk.version().get()),
-        |(slug, f, _)| {
+        move || (slug(), filters(), bulk.version().get(), live.get()),
+        |(slug, f, _, _)| {
             load_tasks(
                 slug,
                 f.project,

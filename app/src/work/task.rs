@@ -245,9 +245,19 @@ pub fn TaskPageView() -> impl IntoView {
     };
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
+    // Changes of this task (its fields, comments, checklist, time, files) by others, and the
+    // inbox count; the task's id is known once loaded (the address may hold its key).
+    let shown: StoredValue<Option<String>> = StoredValue::new(None);
+    let live = crate::live::use_live(slug, move |e| {
+        crate::live::inbox(e)
+            || match (shown.get_value(), &e.task_id) {
+                (Some(shown), Some(task)) => &shown == task,
+                _ => e.kind.starts_with("task.") || e.kind.starts_with("comment."),
+            }
+    });
     let data = Resource::new_blocking(
-        move || (slug(), task_id(), version()),
-        |(slug, id, _)| load_task(slug, id),
+        move || (slug(), task_id(), version(), live.get()),
+        |(slug, id, _, _)| load_task(slug, id),
     );
     let update_error = action_error(update);
     let delete_error = action_error(delete);
@@ -320,6 +330,7 @@ pub fn TaskPageView() -> impl IntoView {
                         let slug = slug();
                         let task = page.task.clone();
                         let id = task.id.clone();
+                        shown.set_value(Some(id.clone()));
                         // Copyable handles: the forms below sit in many closures.
                         let slug_v = StoredValue::new(slug.clone());
                         let id_v = StoredValue::new(id.clone());

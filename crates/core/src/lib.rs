@@ -29,7 +29,7 @@ mod viewer;
 pub use identity::{
     accounts, api_tokens, invitations, limits, passwords, resets, sessions, signups, two_factor,
 };
-pub use platform::{clock, db, embedded, jobs, mail};
+pub use platform::{clock, db, embedded, jobs, live, mail};
 pub use privacy::{actor_claim, audit, exports, requests as privacy_requests};
 pub use secrets::{integrations, keys, webhooks};
 pub use tenancy::{ids, members, tenant, tenant_migrations, workspaces};

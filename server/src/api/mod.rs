@@ -11,6 +11,7 @@ pub mod board;
 pub mod bulk;
 pub mod comments;
 mod download;
+pub mod events;
 pub mod health;
 mod ids;
 pub mod integrations;
@@ -93,6 +94,7 @@ Lists are paginated with `limit` (1–100, default 50) and an opaque `cursor`.",
         (name = "comments", description = "Comments on tasks, oldest first. Everyone comments on the tasks they see; authors edit their own; authors and admins delete. `@[<user id>]` in a body mentions that person: they are notified if they see the task, and the answer to posting names those who were not."),
         (name = "notifications", description = "The caller's in-app inbox in one workspace: assigned to them, comments and status changes on tasks they watch, mentions. Written in the same transaction as the change; never about the caller's own changes; only about tasks the caller sees, decided again whenever the inbox is read."),
         (name = "activity", description = "The members' activity feed: what changed on the tasks the caller can see, newest first, per workspace or per project, from the same history as the audit log, without time entries, watching or old text."),
+        (name = "events", description = "Live updates as Server-Sent Events: ids of what changed in the workspace, only about what the caller sees, resumable with `Last-Event-ID`."),
         (name = "integrations", description = "Connections to other services. Admins only; access tokens are encrypted at rest and shown masked."),
         (name = "webhooks", description = "Outgoing webhooks (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`). Admins only; the `whsec_` secret is shown at creation and rotation only."),
         (name = "time", description = "Time entries and reports in integer euro cents. Admins see and change everyone's time, members their own, guests none. Days and ISO weeks are Europe/Brussels ones."),
@@ -306,6 +308,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .merge(tagged("comments", comments::routes()))
         .merge(tagged("notifications", notifications::routes()))
         .merge(tagged("activity", activity::routes()))
+        .merge(tagged("events", events::routes()))
         .merge(tagged("time", time_entries::routes()))
         .merge(tagged("attachments", attachments::routes()))
         .merge(tagged("audit", audit::routes()))

@@ -39,6 +39,7 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     let shutting_down = CancellationToken::new();
     let state = AppState {
         pool: database.pool.clone(),
+        live: bastion_core::live::Hub::new(database.pool.clone()),
         keys,
         config: Arc::new(config),
         objects,

@@ -38,7 +38,8 @@ pub(super) async fn run_jobs(
     }
 }
 
-/// Deletes audit events past their plan's retention: a minute after start, then hourly. Several
+/// Deletes audit events past their plan's retention, and live events older than a day: a minute
+/// after start, then hourly. Several
 /// processes may do this at once without harm: purging is idempotent and takes the same
 /// per-workspace lock as appending.
 pub(super) async fn purge_history(pool: sqlx::PgPool) {
@@ -52,6 +53,12 @@ pub(super) async fn purge_history(pool: sqlx::PgPool) {
             ),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "audit history purge failed; retrying in an hour"),
+        }
+        // Live events are kept a day (`live::RETENTION`): long enough for any reconnect.
+        match bastion_core::live::purge_all(&pool, time::OffsetDateTime::now_utc()).await {
+            Ok(deleted) if deleted > 0 => tracing::info!(deleted, "old live events purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "live event purge failed; retrying in an hour"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
     }

@@ -67,6 +67,7 @@ pub fn serve(
     data_dir: tempfile::TempDir,
 ) -> TestApp {
     let state = AppState {
+        live: bastion_core::live::Hub::new(pool.clone()),
         pool,
         keys: Arc::new(bastion_core::testing::master_keys().clone()),
         leptos_options: bastion::leptos_options(&config).unwrap(),
@@ -116,6 +117,17 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
+        // An event stream does not end: its head is the answer (tests/events.rs reads streams).
+        if headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"))
+        {
+            return Answer {
+                status,
+                headers,
+                body: String::new(),
+            };
+        }
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         Answer {
             status,

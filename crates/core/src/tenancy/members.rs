@@ -75,6 +75,9 @@ async fn ensure_not_last_admin(
     target: Uuid,
     stays_admin: bool,
 ) -> CoreResult<()> {
+    // Every member change passes here before it locks a row; its event is written under this
+    // lock (`live::lock_events` says why it is taken first).
+    crate::live::lock_events(tx).await?;
     if stays_admin {
         return Ok(());
     }

@@ -1,0 +1,176 @@
+//! Live updates in the browser: a page follows its workspace's event stream (`GET
+//! /api/v1/workspaces/{ws}/events`, Server-Sent Events carrying ids only) and refetches its one
+//! resource when something it shows changed. The `EventSource` exists in the browser only (made
+//! in an effect, which the server never runs), so server rendering never connects, and the page
+//! without script simply does not update itself. The browser reconnects on its own with
+//! `Last-Event-ID`, and the server replays what was missed.
+
+use leptos::prelude::*;
+
+/// One event as the page sees it: what kind, and which task (if any).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct LiveEvent {
+    pub kind: String,
+    pub task_id: Option<String>,
+}
+
+/// The event names of the stream (`event:` lines): an `EventSource` hears a named event only
+/// through a listener for that name. `reset` means "reload everything".
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const KINDS: [&str; 13] = [
+    "task.created",
+    "task.updated",
+    "task.moved",
+    "task.deleted",
+    "comment.created",
+    "comment.updated",
+    "comment.deleted",
+    "notification.created",
+    "notification.read",
+    "member.added",
+    "member.updated",
+    "member.removed",
+    "reset",
+];
+
+/// Board, task list: any task, and the inbox count in the navigation.
+pub fn tasks_or_inbox(event: &LiveEvent) -> bool {
+    event.kind.starts_with("task.") || inbox(event)
+}
+
+/// The inbox count (every page's navigation) and the inbox page.
+pub fn inbox(event: &LiveEvent) -> bool {
+    event.kind.starts_with("notification.") || event.kind == "reset"
+}
+
+/// A counter that goes up (at most every 150 ms) when an event of the workspace `slug` that
+/// `wants` accepts arrives; put it in a resource's source to refetch on it. It stays 0 on the
+/// server and until the page is hydrated, so server and browser render alike. While a text
+/// field of the page holds unsaved typing, the refetch waits, so that redrawing the page never
+/// throws away what someone is writing.
+pub fn use_live(
+    slug: impl Fn() -> String + Send + Sync + 'static,
+    wants: impl Fn(&LiveEvent) -> bool + 'static,
+) -> ReadSignal<u64> {
+    let (version, set_version) = signal(0u64);
+    #[cfg(feature = "hydrate")]
+    browser::follow(slug, wants, set_version);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (slug, wants, set_version);
+    version
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::{LiveEvent, KINDS};
+    use leptos::prelude::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    /// The open stream and its listeners, dropped (closed) with the page.
+    struct Open {
+        source: web_sys::EventSource,
+        _listeners: Vec<Closure<dyn FnMut(web_sys::MessageEvent)>>,
+    }
+
+    impl Drop for Open {
+        fn drop(&mut self) {
+            self.source.close();
+        }
+    }
+
+    pub(super) fn follow(
+        slug: impl Fn() -> String + Send + Sync + 'static,
+        wants: impl Fn(&LiveEvent) -> bool + 'static,
+        set_version: WriteSignal<u64>,
+    ) {
+        let wants = Rc::new(wants);
+        let pending = Rc::new(Cell::new(false));
+        let current: StoredValue<Option<Open>, LocalStorage> = StoredValue::new_local(None);
+        Effect::new(move |_| {
+            let slug = slug();
+            // A new workspace: the old stream closes as its `Open` drops.
+            current.set_value(open(&slug, wants.clone(), pending.clone(), set_version));
+        });
+        on_cleanup(move || current.set_value(None));
+    }
+
+    fn open(
+        slug: &str,
+        wants: Rc<dyn Fn(&LiveEvent) -> bool>,
+        pending: Rc<Cell<bool>>,
+        set_version: WriteSignal<u64>,
+    ) -> Option<Open> {
+        let source =
+            web_sys::EventSource::new(&format!("/api/v1/workspaces/{slug}/events")).ok()?;
+        let mut listeners = Vec::new();
+        for kind in KINDS {
+            let wants = wants.clone();
+            let pending = pending.clone();
+            let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |message: web_sys::MessageEvent| {
+                    let mut event: LiveEvent = message
+                        .data()
+                        .as_string()
+                        .and_then(|data| serde_json::from_str(&data).ok())
+                        .unwrap_or_default();
+                    event.kind = kind.to_owned();
+                    if wants(&event) && !pending.replace(true) {
+                        bump_later(pending.clone(), set_version);
+                    }
+                },
+            );
+            source
+                .add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref())
+                .ok()?;
+            listeners.push(listener);
+        }
+        Some(Open {
+            source,
+            _listeners: listeners,
+        })
+    }
+
+    /// Several events of one change (a task and its notice) make one refetch; unsaved typing
+    /// postpones it.
+    fn bump_later(pending: Rc<Cell<bool>>, set_version: WriteSignal<u64>) {
+        set_timeout(
+            move || {
+                if typing() {
+                    bump_later(pending, set_version);
+                } else {
+                    pending.set(false);
+                    set_version.update(|v| *v += 1);
+                }
+            },
+            std::time::Duration::from_millis(150),
+        );
+    }
+
+    /// Whether a text field holds something typed and not yet sent.
+    fn typing() -> bool {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return false;
+        };
+        let Ok(fields) = document.query_selector_all(
+            "textarea, input:not([type]), input[type=text], input[type=search], \
+             input[type=number], input[type=date], input[type=email], input[type=url]",
+        ) else {
+            return false;
+        };
+        (0..fields.length()).any(|i| {
+            let Some(field) = fields.item(i) else {
+                return false;
+            };
+            if let Some(area) = field.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                area.default_value()
+                    .is_ok_and(|typed_over| typed_over != area.value())
+            } else if let Some(input) = field.dyn_ref::<web_sys::HtmlInputElement>() {
+                input.value() != input.default_value()
+            } else {
+                false
+            }
+        })
+    }
+}
