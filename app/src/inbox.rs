@@ -75,6 +75,8 @@ pub async fn load_inbox(
                     crate::work::status_word(t, n.detail.as_deref().unwrap_or_default()),
                 ),
                 Kind::Mentioned => t.notice_mentioned(&who),
+                Kind::DueTomorrow => t.notice_due_tomorrow().to_owned(),
+                Kind::Invited => t.notice_invited(&who),
             };
             InboxItem {
                 id: n.id.to_string(),
