@@ -15,7 +15,6 @@ notice-due-tomorrow = Morgen fällig
 notice-invited = { $who } hat Ihnen Zugang gegeben
 email-notifications = Benachrichtigungen per E-Mail
 email-notifications-explained = Wählen Sie für jede Art von Benachrichtigung, ob Bastion Ihnen auch eine E-Mail schickt: sofort, in einer stündlichen Zusammenfassung, in einer täglichen Zusammenfassung (um 07:00 Brüsseler Zeit) oder gar nicht. E-Mails nennen die Aufgabe und verlinken sie; den Text eines Kommentars enthalten sie nie.
-email-notifications-loading = Ihre E-Mail-Einstellungen werden geladen…
 notification-kind-assigned = Mir wird eine Aufgabe zugewiesen
 notification-kind-mentioned = Jemand erwähnt mich
 notification-kind-commented = Ein Kommentar zu einer Aufgabe, der ich folge

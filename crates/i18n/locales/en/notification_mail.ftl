@@ -15,7 +15,6 @@ notice-due-tomorrow = Due tomorrow
 notice-invited = { $who } gave you access
 email-notifications = Email notifications
 email-notifications-explained = Choose for each kind of notice whether Bastion also emails you: at once, in an hourly digest, in a daily digest (at 07:00 Brussels time) or not at all. Emails name the task and link to it; they never hold the text of a comment.
-email-notifications-loading = Loading your email preferences…
 notification-kind-assigned = A task is assigned to me
 notification-kind-mentioned = Someone mentions me
 notification-kind-commented = A comment on a task I watch

@@ -15,7 +15,6 @@ notice-due-tomorrow = Échéance demain
 notice-invited = { $who } vous a donné accès
 email-notifications = Notifications par e-mail
 email-notifications-explained = Choisissez pour chaque type de notification si Bastion vous envoie aussi un e-mail : tout de suite, dans un résumé horaire, dans un résumé quotidien (à 07:00, heure de Bruxelles) ou jamais. Les e-mails nomment la tâche et y renvoient ; ils ne contiennent jamais le texte d’un commentaire.
-email-notifications-loading = Chargement de vos préférences d’e-mail…
 notification-kind-assigned = Une tâche m’est assignée
 notification-kind-mentioned = Quelqu’un me mentionne
 notification-kind-commented = Un commentaire sur une tâche que je suis

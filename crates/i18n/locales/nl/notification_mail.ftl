@@ -15,7 +15,6 @@ notice-due-tomorrow = Vervalt morgen
 notice-invited = { $who } gaf u toegang
 email-notifications = Meldingen per e-mail
 email-notifications-explained = Kies per soort melding of Bastion u ook mailt: meteen, in een overzicht per uur, in een dagelijks overzicht (om 07:00 Brusselse tijd) of helemaal niet. Mails noemen de taak en linken ernaar; de tekst van een reactie staat er nooit in.
-email-notifications-loading = Uw e-mailvoorkeuren worden geladen…
 notification-kind-assigned = Een taak wordt aan mij toegewezen
 notification-kind-mentioned = Iemand vermeldt mij
 notification-kind-commented = Een reactie op een taak die ik volg
