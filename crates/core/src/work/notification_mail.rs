@@ -555,13 +555,15 @@ fn compose(
 ) -> Composed {
     let locale = Locale::from_tag(&recipient.locale).unwrap_or_default();
     let t = locale.t();
-    let line = |n: &Pending| {
-        let actor = users
+    let actor = |n: &Pending| {
+        users
             .get(&n.actor_id)
-            .map(|u| u.name.as_str())
-            .unwrap_or("Bastion");
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| "Bastion".to_owned())
+    };
+    let line = |n: &Pending| {
         let task = format!("{} \"{}\"", n.key, n.title);
-        notice_line(t, locale, &n.kind, actor, &task, n.detail.as_deref())
+        notice_line(t, locale, &n.kind, &actor(n), &task, n.detail.as_deref())
     };
     let link = |n: &Pending| format!("{base}/w/{slug}/t/{}", n.key);
     let mut kinds: Vec<Kind> = group.iter().filter_map(|n| Kind::parse(&n.kind)).collect();
@@ -579,8 +581,11 @@ fn compose(
     let (subject, text) = if let [n] = group {
         if n.mail == "immediately" {
             let line = line(n);
+            // The outbox keeps the subject after sending, the body not: the subject names the
+            // task by its key only, so no title stays behind in the control plane.
+            let short = notice_line(t, locale, &n.kind, &actor(n), &n.key, n.detail.as_deref());
             (
-                t.mail_notice_subject(workspace_name, &line),
+                t.mail_notice_subject(workspace_name, &short),
                 t.mail_notice_body(&recipient.name, &line, link(n)),
             )
         } else {
