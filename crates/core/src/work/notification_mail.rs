@@ -449,17 +449,16 @@ pub async fn send_due(
         // Immediate notices alone; digests per person and period.
         let mut groups: Vec<Vec<Pending>> = Vec::new();
         for row in deliver {
-            let joins = groups.last().is_some_and(|g| {
-                let last = &g[g.len() - 1];
-                row.mail != "immediately"
-                    && last.mail != "immediately"
-                    && last.recipient_id == row.recipient_id
-                    && last.mail_after == row.mail_after
-            });
-            if joins {
-                groups.last_mut().map(|g| g.push(row));
-            } else {
-                groups.push(vec![row]);
+            match groups.last_mut() {
+                Some(group)
+                    if row.mail != "immediately"
+                        && group[0].mail != "immediately"
+                        && group[0].recipient_id == row.recipient_id
+                        && group[0].mail_after == row.mail_after =>
+                {
+                    group.push(row)
+                }
+                _ => groups.push(vec![row]),
             }
         }
 
