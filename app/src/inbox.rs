@@ -33,6 +33,34 @@ pub struct InboxPage {
     pub unread: i64,
     pub items: Vec<InboxItem>,
     pub next_cursor: Option<String>,
+    /// How each kind of notice is emailed, in the order the form shows them: the kind's field
+    /// name (`assigned`, …) and its delivery (`off`, `immediately`, `hourly`, `daily`).
+    pub email: Vec<(String, String)>,
+}
+
+/// The deliveries, as the form's options send them.
+pub const DELIVERIES: [&str; 4] = ["immediately", "hourly", "daily", "off"];
+
+fn kind_label(t: crate::i18n::T, kind: &str) -> &'static str {
+    match kind {
+        "assigned" => t.notification_kind_assigned(),
+        "mentioned" => t.notification_kind_mentioned(),
+        "commented" => t.notification_kind_commented(),
+        "status_changed" => t.notification_kind_status_changed(),
+        "due_tomorrow" => t.notification_kind_due_tomorrow(),
+        "invited" => t.notification_kind_invited(),
+        _ => t.unknown(),
+    }
+}
+
+fn delivery_label(t: crate::i18n::T, delivery: &str) -> &'static str {
+    match delivery {
+        "immediately" => t.delivery_immediately(),
+        "hourly" => t.delivery_hourly(),
+        "daily" => t.delivery_daily(),
+        "off" => t.delivery_off(),
+        _ => t.unknown(),
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -52,6 +80,11 @@ pub async fn load_inbox(
     let mut records =
         notifications::list(&mut o.tx, &o.viewer, unread_only, after, INBOX_PAGE + 1).await?;
     let unread = notifications::unread_count(&mut o.tx, &o.viewer).await?;
+    let email = bastion_core::work::notification_mail::preferences(&mut o.tx, &o.viewer)
+        .await?
+        .into_iter()
+        .map(|p| (p.kind.as_str().to_owned(), p.delivery.as_str().to_owned()))
+        .collect();
     o.tx.commit().await?;
     let next_cursor = if records.len() > INBOX_PAGE as usize {
         records.truncate(INBOX_PAGE as usize);
@@ -75,6 +108,8 @@ pub async fn load_inbox(
                     crate::work::status_word(t, n.detail.as_deref().unwrap_or_default()),
                 ),
                 Kind::Mentioned => t.notice_mentioned(&who),
+                Kind::DueTomorrow => t.notice_due_tomorrow().to_owned(),
+                Kind::Invited => t.notice_invited(&who),
             };
             InboxItem {
                 id: n.id.to_string(),
@@ -92,7 +127,46 @@ pub async fn load_inbox(
         unread,
         items,
         next_cursor,
+        email,
     })
+}
+
+/// Saves how each kind of notice is emailed to the caller in this workspace (core checks each
+/// value and the caller's right to choose, as for `PUT …/me/notification-preferences`).
+#[server(prefix = "/api/fn", endpoint = "set_email_notifications")]
+pub async fn set_email_notifications(
+    slug: String,
+    assigned: String,
+    mentioned: String,
+    commented: String,
+    status_changed: String,
+    due_tomorrow: String,
+    invited: String,
+) -> Result<(), UiError> {
+    use bastion_core::work::{notification_mail as nm, notifications::Kind};
+    let mut o = crate::server::open(&slug).await?;
+    let changes = [
+        (Kind::Assigned, nm::parse_delivery("assigned", &assigned)?),
+        (
+            Kind::Mentioned,
+            nm::parse_delivery("mentioned", &mentioned)?,
+        ),
+        (
+            Kind::Commented,
+            nm::parse_delivery("commented", &commented)?,
+        ),
+        (
+            Kind::StatusChanged,
+            nm::parse_delivery("status_changed", &status_changed)?,
+        ),
+        (
+            Kind::DueTomorrow,
+            nm::parse_delivery("due_tomorrow", &due_tomorrow)?,
+        ),
+        (Kind::Invited, nm::parse_delivery("invited", &invited)?),
+    ];
+    nm::set_preferences(&mut o.tx, &o.viewer, &changes).await?;
+    Ok(o.tx.commit().await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "read_notification")]
@@ -123,7 +197,9 @@ pub fn InboxPageView() -> impl IntoView {
     };
     let read = ServerAction::<ReadNotification>::new();
     let read_all = ServerAction::<ReadAllNotifications>::new();
-    let version = move || read.version().get() + read_all.version().get();
+    let save_email = ServerAction::<SetEmailNotifications>::new();
+    let version =
+        move || read.version().get() + read_all.version().get() + save_email.version().get();
     // Blocking: the response waits for the data, so a refusal keeps its status (404).
     // A new notice, or one read in another tab; and a task renamed shows its new title.
     let live = crate::live::use_live(slug, |e| crate::live::inbox(e) || e.kind == "task.updated");
@@ -135,11 +211,13 @@ pub fn InboxPageView() -> impl IntoView {
         let (a, b) = (action_error(read), action_error(read_all));
         move || a().or_else(b)
     };
+    let email_error = action_error(save_email);
     let notice = RwSignal::new(None);
     let t = crate::use_t();
     announce!(notice,
         read => t.marked_read(),
         read_all => t.all_marked_read(),
+        save_email => t.email_notifications_saved(),
     );
 
     view! {
@@ -226,6 +304,28 @@ pub fn InboxPageView() -> impl IntoView {
                                     {cursor.is_some().then(|| view! { <a href=here.clone()>{t.first_page()}</a> })}
                                     {next.map(|href| view! { <a class="button small secondary" href=href rel="next">{t.next_page()}</a> })}
                                 </nav>
+                            </section>
+                            <section class="card" id="email-notifications" aria-labelledby="email-notifications-title">
+                                <h2 id="email-notifications-title">{t.email_notifications()}</h2>
+                                <p class="muted">{t.email_notifications_explained()}</p>
+                                <ActionForm action=save_email attr:class="form inline-fields">
+                                    <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                    {page.email.into_iter().map(|(kind, delivery)| {
+                                        let id = format!("email-{kind}");
+                                        view! {
+                                            <div class="field">
+                                                <label for=id.clone()>{kind_label(t, &kind)}</label>
+                                                <select id=id name=kind.clone()>
+                                                    {DELIVERIES.into_iter().map(|d| view! {
+                                                        <option value=d selected=d == delivery>{delivery_label(t, d)}</option>
+                                                    }).collect_view()}
+                                                </select>
+                                            </div>
+                                        }
+                                    }).collect_view()}
+                                    <button type="submit" class="button" disabled=move || save_email.pending().get()>{t.save_email_notifications()}</button>
+                                </ActionForm>
+                                <FormError error=email_error/>
                             </section>
                         }.into_any()
                     }

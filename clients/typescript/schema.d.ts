@@ -707,6 +707,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's email preferences in this workspace. */
+        get: operations["get_notification_preferences"];
+        /**
+         * Change how the caller is emailed about kinds of notices in this workspace (`off`,
+         *     `immediately`, `hourly`, `daily`); kinds left out stay as they are. Notices already waiting
+         *     for a digest are dropped at sending time if their kind is now `off`.
+         */
+        put: operations["update_notification_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/members": {
         parameters: {
             query?: never;
@@ -1746,6 +1768,11 @@ export interface components {
             purpose: string;
             retention: string;
         };
+        /**
+         * @description How one kind of notice reaches the caller by email.
+         * @enum {string}
+         */
+        EmailDelivery: "off" | "immediately" | "hourly" | "daily";
         EnrolmentView: {
             /** @description The same as an `otpauth://` link (what the account page's QR code holds). */
             otpauth_uri: string;
@@ -2162,11 +2189,38 @@ export interface components {
          * @description Why the caller is told.
          * @enum {string}
          */
-        NotificationKind: "assigned" | "commented" | "status_changed" | "mentioned";
+        NotificationKind: "assigned" | "commented" | "status_changed" | "mentioned" | "due_tomorrow" | "invited";
         NotificationList: {
             items: components["schemas"]["NotificationView"][];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             next_cursor?: string | null;
+        };
+        /**
+         * @description The caller's email preferences in this workspace, per kind of notice. Defaults: `assigned`,
+         *     `mentioned` and `invited` immediately, the others in the daily digest.
+         */
+        NotificationPreferences: {
+            /** @description A task is assigned to the caller. */
+            assigned: components["schemas"]["EmailDelivery"];
+            /** @description A comment on a task the caller watches. */
+            commented: components["schemas"]["EmailDelivery"];
+            /** @description A task the caller is assigned to or watches is due tomorrow (Brussels calendar). */
+            due_tomorrow: components["schemas"]["EmailDelivery"];
+            /** @description The caller is given access to a task. */
+            invited: components["schemas"]["EmailDelivery"];
+            /** @description A comment mentions the caller. */
+            mentioned: components["schemas"]["EmailDelivery"];
+            /** @description The status of a task the caller watches changes. */
+            status_changed: components["schemas"]["EmailDelivery"];
+        };
+        /** @description A change of some email preferences; a kind left out stays as it is. */
+        NotificationPreferencesChange: {
+            assigned?: components["schemas"]["EmailDelivery"] | null;
+            commented?: components["schemas"]["EmailDelivery"] | null;
+            due_tomorrow?: components["schemas"]["EmailDelivery"] | null;
+            invited?: components["schemas"]["EmailDelivery"] | null;
+            mentioned?: components["schemas"]["EmailDelivery"] | null;
+            status_changed?: components["schemas"]["EmailDelivery"] | null;
         };
         NotificationView: {
             /**
@@ -5936,6 +5990,169 @@ export interface operations {
             };
             /** @description No such open invitation here. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_notification_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One delivery per kind of notice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_notification_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferencesChange"];
+            };
+        };
+        responses: {
+            /** @description Saved; all of the caller's preferences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A delivery is not one of `off`, `immediately`, `hourly`, `daily`, or the body is invalid; the field is named. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -328,7 +328,10 @@ pub async fn refuse_cross_origin(
     );
     let bearer = has_bearer(request.headers());
     let rest_bearer = bearer && request.uri().path().starts_with("/api/v1/");
-    if !(safe || rest_bearer || same_origin(&state, request.headers())) {
+    // RFC 8058's one-click unsubscribe is posted by mail providers and mail readers from
+    // anywhere, carries its own credential (the token) and reads no cookie: the one exception.
+    let one_click = request.uri().path() == "/unsubscribe";
+    if !(safe || rest_bearer || one_click || same_origin(&state, request.headers())) {
         return ApiError::CrossOrigin.into_response();
     }
     let mut response = next.run(request).await;

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod query;
 pub mod security;
 pub mod timeout;
+pub mod unsubscribe;
 
 use std::{sync::Arc, time::Duration};
 
@@ -111,6 +112,10 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
     Router::new()
         .merge(api::router())
         .route("/language", axum::routing::post(language::choose))
+        .route(
+            "/unsubscribe",
+            axum::routing::get(unsubscribe::confirm).post(unsubscribe::apply),
+        )
         .nest_service("/pkg", pkg_files(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context, move || {
             app::shell(shell_options.clone())

@@ -6,7 +6,10 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use bastion_core::keys::MasterKeyRing;
 use lettre::{
-    message::{header::ContentType, Mailbox},
+    message::{
+        header::{ContentType, HeaderName, HeaderValue},
+        Mailbox,
+    },
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 use sqlx::PgPool;
@@ -78,13 +81,24 @@ impl Mailer {
                         .recipient
                         .parse()
                         .map_err(|e| format!("recipient {}: {e}", m.recipient))?;
-                    let email = Message::builder()
+                    let mut builder = Message::builder()
                         .from(from.clone())
                         .to(to)
                         .subject(m.subject)
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(m.body)
-                        .map_err(|e| e.to_string())?;
+                        .header(ContentType::TEXT_PLAIN);
+                    if let Some(url) = m.unsubscribe {
+                        // RFC 8058: an HTTPS address and the one-click header beside it.
+                        builder = builder
+                            .raw_header(HeaderValue::new(
+                                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                                format!("<{url}>"),
+                            ))
+                            .raw_header(HeaderValue::new(
+                                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                                bastion_core::mail::LIST_UNSUBSCRIBE_POST.to_owned(),
+                            ));
+                    }
+                    let email = builder.body(m.body).map_err(|e| e.to_string())?;
                     transport
                         .send(email)
                         .await

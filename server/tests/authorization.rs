@@ -268,6 +268,8 @@ fn rows() -> Vec<Row> {
         // Live events: every active member opens their stream (what it carries is filtered per
         // person, tests/events.rs and the core test); nobody else learns the workspace exists.
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/events", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/me/notification-preferences", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/me/notification-preferences", fixture: None, body: Some(json!({"mentioned": "daily"})), expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tags", fixture: Tag, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tags", fixture: None, body: Some(json!({"name": "Row tag {unique}"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/tags/{tag_id}", fixture: Tag, body: Some(json!({"colour": "#112233"})), expect: [200, 200, 403, 404, 404, 401] },
@@ -1139,6 +1141,7 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/activity", "slug={ws}", None, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/read_notification", "slug={ws}&id={id}", AdminNotice, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/read_all_notifications", "slug={ws}", None, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/set_email_notifications", "slug={ws}&assigned=immediately&mentioned=off&commented=hourly&status_changed=daily&due_tomorrow=daily&invited=immediately", None, [200, 200, 200, 404, 404, 404]),
         // Time on the task page: guests record none; members see (and so delete) only their own.
         ("/api/fn/log_task_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&billable=true&rate=85.50&note=Fn", ViewedTask, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/log_task_time", "slug={ws}&task_id={task_id}&minutes=30&started_on=2026-03-30&started_time=09%3A30&rate=", PrivateTask, [200, 404, 404, 404, 404, 404]),

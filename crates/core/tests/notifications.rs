@@ -342,12 +342,19 @@ async fn private_tasks_tell_only_those_who_see_them_and_unsharing_hides_notices(
         )
         .await;
     assert_eq!(posted.mentions.notified, vec![w.guest.user_id]);
-    assert_eq!(kinds(&w.inbox(&w.guest).await), vec![Kind::Mentioned]);
+    // Being given access is a notice of its own (`invited`).
+    assert_eq!(
+        kinds(&w.inbox(&w.guest).await),
+        vec![Kind::Mentioned, Kind::Invited]
+    );
     // The member sees the task but does not watch it: no comment notice.
-    assert!(w.inbox(&w.member).await.is_empty());
+    assert_eq!(kinds(&w.inbox(&w.member).await), vec![Kind::Invited]);
     w.set_watch(&w.member, task.id, true).await;
     w.comment(&w.guest, task.id, "on it").await;
-    assert_eq!(kinds(&w.inbox(&w.member).await), vec![Kind::Commented]);
+    assert_eq!(
+        kinds(&w.inbox(&w.member).await),
+        vec![Kind::Commented, Kind::Invited]
+    );
     assert_eq!(kinds(&w.inbox(&w.admin).await), vec![Kind::Commented]);
 
     // Unshared: existing notices disappear from list and count, and cannot be marked; new
@@ -385,9 +392,13 @@ async fn private_tasks_tell_only_those_who_see_them_and_unsharing_hides_notices(
         "nobody who cannot see the task is written a notice"
     );
 
-    // Shared again, the old notice is back (it was hidden, not lost).
+    // Shared again, the old notices are back (they were hidden, not lost), after the new
+    // invitation.
     w.share(task.id, &w.guest, true).await;
-    assert_eq!(w.inbox(&w.guest).await.len(), 1);
+    assert_eq!(
+        kinds(&w.inbox(&w.guest).await),
+        vec![Kind::Invited, Kind::Mentioned, Kind::Invited]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -226,6 +226,12 @@ pub fn can_watch_task(_role: Role) -> bool {
     true
 }
 
+/// Every member, guests included, chooses how they are told by email about what they may see in
+/// a workspace; only ever their own choices.
+pub fn can_set_notification_preferences(_role: Role) -> bool {
+    true
+}
+
 /// Only the author edits a comment, admins included: nobody puts words in someone else's mouth.
 pub fn can_edit_comment(_role: Role, viewer_is_author: bool) -> bool {
     viewer_is_author
@@ -321,6 +327,7 @@ mod tests {
     fn watching_and_mentions() {
         for role in [Role::Admin, Role::Member, Role::Guest] {
             assert!(can_watch_task(role), "{role:?}");
+            assert!(can_set_notification_preferences(role), "{role:?}");
         }
     }
 

@@ -5,6 +5,7 @@
 use super::ids::PathIds;
 use axum::{http::StatusCode, Json};
 use bastion_core::work::{
+    notification_mail::{self, Delivery, Preference},
     notifications::{self, Kind, Notification},
     watching::{self, WatchState},
     Position,
@@ -15,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::pagination::{split_page, PageQuery};
+use crate::json::ApiJson;
 use crate::query::ApiQuery;
 use crate::{
     auth::Member,
@@ -33,6 +35,11 @@ pub enum NotificationKind {
     StatusChanged,
     /// A comment mentions the caller.
     Mentioned,
+    /// A task the caller is assigned to or watches is due tomorrow (Brussels calendar); the
+    /// actor is the nil id (nobody).
+    DueTomorrow,
+    /// The caller was given access to a task (added to its viewers).
+    Invited,
 }
 
 impl From<Kind> for NotificationKind {
@@ -42,6 +49,8 @@ impl From<Kind> for NotificationKind {
             Kind::Commented => Self::Commented,
             Kind::StatusChanged => Self::StatusChanged,
             Kind::Mentioned => Self::Mentioned,
+            Kind::DueTomorrow => Self::DueTomorrow,
+            Kind::Invited => Self::Invited,
         }
     }
 }
@@ -283,9 +292,158 @@ pub async fn remove_task_watcher(
     Ok(Json(state.into()))
 }
 
+/// How one kind of notice reaches the caller by email.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailDelivery {
+    /// No email (the notice stays in the inbox).
+    Off,
+    /// One email per notice, within seconds.
+    Immediately,
+    /// One email per hour with everything of the hour.
+    Hourly,
+    /// One email a day, at 07:00 Brussels time.
+    Daily,
+}
+
+impl From<Delivery> for EmailDelivery {
+    fn from(d: Delivery) -> Self {
+        match d {
+            Delivery::Off => Self::Off,
+            Delivery::Immediately => Self::Immediately,
+            Delivery::Hourly => Self::Hourly,
+            Delivery::Daily => Self::Daily,
+        }
+    }
+}
+
+/// The caller's email preferences in this workspace, per kind of notice. Defaults: `assigned`,
+/// `mentioned` and `invited` immediately, the others in the daily digest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationPreferences {
+    /// A task is assigned to the caller.
+    pub assigned: EmailDelivery,
+    /// A comment mentions the caller.
+    pub mentioned: EmailDelivery,
+    /// A comment on a task the caller watches.
+    pub commented: EmailDelivery,
+    /// The status of a task the caller watches changes.
+    pub status_changed: EmailDelivery,
+    /// A task the caller is assigned to or watches is due tomorrow (Brussels calendar).
+    pub due_tomorrow: EmailDelivery,
+    /// The caller is given access to a task.
+    pub invited: EmailDelivery,
+}
+
+impl NotificationPreferences {
+    fn from_core(prefs: Vec<Preference>) -> Self {
+        let of = |kind: Kind| {
+            prefs
+                .iter()
+                .find(|p| p.kind == kind)
+                .map(|p| p.delivery)
+                .unwrap_or_else(|| notification_mail::default_for(kind))
+                .into()
+        };
+        Self {
+            assigned: of(Kind::Assigned),
+            mentioned: of(Kind::Mentioned),
+            commented: of(Kind::Commented),
+            status_changed: of(Kind::StatusChanged),
+            due_tomorrow: of(Kind::DueTomorrow),
+            invited: of(Kind::Invited),
+        }
+    }
+}
+
+/// A change of some email preferences; a kind left out stays as it is.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationPreferencesChange {
+    #[schema(value_type = Option<EmailDelivery>)]
+    pub assigned: Option<String>,
+    #[schema(value_type = Option<EmailDelivery>)]
+    pub mentioned: Option<String>,
+    #[schema(value_type = Option<EmailDelivery>)]
+    pub commented: Option<String>,
+    #[schema(value_type = Option<EmailDelivery>)]
+    pub status_changed: Option<String>,
+    #[schema(value_type = Option<EmailDelivery>)]
+    pub due_tomorrow: Option<String>,
+    #[schema(value_type = Option<EmailDelivery>)]
+    pub invited: Option<String>,
+}
+
+impl NotificationPreferencesChange {
+    /// The changes, each checked (422 naming the kind).
+    fn changes(&self) -> Result<Vec<(Kind, Delivery)>, ApiError> {
+        let mut out = Vec::new();
+        for (kind, field, value) in [
+            (Kind::Assigned, "assigned", &self.assigned),
+            (Kind::Mentioned, "mentioned", &self.mentioned),
+            (Kind::Commented, "commented", &self.commented),
+            (Kind::StatusChanged, "status_changed", &self.status_changed),
+            (Kind::DueTomorrow, "due_tomorrow", &self.due_tomorrow),
+            (Kind::Invited, "invited", &self.invited),
+        ] {
+            if let Some(value) = value {
+                out.push((kind, notification_mail::parse_delivery(field, value)?));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The caller's email preferences in this workspace.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/me/notification-preferences",
+    responses(
+        (status = 200, description = "One delivery per kind of notice.", body = NotificationPreferences),
+        (status = 404, description = "Not a member.", body = ErrorBody),
+    ),
+)]
+pub async fn get_notification_preferences(
+    mut member: Member,
+) -> Result<Json<NotificationPreferences>, ApiError> {
+    let viewer = member.viewer();
+    let prefs = notification_mail::preferences(&mut member.tx, &viewer).await?;
+    member.tx.commit().await?;
+    Ok(Json(NotificationPreferences::from_core(prefs)))
+}
+
+/// Change how the caller is emailed about kinds of notices in this workspace (`off`,
+/// `immediately`, `hourly`, `daily`); kinds left out stay as they are. Notices already waiting
+/// for a digest are dropped at sending time if their kind is now `off`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/workspaces/{ws}/me/notification-preferences",
+    request_body = NotificationPreferencesChange,
+    responses(
+        (status = 200, description = "Saved; all of the caller's preferences.", body = NotificationPreferences),
+        (status = 403, description = "Another origin.", body = ErrorBody),
+        (status = 404, description = "Not a member.", body = ErrorBody),
+        (status = 422, description = "A delivery is not one of `off`, `immediately`, `hourly`, `daily`, or the body is invalid; the field is named.", body = ErrorBody),
+    ),
+)]
+pub async fn update_notification_preferences(
+    mut member: Member,
+    ApiJson(body): ApiJson<NotificationPreferencesChange>,
+) -> Result<Json<NotificationPreferences>, ApiError> {
+    let changes = body.changes()?;
+    let viewer = member.viewer();
+    let prefs = notification_mail::set_preferences(&mut member.tx, &viewer, &changes).await?;
+    member.tx.commit().await?;
+    Ok(Json(NotificationPreferences::from_core(prefs)))
+}
+
 /// The inbox's operations, each routed and documented from its one `#[utoipa::path]`.
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(
+            get_notification_preferences,
+            update_notification_preferences
+        ))
         .routes(utoipa_axum::routes!(list_notifications))
         .routes(utoipa_axum::routes!(get_unread_count))
         .routes(utoipa_axum::routes!(mark_notification_read))

@@ -58,11 +58,13 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
         shutting_down.clone(),
     ));
     let retention = tokio::spawn(workers::purge_history(state.pool.clone()));
+    let reminders = tokio::spawn(workers::remind_due(state.pool.clone()));
     let mut runner = tokio::spawn(workers::run_jobs(
         state.pool.clone(),
         state.objects.clone(),
         state.keys.clone(),
         state.config.webhooks(),
+        state.config.origin(),
         jobs_stop.clone(),
     ));
     let http_metrics = Arc::new(crate::metrics::HttpMetrics::default());
@@ -97,6 +99,7 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     jobs_stop.draining.cancel();
     // Purging is idempotent and resumes at the next start: nothing to wait for.
     retention.abort();
+    reminders.abort();
     if let Some(metrics_server) = metrics_server {
         metrics_server.abort();
     }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use bastion_core::{audit, jobs, keys::MasterKeyRing, storage::Objects, webhooks};
+use bastion_core::{
+    audit, jobs, keys::MasterKeyRing, storage::Objects, webhooks, work::notification_mail,
+};
 
 /// The background job runner: every two seconds, deletes expired export archives, finishes
 /// interrupted erasure purges, runs queued exports and delivers due webhooks. Every process runs it; leases in PostgreSQL
@@ -14,9 +16,17 @@ pub(super) async fn run_jobs(
     objects: Objects,
     keys: Arc<MasterKeyRing>,
     hooks: webhooks::WebhookSettings,
+    link_base: String,
     stop: jobs::Stop,
 ) {
     while !stop.draining.is_cancelled() {
+        match notification_mail::run_pending_until(&pool, &keys, &link_base, &stop).await {
+            Ok(report) if report != Default::default() => {
+                tracing::info!(?report, "notification emails queued")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "notification emails failed; retrying"),
+        }
         match webhooks::delivery::run_pending_until(&pool, &keys, hooks, &stop).await {
             Ok(report) if report != Default::default() => {
                 tracing::info!(?report, "webhooks delivered")
@@ -35,6 +45,23 @@ pub(super) async fn run_jobs(
             () = stop.draining.cancelled() => {}
             () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
         }
+    }
+}
+
+/// Reminds people of tasks due tomorrow on the Brussels calendar: half a minute after start,
+/// then every hour. Idempotent (one reminder per task and due date, recorded with the notices),
+/// so several processes may run it at once.
+pub(super) async fn remind_due(pool: sqlx::PgPool) {
+    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+    loop {
+        match notification_mail::remind_all(&pool, time::OffsetDateTime::now_utc()).await {
+            Ok(0) => {}
+            Ok(tasks) => tracing::info!(tasks, "due-tomorrow reminders given"),
+            Err(e) => {
+                tracing::warn!(error = %e, "due-tomorrow reminders failed; retrying in an hour")
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
     }
 }
 

@@ -15,7 +15,13 @@ pub struct Message {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    /// For notification emails: the RFC 8058 one-click unsubscribe address, which the transport
+    /// puts in `List-Unsubscribe` beside `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    pub unsubscribe: Option<String>,
 }
+
+/// The header RFC 8058 pairs with an HTTPS `List-Unsubscribe`.
+pub const LIST_UNSUBSCRIBE_POST: &str = "List-Unsubscribe=One-Click";
 
 /// Queues a message. Its body is sealed under the master key ring until it is sent: a database
 /// dump or a read-only leak shows who is mailed and why, never the code or link inside.
@@ -39,6 +45,37 @@ pub async fn enqueue_about(
     body: &str,
 ) -> CoreResult<Uuid> {
     queue(conn, master, Some(workspace), recipient, subject, body).await
+}
+
+/// Queues a notification email about `workspace` under a chosen id, once: queuing the same id
+/// again changes nothing, which makes the mail job idempotent (a pass interrupted after the
+/// outbox commit and before the notices are marked mailed writes the same ids again). The
+/// unsubscribe address is sealed like the body.
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue_once(
+    conn: &mut PgConnection,
+    master: &MasterKeyRing,
+    id: Uuid,
+    workspace: WorkspaceId,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    unsubscribe: &str,
+) -> CoreResult<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO outbox (id, recipient, subject, body, sealed, workspace_id, unsubscribe)
+         VALUES ($1, $2, $3, $4, true, $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(recipient)
+    .bind(subject)
+    .bind(master.wrap(body.as_bytes()))
+    .bind(workspace)
+    .bind(master.wrap(unsubscribe.as_bytes()))
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
 }
 
 async fn queue(
@@ -86,13 +123,22 @@ pub(crate) fn open(
 /// the old key can be retired. Returns how many changed.
 pub(crate) async fn reseal_unsent(pool: &PgPool, master: &MasterKeyRing) -> CoreResult<usize> {
     // One that no configured key opens could not be sent either; it is left as it is.
-    crate::secrets::rewrap_rows(
+    let bodies = crate::secrets::rewrap_rows(
         pool,
         master,
         "SELECT id, body FROM outbox WHERE sealed AND sent_at IS NULL",
         "UPDATE outbox SET body = $2 WHERE id = $1 AND body = $3 AND sent_at IS NULL",
     )
-    .await
+    .await?;
+    crate::secrets::rewrap_rows(
+        pool,
+        master,
+        "SELECT id, unsubscribe FROM outbox
+          WHERE sealed AND sent_at IS NULL AND unsubscribe IS NOT NULL",
+        "UPDATE outbox SET unsubscribe = $2 WHERE id = $1 AND unsubscribe = $3 AND sent_at IS NULL",
+    )
+    .await?;
+    Ok(bodies)
 }
 
 /// How many messages wait to be sent, for the operator's metrics. Counted through the partial
@@ -120,8 +166,8 @@ where
     Fut: std::future::Future<Output = Result<(), String>>,
 {
     let mut tx = pool.begin().await?;
-    let rows: Vec<(Uuid, String, String, String, bool)> = sqlx::query_as(
-        "SELECT id, recipient, subject, body, sealed FROM outbox WHERE sent_at IS NULL
+    let rows: Vec<(Uuid, String, String, String, bool, Option<String>)> = sqlx::query_as(
+        "SELECT id, recipient, subject, body, sealed, unsubscribe FROM outbox WHERE sent_at IS NULL
          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
     .bind(batch)
@@ -129,16 +175,19 @@ where
     .await?;
     let mut sent = 0;
     let mut failure = None;
-    for (id, recipient, subject, body, sealed) in rows {
+    for (id, recipient, subject, body, sealed, unsubscribe) in rows {
         let message = Message {
             id,
             recipient,
             subject,
             body: open(master, id, body, sealed)?,
+            unsubscribe: unsubscribe
+                .map(|u| open(master, id, u, sealed))
+                .transpose()?,
         };
         match send(message).await {
             Ok(()) => {
-                sqlx::query("UPDATE outbox SET sent_at = now(), body = '' WHERE id = $1")
+                sqlx::query("UPDATE outbox SET sent_at = now(), body = '', unsubscribe = NULL WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
@@ -170,8 +219,14 @@ pub async fn deliver_to_folder(
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let unsubscribe = m
+            .unsubscribe
+            .map(|url| {
+                format!("List-Unsubscribe: <{url}>\r\nList-Unsubscribe-Post: {LIST_UNSUBSCRIBE_POST}\r\n")
+            })
+            .unwrap_or_default();
         let file = format!(
-            "To: {}\r\nSubject: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
+            "To: {}\r\nSubject: {}\r\n{unsubscribe}Content-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
             m.recipient, m.subject, m.body
         );
         tokio::fs::write(dir.join(format!("{}.eml", m.id)), file)

@@ -24,7 +24,25 @@ pub enum Kind {
     StatusChanged,
     /// A comment mentions them.
     Mentioned,
+    /// A task assigned to them or that they watch is due tomorrow (Brussels calendar); the due
+    /// date as detail. Told by the reminder pass, not by a person (the actor is [`SYSTEM_ACTOR`]).
+    DueTomorrow,
+    /// They were given access to a task (added to its viewers).
+    Invited,
 }
+
+/// The actor of notices no person caused (due-tomorrow reminders): the nil id, no member's.
+pub const SYSTEM_ACTOR: Uuid = Uuid::nil();
+
+/// Every kind, in the order pages and emails list them.
+pub const KINDS: [Kind; 6] = [
+    Kind::Assigned,
+    Kind::Mentioned,
+    Kind::Commented,
+    Kind::StatusChanged,
+    Kind::DueTomorrow,
+    Kind::Invited,
+];
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
@@ -33,18 +51,13 @@ impl Kind {
             Kind::Commented => "commented",
             Kind::StatusChanged => "status_changed",
             Kind::Mentioned => "mentioned",
+            Kind::DueTomorrow => "due_tomorrow",
+            Kind::Invited => "invited",
         }
     }
 
     pub fn parse(text: &str) -> Option<Kind> {
-        [
-            Kind::Assigned,
-            Kind::Commented,
-            Kind::StatusChanged,
-            Kind::Mentioned,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
+        KINDS.into_iter().find(|k| k.as_str() == text)
     }
 }
 
@@ -113,7 +126,9 @@ pub(crate) struct Notice<'a> {
 
 /// Tells `recipients` (deduplicated here) about a change made by `actor`, leaving out the actor
 /// and everyone who is not an active member who sees the task as it now stands. Returns who
-/// was told.
+/// was told. Each notice also carries how it is to be mailed, from the recipient's preference
+/// for its kind (`super::notification_mail`); one to be mailed queues the workspace's mail job
+/// by trigger, in this transaction.
 pub(crate) async fn notify(
     tx: &mut TenantTx,
     actor: Uuid,
@@ -124,13 +139,17 @@ pub(crate) async fn notify(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "INSERT INTO notifications (id, recipient_id, kind, task_id, comment_id, actor_id, detail)
-         SELECT gen_random_uuid(), m.user_id, $1, t.id, $2, $3, $4
+        "INSERT INTO notifications (id, recipient_id, kind, task_id, comment_id, actor_id, detail,
+                                    mail, mail_after)
+         SELECT gen_random_uuid(), m.user_id, $1, t.id, $2, $3, $4, d.mail, {after}
            FROM members m JOIN tasks t ON t.id = $5
+           LEFT JOIN notification_preferences p ON p.user_id = m.user_id AND p.kind = $1
+          CROSS JOIN LATERAL (SELECT nullif(coalesce(p.delivery, $7), 'off') AS mail) d
           WHERE m.user_id = ANY($6) AND m.active AND m.user_id <> $3
-            AND {}
+            AND {visible}
          RETURNING recipient_id",
-        visible_to("m.user_id", "m.role")
+        after = super::notification_mail::MAIL_AFTER_SQL,
+        visible = visible_to("m.user_id", "m.role")
     );
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(notice.kind.as_str())
@@ -139,6 +158,7 @@ pub(crate) async fn notify(
         .bind(notice.detail)
         .bind(notice.task_id)
         .bind(recipients)
+        .bind(super::notification_mail::default_for(notice.kind).as_str())
         .fetch_all(tx.conn())
         .await?)
 }

@@ -736,13 +736,24 @@ pub async fn add_task_viewer(
             "must be an active member of the workspace",
         ));
     }
-    sqlx::query(
+    let added = sqlx::query(
         "INSERT INTO task_viewers (task_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(task_id)
     .bind(user_id)
     .execute(tx.conn())
-    .await?;
+    .await?
+    .rows_affected();
+    if added == 1 {
+        // Given access to a task: an `invited` notice (and email, by their preference).
+        let notice = Notice {
+            kind: Kind::Invited,
+            task_id,
+            comment_id: None,
+            detail: None,
+        };
+        notifications::notify(tx, viewer.user_id, notice, &[user_id]).await?;
+    }
     Ok(sqlx::query_as::<_, TaskViewerRecord>(
         "SELECT user_id, added_at FROM task_viewers WHERE task_id = $1 AND user_id = $2",
     )
