@@ -148,11 +148,35 @@ mod browser {
         );
     }
 
-    /// Whether a text field holds something typed and not yet sent.
+    /// Whether someone is at work in a form: a text field holds something typed and not yet
+    /// sent, the focus is in a text field, or a form is open in a disclosure (an edit panel,
+    /// a card's move menu), which redrawing the page would close.
     fn typing() -> bool {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return false;
         };
+        if document
+            .query_selector("details[open] form")
+            .ok()
+            .flatten()
+            .is_some()
+        {
+            return true;
+        }
+        if let Some(active) = document.active_element() {
+            if active.dyn_ref::<web_sys::HtmlTextAreaElement>().is_some()
+                || active
+                    .dyn_ref::<web_sys::HtmlInputElement>()
+                    .is_some_and(|input| {
+                        !matches!(
+                            input.type_().as_str(),
+                            "checkbox" | "radio" | "submit" | "button" | "hidden"
+                        )
+                    })
+            {
+                return true;
+            }
+        }
         let Ok(fields) = document.query_selector_all(
             "textarea, input:not([type]), input[type=text], input[type=search], \
              input[type=number], input[type=date], input[type=email], input[type=url]",

@@ -170,6 +170,18 @@ for (const lang of LANGUAGES) {
       await hydrated(page);
       await checkBothSchemes(page, lang, name);
     }
+    // The board mid-move: a card picked up with the keyboard, its announcement on screen.
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.goto(`/w/${SLUG}/board`);
+    await hydrated(page);
+    const handle = page.locator(".drag-handle").first();
+    await handle.focus();
+    await page.keyboard.press("Space");
+    await expect(handle).toHaveAttribute("aria-pressed", "true");
+    await expect(page.getByTestId("board-live")).not.toBeEmpty();
+    await checkBothSchemes(page, lang, "board, a card picked up");
+    await page.keyboard.press("Escape");
+
     // A status message just after an action, while it is on screen.
     await page.emulateMedia({ colorScheme: "light" });
     await page.goto(`/w/${SLUG}/tasks/${taskId}`);
