@@ -419,18 +419,15 @@ async fn accept_recovery_code(
         .bind(user.id)
         .fetch_one(&mut *conn)
         .await?;
+        let t = bastion_i18n::Locale::from_tag(&user.locale)
+            .unwrap_or_default()
+            .t();
         crate::mail::enqueue(
             conn,
             master,
             &user.email,
-            "A recovery code was used to sign in to Bastion",
-            &format!(
-                "Hello {},\n\nOne of your recovery codes was just used to sign in to your Bastion \
-                 account. It will not work again; {left} unused codes are left.\n\nIf this was \
-                 not you, change your password and make new recovery codes on your account page \
-                 at once.\n",
-                user.name
-            ),
+            t.mail_recovery_used_subject(),
+            &t.mail_recovery_used_body(&user.name, left),
         )
         .await?;
     }

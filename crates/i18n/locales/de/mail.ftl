@@ -10,3 +10,5 @@ mail-security-request-subject = Wir haben Ihre Anfrage erhalten: { $kind }
 mail-security-request-body = Hallo { $name },\n\nvielen Dank für Ihre Anfrage zu Bastion: { $kind }. Das Team antwortet innerhalb von zwei Werktagen an diese Adresse.\n\nWenn Sie diese Anfrage nicht gestellt haben, können Sie diese Nachricht ignorieren.\n
 mail-kind-dpa = Auftragsverarbeitungsvertrag
 mail-kind-security-pack = Sicherheitsdossier
+mail-recovery-used-subject = Ein Wiederherstellungscode wurde zur Anmeldung bei Bastion verwendet
+mail-recovery-used-body = Hallo { $name },\n\neiner Ihrer Wiederherstellungscodes wurde soeben zur Anmeldung bei Ihrem Bastion-Konto verwendet. Er funktioniert nicht mehr; Sie haben noch { $left } unbenutzte Codes.\n\nWenn Sie das nicht waren, ändern Sie sofort Ihr Passwort und erstellen Sie auf Ihrer Kontoseite neue Wiederherstellungscodes.\n

@@ -11,3 +11,5 @@ mail-security-request-subject = We received your request for the { $kind }
 mail-security-request-body = Hello { $name },\n\nthank you for your request for Bastion's { $kind }. The team will reply to this address within two working days.\n\nIf you did not make this request, you can ignore this message.\n
 mail-kind-dpa = data-processing agreement
 mail-kind-security-pack = security pack
+mail-recovery-used-subject = A recovery code was used to sign in to Bastion
+mail-recovery-used-body = Hello { $name },\n\nOne of your recovery codes was just used to sign in to your Bastion account. It will not work again; { $left } unused codes are left.\n\nIf this was not you, change your password and make new recovery codes on your account page at once.\n

@@ -10,3 +10,5 @@ mail-security-request-subject = Nous avons bien reçu votre demande : { $kind }
 mail-security-request-body = Bonjour { $name },\n\nmerci pour votre demande concernant Bastion : { $kind }. L'équipe répondra à cette adresse dans les deux jours ouvrables.\n\nSi vous n'êtes pas à l'origine de cette demande, vous pouvez ignorer ce message.\n
 mail-kind-dpa = contrat de sous-traitance
 mail-kind-security-pack = dossier de sécurité
+mail-recovery-used-subject = Un code de secours a servi à vous connecter à Bastion
+mail-recovery-used-body = Bonjour { $name },\n\nUn de vos codes de secours vient de servir à vous connecter à votre compte Bastion. Il ne fonctionnera plus ; il vous reste { $left } codes inutilisés.\n\nSi ce n'était pas vous, changez tout de suite votre mot de passe et créez de nouveaux codes de secours sur la page de votre compte.\n

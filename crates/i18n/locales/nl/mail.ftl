@@ -10,3 +10,5 @@ mail-security-request-subject = We hebben uw aanvraag voor de { $kind } ontvange
 mail-security-request-body = Hallo { $name },\n\nbedankt voor uw aanvraag voor de { $kind } van Bastion. Het team antwoordt binnen twee werkdagen op dit adres.\n\nHebt u deze aanvraag niet gedaan, dan kunt u dit bericht negeren.\n
 mail-kind-dpa = verwerkersovereenkomst
 mail-kind-security-pack = beveiligingsdossier
+mail-recovery-used-subject = Er is een herstelcode gebruikt om u aan te melden bij Bastion
+mail-recovery-used-body = Hallo { $name },\n\nEen van uw herstelcodes is zonet gebruikt om u aan te melden bij uw Bastion-account. Die code werkt niet meer; u hebt nog { $left } ongebruikte codes.\n\nWas u het niet, wijzig dan meteen uw wachtwoord en maak nieuwe herstelcodes aan op uw accountpagina.\n
