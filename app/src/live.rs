@@ -148,15 +148,16 @@ mod browser {
         );
     }
 
-    /// Whether someone is at work in a form: a text field holds something typed and not yet
-    /// sent, the focus is in a text field, or a form is open in a disclosure (an edit panel,
-    /// a card's move menu), which redrawing the page would close.
+    /// Whether someone is at work on the page: a text field holds something typed and not yet
+    /// sent, the focus is in a text field, a form is open in a disclosure (an edit panel, a
+    /// card's move menu), or a card is being carried on the board (by mouse or keyboard), all
+    /// of which redrawing the page would throw away.
     fn typing() -> bool {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return false;
         };
         if document
-            .query_selector("details[open] form")
+            .query_selector("details[open] form, .board.dragging")
             .ok()
             .flatten()
             .is_some()

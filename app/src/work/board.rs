@@ -134,12 +134,12 @@ pub fn BoardPage() -> impl IntoView {
     let param = query_params();
     let project = move || param("project");
     let moved = ServerAction::<MoveTask>::new();
-    let live = crate::live::use_live(slug, crate::live::tasks_or_inbox);
+    let changed = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head. The board's one resource: whatever should refresh it
     // (a move, a change elsewhere) is one more signal in its source.
     let data = Resource::new_blocking(
-        move || (slug(), project(), moved.version().get(), live.get()),
+        move || (slug(), project(), moved.version().get(), changed.get()),
         |(slug, project, _, _)| load_board(slug, project),
     );
     let move_error = action_error(moved);
@@ -156,6 +156,20 @@ pub fn BoardPage() -> impl IntoView {
     let layout = StoredValue::new(Layout::new());
     // The card moved by the keyboard gets its handle focused again once the board is reloaded.
     let refocus = StoredValue::new(None::<String>);
+    // So does a handle that had the focus when a live update asked for the reload: redrawing
+    // the board replaces every card, and a keyboard user would otherwise find the focus gone.
+    Effect::new(move |first: Option<()>| {
+        changed.track();
+        if first.is_some() {
+            if let Some(id) = document()
+                .active_element()
+                .map(|e| e.id())
+                .and_then(|id| id.strip_prefix("drag-").map(str::to_owned))
+            {
+                refocus.set_value(Some(id));
+            }
+        }
+    });
     Effect::new(move |_| {
         if data.with(|d| matches!(d, Some(Ok(_)))) {
             if let Some(id) = refocus.get_value() {
@@ -508,10 +522,24 @@ fn Card(
             drag.set(Some(d));
         }
     };
-    // Leaving the handle while carrying the card puts it back.
+    // Leaving the handle while carrying the card puts it back; the handle taken out of the page
+    // by a redraw is not leaving it (the redrawn card's handle gets the focus back).
     let on_blur = {
         let id = task.id.clone();
-        move |_| {
+        move |ev: leptos::ev::FocusEvent| {
+            #[cfg(feature = "hydrate")]
+            {
+                use leptos::wasm_bindgen::JsCast;
+                if ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok())
+                    .is_some_and(|node| !node.is_connected())
+                {
+                    return;
+                }
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = ev;
             if let Some(d) = drag.get_untracked().filter(|d| d.id == id && d.keyboard) {
                 drag.set(None);
                 let back = Drag {
