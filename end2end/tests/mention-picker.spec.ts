@@ -86,4 +86,16 @@ test("mention a member from the keyboard in a comment and in the description", a
   const kinds = notices.items.filter((n: { kind: string }) => n.kind === "mentioned");
   expect(kinds.length).toBe(2);
   await context.close();
+
+  // Made private, the task is out of Bea's sight: the page tells whoever can share it that the
+  // description's mention does not reach her (the change mentioned nobody new).
+  const hidden = await page.request.patch(`${API}/tasks/${taskId}`, { data: { private: true } });
+  expect(hidden.status()).toBe(200);
+  expect((await hidden.json()).mentions_not_notified).toEqual([]);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("description-unreached")).toHaveText(
+    "Not notified: Bea Picker. They cannot see this task; share it with them first.",
+  );
+  await expectAccessible(page, "task page with a mention that cannot reach its person");
 });

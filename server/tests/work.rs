@@ -641,3 +641,50 @@ async fn invalid_input_is_answered_422_naming_the_field() {
         .await;
     assert_eq!(clash.status, StatusCode::CONFLICT, "{}", clash.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_description_says_whom_its_mentions_did_not_reach() {
+    let app = spawn_app().await;
+    let (cast, api) = setup(&app).await;
+    let project = id(&api
+        .create("projects", &cast.admin, json!({"name": "P"}))
+        .await);
+    // A private task mentioning the member (who does not see it) and the guest: neither is told,
+    // and the answer names both; the task is there as usual.
+    let text = format!("Ask @[{}] and @[{}]", cast.member_id, cast.guest_id);
+    let created = api
+        .create(
+            "tasks",
+            &cast.admin,
+            json!({"project_id": project, "title": "Salaries", "private": true, "description": text}),
+        )
+        .await;
+    assert_eq!(created["title"], "Salaries");
+    assert_eq!(
+        created["mentions_not_notified"],
+        json!([cast.member_id, cast.guest_id])
+    );
+    // Made public, a change mentioning the member anew reaches them: nobody left out.
+    let task = id(&created);
+    let changed = api
+        .call(
+            "PATCH",
+            &format!("tasks/{task}"),
+            &cast.admin,
+            Some(json!({"private": false, "description": format!("Now @[{}]", cast.member_id)})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.json()["mentions_not_notified"], json!([]));
+    let inbox = app
+        .get_as(&cast.member, &cast.api("/notifications"))
+        .await
+        .json();
+    let kinds: Vec<&str> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["mentioned"], "{inbox}");
+}

@@ -53,6 +53,9 @@ pub struct TaskPage {
     pub description: String,
     /// Rendered by `render_markdown`: raw HTML in the source is escaped.
     pub description_html: String,
+    /// Members the description mentions who cannot see the task (so were not told); only for
+    /// those who may edit it.
+    pub unreached: Vec<String>,
     pub created_by: String,
     /// Open projects (and the task's own), for moving it.
     pub projects: Vec<ProjectRow>,
@@ -134,6 +137,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
     let model = super::task_model::srv::fetch(&mut t.tx, &t.viewer, &t.task).await?;
     let watch = watching::watch_state(&mut t.tx, &t.viewer, id).await?;
     let unread = notifications::unread_count(&mut t.tx, &t.viewer).await?;
+    let unreached = comments::unreached_mentions(&mut t.tx, &t.viewer, id).await?;
     t.tx.commit().await?;
     let people = srv::people(member_ids).await?;
 
@@ -146,6 +150,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
             .flat_map(|c| mentions::parse(&c.body)),
     );
     people_shown.extend(mentions::parse(&t.task.description));
+    people_shown.extend(unreached.iter().copied());
     people_shown.push(t.task.created_by);
     let names = srv::names(people_shown).await?;
     let name = |id: &uuid::Uuid| names.get(id).cloned().unwrap_or_default();
@@ -185,6 +190,11 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         watchers: watch.watchers,
         description_html: render_markdown(&mentions::for_rendering(&description, &names)),
         description: mentions::to_names(&description, &names),
+        unreached: {
+            let mut unreached: Vec<String> = unreached.iter().map(name).collect();
+            unreached.sort();
+            unreached
+        },
         created_by,
         viewers: viewer_ids
             .iter()
@@ -398,6 +408,9 @@ pub fn TaskPageView() -> impl IntoView {
                                         // Safe: render_markdown escapes raw HTML and drops script links.
                                         view! { <div class="markdown" inner_html=page.description_html.clone()></div> }.into_any()
                                     }}
+                                    {(!page.unreached.is_empty()).then(|| view! {
+                                        <p class="form-warning" data-testid="description-unreached">{t.not_notified(page.unreached.join(", "))}</p>
+                                    })}
                                     {can_edit.then(|| view! {
                                         <EditTask slug=slug_v.get_value() page=page.clone() action=update/>
                                         <FormError error=update_error/>

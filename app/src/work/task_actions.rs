@@ -62,6 +62,17 @@ pub async fn update_task(
     .await
 }
 
+/// The names of the people a text mentioned who were not notified, sorted, for the page.
+#[cfg(feature = "ssr")]
+pub(crate) async fn names_of(ids: Vec<uuid::Uuid>) -> Result<Vec<String>, UiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = super::srv::names(ids).await?.into_values().collect();
+    names.sort();
+    Ok(names)
+}
+
 /// Deletes the task (the page asks for confirmation first) and goes back to the list.
 #[server(prefix = "/api/fn", endpoint = "delete_task")]
 pub async fn delete_task(slug: String, task_id: String) -> Result<(), UiError> {
@@ -173,10 +184,7 @@ pub async fn add_comment(
     let id = id_or_404(&task_id, "task")?;
     let posted = comments::post_comment(&mut o.tx, &o.viewer, id, &body).await?;
     o.tx.commit().await?;
-    let names = super::srv::names(posted.mentions.not_notified).await?;
-    let mut names: Vec<String> = names.into_values().collect();
-    names.sort();
-    Ok(names)
+    names_of(posted.mentions.not_notified).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "watch_task")]

@@ -9,7 +9,7 @@ use bastion_core::{
     testing::TestDb,
     work::{
         board::{self, Place, MAX_SCALE},
-        projects,
+        comments, projects,
         tasks::{self, NewTask, TaskFilter},
         Viewer,
     },
@@ -436,7 +436,7 @@ async fn mentions_in_a_description_notify_who_sees_the_task() {
     };
     // Created with the member and the guest (who does not view it) mentioned: the member is told.
     let mut tx = w.tx(&w.admin).await;
-    let task = tasks::create_task(
+    let written = tasks::create_task_mentioning(
         &mut tx,
         &w.admin,
         NewTask {
@@ -452,6 +452,23 @@ async fn mentions_in_a_description_notify_who_sees_the_task() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    let task = written.task;
+    // The author hears who was not told, and why is theirs to see: the guest does not view it.
+    assert_eq!(written.mentions.notified, vec![w.member.user_id]);
+    assert_eq!(written.mentions.not_notified, vec![w.guest.user_id]);
+    // The task page says so to those who can share the task, and to nobody else.
+    let unreached = |who: Viewer| {
+        let w = &w;
+        async move {
+            let mut tx = w.tx(&who).await;
+            let people = comments::unreached_mentions(&mut tx, &who, task.id)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            people
+        }
+    };
+    assert_eq!(unreached(w.admin).await, vec![w.guest.user_id]);
     assert_eq!(notices(w.member).await, vec![("Plan".to_owned(), None)]);
     assert!(
         notices(w.guest).await.is_empty(),
@@ -465,7 +482,7 @@ async fn mentions_in_a_description_notify_who_sees_the_task() {
         let w = &w;
         async move {
             let mut tx = w.tx(&w.admin).await;
-            tasks::update_task(
+            let written = tasks::update_task_mentioning(
                 &mut tx,
                 &w.admin,
                 task.id,
@@ -477,20 +494,25 @@ async fn mentions_in_a_description_notify_who_sees_the_task() {
             .await
             .unwrap();
             tx.commit().await.unwrap();
+            written.mentions
         }
     };
-    edit(format!("Only {} now.", mentioned(&[w.member.user_id]))).await;
+    let outcome = edit(format!("Only {} now.", mentioned(&[w.member.user_id]))).await;
+    assert_eq!(outcome, Default::default(), "nobody newly mentioned");
     assert_eq!(notices(w.member).await.len(), 1);
     let mut tx = w.tx(&w.admin).await;
     tasks::add_task_viewer(&mut tx, &w.admin, task.id, w.guest.user_id)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    edit(format!(
+    let outcome = edit(format!(
         "{} too.",
         mentioned(&[w.member.user_id, w.guest.user_id])
     ))
     .await;
+    assert_eq!(outcome.notified, vec![w.guest.user_id]);
+    assert!(outcome.not_notified.is_empty());
     assert_eq!(notices(w.member).await.len(), 1);
     assert_eq!(notices(w.guest).await, vec![("Plan".to_owned(), None)]);
+    assert!(unreached(w.admin).await.is_empty(), "the guest sees it now");
 }

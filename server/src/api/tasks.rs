@@ -248,6 +248,27 @@ impl TaskQuery {
     }
 }
 
+/// A task just created or changed, with the people its description newly mentions who were
+/// not notified.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WrittenTaskView {
+    #[serde(flatten)]
+    pub task: TaskView,
+    /// People the description newly mentions (`@[<user id>]`) who were not notified because
+    /// they do not see the task (a private task not shared with them, a guest who does not view
+    /// it) or are not active members. Nothing about the task reaches them.
+    pub mentions_not_notified: Vec<Uuid>,
+}
+
+impl From<tasks::Written> for WrittenTaskView {
+    fn from(w: tasks::Written) -> Self {
+        Self {
+            task: w.task.into(),
+            mentions_not_notified: w.mentions.not_notified,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TaskViewerView {
     pub user_id: Uuid,
@@ -313,7 +334,7 @@ pub async fn list_tasks(
     path = "/api/v1/workspaces/{ws}/tasks",
     request_body = NewTaskBody,
     responses(
-        (status = 201, description = "Created.", body = TaskView),
+        (status = 201, description = "Created.", body = WrittenTaskView),
         (status = 403, description = "Guests cannot create tasks, or another origin.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A field is invalid (for example an archived `project_id`); it is named.", body = ErrorBody),
@@ -322,14 +343,14 @@ pub async fn list_tasks(
 pub async fn create_task(
     mut member: Member,
     ApiJson(body): ApiJson<NewTaskBody>,
-) -> Result<(StatusCode, Json<TaskView>), ApiError> {
+) -> Result<(StatusCode, Json<WrittenTaskView>), ApiError> {
     let due_on = body
         .due_on
         .as_deref()
         .map(|d| parse_date("due_on", d))
         .transpose()?;
     let viewer = member.viewer();
-    let task = tasks::create_task(
+    let written = tasks::create_task_mentioning(
         &mut member.tx,
         &viewer,
         NewTask {
@@ -345,7 +366,7 @@ pub async fn create_task(
     )
     .await?;
     member.tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(task.into())))
+    Ok((StatusCode::CREATED, Json(written.into())))
 }
 
 /// One task the caller sees.
@@ -379,7 +400,7 @@ pub async fn get_task(
     ),
     request_body = TaskChange,
     responses(
-        (status = 200, description = "Changed.", body = TaskView),
+        (status = 200, description = "Changed.", body = WrittenTaskView),
         (status = 403, description = "Guests cannot edit tasks, or another origin.", body = ErrorBody),
         (status = 404, description = "No such task the caller sees, or not a member.", body = ErrorBody),
         (status = 422, description = "A field is invalid; it is named.", body = ErrorBody),
@@ -389,14 +410,14 @@ pub async fn update_task(
     mut member: Member,
     PathIds(task_id): PathIds<Uuid>,
     ApiJson(change): ApiJson<TaskChange>,
-) -> Result<Json<TaskView>, ApiError> {
+) -> Result<Json<WrittenTaskView>, ApiError> {
     let viewer = member.viewer();
     let due_on = match change.due_on {
         None => None,
         Some(None) => Some(None),
         Some(Some(text)) => Some(Some(parse_date("due_on", &text)?)),
     };
-    let task = tasks::update_task(
+    let written = tasks::update_task_mentioning(
         &mut member.tx,
         &viewer,
         task_id,
@@ -413,7 +434,7 @@ pub async fn update_task(
     )
     .await?;
     member.tx.commit().await?;
-    Ok(Json(task.into()))
+    Ok(Json(written.into()))
 }
 
 /// Delete a task with its comments, tags and viewers. Admins any; members the tasks they created.

@@ -198,6 +198,34 @@ pub(crate) async fn tell_mentioned_in(
     })
 }
 
+/// The active members a task's description mentions who cannot see the task now (so were not
+/// told, and would not be): for the task page to say so to whoever may share it with them. The
+/// viewer must see the task (404 otherwise); only editors are answered, as only they can act on
+/// it; nobody else learns who is mentioned but left out.
+pub async fn unreached_mentions(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+) -> CoreResult<Vec<Uuid>> {
+    let task = get_task(tx, viewer, task_id).await?;
+    if !policy::can_edit_task(viewer.role, &task.facts(viewer)) {
+        return Ok(Vec::new());
+    }
+    let mut mentioned = mentions::parse(&task.description);
+    mentioned.retain(|m| *m != viewer.user_id);
+    if mentioned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let active: Vec<Uuid> =
+        sqlx::query_scalar("SELECT user_id FROM members WHERE user_id = ANY($1) AND active")
+            .bind(&mentioned)
+            .fetch_all(tx.conn())
+            .await?;
+    let seeing = notifications::who_sees(tx, task_id, &mentioned).await?;
+    mentioned.retain(|m| active.contains(m) && !seeing.contains(m));
+    Ok(mentioned)
+}
+
 /// Replaces a comment's body and stamps `edited_at`. Only its author, admins included.
 pub async fn update_comment(
     tx: &mut TenantTx,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::comments::MentionOutcome;
 use super::notifications::{self, Kind, Notice};
 use super::{
     is_active_member, like_pattern, trimmed, visible_as, watching, Position, Viewer, VISIBLE,
@@ -224,6 +225,23 @@ pub async fn create_task(
     viewer: &Viewer,
     new: NewTask,
 ) -> CoreResult<TaskRecord> {
+    Ok(insert_task(tx, viewer, new, None).await?.task)
+}
+
+/// A task just written, and what became of the mentions in its description: the doors that
+/// show the author a result tell them who was not notified, as for a comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Written {
+    pub task: TaskRecord,
+    pub mentions: MentionOutcome,
+}
+
+/// [`create_task`], answering who its description mentions without telling them.
+pub async fn create_task_mentioning(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    new: NewTask,
+) -> CoreResult<Written> {
     insert_task(tx, viewer, new, None).await
 }
 
@@ -253,7 +271,7 @@ pub async fn create_subtask(
         project_id: parent.project_id,
         ..new
     };
-    insert_task(tx, viewer, new, Some(parent_id)).await
+    Ok(insert_task(tx, viewer, new, Some(parent_id)).await?.task)
 }
 
 /// Takes the next number of an open project: the counter row's lock serialises concurrent
@@ -281,7 +299,7 @@ async fn insert_task(
     viewer: &Viewer,
     new: NewTask,
     parent_id: Option<Uuid>,
-) -> CoreResult<TaskRecord> {
+) -> CoreResult<Written> {
     ensure(
         policy::can_create_task(viewer.role),
         "Guests cannot create tasks.",
@@ -330,10 +348,12 @@ async fn insert_task(
         };
         notifications::notify(tx, viewer.user_id, notice, &[assignee]).await?;
     }
-    super::comments::tell_mentioned_in(tx, viewer, id, None, &description, &[]).await?;
+    let mentions =
+        super::comments::tell_mentioned_in(tx, viewer, id, None, &description, &[]).await?;
     // Read back through the predicate like any other read: a member who creates a private task
     // still sees it (they created it); nothing here bypasses the rule.
-    get_task(tx, viewer, id).await
+    let task = get_task(tx, viewer, id).await?;
+    Ok(Written { task, mentions })
 }
 
 /// `ACME-142` as its prefix (upper-cased) and number, or `None` if it does not look like a key.
@@ -435,6 +455,18 @@ pub async fn update_task(
     task_id: Uuid,
     patch: TaskPatch,
 ) -> CoreResult<TaskRecord> {
+    Ok(update_task_mentioning(tx, viewer, task_id, patch)
+        .await?
+        .task)
+}
+
+/// [`update_task`], answering who the description newly mentions without telling them.
+pub async fn update_task_mentioning(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    task_id: Uuid,
+    patch: TaskPatch,
+) -> CoreResult<Written> {
     let current = fetch_visible(tx, viewer, task_id, "FOR UPDATE OF t").await?;
     ensure(
         policy::can_edit_task(viewer.role, &current.facts(viewer)),
@@ -497,8 +529,15 @@ pub async fn update_task(
     .await?;
     // People newly mentioned in the description are told, like a comment's; those mentioned
     // before are not told again.
-    super::comments::tell_mentioned_in(tx, viewer, task_id, None, &description, &mentioned_before)
-        .await?;
+    let mentions = super::comments::tell_mentioned_in(
+        tx,
+        viewer,
+        task_id,
+        None,
+        &description,
+        &mentioned_before,
+    )
+    .await?;
     // The change may leave the task invisible to its editor (a member making it private and
     // assigning it to someone else). The change was theirs to make, so the row is returned as
     // written rather than as a confusing "not found".
@@ -506,12 +545,13 @@ pub async fn update_task(
         "SELECT {columns} FROM tasks t WHERE t.id = $3",
         columns = &*COLUMNS
     );
-    Ok(sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
+    let task = sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
         .bind(viewer.user_id)
         .bind(viewer.role.as_str())
         .bind(task_id)
         .fetch_one(tx.conn())
-        .await?)
+        .await?;
+    Ok(Written { task, mentions })
 }
 
 /// Who is told about a task's change, after it is written (so that visibility is decided on the
