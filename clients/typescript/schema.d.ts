@@ -1978,6 +1978,11 @@ export interface components {
              * @example member
              */
             role: string;
+            /**
+             * @description Whether they sign in with a second factor; for admins only (who decide whether the
+             *     workspace requires it, and whom to remind), absent for everyone else.
+             */
+            two_factor?: boolean | null;
             /** Format: uuid */
             user_id: string;
         };
@@ -2942,6 +2947,18 @@ export interface components {
             plan: string;
             /** @example acme */
             slug: string;
+        };
+        /**
+         * @description A task just created or changed, with the people its description newly mentions who were
+         *     not notified.
+         */
+        WrittenTaskView: components["schemas"]["TaskView"] & {
+            /**
+             * @description People the description newly mentions (`@[<user id>]`) who were not notified because
+             *     they do not see the task (a private task not shared with them, a guest who does not view
+             *     it) or are not active members. Nothing about the task reaches them.
+             */
+            mentions_not_notified: string[];
         };
     };
     responses: never;
@@ -7600,7 +7617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskView"];
+                    "application/json": components["schemas"]["WrittenTaskView"];
                 };
             };
             /** @description Not signed in. */
@@ -7930,7 +7947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskView"];
+                    "application/json": components["schemas"]["WrittenTaskView"];
                 };
             };
             /** @description Not signed in. */

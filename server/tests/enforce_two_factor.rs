@@ -207,6 +207,31 @@ async fn members_without_two_factor_get_403_and_pages_send_them_to_enrolment() {
     };
     assert_eq!(two_factor_of(cast.admin_id), json!(true));
     assert_eq!(two_factor_of(cast.member_id), json!(false));
+    // So does the API's member list.
+    let listed = app.get_as(&cast.admin, &cast.api("/members")).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let mut rest_two_factor: Vec<(String, serde_json::Value)> = listed.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            m["user_id"] == cast.admin_id.to_string() || m["user_id"] == cast.member_id.to_string()
+        })
+        .map(|m| {
+            (
+                m["email"].as_str().unwrap().to_owned(),
+                m["two_factor"].clone(),
+            )
+        })
+        .collect();
+    rest_two_factor.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        rest_two_factor,
+        vec![
+            ("admin@example.eu".to_owned(), json!(true)),
+            ("member@example.eu".to_owned(), json!(false)),
+        ]
+    );
 
     // Once the member enrols, every door opens, the old token included.
     enrol(pool, "member@example.eu").await;
@@ -228,6 +253,13 @@ async fn members_without_two_factor_get_403_and_pages_send_them_to_enrolment() {
     let listed = app.server_fn("members", &cast.member, "slug=acme").await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     assert!(listed.json()["members"][0]["two_factor"].is_null());
+    let listed = app.get_as(&cast.member, &cast.api("/members")).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert!(listed.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m.get("two_factor").is_none()));
 
     // Turned off, the guest without it is in again.
     let off = app

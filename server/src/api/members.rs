@@ -3,7 +3,7 @@
 
 use super::ids::PathIds;
 use axum::{extract::State, http::StatusCode, Json};
-use bastion_core::{accounts, members, sessions};
+use bastion_core::{accounts, members, sessions, Viewer};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -26,6 +26,10 @@ pub struct MemberView {
     #[schema(example = "member")]
     pub role: String,
     pub active: bool,
+    /// Whether they sign in with a second factor; for admins only (who decide whether the
+    /// workspace requires it, and whom to remind), absent for everyone else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub two_factor: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,8 +49,16 @@ pub struct MemberChange {
 
 async fn views(
     state: &AppState,
+    viewer: Viewer,
     records: Vec<members::MemberRecord>,
 ) -> Result<Vec<MemberView>, ApiError> {
+    // Core decides who may see who has two-factor on; the others get no such field.
+    let ids: Vec<Uuid> = records.iter().map(|r| r.user_id).collect();
+    let two_factor = match members::with_two_factor(&state.pool, viewer, &ids).await {
+        Ok(on) => Some(on),
+        Err(bastion_core::CoreError::Forbidden(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
     let mut out = Vec::with_capacity(records.len());
     for record in records {
         // Users live in the control plane, which the tenant transaction cannot see.
@@ -58,6 +70,7 @@ async fn views(
             email,
             role: record.role,
             active: record.active,
+            two_factor: two_factor.as_ref().map(|on| on.contains(&record.user_id)),
         });
     }
     Ok(out)
@@ -81,7 +94,7 @@ pub async fn list_members(
     let records = members::list(&mut member.tx, viewer).await?;
     member.tx.commit().await?;
     Ok(Json(MemberList {
-        items: views(&state, records).await?,
+        items: views(&state, viewer, records).await?,
     }))
 }
 
@@ -121,7 +134,7 @@ pub async fn update_member(
     if change.active == Some(false) {
         sessions::end_if_only_for(&state.pool, user_id, member.workspace.id).await?;
     }
-    let mut view = views(&state, vec![record]).await?;
+    let mut view = views(&state, viewer, vec![record]).await?;
     Ok(Json(view.remove(0)))
 }
 
