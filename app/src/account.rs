@@ -24,8 +24,9 @@ pub struct AccountView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionRow {
     pub id: String,
-    /// UTC, to the minute.
+    /// Brussels time, to the minute.
     pub last_seen: String,
+    /// The browser and system, as `devices::summary` names them.
     pub user_agent: Option<String>,
     /// `password`, `totp` or `recovery_code`.
     pub factor: String,
@@ -113,18 +114,26 @@ pub async fn sign_out() -> Result<(), UiError> {
 #[server(prefix = "/api/fn", endpoint = "account")]
 pub async fn account() -> Result<Option<AccountView>, UiError> {
     let ctx = crate::server::context()?;
+    let locale = crate::use_t().0;
     let Some((user, session)) = crate::server::signed_in().await? else {
         return Ok(None);
     };
     let workspaces = crate::server::workspace_links(user.id).await?;
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    let sessions = bastion_core::sessions::list_for_user(&ctx.pool, user.id)
-        .await?
+    let sessions = bastion_core::sessions::list_for_user(&ctx.pool, user.id).await?;
+    // Brussels time, like every time the pages show.
+    let moments: Vec<_> = sessions.iter().map(|s| s.last_seen_at).collect();
+    let last_seen = crate::work::srv::local_times_in(&ctx.pool, locale, &moments).await?;
+    let sessions = sessions
         .into_iter()
-        .map(|s| SessionRow {
+        .zip(last_seen)
+        .map(|(s, last_seen)| SessionRow {
             id: s.id.to_string(),
-            last_seen: s.last_seen_at.format(&format).unwrap_or_default(),
-            user_agent: s.user_agent,
+            last_seen,
+            // "Firefox (Linux)" rather than the whole user-agent string; one that names
+            // neither a known browser nor a system is shown as it came.
+            user_agent: s
+                .user_agent
+                .map(|agent| bastion_core::devices::summary(&agent).unwrap_or(agent)),
             factor: s.factor,
             current: s.id == session.id,
         })

@@ -133,8 +133,12 @@ pub async fn start_session_with(
         bastion_core::sessions::end(&ctx.pool, &old).await?;
     }
     let agent = user_agent();
+    let from = bastion_core::devices::SignInFrom {
+        user_agent: agent.as_deref(),
+        address: client_ip(),
+    };
     let (token, _) =
-        bastion_core::sessions::create_with(&ctx.pool, user_id, agent.as_deref(), factor).await?;
+        bastion_core::sessions::start(&ctx.pool, &ctx.keys, user_id, from, factor).await?;
     set_cookie(&bastion_core::sessions::set_cookie_value(
         &token,
         ctx.secure_cookies,

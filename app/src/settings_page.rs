@@ -50,19 +50,29 @@ pub struct ExportState {
     pub expires: Option<String>,
 }
 
+/// An export as the page shows it; the archive's end in Brussels time, like every time shown.
 #[cfg(feature = "ssr")]
-fn status_of(slug: &str, job: &bastion_core::jobs::Job) -> ExportState {
-    ExportState {
+async fn status_of(
+    ctx: &crate::server::ServerContext,
+    locale: bastion_i18n::Locale,
+    slug: &str,
+    job: &bastion_core::jobs::Job,
+) -> Result<ExportState, UiError> {
+    let expires = match job.expires_at {
+        Some(at) => crate::work::srv::local_times_in(&ctx.pool, locale, &[at])
+            .await?
+            .pop(),
+        None => None,
+    };
+    Ok(ExportState {
         id: job.id.to_string(),
         state: job.state.clone(),
         done: job.progress_done,
         total: job.progress_total,
         download_url: (job.state == "done")
             .then(|| format!("/api/v1/workspaces/{slug}/export/{}/download", job.id)),
-        expires: job
-            .expires_at
-            .map(|at| format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())),
-    }
+        expires,
+    })
 }
 
 /// The settings page's facts: the workspace, the caller's role (the page asks `policy` what to
@@ -70,6 +80,7 @@ fn status_of(slug: &str, job: &bastion_core::jobs::Job) -> ExportState {
 #[server(prefix = "/api/fn", endpoint = "workspace_settings")]
 pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
     let ctx = crate::server::context()?;
+    let locale = crate::use_t().0;
     let mut opened = crate::server::open(&slug).await?;
     let mut purge_costs = Vec::new();
     let now = time::OffsetDateTime::now_utc();
@@ -84,9 +95,10 @@ pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
     // The settings and jobs live in the control plane.
     opened.tx.rollback().await?;
     let ws = opened.workspace;
-    let export = bastion_core::exports::latest(&ctx.pool, opened.viewer, &ws)
-        .await?
-        .map(|job| status_of(&ws.slug, &job));
+    let export = match bastion_core::exports::latest(&ctx.pool, opened.viewer, &ws).await? {
+        Some(job) => Some(status_of(&ctx, locale, &ws.slug, &job).await?),
+        None => None,
+    };
     // The caller's own account: nothing to permit, and the page asks policy whether to use it.
     let my_two_factor = bastion_core::two_factor::enabled(&ctx.pool, opened.user.id).await?;
     Ok(SettingsView {
@@ -155,22 +167,24 @@ pub async fn set_require_two_factor(
 #[server(prefix = "/api/fn", endpoint = "start_export")]
 pub async fn start_export(slug: String) -> Result<ExportState, UiError> {
     let ctx = crate::server::context()?;
+    let locale = crate::use_t().0;
     let opened = crate::server::open(&slug).await?;
     opened.tx.rollback().await?;
     let job = bastion_core::exports::start(&ctx.pool, opened.viewer, &opened.workspace).await?;
-    Ok(status_of(&opened.workspace.slug, &job))
+    status_of(&ctx, locale, &opened.workspace.slug, &job).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "export_status")]
 pub async fn export_status(slug: String, id: String) -> Result<ExportState, UiError> {
     let ctx = crate::server::context()?;
+    let locale = crate::use_t().0;
     let opened = crate::server::open(&slug).await?;
     opened.tx.rollback().await?;
     // An id that does not parse names no export: core answers it like any unknown id, after
     // the permission check.
     let id = uuid::Uuid::parse_str(&id).unwrap_or(uuid::Uuid::nil());
     let job = bastion_core::exports::get(&ctx.pool, opened.viewer, &opened.workspace, id).await?;
-    Ok(status_of(&opened.workspace.slug, &job))
+    status_of(&ctx, locale, &opened.workspace.slug, &job).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "erase_workspace")]

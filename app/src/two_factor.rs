@@ -227,13 +227,14 @@ pub struct TwoFactorView {
     pub enabled: bool,
     pub recovery_codes_left: i64,
     pub pending: Option<PendingEnrolment>,
-    /// (kind, when in UTC to the minute), newest first.
+    /// (kind, when in Brussels time to the minute), newest first.
     pub events: Vec<(String, String)>,
 }
 
 #[server(prefix = "/api/fn", endpoint = "two_factor_state")]
 pub async fn two_factor_state() -> Result<TwoFactorView, UiError> {
     let ctx = crate::server::context()?;
+    let locale = crate::use_t().0;
     let (user, _) = crate::server::current_user().await?;
     let status = bastion_core::two_factor::status(&ctx.pool, user.id).await?;
     let pending = bastion_core::two_factor::pending_enrolment(&ctx.pool, &ctx.keys, &user)
@@ -243,11 +244,14 @@ pub async fn two_factor_state() -> Result<TwoFactorView, UiError> {
             qr_size: e.qr.size,
             qr_path: e.qr.path,
         });
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    let events = bastion_core::two_factor::events(&ctx.pool, user.id, 10)
-        .await?
+    let events = bastion_core::two_factor::events(&ctx.pool, user.id, 10).await?;
+    // Brussels time, like every time the pages show.
+    let moments: Vec<_> = events.iter().map(|e| e.at).collect();
+    let at = crate::work::srv::local_times_in(&ctx.pool, locale, &moments).await?;
+    let events = events
         .into_iter()
-        .map(|e| (e.kind, e.at.format(&format).unwrap_or_default()))
+        .zip(at)
+        .map(|(e, at)| (e.kind, at))
         .collect();
     Ok(TwoFactorView {
         enabled: status.enabled,

@@ -548,3 +548,123 @@ async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
             .unwrap();
     assert_eq!(keys, vec!["login-ip:192.0.2.9", "login-ip:203.0.113.7"]);
 }
+
+/// A sign-in over REST from `agent` at `ip`.
+async fn sign_in_from(app: &common::TestApp, email: &str, agent: &str, ip: &str) -> common::Answer {
+    let mut request = Request::post("/api/v1/auth/sign-in")
+        .header(header::ORIGIN, common::ORIGIN)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::USER_AGENT, agent)
+        .body(Body::from(
+            json!({"email": email, "password": PASSWORD}).to_string(),
+        ))
+        .unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(
+        format!("{ip}:40000")
+            .parse::<std::net::SocketAddr>()
+            .unwrap(),
+    ));
+    app.send(request).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_from_a_new_device_is_mailed_to_the_owner_in_their_language() {
+    const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    const PHONE: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+    let app = spawn_app().await;
+    with_user(&app, "ada@example.eu").await;
+    let mails = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT subject FROM outbox WHERE recipient = 'ada@example.eu' ORDER BY created_at",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    // The account's first device is its own: nothing to tell. Again from it, on another address
+    // of the same network: still nothing.
+    assert_eq!(
+        sign_in_from(&app, "ada@example.eu", FIREFOX, "203.0.113.5")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        sign_in_from(&app, "ada@example.eu", FIREFOX, "203.0.113.77")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert!(mails().await.is_empty(), "{:?}", mails().await);
+
+    // A phone on another network: the owner is told what and where, without the full address.
+    assert_eq!(
+        sign_in_from(&app, "ada@example.eu", PHONE, "198.51.100.23")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(mails().await, vec!["New sign-in to your Bastion account"]);
+    let body = bastion_core::testing::newest_mail(&app.db.pool, "ada@example.eu").await;
+    assert!(
+        body.contains("Chrome (Android), from the network 198.51.100.0/24"),
+        "{body}"
+    );
+    assert!(!body.contains("198.51.100.23"), "{body}");
+
+    // Known now; and the same browser on a new network is a new device, told in the account's
+    // language.
+    assert_eq!(
+        sign_in_from(&app, "ada@example.eu", PHONE, "198.51.100.99")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(mails().await.len(), 1);
+    sqlx::query("UPDATE users SET locale = 'nl-BE' WHERE email = 'ada@example.eu'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        sign_in_from(&app, "ada@example.eu", FIREFOX, "192.0.2.1")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        mails().await.last().map(String::as_str),
+        Some("Nieuwe aanmelding bij uw Bastion-account")
+    );
+    let body = bastion_core::testing::newest_mail(&app.db.pool, "ada@example.eu").await;
+    assert!(
+        body.contains("Firefox (Linux), vanaf het netwerk 192.0.2.0/24"),
+        "{body}"
+    );
+
+    // The account page names the devices the same way, and its times are Brussels time.
+    let cookie = sign_in_from(&app, "ada@example.eu", FIREFOX, "192.0.2.1")
+        .await
+        .session_cookie();
+    let page = app
+        .send(
+            Request::get("/account")
+                .header(header::COOKIE, &cookie)
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in [
+        "Chrome (Android)",
+        "Firefox (Linux)",
+        "Laatst actief (tijd in Brussel)",
+    ] {
+        assert!(page.body.contains(shown), "{shown}: {}", page.body);
+    }
+    assert!(
+        !page.body.contains("UTC") && !page.body.contains("Gecko/"),
+        "{}",
+        page.body
+    );
+}

@@ -330,16 +330,32 @@ pub(crate) mod srv {
     /// A Brussels wall time (from `core::clock::local_times`) as people read it.
     /// In the request's language: `02/12/2026 09:30` in Dutch, `2026-12-02 09:30` in English.
     pub fn local_time(local: PrimitiveDateTime) -> String {
-        let locale = crate::use_t().0;
+        local_time_in(crate::use_t().0, local)
+    }
+
+    fn local_time_in(locale: bastion_i18n::Locale, local: PrimitiveDateTime) -> String {
         let date = crate::i18n::format_date(locale, local.year(), local.month() as u8, local.day());
         format!("{date} {:02}:{:02}", local.hour(), local.minute())
     }
 
     /// Moments as people in Brussels read them, converted by `core::clock` in one query.
     pub async fn local_times(moments: &[OffsetDateTime]) -> Result<Vec<String>, crate::UiError> {
-        let mut conn = context()?.pool.acquire().await?;
+        local_times_in(&context()?.pool, crate::use_t().0, moments).await
+    }
+
+    /// [`local_times`] with the pool and language taken beforehand: for loaders outside the
+    /// work pages, whose context is read once, before their first wait.
+    pub async fn local_times_in(
+        pool: &sqlx::PgPool,
+        locale: bastion_i18n::Locale,
+        moments: &[OffsetDateTime],
+    ) -> Result<Vec<String>, crate::UiError> {
+        let mut conn = pool.acquire().await?;
         let local = bastion_core::clock::local_times_on(&mut conn, moments).await?;
-        Ok(local.into_iter().map(local_time).collect())
+        Ok(local
+            .into_iter()
+            .map(|l| local_time_in(locale, l))
+            .collect())
     }
 
     /// Display names of users, in one query; an id with no account any more reads "Former

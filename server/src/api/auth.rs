@@ -122,24 +122,27 @@ pub async fn sign_in(
             })
         }
     };
-    start_session(&state, &headers, user, sessions::Factor::Password).await
+    start_session(&state, (&headers, ip), user, sessions::Factor::Password).await
 }
 
 /// A fresh session for `user`, proved by `factor`, answered with the user and the cookie. Any
 /// session the browser already had is ended, not reused (no fixation).
 pub(crate) async fn start_session(
     state: &AppState,
-    headers: &HeaderMap,
+    (headers, address): (&HeaderMap, Option<std::net::IpAddr>),
     user: accounts::User,
     factor: sessions::Factor,
 ) -> Result<Response, ApiError> {
     if let Some(old) = auth::session_cookie(headers) {
         sessions::end(&state.pool, &old).await?;
     }
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let (token, _) = sessions::create_with(&state.pool, user.id, user_agent, factor).await?;
+    let from = bastion_core::devices::SignInFrom {
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+        address,
+    };
+    let (token, _) = sessions::start(&state.pool, &state.keys, user.id, from, factor).await?;
     let mut response = Json(UserView::from(user)).into_response();
     response
         .headers_mut()

@@ -80,7 +80,7 @@ fn summary(ws: &workspaces::Workspace) -> WorkspaceSummary {
 /// Starts a session for a user who just proved their address, answering `status` with `body`.
 async fn signed_in_answer(
     state: &AppState,
-    headers: &HeaderMap,
+    (headers, address): (&HeaderMap, Option<std::net::IpAddr>),
     user_id: Uuid,
     status: StatusCode,
     body: Joined,
@@ -88,10 +88,20 @@ async fn signed_in_answer(
     if let Some(old) = auth::session_cookie(headers) {
         sessions::end(&state.pool, &old).await?;
     }
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let (token, _) = sessions::create(&state.pool, user_id, user_agent).await?;
+    let from = bastion_core::devices::SignInFrom {
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+        address,
+    };
+    let (token, _) = sessions::start(
+        &state.pool,
+        &state.keys,
+        user_id,
+        from,
+        sessions::Factor::Password,
+    )
+    .await?;
     let mut response = (status, Json(body)).into_response();
     response
         .headers_mut()
@@ -168,6 +178,7 @@ pub async fn sign_up(
 )]
 pub async fn confirm_sign_up(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignUpConfirm>,
 ) -> Result<Response, ApiError> {
@@ -177,7 +188,7 @@ pub async fn confirm_sign_up(
         workspace: summary(&workspace),
         user: user.clone().into(),
     };
-    signed_in_answer(&state, &headers, user.id, StatusCode::CREATED, joined).await
+    signed_in_answer(&state, (&headers, ip), user.id, StatusCode::CREATED, joined).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -450,6 +461,7 @@ account (sign in to accept).", body = ErrorBody),
 )]
 pub async fn accept_invitation(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Path(token): Path<String>,
     current: Option<CurrentUser>,
@@ -494,7 +506,7 @@ pub async fn accept_invitation(
         workspace: summary(&workspace),
         user: user.clone().into(),
     };
-    signed_in_answer(&state, &headers, user.id, StatusCode::OK, joined).await
+    signed_in_answer(&state, (&headers, ip), user.id, StatusCode::OK, joined).await
 }
 
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.

@@ -55,7 +55,7 @@ pub async fn finish_sign_in(
         ip,
     )
     .await?;
-    super::auth::start_session(&state, &headers, user, factor).await
+    super::auth::start_session(&state, (&headers, ip), user, factor).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub(crate) mod codes;
+pub mod devices;
 pub mod invitations;
 pub mod limits;
 pub mod passwords;

@@ -9,8 +9,10 @@ use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use super::devices;
 use crate::{
     accounts::{Theme, User},
+    keys::MasterKeyRing,
     workspaces::Workspace,
     CoreResult, WorkspaceId,
 };
@@ -126,6 +128,36 @@ pub async fn create_with(
     user_agent: Option<&str>,
     factor: Factor,
 ) -> CoreResult<(SessionToken, SessionInfo)> {
+    let mut conn = pool.acquire().await?;
+    insert(&mut conn, user_id, user_agent, factor).await
+}
+
+/// Starts the session of someone who just proved who they are (signed in, confirmed a sign-up,
+/// joined by invitation): the session with the factor that proved it, and the device it comes
+/// from, in one transaction. A sign-in from a device the account has not used before is mailed
+/// to its owner ([`devices::note_sign_in`]); the doors call this, never [`create_with`].
+pub async fn start(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    user_id: Uuid,
+    from: devices::SignInFrom<'_>,
+    factor: Factor,
+) -> CoreResult<(SessionToken, SessionInfo)> {
+    let mut tx = pool.begin().await?;
+    let started = insert(&mut tx, user_id, from.user_agent, factor).await?;
+    if let Some(user) = crate::accounts::find_user(&mut *tx, user_id).await? {
+        devices::note_sign_in(&mut tx, master, &user, from).await?;
+    }
+    tx.commit().await?;
+    Ok(started)
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    user_agent: Option<&str>,
+    factor: Factor,
+) -> CoreResult<(SessionToken, SessionInfo)> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = SessionToken(URL_SAFE_NO_PAD.encode(bytes));
@@ -142,7 +174,7 @@ pub async fn create_with(
     .bind(now + ABSOLUTE_TIMEOUT)
     .bind(user_agent.map(|ua| ua.chars().take(300).collect::<String>()))
     .bind(factor.as_str())
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     Ok((token, info))
 }

@@ -12,3 +12,7 @@ mail-kind-dpa = Auftragsverarbeitungsvertrag
 mail-kind-security-pack = Sicherheitsdossier
 mail-recovery-used-subject = Ein Wiederherstellungscode wurde zur Anmeldung bei Bastion verwendet
 mail-recovery-used-body = Hallo { $name },\n\neiner Ihrer Wiederherstellungscodes wurde soeben zur Anmeldung bei Ihrem Bastion-Konto verwendet. Er funktioniert nicht mehr; Sie haben noch { $left } unbenutzte Codes.\n\nWenn Sie das nicht waren, ändern Sie sofort Ihr Passwort und erstellen Sie auf Ihrer Kontoseite neue Wiederherstellungscodes.\n
+mail-new-sign-in-subject = Neue Anmeldung bei Ihrem Bastion-Konto
+mail-new-sign-in-body = Hallo { $name },\n\nbei Ihrem Bastion-Konto hat sich soeben ein Gerät angemeldet, das es bisher nicht verwendet hat:\n\n  { $device }, aus dem Netz { $network }\n\nWenn Sie das waren, ist nichts zu tun. Wenn nicht, ändern Sie sofort Ihr Passwort und beenden Sie auf Ihrer Kontoseite die Sitzungen, die Sie nicht kennen.\n
+mail-new-sign-in-unknown-device = ein unbekannter Browser
+mail-new-sign-in-unknown-network = eine unbekannte Adresse

@@ -13,3 +13,7 @@ mail-kind-dpa = data-processing agreement
 mail-kind-security-pack = security pack
 mail-recovery-used-subject = A recovery code was used to sign in to Bastion
 mail-recovery-used-body = Hello { $name },\n\nOne of your recovery codes was just used to sign in to your Bastion account. It will not work again; { $left } unused codes are left.\n\nIf this was not you, change your password and make new recovery codes on your account page at once.\n
+mail-new-sign-in-subject = New sign-in to your Bastion account
+mail-new-sign-in-body = Hello { $name },\n\nYour Bastion account was just signed in to from a device it has not used before:\n\n  { $device }, from the network { $network }\n\nIf this was you, there is nothing to do. If not, change your password at once and end the sessions you do not know on your account page.\n
+mail-new-sign-in-unknown-device = an unknown browser
+mail-new-sign-in-unknown-network = an unknown address

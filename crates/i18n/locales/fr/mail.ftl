@@ -12,3 +12,7 @@ mail-kind-dpa = contrat de sous-traitance
 mail-kind-security-pack = dossier de sécurité
 mail-recovery-used-subject = Un code de secours a servi à vous connecter à Bastion
 mail-recovery-used-body = Bonjour { $name },\n\nUn de vos codes de secours vient de servir à vous connecter à votre compte Bastion. Il ne fonctionnera plus ; il vous reste { $left } codes inutilisés.\n\nSi ce n'était pas vous, changez tout de suite votre mot de passe et créez de nouveaux codes de secours sur la page de votre compte.\n
+mail-new-sign-in-subject = Nouvelle connexion à votre compte Bastion
+mail-new-sign-in-body = Bonjour { $name },\n\nVotre compte Bastion vient d'être utilisé pour une connexion depuis un appareil qu'il n'avait encore jamais utilisé :\n\n  { $device }, depuis le réseau { $network }\n\nSi c'était vous, vous n'avez rien à faire. Sinon, changez tout de suite votre mot de passe et mettez fin aux sessions que vous ne reconnaissez pas sur la page de votre compte.\n
+mail-new-sign-in-unknown-device = un navigateur inconnu
+mail-new-sign-in-unknown-network = une adresse inconnue

@@ -12,3 +12,7 @@ mail-kind-dpa = verwerkersovereenkomst
 mail-kind-security-pack = beveiligingsdossier
 mail-recovery-used-subject = Er is een herstelcode gebruikt om u aan te melden bij Bastion
 mail-recovery-used-body = Hallo { $name },\n\nEen van uw herstelcodes is zonet gebruikt om u aan te melden bij uw Bastion-account. Die code werkt niet meer; u hebt nog { $left } ongebruikte codes.\n\nWas u het niet, wijzig dan meteen uw wachtwoord en maak nieuwe herstelcodes aan op uw accountpagina.\n
+mail-new-sign-in-subject = Nieuwe aanmelding bij uw Bastion-account
+mail-new-sign-in-body = Hallo { $name },\n\nEr is zonet aangemeld bij uw Bastion-account vanaf een toestel dat er nog niet mee gebruikt werd:\n\n  { $device }, vanaf het netwerk { $network }\n\nWas u dit, dan hoeft u niets te doen. Zo niet, wijzig dan meteen uw wachtwoord en beëindig de sessies die u niet kent op uw accountpagina.\n
+mail-new-sign-in-unknown-device = een onbekende browser
+mail-new-sign-in-unknown-network = een onbekend adres
