@@ -33,6 +33,15 @@ where
                 message: "must not contain NUL characters (\\u0000)".into(),
             });
         }
+        // Every body of the API is an object. serde would also fill a struct from an array of
+        // its fields in order (`["renamed", true]` renamed and archived a project), which the
+        // document does not allow and no client means.
+        if !is_object(&bytes) {
+            return Err(ApiError::Invalid {
+                field: "body".into(),
+                message: "must be a JSON object".into(),
+            });
+        }
         let request = Request::from_parts(parts, axum::body::Body::from(bytes));
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(Self(value)),
@@ -60,6 +69,15 @@ fn invalid_body(rejection: JsonRejection) -> ApiError {
     }
 }
 
+/// Whether a body can be an object: its first character after any whitespace is `{` (an empty
+/// body is left to the parser, which names what is missing).
+fn is_object(bytes: &[u8]) -> bool {
+    matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{') | None
+    )
+}
+
 /// Whether a JSON text holds the escape `\u0000` (a NUL character in a string); a raw NUL byte
 /// is not valid JSON and is refused by the parser anyway. `\\u0000` (a backslash, then the
 /// text `u0000`) is not a NUL.
@@ -79,7 +97,24 @@ fn has_nul_escape(bytes: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::has_nul_escape;
+    use super::{has_nul_escape, is_object};
+
+    #[test]
+    fn only_an_object_is_a_body() {
+        assert!(is_object(br#" {"name": "x"}"#));
+        for other in [
+            &br#"["renamed", true]"#[..],
+            br#" "x""#,
+            b"12",
+            b"-1",
+            b"true",
+            b"null",
+        ] {
+            assert!(!is_object(other), "{}", String::from_utf8_lossy(other));
+        }
+        assert!(!is_object(b"nonsense"));
+        assert!(is_object(b""));
+    }
 
     #[test]
     fn only_a_real_nul_escape_counts() {

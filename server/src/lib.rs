@@ -138,6 +138,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
         // so their messages are translated too.
         .layer(middleware::from_fn(language::scope))
         .with_state(state)
+        .layer(middleware::from_fn(close_after_refused_body))
         .layer(middleware::from_fn_with_state(
             security,
             security::security_headers,
@@ -189,6 +190,28 @@ fn upload_limit(config: &Config) -> usize {
     usize::try_from(config.max_upload_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024)
+}
+
+/// A refusal of a request that carries a body says `Connection: close`. A handler that refuses
+/// before it reads the body (an upload to a workspace the caller cannot see, a body over the
+/// cap) leaves it unread, and hyper then closes the connection after the answer; without the
+/// header a keep-alive client sends its next request down a closed connection and fails.
+async fn close_after_refused_body(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::{body::HttpBody, http::header};
+    // hyper's body knows: a `Content-Length` of 0 (or none, without chunks) is already at its end.
+    let has_body = !request.body().is_end_stream();
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if has_body && (status.is_client_error() || status.is_server_error()) {
+        response.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// Caps every request body before a handler reads it: [`MAX_BODY_BYTES`] in general, the

@@ -664,27 +664,93 @@ async fn a_description_says_whom_its_mentions_did_not_reach() {
         created["mentions_not_notified"],
         json!([cast.member_id, cast.guest_id])
     );
-    // Made public, a change mentioning the member anew reaches them: nobody left out.
+    // Made public, with a deactivated member mentioned too: only the newly mentioned count (the
+    // member was mentioned before, and an edit tells only the newly mentioned), and the
+    // deactivated member is not told.
     let task = id(&created);
     let changed = api
         .call(
             "PATCH",
             &format!("tasks/{task}"),
             &cast.admin,
-            Some(json!({"private": false, "description": format!("Now @[{}]", cast.member_id)})),
+            Some(json!({"private": false, "description": format!(
+                "Now @[{}] and @[{}]", cast.member_id, cast.deactivated_id
+            )})),
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
-    assert_eq!(changed.json()["mentions_not_notified"], json!([]));
+    assert_eq!(
+        changed.json()["mentions_not_notified"],
+        json!([cast.deactivated_id])
+    );
     let inbox = app
         .get_as(&cast.member, &cast.api("/notifications"))
         .await
         .json();
-    let kinds: Vec<&str> = inbox["items"]
+    assert_eq!(inbox["items"], json!([]), "{inbox}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_must_be_an_object_not_its_fields_in_a_row() {
+    let app = spawn_app().await;
+    let (cast, api) = setup(&app).await;
+    let project = id(&api
+        .create("projects", &cast.admin, json!({"name": "Launch"}))
+        .await);
+    // serde alone would fill the change from an array in field order: renamed and archived.
+    for body in [json!(["renamed", true]), json!("renamed"), json!(null)] {
+        let field = api
+            .invalid_field(
+                "PATCH",
+                &format!("projects/{project}"),
+                &cast.admin,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(field, "body", "{body}");
+    }
+    let listed = api.ok("projects", &cast.admin).await;
+    let after = listed["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, vec!["mentioned"], "{inbox}");
+        .find(|p| p["id"] == project.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("the project is still there, unarchived: {listed}"));
+    assert_eq!(
+        (after["name"].as_str(), after["archived"].as_bool()),
+        (Some("Launch"), Some(false))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_request_with_a_body_closes_its_connection_openly() {
+    let app = spawn_app().await;
+    let (cast, api) = setup(&app).await;
+    // Refused before the body is read (a workspace the caller cannot see): the answer says the
+    // connection ends, so a keep-alive client does not send its next request down it.
+    let refused = api
+        .call(
+            "POST",
+            "projects",
+            &cast.stranger,
+            Some(json!({"name": "Nope"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(refused.header("connection"), "close");
+    // A request that went through, and a refusal without a body, keep the connection.
+    let created = api
+        .call(
+            "POST",
+            "projects",
+            &cast.admin,
+            Some(json!({"name": "Yes"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert!(created.headers.get("connection").is_none());
+    let missing = api.call("GET", "tasks/nope", &cast.stranger, None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.headers.get("connection").is_none());
 }
