@@ -98,6 +98,13 @@ async fn members_read_the_activity_of_the_tasks_they_see() {
         .get_as(&cast.member, &format!("/w/{}/activity", cast.slug))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Paint the hall") && page.body.contains("open the task to read it"));
+    assert!(page.body.contains("Paint the hall"));
+    // Made with the task: set, not changed.
+    assert!(
+        page.body.contains("set (open the task to read it)"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("changed (open the task to read it)"));
     assert!(!page.body.contains("4711") && !page.body.contains("Pay the painter"));
 }

@@ -125,10 +125,17 @@ pub(crate) mod srv {
                 // A text the activity feed names without quoting it.
                 let redacted = bastion_core::work::activity::is_redacted;
                 if redacted(v) || v.get("after").is_some_and(redacted) {
+                    let t = crate::use_t();
+                    // A task or comment just made has its text set, not changed.
+                    let said = if e.action == "created" {
+                        t.hist_text_set_not_shown()
+                    } else {
+                        t.hist_text_not_shown()
+                    };
                     changes.push(ChangeRow {
                         field: field_label(key).to_owned(),
                         before: None,
-                        after: Some(crate::use_t().hist_text_not_shown().to_owned()),
+                        after: Some(said.to_owned()),
                     });
                     continue;
                 }

@@ -15,3 +15,4 @@ activity-older = Ältere Änderungen
 activity-newest = Zurück zu den neuesten
 activity-on = bei
 hist-text-not-shown = geändert (öffnen Sie die Aufgabe, um ihn zu lesen)
+hist-text-set-not-shown = eingetragen (öffnen Sie die Aufgabe, um ihn zu lesen)

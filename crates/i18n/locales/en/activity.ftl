@@ -15,3 +15,4 @@ activity-older = Older changes
 activity-newest = Back to the newest
 activity-on = on
 hist-text-not-shown = changed (open the task to read it)
+hist-text-set-not-shown = set (open the task to read it)

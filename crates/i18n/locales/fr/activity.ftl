@@ -15,3 +15,4 @@ activity-older = Modifications plus anciennes
 activity-newest = Retour aux plus récentes
 activity-on = sur
 hist-text-not-shown = modifié (ouvrez la tâche pour le lire)
+hist-text-set-not-shown = renseigné (ouvrez la tâche pour le lire)

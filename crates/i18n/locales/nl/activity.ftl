@@ -15,3 +15,4 @@ activity-older = Oudere wijzigingen
 activity-newest = Terug naar de nieuwste
 activity-on = bij
 hist-text-not-shown = gewijzigd (open de taak om het te lezen)
+hist-text-set-not-shown = ingevuld (open de taak om het te lezen)
