@@ -167,3 +167,39 @@ test("tagging writes no empty history entry; history and audit name things and s
   await expect(created).not.toContainText(projectId);
   await expect(page.locator(".audit-event", { hasText: "in_progress" })).toHaveCount(0);
 });
+
+test("the workspace menu closes on Escape, on a click elsewhere and when Tab leaves it", async ({ page }) => {
+  await signIn(page);
+  await page.goto(`/w/${SLUG}`);
+  await hydrated(page);
+  const menu = page.locator("details.switcher");
+  const summary = menu.locator("summary");
+  const link = menu.getByRole("link", { name: "Harbour Works" });
+
+  await summary.click();
+  await expect(link).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(link).toBeHidden();
+  await expect(summary).toBeFocused();
+
+  await summary.click();
+  await expect(link).toBeVisible();
+  await page.locator("h1").first().click();
+  await expect(link).toBeHidden();
+
+  // The keyboard: open, Tab through every entry, and one more Tab leaves and closes it.
+  await summary.focus();
+  await page.keyboard.press("Enter");
+  await expect(link).toBeVisible();
+  const entries = await menu.getByRole("link").count();
+  for (let i = 0; i < entries; i++) await page.keyboard.press("Tab");
+  await expect(menu.getByRole("link").last()).toBeFocused();
+  await expect(link).toBeVisible();
+  await page.keyboard.press("Tab");
+  await expect(link).toBeHidden();
+
+  // A link of the menu still works.
+  await summary.click();
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`/w/${SLUG}$`));
+});
