@@ -324,9 +324,24 @@ async fn sign_in_attempt(
     password: &str,
     ip: &str,
 ) -> common::Answer {
+    sign_in_with_agent(app, email, password, ip, "").await
+}
+
+/// A REST sign-in from `ip`, saying it is `agent` (none when empty).
+async fn sign_in_with_agent(
+    app: &common::TestApp,
+    email: &str,
+    password: &str,
+    ip: &str,
+    agent: &str,
+) -> common::Answer {
     let mut request = Request::post("/api/v1/auth/sign-in")
         .header(header::ORIGIN, common::ORIGIN)
-        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_TYPE, "application/json");
+    if !agent.is_empty() {
+        request = request.header(header::USER_AGENT, agent);
+    }
+    let mut request = request
         .body(Body::from(
             json!({"email": email, "password": password}).to_string(),
         ))
@@ -551,20 +566,7 @@ async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
 
 /// A sign-in over REST from `agent` at `ip`.
 async fn sign_in_from(app: &common::TestApp, email: &str, agent: &str, ip: &str) -> common::Answer {
-    let mut request = Request::post("/api/v1/auth/sign-in")
-        .header(header::ORIGIN, common::ORIGIN)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::USER_AGENT, agent)
-        .body(Body::from(
-            json!({"email": email, "password": PASSWORD}).to_string(),
-        ))
-        .unwrap();
-    request.extensions_mut().insert(axum::extract::ConnectInfo(
-        format!("{ip}:40000")
-            .parse::<std::net::SocketAddr>()
-            .unwrap(),
-    ));
-    app.send(request).await
+    sign_in_with_agent(app, email, PASSWORD, ip, agent).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -137,7 +137,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
     let model = super::task_model::srv::fetch(&mut t.tx, &t.viewer, &t.task).await?;
     let watch = watching::watch_state(&mut t.tx, &t.viewer, id).await?;
     let unread = notifications::unread_count(&mut t.tx, &t.viewer).await?;
-    let unreached = comments::unreached_mentions(&mut t.tx, &t.viewer, id).await?;
+    let unreached = comments::unreached_mentions(&mut t.tx, &t.viewer, &t.task).await?;
     t.tx.commit().await?;
     let people = srv::people(member_ids).await?;
 

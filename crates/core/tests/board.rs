@@ -461,7 +461,8 @@ async fn mentions_in_a_description_notify_who_sees_the_task() {
         let w = &w;
         async move {
             let mut tx = w.tx(&who).await;
-            let people = comments::unreached_mentions(&mut tx, &who, task.id)
+            let seen = tasks::get_task(&mut tx, &who, task.id).await.unwrap();
+            let people = comments::unreached_mentions(&mut tx, &who, &seen)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();

@@ -199,15 +199,16 @@ pub(crate) async fn tell_mentioned_in(
 }
 
 /// The active members a task's description mentions who cannot see the task now (so were not
-/// told, and would not be): for the task page to say so to whoever may share it with them. The
-/// viewer must see the task (404 otherwise); only editors are answered, as only they can act on
-/// it; nobody else learns who is mentioned but left out.
+/// told, and would not be): for the task page to say so to whoever may share it with them.
+/// `task` is the viewer's own read of it (through the visibility rule, as every read is), so it
+/// is not read again; only editors are answered, as only they can act on it; nobody else learns
+/// who is mentioned but left out.
 pub async fn unreached_mentions(
     tx: &mut TenantTx,
     viewer: &Viewer,
-    task_id: Uuid,
+    task: &super::tasks::TaskRecord,
 ) -> CoreResult<Vec<Uuid>> {
-    let task = get_task(tx, viewer, task_id).await?;
+    let task_id = task.id;
     if !policy::can_edit_task(viewer.role, &task.facts(viewer)) {
         return Ok(Vec::new());
     }
