@@ -537,6 +537,14 @@ fn Card(
                 {
                     return;
                 }
+                // Nor is the focus going to this card's redrawn handle (the board gives it back).
+                if ev
+                    .related_target()
+                    .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+                    .is_some_and(|to| to.id() == format!("drag-{id}"))
+                {
+                    return;
+                }
             }
             #[cfg(not(feature = "hydrate"))]
             let _ = ev;
