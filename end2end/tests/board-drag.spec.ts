@@ -1,5 +1,5 @@
 import { test, expect, Page, Locator } from "@playwright/test";
-import { bastion, hydrated } from "./cli";
+import { bastion, hydrated, once } from "./cli";
 import { expectAccessible } from "./axe";
 
 // Issue 15: a board you can drag. Cards move between columns and within one with the mouse,
@@ -25,9 +25,11 @@ async function keys(column: Locator): Promise<string[]> {
   return column.locator(".task-key").allTextContents();
 }
 
+// Idempotent: after a failed test Playwright runs the file's other tests in a fresh worker, which
+// runs this again.
 test.beforeAll(() => {
-  bastion(["user", "create", EMAIL, "--name", "Dirk Drag"], { BASTION_PASSWORD: PASSWORD });
-  bastion(["workspace", "create", SLUG, "--name", "Drag Works"]);
+  once(["user", "create", EMAIL, "--name", "Dirk Drag"], { BASTION_PASSWORD: PASSWORD });
+  once(["workspace", "create", SLUG, "--name", "Drag Works"]);
   bastion(["workspace", "add-member", SLUG, EMAIL, "--role", "admin"]);
 });
 

@@ -661,3 +661,85 @@ async fn migration_0012_numbers_existing_tasks_in_creation_order() {
     let next = w.task(&w.admin, acme, "Third", false).await;
     assert_eq!(next.key, "ACME-3");
 }
+
+/// A creation answers its task from the statement that wrote it, not by reading it back
+/// (docs/performance.md, "Creating a task"): the answer must be exactly what a read gives, for
+/// a plain task, a private one with an assignee and a due date, and a subtask; and a refused
+/// creation (an archived project) takes no number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_task_is_answered_exactly_as_it_reads_back() {
+    let w = World::new().await;
+    let mut tx = w.tx(&w.admin).await;
+    let acme = projects::create_project(&mut tx, &w.admin, "Acme")
+        .await
+        .unwrap();
+    let old = projects::create_project(&mut tx, &w.admin, "Old")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let plain = w.task(&w.member, acme.id, "Plain", false).await;
+    assert_eq!(w.get(&w.member, plain.id).await.unwrap(), plain);
+    assert_eq!(plain.key, format!("{}-1", acme.key_prefix));
+
+    let mut tx = w.tx(&w.member).await;
+    let private = tasks::create_task(
+        &mut tx,
+        &w.member,
+        NewTask {
+            project_id: acme.id,
+            title: "  Private, trimmed  ".into(),
+            description: Some("Ask @nobody for the **signed** copy.".into()),
+            status: Some("in_progress".into()),
+            priority: Some("high".into()),
+            assignee_id: Some(w.admin.user_id),
+            due_on: Some(time::Date::from_calendar_date(2027, time::Month::March, 1).unwrap()),
+            private: true,
+        },
+    )
+    .await
+    .unwrap();
+    let subtask = tasks::create_subtask(
+        &mut tx,
+        &w.member,
+        plain.id,
+        NewTask {
+            project_id: Uuid::new_v4(),
+            title: "Sub".into(),
+            ..NewTask::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(private.title, "Private, trimmed");
+    assert_eq!(w.get(&w.member, private.id).await.unwrap(), private);
+    assert_eq!(w.get(&w.member, subtask.id).await.unwrap(), subtask);
+    assert_eq!(subtask.key, format!("{}-3", acme.key_prefix));
+
+    let mut tx = w.tx(&w.admin).await;
+    projects::update_project(&mut tx, &w.admin, old.id, None, Some(true))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = w.tx(&w.member).await;
+    let refused = tasks::create_task(
+        &mut tx,
+        &w.member,
+        NewTask {
+            project_id: old.id,
+            title: "Too late".into(),
+            ..NewTask::default()
+        },
+    )
+    .await;
+    assert_eq!(field_of(refused), "project_id");
+    drop(tx);
+    let mut tx = w.tx(&w.admin).await;
+    let last: i32 = sqlx::query_scalar("SELECT last_task_number FROM projects WHERE id = $1")
+        .bind(old.id)
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(last, 0, "a refused creation took a number");
+}
