@@ -154,32 +154,26 @@ pub fn BoardPage() -> impl IntoView {
     let drag = RwSignal::new(None::<Drag>);
     let live = RwSignal::new(String::new());
     let layout = StoredValue::new(Layout::new());
-    // The card moved by the keyboard gets its handle focused again once the board is reloaded.
-    let refocus = StoredValue::new(None::<String>);
-    // So does a handle that had the focus when a live update asked for the reload: redrawing
-    // the board replaces every card, and a keyboard user would otherwise find the focus gone.
-    Effect::new(move |first: Option<()>| {
-        changed.track();
-        if first.is_some() {
-            if let Some(id) = document()
-                .active_element()
-                .map(|e| e.id())
-                .and_then(|id| id.strip_prefix("drag-").map(str::to_owned))
-            {
-                refocus.set_value(Some(id));
-            }
-        }
-    });
+    // The handle that has the focus, by task, kept across redraws: a reload (one's own move
+    // coming back, a live update, however many in a row) replaces every card, and the focus
+    // goes back to the same card's new handle whenever a redraw has left it nowhere.
+    let focused = StoredValue::new(None::<String>);
     Effect::new(move |_| {
         if data.with(|d| matches!(d, Some(Ok(_)))) {
-            if let Some(id) = refocus.get_value() {
+            if let Some(id) = focused.get_value() {
                 request_animation_frame(move || {
                     use leptos::wasm_bindgen::JsCast;
-                    if let Some(handle) = document()
+                    let document = document();
+                    let lost = document
+                        .active_element()
+                        .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+                    if !lost {
+                        return;
+                    }
+                    if let Some(handle) = document
                         .get_element_by_id(&format!("drag-{id}"))
                         .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
                     {
-                        refocus.set_value(None);
                         let _ = handle.focus();
                     }
                 });
@@ -215,9 +209,6 @@ pub fn BoardPage() -> impl IntoView {
             0 => (None, rest.first().map(|c| c.0.clone())),
             n => (rest.get(n - 1).map(|c| c.0.clone()), None),
         };
-        if d.keyboard {
-            refocus.set_value(Some(d.id.clone()));
-        }
         moved.dispatch(MoveTask {
             slug,
             task_id: d.id,
@@ -231,6 +222,7 @@ pub fn BoardPage() -> impl IntoView {
         live,
         layout,
         scripted,
+        focused,
         drop_card: Callback::new(drop_card),
         where_text: Callback::new(move |d: Drag| where_text(&d)),
     };
@@ -346,6 +338,8 @@ struct BoardCtx {
     live: RwSignal<String>,
     layout: StoredValue<Layout>,
     scripted: RwSignal<bool>,
+    /// The task whose handle has the focus (see [`BoardPage`]).
+    focused: StoredValue<Option<String>>,
     drop_card: Callback<String>,
     where_text: Callback<Drag, (String, usize, usize)>,
 }
@@ -417,6 +411,7 @@ fn Card(
         live,
         layout,
         scripted,
+        focused,
         drop_card,
         where_text,
     } = ctx;
@@ -523,31 +518,31 @@ fn Card(
         }
     };
     // Leaving the handle while carrying the card puts it back; the handle taken out of the page
-    // by a redraw is not leaving it (the redrawn card's handle gets the focus back).
+    // by a redraw is not leaving it, nor is the focus going to this card's redrawn handle (the
+    // board gives it back).
     let on_blur = {
         let id = task.id.clone();
         move |ev: leptos::ev::FocusEvent| {
             #[cfg(feature = "hydrate")]
             {
                 use leptos::wasm_bindgen::JsCast;
-                if ev
+                let redrawn = ev
                     .target()
                     .and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok())
                     .is_some_and(|node| !node.is_connected())
-                {
-                    return;
-                }
-                // Nor is the focus going to this card's redrawn handle (the board gives it back).
-                if ev
-                    .related_target()
-                    .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
-                    .is_some_and(|to| to.id() == format!("drag-{id}"))
-                {
+                    || ev
+                        .related_target()
+                        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+                        .is_some_and(|to| to.id() == format!("drag-{id}"));
+                if redrawn {
                     return;
                 }
             }
             #[cfg(not(feature = "hydrate"))]
             let _ = ev;
+            if focused.get_value().as_deref() == Some(id.as_str()) {
+                focused.set_value(None);
+            }
             if let Some(d) = drag.get_untracked().filter(|d| d.id == id && d.keyboard) {
                 drag.set(None);
                 let back = Drag {
@@ -560,6 +555,10 @@ fn Card(
                 say_where(&back, |t, k, c, p, n| t.board_cancelled(k, c, p, n));
             }
         }
+    };
+    let on_focus = {
+        let id = task.id.clone();
+        move |_| focused.set_value(Some(id.clone()))
     };
     let handle_label = t.board_handle_label(&task.key);
     let task_id = task.id.clone();
@@ -585,6 +584,7 @@ fn Card(
                         aria-pressed=move || if is_moving.get() { "true" } else { "false" }
                         on:keydown=on_key.clone()
                         on:blur=on_blur.clone()
+                        on:focus=on_focus.clone()
                     >
                         <span aria-hidden="true">"⠿"</span>
                     </button>
