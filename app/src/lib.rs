@@ -176,6 +176,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("calendar"))
+                        view=work::calendar::CalendarPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("tasks"), ParamSegment("id"))
                         view=work::task::TaskPageView
                         ssr=SsrMode::Async

@@ -157,7 +157,7 @@ mod browser {
             return false;
         };
         if document
-            .query_selector("details[open] form, .board.dragging")
+            .query_selector("details[open] form, .board.dragging, .calendar.dragging")
             .ok()
             .flatten()
             .is_some()

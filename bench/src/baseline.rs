@@ -42,7 +42,10 @@ fn list_sql(schema: &TenantSchema) -> String {
     let mut sql = tasks::list_statement();
     for keyword in ["FROM", "JOIN"] {
         for table in TABLES {
-            sql = sql.replace(&format!("{keyword} {table} "), &format!("{keyword} {q}.{table} "));
+            sql = sql.replace(
+                &format!("{keyword} {table} "),
+                &format!("{keyword} {q}.{table} "),
+            );
         }
     }
     // A table the replacement missed would be resolved through the superuser's search path

@@ -546,6 +546,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tasks the caller sees that are due from `from` up to, not including, `until`: a
+         *     calendar's month (Monday to Sunday weeks, up to six) in one request. The visibility rule
+         *     is the task list's. Moving a task to another day is `PATCH …/tasks/{task_id}` with `due_on`.
+         */
+        get: operations["get_calendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/events": {
         parameters: {
             query?: never;
@@ -1681,6 +1702,15 @@ export interface components {
              * @example ACME-142
              */
             key: string;
+        };
+        CalendarView: {
+            /** @description By due date, then open before done, then by key. */
+            items: components["schemas"]["TaskView"][];
+            /**
+             * @description More than 500 tasks are due in the span: only the first 500 are here. The task list,
+             *     filtered by project and `due_before`, pages through them all.
+             */
+            truncated: boolean;
         };
         ChecklistItemChange: {
             /** @description `true` ticks the item, `false` unticks it. */
@@ -5169,6 +5199,103 @@ export interface operations {
                 };
             };
             /** @description A parameter is invalid; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_calendar: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The first day (`YYYY-MM-DD`).
+                 * @example 2026-11-30
+                 */
+                from?: string;
+                /**
+                 * @description The day after the last (`YYYY-MM-DD`), at most 42 days after `from`.
+                 * @example 2027-01-11
+                 */
+                until?: string;
+                /** @description Only tasks of this project. */
+                project_id?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tasks due in the span. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `from` or `until` is missing or invalid, or the span is empty or longer than 42 days; the field is named. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -145,6 +145,7 @@ function workPages(taskId: string, projectId: string): [string, string][] {
     ["task search, nothing found", `/w/${SLUG}/tasks?q=zzzz-nothing`],
     ["board", `/w/${SLUG}/board`],
     ["project board", `/w/${SLUG}/board?project=${projectId}`],
+    ["calendar", `/w/${SLUG}/calendar`],
     ["task", `/w/${SLUG}/tasks/${taskId}`],
     ["time", `/w/${SLUG}/time?from=2026-11-01&to=2026-11-30`],
     ["time, refused dates", `/w/${SLUG}/time?from=2026-11-30&to=2026-11-01`],

@@ -34,6 +34,7 @@ async function seed(page: Page, tagName: string): Promise<string> {
     data: {
       project_id: (await project.json()).id,
       title: "Label every shelf in the north hall",
+      due_on: "2026-12-15",
       description: "Use the https://example.eu/a-very-long-address-that-does-not-break-anywhere-at-all labels.",
     },
   });
@@ -56,6 +57,7 @@ function mainPages(taskId: string): [string, string][] {
     ["projects", `/w/${SLUG}`],
     ["tasks", `/w/${SLUG}/tasks`],
     ["board", `/w/${SLUG}/board`],
+    ["calendar", `/w/${SLUG}/calendar?month=2026-12`],
     ["task", `/w/${SLUG}/tasks/${taskId}`],
     ["members", `/w/${SLUG}/members`],
     ["time", `/w/${SLUG}/time?from=2026-11-01&to=2026-11-30`],

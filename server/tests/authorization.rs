@@ -219,6 +219,9 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/relations", fixture: ViewedAndPrivate, body: Some(json!({"kind": "relates_to", "other_task": "{other_key}"})), expect: [201, 422, 403, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/relations/{relation_id}", fixture: Relation, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        // The calendar: membership first (404), then its span, which this row leaves out (422);
+        // what each caller sees in a span is `work::the_calendar_shows_each_caller_the_tasks_they_see_by_due_date`.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/calendar", fixture: ViewedTask, body: Option::None, expect: [422, 422, 422, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks", fixture: Project, body: Some(json!({"project_id": "{project_id}", "title": "Row task"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
@@ -1109,6 +1112,12 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/tasks", "slug={ws}&status=todo", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/create_task", "slug={ws}&title=Fn+task&project_id={project_id}&status=todo&priority=high&assignee_id=&due_on=2026-12-31&description=", Project, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/board", "slug={ws}", ViewedTask, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/calendar", "slug={ws}&month=2026-12", ViewedTask, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/calendar", "slug={ws}&month=December", ViewedTask, [422, 422, 422, 404, 404, 404]),
+        // A new day is a change of the task: whoever may edit it; a task one may not see is none.
+        ("/api/fn/move_to_day", "slug={ws}&task_id={task_id}&due_on=2027-01-15", ViewedTask, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/move_to_day", "slug={ws}&task_id={task_id}&due_on=2027-01-15", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/move_to_day", "slug={ws}&task_id={task_id}&due_on=", ViewedTask, [422, 422, 422, 404, 404, 404]),
         ("/api/fn/bulk_edit_tasks", "slug={ws}&task_ids={task_id},{private_id}&field=status&value=done", BulkTasks, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/bulk_edit_tasks", "slug={ws}&task_ids=&field=status&value=done", BulkTasks, [422, 422, 422, 404, 404, 404]),
         ("/api/fn/move_task", "slug={ws}&task_id={task_id}&status=done", ViewedTask, [200, 200, 403, 404, 404, 404]),

@@ -754,3 +754,93 @@ async fn a_refused_request_with_a_body_closes_its_connection_openly() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.headers.get("connection").is_none());
 }
+
+/// The calendar (issue 20): the tasks due in a span, by day, through the same visibility rule
+/// as the list (a guest sees only what they view, a member no private task of someone else's),
+/// and a span that is empty, too long or not dates is refused with its field named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_shows_each_caller_the_tasks_they_see_by_due_date() {
+    let app = spawn_app().await;
+    let (cast, api) = setup(&app).await;
+    let project = id(&api
+        .create("projects", &cast.admin, json!({"name": "Calendar"}))
+        .await);
+    let task = |title: &str, due: &str, private: bool| json!({"project_id": project, "title": title, "due_on": due, "private": private});
+    let later = api
+        .create(
+            "tasks",
+            &cast.member,
+            task("Later in December", "2026-12-30", false),
+        )
+        .await;
+    let early = api
+        .create(
+            "tasks",
+            &cast.member,
+            task("First of December", "2026-12-01", false),
+        )
+        .await;
+    let hidden = api
+        .create(
+            "tasks",
+            &cast.admin,
+            task("Admin's private", "2026-12-15", true),
+        )
+        .await;
+    // Outside the span: the day before it and the day it ends (exclusive).
+    api.create("tasks", &cast.member, task("November", "2026-11-29", false))
+        .await;
+    api.create("tasks", &cast.member, task("January", "2027-01-11", false))
+        .await;
+    api.create(
+        "tasks",
+        &cast.member,
+        json!({"project_id": project, "title": "No date"}),
+    )
+    .await;
+    api.create(
+        &format!("tasks/{}/viewers", id(&early)),
+        &cast.admin,
+        json!({"user_id": cast.guest_id}),
+    )
+    .await;
+
+    let span = "calendar?from=2026-11-30&until=2027-01-11";
+    assert_eq!(
+        api.titles(span, &cast.admin).await,
+        ["First of December", "Admin's private", "Later in December"]
+    );
+    assert_eq!(
+        api.titles(span, &cast.member).await,
+        ["First of December", "Later in December"]
+    );
+    assert_eq!(api.titles(span, &cast.guest).await, ["First of December"]);
+    let answer = api.ok(span, &cast.member).await;
+    assert_eq!(answer["truncated"], false);
+    assert_eq!(answer["items"][1]["id"], later["id"]);
+    assert_eq!(answer["items"][1]["due_on"], "2026-12-30");
+    assert!(answer.to_string().find(&id(&hidden)).is_none());
+    let one_project = format!("{span}&project_id={project}");
+    assert_eq!(
+        api.titles(&one_project, &cast.guest).await,
+        ["First of December"]
+    );
+
+    for (path, field) in [
+        ("calendar?until=2027-01-11", "from"),
+        ("calendar?from=2026-11-30", "until"),
+        ("calendar?from=2026-11-30&until=2026-11-30", "until"),
+        ("calendar?from=2026-11-30&until=2027-01-12", "until"),
+        ("calendar?from=30/11/2026&until=2027-01-11", "from"),
+        (
+            "calendar?from=2026-11-30&until=2027-01-11&project_id=nope",
+            "project_id",
+        ),
+    ] {
+        assert_eq!(
+            api.invalid_field("GET", path, &cast.member, None).await,
+            field,
+            "{path}"
+        );
+    }
+}

@@ -6,6 +6,7 @@
 pub mod attachments;
 pub mod board;
 pub mod bulk_edit;
+pub mod calendar;
 pub mod history;
 pub mod home;
 pub mod list;
@@ -159,6 +160,7 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
             {link(format!("/w/{slug}"), t.nav_projects(), "home")}
             {link(format!("/w/{slug}/tasks"), t.nav_tasks(), "tasks")}
             {link(format!("/w/{slug}/board"), t.nav_board(), "board")}
+            {link(format!("/w/{slug}/calendar"), t.nav_calendar(), "calendar")}
             {link(format!("/w/{slug}/activity"), t.nav_activity(), "activity")}
             {policy::can_list_members(role).then(|| link(format!("/w/{slug}/members"), t.nav_members(), "members"))}
             <a href=format!("/w/{slug}/inbox") aria-current=("inbox" == current).then_some("page") class="inbox-link">

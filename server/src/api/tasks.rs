@@ -631,9 +631,69 @@ pub async fn create_subtask(
 }
 
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// The first day (`YYYY-MM-DD`).
+    #[param(example = "2026-11-30")]
+    pub from: Option<String>,
+    /// The day after the last (`YYYY-MM-DD`), at most 42 days after `from`.
+    #[param(example = "2027-01-11")]
+    pub until: Option<String>,
+    /// Only tasks of this project.
+    pub project_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarView {
+    /// By due date, then open before done, then by key.
+    pub items: Vec<TaskView>,
+    /// More than 500 tasks are due in the span: only the first 500 are here. The task list,
+    /// filtered by project and `due_before`, pages through them all.
+    pub truncated: bool,
+}
+
+/// The tasks the caller sees that are due from `from` up to, not including, `until`: a
+/// calendar's month (Monday to Sunday weeks, up to six) in one request. The visibility rule
+/// is the task list's. Moving a task to another day is `PATCH …/tasks/{task_id}` with `due_on`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{ws}/calendar",
+    params(CalendarQuery),
+    responses(
+        (status = 200, description = "The tasks due in the span.", body = CalendarView),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 422, description = "`from` or `until` is missing or invalid, or the span is empty or longer than 42 days; the field is named.", body = ErrorBody),
+    ),
+)]
+pub async fn get_calendar(
+    mut member: Member,
+    ApiQuery(query): ApiQuery<CalendarQuery>,
+) -> Result<Json<CalendarView>, ApiError> {
+    let date = |field: &str, value: &Option<String>| match value.as_deref() {
+        Some(text) => parse_date(field, text),
+        None => Err(invalid(field, "is required (a date like 2026-12-31)")),
+    };
+    let from = date("from", &query.from)?;
+    let until = date("until", &query.until)?;
+    let project_id = query
+        .project_id
+        .as_deref()
+        .map(|v| parse_uuid("project_id", v))
+        .transpose()?;
+    let viewer = member.viewer();
+    let calendar = tasks::calendar(&mut member.tx, &viewer, from, until, project_id).await?;
+    member.tx.commit().await?;
+    Ok(Json(CalendarView {
+        items: calendar.tasks.into_iter().map(Into::into).collect(),
+        truncated: calendar.truncated,
+    }))
+}
+
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(list_tasks, create_task))
+        .routes(utoipa_axum::routes!(get_calendar))
         .routes(utoipa_axum::routes!(get_task, update_task, delete_task))
         .routes(utoipa_axum::routes!(list_task_viewers, create_task_viewer))
         .routes(utoipa_axum::routes!(delete_task_viewer))

@@ -697,21 +697,91 @@ async fn select_tasks(
     order: &'static str,
 ) -> CoreResult<Vec<TaskRecord>> {
     let q = checked_query(filter)?;
-    Ok(sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(select_sql(order)))
+    Ok(
+        sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(select_sql(order)))
+            .bind(viewer.user_id)
+            .bind(viewer.role.as_str())
+            .bind(filter.project_id)
+            .bind(filter.status.as_deref())
+            .bind(filter.assignee_id)
+            .bind(filter.tag_id)
+            .bind(filter.due_before)
+            .bind(q.as_deref())
+            .bind(q.as_deref().map(like_pattern))
+            .bind(after.map(|p| p.created_at))
+            .bind(after.map(|p| p.id))
+            .bind(i64::from(limit))
+            .fetch_all(tx.conn())
+            .await?,
+    )
+}
+
+/// The longest span one calendar read covers: six weeks, what a month view shows (a month
+/// starting on a Sunday spans six rows of Monday-to-Sunday weeks).
+pub const CALENDAR_MAX_DAYS: i64 = 42;
+/// Tasks one calendar read answers at most; a span with more says so ([`Calendar::truncated`]).
+pub const CALENDAR_MAX_TASKS: u32 = 500;
+
+/// The tasks due in a span of days, as the viewer sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Calendar {
+    /// By due date, then open before done, then by key.
+    pub tasks: Vec<TaskRecord>,
+    /// More tasks are due in the span than [`CALENDAR_MAX_TASKS`]; the list filtered by due
+    /// date shows them all.
+    pub truncated: bool,
+}
+
+/// The tasks the viewer sees that are due on a day from `from` up to, not including, `until`
+/// (at most [`CALENDAR_MAX_DAYS`] days), in one project if `project_id` is given. The
+/// visibility rule is the one of every task read, so a calendar shows a guest nothing the list
+/// would not.
+pub async fn calendar(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    from: Date,
+    until: Date,
+    project_id: Option<Uuid>,
+) -> CoreResult<Calendar> {
+    for (field, date) in [("from", from), ("until", until)] {
+        if !(1000..=9999).contains(&date.year()) {
+            return Err(CoreError::invalid(
+                field,
+                "must be a date between the years 1000 and 9999",
+            ));
+        }
+    }
+    let days = (until - from).whole_days();
+    if days <= 0 {
+        return Err(CoreError::invalid("until", "must be after from"));
+    }
+    if days > CALENDAR_MAX_DAYS {
+        return Err(CoreError::invalid(
+            "until",
+            format!("must be at most {CALENDAR_MAX_DAYS} days after from"),
+        ));
+    }
+    let sql = format!(
+        "SELECT {columns} FROM tasks t
+          WHERE t.due_on >= $3 AND t.due_on < $4
+            AND ($5::uuid IS NULL OR t.project_id = $5)
+            AND {VISIBLE}
+          ORDER BY t.due_on, t.status = 'done', t.project_id, t.number
+          LIMIT $6",
+        columns = &*COLUMNS
+    );
+    let mut tasks = sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
         .bind(viewer.user_id)
         .bind(viewer.role.as_str())
-        .bind(filter.project_id)
-        .bind(filter.status.as_deref())
-        .bind(filter.assignee_id)
-        .bind(filter.tag_id)
-        .bind(filter.due_before)
-        .bind(q.as_deref())
-        .bind(q.as_deref().map(like_pattern))
-        .bind(after.map(|p| p.created_at))
-        .bind(after.map(|p| p.id))
-        .bind(i64::from(limit))
+        .bind(from)
+        .bind(until)
+        .bind(project_id)
+        .bind(i64::from(CALENDAR_MAX_TASKS) + 1)
         .fetch_all(tx.conn())
-        .await?)
+        .await?;
+    let truncated = tasks.len() > CALENDAR_MAX_TASKS as usize;
+    tasks.truncate(CALENDAR_MAX_TASKS as usize);
+    Ok(Calendar { tasks, truncated })
 }
 
 /// The board: the same filters as [`list_tasks`] (its `status` is ignored: every status is a

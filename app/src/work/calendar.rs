@@ -1,0 +1,652 @@
+//! The calendar: the tasks the caller sees by due date, a month at a time, in Monday-to-Sunday
+//! weeks with their ISO numbers. A task moves to another day by dragging it (HTML5 drag events)
+//! onto the day, by the keyboard (its handle: Space or Enter picks it up, left and right move it
+//! a day, up and down a week, Space or Enter puts it down, Escape puts it back; every step said
+//! in a live region), or, before the script runs or without it, by a date in its "Move" menu.
+//! All three call [`move_to_day`], which changes the due date through core's `update_task`: the
+//! same door, the same policy and the same history as the task page's edit.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use super::{announce, FormError, LoadError, Notice, ProjectRow, TaskRow, WorkNav};
+use crate::error::action_error;
+use crate::policy::{self, Role};
+use crate::url::{query_params, route_param};
+use crate::UiError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarView {
+    pub workspace_name: String,
+    pub role: Role,
+    /// The caller's unread notices, for the workspace's navigation.
+    pub unread: i64,
+    pub year: i32,
+    /// 1 to 12.
+    pub month: u8,
+    /// `YYYY-MM` of the months before and after, and of today's.
+    pub previous: String,
+    pub next: String,
+    pub this_month: String,
+    /// Today in Brussels, `YYYY-MM-DD`.
+    pub today: String,
+    /// The weeks shown: their ISO week number and their seven days (`YYYY-MM-DD`, Monday first).
+    pub weeks: Vec<(u8, Vec<String>)>,
+    /// The tasks due on those days, by day.
+    pub tasks: Vec<TaskRow>,
+    /// More tasks were due than one read answers (500).
+    pub truncated: bool,
+    pub projects: Vec<ProjectRow>,
+}
+
+/// The weeks that show the month starting on `first`: from the Monday on or before it to the
+/// Sunday on or after its last day (four to six weeks).
+#[cfg(feature = "ssr")]
+fn weeks_of(first: time::Date) -> Vec<(u8, Vec<time::Date>)> {
+    let last = first + time::Duration::days(i64::from(days_in(first)) - 1);
+    let mut monday =
+        first - time::Duration::days(i64::from(first.weekday().number_days_from_monday()));
+    let mut weeks = Vec::new();
+    while monday <= last {
+        let days: Vec<time::Date> = (0..7).map(|n| monday + time::Duration::days(n)).collect();
+        weeks.push((monday.iso_week(), days));
+        monday += time::Duration::weeks(1);
+    }
+    weeks
+}
+
+#[cfg(feature = "ssr")]
+fn days_in(first: time::Date) -> u8 {
+    first.month().length(first.year())
+}
+
+#[cfg(feature = "ssr")]
+fn month_text(date: time::Date) -> String {
+    format!("{:04}-{:02}", date.year(), date.month() as u8)
+}
+
+#[server(prefix = "/api/fn", endpoint = "calendar")]
+pub async fn load_calendar(
+    slug: String,
+    month: Option<String>,
+    project: Option<String>,
+) -> Result<CalendarView, UiError> {
+    use super::srv;
+    use bastion_core::work::tasks;
+    // Read before the first await: the page's language is the request's.
+    let refused = crate::use_t().calendar_month_invalid();
+    // Membership first: whoever may not see the workspace learns nothing else from its calendar.
+    let mut o = crate::server::open(&slug).await?;
+    let today = srv::today().await?;
+    let first = match month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        None => today.replace_day(1).expect("every month has a first day"),
+        Some(text) => time::Date::parse(
+            &format!("{text}-01"),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .ok()
+        .filter(|d| (1000..=9999).contains(&d.year()))
+        .ok_or_else(|| UiError::invalid("month", refused))?,
+    };
+    let weeks = weeks_of(first);
+    let from = weeks[0].1[0];
+    let until = weeks[weeks.len() - 1].1[6] + time::Duration::days(1);
+    let project_id = srv::opt_id("project_id", project.as_deref())?;
+    let calendar = tasks::calendar(&mut o.tx, &o.viewer, from, until, project_id).await?;
+    let projects = srv::all_projects(&mut o.tx, &o.viewer, true).await?;
+    let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
+    let unread = bastion_core::work::notifications::unread_count(&mut o.tx, &o.viewer).await?;
+    o.tx.commit().await?;
+    let previous = first - time::Duration::days(1);
+    let next = first + time::Duration::days(i64::from(days_in(first)));
+    Ok(CalendarView {
+        workspace_name: o.workspace.name,
+        role: o.viewer.role,
+        unread,
+        year: first.year(),
+        month: first.month() as u8,
+        previous: month_text(previous),
+        next: month_text(next),
+        this_month: month_text(today),
+        today: srv::iso(today),
+        weeks: weeks
+            .into_iter()
+            .map(|(n, days)| (n, days.into_iter().map(srv::iso).collect()))
+            .collect(),
+        tasks: srv::rows(&o.viewer, calendar.tasks, &projects, &tags).await?,
+        truncated: calendar.truncated,
+        projects,
+    })
+}
+
+/// Gives a task a new due date (a day of the calendar). Whoever may edit the task; the date is
+/// required here, since a calendar cannot show a task without one.
+#[server(prefix = "/api/fn", endpoint = "move_to_day")]
+pub async fn move_to_day(slug: String, task_id: String, due_on: String) -> Result<(), UiError> {
+    use super::srv::opt_date;
+    use bastion_core::work::tasks::{self, TaskPatch};
+    super::task_actions::change_task(&slug, &task_id, async |tx, viewer, id| {
+        let due = opt_date("due_on", Some(&due_on))?
+            .ok_or_else(|| crate::error::field_refusal("due_on", "must not be empty"))?;
+        let patch = TaskPatch {
+            due_on: Some(Some(due)),
+            ..TaskPatch::default()
+        };
+        Ok(tasks::update_task(tx, viewer, id, patch).await?)
+    })
+    .await
+}
+
+fn month_name(t: crate::i18n::T, month: u8) -> &'static str {
+    match month {
+        1 => t.calendar_month_1(),
+        2 => t.calendar_month_2(),
+        3 => t.calendar_month_3(),
+        4 => t.calendar_month_4(),
+        5 => t.calendar_month_5(),
+        6 => t.calendar_month_6(),
+        7 => t.calendar_month_7(),
+        8 => t.calendar_month_8(),
+        9 => t.calendar_month_9(),
+        10 => t.calendar_month_10(),
+        11 => t.calendar_month_11(),
+        _ => t.calendar_month_12(),
+    }
+}
+
+/// Monday is 0.
+fn day_name(t: crate::i18n::T, weekday: usize) -> (&'static str, &'static str) {
+    match weekday {
+        0 => (t.calendar_day_1(), t.calendar_day_short_1()),
+        1 => (t.calendar_day_2(), t.calendar_day_short_2()),
+        2 => (t.calendar_day_3(), t.calendar_day_short_3()),
+        3 => (t.calendar_day_4(), t.calendar_day_short_4()),
+        4 => (t.calendar_day_5(), t.calendar_day_short_5()),
+        5 => (t.calendar_day_6(), t.calendar_day_short_6()),
+        _ => (t.calendar_day_7(), t.calendar_day_short_7()),
+    }
+}
+
+/// The task being moved: where it was and the day it would land on (indexes into the days
+/// shown, Monday of the first week being 0).
+#[derive(Debug, Clone, PartialEq)]
+struct Carry {
+    id: String,
+    key: String,
+    from: usize,
+    target: usize,
+    keyboard: bool,
+}
+
+/// What the tasks share with the page for moving.
+#[derive(Clone, Copy)]
+struct CalendarCtx {
+    carry: RwSignal<Option<Carry>>,
+    live: RwSignal<String>,
+    /// Every day shown, in order (`YYYY-MM-DD`).
+    days: StoredValue<Vec<String>>,
+    scripted: RwSignal<bool>,
+    /// The task whose handle has the focus (see [`CalendarPage`]).
+    focused: StoredValue<Option<String>>,
+    put_down: Callback<String>,
+}
+
+/// A day as a sentence: "Tuesday 2026-12-01" in the page's language.
+fn spoken_day(t: crate::i18n::T, days: &[String], index: usize) -> String {
+    let day = days.get(index).cloned().unwrap_or_default();
+    format!(
+        "{} {}",
+        day_name(t, index % 7).0,
+        crate::i18n::format_iso_date(t.0, &day)
+    )
+}
+
+#[component]
+pub fn CalendarPage() -> impl IntoView {
+    let slug = route_param("slug");
+    let param = query_params();
+    let month = move || param("month");
+    let project = move || param("project");
+    let moved = ServerAction::<MoveToDay>::new();
+    let changed = crate::live::use_live(slug, crate::live::tasks_or_inbox);
+    // Blocking, like the board: a refusal is sent with its status and the title is in the head.
+    let data = Resource::new_blocking(
+        move || {
+            (
+                slug(),
+                month(),
+                project(),
+                moved.version().get(),
+                changed.get(),
+            )
+        },
+        |(slug, month, project, _, _)| load_calendar(slug, month, project),
+    );
+    let move_error = action_error(moved);
+    let notice = RwSignal::new(None);
+    let t = crate::use_t();
+    announce!(notice, moved => t.calendar_due_changed());
+
+    // The handles and `draggable` appear once the script runs (an effect runs only in the
+    // browser, after hydration, so both renders agree).
+    let scripted = RwSignal::new(false);
+    Effect::new(move |_| scripted.set(true));
+    let carry = RwSignal::new(None::<Carry>);
+    let live = RwSignal::new(String::new());
+    let days = StoredValue::new(Vec::<String>::new());
+    // The handle that has the focus, by task, kept across redraws: a reload (one's own move
+    // coming back, a live update, however many in a row) replaces every task, and the focus
+    // goes back to the same task's new handle whenever a redraw has left it nowhere.
+    let focused = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        if data.with(|d| matches!(d, Some(Ok(_)))) {
+            if let Some(id) = focused.get_value() {
+                request_animation_frame(move || {
+                    use leptos::wasm_bindgen::JsCast;
+                    let document = document();
+                    let lost = document
+                        .active_element()
+                        .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+                    if !lost {
+                        return;
+                    }
+                    if let Some(handle) = document
+                        .get_element_by_id(&format!("cal-{id}"))
+                        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+                    {
+                        let _ = handle.focus();
+                    }
+                });
+            }
+        }
+    });
+    // Puts the carried task down on its target day: nothing to send when that is its own day.
+    let put_down = move |slug: String| {
+        let Some(c) = carry.get_untracked() else {
+            return;
+        };
+        carry.set(None);
+        let day = days.with_value(|d| spoken_day(t, d, c.target));
+        live.set(t.calendar_dropped(&c.key, &day));
+        if c.target == c.from {
+            return;
+        }
+        let Some(due_on) = days.with_value(|d| d.get(c.target).cloned()) else {
+            return;
+        };
+        moved.dispatch(MoveToDay {
+            slug,
+            task_id: c.id,
+            due_on,
+        });
+    };
+    let ctx = CalendarCtx {
+        carry,
+        live,
+        days,
+        scripted,
+        focused,
+        put_down: Callback::new(put_down),
+    };
+
+    view! {
+        <Title text=t.calendar_title()/>
+        <Notice notice/>
+        <p id="calendar-drag-help" class="visually-hidden">{t.calendar_drag_help()}</p>
+        <div class="visually-hidden" aria-live="assertive" aria-atomic="true" data-testid="calendar-live">{move || live.get()}</div>
+        <Transition fallback=move || view! { <p>{t.calendar_loading()}</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <LoadError title=t.nav_calendar() error=e/> }.into_any(),
+                    Ok(cal) => {
+                        let slug = slug();
+                        let current = project();
+                        let role = cal.role;
+                        let all_days: Vec<String> = cal.weeks.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
+                        days.set_value(all_days);
+                        let month_name = month_name(t, cal.month);
+                        let in_month = format!("{:04}-{:02}", cal.year, cal.month);
+                        let link = {
+                            let (slug, current) = (slug.clone(), current.clone());
+                            move |month: &str| format!(
+                                "/w/{slug}/calendar?month={month}{}",
+                                current.as_deref().map(|p| format!("&project={p}")).unwrap_or_default()
+                            )
+                        };
+                        let empty = cal.tasks.iter().all(|task| {
+                            !task.due_on.as_deref().is_some_and(|d| d.starts_with(&in_month))
+                        });
+                        let tasks = StoredValue::new(cal.tasks);
+                        view! {
+                            <Title text=super::raw_text(&t.calendar_workspace_title(&cal.workspace_name))/>
+                            <WorkNav slug=slug.clone() role=cal.role unread=cal.unread current="calendar"/>
+                            <div class="calendar-head">
+                                <h1>{t.calendar_heading(month_name, cal.year)}</h1>
+                                <nav class="calendar-months" aria-label=t.calendar_months()>
+                                    <a href=link(&cal.previous) rel="prev">"← " {t.calendar_previous()}</a>
+                                    <a href=link(&cal.this_month)>{t.calendar_this_month()}</a>
+                                    <a href=link(&cal.next) rel="next">{t.calendar_next()} " →"</a>
+                                </nav>
+                                <form method="get" class="inline-form" aria-label=t.show_one_project()>
+                                    <input type="hidden" name="month" value=in_month.clone()/>
+                                    <label for="c-project">{t.group_project()}</label>
+                                    <select id="c-project" name="project">
+                                        <option value="">{t.all_projects()}</option>
+                                        {cal.projects.iter().map(|p| view! {
+                                            <option value=p.id.clone() selected=current.as_deref() == Some(p.id.as_str())>{p.name.clone()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                    <button type="submit" class="button small secondary">{t.show()}</button>
+                                </form>
+                            </div>
+                            <FormError error=move_error/>
+                            {empty.then(|| view! { <p class="muted calendar-empty">{t.calendar_empty()}</p> })}
+                            {cal.truncated.then(|| view! { <p class="notice-inline">{t.calendar_truncated()}</p> })}
+                            <div class="calendar-scroll">
+                            <table class="calendar" class:dragging=move || carry.with(Option::is_some)>
+                                <caption class="visually-hidden">{t.calendar_caption(month_name, cal.year)}</caption>
+                                <thead>
+                                    <tr>
+                                        <th scope="col" class="week-number">{t.calendar_week()}</th>
+                                        {(0..7).map(|n| {
+                                            let (long, short) = day_name(t, n);
+                                            view! { <th scope="col"><abbr title=long>{short}</abbr></th> }
+                                        }).collect_view()}
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {cal.weeks.into_iter().enumerate().map(|(w, (number, week))| view! {
+                                        <tr>
+                                            <th scope="row" class="week-number">{number}</th>
+                                            {week.into_iter().enumerate().map(|(n, day)| {
+                                                let index = w * 7 + n;
+                                                let outside = !day.starts_with(&in_month);
+                                                let is_today = day == cal.today;
+                                                let due: Vec<TaskRow> = tasks.with_value(|all| {
+                                                    all.iter().filter(|t| t.due_on.as_deref() == Some(day.as_str())).cloned().collect()
+                                                });
+                                                let drop_slug = slug.clone();
+                                                let target = move || carry.with(|c| c.as_ref().is_some_and(|c| c.target == index && c.target != c.from));
+                                                let number: u8 = day[8..].parse().unwrap_or(0);
+                                                view! {
+                                                    <td
+                                                        data-label=day_name(t, n).0
+                                                        class:outside=outside
+                                                        class:today=is_today
+                                                        class:drop-target=target
+                                                        data-day=day.clone()
+                                                        on:dragover=move |ev| over_day(ev, index, carry)
+                                                        on:drop=move |ev| {
+                                                            ev.prevent_default();
+                                                            if carry.with_untracked(|c| c.as_ref().is_some_and(|c| !c.keyboard)) {
+                                                                put_down(drop_slug.clone());
+                                                            }
+                                                        }
+                                                    >
+                                                        <span class="day-number">
+                                                            <span aria-hidden="true">{number}</span>
+                                                            <span class="visually-hidden">{day_name(t, n).0} " " {crate::i18n::format_iso_date(t.0, &day)}</span>
+                                                            {is_today.then(|| view! { <span class="visually-hidden">", " {t.calendar_today()}</span> })}
+                                                        </span>
+                                                        {(!due.is_empty()).then(|| view! {
+                                                            <ul class="day-tasks">
+                                                                {due.into_iter().map(|task| view! {
+                                                                    <CalendarTask slug=slug.clone() task role index action=moved ctx/>
+                                                                }).collect_view()}
+                                                            </ul>
+                                                        })}
+                                                    </td>
+                                                }
+                                            }).collect_view()}
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            </div>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A task dragged over a day: that day is where it would land.
+fn over_day(ev: leptos::ev::DragEvent, index: usize, carry: RwSignal<Option<Carry>>) {
+    if !carry.with_untracked(|c| c.as_ref().is_some_and(|c| !c.keyboard)) {
+        return;
+    }
+    // Accepting the drop is preventing the default of `dragover`.
+    ev.prevent_default();
+    if carry.with_untracked(|c| c.as_ref().map(|c| c.target)) != Some(index) {
+        carry.update(|c| {
+            if let Some(c) = c {
+                c.target = index;
+            }
+        });
+    }
+}
+
+#[component]
+fn CalendarTask(
+    slug: String,
+    task: TaskRow,
+    role: Role,
+    /// The index of its day among the days shown.
+    index: usize,
+    action: ServerAction<MoveToDay>,
+    ctx: CalendarCtx,
+) -> impl IntoView {
+    let can_move = policy::can_edit_task(role, &task.facts());
+    let href = format!("/w/{slug}/tasks/{}", task.id);
+    let t = crate::use_t();
+    let CalendarCtx {
+        carry,
+        live,
+        days,
+        scripted,
+        focused,
+        put_down,
+    } = ctx;
+    let draggable = move || can_move && scripted.get();
+    let id = task.id.clone();
+    let is_moving = {
+        let id = id.clone();
+        Signal::derive(move || carry.with(|c| c.as_ref().is_some_and(|c| c.id == id)))
+    };
+    let start = {
+        let (id, key) = (task.id.clone(), task.key.clone());
+        move |keyboard: bool| Carry {
+            id: id.clone(),
+            key: key.clone(),
+            from: index,
+            target: index,
+            keyboard,
+        }
+    };
+    let on_dragstart = {
+        let start = start.clone();
+        move |_ev: leptos::ev::DragEvent| {
+            #[cfg(feature = "hydrate")]
+            if let Some(data) = _ev.data_transfer() {
+                data.set_effect_allowed("move");
+                let _ = data.set_data("text/plain", &start(false).key);
+            }
+            carry.set(Some(start(false)));
+        }
+    };
+    let on_dragend = move |_| {
+        if carry.with_untracked(|c| c.as_ref().is_some_and(|c| !c.keyboard)) {
+            carry.set(None);
+        }
+    };
+    let say = move |c: &Carry, template: fn(&bastion_i18n::T, &str, &str) -> String| {
+        let day = days.with_value(|d| spoken_day(t, d, c.target));
+        live.set(template(&t, &c.key, &day));
+    };
+    let on_key = {
+        let (id, slug) = (task.id.clone(), slug.clone());
+        move |ev: leptos::ev::KeyboardEvent| {
+            let current = carry.get_untracked().filter(|c| c.id == id && c.keyboard);
+            let key = ev.key();
+            let Some(mut c) = current else {
+                if key == " " || key == "Enter" {
+                    ev.prevent_default();
+                    let c = start(true);
+                    say(&c, |t, k, d| t.calendar_picked_up(k, d));
+                    carry.set(Some(c));
+                }
+                return;
+            };
+            let last = days.with_value(Vec::len).saturating_sub(1);
+            match key.as_str() {
+                " " | "Enter" => {
+                    ev.prevent_default();
+                    put_down.run(slug.clone());
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    carry.set(None);
+                    let back = Carry {
+                        target: c.from,
+                        ..c
+                    };
+                    say(&back, |t, k, d| t.calendar_cancelled(k, d));
+                    return;
+                }
+                "ArrowLeft" => c.target = c.target.saturating_sub(1),
+                "ArrowRight" => c.target = (c.target + 1).min(last),
+                "ArrowUp" => c.target = c.target.checked_sub(7).unwrap_or(c.target),
+                "ArrowDown" if c.target + 7 <= last => c.target += 7,
+                "ArrowDown" => {}
+                _ => return,
+            }
+            ev.prevent_default();
+            say(&c, |t, k, d| t.calendar_moved_to(k, d));
+            carry.set(Some(c));
+        }
+    };
+    // Leaving the handle while carrying the task puts it back; the handle taken out of the page
+    // by a redraw is not leaving it, nor is the focus going to this task's redrawn handle.
+    let on_blur = {
+        let id = task.id.clone();
+        move |ev: leptos::ev::FocusEvent| {
+            #[cfg(feature = "hydrate")]
+            {
+                use leptos::wasm_bindgen::JsCast;
+                let redrawn = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok())
+                    .is_some_and(|node| !node.is_connected())
+                    || ev
+                        .related_target()
+                        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+                        .is_some_and(|to| to.id() == format!("cal-{id}"));
+                if redrawn {
+                    return;
+                }
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = ev;
+            if focused.get_value().as_deref() == Some(id.as_str()) {
+                focused.set_value(None);
+            }
+            if let Some(c) = carry.get_untracked().filter(|c| c.id == id && c.keyboard) {
+                carry.set(None);
+                let back = Carry {
+                    target: c.from,
+                    ..c
+                };
+                say(&back, |t, k, d| t.calendar_cancelled(k, d));
+            }
+        }
+    };
+    let on_focus = {
+        let id = task.id.clone();
+        move |_| focused.set_value(Some(id.clone()))
+    };
+    let handle_label = t.calendar_handle_label(&task.key);
+    let menu_label = t.calendar_menu_label(&task.key);
+    let date_id = format!("due-{}", task.id);
+    let date_label = t.calendar_date_label(&task.title);
+    let task_id = task.id.clone();
+    let due = task.due_on.clone().unwrap_or_default();
+    view! {
+        <li
+            class="calendar-task"
+            class:done=task.status == "done"
+            class:moving=is_moving
+            data-id=task.id.clone()
+            draggable=move || if draggable() { "true" } else { "false" }
+            on:dragstart=on_dragstart
+            on:dragend=on_dragend
+        >
+            {move || draggable().then(|| view! {
+                <button
+                    type="button"
+                    class="drag-handle"
+                    id=format!("cal-{}", id)
+                    aria-label=handle_label.clone()
+                    aria-describedby="calendar-drag-help"
+                    aria-pressed=move || if is_moving.get() { "true" } else { "false" }
+                    on:keydown=on_key.clone()
+                    on:blur=on_blur.clone()
+                    on:focus=on_focus.clone()
+                >
+                    <span aria-hidden="true">"⠿"</span>
+                </button>
+            })}
+            <a href=href draggable="false" class:overdue=task.overdue>
+                <span class="task-key">{task.key.clone()}</span> " " {task.title.clone()}
+            </a>
+            // Without script (or by preference): the same move as a date, out of the way.
+            {can_move.then(|| view! {
+                <details class="card-menu">
+                    <summary aria-label=menu_label.clone()>{t.move_button()}</summary>
+                    <ActionForm action=action attr:class="inline-form move-form">
+                        <input type="hidden" name="slug" value=slug.clone()/>
+                        <input type="hidden" name="task_id" value=task_id.clone()/>
+                        <label class="visually-hidden" for=date_id.clone()>{date_label.clone()}</label>
+                        <input type="date" id=date_id name="due_on" value=due.clone() required/>
+                        <button type="submit" class="button small secondary">{t.move_button()}</button>
+                    </ActionForm>
+                </details>
+            })}
+        </li>
+    }
+    .into_any()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::weeks_of;
+    use time::macros::date;
+
+    fn shape(first: time::Date) -> (usize, u8, time::Date, time::Date) {
+        let weeks = weeks_of(first);
+        let last = weeks.last().unwrap();
+        (weeks.len(), weeks[0].0, weeks[0].1[0], last.1[6])
+    }
+
+    #[test]
+    fn a_month_is_shown_in_whole_monday_to_sunday_weeks() {
+        // Starts on a Monday and has 28 days: exactly four weeks.
+        assert_eq!(
+            shape(date!(2027 - 02 - 01)),
+            (4, 5, date!(2027 - 02 - 01), date!(2027 - 02 - 28))
+        );
+        // Starts on a Sunday with 31 days: six rows, from the Monday before.
+        assert_eq!(
+            shape(date!(2026 - 03 - 01)),
+            (6, 9, date!(2026 - 02 - 23), date!(2026 - 04 - 05))
+        );
+        // December into January: the ISO week of 28 December 2026 is week 53, and the last
+        // row's Monday, 28 December, belongs to 2026's week 53 too.
+        let december = weeks_of(date!(2026 - 12 - 01));
+        assert_eq!(december[0].1[0], date!(2026 - 11 - 30));
+        assert_eq!(december.last().unwrap().0, 53);
+        assert_eq!(december.last().unwrap().1[6], date!(2027 - 01 - 03));
+    }
+}
