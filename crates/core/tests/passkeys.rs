@@ -11,13 +11,12 @@ use bastion_core::{
     passkeys::{self, RelyingParty, Started},
     sessions::Factor,
     testing::{
-        soft_passkey::{b64, SoftPasskey, ORIGIN},
+        soft_passkey::{SoftPasskey, ORIGIN},
         TestDb,
     },
     two_factor, CoreError,
 };
 use common::{user, PASSWORD};
-use serde_json::json;
 use sqlx::PgPool;
 
 fn rp() -> RelyingParty {
