@@ -28,7 +28,7 @@ pub struct SessionRow {
     pub last_seen: String,
     /// The browser and system, as `devices::summary` names them.
     pub user_agent: Option<String>,
-    /// `password`, `totp` or `recovery_code`.
+    /// `password`, `totp`, `recovery_code`, `passkey` or `password_passkey`.
     pub factor: String,
     pub current: bool,
 }
@@ -273,6 +273,7 @@ pub fn SignInPage() -> impl IntoView {
                     {move || if action.pending().get() { t.signing_in() } else { t.sign_in() }}
                 </button>
             </ActionForm>
+            <crate::passkeys::PasskeySignIn next=Signal::derive(next)/>
             <p class="muted"><A href="/forgot-password">{t.forgot_password()}</A></p>
             <p class="muted">{t.new_to_bastion()} " " <A href="/sign-up">{t.create_a_workspace()}</A></p>
         </section>
@@ -390,6 +391,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <FormOutcome outcome=password_result/>
                                 <button type="submit" class="button">{t.change_password()}</button>
                             </ActionForm>
+                            <crate::passkeys::PasskeysSection/>
                             <crate::two_factor::TwoFactorSection/>
                             <hr/>
                             <ActionForm action=sign_out>

@@ -26,6 +26,7 @@ pub use bastion_policy as policy;
 pub use error::UiError;
 mod onboarding;
 mod pages;
+mod passkeys;
 pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -57,6 +58,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // `bastion::site_options`), so it lives here, where the options are.
                 <HashedStylesheet id="leptos" options=options.clone()/>
                 <HydrationScripts options/>
+                // The WebAuthn ceremonies of passkeys (app/src/passkeys.rs); a module, so it runs
+                // after parsing and never blocks the first paint. Allowed as 'self' already; the
+                // nonce keeps "every script carries this request's nonce" true.
+                <script type="module" src="/passkeys.js" nonce=leptos::nonce::use_nonce()></script>
                 <MetaTags/>
             </head>
             <body>

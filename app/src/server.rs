@@ -18,6 +18,9 @@ pub struct ServerContext {
     pub signup_limits: bastion_core::signups::SignupLimits,
     /// Our public origin, for links in emails.
     pub origin: String,
+    /// Who passkeys are for; `None` when the public URL names an address rather than a domain
+    /// (passkeys are then unavailable).
+    pub relying_party: Option<bastion_core::passkeys::RelyingParty>,
     /// Where DPA and security-pack requests go (`BASTION_SECURITY_CONTACT`).
     pub security_contact: String,
     /// Where attachments and export archives live (S3 or `$BASTION_DATA_DIR/objects`), the

@@ -100,7 +100,8 @@ pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
         None => None,
     };
     // The caller's own account: nothing to permit, and the page asks policy whether to use it.
-    let my_two_factor = bastion_core::two_factor::enabled(&ctx.pool, opened.user.id).await?;
+    let my_two_factor =
+        bastion_core::two_factor::has_second_factor(&ctx.pool, opened.user.id).await?;
     Ok(SettingsView {
         slug: ws.slug,
         name: ws.name,

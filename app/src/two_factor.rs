@@ -23,6 +23,12 @@ mod text {
     pub fn code_intro() -> &'static str {
         crate::use_t().tf_code_intro()
     }
+    pub fn code_or_passkey_intro() -> &'static str {
+        crate::use_t().tf_code_or_passkey_intro()
+    }
+    pub fn passkey_intro() -> &'static str {
+        crate::use_t().tf_passkey_intro()
+    }
     pub fn code_label() -> &'static str {
         crate::use_t().tf_code_label()
     }
@@ -137,6 +143,9 @@ mod text {
             "two_factor_disabled" => t.tf_event_two_factor_disabled(),
             "recovery_code_used" => t.tf_event_recovery_code_used(),
             "recovery_codes_regenerated" => t.tf_event_recovery_codes_regenerated(),
+            "passkey_added" => t.tf_event_passkey_added(),
+            "passkey_removed" => t.tf_event_passkey_removed(),
+            "passkey_used" => t.tf_event_passkey_used(),
             _ => t.tf_event_other(),
         }
     }
@@ -147,6 +156,8 @@ mod text {
         match factor {
             "totp" => t.tf_factor_totp(),
             "recovery_code" => t.tf_factor_recovery_code(),
+            "passkey" => t.tf_factor_passkey(),
+            "password_passkey" => t.tf_factor_password_passkey(),
             _ => t.tf_factor_password(),
         }
     }
@@ -188,9 +199,40 @@ pub async fn finish_sign_in(code: SecretString, next: Option<String>) -> Result<
     Ok(())
 }
 
+/// What the second step may be answered with: a code (from an app, or a recovery code) and/or
+/// a passkey.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FactorChoices {
+    pub code: bool,
+    pub passkey: bool,
+}
+
+/// The choices of the sign-in the challenge cookie belongs to; a code only when there is no
+/// live challenge (the form then says that it has expired). Counts no attempt.
+#[server(prefix = "/api/fn", endpoint = "second_factor_choices")]
+pub async fn second_factor_choices() -> Result<FactorChoices, UiError> {
+    let ctx = crate::server::context()?;
+    let only_code = FactorChoices {
+        code: true,
+        passkey: false,
+    };
+    let Some(challenge) = crate::server::current_challenge() else {
+        return Ok(only_code);
+    };
+    Ok(
+        bastion_core::two_factor::challenge_factors(&ctx.pool, challenge.expose())
+            .await?
+            .map_or(only_code, |f| FactorChoices {
+                code: f.code,
+                passkey: f.passkey,
+            }),
+    )
+}
+
 #[component]
 pub fn SignInCodePage() -> impl IntoView {
     let action = ServerAction::<FinishSignIn>::new();
+    let choices = Resource::new(|| (), |_| second_factor_choices());
     let query = leptos_router::hooks::use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let error = action_error(action);
@@ -198,16 +240,33 @@ pub fn SignInCodePage() -> impl IntoView {
         <Title text=text::code_page_title()/>
         <section class="card narrow" aria-labelledby="code-title">
             <h1 id="code-title">{text::code_heading()}</h1>
-            <p class="muted">{text::code_intro()}</p>
-            <ActionForm action=action attr:class="form">
-                <input type="hidden" name="next" value=next/>
-                <label for="code">{text::code_label()}</label>
-                <input id="code" name="code" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="40" required/>
-                <FormError error=error/>
-                <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { text::code_pending() } else { text::code_submit() }}
-                </button>
-            </ActionForm>
+            <Suspense fallback=|| view! { <p>{text::loading()}</p> }>
+                {move || Suspend::new(async move {
+                    let choices = choices.await.unwrap_or(FactorChoices { code: true, passkey: false });
+                    let intro = match (choices.code, choices.passkey) {
+                        (true, true) => text::code_or_passkey_intro(),
+                        (false, true) => text::passkey_intro(),
+                        _ => text::code_intro(),
+                    };
+                    view! {
+                        <p class="muted">{intro}</p>
+                        {choices.passkey.then(|| view! {
+                            <crate::passkeys::PasskeySecondFactor next=Signal::derive(next)/>
+                        })}
+                        {choices.code.then(|| view! {
+                            <ActionForm action=action attr:class="form">
+                                <input type="hidden" name="next" value=next/>
+                                <label for="code">{text::code_label()}</label>
+                                <input id="code" name="code" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="40" required/>
+                                <FormError error=error/>
+                                <button type="submit" class="button" disabled=move || action.pending().get()>
+                                    {move || if action.pending().get() { text::code_pending() } else { text::code_submit() }}
+                                </button>
+                            </ActionForm>
+                        })}
+                    }
+                })}
+            </Suspense>
             <p class="muted"><A href="/sign-in">{text::start_over()}</A></p>
         </section>
     }

@@ -49,7 +49,7 @@ test("the task page's WASM comes compressed the first time and from the cache th
   await hydrated(page);
   await page.getByLabel("Email").fill("assets-admin@example.eu");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 
   // A new context has an empty HTTP cache: the sign-in above filled only the first one's.

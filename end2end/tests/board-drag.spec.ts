@@ -16,7 +16,7 @@ async function signIn(page: Page) {
   await hydrated(page);
   await page.getByLabel("Email").fill(EMAIL);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 }
 
@@ -114,7 +114,7 @@ test("without script the card's menu moves it", async ({ browser }) => {
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(EMAIL);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.goto(`/w/${SLUG}/board`);
   const done = page.getByRole("region", { name: /^Done/ });
   const card = page.locator(".task-card", { hasText: "DRAG-2" });

@@ -125,7 +125,7 @@ test("after moving to another page inside the app, focus is on the page's main c
   await hydrated(page);
   await page.getByLabel("Email").fill(EMAIL);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 
   await page.goto(`/w/${SLUG}`);

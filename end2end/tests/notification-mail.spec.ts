@@ -64,7 +64,7 @@ async function signIn(page: Page, email: string) {
   await hydrated(page);
   await page.getByLabel(/Email|E-mail/).fill(email);
   await page.getByLabel(/Password|Wachtwoord/).fill(PASSWORD);
-  await page.getByRole("button", { name: /Sign in|Aanmelden/ }).click();
+  await page.getByRole("button", { name: /^(Sign in|Aanmelden)$/ }).click();
   await expect(page).toHaveURL(/\/account$/);
 }
 

@@ -65,7 +65,7 @@ test("sign up, confirm the emailed code, invite a colleague who accepts, and kee
   await hydrated(page);
   await page.getByLabel("Email").fill(ADA.email);
   await page.getByLabel("Password").fill(ADA.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 
   // Invite Grace as a member.

@@ -21,7 +21,7 @@ async function signIn(page: Page) {
   await hydrated(page);
   await page.getByLabel("Email").fill("lind@example.eu");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 }
 

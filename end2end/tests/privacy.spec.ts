@@ -15,7 +15,7 @@ test("an admin exports the workspace from the settings page and downloads the ar
   await hydrated(page);
   await page.getByLabel("Email").fill("erin@example.eu");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 
   await page.goto("/w/exporters/settings");

@@ -17,12 +17,12 @@ test("a person signs in, sees their workspaces, and signs out", async ({ page })
 
   await page.getByLabel("Email").fill("ada@example.eu");
   await page.getByLabel("Password").fill("not the right passphrase");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("The email or password is wrong.");
   await expect(page).toHaveURL(/\/sign-in$/);
 
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await expect(page.locator("#main").getByText("Acme Engineering")).toBeVisible();
@@ -100,6 +100,6 @@ test("a person who forgot their password resets it with the emailed code", async
   await hydrated(page);
   await page.getByLabel("Email", { exact: true }).fill("ada@example.eu");
   await page.getByLabel("Password").fill("my brand new passphrase");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 });

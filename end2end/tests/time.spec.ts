@@ -28,7 +28,7 @@ test("an admin logs time, sees it in the report and chart, and finds it in the a
   await hydrated(page);
   await page.getByLabel("Email").fill("grace@example.eu");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 
   // A project and a task, made through the REST API with the browser's session.

@@ -61,7 +61,7 @@ async function password(page: Page) {
   await hydrated(page);
   await page.getByLabel("Email").fill(EMAIL);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 async function signOut(page: Page) {
@@ -119,7 +119,7 @@ test("enrol, sign in with a code, a replay is refused, a recovery code works onc
   expect((await page.request.get("/api/v1/me")).status()).toBe(401);
   const code = await freshCode(page, secret);
   await codeField.fill(code);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await hydrated(page);
   await expect(page.getByRole("cell", { name: "Password and app code" })).toBeVisible();
@@ -130,7 +130,7 @@ test("enrol, sign in with a code, a replay is refused, a recovery code works onc
   await expect(page).toHaveURL(/\/sign-in\/code$/);
   await hydrated(page);
   await page.getByLabel("Code from your app, or a recovery code").fill(code);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("The code is wrong or was already used.");
   await expect(page).toHaveURL(/\/sign-in\/code$/);
   expect((await page.request.get("/api/v1/me")).status()).toBe(401);
@@ -140,7 +140,7 @@ test("enrol, sign in with a code, a replay is refused, a recovery code works onc
   await page
     .getByLabel("Code from your app, or a recovery code")
     .fill(recovery[0].replace(/-/g, "").toUpperCase());
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await hydrated(page);
   await expect(page.getByRole("cell", { name: "Password and recovery code" })).toBeVisible();
@@ -154,7 +154,7 @@ test("enrol, sign in with a code, a replay is refused, a recovery code works onc
   await expect(page).toHaveURL(/\/sign-in\/code$/);
   await hydrated(page);
   await page.getByLabel("Code from your app, or a recovery code").fill(recovery[0]);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("The code is wrong or was already used.");
   expect((await page.request.get("/api/v1/me")).status()).toBe(401);
 });

@@ -17,7 +17,7 @@ test("a project and a task: tagged, commented, moved on the board, found by the 
   await hydrated(page);
   await page.getByLabel("Email").fill("bea@example.eu");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 
   // The workspace starts empty and says what to do.

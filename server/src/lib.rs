@@ -88,6 +88,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
         keys: state.keys.clone(),
         signup_limits: state.config.signup_limits,
         origin: state.config.origin(),
+        relying_party: state.config.relying_party().ok(),
         security_contact: state.config.security_contact.clone(),
         objects: state.objects.clone(),
     };

@@ -130,6 +130,10 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/readyz"),
     ("post", "/api/v1/auth/sign-in"),
     ("post", "/api/v1/auth/sign-in/second-factor"),
+    ("post", "/api/v1/auth/sign-in/second-factor/passkey/options"),
+    ("post", "/api/v1/auth/sign-in/second-factor/passkey"),
+    ("post", "/api/v1/auth/passkey/options"),
+    ("post", "/api/v1/auth/passkey"),
     ("post", "/api/v1/auth/password-reset"),
     ("post", "/api/v1/auth/password-reset/confirm"),
     ("post", "/api/v1/auth/sign-up"),
@@ -166,6 +170,18 @@ fn rows() -> Vec<Row> {
         // Not on (only started): nothing to renew or turn off.
         Row { method: "POST", path: "/api/v1/me/two-factor/recovery-codes", fixture: None, body: Some(json!({"password": "not the password", "code": "000000"})), expect: [409, 409, 409, 409, 409, 401] },
         Row { method: "DELETE", path: "/api/v1/me/two-factor", fixture: None, body: Some(json!({"password": "not the password", "code": "000000"})), expect: [409, 409, 409, 409, 409, 401] },
+        // Passkeys are each signed-in person's own, like two-factor sign-in; tokens never reach
+        // them. Signing in with one needs no session: anyone may start; an unknown ceremony or
+        // challenge is refused for everyone.
+        Row { method: "GET", path: "/api/v1/me/passkeys", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        Row { method: "POST", path: "/api/v1/me/passkeys/registration", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 401] },
+        Row { method: "POST", path: "/api/v1/me/passkeys", fixture: None, body: Some(json!({"ceremony": "no-such-ceremony", "credential": {}})), expect: [422, 422, 422, 422, 422, 401] },
+        // Another person's id (a session's) is no passkey of the caller's.
+        Row { method: "DELETE", path: "/api/v1/me/passkeys/{id}", fixture: ForeignSession, body: Option::None, expect: [404, 404, 404, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/auth/passkey/options", fixture: None, body: Option::None, expect: [200, 200, 200, 200, 200, 200] },
+        Row { method: "POST", path: "/api/v1/auth/passkey", fixture: None, body: Some(json!({"ceremony": "no-such-ceremony", "credential": {}})), expect: [422, 422, 422, 422, 422, 422] },
+        Row { method: "POST", path: "/api/v1/auth/sign-in/second-factor/passkey/options", fixture: None, body: Some(json!({"challenge": "no-such-challenge"})), expect: [422, 422, 422, 422, 422, 422] },
+        Row { method: "POST", path: "/api/v1/auth/sign-in/second-factor/passkey", fixture: None, body: Some(json!({"challenge": "no-such-challenge", "ceremony": "no-such-ceremony", "credential": {}})), expect: [422, 422, 422, 422, 422, 422] },
         // Someone else's session is not found, whoever asks.
         Row { method: "DELETE", path: "/api/v1/me/sessions/{id}", fixture: ForeignSession, body: Option::None, expect: [404, 404, 404, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
@@ -1163,6 +1179,16 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/sign_in", "email=admin%40example.eu&password=wrong+password+here", None, [401, 401, 401, 401, 401, 401]),
         // Without the challenge cookie of a password step there is nothing to finish.
         ("/api/fn/finish_sign_in", "code=000000", None, [422, 422, 422, 422, 422, 422]),
+        ("/api/fn/second_factor_choices", "", None, [200, 200, 200, 200, 200, 200]),
+        ("/api/fn/passkeys", "", None, [200, 200, 200, 200, 200, 401]),
+        ("/api/fn/start_passkey_registration", "", None, [200, 200, 200, 200, 200, 401]),
+        ("/api/fn/add_passkey", "ceremony=no-such-ceremony&credential=%7B%7D&name=", None, [422, 422, 422, 422, 422, 401]),
+        ("/api/fn/remove_passkey", "id={id}", ForeignSession, [404, 404, 404, 404, 404, 401]),
+        ("/api/fn/start_passkey_sign_in", "", None, [200, 200, 200, 200, 200, 200]),
+        ("/api/fn/passkey_sign_in", "ceremony=no-such-ceremony&credential=%7B%7D", None, [422, 422, 422, 422, 422, 422]),
+        // Without the challenge cookie of a password step there is nothing to finish.
+        ("/api/fn/start_passkey_second_factor", "", None, [422, 422, 422, 422, 422, 422]),
+        ("/api/fn/passkey_second_factor", "ceremony=no-such-ceremony&credential=%7B%7D", None, [422, 422, 422, 422, 422, 422]),
         ("/api/fn/two_factor_state", "", None, [200, 200, 200, 200, 200, 401]),
         ("/api/fn/start_two_factor", "", None, [200, 200, 200, 200, 200, 401]),
         ("/api/fn/confirm_two_factor", "code=000000", None, [422, 422, 422, 422, 422, 401]),

@@ -27,8 +27,8 @@ mod viewer;
 // The modules by their short names: callers write `bastion_core::sessions`, the files live in
 // their capability's folder.
 pub use identity::{
-    accounts, api_tokens, devices, invitations, limits, passwords, resets, sessions, signups,
-    two_factor,
+    accounts, api_tokens, devices, invitations, limits, passkeys, passwords, resets, sessions,
+    signups, two_factor,
 };
 pub use platform::{clock, db, embedded, jobs, live, mail};
 pub use privacy::{actor_claim, audit, exports, requests as privacy_requests};

@@ -12,6 +12,8 @@ use std::{
 
 use sqlx::{postgres::PgConnectOptions, PgPool};
 
+pub mod soft_passkey;
+
 use crate::{
     db::{self, PoolSettings},
     embedded::{self, EmbeddedOptions, EmbeddedPostgres},

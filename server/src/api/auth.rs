@@ -73,8 +73,9 @@ pub struct Me {
 /// A right password for an account with two-factor sign-in: no session yet.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SecondFactorRequired {
-    /// Send it with a code to `POST /api/v1/auth/sign-in/second-factor`. Five minutes, five
-    /// codes.
+    /// Send it with a code to `POST /api/v1/auth/sign-in/second-factor`, or answer a passkey
+    /// ceremony with it (`POST /api/v1/auth/sign-in/second-factor/passkey/options`, then
+    /// `…/passkey`) when the account has a passkey. Five minutes, five attempts.
     #[schema(value_type = String, example = "kVg3…")]
     pub challenge: String,
     #[schema(example = 300)]
@@ -220,7 +221,8 @@ pub struct SessionView {
     #[schema(value_type = String, format = DateTime)]
     pub last_seen_at: String,
     pub user_agent: Option<String>,
-    /// What opened the session: `password`, or the password and `totp` or `recovery_code`.
+    /// What opened the session: `password`; the password and `totp`, `recovery_code` or a
+    /// passkey (`password_passkey`); or a passkey alone (`passkey`).
     #[schema(example = "totp")]
     pub factor: String,
     /// The session this request was made with.

@@ -19,6 +19,7 @@ pub mod members;
 pub mod notifications;
 pub mod onboarding;
 pub mod pagination;
+pub mod passkeys;
 pub mod privacy;
 pub mod projects;
 pub mod tags;
@@ -284,7 +285,8 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
 fn operations() -> OpenApiRouter<AppState> {
     let accounts = auth::routes()
         .merge(onboarding::sign_up_routes())
-        .merge(two_factor::routes());
+        .merge(two_factor::routes())
+        .merge(passkeys::routes());
     let workspaces = onboarding::workspace_routes().merge(privacy::workspace_routes());
     let members = members::routes().merge(onboarding::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

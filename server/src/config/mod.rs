@@ -449,6 +449,13 @@ impl Config {
             .unwrap_or_else(|| format!("http://{}", self.addr))
     }
 
+    /// Who passkeys are for: the public URL's host, or `localhost` on this port when no public
+    /// URL is set (browsers take no IP address as a relying party). An error when the public
+    /// URL names an address rather than a domain: passkeys are then unavailable.
+    pub fn relying_party(&self) -> bastion_core::CoreResult<bastion_core::passkeys::RelyingParty> {
+        bastion_core::passkeys::RelyingParty::for_origin(&self.origin(), self.public_url.is_none())
+    }
+
     pub fn serves_https(&self) -> bool {
         self.origin().starts_with("https://")
     }

@@ -430,8 +430,9 @@ pub enum SignInRefused {
 pub enum SignInStep {
     /// Signed in: the caller may start a session (proved by the password alone).
     Done(User),
-    /// The account has two-factor sign-in: no session yet. The client sends this challenge
-    /// with a code to `two_factor::finish_sign_in`.
+    /// The account has two-factor sign-in (an app, a passkey or both): no session yet. The
+    /// client sends this challenge with a code to `two_factor::finish_sign_in`, or answers a
+    /// passkey ceremony with it (`passkeys::begin_second_factor`).
     SecondFactor(crate::two_factor::Challenge),
 }
 
@@ -463,7 +464,7 @@ pub async fn sign_in(
         return Ok(Err(SignInRefused::TooManyAttempts(wait)));
     }
     match authenticate(pool, &email, password).await? {
-        Some(user) if crate::two_factor::enabled(pool, user.id).await? => Ok(Ok(
+        Some(user) if crate::two_factor::has_second_factor(pool, user.id).await? => Ok(Ok(
             SignInStep::SecondFactor(crate::two_factor::start_challenge(pool, user.id).await?),
         )),
         Some(user) => {

@@ -7,6 +7,7 @@ pub(crate) mod codes;
 pub mod devices;
 pub mod invitations;
 pub mod limits;
+pub mod passkeys;
 pub mod passwords;
 pub mod resets;
 pub mod sessions;

@@ -54,8 +54,8 @@ pub struct SessionInfo {
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen_at: OffsetDateTime,
     pub user_agent: Option<String>,
-    /// The proof the session was opened with: `password`, `totp` or `recovery_code` (the
-    /// latter two after the password).
+    /// The proof the session was opened with: `password`, `totp`, `recovery_code` or
+    /// `password_passkey` (the latter three after the password), or `passkey` (alone).
     pub factor: String,
 }
 
@@ -68,6 +68,10 @@ pub enum Factor {
     Totp,
     /// The password and a recovery code.
     RecoveryCode,
+    /// A passkey alone (user-verified: the authenticator asked for its PIN or biometric).
+    Passkey,
+    /// The password and a passkey.
+    PasswordPasskey,
 }
 
 impl Factor {
@@ -76,6 +80,8 @@ impl Factor {
             Factor::Password => "password",
             Factor::Totp => "totp",
             Factor::RecoveryCode => "recovery_code",
+            Factor::Passkey => "passkey",
+            Factor::PasswordPasskey => "password_passkey",
         }
     }
 }
@@ -228,6 +234,7 @@ pub async fn page_prefs_in(
                              WHERE w.slug = $2 AND d.user_id = u.id AND w.require_two_factor)
                 AND NOT EXISTS (SELECT 1 FROM user_totp t
                                  WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+                AND NOT EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.idle_expires_at > now() AND s.absolute_expires_at > now()",
     )

@@ -269,6 +269,19 @@ pub async fn enabled(db: impl sqlx::PgExecutor<'_>, user_id: Uuid) -> CoreResult
     .await?)
 }
 
+/// Whether the account has a second factor: an authenticator app, or a passkey (itself two
+/// factors, and phishing-resistant). Such an account signs in with a password only together
+/// with one of them, and complies with a workspace that requires two-factor sign-in.
+pub async fn has_second_factor(db: impl sqlx::PgExecutor<'_>, user_id: Uuid) -> CoreResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL)
+             OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .fetch_one(db)
+    .await?)
+}
+
 fn already_on() -> CoreError {
     CoreError::Conflict {
         code: "two_factor_on",
@@ -668,6 +681,35 @@ fn challenge_gone() -> CoreError {
         "challenge",
         "has expired or was tried too often; sign in again with your password",
     )
+}
+
+/// The second factors a sign-in's account can answer its challenge with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SecondFactors {
+    /// A code from an authenticator app (or a recovery code).
+    pub code: bool,
+    /// One of its passkeys.
+    pub passkey: bool,
+}
+
+/// Which second factors a live challenge accepts; `None` for a challenge that is unknown,
+/// expired or out of attempts. Only reads: it counts no attempt.
+pub async fn challenge_factors(
+    pool: &PgPool,
+    challenge: &str,
+) -> CoreResult<Option<SecondFactors>> {
+    let row: Option<(bool, bool)> = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM user_totp t
+                         WHERE t.user_id = p.user_id AND t.confirmed_at IS NOT NULL),
+                EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = p.user_id)
+           FROM pending_sign_ins p
+          WHERE p.token_hash = $1 AND p.expires_at > now() AND p.attempts < $2",
+    )
+    .bind(token_digest(challenge))
+    .bind(CHALLENGE_ATTEMPTS)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(code, passkey)| SecondFactors { code, passkey }))
 }
 
 /// The second step of a sign-in: the challenge from the first step and a code from the app (or

@@ -38,7 +38,7 @@ pub async fn list(tx: &mut TenantTx, viewer: Viewer) -> CoreResult<Vec<MemberRec
     list_members(tx).await
 }
 
-/// Which of `user_ids` have two-factor sign-in on, for the members page; admins only (they
+/// Which of `user_ids` have two-factor sign-in on (an authenticator app or a passkey), for the members page; admins only (they
 /// decide whether the workspace requires it, and whom to remind).
 pub async fn with_two_factor(
     pool: &PgPool,
@@ -50,7 +50,8 @@ pub async fn with_two_factor(
         ADMINS_MANAGE_MEMBERS,
     )?;
     let on: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT user_id FROM user_totp WHERE user_id = ANY($1) AND confirmed_at IS NOT NULL",
+        "SELECT user_id FROM user_totp WHERE user_id = ANY($1) AND confirmed_at IS NOT NULL
+         UNION SELECT user_id FROM passkeys WHERE user_id = ANY($1)",
     )
     .bind(user_ids)
     .fetch_all(pool)
@@ -214,8 +215,8 @@ pub async fn enter_as_member(
     workspace: &Workspace,
 ) -> CoreResult<Option<(String, TenantTx)>> {
     // Read as the login, before the switch to the workspace role, which cannot see accounts.
-    let complies =
-        !workspace.require_two_factor || crate::two_factor::enabled(&mut *conn, user_id).await?;
+    let complies = !workspace.require_two_factor
+        || crate::two_factor::has_second_factor(&mut *conn, user_id).await?;
     let entered = TenantTx::begin_as_member(pool, conn, &workspace.schema(), user_id).await?;
     match entered {
         Some((_, tx)) if !complies => {

@@ -288,7 +288,7 @@ pub async fn change_settings(
     // could still enrol and come back, but every other admin-less moment is a support call):
     // refused, naming the field. Turning it off needs nothing more than being an admin.
     if change.require_two_factor == Some(true)
-        && !crate::two_factor::enabled(pool, viewer.user_id).await?
+        && !crate::two_factor::has_second_factor(pool, viewer.user_id).await?
     {
         return Err(CoreError::invalid(
             "require_two_factor",

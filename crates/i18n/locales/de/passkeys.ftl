@@ -1,0 +1,25 @@
+# Passkeys: the sign-in page's button, the second step's choice and the account page's list.
+pk-section = Passkeys
+pk-intro = Mit einem Passkey melden Sie sich mit der Bildschirmsperre Ihres Geräts oder einem Sicherheitsschlüssel an, ohne Passwort. Nach Ihrem Passwort dient er auch als zweiter Faktor.
+pk-none = Sie haben noch keinen Passkey.
+pk-col-name = Name
+pk-col-added = Hinzugefügt (Brüsseler Zeit)
+pk-col-used = Zuletzt verwendet (Brüsseler Zeit)
+pk-never = Nie
+pk-remove = Entfernen
+pk-removed = Der Passkey wurde entfernt.
+pk-not-found = Ihr Konto hat keinen solchen Passkey.
+pk-name-label = Name des neuen Passkeys (optional)
+pk-add = Passkey hinzufügen
+pk-needs-script = Passkeys brauchen JavaScript und einen Browser, der sie unterstützt.
+pk-failed = Der Passkey wurde nicht akzeptiert. Versuchen Sie es erneut.
+pk-cancelled = Es wurde kein Passkey verwendet. Versuchen Sie es erneut, wenn Sie bereit sind.
+pk-locked = Zu viele Versuche. Warten Sie einige Minuten und versuchen Sie es dann erneut.
+pk-working = Warten auf Ihren Passkey…
+pk-or = oder
+pk-sign-in = Mit einem Passkey anmelden
+pk-use-passkey = Einen Passkey verwenden
+pk-ceremony-gone = Diese Passkey-Anfrage ist abgelaufen. Versuchen Sie es erneut.
+pk-name-too-long = Der Name darf höchstens 60 Zeichen lang sein.
+pk-registered = Dieser Passkey ist bereits registriert.
+pk-unavailable = Passkeys sind auf diesem Server nicht verfügbar: Seine öffentliche Adresse hat keinen Domainnamen.

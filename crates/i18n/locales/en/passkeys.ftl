@@ -1,0 +1,25 @@
+# Passkeys: the sign-in page's button, the second step's choice and the account page's list.
+pk-section = Passkeys
+pk-intro = A passkey signs you in with your device’s screen lock or a security key, without your password. After your password, it also serves as your second factor.
+pk-none = You have no passkey yet.
+pk-col-name = Name
+pk-col-added = Added (Brussels time)
+pk-col-used = Last used (Brussels time)
+pk-never = Never
+pk-remove = Remove
+pk-removed = The passkey was removed.
+pk-not-found = There is no such passkey on your account.
+pk-name-label = Name of the new passkey (optional)
+pk-add = Add a passkey
+pk-needs-script = Passkeys need JavaScript and a browser that supports them.
+pk-failed = The passkey was not accepted. Try again.
+pk-cancelled = No passkey was used. Try again when you are ready.
+pk-locked = Too many attempts. Wait a few minutes, then try again.
+pk-working = Waiting for your passkey…
+pk-or = or
+pk-sign-in = Sign in with a passkey
+pk-use-passkey = Use a passkey
+pk-ceremony-gone = This passkey request has expired. Try again.
+pk-name-too-long = The name must be at most 60 characters.
+pk-registered = This passkey is already registered.
+pk-unavailable = Passkeys are not available on this server: its public address has no domain name.

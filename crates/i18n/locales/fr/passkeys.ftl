@@ -1,0 +1,25 @@
+# Passkeys: the sign-in page's button, the second step's choice and the account page's list.
+pk-section = Clés d’accès
+pk-intro = Une clé d’accès vous connecte avec le verrouillage d’écran de votre appareil ou une clé de sécurité, sans mot de passe. Après votre mot de passe, elle sert aussi de seconde étape.
+pk-none = Vous n’avez pas encore de clé d’accès.
+pk-col-name = Nom
+pk-col-added = Ajoutée (heure de Bruxelles)
+pk-col-used = Dernière utilisation (heure de Bruxelles)
+pk-never = Jamais
+pk-remove = Supprimer
+pk-removed = La clé d’accès a été supprimée.
+pk-not-found = Votre compte n’a pas cette clé d’accès.
+pk-name-label = Nom de la nouvelle clé d’accès (facultatif)
+pk-add = Ajouter une clé d’accès
+pk-needs-script = Les clés d’accès demandent JavaScript et un navigateur qui les prend en charge.
+pk-failed = La clé d’accès n’a pas été acceptée. Réessayez.
+pk-cancelled = Aucune clé d’accès n’a été utilisée. Réessayez quand vous êtes prêt.
+pk-locked = Trop de tentatives. Attendez quelques minutes, puis réessayez.
+pk-working = En attente de votre clé d’accès…
+pk-or = ou
+pk-sign-in = Se connecter avec une clé d’accès
+pk-use-passkey = Utiliser une clé d’accès
+pk-ceremony-gone = Cette demande de clé d’accès a expiré. Réessayez.
+pk-name-too-long = Le nom doit compter 60 caractères au plus.
+pk-registered = Cette clé d’accès est déjà enregistrée.
+pk-unavailable = Les clés d’accès ne sont pas disponibles sur ce serveur : son adresse publique n’a pas de nom de domaine.

@@ -1,0 +1,25 @@
+# Passkeys: the sign-in page's button, the second step's choice and the account page's list.
+pk-section = Passkeys
+pk-intro = Met een passkey meldt u aan met de schermvergrendeling van uw toestel of een beveiligingssleutel, zonder wachtwoord. Na uw wachtwoord dient ze ook als uw tweede stap.
+pk-none = U hebt nog geen passkey.
+pk-col-name = Naam
+pk-col-added = Toegevoegd (tijd in Brussel)
+pk-col-used = Laatst gebruikt (tijd in Brussel)
+pk-never = Nooit
+pk-remove = Verwijderen
+pk-removed = De passkey werd verwijderd.
+pk-not-found = Uw account heeft zo’n passkey niet.
+pk-name-label = Naam van de nieuwe passkey (optioneel)
+pk-add = Passkey toevoegen
+pk-needs-script = Passkeys hebben JavaScript nodig en een browser die ze ondersteunt.
+pk-failed = De passkey werd niet aanvaard. Probeer opnieuw.
+pk-cancelled = Er werd geen passkey gebruikt. Probeer opnieuw wanneer u klaar bent.
+pk-locked = Te veel pogingen. Wacht enkele minuten en probeer dan opnieuw.
+pk-working = Wachten op uw passkey…
+pk-or = of
+pk-sign-in = Aanmelden met een passkey
+pk-use-passkey = Een passkey gebruiken
+pk-ceremony-gone = Deze passkey-aanvraag is verlopen. Probeer opnieuw.
+pk-name-too-long = De naam mag hoogstens 60 tekens lang zijn.
+pk-registered = Deze passkey is al geregistreerd.
+pk-unavailable = Passkeys zijn niet beschikbaar op deze server: zijn publieke adres heeft geen domeinnaam.
