@@ -145,6 +145,7 @@ pub async fn add_passkey(
     let answer = srv::answer(&credential)?;
     bastion_core::passkeys::finish_registration(
         &ctx.pool,
+        &ctx.keys,
         &rp,
         &user,
         ceremony.expose(),
@@ -162,7 +163,7 @@ pub async fn remove_passkey(id: String) -> Result<(), UiError> {
     let (user, _) = crate::server::current_user().await?;
     let not_found = || UiError::NotFound(crate::use_t().pk_not_found().into()).answered();
     let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;
-    bastion_core::passkeys::remove(&ctx.pool, &user, id)
+    bastion_core::passkeys::remove(&ctx.pool, &ctx.keys, &user, id)
         .await
         .map_err(|e| match e {
             bastion_core::CoreError::NotFound(_) => not_found(),

@@ -11,6 +11,7 @@ use bastion_core::{
     passkeys::{self, RelyingParty, Started},
     sessions::Factor,
     testing::{
+        master_keys, newest_mail,
         soft_passkey::{SoftPasskey, ORIGIN},
         TestDb,
     },
@@ -29,9 +30,17 @@ async fn add_passkey(pool: &PgPool, user: &User, name: &str) -> SoftPasskey {
         .await
         .unwrap();
     let (passkey, answer) = SoftPasskey::create(&started.options);
-    passkeys::finish_registration(pool, &rp(), user, started.ceremony.expose(), &answer, name)
-        .await
-        .unwrap();
+    passkeys::finish_registration(
+        pool,
+        master_keys(),
+        &rp(),
+        user,
+        started.ceremony.expose(),
+        &answer,
+        name,
+    )
+    .await
+    .unwrap();
     passkey
 }
 
@@ -67,6 +76,9 @@ async fn a_passkey_is_added_listed_signs_in_without_a_password_and_is_removed() 
     assert_eq!(listed[0].name, "Laptop");
     assert!(listed[0].last_used_at.is_none());
     assert_eq!(events(&db.pool, &ada).await, ["passkey_added"]);
+    // The owner is told, since a session alone may add one.
+    let mail = newest_mail(&db.pool, "ada.passkey@example.eu").await;
+    assert!(mail.contains("“Laptop” was added"), "{mail}");
 
     // No email, no password: the passkey says whose it is.
     let started = begin_sign_in(&db.pool).await;
@@ -96,16 +108,18 @@ async fn a_passkey_is_added_listed_signs_in_without_a_password_and_is_removed() 
     // Removed: it signs in no more, and another account cannot remove what is not theirs.
     let bo = user(&db.pool, "bo.passkey@example.eu", "Bo").await;
     assert!(matches!(
-        passkeys::remove(&db.pool, &bo, listed[0].id).await,
+        passkeys::remove(&db.pool, master_keys(), &bo, listed[0].id).await,
         Err(CoreError::NotFound(_))
     ));
-    passkeys::remove(&db.pool, &ada, listed[0].id)
+    passkeys::remove(&db.pool, master_keys(), &ada, listed[0].id)
         .await
         .unwrap();
     assert_eq!(
         events(&db.pool, &ada).await,
         ["passkey_removed", "passkey_added"]
     );
+    let mail = newest_mail(&db.pool, "ada.passkey@example.eu").await;
+    assert!(mail.contains("“Laptop” was removed"), "{mail}");
     let started = begin_sign_in(&db.pool).await;
     let answer = passkey.get(&started.options);
     is_refused(
@@ -185,6 +199,7 @@ async fn wrong_challenges_foreign_credentials_and_backward_counters_are_refused(
     let answer = ada_key.attest(&started.options);
     match passkeys::finish_registration(
         &db.pool,
+        master_keys(),
         &rp(),
         &bo,
         started.ceremony.expose(),
@@ -205,8 +220,16 @@ async fn wrong_challenges_foreign_credentials_and_backward_counters_are_refused(
         .unwrap();
     let (_, answer) = SoftPasskey::create(&started.options);
     is_refused(
-        passkeys::finish_registration(&db.pool, &rp(), &bo, started.ceremony.expose(), &answer, "")
-            .await,
+        passkeys::finish_registration(
+            &db.pool,
+            master_keys(),
+            &rp(),
+            &bo,
+            started.ceremony.expose(),
+            &answer,
+            "",
+        )
+        .await,
         "ceremony",
     );
 }

@@ -158,6 +158,7 @@ pub async fn create_passkey(
     let rp = relying_party(&state)?;
     let added = passkeys::finish_registration(
         &state.pool,
+        &state.keys,
         &rp,
         &current.user,
         body.ceremony.expose(),
@@ -187,7 +188,7 @@ pub async fn delete_passkey(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
-    passkeys::remove(&state.pool, &current.user, id).await?;
+    passkeys::remove(&state.pool, &state.keys, &current.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

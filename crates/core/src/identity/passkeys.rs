@@ -23,6 +23,7 @@ use webauthn_rs::prelude::{
 use crate::{
     accounts::{self, User},
     codes::{new_link_token, token_digest},
+    keys::MasterKeyRing,
     limits,
     sessions::Factor,
     two_factor, CoreError, CoreResult,
@@ -270,6 +271,7 @@ pub async fn begin_registration(
 /// fields in base64url) and the name its owner gave it.
 pub async fn finish_registration(
     pool: &PgPool,
+    master: &MasterKeyRing,
     rp: &RelyingParty,
     user: &User,
     ceremony: &str,
@@ -312,24 +314,60 @@ pub async fn finish_registration(
         Err(e) => return Err(e.into()),
     };
     record(&mut tx, user.id, "passkey_added").await?;
+    tell_owner(&mut tx, master, user, &info.name, true).await?;
     tx.commit().await?;
     Ok(info)
 }
 
 /// Removes one of the account's passkeys; another account's (or none) is not found.
-pub async fn remove(pool: &PgPool, user: &User, passkey_id: Uuid) -> CoreResult<()> {
+pub async fn remove(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    user: &User,
+    passkey_id: Uuid,
+) -> CoreResult<()> {
     let mut tx = pool.begin().await?;
-    let removed = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
-        .bind(passkey_id)
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if removed == 0 {
+    let name: Option<String> =
+        sqlx::query_scalar("DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name")
+            .bind(passkey_id)
+            .bind(user.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(name) = name else {
         return Err(CoreError::NotFound("passkey"));
-    }
+    };
     record(&mut tx, user.id, "passkey_removed").await?;
+    tell_owner(&mut tx, master, user, &name, false).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Mails the account's owner that a passkey was added or removed, in their language, through
+/// the outbox in the change's transaction. Adding one needs only a session, so a stolen session
+/// could give itself a lasting way in (or take the owner's away): the owner learns of it at
+/// once, as of a sign-in from a new device.
+async fn tell_owner(
+    conn: &mut PgConnection,
+    master: &MasterKeyRing,
+    user: &User,
+    passkey: &str,
+    added: bool,
+) -> CoreResult<()> {
+    let t = bastion_i18n::Locale::from_tag(&user.locale)
+        .unwrap_or_default()
+        .t();
+    let (subject, body) = if added {
+        (
+            t.mail_passkey_added_subject(),
+            t.mail_passkey_added_body(&user.name, passkey),
+        )
+    } else {
+        (
+            t.mail_passkey_removed_subject(),
+            t.mail_passkey_removed_body(&user.name, passkey),
+        )
+    };
+    crate::mail::enqueue(conn, master, &user.email, subject, &body).await?;
     Ok(())
 }
 

@@ -16,3 +16,7 @@ mail-new-sign-in-subject = Neue Anmeldung bei Ihrem Bastion-Konto
 mail-new-sign-in-body = Hallo { $name },\n\nbei Ihrem Bastion-Konto hat sich soeben ein Gerät angemeldet, das es bisher nicht verwendet hat:\n\n  { $device }, aus dem Netz { $network }\n\nWenn Sie das waren, ist nichts zu tun. Wenn nicht, ändern Sie sofort Ihr Passwort und beenden Sie auf Ihrer Kontoseite die Sitzungen, die Sie nicht kennen.\n
 mail-new-sign-in-unknown-device = ein unbekannter Browser
 mail-new-sign-in-unknown-network = eine unbekannte Adresse
+mail-passkey-added-subject = Ihrem Bastion-Konto wurde ein Passkey hinzugefügt
+mail-passkey-added-body = Hallo { $name },\n\nIhrem Bastion-Konto wurde ein Passkey mit dem Namen „{ $passkey }“ hinzugefügt. Mit ihm meldet man sich ohne Ihr Passwort an.\n\nWaren Sie das, ist nichts zu tun. Wenn nicht, entfernen Sie ihn sofort auf Ihrer Kontoseite, ändern Sie Ihr Passwort und beenden Sie die Sitzungen, die Sie nicht kennen.\n
+mail-passkey-removed-subject = Aus Ihrem Bastion-Konto wurde ein Passkey entfernt
+mail-passkey-removed-body = Hallo { $name },\n\nDer Passkey mit dem Namen „{ $passkey }“ wurde aus Ihrem Bastion-Konto entfernt; mit ihm kann man sich nicht mehr anmelden.\n\nWaren Sie das, ist nichts zu tun. Wenn nicht, ändern Sie sofort Ihr Passwort und beenden Sie auf Ihrer Kontoseite die Sitzungen, die Sie nicht kennen.\n

@@ -17,3 +17,7 @@ mail-new-sign-in-subject = New sign-in to your Bastion account
 mail-new-sign-in-body = Hello { $name },\n\nYour Bastion account was just signed in to from a device it has not used before:\n\n  { $device }, from the network { $network }\n\nIf this was you, there is nothing to do. If not, change your password at once and end the sessions you do not know on your account page.\n
 mail-new-sign-in-unknown-device = an unknown browser
 mail-new-sign-in-unknown-network = an unknown address
+mail-passkey-added-subject = A passkey was added to your Bastion account
+mail-passkey-added-body = Hello { $name },\n\nA passkey named “{ $passkey }” was added to your Bastion account. It signs in without your password.\n\nIf this was you, there is nothing to do. If not, remove it on your account page at once, change your password and end the sessions you do not know.\n
+mail-passkey-removed-subject = A passkey was removed from your Bastion account
+mail-passkey-removed-body = Hello { $name },\n\nThe passkey named “{ $passkey }” was removed from your Bastion account; it signs in no more.\n\nIf this was you, there is nothing to do. If not, change your password at once and end the sessions you do not know on your account page.\n

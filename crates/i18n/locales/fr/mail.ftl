@@ -16,3 +16,7 @@ mail-new-sign-in-subject = Nouvelle connexion à votre compte Bastion
 mail-new-sign-in-body = Bonjour { $name },\n\nVotre compte Bastion vient d'être utilisé pour une connexion depuis un appareil qu'il n'avait encore jamais utilisé :\n\n  { $device }, depuis le réseau { $network }\n\nSi c'était vous, vous n'avez rien à faire. Sinon, changez tout de suite votre mot de passe et mettez fin aux sessions que vous ne reconnaissez pas sur la page de votre compte.\n
 mail-new-sign-in-unknown-device = un navigateur inconnu
 mail-new-sign-in-unknown-network = une adresse inconnue
+mail-passkey-added-subject = Une clé d’accès a été ajoutée à votre compte Bastion
+mail-passkey-added-body = Bonjour { $name },\n\nUne clé d’accès nommée « { $passkey } » a été ajoutée à votre compte Bastion. Elle permet de se connecter sans votre mot de passe.\n\nSi c’était vous, il n’y a rien à faire. Sinon, supprimez-la immédiatement sur la page de votre compte, changez votre mot de passe et mettez fin aux sessions que vous ne connaissez pas.\n
+mail-passkey-removed-subject = Une clé d’accès a été retirée de votre compte Bastion
+mail-passkey-removed-body = Bonjour { $name },\n\nLa clé d’accès nommée « { $passkey } » a été retirée de votre compte Bastion ; elle ne permet plus de se connecter.\n\nSi c’était vous, il n’y a rien à faire. Sinon, changez immédiatement votre mot de passe et mettez fin, sur la page de votre compte, aux sessions que vous ne connaissez pas.\n

@@ -16,3 +16,7 @@ mail-new-sign-in-subject = Nieuwe aanmelding bij uw Bastion-account
 mail-new-sign-in-body = Hallo { $name },\n\nEr is zonet aangemeld bij uw Bastion-account vanaf een toestel dat er nog niet mee gebruikt werd:\n\n  { $device }, vanaf het netwerk { $network }\n\nWas u dit, dan hoeft u niets te doen. Zo niet, wijzig dan meteen uw wachtwoord en beëindig de sessies die u niet kent op uw accountpagina.\n
 mail-new-sign-in-unknown-device = een onbekende browser
 mail-new-sign-in-unknown-network = een onbekend adres
+mail-passkey-added-subject = Er is een passkey toegevoegd aan uw Bastion-account
+mail-passkey-added-body = Hallo { $name },\n\nEr is een passkey met de naam “{ $passkey }” toegevoegd aan uw Bastion-account. Daarmee meldt men zich aan zonder uw wachtwoord.\n\nWas u dit, dan hoeft u niets te doen. Zo niet, verwijder hem dan meteen op uw accountpagina, wijzig uw wachtwoord en beëindig de sessies die u niet kent.\n
+mail-passkey-removed-subject = Er is een passkey verwijderd van uw Bastion-account
+mail-passkey-removed-body = Hallo { $name },\n\nDe passkey met de naam “{ $passkey }” is verwijderd van uw Bastion-account; men kan er zich niet meer mee aanmelden.\n\nWas u dit, dan hoeft u niets te doen. Zo niet, wijzig dan meteen uw wachtwoord en beëindig op uw accountpagina de sessies die u niet kent.\n
