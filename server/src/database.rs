@@ -40,6 +40,10 @@ impl Database {
         let switch =
             choose_role_switch(&database.pool, config.allow_revertible_tenant_role).await?;
         tenant::set_role_switch(switch);
+        // Like the switch, a process-wide choice made once at start-up.
+        bastion_core::limits::set_login_attempts_per_ip(
+            i32::try_from(config.login_limit_per_ip).unwrap_or(i32::MAX),
+        );
         let problems =
             db::check_serving_login(&database.pool, switch == RoleSwitch::Revertible).await?;
         if !problems.is_empty() {

@@ -107,6 +107,9 @@ pub struct Config {
     pub security_contact: String,
     /// `BASTION_TOKEN_RATE_LIMIT`: requests one API token may make per minute (default 600).
     pub token_rate_limit: u32,
+    /// `BASTION_LOGIN_LIMIT_PER_IP`: sign-in attempts one client address may make per 15
+    /// minutes (default 100; `bastion_core::limits::login_attempts_per_ip`).
+    pub login_limit_per_ip: u32,
     /// `BASTION_REQUEST_TIMEOUT_SECS`: how long a request may take from its body's last byte to
     /// its response's head (default 30 s); see `crate::timeout`.
     pub request_timeout: std::time::Duration,
@@ -267,6 +270,7 @@ impl Config {
             webhooks_allow_private_targets: false,
             security_contact: String::new(),
             token_rate_limit: 0,
+            login_limit_per_ip: 0,
             request_timeout: Duration::ZERO,
             statement_timeout: Duration::ZERO,
             db_max_lifetime: Duration::ZERO,

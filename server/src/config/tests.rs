@@ -20,6 +20,7 @@ fn defaults_are_local_and_safe() {
     assert!(!c.serves_https());
     assert_eq!(c.max_upload_bytes, 25 * 1024 * 1024);
     assert_eq!(c.token_rate_limit, 600);
+    assert_eq!(c.login_limit_per_ip, 100);
     assert_eq!(c.request_timeout, std::time::Duration::from_secs(30));
     assert_eq!(c.statement_timeout, std::time::Duration::from_secs(60));
     assert_eq!(c.db_max_lifetime, std::time::Duration::from_secs(1800));
@@ -55,6 +56,7 @@ fn each_bad_value_is_named() {
         ("BASTION_LOG_FORMAT", "xml"),
         ("BASTION_SIGNUP_LIMIT_PER_IP", "0"),
         ("BASTION_TOKEN_RATE_LIMIT", "0"),
+        ("BASTION_LOGIN_LIMIT_PER_IP", "0"),
         ("BASTION_SIGNUP_LIMIT_PER_DOMAIN", "lots"),
         ("BASTION_SMTP_URL", "http://mail.example.eu"),
         ("BASTION_MAIL_FROM", "nobody"),

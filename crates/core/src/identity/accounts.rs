@@ -451,7 +451,7 @@ pub async fn sign_in(
         if let Err(wait) = limits::hit(
             pool,
             &format!("login-ip:{ip}"),
-            limits::LOGIN_ATTEMPTS_PER_IP,
+            limits::login_attempts_per_ip(),
             limits::LOCKOUT_WINDOW,
         )
         .await?

@@ -102,6 +102,21 @@ pub async fn clear_login_failures(pool: &PgPool, email: &str) -> CoreResult<()> 
 /// Sign-in attempts from one client address within `LOCKOUT_WINDOW`, whatever the account.
 pub const LOGIN_ATTEMPTS_PER_IP: i32 = 100;
 
+static LOGIN_PER_IP: std::sync::atomic::AtomicI32 =
+    std::sync::atomic::AtomicI32::new(LOGIN_ATTEMPTS_PER_IP);
+
+/// Sign-in attempts (passwords and passkeys) one client address may make per
+/// [`LOCKOUT_WINDOW`]: [`LOGIN_ATTEMPTS_PER_IP`] unless the operator chose otherwise
+/// (`BASTION_LOGIN_LIMIT_PER_IP`; an office behind one address may need more).
+pub fn login_attempts_per_ip() -> i32 {
+    LOGIN_PER_IP.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets [`login_attempts_per_ip`] for the whole process, at start-up.
+pub fn set_login_attempts_per_ip(limit: i32) {
+    LOGIN_PER_IP.store(limit.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The client's address: the socket's peer, or, when that peer is one of `trusted_proxies`,
 /// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy (entries further
 /// left were written by the client and prove nothing).

@@ -387,7 +387,7 @@ async fn limit_address(pool: &PgPool, client_ip: Option<std::net::IpAddr>) -> Co
         limits::enforce(
             pool,
             &format!("login-ip:{ip}"),
-            limits::LOGIN_ATTEMPTS_PER_IP,
+            limits::login_attempts_per_ip(),
             limits::LOCKOUT_WINDOW,
         )
         .await?;

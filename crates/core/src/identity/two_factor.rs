@@ -727,7 +727,7 @@ pub async fn finish_sign_in(
         limits::enforce(
             pool,
             &format!("login-ip:{ip}"),
-            limits::LOGIN_ATTEMPTS_PER_IP,
+            limits::login_attempts_per_ip(),
             limits::LOCKOUT_WINDOW,
         )
         .await?;
