@@ -154,32 +154,9 @@ pub fn BoardPage() -> impl IntoView {
     let drag = RwSignal::new(None::<Drag>);
     let live = RwSignal::new(String::new());
     let layout = StoredValue::new(Layout::new());
-    // The handle that has the focus, by task, kept across redraws: a reload (one's own move
-    // coming back, a live update, however many in a row) replaces every card, and the focus
-    // goes back to the same card's new handle whenever a redraw has left it nowhere.
-    let focused = StoredValue::new(None::<String>);
-    Effect::new(move |_| {
-        if data.with(|d| matches!(d, Some(Ok(_)))) {
-            if let Some(id) = focused.get_value() {
-                request_animation_frame(move || {
-                    use leptos::wasm_bindgen::JsCast;
-                    let document = document();
-                    let lost = document
-                        .active_element()
-                        .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-                    if !lost {
-                        return;
-                    }
-                    if let Some(handle) = document
-                        .get_element_by_id(&format!("drag-{id}"))
-                        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-                    {
-                        let _ = handle.focus();
-                    }
-                });
-            }
-        }
-    });
+    // The focus goes back to the same task's handle after every redraw that lost it.
+    let focused =
+        super::keep_handle_focus(move || data.with(|d| matches!(d, Some(Ok(_)))), "drag-");
 
     let where_text = move |d: &Drag| {
         layout.with_value(|l| {

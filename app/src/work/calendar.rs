@@ -235,32 +235,8 @@ pub fn CalendarPage() -> impl IntoView {
     let carry = RwSignal::new(None::<Carry>);
     let live = RwSignal::new(String::new());
     let days = StoredValue::new(Vec::<String>::new());
-    // The handle that has the focus, by task, kept across redraws: a reload (one's own move
-    // coming back, a live update, however many in a row) replaces every task, and the focus
-    // goes back to the same task's new handle whenever a redraw has left it nowhere.
-    let focused = StoredValue::new(None::<String>);
-    Effect::new(move |_| {
-        if data.with(|d| matches!(d, Some(Ok(_)))) {
-            if let Some(id) = focused.get_value() {
-                request_animation_frame(move || {
-                    use leptos::wasm_bindgen::JsCast;
-                    let document = document();
-                    let lost = document
-                        .active_element()
-                        .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-                    if !lost {
-                        return;
-                    }
-                    if let Some(handle) = document
-                        .get_element_by_id(&format!("cal-{id}"))
-                        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-                    {
-                        let _ = handle.focus();
-                    }
-                });
-            }
-        }
-    });
+    // The focus goes back to the same task's handle after every redraw that lost it.
+    let focused = super::keep_handle_focus(move || data.with(|d| matches!(d, Some(Ok(_)))), "cal-");
     // Puts the carried task down on its target day: nothing to send when that is its own day.
     let put_down = move |slug: String| {
         let Some(c) = carry.get_untracked() else {

@@ -191,6 +191,41 @@ pub fn TagChip(tag: TagRow) -> impl IntoView {
     .into_any()
 }
 
+/// The handle that has the focus on a page of draggable tasks (the board, the calendar), by
+/// task, kept across redraws: a reload (one's own move coming back, a live update, however many
+/// in a row) replaces every task, and the focus goes back to the same task's new handle (id
+/// `{prefix}{task id}`) whenever a redraw has left it nowhere. `loaded` says the page's data is
+/// in. The handles set and clear the value on focus and on leaving.
+pub(crate) fn keep_handle_focus(
+    loaded: impl Fn() -> bool + 'static,
+    prefix: &'static str,
+) -> StoredValue<Option<String>> {
+    let focused = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        if loaded() {
+            if let Some(id) = focused.get_value() {
+                request_animation_frame(move || {
+                    use leptos::wasm_bindgen::JsCast;
+                    let document = document();
+                    let lost = document
+                        .active_element()
+                        .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+                    if !lost {
+                        return;
+                    }
+                    if let Some(handle) = document
+                        .get_element_by_id(&format!("{prefix}{id}"))
+                        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+                    {
+                        let _ = handle.focus();
+                    }
+                });
+            }
+        }
+    });
+    focused
+}
+
 /// A failed page load, said plainly.
 #[component]
 pub fn LoadError(title: &'static str, error: UiError) -> impl IntoView {
