@@ -274,6 +274,7 @@ pub fn SignInPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <crate::passkeys::PasskeySignIn next=Signal::derive(next)/>
+            <crate::sso::SsoSignIn/>
             <p class="muted"><A href="/forgot-password">{t.forgot_password()}</A></p>
             <p class="muted">{t.new_to_bastion()} " " <A href="/sign-up">{t.create_a_workspace()}</A></p>
         </section>

@@ -326,6 +326,9 @@ mod from_core {
                 }),
                 CoreError::Forbidden(message) => UiError::forbidden(message),
                 CoreError::TwoFactorRequired => UiError::TwoFactorRequired.answered(),
+                CoreError::SsoRequired { workspace, .. } => {
+                    UiError::forbidden(t.sso_required_sign_in(workspace))
+                }
                 CoreError::Invalid { field, message } => {
                     UiError::invalid(field, invalid_sentence(t, field, &message, field_label))
                 }

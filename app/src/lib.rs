@@ -31,6 +31,7 @@ pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod server;
 mod settings_page;
+mod sso;
 mod table;
 mod time;
 mod two_factor;

@@ -26,6 +26,8 @@ pub struct ServerContext {
     /// Where attachments and export archives live (S3 or `$BASTION_DATA_DIR/objects`), the
     /// same handle the REST API uses.
     pub objects: bastion_core::storage::Objects,
+    /// The operator's single sign-on settings (`BASTION_SSO_ALLOW_PRIVATE_ISSUERS`).
+    pub sso: bastion_core::sso::SsoNetwork,
 }
 
 pub fn context() -> Result<ServerContext, UiError> {

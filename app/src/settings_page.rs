@@ -336,6 +336,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <dt>{t.currency()}</dt><dd data-testid="currency">"EUR (€)"</dd>
                 </dl>
             </section>
+            {admin.then(|| view! { <crate::sso::SsoPanel slug=view.slug.clone()/> })}
             {policy::can_export_workspace(view.my_role).then(|| view! {
                 <ExportPanel slug=view.slug.clone() last=view.export.clone()/>
             })}

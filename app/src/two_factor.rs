@@ -158,6 +158,7 @@ mod text {
             "recovery_code" => t.tf_factor_recovery_code(),
             "passkey" => t.tf_factor_passkey(),
             "password_passkey" => t.tf_factor_password_passkey(),
+            "sso" => t.tf_factor_sso(),
             _ => t.tf_factor_password(),
         }
     }

@@ -227,6 +227,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finish a single sign-on sign-in (a browser step, where the provider sends the person back).
+         *     Answers 303 to the workspace with a new session cookie; or 303 to `/sign-in?sso_error=…`
+         *     (`expired`, `denied`, `provider`, `unverified_email`, `other_domain`, `not_member`,
+         *     `not_configured`).
+         */
+        get: operations["confirm_sso_sign_in"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start a single sign-on sign-in (a browser step): by the person's email or the workspace's
+         *     link. Answers 303 to the provider, with a ten-minute `bastion_sso` cookie that the callback
+         *     must see; or 303 to `/sign-in?sso_error=not_configured|provider|too_many_attempts`. Counts
+         *     against the per-address sign-in limit.
+         */
+        get: operations["start_sso_sign_in"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations/{token}": {
         parameters: {
             query?: never;
@@ -1033,6 +1077,29 @@ export interface paths {
          *     (admins).
          */
         patch: operations["update_project"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's single sign-on settings. Admins only. */
+        get: operations["get_sso"];
+        /**
+         * Save the workspace's single sign-on settings. When `enabled`, the provider's discovery
+         *     document is read first, so a wrong issuer is refused now. Each domain must be one where an
+         *     admin of the workspace has an address, and no other workspace's. A change is an event of the
+         *     workspace's history (never the secret). Admins only.
+         */
+        put: operations["update_sso"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/workspaces/{ws}/tags": {
@@ -2722,6 +2789,66 @@ export interface components {
              */
             signup_id: string;
         };
+        /** @description What an admin saves. Leave `client_secret` out to keep the stored one. */
+        SsoInput: {
+            allow_join?: boolean;
+            /** Format: uuid */
+            break_glass_user_id?: string | null;
+            /** @example bastion */
+            client_id: string;
+            client_secret?: string | null;
+            /**
+             * @example [
+             *       "acme.be"
+             *     ]
+             */
+            email_domains: string[];
+            enabled: boolean;
+            /** @example https://id.acme.be/realms/acme */
+            issuer: string;
+            sso_only?: boolean;
+        };
+        /** @description A workspace's single sign-on settings; the client secret is never returned. */
+        SsoView: {
+            /** @description A verified address at one of the domains, without a membership, joins as a member. */
+            allow_join: boolean;
+            /**
+             * Format: uuid
+             * @description The admin who may still sign in with a password when `sso_only` is on.
+             */
+            break_glass_user_id?: string | null;
+            /** @example bastion */
+            client_id: string;
+            /** @description Whether a client secret is stored. */
+            client_secret_set: boolean;
+            /** @description Whether settings were ever saved. */
+            configured: boolean;
+            /**
+             * @description Addresses at these domains sign in through the provider.
+             * @example [
+             *       "acme.be"
+             *     ]
+             */
+            email_domains: string[];
+            /** @description Whether members can sign in through the provider. */
+            enabled: boolean;
+            /** @example https://id.acme.be/realms/acme */
+            issuer: string;
+            /**
+             * @description Register this at the provider as the client's redirect URI.
+             * @example https://bastion.example/api/v1/auth/sso/callback
+             */
+            redirect_uri: string;
+            /**
+             * @description A link that starts a sign-in to this workspace (for an intranet or a bookmark).
+             * @example https://bastion.example/api/v1/auth/sso/start?workspace=acme
+             */
+            sign_in_url: string;
+            /** @description Members may not sign in with a password or a passkey (except the break-glass admin). */
+            sso_only: boolean;
+            /** Format: date-time */
+            updated_at?: string | null;
+        };
         Subprocessor: {
             data: string;
             id: string;
@@ -3851,6 +3978,97 @@ export interface operations {
                 };
             };
             /** @description `code`: wrong, used, expired or out of attempts. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_sso_sign_in: {
+        parameters: {
+            query?: {
+                /** @description The authorization code. */
+                code?: string;
+                /** @description The sign-in's state, as sent to the provider. */
+                state?: string;
+                /** @description The provider's refusal (`access_denied`, …). */
+                error?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the workspace, signed in; or back to the sign-in page with `sso_error`. */
+            303: {
+                headers: {
+                    /** @description Where to go next */
+                    Location?: string;
+                    /** @description The session, when signed in */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_sso_sign_in: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The person's address: its domain finds the workspace.
+                 * @example ada@acme.be
+                 */
+                email?: string;
+                /**
+                 * @description Or the workspace's slug (its sign-in link).
+                 * @example acme
+                 */
+                workspace?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's sign-in, or back to the sign-in page with `sso_error`. */
+            303: {
+                headers: {
+                    /** @description Where to go next */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither `email` nor `workspace`, or a malformed email; it is named. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7825,6 +8043,169 @@ export interface operations {
                 };
             };
             /** @description A field is invalid; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings (`configured: false` before the first save). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoInput"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid, or the provider did not answer; it is named. */
             422: {
                 headers: {
                     [name: string]: unknown;

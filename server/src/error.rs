@@ -34,6 +34,10 @@ pub enum ApiError {
     /// A member without two-factor sign-in, in a workspace that requires it (session or token).
     #[error("two-factor sign-in required")]
     TwoFactorRequired,
+    /// A member of a workspace that signs in with single sign-on only, with a password or a
+    /// passkey.
+    #[error("single sign-on required")]
+    SsoRequired { workspace: String, slug: String },
     /// A state-changing browser request from another origin.
     #[error("cross-origin request refused")]
     CrossOrigin,
@@ -123,6 +127,15 @@ impl ApiError {
                 StatusCode::FORBIDDEN,
                 "two_factor_required",
                 t.api_two_factor_required().into(),
+                None,
+            ),
+            Self::SsoRequired { workspace, slug } => (
+                StatusCode::FORBIDDEN,
+                "sso_required",
+                t.api_sso_required(
+                    workspace,
+                    format!("/api/v1/auth/sso/start?workspace={slug}"),
+                ),
                 None,
             ),
             Self::CrossOrigin => (
@@ -222,6 +235,7 @@ impl From<CoreError> for ApiError {
             CoreError::Conflict { code, message } => Self::Conflict { code, message },
             CoreError::Forbidden(message) => Self::Forbidden(message),
             CoreError::TwoFactorRequired => Self::TwoFactorRequired,
+            CoreError::SsoRequired { workspace, slug } => Self::SsoRequired { workspace, slug },
             CoreError::RateLimited { retry_after_secs } => {
                 Self::TooManyRequests { retry_after_secs }
             }

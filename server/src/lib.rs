@@ -91,6 +91,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
         relying_party: state.config.relying_party().ok(),
         security_contact: state.config.security_contact.clone(),
         objects: state.objects.clone(),
+        sso: state.config.sso(),
     };
     let context = move || {
         provide_request_nonce();

@@ -134,6 +134,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/sign-in/second-factor/passkey"),
     ("post", "/api/v1/auth/passkey/options"),
     ("post", "/api/v1/auth/passkey"),
+    ("get", "/api/v1/auth/sso/start"),
+    ("get", "/api/v1/auth/sso/callback"),
     ("post", "/api/v1/auth/password-reset"),
     ("post", "/api/v1/auth/password-reset/confirm"),
     ("post", "/api/v1/auth/sign-up"),
@@ -310,6 +312,14 @@ fn rows() -> Vec<Row> {
         // Plans, export and erasure: admins only. After the audit rows, which expect the Starter plan.
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"plan": "pro"})), expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"require_two_factor": false})), expect: [200, 403, 403, 404, 404, 401] },
+        // Single sign-on settings are the admins'. Saved off, so no provider is asked.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/sso", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/sso", fixture: None, body: Some(json!({"enabled": false, "issuer": "https://id.example.eu", "client_id": "bastion", "client_secret": "s3cret", "email_domains": []})), expect: [200, 403, 403, 404, 404, 401] },
+        // The browser steps of a single sign-on need no session: without an email the start is
+        // refused naming it; a callback without this browser's state goes back to the sign-in
+        // page, for everyone.
+        Row { method: "GET", path: "/api/v1/auth/sso/start", fixture: None, body: Option::None, expect: [422, 422, 422, 422, 422, 422] },
+        Row { method: "GET", path: "/api/v1/auth/sso/callback", fixture: None, body: Option::None, expect: [303, 303, 303, 303, 303, 303] },
         // A wrong confirmation erases nothing: 422 for the admin, and the cast lives on.
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"confirm": "not the name"})), expect: [422, 403, 403, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/export", fixture: None, body: Option::None, expect: [202, 403, 403, 404, 404, 401] },
@@ -1214,6 +1224,8 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         // Turning the two-factor requirement off (on needs the admin's own two-factor sign-in,
         // which the cast has not; server/tests/enforce_two_factor.rs covers it).
         ("/api/fn/require_two_factor", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/sso_settings", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/save_sso", "slug={ws}&issuer=https%3A%2F%2Fid.example.eu&client_id=bastion&client_secret=s3cret&email_domains=", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/change_plan", "slug={ws}&plan=pro", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/start_export", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/export_status", "slug={ws}&id={id}", Export, [200, 403, 403, 404, 404, 404]),

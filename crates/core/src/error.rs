@@ -25,6 +25,10 @@ pub enum CoreError {
     /// on: every door answers 403 `two_factor_required` and points to the account page.
     #[error("{}", TWO_FACTOR_REQUIRED)]
     TwoFactorRequired,
+    /// A member of a workspace that signs in with single sign-on only tried a password or a
+    /// passkey: every door answers 403 `sso_required`, naming the workspace and its sign-in link.
+    #[error("members of {workspace} sign in with single sign-on")]
+    SsoRequired { workspace: String, slug: String },
     /// The change would leave the workspace without an active admin.
     #[error("this is the workspace's last active admin")]
     LastAdmin,

@@ -28,7 +28,7 @@ mod viewer;
 // their capability's folder.
 pub use identity::{
     accounts, api_tokens, devices, invitations, limits, passkeys, passwords, resets, sessions,
-    signups, two_factor,
+    signups, sso, two_factor,
 };
 pub use platform::{clock, db, embedded, jobs, live, mail};
 pub use privacy::{actor_claim, audit, exports, requests as privacy_requests};

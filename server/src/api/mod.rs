@@ -22,6 +22,7 @@ pub mod pagination;
 pub mod passkeys;
 pub mod privacy;
 pub mod projects;
+pub mod sso;
 pub mod tags;
 pub mod tasks;
 pub mod time_entries;
@@ -286,8 +287,11 @@ fn operations() -> OpenApiRouter<AppState> {
     let accounts = auth::routes()
         .merge(onboarding::sign_up_routes())
         .merge(two_factor::routes())
-        .merge(passkeys::routes());
-    let workspaces = onboarding::workspace_routes().merge(privacy::workspace_routes());
+        .merge(passkeys::routes())
+        .merge(sso::routes());
+    let workspaces = onboarding::workspace_routes()
+        .merge(privacy::workspace_routes())
+        .merge(sso::workspace_routes());
     let members = members::routes().merge(onboarding::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(tagged("operations", health::routes()))

@@ -103,6 +103,9 @@ pub struct Config {
     /// `BASTION_WEBHOOKS_ALLOW_PRIVATE_TARGETS`: lets webhook endpoints target private, loopback
     /// and link-local addresses (SSRF guard off; `bastion_core::webhooks::target`).
     pub webhooks_allow_private_targets: bool,
+    /// `BASTION_SSO_ALLOW_PRIVATE_ISSUERS`: lets single sign-on reach identity providers at
+    /// private, loopback and link-local addresses, over plain http too (`bastion_core::sso`).
+    pub sso_allow_private_issuers: bool,
     /// `BASTION_SECURITY_CONTACT`: where DPA and security-pack requests are sent.
     pub security_contact: String,
     /// `BASTION_TOKEN_RATE_LIMIT`: requests one API token may make per minute (default 600).
@@ -268,6 +271,7 @@ impl Config {
             object_store_region: String::new(),
             allow_non_eu_region: false,
             webhooks_allow_private_targets: false,
+            sso_allow_private_issuers: false,
             security_contact: String::new(),
             token_rate_limit: 0,
             login_limit_per_ip: 0,
@@ -387,6 +391,18 @@ impl Config {
         bastion_core::webhooks::WebhookSettings {
             allow_private_targets: self.webhooks_allow_private_targets,
         }
+    }
+
+    /// The operator's single sign-on settings, as the core takes them.
+    pub fn sso(&self) -> bastion_core::sso::SsoNetwork {
+        bastion_core::sso::SsoNetwork {
+            allow_private_issuers: self.sso_allow_private_issuers,
+        }
+    }
+
+    /// Where single sign-on providers send people back to (to register at the provider).
+    pub fn sso_redirect_uri(&self) -> String {
+        format!("{}/api/v1/auth/sso/callback", self.origin())
     }
 
     /// Where attachments and export archives live: the S3 bucket when

@@ -121,6 +121,10 @@ pub const SETTINGS: &[Setting] = &[
     setting("BASTION_WEBHOOKS_ALLOW_PRIVATE_TARGETS", FILE, Some("false"),
         |c, v| boolean(v).map(|b| c.webhooks_allow_private_targets = b),
         "true to let webhooks target private, loopback and link-local addresses"),
+    setting("BASTION_SSO_ALLOW_PRIVATE_ISSUERS", FILE, Some("false"),
+        |c, v| boolean(v).map(|b| c.sso_allow_private_issuers = b),
+        "true to let single sign-on reach identity providers at private, loopback and \
+         link-local addresses (and over http)"),
     setting("BASTION_SECURITY_CONTACT", FILE, Some("security@localhost"),
         |c, v| email(v).map(|e| c.security_contact = e),
         "Where DPA and security-pack requests are sent"),

@@ -463,7 +463,12 @@ pub async fn sign_in(
     if let Some(wait) = limits::account_locked_for(pool, &email).await? {
         return Ok(Err(SignInRefused::TooManyAttempts(wait)));
     }
-    match authenticate(pool, &email, password).await? {
+    let user = authenticate(pool, &email, password).await?;
+    if let Some(user) = &user {
+        // Checked after the password, so that the refusal tells nothing to someone without it.
+        crate::sso::refuse_password_sign_in(pool, user.id).await?;
+    }
+    match user {
         Some(user) if crate::two_factor::has_second_factor(pool, user.id).await? => Ok(Ok(
             SignInStep::SecondFactor(crate::two_factor::start_challenge(pool, user.id).await?),
         )),

@@ -12,4 +12,5 @@ pub mod passwords;
 pub mod resets;
 pub mod sessions;
 pub mod signups;
+pub mod sso;
 pub mod two_factor;

@@ -484,6 +484,7 @@ pub async fn finish_sign_in(
         .await?
         .ok_or_else(refused)?;
     ensure_unlocked(pool, &user.email).await?;
+    crate::sso::refuse_password_sign_in(pool, user.id).await?;
     let result = match webauthn.finish_discoverable_authentication(
         &answer,
         state,

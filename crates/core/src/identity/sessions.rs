@@ -72,6 +72,8 @@ pub enum Factor {
     Passkey,
     /// The password and a passkey.
     PasswordPasskey,
+    /// The workspace's OpenID provider (`sso::finish`).
+    Sso,
 }
 
 impl Factor {
@@ -82,6 +84,7 @@ impl Factor {
             Factor::RecoveryCode => "recovery_code",
             Factor::Passkey => "passkey",
             Factor::PasswordPasskey => "password_passkey",
+            Factor::Sso => "sso",
         }
     }
 }

@@ -260,6 +260,9 @@ pub struct RotationReport {
     pub mail_resealed: usize,
     /// Authenticator secrets (sealed under the master key itself) re-sealed by a master rotation.
     pub totp_resealed: usize,
+    /// Single sign-on client secrets (sealed under the master key itself) re-sealed by a master
+    /// rotation.
+    pub sso_resealed: usize,
     pub keys_already_current: usize,
     pub data_keys_replaced: usize,
     pub secrets_reencrypted: usize,
@@ -319,6 +322,7 @@ pub async fn rotate_master_keys(
             report.signups_rewrapped = crate::signups::rewrap_pending(pool, master).await?;
             report.mail_resealed = crate::mail::reseal_unsent(pool, master).await?;
             report.totp_resealed = crate::two_factor::reseal_secrets(pool, master).await?;
+            report.sso_resealed = crate::sso::reseal_secrets(pool, master).await?;
         }
         Ok(report)
     })

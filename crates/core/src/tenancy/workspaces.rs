@@ -225,6 +225,18 @@ pub async fn list_workspaces(pool: &PgPool) -> CoreResult<Vec<Workspace>> {
     .await?)
 }
 
+pub async fn find_by_id(
+    db: impl sqlx::PgExecutor<'_>,
+    id: WorkspaceId,
+) -> CoreResult<Option<Workspace>> {
+    Ok(sqlx::query_as::<_, Workspace>(
+        "SELECT id, slug, name, plan, schema_version, created_at, require_two_factor FROM workspaces WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
 pub async fn find_by_slug(
     db: impl sqlx::PgExecutor<'_>,
     slug: &str,

@@ -11,3 +11,4 @@ api-unavailable = Die Datenbank ist gerade nicht erreichbar; es wurde nichts ge�
 api-timeout = Die Anfrage dauerte länger, als der Server erlaubt; unvollendete Änderungen wurden zurückgenommen. Versuchen Sie es erneut, oder fragen Sie weniger auf einmal an.
 api-internal = Bei uns ist etwas schiefgegangen; es wurde protokolliert.
 api-last-admin = Dies ist der letzte aktive Administrator des Arbeitsbereichs. Machen Sie zuerst ein anderes Mitglied zum Administrator und ändern oder entfernen Sie dann diesen.
+api-sso-required = Mitglieder von { $workspace } melden sich mit Single Sign-on an: { $link }

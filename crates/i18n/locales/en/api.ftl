@@ -11,3 +11,4 @@ api-unavailable = The database cannot be reached just now; nothing was changed. 
 api-timeout = The request took longer than the server allows; unfinished changes were rolled back. Try again, or ask for less at once.
 api-internal = Something went wrong on our side; it has been logged.
 api-last-admin = This is the workspace's last active admin. Make another member an admin first, then change or remove this one.
+api-sso-required = Members of { $workspace } sign in with single sign-on: { $link }

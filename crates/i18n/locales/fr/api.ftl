@@ -11,3 +11,4 @@ api-unavailable = La base de données est injoignable pour le moment ; rien n'a 
 api-timeout = La requête a pris plus de temps que le serveur ne le permet ; les modifications inachevées ont été annulées. Réessayez, ou demandez moins à la fois.
 api-internal = Une erreur s'est produite de notre côté ; elle a été consignée.
 api-last-admin = C'est le dernier administrateur actif de l'espace de travail. Nommez d'abord un autre membre administrateur, puis modifiez ou retirez celui-ci.
+api-sso-required = Les membres de { $workspace } se connectent par authentification unique : { $link }

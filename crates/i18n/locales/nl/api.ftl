@@ -11,3 +11,4 @@ api-unavailable = De database is nu niet bereikbaar; er is niets gewijzigd. Prob
 api-timeout = Het verzoek duurde langer dan de server toestaat; onvoltooide wijzigingen zijn teruggedraaid. Probeer het opnieuw, of vraag minder tegelijk.
 api-internal = Er ging bij ons iets mis; het is gelogd.
 api-last-admin = Dit is de laatste actieve beheerder van de werkruimte. Maak eerst een ander lid beheerder en wijzig of verwijder daarna deze.
+api-sso-required = Leden van { $workspace } melden zich aan met single sign-on: { $link }

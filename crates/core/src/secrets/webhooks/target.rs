@@ -71,10 +71,32 @@ pub fn parse_url(input: &str) -> CoreResult<Url> {
 /// Parses and resolves `input`, refusing forbidden addresses unless the operator allows them.
 pub async fn resolve(input: &str, settings: WebhookSettings) -> CoreResult<Target> {
     let url = parse_url(input)?;
+    resolve_url(
+        url,
+        "url",
+        settings.allow_private_targets,
+        "webhooks go to public addresses only (the operator may allow private targets with \
+         BASTION_WEBHOOKS_ALLOW_PRIVATE_TARGETS)",
+    )
+    .await
+}
+
+/// Resolves a parsed URL, refusing forbidden addresses unless `allow_private`; a refusal names
+/// `field` and ends with `policy` (what is allowed, and the operator's setting). Also the guard
+/// of single sign-on's calls to identity providers.
+pub(crate) async fn resolve_url(
+    url: Url,
+    field: &'static str,
+    allow_private: bool,
+    policy: &str,
+) -> CoreResult<Target> {
     let port = url
         .port_or_known_default()
-        .ok_or_else(|| CoreError::invalid("url", "must name a port or use http or https"))?;
-    let (host, addrs) = match url.host().expect("checked by parse_url") {
+        .ok_or_else(|| CoreError::invalid(field, "must name a port or use http or https"))?;
+    let host = url
+        .host()
+        .ok_or_else(|| CoreError::invalid(field, "must name a host"))?;
+    let (host, addrs) = match host {
         url::Host::Ipv4(ip) => (ip.to_string(), vec![SocketAddr::new(IpAddr::V4(ip), port)]),
         url::Host::Ipv6(ip) => (ip.to_string(), vec![SocketAddr::new(IpAddr::V6(ip), port)]),
         url::Host::Domain(name) => {
@@ -88,20 +110,16 @@ pub async fn resolve(input: &str, settings: WebhookSettings) -> CoreResult<Targe
                 _ => Vec::new(),
             };
             if addrs.is_empty() {
-                return Err(CoreError::invalid("url", "the host name does not resolve"));
+                return Err(CoreError::invalid(field, "the host name does not resolve"));
             }
             (name.to_owned(), addrs)
         }
     };
-    if !settings.allow_private_targets {
+    if !allow_private {
         if let Some(kind) = addrs.iter().find_map(|a| forbidden(a.ip())) {
             return Err(CoreError::invalid(
-                "url",
-                format!(
-                    "points to {kind} address; webhooks go to public addresses only (the \
-                     operator may allow private targets with \
-                     BASTION_WEBHOOKS_ALLOW_PRIVATE_TARGETS)"
-                ),
+                field,
+                format!("points to {kind} address; {policy}"),
             ));
         }
     }
