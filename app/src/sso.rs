@@ -227,7 +227,7 @@ pub fn SsoSignIn() -> impl IntoView {
             {move || error().map(|text| view! { <p class="form-error" role="alert" id="sso-error">{text}</p> })}
             <form method="get" action="/api/v1/auth/sso/start" class="form">
                 <label for="sso-email">{t.sso_work_email()}</label>
-                <input id="sso-email" name="email" type="email" autocomplete="email" required/>
+                <input id="sso-email" name="email" type="email" autocomplete="email" required placeholder="name@company.be"/>
                 <button type="submit" class="button secondary">{t.sso_continue()}</button>
             </form>
         </section>

@@ -258,9 +258,11 @@ export interface paths {
         };
         /**
          * Start a single sign-on sign-in (a browser step): by the person's email or the workspace's
-         *     link. Answers 303 to the provider, with a ten-minute `bastion_sso` cookie that the callback
-         *     must see; or 303 to `/sign-in?sso_error=not_configured|provider|too_many_attempts`. Counts
-         *     against the per-address sign-in limit.
+         *     link. Answers a page that goes on to the provider at once (a meta refresh and a link: a
+         *     redirect would be refused to the sign-in form by the pages' `form-action 'self'`), with a
+         *     ten-minute `bastion_sso` cookie that the callback must see; or 303 to
+         *     `/sign-in?sso_error=not_configured|provider|too_many_attempts`. Counts against the
+         *     per-address sign-in limit.
          */
         get: operations["start_sso_sign_in"];
         put?: never;
@@ -4059,7 +4061,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To the provider's sign-in, or back to the sign-in page with `sso_error`. */
+            /** @description A page going on to the provider's sign-in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Back to the sign-in page with `sso_error`. */
             303: {
                 headers: {
                     /** @description Where to go next */

@@ -232,6 +232,23 @@ pub fn can_set_notification_preferences(_role: Role) -> bool {
     true
 }
 
+/// Everyone keeps saved views of the task list for themselves; sharing one with the workspace
+/// is for admins and members, and only they see shared views (a guest's list is narrower, and a
+/// view's name and filters are the team's words).
+pub fn can_share_view(role: Role) -> bool {
+    role != Role::Guest
+}
+
+/// Whether shared views are listed for this role; see [`can_share_view`].
+pub fn can_see_shared_views(role: Role) -> bool {
+    role != Role::Guest
+}
+
+/// A saved view is deleted by whoever saved it; a shared one also by any admin.
+pub fn can_delete_view(role: Role, own: bool) -> bool {
+    own || role == Role::Admin
+}
+
 /// Only the author edits a comment, admins included: nobody puts words in someone else's mouth.
 pub fn can_edit_comment(_role: Role, viewer_is_author: bool) -> bool {
     viewer_is_author

@@ -216,15 +216,18 @@ fn state_cookie(state: &AppState, value: Option<&str>) -> HeaderValue {
 }
 
 /// Start a single sign-on sign-in (a browser step): by the person's email or the workspace's
-/// link. Answers 303 to the provider, with a ten-minute `bastion_sso` cookie that the callback
-/// must see; or 303 to `/sign-in?sso_error=not_configured|provider|too_many_attempts`. Counts
-/// against the per-address sign-in limit.
+/// link. Answers a page that goes on to the provider at once (a meta refresh and a link: a
+/// redirect would be refused to the sign-in form by the pages' `form-action 'self'`), with a
+/// ten-minute `bastion_sso` cookie that the callback must see; or 303 to
+/// `/sign-in?sso_error=not_configured|provider|too_many_attempts`. Counts against the
+/// per-address sign-in limit.
 #[utoipa::path(
     get,
     path = "/api/v1/auth/sso/start",
     params(StartQuery),
     responses(
-        (status = 303, description = "To the provider's sign-in, or back to the sign-in page with `sso_error`.",
+        (status = 200, description = "A page going on to the provider's sign-in.", content_type = "text/html", body = String),
+        (status = 303, description = "Back to the sign-in page with `sso_error`.",
          headers(("Location" = String, description = "Where to go next"))),
         (status = 422, description = "Neither `email` nor `workspace`, or a malformed email; it is named.", body = ErrorBody),
     ),
@@ -254,7 +257,7 @@ pub async fn start_sso_sign_in(
     .await?;
     Ok(match started {
         Ok(started) => {
-            let mut response = see_other(&started.authorization_url);
+            let mut response = onward_page(&started.authorization_url);
             response.headers_mut().insert(
                 header::SET_COOKIE,
                 state_cookie(&state, Some(started.state.expose())),
@@ -263,6 +266,40 @@ pub async fn start_sso_sign_in(
         }
         Err(refused) => to_sign_in(&refused),
     })
+}
+
+/// A page that goes on to the provider at once (a meta refresh, and a link for whoever has
+/// refreshes turned off). Not a redirect: the sign-in form posts here, and the pages' CSP
+/// (`form-action 'self'`) makes browsers refuse a form's redirect to another origin; a refresh is
+/// a navigation of its own.
+fn onward_page(url: &str) -> Response {
+    let locale = crate::language::current();
+    let t = locale.t();
+    let url = escape(url);
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"color-scheme\" content=\"light dark\">\
+         <meta http-equiv=\"refresh\" content=\"0; url={url}\">\
+         <title>{title}</title></head>\n<body><main>\n<p><a href=\"{url}\">{link}</a></p>\n\
+         </main></body></html>\n",
+        lang = locale.tag(),
+        title = escape(t.sso_continuing()),
+        link = escape(t.sso_continue_link()),
+    );
+    let mut response = (StatusCode::OK, axum::response::Html(html)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

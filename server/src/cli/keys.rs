@@ -68,13 +68,14 @@ async fn rotate_with(database: &Database, ring: &MasterKeyRing, data: bool) -> R
     .map_err(|e| format!("master key rotation failed ({resume}): {e}"))?;
     println!(
         "master key rotation done: {} data key(s) re-wrapped under the first master key, {} \
-         already were; {} pending signup(s), {} unsent mail body(ies) and {} authenticator \
-         secret(s) re-sealed, in {:.1?}",
+         already were; {} pending signup(s), {} unsent mail body(ies), {} authenticator \
+         secret(s) and {} single sign-on client secret(s) re-sealed, in {:.1?}",
         report.keys_rewrapped,
         report.keys_already_current,
         report.signups_rewrapped,
         report.mail_resealed,
         report.totp_resealed,
+        report.sso_resealed,
         started.elapsed()
     );
 
