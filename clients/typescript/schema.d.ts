@@ -1609,6 +1609,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's saved views and, for admins and members, the shared ones; shared first. */
+        get: operations["list_views"];
+        put?: never;
+        /** Save a view of the task list. Everyone keeps their own; sharing is for admins and members. */
+        post: operations["create_view"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/views/{view_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a view: the caller's own, or (admins) a shared one. */
+        delete: operations["delete_view"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/webhooks": {
         parameters: {
             query?: never;
@@ -2442,6 +2477,20 @@ export interface components {
              */
             name: string;
         };
+        NewView: {
+            /**
+             * @description 1–80 characters, unique among the caller's views regardless of case.
+             * @example My urgent work
+             */
+            name: string;
+            /**
+             * @description The list's query string (see `ViewView.query`); unknown keys are refused.
+             * @example status=todo&sort=priority
+             */
+            query: string;
+            /** @description Share with the workspace's admins and members (not for guests). */
+            shared?: boolean;
+        };
         NewWebhookEndpoint: {
             description?: string | null;
             events: components["schemas"]["WebhookEventFamily"][];
@@ -3139,6 +3188,32 @@ export interface components {
             locale: string;
             /** @example Ada Lovelace */
             name: string;
+        };
+        /** @description A person's views and the shared ones: at most 50 each, returned whole. */
+        ViewList: {
+            items: components["schemas"]["ViewView"][];
+        };
+        ViewView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @example My urgent work */
+            name: string;
+            /**
+             * Format: uuid
+             * @description Who saved it.
+             */
+            owner_id: string;
+            /**
+             * @description The task list's query string, without `?`: filters (`project`, `status`, `assignee`,
+             *     `tag`, `due_before`, `q`), `sort` (`created`, `updated`, `due`, `priority`) and `cols`
+             *     (the visible columns, comma-separated).
+             * @example status=todo&sort=priority&cols=status%2Cpriority%2Cdue
+             */
+            query: string;
+            /** @description Shared with the workspace's admins and members. */
+            shared: boolean;
         };
         WatchView: {
             /**
@@ -12080,6 +12155,244 @@ export interface operations {
                 };
             };
             /** @description No such workspace or token of the caller's, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_views: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The views. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewList"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewView"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A guest sharing a view, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid (a name in use, an unknown filter); it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The view's id */
+                view_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A shared view someone else saved (admins may), or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such view the caller may open, or not a member. */
             404: {
                 headers: {
                     [name: string]: unknown;

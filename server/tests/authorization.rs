@@ -88,6 +88,10 @@ enum Fixture {
     /// For bulk edit: a viewed task, `{task_id}`, and a private task of the admin's that
     /// nobody else views, `{private_id}`.
     BulkTasks,
+    /// A view of the task list the member saved and shared: `{view_id}`.
+    SharedView,
+    /// A view of the task list the member saved for themselves: `{view_id}`.
+    PersonalView,
 }
 
 impl Fixture {
@@ -312,6 +316,14 @@ fn rows() -> Vec<Row> {
         // Plans, export and erasure: admins only. After the audit rows, which expect the Starter plan.
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"plan": "pro"})), expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "PATCH", path: "/api/v1/workspaces/{ws}", fixture: None, body: Some(json!({"require_two_factor": false})), expect: [200, 403, 403, 404, 404, 401] },
+        // Saved views: everyone keeps their own; admins and members share (and see shared ones);
+        // a shared view is deleted by whoever saved it or an admin; another's personal view does
+        // not exist for anyone else.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/views", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/views", fixture: None, body: Some(json!({"name": "Row view", "query": "status=todo&sort=priority&cols=status,due"})), expect: [201, 201, 201, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/views", fixture: None, body: Some(json!({"name": "Row shared view", "query": "", "shared": true})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/views/{view_id}", fixture: SharedView, body: Option::None, expect: [204, 204, 404, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/views/{view_id}", fixture: PersonalView, body: Option::None, expect: [404, 204, 404, 404, 404, 401] },
         // Single sign-on settings are the admins'. Saved off, so no provider is asked.
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/sso", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "PUT", path: "/api/v1/workspaces/{ws}/sso", fixture: None, body: Some(json!({"enabled": false, "issuer": "https://id.example.eu", "client_id": "bastion", "client_secret": "s3cret", "email_domains": []})), expect: [200, 403, 403, 404, 404, 401] },
@@ -574,6 +586,24 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
             vec![("{task_id}", task), ("{comment_id}", comment)]
         }
         Fixture::Tag => vec![("{tag_id}", seed_tag(app, cast).await)],
+        Fixture::SharedView | Fixture::PersonalView => {
+            let answer = app
+                .post_as(
+                    &cast.member,
+                    &cast.api("/views"),
+                    json!({
+                        "name": format!("Member's view {}", uuid::Uuid::new_v4()),
+                        "query": "status=todo&sort=due",
+                        "shared": fixture == Fixture::SharedView,
+                    }),
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+            vec![(
+                "{view_id}",
+                answer.json()["id"].as_str().unwrap().to_owned(),
+            )]
+        }
         Fixture::Task => {
             let task = app
                 .seed_task(&cast.slug, cast.admin_id, false)
@@ -1225,6 +1255,10 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         // which the cast has not; server/tests/enforce_two_factor.rs covers it).
         ("/api/fn/require_two_factor", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/sso_settings", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/save_view", "slug={ws}&name=Fn+view&query=status%3Dtodo%26sort%3Ddue", None, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/save_view", "slug={ws}&name=Fn+shared+view&query=&shared=on", None, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/delete_view", "slug={ws}&id={view_id}", SharedView, [200, 200, 404, 404, 404, 404]),
+        ("/api/fn/delete_view", "slug={ws}&id={view_id}", PersonalView, [404, 200, 404, 404, 404, 404]),
         ("/api/fn/save_sso", "slug={ws}&issuer=https%3A%2F%2Fid.example.eu&client_id=bastion&client_secret=s3cret&email_domains=", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/change_plan", "slug={ws}&plan=pro", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/start_export", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),

@@ -31,7 +31,24 @@ pub struct TaskListView {
     /// Active members, for the assignee filter and picker; empty for guests.
     pub people: Vec<Person>,
     pub tags: Vec<TagRow>,
+    /// The caller's saved views and, for admins and members, the shared ones.
+    pub views: Vec<ViewRow>,
 }
+
+/// A saved view as the list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewRow {
+    pub id: String,
+    pub name: String,
+    /// The list's query string, without `?`.
+    pub query: String,
+    pub shared: bool,
+    /// Saved by the caller (the page asks `policy::can_delete_view` with it).
+    pub mine: bool,
+}
+
+/// The list's columns a view can show or hide, with their query names (the title always shows).
+pub const COLUMNS: [&str; 6] = ["project", "status", "priority", "assignee", "due", "tags"];
 
 /// The list's filters, as named in the query string.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -42,17 +59,23 @@ pub struct Filters {
     pub tag: Option<String>,
     pub due_before: Option<String>,
     pub q: Option<String>,
+    /// `created` (the default), `updated`, `due` or `priority`.
+    pub sort: Option<String>,
+    /// The visible columns, comma-separated; all when empty.
+    pub cols: Option<String>,
     pub cursor: Option<String>,
 }
 
 impl Filters {
-    const KEYS: [&'static str; 7] = [
+    const KEYS: [&'static str; 9] = [
         "project",
         "status",
         "assignee",
         "tag",
         "due_before",
         "q",
+        "sort",
+        "cols",
         "cursor",
     ];
 
@@ -64,6 +87,8 @@ impl Filters {
             "tag" => self.tag.as_ref(),
             "due_before" => self.due_before.as_ref(),
             "q" => self.q.as_ref(),
+            "sort" => self.sort.as_ref(),
+            "cols" => self.cols.as_ref(),
             _ => self.cursor.as_ref(),
         }
     }
@@ -74,10 +99,18 @@ impl Filters {
             .any(|k| self.get(k).is_some_and(|v| !v.is_empty()))
     }
 
+    /// Whether a column is shown: every one unless the query names some.
+    fn shows(&self, column: &str) -> bool {
+        match self.cols.as_deref().filter(|c| !c.is_empty()) {
+            None => true,
+            Some(cols) => cols.split(',').any(|c| c == column),
+        }
+    }
+
     /// The query string of these filters on the page after `cursor` (the first page if none);
     /// empty filters are left out.
     fn query(&self, cursor: Option<&str>) -> String {
-        let mut parts: Vec<String> = Self::KEYS[..6]
+        let mut parts: Vec<String> = Self::KEYS[..8]
             .iter()
             .filter_map(|k| {
                 self.get(k)
@@ -105,6 +138,7 @@ pub async fn load_tasks(
     tag: Option<String>,
     due_before: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
     cursor: Option<String>,
 ) -> Result<TaskListView, UiError> {
     let filters = Filters {
@@ -114,10 +148,14 @@ pub async fn load_tasks(
         tag,
         due_before,
         q,
+        sort,
+        cols: None,
         cursor,
     };
     use super::srv;
-    use bastion_core::work::tasks::{self, TaskFilter};
+    use bastion_core::work::tasks::{self, TaskFilter, TaskSort};
+    let stale = crate::use_t().page_link_stale();
+    let sort = TaskSort::parse(filters.sort.as_deref().unwrap_or_default())?;
     let mut o = crate::server::open(&slug).await?;
     let filter = TaskFilter {
         project_id: srv::opt_id("project_id", filters.project.as_deref())?,
@@ -127,15 +165,50 @@ pub async fn load_tasks(
         due_before: srv::opt_date("due_before", filters.due_before.as_deref())?,
         q: filters.q.clone(),
     };
-    let after = srv::page_after(filters.cursor.as_deref())?;
-    let mut records =
-        tasks::list_tasks(&mut o.tx, &o.viewer, &filter, after, PAGE_SIZE + 1).await?;
+    // The list's own order pages by keyset; a sorted view by offset (`o:<rows skipped>`).
+    let (mut records, offset) = if sort == TaskSort::Created {
+        let after = srv::page_after(filters.cursor.as_deref())?;
+        let records =
+            tasks::list_tasks(&mut o.tx, &o.viewer, &filter, after, PAGE_SIZE + 1).await?;
+        (records, None)
+    } else {
+        let offset = match filters
+            .cursor
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            None => 0,
+            Some(c) => c
+                .strip_prefix("o:")
+                .and_then(|n| n.parse::<u32>().ok())
+                .ok_or_else(|| UiError::invalid("cursor", stale.to_owned()))?,
+        };
+        let records =
+            tasks::list_tasks_sorted(&mut o.tx, &o.viewer, &filter, sort, offset, PAGE_SIZE + 1)
+                .await?;
+        (records, Some(offset))
+    };
     let next_cursor = if records.len() > PAGE_SIZE as usize {
         records.truncate(PAGE_SIZE as usize);
-        records.last().map(|t| srv::cursor_text(t.position()))
+        match offset {
+            Some(offset) => Some(format!("o:{}", offset + PAGE_SIZE)),
+            None => records.last().map(|t| srv::cursor_text(t.position())),
+        }
     } else {
         None
     };
+    let views = bastion_core::work::views::list(&mut o.tx, &o.viewer)
+        .await?
+        .into_iter()
+        .map(|v| ViewRow {
+            id: v.id.to_string(),
+            mine: v.owner_id == o.viewer.user_id,
+            name: v.name,
+            query: v.query,
+            shared: v.shared,
+        })
+        .collect();
     let projects = srv::all_projects(&mut o.tx, &o.viewer, true).await?;
     let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
     let member_ids = srv::member_ids(&mut o.tx, o.viewer.role).await?;
@@ -152,7 +225,36 @@ pub async fn load_tasks(
         projects,
         people,
         tags,
+        views,
     })
+}
+
+/// Saves the list's current query (filters, sort, columns) as a view (`work::views::create`).
+#[server(prefix = "/api/fn", endpoint = "save_view")]
+pub async fn save_view(
+    slug: String,
+    name: String,
+    query: String,
+    shared: Option<String>,
+) -> Result<String, UiError> {
+    let t = crate::use_t();
+    let mut o = crate::server::open(&slug).await?;
+    let view =
+        bastion_core::work::views::create(&mut o.tx, &o.viewer, &name, &query, shared.is_some())
+            .await?;
+    o.tx.commit().await?;
+    Ok(t.view_saved(view.name))
+}
+
+/// Deletes a saved view (`work::views::delete`).
+#[server(prefix = "/api/fn", endpoint = "delete_view")]
+pub async fn delete_view(slug: String, id: String) -> Result<String, UiError> {
+    let t = crate::use_t();
+    let id = super::srv::id_or_404(&id, "view")?;
+    let mut o = crate::server::open(&slug).await?;
+    bastion_core::work::views::delete(&mut o.tx, &o.viewer, id).await?;
+    o.tx.commit().await?;
+    Ok(t.view_deleted().to_owned())
 }
 
 /// Creates a task and goes to its page.
@@ -207,6 +309,14 @@ pub fn TaskListPage() -> impl IntoView {
     let slug = route_param("slug");
     let filters = move || {
         let q = query.read();
+        // Columns come as `cols=a,b` (a view's link) or one `cols` per ticked box (the form).
+        let cols: Vec<String> = q
+            .get_all("cols")
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|c| c.split(',').map(str::to_owned).collect::<Vec<_>>())
+            .filter(|c| COLUMNS.contains(&c.as_str()))
+            .collect();
         Filters {
             project: q.get("project"),
             status: q.get("status"),
@@ -214,11 +324,16 @@ pub fn TaskListPage() -> impl IntoView {
             tag: q.get("tag"),
             due_before: q.get("due_before"),
             q: q.get("q"),
+            sort: q.get("sort"),
+            cols: (!cols.is_empty() && cols.len() < COLUMNS.len()).then(|| cols.join(",")),
             cursor: q.get("cursor"),
         }
     };
+    let current_view = move || query.read().get("view");
     let create = ServerAction::<CreateTask>::new();
     let bulk = ServerAction::<BulkEditTasks>::new();
+    let save_view = ServerAction::<SaveView>::new();
+    let delete_view = ServerAction::<DeleteView>::new();
     // The ticked tasks, by id; kept outside the rebuilt content so a reload keeps them, and
     // emptied once a bulk edit went through.
     let selected = RwSignal::new(Vec::<String>::new());
@@ -231,8 +346,20 @@ pub fn TaskListPage() -> impl IntoView {
     // and the page's title is in the head.
     let live = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     let data = Resource::new_blocking(
-        move || (slug(), filters(), bulk.version().get(), live.get()),
-        |(slug, f, _, _)| {
+        move || {
+            let mut f = filters();
+            // Columns change what is shown, not what is read.
+            f.cols = None;
+            (
+                slug(),
+                f,
+                bulk.version().get(),
+                live.get(),
+                save_view.version().get(),
+                delete_view.version().get(),
+            )
+        },
+        |(slug, f, _, _, _, _)| {
             load_tasks(
                 slug,
                 f.project,
@@ -241,6 +368,7 @@ pub fn TaskListPage() -> impl IntoView {
                 f.tag,
                 f.due_before,
                 f.q,
+                f.sort,
                 f.cursor,
             )
         },
@@ -275,6 +403,8 @@ pub fn TaskListPage() -> impl IntoView {
                                     <NewTaskForm slug=slug.clone() projects=open_projects.clone() people=list.people.clone() action=create/>
                                     <FormError error=create_error/>
                                 })}
+                                <SavedViews slug=slug.clone() filters=f.clone() views=list.views.clone() role=list.role
+                                    current=current_view() save=save_view delete=delete_view/>
                                 <FilterForm filters=f.clone() list=list.clone()/>
                                 {if list.tasks.is_empty() {
                                     let text = if filtered {
@@ -296,7 +426,7 @@ pub fn TaskListPage() -> impl IntoView {
                                             <BulkBar slug=slug.clone() page_ids selected action=bulk
                                                 projects=list.projects.clone() people=list.people.clone() tags=list.tags.clone()/>
                                         })}
-                                        <TaskTable slug=slug.clone() tasks=list.tasks.clone() selected=can_bulk.then_some(selected)/>
+                                        <TaskTable slug=slug.clone() tasks=list.tasks.clone() selected=can_bulk.then_some(selected) filters=f.clone()/>
                                     }.into_any()
                                 }}
                                 <nav class="pager" aria-label=t.pages()>
@@ -309,6 +439,86 @@ pub fn TaskListPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+fn column_label(t: crate::i18n::T, col: &str) -> &'static str {
+    match col {
+        "project" => t.group_project(),
+        "status" => t.col_status(),
+        "priority" => t.col_priority(),
+        "assignee" => t.col_assignee(),
+        "due" => t.col_due(),
+        _ => t.tags(),
+    }
+}
+
+/// The saved views: links that open the list with each view's query (the current one marked),
+/// a delete button where `policy` allows it, and a form saving the list as it is now.
+#[component]
+fn SavedViews(
+    slug: String,
+    filters: Filters,
+    views: Vec<ViewRow>,
+    role: Role,
+    current: Option<String>,
+    save: ServerAction<SaveView>,
+    delete: ServerAction<DeleteView>,
+) -> impl IntoView {
+    let t = crate::use_t();
+    let save_outcome = crate::error::action_outcome(save);
+    let delete_outcome = crate::error::action_outcome(delete);
+    let query = filters.query(None).trim_start_matches('?').to_owned();
+    let may_share = policy::can_share_view(role);
+    view! {
+        <section class="saved-views" aria-labelledby="views-title">
+            <h2 id="views-title">{t.views_heading()}</h2>
+            {if views.is_empty() {
+                view! { <p class="muted">{t.views_none()}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="view-list">
+                        {views.into_iter().map(|v| {
+                            let href = if v.query.is_empty() { format!("?view={}", v.id) } else { format!("?{}&view={}", v.query, v.id) };
+                            let is_current = current.as_deref() == Some(v.id.as_str());
+                            let may_delete = policy::can_delete_view(role, v.mine);
+                            let label = t.view_delete_named(v.name.clone());
+                            let slug = slug.clone();
+                            view! {
+                                <li>
+                                    <a href=href aria-current=is_current.then_some("page")>{v.name.clone()}</a>
+                                    {v.shared.then(|| view! { " " <span class="badge">{t.view_shared_badge()}</span> })}
+                                    {may_delete.then(|| view! {
+                                        <ActionForm action=delete attr:class="inline-form">
+                                            <input type="hidden" name="slug" value=slug/>
+                                            <input type="hidden" name="id" value=v.id.clone()/>
+                                            <button type="submit" class="button small secondary" aria-label=label>{t.view_delete()}</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <crate::error::FormOutcome outcome=delete_outcome ok_class="form-ok"/>
+            <ActionForm action=save attr:class="form inline-fields save-view">
+                <input type="hidden" name="slug" value=slug.clone()/>
+                <input type="hidden" name="query" value=query/>
+                <div class="field">
+                    <label for="view-name">{t.view_name()}</label>
+                    <input id="view-name" name="name" type="text" maxlength="80" required/>
+                </div>
+                {may_share.then(|| view! {
+                    <div class="check">
+                        <input type="checkbox" id="view-shared" name="shared" value="on"/>
+                        <label for="view-shared">{t.view_share()}</label>
+                    </div>
+                })}
+                <button type="submit" class="button small" disabled=move || save.pending().get()>{t.view_save()}</button>
+            </ActionForm>
+            <crate::error::FormOutcome outcome=save_outcome ok_class="form-ok"/>
+        </section>
     }
 }
 
@@ -366,6 +576,28 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
                 <label for="f-due">{t.due_before()}</label>
                 <input id="f-due" name="due_before" type="date" value=filters.due_before.clone().unwrap_or_default()/>
             </div>
+            <div class="field">
+                <label for="f-sort">{t.sort_by()}</label>
+                <select id="f-sort" name="sort">
+                    {[("created", t.sort_created()), ("updated", t.sort_updated()), ("due", t.sort_due()), ("priority", t.sort_priority())]
+                        .into_iter()
+                        .map(|(value, label)| {
+                            let current = filters.sort.as_deref().filter(|s| !s.is_empty()).unwrap_or("created");
+                            view! { <option value=value selected=current == value>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field columns-choice">
+                // One control, not six checkboxes: each column's name is already a filter's label.
+                <label for="f-cols">{t.columns_legend()}</label>
+                <select id="f-cols" name="cols" multiple size="6" aria-describedby="f-cols-hint">
+                    {COLUMNS.into_iter().map(|col| view! {
+                        <option value=col selected=filters.shows(col)>{column_label(t, col)}</option>
+                    }).collect_view()}
+                </select>
+                <span class="muted" id="f-cols-hint">{t.columns_hint()}</span>
+            </div>
             <div class="field actions">
                 <button type="submit" class="button small">{t.filter()}</button>
                 <a href="?" class="clear-filters">{t.clear_filters()}</a>
@@ -380,17 +612,31 @@ fn TaskTable(
     tasks: Vec<TaskRow>,
     /// The selection for bulk edit, when the caller may make one: a first column of checkboxes.
     selected: Option<RwSignal<Vec<String>>>,
+    /// Which columns show (`cols`).
+    filters: Filters,
 ) -> impl IntoView {
     let t = crate::use_t();
-    let mut heads = vec![
-        t.col_key(),
-        t.label_title_short(),
-        t.group_project(),
-        t.col_status(),
-        t.col_priority(),
-        t.col_assignee(),
-        t.col_due(),
-    ];
+    let show = |col: &str| filters.shows(col);
+    let (p, s, pr, a, d, tg) = (
+        show("project"),
+        show("status"),
+        show("priority"),
+        show("assignee"),
+        show("due"),
+        show("tags"),
+    );
+    let mut heads = vec![t.col_key(), t.label_title_short()];
+    for (on, head) in [
+        (p, t.group_project()),
+        (s, t.col_status()),
+        (pr, t.col_priority()),
+        (a, t.col_assignee()),
+        (d, t.col_due()),
+    ] {
+        if on {
+            heads.push(head);
+        }
+    }
     if selected.is_some() {
         heads.insert(0, t.col_select());
     }
@@ -412,16 +658,18 @@ fn TaskTable(
                             {task.private.then(|| view! { <span class="badge">{t.private_badge()}</span> })}
                             {task.blocked.then(|| view! { " " <BlockedBadge/> })}
                             {(task.subtasks.1 > 0).then(|| view! { " " <SubtaskProgress done=task.subtasks.0 total=task.subtasks.1/> })}
-                            {task.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view()}
+                            {tg.then(|| task.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view())}
                         </td>
-                        <td data-label=t.group_project()>{task.project_name.clone()}</td>
-                        <td data-label=t.col_status()><span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span></td>
-                        <td data-label=t.col_priority()><span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span></td>
-                        <td data-label=t.col_assignee()>{task.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td>
-                        <td class="due" data-label=t.col_due() class:overdue=task.overdue>
-                            {task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| "—".into())}
-                            {task.overdue.then(|| view! { <span class="visually-hidden">" " {t.overdue_suffix()}</span> })}
-                        </td>
+                        {p.then(|| view! { <td data-label=t.group_project()>{task.project_name.clone()}</td> })}
+                        {s.then(|| view! { <td data-label=t.col_status()><span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span></td> })}
+                        {pr.then(|| view! { <td data-label=t.col_priority()><span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span></td> })}
+                        {a.then(|| view! { <td data-label=t.col_assignee()>{task.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td> })}
+                        {d.then(|| view! {
+                            <td class="due" data-label=t.col_due() class:overdue=task.overdue>
+                                {task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| "—".into())}
+                                {task.overdue.then(|| view! { <span class="visually-hidden">" " {t.overdue_suffix()}</span> })}
+                            </td>
+                        })}
                     </tr>
                 }.into_any()
             }).collect_view()}

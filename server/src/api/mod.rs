@@ -28,6 +28,7 @@ pub mod tasks;
 pub mod time_entries;
 pub mod tokens;
 pub mod two_factor;
+pub mod views;
 pub mod webhooks;
 pub mod work_model;
 
@@ -308,7 +309,8 @@ fn operations() -> OpenApiRouter<AppState> {
                 .merge(notifications::watch_routes())
                 .merge(work_model::routes())
                 .merge(bulk::routes())
-                .merge(board::routes()),
+                .merge(board::routes())
+                .merge(views::routes()),
         ))
         .merge(tagged("tags", tags::routes()))
         .merge(tagged("comments", comments::routes()))

@@ -22,6 +22,7 @@ pub mod relations;
 pub mod tags;
 pub mod tasks;
 pub mod time_entries;
+pub mod views;
 pub mod watching;
 
 use pulldown_cmark::{html, Event, Options, Parser, Tag};
