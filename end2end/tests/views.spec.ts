@@ -47,6 +47,7 @@ test("sort by priority, hide a column, save the view shared, reload and reopen i
   await expect(views.getByText("No saved views yet.", { exact: false })).toBeVisible();
   const filters = page.getByRole("search", { name: "Filter tasks" });
   await filters.getByLabel("Sort by").selectOption({ label: "Priority" });
+  await filters.locator("summary", { hasText: "Columns" }).click();
   await filters.getByLabel("Columns").selectOption(["status", "priority", "assignee", "due", "tags"]);
   await filters.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(/sort=priority/);
@@ -55,6 +56,7 @@ test("sort by priority, hide a column, save the view shared, reload and reopen i
   await expect(page.getByRole("columnheader", { name: "Project" })).toHaveCount(0);
   await expect(page.getByRole("columnheader", { name: "Priority" })).toBeVisible();
 
+  await views.getByText("Save this list as a view…").click();
   await views.getByLabel("View name").fill("Urgent first");
   await views.getByLabel("Share with the workspace").check();
   await views.getByRole("button", { name: "Save view" }).click();

@@ -472,6 +472,7 @@ fn SavedViews(
     let may_share = policy::can_share_view(role);
     view! {
         <section class="saved-views" aria-labelledby="views-title">
+            <div class="views-row">
             <h2 id="views-title">{t.views_heading()}</h2>
             {if views.is_empty() {
                 view! { <p class="muted">{t.views_none()}</p> }.into_any()
@@ -501,7 +502,10 @@ fn SavedViews(
                     </ul>
                 }.into_any()
             }}
+            </div>
             <crate::error::FormOutcome outcome=delete_outcome ok_class="form-ok"/>
+            <details class="save-view-details">
+            <summary>{t.view_save_this()}</summary>
             <ActionForm action=save attr:class="form inline-fields save-view">
                 <input type="hidden" name="slug" value=slug.clone()/>
                 <input type="hidden" name="query" value=query/>
@@ -517,6 +521,7 @@ fn SavedViews(
                 })}
                 <button type="submit" class="button small" disabled=move || save.pending().get()>{t.view_save()}</button>
             </ActionForm>
+            </details>
             <crate::error::FormOutcome outcome=save_outcome ok_class="form-ok"/>
         </section>
     }
@@ -588,16 +593,18 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
                         .collect_view()}
                 </select>
             </div>
-            <div class="field columns-choice">
-                // One control, not six checkboxes: each column's name is already a filter's label.
-                <label for="f-cols">{t.columns_legend()}</label>
+            // Folded away: choosing columns is rarer than filtering. One control, not six
+            // checkboxes: each column's name is already a filter's label.
+            <details class="field columns-choice">
+                <summary>{t.columns_legend()}</summary>
+                <label for="f-cols" class="visually-hidden">{t.columns_legend()}</label>
                 <select id="f-cols" name="cols" multiple size="6" aria-describedby="f-cols-hint">
                     {COLUMNS.into_iter().map(|col| view! {
                         <option value=col selected=filters.shows(col)>{column_label(t, col)}</option>
                     }).collect_view()}
                 </select>
                 <span class="muted" id="f-cols-hint">{t.columns_hint()}</span>
-            </div>
+            </details>
             <div class="field actions">
                 <button type="submit" class="button small">{t.filter()}</button>
                 <a href="?" class="clear-filters">{t.clear_filters()}</a>

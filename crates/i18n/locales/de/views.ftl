@@ -16,3 +16,4 @@ sort-due = Fälligkeit
 sort-priority = Priorität
 columns-legend = Spalten
 columns-hint = Strg oder ⌘, um mehrere zu wählen
+view-save-this = Diese Liste als Ansicht speichern…

@@ -16,3 +16,4 @@ sort-due = Due date
 sort-priority = Priority
 columns-legend = Columns
 columns-hint = Ctrl or ⌘ to choose several
+view-save-this = Save this list as a view…

@@ -16,3 +16,4 @@ sort-due = Échéance
 sort-priority = Priorité
 columns-legend = Colonnes
 columns-hint = Ctrl ou ⌘ pour en choisir plusieurs
+view-save-this = Enregistrer cette liste comme vue…

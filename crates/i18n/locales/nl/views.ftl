@@ -16,3 +16,4 @@ sort-due = Vervaldatum
 sort-priority = Prioriteit
 columns-legend = Kolommen
 columns-hint = Ctrl of ⌘ om er meerdere te kiezen
+view-save-this = Deze lijst als weergave opslaan…
