@@ -42,6 +42,7 @@ pub async fn sign_in(
     use crate::server::context;
     use bastion_core::accounts::SignInRefused;
     let ctx = context()?;
+    let last = crate::server::last_workspace();
     let user = match bastion_core::accounts::sign_in(
         &ctx.pool,
         &email,
@@ -81,8 +82,31 @@ pub async fn sign_in(
         }
     };
     crate::server::start_session(user.id).await?;
-    leptos_axum::redirect(&local_target(next.as_deref()).unwrap_or_else(|| "/account".into()));
+    leptos_axum::redirect(&landing(&ctx.pool, user.id, next.as_deref(), last).await);
     Ok(())
+}
+
+/// Where a sign-in lands: `next` when it is a path on this site; else the workspace this browser
+/// used last, while the person is still an active member there; else the account page.
+#[cfg(feature = "ssr")]
+pub async fn landing(
+    pool: &sqlx::PgPool,
+    user_id: uuid::Uuid,
+    next: Option<&str>,
+    last_workspace: Option<String>,
+) -> String {
+    if let Some(next) = local_target(next) {
+        return next;
+    }
+    if let Some(slug) = last_workspace {
+        if let Ok(Some((_, _, tx))) =
+            bastion_core::members::open_as_member(pool, user_id, &slug).await
+        {
+            let _ = tx.rollback().await;
+            return format!("/w/{slug}");
+        }
+    }
+    "/account".into()
 }
 
 /// Where to go after signing in: only a path on this site, never another origin (`//evil`,

@@ -49,6 +49,7 @@ pub async fn start_sign_up(
         workspace_name: &workspace_name,
         // The language the form was shown in.
         locale: use_context::<crate::i18n::Locale>().unwrap_or_default(),
+        origin: &ctx.origin,
     };
     let id = signups::start(
         &ctx.pool,
@@ -62,17 +63,30 @@ pub async fn start_sign_up(
     Ok(())
 }
 
+/// Confirms a signup by the link's id, or (opened without the link, in any browser) by the
+/// address it was made for.
 #[server(prefix = "/api/fn", endpoint = "confirm_sign_up")]
-pub async fn confirm_sign_up(signup_id: String, code: SecretString) -> Result<(), UiError> {
+pub async fn confirm_sign_up(
+    signup_id: Option<String>,
+    email: Option<String>,
+    code: SecretString,
+) -> Result<(), UiError> {
     let ctx = crate::server::context()?;
-    let Ok(id) = uuid::Uuid::parse_str(signup_id.trim()) else {
-        return Err(UiError::invalid(
-            "signup_id",
-            crate::use_t().confirmation_link_broken(),
-        ));
+    let broken = crate::use_t().confirmation_link_broken();
+    let signup_id = signup_id.filter(|id| !id.trim().is_empty());
+    let (user, workspace) = match (signup_id, email) {
+        (Some(id), _) => {
+            let Ok(id) = uuid::Uuid::parse_str(id.trim()) else {
+                return Err(UiError::invalid("signup_id", broken));
+            };
+            bastion_core::signups::confirm(&ctx.pool, &ctx.keys, id, code.expose()).await?
+        }
+        (None, Some(email)) => {
+            bastion_core::signups::confirm_by_email(&ctx.pool, &ctx.keys, &email, code.expose())
+                .await?
+        }
+        (None, None) => return Err(UiError::invalid("signup_id", broken)),
     };
-    let (user, workspace) =
-        bastion_core::signups::confirm(&ctx.pool, &ctx.keys, id, code.expose()).await?;
     crate::server::start_session(user.id).await?;
     leptos_axum::redirect(&format!("/w/{}", workspace.slug));
     Ok(())
@@ -111,6 +125,15 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn ConfirmSignUpPage() -> impl IntoView {
     let query = use_query_map();
     let signup_id = move || query.read().get("id").unwrap_or_default();
+    // The emailed link carries the code: shown in the form, sent only by a click.
+    let code = move || {
+        query
+            .read()
+            .get("code")
+            .filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or_default()
+    };
+    let has_link = move || !signup_id().is_empty();
     let action = ServerAction::<ConfirmSignUp>::new();
     let error = action_error(action);
     let t = crate::use_t();
@@ -121,8 +144,13 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
             <p>{t.confirm_intro()}</p>
             <ActionForm action=action attr:class="form">
                 <input type="hidden" name="signup_id" value=signup_id/>
+                {move || (!has_link()).then(|| view! {
+                    <p class="muted" id="confirm-any-tab">{t.confirm_any_tab()}</p>
+                    <label for="confirm-email">{t.confirm_email_label()}</label>
+                    <input id="confirm-email" name="email" type="email" autocomplete="email" required aria-describedby="confirm-any-tab"/>
+                })}
                 <label for="code">{t.confirm_code_label()}</label>
-                <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus/>
+                <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus value=code/>
                 <FormError error=error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { t.confirm_creating() } else { t.confirm_submit() }}

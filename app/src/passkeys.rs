@@ -189,6 +189,7 @@ pub async fn passkey_sign_in(
     next: Option<String>,
 ) -> Result<String, UiError> {
     let ctx = crate::server::context()?;
+    let last = crate::server::last_workspace();
     let rp = srv::relying_party()?;
     let answer = srv::answer(&credential)?;
     let (user, factor) = bastion_core::passkeys::finish_sign_in(
@@ -201,7 +202,7 @@ pub async fn passkey_sign_in(
     .await
     .map_err(srv::refusal)?;
     crate::server::start_session_with(user.id, factor).await?;
-    Ok(crate::account::local_target(next.as_deref()).unwrap_or_else(|| "/account".into()))
+    Ok(crate::account::landing(&ctx.pool, user.id, next.as_deref(), last).await)
 }
 
 #[server(prefix = "/api/fn", endpoint = "start_passkey_second_factor")]
@@ -225,6 +226,7 @@ pub async fn passkey_second_factor(
 ) -> Result<String, UiError> {
     use crate::server::{challenge_cookie, current_challenge, set_cookie};
     let ctx = crate::server::context()?;
+    let last = crate::server::last_workspace();
     let rp = srv::relying_party()?;
     let gone = || UiError::invalid("challenge", crate::use_t().tf_challenge_gone());
     let challenge = current_challenge().ok_or_else(gone)?;
@@ -241,7 +243,7 @@ pub async fn passkey_second_factor(
     .map_err(srv::refusal)?;
     set_cookie(&challenge_cookie(None, ctx.secure_cookies));
     crate::server::start_session_with(user.id, factor).await?;
-    Ok(crate::account::local_target(next.as_deref()).unwrap_or_else(|| "/account".into()))
+    Ok(crate::account::landing(&ctx.pool, user.id, next.as_deref(), last).await)
 }
 
 /// Where the script writes how a ceremony went, with the sentences it may need in the page's

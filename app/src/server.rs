@@ -34,6 +34,31 @@ pub fn context() -> Result<ServerContext, UiError> {
     use_context::<ServerContext>().ok_or_else(|| UiError::internal("server context missing"))
 }
 
+/// The cookie naming the workspace this browser last had a page of (set by the server on every
+/// workspace page it answers), where a sign-in without a `next` lands.
+pub const LAST_WORKSPACE_COOKIE: &str = "bastion_last_workspace";
+
+/// The slug in [`LAST_WORKSPACE_COOKIE`], if it looks like one.
+pub fn last_workspace() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LAST_WORKSPACE_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|slug| {
+            !slug.is_empty()
+                && slug.len() <= 63
+                && slug
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
 pub fn current_token() -> Option<SessionToken> {
     let parts = use_context::<http::request::Parts>()?;
     bastion_core::sessions::token_from_cookie_header(
@@ -217,6 +242,13 @@ pub async fn open_workspace(
         .await?
         .ok_or_else(not_found)?;
     let role = crate::policy::Role::parse(&role).ok_or_else(not_found)?;
+    // Remembered for where this browser's next sign-in lands (`account::landing`): every
+    // workspace page, loaded whole or navigated to, reads its data through here.
+    let secure = if ctx.secure_cookies { "; Secure" } else { "" };
+    set_cookie(&format!(
+        "{LAST_WORKSPACE_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}",
+        workspace.slug
+    ));
     Ok((user, workspace, role, tx))
 }
 

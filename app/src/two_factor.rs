@@ -172,6 +172,7 @@ pub use text::factor as factor_label;
 pub async fn finish_sign_in(code: SecretString, next: Option<String>) -> Result<(), UiError> {
     use crate::server::{challenge_cookie, context, current_challenge, set_cookie};
     let ctx = context()?;
+    let last = crate::server::last_workspace();
     let gone = || UiError::invalid("challenge", text::challenge_gone());
     let challenge = current_challenge().ok_or_else(gone)?;
     let (user, factor) = bastion_core::two_factor::finish_sign_in(
@@ -195,7 +196,7 @@ pub async fn finish_sign_in(code: SecretString, next: Option<String>) -> Result<
     set_cookie(&challenge_cookie(None, ctx.secure_cookies));
     crate::server::start_session_with(user.id, factor).await?;
     leptos_axum::redirect(
-        &crate::account::local_target(next.as_deref()).unwrap_or_else(|| "/account".into()),
+        &crate::account::landing(&ctx.pool, user.id, next.as_deref(), last).await,
     );
     Ok(())
 }

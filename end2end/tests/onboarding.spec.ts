@@ -57,7 +57,7 @@ test("sign up, confirm the emailed code, invite a colleague who accepts, and kee
   await page.getByText("Workspaces", { exact: true }).click();
   await expect(page.getByRole("link", { name: "Analytical Engines" })).toBeVisible();
 
-  // Sign out, then in again with the chosen password.
+  // Sign out, then in again with the chosen password: back in the workspace used last.
   await page.goto("/account");
   await hydrated(page);
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
@@ -66,7 +66,7 @@ test("sign up, confirm the emailed code, invite a colleague who accepts, and kee
   await page.getByLabel("Email").fill(ADA.email);
   await page.getByLabel("Password").fill(ADA.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/w\/analytical-engines$/);
 
   // Invite Grace as a member.
   await page.goto("/w/analytical-engines/members");
@@ -104,4 +104,48 @@ test("sign up, confirm the emailed code, invite a colleague who accepts, and kee
   await expect(page.getByRole("alert")).toContainText("last active admin");
   await page.reload();
   await expect(page.getByLabel(`Role of ${ADA.name}`)).toHaveValue("admin");
+});
+
+/** A message's text with quoted-printable soft breaks and `=3D` undone (lettre may encode). */
+function plain(message: string): string {
+  return message.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+}
+
+test("a sign-up is confirmed by the emailed link in another browser, or by address and code from any tab", async ({ browser }) => {
+  for (const how of ["link", "code"]) {
+    const person = { name: `Lin ${how}`, email: `lin.${how}@links.example`, workspace: `Confirm by ${how}` };
+    const page = await (await browser.newContext()).newPage();
+    await page.goto("/sign-up");
+    await hydrated(page);
+    await page.getByLabel("Your name").fill(person.name);
+    await page.getByLabel("Work email").fill(person.email);
+    await page.getByLabel("Workspace name").fill(person.workspace);
+    await page.getByLabel("Password (at least 12 characters)").fill("a long and private passphrase");
+    await page.getByRole("button", { name: "Send me a code" }).click();
+    await expect(page).toHaveURL(/\/sign-up\/confirm\?id=/);
+    const message = plain(await mailFor(person.email, "confirm your Bastion account"));
+    const code = /account is (\d{6})/.exec(message)![1];
+
+    // The tab is closed; another browser finishes.
+    await page.context().close();
+    const other = await (await browser.newContext()).newPage();
+    if (how === "link") {
+      const link = /(https?:\/\/\S+\/sign-up\/confirm\?id=[0-9a-f-]{36}&code=\d{6})/.exec(message)![1];
+      await other.goto(link);
+      await hydrated(other);
+      // The code is in the form; nothing is confirmed until the click.
+      await expect(other.getByLabel("Code from the email")).toHaveValue(code);
+    } else {
+      await other.goto("/sign-up/confirm");
+      await hydrated(other);
+      await other.getByLabel("Your email", { exact: true }).fill(person.email);
+      await other.getByLabel("Code from the email").fill(code === "000000" ? "000001" : "000000");
+      await other.getByRole("button", { name: "Confirm and create" }).click();
+      // A mistyped code does not send the person back to the start: the right one still works.
+      await expect(other.getByRole("alert")).toContainText("check the email and try again");
+      await other.getByLabel("Code from the email").fill(code);
+    }
+    await other.getByRole("button", { name: "Confirm and create" }).click();
+    await expect(other).toHaveURL(new RegExp(`/w/confirm-by-${how}$`));
+  }
 });

@@ -58,6 +58,23 @@ test("a person signs in, sees their workspaces, and signs out", async ({ page })
   await expect(page).toHaveURL(/\/sign-in$/);
   await page.goto("/account");
   await expect(page.getByRole("heading", { name: "You are signed out" })).toBeVisible();
+
+  // Signing in again lands in the workspace this browser used last, not on the account page;
+  // a browser that used none (a fresh one) lands on the account page.
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email").fill("ada@example.eu");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/w\/acme$/);
+  // Unless the sign-in was asked for on the way to another page.
+  await page.context().clearCookies({ name: "bastion_session" });
+  await page.goto("/sign-in?next=%2Faccount");
+  await hydrated(page);
+  await page.getByLabel("Email").fill("ada@example.eu");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
 });
 
 test("a person who forgot their password resets it with the emailed code", async ({ page }) => {

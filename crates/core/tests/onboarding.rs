@@ -25,6 +25,7 @@ fn form<'a>(email: &'a str, workspace_name: &'a str) -> SignupForm<'a> {
         password: PASSWORD,
         workspace_name,
         locale: Locale::En,
+        origin: "http://127.0.0.1:3000",
     }
 }
 
@@ -671,4 +672,40 @@ async fn a_sent_message_loses_its_body_and_a_failed_one_stays_queued() {
         0,
         "sent once"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_code_arrives_with_a_link_and_confirms_by_address_from_any_browser() {
+    let db = TestDb::new().await;
+    let id = start(&db, "lin@example.eu").await;
+    let mail = last_mail(&db.pool, "lin@example.eu").await;
+    let code = six_digits(mail.clone());
+    assert!(
+        mail.contains(&format!(
+            "http://127.0.0.1:3000/sign-up/confirm?id={id}&code={code}"
+        )),
+        "the link carries the signup and its code: {mail}"
+    );
+    // By address: an unknown address and a wrong code are the same refusal, and a wrong code
+    // leaves the right one working.
+    let unknown = signups::confirm_by_email(&db.pool, master_keys(), "nobody@example.eu", &code)
+        .await
+        .unwrap_err();
+    assert!(is_wrong_code(unknown));
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let err = signups::confirm_by_email(&db.pool, master_keys(), "Lin@Example.eu", wrong)
+        .await
+        .unwrap_err();
+    assert!(is_wrong_code(err));
+    let (user, workspace) =
+        signups::confirm_by_email(&db.pool, master_keys(), "Lin@Example.eu", &code)
+            .await
+            .unwrap();
+    assert_eq!(user.email, "lin@example.eu");
+    assert_eq!(workspace.slug, "acme-research");
+    // And then the link's id is spent too.
+    let again = signups::confirm(&db.pool, master_keys(), id, &code)
+        .await
+        .unwrap_err();
+    assert!(is_wrong_code(again));
 }

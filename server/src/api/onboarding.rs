@@ -135,12 +135,14 @@ pub async fn sign_up(
         Some(tag) => accounts::parse_locale(tag)?,
         None => crate::language::requested(&headers),
     };
+    let origin = state.config.origin();
     let form = SignupForm {
         email: &body.email,
         name: &body.name,
         password: body.password.expose(),
         workspace_name: &body.workspace_name,
         locale,
+        origin: &origin,
     };
     let signup_id = signups::start(
         &state.pool,

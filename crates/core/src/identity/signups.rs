@@ -54,6 +54,8 @@ pub struct SignupForm<'a> {
     pub workspace_name: &'a str,
     /// The language the form was shown in: the account keeps it, and the code is sent in it.
     pub locale: Locale,
+    /// Our origin (`https://bastion.example`), for the confirmation link in the email.
+    pub origin: &'a str,
 }
 
 impl std::fmt::Debug for SignupForm<'_> {
@@ -166,7 +168,18 @@ pub async fn start(
         master,
         &email,
         t.mail_signup_code_subject(),
-        &t.mail_signup_code_body(&name, &*code),
+        &t.mail_signup_code_body(
+            &name,
+            &*code,
+            // The code rides in the link so that any browser can finish (the page shows it in
+            // the form and waits for a click: a mail scanner opening the link confirms nothing).
+            Zeroizing::new(format!(
+                "{}/sign-up/confirm?id={id}&code={}",
+                form.origin.trim_end_matches('/'),
+                &*code
+            ))
+            .as_str(),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -194,7 +207,7 @@ pub async fn confirm(
     let wrong = || {
         CoreError::invalid(
             "code",
-            "is wrong or has expired; sign up again for a new code",
+            "is wrong or has expired; check the email and try again (five tries), or sign up again for a new code",
         )
     };
     let attempt: Option<(Vec<u8>, Vec<u8>)> = sqlx::query_as(
@@ -260,6 +273,25 @@ pub async fn confirm(
         workspaces::create_workspace_in(&mut tx, master, &slug, &payload.workspace_name).await?;
     workspaces::commit_with_admin(tx, &workspace, user.id).await?;
     Ok((user, workspace))
+}
+
+/// [`confirm`] for whoever has the code but not the link (another browser, a closed tab): the
+/// signup is found by its address. The same five tries per code, the same one answer for every
+/// failure, so the address's having a signup is not revealed.
+pub async fn confirm_by_email(
+    pool: &PgPool,
+    master: &MasterKeyRing,
+    email: &str,
+    code: &str,
+) -> CoreResult<(User, Workspace)> {
+    let email = accounts::parse_email(email)?;
+    let id: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM pending_signups WHERE email_digest = $1")
+            .bind(email_digest(&email))
+            .fetch_optional(pool)
+            .await?;
+    // An unknown address costs a try of nothing: the same refusal as a wrong code.
+    confirm(pool, master, id.unwrap_or_else(Uuid::new_v4), code).await
 }
 
 /// Re-encrypts pending signups under the primary master key (part of master-key rotation).

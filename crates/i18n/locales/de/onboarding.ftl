@@ -36,3 +36,5 @@ new-workspace-title = Neuer Arbeitsbereich — Bastion
 new-workspace-heading = Neuer Arbeitsbereich
 new-workspace-intro = Ein Arbeitsbereich hält seine Projekte, Aufgaben und Dateien von allen anderen getrennt, in einem eigenen Datenbankschema. Sie werden sein Administrator.
 new-workspace-submit = Arbeitsbereich anlegen
+confirm-email-label = Ihre E-Mail-Adresse
+confirm-any-tab = Diese Seite ohne den Link geöffnet? Geben Sie Ihre E-Mail-Adresse und den Code ein.

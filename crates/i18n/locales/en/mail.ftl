@@ -2,7 +2,7 @@
 mail-signup-exists-subject = Signing up to Bastion
 mail-signup-exists-body = Hello,\n\nSomeone (perhaps you) tried to sign up to Bastion with this address, which already has an account. Sign in instead; if you forgot your password, use "Forgot password" on the sign-in page.\n\nIf it was not you, ignore this message: nothing has changed.\n
 mail-signup-code-subject = Your Bastion confirmation code
-mail-signup-code-body = Hello { $name },\n\nYour code to confirm your Bastion account is { $code }.\nIt works once, for 15 minutes. If you did not sign up, ignore this message: nothing is created until the code is entered.\n
+mail-signup-code-body = Hello { $name },\n\nYour code to confirm your Bastion account is { $code }.\nOr open this link, in any browser: { $link }\nIt works once, for 15 minutes. If you did not sign up, ignore this message: nothing is created until the code is entered.\n
 mail-reset-code-subject = Your Bastion password reset code
 mail-reset-code-body = Hello { $name },\n\nYour code to reset your Bastion password is { $code }.\nIt works once, for 15 minutes. If you did not ask for it, ignore this message: your password stays as it is.\n
 mail-invitation-subject = { $inviter } invited you to { $workspace } on Bastion

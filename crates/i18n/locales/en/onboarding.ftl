@@ -37,3 +37,5 @@ new-workspace-title = New workspace — Bastion
 new-workspace-heading = New workspace
 new-workspace-intro = A workspace keeps its projects, tasks and files apart from every other, in its own database schema. You become its admin.
 new-workspace-submit = Create workspace
+confirm-email-label = Your email
+confirm-any-tab = Opened this page without the link? Enter your email and the code.

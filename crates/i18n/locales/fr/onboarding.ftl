@@ -36,3 +36,5 @@ new-workspace-title = Nouvel espace de travail — Bastion
 new-workspace-heading = Nouvel espace de travail
 new-workspace-intro = Un espace de travail garde ses projets, tâches et fichiers à l’écart de tous les autres, dans son propre schéma de base de données. Vous en devenez l’administrateur.
 new-workspace-submit = Créer l’espace de travail
+confirm-email-label = Votre adresse e-mail
+confirm-any-tab = Vous avez ouvert cette page sans le lien ? Saisissez votre adresse e-mail et le code.

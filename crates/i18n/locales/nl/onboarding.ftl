@@ -36,3 +36,5 @@ new-workspace-title = Nieuwe werkruimte — Bastion
 new-workspace-heading = Nieuwe werkruimte
 new-workspace-intro = Een werkruimte houdt haar projecten, taken en bestanden gescheiden van alle andere, in een eigen databankschema. U wordt er beheerder van.
 new-workspace-submit = Werkruimte aanmaken
+confirm-email-label = Uw e-mailadres
+confirm-any-tab = Deze pagina zonder de link geopend? Vul uw e-mailadres en de code in.
