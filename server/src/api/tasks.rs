@@ -93,6 +93,8 @@ pub struct TaskView {
     pub subtasks_done: i64,
     /// Blocked by a task the caller sees that is not done.
     pub blocked: bool,
+    /// It repeats: `GET …/tasks/{task_id}/recurrence` says how.
+    pub recurring: bool,
 }
 
 impl From<TaskRecord> for TaskView {
@@ -117,6 +119,7 @@ impl From<TaskRecord> for TaskView {
             subtasks_total: t.subtasks_total,
             subtasks_done: t.subtasks_done,
             blocked: t.blocked,
+            recurring: t.recurring,
         }
     }
 }
