@@ -47,6 +47,11 @@ async function seed(page: Page, tagName: string): Promise<{ taskId: string; proj
   });
   expect(task.status()).toBe(201);
   const taskId = (await task.json()).id;
+  // It repeats, so the task page shows its rule in words and the list its mark.
+  const repeat = await page.request.put(`${API}/tasks/${taskId}/recurrence`, {
+    data: { unit: "weeks", every: 2, weekdays: ["mon", "thu"], trigger: "on_done" },
+  });
+  expect(repeat.status()).toBe(200);
   const tag = await page.request.post(`${API}/tags`, { data: { name: tagName, colour: "#fde047" } });
   expect(tag.status()).toBe(201);
   expect((await page.request.post(`${API}/tasks/${taskId}/tags`, { data: { tag_id: (await tag.json()).id } })).status()).toBe(201);
