@@ -1148,7 +1148,10 @@ export interface paths {
         delete: operations["delete_task"];
         options?: never;
         head?: never;
-        /** Change a task. Admins and members, on tasks they see. */
+        /**
+         * Change a task. Admins and members, on tasks they see. Completing a task that repeats when
+         *     done makes its next occurrence (`…/recurrence`), in the same change.
+         */
         patch: operations["update_task"];
         trace?: never;
     };

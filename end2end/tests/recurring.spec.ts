@@ -1,5 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { bastion, hydrated } from "./cli";
 import { expectAccessible } from "./axe";
@@ -12,10 +13,19 @@ const PASSWORD = "a long private passphrase for repeats";
 const SLUG = "repeat-works";
 const EMAIL = "rosa.repeat@example.eu";
 
+/** The psql beside the server binaries the embedded cluster runs (as `./x` finds them). */
+function psqlBinary(): string {
+  const dirs = process.env.BASTION_PG_BIN ? [process.env.BASTION_PG_BIN] : [];
+  if (fs.existsSync("/usr/lib/postgresql")) {
+    dirs.push(...fs.readdirSync("/usr/lib/postgresql").sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`));
+  }
+  return dirs.map((d) => path.join(d, "psql")).find((p) => fs.existsSync(p)) ?? "psql";
+}
+
 /** SQL as the embedded cluster's superuser, over the server's own Unix socket. */
 function psql(sql: string) {
   const data = process.env.BASTION_E2E_DATA ?? "/tmp/bastion-e2e";
-  execFileSync("psql", ["-X", "-q", "-h", path.join(data, "postgres", "run"), "-U", "bastion_admin", "-d", "postgres", "-c", sql], {
+  execFileSync(psqlBinary(), ["-X", "-q", "-h", path.join(data, "postgres", "run"), "-U", "bastion_admin", "-d", "postgres", "-c", sql], {
     encoding: "utf8",
   });
 }
@@ -128,15 +138,15 @@ test("a rule that waits for its date makes the next task when the clock reaches 
   await expect(repeat.getByTestId("repeat-next-on")).toHaveText("Next date: 2027-10-30");
   const taskPage = page.url();
 
-  // Today (by the real clock) nothing is made: the sweep runs every two seconds in this build.
-  await page.waitForTimeout(5_000);
+  // Today (by the real clock) nothing is made: the sweep runs every five seconds in this build.
+  await page.waitForTimeout(8_000);
   await page.reload();
   await hydrated(page);
   await expect(repeat.getByTestId("repeat-next-task")).toHaveCount(0);
 
   // The clock moves to noon on Friday 29 October 2027 in Brussels: still nothing.
   moveClockTo(new Date("2027-10-29T10:00:00Z"));
-  await page.waitForTimeout(5_000);
+  await page.waitForTimeout(8_000);
   await page.reload();
   await hydrated(page);
   await expect(repeat.getByTestId("repeat-next-task")).toHaveCount(0);

@@ -71,23 +71,23 @@ impl From<RecurrenceRecord> for RecurrenceView {
 #[serde(deny_unknown_fields)]
 pub struct RecurrenceBody {
     /// `days`, `weeks` or `months`.
-    #[schema(example = "months")]
+    #[schema(example = "months", pattern = "^(days|weeks|months)$")]
     pub unit: String,
     /// 1–99.
-    #[schema(example = 1)]
+    #[schema(example = 1, minimum = 1, maximum = 99)]
     pub every: i64,
     /// Weekly rules only: one or more of `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`.
     #[serde(default)]
     #[schema(example = json!([]))]
     pub weekdays: Vec<String>,
     /// Monthly rules: 1–31; leave out with `last_working_day`.
-    #[schema(example = 31)]
+    #[schema(example = 31, minimum = 1, maximum = 31)]
     pub month_day: Option<i64>,
     /// Monthly rules: the last Monday-to-Friday of the month instead of a day.
     #[serde(default)]
     pub last_working_day: bool,
     /// `on_done` or `on_date`.
-    #[schema(example = "on_done")]
+    #[schema(example = "on_done", pattern = "^(on_done|on_date)$")]
     pub trigger: String,
 }
 

@@ -394,7 +394,8 @@ pub async fn get_task(
     Ok(Json(task.into()))
 }
 
-/// Change a task. Admins and members, on tasks they see.
+/// Change a task. Admins and members, on tasks they see. Completing a task that repeats when
+/// done makes its next occurrence (`…/recurrence`), in the same change.
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}",
