@@ -67,7 +67,7 @@ pub struct AuditView {
     pub older: Option<String>,
 }
 
-pub const ENTITY_CHOICES: [(&str, &str); 8] = [
+pub const ENTITY_CHOICES: [(&str, &str); 9] = [
     ("workspace", "Workspace"),
     ("task", "Task"),
     ("comment", "Comment"),
@@ -76,6 +76,7 @@ pub const ENTITY_CHOICES: [(&str, &str); 8] = [
     ("tag", "Tag"),
     ("checklist_item", "Checklist item"),
     ("task_relation", "Task relation"),
+    ("task_recurrence", "Task recurrence"),
 ];
 
 #[cfg(feature = "ssr")]

@@ -1217,7 +1217,10 @@ export interface paths {
         delete: operations["delete_task"];
         options?: never;
         head?: never;
-        /** Change a task. Admins and members, on tasks they see. */
+        /**
+         * Change a task. Admins and members, on tasks they see. Completing a task that repeats when
+         *     done makes its next occurrence (`…/recurrence`), in the same change.
+         */
         patch: operations["update_task"];
         trace?: never;
     };
@@ -1352,6 +1355,25 @@ export interface paths {
         put: operations["update_task_position"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a task the caller sees repeats. */
+        get: operations["get_task_recurrence"];
+        /** Make the task repeat, or replace its rule. Whoever may edit the task. */
+        put: operations["update_task_recurrence"];
+        post?: never;
+        /** Stop the task repeating. Whoever may edit the task. */
+        delete: operations["delete_task_recurrence"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2677,6 +2699,89 @@ export interface components {
             /** @description Ten single-use codes, shown this once: each signs in instead of an app code. */
             recovery_codes: string[];
         };
+        /**
+         * @description A rule: every `every` days; every `every` weeks on `weekdays`; or every `every` months on
+         *     `month_day` or on the last working day. The schedule counts from the task's due date (today
+         *     when it has none).
+         */
+        RecurrenceBody: {
+            /**
+             * Format: int64
+             * @description 1–99.
+             * @example 1
+             */
+            every: number;
+            /** @description Monthly rules: the last Monday-to-Friday of the month instead of a day. */
+            last_working_day?: boolean;
+            /**
+             * Format: int64
+             * @description Monthly rules: 1–31; leave out with `last_working_day`.
+             * @example 31
+             */
+            month_day?: number | null;
+            /**
+             * @description `on_done` or `on_date`.
+             * @example on_done
+             */
+            trigger: string;
+            /**
+             * @description `days`, `weeks` or `months`.
+             * @example months
+             */
+            unit: string;
+            /**
+             * @description Weekly rules only: one or more of `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`.
+             * @example []
+             */
+            weekdays?: string[];
+        };
+        RecurrenceView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            /**
+             * Format: int32
+             * @description Every this many units, 1–99.
+             * @example 1
+             */
+            every: number;
+            /** @description Monthly rules: the last Monday-to-Friday of the month. */
+            last_working_day: boolean;
+            /**
+             * Format: int32
+             * @description Monthly rules: the day of the month (1–31; a shorter month's last day when it has
+             *     fewer), unless `last_working_day`.
+             * @example 31
+             */
+            month_day?: number | null;
+            /**
+             * Format: date
+             * @description The next occurrence's due date, a Europe/Brussels calendar date.
+             * @example 2026-11-30
+             */
+            next_on: string;
+            /** Format: uuid */
+            task_id: string;
+            /**
+             * @description `on_done`: the next occurrence is made when this task is done; `on_date`: on its date.
+             * @example on_done
+             */
+            trigger: string;
+            /**
+             * @description `days`, `weeks` or `months`.
+             * @example months
+             */
+            unit: string;
+            /**
+             * @description Weekly rules: the weekdays, Monday first (`mon` … `sun`); empty otherwise.
+             * @example [
+             *       "mon",
+             *       "thu"
+             *     ]
+             */
+            weekdays: string[];
+        };
         Register: {
             categories: components["schemas"]["DataCategory"][];
             controller_note: string;
@@ -3027,6 +3132,8 @@ export interface components {
             private: boolean;
             /** Format: uuid */
             project_id: string;
+            /** @description It repeats: `GET …/tasks/{task_id}/recurrence` says how. */
+            recurring: boolean;
             /**
              * @description `todo`, `in_progress` or `done`.
              * @example in_progress
@@ -10314,6 +10421,248 @@ export interface operations {
             };
             /** @description An invalid `status`, both `after` and `before`, or a neighbour that is not another task the caller sees in that column; it is named. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_task_recurrence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurrenceView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, the task does not repeat, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_task_recurrence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecurrenceBody"];
+            };
+        };
+        responses: {
+            /** @description The rule as saved, with its next date. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurrenceView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot make tasks repeat, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unit`, `every`, `weekdays`, `month_day` or `trigger` is missing or does not fit the rule; the field is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_task_recurrence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description It no longer repeats. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot make tasks repeat, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, the task does not repeat, or not a member. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -47,6 +47,11 @@ async function seed(page: Page, tagName: string): Promise<{ taskId: string; proj
   });
   expect(task.status()).toBe(201);
   const taskId = (await task.json()).id;
+  // It repeats, so the task page shows its rule in words and the list its mark.
+  const repeat = await page.request.put(`${API}/tasks/${taskId}/recurrence`, {
+    data: { unit: "weeks", every: 2, weekdays: ["mon", "thu"], trigger: "on_done" },
+  });
+  expect(repeat.status()).toBe(200);
   const tag = await page.request.post(`${API}/tags`, { data: { name: tagName, colour: "#fde047" } });
   expect(tag.status()).toBe(201);
   expect((await page.request.post(`${API}/tasks/${taskId}/tags`, { data: { tag_id: (await tag.json()).id } })).status()).toBe(201);
@@ -126,9 +131,11 @@ for (const lang of LANGUAGES) {
     await page.emulateMedia({ colorScheme: "light" });
     await page.goto("/sign-in");
     await hydrated(page);
-    await page.locator('input[name="email"]').fill("nobody@example.eu");
-    await page.locator('input[name="password"]').fill("not the password at all");
-    await page.locator('main button[type="submit"]').click();
+    // The password form (the page also has the single sign-on form, with its own email field).
+    const form = page.locator("form", { has: page.locator('input[name="password"]') });
+    await form.locator('input[name="email"]').fill("nobody@example.eu");
+    await form.locator('input[name="password"]').fill("not the password at all");
+    await form.locator('button[type="submit"]').click();
     await expect(page.getByRole("alert")).toBeVisible();
     await checkBothSchemes(page, lang, "sign in refused");
   });

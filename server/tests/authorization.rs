@@ -85,6 +85,10 @@ enum Fixture {
     ViewedAndPrivate,
     /// A viewed task related to another viewed task: `{task_id}`, `{relation_id}`.
     Relation,
+    /// A viewed task that repeats monthly: `{task_id}`.
+    RecurringTask,
+    /// A private task of the admin's that nobody else views, repeating monthly: `{task_id}`.
+    PrivateRecurringTask,
     /// For bulk edit: a viewed task, `{task_id}`, and a private task of the admin's that
     /// nobody else views, `{private_id}`.
     BulkTasks,
@@ -240,6 +244,14 @@ fn rows() -> Vec<Row> {
         // A task the member may not see is refused like one that does not exist.
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/relations", fixture: ViewedAndPrivate, body: Some(json!({"kind": "relates_to", "other_task": "{other_key}"})), expect: [201, 422, 403, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/relations/{relation_id}", fixture: Relation, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
+        // Recurrence: read by whoever sees the task, set and stopped by whoever may edit it; a
+        // private task's rule is as unseen as the task.
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence", fixture: RecurringTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence", fixture: PrivateRecurringTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence", fixture: ViewedTask, body: Some(json!({"unit": "weeks", "every": 2, "weekdays": ["mon", "thu"], "trigger": "on_date"})), expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence", fixture: PrivateTask, body: Some(json!({"unit": "days", "every": 3, "trigger": "on_done"})), expect: [200, 404, 404, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence", fixture: RecurringTask, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence", fixture: PrivateRecurringTask, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         // The calendar: membership first (404), then its span, which this row leaves out (422);
         // what each caller sees in a span is `work::the_calendar_shows_each_caller_the_tasks_they_see_by_due_date`.
@@ -671,6 +683,10 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
             let relation = as_admin(app, cast, "POST", &path, body).await;
             vec![("{task_id}", task), ("{relation_id}", relation)]
         }
+        Fixture::RecurringTask => vec![("{task_id}", seed_recurring(app, cast, false).await)],
+        Fixture::PrivateRecurringTask => {
+            vec![("{task_id}", seed_recurring(app, cast, true).await)]
+        }
         Fixture::AdminTaskEntry => seed_task_entry(app, cast, &cast.admin).await,
         Fixture::MemberTaskEntry => seed_task_entry(app, cast, &cast.member).await,
         Fixture::AdminTaskAttachment => seed_task_attachment(app, cast, &cast.admin).await,
@@ -680,6 +696,21 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
             vec![("{notification_id}", id.clone()), ("{id}", id)]
         }
     }
+}
+
+/// A task of the admin's (viewed by the guest unless private) that repeats every month.
+async fn seed_recurring(app: &TestApp, cast: &Cast, private: bool) -> String {
+    let task = seed_task(app, cast, private).await.1;
+    let answer = app
+        .call(
+            "PUT",
+            &cast.api(&format!("/tasks/{task}/recurrence")),
+            Some(&cast.admin),
+            Some(json!({"unit": "months", "every": 1, "month_day": 31, "trigger": "on_done"})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    task
 }
 
 /// The member comments on a task of the admin's, who watches it as its creator: the admin's
@@ -1165,6 +1196,10 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/add_relation", "slug={ws}&task_id={task_id}&kind=relates_to&other_task={other_key}", TaskPair, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/add_relation", "slug={ws}&task_id={task_id}&kind=relates_to&other_task={other_key}", ViewedAndPrivate, [200, 422, 403, 404, 404, 404]),
         ("/api/fn/remove_relation", "slug={ws}&task_id={task_id}&relation_id={relation_id}", Relation, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/set_recurrence", "slug={ws}&task_id={task_id}&unit=months&every=1&trigger=on_done&month_day=25", ViewedTask, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/set_recurrence", "slug={ws}&task_id={task_id}&unit=weeks&every=1&trigger=on_date&mon=on&fri=on&month_day=", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/stop_recurrence", "slug={ws}&task_id={task_id}", RecurringTask, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/stop_recurrence", "slug={ws}&task_id={task_id}", PrivateRecurringTask, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/tasks", "slug={ws}&status=todo", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/create_task", "slug={ws}&title=Fn+task&project_id={project_id}&status=todo&priority=high&assignee_id=&due_on=2026-12-31&description=", Project, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/board", "slug={ws}", ViewedTask, [200, 200, 200, 404, 404, 404]),

@@ -261,6 +261,11 @@ async fn people_sign_in_through_the_workspaces_own_provider_and_no_one_else_does
             "break_glass_user_id",
             json!({"sso_only": true, "break_glass_user_id": cast.member_id}),
         ),
+        // Named without "only", it must still be an active admin (not nobody at all).
+        (
+            "break_glass_user_id",
+            json!({"break_glass_user_id": uuid::Uuid::new_v4()}),
+        ),
         ("client_secret", json!({"client_secret": null})),
     ] {
         let mut body = good.clone();

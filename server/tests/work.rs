@@ -844,3 +844,122 @@ async fn the_calendar_shows_each_caller_the_tasks_they_see_by_due_date() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recurring_task_over_rest_makes_its_next_occurrence_when_done() {
+    let app = spawn_app().await;
+    let (cast, api) = setup(&app).await;
+    let project = id(&api
+        .create("projects", &cast.admin, json!({"name": "Rent"}))
+        .await);
+    let task = api
+        .create(
+            "tasks",
+            &cast.member,
+            json!({"project_id": project, "title": "Pay the rent", "due_on": "2026-10-25"}),
+        )
+        .await;
+    let path = format!("tasks/{}/recurrence", id(&task));
+    assert_eq!(
+        api.call("GET", &path, &cast.member, None).await.status,
+        StatusCode::NOT_FOUND,
+        "no rule yet"
+    );
+
+    // Bad rules are named, and change nothing.
+    for (body, field) in [
+        (
+            json!({"unit": "years", "every": 1, "trigger": "on_done"}),
+            "unit",
+        ),
+        (
+            json!({"unit": "months", "every": 0, "month_day": 25, "trigger": "on_done"}),
+            "every",
+        ),
+        (
+            json!({"unit": "months", "every": 1, "trigger": "on_done"}),
+            "month_day",
+        ),
+        (
+            json!({"unit": "months", "every": 1, "month_day": 32, "trigger": "on_done"}),
+            "month_day",
+        ),
+        (
+            json!({"unit": "weeks", "every": 1, "trigger": "on_done"}),
+            "weekdays",
+        ),
+        (
+            json!({"unit": "weeks", "every": 1, "weekdays": ["someday"], "trigger": "on_done"}),
+            "weekdays",
+        ),
+        (
+            json!({"unit": "days", "every": 1, "trigger": "later"}),
+            "trigger",
+        ),
+    ] {
+        assert_eq!(
+            api.invalid_field("PUT", &path, &cast.member, Some(body.clone()))
+                .await,
+            field,
+            "{body}"
+        );
+    }
+    assert_eq!(
+        api.call("GET", &path, &cast.member, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let set = api
+        .call(
+            "PUT",
+            &path,
+            &cast.member,
+            Some(json!({"unit": "months", "every": 1, "month_day": 25, "trigger": "on_done"})),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.json()["next_on"], "2026-11-25");
+    assert_eq!(set.json()["weekdays"], json!([]));
+    let shown = api.ok(&format!("tasks/{}", id(&task)), &cast.member).await;
+    assert_eq!(shown["recurring"], true);
+
+    // Completing it makes the next one, due a month later across the October change.
+    let done = api
+        .call(
+            "PATCH",
+            &format!("tasks/{}", id(&task)),
+            &cast.member,
+            Some(json!({"status": "done"})),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.json()["recurring"], false, "the rule moved on");
+    let listed = api.ok("tasks?q=rent", &cast.member).await;
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{listed}");
+    let next = items.iter().find(|t| t["status"] == "todo").unwrap();
+    assert_eq!(next["due_on"], "2026-11-25");
+    assert_eq!(next["recurring"], true);
+    let rule = api
+        .ok(&format!("tasks/{}/recurrence", id(next)), &cast.member)
+        .await;
+    assert_eq!(rule["next_on"], "2026-12-25");
+    assert_eq!(
+        api.call("GET", &path, &cast.member, None).await.status,
+        StatusCode::NOT_FOUND,
+        "the done task no longer repeats"
+    );
+
+    // A guest does not see the occurrence of a task they do not view.
+    let guest_list = api.ok("tasks?q=rent", &cast.guest).await;
+    assert_eq!(guest_list["items"], json!([]));
+    let stopped = api
+        .call(
+            "DELETE",
+            &format!("tasks/{}/recurrence", id(next)),
+            &cast.member,
+            None,
+        )
+        .await;
+    assert_eq!(stopped.status, StatusCode::NO_CONTENT);
+}

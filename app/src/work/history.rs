@@ -202,6 +202,9 @@ pub(crate) mod srv {
             ("checklist_item", "deleted") => t.hist_checklist_item_deleted(),
             ("task_relation", "created") => t.hist_task_relation_created(),
             ("task_relation", "deleted") => t.hist_task_relation_deleted(),
+            ("task_recurrence", "created") => t.hist_task_recurrence_created(),
+            ("task_recurrence", "updated") => t.hist_task_recurrence_updated(),
+            ("task_recurrence", "deleted") => t.hist_task_recurrence_deleted(),
             _ => return format!("{} {}", entity.replace('_', " "), action.replace('_', " ")),
         };
         label.to_owned()
@@ -239,6 +242,14 @@ pub(crate) mod srv {
             "position" => t.hist_field_position(),
             "kind" => t.hist_field_kind(),
             "other_id" => t.hist_field_other_id(),
+            "unit" => t.hist_field_unit(),
+            "every" => t.hist_field_every(),
+            "weekdays" => t.hist_field_weekdays(),
+            "month_day" => t.hist_field_month_day(),
+            "last_working_day" => t.hist_field_last_working_day(),
+            "trigger" => t.hist_field_trigger(),
+            "next_on" => t.hist_field_next_on(),
+            "recurred_from" => t.hist_field_recurred_from(),
             other => other,
         }
     }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bulk_edit::{BulkBar, BulkEditTasks, SelectTask};
 use super::{
-    BlockedBadge, FormError, LoadError, Person, ProjectRow, SubtaskProgress, TagChip, TagRow,
-    TaskRow, WorkNav, PRIORITIES, STATUSES,
+    BlockedBadge, FormError, LoadError, Person, ProjectRow, RecurringMark, SubtaskProgress,
+    TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
@@ -664,6 +664,7 @@ fn TaskTable(
                             <a href=href>{task.title.clone()}</a>
                             {task.private.then(|| view! { <span class="badge">{t.private_badge()}</span> })}
                             {task.blocked.then(|| view! { " " <BlockedBadge/> })}
+                            {task.recurring.then(|| view! { " " <RecurringMark/> })}
                             {(task.subtasks.1 > 0).then(|| view! { " " <SubtaskProgress done=task.subtasks.0 total=task.subtasks.1/> })}
                             {tg.then(|| task.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view())}
                         </td>

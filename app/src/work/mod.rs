@@ -11,6 +11,7 @@ pub mod history;
 pub mod home;
 pub mod list;
 pub mod mention_picker;
+pub mod recurrence;
 pub mod task;
 pub mod task_actions;
 pub mod task_extras;
@@ -73,12 +74,21 @@ pub struct TaskRow {
     pub blocked: bool,
     /// Subtasks the caller sees (done, total).
     pub subtasks: (i64, i64),
+    /// It carries a recurrence rule.
+    pub recurring: bool,
 }
 
 /// "1/3 subtasks done" beside a parent (list, board).
 #[component]
 pub fn SubtaskProgress(done: i64, total: i64) -> impl IntoView {
     view! { <span class="progress muted">{crate::use_t().subtasks_done(done, total)}</span> }
+}
+
+/// A small "↻ Repeats" mark beside a recurring task (list, task page); the arrow is decoration,
+/// the word is what a screen reader says.
+#[component]
+pub fn RecurringMark() -> impl IntoView {
+    view! { <span class="badge recurring"><span aria-hidden="true">"↻ "</span>{crate::use_t().repeat_mark()}</span> }
 }
 
 /// "Blocked" beside a task blocked by an open task (list, board, task page).
@@ -498,6 +508,7 @@ pub(crate) mod srv {
                     key: t.key.clone(),
                     parent_id: t.parent_id.map(|p| p.to_string()),
                     blocked: t.blocked,
+                    recurring: t.recurring,
                     subtasks: (t.subtasks_done, t.subtasks_total),
                     project_name: projects
                         .iter()

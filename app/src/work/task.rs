@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
+use super::recurrence::{Repeat, RepeatActions, RepeatSection};
 use super::task_extras::{
     AttachmentRow, AttachmentsSection, DeleteAttachment, DeleteTimeEntry, HistoryRow,
     HistorySection, LogTime, TimeSection, TimeSummary,
@@ -72,6 +73,8 @@ pub struct TaskPage {
     pub history: Option<Vec<HistoryRow>>,
     /// Parent, subtasks, checklist and relations, as far as the caller sees them.
     pub model: WorkModel,
+    /// How the task repeats, and the occurrence it has made.
+    pub repeat: Repeat,
 }
 
 /// Comments shown on the page, oldest first.
@@ -135,6 +138,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         comments::list_comments(&mut t.tx, &t.viewer, id, None, COMMENTS_SHOWN).await?;
     let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id).await?;
     let model = super::task_model::srv::fetch(&mut t.tx, &t.viewer, &t.task).await?;
+    let repeat = super::recurrence::srv::fetch(&mut t.tx, &t.viewer, id).await?;
     let watch = watching::watch_state(&mut t.tx, &t.viewer, id).await?;
     let unread = notifications::unread_count(&mut t.tx, &t.viewer).await?;
     let unreached = comments::unreached_mentions(&mut t.tx, &t.viewer, &t.task).await?;
@@ -212,6 +216,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         attachments,
         history,
         model,
+        repeat,
     })
 }
 
@@ -236,8 +241,10 @@ pub fn TaskPageView() -> impl IntoView {
     let watch = ServerAction::<WatchTask>::new();
     let unwatch = ServerAction::<UnwatchTask>::new();
     let model_actions = ModelActions::new();
+    let repeat_actions = RepeatActions::new();
     let version = move || {
         model_actions.version()
+            + repeat_actions.version()
             + update.version().get()
             + add_tag.version().get()
             + remove_tag.version().get()
@@ -320,6 +327,7 @@ pub fn TaskPageView() -> impl IntoView {
         unwatch => t.not_watching(),
     );
     model_actions.announce(notice);
+    repeat_actions.announce(notice);
     // The comment box empties once its comment is saved.
     let new_tag_form = crate::error::cleared_on_success(new_tag);
     let comment_box = NodeRef::<leptos::html::Textarea>::new();
@@ -420,6 +428,7 @@ pub fn TaskPageView() -> impl IntoView {
                                 <SubtasksSection slug=slug_v.get_value() task_id=id_v.get_value() model=page.model.clone() role=role is_subtask=task.parent_id.is_some() actions=model_actions/>
                                 <ChecklistSection slug=slug_v.get_value() task_id=id_v.get_value() items=page.model.checklist.clone() role=role facts=facts actions=model_actions/>
                                 <RelationsSection slug=slug_v.get_value() task_id=id_v.get_value() relations=page.model.relations.clone() role=role facts=facts actions=model_actions/>
+                                <RepeatSection slug=slug_v.get_value() task_id=id_v.get_value() repeat=page.repeat.clone() role=role facts=facts actions=repeat_actions/>
 
                                 <section class="card" aria-labelledby="tags-title">
                                     <h2 id="tags-title">{t.tags()}</h2>

@@ -193,6 +193,12 @@ pub fn can_edit_checklist(role: Role, task: &TaskFacts) -> bool {
     can_edit_task(role, task)
 }
 
+/// Making a task repeat, changing or stopping its rule: whoever may edit the task, since each
+/// occurrence is a copy of it.
+pub fn can_manage_recurrence(role: Role, task: &TaskFacts) -> bool {
+    can_edit_task(role, task)
+}
+
 /// Moving a card on the board (to another column, or within one): whoever may edit the task,
 /// since a move to another column changes its status.
 pub fn can_move_task(role: Role, task: &TaskFacts) -> bool {
@@ -380,6 +386,7 @@ mod tests {
                 assert_eq!(can_edit_task(role, &facts), expected, "{role:?} {facts:?}");
                 assert_eq!(can_edit_checklist(role, &facts), expected, "{role:?}");
                 assert_eq!(can_move_task(role, &facts), expected, "{role:?}");
+                assert_eq!(can_manage_recurrence(role, &facts), expected, "{role:?}");
                 assert_eq!(
                     can_manage_task_relations(role, &facts),
                     expected,

@@ -93,6 +93,8 @@ pub struct TaskView {
     pub subtasks_done: i64,
     /// Blocked by a task the caller sees that is not done.
     pub blocked: bool,
+    /// It repeats: `GET …/tasks/{task_id}/recurrence` says how.
+    pub recurring: bool,
 }
 
 impl From<TaskRecord> for TaskView {
@@ -117,6 +119,7 @@ impl From<TaskRecord> for TaskView {
             subtasks_total: t.subtasks_total,
             subtasks_done: t.subtasks_done,
             blocked: t.blocked,
+            recurring: t.recurring,
         }
     }
 }
@@ -391,7 +394,8 @@ pub async fn get_task(
     Ok(Json(task.into()))
 }
 
-/// Change a task. Admins and members, on tasks they see.
+/// Change a task. Admins and members, on tasks they see. Completing a task that repeats when
+/// done makes its next occurrence (`…/recurrence`), in the same change.
 #[utoipa::path(
     patch,
     path = "/api/v1/workspaces/{ws}/tasks/{task_id}",

@@ -59,6 +59,7 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     ));
     let retention = tokio::spawn(workers::purge_history(state.pool.clone()));
     let reminders = tokio::spawn(workers::remind_due(state.pool.clone()));
+    let repeats = tokio::spawn(workers::repeat_tasks(state.pool.clone()));
     let mut runner = tokio::spawn(workers::run_jobs(
         state.pool.clone(),
         state.objects.clone(),
@@ -100,6 +101,7 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
     // Purging is idempotent and resumes at the next start: nothing to wait for.
     retention.abort();
     reminders.abort();
+    repeats.abort();
     if let Some(metrics_server) = metrics_server {
         metrics_server.abort();
     }

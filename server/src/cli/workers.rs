@@ -3,7 +3,11 @@
 use std::sync::Arc;
 
 use bastion_core::{
-    audit, jobs, keys::MasterKeyRing, storage::Objects, webhooks, work::notification_mail,
+    audit, jobs,
+    keys::MasterKeyRing,
+    storage::Objects,
+    webhooks,
+    work::{notification_mail, recurrence},
 };
 
 /// The background job runner: every two seconds, deletes expired export archives, finishes
@@ -62,6 +66,36 @@ pub(super) async fn remind_due(pool: sqlx::PgPool) {
             }
         }
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
+
+/// How often the recurring-task sweep runs. An occurrence is due on a date, so ten minutes late
+/// after midnight is on time; debug builds (the browser tests, which move the clock in the
+/// database) sweep every five seconds so a test need not wait long, and the other specs' many
+/// workspaces are not swept so often that the sweep slows them.
+const RECURRENCE_SWEEP: std::time::Duration = if cfg!(debug_assertions) {
+    std::time::Duration::from_secs(5)
+} else {
+    std::time::Duration::from_secs(600)
+};
+
+/// Makes the occurrences of recurring tasks whose date has come on the Brussels calendar (by
+/// the database's clock): shortly after start, then every [`RECURRENCE_SWEEP`]. Idempotent (an
+/// occurrence per task at most, enforced by a unique index), so several processes may run it
+/// at once.
+pub(super) async fn repeat_tasks(pool: sqlx::PgPool) {
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    loop {
+        let made = match recurrence::brussels_today(&pool).await {
+            Ok(today) => recurrence::create_due_all(&pool, today).await,
+            Err(e) => Err(e),
+        };
+        match made {
+            Ok(0) => {}
+            Ok(tasks) => tracing::info!(tasks, "recurring tasks made"),
+            Err(e) => tracing::warn!(error = %e, "recurring tasks failed; retrying"),
+        }
+        tokio::time::sleep(RECURRENCE_SWEEP).await;
     }
 }
 

@@ -288,17 +288,18 @@ pub async fn configure(
             ),
         ));
     }
-    if change.sso_only {
-        match change.break_glass_user_id {
-            Some(id) if admins.iter().any(|(admin, _)| *admin == id) => {}
-            _ => {
-                return Err(CoreError::invalid(
-                    "break_glass_user_id",
-                    "choose an active admin who may still sign in with a password when single \
-                     sign-on is the only way in",
-                ))
-            }
-        }
+    // Whenever one is named it must be an active admin (not only with "single sign-on only"):
+    // the setting is kept for when that is turned on.
+    let break_glass_ok = match change.break_glass_user_id {
+        Some(id) => admins.iter().any(|(admin, _)| *admin == id),
+        None => !change.sso_only,
+    };
+    if !break_glass_ok {
+        return Err(CoreError::invalid(
+            "break_glass_user_id",
+            "choose an active admin who may still sign in with a password when single sign-on \
+             is the only way in",
+        ));
     }
     if change.enabled {
         // The provider must answer before sign-in depends on it: a wrong issuer is said now,

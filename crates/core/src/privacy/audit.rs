@@ -30,7 +30,7 @@ pub struct HistoryEvent {
 const EVENT_COLUMNS: &str =
     "id, occurred_at, actor, entity_type, entity_id, action, changes, task_id";
 
-pub const ENTITY_TYPES: [&str; 9] = [
+pub const ENTITY_TYPES: [&str; 10] = [
     "task",
     "comment",
     "time_entry",
@@ -40,6 +40,7 @@ pub const ENTITY_TYPES: [&str; 9] = [
     "webhook_endpoint",
     "checklist_item",
     "task_relation",
+    "task_recurrence",
 ];
 
 /// What a list or an export is narrowed to; every field optional.

@@ -22,12 +22,13 @@ use crate::audit::{HistoryEvent, HistoryPage};
 use crate::{CoreError, CoreResult, TenantTx};
 
 /// The kinds of change the feed shows.
-pub const FEED_ENTITIES: [&str; 5] = [
+pub const FEED_ENTITIES: [&str; 6] = [
     "task",
     "comment",
     "attachment",
     "checklist_item",
     "task_relation",
+    "task_recurrence",
 ];
 /// Actions left out of the feed (see the module's documentation).
 const HIDDEN_ACTIONS: [&str; 2] = ["watcher_added", "watcher_removed"];

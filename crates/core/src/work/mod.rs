@@ -18,6 +18,7 @@ pub mod mentions;
 pub mod notification_mail;
 pub mod notifications;
 pub mod projects;
+pub mod recurrence;
 pub mod relations;
 pub mod tags;
 pub mod tasks;

@@ -52,6 +52,8 @@ pub struct TaskRecord {
     pub subtasks_done: i64,
     /// Blocked by an open task (not done) that the viewer sees.
     pub blocked: bool,
+    /// It carries a recurrence rule (`work::recurrence`).
+    pub recurring: bool,
 }
 
 impl TaskRecord {
@@ -88,7 +90,8 @@ static COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             AS subtasks_done, \
          EXISTS (SELECT 1 FROM task_relations r JOIN tasks b ON b.id = r.task_id \
                   WHERE r.other_id = t.id AND r.kind = 'blocks' AND b.status <> 'done' AND {blocker}) \
-            AS blocked"
+            AS blocked, \
+         EXISTS (SELECT 1 FROM task_recurrences rr WHERE rr.task_id = t.id) AS recurring"
     )
 });
 
@@ -336,7 +339,7 @@ async fn insert_task(
                 t.parent_id, t.title, t.description, t.status, t.priority, t.assignee_id,
                 t.due_on, t.private, t.created_by, t.created_at, t.updated_at,
                 '{}'::uuid[] AS tag_ids, 0::bigint AS subtasks_total,
-                0::bigint AS subtasks_done, false AS blocked
+                0::bigint AS subtasks_done, false AS blocked, false AS recurring
            FROM t, n",
     )
     .bind(id)
@@ -536,6 +539,15 @@ pub async fn update_task_mentioning(
     .bind(number)
     .execute(tx.conn())
     .await?;
+    // Completing a task whose rule says "when done" makes its next occurrence, and a new due
+    // date moves the rule's next date, in this same transaction: whichever door changed it
+    // (task page, board, calendar, bulk edit, REST).
+    if due_on != current.due_on {
+        super::recurrence::due_date_moved(tx, task_id, due_on).await?;
+    }
+    if status == "done" && old_status != "done" {
+        super::recurrence::task_done(tx, task_id).await?;
+    }
     tell_about_update(
         tx,
         viewer,
