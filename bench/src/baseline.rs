@@ -27,12 +27,13 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// The workspace tables the list statement reads.
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "tasks",
     "projects",
     "task_tags",
     "task_viewers",
     "task_relations",
+    "task_recurrences",
 ];
 
 /// `tasks::list_statement()` with every table named in `schema`, since the baseline has no
