@@ -61,6 +61,7 @@ pub async fn load_activity(
     let unread = notifications::unread_count(&mut o.tx, &o.viewer).await?;
     let projects = srv::all_projects(&mut o.tx, &o.viewer, true).await?;
     let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
+    let fields = crate::work::fields::srv::all_defs(&mut o.tx, &o.viewer).await?;
     let next_cursor = if events.len() > ACTIVITY_PAGE as usize {
         events.truncate(ACTIVITY_PAGE as usize);
         events
@@ -101,6 +102,7 @@ pub async fn load_activity(
         locale,
         projects: &projects,
         tags: &tags,
+        fields: &fields,
     };
     let items = events
         .into_iter()

@@ -67,7 +67,7 @@ pub struct AuditView {
     pub older: Option<String>,
 }
 
-pub const ENTITY_CHOICES: [(&str, &str); 9] = [
+pub const ENTITY_CHOICES: [(&str, &str); 11] = [
     ("workspace", "Workspace"),
     ("task", "Task"),
     ("comment", "Comment"),
@@ -77,6 +77,8 @@ pub const ENTITY_CHOICES: [(&str, &str); 9] = [
     ("checklist_item", "Checklist item"),
     ("task_relation", "Task relation"),
     ("task_recurrence", "Task recurrence"),
+    ("custom_field", "Custom field"),
+    ("field_value", "Field value"),
 ];
 
 #[cfg(feature = "ssr")]
@@ -207,6 +209,9 @@ pub async fn load_audit_events(
     }
     for t in crate::work::srv::all_tags(&mut tx, &viewer).await? {
         things.insert(t.id, t.name);
+    }
+    for f in crate::work::fields::srv::all_defs(&mut tx, &viewer).await? {
+        things.insert(f.id, f.name);
     }
     tx.commit().await?;
 

@@ -182,6 +182,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("fields"))
+                        view=work::fields::FieldsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("calendar"))
                         view=work::calendar::CalendarPage
                         ssr=SsrMode::Async

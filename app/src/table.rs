@@ -8,6 +8,9 @@ use leptos::prelude::*;
 pub fn Table(
     class: &'static str,
     #[prop(into)] heads: Vec<&'static str>,
+    /// Heads after `heads` that are data, not words of the page (a custom field's name).
+    #[prop(optional)]
+    more_heads: Vec<String>,
     #[prop(optional)] actions: bool,
     children: Children,
 ) -> impl IntoView {
@@ -16,6 +19,7 @@ pub fn Table(
         <table class=class>
             <thead><tr>
                 {heads.into_iter().map(|head| view! { <th scope="col">{head}</th> }).collect_view()}
+                {more_heads.into_iter().map(|head| view! { <th scope="col">{head}</th> }).collect_view()}
                 {actions.then(|| view! { <th scope="col"><span class="visually-hidden">{t.col_actions()}</span></th> })}
             </tr></thead>
             <tbody>{children()}</tbody>

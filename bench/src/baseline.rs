@@ -27,13 +27,14 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// The workspace tables the list statement reads.
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "tasks",
     "projects",
     "task_tags",
     "task_viewers",
     "task_relations",
     "task_recurrences",
+    "task_field_values",
 ];
 
 /// `tasks::list_statement()` with every table named in `schema`, since the baseline has no

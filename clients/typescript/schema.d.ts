@@ -839,6 +839,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/fields/{field_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a field and every value of it (each an event of its task's history). Admins. */
+        delete: operations["delete_field"];
+        options?: never;
+        head?: never;
+        /** Rename a field or change a select field's options. Admins. */
+        patch: operations["update_field"];
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/integrations": {
         parameters: {
             query?: never;
@@ -1081,6 +1099,24 @@ export interface paths {
         patch: operations["update_project"];
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/projects/{project_id}/fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The custom fields of a project the caller sees, in order. */
+        get: operations["list_fields"];
+        put?: never;
+        /** Define a custom field at the end of a project's fields. Admins. */
+        post: operations["create_field"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/sso": {
         parameters: {
             query?: never;
@@ -1320,6 +1356,23 @@ export interface paths {
         head?: never;
         /** Edit a comment. Only its author, admins included. */
         patch: operations["update_comment"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/tasks/{task_id}/fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Fill in or clear custom field values of a task, all or nothing. Whoever may edit the task. */
+        put: operations["update_task_fields"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/workspaces/{ws}/tasks/{task_id}/history": {
@@ -2154,6 +2207,59 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description Only what is present changes. The kind never does. */
+        FieldChangeBody: {
+            /** @example Budget (excl. VAT) */
+            name?: string | null;
+            /**
+             * @description The whole new list of a select field's options. An option some task has chosen cannot be
+             *     left out.
+             */
+            options?: string[] | null;
+        };
+        /**
+         * @description The kinds of field.
+         * @enum {string}
+         */
+        FieldKind: "text" | "number" | "money" | "date" | "select" | "multi_select" | "person";
+        FieldList: {
+            items: components["schemas"]["FieldView"][];
+        };
+        /**
+         * @description A value: text for every kind — `"Acme NV"`, `"3.5"`, `"12.50"` (euros; a decimal comma is
+         *     accepted), `"2026-10-31"`, an option, a person's user id — or a list of options for a
+         *     multi-select field. An empty string or list clears the value.
+         */
+        FieldValueBody: string | string[];
+        /** @description One field's value on a task. */
+        FieldValueView: {
+            /** Format: uuid */
+            field_id: string;
+            value: components["schemas"]["FieldValueBody"];
+        };
+        FieldView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["FieldKind"];
+            /** @example Budget */
+            name: string;
+            /**
+             * @description A select or multi-select field's choices, in order; empty for other kinds.
+             * @example []
+             */
+            options: string[];
+            /**
+             * Format: int32
+             * @description Fields show in ascending position.
+             */
+            position: number;
+            /** Format: uuid */
+            project_id: string;
+        };
         Health: {
             /** @example ok */
             status: string;
@@ -2305,6 +2411,20 @@ export interface components {
              * @example Check the links
              */
             text: string;
+        };
+        NewFieldBody: {
+            kind: components["schemas"]["FieldKind"];
+            /**
+             * @description 1–60 characters, unique in the project (ignoring case).
+             * @example Budget
+             */
+            name: string;
+            /**
+             * @description Select and multi-select fields: 1–50 options of 1–60 characters, distinct ignoring case.
+             *     Other kinds: none.
+             * @example []
+             */
+            options?: string[];
         };
         NewIntegration: {
             /**
@@ -3059,6 +3179,14 @@ export interface components {
             /** @example Sign the data-processing agreement */
             title?: string | null;
         };
+        TaskFieldValueList: {
+            /** @description The task's values after the change, in its project's field order. */
+            items: components["schemas"]["FieldValueView"][];
+        };
+        /** @description Values to set on a task, all or nothing; fields left out keep theirs. */
+        TaskFieldValues: {
+            values: components["schemas"]["FieldValueView"][];
+        };
         TaskList: {
             items: components["schemas"]["TaskView"][];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
@@ -3105,6 +3233,11 @@ export interface components {
              * @example 2026-12-31
              */
             due_on?: string | null;
+            /**
+             * @description Its custom field values, by field (`GET …/projects/{project_id}/fields` names them);
+             *     a field left empty is absent.
+             */
+            fields: components["schemas"]["FieldValueView"][];
             /** Format: uuid */
             id: string;
             /**
@@ -6768,6 +6901,171 @@ export interface operations {
             };
         };
     };
+    delete_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The field's id */
+                field_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its values. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Only admins delete fields, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such field the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The field's id */
+                field_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FieldChangeBody"];
+            };
+        };
+        responses: {
+            /** @description The field as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Only admins change fields, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such field the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `name` is empty, too long or taken, or `options` leave out one in use or do not fit the kind; the field is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_integrations: {
         parameters: {
             query?: never;
@@ -8268,6 +8566,173 @@ export interface operations {
             };
         };
     };
+    list_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The project's id */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its fields. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldList"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The project's id */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewFieldBody"];
+            };
+        };
+        responses: {
+            /** @description Defined. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Only admins define fields, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `name` is empty, too long or taken, `options` do not fit the kind, or the project has 30 fields; the field is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_sso: {
         parameters: {
             query?: never;
@@ -8881,6 +9346,23 @@ export interface operations {
                  * @example invoice
                  */
                 q?: string;
+                /**
+                 * @description Only tasks with a value of this custom field: the one in `field_value` (text contains
+                 *     it, a select has the option, anything else equals it), or any value when that is absent.
+                 */
+                field_id?: string;
+                /**
+                 * @description The value `field_id` must have, as a task's `fields` give it (a decimal comma is taken).
+                 * @example 12,50
+                 */
+                field_value?: string;
+                /**
+                 * @description `created` (newest first, the default), `updated` (most recently changed first), `due`
+                 *     (earliest first), `priority` (urgent first), or `field:<field id>` (lowest first) and
+                 *     `field:<field id>:desc`; tasks without a due date or value come last.
+                 * @example priority
+                 */
+                sort?: string;
                 /**
                  * @description How many items to return: 1–100, default 50.
                  * @example 50
@@ -10236,6 +10718,96 @@ export interface operations {
                 };
             };
             /** @description `body` is empty or too long. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_task_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The task's id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskFieldValues"];
+            };
+        };
+        responses: {
+            /** @description The task's values afterwards. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskFieldValueList"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Guests cannot fill in fields, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task the caller sees, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A `field_id` is not of the task's project or given twice, or a `value` does not fit its field (the message starts with the field's name); nothing changed. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -96,6 +96,11 @@ enum Fixture {
     SharedView,
     /// A view of the task list the member saved for themselves: `{view_id}`.
     PersonalView,
+    /// A task the guest views and a € field of its project: `{project_id}`, `{task_id}`,
+    /// `{field_id}`.
+    Field,
+    /// The same with a private task of the admin's that nobody else views.
+    PrivateField,
 }
 
 impl Fixture {
@@ -252,6 +257,13 @@ fn rows() -> Vec<Row> {
         Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence", fixture: PrivateTask, body: Some(json!({"unit": "days", "every": 3, "trigger": "on_done"})), expect: [200, 404, 404, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence", fixture: RecurringTask, body: Option::None, expect: [204, 204, 403, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/recurrence", fixture: PrivateRecurringTask, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/projects/{project_id}/fields", fixture: Field, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/projects/{project_id}/fields", fixture: PrivateField, body: Option::None, expect: [200, 200, 404, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/projects/{project_id}/fields", fixture: Field, body: Some(json!({"name": "Stage", "kind": "select", "options": ["Lead", "Won"]})), expect: [201, 403, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/fields/{field_id}", fixture: Field, body: Some(json!({"name": "Budget (excl. VAT)"})), expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/fields/{field_id}", fixture: Field, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/fields", fixture: Field, body: Some(json!({"values": [{"field_id": "{field_id}", "value": "12,50"}]})), expect: [200, 200, 403, 404, 404, 401] },
+        Row { method: "PUT", path: "/api/v1/workspaces/{ws}/tasks/{task_id}/fields", fixture: PrivateField, body: Some(json!({"values": [{"field_id": "{field_id}", "value": "12,50"}]})), expect: [200, 404, 404, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         // The calendar: membership first (404), then its span, which this row leaves out (422);
         // what each caller sees in a span is `work::the_calendar_shows_each_caller_the_tasks_they_see_by_due_date`.
@@ -684,6 +696,8 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
             vec![("{task_id}", task), ("{relation_id}", relation)]
         }
         Fixture::RecurringTask => vec![("{task_id}", seed_recurring(app, cast, false).await)],
+        Fixture::Field => seed_field(app, cast, false).await,
+        Fixture::PrivateField => seed_field(app, cast, true).await,
         Fixture::PrivateRecurringTask => {
             vec![("{task_id}", seed_recurring(app, cast, true).await)]
         }
@@ -696,6 +710,24 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
             vec![("{notification_id}", id.clone()), ("{id}", id)]
         }
     }
+}
+
+/// A task of the admin's (viewed by the guest unless private) and a € field of its project.
+async fn seed_field(app: &TestApp, cast: &Cast, private: bool) -> Vec<(&'static str, String)> {
+    let (project, task) = seed_task(app, cast, private).await;
+    let field = as_admin(
+        app,
+        cast,
+        "POST",
+        &format!("projects/{project}/fields"),
+        json!({"name": "Budget", "kind": "money"}),
+    )
+    .await;
+    vec![
+        ("{project_id}", project),
+        ("{task_id}", task),
+        ("{field_id}", field),
+    ]
 }
 
 /// A task of the admin's (viewed by the guest unless private) that repeats every month.
@@ -1200,6 +1232,13 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/set_recurrence", "slug={ws}&task_id={task_id}&unit=weeks&every=1&trigger=on_date&mon=on&fri=on&month_day=", PrivateTask, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/stop_recurrence", "slug={ws}&task_id={task_id}", RecurringTask, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/stop_recurrence", "slug={ws}&task_id={task_id}", PrivateRecurringTask, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/project_fields", "slug={ws}&project={project_id}", Field, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/project_fields", "slug={ws}&project={project_id}", PrivateField, [200, 200, 404, 404, 404, 404]),
+        ("/api/fn/create_field", "slug={ws}&project_id={project_id}&name=Stage&kind=select&options=Lead%0AWon", Field, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/update_field", "slug={ws}&field_id={field_id}&name=Renamed&options=", Field, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/delete_field", "slug={ws}&field_id={field_id}", Field, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/set_field_value", "slug={ws}&task_id={task_id}&field_id={field_id}&value=12%2C50", Field, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/set_field_value", "slug={ws}&task_id={task_id}&field_id={field_id}&value=12%2C50", PrivateField, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/tasks", "slug={ws}&status=todo", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/create_task", "slug={ws}&title=Fn+task&project_id={project_id}&status=todo&priority=high&assignee_id=&due_on=2026-12-31&description=", Project, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/board", "slug={ws}", ViewedTask, [200, 200, 200, 404, 404, 404]),

@@ -37,20 +37,23 @@ pub(crate) mod srv {
     use super::{ChangeRow, HistoryRow};
     use crate::money::format_eur;
     use crate::work::attachments::format_size;
+    use crate::work::fields::FieldDef;
     use crate::work::{ProjectRow, TagRow};
 
     /// History fields that name a person.
-    pub const PERSON_FIELDS: [&str; 5] = [
+    pub const PERSON_FIELDS: [&str; 6] = [
         "user_id",
         "assignee_id",
         "author_id",
         "uploader_id",
         "created_by",
+        "value_person",
     ];
     /// Bookkeeping fields a reader of the history does not need.
-    const HIDDEN_FIELDS: [&str; 7] = [
+    const HIDDEN_FIELDS: [&str; 8] = [
         "id",
         "task_id",
+        "updated_by",
         "created_at",
         "updated_at",
         "edited_at",
@@ -66,6 +69,8 @@ pub(crate) mod srv {
         pub locale: &'a str,
         pub projects: &'a [ProjectRow],
         pub tags: &'a [TagRow],
+        /// Custom fields, to name the field a value belongs to.
+        pub fields: &'a [FieldDef],
     }
 
     /// Everyone an event names: its actor and the people in its changes.
@@ -205,6 +210,12 @@ pub(crate) mod srv {
             ("task_recurrence", "created") => t.hist_task_recurrence_created(),
             ("task_recurrence", "updated") => t.hist_task_recurrence_updated(),
             ("task_recurrence", "deleted") => t.hist_task_recurrence_deleted(),
+            ("custom_field", "created") => t.hist_custom_field_created(),
+            ("custom_field", "updated") => t.hist_custom_field_updated(),
+            ("custom_field", "deleted") => t.hist_custom_field_deleted(),
+            ("field_value", "created") => t.hist_field_value_created(),
+            ("field_value", "updated") => t.hist_field_value_updated(),
+            ("field_value", "deleted") => t.hist_field_value_deleted(),
             _ => return format!("{} {}", entity.replace('_', " "), action.replace('_', " ")),
         };
         label.to_owned()
@@ -250,6 +261,10 @@ pub(crate) mod srv {
             "trigger" => t.hist_field_trigger(),
             "next_on" => t.hist_field_next_on(),
             "recurred_from" => t.hist_field_recurred_from(),
+            "field_id" => t.hist_field_field_id(),
+            "value_text" | "value_number" | "value_cents" | "value_date" | "value_options"
+            | "value_person" => t.hist_field_value(),
+            "options" => t.hist_field_options(),
             other => other,
         }
     }
@@ -262,6 +277,7 @@ pub(crate) mod srv {
             locale,
             projects,
             tags,
+            fields,
         } = known;
         let value = value?;
         let text = match value {
@@ -271,12 +287,19 @@ pub(crate) mod srv {
                 return Some(if *b { t.yes() } else { t.no() }.to_owned());
             }
             Value::Number(n) => match (key, n.as_i64()) {
-                ("rate_cents", Some(cents)) => return Some(format_eur(cents, locale)),
+                ("rate_cents" | "value_cents", Some(cents)) => {
+                    return Some(format_eur(cents, locale))
+                }
                 ("size_bytes", Some(bytes)) => return Some(format_size(bytes)),
                 _ => return Some(n.to_string()),
             },
             Value::String(s) if s.trim().is_empty() => return None,
             Value::String(s) => s.as_str(),
+            // A multi-select field's options, or a select field's choices.
+            Value::Array(items) if items.iter().all(Value::is_string) => {
+                let items: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                return Some(shorten(&items.join(", ")));
+            }
             other => return Some(shorten(&other.to_string())),
         };
         let shown = match key {
@@ -291,6 +314,14 @@ pub(crate) mod srv {
                 .iter()
                 .find(|p| p.id == text)
                 .map(|p| p.name.clone()),
+            "field_id" => Some(
+                fields
+                    .iter()
+                    .find(|f| f.id == text)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_else(|| crate::use_t().a_deleted_field().into()),
+            ),
+            "value_date" => Some(crate::i18n::format_iso_date(crate::use_t().0, text)),
             "status" => Some(super::super::status_word(crate::use_t(), text).to_owned()),
             "priority" => Some(super::super::priority_word(crate::use_t(), text).to_owned()),
             "started_at" => {
@@ -336,6 +367,7 @@ pub(crate) mod srv {
                 locale: "en",
                 projects: &[],
                 tags: &tags,
+                fields: &[],
             };
             let show = |key: &str, v: Value| show_value(key, Some(&v), &known);
             assert_eq!(

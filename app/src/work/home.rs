@@ -211,6 +211,9 @@ fn ProjectItem(
                 <span class="task-key" title=t.key_prefix()>{project.key_prefix.clone()}</span>
                 {project.archived.then(|| view! { <span class="badge">{t.archived()}</span> })}
                 <a class="muted" href=board>{t.nav_board()}</a>
+                {set_prefix.then(|| view! {
+                    <a class="muted" href=format!("/w/{}/fields?project={}", slug.get_value(), id.get_value())>{t.fields_link()}</a>
+                })}
             </div>
             {manage.then(move || view! {
                 <div class="project-actions">

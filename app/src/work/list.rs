@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::bulk_edit::{BulkBar, BulkEditTasks, SelectTask};
+use super::fields::FieldDef;
 use super::{
     BlockedBadge, FormError, LoadError, Person, ProjectRow, RecurringMark, SubtaskProgress,
     TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
@@ -33,6 +34,9 @@ pub struct TaskListView {
     pub tags: Vec<TagRow>,
     /// The caller's saved views and, for admins and members, the shared ones.
     pub views: Vec<ViewRow>,
+    /// The custom fields of the project the list is narrowed to (none without one): columns,
+    /// sorts and a filter.
+    pub fields: Vec<FieldDef>,
 }
 
 /// A saved view as the list shows it.
@@ -59,7 +63,10 @@ pub struct Filters {
     pub tag: Option<String>,
     pub due_before: Option<String>,
     pub q: Option<String>,
-    /// `created` (the default), `updated`, `due` or `priority`.
+    /// A custom field's id, and the value it must have (any value when empty).
+    pub field: Option<String>,
+    pub field_value: Option<String>,
+    /// `created` (the default), `updated`, `due`, `priority`, or `field:<id>[:desc]`.
     pub sort: Option<String>,
     /// The visible columns, comma-separated; all when empty.
     pub cols: Option<String>,
@@ -67,13 +74,15 @@ pub struct Filters {
 }
 
 impl Filters {
-    const KEYS: [&'static str; 9] = [
+    const KEYS: [&'static str; 11] = [
         "project",
         "status",
         "assignee",
         "tag",
         "due_before",
         "q",
+        "field",
+        "field_value",
         "sort",
         "cols",
         "cursor",
@@ -87,6 +96,8 @@ impl Filters {
             "tag" => self.tag.as_ref(),
             "due_before" => self.due_before.as_ref(),
             "q" => self.q.as_ref(),
+            "field" => self.field.as_ref(),
+            "field_value" => self.field_value.as_ref(),
             "sort" => self.sort.as_ref(),
             "cols" => self.cols.as_ref(),
             _ => self.cursor.as_ref(),
@@ -94,7 +105,7 @@ impl Filters {
     }
 
     fn any(&self) -> bool {
-        Self::KEYS[..6]
+        Self::KEYS[..8]
             .iter()
             .any(|k| self.get(k).is_some_and(|v| !v.is_empty()))
     }
@@ -110,7 +121,7 @@ impl Filters {
     /// The query string of these filters on the page after `cursor` (the first page if none);
     /// empty filters are left out.
     fn query(&self, cursor: Option<&str>) -> String {
-        let mut parts: Vec<String> = Self::KEYS[..8]
+        let mut parts: Vec<String> = Self::KEYS[..10]
             .iter()
             .filter_map(|k| {
                 self.get(k)
@@ -138,6 +149,8 @@ pub async fn load_tasks(
     tag: Option<String>,
     due_before: Option<String>,
     q: Option<String>,
+    field: Option<String>,
+    field_value: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
 ) -> Result<TaskListView, UiError> {
@@ -148,6 +161,8 @@ pub async fn load_tasks(
         tag,
         due_before,
         q,
+        field,
+        field_value,
         sort,
         cols: None,
         cursor,
@@ -164,6 +179,12 @@ pub async fn load_tasks(
         tag_id: srv::opt_id("tag_id", filters.tag.as_deref())?,
         due_before: srv::opt_date("due_before", filters.due_before.as_deref())?,
         q: filters.q.clone(),
+        field: srv::opt_id("field", filters.field.as_deref())?.map(|field_id| {
+            bastion_core::work::fields::FieldFilter {
+                field_id,
+                value: filters.field_value.clone().unwrap_or_default(),
+            }
+        }),
     };
     // The list's own order pages by keyset; a sorted view by offset (`o:<rows skipped>`).
     let (mut records, offset) = if sort == TaskSort::Created {
@@ -213,9 +234,21 @@ pub async fn load_tasks(
     let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
     let member_ids = srv::member_ids(&mut o.tx, o.viewer.role).await?;
     let unread = bastion_core::work::notifications::unread_count(&mut o.tx, &o.viewer).await?;
+    // A project the caller does not see has no fields for them: the list is empty anyway.
+    let fields = match filter.project_id {
+        Some(project) => super::fields::srv::defs(&mut o.tx, &o.viewer, project)
+            .await
+            .or_else(|e| match e {
+                UiError::NotFound(_) => Ok(Vec::new()),
+                other => Err(other),
+            })?,
+        None => Vec::new(),
+    };
     o.tx.commit().await?;
     let people = srv::people(member_ids).await?;
-    let tasks = srv::rows(&o.viewer, records, &projects, &tags).await?;
+    let mut tasks = srv::rows(&o.viewer, records, &projects, &tags).await?;
+    let mut cells: Vec<_> = tasks.iter_mut().flat_map(|t| t.fields.iter_mut()).collect();
+    super::fields::srv::show(&mut cells, &fields).await?;
     Ok(TaskListView {
         workspace_name: o.workspace.name,
         role: o.viewer.role,
@@ -226,6 +259,7 @@ pub async fn load_tasks(
         people,
         tags,
         views,
+        fields,
     })
 }
 
@@ -315,7 +349,7 @@ pub fn TaskListPage() -> impl IntoView {
             .unwrap_or_default()
             .iter()
             .flat_map(|c| c.split(',').map(str::to_owned).collect::<Vec<_>>())
-            .filter(|c| COLUMNS.contains(&c.as_str()))
+            .filter(|c| COLUMNS.contains(&c.as_str()) || c.starts_with("f:"))
             .collect();
         Filters {
             project: q.get("project"),
@@ -324,8 +358,10 @@ pub fn TaskListPage() -> impl IntoView {
             tag: q.get("tag"),
             due_before: q.get("due_before"),
             q: q.get("q"),
+            field: q.get("field"),
+            field_value: q.get("field_value"),
             sort: q.get("sort"),
-            cols: (!cols.is_empty() && cols.len() < COLUMNS.len()).then(|| cols.join(",")),
+            cols: (!cols.is_empty()).then(|| cols.join(",")),
             cursor: q.get("cursor"),
         }
     };
@@ -368,6 +404,8 @@ pub fn TaskListPage() -> impl IntoView {
                 f.tag,
                 f.due_before,
                 f.q,
+                f.field,
+                f.field_value,
                 f.sort,
                 f.cursor,
             )
@@ -426,7 +464,7 @@ pub fn TaskListPage() -> impl IntoView {
                                             <BulkBar slug=slug.clone() page_ids selected action=bulk
                                                 projects=list.projects.clone() people=list.people.clone() tags=list.tags.clone()/>
                                         })}
-                                        <TaskTable slug=slug.clone() tasks=list.tasks.clone() selected=can_bulk.then_some(selected) filters=f.clone()/>
+                                        <TaskTable slug=slug.clone() tasks=list.tasks.clone() selected=can_bulk.then_some(selected) filters=f.clone() fields=list.fields.clone()/>
                                     }.into_any()
                                 }}
                                 <nav class="pager" aria-label=t.pages()>
@@ -581,16 +619,39 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
                 <label for="f-due">{t.due_before()}</label>
                 <input id="f-due" name="due_before" type="date" value=filters.due_before.clone().unwrap_or_default()/>
             </div>
+            {(!list.fields.is_empty()).then(|| view! {
+                <div class="field">
+                    <label for="f-field">{t.filter_field()}</label>
+                    <select id="f-field" name="field">
+                        <option value="">{t.filter_field_any()}</option>
+                        {list.fields.iter().map(|f| view! {
+                            <option value=f.id.clone() selected=selected(&filters.field, &f.id)>{f.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-field-value">{t.filter_field_value()}</label>
+                    <input id="f-field-value" name="field_value" type="search" maxlength="200" value=filters.field_value.clone().unwrap_or_default()/>
+                </div>
+            })}
             <div class="field">
                 <label for="f-sort">{t.sort_by()}</label>
                 <select id="f-sort" name="sort">
-                    {[("created", t.sort_created()), ("updated", t.sort_updated()), ("due", t.sort_due()), ("priority", t.sort_priority())]
-                        .into_iter()
-                        .map(|(value, label)| {
-                            let current = filters.sort.as_deref().filter(|s| !s.is_empty()).unwrap_or("created");
-                            view! { <option value=value selected=current == value>{label}</option> }
-                        })
-                        .collect_view()}
+                    {
+                        let current = filters.sort.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "created".into());
+                        let mut choices: Vec<(String, String)> = [("created", t.sort_created()), ("updated", t.sort_updated()), ("due", t.sort_due()), ("priority", t.sort_priority())]
+                            .into_iter()
+                            .map(|(value, label)| (value.to_owned(), label.to_owned()))
+                            .collect();
+                        for f in list.fields.iter().filter(|f| f.sortable()) {
+                            choices.push((format!("field:{}", f.id), t.sort_field_asc(&f.name)));
+                            choices.push((format!("field:{}:desc", f.id), t.sort_field_desc(&f.name)));
+                        }
+                        choices.into_iter().map(|(value, label)| {
+                            let on = current == value;
+                            view! { <option value=value selected=on>{label}</option> }
+                        }).collect_view()
+                    }
                 </select>
             </div>
             // Folded away: choosing columns is rarer than filtering. One control, not six
@@ -598,9 +659,13 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
             <details class="field columns-choice">
                 <summary>{t.columns_legend()}</summary>
                 <label for="f-cols" class="visually-hidden">{t.columns_legend()}</label>
-                <select id="f-cols" name="cols" multiple size="6" aria-describedby="f-cols-hint">
+                <select id="f-cols" name="cols" multiple size=(COLUMNS.len() + list.fields.len()).min(10).to_string() aria-describedby="f-cols-hint">
                     {COLUMNS.into_iter().map(|col| view! {
                         <option value=col selected=filters.shows(col)>{column_label(t, col)}</option>
+                    }).collect_view()}
+                    {list.fields.iter().map(|f| {
+                        let col = format!("f:{}", f.id);
+                        view! { <option value=col.clone() selected=filters.shows(&col)>{f.name.clone()}</option> }
                     }).collect_view()}
                 </select>
                 <span class="muted" id="f-cols-hint">{t.columns_hint()}</span>
@@ -621,6 +686,8 @@ fn TaskTable(
     selected: Option<RwSignal<Vec<String>>>,
     /// Which columns show (`cols`).
     filters: Filters,
+    /// The custom fields of the project the list is narrowed to, each a column (`f:<id>`).
+    fields: Vec<FieldDef>,
 ) -> impl IntoView {
     let t = crate::use_t();
     let show = |col: &str| filters.shows(col);
@@ -644,12 +711,17 @@ fn TaskTable(
             heads.push(head);
         }
     }
+    let fields: Vec<FieldDef> = fields
+        .into_iter()
+        .filter(|f| filters.shows(&format!("f:{}", f.id)))
+        .collect();
+    let more_heads: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
     if selected.is_some() {
         heads.insert(0, t.col_select());
     }
     view! {
         <div class="table-scroll">
-        <Table class="table task-table" heads=heads>
+        <Table class="table task-table" heads=heads more_heads=more_heads>
             {tasks.into_iter().map(|task| {
                 let href = format!("/w/{slug}/tasks/{}", task.id);
                 view! {
@@ -678,6 +750,11 @@ fn TaskTable(
                                 {task.overdue.then(|| view! { <span class="visually-hidden">" " {t.overdue_suffix()}</span> })}
                             </td>
                         })}
+                        {fields.iter().map(|f| {
+                            let shown = task.fields.iter().find(|c| c.field_id == f.id).map(|c| c.shown.clone());
+                            let money = matches!(f.kind.as_str(), "money" | "number");
+                            view! { <td data-label=f.name.clone() class:num=money>{shown.unwrap_or_else(|| "—".into())}</td> }
+                        }).collect_view()}
                     </tr>
                 }.into_any()
             }).collect_view()}

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod board;
 pub mod bulk_edit;
 pub mod calendar;
+pub mod fields;
 pub mod history;
 pub mod home;
 pub mod list;
@@ -76,6 +77,8 @@ pub struct TaskRow {
     pub subtasks: (i64, i64),
     /// It carries a recurrence rule.
     pub recurring: bool,
+    /// Its custom field values (`fields::srv::show` formats them for the page).
+    pub fields: Vec<fields::FieldCell>,
 }
 
 /// "1/3 subtasks done" beside a parent (list, board).
@@ -509,6 +512,7 @@ pub(crate) mod srv {
                     parent_id: t.parent_id.map(|p| p.to_string()),
                     blocked: t.blocked,
                     recurring: t.recurring,
+                    fields: super::fields::srv::cells(&t.fields),
                     subtasks: (t.subtasks_done, t.subtasks_total),
                     project_name: projects
                         .iter()

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
+use super::fields::{FieldDef, FieldsSection, SetFieldValue};
 use super::recurrence::{Repeat, RepeatActions, RepeatSection};
 use super::task_extras::{
     AttachmentRow, AttachmentsSection, DeleteAttachment, DeleteTimeEntry, HistoryRow,
@@ -75,6 +76,8 @@ pub struct TaskPage {
     pub model: WorkModel,
     /// How the task repeats, and the occurrence it has made.
     pub repeat: Repeat,
+    /// Its project's custom fields (the values are the task row's).
+    pub field_defs: Vec<FieldDef>,
 }
 
 /// Comments shown on the page, oldest first.
@@ -139,6 +142,13 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
     let extras = super::task_extras::srv::fetch(&mut t.tx, t.user.id, role, id).await?;
     let model = super::task_model::srv::fetch(&mut t.tx, &t.viewer, &t.task).await?;
     let repeat = super::recurrence::srv::fetch(&mut t.tx, &t.viewer, id).await?;
+    let field_defs = super::fields::srv::defs(&mut t.tx, &t.viewer, t.task.project_id).await?;
+    // The history may name fields of a project the task was moved from.
+    let history_fields = if extras.history.is_some() {
+        super::fields::srv::all_defs(&mut t.tx, &t.viewer).await?
+    } else {
+        Vec::new()
+    };
     let watch = watching::watch_state(&mut t.tx, &t.viewer, id).await?;
     let unread = notifications::unread_count(&mut t.tx, &t.viewer).await?;
     let unreached = comments::unreached_mentions(&mut t.tx, &t.viewer, &t.task).await?;
@@ -160,11 +170,13 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
     let name = |id: &uuid::Uuid| names.get(id).cloned().unwrap_or_default();
     let description = t.task.description.clone();
     let created_by = name(&t.task.created_by);
-    let row = srv::rows(&t.viewer, vec![t.task], &projects, &all_tags)
+    let mut row = srv::rows(&t.viewer, vec![t.task], &projects, &all_tags)
         .await?
         .pop()
         .ok_or_else(|| UiError::internal("a task row went missing"))?;
-    let (time, attachments, history) = extras.rows(&t.user, role, &names, &projects, &all_tags);
+    super::fields::srv::show(&mut row.fields.iter_mut().collect::<Vec<_>>(), &field_defs).await?;
+    let (time, attachments, history) =
+        extras.rows(&t.user, role, &names, &projects, &all_tags, &history_fields);
     projects.retain(|p| !p.archived || p.id == row.project_id);
     let written = srv::local_times(
         &comment_records
@@ -217,6 +229,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         history,
         model,
         repeat,
+        field_defs,
     })
 }
 
@@ -242,8 +255,10 @@ pub fn TaskPageView() -> impl IntoView {
     let unwatch = ServerAction::<UnwatchTask>::new();
     let model_actions = ModelActions::new();
     let repeat_actions = RepeatActions::new();
+    let set_field = ServerAction::<SetFieldValue>::new();
     let version = move || {
-        model_actions.version()
+        set_field.version().get()
+            + model_actions.version()
             + repeat_actions.version()
             + update.version().get()
             + add_tag.version().get()
@@ -325,6 +340,7 @@ pub fn TaskPageView() -> impl IntoView {
         unattach => t.attachment_deleted(),
         watch => t.watching(),
         unwatch => t.not_watching(),
+        set_field => t.field_value_saved(),
     );
     model_actions.announce(notice);
     repeat_actions.announce(notice);
@@ -425,6 +441,7 @@ pub fn TaskPageView() -> impl IntoView {
                                     })}
                                 </section>
 
+                                <FieldsSection slug=slug_v.get_value() task_id=id_v.get_value() fields=page.field_defs.clone() cells=task.fields.clone() people=page.people.clone() role=role facts=facts action=set_field/>
                                 <SubtasksSection slug=slug_v.get_value() task_id=id_v.get_value() model=page.model.clone() role=role is_subtask=task.parent_id.is_some() actions=model_actions/>
                                 <ChecklistSection slug=slug_v.get_value() task_id=id_v.get_value() items=page.model.checklist.clone() role=role facts=facts actions=model_actions/>
                                 <RelationsSection slug=slug_v.get_value() task_id=id_v.get_value() relations=page.model.relations.clone() role=role facts=facts actions=model_actions/>

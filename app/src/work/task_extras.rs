@@ -37,7 +37,7 @@ pub(crate) mod srv {
     pub struct Extras {
         time: Option<(Vec<TimeEntry>, i64, i64)>,
         attachments: Vec<Attachment>,
-        history: Option<Vec<HistoryEvent>>,
+        pub(crate) history: Option<Vec<HistoryEvent>>,
         /// Brussels wall time of every instant shown, from `core::clock`.
         wall: HashMap<OffsetDateTime, PrimitiveDateTime>,
         now: PrimitiveDateTime,
@@ -124,6 +124,7 @@ pub(crate) mod srv {
             names: &HashMap<Uuid, String>,
             projects: &[ProjectRow],
             tags: &[TagRow],
+            fields: &[crate::work::fields::FieldDef],
         ) -> (
             Option<TimeSummary>,
             Vec<AttachmentRow>,
@@ -183,6 +184,7 @@ pub(crate) mod srv {
                 locale,
                 projects,
                 tags,
+                fields,
             };
             let history = self.history.map(|events| {
                 events

@@ -166,13 +166,54 @@ pub fn format_iso_date(locale: Locale, iso: &str) -> String {
 }
 
 /// The decimal separator people of the locale type: `,` on the continent, `.` in English. Input
-/// accepts both (see `app::money::parse_eur_cents`); this is for showing a value back in a form.
+/// accepts both (see [`parse_eur_cents`]); this is for showing a value back in a form.
 pub fn decimal_separator(locale: Locale) -> char {
     if locale.continental() {
         ','
     } else {
         '.'
     }
+}
+
+/// An amount typed in euros (money fields and rates alike; the core checks custom € fields
+/// with it, the app rates) (`90`, `90.5`, `90,50`, `€ 12.30`) as whole cents. One decimal
+/// separator, point or comma, with at most two digits after it; no thousands separators, since
+/// `12,345` could mean twelve thousand or twelve euros and money must not be guessed. The error
+/// says what is accepted, for the caller to name the field.
+pub fn parse_eur_cents(input: &str) -> Result<i64, &'static str> {
+    const EXPECTED: &str = "must be an amount in euros like 90 or 90.50 (at most two decimals, no thousands separator)";
+    let text = input.trim().trim_start_matches('€').trim();
+    let (whole, fraction) = match text.split_once(['.', ',']) {
+        Some((whole, fraction)) => (whole, fraction),
+        None => (text, ""),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    // Eleven digits of euros is far above any rate; the bound keeps the sum below overflow.
+    if whole.is_empty()
+        || whole.len() > 11
+        || !digits(whole)
+        || fraction.len() > 2
+        || !digits(fraction)
+    {
+        return Err(EXPECTED);
+    }
+    if text.len() != whole.len() && fraction.is_empty() {
+        return Err(EXPECTED);
+    }
+    let euros: i64 = whole.parse().map_err(|_| EXPECTED)?;
+    let cents: i64 = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<i64>().map_err(|_| EXPECTED)? * 10,
+        _ => fraction.parse().map_err(|_| EXPECTED)?,
+    };
+    Ok(euros * 100 + cents)
+}
+
+/// Cents as the decimal a person would type back into a form: `9050` is `90.50`.
+pub fn cents_as_decimal(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 fn group_thousands(mut n: u64, separator: char) -> String {

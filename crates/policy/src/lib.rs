@@ -199,6 +199,17 @@ pub fn can_manage_recurrence(role: Role, task: &TaskFacts) -> bool {
     can_edit_task(role, task)
 }
 
+/// Defining a project's custom fields (add, rename, change the options, delete): admins only,
+/// since every task of the project carries them and deleting one deletes its values.
+pub fn can_manage_fields(role: Role) -> bool {
+    matches!(role, Role::Admin)
+}
+
+/// Filling in or clearing a task's custom field values: whoever may edit the task.
+pub fn can_fill_fields(role: Role, task: &TaskFacts) -> bool {
+    can_edit_task(role, task)
+}
+
 /// Moving a card on the board (to another column, or within one): whoever may edit the task,
 /// since a move to another column changes its status.
 pub fn can_move_task(role: Role, task: &TaskFacts) -> bool {
@@ -387,6 +398,7 @@ mod tests {
                 assert_eq!(can_edit_checklist(role, &facts), expected, "{role:?}");
                 assert_eq!(can_move_task(role, &facts), expected, "{role:?}");
                 assert_eq!(can_manage_recurrence(role, &facts), expected, "{role:?}");
+                assert_eq!(can_fill_fields(role, &facts), expected, "{role:?}");
                 assert_eq!(
                     can_manage_task_relations(role, &facts),
                     expected,
@@ -398,6 +410,7 @@ mod tests {
                 role == Role::Admin,
                 "{role:?}"
             );
+            assert_eq!(can_manage_fields(role), role == Role::Admin, "{role:?}");
         }
     }
 

@@ -5,7 +5,8 @@
 use super::ids::PathIds;
 use axum::{http::StatusCode, Json};
 use bastion_core::work::{
-    tasks::{self, NewTask, TaskFilter, TaskPatch, TaskRecord, TaskViewerRecord},
+    fields::FieldFilter,
+    tasks::{self, NewTask, TaskFilter, TaskPatch, TaskRecord, TaskSort, TaskViewerRecord},
     Position,
 };
 use serde::{Deserialize, Deserializer, Serialize};
@@ -95,6 +96,9 @@ pub struct TaskView {
     pub blocked: bool,
     /// It repeats: `GET …/tasks/{task_id}/recurrence` says how.
     pub recurring: bool,
+    /// Its custom field values, by field (`GET …/projects/{project_id}/fields` names them);
+    /// a field left empty is absent.
+    pub fields: Vec<super::fields::FieldValueView>,
 }
 
 impl From<TaskRecord> for TaskView {
@@ -120,6 +124,7 @@ impl From<TaskRecord> for TaskView {
             subtasks_done: t.subtasks_done,
             blocked: t.blocked,
             recurring: t.recurring,
+            fields: t.fields.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -221,6 +226,17 @@ pub struct TaskQuery {
     /// Words in the title or description, a fragment of the title, or a task key (`ACME-142`).
     #[param(example = "invoice")]
     pub q: Option<String>,
+    /// Only tasks with a value of this custom field: the one in `field_value` (text contains
+    /// it, a select has the option, anything else equals it), or any value when that is absent.
+    pub field_id: Option<String>,
+    /// The value `field_id` must have, as a task's `fields` give it (a decimal comma is taken).
+    #[param(example = "12,50")]
+    pub field_value: Option<String>,
+    /// `created` (newest first, the default), `updated` (most recently changed first), `due`
+    /// (earliest first), `priority` (urgent first), or `field:<field id>` (lowest first) and
+    /// `field:<field id>:desc`; tasks without a due date or value come last.
+    #[param(example = "priority")]
+    pub sort: Option<String>,
 }
 
 impl TaskQuery {
@@ -247,6 +263,16 @@ impl TaskQuery {
                 .map(|d| parse_date("due_before", d))
                 .transpose()?,
             q: text("q", &self.q)?,
+            field: match &self.field_id {
+                Some(field) => Some(FieldFilter {
+                    field_id: parse_uuid("field_id", field)?,
+                    value: text("field_value", &self.field_value)?.unwrap_or_default(),
+                }),
+                None if self.field_value.is_some() => {
+                    return Err(invalid("field_value", "needs field_id"))
+                }
+                None => None,
+            },
         })
     }
 }
@@ -319,12 +345,23 @@ pub async fn list_tasks(
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<TaskList>, ApiError> {
     let limit = page.limit()?;
-    let after = page.position::<Position>()?;
     let filter = query.filter()?;
+    let sort = TaskSort::parse(query.sort.as_deref().unwrap_or_default())?;
     let viewer = member.viewer();
-    let rows = tasks::list_tasks(&mut member.tx, &viewer, &filter, after, limit + 1).await?;
+    // The list's own order pages by keyset; any other by offset, carried in the same opaque
+    // cursor.
+    let (rows, next_cursor) = if sort == TaskSort::Created {
+        let after = page.position::<Position>()?;
+        let rows = tasks::list_tasks(&mut member.tx, &viewer, &filter, after, limit + 1).await?;
+        split_page(rows, limit, |t| t.position())
+    } else {
+        let offset = page.position::<u32>()?.unwrap_or(0);
+        let rows =
+            tasks::list_tasks_sorted(&mut member.tx, &viewer, &filter, sort, offset, limit + 1)
+                .await?;
+        split_page(rows, limit, |_| offset + limit)
+    };
     member.tx.commit().await?;
-    let (rows, next_cursor) = split_page(rows, limit, |t| t.position());
     Ok(Json(TaskList {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor,

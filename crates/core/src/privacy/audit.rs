@@ -30,7 +30,7 @@ pub struct HistoryEvent {
 const EVENT_COLUMNS: &str =
     "id, occurred_at, actor, entity_type, entity_id, action, changes, task_id";
 
-pub const ENTITY_TYPES: [&str; 10] = [
+pub const ENTITY_TYPES: [&str; 12] = [
     "task",
     "comment",
     "time_entry",
@@ -41,6 +41,8 @@ pub const ENTITY_TYPES: [&str; 10] = [
     "checklist_item",
     "task_relation",
     "task_recurrence",
+    "custom_field",
+    "field_value",
 ];
 
 /// What a list or an export is narrowed to; every field optional.

@@ -22,18 +22,20 @@ use crate::audit::{HistoryEvent, HistoryPage};
 use crate::{CoreError, CoreResult, TenantTx};
 
 /// The kinds of change the feed shows.
-pub const FEED_ENTITIES: [&str; 6] = [
+pub const FEED_ENTITIES: [&str; 7] = [
     "task",
     "comment",
     "attachment",
     "checklist_item",
     "task_relation",
     "task_recurrence",
+    "field_value",
 ];
 /// Actions left out of the feed (see the module's documentation).
 const HIDDEN_ACTIONS: [&str; 2] = ["watcher_added", "watcher_removed"];
-/// Free-text fields whose values the feed names but does not show.
-pub const TEXT_FIELDS: [&str; 4] = ["description", "body", "text", "note"];
+/// Free-text fields whose values the feed names but does not show (`value_text` is a custom
+/// text field's, or a select field's option).
+pub const TEXT_FIELDS: [&str; 5] = ["description", "body", "text", "note", "value_text"];
 /// What a text field's value becomes in the feed: `{"redacted": true}`, an object where the
 /// value was text, so it can never be mistaken for text someone wrote.
 pub fn redacted() -> JsonValue {

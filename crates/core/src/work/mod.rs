@@ -14,6 +14,7 @@ pub mod bulk;
 pub mod checklists;
 pub mod comments;
 pub mod cursor;
+pub mod fields;
 pub mod mentions;
 pub mod notification_mail;
 pub mod notifications;

@@ -34,7 +34,7 @@ impl ProjectRecord {
 const COLUMNS: &str = "p.id, p.name, p.key_prefix, p.archived, p.created_by, p.created_at";
 
 /// `$1`/`$2` are the viewer; a guest needs a visible task in the project.
-fn project_visible() -> String {
+pub(crate) fn project_visible() -> String {
     format!(
         "($2 <> 'guest' OR EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = p.id AND {VISIBLE}))"
     )

@@ -9,6 +9,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::comments::MentionOutcome;
+use super::fields::{self, FieldFilter, TaskFieldValue};
 use super::notifications::{self, Kind, Notice};
 use super::{
     is_active_member, like_pattern, trimmed, visible_as, watching, Position, Viewer, VISIBLE,
@@ -54,6 +55,9 @@ pub struct TaskRecord {
     pub blocked: bool,
     /// It carries a recurrence rule (`work::recurrence`).
     pub recurring: bool,
+    /// Its custom field values (`work::fields`), by field id.
+    #[sqlx(json)]
+    pub fields: Vec<TaskFieldValue>,
 }
 
 impl TaskRecord {
@@ -91,7 +95,9 @@ static COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          EXISTS (SELECT 1 FROM task_relations r JOIN tasks b ON b.id = r.task_id \
                   WHERE r.other_id = t.id AND r.kind = 'blocks' AND b.status <> 'done' AND {blocker}) \
             AS blocked, \
-         EXISTS (SELECT 1 FROM task_recurrences rr WHERE rr.task_id = t.id) AS recurring"
+         EXISTS (SELECT 1 FROM task_recurrences rr WHERE rr.task_id = t.id) AS recurring, \
+         {values} AS fields",
+        values = super::fields::VALUES_JSON,
     )
 });
 
@@ -133,6 +139,8 @@ pub struct TaskFilter {
     /// Words in the title or description (full-text), a fragment of the title, or a task's
     /// key (`ACME-142`).
     pub q: Option<String>,
+    /// A custom field's value (the list and the board; the calendar leaves it out).
+    pub field: Option<FieldFilter>,
 }
 
 /// The board: visible tasks grouped by status, each column in its stored order (new tasks on
@@ -339,7 +347,8 @@ async fn insert_task(
                 t.parent_id, t.title, t.description, t.status, t.priority, t.assignee_id,
                 t.due_on, t.private, t.created_by, t.created_at, t.updated_at,
                 '{}'::uuid[] AS tag_ids, 0::bigint AS subtasks_total,
-                0::bigint AS subtasks_done, false AS blocked, false AS recurring
+                0::bigint AS subtasks_done, false AS blocked, false AS recurring,
+                '[]'::jsonb AS fields
            FROM t, n",
     )
     .bind(id)
@@ -545,6 +554,9 @@ pub async fn update_task_mentioning(
     if due_on != current.due_on {
         super::recurrence::due_date_moved(tx, task_id, due_on).await?;
     }
+    if project_id != current.project_id {
+        fields::drop_foreign_values(tx, task_id).await?;
+    }
     if status == "done" && old_status != "done" {
         super::recurrence::task_done(tx, task_id).await?;
     }
@@ -694,9 +706,12 @@ pub enum TaskSort {
     Due,
     /// Urgent first, then high, normal, low.
     Priority,
+    /// By a custom field's value (`field:<id>`, lowest first, or `field:<id>:desc`); tasks
+    /// without a value last either way.
+    Field { id: Uuid, desc: bool },
 }
 
-pub const SORTS: [&str; 4] = ["created", "updated", "due", "priority"];
+pub const SORTS: [&str; 5] = ["created", "updated", "due", "priority", "field:<id>[:desc]"];
 
 impl TaskSort {
     pub fn parse(input: &str) -> CoreResult<Self> {
@@ -705,34 +720,53 @@ impl TaskSort {
             "updated" => TaskSort::Updated,
             "due" => TaskSort::Due,
             "priority" => TaskSort::Priority,
-            _ => {
-                return Err(CoreError::invalid(
-                    "sort",
-                    format!("must be one of {}", SORTS.join(", ")),
-                ))
+            other => {
+                let field = other.strip_prefix("field:").and_then(|rest| {
+                    let (id, desc) = match rest.strip_suffix(":desc") {
+                        Some(id) => (id, true),
+                        None => (rest, false),
+                    };
+                    Uuid::parse_str(id)
+                        .ok()
+                        .map(|id| TaskSort::Field { id, desc })
+                });
+                return field.ok_or_else(|| {
+                    CoreError::invalid("sort", format!("must be one of {}", SORTS.join(", ")))
+                });
             }
         })
     }
 
-    pub fn as_str(self) -> &'static str {
+    /// The sort as the query string writes it.
+    pub fn as_string(self) -> String {
         match self {
-            TaskSort::Created => "created",
-            TaskSort::Updated => "updated",
-            TaskSort::Due => "due",
-            TaskSort::Priority => "priority",
+            TaskSort::Created => "created".into(),
+            TaskSort::Updated => "updated".into(),
+            TaskSort::Due => "due".into(),
+            TaskSort::Priority => "priority".into(),
+            TaskSort::Field { id, desc: false } => format!("field:{id}"),
+            TaskSort::Field { id, desc: true } => format!("field:{id}:desc"),
         }
     }
 
-    fn order(self) -> &'static str {
-        match self {
-            TaskSort::Created => LIST_ORDER,
-            TaskSort::Updated => "t.updated_at DESC, t.id",
-            TaskSort::Due => "t.due_on ASC NULLS LAST, t.created_at DESC, t.id",
-            TaskSort::Priority => {
-                "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 \
-                 ELSE 3 END, t.created_at DESC, t.id"
+    /// The ORDER BY of a sort; a field's reads its value through the parameter `param`.
+    async fn order(self, tx: &mut TenantTx, viewer: &Viewer, param: usize) -> CoreResult<String> {
+        Ok(match self {
+            TaskSort::Created => LIST_ORDER.into(),
+            TaskSort::Updated => "t.updated_at DESC, t.id".into(),
+            TaskSort::Due => "t.due_on ASC NULLS LAST, t.created_at DESC, t.id".into(),
+            TaskSort::Priority => "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
+                 WHEN 'normal' THEN 2 ELSE 3 END, t.created_at DESC, t.id"
+                .into(),
+            TaskSort::Field { id, desc } => {
+                let value = fields::sort_sql(tx, viewer, id).await?;
+                format!(
+                    "{} {} NULLS LAST, t.created_at DESC, t.id",
+                    value.replace("{s}", &format!("${param}")),
+                    if desc { "DESC" } else { "ASC" }
+                )
             }
-        }
+        })
     }
 }
 
@@ -755,15 +789,22 @@ pub async fn list_tasks_sorted(
         ));
     }
     let q = checked_query(filter)?;
+    // Parameters past the eleven fixed ones: the field filter's two, then the sort's field.
+    let field_filter = field_condition(tx, viewer, filter, 12).await?;
+    let sort_param = if field_filter.is_some() { 14 } else { 12 };
+    let order = sort.order(tx, viewer, sort_param).await?;
     let sql = format!(
         "SELECT {columns} FROM tasks t
-         WHERE {VISIBLE} AND {FILTERS}
+         WHERE {VISIBLE} AND {FILTERS} {extra}
          ORDER BY {order}
          LIMIT $10 OFFSET $11",
         columns = &*COLUMNS,
-        order = sort.order(),
+        extra = field_filter
+            .as_ref()
+            .map(|(sql, _)| sql.as_str())
+            .unwrap_or(""),
     );
-    Ok(sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
+    let mut query = sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
         .bind(viewer.user_id)
         .bind(viewer.role.as_str())
         .bind(filter.project_id)
@@ -774,9 +815,36 @@ pub async fn list_tasks_sorted(
         .bind(q.as_deref())
         .bind(q.as_deref().map(like_pattern))
         .bind(i64::from(limit))
-        .bind(i64::from(offset))
-        .fetch_all(tx.conn())
-        .await?)
+        .bind(i64::from(offset));
+    if let Some((_, f)) = field_filter {
+        query = query.bind(f.field_id).bind(f.value);
+    }
+    if let TaskSort::Field { id, .. } = sort {
+        query = query.bind(id);
+    }
+    Ok(query.fetch_all(tx.conn()).await?)
+}
+
+/// The condition of a list's field filter, if it has one, with its parameters numbered from
+/// `first`.
+async fn field_condition(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    filter: &TaskFilter,
+    first: usize,
+) -> CoreResult<Option<(String, fields::FilterSql)>> {
+    let Some(field) = &filter.field else {
+        return Ok(None);
+    };
+    let f = fields::filter_sql(tx, viewer, field).await?;
+    let (a, b) = (format!("${first}"), format!("${}", first + 1));
+    let sql = format!(
+        "AND EXISTS (SELECT 1 FROM task_field_values fv
+                      WHERE fv.task_id = t.id AND fv.field_id = {a}
+                        AND ({b}::text IS NULL OR {condition}))",
+        condition = f.condition.replace("{b}", &b),
+    );
+    Ok(Some((sql, f)))
 }
 
 /// The statement [`list_tasks`] runs, with its twelve parameters: `$1`/`$2` the viewer's id and
@@ -784,13 +852,13 @@ pub async fn list_tasks_sorted(
 /// Table names are unqualified (the tenant transaction's search path resolves them). For the
 /// benchmark's baseline, which must run the very same SQL without the trust machinery.
 pub fn list_statement() -> String {
-    select_sql(LIST_ORDER)
+    select_sql(LIST_ORDER, "")
 }
 
-fn select_sql(order: &str) -> String {
+fn select_sql(order: &str, extra: &str) -> String {
     format!(
         "SELECT {columns} FROM tasks t
-         WHERE {VISIBLE} AND {FILTERS}
+         WHERE {VISIBLE} AND {FILTERS} {extra}
            AND ($10::timestamptz IS NULL
                 OR t.created_at < $10 OR (t.created_at = $10 AND t.id > $11))
          ORDER BY {order}
@@ -808,23 +876,31 @@ async fn select_tasks(
     order: &'static str,
 ) -> CoreResult<Vec<TaskRecord>> {
     let q = checked_query(filter)?;
-    Ok(
-        sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(select_sql(order)))
-            .bind(viewer.user_id)
-            .bind(viewer.role.as_str())
-            .bind(filter.project_id)
-            .bind(filter.status.as_deref())
-            .bind(filter.assignee_id)
-            .bind(filter.tag_id)
-            .bind(filter.due_before)
-            .bind(q.as_deref())
-            .bind(q.as_deref().map(like_pattern))
-            .bind(after.map(|p| p.created_at))
-            .bind(after.map(|p| p.id))
-            .bind(i64::from(limit))
-            .fetch_all(tx.conn())
-            .await?,
-    )
+    let field_filter = field_condition(tx, viewer, filter, 13).await?;
+    let sql = select_sql(
+        order,
+        field_filter
+            .as_ref()
+            .map(|(sql, _)| sql.as_str())
+            .unwrap_or(""),
+    );
+    let mut query = sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(viewer.user_id)
+        .bind(viewer.role.as_str())
+        .bind(filter.project_id)
+        .bind(filter.status.as_deref())
+        .bind(filter.assignee_id)
+        .bind(filter.tag_id)
+        .bind(filter.due_before)
+        .bind(q.as_deref())
+        .bind(q.as_deref().map(like_pattern))
+        .bind(after.map(|p| p.created_at))
+        .bind(after.map(|p| p.id))
+        .bind(i64::from(limit));
+    if let Some((_, f)) = field_filter {
+        query = query.bind(f.field_id).bind(f.value);
+    }
+    Ok(query.fetch_all(tx.conn()).await?)
 }
 
 /// The longest span one calendar read covers: six weeks, what a month view shows (a month

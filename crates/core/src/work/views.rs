@@ -14,18 +14,21 @@ use super::Viewer;
 use crate::{ensure, CoreError, CoreResult, TenantTx};
 
 /// The list's query parameters a view keeps, in the order a view's query is written.
-pub const QUERY_KEYS: [&str; 8] = [
+pub const QUERY_KEYS: [&str; 10] = [
     "project",
     "status",
     "assignee",
     "tag",
     "due_before",
     "q",
+    "field",
+    "field_value",
     "sort",
     "cols",
 ];
 
-/// The list's columns a view can show or hide (the title always shows).
+/// The list's columns a view can show or hide (the title always shows), besides a project's
+/// custom fields, `f:<field id>`.
 pub const COLUMNS: [&str; 6] = ["project", "status", "priority", "assignee", "due", "tags"];
 
 /// How many views one person may keep.
@@ -75,7 +78,7 @@ pub fn check_query(input: &str) -> CoreResult<String> {
         }
         let bad = |why: &str| CoreError::invalid("query", format!("{key}: {why}"));
         match QUERY_KEYS[index] {
-            "project" | "assignee" | "tag" => {
+            "project" | "assignee" | "tag" | "field" => {
                 Uuid::parse_str(&value).map_err(|_| bad("must be an id"))?;
             }
             "status" if !STATUSES.contains(&value.as_str()) => {
@@ -88,15 +91,23 @@ pub fn check_query(input: &str) -> CoreResult<String> {
                 )
                 .map_err(|_| bad("must be a date, YYYY-MM-DD"))?;
             }
-            "q" if value.chars().count() > 200 => return Err(bad("at most 200 characters")),
+            "q" | "field_value" if value.chars().count() > 200 => {
+                return Err(bad("at most 200 characters"))
+            }
             "sort" => {
                 TaskSort::parse(&value)
-                    .map_err(|_| bad("must be created, updated, due or priority"))?;
+                    .map_err(|_| bad("must be created, updated, due, priority or field:<id>"))?;
             }
             "cols" => {
                 for col in value.split(',') {
-                    if !COLUMNS.contains(&col) {
-                        return Err(bad(&format!("columns are {}", COLUMNS.join(", "))));
+                    let field = col
+                        .strip_prefix("f:")
+                        .is_some_and(|id| Uuid::parse_str(id).is_ok());
+                    if !COLUMNS.contains(&col) && !field {
+                        return Err(bad(&format!(
+                            "columns are {} and custom fields (f:<id>)",
+                            COLUMNS.join(", ")
+                        )));
                     }
                 }
             }
@@ -217,6 +228,15 @@ mod tests {
             format!("project={id}&status=todo&q=a%26b&sort=due&cols=status%2Cdue")
         );
         assert_eq!(check_query("").unwrap(), "");
+        assert_eq!(
+            check_query(&format!(
+                "sort=field:{id}:desc&field_value=12,50&field={id}&cols=f:{id},status"
+            ))
+            .unwrap(),
+            format!(
+                "field={id}&field_value=12%2C50&sort=field%3A{id}%3Adesc&cols=f%3A{id}%2Cstatus"
+            )
+        );
         for bad in [
             "cursor=abc",
             "status=later",
@@ -224,6 +244,8 @@ mod tests {
             "due_before=31/12/2026",
             "sort=title",
             "cols=status,secret",
+            "cols=f:42",
+            "field=budget",
             "status=todo&status=done",
         ] {
             let err = check_query(bad).unwrap_err().to_string();
