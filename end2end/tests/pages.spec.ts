@@ -40,6 +40,15 @@ async function seed(page: Page, tagName: string): Promise<string> {
   });
   expect(task.status()).toBe(201);
   const taskId = (await task.json()).id;
+  // A custom € field with a value, for the fields page and the task page's Fields section.
+  const field = await page.request.post(`${api}/projects/${(await project.json()).id}/fields`, {
+    data: { name: "Budget", kind: "money" },
+  });
+  expect(field.status()).toBe(201);
+  const filled = await page.request.put(`${api}/tasks/${taskId}/fields`, {
+    data: { values: [{ field_id: (await field.json()).id, value: "1250,50" }] },
+  });
+  expect(filled.status()).toBe(200);
   const tag = await page.request.post(`${api}/tags`, { data: { name: tagName, colour: "#fde047" } });
   expect(tag.status()).toBe(201);
   expect((await page.request.post(`${api}/tasks/${taskId}/tags`, { data: { tag_id: (await tag.json()).id } })).status()).toBe(201);
@@ -63,6 +72,7 @@ function mainPages(taskId: string): [string, string][] {
     ["time", `/w/${SLUG}/time?from=2026-11-01&to=2026-11-30`],
     ["audit", `/w/${SLUG}/audit`],
     ["settings", `/w/${SLUG}/settings`],
+    ["fields", `/w/${SLUG}/fields`],
     ["inbox", `/w/${SLUG}/inbox`],
     ["activity", `/w/${SLUG}/activity`],
     ["privacy", "/privacy"],
