@@ -10,6 +10,7 @@ use leptos_router::{
 
 mod account;
 mod activity_page;
+mod api_access;
 #[cfg(feature = "ssr")]
 pub use account::local_target;
 mod audit_page;

@@ -336,6 +336,10 @@ pub fn SettingsPage() -> impl IntoView {
                     <dt>{t.currency()}</dt><dd data-testid="currency">"EUR (€)"</dd>
                 </dl>
             </section>
+            <crate::api_access::TokensPanel slug=view.slug.clone()/>
+            {policy::can_manage_integrations(view.my_role).then(|| view! {
+                <crate::api_access::IntegrationsPanel slug=view.slug.clone()/>
+            })}
             {admin.then(|| view! { <crate::sso::SsoPanel slug=view.slug.clone()/> })}
             {policy::can_export_workspace(view.my_role).then(|| view! {
                 <ExportPanel slug=view.slug.clone() last=view.export.clone()/>

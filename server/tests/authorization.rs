@@ -365,6 +365,8 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tokens", fixture: None, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tokens", fixture: None, body: Some(json!({"name": "Row token"})), expect: [201, 201, 201, 404, 404, 401] },
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/tokens/{token_id}", fixture: AdminToken, body: Option::None, expect: [204, 404, 404, 404, 404, 401] },
+        // Only its owner rotates a token; everyone else is told it does not exist.
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/tokens/{token_id}/rotate", fixture: AdminToken, body: Option::None, expect: [201, 404, 404, 404, 404, 401] },
         // Last: it ends the sessions it is called with.
         Row { method: "POST", path: "/api/v1/auth/sign-out", fixture: None, body: Option::None, expect: [204, 204, 204, 204, 204, 401] },
     ]
@@ -1232,6 +1234,14 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/set_recurrence", "slug={ws}&task_id={task_id}&unit=weeks&every=1&trigger=on_date&mon=on&fri=on&month_day=", PrivateTask, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/stop_recurrence", "slug={ws}&task_id={task_id}", RecurringTask, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/stop_recurrence", "slug={ws}&task_id={task_id}", PrivateRecurringTask, [200, 404, 404, 404, 404, 404]),
+        // API tokens are everyone's own; integrations are for admins.
+        ("/api/fn/api_tokens", "slug={ws}", None, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/create_api_token", "slug={ws}&name=Fn+token&lifetime=30", None, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/rotate_api_token", "slug={ws}&id={token_id}", AdminToken, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/revoke_api_token", "slug={ws}&id={token_id}", AdminToken, [200, 404, 404, 404, 404, 404]),
+        ("/api/fn/integrations", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/add_integration", "slug={ws}&kind=github&name=Fn+bot&access_token=ghp_fn0123456789", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/delete_integration", "slug={ws}&id={id}", Integration, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/project_fields", "slug={ws}&project={project_id}", Field, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/project_fields", "slug={ws}&project={project_id}", PrivateField, [200, 200, 404, 404, 404, 404]),
         ("/api/fn/create_field", "slug={ws}&project_id={project_id}&name=Stage&kind=select&options=Lead%0AWon", Field, [200, 403, 403, 404, 404, 404]),

@@ -96,6 +96,58 @@ async fn a_token_is_shown_once_stored_hashed_and_revocable() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotating_a_token_replaces_its_secret_at_once_and_needs_a_session() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let (old, id) = create_token(&app, "acme", &cast.admin).await;
+    let rotate = format!("/api/v1/workspaces/acme/tokens/{id}/rotate");
+
+    // A token cannot rotate tokens, not even itself: a leaked one cannot renew itself.
+    let by_token = app.bearer("POST", &rotate, &old, None).await;
+    assert_eq!(by_token.status, StatusCode::FORBIDDEN, "{}", by_token.body);
+
+    let rotated = app.post_as(&cast.admin, &rotate, json!({})).await;
+    assert_eq!(rotated.status, StatusCode::CREATED, "{}", rotated.body);
+    let json = rotated.json();
+    let new = json["token"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(json["details"]["name"], "CI deploy");
+    let new_id = json["details"]["id"].as_str().unwrap().to_owned();
+    assert_ne!(new_id, id);
+
+    // The old secret stops at once; the new one works.
+    let before = app
+        .bearer("GET", "/api/v1/workspaces/acme/tasks", &old, None)
+        .await;
+    assert_eq!(before.status, StatusCode::UNAUTHORIZED);
+    let after = app
+        .bearer("GET", "/api/v1/workspaces/acme/tasks", &new, None)
+        .await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.body);
+
+    // A revoked token is not brought back by rotating it.
+    let again = app.post_as(&cast.admin, &rotate, json!({})).await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+    assert_eq!(again.json()["error"]["field"], "token_id");
+    let list = app
+        .get_as(&cast.admin, "/api/v1/workspaces/acme/tokens")
+        .await;
+    let live: Vec<_> = list.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["revoked_at"].is_null())
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(live, [new_id]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_works_only_in_its_own_workspace() {
     let app = spawn_app().await;
     let cast = Cast::new(&app).await;

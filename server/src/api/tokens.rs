@@ -203,9 +203,48 @@ pub async fn delete_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Replace one of the caller's live tokens with a new one (same name and expiry) and revoke
+/// the old one, at once; the new token is in this answer only. Needs a session, like creating.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/tokens/{token_id}/rotate",
+    params(
+        ("token_id" = Uuid, Path, description = "Token id"),
+    ),
+    responses(
+        (status = 201, description = "The new token, shown this once; the old one is revoked.", body = CreatedToken),
+        (status = 401, description = "Not signed in, or the API token is unknown, expired or revoked.", body = ErrorBody),
+        (status = 403, description = "Called with an API token (sign in to rotate tokens), or from another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace or token of the caller's, or not a member.", body = ErrorBody),
+        (status = 422, description = "`token_id` names a revoked or expired token.", body = ErrorBody),
+    ),
+)]
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    member: Member,
+    PathIds(token_id): PathIds<Uuid>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    if matches!(member.credential, Credential::Token(_)) {
+        return Err(ApiError::Forbidden(
+            "An API token cannot rotate API tokens; sign in to rotate one.".into(),
+        ));
+    }
+    member.tx.rollback().await?;
+    let (token, secret) =
+        api_tokens::rotate(&state.pool, member.user.id, member.workspace.id, token_id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: secret.expose().to_owned(),
+            details: token.into(),
+        }),
+    ))
+}
+
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(list_tokens, create_token))
         .routes(utoipa_axum::routes!(delete_token))
+        .routes(utoipa_axum::routes!(rotate_token))
 }

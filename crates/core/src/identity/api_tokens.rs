@@ -117,6 +117,17 @@ pub async fn create(
             ));
         }
     }
+    let mut conn = pool.acquire().await?;
+    insert(&mut conn, user_id, workspace_id, &name, expires_at).await
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    workspace_id: WorkspaceId,
+    name: &str,
+    expires_at: Option<OffsetDateTime>,
+) -> CoreResult<(ApiToken, TokenSecret)> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = TokenSecret(format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)));
@@ -128,13 +139,54 @@ pub async fn create(
     .bind(Uuid::new_v4())
     .bind(user_id)
     .bind(workspace_id)
-    .bind(&name)
+    .bind(name)
     .bind(&secret.0[..SHOWN_CHARS])
     .bind(hash(&secret.0))
     .bind(expires_at)
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     Ok((token, secret))
+}
+
+/// Replaces one of the user's live tokens for this workspace with a new one of the same name
+/// and expiry, and revokes the old one, in one transaction: the old secret stops at once, the
+/// new one is returned once. A revoked or expired token is not rotated (make a new one);
+/// someone else's token, or another workspace's, is `NotFound`.
+pub async fn rotate(
+    pool: &PgPool,
+    user_id: Uuid,
+    workspace_id: WorkspaceId,
+    token_id: Uuid,
+) -> CoreResult<(ApiToken, TokenSecret)> {
+    let mut tx = pool.begin().await?;
+    let old = sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_tokens
+         WHERE id = $1 AND user_id = $2 AND workspace_id = $3
+         FOR UPDATE"
+    )))
+    .bind(token_id)
+    .bind(user_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CoreError::NotFound("token"))?;
+    if old.revoked_at.is_some()
+        || old
+            .expires_at
+            .is_some_and(|at| at <= OffsetDateTime::now_utc())
+    {
+        return Err(CoreError::invalid(
+            "token_id",
+            "is revoked or expired: create a new token instead",
+        ));
+    }
+    let made = insert(&mut tx, user_id, workspace_id, &old.name, old.expires_at).await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1")
+        .bind(token_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(made)
 }
 
 /// The user's tokens for one workspace, revoked ones included (so a list explains why an

@@ -1,0 +1,91 @@
+import { test, expect, Page, Browser } from "@playwright/test";
+import { bastion, hydrated, once } from "./cli";
+import { expectAccessible } from "./axe";
+
+// Issue 18: API tokens and integrations from the settings page, not only REST and the CLI. A
+// token is shown once, works, is rotated (the old secret stops) and revoked; an integration's
+// token is only ever shown masked.
+
+const PASSWORD = "a long passphrase for api access";
+const SLUG = "tokens-works";
+const API = `/api/v1/workspaces/${SLUG}`;
+const ADMIN = "ada.tokens@example.eu";
+
+test.beforeAll(() => {
+  once(["user", "create", ADMIN, "--name", "Ada Tokens"], { BASTION_PASSWORD: PASSWORD });
+  once(["workspace", "create", SLUG, "--name", "Tokens Works"]);
+  bastion(["workspace", "add-member", SLUG, ADMIN, "--role", "admin"]);
+});
+
+async function signIn(browser: Browser, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).not.toHaveURL(/\/sign-in/);
+  return page;
+}
+
+/** A call with the token alone, as an integration makes it (no cookies). */
+async function withToken(page: Page, token: string): Promise<number> {
+  const context = await page.context().browser()!.newContext();
+  const answer = await context.request.get(`${API}/projects`, { headers: { Authorization: `Bearer ${token}` } });
+  await context.close();
+  return answer.status();
+}
+
+test("create, use, rotate and revoke an API token; add and delete an integration", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const page = await signIn(browser, ADMIN);
+  await page.goto(`/w/${SLUG}/settings`);
+  await hydrated(page);
+  const tokens = page.getByRole("region", { name: "API tokens" });
+  await expect(tokens.getByText("You have no API tokens in this workspace.")).toBeVisible();
+
+  await tokens.getByLabel("Token name").fill("CI deploy");
+  await tokens.getByLabel("Expires after").selectOption({ label: "30 days" });
+  await tokens.getByRole("button", { name: "Create token" }).click();
+  const shown = tokens.getByTestId("new-token");
+  await expect(shown).toHaveText(/^bst_/);
+  const first = (await shown.textContent())!.trim();
+  await expect(tokens.getByText("Copy the new token now: it is not shown again.")).toBeVisible();
+  const row = tokens.locator("tbody tr").filter({ hasText: "CI deploy" });
+  await expect(row).toContainText("active");
+  await expect(row).toContainText(first.slice(0, 12));
+  // The list never holds the whole secret.
+  await expect(tokens.locator("tbody")).not.toContainText(first);
+  expect(await withToken(page, first)).toBe(200);
+  await expectAccessible(page, "settings with an API token");
+
+  // Rotating gives a new secret; the old one stops at once.
+  await tokens.getByRole("button", { name: "Rotate the token CI deploy" }).click();
+  await expect(shown).not.toHaveText(first);
+  const second = (await shown.textContent())!.trim();
+  expect(second).toMatch(/^bst_/);
+  expect(await withToken(page, first)).toBe(401);
+  expect(await withToken(page, second)).toBe(200);
+  await expect(tokens.locator("tbody tr").filter({ hasText: "revoked" })).toHaveCount(1);
+
+  // Revoking the new one stops it too.
+  await tokens.getByRole("button", { name: "Revoke the token CI deploy" }).click();
+  await expect(tokens.getByText("Token revoked.")).toBeVisible();
+  await expect(tokens.locator("tbody tr").filter({ hasText: "revoked" })).toHaveCount(2);
+  expect(await withToken(page, second)).toBe(401);
+
+  // Integrations: the token goes in, only its last four characters come out.
+  const integrations = page.getByRole("region", { name: "Integrations" });
+  await expect(integrations.getByText("No integrations yet.")).toBeVisible();
+  await integrations.getByLabel("Service").selectOption("github");
+  await integrations.getByLabel("Integration name").fill("Deploy bot");
+  await integrations.getByLabel("Access token").fill("ghp_secretvalue9f3a");
+  await integrations.getByRole("button", { name: "Add integration" }).click();
+  await expect(integrations.getByText("Integration added.")).toBeVisible();
+  const bot = integrations.locator("tbody tr").filter({ hasText: "Deploy bot" });
+  await expect(bot).toContainText("9f3a");
+  await expect(page.locator("body")).not.toContainText("ghp_secretvalue");
+  await integrations.getByRole("button", { name: "Delete the integration Deploy bot" }).click();
+  await expect(integrations.getByText("No integrations yet.")).toBeVisible();
+  await expectAccessible(page, "settings after the integrations");
+});
