@@ -58,6 +58,9 @@ export default defineConfig({
       BASTION_LOGIN_LIMIT_PER_IP: "1000000",
       // The single sign-on spec's OpenID provider runs on 127.0.0.1 over http (sso.spec.ts).
       BASTION_SSO_ALLOW_PRIVATE_ISSUERS: "true",
+      // The webhooks spec's receiver runs on 127.0.0.1 (api-access.spec.ts); the refusal of
+      // private targets is tested in crates/core and server/tests/webhooks.rs.
+      BASTION_WEBHOOKS_ALLOW_PRIVATE_TARGETS: "true",
     },
   },
 });

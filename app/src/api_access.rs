@@ -420,3 +420,404 @@ pub fn IntegrationsPanel(slug: String) -> impl IntoView {
         </section>
     }
 }
+
+/// The event families an endpoint can ask for, as the core names them.
+const EVENT_FAMILIES: [&str; 5] = ["task", "comment", "time_entry", "attachment", "member"];
+/// Deliveries shown per endpoint: the newest.
+#[cfg(feature = "ssr")]
+const DELIVERIES_SHOWN: i64 = 10;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointRow {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    pub events: Vec<String>,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    /// While the previous secret still signs too, until when (Brussels time).
+    pub rotating_until: Option<String>,
+    pub deliveries: Vec<DeliveryRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub event_type: String,
+    /// `pending`, `delivered`, `failed` or `cancelled`.
+    pub status: String,
+    pub attempts: i32,
+    pub created: String,
+    /// The last attempt: the receiver's status (or the error), its latency and the start of its
+    /// answer.
+    pub last_status: Option<String>,
+    pub last_latency_ms: Option<i32>,
+    pub last_excerpt: Option<String>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "webhook_endpoints")]
+pub async fn webhook_endpoints(slug: String) -> Result<Vec<EndpointRow>, UiError> {
+    use bastion_core::webhooks;
+    let ctx = crate::server::context()?;
+    let locale = crate::use_t().0;
+    let mut opened = crate::server::open(&slug).await?;
+    let endpoints = webhooks::list(&mut opened.tx, opened.viewer).await?;
+    let mut all = Vec::new();
+    for e in endpoints {
+        let deliveries =
+            webhooks::deliveries(&mut opened.tx, opened.viewer, e.id, None, DELIVERIES_SHOWN)
+                .await?;
+        all.push((e, deliveries));
+    }
+    opened.tx.commit().await?;
+    let mut moments = Vec::new();
+    for (e, deliveries) in &all {
+        moments.extend(e.previous_secret_expires_at);
+        moments.extend(deliveries.iter().map(|d| d.created_at));
+    }
+    let mut local = crate::work::srv::local_times_in(&ctx.pool, locale, &moments)
+        .await?
+        .into_iter();
+    Ok(all
+        .into_iter()
+        .map(|(e, deliveries)| EndpointRow {
+            id: e.id.to_string(),
+            url: e.url,
+            description: e.description,
+            events: e.events,
+            enabled: e.enabled,
+            disabled_reason: e.disabled_reason,
+            rotating_until: e.previous_secret_expires_at.and_then(|_| local.next()),
+            deliveries: deliveries
+                .into_iter()
+                .map(|d| {
+                    // The log is newest first.
+                    let last = d.log.first();
+                    DeliveryRow {
+                        id: d.id.to_string(),
+                        event_type: d.event_type,
+                        status: d.status,
+                        attempts: d.attempts,
+                        created: local.next().unwrap_or_default(),
+                        last_status: last.map(|a| match (a.http_status, &a.error) {
+                            (Some(code), _) => code.to_string(),
+                            (None, Some(error)) => error.clone(),
+                            (None, None) => "—".into(),
+                        }),
+                        last_latency_ms: last.map(|a| a.latency_ms),
+                        last_excerpt: last.and_then(|a| a.response_excerpt.clone()),
+                    }
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// Registers an endpoint; the answer is its signing secret, shown this once. The ticked event
+/// families come as `events[]`.
+#[server(prefix = "/api/fn", endpoint = "create_webhook")]
+pub async fn create_webhook(
+    slug: String,
+    url: String,
+    description: Option<String>,
+    events: Option<Vec<String>>,
+) -> Result<String, UiError> {
+    let ctx = crate::server::context()?;
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
+    let events: Vec<String> = events
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| !e.is_empty())
+        .collect();
+    let made = bastion_core::webhooks::create(
+        &ctx.pool,
+        &ctx.keys,
+        ctx.webhooks,
+        opened.workspace.id,
+        opened.user.id,
+        &bastion_core::webhooks::NewEndpoint {
+            url,
+            description,
+            events,
+        },
+    )
+    .await?;
+    Ok(made.secret.expose().to_owned())
+}
+
+/// A new signing secret (shown this once); the old one signs beside it for a day.
+#[server(prefix = "/api/fn", endpoint = "rotate_webhook_secret")]
+pub async fn rotate_webhook_secret(slug: String, id: String) -> Result<String, UiError> {
+    let ctx = crate::server::context()?;
+    let id = crate::work::srv::id_or_404(&id, "webhook endpoint")?;
+    let opened = crate::server::open(&slug).await?;
+    opened.tx.rollback().await?;
+    let made = bastion_core::webhooks::rotate_secret(
+        &ctx.pool,
+        &ctx.keys,
+        opened.workspace.id,
+        opened.user.id,
+        id,
+    )
+    .await?;
+    Ok(made.secret.expose().to_owned())
+}
+
+/// Turns an endpoint on (`enabled=true`) or off.
+#[server(prefix = "/api/fn", endpoint = "switch_webhook")]
+pub async fn switch_webhook(slug: String, id: String, enabled: String) -> Result<String, UiError> {
+    let ctx = crate::server::context()?;
+    let t = crate::use_t();
+    let id = crate::work::srv::id_or_404(&id, "webhook endpoint")?;
+    let on = enabled == "true";
+    let mut opened = crate::server::open(&slug).await?;
+    bastion_core::webhooks::update(
+        &mut opened.tx,
+        opened.viewer,
+        ctx.webhooks,
+        id,
+        &bastion_core::webhooks::EndpointChanges {
+            enabled: Some(on),
+            ..Default::default()
+        },
+    )
+    .await?;
+    opened.tx.commit().await?;
+    Ok(if on {
+        t.webhook_enabled()
+    } else {
+        t.webhook_disabled()
+    }
+    .to_owned())
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_webhook")]
+pub async fn delete_webhook(slug: String, id: String) -> Result<String, UiError> {
+    let t = crate::use_t();
+    let id = crate::work::srv::id_or_404(&id, "webhook endpoint")?;
+    let mut opened = crate::server::open(&slug).await?;
+    bastion_core::webhooks::delete(&mut opened.tx, opened.viewer, id).await?;
+    opened.tx.commit().await?;
+    Ok(t.webhook_deleted().to_owned())
+}
+
+/// Sends a delivery's event again (same `webhook-id`, same body), due at once.
+#[server(prefix = "/api/fn", endpoint = "send_webhook_again")]
+pub async fn send_webhook_again(
+    slug: String,
+    id: String,
+    delivery_id: String,
+) -> Result<String, UiError> {
+    let t = crate::use_t();
+    let id = crate::work::srv::id_or_404(&id, "webhook endpoint")?;
+    let delivery = crate::work::srv::id_or_404(&delivery_id, "webhook delivery")?;
+    let mut opened = crate::server::open(&slug).await?;
+    bastion_core::webhooks::send_again(&mut opened.tx, opened.viewer, id, delivery).await?;
+    opened.tx.commit().await?;
+    Ok(t.webhook_sent_again().to_owned())
+}
+
+fn family_label(t: crate::i18n::T, family: &str) -> &'static str {
+    match family {
+        "comment" => t.webhook_family_comment(),
+        "time_entry" => t.webhook_family_time_entry(),
+        "attachment" => t.webhook_family_attachment(),
+        "member" => t.webhook_family_member(),
+        _ => t.webhook_family_task(),
+    }
+}
+
+fn delivery_state(t: crate::i18n::T, status: &str) -> &'static str {
+    match status {
+        "delivered" => t.webhook_delivered(),
+        "failed" => t.webhook_failed(),
+        "cancelled" => t.webhook_cancelled(),
+        _ => t.webhook_pending(),
+    }
+}
+
+/// The workspace's webhook endpoints (admins): each with its state, its newest deliveries and
+/// their last attempt, "send again", rotate, switch off and on, delete; and a form adding one.
+#[component]
+pub fn WebhooksPanel(slug: String) -> impl IntoView {
+    let t = crate::use_t();
+    let create = ServerAction::<CreateWebhook>::new();
+    let rotate = ServerAction::<RotateWebhookSecret>::new();
+    let switch = ServerAction::<SwitchWebhook>::new();
+    let delete = ServerAction::<DeleteWebhook>::new();
+    let again = ServerAction::<SendWebhookAgain>::new();
+    let data = {
+        let slug = slug.clone();
+        Resource::new(
+            move || {
+                create.version().get()
+                    + rotate.version().get()
+                    + switch.version().get()
+                    + delete.version().get()
+                    + again.version().get()
+            },
+            move |_| webhook_endpoints(slug.clone()),
+        )
+    };
+    let create_form = crate::error::cleared_on_success(create);
+    let secret = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = create.value().get() {
+            secret.set(Some(s));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = rotate.value().get() {
+            secret.set(Some(s));
+        }
+    });
+    let create_error = crate::error::action_error(create);
+    let outcome = {
+        let (a, b, c, d) = (
+            crate::error::action_error(rotate),
+            action_outcome(switch),
+            action_outcome(delete),
+            action_outcome(again),
+        );
+        move || a().map(Err).or_else(b).or_else(c).or_else(d)
+    };
+    let slug = StoredValue::new(slug);
+    let hidden = move |id: String| {
+        view! {
+            <input type="hidden" name="slug" value=slug.get_value()/>
+            <input type="hidden" name="id" value=id/>
+        }
+    };
+    let endpoint = move |e: EndpointRow| {
+        let id = StoredValue::new(e.id.clone());
+        let url = e.url.clone();
+        let events = e
+            .events
+            .iter()
+            .map(|f| family_label(t, f))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let state = if e.enabled {
+            t.webhook_state_on().to_owned()
+        } else {
+            match &e.disabled_reason {
+                Some(reason) => t.webhook_state_off_because(reason),
+                None => t.webhook_state_off().to_owned(),
+            }
+        };
+        let next = if e.enabled { "false" } else { "true" };
+        let (rotate_label, delete_label) =
+            (t.webhook_rotate_named(&url), t.webhook_delete_named(&url));
+        let switch_label = if e.enabled {
+            t.webhook_switch_off()
+        } else {
+            t.webhook_switch_on()
+        };
+        let deliveries = e.deliveries.clone();
+        view! {
+            <li class="webhook">
+                <div class="webhook-head">
+                    <code class="webhook-url">{url.clone()}</code>
+                    " " <span class=if e.enabled { "badge" } else { "badge muted-badge" }>{state}</span>
+                </div>
+                {(!e.description.is_empty()).then(|| view! { <p class="muted">{e.description.clone()}</p> })}
+                <p class="muted">{t.webhook_events_sent(events)}</p>
+                {e.rotating_until.clone().map(|until| view! { <p class="muted">{t.webhook_rotating_until(until)}</p> })}
+                <div class="row-actions">
+                    <ActionForm action=rotate attr:class="inline-form">
+                        {hidden(id.get_value())}
+                        <button type="submit" class="button small secondary" aria-label=rotate_label>{t.webhook_rotate()}</button>
+                    </ActionForm>
+                    <ActionForm action=switch attr:class="inline-form">
+                        {hidden(id.get_value())}
+                        <input type="hidden" name="enabled" value=next/>
+                        <button type="submit" class="button small secondary">{switch_label}</button>
+                    </ActionForm>
+                    <ActionForm action=delete attr:class="inline-form">
+                        {hidden(id.get_value())}
+                        <button type="submit" class="button small danger" aria-label=delete_label>{t.webhook_delete()}</button>
+                    </ActionForm>
+                </div>
+                <h4>{t.webhook_deliveries()}</h4>
+                {if deliveries.is_empty() {
+                    view! { <p class="muted">{t.webhook_no_deliveries()}</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-scroll">
+                        <Table class="table deliveries" heads=vec![t.webhook_col_event(), t.webhook_col_sent(), t.webhook_col_state(), t.webhook_col_answer(), t.webhook_col_latency()] actions=true>
+                            {deliveries.into_iter().map(|d| {
+                                let delivery_id = d.id.clone();
+                                view! {
+                                    <tr>
+                                        <td data-label=t.webhook_col_event()>{d.event_type.clone()}</td>
+                                        <td data-label=t.webhook_col_sent()>{d.created.clone()}</td>
+                                        <td data-label=t.webhook_col_state()>
+                                            <span class=format!("badge delivery-{}", d.status)>{delivery_state(t, &d.status)}</span>
+                                            {(d.attempts > 1).then(|| format!(" ({})", t.webhook_attempts(d.attempts)))}
+                                        </td>
+                                        <td data-label=t.webhook_col_answer()>
+                                            {d.last_status.clone().unwrap_or_else(|| "—".into())}
+                                            {d.last_excerpt.clone().filter(|x| !x.is_empty()).map(|x| view! { " " <code class="excerpt">{x}</code> })}
+                                        </td>
+                                        <td data-label=t.webhook_col_latency()>{d.last_latency_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into())}</td>
+                                        <td data-label=t.col_actions()>
+                                            <ActionForm action=again attr:class="inline-form">
+                                                {hidden(id.get_value())}
+                                                <input type="hidden" name="delivery_id" value=delivery_id/>
+                                                <button type="submit" class="button small secondary">{t.webhook_send_again()}</button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </Table>
+                        </div>
+                    }.into_any()
+                }}
+            </li>
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="webhooks-title">
+            <h2 id="webhooks-title">{t.webhooks_heading()}</h2>
+            <p>{t.webhooks_intro()}</p>
+            {move || secret.get().map(|s| view! {
+                <div class="secret-once" role="status">
+                    <p><strong>{t.webhook_secret_shown_once()}</strong></p>
+                    <code data-testid="new-webhook-secret">{s}</code>
+                </div>
+            })}
+            <FormOutcome outcome ok_class="form-ok"/>
+            <Suspense fallback=move || view! { <p>{t.loading()}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(rows) if rows.is_empty() => view! { <p class="empty">{t.webhooks_none()}</p> }.into_any(),
+                        Ok(rows) => view! { <ul class="webhooks">{rows.into_iter().map(endpoint).collect_view()}</ul> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.message(t)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <h3>{t.webhook_add_heading()}</h3>
+            <ActionForm action=create node_ref=create_form attr:class="form narrow-form">
+                <input type="hidden" name="slug" value=slug.get_value()/>
+                <label for="webhook-url">{t.webhook_url()}</label>
+                <input id="webhook-url" name="url" type="url" required placeholder="https://hooks.example.be/bastion" autocomplete="off"/>
+                <label for="webhook-description">{t.webhook_description()}</label>
+                <input id="webhook-description" name="description" maxlength="500" autocomplete="off"/>
+                <fieldset class="field-options">
+                    <legend>{t.webhook_events()}</legend>
+                    <input type="hidden" name="events[]" value=""/>
+                    {EVENT_FAMILIES.into_iter().map(|f| view! {
+                        <label class="checkbox">
+                            <input type="checkbox" name="events[]" value=f checked=f == "task"/>
+                            " " {family_label(t, f)}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <button type="submit" class="button" disabled=move || create.pending().get()>{t.webhook_add()}</button>
+            </ActionForm>
+            {move || create_error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        </section>
+    }
+}

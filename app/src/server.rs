@@ -28,6 +28,8 @@ pub struct ServerContext {
     pub objects: bastion_core::storage::Objects,
     /// The operator's single sign-on settings (`BASTION_SSO_ALLOW_PRIVATE_ISSUERS`).
     pub sso: bastion_core::sso::SsoNetwork,
+    /// Where outgoing webhooks may go (`BASTION_WEBHOOKS_ALLOW_PRIVATE_TARGETS`).
+    pub webhooks: bastion_core::webhooks::WebhookSettings,
 }
 
 pub fn context() -> Result<ServerContext, UiError> {

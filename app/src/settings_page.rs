@@ -340,6 +340,9 @@ pub fn SettingsPage() -> impl IntoView {
             {policy::can_manage_integrations(view.my_role).then(|| view! {
                 <crate::api_access::IntegrationsPanel slug=view.slug.clone()/>
             })}
+            {policy::can_manage_webhooks(view.my_role).then(|| view! {
+                <crate::api_access::WebhooksPanel slug=view.slug.clone()/>
+            })}
             {admin.then(|| view! { <crate::sso::SsoPanel slug=view.slug.clone()/> })}
             {policy::can_export_workspace(view.my_role).then(|| view! {
                 <ExportPanel slug=view.slug.clone() last=view.export.clone()/>

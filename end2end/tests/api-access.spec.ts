@@ -1,4 +1,7 @@
 import { test, expect, Page, Browser } from "@playwright/test";
+import { createServer, IncomingHttpHeaders } from "node:http";
+import { AddressInfo } from "node:net";
+import { createHmac } from "node:crypto";
 import { bastion, hydrated, once } from "./cli";
 import { expectAccessible } from "./axe";
 
@@ -88,4 +91,74 @@ test("create, use, rotate and revoke an API token; add and delete an integration
   await integrations.getByRole("button", { name: "Delete the integration Deploy bot" }).click();
   await expect(integrations.getByText("No integrations yet.")).toBeVisible();
   await expectAccessible(page, "settings after the integrations");
+});
+
+test("a webhook endpoint from the settings page: signed deliveries, the log, send again, a new secret", async ({ browser }) => {
+  test.setTimeout(90_000);
+  // The receiver: answers 200 and keeps what it was sent.
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const receiver = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body });
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.end("thanks");
+    });
+  });
+  await new Promise<void>((ready) => receiver.listen(0, "127.0.0.1", ready));
+  const port = (receiver.address() as AddressInfo).port;
+  try {
+    const page = await signIn(browser, ADMIN);
+    await page.goto(`/w/${SLUG}/settings`);
+    await hydrated(page);
+    const hooks = page.getByRole("region", { name: "Webhooks" });
+    await expect(hooks.getByText("No webhook endpoints yet.")).toBeVisible();
+    const url = `http://127.0.0.1:${port}/hook`;
+    await hooks.getByLabel("Endpoint URL").fill(url);
+    await hooks.getByRole("checkbox", { name: "Comments" }).check();
+    await hooks.getByRole("button", { name: "Add endpoint" }).click();
+    const shown = hooks.getByTestId("new-webhook-secret");
+    await expect(shown).toHaveText(/^whsec_/);
+    const secret = (await shown.textContent())!.trim();
+    await expect(hooks.locator("li.webhook")).toContainText("Sends: Tasks, Comments");
+
+    // A task made through the API is announced, signed with that secret.
+    const project = await page.request.post(`${API}/projects`, { data: { name: "Hooked" } });
+    expect(project.status()).toBe(201);
+    const task = await page.request.post(`${API}/tasks`, { data: { project_id: (await project.json()).id, title: "Announce me" } });
+    expect(task.status()).toBe(201);
+    await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const first = received[0];
+    const id = String(first.headers["webhook-id"]);
+    const signed = `${id}.${first.headers["webhook-timestamp"]}.${first.body}`;
+    const expected = createHmac("sha256", Buffer.from(secret.replace(/^whsec_/, ""), "base64")).update(signed).digest("base64");
+    expect(String(first.headers["webhook-signature"]).split(" ")).toContain(`v1,${expected}`);
+
+    // The log says it was delivered, with the receiver's answer; send it again.
+    await page.reload();
+    await hydrated(page);
+    const log = hooks.locator("table.deliveries tbody tr").first();
+    await expect(log).toContainText("delivered");
+    await expect(log).toContainText("200");
+    await expect(log).toContainText("thanks");
+    await expectAccessible(page, "settings with a webhook endpoint and its log");
+    await page.screenshot({ path: test.info().outputPath("settings-webhooks.png"), fullPage: true });
+    const before = received.length;
+    await log.getByRole("button", { name: "Send again" }).click();
+    await expect(hooks.getByText("Sent again.")).toBeVisible();
+    await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThan(before);
+    expect(received.some((r, i) => i >= before && String(r.headers["webhook-id"]) === id)).toBe(true);
+
+    // A new secret: shown once, and the previous one keeps signing for a while.
+    await hooks.getByRole("button", { name: `New secret for ${url}` }).click();
+    await expect(shown).not.toHaveText(secret);
+    await expect(hooks.getByText("The previous secret also signs until", { exact: false })).toBeVisible();
+    await hooks.getByRole("button", { name: "Switch off" }).click();
+    await expect(hooks.getByText("Endpoint switched off.")).toBeVisible();
+    await hooks.getByRole("button", { name: `Delete the endpoint ${url}` }).click();
+    await expect(hooks.getByText("No webhook endpoints yet.")).toBeVisible();
+  } finally {
+    receiver.close();
+  }
 });

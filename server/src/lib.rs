@@ -92,6 +92,7 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
         security_contact: state.config.security_contact.clone(),
         objects: state.objects.clone(),
         sso: state.config.sso(),
+        webhooks: state.config.webhooks(),
     };
     let context = move || {
         provide_request_nonce();

@@ -1242,6 +1242,13 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/integrations", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/add_integration", "slug={ws}&kind=github&name=Fn+bot&access_token=ghp_fn0123456789", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/delete_integration", "slug={ws}&id={id}", Integration, [200, 403, 403, 404, 404, 404]),
+        // Webhooks from the settings page: admins only, as through REST.
+        ("/api/fn/webhook_endpoints", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/create_webhook", "slug={ws}&url=https%3A%2F%2F198.51.101.7%2Fbastion&events%5B%5D=&events%5B%5D=task", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/rotate_webhook_secret", "slug={ws}&id={id}", Webhook, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/switch_webhook", "slug={ws}&id={id}&enabled=false", Webhook, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/send_webhook_again", "slug={ws}&id={id}&delivery_id={delivery_id}", WebhookDelivery, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/delete_webhook", "slug={ws}&id={id}", Webhook, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/project_fields", "slug={ws}&project={project_id}", Field, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/project_fields", "slug={ws}&project={project_id}", PrivateField, [200, 200, 404, 404, 404, 404]),
         ("/api/fn/create_field", "slug={ws}&project_id={project_id}&name=Stage&kind=select&options=Lead%0AWon", Field, [200, 403, 403, 404, 404, 404]),
