@@ -117,3 +117,39 @@ test("add a € field, fill 12,50, sort and filter the list by it", async ({ bro
   await expect(titles).toHaveText(["Large deal"]);
   await expectAccessible(page, "task list sorted and filtered by a custom field");
 });
+
+test("status, priority, assignee and due date change in place on the task page", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const page = await signIn(browser, ADMIN);
+  const project = await page.request.post(`${API}/projects`, { data: { name: "Inline Corp", key_prefix: "INL" } });
+  expect(project.status()).toBe(201);
+  const task = await page.request.post(`${API}/tasks`, { data: { project_id: (await project.json()).id, title: "Edit me in place" } });
+  expect(task.status()).toBe(201);
+  const id = (await task.json()).id;
+  await page.goto(`/w/${SLUG}/tasks/${id}`);
+  await hydrated(page);
+  const facts = page.locator("dl.facts");
+  const saved = async () => (await page.request.get(`${API}/tasks/${id}`)).json();
+  // Each change waits for the page to show it before the next: a reload under the next choice
+  // would reset it.
+  await facts.getByLabel("Set status", { exact: true }).selectOption({ label: "In progress" });
+  await facts.getByRole("button", { name: "Set status: save" }).click();
+  await expect(facts.locator("span.status")).toHaveText("In progress");
+  await facts.getByLabel("Set priority", { exact: true }).selectOption({ label: "High" });
+  await facts.getByRole("button", { name: "Set priority: save" }).click();
+  await expect(facts.locator("span.priority")).toHaveText("High");
+  await facts.getByLabel("Assign to", { exact: true }).selectOption({ label: "Ada Fields" });
+  await facts.getByRole("button", { name: "Assign to: save" }).click();
+  await expect.poll(async () => (await saved()).assignee_id).not.toBeNull();
+  await expect(facts.getByLabel("Assign to", { exact: true }).locator("option:checked")).toHaveText("Ada Fields");
+  await facts.getByLabel("Set due date", { exact: true }).fill("2026-12-24");
+  await facts.getByRole("button", { name: "Set due date: save" }).click();
+  await expect.poll(async () => (await saved()).due_on).toBe("2026-12-24");
+  const now = await saved();
+  expect([now.status, now.priority]).toEqual(["in_progress", "high"]);
+  // One event per change, as the edit form writes.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("region", { name: "History" }).locator("ol.history > li").filter({ hasText: "changed the task" })).toHaveCount(4);
+  await expectAccessible(page, "task page with properties edited in place");
+});

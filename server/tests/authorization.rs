@@ -1076,7 +1076,7 @@ async fn an_admin_of_one_workspace_cannot_reach_another() {
 /// whose subtask and blocker they do not view shows neither, nor counts them, and the hidden
 /// tasks' keys find nothing, by lookup, by search or across workspaces.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_guest_sees_no_new_task_through_keys_subtasks_or_relations() {
+async fn a_guest_sees_no_new_task_through_keys_subtasks_relations_or_fields() {
     let app = spawn_app().await;
     let cast = Cast::new(&app).await;
     let (viewed, _) = seed_key(&app, &cast, false).await;
@@ -1144,6 +1144,53 @@ async fn a_guest_sees_no_new_task_through_keys_subtasks_or_relations() {
             .await;
         assert_eq!(stranger.status, StatusCode::NOT_FOUND);
     }
+
+    // Custom fields: filtering or sorting by a value shows the guest no task they did not see.
+    let project = admin_view["project_id"].as_str().unwrap().to_owned();
+    let field = as_admin(
+        &app,
+        &cast,
+        "POST",
+        &format!("projects/{project}/fields"),
+        json!({"name": "Budget", "kind": "money"}),
+    )
+    .await;
+    for (task, amount) in [(&viewed, "5"), (&subtask, "7")] {
+        let set = app
+            .call(
+                "PUT",
+                &cast.api(&format!("/tasks/{task}/fields")),
+                Some(&cast.admin),
+                Some(json!({"values": [{"field_id": field, "value": amount}]})),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    }
+    let hidden = app
+        .get_as(
+            &cast.guest,
+            &cast.api(&format!("/tasks?field_id={field}&field_value=7")),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.body);
+    assert_eq!(hidden.json()["items"], json!([]), "{}", hidden.body);
+    let sorted = app
+        .get_as(
+            &cast.guest,
+            &cast.api(&format!("/tasks?field_id={field}&sort=field:{field}:desc")),
+        )
+        .await;
+    let items = sorted.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{}", sorted.body);
+    assert_eq!(items[0]["id"], viewed.as_str());
+    assert_eq!(items[0]["fields"][0]["value"], "5.00");
+    let stranger = app
+        .get_as(
+            &cast.stranger,
+            &cast.api(&format!("/projects/{project}/fields")),
+        )
+        .await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1275,6 +1322,9 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/task", "slug={ws}&task_id={task_id}", PrivateTask, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/update_task", "slug={ws}&task_id={task_id}&title=Edited&project_id=&status=in_progress&priority=urgent&assignee_id={member_id}&due_on=&description=Now+**bold**", ViewedTask, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/update_task", "slug={ws}&task_id={task_id}&title=Edited&project_id=&status=done&priority=low", PrivateTask, [200, 404, 404, 404, 404, 404]),
+        // One property in place: the same update, the same answers.
+        ("/api/fn/set_task_property", "slug={ws}&task_id={task_id}&property=status&value=in_progress", ViewedTask, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/set_task_property", "slug={ws}&task_id={task_id}&property=due_on&value=2026-12-24", PrivateTask, [200, 404, 404, 404, 404, 404]),
         // Members delete only the tasks they created; this one is the admin's.
         ("/api/fn/delete_task", "slug={ws}&task_id={task_id}", ViewedTask, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/delete_task", "slug={ws}&task_id={task_id}", PrivateTask, [200, 404, 404, 404, 404, 404]),

@@ -256,8 +256,10 @@ pub fn TaskPageView() -> impl IntoView {
     let model_actions = ModelActions::new();
     let repeat_actions = RepeatActions::new();
     let set_field = ServerAction::<SetFieldValue>::new();
+    let set_prop = ServerAction::<SetTaskProperty>::new();
     let version = move || {
         set_field.version().get()
+            + set_prop.version().get()
             + model_actions.version()
             + repeat_actions.version()
             + update.version().get()
@@ -291,7 +293,10 @@ pub fn TaskPageView() -> impl IntoView {
         move || (slug(), task_id(), version(), live.get()),
         |(slug, id, _, _)| load_task(slug, id),
     );
-    let update_error = action_error(update);
+    let update_error = {
+        let (a, b) = (action_error(update), action_error(set_prop));
+        move || a().or_else(b)
+    };
     let delete_error = action_error(delete);
     let tag_error = {
         let (a, b, c) = (
@@ -341,6 +346,7 @@ pub fn TaskPageView() -> impl IntoView {
         watch => t.watching(),
         unwatch => t.not_watching(),
         set_field => t.field_value_saved(),
+        set_prop => t.task_saved(),
     );
     model_actions.announce(notice);
     repeat_actions.announce(notice);
@@ -377,6 +383,9 @@ pub fn TaskPageView() -> impl IntoView {
                         let can_create_tag = policy::can_manage_tags(role) && can_tag;
                         let can_manage_viewers = policy::can_manage_task_viewers(role);
                         let can_upload = policy::can_upload_attachments(role);
+                        // Taken before the view: its sections' closures move what they use.
+                        let (field_people, field_defs) = (page.people.clone(), page.field_defs.clone());
+                        let comment_people = page.people.clone();
                         view! {
                             <Title text=super::raw_text(&t.task_workspace_title(&task.title, &page.workspace_name))/>
                             <WorkNav slug=slug.clone() role=page.role unread=page.unread current="task"/>
@@ -385,7 +394,10 @@ pub fn TaskPageView() -> impl IntoView {
                                 " › " <span class="task-key">{task.key.clone()}</span>
                             </p>
                             <ParentLink slug=slug.clone() parent=page.model.parent.clone()/>
-                            <article class="task-page">
+                            // Two columns on a wide screen: the work itself on the left (what it says, its
+                            // parts, the conversation, time and history), its properties on the right.
+                            <article class="task-page task-columns">
+                                <div class="task-main">
                                 <section class="card" aria-labelledby="task-title">
                                     <div class="title-row">
                                         <h1 id="task-title"><span class="task-key">{task.key.clone()}</span> " " {task.title.clone()}</h1>
@@ -418,10 +430,45 @@ pub fn TaskPageView() -> impl IntoView {
                                     </div>
                                     <FormError error=watch_error/>
                                     <dl class="facts">
-                                        <dt>{t.col_status()}</dt><dd><span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span>{task.blocked.then(|| view! { " " <BlockedBadge/> })}</dd>
-                                        <dt>{t.col_priority()}</dt><dd><span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span></dd>
-                                        <dt>{t.col_assignee()}</dt><dd>{task.assignee.clone().map(|p| p.name).unwrap_or_else(|| t.nobody().into())}</dd>
-                                        <dt>{t.col_due()}</dt><dd class:overdue=task.overdue>{task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| t.no_due_date().into())}{task.overdue.then(|| format!(" {}", t.overdue_suffix()))}</dd>
+                                        <dt>{t.col_status()}</dt><dd><span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span>{task.blocked.then(|| view! { " " <BlockedBadge/> })}
+                                            {can_edit.then(|| view! {
+                                                <PropertyForm slug=slug_v.get_value() task_id=id_v.get_value() property="status" label=t.set_status() action=set_prop>
+                                                    <select id="p-status" name="value" aria-label=t.set_status()>
+                                                        {STATUSES.iter().map(|(v, _)| view! { <option value=*v selected=*v == task.status>{super::status_word(t, v)}</option> }).collect_view()}
+                                                    </select>
+                                                </PropertyForm>
+                                            })}
+                                        </dd>
+                                        <dt>{t.col_priority()}</dt><dd><span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span>
+                                            {can_edit.then(|| view! {
+                                                <PropertyForm slug=slug_v.get_value() task_id=id_v.get_value() property="priority" label=t.set_priority() action=set_prop>
+                                                    <select id="p-priority" name="value" aria-label=t.set_priority()>
+                                                        {PRIORITIES.iter().map(|(v, _)| view! { <option value=*v selected=*v == task.priority>{super::priority_word(t, v)}</option> }).collect_view()}
+                                                    </select>
+                                                </PropertyForm>
+                                            })}
+                                        </dd>
+                                        <dt>{t.col_assignee()}</dt><dd>{task.assignee.clone().map(|p| p.name).unwrap_or_else(|| t.nobody().into())}
+                                            {(can_edit && !page.people.is_empty()).then(|| {
+                                                let people = page.people.clone();
+                                                let current = task.assignee.clone().map(|p| p.id).unwrap_or_default();
+                                                view! {
+                                                    <PropertyForm slug=slug_v.get_value() task_id=id_v.get_value() property="assignee_id" label=t.assign_to() action=set_prop>
+                                                        <select id="p-assignee" name="value" aria-label=t.assign_to()>
+                                                            <option value="" selected=current.is_empty()>{t.nobody()}</option>
+                                                            {people.into_iter().map(|p| view! { <option value=p.id.clone() selected=p.id == current>{p.name}</option> }).collect_view()}
+                                                        </select>
+                                                    </PropertyForm>
+                                                }
+                                            })}
+                                        </dd>
+                                        <dt>{t.col_due()}</dt><dd class:overdue=task.overdue>{task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| t.no_due_date().into())}{task.overdue.then(|| format!(" {}", t.overdue_suffix()))}
+                                            {can_edit.then(|| view! {
+                                                <PropertyForm slug=slug_v.get_value() task_id=id_v.get_value() property="due_on" label=t.set_due_date() action=set_prop>
+                                                    <input id="p-due" name="value" type="date" aria-label=t.set_due_date() value=task.due_on.clone().unwrap_or_default()/>
+                                                </PropertyForm>
+                                            })}
+                                        </dd>
                                         <dt>{t.visibility()}</dt><dd>{if task.private { t.visibility_private() } else { t.visibility_everyone() }}</dd>
                                         <dt>{t.created_by()}</dt><dd>{page.created_by.clone()}</dd>
                                     </dl>
@@ -440,13 +487,44 @@ pub fn TaskPageView() -> impl IntoView {
                                         <FormError error=update_error/>
                                     })}
                                 </section>
-
-                                <FieldsSection slug=slug_v.get_value() task_id=id_v.get_value() fields=page.field_defs.clone() cells=task.fields.clone() people=page.people.clone() role=role facts=facts action=set_field/>
                                 <SubtasksSection slug=slug_v.get_value() task_id=id_v.get_value() model=page.model.clone() role=role is_subtask=task.parent_id.is_some() actions=model_actions/>
                                 <ChecklistSection slug=slug_v.get_value() task_id=id_v.get_value() items=page.model.checklist.clone() role=role facts=facts actions=model_actions/>
                                 <RelationsSection slug=slug_v.get_value() task_id=id_v.get_value() relations=page.model.relations.clone() role=role facts=facts actions=model_actions/>
-                                <RepeatSection slug=slug_v.get_value() task_id=id_v.get_value() repeat=page.repeat.clone() role=role facts=facts actions=repeat_actions/>
-
+                                <section class="card" aria-labelledby="comments-title">
+                                    <h2 id="comments-title">{t.comments()}</h2>
+                                    {if page.comments.is_empty() {
+                                        view! { <p class="muted">{t.no_comments()}</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ol class="comments">
+                                                {page.comments.iter().cloned().map(|c| view! {
+                                                    <CommentItem slug=slug_v.get_value() task_id=id_v.get_value() comment=c role=role edit=edit delete=uncomment/>
+                                                }).collect_view()}
+                                            </ol>
+                                        }.into_any()
+                                    }}
+                                    <FormError error=comment_error/>
+                                    {move || not_notified().map(|text| view! { <p class="form-warning">{text}</p> })}
+                                    {policy::can_comment(page.role).then(|| view! {
+                                        <ActionForm action=comment attr:class="form comment-form">
+                                            <input type="hidden" name="slug" value=slug_v.get_value()/>
+                                            <input type="hidden" name="task_id" value=id_v.get_value()/>
+                                            <label for="new-comment">{t.add_comment()}</label>
+                                            {policy::can_list_members(role).then(|| view! {
+                                                <p class="muted hint">{t.mention_hint()}</p>
+                                            })}
+                                            <super::mention_picker::MentionTextarea id="new-comment".to_owned() name="body" rows=3 required=true maxlength=10000 node_ref=comment_box people=comment_people/>
+                                            <button type="submit" class="button" disabled=move || comment.pending().get()>{t.post_comment()}</button>
+                                        </ActionForm>
+                                    })}
+                                </section>
+                                {page.time.clone().map(|time| view! {
+                                    <TimeSection slug=slug_v.get_value() task_id=id_v.get_value() time log=log_time delete=unlog/>
+                                })}
+                                {page.history.clone().map(|history| view! { <HistorySection history/> })}
+                                </div>
+                                <div class="task-side">
+                                <FieldsSection slug=slug_v.get_value() task_id=id_v.get_value() fields=field_defs cells=task.fields.clone() people=field_people role=role facts=facts action=set_field/>
                                 <section class="card" aria-labelledby="tags-title">
                                     <h2 id="tags-title">{t.tags()}</h2>
                                     <FormError error=tag_error/>
@@ -504,7 +582,6 @@ pub fn TaskPageView() -> impl IntoView {
                                         }
                                     })}
                                 </section>
-
                                 <section class="card" aria-labelledby="viewers-title">
                                     <h2 id="viewers-title">{t.viewers()}</h2>
                                     <p class="muted">{t.viewers_explained()}</p>
@@ -546,42 +623,8 @@ pub fn TaskPageView() -> impl IntoView {
                                         })
                                     })}
                                 </section>
-
-                                <section class="card" aria-labelledby="comments-title">
-                                    <h2 id="comments-title">{t.comments()}</h2>
-                                    {if page.comments.is_empty() {
-                                        view! { <p class="muted">{t.no_comments()}</p> }.into_any()
-                                    } else {
-                                        view! {
-                                            <ol class="comments">
-                                                {page.comments.iter().cloned().map(|c| view! {
-                                                    <CommentItem slug=slug_v.get_value() task_id=id_v.get_value() comment=c role=role edit=edit delete=uncomment/>
-                                                }).collect_view()}
-                                            </ol>
-                                        }.into_any()
-                                    }}
-                                    <FormError error=comment_error/>
-                                    {move || not_notified().map(|text| view! { <p class="form-warning">{text}</p> })}
-                                    {policy::can_comment(page.role).then(|| view! {
-                                        <ActionForm action=comment attr:class="form comment-form">
-                                            <input type="hidden" name="slug" value=slug_v.get_value()/>
-                                            <input type="hidden" name="task_id" value=id_v.get_value()/>
-                                            <label for="new-comment">{t.add_comment()}</label>
-                                            {policy::can_list_members(role).then(|| view! {
-                                                <p class="muted hint">{t.mention_hint()}</p>
-                                            })}
-                                            <super::mention_picker::MentionTextarea id="new-comment".to_owned() name="body" rows=3 required=true maxlength=10000 node_ref=comment_box people=page.people.clone()/>
-                                            <button type="submit" class="button" disabled=move || comment.pending().get()>{t.post_comment()}</button>
-                                        </ActionForm>
-                                    })}
-                                </section>
-
-                                {page.time.clone().map(|time| view! {
-                                    <TimeSection slug=slug_v.get_value() task_id=id_v.get_value() time log=log_time delete=unlog/>
-                                })}
+                                <RepeatSection slug=slug_v.get_value() task_id=id_v.get_value() repeat=page.repeat.clone() role=role facts=facts actions=repeat_actions/>
                                 <AttachmentsSection slug=slug_v.get_value() task_id=id_v.get_value() attachments=page.attachments.clone() can_upload=can_upload delete=unattach/>
-                                {page.history.clone().map(|history| view! { <HistorySection history/> })}
-
                                 {can_delete.then(|| view! {
                                     <section class="card danger-zone" aria-labelledby="delete-title">
                                         <h2 id="delete-title">{t.delete_this_task()}</h2>
@@ -597,12 +640,36 @@ pub fn TaskPageView() -> impl IntoView {
                                         <FormError error=delete_error/>
                                     </section>
                                 })}
+                                </div>
                             </article>
                         }.into_any()
                     }
                 }
             })}
         </Transition>
+    }
+}
+
+/// One property changed in place: its control (the children, named `value`) and a small save
+/// button, in a plain form that works without script.
+#[component]
+fn PropertyForm(
+    slug: String,
+    task_id: String,
+    property: &'static str,
+    label: &'static str,
+    action: ServerAction<SetTaskProperty>,
+    children: Children,
+) -> impl IntoView {
+    let t = crate::use_t();
+    view! {
+        <ActionForm action=action attr:class="inline-form property-form">
+            <input type="hidden" name="slug" value=slug/>
+            <input type="hidden" name="task_id" value=task_id/>
+            <input type="hidden" name="property" value=property/>
+            {children()}
+            <button type="submit" class="button small secondary" aria-label=t.save_property(label)>{t.save_short()}</button>
+        </ActionForm>
     }
 }
 

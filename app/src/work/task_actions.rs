@@ -62,6 +62,49 @@ pub async fn update_task(
     .await
 }
 
+/// Changes one property in place (the task page's inline forms): `property` is `status`,
+/// `priority`, `assignee_id` or `due_on`; an empty value clears the assignee or the due date.
+/// The same core update, policy and history as the whole edit form.
+#[server(prefix = "/api/fn", endpoint = "set_task_property")]
+pub async fn set_task_property(
+    slug: String,
+    task_id: String,
+    property: String,
+    value: Option<String>,
+) -> Result<(), UiError> {
+    use super::srv::{opt_choice, opt_date};
+    let value = value.unwrap_or_default();
+    change_task(&slug, &task_id, async |tx, viewer, id| {
+        let patch = match property.as_str() {
+            "status" => tasks::TaskPatch {
+                status: opt_choice("status", Some(&value), &STATUSES)?,
+                ..Default::default()
+            },
+            "priority" => tasks::TaskPatch {
+                priority: opt_choice("priority", Some(&value), &PRIORITIES)?,
+                ..Default::default()
+            },
+            "assignee_id" => tasks::TaskPatch {
+                assignee_id: Some(opt_id("assignee_id", Some(&value))?),
+                ..Default::default()
+            },
+            "due_on" => tasks::TaskPatch {
+                due_on: Some(opt_date("due_on", Some(&value))?),
+                ..Default::default()
+            },
+            _ => {
+                return Err(bastion_core::CoreError::invalid(
+                    "property",
+                    "must be status, priority, assignee_id or due_on",
+                )
+                .into())
+            }
+        };
+        Ok(tasks::update_task(tx, viewer, id, patch).await?)
+    })
+    .await
+}
+
 /// The names of the people a text mentioned who were not notified, sorted, for the page.
 #[cfg(feature = "ssr")]
 pub(crate) async fn names_of(ids: Vec<uuid::Uuid>) -> Result<Vec<String>, UiError> {

@@ -285,6 +285,7 @@ async fn values_are_checked_per_kind_and_written_all_or_nothing() {
         (signed, "31/10/2026", "Signed"),
         (stage, "Lost", "Stage"),
         (owner, &Uuid::new_v4().to_string(), "Owner"),
+        (hours, "1\0", "Hours"),
     ] {
         let refused = w
             .set(
@@ -491,6 +492,14 @@ async fn lists_sort_and_filter_by_a_field_within_what_the_reader_sees() {
             })
         ),
         "{bad:?}"
+    );
+    drop(tx);
+    // A filter naming no field the reader sees is a bad filter, not a missing list.
+    let mut tx = w.tx(&w.member).await;
+    let stale = tasks::list_tasks(&mut tx, &w.member, &by(Uuid::new_v4(), ""), None, 10).await;
+    assert!(
+        matches!(stale, Err(CoreError::Invalid { field: "field", .. })),
+        "{stale:?}"
     );
     drop(tx);
     let mut tx = w.tx(&w.member).await;

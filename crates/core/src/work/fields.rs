@@ -197,6 +197,12 @@ fn is_select(kind: &str) -> bool {
 /// A select field's options, trimmed, each 1–60 characters and different from the others
 /// (ignoring case); at least one for a select field, none for any other.
 fn check_options(kind: &str, options: &[String]) -> CoreResult<Vec<String>> {
+    if options.iter().any(|o| o.contains('\0')) {
+        return Err(CoreError::invalid(
+            "options",
+            "must not contain NUL characters",
+        ));
+    }
     let options: Vec<String> = options
         .iter()
         .map(|o| o.trim().to_owned())
@@ -243,6 +249,17 @@ fn check_options(kind: &str, options: &[String]) -> CoreResult<Vec<String>> {
     Ok(options)
 }
 
+/// A field's name: trimmed, 1–60 characters, no NUL (PostgreSQL text cannot hold it).
+fn check_name(name: &str) -> CoreResult<String> {
+    if name.contains('\0') {
+        return Err(CoreError::invalid(
+            "name",
+            "must not contain NUL characters",
+        ));
+    }
+    trimmed("name", name, NAME_MAX, false)
+}
+
 fn name_taken() -> CoreError {
     CoreError::invalid("name", "the project already has a field of that name")
 }
@@ -256,7 +273,7 @@ pub async fn create_field(
     // Found before refused: a project the caller does not see is 404 for everyone.
     projects::get_project(tx, viewer, new.project_id).await?;
     ensure(policy::can_manage_fields(viewer.role), MANAGE_REFUSED)?;
-    let name = trimmed("name", &new.name, NAME_MAX, false)?;
+    let name = check_name(&new.name)?;
     check_kind(&new.kind)?;
     let options = check_options(&new.kind, &new.options)?;
     // Locked, so that two fields added at once take distinct positions.
@@ -309,7 +326,7 @@ pub async fn update_field(
     let field = get_field(tx, viewer, field_id).await?;
     ensure(policy::can_manage_fields(viewer.role), MANAGE_REFUSED)?;
     let name = match &change.name {
-        Some(name) => trimmed("name", name, NAME_MAX, false)?,
+        Some(name) => check_name(name)?,
         None => field.name.clone(),
     };
     let options = match &change.options {
@@ -425,6 +442,14 @@ async fn check_value(
         return Ok(None);
     }
     let bad = |why: &str| CoreError::invalid("value", format!("{}: {why}", field.name));
+    // PostgreSQL text cannot hold NUL: named here rather than failing in the statement.
+    let texts = match value {
+        FieldValue::One(s) => vec![s.as_str()],
+        FieldValue::Many(v) => v.iter().map(String::as_str).collect(),
+    };
+    if texts.iter().any(|s| s.contains('\0')) {
+        return Err(bad("must not contain NUL characters"));
+    }
     let one = match value {
         FieldValue::One(text) => Some(text.trim()),
         FieldValue::Many(_) => None,
@@ -608,8 +633,20 @@ pub(crate) async fn filter_sql(
     viewer: &Viewer,
     filter: &FieldFilter,
 ) -> CoreResult<FilterSql> {
-    let field = get_field(tx, viewer, filter.field_id).await?;
+    // A list is not "not found" for a stale filter: the filter is what is wrong.
+    let field = get_field(tx, viewer, filter.field_id)
+        .await
+        .map_err(|e| match e {
+            CoreError::NotFound(_) => CoreError::invalid("field", "no such field"),
+            other => other,
+        })?;
     let value = filter.value.trim();
+    if value.contains('\0') || value.chars().count() > 200 {
+        return Err(CoreError::invalid(
+            "field_value",
+            "must be at most 200 characters, without NUL",
+        ));
+    }
     let value = if value.is_empty() {
         None
     } else {
