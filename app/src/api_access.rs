@@ -221,6 +221,54 @@ fn lifetime_label(t: crate::i18n::T, days: i64) -> String {
     }
 }
 
+/// The newest secret either action answered (making one, or a new one for an old), kept until
+/// the next: what [`SecretOnce`] shows.
+fn newest_secret<A, B>(make: ServerAction<A>, renew: ServerAction<B>) -> RwSignal<Option<String>>
+where
+    A: leptos::server_fn::ServerFn<Error = UiError, Output = String>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    B: leptos::server_fn::ServerFn<Error = UiError, Output = String>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let secret = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = make.value().get() {
+            secret.set(Some(s));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = renew.value().get() {
+            secret.set(Some(s));
+        }
+    });
+    secret
+}
+
+/// A secret shown this once (a token, a signing secret), set apart and selectable whole.
+#[component]
+fn SecretOnce(
+    secret: RwSignal<Option<String>>,
+    said: &'static str,
+    test_id: &'static str,
+) -> impl IntoView {
+    move || {
+        secret.get().map(|s| {
+            view! {
+                <div class="secret-once" role="status">
+                    <p><strong>{said}</strong></p>
+                    <code data-testid=test_id>{s}</code>
+                </div>
+            }
+        })
+    }
+}
+
 /// The caller's API tokens: the list, a form making one, and the new secret shown once.
 #[component]
 pub fn TokensPanel(slug: String) -> impl IntoView {
@@ -236,18 +284,7 @@ pub fn TokensPanel(slug: String) -> impl IntoView {
         )
     };
     let create_form = crate::error::cleared_on_success(create);
-    // The newest secret made here, from either action: shown until the next one.
-    let secret = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = create.value().get() {
-            secret.set(Some(s));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = rotate.value().get() {
-            secret.set(Some(s));
-        }
-    });
+    let secret = newest_secret(create, rotate);
     let create_outcome = crate::error::action_error(create);
     let change_outcome = {
         let (a, b) = (crate::error::action_error(rotate), action_outcome(revoke));
@@ -302,12 +339,7 @@ pub fn TokensPanel(slug: String) -> impl IntoView {
         <section class="card" aria-labelledby="tokens-title">
             <h2 id="tokens-title">{t.tokens_heading()}</h2>
             <p>{t.tokens_intro()} " " <a href="/api/docs">{t.tokens_api_reference()}</a></p>
-            {move || secret.get().map(|s| view! {
-                <div class="secret-once" role="status">
-                    <p><strong>{t.token_shown_once()}</strong></p>
-                    <code data-testid="new-token">{s}</code>
-                </div>
-            })}
+            <SecretOnce secret said=t.token_shown_once() test_id="new-token"/>
             <FormOutcome outcome=change_outcome ok_class="form-ok"/>
             <Suspense fallback=move || view! { <p>{t.loading()}</p> }>
                 {move || Suspend::new(async move {
@@ -661,17 +693,7 @@ pub fn WebhooksPanel(slug: String) -> impl IntoView {
         )
     };
     let create_form = crate::error::cleared_on_success(create);
-    let secret = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = create.value().get() {
-            secret.set(Some(s));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = rotate.value().get() {
-            secret.set(Some(s));
-        }
-    });
+    let secret = newest_secret(create, rotate);
     let create_error = crate::error::action_error(create);
     let outcome = {
         let (a, b, c, d) = (
@@ -782,12 +804,7 @@ pub fn WebhooksPanel(slug: String) -> impl IntoView {
         <section class="card" aria-labelledby="webhooks-title">
             <h2 id="webhooks-title">{t.webhooks_heading()}</h2>
             <p>{t.webhooks_intro()}</p>
-            {move || secret.get().map(|s| view! {
-                <div class="secret-once" role="status">
-                    <p><strong>{t.webhook_secret_shown_once()}</strong></p>
-                    <code data-testid="new-webhook-secret">{s}</code>
-                </div>
-            })}
+            <SecretOnce secret said=t.webhook_secret_shown_once() test_id="new-webhook-secret"/>
             <FormOutcome outcome ok_class="form-ok"/>
             <Suspense fallback=move || view! { <p>{t.loading()}</p> }>
                 {move || Suspend::new(async move {
