@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::LoadedPage;
 use crate::policy::{self, Role};
-use crate::time::{DateRangeFields, WorkspaceNav};
+use crate::time::DateRangeFields;
 use crate::url::{encode, query_params, route_param, SearchForm};
+use crate::work::WorkNav;
 use crate::UiError;
 
 /// Events per page.
@@ -51,6 +52,8 @@ pub struct ActorOption {
 pub struct AuditView {
     pub workspace_name: String,
     pub my_role: Role,
+    /// The caller's unread notices, for the workspace's navigation.
+    pub unread: i64,
     pub plan: String,
     /// What core answers for this caller and plan; the page itself asks the policy.
     pub can_export: bool,
@@ -121,6 +124,7 @@ pub async fn load_audit_events(
     let role = viewer.role;
     // Non-admins are refused before their filters are read.
     audit::check_read(viewer)?;
+    let unread = bastion_core::work::notifications::unread_count(&mut tx, &viewer).await?;
     let entity = present(entity);
     if let Some(e) = &entity {
         if !ENTITY_TYPES.contains(&e.as_str()) {
@@ -282,6 +286,7 @@ pub async fn load_audit_events(
     Ok(AuditView {
         workspace_name: workspace.name,
         my_role: role,
+        unread,
         can_export: audit::check_export(viewer, &workspace.plan).is_ok(),
         plan: workspace.plan,
         entity: entity.unwrap_or_default(),
@@ -530,9 +535,10 @@ fn AuditBody(slug: String, view: AuditView, paged: bool) -> impl IntoView {
     };
     let t = crate::use_t();
     view! {
+        <leptos_meta::Title text=crate::work::raw_text(&t.workspace_page_title(t.nav_audit(), &view.workspace_name))/>
+        <WorkNav slug=slug.clone() role=view.my_role unread=view.unread current="audit"/>
         <header class="page-header">
             <h1>{t.audit_heading(view.workspace_name.clone())}</h1>
-            <WorkspaceNav slug=slug.clone() role=view.my_role current="audit"/>
             <p class="muted">{t.audit_intro()}</p>
         </header>
         <section class="card" aria-labelledby="audit-filter-title">

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{action_error, action_outcome, FormError, FormOutcome, LoadedPage};
 use crate::policy::{self, Role};
 use crate::table::Table;
-use crate::time::WorkspaceNav;
 use crate::url::route_param;
+use crate::work::WorkNav;
 use crate::UiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +27,8 @@ pub struct MemberRow {
 pub struct MembersView {
     pub workspace_name: String,
     pub my_role: Role,
+    /// The caller's unread notices, for the workspace's navigation.
+    pub unread: i64,
     pub me: String,
     pub members: Vec<MemberRow>,
 }
@@ -36,6 +38,8 @@ pub async fn load_members(slug: String) -> Result<MembersView, UiError> {
     let ctx = crate::server::context()?;
     let mut opened = crate::server::open(&slug).await?;
     let records = bastion_core::members::list(&mut opened.tx, opened.viewer).await?;
+    let unread =
+        bastion_core::work::notifications::unread_count(&mut opened.tx, &opened.viewer).await?;
     opened.tx.commit().await?;
     // Core decides who may see who has two-factor on; the others are shown no column.
     let ids: Vec<uuid::Uuid> = records.iter().map(|r| r.user_id).collect();
@@ -62,6 +66,7 @@ pub async fn load_members(slug: String) -> Result<MembersView, UiError> {
     Ok(MembersView {
         workspace_name: opened.workspace.name,
         my_role: opened.viewer.role,
+        unread,
         me: opened.user.id.to_string(),
         members,
     })
@@ -219,9 +224,10 @@ pub fn MembersPage() -> impl IntoView {
             .count();
         let invitations = admin.then(|| view! { <InvitationsPanel slug=slug.clone()/> });
         view! {
+            <leptos_meta::Title text=crate::work::raw_text(&t.workspace_page_title(t.nav_members(), &view.workspace_name))/>
+            <WorkNav slug=slug.clone() role=view.my_role unread=view.unread current="members"/>
             <section class="card" aria-labelledby="members-title">
                 <h1 id="members-title">{t.members_heading(view.workspace_name.clone())}</h1>
-                <WorkspaceNav slug=slug.clone() role=view.my_role current="members"/>
                 <FormError error=failure/>
                 <Table class="table" heads={
                     let mut heads = vec![t.field_name(), t.field_email(), t.col_role(), t.col_status()];

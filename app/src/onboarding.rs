@@ -343,7 +343,7 @@ pub fn NewWorkspacePage() -> impl IntoView {
 }
 
 /// Escape closes an open menu (a `<details>`) and gives the focus back to its summary.
-fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
+pub(crate) fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
@@ -375,7 +375,7 @@ fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
 
 /// A menu closes when the focus leaves it: a click elsewhere on the page, or Tab past its last
 /// entry. A click on one of its links keeps it open until the page changes.
-fn close_when_left(ev: leptos::ev::FocusEvent) {
+pub(crate) fn close_when_left(ev: leptos::ev::FocusEvent) {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
@@ -410,9 +410,24 @@ pub fn AccountNav() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match me.await {
-                        Ok(Some(me)) => view! {
+                        Ok(Some(me)) => {
+                        // Inside a workspace the switcher is named after it, so every page says
+                        // where one is; elsewhere it offers the workspaces.
+                        let path = location.pathname.get_untracked();
+                        let here = path
+                            .strip_prefix("/w/")
+                            .map(|rest| rest.split('/').next().unwrap_or_default().to_owned())
+                            .and_then(|slug| me.workspaces.iter().find(|(s, _)| *s == slug).map(|(_, name)| name.clone()));
+                        let summary = match here {
+                            Some(name) => view! {
+                                <span class="visually-hidden">{t.nav_workspace()} ": "</span>
+                                <span class="switcher-current">{name}</span>
+                            }.into_any(),
+                            None => t.nav_workspaces().into_any(),
+                        };
+                        view! {
                             <details class="switcher" on:keydown=close_on_escape on:focusout=close_when_left>
-                                <summary>{t.nav_workspaces()}</summary>
+                                <summary>{summary}</summary>
                                 <ul class="switcher-list">
                                     {me.workspaces.into_iter().map(|(slug, name)| view! {
                                         <li><a href=format!("/w/{slug}")>{name}</a></li>
@@ -421,7 +436,8 @@ pub fn AccountNav() -> impl IntoView {
                                 </ul>
                             </details>
                             <a href="/account">{me.name}</a>
-                        }.into_any(),
+                        }.into_any()
+                        }
                         _ => view! {
                             <a href="/sign-in">{t.sign_in()}</a>
                             <a href="/sign-up" class="button small">{t.sign_up()}</a>

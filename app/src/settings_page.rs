@@ -18,6 +18,8 @@ pub struct SettingsView {
     pub name: String,
     pub plan: String,
     pub my_role: Role,
+    /// The caller's unread notices, for the workspace's navigation.
+    pub unread: i64,
     /// The newest export, if any.
     pub export: Option<ExportState>,
     /// For admins: how many history events moving to each plan would delete at the next
@@ -92,6 +94,8 @@ pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
             Err(e) => return Err(e.into()),
         }
     }
+    let unread =
+        bastion_core::work::notifications::unread_count(&mut opened.tx, &opened.viewer).await?;
     // The settings and jobs live in the control plane.
     opened.tx.rollback().await?;
     let ws = opened.workspace;
@@ -107,6 +111,7 @@ pub async fn load_settings(slug: String) -> Result<SettingsView, UiError> {
         name: ws.name,
         plan: ws.plan,
         my_role: opened.viewer.role,
+        unread,
         export,
         purge_costs,
         require_two_factor: ws.require_two_factor,
@@ -238,6 +243,8 @@ pub fn SettingsPage() -> impl IntoView {
         let admin = policy::can_manage_workspace(view.my_role);
         let plan = view.plan.clone();
         view! {
+            <leptos_meta::Title text=crate::work::raw_text(&t.workspace_page_title(t.nav_settings(), &view.name))/>
+            <crate::work::WorkNav slug=view.slug.clone() role=view.my_role unread=view.unread current="settings"/>
             <section class="card" aria-labelledby="settings-title">
                 <h1 id="settings-title">{t.settings_heading(view.name.clone())}</h1>
                 <h2>{t.col_plan()}</h2>

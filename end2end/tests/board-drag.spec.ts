@@ -120,7 +120,7 @@ test("without script the card's menu moves it", async ({ browser }) => {
   const card = page.locator(".task-card", { hasText: "DRAG-2" });
   // No handle before the script: nothing that would do nothing.
   await expect(page.getByRole("button", { name: "Move DRAG-2 on the board" })).toHaveCount(0);
-  await card.locator("summary").click();
+  await card.locator("details.card-menu > summary").click();
   await card.getByLabel("Move “Card 2” to", { exact: true }).selectOption({ label: "Done" });
   await card.getByRole("button", { name: "Move “Card 2”", exact: true }).click();
   await expect(done.locator(".task-key")).toHaveText(["DRAG-2"]);

@@ -73,11 +73,11 @@ test("bulk-change five tasks' status: five history events, the sixth untouched",
   for (const n of [1, 2, 3, 4, 5]) {
     await page.goto(`/w/${SLUG}/t/BULK-${n}`);
     await hydrated(page);
-    const changes = page.getByRole("region", { name: "History" }).locator("ol.history > li").filter({ hasText: "changed the task" });
+    const changes = page.getByRole("region", { name: "Activity", exact: true }).locator("ol.history > li").filter({ hasText: "changed the task" });
     await expect(changes).toHaveCount(1);
     await expect(changes).toContainText("To do → Done");
   }
   await page.goto(`/w/${SLUG}/t/BULK-6`);
   await hydrated(page);
-  await expect(page.getByRole("region", { name: "History" }).locator("ol.history > li").filter({ hasText: "changed the task" })).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Activity", exact: true }).locator("ol.history > li").filter({ hasText: "changed the task" })).toHaveCount(0);
 });

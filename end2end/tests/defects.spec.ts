@@ -148,7 +148,7 @@ test("tagging writes no empty history entry; history and audit name things and s
 
   await page.goto(`/w/${SLUG}/tasks/${taskId}`);
   await hydrated(page);
-  const history = page.getByRole("region", { name: "History" });
+  const history = page.getByRole("region", { name: "Activity", exact: true });
   const entries = history.locator("ol.history > li");
   // Created, its creator watching it (automatic since issue 15), tag added, status changed:
   // four entries, none of them empty.

@@ -52,9 +52,11 @@ test("sign up, confirm the emailed code, invite a colleague who accepts, and kee
   await page.getByRole("button", { name: "Confirm and create" }).click();
   await expect(page).toHaveURL(/\/w\/analytical-engines$/);
 
-  // Signed in: the switcher lists the new workspace.
+  // Signed in: the switcher is named after the workspace one is in, and lists it.
   await hydrated(page);
-  await page.getByText("Workspaces", { exact: true }).click();
+  const switcher = page.locator("details.switcher > summary");
+  await expect(switcher).toHaveText("Workspace: Analytical Engines");
+  await switcher.click();
   await expect(page.getByRole("link", { name: "Analytical Engines" })).toBeVisible();
 
   // Sign out, then in again with the chosen password: back in the workspace used last.

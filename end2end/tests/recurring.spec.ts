@@ -119,7 +119,7 @@ test("a monthly task completed makes the next one a month on, across the October
   await expectAccessible(page, "list with a recurring task");
   await page.goto(`/w/${SLUG}/t/RENT-2`);
   await hydrated(page);
-  await expect(page.getByRole("region", { name: "History" })).toContainText("Created from recurring task");
+  await expect(page.getByRole("region", { name: "Activity", exact: true })).toContainText("Created from recurring task");
 });
 
 test("a rule that waits for its date makes the next task when the clock reaches it", async ({ page }) => {

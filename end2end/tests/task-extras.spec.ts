@@ -93,7 +93,7 @@ test("time, attachments and history on the task page", async ({ page, browser })
   expect(Buffer.compare(fs.readFileSync(saved!), FILE)).toBe(0);
 
   // The history, newest first, names every change.
-  const history = page.getByRole("region", { name: "History" });
+  const history = page.getByRole("region", { name: "Activity", exact: true });
   const events = history.locator(".history > li");
   await expect(events.first()).toContainText("attached a file");
   await expect(events.first()).toContainText("notes.txt");
@@ -120,7 +120,7 @@ test("time, attachments and history on the task page", async ({ page, browser })
   await eli.goto(taskUrl);
   await hydrated(eli);
   await expect(eli.getByRole("region", { name: "Time" })).toContainText("No time logged yet.");
-  await expect(eli.getByRole("region", { name: "History" })).toHaveCount(0);
+  await expect(eli.getByRole("region", { name: "Activity", exact: true })).toHaveCount(0);
   await expect(eli.getByRole("region", { name: "Attachments" }).getByRole("link", { name: "notes.txt" })).toBeVisible();
   await expect(eli.getByText("Delete notes.txt…")).toHaveCount(0);
   await other.close();

@@ -75,7 +75,7 @@ test("a project and a task: tagged, commented, moved on the board, found by the 
   const todo = page.getByRole("region", { name: /^To do/ });
   const doing = page.getByRole("region", { name: /^In progress/ });
   await expect(todo.getByRole("link", { name: TITLE })).toBeVisible();
-  await todo.locator(".task-card", { hasText: TITLE }).locator("summary").click();
+  await todo.locator(".task-card", { hasText: TITLE }).locator("details.card-menu > summary").click();
   await todo.getByLabel(`Move “${TITLE}” to`).selectOption({ label: "In progress" });
   await todo.getByRole("button", { name: `Move “${TITLE}”` }).click();
   await expect(doing.getByRole("link", { name: TITLE })).toBeVisible();

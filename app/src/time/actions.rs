@@ -29,6 +29,7 @@ pub async fn load_time_report(
     let mut o = crate::server::open(&slug).await?;
     // Guests are refused before their parameters are read.
     time_entries::check_tracks_time(o.viewer)?;
+    let unread = bastion_core::work::notifications::unread_count(&mut o.tx, &o.viewer).await?;
     let group = present(group).unwrap_or_else(|| "project".into());
     let grouping = ReportGroup::parse(&group).map_err(refusal)?;
     // Dates the report cannot use (malformed, or From after To) are answered inside the page,
@@ -40,7 +41,7 @@ pub async fn load_time_report(
     let (mut from, mut to) = match (parse_date("from", from), parse_date("to", to)) {
         (Ok(from), Ok(to)) => (from, to),
         (Err(e), _) | (_, Err(e)) => {
-            return Ok(report_refused(o, group, from_typed, to_typed, e));
+            return Ok(report_refused(o, unread, group, from_typed, to_typed, e));
         }
     };
     if from.is_none() && to.is_none() {
@@ -56,7 +57,14 @@ pub async fn load_time_report(
     let rows = match time_entries::report(&mut o.tx, o.viewer, grouping, &filter).await {
         Ok(rows) => rows,
         Err(e @ bastion_core::CoreError::Invalid { .. }) => {
-            return Ok(report_refused(o, group, from_typed, to_typed, refusal(e)));
+            return Ok(report_refused(
+                o,
+                unread,
+                group,
+                from_typed,
+                to_typed,
+                refusal(e),
+            ));
         }
         Err(e) => return Err(refusal(e)),
     };
@@ -103,6 +111,7 @@ pub async fn load_time_report(
     Ok(TimeReportView {
         workspace_name: o.workspace.name,
         my_role: o.viewer.role,
+        unread,
         locale: o.user.locale,
         group,
         from: date_text(from),
@@ -118,6 +127,7 @@ pub async fn load_time_report(
 #[cfg(feature = "ssr")]
 fn report_refused(
     o: crate::server::Opened,
+    unread: i64,
     group: String,
     from: String,
     to: String,
@@ -128,6 +138,7 @@ fn report_refused(
     TimeReportView {
         workspace_name: o.workspace.name,
         my_role: o.viewer.role,
+        unread,
         locale: o.user.locale,
         group,
         from,

@@ -18,8 +18,9 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::error::LoadedPage;
-use crate::policy::{self, Role};
+use crate::policy::Role;
 use crate::url::{query_params, route_param};
+use crate::work::WorkNav;
 use actions::{load_time_entries, load_time_report, ChangeTimeEntry, DeleteTimeEntry, LogTime};
 use entries::{EntriesCard, LogTimeCard};
 use report::ReportCard;
@@ -43,6 +44,8 @@ pub struct ReportLine {
 pub struct TimeReportView {
     pub workspace_name: String,
     pub my_role: Role,
+    /// The caller's unread notices, for the workspace's navigation.
+    pub unread: i64,
     pub locale: String,
     /// `project`, `person`, `week` or `day`.
     pub group: String,
@@ -112,31 +115,6 @@ pub(crate) fn DateRangeFields(id_prefix: &'static str, from: String, to: String)
     }
 }
 
-/// Links between a workspace's pages, the current one marked for assistive technology.
-#[component]
-pub(crate) fn WorkspaceNav(slug: String, role: Role, current: &'static str) -> impl IntoView {
-    let t = crate::use_t();
-    let mut links = vec![("members", t.nav_members())];
-    if policy::can_track_time(role) {
-        links.push(("time", t.nav_time()));
-    }
-    if policy::can_read_audit(role) {
-        links.push(("audit", t.nav_audit()));
-    }
-    view! {
-        <nav class="page-nav" aria-label=t.nav_workspace()>
-            {links.into_iter().map(|(path, label)| {
-                let href = format!("/w/{slug}/{path}");
-                if path == current {
-                    view! { <a href=href aria-current="page">{label}</a> }.into_any()
-                } else {
-                    view! { <a href=href>{label}</a> }.into_any()
-                }
-            }).collect_view()}
-        </nav>
-    }
-}
-
 /// The report's groupings: (parameter, label).
 fn groups(t: crate::i18n::T) -> [(&'static str, &'static str); 4] {
     [
@@ -197,9 +175,10 @@ pub fn TimePage() -> impl IntoView {
             t.time_scope_own()
         };
         view! {
+            <leptos_meta::Title text=crate::work::raw_text(&t.workspace_page_title(t.nav_time(), &view.workspace_name))/>
+            <WorkNav slug=slug.clone() role=view.my_role unread=view.unread current="time"/>
             <header class="page-header">
                 <h1>{t.time_heading(view.workspace_name.clone())}</h1>
-                <WorkspaceNav slug=slug.clone() role=view.my_role current="time"/>
                 <p class="muted">{scope}</p>
             </header>
             <ReportCard slug=slug.clone() view=view/>

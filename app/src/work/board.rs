@@ -8,9 +8,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
+use super::inline::{DueMenu, PropertyMenu};
+use super::task_actions::SetTaskProperty;
 use super::{
-    announce, BlockedBadge, FormError, LoadError, Notice, ProjectRow, SubtaskProgress, TagChip,
-    TaskRow, WorkNav, STATUSES,
+    announce, BlockedBadge, FormError, LoadError, Notice, Person, ProjectRow, SubtaskProgress,
+    TagChip, TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
@@ -26,6 +28,8 @@ pub struct BoardView {
     /// `(status, tasks shown, tasks in the column in all)` in board order.
     pub columns: Vec<(String, Vec<TaskRow>, i64)>,
     pub projects: Vec<ProjectRow>,
+    /// Who a card may be assigned to.
+    pub people: Vec<Person>,
 }
 
 /// Cards per column; the task list pages through the rest.
@@ -45,7 +49,9 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
     let projects = srv::all_projects(&mut o.tx, &o.viewer, true).await?;
     let tags = srv::all_tags(&mut o.tx, &o.viewer).await?;
     let unread = bastion_core::work::notifications::unread_count(&mut o.tx, &o.viewer).await?;
+    let member_ids = srv::member_ids(&mut o.tx, o.viewer.role).await?;
     o.tx.commit().await?;
+    let people = srv::people(member_ids).await?;
     let mut columns = Vec::new();
     for (status, records, total) in [
         ("todo", board.todo, board.counts.todo),
@@ -64,6 +70,7 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
         unread,
         columns,
         projects,
+        people,
     })
 }
 
@@ -134,18 +141,28 @@ pub fn BoardPage() -> impl IntoView {
     let param = query_params();
     let project = move || param("project");
     let moved = ServerAction::<MoveTask>::new();
+    let set_prop = ServerAction::<SetTaskProperty>::new();
     let changed = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head. The board's one resource: whatever should refresh it
     // (a move, a change elsewhere) is one more signal in its source.
     let data = Resource::new_blocking(
-        move || (slug(), project(), moved.version().get(), changed.get()),
-        |(slug, project, _, _)| load_board(slug, project),
+        move || {
+            (
+                slug(),
+                project(),
+                moved.version().get(),
+                set_prop.version().get(),
+                changed.get(),
+            )
+        },
+        |(slug, project, _, _, _)| load_board(slug, project),
     );
     let move_error = action_error(moved);
+    let prop_error = action_error(set_prop);
     let notice = RwSignal::new(None);
     let t = crate::use_t();
-    announce!(notice, moved => t.task_moved());
+    announce!(notice, moved => t.task_moved(), set_prop => t.task_saved());
 
     // Dragging and the keyboard moves need the script: the handles and `draggable` appear once
     // it runs (an effect runs only in the browser, after hydration, so both renders agree).
@@ -154,6 +171,7 @@ pub fn BoardPage() -> impl IntoView {
     let drag = RwSignal::new(None::<Drag>);
     let live = RwSignal::new(String::new());
     let layout = StoredValue::new(Layout::new());
+    let people = StoredValue::new(Vec::<(String, String)>::new());
     // The focus goes back to the same task's handle after every redraw that lost it.
     let focused =
         super::keep_handle_focus(move || data.with(|d| matches!(d, Some(Ok(_)))), "drag-");
@@ -202,6 +220,8 @@ pub fn BoardPage() -> impl IntoView {
         focused,
         drop_card: Callback::new(drop_card),
         where_text: Callback::new(move |d: Drag| where_text(&d)),
+        set_prop,
+        people,
     };
 
     view! {
@@ -217,6 +237,9 @@ pub fn BoardPage() -> impl IntoView {
                         let slug = slug();
                         let current = project();
                         let role = board.role;
+                        let mut choices = vec![(String::new(), t.nobody().to_owned())];
+                        choices.extend(board.people.iter().map(|p| (p.id.clone(), p.name.clone())));
+                        people.set_value(choices);
                         layout.set_value(
                             board
                                 .columns
@@ -247,6 +270,7 @@ pub fn BoardPage() -> impl IntoView {
                                 </form>
                             </div>
                             <FormError error=move_error/>
+                            <FormError error=prop_error/>
                             <div class="board" class:dragging=move || drag.with(Option::is_some)>
                                 {board.columns.into_iter().enumerate().map(|(col, (status, tasks, total))| {
                                     let label = super::status_word(t, &status);
@@ -319,6 +343,9 @@ struct BoardCtx {
     focused: StoredValue<Option<String>>,
     drop_card: Callback<String>,
     where_text: Callback<Drag, (String, usize, usize)>,
+    /// A property changed on a card, and who may be assigned (`(id, name)`, "Nobody" first).
+    set_prop: ServerAction<SetTaskProperty>,
+    people: StoredValue<Vec<(String, String)>>,
 }
 
 /// A card dragged over a column: the place it would take there, from the pointer's height
@@ -379,10 +406,12 @@ fn Card(
     ctx: BoardCtx,
 ) -> impl IntoView {
     let can_move = policy::can_move_task(role, &task.facts());
+    let can_edit = policy::can_edit_task(role, &task.facts());
     let href = format!("/w/{slug}/tasks/{}", task.id);
     let select_id = format!("move-{}", task.id);
     let t = crate::use_t();
     let move_label = t.move_to_label(&task.title);
+    let of = |what: &str| t.property_of(what, &task.key);
     let BoardCtx {
         drag,
         live,
@@ -391,6 +420,8 @@ fn Card(
         focused,
         drop_card,
         where_text,
+        set_prop,
+        people,
     } = ctx;
     let draggable = move || can_move && scripted.get();
     let id = task.id.clone();
@@ -571,12 +602,49 @@ fn Card(
             <div class="card-meta">
                 {task.blocked.then(|| view! { <BlockedBadge/> })}
                 {(task.subtasks.1 > 0).then(|| view! { <SubtaskProgress done=task.subtasks.0 total=task.subtasks.1/> })}
-                <span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span>
+                {
+                    let badge = view! { <span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span> };
+                    if can_edit {
+                        let choices = PRIORITIES.iter().map(|(v, _)| (v.to_string(), super::priority_word(t, v).to_owned())).collect();
+                        view! {
+                            <PropertyMenu slug=slug.clone() task_id=task.id.clone() property="priority" label=of(t.col_priority())
+                                current=task.priority.clone() choices action=set_prop>{badge}</PropertyMenu>
+                        }.into_any()
+                    } else {
+                        badge.into_any()
+                    }
+                }
                 {task.private.then(|| view! { <span class="badge">{t.private_badge()}</span> })}
-                <span>{task.assignee.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| t.unassigned().into())}</span>
-                {task.due_on.clone().map(|d| view! {
-                    <span class:overdue=task.overdue>{t.due_on_date(crate::i18n::format_iso_date(t.0, &d))}{task.overdue.then(|| format!(" {}", t.overdue_suffix()))}</span>
-                })}
+                {
+                    let name = task.assignee.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| t.unassigned().into());
+                    let choices = people.get_value();
+                    if can_edit && choices.len() > 1 {
+                        let current = task.assignee.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+                        view! {
+                            <PropertyMenu slug=slug.clone() task_id=task.id.clone() property="assignee_id" label=of(t.col_assignee())
+                                current choices action=set_prop><span>{name}</span></PropertyMenu>
+                        }.into_any()
+                    } else {
+                        view! { <span>{name}</span> }.into_any()
+                    }
+                }
+                {
+                    let shown = task.due_on.clone().map(|d| view! {
+                        <span class:overdue=task.overdue>{t.due_on_date(crate::i18n::format_iso_date(t.0, &d))}{task.overdue.then(|| format!(" {}", t.overdue_suffix()))}</span>
+                    });
+                    if can_edit {
+                        let shown = match shown {
+                            Some(s) => s.into_any(),
+                            None => view! { <span class="muted">{t.no_due_date()}</span> }.into_any(),
+                        };
+                        view! {
+                            <DueMenu slug=slug.clone() task_id=task.id.clone() label=of(t.col_due())
+                                current=task.due_on.clone() action=set_prop>{shown}</DueMenu>
+                        }.into_any()
+                    } else {
+                        shown.into_any()
+                    }
+                }
             </div>
             {(!task.tags.is_empty()).then(|| view! {
                 <div class="card-tags">{task.tags.iter().cloned().map(|tag| view! { <TagChip tag/> }).collect_view()}</div>

@@ -397,7 +397,12 @@ pub fn HistorySection(history: Vec<HistoryRow>) -> impl IntoView {
     let t = crate::use_t();
     view! {
         <section class="card" aria-labelledby="history-title">
-            <h2 id="history-title">{t.history()}</h2>
+            // Folded away by default: it is for looking something up, not for every visit.
+            <details class="activity">
+            <summary>
+                <h2 id="history-title">{t.task_activity()}</h2>
+                " " <span class="badge">{history.len().to_string()}</span>
+            </summary>
             <p class="muted">{t.history_explained()}</p>
             {if history.is_empty() {
                 view! { <p class="muted">{t.nothing_recorded()}</p> }.into_any()
@@ -428,6 +433,7 @@ pub fn HistorySection(history: Vec<HistoryRow>) -> impl IntoView {
                     </ol>
                 }.into_any()
             }}
+            </details>
         </section>
     }
 }

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bulk_edit::{BulkBar, BulkEditTasks, SelectTask};
 use super::fields::FieldDef;
+use super::inline::{DueMenu, PropertyMenu};
+use super::task_actions::SetTaskProperty;
 use super::{
     BlockedBadge, FormError, LoadError, Person, ProjectRow, RecurringMark, SubtaskProgress,
     TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
@@ -370,6 +372,7 @@ pub fn TaskListPage() -> impl IntoView {
     let bulk = ServerAction::<BulkEditTasks>::new();
     let save_view = ServerAction::<SaveView>::new();
     let delete_view = ServerAction::<DeleteView>::new();
+    let set_prop = ServerAction::<SetTaskProperty>::new();
     // The ticked tasks, by id; kept outside the rebuilt content so a reload keeps them, and
     // emptied once a bulk edit went through.
     let selected = RwSignal::new(Vec::<String>::new());
@@ -393,9 +396,10 @@ pub fn TaskListPage() -> impl IntoView {
                 live.get(),
                 save_view.version().get(),
                 delete_view.version().get(),
+                set_prop.version().get(),
             )
         },
-        |(slug, f, _, _, _, _)| {
+        |(slug, f, _, _, _, _, _)| {
             load_tasks(
                 slug,
                 f.project,
@@ -412,6 +416,7 @@ pub fn TaskListPage() -> impl IntoView {
         },
     );
     let create_error = action_error(create);
+    let prop_error = action_error(set_prop);
     let t = crate::use_t();
 
     view! {
@@ -464,7 +469,9 @@ pub fn TaskListPage() -> impl IntoView {
                                             <BulkBar slug=slug.clone() page_ids selected action=bulk
                                                 projects=list.projects.clone() people=list.people.clone() tags=list.tags.clone()/>
                                         })}
-                                        <TaskTable slug=slug.clone() tasks=list.tasks.clone() selected=can_bulk.then_some(selected) filters=f.clone() fields=list.fields.clone()/>
+                                        <FormError error=prop_error/>
+                                        <TaskTable slug=slug.clone() tasks=list.tasks.clone() selected=can_bulk.then_some(selected) filters=f.clone() fields=list.fields.clone()
+                                            role=list.role people=list.people.clone() set_prop/>
                                     }.into_any()
                                 }}
                                 <nav class="pager" aria-label=t.pages()>
@@ -688,8 +695,23 @@ fn TaskTable(
     filters: Filters,
     /// The custom fields of the project the list is narrowed to, each a column (`f:<id>`).
     fields: Vec<FieldDef>,
+    /// Who is looking (policy decides which rows they may change in place), who may be assigned,
+    /// and the change itself.
+    role: Role,
+    people: Vec<Person>,
+    set_prop: ServerAction<SetTaskProperty>,
 ) -> impl IntoView {
     let t = crate::use_t();
+    let statuses: Vec<(String, String)> = STATUSES
+        .iter()
+        .map(|(v, _)| (v.to_string(), super::status_word(t, v).to_owned()))
+        .collect();
+    let priorities: Vec<(String, String)> = PRIORITIES
+        .iter()
+        .map(|(v, _)| (v.to_string(), super::priority_word(t, v).to_owned()))
+        .collect();
+    let mut assignees: Vec<(String, String)> = vec![(String::new(), t.nobody().to_owned())];
+    assignees.extend(people.into_iter().map(|p| (p.id, p.name)));
     let show = |col: &str| filters.shows(col);
     let (p, s, pr, a, d, tg) = (
         show("project"),
@@ -724,6 +746,8 @@ fn TaskTable(
         <Table class="table task-table" heads=heads more_heads=more_heads>
             {tasks.into_iter().map(|task| {
                 let href = format!("/w/{slug}/tasks/{}", task.id);
+                let edit = policy::can_edit_task(role, &task.facts());
+                let of = |what: &str| t.property_of(what, &task.key);
                 view! {
                     <tr>
                         {selected.map(|selected| view! {
@@ -741,14 +765,57 @@ fn TaskTable(
                             {tg.then(|| task.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view())}
                         </td>
                         {p.then(|| view! { <td data-label=t.group_project()>{task.project_name.clone()}</td> })}
-                        {s.then(|| view! { <td data-label=t.col_status()><span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span></td> })}
-                        {pr.then(|| view! { <td data-label=t.col_priority()><span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span></td> })}
-                        {a.then(|| view! { <td data-label=t.col_assignee()>{task.assignee.map(|p| p.name).unwrap_or_else(|| "—".into())}</td> })}
-                        {d.then(|| view! {
-                            <td class="due" data-label=t.col_due() class:overdue=task.overdue>
+                        {s.then(|| {
+                            let badge = view! { <span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span> };
+                            let cell = if edit {
+                                view! {
+                                    <PropertyMenu slug=slug.clone() task_id=task.id.clone() property="status" label=of(t.col_status())
+                                        current=task.status.clone() choices=statuses.clone() action=set_prop>{badge}</PropertyMenu>
+                                }.into_any()
+                            } else {
+                                badge.into_any()
+                            };
+                            view! { <td data-label=t.col_status()>{cell}</td> }
+                        })}
+                        {pr.then(|| {
+                            let badge = view! { <span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span> };
+                            let cell = if edit {
+                                view! {
+                                    <PropertyMenu slug=slug.clone() task_id=task.id.clone() property="priority" label=of(t.col_priority())
+                                        current=task.priority.clone() choices=priorities.clone() action=set_prop>{badge}</PropertyMenu>
+                                }.into_any()
+                            } else {
+                                badge.into_any()
+                            };
+                            view! { <td data-label=t.col_priority()>{cell}</td> }
+                        })}
+                        {a.then(|| {
+                            let current = task.assignee.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+                            let name = task.assignee.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "—".into());
+                            let cell = if edit && assignees.len() > 1 {
+                                view! {
+                                    <PropertyMenu slug=slug.clone() task_id=task.id.clone() property="assignee_id" label=of(t.col_assignee())
+                                        current choices=assignees.clone() action=set_prop>{name}</PropertyMenu>
+                                }.into_any()
+                            } else {
+                                name.into_any()
+                            };
+                            view! { <td data-label=t.col_assignee()>{cell}</td> }
+                        })}
+                        {d.then(|| {
+                            let shown = view! {
                                 {task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| "—".into())}
                                 {task.overdue.then(|| view! { <span class="visually-hidden">" " {t.overdue_suffix()}</span> })}
-                            </td>
+                            };
+                            let cell = if edit {
+                                view! {
+                                    <DueMenu slug=slug.clone() task_id=task.id.clone() label=of(t.col_due())
+                                        current=task.due_on.clone() action=set_prop>{shown}</DueMenu>
+                                }.into_any()
+                            } else {
+                                shown.into_any()
+                            };
+                            view! { <td class="due" data-label=t.col_due() class:overdue=task.overdue>{cell}</td> }
                         })}
                         {fields.iter().map(|f| {
                             let shown = task.fields.iter().find(|c| c.field_id == f.id).map(|c| c.shown.clone());

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod fields;
 pub mod history;
 pub mod home;
+pub mod inline;
 pub mod list;
 pub mod mention_picker;
 pub mod recurrence;
@@ -158,32 +159,50 @@ pub fn raw_text(text: &str) -> String {
     }
 }
 
-/// The workspace's sections, the current one marked for assistive technology. Members is
-/// offered only to those who may list members. The inbox link carries the caller's unread
-/// count as the page's server render read it.
+/// The workspace's navigation, the same on every workspace page, the current section marked
+/// for assistive technology. On a wide screen it is a sidebar; on a narrow one a drawer behind a
+/// Menu button. The drawer is an HTML popover, so it opens, closes on Escape and on a click
+/// outside, and returns focus, without script (the page works before the bundle loads). Each
+/// link is offered only to those whom policy lets use its page; the inbox link carries the
+/// caller's unread count as the page's server render read it.
 #[component]
 pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> impl IntoView {
     let link = |href: String, label: &'static str, key: &'static str| {
         let here = (key == current).then_some("page");
-        view! { <a href=href aria-current=here>{label}</a> }
+        view! { <li><a href=href aria-current=here>{label}</a></li> }
     };
     let t = crate::use_t();
     view! {
-        <nav class="work-nav" aria-label=t.nav_workspace()>
-            {link(format!("/w/{slug}"), t.nav_projects(), "home")}
-            {link(format!("/w/{slug}/tasks"), t.nav_tasks(), "tasks")}
-            {link(format!("/w/{slug}/board"), t.nav_board(), "board")}
-            {link(format!("/w/{slug}/calendar"), t.nav_calendar(), "calendar")}
-            {link(format!("/w/{slug}/activity"), t.nav_activity(), "activity")}
-            {policy::can_list_members(role).then(|| link(format!("/w/{slug}/members"), t.nav_members(), "members"))}
-            <a href=format!("/w/{slug}/inbox") aria-current=("inbox" == current).then_some("page") class="inbox-link">
-                {t.inbox()}
-                {(unread > 0).then(|| view! {
-                    " "
-                    <span class="badge" data-testid="unread-count">{unread.to_string()}</span>
-                    <span class="visually-hidden">" " {t.unread_word()}</span>
-                })}
-            </a>
+        <button type="button" class="button secondary small nav-toggle" popovertarget="work-nav">
+            {t.nav_menu()}
+        </button>
+        <nav id="work-nav" class="work-nav" popover="auto" aria-label=t.nav_workspace()>
+            <div class="work-nav-inner">
+            <ul>
+                {link(format!("/w/{slug}"), t.nav_projects(), "home")}
+                {link(format!("/w/{slug}/tasks"), t.nav_tasks(), "tasks")}
+                {link(format!("/w/{slug}/board"), t.nav_board(), "board")}
+                {link(format!("/w/{slug}/calendar"), t.nav_calendar(), "calendar")}
+                {link(format!("/w/{slug}/activity"), t.nav_activity(), "activity")}
+                <li>
+                    <a href=format!("/w/{slug}/inbox") aria-current=("inbox" == current).then_some("page")>
+                        {t.inbox()}
+                        {(unread > 0).then(|| view! {
+                            " "
+                            <span class="badge" data-testid="unread-count">{unread.to_string()}</span>
+                            <span class="visually-hidden">" " {t.unread_word()}</span>
+                        })}
+                    </a>
+                </li>
+            </ul>
+            <ul>
+                {policy::can_track_time(role).then(|| link(format!("/w/{slug}/time"), t.nav_time(), "time"))}
+                {policy::can_list_members(role).then(|| link(format!("/w/{slug}/members"), t.nav_members(), "members"))}
+                {policy::can_read_audit(role).then(|| link(format!("/w/{slug}/audit"), t.nav_audit(), "audit"))}
+                // Every member has settings of their own there (API tokens); admins the workspace's.
+                {link(format!("/w/{slug}/settings"), t.nav_settings(), "settings")}
+            </ul>
+            </div>
         </nav>
     }
 }

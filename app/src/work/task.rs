@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::fields::{FieldDef, FieldsSection, SetFieldValue};
+use super::inline::{DueMenu, PropertyMenu};
 use super::recurrence::{Repeat, RepeatActions, RepeatSection};
 use super::task_extras::{
     AttachmentRow, AttachmentsSection, DeleteAttachment, DeleteTimeEntry, HistoryRow,
@@ -392,10 +393,12 @@ pub fn TaskPageView() -> impl IntoView {
                             <p class="breadcrumb">
                                 <a href=format!("/w/{slug}/tasks?project={}", task.project_id)>{task.project_name.clone()}</a>
                                 " › " <span class="task-key">{task.key.clone()}</span>
+                                " " <span class="crumb-title" aria-current="page">{task.title.clone()}</span>
                             </p>
                             <ParentLink slug=slug.clone() parent=page.model.parent.clone()/>
                             // Two columns on a wide screen: the work itself on the left (what it says, its
-                            // parts, the conversation, time and history), its properties on the right.
+                            // parts, the conversation, time and its activity), its properties, fields,
+                            // tags, viewers and files on the right.
                             <article class="task-page task-columns">
                                 <div class="task-main">
                                 <section class="card" aria-labelledby="task-title">
@@ -429,49 +432,6 @@ pub fn TaskPageView() -> impl IntoView {
                                         })}
                                     </div>
                                     <FormError error=watch_error/>
-                                    <dl class="facts">
-                                        <dt>{t.col_status()}</dt><dd><span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span>{task.blocked.then(|| view! { " " <BlockedBadge/> })}
-                                            {can_edit.then(|| view! {
-                                                <PropertyForm slug=slug_v.get_value() task_id=id_v.get_value() property="status" label=t.set_status() action=set_prop>
-                                                    <select id="p-status" name="value" aria-label=t.set_status()>
-                                                        {STATUSES.iter().map(|(v, _)| view! { <option value=*v selected=*v == task.status>{super::status_word(t, v)}</option> }).collect_view()}
-                                                    </select>
-                                                </PropertyForm>
-                                            })}
-                                        </dd>
-                                        <dt>{t.col_priority()}</dt><dd><span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span>
-                                            {can_edit.then(|| view! {
-                                                <PropertyForm slug=slug_v.get_value() task_id=id_v.get_value() property="priority" label=t.set_priority() action=set_prop>
-                                                    <select id="p-priority" name="value" aria-label=t.set_priority()>
-                                                        {PRIORITIES.iter().map(|(v, _)| view! { <option value=*v selected=*v == task.priority>{super::priority_word(t, v)}</option> }).collect_view()}
-                                                    </select>
-                                                </PropertyForm>
-                                            })}
-                                        </dd>
-                                        <dt>{t.col_assignee()}</dt><dd>{task.assignee.clone().map(|p| p.name).unwrap_or_else(|| t.nobody().into())}
-                                            {(can_edit && !page.people.is_empty()).then(|| {
-                                                let people = page.people.clone();
-                                                let current = task.assignee.clone().map(|p| p.id).unwrap_or_default();
-                                                view! {
-                                                    <PropertyForm slug=slug_v.get_value() task_id=id_v.get_value() property="assignee_id" label=t.assign_to() action=set_prop>
-                                                        <select id="p-assignee" name="value" aria-label=t.assign_to()>
-                                                            <option value="" selected=current.is_empty()>{t.nobody()}</option>
-                                                            {people.into_iter().map(|p| view! { <option value=p.id.clone() selected=p.id == current>{p.name}</option> }).collect_view()}
-                                                        </select>
-                                                    </PropertyForm>
-                                                }
-                                            })}
-                                        </dd>
-                                        <dt>{t.col_due()}</dt><dd class:overdue=task.overdue>{task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| t.no_due_date().into())}{task.overdue.then(|| format!(" {}", t.overdue_suffix()))}
-                                            {can_edit.then(|| view! {
-                                                <PropertyForm slug=slug_v.get_value() task_id=id_v.get_value() property="due_on" label=t.set_due_date() action=set_prop>
-                                                    <input id="p-due" name="value" type="date" aria-label=t.set_due_date() value=task.due_on.clone().unwrap_or_default()/>
-                                                </PropertyForm>
-                                            })}
-                                        </dd>
-                                        <dt>{t.visibility()}</dt><dd>{if task.private { t.visibility_private() } else { t.visibility_everyone() }}</dd>
-                                        <dt>{t.created_by()}</dt><dd>{page.created_by.clone()}</dd>
-                                    </dl>
                                     <h2>{t.description()}</h2>
                                     {if page.description.trim().is_empty() {
                                         view! { <p class="muted">{t.no_description()}</p> }.into_any()
@@ -524,6 +484,75 @@ pub fn TaskPageView() -> impl IntoView {
                                 {page.history.clone().map(|history| view! { <HistorySection history/> })}
                                 </div>
                                 <div class="task-side">
+                                <section class="card" aria-labelledby="details-title">
+                                    <h2 id="details-title">{t.task_details()}</h2>
+                                    <dl class="facts">
+                                        <dt>{t.col_status()}</dt><dd>
+                                            {
+                                                let badge = view! { <span class=format!("status status-{}", task.status)>{super::status_word(t, &task.status)}</span> };
+                                                if can_edit {
+                                                    let choices = STATUSES.iter().map(|(v, _)| (v.to_string(), super::status_word(t, v).to_owned())).collect();
+                                                    view! {
+                                                        <PropertyMenu slug=slug_v.get_value() task_id=id_v.get_value() property="status" label=t.col_status().to_owned()
+                                                            current=task.status.clone() choices action=set_prop>{badge}</PropertyMenu>
+                                                    }.into_any()
+                                                } else {
+                                                    badge.into_any()
+                                                }
+                                            }
+                                            {task.blocked.then(|| view! { " " <BlockedBadge/> })}
+                                        </dd>
+                                        <dt>{t.col_priority()}</dt><dd>
+                                            {
+                                                let badge = view! { <span class=format!("priority priority-{}", task.priority)>{super::priority_word(t, &task.priority)}</span> };
+                                                if can_edit {
+                                                    let choices = PRIORITIES.iter().map(|(v, _)| (v.to_string(), super::priority_word(t, v).to_owned())).collect();
+                                                    view! {
+                                                        <PropertyMenu slug=slug_v.get_value() task_id=id_v.get_value() property="priority" label=t.col_priority().to_owned()
+                                                            current=task.priority.clone() choices action=set_prop>{badge}</PropertyMenu>
+                                                    }.into_any()
+                                                } else {
+                                                    badge.into_any()
+                                                }
+                                            }
+                                        </dd>
+                                        <dt>{t.col_assignee()}</dt><dd>
+                                            {
+                                                let name = task.assignee.clone().map(|p| p.name).unwrap_or_else(|| t.nobody().into());
+                                                if can_edit && !page.people.is_empty() {
+                                                    let mut choices = vec![(String::new(), t.nobody().to_owned())];
+                                                    choices.extend(page.people.iter().map(|p| (p.id.clone(), p.name.clone())));
+                                                    let current = task.assignee.clone().map(|p| p.id).unwrap_or_default();
+                                                    view! {
+                                                        <PropertyMenu slug=slug_v.get_value() task_id=id_v.get_value() property="assignee_id" label=t.col_assignee().to_owned()
+                                                            current choices action=set_prop>{name}</PropertyMenu>
+                                                    }.into_any()
+                                                } else {
+                                                    name.into_any()
+                                                }
+                                            }
+                                        </dd>
+                                        <dt>{t.col_due()}</dt><dd class:overdue=task.overdue>
+                                            {
+                                                let shown = format!(
+                                                    "{}{}",
+                                                    task.due_on.as_deref().map(|d| crate::i18n::format_iso_date(t.0, d)).unwrap_or_else(|| t.no_due_date().into()),
+                                                    if task.overdue { format!(" {}", t.overdue_suffix()) } else { String::new() },
+                                                );
+                                                if can_edit {
+                                                    view! {
+                                                        <DueMenu slug=slug_v.get_value() task_id=id_v.get_value() label=t.col_due().to_owned()
+                                                            current=task.due_on.clone() action=set_prop>{shown}</DueMenu>
+                                                    }.into_any()
+                                                } else {
+                                                    shown.into_any()
+                                                }
+                                            }
+                                        </dd>
+                                        <dt>{t.visibility()}</dt><dd>{if task.private { t.visibility_private() } else { t.visibility_everyone() }}</dd>
+                                        <dt>{t.created_by()}</dt><dd>{page.created_by.clone()}</dd>
+                                    </dl>
+                                </section>
                                 <FieldsSection slug=slug_v.get_value() task_id=id_v.get_value() fields=field_defs cells=task.fields.clone() people=field_people role=role facts=facts action=set_field/>
                                 <section class="card" aria-labelledby="tags-title">
                                     <h2 id="tags-title">{t.tags()}</h2>
@@ -647,29 +676,6 @@ pub fn TaskPageView() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-/// One property changed in place: its control (the children, named `value`) and a small save
-/// button, in a plain form that works without script.
-#[component]
-fn PropertyForm(
-    slug: String,
-    task_id: String,
-    property: &'static str,
-    label: &'static str,
-    action: ServerAction<SetTaskProperty>,
-    children: Children,
-) -> impl IntoView {
-    let t = crate::use_t();
-    view! {
-        <ActionForm action=action attr:class="inline-form property-form">
-            <input type="hidden" name="slug" value=slug/>
-            <input type="hidden" name="task_id" value=task_id/>
-            <input type="hidden" name="property" value=property/>
-            {children()}
-            <button type="submit" class="button small secondary" aria-label=t.save_property(label)>{t.save_short()}</button>
-        </ActionForm>
     }
 }
 

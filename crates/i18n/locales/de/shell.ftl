@@ -1,6 +1,9 @@
 skip-to-content = Zum Inhalt springen
 nav-account = Konto
 nav-workspaces = Arbeitsbereiche
+nav-menu = Menü
+workspace-page-title = { $page } — { $workspace } — Bastion
+nav-settings = Einstellungen
 nav-new-workspace = + Neuer Arbeitsbereich
 sign-in = Anmelden
 sign-up = Registrieren

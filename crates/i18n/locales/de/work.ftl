@@ -204,5 +204,7 @@ set-status = Status festlegen
 set-priority = Priorität festlegen
 assign-to = Zuweisen an
 set-due-date = Fälligkeit festlegen
+property-of = { $what } von { $task }
+clear-date = Datum entfernen
 save-short = Speichern
 save-property = { $what }: speichern

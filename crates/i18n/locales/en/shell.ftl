@@ -2,6 +2,9 @@
 skip-to-content = Skip to content
 nav-account = Account
 nav-workspaces = Workspaces
+nav-menu = Menu
+workspace-page-title = { $page } — { $workspace } — Bastion
+nav-settings = Settings
 nav-new-workspace = + New workspace
 sign-in = Sign in
 sign-up = Sign up

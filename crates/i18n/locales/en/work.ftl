@@ -205,5 +205,7 @@ set-status = Set status
 set-priority = Set priority
 assign-to = Assign to
 set-due-date = Set due date
+property-of = { $what } of { $task }
+clear-date = Clear date
 save-short = Save
 save-property = { $what }: save

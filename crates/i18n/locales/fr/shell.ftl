@@ -1,6 +1,9 @@
 skip-to-content = Aller au contenu
 nav-account = Compte
 nav-workspaces = Espaces de travail
+nav-menu = Menu
+workspace-page-title = { $page } — { $workspace } — Bastion
+nav-settings = Paramètres
 nav-new-workspace = + Nouvel espace de travail
 sign-in = Se connecter
 sign-up = S’inscrire

@@ -204,5 +204,7 @@ set-status = Définir le statut
 set-priority = Définir la priorité
 assign-to = Attribuer à
 set-due-date = Définir l'échéance
+property-of = { $what } de { $task }
+clear-date = Effacer la date
 save-short = Enregistrer
 save-property = { $what } : enregistrer

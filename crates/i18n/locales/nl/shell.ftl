@@ -1,6 +1,9 @@
 skip-to-content = Naar de inhoud
 nav-account = Account
 nav-workspaces = Werkruimten
+nav-menu = Menu
+workspace-page-title = { $page } — { $workspace } — Bastion
+nav-settings = Instellingen
 nav-new-workspace = + Nieuwe werkruimte
 sign-in = Aanmelden
 sign-up = Registreren

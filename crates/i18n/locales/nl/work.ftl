@@ -204,5 +204,7 @@ set-status = Status instellen
 set-priority = Prioriteit instellen
 assign-to = Toewijzen aan
 set-due-date = Vervaldatum instellen
+property-of = { $what } van { $task }
+clear-date = Datum wissen
 save-short = Opslaan
 save-property = { $what }: opslaan

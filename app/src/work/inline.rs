@@ -1,0 +1,147 @@
+//! Task properties changed where they are shown: on the task list and the board, a property's
+//! current value is the button of a small menu of the values it may take. Each menu is a
+//! `<details>` holding one `ActionForm` whose buttons carry the value, so it works before (and
+//! without) the script as a plain form post; with the script it moves with the arrow keys,
+//! closes on Escape and when the focus leaves it. Every change is `set_task_property`, the same
+//! server function (one core update, policy and history) as the task page's.
+
+use leptos::prelude::*;
+
+use super::task_actions::SetTaskProperty;
+
+/// The menu of one property of one task. `label` names the property and the task ("Status of
+/// ACME-4"); `shown` is what the closed menu shows; `choices` are `(value, words)`, the current
+/// one marked.
+#[component]
+pub fn PropertyMenu(
+    slug: String,
+    task_id: String,
+    property: &'static str,
+    label: String,
+    current: String,
+    choices: Vec<(String, String)>,
+    action: ServerAction<SetTaskProperty>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <details class="prop-menu" on:keydown=menu_keys on:focusout=crate::onboarding::close_when_left>
+            <summary>
+                <span class="visually-hidden">{label} ": "</span>
+                {children()}
+            </summary>
+            <ActionForm action=action attr:class="prop-menu-list">
+                <input type="hidden" name="slug" value=slug/>
+                <input type="hidden" name="task_id" value=task_id/>
+                <input type="hidden" name="property" value=property/>
+                {choices.into_iter().map(|(value, words)| {
+                    let here = value == current;
+                    view! {
+                        <button type="submit" class="menu-item" name="value" value=value aria-pressed=if here { "true" } else { "false" }>
+                            {words}
+                        </button>
+                    }
+                }).collect_view()}
+            </ActionForm>
+        </details>
+    }
+}
+
+/// The due date's menu: a date field and its save button, and a button that clears it.
+#[component]
+pub fn DueMenu(
+    slug: String,
+    task_id: String,
+    label: String,
+    current: Option<String>,
+    action: ServerAction<SetTaskProperty>,
+    children: Children,
+) -> impl IntoView {
+    let t = crate::use_t();
+    let field_id = format!("due-{task_id}");
+    // Built first: the forms' children take what they use.
+    let clear = current.is_some().then(|| {
+        let (slug, task_id) = (slug.clone(), task_id.clone());
+        view! {
+            <ActionForm action=action attr:class="prop-menu-list">
+                <input type="hidden" name="slug" value=slug/>
+                <input type="hidden" name="task_id" value=task_id/>
+                <input type="hidden" name="property" value="due_on"/>
+                <button type="submit" class="menu-item" name="value" value="">{t.clear_date()}</button>
+            </ActionForm>
+        }
+    });
+    let value = current.unwrap_or_default();
+    let field_label = label.clone();
+    view! {
+        <details class="prop-menu" on:keydown=menu_keys on:focusout=crate::onboarding::close_when_left>
+            <summary>
+                <span class="visually-hidden">{label} ": "</span>
+                {children()}
+            </summary>
+            <ActionForm action=action attr:class="prop-menu-list">
+                <input type="hidden" name="slug" value=slug/>
+                <input type="hidden" name="task_id" value=task_id/>
+                <input type="hidden" name="property" value="due_on"/>
+                <label class="visually-hidden" for=field_id.clone()>{field_label}</label>
+                <input id=field_id class="menu-item" type="date" name="value" value=value/>
+                <button type="submit" class="menu-item button small">{t.save_short()}</button>
+            </ActionForm>
+            {clear}
+        </details>
+    }
+}
+
+/// Arrow keys move between a menu's entries (wrapping), Home and End go to the first and last;
+/// Escape closes it and gives the focus back to its button.
+fn menu_keys(ev: leptos::ev::KeyboardEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        use leptos::web_sys::{Element, HtmlElement};
+        let key = ev.key();
+        if key == "Escape" {
+            crate::onboarding::close_on_escape(ev);
+            return;
+        }
+        let Some(menu) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+        else {
+            return;
+        };
+        if !menu.has_attribute("open") {
+            return;
+        }
+        let Ok(list) = menu.query_selector_all(".menu-item") else {
+            return;
+        };
+        let items: Vec<HtmlElement> = (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|n| n.dyn_into::<HtmlElement>().ok())
+            .collect();
+        if items.is_empty() {
+            return;
+        }
+        // A date field keeps its own arrow keys (they change the day).
+        let on_date = ev
+            .target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+            .is_some_and(|i| i.type_() == "date");
+        let now = document().active_element();
+        let at = items
+            .iter()
+            .position(|i| now.as_ref().is_some_and(|a| a.is_same_node(Some(i))));
+        let last = items.len() - 1;
+        let next = match (key.as_str(), at) {
+            ("ArrowDown", None) | ("Home", _) => 0,
+            ("ArrowUp", None) | ("End", _) => last,
+            ("ArrowDown", Some(i)) if !on_date => (i + 1) % items.len(),
+            ("ArrowUp", Some(i)) if !on_date => (i + last) % items.len(),
+            _ => return,
+        };
+        ev.prevent_default();
+        let _ = items[next].focus();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
