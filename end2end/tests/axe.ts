@@ -7,11 +7,16 @@ import AxeBuilder from "@axe-core/playwright";
 
 export const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
-/** One line per element per violated rule: `rule-id  target  help (helpUrl)`. */
+/** One line per element per violated rule: `rule-id  target  help — failure [related: …]`. */
 export async function axeViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
   return results.violations.flatMap((v) =>
-    v.nodes.map((n) => `${v.id}  ${n.target.join(" ")}  ${v.help} — ${n.failureSummary?.replace(/\s+/g, " ") ?? ""}`),
+    v.nodes.map((n) => {
+      // The elements the finding is about besides the target (what covers it, what it clashes with).
+      const related = [...n.any, ...n.all, ...n.none].flatMap((c) => c.relatedNodes?.map((r) => r.target.join(" ")) ?? []);
+      const about = related.length ? ` [related: ${[...new Set(related)].join(", ")}]` : "";
+      return `${v.id}  ${n.target.join(" ")}  ${v.help} — ${n.failureSummary?.replace(/\s+/g, " ") ?? ""}${about}`;
+    }),
   );
 }
 

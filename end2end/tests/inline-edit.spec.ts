@@ -2,8 +2,8 @@ import { test, expect, Page, Browser, Locator } from "@playwright/test";
 import { bastion, hydrated, once } from "./cli";
 import { expectAccessible } from "./axe";
 
-// Issue 21: status, priority, assignee and due date change where they are shown, on the task
-// page, the task list and the board, each from a small menu that works with the mouse and the
+// Issue 21: status, priority, assignee, due date and tags change where they are shown, on the
+// task page, the task list and the board, each from a small menu that works with the mouse and the
 // keyboard (and, before the script, as a plain form).
 
 const PASSWORD = "a long passphrase for editing in place";
@@ -54,6 +54,9 @@ test("status, priority, assignee and due date change in place on the task page, 
   expect(task.status()).toBe(201);
   const id = (await task.json()).id;
   const saved = async () => (await page.request.get(`${API}/tasks/${id}`)).json();
+  const tag = await page.request.post(`${API}/tags`, { data: { name: "on-site", colour: "#fde047" } });
+  expect(tag.status()).toBe(201);
+  const tagId = (await tag.json()).id;
 
   // The task page: its Details card on the right.
   await page.goto(`/w/${SLUG}/tasks/${id}`);
@@ -121,6 +124,12 @@ test("status, priority, assignee and due date change in place on the task page, 
     (m) => m.getByRole("button", { name: "Clear date" }).click({ timeout: 3_000 }),
     () => expect.poll(async () => (await saved()).due_on, { timeout: 3_000 }).toBeNull(),
   );
+  // A tag put on from the row's tag menu.
+  await change(
+    () => menu(row, "Tags of INL-1"),
+    (m) => m.getByRole("button", { name: "on-site", pressed: false }).click({ timeout: 3_000 }),
+    () => expect.poll(async () => (await saved()).tag_ids, { timeout: 3_000 }).toEqual([tagId]),
+  );
   await menu(row, "Priority of INL-1").locator("summary").click();
   await expectAccessible(page, "task list with a property menu open");
 
@@ -138,6 +147,13 @@ test("status, priority, assignee and due date change in place on the task page, 
     (m) => m.getByRole("button", { name: "Nobody" }).click({ timeout: 3_000 }),
     () => expect.poll(async () => (await saved()).assignee_id, { timeout: 3_000 }).toBeNull(),
   );
+  // And taken off from the card's.
+  await change(
+    () => menu(card, "Tags of INL-1"),
+    (m) => m.getByRole("button", { name: "on-site", pressed: true }).click({ timeout: 3_000 }),
+    () => expect.poll(async () => (await saved()).tag_ids, { timeout: 3_000 }).toEqual([]),
+  );
+  await expectAccessible(page, "board with property menus");
   expect((await saved()).status).toBe("done");
   expect((await saved()).priority).toBe("low");
 });

@@ -8,11 +8,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use super::inline::{DueMenu, PropertyMenu};
-use super::task_actions::SetTaskProperty;
+use super::inline::{DueMenu, PropertyMenu, TagsMenu};
+use super::task_actions::{AddTaskTag, RemoveTaskTag, SetTaskProperty};
 use super::{
     announce, BlockedBadge, FormError, LoadError, Notice, Person, ProjectRow, SubtaskProgress,
-    TagChip, TaskRow, WorkNav, PRIORITIES, STATUSES,
+    TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
 };
 use crate::error::action_error;
 use crate::policy::{self, Role};
@@ -30,6 +30,8 @@ pub struct BoardView {
     pub projects: Vec<ProjectRow>,
     /// Who a card may be assigned to.
     pub people: Vec<Person>,
+    /// The workspace's tags, for a card's tag menu.
+    pub tags: Vec<TagRow>,
 }
 
 /// Cards per column; the task list pages through the rest.
@@ -71,6 +73,7 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
         columns,
         projects,
         people,
+        tags,
     })
 }
 
@@ -142,6 +145,8 @@ pub fn BoardPage() -> impl IntoView {
     let project = move || param("project");
     let moved = ServerAction::<MoveTask>::new();
     let set_prop = ServerAction::<SetTaskProperty>::new();
+    let add_tag = ServerAction::<AddTaskTag>::new();
+    let remove_tag = ServerAction::<RemoveTaskTag>::new();
     let changed = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head. The board's one resource: whatever should refresh it
@@ -152,7 +157,7 @@ pub fn BoardPage() -> impl IntoView {
                 slug(),
                 project(),
                 moved.version().get(),
-                set_prop.version().get(),
+                set_prop.version().get() + add_tag.version().get() + remove_tag.version().get(),
                 changed.get(),
             )
         },
@@ -160,6 +165,8 @@ pub fn BoardPage() -> impl IntoView {
     );
     let move_error = action_error(moved);
     let prop_error = action_error(set_prop);
+    let add_tag_error = action_error(add_tag);
+    let remove_tag_error = action_error(remove_tag);
     let notice = RwSignal::new(None);
     let t = crate::use_t();
     announce!(notice, moved => t.task_moved(), set_prop => t.task_saved());
@@ -172,6 +179,7 @@ pub fn BoardPage() -> impl IntoView {
     let live = RwSignal::new(String::new());
     let layout = StoredValue::new(Layout::new());
     let people = StoredValue::new(Vec::<(String, String)>::new());
+    let all_tags = StoredValue::new(Vec::<TagRow>::new());
     // The focus goes back to the same task's handle after every redraw that lost it.
     let focused =
         super::keep_handle_focus(move || data.with(|d| matches!(d, Some(Ok(_)))), "drag-");
@@ -222,6 +230,9 @@ pub fn BoardPage() -> impl IntoView {
         where_text: Callback::new(move |d: Drag| where_text(&d)),
         set_prop,
         people,
+        add_tag,
+        remove_tag,
+        all_tags,
     };
 
     view! {
@@ -240,6 +251,7 @@ pub fn BoardPage() -> impl IntoView {
                         let mut choices = vec![(String::new(), t.nobody().to_owned())];
                         choices.extend(board.people.iter().map(|p| (p.id.clone(), p.name.clone())));
                         people.set_value(choices);
+                        all_tags.set_value(board.tags.clone());
                         layout.set_value(
                             board
                                 .columns
@@ -271,6 +283,8 @@ pub fn BoardPage() -> impl IntoView {
                             </div>
                             <FormError error=move_error/>
                             <FormError error=prop_error/>
+                            <FormError error=add_tag_error/>
+                            <FormError error=remove_tag_error/>
                             <div class="board" class:dragging=move || drag.with(Option::is_some)>
                                 {board.columns.into_iter().enumerate().map(|(col, (status, tasks, total))| {
                                     let label = super::status_word(t, &status);
@@ -346,6 +360,10 @@ struct BoardCtx {
     /// A property changed on a card, and who may be assigned (`(id, name)`, "Nobody" first).
     set_prop: ServerAction<SetTaskProperty>,
     people: StoredValue<Vec<(String, String)>>,
+    /// A card's tags put on and taken off, from the workspace's tags.
+    add_tag: ServerAction<AddTaskTag>,
+    remove_tag: ServerAction<RemoveTaskTag>,
+    all_tags: StoredValue<Vec<TagRow>>,
 }
 
 /// A card dragged over a column: the place it would take there, from the pointer's height
@@ -422,6 +440,9 @@ fn Card(
         where_text,
         set_prop,
         people,
+        add_tag,
+        remove_tag,
+        all_tags,
     } = ctx;
     let draggable = move || can_move && scripted.get();
     let id = task.id.clone();
@@ -646,9 +667,21 @@ fn Card(
                     }
                 }
             </div>
-            {(!task.tags.is_empty()).then(|| view! {
-                <div class="card-tags">{task.tags.iter().cloned().map(|tag| view! { <TagChip tag/> }).collect_view()}</div>
-            })}
+            {
+                let all = all_tags.get_value();
+                if policy::can_manage_task_tags(role) && !all.is_empty() {
+                    Some(view! {
+                        <div class="card-tags">
+                            <TagsMenu slug=slug.clone() task_id=task.id.clone() label=of(t.tags()) on_task=task.tags.clone()
+                                all add=add_tag remove=remove_tag/>
+                        </div>
+                    }.into_any())
+                } else {
+                    (!task.tags.is_empty()).then(|| view! {
+                        <div class="card-tags">{task.tags.iter().cloned().map(|tag| view! { <TagChip tag/> }).collect_view()}</div>
+                    }.into_any())
+                }
+            }
             // Without script (or by preference): the same move as a form, out of the way.
             {can_move.then(|| view! {
                 <details class="card-menu">

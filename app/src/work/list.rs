@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bulk_edit::{BulkBar, BulkEditTasks, SelectTask};
 use super::fields::FieldDef;
-use super::inline::{DueMenu, PropertyMenu};
-use super::task_actions::SetTaskProperty;
+use super::inline::{DueMenu, PropertyMenu, TagsMenu};
+use super::task_actions::{AddTaskTag, RemoveTaskTag, SetTaskProperty};
 use super::{
     BlockedBadge, FormError, LoadError, Person, ProjectRow, RecurringMark, SubtaskProgress,
     TagChip, TagRow, TaskRow, WorkNav, PRIORITIES, STATUSES,
@@ -373,6 +373,8 @@ pub fn TaskListPage() -> impl IntoView {
     let save_view = ServerAction::<SaveView>::new();
     let delete_view = ServerAction::<DeleteView>::new();
     let set_prop = ServerAction::<SetTaskProperty>::new();
+    let add_tag = ServerAction::<AddTaskTag>::new();
+    let remove_tag = ServerAction::<RemoveTaskTag>::new();
     // The ticked tasks, by id; kept outside the rebuilt content so a reload keeps them, and
     // emptied once a bulk edit went through.
     let selected = RwSignal::new(Vec::<String>::new());
@@ -396,7 +398,7 @@ pub fn TaskListPage() -> impl IntoView {
                 live.get(),
                 save_view.version().get(),
                 delete_view.version().get(),
-                set_prop.version().get(),
+                set_prop.version().get() + add_tag.version().get() + remove_tag.version().get(),
             )
         },
         |(slug, f, _, _, _, _, _)| {
@@ -417,6 +419,8 @@ pub fn TaskListPage() -> impl IntoView {
     );
     let create_error = action_error(create);
     let prop_error = action_error(set_prop);
+    let add_tag_error = action_error(add_tag);
+    let remove_tag_error = action_error(remove_tag);
     let t = crate::use_t();
 
     view! {
@@ -470,8 +474,11 @@ pub fn TaskListPage() -> impl IntoView {
                                                 projects=list.projects.clone() people=list.people.clone() tags=list.tags.clone()/>
                                         })}
                                         <FormError error=prop_error/>
+                                        <FormError error=add_tag_error/>
+                                        <FormError error=remove_tag_error/>
                                         <TaskTable slug=slug.clone() tasks=list.tasks.clone() selected=can_bulk.then_some(selected) filters=f.clone() fields=list.fields.clone()
-                                            role=list.role people=list.people.clone() set_prop/>
+                                            role=list.role people=list.people.clone() set_prop
+                                            all_tags=list.tags.clone() add_tag remove_tag/>
                                     }.into_any()
                                 }}
                                 <nav class="pager" aria-label=t.pages()>
@@ -700,6 +707,10 @@ fn TaskTable(
     role: Role,
     people: Vec<Person>,
     set_prop: ServerAction<SetTaskProperty>,
+    /// The workspace's tags, and putting one on a task or taking it off.
+    all_tags: Vec<TagRow>,
+    add_tag: ServerAction<AddTaskTag>,
+    remove_tag: ServerAction<RemoveTaskTag>,
 ) -> impl IntoView {
     let t = crate::use_t();
     let statuses: Vec<(String, String)> = STATUSES
@@ -762,7 +773,15 @@ fn TaskTable(
                             {task.blocked.then(|| view! { " " <BlockedBadge/> })}
                             {task.recurring.then(|| view! { " " <RecurringMark/> })}
                             {(task.subtasks.1 > 0).then(|| view! { " " <SubtaskProgress done=task.subtasks.0 total=task.subtasks.1/> })}
-                            {tg.then(|| task.tags.into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view())}
+                            {tg.then(|| if policy::can_manage_task_tags(role) && !all_tags.is_empty() {
+                                view! {
+                                    " "
+                                    <TagsMenu slug=slug.clone() task_id=task.id.clone() label=of(t.tags()) on_task=task.tags.clone()
+                                        all=all_tags.clone() add=add_tag remove=remove_tag/>
+                                }.into_any()
+                            } else {
+                                task.tags.clone().into_iter().map(|tag| view! { " " <TagChip tag/> }).collect_view().into_any()
+                            })}
                         </td>
                         {p.then(|| view! { <td data-label=t.group_project()>{task.project_name.clone()}</td> })}
                         {s.then(|| {
