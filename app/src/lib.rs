@@ -44,13 +44,18 @@ mod work;
 /// The colour scheme comes from the server (the signed-in person's choice, [`PageTheme`]), so the
 /// first paint is right and the browser never rewrites `<html>`.
 /// The language likewise ([`Locale`], negotiated by the server): `<html lang>` is where the
-/// browser's bundle reads it back, so hydration renders the same words.
+/// browser's bundle reads it back, so hydration renders the same words. `data-sidebar` says this
+/// browser folded the workspace navigation away (`work::WorkNav`), so the first paint has it so.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = use_context::<PageTheme>().unwrap_or_default();
     let locale = use_context::<Locale>().unwrap_or_default();
+    #[cfg(feature = "ssr")]
+    let sidebar = server::sidebar_collapsed().then_some("collapsed");
+    #[cfg(not(feature = "ssr"))]
+    let sidebar: Option<&str> = None;
     view! {
         <!DOCTYPE html>
-        <html lang=locale.tag() data-theme=theme.name()>
+        <html lang=locale.tag() data-theme=theme.name() data-sidebar=sidebar>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>

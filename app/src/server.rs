@@ -40,6 +40,21 @@ pub fn context() -> Result<ServerContext, UiError> {
 /// workspace page it answers), where a sign-in without a `next` lands.
 pub const LAST_WORKSPACE_COOKIE: &str = "bastion_last_workspace";
 
+/// Whether the browser asked for the workspace navigation folded away on a wide screen (the
+/// `bastion_sidebar` cookie its script sets; a preference of this browser, not of the account).
+pub fn sidebar_collapsed() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .any(|(name, value)| name == "bastion_sidebar" && value == "collapsed")
+    })
+}
+
 /// The slug in [`LAST_WORKSPACE_COOKIE`], if it looks like one.
 pub fn last_workspace() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;

@@ -50,7 +50,7 @@ test("every workspace page has the same sidebar, the current section marked, and
     await hydrated(page);
     const nav = page.getByRole("navigation", { name: "Workspace", exact: true });
     await expect(nav).toBeVisible();
-    await expect(page.getByRole("button", { name: "Menu" })).toBeHidden();
+    await expect(page.getByRole("button", { name: "Menu", exact: true })).toBeHidden();
     // The same ten links everywhere, and this page's marked.
     await expect(nav.getByRole("link")).toHaveText(SECTIONS.map(([n]) => new RegExp(`^${n}`)));
     await expect(nav.locator('a[aria-current="page"]')).toHaveText(new RegExp(`^${name}`));
@@ -84,7 +84,7 @@ test("on a phone the navigation is a drawer behind Menu that Escape and a click 
   await page.goto(`/w/${SLUG}/board`);
   await hydrated(page);
   const nav = page.getByRole("navigation", { name: "Workspace", exact: true });
-  const menu = page.getByRole("button", { name: "Menu" });
+  const menu = page.getByRole("button", { name: "Menu", exact: true });
   await expect(nav).toBeHidden();
   await menu.click();
   await expect(nav).toBeVisible();
@@ -102,4 +102,31 @@ test("on a phone the navigation is a drawer behind Menu that Escape and a click 
   await expect(page.getByRole("navigation", { name: "Workspace", exact: true })).toBeHidden();
   const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
   expect(widths.scroll).toBeLessThanOrEqual(widths.inner);
+});
+
+test("on a wide screen the sidebar folds away into the drawer and back, remembered by this browser", async ({ browser }) => {
+  const page = await signIn(browser, ADMIN);
+  await page.goto(`/w/${SLUG}/tasks`);
+  await hydrated(page);
+  const nav = page.getByRole("navigation", { name: "Workspace", exact: true });
+  const menu = page.getByRole("button", { name: "Menu", exact: true });
+  await nav.getByRole("button", { name: "Hide menu" }).click();
+  await expect(nav).toBeHidden();
+  await expect(menu).toBeVisible();
+  expect((await page.locator("main").boundingBox())!.x).toBeLessThan(200);
+  // The server renders it folded from the first byte on the next page.
+  const response = await page.goto(`/w/${SLUG}/board`);
+  expect(await response!.text()).toContain('data-sidebar="collapsed"');
+  await hydrated(page);
+  await expect(nav).toBeHidden();
+  // The drawer has it all, and puts the sidebar back.
+  await menu.click();
+  await expect(nav).toBeVisible();
+  await expectAccessible(page, "the folded sidebar's drawer on a wide screen");
+  await nav.getByRole("button", { name: "Keep menu beside the page" }).click();
+  await page.reload();
+  await hydrated(page);
+  await expect(nav).toBeVisible();
+  await expect(menu).toBeHidden();
+  await expect(nav.getByRole("button", { name: "Hide menu" })).toBeVisible();
 });

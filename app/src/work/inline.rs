@@ -1,5 +1,5 @@
-//! Task properties changed where they are shown: on the task list and the board, a property's
-//! current value is the button of a small menu of the values it may take. Each menu is a
+//! Task properties changed where they are shown: on the task page, the task list and the board,
+//! a property's current value is the button of a small menu of the values it may take. Each menu is a
 //! `<details>` holding one `ActionForm` whose buttons carry the value, so it works before (and
 //! without) the script as a plain form post; with the script it moves with the arrow keys,
 //! closes on Escape and when the focus leaves it. Every change is `set_task_property`, the same
@@ -11,9 +11,9 @@ use leptos::prelude::*;
 use super::task_actions::{AddTaskTag, RemoveTaskTag, SetTaskProperty};
 use super::{TagChip, TagRow};
 
-/// The menu of one property of one task. `label` names the property and the task ("Status of
-/// ACME-4"); `shown` is what the closed menu shows; `choices` are `(value, words)`, the current
-/// one marked.
+/// The menu of one property of one task. `label` names the property (and, where several tasks
+/// share a page, the task: "Status of ACME-4"); the children are what the closed menu shows;
+/// `choices` are `(value, words)`, the current one marked.
 #[component]
 pub fn PropertyMenu(
     slug: String,

@@ -172,6 +172,19 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
         view! { <li><a href=href aria-current=here>{label}</a></li> }
     };
     let t = crate::use_t();
+    // Hiding the sidebar on a wide screen needs the script (it is remembered in a cookie the
+    // server reads for `<html data-sidebar>`), so its button appears once the script runs.
+    let scripted = RwSignal::new(false);
+    let collapsed = RwSignal::new(false);
+    Effect::new(move |_| {
+        collapsed.set(sidebar_collapsed());
+        scripted.set(true);
+    });
+    let toggle = move |_| {
+        let now = !collapsed.get_untracked();
+        collapsed.set(now);
+        set_sidebar_collapsed(now);
+    };
     view! {
         <button type="button" class="button secondary small nav-toggle" popovertarget="work-nav">
             {t.nav_menu()}
@@ -202,9 +215,65 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
                 // Every member has settings of their own there (API tokens); admins the workspace's.
                 {link(format!("/w/{slug}/settings"), t.nav_settings(), "settings")}
             </ul>
+            {move || scripted.get().then(|| view! {
+                <button type="button" class="link-button sidebar-toggle" on:click=toggle>
+                    {move || if collapsed.get() { t.nav_keep_open() } else { t.nav_hide() }}
+                </button>
+            })}
             </div>
         </nav>
     }
+}
+
+/// Whether this browser keeps the workspace navigation folded away on a wide screen (read from
+/// `<html data-sidebar>`, which the server wrote from the cookie).
+fn sidebar_collapsed() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        document()
+            .document_element()
+            .and_then(|root| root.get_attribute("data-sidebar"))
+            .as_deref()
+            == Some("collapsed")
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
+/// Folds the navigation away (or back) at once, and remembers it for the server's next render.
+fn set_sidebar_collapsed(collapsed: bool) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::web_sys::js_sys::Reflect;
+        let document = document();
+        if let Some(root) = document.document_element() {
+            let _ = if collapsed {
+                root.set_attribute("data-sidebar", "collapsed")
+            } else {
+                root.remove_attribute("data-sidebar")
+            };
+        }
+        let cookie = if collapsed {
+            "bastion_sidebar=collapsed; Path=/; Max-Age=31536000; SameSite=Lax"
+        } else {
+            "bastion_sidebar=; Path=/; Max-Age=0; SameSite=Lax"
+        };
+        let _ = Reflect::set(&document, &"cookie".into(), &cookie.into());
+        // Put back from the drawer: the drawer closes, the sidebar is there instead.
+        if !collapsed {
+            if let Some(nav) = document.get_element_by_id("work-nav") {
+                use leptos::wasm_bindgen::JsCast;
+                if let Ok(hide) = Reflect::get(&nav, &"hidePopover".into()).and_then(|f| {
+                    f.dyn_into::<leptos::web_sys::js_sys::Function>()
+                        .map_err(Into::into)
+                }) {
+                    let _ = hide.call0(&nav);
+                }
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = collapsed;
 }
 
 /// A tag: its name on a neutral chip, its colour as a dot. The colour is an SVG `fill`
