@@ -74,7 +74,16 @@ fn read_response(stream: &mut TcpStream) -> Outcome {
 fn get(addr: SocketAddr, path: &str) -> Outcome {
     let mut stream = match TcpStream::connect(addr) {
         Ok(s) => s,
-        Err(e) if e.kind() == ErrorKind::ConnectionRefused => return Outcome::NotServed,
+        // Refused, or reset in the handshake: the listener closed with the connection still in
+        // its backlog (the kernel resets those). Either way the server never took the request.
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset
+            ) =>
+        {
+            return Outcome::NotServed
+        }
         Err(e) => return Outcome::Broken(format!("connect: {e}")),
     };
     stream
