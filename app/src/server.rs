@@ -43,20 +43,22 @@ pub const LAST_WORKSPACE_COOKIE: &str = "bastion_last_workspace";
 /// Whether the browser asked for the workspace navigation folded away on a wide screen (the
 /// `bastion_sidebar` cookie its script sets; a preference of this browser, not of the account).
 pub fn sidebar_collapsed() -> bool {
-    use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .any(|(name, value)| name == "bastion_sidebar" && value == "collapsed")
-    })
+    request_cookie("bastion_sidebar").as_deref() == Some("collapsed")
 }
 
 /// The slug in [`LAST_WORKSPACE_COOKIE`], if it looks like one.
 pub fn last_workspace() -> Option<String> {
+    request_cookie(LAST_WORKSPACE_COOKIE).filter(|slug| {
+        !slug.is_empty()
+            && slug.len() <= 63
+            && slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    })
+}
+
+/// The value of the request's cookie `name`, if it sent one.
+fn request_cookie(name: &str) -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     parts
         .headers
@@ -65,15 +67,8 @@ pub fn last_workspace() -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LAST_WORKSPACE_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
-        .filter(|slug| {
-            !slug.is_empty()
-                && slug.len() <= 63
-                && slug
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
 }
 
 pub fn current_token() -> Option<SessionToken> {
