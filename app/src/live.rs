@@ -43,21 +43,46 @@ pub fn inbox(event: &LiveEvent) -> bool {
     event.kind.starts_with("notification.") || event.kind == "reset"
 }
 
-/// A counter that goes up (at most every 150 ms) when an event of the workspace `slug` that
-/// `wants` accepts arrives; put it in a resource's source to refetch on it. It stays 0 on the
-/// server and until the page is hydrated, so server and browser render alike. While a text
-/// field of the page holds unsaved typing, the refetch waits, so that redrawing the page never
-/// throws away what someone is writing.
+/// What a page follows: a counter that goes up (at most every 150 ms) when an event of the
+/// workspace `slug` that `wants` accepts arrives; put [`Live::get`] in a resource's source to
+/// refetch on it. It stays 0 on the server and until the page is hydrated, so server and
+/// browser render alike. While a text field of the page holds unsaved typing, the refetch
+/// waits, so that redrawing the page never throws away what someone is writing.
+///
+/// A page whose data says where the stream stood when it was read ([`Live::seen`]) is not
+/// reloaded for events it already shows: above all its own change, whose event arrives just
+/// after the reload the change itself made. Reloading twice closed an open menu and could drop
+/// a key pressed between the two redraws.
+#[derive(Clone, Copy)]
+pub struct Live {
+    version: ReadSignal<u64>,
+    seen: StoredValue<i64>,
+}
+
+impl Live {
+    /// The counter, tracked.
+    pub fn get(&self) -> u64 {
+        self.version.get()
+    }
+
+    /// The page now shows everything up to stream position `seq` (`live::position`, read
+    /// before the data).
+    pub fn seen(&self, seq: i64) {
+        self.seen.update_value(|seen| *seen = (*seen).max(seq));
+    }
+}
+
 pub fn use_live(
     slug: impl Fn() -> String + Send + Sync + 'static,
     wants: impl Fn(&LiveEvent) -> bool + 'static,
-) -> ReadSignal<u64> {
+) -> Live {
     let (version, set_version) = signal(0u64);
+    let seen = StoredValue::new(0i64);
     #[cfg(feature = "hydrate")]
-    browser::follow(slug, wants, set_version);
+    browser::follow(slug, wants, set_version, seen);
     #[cfg(not(feature = "hydrate"))]
     let _ = (slug, wants, set_version);
-    version
+    Live { version, seen }
 }
 
 #[cfg(feature = "hydrate")]
@@ -84,14 +109,23 @@ mod browser {
         slug: impl Fn() -> String + Send + Sync + 'static,
         wants: impl Fn(&LiveEvent) -> bool + 'static,
         set_version: WriteSignal<u64>,
+        seen: StoredValue<i64>,
     ) {
         let wants = Rc::new(wants);
         let pending = Rc::new(Cell::new(false));
+        let heard = Rc::new(Cell::new(0i64));
         let current: StoredValue<Option<Open>, LocalStorage> = StoredValue::new_local(None);
         Effect::new(move |_| {
             let slug = slug();
             // A new workspace: the old stream closes as its `Open` drops.
-            current.set_value(open(&slug, wants.clone(), pending.clone(), set_version));
+            current.set_value(open(
+                &slug,
+                wants.clone(),
+                &pending,
+                &heard,
+                set_version,
+                seen,
+            ));
         });
         on_cleanup(move || current.set_value(None));
     }
@@ -99,8 +133,10 @@ mod browser {
     fn open(
         slug: &str,
         wants: Rc<dyn Fn(&LiveEvent) -> bool>,
-        pending: Rc<Cell<bool>>,
+        pending: &Rc<Cell<bool>>,
+        heard: &Rc<Cell<i64>>,
         set_version: WriteSignal<u64>,
+        seen: StoredValue<i64>,
     ) -> Option<Open> {
         let source =
             web_sys::EventSource::new(&format!("/api/v1/workspaces/{slug}/events")).ok()?;
@@ -108,6 +144,7 @@ mod browser {
         for kind in KINDS {
             let wants = wants.clone();
             let pending = pending.clone();
+            let heard = heard.clone();
             let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
                 move |message: web_sys::MessageEvent| {
                     let mut event: LiveEvent = message
@@ -116,8 +153,17 @@ mod browser {
                         .and_then(|data| serde_json::from_str(&data).ok())
                         .unwrap_or_default();
                     event.kind = kind.to_owned();
-                    if wants(&event) && !pending.replace(true) {
-                        bump_later(pending.clone(), set_version);
+                    if !wants(&event) {
+                        return;
+                    }
+                    // A reset (or an event without an id) is newer than anything shown.
+                    let seq = match kind {
+                        "reset" => i64::MAX,
+                        _ => message.last_event_id().parse().unwrap_or(i64::MAX),
+                    };
+                    heard.set(heard.get().max(seq));
+                    if !pending.replace(true) {
+                        bump_later(pending.clone(), heard.clone(), set_version, seen);
                     }
                 },
             );
@@ -133,15 +179,23 @@ mod browser {
     }
 
     /// Several events of one change (a task and its notice) make one refetch; unsaved typing
-    /// postpones it.
-    fn bump_later(pending: Rc<Cell<bool>>, set_version: WriteSignal<u64>) {
+    /// postpones it; none is needed when the page has meanwhile loaded data that includes them.
+    fn bump_later(
+        pending: Rc<Cell<bool>>,
+        heard: Rc<Cell<i64>>,
+        set_version: WriteSignal<u64>,
+        seen: StoredValue<i64>,
+    ) {
         set_timeout(
             move || {
                 if typing() {
-                    bump_later(pending, set_version);
+                    bump_later(pending, heard, set_version, seen);
                 } else {
                     pending.set(false);
-                    set_version.update(|v| *v += 1);
+                    // The next load says where it stands; later events raise this again.
+                    if heard.replace(0) > seen.get_value() {
+                        set_version.update(|v| *v += 1);
+                    }
                 }
             },
             std::time::Duration::from_millis(150),

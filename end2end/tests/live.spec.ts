@@ -83,11 +83,19 @@ test("the inbox count, the board and a guest's view follow changes without a rel
   await a.goto(`/w/${SLUG}/board`);
   await hydrated(a);
   const aDoing = a.locator('section[aria-labelledby="col-in_progress"]');
+  // A's own move reloads A's board once: the event of it that follows is already shown.
+  let aLoads = 0;
+  a.on("request", (r) => {
+    if (new URL(r.url()).pathname === "/api/fn/board") aLoads += 1;
+  });
   await a.locator(".task-card", { hasText: "Print the posters" }).dragTo(aDoing);
   await expect(aDoing.locator(".task-card", { hasText: "Print the posters" })).toBeVisible();
   await expect(doing.getByRole("link", { name: /Print the posters/ })).toBeVisible({ timeout: 2000 });
   await expect(todo.getByRole("link", { name: /Print the posters/ })).toHaveCount(0);
   await notReloaded(b);
+  // B's board followed the event, so A's page has heard it too (and would have reloaded).
+  await a.waitForTimeout(300);
+  expect(aLoads).toBe(1);
 
   // The guest's task list, and the guest's own event stream recorded beside it.
   await g.goto(`/w/${SLUG}/tasks`);

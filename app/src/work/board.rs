@@ -25,6 +25,8 @@ pub struct BoardView {
     pub role: Role,
     /// The caller's unread notices, for the workspace's navigation.
     pub unread: i64,
+    /// Where the workspace's live stream stood when this was read (`Live::seen`).
+    pub seen: i64,
     /// `(status, tasks shown, tasks in the column in all)` in board order.
     pub columns: Vec<(String, Vec<TaskRow>, i64)>,
     pub projects: Vec<ProjectRow>,
@@ -43,6 +45,8 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
     use super::srv;
     use bastion_core::work::tasks::{self, TaskFilter};
     let mut o = crate::server::open(&slug).await?;
+    // Before the data: what the stream announced up to here is in it.
+    let seen = bastion_core::platform::live::position(&mut o.tx).await?;
     let filter = TaskFilter {
         project_id: srv::opt_id("project_id", project.as_deref())?,
         ..TaskFilter::default()
@@ -70,6 +74,7 @@ pub async fn load_board(slug: String, project: Option<String>) -> Result<BoardVi
         workspace_name: o.workspace.name,
         role: o.viewer.role,
         unread,
+        seen,
         columns,
         projects,
         people,
@@ -242,7 +247,11 @@ pub fn BoardPage() -> impl IntoView {
         <div class="visually-hidden" aria-live="assertive" aria-atomic="true" data-testid="board-live">{move || live.get()}</div>
         <Transition fallback=move || view! { <p>{t.board_loading()}</p> }>
             {move || Suspend::new(async move {
-                match data.await {
+                let loaded = data.await;
+                if let Ok(d) = &loaded {
+                    changed.seen(d.seen);
+                }
+                match loaded {
                     Err(e) => view! { <LoadError title=t.nav_board() error=e/> }.into_any(),
                     Ok(board) => {
                         let slug = slug();

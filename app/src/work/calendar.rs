@@ -22,6 +22,8 @@ pub struct CalendarView {
     pub role: Role,
     /// The caller's unread notices, for the workspace's navigation.
     pub unread: i64,
+    /// Where the workspace's live stream stood when this was read (`Live::seen`).
+    pub seen: i64,
     pub year: i32,
     /// 1 to 12.
     pub month: u8,
@@ -78,6 +80,8 @@ pub async fn load_calendar(
     let refused = crate::use_t().calendar_month_invalid();
     // Membership first: whoever may not see the workspace learns nothing else from its calendar.
     let mut o = crate::server::open(&slug).await?;
+    // Before the data: what the stream announced up to here is in it.
+    let seen = bastion_core::platform::live::position(&mut o.tx).await?;
     let today = srv::today().await?;
     let first = match month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
         None => today.replace_day(1).expect("every month has a first day"),
@@ -104,6 +108,7 @@ pub async fn load_calendar(
         workspace_name: o.workspace.name,
         role: o.viewer.role,
         unread,
+        seen,
         year: first.year(),
         month: first.month() as u8,
         previous: month_text(previous),
@@ -273,7 +278,11 @@ pub fn CalendarPage() -> impl IntoView {
         <div class="visually-hidden" aria-live="assertive" aria-atomic="true" data-testid="calendar-live">{move || live.get()}</div>
         <Transition fallback=move || view! { <p>{t.calendar_loading()}</p> }>
             {move || Suspend::new(async move {
-                match data.await {
+                let loaded = data.await;
+                if let Ok(d) = &loaded {
+                    changed.seen(d.seen);
+                }
+                match loaded {
                     Err(e) => view! { <LoadError title=t.nav_calendar() error=e/> }.into_any(),
                     Ok(cal) => {
                         let slug = slug();

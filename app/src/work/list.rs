@@ -27,6 +27,8 @@ pub struct TaskListView {
     pub role: Role,
     /// The caller's unread notices, for the workspace's navigation.
     pub unread: i64,
+    /// Where the workspace's live stream stood when this was read (`Live::seen`).
+    pub seen: i64,
     pub tasks: Vec<TaskRow>,
     pub next_cursor: Option<String>,
     /// Every project the caller sees, archived ones included (for filtering).
@@ -174,6 +176,8 @@ pub async fn load_tasks(
     let stale = crate::use_t().page_link_stale();
     let sort = TaskSort::parse(filters.sort.as_deref().unwrap_or_default())?;
     let mut o = crate::server::open(&slug).await?;
+    // Before the data: what the stream announced up to here is in it.
+    let seen = bastion_core::platform::live::position(&mut o.tx).await?;
     let filter = TaskFilter {
         project_id: srv::opt_id("project_id", filters.project.as_deref())?,
         status: srv::opt_choice("status", filters.status.as_deref(), &STATUSES)?,
@@ -255,6 +259,7 @@ pub async fn load_tasks(
         workspace_name: o.workspace.name,
         role: o.viewer.role,
         unread,
+        seen,
         tasks,
         next_cursor,
         projects,
@@ -427,7 +432,11 @@ pub fn TaskListPage() -> impl IntoView {
         <Title text=t.tasks_title()/>
         <Transition fallback=move || view! { <p>{t.tasks_loading()}</p> }>
             {move || Suspend::new(async move {
-                match data.await {
+                let loaded = data.await;
+                if let Ok(d) = &loaded {
+                    live.seen(d.seen);
+                }
+                match loaded {
                     Err(e) => view! { <LoadError title=t.nav_tasks() error=e/> }.into_any(),
                     Ok(list) => {
                         let slug = slug();

@@ -49,6 +49,8 @@ pub struct TaskPage {
     pub role: Role,
     /// The caller's unread notices, for the workspace's navigation.
     pub unread: i64,
+    /// Where the workspace's live stream stood when this was read (`Live::seen`).
+    pub seen: i64,
     /// Whether the caller watches the task, and how many do.
     pub watching: bool,
     pub watchers: i64,
@@ -99,6 +101,8 @@ pub(crate) mod open {
         pub viewer: Viewer,
         pub tx: bastion_core::TenantTx,
         pub task: TaskRecord,
+        /// Where the live stream stood before the task was read.
+        pub seen: i64,
     }
 
     /// The workspace, and the task if the caller sees it (404 otherwise, as if it did not exist).
@@ -106,6 +110,7 @@ pub(crate) mod open {
     pub async fn open_task(slug: &str, task_id: &str) -> Result<OpenTask, UiError> {
         use bastion_core::work::tasks;
         let mut o = crate::server::open(slug).await?;
+        let seen = bastion_core::platform::live::position(&mut o.tx).await?;
         let task = if tasks::parse_key(task_id).is_some() {
             tasks::get_task_by_key(&mut o.tx, &o.viewer, task_id).await?
         } else {
@@ -119,6 +124,7 @@ pub(crate) mod open {
             viewer: o.viewer,
             tx: o.tx,
             task,
+            seen,
         })
     }
 }
@@ -203,6 +209,7 @@ pub async fn load_task(slug: String, task_id: String) -> Result<TaskPage, UiErro
         workspace_name: t.workspace.name,
         role,
         unread,
+        seen: t.seen,
         watching: watch.watching,
         watchers: watch.watchers,
         description_html: render_markdown(&mentions::for_rendering(&description, &names)),
@@ -365,7 +372,11 @@ pub fn TaskPageView() -> impl IntoView {
         <Notice notice/>
         <Transition fallback=move || view! { <p>{t.task_loading()}</p> }>
             {move || Suspend::new(async move {
-                match data.await {
+                let loaded = data.await;
+                if let Ok(d) = &loaded {
+                    live.seen(d.seen);
+                }
+                match loaded {
                     Err(e) => view! { <LoadError title=t.col_task() error=e/> }.into_any(),
                     Ok(page) => {
                         let slug = slug();

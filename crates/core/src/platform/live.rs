@@ -289,6 +289,17 @@ impl Subscription {
     }
 }
 
+/// Where the workspace's event stream stands: the `seq` of its newest event (0 before any). A
+/// page reads it before the data it shows; since `seq` follows commit order, everything an
+/// event up to this position announces is already in that data, so the page can skip the
+/// refetch such an event would ask for (its own change, announced after the page reloaded).
+pub async fn position(tx: &mut TenantTx) -> CoreResult<i64> {
+    let (head,): (Option<i64>,) = sqlx::query_as("SELECT max(seq) FROM live_events")
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(head.unwrap_or(0))
+}
+
 struct Guard {
     hub: Weak<Inner>,
     workspace: Uuid,
