@@ -43,10 +43,36 @@ where
             });
         }
         let request = Request::from_parts(parts, axum::body::Body::from(bytes));
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(invalid_body(rejection)),
+        // As a value first, for the content type and the syntax errors axum names.
+        let Json(mut value) = Json::<serde_json::Value>::from_request(request, state)
+            .await
+            .map_err(invalid_body)?;
+        whole_numbers(&mut value);
+        serde_json::from_value(value)
+            .map(Self)
+            .map_err(|e| ApiError::Invalid {
+                field: "body".into(),
+                message: e.to_string(),
+            })
+    }
+}
+
+/// `53.0` is the integer 53 to JSON Schema (and to JavaScript, where every number is a float),
+/// so the document's `integer` fields take it; serde would refuse it for an `i64`. A float
+/// field takes the integer just as well, so every whole float becomes an integer.
+fn whole_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64() {
+                // Within ±2^53 a float is an exact integer; beyond, leave it to the field's bounds.
+                if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                    *value = serde_json::Value::from(f as i64);
+                }
+            }
         }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 
@@ -97,7 +123,19 @@ fn has_nul_escape(bytes: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{has_nul_escape, is_object};
+    use super::{has_nul_escape, is_object, whole_numbers};
+
+    #[test]
+    fn a_whole_float_is_an_integer() {
+        let mut value =
+            serde_json::json!({"every": 53.0, "rate": 12.5, "n": [2.0, -0.0], "big": 1e300});
+        whole_numbers(&mut value);
+        assert_eq!(value["every"], serde_json::json!(53));
+        assert!(value["every"].is_i64());
+        assert_eq!(value["rate"], serde_json::json!(12.5));
+        assert_eq!(value["n"], serde_json::json!([2, 0]));
+        assert!(value["big"].is_f64());
+    }
 
     #[test]
     fn only_an_object_is_a_body() {

@@ -204,6 +204,37 @@ async fn attachments_are_stored_by_key_and_always_downloaded_never_rendered() {
         .await;
     assert_eq!(guest_upload.status, StatusCode::FORBIDDEN);
 
+    // An upload is the one part `file`: another part, before or after it, is named and nothing
+    // is stored.
+    let before = app.get_as(&cast.admin, &uploads).await.json()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    for parts in [
+        [
+            ("note", "n.txt", "text/plain", &b"n"[..]),
+            ("file", "a.txt", "text/plain", &b"a"[..]),
+        ],
+        [
+            ("file", "a.txt", "text/plain", &b"a"[..]),
+            ("note", "n.txt", "text/plain", &b"n"[..]),
+        ],
+    ] {
+        let refused = app.upload_parts(&uploads, Some(&cast.admin), &parts).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.json()["error"]["field"], "note");
+    }
+    let after = app.get_as(&cast.admin, &uploads).await.json()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, before);
+
     // Too large for the configured limit.
     let big = app
         .upload(

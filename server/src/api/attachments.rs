@@ -68,8 +68,9 @@ pub struct AttachmentList {
     pub items: Vec<AttachmentView>,
 }
 
-/// The multipart form of an upload.
-#[derive(ToSchema)]
+/// The multipart form of an upload: the one part `file`, nothing else.
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AttachmentUpload {
     /// The file; its name and content type come from the part's headers.
@@ -179,31 +180,44 @@ fn multipart_error(e: MultipartError) -> ReadError {
     }
 }
 
-/// The part named `file`, read up to `max` bytes.
+/// The part named `file`, read up to `max` bytes. The form has that one part; another, before
+/// or after it, is a client's mistake, named rather than ignored.
 async fn read_upload(multipart: &mut Multipart, max: u64) -> Result<Upload, ReadError> {
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let filename = field.file_name().unwrap_or_default().to_owned();
-        let content_type = field.content_type().map(str::to_owned);
-        let mut bytes = BytesMut::new();
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            if (bytes.len() + chunk.len()) as u64 > max {
-                return Err(ReadError::TooLarge);
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        return Ok(Upload {
-            filename,
-            content_type,
-            bytes: bytes.freeze(),
-        });
+    let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? else {
+        return Err(ReadError::Api(ApiError::Invalid {
+            field: "file".into(),
+            message: "is missing: send the file as the multipart field 'file'".into(),
+        }));
+    };
+    if field.name() != Some("file") {
+        return Err(not_a_part(field.name()));
     }
-    Err(ReadError::Api(ApiError::Invalid {
-        field: "file".into(),
-        message: "is missing: send the file as the multipart field 'file'".into(),
-    }))
+    let filename = field.file_name().unwrap_or_default().to_owned();
+    let content_type = field.content_type().map(str::to_owned);
+    let mut bytes = BytesMut::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if (bytes.len() + chunk.len()) as u64 > max {
+            return Err(ReadError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    // The part holds the reader until it is dropped.
+    drop(field);
+    if let Some(extra) = multipart.next_field().await.map_err(multipart_error)? {
+        return Err(not_a_part(extra.name()));
+    }
+    Ok(Upload {
+        filename,
+        content_type,
+        bytes: bytes.freeze(),
+    })
+}
+
+fn not_a_part(name: Option<&str>) -> ReadError {
+    ReadError::Api(ApiError::Invalid {
+        field: name.unwrap_or_default().to_owned(),
+        message: "is not a part of an upload: send only the part named file".into(),
+    })
 }
 
 /// Upload a file to a task (multipart field `file`). Stored under the workspace's prefix with a

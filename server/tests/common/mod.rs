@@ -217,14 +217,31 @@ impl TestApp {
         content_type: &str,
         bytes: &[u8],
     ) -> Answer {
+        self.upload_parts(uri, cookie, &[("file", filename, content_type, bytes)])
+            .await
+    }
+
+    /// A multipart body of these parts `(name, file name, content type, bytes)`, in order.
+    pub async fn upload_parts(
+        &self,
+        uri: &str,
+        cookie: Option<&str>,
+        parts: &[(&str, &str, &str, &[u8])],
+    ) -> Answer {
         let boundary = "bastion-test-boundary-7MA4YWxkTrZu0gW";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-             Content-Type: {content_type}\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut body = Vec::new();
+        for (name, filename, content_type, bytes) in parts {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n\
+                     Content-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let mut request = Request::post(uri)
             .header(header::ORIGIN, ORIGIN)
             .header(
