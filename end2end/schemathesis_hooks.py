@@ -3,11 +3,11 @@
 The run authenticates with an API token of the seeded workspace's admin. Revoking a token is one
 of the operations fuzzed, and schemathesis reuses identifiers it has seen in earlier answers, so
 it sooner or later revokes the very token it is using: a fine finding of nothing wrong, after
-which every request would be a 401 and the rest of the run would test nothing. So the token is
-set on each request here rather than fixed on the command line, and when an answer says the
-token is no longer valid, a new one is made with the operator command (`bastion token create`),
-as the spec made the first. The request that met the revoked token keeps its 401 and is checked
-like any other.
+which every request would be a 401 and the rest of the run would test nothing. So the token comes
+from an auth provider here rather than the command line, and when an answer says the token is no
+longer valid, a new one is made with the operator command (`bastion token create`), as the spec
+made the first. The request that met the revoked token keeps its 401 and is checked like any
+other.
 
 Likewise the seeded project, which generated tasks are made in (end2end/schemathesis.toml): the
 documented example of a project change archives it, and in an archived project no task can be
@@ -50,12 +50,25 @@ def _mint() -> str:
     return result.stdout.strip()
 
 
+@schemathesis.auth(refresh_interval=None)
+class CurrentToken:
+    """The token as an auth provider rather than a header set on every request: schemathesis
+    then knows it is real, and its `ignored_auth` check sends each operation once without it and
+    once with a wrong one, which must be refused."""
+
+    def get(self, case, context):
+        with _lock:
+            return _token
+
+    def set(self, case, data, context):
+        if case.headers is None:
+            case.headers = {}
+        case.headers["Authorization"] = f"Bearer {data}"
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     with _lock:
-        if case.headers is None:
-            case.headers = {}
-        case.headers["Authorization"] = f"Bearer {_token}"
         if isinstance(case.body, dict) and case.body.get("task_id") == _seeded_task:
             case.body["task_id"] = _task
 

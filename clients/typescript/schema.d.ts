@@ -1940,7 +1940,7 @@ export interface components {
         AttachmentList: {
             items: components["schemas"]["AttachmentView"][];
         };
-        /** @description The multipart form of an upload. */
+        /** @description The multipart form of an upload: the one part `file`, nothing else. */
         AttachmentUpload: {
             /**
              * Format: binary
@@ -2103,7 +2103,7 @@ export interface components {
         };
         CommentBody: {
             /**
-             * @description Markdown, 1–10 000 characters.
+             * @description Markdown, 1–10 000 characters, not only spaces.
              * @example Signed copy is in the **shared drive**.
              */
             body: string;
@@ -2397,11 +2397,8 @@ export interface components {
         MemberChange: {
             /** @description `false` deactivates (access ends with the next request), `true` reactivates. */
             active?: boolean | null;
-            /**
-             * @description New role: `admin`, `member` or `guest`.
-             * @example guest
-             */
-            role?: string | null;
+            /** @enum {string|null} */
+            role?: "admin" | "member" | "guest" | null;
         };
         MemberList: {
             items: components["schemas"]["MemberView"][];
@@ -2427,7 +2424,7 @@ export interface components {
         };
         NewChecklistItem: {
             /**
-             * @description 1–500 characters.
+             * @description 1–500 characters, not only spaces.
              * @example Check the links
              */
             text: string;
@@ -2449,22 +2446,26 @@ export interface components {
         NewIntegration: {
             /**
              * @description Stored encrypted; never shown again in full.
+             *     8–4 096 characters, no control characters, no space at either end.
              * @example ghp_0123456789abcdef
              */
             access_token: string;
-            /** @example github */
-            kind: string;
-            /** @example Deploy bot */
+            /** @enum {string} */
+            kind: "github" | "gitlab" | "slack" | "webhook" | "jira";
+            /**
+             * @description 1–100 characters.
+             * @example Deploy bot
+             */
             name: string;
         };
         NewInvitation: {
-            /** @example grace@example.eu */
-            email: string;
             /**
-             * @description `admin`, `member` or `guest`.
-             * @example member
+             * Format: email
+             * @example grace@example.eu
              */
-            role: string;
+            email: string;
+            /** @enum {string} */
+            role: "admin" | "member" | "guest";
         };
         NewPasskey: {
             /** @description From `POST /api/v1/me/passkeys/registration`. */
@@ -2495,12 +2496,8 @@ export interface components {
             name: string;
         };
         NewRelation: {
-            /**
-             * @description From this task's side: `blocks`, `blocked_by`, `relates_to`, `duplicates` or
-             *     `duplicated_by`.
-             * @example blocked_by
-             */
-            kind: string;
+            /** @enum {string} */
+            kind: "blocks" | "blocked_by" | "relates_to" | "duplicates" | "duplicated_by";
             /**
              * @description The other task's key or id; a task the caller does not see is refused like one that does
              *     not exist.
@@ -2518,16 +2515,17 @@ export interface components {
             /** @description Markdown, at most 20 000 characters. */
             description?: string | null;
             /**
+             * Format: date
              * @description `YYYY-MM-DD`.
              * @example 2026-12-31
              */
             due_on?: string | null;
-            /** @description `low`, `normal` (default), `high` or `urgent`. */
-            priority?: string | null;
+            /** @enum {string|null} */
+            priority?: "low" | "normal" | "high" | "urgent" | null;
             /** @description Default `false`. A private subtask of a visible task stays private. */
             private?: boolean;
-            /** @description `todo` (default), `in_progress` or `done`. */
-            status?: string | null;
+            /** @enum {string|null} */
+            status?: "todo" | "in_progress" | "done" | null;
             /**
              * @description 1–300 characters.
              * @example Ask legal for clause 4
@@ -2558,15 +2556,13 @@ export interface components {
              */
             description?: string | null;
             /**
+             * Format: date
              * @description `YYYY-MM-DD`.
              * @example 2026-12-31
              */
             due_on?: string | null;
-            /**
-             * @description `low`, `normal` (default), `high` or `urgent`.
-             * @example high
-             */
-            priority?: string | null;
+            /** @enum {string|null} */
+            priority?: "low" | "normal" | "high" | "urgent" | null;
             /** @description Default `false`. */
             private?: boolean;
             /**
@@ -2574,11 +2570,8 @@ export interface components {
              * @description An existing, unarchived project.
              */
             project_id: string;
-            /**
-             * @description `todo` (default), `in_progress` or `done`.
-             * @example todo
-             */
-            status?: string | null;
+            /** @enum {string|null} */
+            status?: "todo" | "in_progress" | "done" | null;
             /**
              * @description 1–300 characters.
              * @example Draft the data-processing agreement
@@ -2932,12 +2925,8 @@ export interface components {
         RelationView: {
             /** Format: uuid */
             id: string;
-            /**
-             * @description From this task's side: `blocks`, `blocked_by`, `relates_to`, `duplicates` or
-             *     `duplicated_by`.
-             * @example blocked_by
-             */
-            kind: string;
+            /** @enum {string} */
+            kind: "blocks" | "blocked_by" | "relates_to" | "duplicates" | "duplicated_by";
             /** @example ACME-141 */
             other_key: string;
             /** @description `todo`, `in_progress` or `done`. */
@@ -3012,17 +3001,23 @@ export interface components {
             expires_in_secs: number;
         };
         SecurityRequestBody: {
-            /** @example dpo@example.eu */
-            email: string;
             /**
-             * @description `dpa` (data-processing agreement) or `security_pack`.
-             * @example dpa
+             * Format: email
+             * @example dpo@example.eu
              */
-            kind: string;
+            email: string;
+            /** @enum {string} */
+            kind: "dpa" | "security_pack";
             message?: string;
-            /** @example Ada Lovelace */
+            /**
+             * @description 1–100 characters, not only spaces.
+             * @example Ada Lovelace
+             */
             name: string;
-            /** @example Example NV */
+            /**
+             * @description 1–200 characters, not only spaces.
+             * @example Example NV
+             */
             organisation: string;
         };
         SessionList: {
@@ -3052,7 +3047,10 @@ export interface components {
             password: string;
         };
         SignUp: {
-            /** @example ada@example.eu */
+            /**
+             * Format: email
+             * @example ada@example.eu
+             */
             email: string;
             /**
              * @description The account's language (`en`, `nl-BE`, `fr-BE`, `de-BE`), also of the code's email;
@@ -3159,7 +3157,10 @@ export interface components {
         TagChange: {
             /** @example #dc2626 */
             colour?: string | null;
-            /** @example Legal & compliance */
+            /**
+             * @description 1–50 characters, unique regardless of case.
+             * @example Legal & compliance
+             */
             name?: string | null;
         };
         /** @description Tags are a short catalogue, returned whole and sorted by name. */
@@ -3184,18 +3185,21 @@ export interface components {
             /** Format: uuid */
             assignee_id?: string | null;
             description?: string | null;
-            /** @example 2027-01-15 */
+            /**
+             * Format: date
+             * @example 2027-01-15
+             */
             due_on?: string | null;
-            /** @example urgent */
-            priority?: string | null;
+            /** @enum {string|null} */
+            priority?: "low" | "normal" | "high" | "urgent" | null;
             private?: boolean | null;
             /**
              * Format: uuid
              * @description Move to another unarchived project.
              */
             project_id?: string | null;
-            /** @example done */
-            status?: string | null;
+            /** @enum {string|null} */
+            status?: "todo" | "in_progress" | "done" | null;
             /** @example Sign the data-processing agreement */
             title?: string | null;
         };
@@ -4363,6 +4367,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A parameter longer than documented; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
             503: {
                 headers: {
@@ -4414,7 +4427,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Neither `email` nor `workspace`, or a malformed email; it is named. */
+            /** @description Neither `email` nor `workspace`, a malformed email, or a parameter longer than documented; it is named. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6286,8 +6299,7 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page; absent for the first page. */
                 cursor?: string;
-                /** @description `task`, `comment`, `time_entry`, `attachment`, `tag` or `workspace`. */
-                entity?: string;
+                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value";
                 /** @description A user id, or `system`. */
                 actor?: string;
                 /**
@@ -6384,11 +6396,12 @@ export interface operations {
     export_audit_events: {
         parameters: {
             query?: {
-                /** @description `csv` (default) or `json`. */
-                format?: string;
-                entity?: string;
+                format?: "csv" | "json";
+                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value";
                 actor?: string;
+                /** @description Events at or after this instant (RFC 3339). */
                 from?: string;
+                /** @description Events before this instant (RFC 3339). */
                 to?: string;
             };
             header?: never;
@@ -6403,13 +6416,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The events as a file: `text/csv` or `application/json`. */
+            /** @description The events as a file: `text/csv` (the default) or `application/json` (`format=json`, an array of events). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
+                    "application/json": Record<string, never>[];
                 };
             };
             /** @description Not signed in. */
@@ -6474,17 +6488,17 @@ export interface operations {
     };
     get_calendar: {
         parameters: {
-            query?: {
+            query: {
                 /**
                  * @description The first day (`YYYY-MM-DD`).
                  * @example 2026-11-30
                  */
-                from?: string;
+                from: string;
                 /**
                  * @description The day after the last (`YYYY-MM-DD`), at most 42 days after `from`.
                  * @example 2027-01-11
                  */
-                until?: string;
+                until: string;
                 /** @description Only tasks of this project. */
                 project_id?: string;
             };
@@ -12615,11 +12629,7 @@ export interface operations {
     get_time_report: {
         parameters: {
             query?: {
-                /**
-                 * @description `project` (default), `person`, `week` (ISO weeks in Europe/Brussels) or `day`.
-                 * @example week
-                 */
-                group?: string;
+                group?: "project" | "person" | "week" | "day";
                 /** @description First Europe/Brussels date included, `YYYY-MM-DD`. */
                 from?: string;
                 /** @description Last Europe/Brussels date included, `YYYY-MM-DD`. */

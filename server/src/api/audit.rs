@@ -72,14 +72,17 @@ pub struct HistoryList {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// `task`, `comment`, `time_entry`, `attachment`, `tag` or `workspace`.
+    /// The kind of thing changed: `task`, `comment`, `time_entry`, `attachment`, `tag`,
+    /// `workspace`, …
+    #[param(schema_with = super::enums::audit_entity)]
     pub entity: Option<String>,
     /// A user id, or `system`.
     pub actor: Option<String>,
     /// Events at or after this instant (RFC 3339).
-    #[param(example = "2026-03-01T00:00:00Z")]
+    #[param(example = "2026-03-01T00:00:00Z", format = DateTime)]
     pub from: Option<String>,
     /// Events before this instant (RFC 3339).
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// Only the events of this task (also of a deleted one).
     pub task_id: Option<Uuid>,
@@ -89,10 +92,16 @@ pub struct AuditQuery {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `csv` (default) or `json`.
+    #[param(schema_with = super::enums::export_format)]
     pub format: Option<String>,
+    #[param(schema_with = super::enums::audit_entity)]
     pub entity: Option<String>,
     pub actor: Option<String>,
+    /// Events at or after this instant (RFC 3339).
+    #[param(format = DateTime)]
     pub from: Option<String>,
+    /// Events before this instant (RFC 3339).
+    #[param(format = DateTime)]
     pub to: Option<String>,
 }
 
@@ -189,7 +198,8 @@ pub async fn list_audit_events(
     path = "/api/v1/workspaces/{ws}/audit/export",
     params(ExportQuery),
     responses(
-        (status = 200, description = "The events as a file: `text/csv` or `application/json`.", content_type = "text/csv"),
+        (status = 200, description = "The events as a file: `text/csv` (the default) or `application/json` (`format=json`, an array of events).",
+         content((String = "text/csv"), (Vec<Object> = "application/json"))),
         (status = 403, description = "Not an admin, or the workspace is not on the Business plan.", body = ErrorBody),
         (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
         (status = 422, description = "A parameter is invalid; it is named.", body = ErrorBody),

@@ -297,7 +297,7 @@ pub struct PasswordChange {
     #[schema(value_type = String)]
     pub current_password: SecretString,
     /// At least 12 characters, not a common password.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 12, max_length = 1024)]
     pub new_password: SecretString,
 }
 
@@ -477,7 +477,7 @@ pub struct ResetConfirm {
     #[schema(value_type = String, example = "042137")]
     pub code: SecretString,
     /// At least 12 characters, not a common password.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 12, max_length = 1024)]
     pub new_password: SecretString,
 }
 

@@ -71,8 +71,12 @@ pub struct CommentList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
-    /// Markdown, 1–10 000 characters.
-    #[schema(example = "Signed copy is in the **shared drive**.")]
+    /// Markdown, 1–10 000 characters, not only spaces.
+    #[schema(
+        example = "Signed copy is in the **shared drive**.",
+        max_length = 10000,
+        pattern = r"\S"
+    )]
     pub body: String,
 }
 

@@ -57,12 +57,15 @@ pub struct IntegrationList {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewIntegration {
-    #[schema(example = "github")]
+    #[schema(example = "github", schema_with = super::enums::integration_kind)]
     pub kind: String,
-    #[schema(example = "Deploy bot")]
+    /// 1–100 characters.
+    #[schema(example = "Deploy bot", max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Stored encrypted; never shown again in full.
-    #[schema(value_type = String, example = "ghp_0123456789abcdef")]
+    /// 8–4 096 characters, no control characters, no space at either end.
+    #[schema(value_type = String, example = "ghp_0123456789abcdef", min_length = 8, max_length = 4096,
+             pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$")]
     pub access_token: SecretString,
 }
 

@@ -41,7 +41,7 @@ pub struct MemberList {
 #[serde(deny_unknown_fields)]
 pub struct MemberChange {
     /// New role: `admin`, `member` or `guest`.
-    #[schema(example = "guest")]
+    #[schema(example = "guest", schema_with = super::enums::role_or_null)]
     pub role: Option<String>,
     /// `false` deactivates (access ends with the next request), `true` reactivates.
     pub active: Option<bool>,

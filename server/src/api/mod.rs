@@ -11,6 +11,7 @@ pub mod board;
 pub mod bulk;
 pub mod comments;
 mod download;
+mod enums;
 pub mod events;
 pub mod fields;
 pub mod health;

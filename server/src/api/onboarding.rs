@@ -31,12 +31,12 @@ use crate::{
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
-    #[schema(example = "ada@example.eu")]
+    #[schema(example = "ada@example.eu", format = Email, max_length = 254)]
     pub email: String,
     #[schema(example = "Ada Lovelace")]
     pub name: String,
     /// At least 12 characters, not a common password.
-    #[schema(value_type = String, example = "correct horse battery staple")]
+    #[schema(value_type = String, example = "correct horse battery staple", min_length = 12, max_length = 1024)]
     pub password: SecretString,
     #[schema(example = "Analytical Engines")]
     pub workspace_name: String,
@@ -294,10 +294,10 @@ pub struct InvitationList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvitation {
-    #[schema(example = "grace@example.eu")]
+    #[schema(example = "grace@example.eu", format = Email, max_length = 254)]
     pub email: String,
     /// `admin`, `member` or `guest`.
-    #[schema(example = "member")]
+    #[schema(example = "member", schema_with = super::enums::role)]
     pub role: String,
 }
 

@@ -396,14 +396,16 @@ pub async fn get_privacy_subprocessors() -> Json<SubprocessorList> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecurityRequestBody {
-    #[schema(example = "dpo@example.eu")]
+    #[schema(example = "dpo@example.eu", format = Email, max_length = 254)]
     pub email: String,
-    #[schema(example = "Ada Lovelace")]
+    /// 1–100 characters, not only spaces.
+    #[schema(example = "Ada Lovelace", max_length = 100, pattern = r"\S")]
     pub name: String,
-    #[schema(example = "Example NV")]
+    /// 1–200 characters, not only spaces.
+    #[schema(example = "Example NV", max_length = 200, pattern = r"\S")]
     pub organisation: String,
     /// `dpa` (data-processing agreement) or `security_pack`.
-    #[schema(example = "dpa")]
+    #[schema(example = "dpa", schema_with = super::enums::security_request_kind)]
     pub kind: String,
     #[serde(default)]
     pub message: String,

@@ -178,7 +178,7 @@ pub async fn update_sso(
 #[into_params(parameter_in = Query)]
 pub struct StartQuery {
     /// The person's address: its domain finds the workspace.
-    #[param(example = "ada@acme.be", max_length = 254)]
+    #[param(example = "ada@acme.be", format = Email, max_length = 254)]
     pub email: Option<String>,
     /// Or the workspace's slug (its sign-in link).
     #[param(example = "acme", max_length = 63)]
@@ -229,7 +229,7 @@ fn state_cookie(state: &AppState, value: Option<&str>) -> HeaderValue {
         (status = 200, description = "A page going on to the provider's sign-in.", content_type = "text/html", body = String),
         (status = 303, description = "Back to the sign-in page with `sso_error`.",
          headers(("Location" = String, description = "Where to go next"))),
-        (status = 422, description = "Neither `email` nor `workspace`, or a malformed email; it is named.", body = ErrorBody),
+        (status = 422, description = "Neither `email` nor `workspace`, a malformed email, or a parameter longer than documented; it is named.", body = ErrorBody),
     ),
 )]
 pub async fn start_sso_sign_in(
@@ -237,6 +237,8 @@ pub async fn start_sso_sign_in(
     ClientIp(ip): ClientIp,
     ApiQuery(query): ApiQuery<StartQuery>,
 ) -> Result<Response, ApiError> {
+    at_most("email", query.email.as_deref(), 254)?;
+    at_most("workspace", query.workspace.as_deref(), 63)?;
     let by = match (query.email, query.workspace) {
         (Some(email), _) if !email.trim().is_empty() => StartBy::Email(email),
         (_, Some(slug)) if !slug.trim().is_empty() => StartBy::Workspace(slug.trim().to_owned()),
@@ -294,6 +296,18 @@ fn onward_page(url: &str) -> Response {
     response
 }
 
+/// A query parameter longer than the document allows is malformed, not a sign-in to refuse
+/// politely: no provider sends one, nor does any link Bastion makes.
+fn at_most(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
+    match value {
+        Some(value) if value.chars().count() > max => Err(ApiError::Invalid {
+            field: field.into(),
+            message: format!("must be at most {max} characters"),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -328,6 +342,7 @@ pub struct CallbackQuery {
         (status = 303, description = "To the workspace, signed in; or back to the sign-in page with `sso_error`.",
          headers(("Location" = String, description = "Where to go next"),
                  ("Set-Cookie" = String, description = "The session, when signed in"))),
+        (status = 422, description = "A parameter longer than documented; it is named.", body = ErrorBody),
     ),
 )]
 pub async fn confirm_sso_sign_in(
@@ -336,6 +351,9 @@ pub async fn confirm_sso_sign_in(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<CallbackQuery>,
 ) -> Result<Response, ApiError> {
+    at_most("code", query.code.as_deref(), 4096)?;
+    at_most("state", query.state.as_deref(), 512)?;
+    at_most("error", query.error.as_deref(), 512)?;
     let cookie_state = headers
         .get_all(header::COOKIE)
         .iter()

@@ -49,19 +49,26 @@ pub struct TagList {
 #[serde(deny_unknown_fields)]
 pub struct NewTag {
     /// 1–50 characters, unique regardless of case.
-    #[schema(example = "Legal")]
+    #[schema(example = "Legal", max_length = 50, pattern = r"\S")]
     pub name: String,
     /// `#rrggbb`; default `#64748b`.
-    #[schema(example = "#1e90ff")]
+    #[schema(
+        example = "#1e90ff",
+        pattern = r"^[ \t\n\r]*#[0-9a-fA-F]{6}[ \t\n\r]*$"
+    )]
     pub colour: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagChange {
-    #[schema(example = "Legal & compliance")]
+    /// 1–50 characters, unique regardless of case.
+    #[schema(example = "Legal & compliance", max_length = 50, pattern = r"\S")]
     pub name: Option<String>,
-    #[schema(example = "#dc2626")]
+    #[schema(
+        example = "#dc2626",
+        pattern = r"^[ \t\n\r]*#[0-9a-fA-F]{6}[ \t\n\r]*$"
+    )]
     pub colour: Option<String>,
 }
 

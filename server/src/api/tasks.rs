@@ -148,15 +148,15 @@ pub struct NewTaskBody {
     #[schema(example = "See **clause 4** first.")]
     pub description: Option<String>,
     /// `todo` (default), `in_progress` or `done`.
-    #[schema(example = "todo")]
+    #[schema(example = "todo", schema_with = super::enums::task_status_or_null)]
     pub status: Option<String>,
     /// `low`, `normal` (default), `high` or `urgent`.
-    #[schema(example = "high")]
+    #[schema(example = "high", schema_with = super::enums::task_priority_or_null)]
     pub priority: Option<String>,
     /// An active member of the workspace.
     pub assignee_id: Option<Uuid>,
     /// `YYYY-MM-DD`.
-    #[schema(example = "2026-12-31")]
+    #[schema(example = "2026-12-31", format = Date)]
     pub due_on: Option<String>,
     /// Default `false`.
     #[serde(default)]
@@ -173,13 +173,15 @@ pub struct NewSubtaskBody {
     /// Markdown, at most 20 000 characters.
     pub description: Option<String>,
     /// `todo` (default), `in_progress` or `done`.
+    #[schema(schema_with = super::enums::task_status_or_null)]
     pub status: Option<String>,
     /// `low`, `normal` (default), `high` or `urgent`.
+    #[schema(schema_with = super::enums::task_priority_or_null)]
     pub priority: Option<String>,
     /// An active member of the workspace.
     pub assignee_id: Option<Uuid>,
     /// `YYYY-MM-DD`.
-    #[schema(example = "2026-12-31")]
+    #[schema(example = "2026-12-31", format = Date)]
     pub due_on: Option<String>,
     /// Default `false`. A private subtask of a visible task stays private.
     #[serde(default)]
@@ -195,15 +197,15 @@ pub struct TaskChange {
     #[schema(example = "Sign the data-processing agreement")]
     pub title: Option<String>,
     pub description: Option<String>,
-    #[schema(example = "done")]
+    #[schema(example = "done", schema_with = super::enums::task_status_or_null)]
     pub status: Option<String>,
-    #[schema(example = "urgent")]
+    #[schema(example = "urgent", schema_with = super::enums::task_priority_or_null)]
     pub priority: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>)]
     pub assignee_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, example = "2027-01-15")]
+    #[schema(value_type = Option<String>, example = "2027-01-15", format = Date)]
     pub due_on: Option<Option<String>>,
     pub private: Option<bool>,
 }
@@ -676,12 +678,13 @@ pub async fn create_subtask(
 #[into_params(parameter_in = Query)]
 pub struct CalendarQuery {
     /// The first day (`YYYY-MM-DD`).
-    #[param(example = "2026-11-30")]
+    #[param(example = "2026-11-30", format = Date, required = true)]
     pub from: Option<String>,
     /// The day after the last (`YYYY-MM-DD`), at most 42 days after `from`.
-    #[param(example = "2027-01-11")]
+    #[param(example = "2027-01-11", format = Date, required = true)]
     pub until: Option<String>,
     /// Only tasks of this project.
+    #[param(format = Uuid)]
     pub project_id: Option<String>,
 }
 

@@ -119,10 +119,10 @@ pub struct TimeEntryFilterQuery {
     /// Only this person's entries.
     pub user_id: Option<Uuid>,
     /// First Europe/Brussels date included, `YYYY-MM-DD`.
-    #[param(example = "2026-03-01")]
+    #[param(example = "2026-03-01", format = Date)]
     pub from: Option<String>,
     /// Last Europe/Brussels date included, `YYYY-MM-DD`.
-    #[param(example = "2026-03-31")]
+    #[param(example = "2026-03-31", format = Date)]
     pub to: Option<String>,
 }
 
@@ -130,11 +130,13 @@ pub struct TimeEntryFilterQuery {
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// `project` (default), `person`, `week` (ISO weeks in Europe/Brussels) or `day`.
-    #[param(example = "week")]
+    #[param(example = "week", schema_with = super::enums::report_group)]
     pub group: Option<String>,
     /// First Europe/Brussels date included, `YYYY-MM-DD`.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last Europe/Brussels date included, `YYYY-MM-DD`.
+    #[param(format = Date)]
     pub to: Option<String>,
     pub project_id: Option<Uuid>,
     pub user_id: Option<Uuid>,

@@ -58,8 +58,8 @@ pub struct ChecklistView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewChecklistItem {
-    /// 1–500 characters.
-    #[schema(example = "Check the links")]
+    /// 1–500 characters, not only spaces.
+    #[schema(example = "Check the links", max_length = 500, pattern = r"\S")]
     pub text: String,
 }
 
@@ -75,7 +75,7 @@ pub struct RelationView {
     pub id: Uuid,
     /// From this task's side: `blocks`, `blocked_by`, `relates_to`, `duplicates` or
     /// `duplicated_by`.
-    #[schema(example = "blocked_by")]
+    #[schema(example = "blocked_by", schema_with = super::enums::relation_kind)]
     pub kind: String,
     pub other_task_id: Uuid,
     #[schema(example = "ACME-141")]
@@ -108,7 +108,7 @@ pub struct RelationList {
 pub struct NewRelation {
     /// From this task's side: `blocks`, `blocked_by`, `relates_to`, `duplicates` or
     /// `duplicated_by`.
-    #[schema(example = "blocked_by")]
+    #[schema(example = "blocked_by", schema_with = super::enums::relation_kind)]
     pub kind: String,
     /// The other task's key or id; a task the caller does not see is refused like one that does
     /// not exist.

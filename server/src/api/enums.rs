@@ -1,0 +1,79 @@
+//! String fields that take one of a few words, as `enum`s in the OpenAPI document (and so as
+//! unions in the TypeScript client): the handlers keep parsing the text and naming a wrong one,
+//! and the document says what they accept. Used with `#[schema(schema_with = …)]` and
+//! `#[param(schema_with = …)]`.
+
+use utoipa::openapi::{
+    schema::{SchemaType, Type},
+    Object, ObjectBuilder,
+};
+
+fn one_of(words: &[&str]) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(words.iter().copied()))
+        .build()
+}
+
+/// For an optional field of a body, where `null` means "not given" as leaving it out does.
+fn one_of_or_null(words: &[&str]) -> Object {
+    let mut values: Vec<serde_json::Value> = words.iter().map(|w| (*w).into()).collect();
+    values.push(serde_json::Value::Null);
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(values))
+        .build()
+}
+
+macro_rules! word_enums {
+    ($($(#[$doc:meta])* $name:ident = [$($word:literal),+ $(,)?];)+) => {
+        $(
+            $(#[$doc])*
+            pub fn $name() -> Object {
+                one_of(&[$($word),+])
+            }
+        )+
+    };
+}
+
+/// A history event's entity (`entity=` of the audit list and export).
+pub fn audit_entity() -> Object {
+    one_of(&bastion_core::privacy::audit::ENTITY_TYPES)
+}
+
+/// A task's status, optional.
+pub fn task_status_or_null() -> Object {
+    one_of_or_null(&bastion_core::work::tasks::STATUSES)
+}
+
+/// A task's priority, optional.
+pub fn task_priority_or_null() -> Object {
+    one_of_or_null(&bastion_core::work::tasks::PRIORITIES)
+}
+
+/// A member's new role, optional.
+pub fn role_or_null() -> Object {
+    one_of_or_null(&["admin", "member", "guest"])
+}
+
+/// A relation's kind, from the task's side.
+pub fn relation_kind() -> Object {
+    let kinds: Vec<&str> = bastion_core::work::relations::KINDS
+        .iter()
+        .map(|(kind, _, _)| *kind)
+        .collect();
+    one_of(&kinds)
+}
+
+word_enums! {
+    /// A member's role (`bastion_policy::Role`).
+    role = ["admin", "member", "guest"];
+    /// `GET …/audit/export?format=`.
+    export_format = ["csv", "json"];
+    /// `GET …/time-entries/report?group=`.
+    report_group = ["project", "person", "week", "day"];
+    /// A security request's kind.
+    security_request_kind = ["dpa", "security_pack"];
+    /// An integration's kind (`bastion_core::secrets::integrations::IntegrationKind`).
+    integration_kind = ["github", "gitlab", "slack", "webhook", "jira"];
+}
