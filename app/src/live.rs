@@ -66,9 +66,11 @@ impl Live {
     }
 
     /// The page now shows everything up to stream position `seq` (`live::position`, read
-    /// before the data).
+    /// before the data). Set, not raised: after a move to another workspace, whose positions
+    /// are its own, the old workspace's higher one must not hide the new one's events (a lower
+    /// value only costs a reload).
     pub fn seen(&self, seq: i64) {
-        self.seen.update_value(|seen| *seen = (*seen).max(seq));
+        self.seen.set_value(seq);
     }
 }
 
