@@ -25,16 +25,8 @@ fn one_of_or_null(words: &[&str]) -> Object {
         .build()
 }
 
-macro_rules! word_enums {
-    ($($(#[$doc:meta])* $name:ident = [$($word:literal),+ $(,)?];)+) => {
-        $(
-            $(#[$doc])*
-            pub fn $name() -> Object {
-                one_of(&[$($word),+])
-            }
-        )+
-    };
-}
+/// The roles (`bastion_policy::Role`).
+const ROLES: [&str; 3] = ["admin", "member", "guest"];
 
 /// A history event's entity (`entity=` of the audit list and export).
 pub fn audit_entity() -> Object {
@@ -51,9 +43,14 @@ pub fn task_priority_or_null() -> Object {
     one_of_or_null(&bastion_core::work::tasks::PRIORITIES)
 }
 
+/// A member's role.
+pub fn role() -> Object {
+    one_of(&ROLES)
+}
+
 /// A member's new role, optional.
 pub fn role_or_null() -> Object {
-    one_of_or_null(&["admin", "member", "guest"])
+    one_of_or_null(&ROLES)
 }
 
 /// A relation's kind, from the task's side.
@@ -65,15 +62,24 @@ pub fn relation_kind() -> Object {
     one_of(&kinds)
 }
 
-word_enums! {
-    /// A member's role (`bastion_policy::Role`).
-    role = ["admin", "member", "guest"];
-    /// `GET …/audit/export?format=`.
-    export_format = ["csv", "json"];
-    /// `GET …/time-entries/report?group=`.
-    report_group = ["project", "person", "week", "day"];
-    /// A security request's kind.
-    security_request_kind = ["dpa", "security_pack"];
-    /// An integration's kind (`bastion_core::secrets::integrations::IntegrationKind`).
-    integration_kind = ["github", "gitlab", "slack", "webhook", "jira"];
+/// An integration's kind.
+pub fn integration_kind() -> Object {
+    use bastion_core::secrets::integrations::IntegrationKind;
+    let kinds: Vec<&str> = IntegrationKind::ALL.iter().map(|k| k.as_str()).collect();
+    one_of(&kinds)
+}
+
+/// `GET …/audit/export?format=`.
+pub fn export_format() -> Object {
+    one_of(&["csv", "json"])
+}
+
+/// `GET …/time-entries/report?group=`.
+pub fn report_group() -> Object {
+    one_of(&["project", "person", "week", "day"])
+}
+
+/// A security request's kind.
+pub fn security_request_kind() -> Object {
+    one_of(&["dpa", "security_pack"])
 }
