@@ -16,7 +16,11 @@ mod catalogue;
 use catalogue::{check, generate, parse, Catalogue, LANGUAGES};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+    // Read at run time, not with env!: cargo reuses a compiled build script for a checkout at
+    // another path (a second clone sharing the target directory), and env! would point it at the
+    // first checkout's catalogues.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("locales");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut catalogues: Vec<Catalogue> = Vec::new();
     let mut errors = Vec::new();

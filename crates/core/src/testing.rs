@@ -3,11 +3,13 @@
 //! when the test's handle goes away. The cluster stops when the process exits.
 
 use std::{
+    collections::HashMap,
     path::PathBuf,
     sync::{
         atomic::{AtomicUsize, Ordering},
-        OnceLock,
+        Mutex, OnceLock,
     },
+    time::{Duration, Instant},
 };
 
 use sqlx::{postgres::PgConnectOptions, PgPool};
@@ -58,6 +60,7 @@ fn cluster() -> &'static Cluster {
                 ))
                 .unwrap_or_else(|e| panic!("start the test PostgreSQL cluster: {e}"));
             unsafe { libc::atexit(stop_cluster_at_exit) };
+            start_watchdog();
             Cluster { pg, dir }
         })
         .join()
@@ -96,6 +99,91 @@ extern "C" fn stop_cluster_at_exit() {
     }
 }
 
+/// The test databases in use, with the test (thread) that made each and when.
+static IN_USE: Mutex<Option<HashMap<String, (String, Instant)>>> = Mutex::new(None);
+
+/// How long one test may hold its database before the process is stopped as hung
+/// (`BASTION_TEST_TIMEOUT_SECS`, default 300): a test that waits forever otherwise holds the
+/// whole suite, and CI, until its outer limit, and says nothing about where it waited.
+fn test_timeout() -> Duration {
+    let secs = std::env::var("BASTION_TEST_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    Duration::from_secs(secs)
+}
+
+/// Watches the test databases in use: when one is older than [`test_timeout`], prints which
+/// test holds it, every thread's stack (through gdb, when installed) and what the cluster's
+/// sessions are doing, then ends the process with a failure.
+fn start_watchdog() {
+    let limit = test_timeout();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(5));
+        let hung: Vec<(String, String)> = IN_USE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .flatten()
+            .filter(|(_, (_, since))| since.elapsed() > limit)
+            .map(|(db, (test, _))| (db.clone(), test.clone()))
+            .collect();
+        if hung.is_empty() {
+            continue;
+        }
+        let mut report = String::new();
+        for (db, test) in &hung {
+            report.push_str(&format!(
+                "\nHUNG: test `{test}` has held database {db} for over {} s; stopping the suite.\n",
+                limit.as_secs()
+            ));
+        }
+        report.push_str(&hang_details());
+        // Straight to the process's stderr: `eprintln!` here would be captured into the output
+        // of the test whose thread started this one, and never shown.
+        use std::io::Write;
+        let _ = std::io::stderr().write_all(report.as_bytes());
+        std::process::exit(101);
+    });
+}
+
+/// Every thread's stack and the cluster's sessions, for the report of a hung test.
+fn hang_details() -> String {
+    let mut text = String::new();
+    let pid = std::process::id().to_string();
+    match std::process::Command::new("gdb")
+        .args(["-p", &pid, "-batch", "-ex", "thread apply all bt 30"])
+        .output()
+    {
+        Ok(out) => text.push_str(&String::from_utf8_lossy(&out.stdout)),
+        Err(e) => text.push_str(&format!("(no thread stacks: gdb could not run: {e})\n")),
+    }
+    let mut psql = pg_tool("psql");
+    psql.arg("--host")
+        .arg(cluster().pg.socket_dir())
+        .args([
+            "--username",
+            embedded::ADMIN_ROLE,
+            "--no-password",
+            "--dbname",
+            "postgres",
+        ])
+        .args([
+            "--command",
+            "SELECT pid, datname, usename, state, wait_event_type, wait_event, \
+                    now() - state_change AS for, left(query, 200) AS query \
+               FROM pg_stat_activity WHERE backend_type = 'client backend'",
+        ]);
+    match psql.output() {
+        Ok(out) => {
+            text.push_str(&String::from_utf8_lossy(&out.stdout));
+            text.push_str(&String::from_utf8_lossy(&out.stderr));
+        }
+        Err(e) => text.push_str(&format!("(no session list: psql could not run: {e})\n")),
+    }
+    text
+}
+
 /// A fresh, migrated database for one test. Dropped (with its connections) when the handle is.
 pub struct TestDb {
     pub name: String,
@@ -119,6 +207,17 @@ impl TestDb {
             std::process::id(),
             NEXT_DB.fetch_add(1, Ordering::Relaxed)
         );
+        IN_USE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(HashMap::new)
+            .insert(
+                name.clone(),
+                (
+                    std::thread::current().name().unwrap_or("?").to_owned(),
+                    Instant::now(),
+                ),
+            );
         cluster
             .pg
             .ensure_database(&name)
@@ -211,7 +310,9 @@ impl Drop for TestDb {
         let provisioning = self.provisioning.clone();
         db::unregister_provisioning(&pool);
         // Drop runs inside the test's runtime, which may be shutting down: use a thread of our own.
-        let _ = std::thread::spawn(move || {
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let dropping = name.clone();
+        std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -228,10 +329,28 @@ impl Drop for TestDb {
                     provisioning.close(),
                 )
                 .await;
-                cluster().pg.drop_database(&name).await.ok()
-            })
-        })
-        .join();
+                tokio::time::timeout(
+                    std::time::Duration::from_secs(20),
+                    cluster().pg.drop_database(&name),
+                )
+                .await
+                .ok()
+            });
+            let _ = done.send(());
+            Some(())
+        });
+        // The test itself is over: a database that cannot be dropped in time is left to the
+        // cluster's removal at exit rather than holding the suite.
+        if finished.recv_timeout(Duration::from_secs(30)).is_err() {
+            eprintln!(
+                "warning: test database {dropping} was not dropped within 30 s; left for exit"
+            );
+        }
+        IN_USE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(HashMap::new)
+            .remove(&dropping);
     }
 }
 
