@@ -435,7 +435,7 @@ pub fn IntegrationsPanel(slug: String) -> impl IntoView {
                 <div class="field">
                     <label for="integration-kind">{t.integration_kind()}</label>
                     <select id="integration-kind" name="kind">
-                        {["github", "gitlab", "slack", "webhook", "jira"].into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
+                        {["github", "gitlab", "slack", "teams", "matrix", "webhook", "jira"].into_iter().map(|k| view! { <option value=k>{k}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
@@ -835,6 +835,372 @@ pub fn WebhooksPanel(slug: String) -> impl IntoView {
                 <button type="submit" class="button" disabled=move || create.pending().get()>{t.webhook_add()}</button>
             </ActionForm>
             {move || create_error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        </section>
+    }
+}
+
+/// What chat notifications can announce, as the core names them.
+const CHAT_EVENTS: [&str; 4] = [
+    "task_created",
+    "task_status",
+    "task_assigned",
+    "comment_created",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatRow {
+    pub id: String,
+    /// The integration's name and service.
+    pub channel: String,
+    pub kind: String,
+    /// `None`: every project.
+    pub project: Option<String>,
+    pub events: Vec<String>,
+    pub language: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    /// `delivered`, `pending` or `failed`, with when (Brussels time), the attempt count and why.
+    pub last: Option<(String, String, i32, Option<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatSettings {
+    pub rules: Vec<ChatRow>,
+    /// The Slack, Teams and Matrix integrations: id, name, kind.
+    pub channels: Vec<(String, String, String)>,
+    pub projects: Vec<(String, String)>,
+}
+
+/// The workspace's chat notifications with what the form offers (admins; core refuses others).
+#[server(prefix = "/api/fn", endpoint = "chat_notifications")]
+pub async fn chat_notifications(slug: String) -> Result<ChatSettings, UiError> {
+    let ctx = crate::server::context()?;
+    let locale = crate::use_t().0;
+    let mut opened = crate::server::open(&slug).await?;
+    let rules = bastion_core::chat::list(&mut opened.tx, opened.viewer).await?;
+    let channels = bastion_core::integrations::list(&mut opened.tx, opened.viewer).await?;
+    let projects = bastion_core::work::projects::list_projects(
+        &mut opened.tx,
+        &opened.viewer,
+        false,
+        None,
+        500,
+    )
+    .await?;
+    opened.tx.commit().await?;
+    let moments: Vec<_> = rules
+        .iter()
+        .filter_map(|r| r.last_delivery.as_ref().map(|d| d.at))
+        .collect();
+    let mut local = crate::work::srv::local_times_in(&ctx.pool, locale, &moments)
+        .await?
+        .into_iter();
+    Ok(ChatSettings {
+        rules: rules
+            .into_iter()
+            .map(|r| ChatRow {
+                id: r.id.to_string(),
+                channel: r.integration_name,
+                kind: r.integration_kind.as_str().to_owned(),
+                project: r.project_name,
+                events: r.events,
+                language: r.language,
+                enabled: r.enabled,
+                disabled_reason: r.disabled_reason,
+                last: r.last_delivery.map(|d| {
+                    (
+                        d.status,
+                        local.next().unwrap_or_default(),
+                        d.attempts,
+                        d.error,
+                    )
+                }),
+            })
+            .collect(),
+        channels: channels
+            .into_iter()
+            .filter(|i| bastion_core::chat::is_chat(i.kind))
+            .map(|i| (i.id.to_string(), i.name, i.kind.as_str().to_owned()))
+            .collect(),
+        projects: projects
+            .into_iter()
+            .map(|p| (p.id.to_string(), p.name))
+            .collect(),
+    })
+}
+
+/// Adds a chat notification; the ticked events come as `events[]`, an empty project means
+/// every project.
+#[server(prefix = "/api/fn", endpoint = "add_chat_notification")]
+#[allow(clippy::too_many_arguments)]
+pub async fn add_chat_notification(
+    slug: String,
+    integration_id: String,
+    project_id: Option<String>,
+    events: Option<Vec<String>>,
+    language: Option<String>,
+    matrix_homeserver: Option<String>,
+    matrix_room: Option<String>,
+) -> Result<String, UiError> {
+    let ctx = crate::server::context()?;
+    let t = crate::use_t();
+    let integration_id = uuid::Uuid::parse_str(integration_id.trim()).map_err(|_| {
+        UiError::from(bastion_core::CoreError::invalid(
+            "integration_id",
+            "choose an integration",
+        ))
+    })?;
+    let project_id = match project_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(id) => Some(uuid::Uuid::parse_str(id).map_err(|_| {
+            UiError::from(bastion_core::CoreError::invalid(
+                "project_id",
+                "no such project",
+            ))
+        })?),
+    };
+    let mut opened = crate::server::open(&slug).await?;
+    let own = bastion_i18n::Locale::from_tag(&opened.user.locale).unwrap_or_default();
+    bastion_core::chat::create(
+        &mut opened.tx,
+        opened.viewer,
+        ctx.webhooks,
+        &bastion_core::chat::NewChatNotification {
+            integration_id,
+            project_id,
+            events: events
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| !e.is_empty())
+                .collect(),
+            language,
+            matrix_homeserver: matrix_homeserver.filter(|h| !h.trim().is_empty()),
+            matrix_room: matrix_room.filter(|r| !r.trim().is_empty()),
+        },
+        own,
+    )
+    .await?;
+    opened.tx.commit().await?;
+    Ok(t.chat_added().to_owned())
+}
+
+/// Turns a chat notification on (`enabled=true`) or off.
+#[server(prefix = "/api/fn", endpoint = "switch_chat_notification")]
+pub async fn switch_chat_notification(
+    slug: String,
+    id: String,
+    enabled: String,
+) -> Result<String, UiError> {
+    let id = crate::work::srv::id_or_404(&id, "chat notification")?;
+    let on = enabled == "true";
+    let mut opened = crate::server::open(&slug).await?;
+    bastion_core::chat::set_enabled(&mut opened.tx, opened.viewer, id, on).await?;
+    opened.tx.commit().await?;
+    let t = crate::use_t();
+    Ok(if on {
+        t.chat_turn_on()
+    } else {
+        t.chat_turned_off()
+    }
+    .to_owned())
+}
+
+#[server(prefix = "/api/fn", endpoint = "test_chat_notification")]
+pub async fn test_chat_notification(slug: String, id: String) -> Result<String, UiError> {
+    let id = crate::work::srv::id_or_404(&id, "chat notification")?;
+    let mut opened = crate::server::open(&slug).await?;
+    bastion_core::chat::send_test(&mut opened.tx, opened.viewer, id).await?;
+    opened.tx.commit().await?;
+    Ok(crate::use_t().chat_test_queued().to_owned())
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_chat_notification")]
+pub async fn delete_chat_notification(slug: String, id: String) -> Result<String, UiError> {
+    let id = crate::work::srv::id_or_404(&id, "chat notification")?;
+    let mut opened = crate::server::open(&slug).await?;
+    bastion_core::chat::delete(&mut opened.tx, opened.viewer, id).await?;
+    opened.tx.commit().await?;
+    Ok(crate::use_t().chat_deleted().to_owned())
+}
+
+fn chat_event_label(t: crate::i18n::T, event: &str) -> &'static str {
+    match event {
+        "task_status" => t.chat_event_task_status(),
+        "task_assigned" => t.chat_event_task_assigned(),
+        "comment_created" => t.chat_event_comment_created(),
+        _ => t.chat_event_task_created(),
+    }
+}
+
+/// The workspace's chat notifications (admins): each with where it posts, what, in which
+/// language and how its last message went; test, switch off and on, delete; and a form adding
+/// one through a Slack, Teams or Matrix integration.
+#[component]
+pub fn ChatPanel(slug: String) -> impl IntoView {
+    let t = crate::use_t();
+    let add = ServerAction::<AddChatNotification>::new();
+    let switch = ServerAction::<SwitchChatNotification>::new();
+    let test = ServerAction::<TestChatNotification>::new();
+    let delete = ServerAction::<DeleteChatNotification>::new();
+    let data = {
+        let slug = slug.clone();
+        Resource::new(
+            move || {
+                add.version().get()
+                    + switch.version().get()
+                    + test.version().get()
+                    + delete.version().get()
+            },
+            move |_| chat_notifications(slug.clone()),
+        )
+    };
+    let add_form = crate::error::cleared_on_success(add);
+    let add_outcome = action_outcome(add);
+    let outcome = {
+        let (a, b, c) = (
+            action_outcome(switch),
+            action_outcome(test),
+            action_outcome(delete),
+        );
+        move || a().or_else(b).or_else(c)
+    };
+    let slug = StoredValue::new(slug);
+    let hidden = move |id: String| {
+        view! {
+            <input type="hidden" name="slug" value=slug.get_value()/>
+            <input type="hidden" name="id" value=id/>
+        }
+    };
+    let rule = move |r: ChatRow| {
+        let id = StoredValue::new(r.id.clone());
+        let events = r
+            .events
+            .iter()
+            .map(|e| chat_event_label(t, e))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let language = bastion_i18n::Locale::from_tag(&r.language)
+            .map(|l| l.native_name())
+            .unwrap_or("English");
+        let state = if r.enabled {
+            None
+        } else {
+            Some(
+                r.disabled_reason
+                    .clone()
+                    .unwrap_or_else(|| t.chat_turned_off().to_owned()),
+            )
+        };
+        let last = match &r.last {
+            None => t.chat_no_messages().to_owned(),
+            Some((status, when, attempts, error)) => match status.as_str() {
+                "delivered" => t.chat_last_delivered(when),
+                "pending" => t.chat_last_pending(*attempts + 1),
+                _ => t.chat_last_failed(error.clone().unwrap_or_default()),
+            },
+        };
+        let failed = matches!(&r.last, Some((s, ..)) if s == "failed");
+        let next = if r.enabled { "false" } else { "true" };
+        let switch_label = if r.enabled {
+            t.chat_turn_off()
+        } else {
+            t.chat_turn_on()
+        };
+        let delete_label = t.chat_delete_named(&r.channel);
+        view! {
+            <li class="webhook chat-rule">
+                <div class="webhook-head">
+                    <strong>{r.channel.clone()}</strong>
+                    " " <span class="badge">{r.kind.clone()}</span>
+                    " " <span class="muted">{r.project.clone().unwrap_or_else(|| t.chat_every_project().to_owned())}</span>
+                    {state.map(|s| view! { " " <span class="badge muted-badge">{s}</span> })}
+                </div>
+                <p class="muted">{events} " · " {language}</p>
+                <p class=if failed { "form-error" } else { "muted" } data-testid="chat-last">{last}</p>
+                <div class="row-actions">
+                    <ActionForm action=test attr:class="inline-form">
+                        {hidden(id.get_value())}
+                        <button type="submit" class="button small secondary" disabled=!r.enabled>{t.chat_send_test()}</button>
+                    </ActionForm>
+                    <ActionForm action=switch attr:class="inline-form">
+                        {hidden(id.get_value())}
+                        <input type="hidden" name="enabled" value=next/>
+                        <button type="submit" class="button small secondary">{switch_label}</button>
+                    </ActionForm>
+                    <ActionForm action=delete attr:class="inline-form">
+                        {hidden(id.get_value())}
+                        <button type="submit" class="button small danger" aria-label=delete_label>{t.chat_delete()}</button>
+                    </ActionForm>
+                </div>
+            </li>
+        }
+    };
+    let own_language = t.0;
+    let form = move |s: &ChatSettings| {
+        if s.channels.is_empty() {
+            return view! { <p class="muted">{t.chat_needs_integration()}</p> }.into_any();
+        }
+        let channels = s.channels.clone();
+        let projects = s.projects.clone();
+        view! {
+            <h3>{t.chat_add_heading()}</h3>
+            <ActionForm action=add node_ref=add_form attr:class="form narrow-form">
+                <input type="hidden" name="slug" value=slug.get_value()/>
+                <label for="chat-integration">{t.chat_integration()}</label>
+                <select id="chat-integration" name="integration_id" required>
+                    {channels.into_iter().map(|(id, name, kind)| view! { <option value=id>{format!("{name} ({kind})")}</option> }).collect_view()}
+                </select>
+                <label for="chat-project">{t.chat_project()}</label>
+                <select id="chat-project" name="project_id">
+                    <option value="">{t.chat_every_project()}</option>
+                    {projects.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                </select>
+                <fieldset class="field-options">
+                    <legend>{t.chat_events()}</legend>
+                    <input type="hidden" name="events[]" value=""/>
+                    {CHAT_EVENTS.into_iter().map(|e| view! {
+                        <label class="checkbox">
+                            <input type="checkbox" name="events[]" value=e checked=e != "comment_created"/>
+                            " " {chat_event_label(t, e)}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <label for="chat-language">{t.chat_language()}</label>
+                <select id="chat-language" name="language">
+                    {bastion_i18n::Locale::ALL.into_iter().map(|l| view! {
+                        <option value=l.tag() selected=l == own_language>{l.native_name()}</option>
+                    }).collect_view()}
+                </select>
+                <label for="chat-homeserver">{t.chat_matrix_homeserver()}</label>
+                <input id="chat-homeserver" name="matrix_homeserver" type="url" maxlength="2000" placeholder="https://matrix.example.eu" autocomplete="off"/>
+                <label for="chat-room">{t.chat_matrix_room()}</label>
+                <input id="chat-room" name="matrix_room" maxlength="255" placeholder="#team:matrix.example.eu" autocomplete="off"/>
+                <button type="submit" class="button" disabled=move || add.pending().get()>{t.chat_add()}</button>
+            </ActionForm>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="chat-title">
+            <h2 id="chat-title">{t.chat_heading()}</h2>
+            <p>{t.chat_intro()}</p>
+            <FormOutcome outcome ok_class="form-ok"/>
+            <Suspense fallback=move || view! { <p>{t.loading()}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(s) => view! {
+                            {if s.rules.is_empty() {
+                                view! { <p class="empty">{t.chat_none()}</p> }.into_any()
+                            } else {
+                                view! { <ul class="webhooks">{s.rules.clone().into_iter().map(rule).collect_view()}</ul> }.into_any()
+                            }}
+                            {form(&s)}
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.message(t)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <FormOutcome outcome=add_outcome ok_class="form-ok"/>
         </section>
     }
 }

@@ -70,7 +70,7 @@ pub struct AuditView {
     pub older: Option<String>,
 }
 
-pub const ENTITY_CHOICES: [(&str, &str); 11] = [
+pub const ENTITY_CHOICES: [(&str, &str); 13] = [
     ("workspace", "Workspace"),
     ("task", "Task"),
     ("comment", "Comment"),
@@ -82,6 +82,8 @@ pub const ENTITY_CHOICES: [(&str, &str); 11] = [
     ("task_recurrence", "Task recurrence"),
     ("custom_field", "Custom field"),
     ("field_value", "Field value"),
+    ("webhook_endpoint", "Webhook endpoint"),
+    ("chat_notification", "Chat notification"),
 ];
 
 #[cfg(feature = "ssr")]

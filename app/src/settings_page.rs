@@ -346,6 +346,7 @@ pub fn SettingsPage() -> impl IntoView {
             <crate::api_access::TokensPanel slug=view.slug.clone()/>
             {policy::can_manage_integrations(view.my_role).then(|| view! {
                 <crate::api_access::IntegrationsPanel slug=view.slug.clone()/>
+                <crate::api_access::ChatPanel slug=view.slug.clone()/>
             })}
             {policy::can_manage_webhooks(view.my_role).then(|| view! {
                 <crate::api_access::WebhooksPanel slug=view.slug.clone()/>

@@ -751,6 +751,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/chat-notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's chat notifications, each with its newest message's outcome. */
+        get: operations["list_chat_notifications"];
+        put?: never;
+        /**
+         * Send chosen events to a Slack or Teams channel or a Matrix room. Private tasks are never
+         *     announced.
+         */
+        post: operations["create_chat_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/chat-notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a chat notification and its messages' log. */
+        delete: operations["delete_chat_notification"];
+        options?: never;
+        head?: never;
+        /** Turn a chat notification off or on. */
+        patch: operations["update_chat_notification"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/chat-notifications/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a test message to the channel, sent within seconds; its outcome becomes the
+         *     notification's last delivery.
+         */
+        post: operations["create_chat_test_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/events": {
         parameters: {
             query?: never;
@@ -2068,6 +2127,65 @@ export interface components {
             /** @description The challenge from the 202 answer of `POST /api/v1/auth/sign-in`. */
             challenge: string;
         };
+        ChatDeliveryView: {
+            /** Format: date-time */
+            at: string;
+            /** Format: int32 */
+            attempts: number;
+            error?: string | null;
+            /** Format: int32 */
+            http_status?: number | null;
+            /**
+             * @description `pending`, `delivered` or `failed`.
+             * @example delivered
+             */
+            status: string;
+        };
+        /**
+         * @description An event a chat notification may announce.
+         * @enum {string}
+         */
+        ChatEvent: "task_created" | "task_status" | "task_assigned" | "comment_created";
+        ChatNotificationChange: {
+            /** @description `false` turns it off (messages still waiting are dropped); `true` on again. */
+            enabled: boolean;
+        };
+        ChatNotificationList: {
+            items: components["schemas"]["ChatNotificationView"][];
+        };
+        ChatNotificationView: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description Why it is off: an admin, or the channel answered 404 or 410. */
+            disabled_reason?: string | null;
+            enabled: boolean;
+            events: components["schemas"]["ChatEvent"][];
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            integration_id: string;
+            /**
+             * @description `slack`, `teams` or `matrix`.
+             * @example slack
+             */
+            integration_kind: string;
+            /** @example Team channel */
+            integration_name: string;
+            /**
+             * @description The language of the messages: `en`, `nl-BE`, `fr-BE` or `de-BE`.
+             * @example nl-BE
+             */
+            language: string;
+            last_delivery?: components["schemas"]["ChatDeliveryView"] | null;
+            matrix_homeserver?: string | null;
+            matrix_room?: string | null;
+            /**
+             * Format: uuid
+             * @description Null: every project.
+             */
+            project_id?: string | null;
+            project_name?: string | null;
+        };
         ChecklistItemChange: {
             /** @description `true` ticks the item, `false` unticks it. */
             done: boolean;
@@ -2332,7 +2450,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * @description One of `github`, `gitlab`, `slack`, `webhook`, `jira`.
+             * @description One of `github`, `gitlab`, `slack`, `webhook`, `jira`, `teams`, `matrix`.
              * @example github
              */
             kind: string;
@@ -2422,6 +2540,25 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        NewChatNotificationBody: {
+            events: components["schemas"]["ChatEvent"][];
+            /**
+             * Format: uuid
+             * @description A `slack`, `teams` or `matrix` integration of this workspace.
+             */
+            integration_id: string;
+            /** @enum {string|null} */
+            language?: "en" | "nl-BE" | "fr-BE" | "de-BE" | null;
+            /** @description Matrix only: the homeserver's address (`https://matrix.example.eu`). */
+            matrix_homeserver?: string | null;
+            /** @description Matrix only: `!id:server` or `#alias:server`. */
+            matrix_room?: string | null;
+            /**
+             * Format: uuid
+             * @description Only this project's tasks; every project when absent.
+             */
+            project_id?: string | null;
+        };
         NewChecklistItem: {
             /**
              * @description 1–500 characters, not only spaces.
@@ -2451,7 +2588,7 @@ export interface components {
              */
             access_token: string;
             /** @enum {string} */
-            kind: "github" | "gitlab" | "slack" | "webhook" | "jira";
+            kind: "github" | "gitlab" | "slack" | "webhook" | "jira" | "teams" | "matrix";
             /**
              * @description 1–100 characters.
              * @example Deploy bot
@@ -6299,7 +6436,7 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page; absent for the first page. */
                 cursor?: string;
-                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value";
+                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value" | "chat_notification";
                 /** @description A user id, or `system`. */
                 actor?: string;
                 /**
@@ -6397,7 +6534,7 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "csv" | "json";
-                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value";
+                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value" | "chat_notification";
                 actor?: string;
                 /** @description Events at or after this instant (RFC 3339). */
                 from?: string;
@@ -6552,6 +6689,420 @@ export interface operations {
             };
             /** @description `from` or `until` is missing or invalid, or the span is empty or longer than 42 days; the field is named. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_chat_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chat notifications, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatNotificationList"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin of this workspace. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_chat_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewChatNotificationBody"];
+            };
+        };
+        responses: {
+            /** @description Added. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatNotificationView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_chat_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description Chat notification id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace or chat notification, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_chat_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description Chat notification id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatNotificationChange"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatNotificationView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace or chat notification, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid; it is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_chat_test_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description Chat notification id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatNotificationView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin of this workspace, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace or chat notification, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The notification is turned off. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

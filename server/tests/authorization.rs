@@ -27,6 +27,8 @@ enum Fixture {
     Webhook,
     /// A delivery of that kind of endpoint: `{id}` (the endpoint), `{delivery_id}`.
     WebhookDelivery,
+    /// A chat notification of the cast's workspace through a Slack integration: `{id}`.
+    Chat,
     /// A session of a user outside the cast.
     ForeignSession,
     /// A fresh member of the cast's workspace, for removal.
@@ -112,6 +114,7 @@ impl Fixture {
             Fixture::None
                 | Fixture::Integration
                 | Fixture::Webhook
+                | Fixture::Chat
                 | Fixture::WebhookDelivery
                 | Fixture::ForeignSession
                 | Fixture::Invitation
@@ -203,6 +206,11 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/integrations", fixture: None, body: Some(integration), expect: [201, 403, 403, 404, 404, 401] },
         // Non-admins try first; the admin then deletes it.
         Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/integrations/{id}", fixture: Integration, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
+        Row { method: "GET", path: "/api/v1/workspaces/{ws}/chat-notifications", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/chat-notifications", fixture: Integration, body: Some(json!({"integration_id": "{id}", "events": ["task_created"]})), expect: [201, 403, 403, 404, 404, 401] },
+        Row { method: "PATCH", path: "/api/v1/workspaces/{ws}/chat-notifications/{id}", fixture: Chat, body: Some(json!({"enabled": false})), expect: [200, 403, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/chat-notifications/{id}/test", fixture: Chat, body: Option::None, expect: [202, 403, 403, 404, 404, 401] },
+        Row { method: "DELETE", path: "/api/v1/workspaces/{ws}/chat-notifications/{id}", fixture: Chat, body: Option::None, expect: [204, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/webhooks", fixture: None, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/webhooks", fixture: None, body: Some(json!({"url": WEBHOOK_URL, "events": ["task"]})), expect: [201, 403, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/webhooks/{id}", fixture: Webhook, body: Option::None, expect: [200, 403, 403, 404, 404, 401] },
@@ -554,6 +562,19 @@ async fn seed_integration(app: &TestApp, cast: &Cast) -> String {
     answer.json()["id"].as_str().unwrap().to_owned()
 }
 
+async fn seed_chat(app: &TestApp, cast: &Cast) -> String {
+    let integration = seed_integration(app, cast).await;
+    let answer = app
+        .post_as(
+            &cast.admin,
+            &cast.api("/chat-notifications"),
+            json!({"integration_id": integration, "events": ["task_created", "comment_created"]}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.json()["id"].as_str().unwrap().to_owned()
+}
+
 /// Makes the fixture and names its placeholders, each as `("{name}", value)`.
 async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str, String)> {
     let single = |id: String| vec![("{id}", id.clone()), ("{user_id}", id)];
@@ -562,6 +583,7 @@ async fn seed(app: &TestApp, cast: &Cast, fixture: Fixture) -> Vec<(&'static str
         Fixture::Integration => single(seed_integration(app, cast).await),
         Fixture::Webhook => vec![("{id}", seed_webhook(app, cast).await)],
         Fixture::WebhookDelivery => seed_webhook_delivery(app, cast).await,
+        Fixture::Chat => vec![("{id}", seed_chat(app, cast).await)],
         Fixture::ForeignSession => single(foreign_session(app).await),
         Fixture::Invitation => {
             let id = invite(app, cast).await.0;
@@ -1290,6 +1312,11 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/add_integration", "slug={ws}&kind=github&name=Fn+bot&access_token=ghp_fn0123456789", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/delete_integration", "slug={ws}&id={id}", Integration, [200, 403, 403, 404, 404, 404]),
         // Webhooks from the settings page: admins only, as through REST.
+        ("/api/fn/chat_notifications", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/add_chat_notification", "slug={ws}&integration_id={id}&events%5B%5D=&events%5B%5D=task_created&language=nl-BE", Integration, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/switch_chat_notification", "slug={ws}&id={id}&enabled=false", Chat, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/test_chat_notification", "slug={ws}&id={id}", Chat, [200, 403, 403, 404, 404, 404]),
+        ("/api/fn/delete_chat_notification", "slug={ws}&id={id}", Chat, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/webhook_endpoints", "slug={ws}", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/create_webhook", "slug={ws}&url=https%3A%2F%2F198.51.101.7%2Fbastion&events%5B%5D=&events%5B%5D=task", None, [200, 403, 403, 404, 404, 404]),
         ("/api/fn/rotate_webhook_secret", "slug={ws}&id={id}", Webhook, [200, 403, 403, 404, 404, 404]),

@@ -32,7 +32,7 @@ pub use identity::{
 };
 pub use platform::{clock, db, embedded, jobs, live, mail};
 pub use privacy::{actor_claim, audit, exports, requests as privacy_requests};
-pub use secrets::{integrations, keys, webhooks};
+pub use secrets::{chat, integrations, keys, webhooks};
 pub use tenancy::{ids, members, tenant, tenant_migrations, workspaces};
 pub use work::{attachments, time_entries};
 

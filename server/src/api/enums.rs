@@ -83,3 +83,9 @@ pub fn report_group() -> Object {
 pub fn security_request_kind() -> Object {
     one_of(&["dpa", "security_pack"])
 }
+
+/// A language Bastion writes in, optional.
+pub fn language_or_null() -> Object {
+    let tags: Vec<&str> = bastion_i18n::Locale::ALL.iter().map(|l| l.tag()).collect();
+    one_of_or_null(&tags)
+}

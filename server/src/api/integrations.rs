@@ -21,7 +21,7 @@ use crate::{
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IntegrationView {
     pub id: Uuid,
-    /// One of `github`, `gitlab`, `slack`, `webhook`, `jira`.
+    /// One of `github`, `gitlab`, `slack`, `webhook`, `jira`, `teams`, `matrix`.
     #[schema(example = "github")]
     pub kind: String,
     #[schema(example = "Deploy bot")]

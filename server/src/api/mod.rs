@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod bulk;
+pub mod chat;
 pub mod comments;
 mod download;
 mod enums;
@@ -303,7 +304,10 @@ fn operations() -> OpenApiRouter<AppState> {
         .merge(tagged("workspaces", workspaces))
         .merge(tagged("members", members))
         .merge(tagged("privacy", privacy::routes()))
-        .merge(tagged("integrations", integrations::routes()))
+        .merge(tagged(
+            "integrations",
+            integrations::routes().merge(chat::routes()),
+        ))
         .merge(tagged("webhooks", webhooks::routes()))
         .merge(tagged("projects", projects::routes()))
         .merge(tagged(

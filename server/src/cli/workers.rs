@@ -11,7 +11,8 @@ use bastion_core::{
 };
 
 /// The background job runner: every two seconds, deletes expired export archives, finishes
-/// interrupted erasure purges, runs queued exports and delivers due webhooks. Every process runs it; leases in PostgreSQL
+/// interrupted erasure purges, runs queued exports and delivers due webhooks and chat
+/// notifications. Every process runs it; leases in PostgreSQL
 /// keep a job to one process at a time, and a job whose process died is taken over when its
 /// lease expires. Returns once `stop.draining` is cancelled and the running job (if any) has
 /// finished, or been released on `stop.abandon`.
@@ -30,6 +31,13 @@ pub(super) async fn run_jobs(
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "notification emails failed; retrying"),
+        }
+        match bastion_core::chat::run_pending_until(&pool, &keys, hooks, &link_base, &stop).await {
+            Ok(report) if report != Default::default() => {
+                tracing::info!(?report, "chat notifications sent")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "chat notifications failed; retrying"),
         }
         match webhooks::delivery::run_pending_until(&pool, &keys, hooks, &stop).await {
             Ok(report) if report != Default::default() => {

@@ -30,7 +30,7 @@ pub struct HistoryEvent {
 const EVENT_COLUMNS: &str =
     "id, occurred_at, actor, entity_type, entity_id, action, changes, task_id";
 
-pub const ENTITY_TYPES: [&str; 12] = [
+pub const ENTITY_TYPES: [&str; 13] = [
     "task",
     "comment",
     "time_entry",
@@ -43,6 +43,7 @@ pub const ENTITY_TYPES: [&str; 12] = [
     "task_recurrence",
     "custom_field",
     "field_value",
+    "chat_notification",
 ];
 
 /// What a list or an export is narrowed to; every field optional.

@@ -65,15 +65,21 @@ pub enum IntegrationKind {
     Slack,
     Webhook,
     Jira,
+    /// A Microsoft Teams incoming webhook (Workflows): the token is its address.
+    Teams,
+    /// A Matrix access token; the room and homeserver are the chat notification's.
+    Matrix,
 }
 
 impl IntegrationKind {
-    pub const ALL: [IntegrationKind; 5] = [
+    pub const ALL: [IntegrationKind; 7] = [
         IntegrationKind::Github,
         IntegrationKind::Gitlab,
         IntegrationKind::Slack,
         IntegrationKind::Webhook,
         IntegrationKind::Jira,
+        IntegrationKind::Teams,
+        IntegrationKind::Matrix,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +89,8 @@ impl IntegrationKind {
             IntegrationKind::Slack => "slack",
             IntegrationKind::Webhook => "webhook",
             IntegrationKind::Jira => "jira",
+            IntegrationKind::Teams => "teams",
+            IntegrationKind::Matrix => "matrix",
         }
     }
 

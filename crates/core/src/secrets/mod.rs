@@ -8,6 +8,7 @@
 //! to be retired. Reading one row by primary key and one 32-byte Fernet decryption cost far less
 //! than a request.
 
+pub mod chat;
 pub mod integrations;
 pub mod keys;
 pub mod webhooks;
