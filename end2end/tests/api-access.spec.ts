@@ -13,11 +13,14 @@ const PASSWORD = "a long passphrase for api access";
 const SLUG = "tokens-works";
 const API = `/api/v1/workspaces/${SLUG}`;
 const ADMIN = "ada.tokens@example.eu";
+const CHAT_SLUG = "chat-works";
 
 test.beforeAll(() => {
   once(["user", "create", ADMIN, "--name", "Ada Tokens"], { BASTION_PASSWORD: PASSWORD });
   once(["workspace", "create", SLUG, "--name", "Tokens Works"]);
   bastion(["workspace", "add-member", SLUG, ADMIN, "--role", "admin"]);
+  once(["workspace", "create", CHAT_SLUG, "--name", "Chat Works"]);
+  bastion(["workspace", "add-member", CHAT_SLUG, ADMIN, "--role", "admin"]);
 });
 
 async function signIn(browser: Browser, email: string): Promise<Page> {
@@ -158,6 +161,81 @@ test("a webhook endpoint from the settings page: signed deliveries, the log, sen
     await expect(hooks.getByText("Endpoint switched off.")).toBeVisible();
     await hooks.getByRole("button", { name: `Delete the endpoint ${url}` }).click();
     await expect(hooks.getByText("No webhook endpoints yet.")).toBeVisible();
+  } finally {
+    receiver.close();
+  }
+});
+
+test("a chat notification from the settings page: a Slack channel hears of new tasks and of the test message", async ({ browser }) => {
+  test.setTimeout(90_000);
+  // Slack's incoming webhook, played by a server in this process: keeps the JSON it was sent.
+  const received: { path: string; body: { text: string; blocks: { text: { text: string } }[] } }[] = [];
+  const receiver = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      received.push({ path: request.url ?? "", body: JSON.parse(body) });
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.end("ok");
+    });
+  });
+  await new Promise<void>((ready) => receiver.listen(0, "127.0.0.1", ready));
+  const port = (receiver.address() as AddressInfo).port;
+  const api = `/api/v1/workspaces/${CHAT_SLUG}`;
+  try {
+    const page = await signIn(browser, ADMIN);
+    await page.goto(`/w/${CHAT_SLUG}/settings`);
+    await hydrated(page);
+    const chat = page.getByRole("region", { name: "Chat notifications" });
+    await expect(chat.getByText("No chat notifications yet.")).toBeVisible();
+    await expect(chat.getByText("Add a Slack, Teams or Matrix integration above first.")).toBeVisible();
+
+    const integrations = page.getByRole("region", { name: "Integrations" });
+    await integrations.getByLabel("Service").selectOption("slack");
+    await integrations.getByLabel("Integration name").fill("Team channel");
+    await integrations.getByLabel("Access token").fill(`http://127.0.0.1:${port}/services/T1/B2/slacksecret`);
+    await integrations.getByRole("button", { name: "Add integration" }).click();
+    await expect(integrations.getByText("Integration added.")).toBeVisible();
+
+    // The form appears once there is a channel to send through; the defaults are sensible.
+    await page.reload();
+    await hydrated(page);
+    await expect(chat.getByLabel("Send through")).toHaveValue(/.+/);
+    await expect(chat.getByLabel("Project")).toHaveValue("");
+    await expect(chat.getByRole("checkbox", { name: "A task is created" })).toBeChecked();
+    await expect(chat.getByRole("checkbox", { name: "A comment is written" })).not.toBeChecked();
+    await chat.getByRole("button", { name: "Add chat notification" }).click();
+    await expect(chat.getByText("Chat notification added.")).toBeVisible();
+    const rule = chat.locator("li.chat-rule");
+    await expect(rule).toContainText("Team channel");
+    await expect(rule).toContainText("Every project");
+    await expect(chat.getByTestId("chat-last")).toHaveText("No message sent yet.");
+
+    // A task made through the API reaches the channel, in Slack's shape, with a link.
+    const project = await page.request.post(`${api}/projects`, { data: { name: "Launch" } });
+    expect(project.status()).toBe(201);
+    const task = await page.request.post(`${api}/tasks`, { data: { project_id: (await project.json()).id, title: "Announce in chat" } });
+    expect(task.status()).toBe(201);
+    await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(received[0].path).toBe("/services/T1/B2/slacksecret");
+    expect(received[0].body.text).toMatch(/^Ada Tokens created [A-Z]+-1 "Announce in chat" in Launch\.$/);
+    expect(received[0].body.blocks[0].text.text).toContain(`/w/${CHAT_SLUG}/t/`);
+
+    // A test message, and its outcome on the rule.
+    await chat.getByRole("button", { name: "Send a test message" }).click();
+    await expect(chat.getByText("Test message queued", { exact: false })).toBeVisible();
+    await expect.poll(() => received.some((r) => r.body.text.includes("connected this channel")), { timeout: 20_000 }).toBe(true);
+    await page.reload();
+    await hydrated(page);
+    await expect(chat.getByTestId("chat-last")).toContainText("Last message delivered");
+    await expect(page.locator("body")).not.toContainText("slacksecret");
+    await expectAccessible(page, "settings with a chat notification");
+    await page.screenshot({ path: test.info().outputPath("settings-chat.png"), fullPage: true });
+
+    await chat.getByRole("button", { name: "Turn off" }).click();
+    await expect(rule).toContainText("Turned off by an admin.");
+    await chat.getByRole("button", { name: "Delete the chat notification to Team channel" }).click();
+    await expect(chat.getByText("No chat notifications yet.")).toBeVisible();
   } finally {
     receiver.close();
   }
