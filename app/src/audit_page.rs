@@ -70,7 +70,7 @@ pub struct AuditView {
     pub older: Option<String>,
 }
 
-pub const ENTITY_CHOICES: [(&str, &str); 13] = [
+pub const ENTITY_CHOICES: [(&str, &str); 14] = [
     ("workspace", "Workspace"),
     ("task", "Task"),
     ("comment", "Comment"),
@@ -84,6 +84,7 @@ pub const ENTITY_CHOICES: [(&str, &str); 13] = [
     ("field_value", "Field value"),
     ("webhook_endpoint", "Webhook endpoint"),
     ("chat_notification", "Chat notification"),
+    ("import", "Import"),
 ];
 
 #[cfg(feature = "ssr")]

@@ -193,6 +193,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("import"))
+                        view=work::import::ImportPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("calendar"))
                         view=work::calendar::CalendarPage
                         ssr=SsrMode::Async

@@ -1176,6 +1176,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/projects/{project_id}/imports/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import tasks into a project from CSV, or (`dry_run`) see what would be imported. All or
+         *     nothing: a file with refused rows imports nothing, and the error names every one. The same
+         *     file twice into the same project: 409, nothing created.
+         */
+        post: operations["create_csv_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/sso": {
         parameters: {
             query?: never;
@@ -2260,6 +2281,28 @@ export interface components {
              */
             token: string;
         };
+        CsvImportBody: {
+            /**
+             * @description The file's text (UTF-8), headings on the first line, separated by `,`, `;` or tabs.
+             *     At most 2 MiB and 10,000 rows.
+             * @example Title;Status;Due
+             *     Order the signs;To do;31/12/2026
+             */
+            csv: string;
+            /** @description Check everything and create nothing: the answer is what the import would do. */
+            dry_run?: boolean | null;
+            /**
+             * @description Which field a heading's column goes to, where the heading alone does not say (headings
+             *     such as Title, Titel, Titre, Status, Due, Vervaldatum are recognised).
+             * @example {
+             *       "Klant": "ignore",
+             *       "Wat": "title"
+             *     }
+             */
+            mapping?: {
+                [key: string]: components["schemas"]["ImportField"];
+            } | null;
+        };
         /** @description One data category of the register. */
         DataCategory: {
             data: string;
@@ -2438,6 +2481,34 @@ export interface components {
             /** @description Newest first. */
             items: components["schemas"]["HistoryEventView"][];
             next_cursor?: string | null;
+        };
+        ImportColumnView: {
+            field: components["schemas"]["ImportField"];
+            heading: string;
+        };
+        /**
+         * @description What a column of the file holds.
+         * @enum {string}
+         */
+        ImportField: "title" | "description" | "status" | "priority" | "assignee" | "due" | "tags" | "ignore";
+        ImportReportView: {
+            columns: components["schemas"]["ImportColumnView"][];
+            /** @description Tasks created (0 in a dry run). */
+            created: number;
+            dry_run: boolean;
+            /** @description Every refused row (a dry run; an import with any is refused whole). */
+            errors: components["schemas"]["ImportRowErrorView"][];
+            /** @description Tags that did not exist and were (or would be) created. */
+            new_tags: string[];
+            /** @description Rows read, headings and empty lines not counted. */
+            rows: number;
+        };
+        ImportRowErrorView: {
+            /** @description The heading of the column at fault, if one is. */
+            column?: string | null;
+            /** @description The line in the file; the headings are line 1. */
+            line: number;
+            message: string;
         };
         IntegrationList: {
             items: components["schemas"]["IntegrationView"][];
@@ -6436,7 +6507,7 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page; absent for the first page. */
                 cursor?: string;
-                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value" | "chat_notification";
+                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value" | "chat_notification" | "import";
                 /** @description A user id, or `system`. */
                 actor?: string;
                 /**
@@ -6534,7 +6605,7 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "csv" | "json";
-                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value" | "chat_notification";
+                entity?: "task" | "comment" | "time_entry" | "attachment" | "tag" | "workspace" | "webhook_endpoint" | "checklist_item" | "task_relation" | "task_recurrence" | "custom_field" | "field_value" | "chat_notification" | "import";
                 actor?: string;
                 /** @description Events at or after this instant (RFC 3339). */
                 from?: string;
@@ -9286,6 +9357,114 @@ export interface operations {
                 };
             };
             /** @description `name` is empty, too long or taken, `options` do not fit the kind, or the project has 30 fields; the field is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_csv_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+                /** @description Project id */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CsvImportBody"];
+            };
+        };
+        responses: {
+            /** @description Dry run: what the import would do, every refused row named. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReportView"];
+                };
+            };
+            /** @description Imported. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReportView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A guest, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This file was already imported into this project. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file, the mapping or the project is invalid, or rows are refused (each named); nothing was created. */
             422: {
                 headers: {
                     [name: string]: unknown;

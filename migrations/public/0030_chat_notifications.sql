@@ -1,4 +1,4 @@
--- Chat notifications (issue 18; tenant migration 0020). A delivery recorded in a workspace
+-- Chat notifications and imports (issue 18; tenant migration 0020). A delivery recorded in a workspace
 -- queues the workspace's `chat` job in the same transaction, so a rolled-back change tells no
 -- channel. The functions take the workspace's schema as data and run as the tenant owner with
 -- a search path of pg_catalog alone, like the webhook functions (0015).
@@ -46,7 +46,9 @@ DECLARE
     v_private boolean;
     v_wanted boolean;
 BEGIN
-    IF v_task IS NULL THEN
+    -- An import's rows are not announced one by one (`work::import` sets this for its
+    -- transaction): a thousand messages would bury the channel.
+    IF v_task IS NULL OR current_setting('bastion.bulk_import', true) = 'on' THEN
         RETURN;
     END IF;
     IF v_type = 'task' AND v_action = 'created' THEN
@@ -119,6 +121,18 @@ BEGIN
                                    CASE TG_OP WHEN 'INSERT' THEN 'created'
                                    WHEN 'UPDATE' THEN 'updated' ELSE 'deleted' END,
                                    v_changes, NULL);
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION bastion_history.import_change() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM bastion_history.append(TG_TABLE_SCHEMA, 'import', NEW.id, 'created', to_jsonb(NEW),
+                                   NULL);
     RETURN NULL;
 END
 $$;

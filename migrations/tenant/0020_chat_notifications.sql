@@ -1,4 +1,4 @@
--- Chat notifications (issue 18): a workspace's admins send chosen events of chosen projects to a
+-- Chat notifications and imports (issue 18). Chat notifications: a workspace's admins send chosen events of chosen projects to a
 -- Slack or Microsoft Teams channel (their incoming-webhook address is the integration's token)
 -- or a Matrix room (the integration's token is the access token; the homeserver and the room
 -- are stated here). One delivery per event and rule is recorded by a trigger in the
@@ -16,7 +16,7 @@ ALTER TABLE history
     ADD CONSTRAINT history_entity_type_check CHECK (entity_type IN
         ('task', 'comment', 'time_entry', 'attachment', 'tag', 'workspace', 'webhook_endpoint',
          'checklist_item', 'task_relation', 'task_recurrence', 'custom_field', 'field_value',
-         'chat_notification'));
+         'chat_notification', 'import'));
 
 CREATE TABLE chat_notifications (
     id uuid PRIMARY KEY,
@@ -65,3 +65,19 @@ CREATE TRIGGER history_chat AFTER INSERT ON history
     FOR EACH ROW EXECUTE FUNCTION bastion_history.chat_history_change();
 CREATE TRIGGER chat_notifications_history AFTER INSERT OR UPDATE OR DELETE ON chat_notifications
     FOR EACH ROW EXECUTE FUNCTION bastion_history.chat_notification_change();
+
+-- Imports (`work::import`): one row per file brought into a project, so the same file is not
+-- imported twice, and an event of the workspace's history (who imported how many rows, when).
+CREATE TABLE imports (
+    id uuid PRIMARY KEY,
+    project_id uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    -- Of the file's bytes, hex.
+    sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    kind text NOT NULL CHECK (kind IN ('csv')),
+    rows integer NOT NULL CHECK (rows >= 0),
+    created_by uuid,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (project_id, sha256)
+);
+CREATE TRIGGER imports_history AFTER INSERT ON imports
+    FOR EACH ROW EXECUTE FUNCTION bastion_history.import_change();

@@ -277,6 +277,7 @@ fn rows() -> Vec<Row> {
         // what each caller sees in a span is `work::the_calendar_shows_each_caller_the_tasks_they_see_by_due_date`.
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/calendar", fixture: ViewedTask, body: Option::None, expect: [422, 422, 422, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks", fixture: Project, body: Some(json!({"project_id": "{project_id}", "title": "Row task"})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/projects/{project_id}/imports/csv", fixture: Project, body: Some(json!({"csv": "Title\nRow import"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
         // Bulk edit: every member may ask; the core skips per task what the caller may not
@@ -1332,6 +1333,8 @@ fn server_fn_rows() -> Vec<(&'static str, &'static str, Fixture, [u16; 6])> {
         ("/api/fn/set_field_value", "slug={ws}&task_id={task_id}&field_id={field_id}&value=12%2C50", PrivateField, [200, 404, 404, 404, 404, 404]),
         ("/api/fn/tasks", "slug={ws}&status=todo", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/create_task", "slug={ws}&title=Fn+task&project_id={project_id}&status=todo&priority=high&assignee_id=&due_on=2026-12-31&description=", Project, [200, 200, 403, 404, 404, 404]),
+        ("/api/fn/import_page", "slug={ws}&project={project_id}", Project, [200, 200, 200, 404, 404, 404]),
+        ("/api/fn/import_csv", "slug={ws}&project={project_id}&csv=Title%0AFn+import&mode=import", Project, [200, 200, 403, 404, 404, 404]),
         ("/api/fn/board", "slug={ws}", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/calendar", "slug={ws}&month=2026-12", ViewedTask, [200, 200, 200, 404, 404, 404]),
         ("/api/fn/calendar", "slug={ws}&month=December", ViewedTask, [422, 422, 422, 404, 404, 404]),

@@ -115,6 +115,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                         let slug = slug();
                         let manage = policy::can_manage_projects(home.role);
                         let set_prefix = policy::can_set_project_prefix(home.role);
+                        let import = policy::can_create_task(home.role);
                         let (open, mut archived): (Vec<_>, Vec<_>) =
                             home.projects.into_iter().partition(|p| !p.archived);
                         // Archived projects are for those who may bring them back.
@@ -140,7 +141,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                                     view! {
                                         <ul class="project-list">
                                             {open.into_iter().map(|p| view! {
-                                                <ProjectItem slug=slug.clone() project=p manage=manage set_prefix=set_prefix action=update/>
+                                                <ProjectItem slug=slug.clone() project=p manage=manage set_prefix=set_prefix import=import action=update/>
                                             }).collect_view()}
                                         </ul>
                                     }.into_any()
@@ -166,7 +167,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                                         <summary>{t.archived_projects(archived.len())}</summary>
                                         <ul class="project-list">
                                             {archived.into_iter().map(|p| view! {
-                                                <ProjectItem slug=slug.clone() project=p manage=manage set_prefix=set_prefix action=update/>
+                                                <ProjectItem slug=slug.clone() project=p manage=manage set_prefix=set_prefix import=false action=update/>
                                             }).collect_view()}
                                         </ul>
                                     </details>
@@ -186,6 +187,8 @@ fn ProjectItem(
     project: ProjectRow,
     manage: bool,
     set_prefix: bool,
+    /// Whether the viewer may import tasks (archived projects take none).
+    import: bool,
     action: ServerAction<UpdateProject>,
 ) -> impl IntoView {
     let t = crate::use_t();
@@ -213,6 +216,9 @@ fn ProjectItem(
                 <a class="muted" href=board>{t.nav_board()}</a>
                 {set_prefix.then(|| view! {
                     <a class="muted" href=format!("/w/{}/fields?project={}", slug.get_value(), id.get_value())>{t.fields_link()}</a>
+                })}
+                {(import && !project.archived).then(|| view! {
+                    <a class="muted" href=format!("/w/{}/import?project={}", slug.get_value(), id.get_value())>{t.import_link()}</a>
                 })}
             </div>
             {manage.then(move || view! {

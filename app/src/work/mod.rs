@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod fields;
 pub mod history;
 pub mod home;
+pub mod import;
 pub mod inline;
 pub mod list;
 pub mod mention_picker;

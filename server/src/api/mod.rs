@@ -17,6 +17,7 @@ pub mod events;
 pub mod fields;
 pub mod health;
 mod ids;
+pub mod imports;
 pub mod integrations;
 pub mod members;
 pub mod notifications;
@@ -309,7 +310,10 @@ fn operations() -> OpenApiRouter<AppState> {
             integrations::routes().merge(chat::routes()),
         ))
         .merge(tagged("webhooks", webhooks::routes()))
-        .merge(tagged("projects", projects::routes()))
+        .merge(tagged(
+            "projects",
+            projects::routes().merge(imports::routes()),
+        ))
         .merge(tagged(
             "tasks",
             tasks::routes()

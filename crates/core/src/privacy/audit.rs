@@ -30,7 +30,7 @@ pub struct HistoryEvent {
 const EVENT_COLUMNS: &str =
     "id, occurred_at, actor, entity_type, entity_id, action, changes, task_id";
 
-pub const ENTITY_TYPES: [&str; 13] = [
+pub const ENTITY_TYPES: [&str; 14] = [
     "task",
     "comment",
     "time_entry",
@@ -44,6 +44,7 @@ pub const ENTITY_TYPES: [&str; 13] = [
     "custom_field",
     "field_value",
     "chat_notification",
+    "import",
 ];
 
 /// What a list or an export is narrowed to; every field optional.

@@ -15,6 +15,7 @@ pub mod checklists;
 pub mod comments;
 pub mod cursor;
 pub mod fields;
+pub mod import;
 pub mod mentions;
 pub mod notification_mail;
 pub mod notifications;

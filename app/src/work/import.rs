@@ -1,0 +1,312 @@
+//! Importing tasks from a spreadsheet in the browser (issue 18): `/w/{ws}/import?project=…`.
+//! Choose a CSV file (or paste its text), check it, adjust which column is which, and import
+//! it whole. "Check" is the core's dry run: it reports what would be created and every refused
+//! row with its line and column; "Import" does it, all or nothing. A plain form (`ActionForm`;
+//! the two buttons are its submitters), so checking and importing work without the script; the
+//! script only reads the chosen file into the text box.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use super::{LoadError, ProjectRow, WorkNav};
+use crate::policy::{self, Role};
+use crate::url::route_param;
+use crate::UiError;
+
+/// The fields a column can go to, in the order the mapping offers them.
+pub const FIELDS: [&str; 8] = [
+    "title",
+    "description",
+    "status",
+    "priority",
+    "assignee",
+    "due",
+    "tags",
+    "ignore",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportPageData {
+    pub workspace_name: String,
+    pub role: Role,
+    pub unread: i64,
+    pub projects: Vec<ProjectRow>,
+    pub project: Option<ProjectRow>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "import_page")]
+pub async fn import_page(slug: String, project: Option<String>) -> Result<ImportPageData, UiError> {
+    use super::srv as work;
+    let mut o = crate::server::open(&slug).await?;
+    let asked = work::opt_id("project", project.as_deref())?;
+    let projects = work::all_projects(&mut o.tx, &o.viewer, false).await?;
+    let shown = match asked {
+        Some(id) => {
+            bastion_core::work::projects::get_project(&mut o.tx, &o.viewer, id).await?;
+            projects.iter().find(|p| p.id == id.to_string()).cloned()
+        }
+        None => projects.first().cloned(),
+    };
+    let unread = bastion_core::work::notifications::unread_count(&mut o.tx, &o.viewer).await?;
+    o.tx.commit().await?;
+    Ok(ImportPageData {
+        workspace_name: o.workspace.name,
+        role: o.viewer.role,
+        unread,
+        projects,
+        project: shown,
+    })
+}
+
+/// A check's or an import's result, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportResult {
+    pub imported: bool,
+    /// Heading and field, column by column.
+    pub columns: Vec<(String, String)>,
+    pub rows: usize,
+    pub created: usize,
+    pub new_tags: Vec<String>,
+    /// Line, column heading (if one is at fault), why.
+    pub errors: Vec<(usize, Option<String>, String)>,
+}
+
+/// Checks (`mode=check`, a dry run) or imports (`mode=import`) the CSV into the project. The
+/// mapping comes as two lists in column order: `headings[]` and the chosen `fields[]`.
+#[server(prefix = "/api/fn", endpoint = "import_csv")]
+pub async fn import_csv(
+    slug: String,
+    project: String,
+    csv: String,
+    mode: Option<String>,
+    headings: Option<Vec<String>>,
+    fields: Option<Vec<String>>,
+) -> Result<ImportResult, UiError> {
+    use bastion_core::work::import::{self, CsvImport, Field};
+    let ctx = crate::server::context()?;
+    let project_id = super::srv::id_or_404(&project, "project")?;
+    let dry_run = mode.as_deref() != Some("import");
+    // The mapping shown is of the last file checked; for another file (other headings) the
+    // headings decide again.
+    let present: Vec<String> = import::parse_csv(&csv)?
+        .first()
+        .map(|(_, h)| h.iter().map(|h| h.trim().to_owned()).collect())
+        .unwrap_or_default();
+    let mut mapping = std::collections::HashMap::new();
+    for (heading, field) in headings
+        .unwrap_or_default()
+        .into_iter()
+        .zip(fields.unwrap_or_default())
+        .filter(|(h, _)| present.iter().any(|p| p == h.trim()))
+    {
+        let field = Field::parse(&field).ok_or_else(|| {
+            UiError::from(bastion_core::CoreError::invalid(
+                "mapping",
+                format!("{field:?} is not a field"),
+            ))
+        })?;
+        mapping.insert(heading.trim().to_owned(), field);
+    }
+    let mut o = crate::server::open(&slug).await?;
+    let input = CsvImport {
+        project_id,
+        csv,
+        mapping,
+        dry_run,
+    };
+    let report = import::import_csv(&ctx.pool, &mut o.tx, &o.viewer, &input).await?;
+    if dry_run {
+        o.tx.rollback().await?;
+    } else {
+        o.tx.commit().await?;
+    }
+    Ok(ImportResult {
+        imported: !dry_run,
+        columns: report
+            .columns
+            .into_iter()
+            .map(|c| (c.heading, c.field.as_str().to_owned()))
+            .collect(),
+        rows: report.rows,
+        created: report.created,
+        new_tags: report.new_tags,
+        errors: report
+            .errors
+            .into_iter()
+            .map(|e| (e.line, e.column, e.message))
+            .collect(),
+    })
+}
+
+fn field_label(t: crate::i18n::T, field: &str) -> &'static str {
+    match field {
+        "title" => t.import_field_title(),
+        "description" => t.import_field_description(),
+        "status" => t.import_field_status(),
+        "priority" => t.import_field_priority(),
+        "assignee" => t.import_field_assignee(),
+        "due" => t.import_field_due(),
+        "tags" => t.import_field_tags(),
+        _ => t.import_field_ignore(),
+    }
+}
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let t = crate::use_t();
+    let slug = route_param("slug");
+    let query = use_query_map();
+    let project = move || query.read().get("project").filter(|p| !p.is_empty());
+    let run = ServerAction::<ImportCsv>::new();
+    let data = Resource::new_blocking(
+        move || (slug(), project()),
+        |(slug, project)| import_page(slug, project),
+    );
+    let csv = RwSignal::new(String::new());
+    // The chosen file's text goes into the box (the form sends the box).
+    let read_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    if let Some(text) = text.as_string() {
+                        csv.set(text);
+                    }
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let result = move || run.value().get();
+    view! {
+        <Title text=t.import_title()/>
+        <Transition fallback=move || view! { <p>{t.loading()}</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <LoadError title=t.import_title() error=e/> }.into_any(),
+                    Ok(page) => {
+                        let slug = slug();
+                        let allowed = policy::can_create_task(page.role);
+                        view! {
+                            <Title text=super::raw_text(&format!("{} — {}", t.import_title(), page.workspace_name))/>
+                            <WorkNav slug=slug.clone() role=page.role unread=page.unread current="home"/>
+                            <section class="card" aria-labelledby="import-title">
+                                <h1 id="import-title">{match &page.project {
+                                    Some(p) => t.import_heading(&p.name),
+                                    None => t.import_title().to_owned(),
+                                }}</h1>
+                                <p class="muted">{t.import_intro()}</p>
+                                {(page.projects.len() > 1).then(|| view! {
+                                    <form method="get" class="inline-form">
+                                        <label for="import-project">{t.field_project()}</label>
+                                        <select id="import-project" name="project">
+                                            {page.projects.iter().map(|p| view! {
+                                                <option value=p.id.clone() selected=page.project.as_ref().is_some_and(|s| s.id == p.id)>{p.name.clone()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                        <button type="submit" class="button small secondary">{t.field_show()}</button>
+                                    </form>
+                                })}
+                                {match (page.project.clone(), allowed) {
+                                    (None, _) => view! { <p class="empty">{t.import_no_project()}</p> }.into_any(),
+                                    (Some(_), false) => view! { <p class="empty">{t.import_not_allowed()}</p> }.into_any(),
+                                    (Some(p), true) => view! {
+                                        <ActionForm action=run attr:class="form import-form">
+                                            <input type="hidden" name="slug" value=slug.clone()/>
+                                            <input type="hidden" name="project" value=p.id.clone()/>
+                                            <label for="import-file">{t.import_file()}</label>
+                                            <input id="import-file" type="file" accept=".csv,text/csv,text/plain" on:change=read_file/>
+                                            <label for="import-csv">{t.import_text()}</label>
+                                            <textarea id="import-csv" name="csv" rows="8" required class="import-text"
+                                                prop:value=move || csv.get()
+                                                on:input=move |ev| csv.set(event_target_value(&ev))></textarea>
+                                            {move || result().and_then(Result::ok).filter(|r| !r.imported).map(|r| view! {
+                                                <fieldset class="field-options import-mapping">
+                                                    <legend>{t.import_mapping()}</legend>
+                                                    {r.columns.into_iter().enumerate().map(|(i, (heading, field))| {
+                                                        let id = format!("import-map-{i}");
+                                                        view! {
+                                                            <div class="field">
+                                                                <input type="hidden" name="headings[]" value=heading.clone()/>
+                                                                <label for=id.clone()>{heading.clone()}</label>
+                                                                <select id=id name="fields[]">
+                                                                    {FIELDS.into_iter().map(|f| view! {
+                                                                        <option value=f selected=f == field>{field_label(t, f)}</option>
+                                                                    }).collect_view()}
+                                                                </select>
+                                                            </div>
+                                                        }
+                                                    }).collect_view()}
+                                                </fieldset>
+                                            })}
+                                            <div class="row-actions">
+                                                <button type="submit" name="mode" value="check" class="button secondary" disabled=move || run.pending().get()>{t.import_check()}</button>
+                                                <button type="submit" name="mode" value="import" class="button"
+                                                    disabled=move || run.pending().get() || !result().and_then(Result::ok).is_some_and(|r| !r.imported && r.errors.is_empty() && r.rows > 0)>
+                                                    {move || match result().and_then(Result::ok) {
+                                                        Some(r) if !r.imported && r.errors.is_empty() => t.import_go(r.rows),
+                                                        _ => t.import_go_unchecked().to_owned(),
+                                                    }}
+                                                </button>
+                                            </div>
+                                        </ActionForm>
+                                        {move || run.pending().get().then(|| view! { <p class="muted" role="status">{t.import_working()}</p> })}
+                                        {move || result().map(|r| match r {
+                                            Err(e) => view! { <p class="form-error" role="alert">{e.message(t)}</p> }.into_any(),
+                                            Ok(r) if r.imported => view! {
+                                                <p class="form-ok" role="status" data-testid="import-outcome">{t.import_done(r.created)}</p>
+                                            }.into_any(),
+                                            Ok(r) => view! {
+                                                <div role="status" data-testid="import-outcome">
+                                                    {if r.errors.is_empty() {
+                                                        view! { <p class="form-ok">{t.import_checked_ok(r.rows)}</p> }.into_any()
+                                                    } else {
+                                                        view! { <p class="form-error">{t.import_checked_bad(r.errors.len(), r.rows)}</p> }.into_any()
+                                                    }}
+                                                    {(!r.new_tags.is_empty()).then(|| view! { <p class="muted">{t.import_new_tags(r.new_tags.join(", "))}</p> })}
+                                                    {(!r.errors.is_empty()).then(|| view! {
+                                                        <div class="table-scroll">
+                                                            <table class="table import-errors">
+                                                                <thead><tr>
+                                                                    <th scope="col">{t.import_col_line()}</th>
+                                                                    <th scope="col">{t.import_col_column()}</th>
+                                                                    <th scope="col">{t.import_col_problem()}</th>
+                                                                </tr></thead>
+                                                                <tbody>
+                                                                    {r.errors.into_iter().map(|(line, column, message)| view! {
+                                                                        <tr>
+                                                                            <td>{line}</td>
+                                                                            <td>{column.unwrap_or_else(|| "—".into())}</td>
+                                                                            <td>{message}</td>
+                                                                        </tr>
+                                                                    }).collect_view()}
+                                                                </tbody>
+                                                            </table>
+                                                        </div>
+                                                    })}
+                                                </div>
+                                            }.into_any(),
+                                        })}
+                                    }.into_any(),
+                                }}
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
