@@ -912,15 +912,11 @@ async fn client_for(
     )
     .await
     .map_err(FetchError::Refused)?;
-    // reqwest is built without a TLS provider of its own (see `storage::Objects::s3`).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(PROVIDER_TIMEOUT)
-        .no_proxy()
-        .user_agent(concat!("Bastion/", env!("CARGO_PKG_VERSION")))
-        .resolve_to_addrs(&target.host, &target.addrs)
-        .build()
+    let client = target
+        .client(
+            PROVIDER_TIMEOUT,
+            concat!("Bastion/", env!("CARGO_PKG_VERSION")),
+        )
         .map_err(|e| FetchError::Failed(format!("client: {e}")))?;
     Ok((client, target.url))
 }

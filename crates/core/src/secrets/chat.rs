@@ -836,15 +836,10 @@ async fn send(settings: WebhookSettings, d: &Due, token: &str, m: &Message) -> O
         }
         Err(e) => return failed(format!("the integration's address is refused: {e}")),
     };
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(delivery::TIMEOUT)
-        .no_proxy()
-        .user_agent(concat!("Bastion/", env!("CARGO_PKG_VERSION")))
-        .resolve_to_addrs(&target.host, &target.addrs)
-        .build()
-    {
+    let client = match target.client(
+        delivery::TIMEOUT,
+        concat!("Bastion/", env!("CARGO_PKG_VERSION")),
+    ) {
         Ok(client) => client,
         Err(e) => return failed(format!("client: {e}")),
     };

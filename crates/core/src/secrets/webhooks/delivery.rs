@@ -288,16 +288,10 @@ async fn send(settings: WebhookSettings, claimed: &Claimed) -> Outcome {
         Ok(target) => target,
         Err(e) => return failed(format!("target refused: {e}")),
     };
-    // reqwest is built without a TLS provider of its own (see `storage::Objects::s3`).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(TIMEOUT)
-        .no_proxy()
-        .user_agent(concat!("Bastion-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .resolve_to_addrs(&target.host, &target.addrs)
-        .build()
-    {
+    let client = match target.client(
+        TIMEOUT,
+        concat!("Bastion-Webhooks/", env!("CARGO_PKG_VERSION")),
+    ) {
         Ok(client) => client,
         Err(e) => return failed(format!("client: {e}")),
     };

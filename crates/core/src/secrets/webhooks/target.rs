@@ -35,6 +35,28 @@ pub struct Target {
     pub addrs: Vec<SocketAddr>,
 }
 
+impl Target {
+    /// The client for a request to this target: connects only to the addresses checked (pinned,
+    /// so a changed DNS answer cannot move it), follows no redirect (a redirect could point
+    /// anywhere), uses no proxy (one could reach what the check refused), gives up after
+    /// `timeout`. Webhooks, chat notifications and single sign-on's provider calls use it.
+    pub fn client(
+        &self,
+        timeout: Duration,
+        user_agent: &'static str,
+    ) -> Result<reqwest::Client, reqwest::Error> {
+        // reqwest is built without a TLS provider of its own (see `storage::Objects::s3`).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .no_proxy()
+            .user_agent(user_agent)
+            .resolve_to_addrs(&self.host, &self.addrs)
+            .build()
+    }
+}
+
 /// Checks the URL's shape (no resolution): absolute http(s), a host, no credentials, no
 /// fragment, at most [`URL_MAX_CHARS`].
 pub fn parse_url(input: &str) -> CoreResult<Url> {
