@@ -64,6 +64,15 @@ test("import a spreadsheet: check, see the bad rows, fix, import whole", async (
   await page.getByRole("button", { name: "Import 2 tasks" }).click();
   await expect(outcome).toContainText("2 tasks imported.");
 
+  // A Trello board's export goes in the same box; its fields are fixed, so there is no mapping.
+  const board = { lists: [{ id: "l1", name: "Doing" }], cards: [{ id: "c1", name: "Sleutels ophalen", idList: "l1" }] };
+  await page.getByLabel("Or paste its text").fill(JSON.stringify(board));
+  await page.getByRole("button", { name: "Check", exact: true }).click();
+  await expect(outcome).toContainText("The row can be imported.");
+  await expect(page.getByRole("group", { name: "Which column is which" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Import 1 task" }).click();
+  await expect(outcome).toContainText("1 task imported.");
+
   await page.goto(`/w/${SLUG}/tasks`);
   await expect(page.getByRole("link", { name: "Verhuiswagen" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Dozen bestellen" })).toBeVisible();

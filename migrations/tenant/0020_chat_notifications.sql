@@ -73,7 +73,7 @@ CREATE TABLE imports (
     project_id uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     -- Of the file's bytes, hex.
     sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
-    kind text NOT NULL CHECK (kind IN ('csv')),
+    kind text NOT NULL CHECK (kind IN ('csv', 'trello')),
     rows integer NOT NULL CHECK (rows >= 0),
     created_by uuid,
     created_at timestamptz NOT NULL DEFAULT now(),

@@ -278,6 +278,7 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/calendar", fixture: ViewedTask, body: Option::None, expect: [422, 422, 422, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks", fixture: Project, body: Some(json!({"project_id": "{project_id}", "title": "Row task"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/projects/{project_id}/imports/csv", fixture: Project, body: Some(json!({"csv": "Title\nRow import"})), expect: [201, 201, 403, 404, 404, 401] },
+        Row { method: "POST", path: "/api/v1/workspaces/{ws}/projects/{project_id}/imports/trello", fixture: Project, body: Some(json!({"board": {"lists": [{"id": "l", "name": "To do"}], "cards": [{"id": "c", "name": "Row card", "idList": "l"}]}})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: PrivateTask, body: Option::None, expect: [200, 404, 404, 404, 404, 401] },
         // Bulk edit: every member may ask; the core skips per task what the caller may not

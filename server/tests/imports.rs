@@ -319,3 +319,159 @@ async fn a_thousand_rows_import_whole_once_and_bad_rows_import_nothing() {
     .await;
     assert_eq!(guest.status, StatusCode::FORBIDDEN, "{}", guest.body);
 }
+
+/// A task's checklist (text, done) and comments, as stored.
+async fn extras(app: &TestApp, cast: &Cast, title: &str) -> (Vec<(String, bool)>, Vec<String>) {
+    let ws = workspaces::find_by_slug(&app.db.pool, &cast.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = TenantTx::begin(&app.db.pool, &ws.schema(), Actor::System)
+        .await
+        .unwrap();
+    let items: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT c.text, c.done FROM checklist_items c JOIN tasks t ON t.id = c.task_id
+          WHERE t.title = $1 ORDER BY c.position",
+    )
+    .bind(title)
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    let comments: Vec<String> = sqlx::query_scalar(
+        "SELECT c.body FROM comments c JOIN tasks t ON t.id = c.task_id
+          WHERE t.title = $1 ORDER BY c.created_at, c.id",
+    )
+    .bind(title)
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (items, comments)
+}
+
+#[tokio::test]
+async fn a_trello_board_imports_with_its_lists_labels_checklists_and_comments() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let move_project = project(&app, &cast, "Office move").await;
+    let board: Value = serde_json::from_str(include_str!("fixtures/trello-board.json")).unwrap();
+    let path = format!("/projects/{move_project}/imports/trello");
+
+    let dry = app
+        .post_as(
+            &cast.admin,
+            &cast.api(&path),
+            json!({"board": board, "dry_run": true}),
+        )
+        .await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
+    let report = dry.json();
+    assert_eq!(
+        report["rows"], 3,
+        "archived cards and lists stay out: {report}"
+    );
+    assert_eq!(report["created"], 0);
+    assert_eq!(report["errors"], json!([]));
+    assert_eq!(report["new_tags"], json!(["Urgent", "green"]));
+    assert!(stored(&app, &cast, &move_project).await.is_empty());
+
+    let done = app
+        .post_as(&cast.admin, &cast.api(&path), json!({"board": board}))
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.body);
+    assert_eq!(done.json()["created"], 3);
+    let tasks = stored(&app, &cast, &move_project).await;
+    let titles: Vec<&str> = tasks.iter().map(|t| t["title"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        ["Book the movers", "Pack the archive", "Sign the lease"]
+    );
+    let statuses: Vec<&str> = tasks
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["todo", "in_progress", "done"]);
+    assert_eq!(tasks[0]["due"], "2027-01-15");
+    assert_eq!(tasks[0]["tags"], json!(["Urgent"]));
+    assert_eq!(tasks[1]["tags"], json!(["green"]));
+    let description = tasks[0]["description"].as_str().unwrap();
+    assert!(
+        description.starts_with("Three quotes, then pick one."),
+        "{description}"
+    );
+    assert!(
+        description.contains(
+            "- quote.pdf: https://trello.com/1/cards/c1/attachments/a1/download/quote.pdf"
+        ),
+        "{description}"
+    );
+    let (items, _) = extras(&app, &cast, "Pack the archive").await;
+    assert_eq!(
+        items,
+        vec![
+            ("Order boxes".to_owned(), true),
+            ("Labels on every box".to_owned(), false)
+        ]
+    );
+    let (_, comments) = extras(&app, &cast, "Book the movers").await;
+    assert_eq!(
+        comments,
+        vec!["Comments from Trello:\n\nBram De Smet, 2026-11-19:\nI asked three movers.\n\nAnn Peeters, 2026-11-20:\nThe second quote is cheaper."]
+    );
+
+    // Once per board file.
+    let again = app
+        .post_as(&cast.admin, &cast.api(&path), json!({"board": board}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+
+    // A card Bastion cannot take is named; nothing is imported.
+    let other = project(&app, &cast, "Other").await;
+    let other_path = format!("/projects/{other}/imports/trello");
+    let mut bad = board.clone();
+    bad["cards"][1]["due"] = json!("someday");
+    bad["cards"][2]["name"] = json!("   ");
+    let dry = app
+        .post_as(
+            &cast.admin,
+            &cast.api(&other_path),
+            json!({"board": bad, "dry_run": true}),
+        )
+        .await;
+    let errors: Vec<(u64, String)> = dry.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![(2, "due".to_owned()), (3, "name".to_owned())],
+        "{}",
+        dry.body
+    );
+    let refused = app
+        .post_as(&cast.admin, &cast.api(&other_path), json!({"board": bad}))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(stored(&app, &cast, &other).await.is_empty());
+    let not_a_board = app
+        .post_as(
+            &cast.admin,
+            &cast.api(&other_path),
+            json!({"board": {"name": "x"}}),
+        )
+        .await;
+    assert_eq!(not_a_board.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(not_a_board.json()["error"]["field"], "board");
+}

@@ -368,17 +368,7 @@ pub fn FieldsPage() -> impl IntoView {
                                     None => t.fields_title().to_owned(),
                                 }}</h1>
                                 <p class="muted">{t.fields_intro()}</p>
-                                {(page.projects.len() > 1).then(|| view! {
-                                    <form method="get" class="inline-form">
-                                        <label for="fields-project">{t.field_project()}</label>
-                                        <select id="fields-project" name="project">
-                                            {page.projects.iter().map(|p| view! {
-                                                <option value=p.id.clone() selected=page.project.as_ref().is_some_and(|s| s.id == p.id)>{p.name.clone()}</option>
-                                            }).collect_view()}
-                                        </select>
-                                        <button type="submit" class="button small secondary">{t.field_show()}</button>
-                                    </form>
-                                })}
+                                <super::ProjectPicker id="fields-project" projects=page.projects.clone() selected=page.project.as_ref().map(|p| p.id.clone())/>
                                 <FormError error=change_error/>
                                 {match page.project.clone() {
                                     None => view! { <p class="empty">{t.fields_no_projects()}</p> }.into_any(),

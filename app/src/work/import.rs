@@ -1,5 +1,5 @@
-//! Importing tasks from a spreadsheet in the browser (issue 18): `/w/{ws}/import?project=…`.
-//! Choose a CSV file (or paste its text), check it, adjust which column is which, and import
+//! Importing tasks from a spreadsheet or a Trello board in the browser (issue 18):
+//! `/w/{ws}/import?project=…`. Choose a CSV file or a Trello export (or paste its text), check it, adjust which column is which, and import
 //! it whole. "Check" is the core's dry run: it reports what would be created and every refused
 //! row with its line and column; "Import" does it, all or nothing. A plain form (`ActionForm`;
 //! the two buttons are its submitters), so checking and importing work without the script; the
@@ -64,6 +64,8 @@ pub async fn import_page(slug: String, project: Option<String>) -> Result<Import
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportResult {
     pub imported: bool,
+    /// A spreadsheet's columns can be mapped; a Trello board's fields are fixed.
+    pub mappable: bool,
     /// Heading and field, column by column.
     pub columns: Vec<(String, String)>,
     pub rows: usize,
@@ -90,10 +92,14 @@ pub async fn import_csv(
     let dry_run = mode.as_deref() != Some("import");
     // The mapping shown is of the last file checked; for another file (other headings) the
     // headings decide again.
-    let present: Vec<String> = import::parse_csv(&csv)?
-        .first()
-        .map(|(_, h)| h.iter().map(|h| h.trim().to_owned()).collect())
-        .unwrap_or_default();
+    let present: Vec<String> = if csv.trim_start().starts_with('{') {
+        Vec::new()
+    } else {
+        import::parse_csv(&csv)?
+            .first()
+            .map(|(_, h)| h.iter().map(|h| h.trim().to_owned()).collect())
+            .unwrap_or_default()
+    };
     let mut mapping = std::collections::HashMap::new();
     for (heading, field) in headings
         .unwrap_or_default()
@@ -110,13 +116,30 @@ pub async fn import_csv(
         mapping.insert(heading.trim().to_owned(), field);
     }
     let mut o = crate::server::open(&slug).await?;
-    let input = CsvImport {
-        project_id,
-        csv,
-        mapping,
-        dry_run,
+    // A Trello board's export is JSON; anything else is read as CSV.
+    let trello = csv.trim_start().starts_with('{');
+    let report = if trello {
+        let board = serde_json::from_str(&csv).map_err(|e| {
+            UiError::from(bastion_core::CoreError::invalid(
+                "board",
+                format!("is not valid JSON ({e})"),
+            ))
+        })?;
+        let input = import::TrelloImport {
+            project_id,
+            board,
+            dry_run,
+        };
+        import::import_trello(&mut o.tx, &o.viewer, &input).await?
+    } else {
+        let input = CsvImport {
+            project_id,
+            csv,
+            mapping,
+            dry_run,
+        };
+        import::import_csv(&ctx.pool, &mut o.tx, &o.viewer, &input).await?
     };
-    let report = import::import_csv(&ctx.pool, &mut o.tx, &o.viewer, &input).await?;
     if dry_run {
         o.tx.rollback().await?;
     } else {
@@ -124,6 +147,7 @@ pub async fn import_csv(
     }
     Ok(ImportResult {
         imported: !dry_run,
+        mappable: !trello,
         columns: report
             .columns
             .into_iter()
@@ -209,17 +233,7 @@ pub fn ImportPage() -> impl IntoView {
                                     None => t.import_title().to_owned(),
                                 }}</h1>
                                 <p class="muted">{t.import_intro()}</p>
-                                {(page.projects.len() > 1).then(|| view! {
-                                    <form method="get" class="inline-form">
-                                        <label for="import-project">{t.field_project()}</label>
-                                        <select id="import-project" name="project">
-                                            {page.projects.iter().map(|p| view! {
-                                                <option value=p.id.clone() selected=page.project.as_ref().is_some_and(|s| s.id == p.id)>{p.name.clone()}</option>
-                                            }).collect_view()}
-                                        </select>
-                                        <button type="submit" class="button small secondary">{t.field_show()}</button>
-                                    </form>
-                                })}
+                                <super::ProjectPicker id="import-project" projects=page.projects.clone() selected=page.project.as_ref().map(|p| p.id.clone())/>
                                 {match (page.project.clone(), allowed) {
                                     (None, _) => view! { <p class="empty">{t.import_no_project()}</p> }.into_any(),
                                     (Some(_), false) => view! { <p class="empty">{t.import_not_allowed()}</p> }.into_any(),
@@ -228,12 +242,12 @@ pub fn ImportPage() -> impl IntoView {
                                             <input type="hidden" name="slug" value=slug.clone()/>
                                             <input type="hidden" name="project" value=p.id.clone()/>
                                             <label for="import-file">{t.import_file()}</label>
-                                            <input id="import-file" type="file" accept=".csv,text/csv,text/plain" on:change=read_file/>
+                                            <input id="import-file" type="file" accept=".csv,.json,text/csv,text/plain,application/json" on:change=read_file/>
                                             <label for="import-csv">{t.import_text()}</label>
                                             <textarea id="import-csv" name="csv" rows="8" required class="import-text"
                                                 prop:value=move || csv.get()
                                                 on:input=move |ev| csv.set(event_target_value(&ev))></textarea>
-                                            {move || result().and_then(Result::ok).filter(|r| !r.imported).map(|r| view! {
+                                            {move || result().and_then(Result::ok).filter(|r| !r.imported && r.mappable).map(|r| view! {
                                                 <fieldset class="field-options import-mapping">
                                                     <legend>{t.import_mapping()}</legend>
                                                     {r.columns.into_iter().enumerate().map(|(i, (heading, field))| {
@@ -257,6 +271,7 @@ pub fn ImportPage() -> impl IntoView {
                                                 <button type="submit" name="mode" value="import" class="button"
                                                     disabled=move || run.pending().get() || !result().and_then(Result::ok).is_some_and(|r| !r.imported && r.errors.is_empty() && r.rows > 0)>
                                                     {move || match result().and_then(Result::ok) {
+                                                        Some(r) if !r.imported && r.errors.is_empty() && r.rows == 1 => t.import_go_one().to_owned(),
                                                         Some(r) if !r.imported && r.errors.is_empty() => t.import_go(r.rows),
                                                         _ => t.import_go_unchecked().to_owned(),
                                                     }}
@@ -267,12 +282,12 @@ pub fn ImportPage() -> impl IntoView {
                                         {move || result().map(|r| match r {
                                             Err(e) => view! { <p class="form-error" role="alert">{e.message(t)}</p> }.into_any(),
                                             Ok(r) if r.imported => view! {
-                                                <p class="form-ok" role="status" data-testid="import-outcome">{t.import_done(r.created)}</p>
+                                                <p class="form-ok" role="status" data-testid="import-outcome">{if r.created == 1 { t.import_done_one().to_owned() } else { t.import_done(r.created) }}</p>
                                             }.into_any(),
                                             Ok(r) => view! {
                                                 <div role="status" data-testid="import-outcome">
                                                     {if r.errors.is_empty() {
-                                                        view! { <p class="form-ok">{t.import_checked_ok(r.rows)}</p> }.into_any()
+                                                        view! { <p class="form-ok">{if r.rows == 1 { t.import_checked_ok_one().to_owned() } else { t.import_checked_ok(r.rows) }}</p> }.into_any()
                                                     } else {
                                                         view! { <p class="form-error">{t.import_checked_bad(r.errors.len(), r.rows)}</p> }.into_any()
                                                     }}

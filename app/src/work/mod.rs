@@ -166,6 +166,32 @@ pub fn raw_text(text: &str) -> String {
 /// outside, and returns focus, without script (the page works before the bundle loads). Each
 /// link is offered only to those whom policy lets use its page; the inbox link carries the
 /// caller's unread count as the page's server render read it.
+/// The choice of project on a page about one project (its fields, an import): a plain GET form,
+/// so the choice is a link; shown only when there is more than one to choose from.
+#[component]
+pub fn ProjectPicker(
+    /// The select's id, unique on the page.
+    id: &'static str,
+    projects: Vec<ProjectRow>,
+    selected: Option<String>,
+) -> impl IntoView {
+    let t = crate::use_t();
+    (projects.len() > 1).then(|| {
+        view! {
+            <form method="get" class="inline-form">
+                <label for=id>{t.field_project()}</label>
+                <select id=id name="project">
+                    {projects.into_iter().map(|p| {
+                        let chosen = selected.as_deref() == Some(p.id.as_str());
+                        view! { <option value=p.id selected=chosen>{p.name}</option> }
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="button small secondary">{t.field_show()}</button>
+            </form>
+        }
+    })
+}
+
 #[component]
 pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> impl IntoView {
     let link = |href: String, label: &'static str, key: &'static str| {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::ids::PathIds;
 use axum::{extract::State, http::StatusCode, Json};
-use bastion_core::work::import::{self, CsvImport, Field, ImportReport};
+use bastion_core::work::import::{self, CsvImport, Field, ImportReport, TrelloImport};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -174,7 +174,59 @@ pub async fn create_csv_import(
     }
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TrelloImportBody {
+    /// The board as Trello exports it (Menu → Print, export and share → Export as JSON): its
+    /// `lists`, `cards`, `labels`, `checklists` and `actions` are read.
+    #[schema(value_type = Object)]
+    pub board: serde_json::Value,
+    /// Check everything and create nothing: the answer is what the import would do.
+    pub dry_run: Option<bool>,
+}
+
+/// Import a Trello board into a project, or (`dry_run`) see what would be imported: open cards
+/// become tasks (their list their status: Done, Doing and the like are recognised), labels
+/// tags, checklists checklist items, comments comments, attachments links in the description.
+/// All or nothing, once per board file; a refused card is named by its place on the board.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/projects/{project_id}/imports/trello",
+    params(("project_id" = Uuid, Path, description = "Project id")),
+    request_body = TrelloImportBody,
+    responses(
+        (status = 200, description = "Dry run: what the import would do, every refused card named.", body = ImportReportView),
+        (status = 201, description = "Imported.", body = ImportReportView),
+        (status = 403, description = "A guest, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 409, description = "This board file was already imported into this project.", body = ErrorBody),
+        (status = 422, description = "Not a Trello board, the project is invalid, or cards are refused (each named); nothing was created.", body = ErrorBody),
+    ),
+)]
+pub async fn create_trello_import(
+    mut member: Member,
+    PathIds(project_id): PathIds<Uuid>,
+    ApiJson(body): ApiJson<TrelloImportBody>,
+) -> Result<(StatusCode, Json<ImportReportView>), ApiError> {
+    let viewer = member.viewer();
+    let dry_run = body.dry_run.unwrap_or(false);
+    let input = TrelloImport {
+        project_id,
+        board: body.board,
+        dry_run,
+    };
+    let report = import::import_trello(&mut member.tx, &viewer, &input).await?;
+    if dry_run {
+        member.tx.rollback().await?;
+        Ok((StatusCode::OK, Json(report.into())))
+    } else {
+        member.tx.commit().await?;
+        Ok((StatusCode::CREATED, Json(report.into())))
+    }
+}
+
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
-    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(create_csv_import))
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(create_csv_import))
+        .routes(utoipa_axum::routes!(create_trello_import))
 }

@@ -19,7 +19,7 @@ use bastion_i18n::Locale;
 use bastion_policy as policy;
 use sqlx::PgPool;
 
-use super::{tags, tasks};
+use super::{checklists, comments, tags, tasks};
 use crate::{ensure, CoreError, CoreResult, TenantTx, Viewer};
 
 /// The largest file taken (bytes) and the most rows (headings not counted).
@@ -298,21 +298,263 @@ fn parse_priority(text: &str) -> Option<&'static str> {
     })
 }
 
+/// One task to create, read from a spreadsheet's row or a Trello card.
+#[derive(Debug, Default)]
+struct Planned {
+    /// The row's line in the file, or the card's place on the board.
+    line: usize,
+    title: String,
+    description: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    assignee: Option<Uuid>,
+    due_on: Option<Date>,
+    tags: Vec<String>,
+    /// Checklist items and whether each is done.
+    checklist: Vec<(String, bool)>,
+    comments: Vec<String>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Who may import (admins and members), and whether this file already was.
+async fn may_import(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    project: Uuid,
+    digest: &str,
+) -> CoreResult<()> {
+    ensure(
+        policy::can_create_task(viewer.role),
+        "Guests cannot import tasks.",
+    )?;
+    let earlier: Option<OffsetDateTime> =
+        sqlx::query_scalar("SELECT created_at FROM imports WHERE project_id = $1 AND sha256 = $2")
+            .bind(project)
+            .bind(digest)
+            .fetch_optional(tx.conn())
+            .await?;
+    if let Some(at) = earlier {
+        return Err(CoreError::conflict(format!(
+            "this file was already imported into this project on {}; nothing was created",
+            at.date()
+        )));
+    }
+    Ok(())
+}
+
+/// The active members by email address (lower case), for assignees.
+async fn member_emails(pool: &PgPool, tx: &mut TenantTx) -> CoreResult<HashMap<String, Uuid>> {
+    let members = crate::members::list_members(tx).await?;
+    let ids: Vec<Uuid> = members
+        .iter()
+        .filter(|m| m.active)
+        .map(|m| m.user_id)
+        .collect();
+    Ok(
+        sqlx::query_as::<_, (String, Uuid)>(
+            "SELECT lower(email), id FROM users WHERE id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .collect(),
+    )
+}
+
+/// Creates the planned tasks through the same functions as by hand, each behind a savepoint,
+/// so a row the task's own checks refuse is named and the others go on. Returns the count
+/// created and the tags made on the way; refusals go to `errors`, their column named by
+/// `heading`.
+async fn write(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    project: Uuid,
+    planned: Vec<Planned>,
+    heading: &(dyn Fn(Field) -> Option<String> + Sync),
+    errors: &mut Vec<RowError>,
+) -> CoreResult<(usize, Vec<String>)> {
+    // Chat channels are not told of each row (`SET LOCAL`, not `set_config`: the role boundary
+    // refuses the function, which could name `role`).
+    sqlx::query("SET LOCAL bastion.bulk_import = 'on'")
+        .execute(tx.conn())
+        .await?;
+    let mut known_tags: HashMap<String, Uuid> = tags::list_tags(tx, viewer)
+        .await?
+        .into_iter()
+        .map(|t| (t.name.to_lowercase(), t.id))
+        .collect();
+    let mut new_tags = Vec::new();
+    let mut created = 0;
+    for row in planned {
+        sqlx::query("SAVEPOINT import_row")
+            .execute(tx.conn())
+            .await?;
+        let line = row.line;
+        let tagged = !row.tags.is_empty();
+        let written: CoreResult<()> = async {
+            let task = tasks::create_task(
+                tx,
+                viewer,
+                tasks::NewTask {
+                    project_id: project,
+                    title: row.title,
+                    description: row.description,
+                    status: row.status,
+                    priority: row.priority,
+                    assignee_id: row.assignee,
+                    due_on: row.due_on,
+                    private: false,
+                },
+            )
+            .await?;
+            for name in &row.tags {
+                let id = match known_tags.get(&name.to_lowercase()) {
+                    Some(id) => *id,
+                    None => {
+                        let tag = tags::create_tag(tx, viewer, name, None).await?;
+                        known_tags.insert(name.to_lowercase(), tag.id);
+                        new_tags.push(tag.name);
+                        tag.id
+                    }
+                };
+                tags::add_task_tag(tx, viewer, task.id, id).await?;
+            }
+            for (text, done) in &row.checklist {
+                let item = checklists::add_item(tx, viewer, task.id, text).await?;
+                if *done {
+                    checklists::set_done(tx, viewer, task.id, item.id, true).await?;
+                }
+            }
+            for body in &row.comments {
+                comments::create_comment(tx, viewer, task.id, body).await?;
+            }
+            Ok(())
+        }
+        .await;
+        match written {
+            Ok(()) => {
+                sqlx::query("RELEASE SAVEPOINT import_row")
+                    .execute(tx.conn())
+                    .await?;
+                created += 1;
+            }
+            Err(CoreError::Invalid { field, message }) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT import_row")
+                    .execute(tx.conn())
+                    .await?;
+                let column = match field {
+                    "title" => Some(Field::Title),
+                    "description" => Some(Field::Description),
+                    "assignee_id" => Some(Field::Assignee),
+                    "due_on" => Some(Field::Due),
+                    "name" => Some(Field::Tags),
+                    _ => None,
+                };
+                errors.push(RowError {
+                    line,
+                    column: column.and_then(heading),
+                    message: match column {
+                        Some(_) => message,
+                        None => format!("{field}: {message}"),
+                    },
+                });
+            }
+            Err(CoreError::Conflict { message, .. }) if tagged => {
+                sqlx::query("ROLLBACK TO SAVEPOINT import_row")
+                    .execute(tx.conn())
+                    .await?;
+                errors.push(RowError {
+                    line,
+                    column: heading(Field::Tags),
+                    message,
+                });
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok((created, new_tags))
+}
+
+/// The end of every import: refused whole when a row is refused (not a dry run), else the
+/// report, and the file remembered.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    project: Uuid,
+    kind: &str,
+    digest: &str,
+    dry_run: bool,
+    columns: Vec<ColumnMapping>,
+    rows: usize,
+    created: usize,
+    new_tags: Vec<String>,
+    mut errors: Vec<RowError>,
+) -> CoreResult<ImportReport> {
+    errors.sort_by_key(|e| e.line);
+    if !dry_run && !errors.is_empty() {
+        let listed: Vec<String> = errors
+            .iter()
+            .map(|e| match &e.column {
+                Some(column) => format!("line {} ({column}): {}", e.line, e.message),
+                None => format!("line {}: {}", e.line, e.message),
+            })
+            .collect();
+        return Err(CoreError::invalid(
+            if kind == "csv" { "csv" } else { "board" },
+            format!(
+                "{} of {} rows are refused, so nothing was imported: {}",
+                errors.len(),
+                rows,
+                listed.join("; ")
+            ),
+        ));
+    }
+    if !dry_run {
+        sqlx::query(
+            "INSERT INTO imports (id, project_id, sha256, kind, rows, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(project)
+        .bind(digest)
+        .bind(kind)
+        .bind(i32::try_from(created).unwrap_or(i32::MAX))
+        .bind(viewer.user_id)
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(ImportReport {
+        dry_run,
+        columns,
+        rows,
+        created: if dry_run { 0 } else { created },
+        new_tags,
+        errors,
+    })
+}
+
 /// Imports `input.csv` into `input.project_id` as the viewer (admins and members, who may
 /// create tasks), or reports what it would do. All or nothing: when a row is refused, the
 /// import is an `Invalid` error naming every refused row (the caller's transaction must then
 /// be rolled back, as every door does with an error); a dry run reports them one by one, and
-/// the caller rolls it back too. `pool` reads the members' email addresses (the control plane's), to match assignees.
+/// the caller rolls it back too. `pool` reads the members' email addresses (the control
+/// plane's), to match assignees.
 pub async fn import_csv(
     pool: &PgPool,
     tx: &mut TenantTx,
     viewer: &Viewer,
     input: &CsvImport,
 ) -> CoreResult<ImportReport> {
-    ensure(
-        policy::can_create_task(viewer.role),
-        "Guests cannot import tasks.",
-    )?;
+    let digest = sha256_hex(input.csv.as_bytes());
+    may_import(tx, viewer, input.project_id, &digest).await?;
     if input.csv.len() > MAX_BYTES {
         return Err(CoreError::invalid(
             "csv",
@@ -355,8 +597,7 @@ pub async fn import_csv(
                 .unwrap_or_else(|| Field::guess(h)),
         })
         .collect();
-    let title_columns = columns.iter().filter(|c| c.field == Field::Title).count();
-    if title_columns != 1 {
+    if columns.iter().filter(|c| c.field == Field::Title).count() != 1 {
         return Err(CoreError::invalid(
             "mapping",
             "exactly one column must be the title (name it Title, or map one to title)",
@@ -370,55 +611,13 @@ pub async fn import_csv(
             ));
         }
     }
-    let digest: String = Sha256::digest(input.csv.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let earlier: Option<OffsetDateTime> =
-        sqlx::query_scalar("SELECT created_at FROM imports WHERE project_id = $1 AND sha256 = $2")
-            .bind(input.project_id)
-            .bind(&digest)
-            .fetch_optional(tx.conn())
-            .await?;
-    if let Some(at) = earlier {
-        return Err(CoreError::conflict(format!(
-            "this file was already imported into this project on {}; nothing was created",
-            at.date()
-        )));
-    }
-
-    // Members by email, for assignees.
-    let members = crate::members::list_members(tx).await?;
-    let ids: Vec<Uuid> = members
-        .iter()
-        .filter(|m| m.active)
-        .map(|m| m.user_id)
-        .collect();
-    let emails: HashMap<String, Uuid> = sqlx::query_as::<_, (String, Uuid)>(
-        "SELECT lower(email), id FROM users WHERE id = ANY($1)",
-    )
-    .bind(&ids)
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .collect();
-    let mut known_tags: HashMap<String, Uuid> = tags::list_tags(tx, viewer)
-        .await?
-        .into_iter()
-        .map(|t| (t.name.to_lowercase(), t.id))
-        .collect();
-
-    // Rows first, every one, so that the report names them all; then the writes, each behind a
-    // savepoint, so one refused by the task's own checks is named too and the rest go on.
-    // (`SET LOCAL`, not `set_config`: the role boundary refuses the function, which could name
-    // `role`.)
-    sqlx::query("SET LOCAL bastion.bulk_import = 'on'")
-        .execute(tx.conn())
-        .await?;
-    let mut errors = Vec::new();
-    let mut new_tags = Vec::new();
-    let mut created = 0;
+    let emails = member_emails(pool, tx).await?;
     let at = |f: Field| columns.iter().position(|c| c.field == f);
+    let heading = |f: Field| at(f).map(|i| columns[i].heading.clone());
+
+    // Every row is read first, so that the report names all that cannot be.
+    let mut errors = Vec::new();
+    let mut planned = Vec::new();
     for (line, row) in &rows {
         let cell = |f: Field| {
             at(f)
@@ -426,7 +625,6 @@ pub async fn import_csv(
                 .map(|s| s.trim())
                 .unwrap_or("")
         };
-        let heading = |f: Field| at(f).map(|i| columns[i].heading.clone());
         let mut refuse = |f: Option<Field>, message: String| {
             errors.push(RowError {
                 line: *line,
@@ -497,132 +695,317 @@ pub async fn import_csv(
                 }
             },
         };
-        let tag_names: Vec<String> = cell(Field::Tags)
-            .split([',', ';'])
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect();
-        let description = match cell(Field::Description) {
-            "" => None,
-            d => Some(d.to_owned()),
-        };
-        sqlx::query("SAVEPOINT import_row")
-            .execute(tx.conn())
-            .await?;
-        let written: CoreResult<()> = async {
-            let task = tasks::create_task(
-                tx,
-                viewer,
-                tasks::NewTask {
-                    project_id: input.project_id,
-                    title: cell(Field::Title).to_owned(),
-                    description,
-                    status,
-                    priority,
-                    assignee_id: assignee,
-                    due_on,
-                    private: false,
-                },
-            )
-            .await?;
-            for name in &tag_names {
-                let id = match known_tags.get(&name.to_lowercase()) {
-                    Some(id) => *id,
-                    None => {
-                        let tag = tags::create_tag(tx, viewer, name, None).await?;
-                        known_tags.insert(name.to_lowercase(), tag.id);
-                        new_tags.push(tag.name);
-                        tag.id
-                    }
-                };
-                tags::add_task_tag(tx, viewer, task.id, id).await?;
-            }
-            Ok(())
-        }
-        .await;
-        match written {
-            Ok(()) => {
-                sqlx::query("RELEASE SAVEPOINT import_row")
-                    .execute(tx.conn())
-                    .await?;
-                created += 1;
-            }
-            Err(CoreError::Invalid { field, message }) => {
-                sqlx::query("ROLLBACK TO SAVEPOINT import_row")
-                    .execute(tx.conn())
-                    .await?;
-                let column = match field {
-                    "title" => Some(Field::Title),
-                    "description" => Some(Field::Description),
-                    "assignee_id" => Some(Field::Assignee),
-                    "due_on" => Some(Field::Due),
-                    "name" => Some(Field::Tags),
-                    _ => None,
-                };
-                errors.push(RowError {
-                    line: *line,
-                    column: column.and_then(heading),
-                    message: if column.is_some() {
-                        message
-                    } else {
-                        format!("{field}: {message}")
-                    },
-                });
-            }
-            Err(CoreError::Conflict { message, .. }) if !tag_names.is_empty() => {
-                sqlx::query("ROLLBACK TO SAVEPOINT import_row")
-                    .execute(tx.conn())
-                    .await?;
-                errors.push(RowError {
-                    line: *line,
-                    column: heading(Field::Tags),
-                    message,
-                });
-            }
-            Err(other) => return Err(other),
-        }
+        planned.push(Planned {
+            line: *line,
+            title: cell(Field::Title).to_owned(),
+            description: Some(cell(Field::Description).to_owned()).filter(|d| !d.is_empty()),
+            status,
+            priority,
+            assignee,
+            due_on,
+            tags: cell(Field::Tags)
+                .split([',', ';'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            ..Planned::default()
+        });
     }
-    if !input.dry_run && !errors.is_empty() {
-        let listed: Vec<String> = errors
-            .iter()
-            .map(|e| match &e.column {
-                Some(column) => format!("line {} ({column}): {}", e.line, e.message),
-                None => format!("line {}: {}", e.line, e.message),
-            })
-            .collect();
-        return Err(CoreError::invalid(
-            "csv",
-            format!(
-                "{} of {} rows are refused, so nothing was imported: {}",
-                errors.len(),
-                rows.len(),
-                listed.join("; ")
-            ),
-        ));
-    }
-    let report = ImportReport {
-        dry_run: input.dry_run,
+    let (created, new_tags) =
+        write(tx, viewer, input.project_id, planned, &heading, &mut errors).await?;
+    finish(
+        tx,
+        viewer,
+        input.project_id,
+        "csv",
+        &digest,
+        input.dry_run,
         columns,
-        rows: rows.len(),
-        created: if input.dry_run { 0 } else { created },
+        rows.len(),
+        created,
         new_tags,
         errors,
-    };
-    if !input.dry_run && report.errors.is_empty() {
-        sqlx::query(
-            "INSERT INTO imports (id, project_id, sha256, kind, rows, created_by)
-             VALUES ($1, $2, $3, 'csv', $4, $5)",
-        )
-        .bind(Uuid::new_v4())
-        .bind(input.project_id)
-        .bind(&digest)
-        .bind(i32::try_from(report.created).unwrap_or(i32::MAX))
-        .bind(viewer.user_id)
-        .execute(tx.conn())
-        .await?;
+    )
+    .await
+}
+
+/// A Trello board's export (Board → Menu → Print, export and share → Export as JSON).
+#[derive(Debug, Clone)]
+pub struct TrelloImport {
+    pub project_id: Uuid,
+    pub board: serde_json::Value,
+    pub dry_run: bool,
+}
+
+/// The status a Trello list's name means: Done/Klaar/Terminé… are done, Doing/Bezig/En
+/// cours… in progress, anything else to do.
+pub fn status_of_list(name: &str) -> &'static str {
+    let name = name.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
+    if has(&[
+        "done", "klaar", "gedaan", "afgerond", "terminé", "fini", "erledigt", "fertig", "complete",
+    ]) {
+        "done"
+    } else if has(&[
+        "doing",
+        "progress",
+        "bezig",
+        "en cours",
+        "in arbeit",
+        "review",
+        "wip",
+    ]) {
+        "in_progress"
+    } else {
+        "todo"
     }
-    Ok(report)
+}
+
+/// A card's comments as Bastion comments: one, in the order they were written, each with its
+/// Trello author and date (comments made in one transaction share their instant, so separate
+/// ones would come back in no particular order); split in parts when longer than a comment may
+/// be.
+fn trello_comments(comments: &[String]) -> Vec<String> {
+    const HEADING: &str = "Comments from Trello";
+    let room = comments::BODY_MAX - HEADING.len() - 40;
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for comment in comments {
+        let comment: String = comment.chars().take(room).collect();
+        if !current.is_empty() && current.chars().count() + comment.chars().count() + 2 > room {
+            parts.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push_str("\n\n");
+        }
+        current.push_str(&comment);
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    let count = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| match count {
+            1 => format!("{HEADING}:\n\n{text}"),
+            _ => format!("{HEADING} ({} of {count}):\n\n{text}", i + 1),
+        })
+        .collect()
+}
+
+/// Imports a Trello board into a project, or (dry run) reports what it would do: every open
+/// card of an open list becomes a task, its list its status ([`status_of_list`]), its labels
+/// tags (a label without a name by its colour), its checklists checklist items, its comments
+/// comments (naming their Trello author and date; the importer posts them), its attachments a
+/// list of links in the description (Trello keeps the files). All or nothing, once per board
+/// file, as [`import_csv`]; a refused card is named by its place on the board and its name.
+pub async fn import_trello(
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    input: &TrelloImport,
+) -> CoreResult<ImportReport> {
+    let digest = sha256_hex(input.board.to_string().as_bytes());
+    may_import(tx, viewer, input.project_id, &digest).await?;
+    let board = &input.board;
+    let text = |v: &serde_json::Value, key: &str| {
+        v.get(key).and_then(|x| x.as_str()).unwrap_or("").to_owned()
+    };
+    let list_of = |key: &str| -> CoreResult<Vec<serde_json::Value>> {
+        match board.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+            Some(serde_json::Value::Array(items)) => Ok(items.clone()),
+            Some(_) => Err(CoreError::invalid(
+                "board",
+                format!("{key} must be a list, as in Trello's export"),
+            )),
+        }
+    };
+    let closed = |v: &serde_json::Value| v.get("closed").and_then(|c| c.as_bool()) == Some(true);
+    let lists = list_of("lists")?;
+    let cards = list_of("cards")?;
+    if board.get("cards").is_none() || board.get("lists").is_none() {
+        return Err(CoreError::invalid(
+            "board",
+            "is not a Trello board export: it has no cards and lists",
+        ));
+    }
+    let open_lists: HashMap<String, String> = lists
+        .iter()
+        .filter(|l| !closed(l))
+        .map(|l| (text(l, "id"), text(l, "name")))
+        .collect();
+    let labels: HashMap<String, String> = list_of("labels")?
+        .iter()
+        .map(|l| {
+            let name = text(l, "name");
+            let name = if name.trim().is_empty() {
+                text(l, "color")
+            } else {
+                name
+            };
+            (text(l, "id"), name)
+        })
+        .collect();
+    let mut checklist_items: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+    for checklist in list_of("checklists")? {
+        let items = checklist
+            .get("checkItems")
+            .and_then(|i| i.as_array())
+            .cloned()
+            .unwrap_or_default();
+        let mut items: Vec<(f64, String, bool)> = items
+            .iter()
+            .map(|i| {
+                (
+                    i.get("pos").and_then(|p| p.as_f64()).unwrap_or(0.0),
+                    text(i, "name"),
+                    text(i, "state") == "complete",
+                )
+            })
+            .collect();
+        items.sort_by(|a, b| a.0.total_cmp(&b.0));
+        checklist_items
+            .entry(text(&checklist, "idCard"))
+            .or_default()
+            .extend(items.into_iter().map(|(_, name, done)| (name, done)));
+    }
+    // Trello lists actions newest first; comments go in in the order they were written.
+    let mut comments_of: HashMap<String, Vec<String>> = HashMap::new();
+    for action in list_of("actions")?.iter().rev() {
+        if text(action, "type") != "commentCard" {
+            continue;
+        }
+        let data = action.get("data").cloned().unwrap_or_default();
+        let card = data.get("card").map(|c| text(c, "id")).unwrap_or_default();
+        let author = action
+            .get("memberCreator")
+            .map(|m| text(m, "fullName"))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "Trello".to_owned());
+        let date: String = text(action, "date").chars().take(10).collect();
+        comments_of
+            .entry(card)
+            .or_default()
+            .push(format!("{author}, {date}:\n{}", text(&data, "text")));
+    }
+
+    let mut errors = Vec::new();
+    let mut planned = Vec::new();
+    let mut rows = 0;
+    for (place, card) in cards.iter().enumerate() {
+        let list = text(card, "idList");
+        let Some(list_name) = open_lists.get(&list) else {
+            continue; // on an archived list
+        };
+        if closed(card) {
+            continue; // archived
+        }
+        rows += 1;
+        let line = place + 1;
+        let name = text(card, "name");
+        let due = text(card, "due");
+        let due_on = if due.is_empty() {
+            None
+        } else {
+            match due.get(..10).and_then(parse_date) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push(RowError {
+                        line,
+                        column: Some("due".into()),
+                        message: format!("card {name:?}: {due:?} is not a date"),
+                    });
+                    continue;
+                }
+            }
+        };
+        let mut description = text(card, "desc");
+        let attachments: Vec<String> = card
+            .get("attachments")
+            .and_then(|a| a.as_array())
+            .map(|a| {
+                a.iter()
+                    .map(|x| format!("- {}: {}", text(x, "name"), text(x, "url")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !attachments.is_empty() {
+            if !description.is_empty() {
+                description.push_str("\n\n");
+            }
+            description.push_str("Attachments in Trello:\n");
+            description.push_str(&attachments.join("\n"));
+        }
+        let card_id = text(card, "id");
+        planned.push(Planned {
+            line,
+            title: name,
+            description: Some(description).filter(|d| !d.trim().is_empty()),
+            status: Some(status_of_list(list_name).to_owned()),
+            due_on,
+            tags: card
+                .get("idLabels")
+                .and_then(|l| l.as_array())
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| id.as_str().and_then(|id| labels.get(id)))
+                        .filter(|n| !n.trim().is_empty())
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default(),
+            checklist: checklist_items.remove(&card_id).unwrap_or_default(),
+            comments: comments_of
+                .remove(&card_id)
+                .map(|c| trello_comments(&c))
+                .unwrap_or_default(),
+            ..Planned::default()
+        });
+    }
+    let heading = |f: Field| {
+        Some(
+            match f {
+                Field::Title => "name",
+                Field::Description => "desc",
+                Field::Status => "list",
+                Field::Due => "due",
+                Field::Tags => "labels",
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    };
+    let columns = [
+        ("name", Field::Title),
+        ("desc", Field::Description),
+        ("list", Field::Status),
+        ("due", Field::Due),
+        ("labels", Field::Tags),
+    ]
+    .into_iter()
+    .map(|(heading, field)| ColumnMapping {
+        heading: heading.to_owned(),
+        field,
+    })
+    .collect();
+    let (created, new_tags) =
+        write(tx, viewer, input.project_id, planned, &heading, &mut errors).await?;
+    finish(
+        tx,
+        viewer,
+        input.project_id,
+        "trello",
+        &digest,
+        input.dry_run,
+        columns,
+        rows,
+        created,
+        new_tags,
+        errors,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 # Importing tasks from a spreadsheet (issue 18).
 import-title = Import tasks
 import-heading = Import tasks into { $project }
-import-intro = Bring the rows of a spreadsheet in as tasks: save it as CSV (commas or semicolons), with headings on the first line. Check it first: nothing is created until every row is right, and the same file is never imported twice.
+import-intro = Bring the rows of a spreadsheet or the cards of a Trello board in as tasks: save the spreadsheet as CSV (commas or semicolons, headings on the first line), or export the board from Trello as JSON. Check it first: nothing is created until every row is right, and the same file is never imported twice.
 import-no-project = There is no open project to import into yet.
 import-not-allowed = Guests cannot import tasks.
-import-file = CSV file
+import-file = CSV file or Trello export (JSON)
 import-text = Or paste its text
 import-mapping = Which column is which
 import-check = Check
@@ -27,3 +27,6 @@ import-field-due = Due date
 import-field-tags = Tags
 import-field-ignore = Do not import
 import-link = Import CSV
+import-go-one = Import 1 task
+import-done-one = 1 task imported.
+import-checked-ok-one = The row can be imported.

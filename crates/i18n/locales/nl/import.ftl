@@ -1,10 +1,10 @@
 # Taken importeren uit een rekenblad (issue 18).
 import-title = Taken importeren
 import-heading = Taken importeren in { $project }
-import-intro = Breng de rijen van een rekenblad binnen als taken: bewaar het als CSV (komma's of puntkomma's), met de kolomtitels op de eerste regel. Controleer het eerst: er wordt niets aangemaakt tot elke rij klopt, en hetzelfde bestand wordt nooit twee keer geïmporteerd.
+import-intro = Breng de rijen van een rekenblad of de kaarten van een Trello-bord binnen als taken: bewaar het rekenblad als CSV (komma's of puntkomma's, kolomtitels op de eerste regel), of exporteer het bord uit Trello als JSON. Controleer het eerst: er wordt niets aangemaakt tot elke rij klopt, en hetzelfde bestand wordt nooit twee keer geïmporteerd.
 import-no-project = Er is nog geen open project om in te importeren.
 import-not-allowed = Gasten kunnen geen taken importeren.
-import-file = CSV-bestand
+import-file = CSV-bestand of Trello-export (JSON)
 import-text = Of plak de tekst
 import-mapping = Welke kolom is wat
 import-check = Controleren
@@ -27,3 +27,6 @@ import-field-due = Vervaldatum
 import-field-tags = Labels
 import-field-ignore = Niet importeren
 import-link = CSV importeren
+import-go-one = 1 taak importeren
+import-done-one = 1 taak geïmporteerd.
+import-checked-ok-one = De rij kan geïmporteerd worden.
