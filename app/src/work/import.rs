@@ -86,60 +86,26 @@ pub async fn import_csv(
     headings: Option<Vec<String>>,
     fields: Option<Vec<String>>,
 ) -> Result<ImportResult, UiError> {
-    use bastion_core::work::import::{self, CsvImport, Field};
     let ctx = crate::server::context()?;
     let project_id = super::srv::id_or_404(&project, "project")?;
     let dry_run = mode.as_deref() != Some("import");
-    // The mapping shown is of the last file checked; for another file (other headings) the
-    // headings decide again.
-    let present: Vec<String> = if csv.trim_start().starts_with('{') {
-        Vec::new()
-    } else {
-        import::parse_csv(&csv)?
-            .first()
-            .map(|(_, h)| h.iter().map(|h| h.trim().to_owned()).collect())
-            .unwrap_or_default()
-    };
-    let mut mapping = std::collections::HashMap::new();
-    for (heading, field) in headings
-        .unwrap_or_default()
-        .into_iter()
-        .zip(fields.unwrap_or_default())
-        .filter(|(h, _)| present.iter().any(|p| p == h.trim()))
-    {
-        let field = Field::parse(&field).ok_or_else(|| {
-            UiError::from(bastion_core::CoreError::invalid(
-                "mapping",
-                format!("{field:?} is not a field"),
-            ))
-        })?;
-        mapping.insert(heading.trim().to_owned(), field);
-    }
     let mut o = crate::server::open(&slug).await?;
-    // A Trello board's export is JSON; anything else is read as CSV.
-    let trello = csv.trim_start().starts_with('{');
-    let report = if trello {
-        let board = serde_json::from_str(&csv).map_err(|e| {
-            UiError::from(bastion_core::CoreError::invalid(
-                "board",
-                format!("is not valid JSON ({e})"),
-            ))
-        })?;
-        let input = import::TrelloImport {
+    let (report, trello) = bastion_core::work::import::import_pasted(
+        &ctx.pool,
+        &mut o.tx,
+        &o.viewer,
+        bastion_core::work::import::PastedImport {
             project_id,
-            board,
+            text: csv,
+            mapping: headings
+                .unwrap_or_default()
+                .into_iter()
+                .zip(fields.unwrap_or_default())
+                .collect(),
             dry_run,
-        };
-        import::import_trello(&mut o.tx, &o.viewer, &input).await?
-    } else {
-        let input = CsvImport {
-            project_id,
-            csv,
-            mapping,
-            dry_run,
-        };
-        import::import_csv(&ctx.pool, &mut o.tx, &o.viewer, &input).await?
-    };
+        },
+    )
+    .await?;
     if dry_run {
         o.tx.rollback().await?;
     } else {

@@ -1008,6 +1008,59 @@ pub async fn import_trello(
     .await
 }
 
+/// What the import page sends: a file's text, either format, and the column mapping it showed
+/// for the file checked before (`(heading, field)` in column order).
+#[derive(Debug, Clone, Default)]
+pub struct PastedImport {
+    pub project_id: Uuid,
+    pub text: String,
+    pub mapping: Vec<(String, String)>,
+    pub dry_run: bool,
+}
+
+/// The import page's door: text starting with `{` is a Trello board's export, anything else
+/// CSV. The mapping shown is of the last file checked; for another file (other headings) the
+/// headings decide again, so entries naming a heading this file lacks are dropped. Returns the
+/// report and whether it was a Trello board (whose fields are fixed, so nothing to map).
+pub async fn import_pasted(
+    pool: &PgPool,
+    tx: &mut TenantTx,
+    viewer: &Viewer,
+    input: PastedImport,
+) -> CoreResult<(ImportReport, bool)> {
+    if input.text.trim_start().starts_with('{') {
+        let board = serde_json::from_str(&input.text)
+            .map_err(|e| CoreError::invalid("board", format!("is not valid JSON ({e})")))?;
+        let board = TrelloImport {
+            project_id: input.project_id,
+            board,
+            dry_run: input.dry_run,
+        };
+        return Ok((import_trello(tx, viewer, &board).await?, true));
+    }
+    let present: Vec<String> = parse_csv(&input.text)?
+        .first()
+        .map(|(_, h)| h.iter().map(|h| h.trim().to_owned()).collect())
+        .unwrap_or_default();
+    let mut mapping = HashMap::new();
+    for (heading, field) in input.mapping {
+        let heading = heading.trim().to_owned();
+        if !present.contains(&heading) {
+            continue;
+        }
+        let field = Field::parse(&field)
+            .ok_or_else(|| CoreError::invalid("mapping", format!("{field:?} is not a field")))?;
+        mapping.insert(heading, field);
+    }
+    let csv = CsvImport {
+        project_id: input.project_id,
+        csv: input.text,
+        mapping,
+        dry_run: input.dry_run,
+    };
+    Ok((import_csv(pool, tx, viewer, &csv).await?, false))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
