@@ -231,6 +231,9 @@ test("a chat notification from the settings page: a Slack channel hears of new t
     await expect(page.locator("body")).not.toContainText("slacksecret");
     await expectAccessible(page, "settings with a chat notification");
     await page.screenshot({ path: test.info().outputPath("settings-chat.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: test.info().outputPath("settings-chat-phone.png"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 720 });
 
     await chat.getByRole("button", { name: "Turn off" }).click();
     await expect(rule).toContainText("Turned off by an admin.");

@@ -61,6 +61,9 @@ test("import a spreadsheet: check, see the bad rows, fix, import whole", async (
   await page.getByRole("button", { name: "Check", exact: true }).click();
   await expect(outcome).toContainText("All 2 rows can be imported.");
   await page.screenshot({ path: test.info().outputPath("import-checked.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: test.info().outputPath("import-checked-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.getByRole("button", { name: "Import 2 tasks" }).click();
   await expect(outcome).toContainText("2 tasks imported.");
 
