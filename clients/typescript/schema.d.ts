@@ -916,6 +916,30 @@ export interface paths {
         patch: operations["update_field"];
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/imports/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring a Bastion export archive back into this workspace, which must hold no project and no
+         *     tag yet, or (`dry_run`) see what would be brought back: projects, tasks, tags, viewers,
+         *     watchers, comments, time entries, attachments, checklists, relations, recurrences, custom
+         *     fields and saved views, with new ids. The archive's people are matched to members by
+         *     email, or as `people` maps them; anyone unmatched refuses the import. All or nothing: every
+         *     problem is named by file and row. Admins only.
+         */
+        post: operations["create_archive_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/integrations": {
         parameters: {
             query?: never;
@@ -2039,6 +2063,51 @@ export interface components {
             /** @description The task's title as it is now. */
             task_title: string;
         };
+        /** @description The multipart form of an archive import. */
+        ArchiveImportUpload: {
+            /**
+             * Format: binary
+             * @description The zip archive the workspace export made (at most the upload limit, 25 MiB unless the
+             *     operator set `BASTION_MAX_UPLOAD_BYTES`).
+             */
+            archive: string;
+            /**
+             * @description `true`: check everything and create nothing; the answer is what the import would do.
+             * @example true
+             */
+            dry_run?: boolean | null;
+            /**
+             * @description A JSON object mapping people of the archive who are not members here (by email) to a
+             *     member's email: `{"old@example.eu": "new@example.eu"}`. Everyone else is matched by
+             *     email.
+             * @example {"piet@example.eu": "an@example.eu"}
+             */
+            people?: string | null;
+        };
+        ArchiveProblemView: {
+            /** @description The archive's file at fault (`tasks.json`, `people.json`, …). */
+            file: string;
+            message: string;
+            /** @description The row of that file's JSON array, from 1. */
+            row?: number | null;
+        };
+        ArchiveReportView: {
+            dry_run: boolean;
+            /** @description Attachment files stored (or that would be). */
+            files: number;
+            /**
+             * @description Tables of the archive that are not brought back (delivery logs, integrations whose
+             *     tokens the archive does not hold, the old members list, inboxes).
+             */
+            left_out: components["schemas"]["TableCountView"][];
+            people: components["schemas"]["PersonMatchView"][];
+            /** @description Everything that stops the import (a dry run lists them; an import with any is refused). */
+            problems: components["schemas"]["ArchiveProblemView"][];
+            /** @description The name of the workspace the archive was exported from. */
+            source: string;
+            /** @description Rows brought back (or that would be), table by table. */
+            tables: components["schemas"]["TableCountView"][];
+        };
         AttachmentList: {
             items: components["schemas"]["AttachmentView"][];
         };
@@ -2999,6 +3068,18 @@ export interface components {
             /** @description At least 12 characters, not a common password. */
             new_password: string;
         };
+        PersonMatchView: {
+            email: string;
+            matched: components["schemas"]["PersonMatched"];
+            /** @description The member's email address their rows go to. */
+            member?: string | null;
+            name: string;
+        };
+        /**
+         * @description How a person of the archive is matched here.
+         * @enum {string}
+         */
+        PersonMatched: "email" | "chosen" | "no" | "unused";
         /** @description A comment just posted, with the people it mentions who were not notified. */
         PostedCommentView: components["schemas"]["CommentView"] & {
             /**
@@ -3383,6 +3464,10 @@ export interface components {
         SubprocessorList: {
             note: string;
             subprocessors: components["schemas"]["Subprocessor"][];
+        };
+        TableCountView: {
+            rows: number;
+            table: string;
         };
         TagChange: {
             /** @example #dc2626 */
@@ -7721,6 +7806,121 @@ export interface operations {
                 };
             };
             /** @description `name` is empty, too long or taken, or `options` leave out one in use or do not fit the kind; the field is named. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This API token made too many requests this minute (default 600, `BASTION_TOKEN_RATE_LIMIT`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `timeout`: the request took longer than the server allows (default 30 s, `BASTION_REQUEST_TIMEOUT_SECS`), or one of its database statements did (default 60 s, `BASTION_STATEMENT_TIMEOUT_SECS`); its changes were rolled back. `unavailable`: the database cannot be reached just now (stopped, restarting, or no connection free within 10 s); nothing was changed, and `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    /** @description With `unavailable`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_archive_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace slug
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ArchiveImportUpload"];
+            };
+        };
+        responses: {
+            /** @description Dry run: what the import would do, every problem named. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchiveReportView"];
+                };
+            };
+            /** @description Imported. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchiveReportView"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin, or another origin. Or `two_factor_required`: the workspace requires two-factor sign-in and the caller (session or API token) has not turned it on. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace, or not a member of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The workspace already holds projects or tags. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The archive is larger than the upload limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a Bastion archive, a bad form, unmatched people or refused rows (each named); nothing was imported. */
             422: {
                 headers: {
                     [name: string]: unknown;

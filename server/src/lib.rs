@@ -228,7 +228,8 @@ async fn limit_body(
     use axum::response::IntoResponse;
     let is_upload = request.method() == axum::http::Method::POST
         && request.uri().path().starts_with("/api/v1/workspaces/")
-        && request.uri().path().ends_with("/attachments");
+        && (request.uri().path().ends_with("/attachments")
+            || request.uri().path().ends_with("/imports/archive"));
     let limit = if is_upload {
         upload_limit
     } else {

@@ -85,6 +85,12 @@ pub fn can_export_workspace(role: Role) -> bool {
     role == Role::Admin
 }
 
+/// Bringing an export archive back into an empty workspace (every member's work, attributed
+/// to people the importer matches).
+pub fn can_import_archive(role: Role) -> bool {
+    role == Role::Admin
+}
+
 /// Erasing the workspace for good.
 pub fn can_erase_workspace(role: Role) -> bool {
     role == Role::Admin

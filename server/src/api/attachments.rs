@@ -150,7 +150,7 @@ async fn open_for_upload(
     Ok((workspace, viewer, tx))
 }
 
-fn too_large(limit: u64) -> Response {
+pub(crate) fn too_large(limit: u64) -> Response {
     (
         StatusCode::PAYLOAD_TOO_LARGE,
         Json(ErrorBody {

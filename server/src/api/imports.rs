@@ -1,18 +1,36 @@
-//! Importing tasks from a spreadsheet over REST: the CSV's text in a JSON body, a dry run that
-//! reports what would be created and every refused row, and the import itself, all or nothing.
-//! Everything is decided in `bastion_core::work::import`; this handler parses, calls and shapes.
+//! Importing over REST: tasks from a spreadsheet (the CSV's text in a JSON body) or a Trello
+//! board into a project, and a Bastion export archive (multipart) into an empty workspace; each
+//! with a dry run that reports what would be created and every refusal, and the import itself,
+//! all or nothing. Everything is decided in `bastion_core::work::import` and
+//! `bastion_core::work::restore`; these handlers parse, call and shape.
 
 use std::collections::HashMap;
 
 use super::ids::PathIds;
-use axum::{extract::State, http::StatusCode, Json};
-use bastion_core::work::import::{self, CsvImport, Field, ImportReport, TrelloImport};
+use app::policy::Role;
+use axum::{
+    extract::{
+        multipart::{MultipartError, MultipartRejection},
+        Multipart, Path, State,
+    },
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use bastion_core::{
+    members,
+    work::import::{self, CsvImport, Field, ImportReport, TrelloImport},
+    work::restore,
+    workspaces::Workspace,
+    TenantTx, Viewer,
+};
+use bytes::BytesMut;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    auth::Member,
+    auth::{Member, WorkspaceUser},
     error::{ApiError, ErrorBody},
     json::ApiJson,
     AppState,
@@ -224,9 +242,297 @@ pub async fn create_trello_import(
     }
 }
 
+/// The multipart form of an archive import.
+#[derive(ToSchema, Deserialize)]
+#[allow(dead_code)]
+pub struct ArchiveImportUpload {
+    /// The zip archive the workspace export made (at most the upload limit, 25 MiB unless the
+    /// operator set `BASTION_MAX_UPLOAD_BYTES`).
+    #[schema(value_type = String, format = Binary)]
+    archive: Vec<u8>,
+    /// A JSON object mapping people of the archive who are not members here (by email) to a
+    /// member's email: `{"old@example.eu": "new@example.eu"}`. Everyone else is matched by
+    /// email.
+    #[schema(example = "{\"piet@example.eu\": \"an@example.eu\"}", max_length = 100000)]
+    people: Option<String>,
+    /// `true`: check everything and create nothing; the answer is what the import would do.
+    #[schema(example = "true")]
+    dry_run: Option<bool>,
+}
+
+/// How a person of the archive is matched here.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonMatched {
+    /// A member with the same email address.
+    Email,
+    /// The member chosen in `people`.
+    Chosen,
+    /// Nobody: the import is refused until they are mapped or have joined.
+    No,
+    /// Nobody, and no row of the archive is theirs: nothing to match.
+    Unused,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonMatchView {
+    pub email: String,
+    pub name: String,
+    /// The member's email address their rows go to.
+    pub member: Option<String>,
+    pub matched: PersonMatched,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TableCountView {
+    pub table: String,
+    pub rows: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArchiveProblemView {
+    /// The archive's file at fault (`tasks.json`, `people.json`, …).
+    pub file: String,
+    /// The row of that file's JSON array, from 1.
+    pub row: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArchiveReportView {
+    pub dry_run: bool,
+    /// The name of the workspace the archive was exported from.
+    pub source: String,
+    /// Rows brought back (or that would be), table by table.
+    pub tables: Vec<TableCountView>,
+    /// Attachment files stored (or that would be).
+    pub files: usize,
+    pub people: Vec<PersonMatchView>,
+    /// Tables of the archive that are not brought back (delivery logs, integrations whose
+    /// tokens the archive does not hold, the old members list, inboxes).
+    pub left_out: Vec<TableCountView>,
+    /// Everything that stops the import (a dry run lists them; an import with any is refused).
+    pub problems: Vec<ArchiveProblemView>,
+}
+
+impl From<restore::ArchiveReport> for ArchiveReportView {
+    fn from(r: restore::ArchiveReport) -> Self {
+        let count = |t: restore::TableCount| TableCountView {
+            table: t.table,
+            rows: t.rows,
+        };
+        Self {
+            dry_run: r.dry_run,
+            source: r.source,
+            tables: r.tables.into_iter().map(count).collect(),
+            files: r.files,
+            people: r
+                .people
+                .into_iter()
+                .map(|p| PersonMatchView {
+                    email: p.email,
+                    name: p.name,
+                    member: p.member,
+                    matched: match p.matched {
+                        restore::Matched::Email => PersonMatched::Email,
+                        restore::Matched::Chosen => PersonMatched::Chosen,
+                        restore::Matched::No => PersonMatched::No,
+                        restore::Matched::Unused => PersonMatched::Unused,
+                    },
+                })
+                .collect(),
+            left_out: r.left_out.into_iter().map(count).collect(),
+            problems: r
+                .problems
+                .into_iter()
+                .map(|p| ArchiveProblemView {
+                    file: p.file,
+                    row: p.row,
+                    message: p.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Why the form could not be read: too large (413), or an error to answer.
+enum FormError {
+    TooLarge,
+    Api(ApiError),
+}
+
+impl From<ApiError> for FormError {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+fn multipart_error(e: MultipartError) -> FormError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        FormError::TooLarge
+    } else {
+        FormError::Api(invalid(
+            "archive",
+            format!("the multipart body could not be read: {}", e.body_text()),
+        ))
+    }
+}
+
+/// The form's parts: the archive (up to `max` bytes), the people mapping and the dry run flag.
+async fn read_archive_form(
+    multipart: &mut Multipart,
+    max: u64,
+) -> Result<restore::ArchiveImport, FormError> {
+    let mut input = restore::ArchiveImport::default();
+    let mut archive = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut bytes = BytesMut::new();
+        let limit = if name == "archive" { max } else { 100_000 };
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(if name == "archive" {
+                    FormError::TooLarge
+                } else {
+                    invalid(&name, format!("must be at most {limit} bytes")).into()
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "archive" => archive = Some(bytes.freeze()),
+            "people" => {
+                input.people = if bytes.iter().all(u8::is_ascii_whitespace) {
+                    HashMap::new()
+                } else {
+                    serde_json::from_slice(&bytes).map_err(|_| {
+                        FormError::Api(invalid(
+                            "people",
+                            "must be a JSON object of email addresses: {\"from@…\": \"to@…\"}",
+                        ))
+                    })?
+                }
+            }
+            "dry_run" => {
+                input.dry_run = match std::str::from_utf8(&bytes).map(str::trim) {
+                    Ok("true" | "1" | "on") => true,
+                    Ok("false" | "0" | "") => false,
+                    _ => return Err(invalid("dry_run", "must be true or false").into()),
+                }
+            }
+            other => {
+                return Err(invalid(
+                    other,
+                    "is not a part of an archive import: send archive, and people or dry_run",
+                )
+                .into())
+            }
+        }
+    }
+    input.archive = archive.ok_or_else(|| {
+        FormError::Api(invalid(
+            "archive",
+            "is missing: send the zip file as the multipart field 'archive'",
+        ))
+    })?;
+    Ok(input)
+}
+
+async fn open_as_admin(
+    state: &AppState,
+    user_id: Uuid,
+    slug: &str,
+) -> Result<(Workspace, Viewer, TenantTx), ApiError> {
+    let (workspace, role, tx) = members::open_as_member(&state.pool, user_id, slug)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let role = Role::parse(&role).ok_or(ApiError::NotFound)?;
+    bastion_core::ensure(
+        app::policy::can_import_archive(role),
+        "Only workspace admins bring an export archive back.",
+    )?;
+    Ok((workspace, Viewer::new(user_id, role), tx))
+}
+
+/// Bring a Bastion export archive back into this workspace, which must hold no project and no
+/// tag yet, or (`dry_run`) see what would be brought back: projects, tasks, tags, viewers,
+/// watchers, comments, time entries, attachments, checklists, relations, recurrences, custom
+/// fields and saved views, with new ids. The archive's people are matched to members by
+/// email, or as `people` maps them; anyone unmatched refuses the import. All or nothing: every
+/// problem is named by file and row. Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{ws}/imports/archive",
+    request_body(content = ArchiveImportUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Dry run: what the import would do, every problem named.", body = ArchiveReportView),
+        (status = 201, description = "Imported.", body = ArchiveReportView),
+        (status = 403, description = "Not an admin, or another origin.", body = ErrorBody),
+        (status = 404, description = "No such workspace, or not a member of it.", body = ErrorBody),
+        (status = 409, description = "The workspace already holds projects or tags.", body = ErrorBody),
+        (status = 413, description = "The archive is larger than the upload limit.", body = ErrorBody),
+        (status = 422, description = "Not a Bastion archive, a bad form, unmatched people or refused rows (each named); nothing was imported.", body = ErrorBody),
+    ),
+)]
+pub async fn create_archive_import(
+    State(state): State<AppState>,
+    current: WorkspaceUser,
+    Path(slug): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let user_id = current.user.id;
+    let max = state.config.max_upload_bytes;
+    // Checked before the archive is read, and no transaction held while it arrives.
+    let (_, _, tx) = open_as_admin(&state, user_id, &slug).await?;
+    tx.rollback().await?;
+    let mut multipart = multipart.map_err(|e| {
+        invalid(
+            "body",
+            format!("must be multipart/form-data ({})", e.body_text()),
+        )
+    })?;
+    let input = match read_archive_form(&mut multipart, max).await {
+        Ok(input) => input,
+        Err(FormError::TooLarge) => return Ok(super::attachments::too_large(max)),
+        Err(FormError::Api(e)) => return Err(e),
+    };
+    let (workspace, viewer, mut tx) = open_as_admin(&state, user_id, &slug).await?;
+    let report = restore::import_archive(
+        &state.pool,
+        &state.objects,
+        &mut tx,
+        workspace.id,
+        &viewer,
+        &input,
+        max,
+    )
+    .await?;
+    let status = if input.dry_run {
+        tx.rollback().await?;
+        StatusCode::OK
+    } else {
+        tx.commit().await?;
+        StatusCode::CREATED
+    };
+    Ok((status, Json(ArchiveReportView::from(report))).into_response())
+}
+
 /// This module's operations, each routed and documented from its one `#[utoipa::path]`.
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(create_csv_import))
         .routes(utoipa_axum::routes!(create_trello_import))
+        // The archive's size is capped by `limit_body` (the upload limit), not axum's default.
+        .merge(
+            utoipa_axum::router::OpenApiRouter::new()
+                .routes(utoipa_axum::routes!(create_archive_import))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
 }

@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod projects;
 pub mod recurrence;
 pub mod relations;
+pub mod restore;
 pub mod tags;
 pub mod tasks;
 pub mod time_entries;
