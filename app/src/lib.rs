@@ -29,6 +29,7 @@ mod onboarding;
 mod pages;
 mod passkeys;
 pub mod privacy;
+mod restore;
 #[cfg(feature = "ssr")]
 pub mod server;
 mod settings_page;

@@ -355,6 +355,9 @@ pub fn SettingsPage() -> impl IntoView {
             {policy::can_export_workspace(view.my_role).then(|| view! {
                 <ExportPanel slug=view.slug.clone() last=view.export.clone()/>
             })}
+            {policy::can_import_archive(view.my_role).then(|| view! {
+                <crate::restore::RestorePanel slug=view.slug.clone()/>
+            })}
             {policy::can_erase_workspace(view.my_role).then(|| view! {
                 <DangerZone slug=view.slug.clone() name=view.name.clone()/>
             })}

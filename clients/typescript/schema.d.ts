@@ -2100,6 +2100,8 @@ export interface components {
              *     tokens the archive does not hold, the old members list, inboxes).
              */
             left_out: components["schemas"]["TableCountView"][];
+            /** @description This workspace's members by email address: whom a person can be mapped to. */
+            members: string[];
             people: components["schemas"]["PersonMatchView"][];
             /** @description Everything that stops the import (a dry run lists them; an import with any is refused). */
             problems: components["schemas"]["ArchiveProblemView"][];

@@ -279,7 +279,7 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/tasks", fixture: Project, body: Some(json!({"project_id": "{project_id}", "title": "Row task"})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/projects/{project_id}/imports/csv", fixture: Project, body: Some(json!({"csv": "Title\nRow import"})), expect: [201, 201, 403, 404, 404, 401] },
         // Admins pass the check and are then told the form lacks its `archive` part (the
-        // matrix sends a part named `file`); the import itself is tests/restore.rs's.
+        // matrix sends a part named `file`); the import itself is tests/archive_import.rs's.
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/imports/archive", fixture: None, body: Some(json!({"$multipart": "export.zip"})), expect: [422, 403, 403, 404, 404, 401] },
         Row { method: "POST", path: "/api/v1/workspaces/{ws}/projects/{project_id}/imports/trello", fixture: Project, body: Some(json!({"board": {"lists": [{"id": "l", "name": "To do"}], "cards": [{"id": "c", "name": "Row card", "idList": "l"}]}})), expect: [201, 201, 403, 404, 404, 401] },
         Row { method: "GET", path: "/api/v1/workspaces/{ws}/tasks/{task_id}", fixture: ViewedTask, body: Option::None, expect: [200, 200, 200, 404, 404, 401] },

@@ -253,7 +253,10 @@ pub struct ArchiveImportUpload {
     /// A JSON object mapping people of the archive who are not members here (by email) to a
     /// member's email: `{"old@example.eu": "new@example.eu"}`. Everyone else is matched by
     /// email.
-    #[schema(example = "{\"piet@example.eu\": \"an@example.eu\"}", max_length = 100000)]
+    #[schema(
+        example = "{\"piet@example.eu\": \"an@example.eu\"}",
+        max_length = 100000
+    )]
     people: Option<String>,
     /// `true`: check everything and create nothing; the answer is what the import would do.
     #[schema(example = "true")]
@@ -308,6 +311,8 @@ pub struct ArchiveReportView {
     /// Attachment files stored (or that would be).
     pub files: usize,
     pub people: Vec<PersonMatchView>,
+    /// This workspace's members by email address: whom a person can be mapped to.
+    pub members: Vec<String>,
     /// Tables of the archive that are not brought back (delivery logs, integrations whose
     /// tokens the archive does not hold, the old members list, inboxes).
     pub left_out: Vec<TableCountView>,
@@ -341,6 +346,7 @@ impl From<restore::ArchiveReport> for ArchiveReportView {
                     },
                 })
                 .collect(),
+            members: r.members,
             left_out: r.left_out.into_iter().map(count).collect(),
             problems: r
                 .problems

@@ -189,6 +189,11 @@ const TABLES: &[Spec] = &[
     },
 ];
 
+/// The tables brought back, in the order they are written.
+pub fn brought_back() -> impl Iterator<Item = &'static str> {
+    TABLES.iter().map(|s| s.table)
+}
+
 /// Exported tables that are not brought back, and why (shown in every report).
 pub const LEFT_OUT: &[(&str, &str)] = &[
     (
@@ -203,10 +208,7 @@ pub const LEFT_OUT: &[(&str, &str)] = &[
         "webhook_endpoints",
         "their signing secrets are not in the archive; add the endpoints again",
     ),
-    (
-        "webhook_deliveries",
-        "the old workspace's delivery log",
-    ),
+    ("webhook_deliveries", "the old workspace's delivery log"),
     ("webhook_attempts", "the old workspace's delivery log"),
     (
         "chat_notifications",
@@ -217,7 +219,10 @@ pub const LEFT_OUT: &[(&str, &str)] = &[
         "notifications",
         "the old workspace's inboxes; bringing them back would announce old news again",
     ),
-    ("live_events", "the old workspace's live updates, already delivered"),
+    (
+        "live_events",
+        "the old workspace's live updates, already delivered",
+    ),
 ];
 
 /// The workspace's members (active or not) by email address (lower case).
@@ -302,12 +307,16 @@ pub struct ArchiveReport {
     /// Attachment files stored (or that would be).
     pub files: usize,
     pub people: Vec<PersonMatch>,
+    /// This workspace's members by email address: whom a person can be mapped to.
+    pub members: Vec<String>,
     /// Tables of the archive not brought back, each with why.
     pub left_out: Vec<TableCount>,
     pub problems: Vec<ArchiveProblem>,
 }
 
 type Zip = zip::ZipArchive<Cursor<Bytes>>;
+/// A row of the archive: its place in its file (from 1) and its values.
+type Row = (usize, Map<String, Value>);
 
 fn read_entry(zip: &mut Zip, name: &str, max: u64) -> CoreResult<Option<Vec<u8>>> {
     let mut file = match zip.by_name(name) {
@@ -375,7 +384,11 @@ fn parents_first(rows: Vec<Map<String, Value>>) -> Vec<(usize, Map<String, Value
     let ids: HashMap<String, usize> = rows
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| r.get("id").and_then(Value::as_str).map(|id| (id.to_owned(), i)))
+        .filter_map(|(i, r)| {
+            r.get("id")
+                .and_then(Value::as_str)
+                .map(|id| (id.to_owned(), i))
+        })
         .collect();
     let mut placed = vec![false; rows.len()];
     let mut order = Vec::with_capacity(rows.len());
@@ -471,7 +484,11 @@ async fn insert(
         .collect::<Vec<_>>()
         .join(", ");
     // A link row twice (two people of the archive mapped to one member) is one link.
-    let conflict = if linking { " ON CONFLICT DO NOTHING" } else { "" };
+    let conflict = if linking {
+        " ON CONFLICT DO NOTHING"
+    } else {
+        ""
+    };
     let many = format!(
         "INSERT INTO {table} ({list}) SELECT {list} FROM jsonb_populate_recordset(NULL::{table}, $1){conflict}"
     );
@@ -559,11 +576,10 @@ pub async fn import_archive(
         policy::can_import_archive(viewer.role),
         "Only workspace admins bring an export archive back.",
     )?;
-    let (projects, tags): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM tags)",
-    )
-    .fetch_one(tx.conn())
-    .await?;
+    let (projects, tags): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM tags)")
+            .fetch_one(tx.conn())
+            .await?;
     if projects + tags > 0 {
         return Err(CoreError::conflict(
             "this workspace already holds projects or tags: bring an archive back into a new, \
@@ -667,7 +683,7 @@ pub async fn import_archive(
 
     // Every row rewritten and checked before anything is written.
     let mut ids: HashMap<&str, HashMap<Uuid, Uuid>> = HashMap::new();
-    let mut planned: Vec<(&Spec, Vec<String>, Vec<(usize, Map<String, Value>)>)> = Vec::new();
+    let mut planned: Vec<(&Spec, Vec<String>, Vec<Row>)> = Vec::new();
     let mut files: Vec<(String, String)> = Vec::new();
     for spec in TABLES {
         let file = format!("{}.json", spec.table);
@@ -931,6 +947,11 @@ pub async fn import_archive(
         tables,
         files: files.len(),
         people,
+        members: {
+            let mut emails: Vec<String> = members.into_keys().collect();
+            emails.sort();
+            emails
+        },
         left_out,
         problems,
     };
@@ -953,7 +974,11 @@ pub async fn import_archive(
                 "{} problems, so nothing was imported: {}{}",
                 report.problems.len(),
                 listed.join("; "),
-                if report.problems.len() > 20 { "; …" } else { "" }
+                if report.problems.len() > 20 {
+                    "; …"
+                } else {
+                    ""
+                }
             ),
         ));
     }

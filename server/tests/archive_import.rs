@@ -161,15 +161,29 @@ async fn ok(answer: common::Answer, status: StatusCode) -> Value {
 async fn seed(app: &TestApp, cast: &Cast) {
     let (admin, member) = (&cast.admin, &cast.member);
     let post = |who: &'static str, path: String, body: Value| async move {
-        let cookie = if who == "admin" { &cast.admin } else { &cast.member };
+        let cookie = if who == "admin" {
+            &cast.admin
+        } else {
+            &cast.member
+        };
         let answer = app.post_as(cookie, &cast.api(&path), body).await;
         assert!(answer.status.is_success(), "{path}: {}", answer.body);
         answer.json()
     };
-    let web = post("admin", "/projects".into(), json!({"name": "Website", "key_prefix": "WEB"})).await;
+    let web = post(
+        "admin",
+        "/projects".into(),
+        json!({"name": "Website", "key_prefix": "WEB"}),
+    )
+    .await;
     let ops = post("admin", "/projects".into(), json!({"name": "Operations"})).await;
     let (web, ops) = (web["id"].as_str().unwrap(), ops["id"].as_str().unwrap());
-    let urgent = post("admin", "/tags".into(), json!({"name": "urgent", "colour": "#dc2626"})).await;
+    let urgent = post(
+        "admin",
+        "/tags".into(),
+        json!({"name": "urgent", "colour": "#dc2626"}),
+    )
+    .await;
     let client = post("admin", "/tags".into(), json!({"name": "Klant"})).await;
 
     let task = |who: &'static str, body: Value| post(who, "/tasks".into(), body);
@@ -199,17 +213,42 @@ async fn seed(app: &TestApp, cast: &Cast) {
         json!({"title": "Pick the photos", "assignee_id": cast.admin_id}),
     )
     .await;
-    post("admin", format!("/tasks/{home_id}/tags"), json!({"tag_id": urgent["id"]})).await;
-    post("admin", format!("/tasks/{shared_id}/tags"), json!({"tag_id": client["id"]})).await;
-    post("admin", format!("/tasks/{shared_id}/viewers"), json!({"user_id": cast.guest_id})).await;
-    post("member", format!("/tasks/{secret_id}/viewers"), json!({"user_id": cast.admin_id})).await;
+    post(
+        "admin",
+        format!("/tasks/{home_id}/tags"),
+        json!({"tag_id": urgent["id"]}),
+    )
+    .await;
+    post(
+        "admin",
+        format!("/tasks/{shared_id}/tags"),
+        json!({"tag_id": client["id"]}),
+    )
+    .await;
+    post(
+        "admin",
+        format!("/tasks/{shared_id}/viewers"),
+        json!({"user_id": cast.guest_id}),
+    )
+    .await;
+    post(
+        "member",
+        format!("/tasks/{secret_id}/viewers"),
+        json!({"user_id": cast.admin_id}),
+    )
+    .await;
     post(
         "admin",
         format!("/tasks/{home_id}/comments"),
         json!({"body": "Looks good, @member — ship it?"}),
     )
     .await;
-    post("member", format!("/tasks/{home_id}/comments"), json!({"body": "Shipping Monday."})).await;
+    post(
+        "member",
+        format!("/tasks/{home_id}/comments"),
+        json!({"body": "Shipping Monday."}),
+    )
+    .await;
     post(
         "member",
         "/time-entries".into(),
@@ -224,8 +263,18 @@ async fn seed(app: &TestApp, cast: &Cast) {
                "billable": false}),
     )
     .await;
-    post("admin", format!("/tasks/{home_id}/checklist"), json!({"text": "Hero image"})).await;
-    post("admin", format!("/tasks/{home_id}/checklist"), json!({"text": "Footer links"})).await;
+    post(
+        "admin",
+        format!("/tasks/{home_id}/checklist"),
+        json!({"text": "Hero image"}),
+    )
+    .await;
+    post(
+        "admin",
+        format!("/tasks/{home_id}/checklist"),
+        json!({"text": "Footer links"}),
+    )
+    .await;
     post(
         "admin",
         format!("/tasks/{shared_id}/relations"),
@@ -269,7 +318,11 @@ async fn seed(app: &TestApp, cast: &Cast) {
     )
     .await;
     let watch = app
-        .put_as(member, &cast.api(&format!("/tasks/{shared_id}/watch")), json!({}))
+        .put_as(
+            member,
+            &cast.api(&format!("/tasks/{shared_id}/watch")),
+            json!({}),
+        )
         .await;
     assert!(watch.status.is_success(), "{}", watch.body);
     let upload = app
@@ -313,7 +366,9 @@ async fn new_workspace(app: &TestApp, cast: &Cast, slug: &str) {
             .await
             .unwrap();
     }
-    let mut tx = TenantTx::begin(pool, &ws.schema(), Actor::System).await.unwrap();
+    let mut tx = TenantTx::begin(pool, &ws.schema(), Actor::System)
+        .await
+        .unwrap();
     sqlx::query("UPDATE members SET active = false WHERE user_id = $1")
         .bind(cast.deactivated_id)
         .execute(tx.conn())
@@ -400,6 +455,15 @@ async fn an_export_brought_back_exports_the_same_rows() {
         b.keys().collect::<Vec<_>>(),
         "the same tables"
     );
+    // Every table the export writes is either brought back or left out on purpose: a table a
+    // later migration adds fails here until it is decided.
+    for table in a.keys() {
+        let back = bastion_core::work::restore::brought_back().any(|t| t == table);
+        assert!(
+            back != left_out.contains(&table.as_str()),
+            "{table}: neither brought back nor left out (or both)"
+        );
+    }
     let mut compared = 0;
     for (table, rows) in &a {
         if left_out.contains(&table.as_str()) {
@@ -408,10 +472,24 @@ async fn an_export_brought_back_exports_the_same_rows() {
         assert_eq!(rows, &b[table], "table {table}");
         compared += rows.len();
     }
-    for table in ["projects", "tasks", "tags", "task_tags", "task_viewers", "comments",
-        "time_entries", "attachments", "checklist_items", "task_relations", "task_recurrences",
-        "custom_fields", "task_field_values", "saved_views", "task_watchers", "imports"]
-    {
+    for table in [
+        "projects",
+        "tasks",
+        "tags",
+        "task_tags",
+        "task_viewers",
+        "comments",
+        "time_entries",
+        "attachments",
+        "checklist_items",
+        "task_relations",
+        "task_recurrences",
+        "custom_fields",
+        "task_field_values",
+        "saved_views",
+        "task_watchers",
+        "imports",
+    ] {
         assert!(!a[table].is_empty(), "the seed has {table}");
     }
     assert!(compared > 30, "{compared} rows compared");
@@ -428,7 +506,11 @@ async fn an_export_brought_back_exports_the_same_rows() {
                     .as_str()
                     .unwrap()
                     .to_owned();
-                (email, m["role"].as_str().unwrap().to_owned(), m["active"] == true)
+                (
+                    email,
+                    m["role"].as_str().unwrap().to_owned(),
+                    m["active"] == true,
+                )
             })
             .collect();
         rows.sort();
@@ -515,9 +597,20 @@ async fn people_are_matched_by_email_or_mapped_and_a_broken_archive_imports_noth
         .await
         .unwrap();
     let refused = bring_back(&app, &cast.admin, "solo", &archive.bytes, "", false).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
-    let message = refused.json()["error"]["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("member@example.eu (member) is not a member here"), "{message}");
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let message = refused.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("member@example.eu (member) is not a member here"),
+        "{message}"
+    );
     assert!(message.contains("guest@example.eu"), "{message}");
     assert!(export(&app, "solo").await.tables["tasks"].is_empty());
 
@@ -534,7 +627,11 @@ async fn people_are_matched_by_email_or_mapped_and_a_broken_archive_imports_noth
         .map(|p| p["email"].as_str().unwrap())
         .collect();
     unmatched.sort();
-    assert_eq!(unmatched, ["guest@example.eu", "member@example.eu"], "{dry}");
+    assert_eq!(
+        unmatched,
+        ["guest@example.eu", "member@example.eu"],
+        "{dry}"
+    );
     // The deactivated member has no row: nobody to match.
     assert!(dry["people"]
         .as_array()
@@ -545,7 +642,11 @@ async fn people_are_matched_by_email_or_mapped_and_a_broken_archive_imports_noth
     // Mapped to a non-member: refused and said so.
     let stranger = json!({"member@example.eu": "stranger@example.eu"}).to_string();
     let wrong = bring_back(&app, &cast.admin, "solo", &archive.bytes, &stranger, true).await;
-    assert!(wrong.body.contains("who is not a member here"), "{}", wrong.body);
+    assert!(
+        wrong.body.contains("who is not a member here"),
+        "{}",
+        wrong.body
+    );
 
     // Everyone mapped to the admin: their work is the admin's here.
     let mapping = json!({
@@ -592,12 +693,18 @@ async fn people_are_matched_by_email_or_mapped_and_a_broken_archive_imports_noth
     assert!(
         problems.iter().any(|p| p["file"] == "comments.json"
             && p["row"] == 1
-            && p["message"].as_str().unwrap().contains("task_id: names no row of tasks.json")),
+            && p["message"]
+                .as_str()
+                .unwrap()
+                .contains("task_id: names no row of tasks.json")),
         "{dry}"
     );
     assert!(
         problems.iter().any(|p| p["file"] == "attachments.json"
-            && p["message"].as_str().unwrap().contains("is missing from the archive")),
+            && p["message"]
+                .as_str()
+                .unwrap()
+                .contains("is missing from the archive")),
         "{dry}"
     );
     let refused = bring_back(&app, &cast.admin, "acme-broken", &bytes, "", false).await;
@@ -622,7 +729,10 @@ async fn people_are_matched_by_email_or_mapped_and_a_broken_archive_imports_noth
     assert!(problems.iter().all(|p| p["file"] == "tasks.json"), "{dry}");
     assert!(
         problems.iter().any(|p| p["row"] == 2
-            && p["message"].as_str().unwrap().starts_with("title: breaks the table's rules")),
+            && p["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("title: breaks the table's rules")),
         "{dry}"
     );
 
