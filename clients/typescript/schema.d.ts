@@ -2583,7 +2583,7 @@ export interface components {
          * @description What a column of the file holds.
          * @enum {string}
          */
-        ImportField: "title" | "description" | "status" | "priority" | "assignee" | "due" | "tags" | "ignore";
+        ImportField: "title" | "description" | "status" | "priority" | "assignee" | "due" | "tags" | "time" | "rate" | "ignore";
         ImportReportView: {
             columns: components["schemas"]["ImportColumnView"][];
             /** @description Tasks created (0 in a dry run). */

@@ -321,6 +321,95 @@ async fn a_thousand_rows_import_whole_once_and_bad_rows_import_nothing() {
 }
 
 /// A task's checklist (text, done) and comments, as stored.
+#[tokio::test]
+async fn time_and_rates_become_time_entries() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let hours = project(&app, &cast, "Uren").await;
+    // A Belgian timesheet: hours with a decimal comma or as h:mm, rates with a decimal comma.
+    let csv = "Titel;Toegewezen aan;Vervaldatum;Bestede tijd;Uurtarief\n\
+               Offerte;member@example.eu;15/11/2026;1,5;85,50\n\
+               Plannen;;;0:45;\n\
+               Geen tijd;;;;\n";
+    let dry = import(
+        &app,
+        &cast.admin,
+        &cast,
+        &hours,
+        json!({"csv": csv, "dry_run": true}),
+    )
+    .await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
+    let fields: Vec<String> = dry.json()["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["title", "assignee", "due", "time", "rate"]);
+    let done = import(&app, &cast.admin, &cast, &hours, json!({"csv": csv})).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.body);
+    let entries = app
+        .get_as(&cast.admin, &cast.api("/time-entries?limit=100"))
+        .await;
+    assert_eq!(entries.status, StatusCode::OK, "{}", entries.body);
+    let mut rows: Vec<(i64, i64, String, String)> = entries.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["minutes"].as_i64().unwrap(),
+                e["rate_cents"].as_i64().unwrap(),
+                e["user_id"].as_str().unwrap().to_owned(),
+                e["started_at"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(rows.len(), 2, "{}", entries.body);
+    // 0:45 without a rate: the importer's, started at the import.
+    assert_eq!((rows[0].0, rows[0].1), (45, 0));
+    assert_eq!(rows[0].2, cast.admin_id.to_string());
+    // 1,5 hours at €85,50: the assignee's (an admin imports), on the due date at 09:00 in
+    // Brussels (08:00 UTC in November).
+    assert_eq!((rows[1].0, rows[1].1), (90, 8550));
+    assert_eq!(rows[1].2, cast.member_id.to_string());
+    assert_eq!(rows[1].3, "2026-11-15T08:00:00Z");
+
+    // A rate without a time, a time that is no time: named, nothing created.
+    let bad = "Title,Time,Rate\nA,,90\nB,anderhalf,\nC,25:00,\n";
+    let dry = import(
+        &app,
+        &cast.admin,
+        &cast,
+        &hours,
+        json!({"csv": bad, "dry_run": true}),
+    )
+    .await;
+    let errors: Vec<(u64, String)> = dry.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (2, "Rate".to_owned()),
+            (3, "Time".to_owned()),
+            (4, "Time".to_owned())
+        ],
+        "{}",
+        dry.body
+    );
+}
+
 async fn extras(app: &TestApp, cast: &Cast, title: &str) -> (Vec<(String, bool)>, Vec<String>) {
     let ws = workspaces::find_by_slug(&app.db.pool, &cast.slug)
         .await

@@ -16,7 +16,7 @@ use crate::url::route_param;
 use crate::UiError;
 
 /// The fields a column can go to, in the order the mapping offers them.
-pub const FIELDS: [&str; 8] = [
+pub const FIELDS: [&str; 10] = [
     "title",
     "description",
     "status",
@@ -24,6 +24,8 @@ pub const FIELDS: [&str; 8] = [
     "assignee",
     "due",
     "tags",
+    "time",
+    "rate",
     "ignore",
 ];
 
@@ -139,6 +141,8 @@ fn field_label(t: crate::i18n::T, field: &str) -> &'static str {
         "assignee" => t.import_field_assignee(),
         "due" => t.import_field_due(),
         "tags" => t.import_field_tags(),
+        "time" => t.import_field_time(),
+        "rate" => t.import_field_rate(),
         _ => t.import_field_ignore(),
     }
 }

@@ -52,6 +52,12 @@ pub enum ImportField {
     Due,
     /// Tag names separated by commas; missing tags are created.
     Tags,
+    /// Time spent, in hours (`1,5`) or `h:mm` (`1:30`): a time entry on the task, the
+    /// assignee's when an admin imports, else the importer's; started on the due date at 09:00
+    /// (Brussels) or at the import.
+    Time,
+    /// The hourly rate of that time in euros, decimal comma or point (`85,50`).
+    Rate,
     /// Not imported.
     Ignore,
 }
@@ -66,6 +72,8 @@ impl From<ImportField> for Field {
             ImportField::Assignee => Field::Assignee,
             ImportField::Due => Field::Due,
             ImportField::Tags => Field::Tags,
+            ImportField::Time => Field::Time,
+            ImportField::Rate => Field::Rate,
             ImportField::Ignore => Field::Ignore,
         }
     }

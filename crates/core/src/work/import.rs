@@ -19,7 +19,7 @@ use bastion_i18n::Locale;
 use bastion_policy as policy;
 use sqlx::PgPool;
 
-use super::{checklists, comments, tags, tasks};
+use super::{checklists, comments, tags, tasks, time_entries};
 use crate::{ensure, CoreError, CoreResult, TenantTx, Viewer};
 
 /// The largest file taken (bytes) and the most rows (headings not counted).
@@ -40,12 +40,16 @@ pub enum Field {
     Due,
     /// Tag names separated by commas; tags that do not exist yet are created.
     Tags,
+    /// Time spent, in hours (`1,5`, `1.5`) or `h:mm` (`1:30`): a time entry on the task.
+    Time,
+    /// The hourly rate of that time in euros, a decimal comma or point (`85,50`).
+    Rate,
     /// Not imported.
     Ignore,
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 10] = [
         Field::Title,
         Field::Description,
         Field::Status,
@@ -53,6 +57,8 @@ impl Field {
         Field::Assignee,
         Field::Due,
         Field::Tags,
+        Field::Time,
+        Field::Rate,
         Field::Ignore,
     ];
 
@@ -65,6 +71,8 @@ impl Field {
             Field::Assignee => "assignee",
             Field::Due => "due",
             Field::Tags => "tags",
+            Field::Time => "time",
+            Field::Rate => "rate",
             Field::Ignore => "ignore",
         }
     }
@@ -133,6 +141,33 @@ impl Field {
             Field::Due
         } else if is(&["tags", "labels", "étiquettes", "etiketten", "schlagwörter"]) {
             Field::Tags
+        } else if is(&[
+            "time",
+            "hours",
+            "time spent",
+            "tijd",
+            "uren",
+            "bestede tijd",
+            "temps",
+            "heures",
+            "temps passé",
+            "zeit",
+            "stunden",
+            "aufwand",
+        ]) {
+            Field::Time
+        } else if is(&[
+            "rate",
+            "hourly rate",
+            "tarief",
+            "uurtarief",
+            "taux",
+            "taux horaire",
+            "tarif",
+            "stundensatz",
+            "satz",
+        ]) {
+            Field::Rate
         } else {
             Field::Ignore
         }
@@ -247,6 +282,26 @@ pub fn parse_csv(text: &str) -> CoreResult<Vec<(usize, Vec<String>)>> {
     Ok(records)
 }
 
+/// Time spent as a spreadsheet holds it: hours with a decimal comma or point (`1,5`, `2`) or
+/// `h:mm` (`1:30`), in whole minutes (rounded).
+pub fn parse_minutes(text: &str) -> Option<i32> {
+    let text = text.trim();
+    let minutes = if let Some((h, m)) = text.split_once(':') {
+        let (h, m): (u32, u32) = (h.trim().parse().ok()?, m.trim().parse().ok()?);
+        if m >= 60 || m.to_string().len() > 2 {
+            return None;
+        }
+        f64::from(h * 60 + m)
+    } else {
+        let hours: f64 = text.replace(',', ".").parse().ok()?;
+        if !hours.is_finite() || hours < 0.0 {
+            return None;
+        }
+        (hours * 60.0).round()
+    };
+    (minutes <= f64::from(i32::MAX)).then_some(minutes as i32)
+}
+
 /// A due date as Belgians and ISO write it.
 pub fn parse_date(text: &str) -> Option<Date> {
     let text = text.trim();
@@ -313,6 +368,8 @@ struct Planned {
     /// Checklist items and whether each is done.
     checklist: Vec<(String, bool)>,
     comments: Vec<String>,
+    /// Time spent (minutes) and its hourly rate (cents): one time entry.
+    time: Option<(i32, i64)>,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -435,6 +492,38 @@ async fn write(
             for body in &row.comments {
                 comments::create_comment(tx, viewer, task.id, body).await?;
             }
+            if let Some((minutes, rate_cents)) = row.time {
+                // The assignee's time when an admin imports (admins record for others), else
+                // the importer's own; started when the task is due, or now.
+                let user_id = match row.assignee {
+                    Some(a) if policy::can_track_time_for_others(viewer.role) => a,
+                    _ => viewer.user_id,
+                };
+                let now = OffsetDateTime::now_utc();
+                let started_at = match row.due_on {
+                    Some(day) => {
+                        let nine = time::Time::from_hms(9, 0, 0).unwrap_or(time::Time::MIDNIGHT);
+                        crate::clock::instant_of(tx, time::PrimitiveDateTime::new(day, nine))
+                            .await?
+                            .min(now)
+                    }
+                    None => now,
+                };
+                time_entries::create(
+                    tx,
+                    *viewer,
+                    &time_entries::NewTimeEntry {
+                        task_id: task.id,
+                        user_id,
+                        started_at,
+                        minutes,
+                        billable: true,
+                        rate_cents,
+                        note: String::new(),
+                    },
+                )
+                .await?;
+            }
             Ok(())
         }
         .await;
@@ -455,6 +544,9 @@ async fn write(
                     "assignee_id" => Some(Field::Assignee),
                     "due_on" => Some(Field::Due),
                     "name" => Some(Field::Tags),
+                    "minutes" | "started_at" => Some(Field::Time),
+                    "rate_cents" => Some(Field::Rate),
+                    "user_id" => Some(Field::Assignee),
                     _ => None,
                 };
                 errors.push(RowError {
@@ -695,8 +787,39 @@ pub async fn import_csv(
                 }
             },
         };
+        let time = match (cell(Field::Time), cell(Field::Rate)) {
+            ("", "") => None,
+            ("", _) => {
+                refuse(
+                    Some(Field::Rate),
+                    "a rate needs a time in the same row".into(),
+                );
+                continue;
+            }
+            (t, r) => {
+                let Some(minutes) = parse_minutes(t) else {
+                    refuse(
+                        Some(Field::Time),
+                        format!("{t:?} is not a time (hours like 1,5 or h:mm like 1:30)"),
+                    );
+                    continue;
+                };
+                let rate = match r {
+                    "" => 0,
+                    r => match bastion_i18n::parse_eur_cents(r) {
+                        Ok(cents) => cents,
+                        Err(why) => {
+                            refuse(Some(Field::Rate), format!("{r:?} {why}"));
+                            continue;
+                        }
+                    },
+                };
+                Some((minutes, rate))
+            }
+        };
         planned.push(Planned {
             line: *line,
+            time,
             title: cell(Field::Title).to_owned(),
             description: Some(cell(Field::Description).to_owned()).filter(|d| !d.is_empty()),
             status,
@@ -1083,6 +1206,20 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("csv: "));
+    }
+
+    #[test]
+    fn time_in_hours_or_hours_and_minutes() {
+        assert_eq!(parse_minutes("1,5"), Some(90));
+        assert_eq!(parse_minutes("1.25"), Some(75));
+        assert_eq!(parse_minutes("2"), Some(120));
+        assert_eq!(parse_minutes("1:30"), Some(90));
+        assert_eq!(parse_minutes("0:05"), Some(5));
+        assert_eq!(parse_minutes("1:75"), None);
+        assert_eq!(parse_minutes("-1"), None);
+        assert_eq!(parse_minutes("anderhalf"), None);
+        assert_eq!(Field::guess("Uurtarief"), Field::Rate);
+        assert_eq!(Field::guess("Bestede tijd"), Field::Time);
     }
 
     #[test]

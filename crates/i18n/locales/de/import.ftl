@@ -30,3 +30,5 @@ import-link = CSV importieren
 import-go-one = 1 Aufgabe importieren
 import-done-one = 1 Aufgabe importiert.
 import-checked-ok-one = Die Zeile kann importiert werden.
+import-field-time = Aufwand (Stunden oder h:mm)
+import-field-rate = Stundensatz (€)

@@ -30,3 +30,5 @@ import-link = Import CSV
 import-go-one = Import 1 task
 import-done-one = 1 task imported.
 import-checked-ok-one = The row can be imported.
+import-field-time = Time spent (hours or h:mm)
+import-field-rate = Hourly rate (€)

@@ -30,3 +30,5 @@ import-link = Importer un CSV
 import-go-one = Importer 1 tâche
 import-done-one = 1 tâche importée.
 import-checked-ok-one = La ligne peut être importée.
+import-field-time = Temps passé (heures ou h:mm)
+import-field-rate = Taux horaire (€)

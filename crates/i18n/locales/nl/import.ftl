@@ -30,3 +30,5 @@ import-link = CSV importeren
 import-go-one = 1 taak importeren
 import-done-one = 1 taak geïmporteerd.
 import-checked-ok-one = De rij kan geïmporteerd worden.
+import-field-time = Bestede tijd (uren of u:mm)
+import-field-rate = Uurtarief (€)
