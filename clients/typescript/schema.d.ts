@@ -1233,7 +1233,8 @@ export interface paths {
         /**
          * Import a Trello board into a project, or (`dry_run`) see what would be imported: open cards
          *     become tasks (their list their status: Done, Doing and the like are recognised), labels
-         *     tags, checklists checklist items, comments comments, attachments links in the description.
+         *     tags, checklists checklist items, comments comments, attachments links in the description,
+         *     and a card's first member whose full name is an active member's name here its assignee.
          *     All or nothing, once per board file; a refused card is named by its place on the board.
          */
         post: operations["create_trello_import"];

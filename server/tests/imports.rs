@@ -481,6 +481,10 @@ async fn a_trello_board_imports_with_its_lists_labels_checklists_and_comments() 
         .collect();
     assert_eq!(statuses, ["todo", "in_progress", "done"]);
     assert_eq!(tasks[0]["due"], "2027-01-15");
+    // A card's first member whose full name is a member's here (case aside) is its assignee;
+    // a name nobody here has leaves the card unassigned.
+    assert_eq!(tasks[0]["assignee"], cast.member_id.to_string());
+    assert_eq!(tasks[1]["assignee"], Value::Null);
     assert_eq!(tasks[0]["tags"], json!(["Urgent"]));
     assert_eq!(tasks[1]["tags"], json!(["green"]));
     let description = tasks[0]["description"].as_str().unwrap();

@@ -212,7 +212,8 @@ pub struct TrelloImportBody {
 
 /// Import a Trello board into a project, or (`dry_run`) see what would be imported: open cards
 /// become tasks (their list their status: Done, Doing and the like are recognised), labels
-/// tags, checklists checklist items, comments comments, attachments links in the description.
+/// tags, checklists checklist items, comments comments, attachments links in the description,
+/// and a card's first member whose full name is an active member's name here its assignee.
 /// All or nothing, once per board file; a refused card is named by its place on the board.
 #[utoipa::path(
     post,
@@ -229,6 +230,7 @@ pub struct TrelloImportBody {
     ),
 )]
 pub async fn create_trello_import(
+    State(state): State<AppState>,
     mut member: Member,
     PathIds(project_id): PathIds<Uuid>,
     ApiJson(body): ApiJson<TrelloImportBody>,
@@ -240,7 +242,7 @@ pub async fn create_trello_import(
         board: body.board,
         dry_run,
     };
-    let report = import::import_trello(&mut member.tx, &viewer, &input).await?;
+    let report = import::import_trello(&state.pool, &mut member.tx, &viewer, &input).await?;
     if dry_run {
         member.tx.rollback().await?;
         Ok((StatusCode::OK, Json(report.into())))

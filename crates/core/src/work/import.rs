@@ -425,6 +425,33 @@ async fn member_emails(pool: &PgPool, tx: &mut TenantTx) -> CoreResult<HashMap<S
     )
 }
 
+/// The active members by name (lower case), `None` for a name two of them share.
+async fn member_names(
+    pool: &PgPool,
+    tx: &mut TenantTx,
+) -> CoreResult<HashMap<String, Option<Uuid>>> {
+    let ids: Vec<Uuid> = crate::members::list_members(tx)
+        .await?
+        .iter()
+        .filter(|m| m.active)
+        .map(|m| m.user_id)
+        .collect();
+    let mut names: HashMap<String, Option<Uuid>> = HashMap::new();
+    for (name, id) in sqlx::query_as::<_, (String, Uuid)>(
+        "SELECT lower(btrim(name)), id FROM users WHERE id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?
+    {
+        names
+            .entry(name)
+            .and_modify(|shared| *shared = None)
+            .or_insert(Some(id));
+    }
+    Ok(names)
+}
+
 /// Creates the planned tasks through the same functions as by hand, each behind a savepoint,
 /// so a row the task's own checks refuse is named and the others go on. Returns the count
 /// created and the tags made on the way; refusals go to `errors`, their column named by
@@ -922,9 +949,12 @@ fn trello_comments(comments: &[String]) -> Vec<String> {
 /// card of an open list becomes a task, its list its status ([`status_of_list`]), its labels
 /// tags (a label without a name by its colour), its checklists checklist items, its comments
 /// comments (naming their Trello author and date; the importer posts them), its attachments a
-/// list of links in the description (Trello keeps the files). All or nothing, once per board
-/// file, as [`import_csv`]; a refused card is named by its place on the board and its name.
+/// list of links in the description (Trello keeps the files), its first member whose full name
+/// is one active member's name here its assignee (Trello's export holds no email addresses; a
+/// member no name matches leaves the card unassigned). All or nothing, once per board file, as
+/// [`import_csv`]; a refused card is named by its place on the board and its name.
 pub async fn import_trello(
+    pool: &PgPool,
     tx: &mut TenantTx,
     viewer: &Viewer,
     input: &TrelloImport,
@@ -1014,6 +1044,20 @@ pub async fn import_trello(
             .push(format!("{author}, {date}:\n{}", text(&data, "text")));
     }
 
+    // Trello members by id → a member here with that full name, when exactly one has it.
+    let names = member_names(pool, tx).await?;
+    let assignee_of: HashMap<String, Uuid> = list_of("members")?
+        .iter()
+        .filter_map(|m| {
+            let name = text(m, "fullName").trim().to_lowercase();
+            names
+                .get(&name)
+                .copied()
+                .flatten()
+                .map(|id| (text(m, "id"), id))
+        })
+        .collect();
+
     let mut errors = Vec::new();
     let mut planned = Vec::new();
     let mut rows = 0;
@@ -1062,9 +1106,17 @@ pub async fn import_trello(
             description.push_str(&attachments.join("\n"));
         }
         let card_id = text(card, "id");
+        let assignee = card
+            .get("idMembers")
+            .and_then(|m| m.as_array())
+            .and_then(|ids| {
+                ids.iter()
+                    .find_map(|id| id.as_str().and_then(|id| assignee_of.get(id)).copied())
+            });
         planned.push(Planned {
             line,
             title: name,
+            assignee,
             description: Some(description).filter(|d| !d.trim().is_empty()),
             status: Some(status_of_list(list_name).to_owned()),
             due_on,
@@ -1159,7 +1211,7 @@ pub async fn import_pasted(
             board,
             dry_run: input.dry_run,
         };
-        return Ok((import_trello(tx, viewer, &board).await?, true));
+        return Ok((import_trello(pool, tx, viewer, &board).await?, true));
     }
     let present: Vec<String> = parse_csv(&input.text)?
         .first()
