@@ -832,6 +832,17 @@ pub async fn import_archive(
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned();
+                // The invariants an upload keeps hold for a file brought back too.
+                match crate::attachments::sanitize_filename(&filename) {
+                    Ok(clean) => {
+                        values.insert("filename".into(), Value::String(clean));
+                    }
+                    Err(_) => wrong("filename: must name a file".into()),
+                }
+                let content_type = crate::attachments::normalize_content_type(
+                    values.get("content_type").and_then(Value::as_str),
+                );
+                values.insert("content_type".into(), Value::String(content_type));
                 if let Some((old, new)) = own {
                     let entry = format!("files/{old}/{filename}");
                     match zip.by_name(&entry).map(|f| f.size()) {
