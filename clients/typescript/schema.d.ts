@@ -1210,9 +1210,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import tasks into a project from CSV, or (`dry_run`) see what would be imported. All or
-         *     nothing: a file with refused rows imports nothing, and the error names every one. The same
-         *     file twice into the same project: 409, nothing created.
+         * Import tasks into a project from CSV or an Excel workbook, or (`dry_run`) see what would be
+         *     imported. All or nothing: a file with refused rows imports nothing, and the error names every
+         *     one. The same file twice into the same project: 409, nothing created.
          */
         post: operations["create_csv_import"];
         delete?: never;
@@ -2378,11 +2378,11 @@ export interface components {
         CsvImportBody: {
             /**
              * @description The file's text (UTF-8), headings on the first line, separated by `,`, `;` or tabs.
-             *     At most 2 MiB and 10,000 rows.
+             *     At most 2 MiB and 10,000 rows. Send this or `xlsx`.
              * @example Title;Status;Due
              *     Order the signs;To do;31/12/2026
              */
-            csv: string;
+            csv?: string | null;
             /** @description Check everything and create nothing: the answer is what the import would do. */
             dry_run?: boolean | null;
             /**
@@ -2396,6 +2396,11 @@ export interface components {
             mapping?: {
                 [key: string]: components["schemas"]["ImportField"];
             } | null;
+            /**
+             * @description An Excel workbook (.xlsx) in base64, instead of `csv`: its first sheet, headings on its
+             *     first row; cells formatted as dates or times are read as such. At most 2 MiB.
+             */
+            xlsx?: string | null;
         };
         /** @description One data category of the register. */
         DataCategory: {

@@ -410,6 +410,123 @@ async fn time_and_rates_become_time_entries() {
     );
 }
 
+/// A small workbook as Excel writes one: shared strings, a date and a time by their cell
+/// styles, an inline string, a boolean, a skipped cell and a rich-text string.
+fn workbook() -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let mut put = |name: &str, text: &str| {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    };
+    put(
+        "xl/workbook.xml",
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<sheets><sheet name="Taken" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+    );
+    put(
+        "xl/_rels/workbook.xml.rels",
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/taken.xml"/></Relationships>"#,
+    );
+    put(
+        "xl/sharedStrings.xml",
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="6" uniqueCount="6">
+<si><t>Titel</t></si><si><t>Vervaldatum</t></si><si><t>Bestede tijd</t></si><si><t>Prioriteit</t></si>
+<si><t>Offerte &amp; planning</t></si><si><r><t>Dozen </t></r><r><rPr><b/></rPr><t>bestellen</t></r></si></sst>"#,
+    );
+    put(
+        "xl/styles.xml",
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>
+<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="20" applyNumberFormat="1"/></cellXfs></styleSheet>"#,
+    );
+    put(
+        "xl/worksheets/taken.xml",
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>
+<row r="2"><c r="A2" t="s"><v>4</v></c><c r="B2" s="1"><v>46387</v></c><c r="C2" s="2"><v>0.0625</v></c><c r="D2" t="inlineStr"><is><t>Hoog</t></is></c></row>
+<row r="4"><c r="A4" t="s"><v>5</v></c><c r="C4"><v>2</v></c></row>
+</sheetData></worksheet>"#,
+    );
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn an_excel_workbook_imports_like_its_csv() {
+    use base64::Engine as _;
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let excel = project(&app, &cast, "Excel").await;
+    let xlsx = base64::engine::general_purpose::STANDARD.encode(workbook());
+    let dry = import(
+        &app,
+        &cast.admin,
+        &cast,
+        &excel,
+        json!({"xlsx": xlsx, "dry_run": true}),
+    )
+    .await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
+    assert_eq!(dry.json()["rows"], 2, "{}", dry.body);
+    assert_eq!(dry.json()["errors"], json!([]), "{}", dry.body);
+    let done = import(&app, &cast.admin, &cast, &excel, json!({"xlsx": xlsx})).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.body);
+    let tasks = stored(&app, &cast, &excel).await;
+    assert_eq!(tasks[0]["title"], "Offerte & planning");
+    // A date cell (a number styled dd/mm/yyyy) is its date; a time cell (h:mm) its hours.
+    assert_eq!(tasks[0]["due"], "2026-12-31");
+    assert_eq!(tasks[0]["priority"], "high");
+    assert_eq!(tasks[1]["title"], "Dozen bestellen");
+    assert_eq!(tasks[1]["due"], Value::Null);
+    let entries = app
+        .get_as(&cast.admin, &cast.api("/time-entries?limit=100"))
+        .await;
+    let mut minutes: Vec<i64> = entries.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["minutes"].as_i64().unwrap())
+        .collect();
+    minutes.sort();
+    assert_eq!(minutes, [90, 120], "{}", entries.body);
+    // Once per workbook, as per CSV file.
+    let again = import(&app, &cast.admin, &cast, &excel, json!({"xlsx": xlsx})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    // Not a workbook; both or neither of csv and xlsx.
+    let junk = base64::engine::general_purpose::STANDARD.encode(b"PK not a workbook");
+    let bad = import(
+        &app,
+        &cast.admin,
+        &cast,
+        &excel,
+        json!({"xlsx": junk, "dry_run": true}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.json()["error"]["field"], "xlsx");
+    let both = import(
+        &app,
+        &cast.admin,
+        &cast,
+        &excel,
+        json!({"csv": "Title\nx", "xlsx": xlsx}),
+    )
+    .await;
+    assert_eq!(
+        both.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        both.body
+    );
+}
+
 async fn extras(app: &TestApp, cast: &Cast, title: &str) -> (Vec<(String, bool)>, Vec<String>) {
     let ws = workspaces::find_by_slug(&app.db.pool, &cast.slug)
         .await

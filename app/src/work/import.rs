@@ -1,5 +1,6 @@
 //! Importing tasks from a spreadsheet or a Trello board in the browser (issue 18):
-//! `/w/{ws}/import?project=…`. Choose a CSV file or a Trello export (or paste its text), check it, adjust which column is which, and import
+//! `/w/{ws}/import?project=…`. Choose a CSV file, an Excel workbook or a Trello export (or paste
+//! its text), check it, adjust which column is which, and import
 //! it whole. "Check" is the core's dry run: it reports what would be created and every refused
 //! row with its line and column; "Import" does it, all or nothing. A plain form (`ActionForm`;
 //! the two buttons are its submitters), so checking and importing work without the script; the
@@ -83,7 +84,8 @@ pub struct ImportResult {
 pub async fn import_csv(
     slug: String,
     project: String,
-    csv: String,
+    csv: Option<String>,
+    xlsx: Option<String>,
     mode: Option<String>,
     headings: Option<Vec<String>>,
     fields: Option<Vec<String>>,
@@ -98,7 +100,11 @@ pub async fn import_csv(
         &o.viewer,
         bastion_core::work::import::PastedImport {
             project_id,
-            text: csv,
+            text: csv.unwrap_or_default(),
+            xlsx: xlsx
+                .filter(|x| !x.trim().is_empty())
+                .map(|x| bastion_core::work::import::decode_xlsx(&x))
+                .transpose()?,
             mapping: headings
                 .unwrap_or_default()
                 .into_iter()
@@ -159,7 +165,11 @@ pub fn ImportPage() -> impl IntoView {
         |(slug, project)| import_page(slug, project),
     );
     let csv = RwSignal::new(String::new());
-    // The chosen file's text goes into the box (the form sends the box).
+    // An Excel workbook, as base64 in a hidden field, and its name to show.
+    let xlsx = RwSignal::new(String::new());
+    let xlsx_name = RwSignal::new(String::new());
+    // The chosen file's text goes into the box (the form sends the box); a workbook's bytes go
+    // into the hidden field instead.
     let read_file = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
@@ -173,13 +183,34 @@ pub fn ImportPage() -> impl IntoView {
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
                 return;
             };
-            leptos::task::spawn_local(async move {
-                if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    if let Some(text) = text.as_string() {
-                        csv.set(text);
+            let name = file.name();
+            if name.to_lowercase().ends_with(".xlsx") {
+                leptos::task::spawn_local(async move {
+                    let Ok(buffer) =
+                        wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await
+                    else {
+                        return;
+                    };
+                    // btoa takes a string of bytes: each byte one character.
+                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                    let binary: String = bytes.into_iter().map(char::from).collect();
+                    if let Some(encoded) = web_sys::window().and_then(|w| w.btoa(&binary).ok()) {
+                        csv.set(String::new());
+                        xlsx.set(encoded);
+                        xlsx_name.set(name);
                     }
-                }
-            });
+                });
+            } else {
+                xlsx.set(String::new());
+                xlsx_name.set(String::new());
+                leptos::task::spawn_local(async move {
+                    if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                        if let Some(text) = text.as_string() {
+                            csv.set(text);
+                        }
+                    }
+                });
+            }
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
@@ -212,11 +243,19 @@ pub fn ImportPage() -> impl IntoView {
                                             <input type="hidden" name="slug" value=slug.clone()/>
                                             <input type="hidden" name="project" value=p.id.clone()/>
                                             <label for="import-file">{t.import_file()}</label>
-                                            <input id="import-file" type="file" accept=".csv,.json,text/csv,text/plain,application/json" on:change=read_file/>
+                                            <input id="import-file" type="file" accept=".csv,.json,.xlsx,text/csv,text/plain,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" on:change=read_file/>
+                                            <input type="hidden" name="xlsx" prop:value=move || xlsx.get()/>
+                                            {move || (!xlsx_name.get().is_empty()).then(|| view! {
+                                                <p class="muted" role="status">{t.import_xlsx_chosen(xlsx_name.get())}</p>
+                                            })}
                                             <label for="import-csv">{t.import_text()}</label>
-                                            <textarea id="import-csv" name="csv" rows="8" required class="import-text"
+                                            <textarea id="import-csv" name="csv" rows="8" required=move || xlsx.get().is_empty() class="import-text"
                                                 prop:value=move || csv.get()
-                                                on:input=move |ev| csv.set(event_target_value(&ev))></textarea>
+                                                on:input=move |ev| {
+                                                    csv.set(event_target_value(&ev));
+                                                    xlsx.set(String::new());
+                                                    xlsx_name.set(String::new());
+                                                }></textarea>
                                             {move || result().and_then(Result::ok).filter(|r| !r.imported && r.mappable).map(|r| view! {
                                                 <fieldset class="field-options import-mapping">
                                                     <legend>{t.import_mapping()}</legend>

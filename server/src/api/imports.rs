@@ -82,12 +82,16 @@ impl From<ImportField> for Field {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CsvImportBody {
     /// The file's text (UTF-8), headings on the first line, separated by `,`, `;` or tabs.
-    /// At most 2 MiB and 10,000 rows.
+    /// At most 2 MiB and 10,000 rows. Send this or `xlsx`.
     #[schema(
         example = "Title;Status;Due\nOrder the signs;To do;31/12/2026",
         max_length = 2097152
     )]
-    pub csv: String,
+    pub csv: Option<String>,
+    /// An Excel workbook (.xlsx) in base64, instead of `csv`: its first sheet, headings on its
+    /// first row; cells formatted as dates or times are read as such. At most 2 MiB.
+    #[schema(max_length = 2796208)]
+    pub xlsx: Option<String>,
     /// Which field a heading's column goes to, where the heading alone does not say (headings
     /// such as Title, Titel, Titre, Status, Due, Vervaldatum are recognised).
     #[schema(example = json!({"Klant": "ignore", "Wat": "title"}))]
@@ -154,9 +158,9 @@ impl From<ImportReport> for ImportReportView {
     }
 }
 
-/// Import tasks into a project from CSV, or (`dry_run`) see what would be imported. All or
-/// nothing: a file with refused rows imports nothing, and the error names every one. The same
-/// file twice into the same project: 409, nothing created.
+/// Import tasks into a project from CSV or an Excel workbook, or (`dry_run`) see what would be
+/// imported. All or nothing: a file with refused rows imports nothing, and the error names every
+/// one. The same file twice into the same project: 409, nothing created.
 #[utoipa::path(
     post,
     path = "/api/v1/workspaces/{ws}/projects/{project_id}/imports/csv",
@@ -179,9 +183,20 @@ pub async fn create_csv_import(
 ) -> Result<(StatusCode, Json<ImportReportView>), ApiError> {
     let viewer = member.viewer();
     let dry_run = body.dry_run.unwrap_or(false);
+    let (csv, xlsx) = match (body.csv, body.xlsx) {
+        (Some(csv), None) => (csv, None),
+        (None, Some(xlsx)) => (String::new(), Some(import::decode_xlsx(&xlsx)?)),
+        _ => {
+            return Err(ApiError::Invalid {
+                field: "csv".into(),
+                message: "send the file as csv (text) or as xlsx (base64), one of them".into(),
+            })
+        }
+    };
     let input = CsvImport {
         project_id,
-        csv: body.csv,
+        csv,
+        xlsx,
         mapping: body
             .mapping
             .unwrap_or_default()

@@ -209,9 +209,29 @@ pub struct ImportReport {
 pub struct CsvImport {
     pub project_id: Uuid,
     pub csv: String,
+    /// An Excel workbook (.xlsx) instead of `csv`: its first sheet is read as the CSV would be.
+    pub xlsx: Option<Vec<u8>>,
     /// Overrides of the guessed mapping: heading → field.
     pub mapping: HashMap<String, Field>,
     pub dry_run: bool,
+}
+
+/// A workbook sent as base64 text (a JSON body or a form cannot carry its bytes), decoded; at
+/// most [`MAX_BYTES`] once decoded.
+pub fn decode_xlsx(base64_text: &str) -> CoreResult<Vec<u8>> {
+    use base64::Engine as _;
+    let text = base64_text.trim();
+    // A data URL's header, as a browser's file reader gives it, is dropped.
+    let text = text.split_once(";base64,").map_or(text, |(_, b)| b);
+    if text.len() > MAX_BYTES / 3 * 4 + 4 {
+        return Err(CoreError::invalid(
+            "xlsx",
+            format!("must be at most {} MiB", MAX_BYTES / 1024 / 1024),
+        ));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| CoreError::invalid("xlsx", "must be the workbook's bytes in base64"))
 }
 
 /// Splits CSV text (RFC 4180: quoted fields may hold separators, quotes doubled, line breaks)
@@ -627,7 +647,11 @@ async fn finish(
             })
             .collect();
         return Err(CoreError::invalid(
-            if kind == "csv" { "csv" } else { "board" },
+            match kind {
+                "csv" => "csv",
+                "xlsx" => "xlsx",
+                _ => "board",
+            },
             format!(
                 "{} of {} rows are refused, so nothing was imported: {}",
                 errors.len(),
@@ -672,25 +696,34 @@ pub async fn import_csv(
     viewer: &Viewer,
     input: &CsvImport,
 ) -> CoreResult<ImportReport> {
-    let digest = sha256_hex(input.csv.as_bytes());
+    let (kind, file): (&str, &[u8]) = match &input.xlsx {
+        Some(bytes) => ("xlsx", bytes),
+        None => ("csv", input.csv.as_bytes()),
+    };
+    let field = if input.xlsx.is_some() { "xlsx" } else { "csv" };
+    let digest = sha256_hex(file);
     may_import(tx, viewer, input.project_id, &digest).await?;
-    if input.csv.len() > MAX_BYTES {
+    if file.len() > MAX_BYTES {
         return Err(CoreError::invalid(
-            "csv",
+            field,
             format!("must be at most {} MiB", MAX_BYTES / 1024 / 1024),
         ));
     }
-    let mut records = parse_csv(&input.csv)?.into_iter();
+    let records = match &input.xlsx {
+        Some(bytes) => super::xlsx::read_first_sheet(bytes)?,
+        None => parse_csv(&input.csv)?,
+    };
+    let mut records = records.into_iter();
     let Some((_, headings)) = records.next() else {
         return Err(CoreError::invalid(
-            "csv",
+            field,
             "is empty: the first line must hold the headings",
         ));
     };
     let rows: Vec<(usize, Vec<String>)> = records.collect();
     if rows.len() > MAX_ROWS {
         return Err(CoreError::invalid(
-            "csv",
+            field,
             format!(
                 "has {} rows; at most {MAX_ROWS} are taken at once",
                 rows.len()
@@ -868,7 +901,7 @@ pub async fn import_csv(
         tx,
         viewer,
         input.project_id,
-        "csv",
+        kind,
         &digest,
         input.dry_run,
         columns,
@@ -1189,6 +1222,8 @@ pub async fn import_trello(
 pub struct PastedImport {
     pub project_id: Uuid,
     pub text: String,
+    /// An Excel workbook chosen instead of text.
+    pub xlsx: Option<Vec<u8>>,
     pub mapping: Vec<(String, String)>,
     pub dry_run: bool,
 }
@@ -1203,7 +1238,7 @@ pub async fn import_pasted(
     viewer: &Viewer,
     input: PastedImport,
 ) -> CoreResult<(ImportReport, bool)> {
-    if input.text.trim_start().starts_with('{') {
+    if input.xlsx.is_none() && input.text.trim_start().starts_with('{') {
         let board = serde_json::from_str(&input.text)
             .map_err(|e| CoreError::invalid("board", format!("is not valid JSON ({e})")))?;
         let board = TrelloImport {
@@ -1213,7 +1248,11 @@ pub async fn import_pasted(
         };
         return Ok((import_trello(pool, tx, viewer, &board).await?, true));
     }
-    let present: Vec<String> = parse_csv(&input.text)?
+    let records = match &input.xlsx {
+        Some(bytes) => super::xlsx::read_first_sheet(bytes)?,
+        None => parse_csv(&input.text)?,
+    };
+    let present: Vec<String> = records
         .first()
         .map(|(_, h)| h.iter().map(|h| h.trim().to_owned()).collect())
         .unwrap_or_default();
@@ -1230,6 +1269,7 @@ pub async fn import_pasted(
     let csv = CsvImport {
         project_id: input.project_id,
         csv: input.text,
+        xlsx: input.xlsx,
         mapping,
         dry_run: input.dry_run,
     };

@@ -28,6 +28,7 @@ pub mod tasks;
 pub mod time_entries;
 pub mod views;
 pub mod watching;
+pub mod xlsx;
 
 use pulldown_cmark::{html, Event, Options, Parser, Tag};
 use serde::{Deserialize, Serialize};

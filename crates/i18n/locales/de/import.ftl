@@ -1,10 +1,10 @@
 # Aufgaben aus einer Tabelle importieren (issue 18).
 import-title = Aufgaben importieren
 import-heading = Aufgaben in { $project } importieren
-import-intro = Übernehmen Sie die Zeilen einer Tabelle oder die Karten eines Trello-Boards als Aufgaben: Speichern Sie die Tabelle als CSV (Kommas oder Semikolons, Überschriften in der ersten Zeile) oder exportieren Sie das Board aus Trello als JSON. Prüfen Sie sie zuerst: Nichts wird angelegt, bis jede Zeile stimmt, und dieselbe Datei wird nie zweimal importiert.
+import-intro = Übernehmen Sie die Zeilen einer Tabelle oder die Karten eines Trello-Boards als Aufgaben: wählen Sie die Tabelle als Excel-Arbeitsmappe oder als CSV (Kommas oder Semikolons), Überschriften in der ersten Zeile oder exportieren Sie das Board aus Trello als JSON. Prüfen Sie sie zuerst: Nichts wird angelegt, bis jede Zeile stimmt, und dieselbe Datei wird nie zweimal importiert.
 import-no-project = Es gibt noch kein offenes Projekt, in das importiert werden kann.
 import-not-allowed = Gäste können keine Aufgaben importieren.
-import-file = CSV-Datei oder Trello-Export (JSON)
+import-file = CSV-Datei, Excel-Arbeitsmappe (.xlsx) oder Trello-Export (JSON)
 import-text = Oder fügen Sie ihren Text ein
 import-mapping = Welche Spalte was enthält
 import-check = Prüfen
@@ -32,3 +32,4 @@ import-done-one = 1 Aufgabe importiert.
 import-checked-ok-one = Die Zeile kann importiert werden.
 import-field-time = Aufwand (Stunden oder h:mm)
 import-field-rate = Stundensatz (€)
+import-xlsx-chosen = Excel-Arbeitsmappe gewählt: { $name } (ihr erstes Blatt wird gelesen).

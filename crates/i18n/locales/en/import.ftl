@@ -1,10 +1,10 @@
 # Importing tasks from a spreadsheet (issue 18).
 import-title = Import tasks
 import-heading = Import tasks into { $project }
-import-intro = Bring the rows of a spreadsheet or the cards of a Trello board in as tasks: save the spreadsheet as CSV (commas or semicolons, headings on the first line), or export the board from Trello as JSON. Check it first: nothing is created until every row is right, and the same file is never imported twice.
+import-intro = Bring the rows of a spreadsheet or the cards of a Trello board in as tasks: choose the spreadsheet as an Excel workbook or as CSV (commas or semicolons), headings on the first line, or export the board from Trello as JSON. Check it first: nothing is created until every row is right, and the same file is never imported twice.
 import-no-project = There is no open project to import into yet.
 import-not-allowed = Guests cannot import tasks.
-import-file = CSV file or Trello export (JSON)
+import-file = CSV file, Excel workbook (.xlsx) or Trello export (JSON)
 import-text = Or paste its text
 import-mapping = Which column is which
 import-check = Check
@@ -32,3 +32,4 @@ import-done-one = 1 task imported.
 import-checked-ok-one = The row can be imported.
 import-field-time = Time spent (hours or h:mm)
 import-field-rate = Hourly rate (€)
+import-xlsx-chosen = Excel workbook chosen: { $name } (its first sheet is read).

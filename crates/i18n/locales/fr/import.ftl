@@ -1,10 +1,10 @@
 # Importer des tâches depuis un tableur (issue 18).
 import-title = Importer des tâches
 import-heading = Importer des tâches dans { $project }
-import-intro = Importez les lignes d'un tableur ou les cartes d'un tableau Trello comme tâches : enregistrez le tableur en CSV (virgules ou points-virgules, en-têtes sur la première ligne), ou exportez le tableau depuis Trello en JSON. Vérifiez-le d'abord : rien n'est créé tant que chaque ligne n'est pas correcte, et le même fichier n'est jamais importé deux fois.
+import-intro = Importez les lignes d'un tableur ou les cartes d'un tableau Trello comme tâches : choisissez le tableur en classeur Excel ou en CSV (virgules ou points-virgules), en-têtes sur la première ligne, ou exportez le tableau depuis Trello en JSON. Vérifiez-le d'abord : rien n'est créé tant que chaque ligne n'est pas correcte, et le même fichier n'est jamais importé deux fois.
 import-no-project = Il n'y a pas encore de projet ouvert dans lequel importer.
 import-not-allowed = Les invités ne peuvent pas importer de tâches.
-import-file = Fichier CSV ou export Trello (JSON)
+import-file = Fichier CSV, classeur Excel (.xlsx) ou export Trello (JSON)
 import-text = Ou collez son texte
 import-mapping = Quelle colonne contient quoi
 import-check = Vérifier
@@ -32,3 +32,4 @@ import-done-one = 1 tâche importée.
 import-checked-ok-one = La ligne peut être importée.
 import-field-time = Temps passé (heures ou h:mm)
 import-field-rate = Taux horaire (€)
+import-xlsx-chosen = Classeur Excel choisi : { $name } (sa première feuille est lue).

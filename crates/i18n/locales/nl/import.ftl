@@ -1,10 +1,10 @@
 # Taken importeren uit een rekenblad (issue 18).
 import-title = Taken importeren
 import-heading = Taken importeren in { $project }
-import-intro = Breng de rijen van een rekenblad of de kaarten van een Trello-bord binnen als taken: bewaar het rekenblad als CSV (komma's of puntkomma's, kolomtitels op de eerste regel), of exporteer het bord uit Trello als JSON. Controleer het eerst: er wordt niets aangemaakt tot elke rij klopt, en hetzelfde bestand wordt nooit twee keer geïmporteerd.
+import-intro = Breng de rijen van een rekenblad of de kaarten van een Trello-bord binnen als taken: kies het rekenblad als Excel-werkmap of als CSV (komma's of puntkomma's), kolomtitels op de eerste regel, of exporteer het bord uit Trello als JSON. Controleer het eerst: er wordt niets aangemaakt tot elke rij klopt, en hetzelfde bestand wordt nooit twee keer geïmporteerd.
 import-no-project = Er is nog geen open project om in te importeren.
 import-not-allowed = Gasten kunnen geen taken importeren.
-import-file = CSV-bestand of Trello-export (JSON)
+import-file = CSV-bestand, Excel-werkmap (.xlsx) of Trello-export (JSON)
 import-text = Of plak de tekst
 import-mapping = Welke kolom is wat
 import-check = Controleren
@@ -32,3 +32,4 @@ import-done-one = 1 taak geïmporteerd.
 import-checked-ok-one = De rij kan geïmporteerd worden.
 import-field-time = Bestede tijd (uren of u:mm)
 import-field-rate = Uurtarief (€)
+import-xlsx-chosen = Excel-werkmap gekozen: { $name } (het eerste blad wordt gelezen).
