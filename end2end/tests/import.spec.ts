@@ -1,6 +1,7 @@
 import { test, expect, Page, Browser } from "@playwright/test";
 import { bastion, hydrated, once } from "./cli";
 import { expectAccessible } from "./axe";
+import * as path from "node:path";
 
 // Issue 18: tasks from a spreadsheet. Choose the file, check it (the dry run names every bad
 // row with its line and column and creates nothing), see which column went where, import it
@@ -75,6 +76,21 @@ test("import a spreadsheet: check, see the bad rows, fix, import whole", async (
   await expect(page.getByRole("group", { name: "Which column is which" })).toHaveCount(0);
   await page.getByRole("button", { name: "Import 1 task" }).click();
   await expect(outcome).toContainText("1 task imported.");
+
+  // An Excel workbook: its first sheet, dates and times read by their cell formats.
+  await page.getByLabel("CSV file").setInputFiles(path.join(__dirname, "fixtures", "verhuis.xlsx"));
+  await expect(page.getByRole("status").filter({ hasText: "Excel workbook chosen: verhuis.xlsx" })).toBeVisible();
+  await expect(page.getByLabel("Or paste its text")).toHaveValue("");
+  await page.getByRole("button", { name: "Check", exact: true }).click();
+  await expect(outcome).toContainText("All 2 rows can be imported.");
+  await expect(page.getByLabel("Bestede tijd")).toHaveValue("time");
+  await expect(page.getByLabel("Vervaldatum")).toHaveValue("due");
+  await page.screenshot({ path: test.info().outputPath("import-xlsx-checked.png"), fullPage: true });
+  await page.getByRole("button", { name: "Import 2 tasks" }).click();
+  await expect(outcome).toContainText("2 tasks imported.");
+  const tape = (await (await page.request.get(`/api/v1/workspaces/${SLUG}/tasks?q=Plakband`)).json()).items[0];
+  expect(tape.due_on).toBe("2027-01-13");
+  expect(tape.priority).toBe("low");
 
   await page.goto(`/w/${SLUG}/tasks`);
   await expect(page.getByRole("link", { name: "Verhuiswagen" })).toBeVisible();
