@@ -425,12 +425,17 @@ async fn may_import(
     Ok(())
 }
 
-/// The active members by email address (lower case), for assignees.
-async fn member_emails(pool: &PgPool, tx: &mut TenantTx) -> CoreResult<HashMap<String, Uuid>> {
+/// The members (the active ones only, for assignees) by email address, lower case. Addresses
+/// live in the control plane, read through `pool`.
+pub(super) async fn member_emails(
+    pool: &PgPool,
+    tx: &mut TenantTx,
+    active_only: bool,
+) -> CoreResult<HashMap<String, Uuid>> {
     let members = crate::members::list_members(tx).await?;
     let ids: Vec<Uuid> = members
         .iter()
-        .filter(|m| m.active)
+        .filter(|m| m.active || !active_only)
         .map(|m| m.user_id)
         .collect();
     Ok(
@@ -763,7 +768,7 @@ pub async fn import_csv(
             ));
         }
     }
-    let emails = member_emails(pool, tx).await?;
+    let emails = member_emails(pool, tx, true).await?;
     let at = |f: Field| columns.iter().position(|c| c.field == f);
     let heading = |f: Field| at(f).map(|i| columns[i].heading.clone());
 

@@ -225,25 +225,6 @@ pub const LEFT_OUT: &[(&str, &str)] = &[
     ),
 ];
 
-/// The workspace's members (active or not) by email address (lower case).
-async fn member_emails(pool: &PgPool, tx: &mut TenantTx) -> CoreResult<HashMap<String, Uuid>> {
-    let ids: Vec<Uuid> = crate::members::list_members(tx)
-        .await?
-        .iter()
-        .map(|m| m.user_id)
-        .collect();
-    Ok(
-        sqlx::query_as::<_, (String, Uuid)>(
-            "SELECT lower(email), id FROM users WHERE id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .collect(),
-    )
-}
-
 /// Everything wrong with an archive is listed before anything is written, up to this many.
 const MAX_PROBLEMS: usize = 200;
 
@@ -613,7 +594,8 @@ pub async fn import_archive(
 
     // People: matched by email, or as the admin chose; anyone else is named once the rows
     // say whether any of them is theirs.
-    let members = member_emails(pool, tx).await?;
+    // Rows may name deactivated members too: their work stays theirs.
+    let members = super::import::member_emails(pool, tx, false).await?;
     let chosen: HashMap<String, String> = input
         .people
         .iter()
