@@ -65,6 +65,9 @@ impl FromRef<AppState> for LeptosOptions {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Larger bodies are refused before a handler runs; attachment uploads get their own limit.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The body of an import (a CSV's text or a workbook in base64, at most 2 MiB of file each, or a
+/// Trello board), through REST or the import page: room for the file once escaped or encoded.
+pub const IMPORT_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The whole application as one router: pages, server functions, the REST API and its
 /// documentation, behind the security, request-id and tracing layers. Its request counts go to
@@ -218,7 +221,8 @@ async fn close_after_refused_body(
 }
 
 /// Caps every request body before a handler reads it: [`MAX_BODY_BYTES`] in general, the
-/// configured upload limit for attachment uploads. A declared length over the cap is refused at
+/// configured upload limit for attachment uploads and export archives brought back,
+/// [`IMPORT_BODY_BYTES`] for spreadsheet and Trello imports. A declared length over the cap is refused at
 /// once; an undeclared one is cut off when it passes the cap (the extractors then answer 413).
 async fn limit_body(
     axum::extract::State(upload_limit): axum::extract::State<usize>,
@@ -230,8 +234,15 @@ async fn limit_body(
         && request.uri().path().starts_with("/api/v1/workspaces/")
         && (request.uri().path().ends_with("/attachments")
             || request.uri().path().ends_with("/imports/archive"));
+    let path = request.uri().path();
+    let is_import = request.method() == axum::http::Method::POST
+        && ((path.starts_with("/api/v1/workspaces/")
+            && (path.ends_with("/imports/csv") || path.ends_with("/imports/trello")))
+            || path == "/api/fn/import_csv");
     let limit = if is_upload {
         upload_limit
+    } else if is_import {
+        IMPORT_BODY_BYTES
     } else {
         MAX_BODY_BYTES
     };

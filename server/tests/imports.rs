@@ -410,6 +410,56 @@ async fn time_and_rates_become_time_entries() {
     );
 }
 
+#[tokio::test]
+async fn a_file_near_the_two_mebibyte_limit_is_taken_by_both_doors() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let big = project(&app, &cast, "Big").await;
+    // 400 rows with long descriptions: 1.6 MB of text, more than other bodies may hold.
+    let mut csv = String::from("Title,Description\n");
+    for i in 0..400 {
+        csv.push_str(&format!("Row {i},{}\n", "lorem ipsum ".repeat(333)));
+    }
+    assert!(csv.len() > 1_500_000 && csv.len() < 2 * 1024 * 1024);
+    let rest = import(
+        &app,
+        &cast.admin,
+        &cast,
+        &big,
+        json!({"csv": csv, "dry_run": true}),
+    )
+    .await;
+    assert_eq!(rest.status, StatusCode::OK, "{}", rest.body);
+    assert_eq!(rest.json()["rows"], 400);
+    let form = format!(
+        "slug={}&project={big}&mode=check&csv={}",
+        cast.slug,
+        urlencoding(&csv)
+    );
+    let page = app.server_fn("import_csv", &cast.admin, &form).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "{}",
+        &page.body[..page.body.len().min(500)]
+    );
+    assert!(
+        page.body.contains("\"rows\":400"),
+        "{}",
+        &page.body[..page.body.len().min(500)]
+    );
+}
+
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// A small workbook as Excel writes one: shared strings, a date and a time by their cell
 /// styles, an inline string, a boolean, a skipped cell and a rich-text string.
 fn workbook() -> Vec<u8> {

@@ -73,8 +73,10 @@ Limits (defaults; the operator may change each with the setting named):\n\
 - **Rate**: each API token may make 600 requests per minute (`BASTION_TOKEN_RATE_LIMIT`), \
 then 429 `rate_limited` with `Retry-After` (seconds until the minute's window resets). \
 Sign-in, sign-up and workspace creation have their own limits.\n\
-- **Body size**: 1 MiB for JSON and form bodies; attachment uploads may hold a file of up to \
-25 MiB (`BASTION_MAX_UPLOAD_BYTES`) plus 64 KiB of multipart framing. A larger declared \
+- **Body size**: 1 MiB for JSON and form bodies, 4 MiB for CSV, Excel and Trello imports (a \
+file of up to 2 MiB, escaped or in base64); attachment uploads and export archives brought \
+back may hold a file of up to 25 MiB (`BASTION_MAX_UPLOAD_BYTES`) plus 64 KiB of multipart \
+framing. A larger declared \
 `Content-Length` is refused with 413 `too_large` before anything runs.\n\
 - **Request time**: 30 seconds (`BASTION_REQUEST_TIMEOUT_SECS`) from the request body's last \
 byte until the response starts, then 503 `timeout`. Slow uploads are not cut off while their \
