@@ -67,6 +67,8 @@ test("import a spreadsheet: check, see the bad rows, fix, import whole", async (
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.getByRole("button", { name: "Import 2 tasks" }).click();
   await expect(outcome).toContainText("2 tasks imported.");
+  // Done with: the box empties.
+  await expect(page.getByLabel("Or paste its text")).toHaveValue("");
 
   // A Trello board's export goes in the same box; its fields are fixed, so there is no mapping.
   const board = { lists: [{ id: "l1", name: "Doing" }], cards: [{ id: "c1", name: "Sleutels ophalen", idList: "l1" }] };

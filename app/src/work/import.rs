@@ -216,6 +216,15 @@ pub fn ImportPage() -> impl IntoView {
         let _ = ev;
     };
     let result = move || run.value().get();
+    // Imported: the file is done with, so the box empties (the same file again would only be
+    // refused as already imported).
+    Effect::new(move |_| {
+        if matches!(run.value().get(), Some(Ok(r)) if r.imported) {
+            csv.set(String::new());
+            xlsx.set(String::new());
+            xlsx_name.set(String::new());
+        }
+    });
     view! {
         <Title text=t.import_title()/>
         <Transition fallback=move || view! { <p>{t.loading()}</p> }>
