@@ -484,12 +484,9 @@ async fn open_as_admin(
     let (workspace, role, tx) = members::open_as_member(&state.pool, user_id, slug)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let role = Role::parse(&role).ok_or(ApiError::NotFound)?;
-    bastion_core::ensure(
-        app::policy::can_import_archive(role),
-        "Only workspace admins bring an export archive back.",
-    )?;
-    Ok((workspace, Viewer::new(user_id, role), tx))
+    let viewer = Viewer::new(user_id, Role::parse(&role).ok_or(ApiError::NotFound)?);
+    restore::check_import(&viewer)?;
+    Ok((workspace, viewer, tx))
 }
 
 /// Bring a Bastion export archive back into this workspace, which must hold no project and no

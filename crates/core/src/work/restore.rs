@@ -537,6 +537,16 @@ async fn insert(
     Ok(problems)
 }
 
+/// Whether the viewer may bring an archive back (admins: an archive holds every member's
+/// work). Asked before an archive's bytes are read, so a refused one is never received, and
+/// again by [`import_archive`].
+pub fn check_import(viewer: &Viewer) -> CoreResult<()> {
+    ensure(
+        policy::can_import_archive(viewer.role),
+        "Only workspace admins bring an export archive back.",
+    )
+}
+
 /// Brings the archive `input.archive` back into `workspace`, which must hold no project and no
 /// tag yet, as the viewer (admins only: an archive holds every member's work). Or, with
 /// `dry_run`, reports what it would do; the caller rolls a dry run back, and the transaction of
@@ -553,10 +563,7 @@ pub async fn import_archive(
     input: &ArchiveImport,
     max_file: u64,
 ) -> CoreResult<ArchiveReport> {
-    ensure(
-        policy::can_import_archive(viewer.role),
-        "Only workspace admins bring an export archive back.",
-    )?;
+    check_import(viewer)?;
     let (projects, tags): (i64, i64) =
         sqlx::query_as("SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM tags)")
             .fetch_one(tx.conn())
