@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{header, HeaderMap, StatusCode},
     routing::get,
     Json, Router,
 };
@@ -76,16 +76,72 @@ struct Params {
     limit: Option<i64>,
 }
 
+#[derive(Deserialize)]
+struct LookupParams {
+    role: String,
+    limit: Option<i64>,
+}
+
+type Refusal = (StatusCode, String);
+
+fn internal(e: impl std::fmt::Display) -> Refusal {
+    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
 async fn list(
     State(pool): State<PgPool>,
     Path(workspace): Path<Uuid>,
     Query(params): Query<Params>,
-) -> Result<Json<Page>, (StatusCode, String)> {
+) -> Result<Json<Page>, Refusal> {
+    let mut conn = pool.acquire().await.map_err(internal)?;
     let schema = TenantSchema::for_workspace(WorkspaceId(workspace));
-    let limit = params.limit.unwrap_or(50).clamp(1, 200);
-    let rows = sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(list_sql(&schema)))
-        .bind(params.viewer)
-        .bind(&params.role)
+    list_on(
+        &mut conn,
+        &schema,
+        params.viewer,
+        &params.role,
+        params.limit,
+    )
+    .await
+}
+
+/// The first rung of the trust machinery alone: the API's caller lookup (session, user and
+/// workspace by slug in one statement, `sessions::resolve_user_in`), then the statement on
+/// the same connection. No tenant transaction, role switch or membership read.
+async fn lookup_list(
+    State(pool): State<PgPool>,
+    Path(slug): Path<String>,
+    Query(params): Query<LookupParams>,
+    headers: HeaderMap,
+) -> Result<Json<Page>, Refusal> {
+    let token = bastion_core::sessions::token_from_cookie_header(
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
+    .ok_or((StatusCode::UNAUTHORIZED, "no session".to_owned()))?;
+    let mut conn = pool.acquire().await.map_err(internal)?;
+    let (_, user, workspace) = bastion_core::sessions::resolve_user_in(&mut conn, &token, &slug)
+        .await
+        .map_err(internal)?
+        .ok_or((StatusCode::UNAUTHORIZED, "unknown session".to_owned()))?;
+    let workspace = workspace.ok_or((StatusCode::NOT_FOUND, slug))?;
+    let schema = TenantSchema::for_workspace(workspace.id);
+    list_on(&mut conn, &schema, user.id, &params.role, params.limit).await
+}
+
+async fn list_on(
+    conn: &mut sqlx::PgConnection,
+    schema: &TenantSchema,
+    viewer: Uuid,
+    role: &str,
+    limit: Option<i64>,
+) -> Result<Json<Page>, Refusal> {
+    let limit = limit.unwrap_or(50).clamp(1, 200);
+    let rows = sqlx::query_as::<_, TaskRecord>(sqlx::AssertSqlSafe(list_sql(schema)))
+        .bind(viewer)
+        .bind(role)
         .bind(None::<Uuid>)
         .bind(None::<String>)
         .bind(None::<Uuid>)
@@ -96,9 +152,9 @@ async fn list(
         .bind(None::<OffsetDateTime>)
         .bind(None::<Uuid>)
         .bind(limit + 1)
-        .fetch_all(&pool)
+        .fetch_all(&mut *conn)
         .await
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(internal)?;
     let mut items = rows;
     let next_cursor = (items.len() as i64 > limit).then(|| {
         items.truncate(limit as usize);
@@ -111,6 +167,7 @@ async fn list(
 pub async fn spawn(pool: PgPool) -> std::io::Result<SocketAddr> {
     let router = Router::new()
         .route("/baseline/{workspace}/tasks", get(list))
+        .route("/lookup/{slug}/tasks", get(lookup_list))
         .with_state(pool);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -20,6 +20,8 @@ pub struct Call {
     pub method: Method,
     pub path: String,
     pub cookie: Option<String>,
+    /// An API token, sent as `Authorization: Bearer …` (instead of a cookie).
+    pub bearer: Option<String>,
     pub json: Option<String>,
     /// `X-Forwarded-For`, to play many clients behind a trusted proxy.
     pub forwarded_for: Option<String>,
@@ -31,6 +33,7 @@ impl Call {
             method: Method::GET,
             path,
             cookie,
+            bearer: None,
             json: None,
             forwarded_for: None,
         }
@@ -168,6 +171,9 @@ async fn virtual_user(
         if let Some(cookie) = &call.cookie {
             request = request.header(hyper::header::COOKIE, cookie);
         }
+        if let Some(token) = &call.bearer {
+            request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+        }
         if let Some(ip) = &call.forwarded_for {
             request = request.header("x-forwarded-for", ip);
         }
@@ -233,6 +239,9 @@ pub async fn once(addr: SocketAddr, call: Call) -> Result<(u16, String), String>
         .header(hyper::header::HOST, addr.to_string());
     if let Some(cookie) = &call.cookie {
         request = request.header(hyper::header::COOKIE, cookie);
+    }
+    if let Some(token) = &call.bearer {
+        request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
     }
     let body = match call.json {
         Some(json) => {

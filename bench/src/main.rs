@@ -79,6 +79,43 @@ struct Args {
     streams: usize,
 }
 
+/// Runs `scenario` with the process's tenant transactions switching roles the revertible way
+/// (`SET LOCAL ROLE`, for a PostgreSQL without set_user), which needs the serving login to be
+/// able to `SET ROLE` into the hot workspaces' roles for the duration; then puts both back.
+async fn revertible_list<F, Fut>(
+    admin: &sqlx::PgPool,
+    hot: &[&SeededWs],
+    scenario: F,
+) -> Result<Result<Outcome, String>, BoxError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome, String>>,
+{
+    use bastion_core::tenant::{set_role_switch, RoleSwitch};
+    let roles: Vec<String> = hot
+        .iter()
+        .map(|w| {
+            bastion_core::TenantSchema::for_workspace(bastion_core::WorkspaceId(w.workspace_id))
+                .quoted()
+        })
+        .collect();
+    let serving = bastion_core::embedded::SERVING_ROLE;
+    for role in &roles {
+        sqlx::query(sqlx::AssertSqlSafe(format!("GRANT {role} TO {serving}")))
+            .execute(admin)
+            .await?;
+    }
+    set_role_switch(RoleSwitch::Revertible);
+    let outcome = scenario().await;
+    set_role_switch(RoleSwitch::Irrevocable);
+    for role in &roles {
+        sqlx::query(sqlx::AssertSqlSafe(format!("REVOKE {role} FROM {serving}")))
+            .execute(admin)
+            .await?;
+    }
+    Ok(outcome)
+}
+
 /// One line of the load table.
 struct Line {
     scenario: String,
@@ -299,6 +336,7 @@ async fn bench(
                 user: *member,
                 email: w.member_emails[i].clone(),
                 cookie: seed::session_cookie(&app_pool, *member).await?,
+                token: Some(seed::api_token(&app_pool, *member, w.workspace_id).await?),
             });
         }
     }
@@ -309,6 +347,7 @@ async fn bench(
             user: w.admin_id,
             email: String::new(),
             cookie: seed::session_cookie(&app_pool, w.admin_id).await?,
+            token: None,
         });
     }
     let hot_callers = Arc::new(hot_callers);
@@ -364,6 +403,45 @@ async fn bench(
     lines.push(Line {
         scenario: "baseline: same SQL, bare axum + sqlx, hot workspaces".into(),
         result: base.clone(),
+    });
+
+    // What each layer of the trust machinery costs, measured one layer at a time on the same
+    // list: the API with a token instead of a cookie, the bare statement after the API's own
+    // caller lookup, and the API with the revertible role switch (no set_user/reset_user).
+    eprintln!("scenario: tasks list (API token)");
+    let token = go(
+        server_addr,
+        token_list_plan(hot_callers.clone()),
+        s.concurrency,
+    )
+    .await;
+    lines.push(Line {
+        scenario: "tasks list 50, member (API token), hot workspaces".into(),
+        result: token.clone(),
+    });
+
+    eprintln!("scenario: baseline after the caller lookup");
+    let lookup = go(
+        baseline_addr,
+        lookup_baseline_plan(hot_callers.clone()),
+        s.concurrency,
+    )
+    .await;
+    lines.push(Line {
+        scenario:
+            "baseline after the API's caller lookup (session, user, workspace), one connection"
+                .into(),
+        result: lookup.clone(),
+    });
+
+    eprintln!("scenario: tasks list (API), revertible role switch");
+    let revertible = revertible_list(&admin_pool, &hot, || {
+        go(server_addr, list_plan.clone(), s.concurrency)
+    })
+    .await?;
+    lines.push(Line {
+        scenario: "tasks list 50, member (API), revertible role switch (no set_user)".into(),
+        result: revertible.clone(),
     });
 
     // The task page, if this build has one.
@@ -509,6 +587,7 @@ async fn bench(
                     user: w.member_ids[0],
                     email: w.member_emails[0].clone(),
                     cookie,
+                    token: None,
                 })
                 .collect(),
         );
@@ -641,6 +720,33 @@ async fn bench(
             (1.0 - api.rps() / base.rps()) * 100.0,
             api.p99_ms(),
             base.p99_ms()
+        );
+    }
+    if let (Ok(api), Ok(token)) = (&calm, &token) {
+        println!(
+            "- API token vs session cookie, same list: {:.0} vs {:.0} req/s = {:.0} % slower \
+             (goal <= 10 %); p99 {:.2} vs {:.2} ms",
+            token.rps(),
+            api.rps(),
+            (1.0 - token.rps() / api.rps()) * 100.0,
+            token.p99_ms(),
+            api.p99_ms()
+        );
+    }
+    if let (Ok(base), Ok(lookup), Ok(revertible), Ok(api)) = (&base, &lookup, &revertible, &calm) {
+        let loss = |o: &load::Outcome| (1.0 - o.rps() / base.rps()) * 100.0;
+        println!(
+            "- the overhead layer by layer, throughput loss vs baseline ({:.0} req/s): caller \
+             lookup {:.0} req/s ({:.0} %), + tenant transaction, membership read and the \
+             server's middleware (revertible switch) {:.0} req/s ({:.0} %), + the irrevocable \
+             switch (set_user, reset_user) {:.0} req/s ({:.0} %)",
+            base.rps(),
+            lookup.rps(),
+            loss(lookup),
+            revertible.rps(),
+            loss(revertible),
+            api.rps(),
+            loss(api)
         );
     }
     if let (Ok(calm), Ok(during)) = (&calm, &during) {

@@ -17,11 +17,33 @@ pub(crate) struct Caller {
     pub user: uuid::Uuid,
     pub email: String,
     pub cookie: String,
+    /// An API token of this member for this workspace (hot callers only).
+    pub token: Option<String>,
 }
 
 pub(crate) fn list_call(c: &Caller) -> Call {
     Call::get(
         format!("/api/v1/workspaces/{}/tasks?limit=50", c.ws.slug),
+        Some(c.cookie.clone()),
+    )
+}
+
+/// The same list with the member's API token instead of the session cookie.
+pub(crate) fn token_list_call(c: &Caller) -> Call {
+    Call {
+        bearer: c.token.clone(),
+        ..Call::get(
+            format!("/api/v1/workspaces/{}/tasks?limit=50", c.ws.slug),
+            None,
+        )
+    }
+}
+
+/// The baseline's statement after the API's own caller lookup (session, user and workspace
+/// in one statement), on the same connection: the first rung of the trust machinery.
+pub(crate) fn lookup_baseline_call(c: &Caller) -> Call {
+    Call::get(
+        format!("/lookup/{}/tasks?role=member&limit=50", c.ws.slug),
         Some(c.cookie.clone()),
     )
 }
@@ -40,6 +62,14 @@ pub(crate) fn list_plan(callers: Arc<Vec<Caller>>) -> Plan {
     Arc::new(move |_vu, rng| list_call(&callers[rng.random_range(0..callers.len())]))
 }
 
+pub(crate) fn token_list_plan(callers: Arc<Vec<Caller>>) -> Plan {
+    Arc::new(move |_vu, rng| token_list_call(&callers[rng.random_range(0..callers.len())]))
+}
+
+pub(crate) fn lookup_baseline_plan(callers: Arc<Vec<Caller>>) -> Plan {
+    Arc::new(move |_vu, rng| lookup_baseline_call(&callers[rng.random_range(0..callers.len())]))
+}
+
 pub(crate) fn baseline_plan(callers: Arc<Vec<Caller>>) -> Plan {
     Arc::new(move |_vu, rng| baseline_call(&callers[rng.random_range(0..callers.len())]))
 }
@@ -51,6 +81,7 @@ pub(crate) fn create_plan(callers: Arc<Vec<Caller>>) -> Plan {
             method: Method::POST,
             path: format!("/api/v1/workspaces/{}/tasks", c.ws.slug),
             cookie: Some(c.cookie.clone()),
+            bearer: None,
             json: Some(
                 serde_json::json!({
                     "project_id": c.ws.project_id,
@@ -88,6 +119,7 @@ pub(crate) fn sign_in_plan(callers: Arc<Vec<Caller>>) -> Plan {
             method: Method::POST,
             path: "/api/v1/auth/sign-in".into(),
             cookie: None,
+            bearer: None,
             json: Some(
                 serde_json::json!({"email": c.email, "password": seed::PASSWORD}).to_string(),
             ),
@@ -121,6 +153,9 @@ pub(crate) async fn spawn_server(
         // The sign-in storm comes from many addresses behind this "proxy".
         ("BASTION_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
         ("BASTION_DB_MAX_CONNECTIONS", max_connections.to_string()),
+        // The token scenario sends a few hundred requests a second per token: the limit (its
+        // shared counter is written on every request all the same) must not refuse them.
+        ("BASTION_TOKEN_RATE_LIMIT", "1000000".to_owned()),
     ];
     let config =
         bastion::config::Config::load_with_env(Some(std::path::Path::new("/dev/null")), |name| {

@@ -396,6 +396,19 @@ pub async fn session_cookie(app: &PgPool, user_id: Uuid) -> Result<String, BoxEr
     Ok(set.split(';').next().unwrap_or_default().to_owned())
 }
 
+/// An API token of `user_id` for the workspace, as the API-access page makes one.
+pub async fn api_token(app: &PgPool, user_id: Uuid, workspace: Uuid) -> Result<String, BoxError> {
+    let (_, secret) = bastion_core::api_tokens::create(
+        app,
+        user_id,
+        bastion_core::WorkspaceId(workspace),
+        "bastion-bench",
+        None,
+    )
+    .await?;
+    Ok(secret.expose().to_owned())
+}
+
 /// Sessions for many callers at once, `concurrency` inserts in flight.
 pub async fn session_cookies(
     app: &PgPool,
