@@ -9,9 +9,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use bastion_core::{
-    accounts::{self, User},
+    accounts::User,
     api_tokens::{self, TokenGrant},
-    limits, members,
+    members,
     sessions::{self, SessionInfo, SessionToken},
     workspaces::{self, Workspace},
     TenantTx,
@@ -57,40 +57,51 @@ fn has_bearer(headers: &HeaderMap) -> bool {
 }
 
 /// The caller by session cookie or by API token. A token is counted against its per-minute
-/// limit here, once per request. Runs on the caller's connection so that a workspace request
-/// can open its tenant transaction on the same one.
+/// limit here, once per request, in the same statement that finds it, its user and its
+/// workspace (`api_tokens::resolve_counted`). Runs on the caller's connection so that a
+/// workspace request can open its tenant transaction on the same one.
 async fn authenticate(
     parts: &Parts,
     state: &AppState,
     conn: &mut PgConnection,
-) -> Result<(User, Credential), ApiError> {
+) -> Result<Authenticated, ApiError> {
     if has_bearer(&parts.headers) {
         let token = bearer_token(&parts.headers).unwrap_or_default();
-        let grant = api_tokens::resolve(conn, token)
-            .await?
-            .ok_or(ApiError::InvalidToken)?;
-        if let Err(wait) = limits::hit(
-            &mut *conn,
-            &format!("api-token:{}", grant.token_id),
+        let caller = api_tokens::resolve_counted(
+            conn,
+            token,
             i32::try_from(state.config.token_rate_limit).unwrap_or(i32::MAX),
             time::Duration::minutes(1),
         )
         .await?
-        {
+        .ok_or(ApiError::InvalidToken)?;
+        if let Err(wait) = caller.counted {
             return Err(ApiError::TooManyRequests {
                 retry_after_secs: wait.whole_seconds().max(1) as u64,
             });
         }
-        let user = accounts::find_user(&mut *conn, grant.user_id)
-            .await?
-            .ok_or(ApiError::InvalidToken)?;
-        return Ok((user, Credential::Token(grant)));
+        return Ok(Authenticated {
+            user: caller.user,
+            credential: Credential::Token(caller.grant),
+            token_workspace: Some(caller.workspace),
+        });
     }
     let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
     let (session, user) = sessions::resolve_user(conn, &token)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    Ok((user, Credential::Session(session)))
+    Ok(Authenticated {
+        user,
+        credential: Credential::Session(session),
+        token_workspace: None,
+    })
+}
+
+struct Authenticated {
+    user: User,
+    credential: Credential,
+    /// A token's own workspace, read with it.
+    token_workspace: Option<Workspace>,
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -102,8 +113,15 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         let mut conn = state.pool.acquire().await?;
         match authenticate(parts, state, &mut conn).await? {
-            (user, Credential::Session(session)) => Ok(Self { user, session }),
-            (_, Credential::Token(_)) => Err(ApiError::SessionRequired),
+            Authenticated {
+                user,
+                credential: Credential::Session(session),
+                ..
+            } => Ok(Self { user, session }),
+            Authenticated {
+                credential: Credential::Token(_),
+                ..
+            } => Err(ApiError::SessionRequired),
         }
     }
 }
@@ -137,7 +155,9 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let mut conn = state.pool.acquire().await?;
-        let (user, credential) = authenticate(parts, state, &mut conn).await?;
+        let Authenticated {
+            user, credential, ..
+        } = authenticate(parts, state, &mut conn).await?;
         Ok(Self { user, credential })
     }
 }
@@ -180,18 +200,32 @@ impl WorkspaceUser {
         state: &AppState,
         conn: &mut PgConnection,
     ) -> Result<Self, ApiError> {
-        let (user, credential) = authenticate(parts, state, conn).await?;
+        let (user, slug, credential, _) = Self::with_token_workspace(parts, state, conn).await?;
+        Ok(Self {
+            user,
+            slug,
+            credential,
+        })
+    }
+
+    /// As [`Self::on_connection`], with a token's workspace (read in the token's statement).
+    async fn with_token_workspace(
+        parts: &mut Parts,
+        state: &AppState,
+        conn: &mut PgConnection,
+    ) -> Result<(User, String, Credential, Option<Workspace>), ApiError> {
+        let Authenticated {
+            user,
+            credential,
+            token_workspace,
+        } = authenticate(parts, state, conn).await?;
         let slug = path_slug(parts, state).await?;
         if let Credential::Token(grant) = &credential {
             if grant.workspace_slug != slug {
                 return Err(ApiError::NotFound);
             }
         }
-        Ok(Self {
-            user,
-            slug,
-            credential,
-        })
+        Ok((user, slug, credential, token_workspace))
     }
 }
 
@@ -248,14 +282,14 @@ impl FromRequestParts<AppState> for Member {
                 (user, Credential::Session(session), workspace)
             }
             _ => {
-                let WorkspaceUser {
-                    user,
-                    slug,
-                    credential,
-                } = WorkspaceUser::on_connection(parts, state, &mut conn).await?;
-                let workspace = workspaces::find_by_slug(&mut *conn, &slug)
-                    .await?
-                    .ok_or(ApiError::NotFound)?;
+                let (user, slug, credential, token_workspace) =
+                    WorkspaceUser::with_token_workspace(parts, state, &mut conn).await?;
+                let workspace = match token_workspace {
+                    Some(workspace) => workspace,
+                    None => workspaces::find_by_slug(&mut *conn, &slug)
+                        .await?
+                        .ok_or(ApiError::NotFound)?,
+                };
                 (user, credential, workspace)
             }
         };

@@ -263,34 +263,119 @@ pub fn looks_like_token(text: &str) -> bool {
 
 /// The grant behind a live token (not revoked, not expired), noting its use at most once a
 /// minute. Membership is not checked here: the workspace answers that per request.
-pub async fn resolve(conn: &mut PgConnection, token: &str) -> CoreResult<Option<TokenGrant>> {
+/// A bearer request's caller, looked up and counted in one statement by [`resolve_counted`].
+#[derive(Debug, Clone)]
+pub struct TokenCaller {
+    pub grant: TokenGrant,
+    pub user: crate::accounts::User,
+    /// The token's own workspace (a token reaches no other).
+    pub workspace: crate::workspaces::Workspace,
+    /// This request's count in the token's window, or how long until the window ends once
+    /// past `limit`.
+    pub counted: Result<i32, Duration>,
+}
+
+/// The rate-limit key of a token is this and its id (`limits::hit`'s keys): one counter per
+/// token, in the database, so every server counts against the same limit.
+const LIMIT_KEY_PREFIX: &str = "api-token:";
+
+#[derive(sqlx::FromRow)]
+struct CallerRow {
+    token_id: Uuid,
+    user_id: Uuid,
+    email: String,
+    name: String,
+    locale: String,
+    ws_id: WorkspaceId,
+    ws_slug: String,
+    ws_name: String,
+    ws_plan: String,
+    ws_schema_version: i64,
+    ws_created_at: OffsetDateTime,
+    ws_require_two_factor: bool,
+    count: i32,
+    window_start: OffsetDateTime,
+}
+
+/// Everything a bearer request needs before it enters its workspace, in one round trip: the
+/// live token, its user and its workspace, the token's use noted (at most once a minute), and
+/// the request counted against `limit` per `window` (the same upsert as `limits::hit`, so the
+/// limit stays shared by every server). A token that resolves to nothing counts nothing.
+/// Until 2026-12-03 this was four statements (token, count, user, workspace), and the token
+/// path served the task list about a quarter slower than the cookie path.
+pub async fn resolve_counted(
+    conn: &mut PgConnection,
+    token: &str,
+    limit: i32,
+    window: Duration,
+) -> CoreResult<Option<TokenCaller>> {
     if !looks_like_token(token) {
         return Ok(None);
     }
-    let row: Option<(Uuid, Uuid, WorkspaceId, String, Option<OffsetDateTime>)> = sqlx::query_as(
-        "SELECT t.id, t.user_id, t.workspace_id, w.slug, t.last_used_at
-         FROM api_tokens t JOIN workspaces w ON w.id = t.workspace_id
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL
-           AND (t.expires_at IS NULL OR t.expires_at > now())",
+    let row: Option<CallerRow> = sqlx::query_as(
+        "WITH t AS (
+             SELECT id, user_id, workspace_id, last_used_at FROM api_tokens
+             WHERE token_hash = $1 AND revoked_at IS NULL
+               AND (expires_at IS NULL OR expires_at > now())
+         ), touched AS (
+             UPDATE api_tokens SET last_used_at = now()
+             WHERE id = (SELECT id FROM t)
+               AND (last_used_at IS NULL OR last_used_at <= now() - $2::interval)
+         ), hit AS (
+             INSERT INTO rate_limits AS r (key, window_start, count)
+             SELECT $3 || t.id::text, now(), 1 FROM t
+             ON CONFLICT (key) DO UPDATE SET
+                 count = CASE WHEN r.window_start + $4 <= now() THEN 1 ELSE r.count + 1 END,
+                 window_start = CASE WHEN r.window_start + $4 <= now() THEN now()
+                                     ELSE r.window_start END
+             RETURNING count, window_start
+         )
+         SELECT t.id AS token_id, t.user_id, u.email, u.name, u.locale,
+                w.id AS ws_id, w.slug AS ws_slug, w.name AS ws_name, w.plan AS ws_plan,
+                w.schema_version AS ws_schema_version, w.created_at AS ws_created_at,
+                w.require_two_factor AS ws_require_two_factor,
+                hit.count, hit.window_start
+         FROM t JOIN users u ON u.id = t.user_id
+                JOIN workspaces w ON w.id = t.workspace_id
+                CROSS JOIN hit",
     )
     .bind(hash(token))
+    .bind(TOUCH_INTERVAL)
+    .bind(LIMIT_KEY_PREFIX)
+    .bind(window)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((token_id, user_id, workspace_id, workspace_slug, last_used_at)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
-    let now = OffsetDateTime::now_utc();
-    if last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL) {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
-            .bind(token_id)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(Some(TokenGrant {
-        token_id,
-        user_id,
-        workspace_id,
-        workspace_slug,
+    let counted = if row.count <= limit {
+        Ok(row.count)
+    } else {
+        let left = row.window_start + window - OffsetDateTime::now_utc();
+        Err(left.max(Duration::seconds(1)))
+    };
+    Ok(Some(TokenCaller {
+        grant: TokenGrant {
+            token_id: row.token_id,
+            user_id: row.user_id,
+            workspace_id: row.ws_id,
+            workspace_slug: row.ws_slug.clone(),
+        },
+        user: crate::accounts::User {
+            id: row.user_id,
+            email: row.email,
+            name: row.name,
+            locale: row.locale,
+        },
+        workspace: crate::workspaces::Workspace {
+            id: row.ws_id,
+            slug: row.ws_slug,
+            name: row.ws_name,
+            plan: row.ws_plan,
+            schema_version: row.ws_schema_version,
+            created_at: row.ws_created_at,
+            require_two_factor: row.ws_require_two_factor,
+        },
+        counted,
     }))
 }
