@@ -245,14 +245,17 @@ pub async fn open_workspace(
     let token = current_token().ok_or_else(not_found)?;
     // One connection for the session, the workspace and the tenant transaction: every checkout
     // costs two round trips when it goes back to the pool.
-    let mut conn = ctx.pool.acquire().await?;
-    let (_, user, workspace) = bastion_core::sessions::resolve_user_in(&mut conn, &token, slug)
-        .await?
-        .ok_or_else(not_found)?;
-    let workspace = workspace.ok_or_else(not_found)?;
-    let (role, tx) = bastion_core::members::enter_as_member(&ctx.pool, conn, user.id, &workspace)
-        .await?
-        .ok_or_else(not_found)?;
+    let conn = ctx.pool.acquire().await?;
+    let bastion_core::members::SessionEntry::Member {
+        user,
+        workspace,
+        role,
+        tx,
+        ..
+    } = bastion_core::members::enter_by_session(&ctx.pool, conn, &token, slug).await?
+    else {
+        return Err(not_found());
+    };
     let role = crate::policy::Role::parse(&role).ok_or_else(not_found)?;
     // Remembered for where this browser's next sign-in lands (`account::landing`): every
     // workspace page, loaded whole or navigated to, reads its data through here.

@@ -11,7 +11,7 @@ use axum::{
 use bastion_core::{
     accounts::User,
     api_tokens::{self, TokenGrant},
-    members,
+    members::{self, SessionEntry, TokenEntry},
     sessions::{self, SessionInfo, SessionToken},
     workspaces::{self, Workspace},
     TenantTx,
@@ -67,18 +67,11 @@ async fn authenticate(
 ) -> Result<Authenticated, ApiError> {
     if has_bearer(&parts.headers) {
         let token = bearer_token(&parts.headers).unwrap_or_default();
-        let caller = api_tokens::resolve_counted(
-            conn,
-            token,
-            i32::try_from(state.config.token_rate_limit).unwrap_or(i32::MAX),
-            time::Duration::minutes(1),
-        )
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
+        let caller = api_tokens::resolve_counted(conn, token, token_limit(state), TOKEN_WINDOW)
+            .await?
+            .ok_or(ApiError::InvalidToken)?;
         if let Err(wait) = caller.counted {
-            return Err(ApiError::TooManyRequests {
-                retry_after_secs: wait.whole_seconds().max(1) as u64,
-            });
+            return Err(too_many(wait));
         }
         return Ok(Authenticated {
             user: caller.user,
@@ -95,6 +88,19 @@ async fn authenticate(
         credential: Credential::Session(session),
         token_workspace: None,
     })
+}
+
+/// The window of `BASTION_TOKEN_RATE_LIMIT`.
+const TOKEN_WINDOW: time::Duration = time::Duration::minutes(1);
+
+fn token_limit(state: &AppState) -> i32 {
+    i32::try_from(state.config.token_rate_limit).unwrap_or(i32::MAX)
+}
+
+fn too_many(wait: time::Duration) -> ApiError {
+    ApiError::TooManyRequests {
+        retry_after_secs: wait.whole_seconds().max(1) as u64,
+    }
 }
 
 struct Authenticated {
@@ -267,19 +273,49 @@ impl FromRequestParts<AppState> for Member {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // One connection for the whole check: session, workspace and the tenant transaction.
         let mut conn = state.pool.acquire().await?;
-        let (user, credential, workspace) = match (
+        let (user, credential, workspace, role, tx) = match (
             has_bearer(&parts.headers),
             session_cookie(&parts.headers),
             path_slug(parts, state).await,
         ) {
-            // The common case, a browser or a session client: who and where in one statement.
+            // The common case, a browser or a session client: who, where and the way in, in
+            // two statements.
             (false, Some(token), Ok(slug)) => {
-                let (session, user, workspace) =
-                    sessions::resolve_user_in(&mut conn, &token, &slug)
-                        .await?
-                        .ok_or(ApiError::Unauthenticated)?;
-                let workspace = workspace.ok_or(ApiError::NotFound)?;
-                (user, Credential::Session(session), workspace)
+                match members::enter_by_session(&state.pool, conn, &token, &slug).await? {
+                    SessionEntry::SignedOut => return Err(ApiError::Unauthenticated),
+                    SessionEntry::Outside { .. } => return Err(ApiError::NotFound),
+                    SessionEntry::Member {
+                        session,
+                        user,
+                        workspace,
+                        role,
+                        tx,
+                    } => (user, Credential::Session(session), workspace, role, tx),
+                }
+            }
+            (true, _, Ok(slug)) => {
+                let token = bearer_token(&parts.headers).unwrap_or_default();
+                match members::enter_by_token(
+                    &state.pool,
+                    conn,
+                    token,
+                    token_limit(state),
+                    TOKEN_WINDOW,
+                    &slug,
+                )
+                .await?
+                {
+                    TokenEntry::Invalid => return Err(ApiError::InvalidToken),
+                    TokenEntry::Limited(wait) => return Err(too_many(wait)),
+                    TokenEntry::Outside => return Err(ApiError::NotFound),
+                    TokenEntry::Member {
+                        grant,
+                        user,
+                        workspace,
+                        role,
+                        tx,
+                    } => (user, Credential::Token(grant), workspace, role, tx),
+                }
             }
             _ => {
                 let (user, slug, credential, token_workspace) =
@@ -290,12 +326,12 @@ impl FromRequestParts<AppState> for Member {
                         .await?
                         .ok_or(ApiError::NotFound)?,
                 };
-                (user, credential, workspace)
+                let (role, tx) = members::enter_as_member(&state.pool, conn, user.id, &workspace)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+                (user, credential, workspace, role, tx)
             }
         };
-        let (role, tx) = members::enter_as_member(&state.pool, conn, user.id, &workspace)
-            .await?
-            .ok_or(ApiError::NotFound)?;
         let role = Role::parse(&role).ok_or(ApiError::NotFound)?;
         Ok(Self {
             user,

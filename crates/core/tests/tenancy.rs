@@ -265,6 +265,128 @@ async fn a_released_connection_is_back_to_the_login_role_however_the_transaction
     tx.rollback().await.unwrap();
 }
 
+/// The lookups that switch into the workspace's role in their own statement
+/// (`members::enter_by_session`, `members::enter_by_token`) switch only for a request that goes
+/// on into the workspace, and leave the pinned connection as clean as `TenantTx::begin` does,
+/// whatever they find: its backend is the same one (a connection still switched would fail the
+/// pool's reset and be replaced), at the login role, with the default search path.
+#[tokio::test]
+async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_connection_clean() {
+    use bastion_core::{
+        api_tokens,
+        members::{self, SessionEntry, TokenEntry},
+        sessions::{self, SessionToken},
+    };
+    let db = TestDb::with_settings(pinned()).await;
+    let (a, _b) = two_workspaces(&db.pool).await;
+    let sa = a.schema().to_string();
+    let member = user(&db.pool, "member@example.com", "Member").await;
+    join(&db.pool, &a, member.id, "member").await;
+    let (pid, ..) = released_state(&db.pool).await;
+    let clean = (
+        pid,
+        APP_ROLE.to_owned(),
+        DEFAULT_SEARCH_PATH.to_owned(),
+        String::new(),
+    );
+    async fn enter(
+        pool: &PgPool,
+        token: &SessionToken,
+        slug: &str,
+    ) -> Result<SessionEntry, CoreError> {
+        let conn = pool.acquire().await.unwrap();
+        members::enter_by_session(pool, conn, token, slug).await
+    }
+    let session = |token, slug| enter(&db.pool, token, slug);
+
+    let (cookie, _) = sessions::create(&db.pool, member.id, None).await.unwrap();
+    match session(&cookie, "alpha").await.unwrap() {
+        SessionEntry::Member { role, mut tx, .. } => {
+            assert_eq!(role, "member");
+            assert_eq!(
+                whoami(tx.conn()).await,
+                (sa.clone(), format!("{sa}, pg_temp"))
+            );
+            add_project(tx.conn(), "by session").await;
+            tx.commit().await.unwrap();
+        }
+        _ => panic!("a member enters"),
+    }
+    assert_eq!(released_state(&db.pool).await, clean, "after a member");
+    for (slug, what) in [("beta", "another workspace"), ("gamma", "no workspace")] {
+        assert!(
+            matches!(
+                session(&cookie, slug).await.unwrap(),
+                SessionEntry::Outside { .. }
+            ),
+            "{what}"
+        );
+        assert_eq!(released_state(&db.pool).await, clean, "after {what}");
+    }
+    let unknown = SessionToken::from_cookie("not-a-session");
+    assert!(matches!(
+        session(&unknown, "alpha").await.unwrap(),
+        SessionEntry::SignedOut
+    ));
+    // An expired session is signed out and ended, in the same statement.
+    let (stale, info) = sessions::create(&db.pool, member.id, None).await.unwrap();
+    sqlx::query("UPDATE sessions SET idle_expires_at = now() - interval '1 minute' WHERE id = $1")
+        .bind(info.id)
+        .execute(&mut admin(&db).await)
+        .await
+        .unwrap();
+    assert!(matches!(
+        session(&stale, "alpha").await.unwrap(),
+        SessionEntry::SignedOut
+    ));
+    assert_eq!(session_count(&db.pool, member.id).await, 1);
+    assert_eq!(released_state(&db.pool).await, clean, "after signed out");
+
+    // A token: in its own workspace only, counted, and over its limit switches nothing.
+    let (_, secret) = api_tokens::create(&db.pool, member.id, a.id, "ci", None)
+        .await
+        .unwrap();
+    let token = |slug: &'static str, limit: i32| {
+        let (pool, secret) = (db.pool.clone(), secret.expose().to_owned());
+        async move {
+            let conn = pool.acquire().await.unwrap();
+            members::enter_by_token(
+                &pool,
+                conn,
+                &secret,
+                limit,
+                time::Duration::minutes(1),
+                slug,
+            )
+            .await
+        }
+    };
+    match token("alpha", 10).await.unwrap() {
+        TokenEntry::Member { role, mut tx, .. } => {
+            assert_eq!(role, "member");
+            assert_eq!(project_names(tx.conn()).await, ["by session"]);
+            tx.commit().await.unwrap();
+        }
+        _ => panic!("the token's user enters its workspace"),
+    }
+    assert_eq!(released_state(&db.pool).await, clean, "after a token");
+    assert!(matches!(
+        token("beta", 10).await.unwrap(),
+        TokenEntry::Outside
+    ));
+    assert_eq!(
+        released_state(&db.pool).await,
+        clean,
+        "after another workspace"
+    );
+    // Two requests counted so far: a limit of two refuses the third.
+    assert!(matches!(
+        token("alpha", 2).await.unwrap(),
+        TokenEntry::Limited(_)
+    ));
+    assert_eq!(released_state(&db.pool).await, clean, "after the limit");
+}
+
 #[tokio::test]
 async fn beginning_a_tenant_transaction_for_a_missing_workspace_fails_and_leaks_nothing() {
     let db = TestDb::with_settings(pinned()).await;

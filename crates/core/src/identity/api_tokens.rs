@@ -273,6 +273,11 @@ pub struct TokenCaller {
     /// This request's count in the token's window, or how long until the window ends once
     /// past `limit`.
     pub counted: Result<i32, Duration>,
+    /// The workspace requires two-factor sign-in and the token's user has no second factor.
+    pub owes_second_factor: bool,
+    /// The statement switched the connection into the workspace's role (only when asked to,
+    /// the request within its limit and its path naming the token's workspace).
+    pub(crate) switched: bool,
 }
 
 /// The rate-limit key of a token is this and its id (`limits::hit`'s keys): one counter per
@@ -295,6 +300,8 @@ struct CallerRow {
     ws_require_two_factor: bool,
     count: i32,
     window_start: OffsetDateTime,
+    owes_second_factor: bool,
+    switched: bool,
 }
 
 /// Everything a bearer request needs before it enters its workspace, in one round trip: the
@@ -309,10 +316,27 @@ pub async fn resolve_counted(
     limit: i32,
     window: Duration,
 ) -> CoreResult<Option<TokenCaller>> {
+    resolve_counted_switching(conn, token, limit, window, None).await
+}
+
+/// [`resolve_counted`], and with `switch` (its reset token and the workspace the request's path
+/// names) the switch into the token's workspace role in the same statement, when the request is
+/// within its limit and the path names that workspace (`tenant::switch_column`).
+pub(crate) async fn resolve_counted_switching(
+    conn: &mut PgConnection,
+    token: &str,
+    limit: i32,
+    window: Duration,
+    switch: Option<(&crate::tenant::ResetToken, &str)>,
+) -> CoreResult<Option<TokenCaller>> {
     if !looks_like_token(token) {
         return Ok(None);
     }
-    let row: Option<CallerRow> = sqlx::query_as(
+    let switched = match switch {
+        Some(_) => crate::tenant::switch_column("hit.count <= $5 AND w.slug = $6", "w.id", 7),
+        None => "false AS switched".to_owned(),
+    };
+    let sql = format!(
         "WITH t AS (
              SELECT id, user_id, workspace_id, last_used_at FROM api_tokens
              WHERE token_hash = $1 AND revoked_at IS NULL
@@ -334,17 +358,26 @@ pub async fn resolve_counted(
                 w.id AS ws_id, w.slug AS ws_slug, w.name AS ws_name, w.plan AS ws_plan,
                 w.schema_version AS ws_schema_version, w.created_at AS ws_created_at,
                 w.require_two_factor AS ws_require_two_factor,
-                hit.count, hit.window_start
+                hit.count, hit.window_start,
+                w.require_two_factor
+                    AND NOT EXISTS (SELECT 1 FROM user_totp
+                                    WHERE user_id = t.user_id AND confirmed_at IS NOT NULL)
+                    AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = t.user_id)
+                    AS owes_second_factor,
+                {switched}
          FROM t JOIN users u ON u.id = t.user_id
                 JOIN workspaces w ON w.id = t.workspace_id
-                CROSS JOIN hit",
-    )
-    .bind(hash(token))
-    .bind(TOUCH_INTERVAL)
-    .bind(LIMIT_KEY_PREFIX)
-    .bind(window)
-    .fetch_optional(&mut *conn)
-    .await?;
+                CROSS JOIN hit"
+    );
+    let mut query = sqlx::query_as::<_, CallerRow>(sqlx::AssertSqlSafe(sql))
+        .bind(hash(token))
+        .bind(TOUCH_INTERVAL)
+        .bind(LIMIT_KEY_PREFIX)
+        .bind(window);
+    if let Some((reset, slug)) = switch {
+        query = query.bind(limit).bind(slug).bind(reset.param());
+    }
+    let row = query.fetch_optional(&mut *conn).await?;
     let Some(row) = row else {
         return Ok(None);
     };
@@ -377,5 +410,7 @@ pub async fn resolve_counted(
             require_two_factor: row.ws_require_two_factor,
         },
         counted,
+        owes_second_factor: row.owes_second_factor,
+        switched: row.switched,
     }))
 }

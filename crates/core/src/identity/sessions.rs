@@ -264,9 +264,9 @@ pub async fn resolve_user(
     conn: &mut PgConnection,
     token: &SessionToken,
 ) -> CoreResult<Option<(SessionInfo, User)>> {
-    Ok(resolve_caller(conn, token, None)
+    Ok(resolve_caller(conn, token, None, None)
         .await?
-        .map(|(session, user, _)| (session, user)))
+        .map(|c| (c.session, c.user)))
 }
 
 /// [`resolve_user`] plus the workspace named `slug`, if there is one (membership is the
@@ -277,7 +277,21 @@ pub async fn resolve_user_in(
     token: &SessionToken,
     slug: &str,
 ) -> CoreResult<Option<(SessionInfo, User, Option<Workspace>)>> {
-    resolve_caller(conn, token, Some(slug)).await
+    Ok(resolve_caller(conn, token, Some(slug), None)
+        .await?
+        .map(|c| (c.session, c.user, c.workspace)))
+}
+
+/// Who is calling and where, as [`resolve_caller`] found them.
+pub(crate) struct Caller {
+    pub session: SessionInfo,
+    pub user: User,
+    pub workspace: Option<Workspace>,
+    /// The workspace requires two-factor sign-in and this user has no second factor.
+    pub owes_second_factor: bool,
+    /// The statement switched the connection into the workspace's role
+    /// (`tenant::switch_column`): a live session and an existing workspace.
+    pub switched: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -288,8 +302,7 @@ struct CallerRow {
     last_seen_at: OffsetDateTime,
     user_agent: Option<String>,
     factor: String,
-    idle_expires_at: OffsetDateTime,
-    absolute_expires_at: OffsetDateTime,
+    expired: bool,
     email: String,
     name: String,
     locale: String,
@@ -300,49 +313,67 @@ struct CallerRow {
     ws_schema_version: Option<i64>,
     ws_created_at: Option<OffsetDateTime>,
     ws_require_two_factor: Option<bool>,
+    owes_second_factor: bool,
+    switched: bool,
 }
 
-async fn resolve_caller(
+/// The session of `token`, its user and the workspace named `slug`, in one statement that also
+/// ends an expired session and notes the use of a live one (at most once a minute); with
+/// `switch`, it also switches the connection into the workspace's role when the session is live
+/// and the workspace exists (`tenant::switch_column`), so that entering it costs no round trip
+/// of its own. Whether the user owes the workspace a second factor is read here too, as the
+/// login, since the workspace role cannot read accounts.
+pub(crate) async fn resolve_caller(
     conn: &mut PgConnection,
     token: &SessionToken,
     slug: Option<&str>,
-) -> CoreResult<Option<(SessionInfo, User, Option<Workspace>)>> {
+    switch: Option<&crate::tenant::ResetToken>,
+) -> CoreResult<Option<Caller>> {
     let now = OffsetDateTime::now_utc();
+    let switched = match switch {
+        Some(_) => crate::tenant::switch_column("NOT s.expired AND w.id IS NOT NULL", "w.id", 6),
+        None => "false AS switched".to_owned(),
+    };
     // Without a slug the LEFT JOIN matches nothing (`slug = NULL`) and the workspace is None.
-    let row: Option<CallerRow> = sqlx::query_as(
-        "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.user_agent, s.factor,
-                s.idle_expires_at, s.absolute_expires_at, u.email, u.name, u.locale,
+    let sql = format!(
+        "WITH s AS (
+             SELECT id, user_id, created_at, last_seen_at, user_agent, factor,
+                    ($3 >= idle_expires_at OR $3 >= absolute_expires_at) AS expired
+             FROM sessions WHERE token_hash = $1
+         ), gone AS (
+             DELETE FROM sessions WHERE id IN (SELECT id FROM s WHERE expired)
+         ), touched AS (
+             UPDATE sessions SET last_seen_at = $3, idle_expires_at = LEAST($4, absolute_expires_at)
+             WHERE id IN (SELECT id FROM s WHERE NOT expired AND $3 - last_seen_at >= $5)
+         )
+         SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.user_agent, s.factor, s.expired,
+                u.email, u.name, u.locale,
                 w.id AS ws_id, w.slug AS ws_slug, w.name AS ws_name, w.plan AS ws_plan,
                 w.schema_version AS ws_schema_version, w.created_at AS ws_created_at,
-                w.require_two_factor AS ws_require_two_factor
-         FROM sessions s JOIN users u ON u.id = s.user_id
-              LEFT JOIN workspaces w ON w.slug = $2
-         WHERE s.token_hash = $1",
-    )
-    .bind(token.hash())
-    .bind(slug)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    if now >= row.idle_expires_at || now >= row.absolute_expires_at {
-        sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(row.id)
-            .execute(&mut *conn)
-            .await?;
-        return Ok(None);
-    }
-    if now - row.last_seen_at >= TOUCH_INTERVAL {
-        sqlx::query(
-            "UPDATE sessions SET last_seen_at = $2, idle_expires_at = LEAST($3, absolute_expires_at)
-             WHERE id = $1",
-        )
-        .bind(row.id)
+                w.require_two_factor AS ws_require_two_factor,
+                coalesce(w.require_two_factor
+                    AND NOT EXISTS (SELECT 1 FROM user_totp
+                                    WHERE user_id = s.user_id AND confirmed_at IS NOT NULL)
+                    AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = s.user_id),
+                    false) AS owes_second_factor,
+                {switched}
+         FROM s JOIN users u ON u.id = s.user_id
+              LEFT JOIN workspaces w ON w.slug = $2"
+    );
+    let mut query = sqlx::query_as::<_, CallerRow>(sqlx::AssertSqlSafe(sql))
+        .bind(token.hash())
+        .bind(slug)
         .bind(now)
         .bind(now + IDLE_TIMEOUT)
-        .execute(&mut *conn)
-        .await?;
+        .bind(TOUCH_INTERVAL);
+    if let Some(switch) = switch {
+        query = query.bind(switch.param());
+    }
+    let Some(row) = query.fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    if row.expired {
+        return Ok(None);
     }
     let workspace = match (
         row.ws_id,
@@ -372,21 +403,25 @@ async fn resolve_caller(
         }),
         _ => None,
     };
-    let session = SessionInfo {
-        id: row.id,
-        user_id: row.user_id,
-        created_at: row.created_at,
-        last_seen_at: row.last_seen_at,
-        user_agent: row.user_agent,
-        factor: row.factor,
-    };
-    let user = User {
-        id: row.user_id,
-        email: row.email,
-        name: row.name,
-        locale: row.locale,
-    };
-    Ok(Some((session, user, workspace)))
+    Ok(Some(Caller {
+        session: SessionInfo {
+            id: row.id,
+            user_id: row.user_id,
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            user_agent: row.user_agent,
+            factor: row.factor,
+        },
+        user: User {
+            id: row.user_id,
+            email: row.email,
+            name: row.name,
+            locale: row.locale,
+        },
+        workspace,
+        owes_second_factor: row.owes_second_factor,
+        switched: row.switched,
+    }))
 }
 
 pub async fn end(pool: &PgPool, token: &SessionToken) -> CoreResult<()> {

@@ -100,6 +100,36 @@ pub(crate) async fn claim_for(
     Ok(sign(&key, schema.as_str(), actor, fresh_expiry()))
 }
 
+/// Makes sure this process holds the claim key of `pool`'s database, reading it on `conn`
+/// (still the login role) the first time: no round trip after that.
+pub(crate) async fn load_key(pool: &PgPool, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let database = crate::db::database_key(pool);
+    if cache()
+        .lock()
+        .expect("claim key cache")
+        .contains_key(&database)
+    {
+        return Ok(());
+    }
+    let key = ClaimKey::read(conn).await?;
+    cache()
+        .lock()
+        .expect("claim key cache")
+        .insert(database, key);
+    Ok(())
+}
+
+/// A claim for `actor` in `schema` if the key is already in this process ([`load_key`]).
+pub(crate) fn claim_cached(pool: &PgPool, schema: &TenantSchema, actor: Actor) -> Option<String> {
+    let database = crate::db::database_key(pool);
+    let key = cache()
+        .lock()
+        .expect("claim key cache")
+        .get(&database)
+        .cloned()?;
+    Some(sign(&key, schema.as_str(), actor, fresh_expiry()))
+}
+
 /// A claim for `actor` in `schema`, reading the key on `conn` (still the login role): for
 /// [`crate::TenantTx::enter`], which has no pool to key a cache on and serves rare operations.
 pub(crate) async fn claim_on(

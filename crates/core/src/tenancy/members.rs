@@ -202,6 +202,186 @@ pub async fn open_as_member(
         .map(|(role, tx)| (workspace, role, tx)))
 }
 
+/// What a request holding a session cookie finds when it asks for a workspace by slug.
+// One per request, taken apart at once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum SessionEntry {
+    /// No live session behind the cookie: signed out.
+    SignedOut,
+    /// Signed in, but the workspace does not exist or they are not an active member of it:
+    /// callers answer both alike (404).
+    Outside {
+        session: crate::sessions::SessionInfo,
+        user: crate::accounts::User,
+    },
+    /// An active member, with the tenant transaction open as them and their role read in it.
+    Member {
+        session: crate::sessions::SessionInfo,
+        user: crate::accounts::User,
+        workspace: Workspace,
+        role: String,
+        tx: TenantTx,
+    },
+}
+
+/// The gate of [`enter_as_member`] for a request that names its caller by a session cookie and
+/// its workspace by slug, in the fewest round trips: one statement finds the session, the user,
+/// the workspace and whether they owe it a second factor, and (with the irrevocable switch)
+/// already switches into the workspace's role (`tenant::switch_column`); the next one opens the
+/// transaction and reads the membership. The same answers as `sessions::resolve_user_in`
+/// followed by [`enter_as_member`], `TwoFactorRequired` included, one round trip fewer.
+pub async fn enter_by_session(
+    pool: &PgPool,
+    mut conn: PoolConnection<Postgres>,
+    token: &crate::sessions::SessionToken,
+    slug: &str,
+) -> CoreResult<SessionEntry> {
+    use crate::tenant::{role_switch, ResetToken, RoleSwitch};
+    let irrevocable = role_switch() == RoleSwitch::Irrevocable;
+    if irrevocable {
+        // The workspace role cannot read the claim key: it must be in hand before the switch.
+        crate::actor_claim::load_key(pool, &mut conn).await?;
+    }
+    let switch = irrevocable.then(ResetToken::new);
+    let found =
+        crate::sessions::resolve_caller(&mut conn, token, Some(slug), switch.as_ref()).await;
+    let Some(caller) = found.inspect_err(|_| {
+        // Whether the switch took effect before the failure is unknown: never pool it.
+        if switch.is_some() {
+            conn.close_on_drop();
+        }
+    })?
+    else {
+        return Ok(SessionEntry::SignedOut);
+    };
+    let crate::sessions::Caller {
+        session,
+        user,
+        workspace,
+        owes_second_factor,
+        switched,
+    } = caller;
+    let Some(workspace) = workspace else {
+        return Ok(SessionEntry::Outside { session, user });
+    };
+    let schema = workspace.schema();
+    let entered = match switch {
+        Some(token) if switched => {
+            TenantTx::begin_switched_member(pool, conn, &schema, user.id, token).await?
+        }
+        // The statement found the workspace yet did not switch: nothing this code can cause.
+        Some(_) => {
+            return Err(CoreError::Internal(
+                "a workspace lookup found the workspace but did not switch to it".into(),
+            ))
+        }
+        None => TenantTx::begin_as_member(pool, conn, &schema, user.id).await?,
+    };
+    match entered {
+        Some((_, tx)) if owes_second_factor => {
+            tx.rollback().await?;
+            Err(CoreError::TwoFactorRequired)
+        }
+        Some((role, tx)) => Ok(SessionEntry::Member {
+            session,
+            user,
+            workspace,
+            role,
+            tx,
+        }),
+        None => Ok(SessionEntry::Outside { session, user }),
+    }
+}
+
+/// What a bearer request finds when it asks for a workspace by slug.
+// One per request, taken apart at once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum TokenEntry {
+    /// No live token of that secret.
+    Invalid,
+    /// Over the token's limit: how long until its window ends.
+    Limited(time::Duration),
+    /// The path names another workspace than the token's, or its user is no longer an active
+    /// member: both 404.
+    Outside,
+    Member {
+        grant: crate::api_tokens::TokenGrant,
+        user: crate::accounts::User,
+        workspace: Workspace,
+        role: String,
+        tx: TenantTx,
+    },
+}
+
+/// [`enter_by_session`] for a bearer request: the token, its user and workspace, its count
+/// against `limit` per `window` (shared by every server) and, with the irrevocable switch, the
+/// switch into the workspace's role, in one statement (`api_tokens::resolve_counted`); then the
+/// transaction and the membership read. A token over its limit or of another workspace than
+/// `slug` switches nothing.
+pub async fn enter_by_token(
+    pool: &PgPool,
+    mut conn: PoolConnection<Postgres>,
+    token: &str,
+    limit: i32,
+    window: time::Duration,
+    slug: &str,
+) -> CoreResult<TokenEntry> {
+    use crate::tenant::{role_switch, ResetToken, RoleSwitch};
+    let irrevocable = role_switch() == RoleSwitch::Irrevocable;
+    if irrevocable {
+        crate::actor_claim::load_key(pool, &mut conn).await?;
+    }
+    let switch = irrevocable.then(ResetToken::new);
+    let found = crate::api_tokens::resolve_counted_switching(
+        &mut conn,
+        token,
+        limit,
+        window,
+        switch.as_ref().map(|reset| (reset, slug)),
+    )
+    .await;
+    let Some(caller) = found.inspect_err(|_| {
+        if switch.is_some() {
+            conn.close_on_drop();
+        }
+    })?
+    else {
+        return Ok(TokenEntry::Invalid);
+    };
+    if let Err(wait) = caller.counted {
+        return Ok(TokenEntry::Limited(wait));
+    }
+    if caller.workspace.slug != slug {
+        return Ok(TokenEntry::Outside);
+    }
+    let schema = caller.workspace.schema();
+    let entered = match switch {
+        Some(reset) if caller.switched => {
+            TenantTx::begin_switched_member(pool, conn, &schema, caller.user.id, reset).await?
+        }
+        Some(_) => {
+            return Err(CoreError::Internal(
+                "a token lookup found its workspace but did not switch to it".into(),
+            ))
+        }
+        None => TenantTx::begin_as_member(pool, conn, &schema, caller.user.id).await?,
+    };
+    match entered {
+        Some((_, tx)) if caller.owes_second_factor => {
+            tx.rollback().await?;
+            Err(CoreError::TwoFactorRequired)
+        }
+        Some((role, tx)) => Ok(TokenEntry::Member {
+            grant: caller.grant,
+            user: caller.user,
+            workspace: caller.workspace,
+            role,
+            tx,
+        }),
+        None => Ok(TokenEntry::Outside),
+    }
+}
+
 /// The tenant transaction of a workspace already looked up, if `user_id` is an active member of
 /// it (the role read inside it). This is the one gate of every door into a workspace (pages,
 /// server functions, REST with a session or a token), so the workspace's two-factor requirement

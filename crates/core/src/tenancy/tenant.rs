@@ -98,10 +98,10 @@ enum Inner {
 /// The secret that ends an irrevocable switch: 32 random bytes from the operating system, fresh
 /// for every checkout, bound as a parameter (never in statement text, so never in
 /// `pg_stat_activity` nor a log line), and never printed.
-struct ResetToken(String);
+pub(crate) struct ResetToken(String);
 
 impl ResetToken {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         use rand::TryRngCore;
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng
@@ -109,6 +109,34 @@ impl ResetToken {
             .expect("the operating system's random source");
         Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
     }
+}
+
+impl ResetToken {
+    /// For binding as a statement's parameter, never for splicing into its text.
+    pub(crate) fn param(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The column of a lookup statement (who is calling, and where) that also makes the
+/// irrevocable switch, so the request pays no round trip of its own for `set_user`: when
+/// `condition` holds, the connection becomes the role of the workspace whose id is `ws_id`,
+/// with the [`ResetToken`] bound as parameter `$param`. Like `set_user` alone, the statement
+/// must run outside a transaction block and the switch takes effect when it commits; one that
+/// fails has switched nothing. The role name is the schema's (`TenantSchema::for_workspace`:
+/// `ws_` and the id's 32 hex digits); a name that were to differ names no role and the switch
+/// is refused, and [`reset`] checks the role it ends. `condition` must hold only when the
+/// request goes on into the workspace: read `switched` and hand the connection to
+/// [`TenantTx::begin_switched_member`], which ends the switch with the transaction. Everything
+/// the request reads as the login must be in the same statement: once the switch is made, the
+/// connection is the workspace's until it is reset.
+pub(crate) fn switch_column(condition: &str, ws_id: &str, param: usize) -> String {
+    format!(
+        "CASE WHEN {condition} \
+         THEN {SWITCH_SCHEMA}.set_user('ws_' || replace(({ws_id})::text, '-', ''), ${param}) \
+              IS NOT NULL \
+         ELSE false END AS switched"
+    )
 }
 
 impl std::fmt::Debug for ResetToken {
@@ -151,6 +179,49 @@ impl TenantTx {
     ) -> CoreResult<Option<(String, Self)>> {
         let (tx, role) =
             Self::open(pool, conn, schema, Actor::User(user_id), Some(user_id)).await?;
+        match role {
+            Some(role) => Ok(Some((role, tx))),
+            None => {
+                tx.rollback().await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// [`Self::begin_as_member`] on a connection that a lookup statement has already switched
+    /// to the workspace's role with `token` ([`switch_column`]): the switch's own round trip
+    /// saved. The claim key must already be in this process (`actor_claim::load_key` before the
+    /// lookup), since the workspace role cannot read it.
+    pub(crate) async fn begin_switched_member(
+        pool: &PgPool,
+        mut conn: PoolConnection<Postgres>,
+        schema: &TenantSchema,
+        user_id: Uuid,
+        token: ResetToken,
+    ) -> CoreResult<Option<(String, Self)>> {
+        let actor = Actor::User(user_id);
+        let opened = match crate::actor_claim::claim_cached(pool, schema, actor) {
+            Some(claim) => Self::try_open(&mut conn, schema, &claim, Some(user_id))
+                .await
+                .map_err(crate::CoreError::from),
+            None => Err(crate::CoreError::Internal(
+                "the actor claim key was not loaded before the switch".into(),
+            )),
+        };
+        let role = match opened {
+            Ok(role) => role,
+            Err(e) => {
+                // Not in a transaction (a failed claim) or in an aborted one: either way the
+                // connection is closed, never returned switched.
+                conn.close_on_drop();
+                return Err(e);
+            }
+        };
+        let tx = Self {
+            inner: Inner::Own(Some(conn), Some(token)),
+            schema: schema.clone(),
+            actor,
+        };
         match role {
             Some(role) => Ok(Some((role, tx))),
             None => {
