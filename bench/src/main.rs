@@ -116,6 +116,17 @@ where
     Ok(outcome)
 }
 
+/// Records a one-off measure that failed, in the table and among the failures the run ends with.
+fn failed_measure(
+    measures: &mut Vec<(String, String)>,
+    broken: &mut Vec<String>,
+    what: &str,
+    error: BoxError,
+) {
+    measures.push((what.to_owned(), format!("failed: {error}")));
+    broken.push(format!("{what}: {error}"));
+}
+
 /// One line of the load table.
 struct Line {
     scenario: String,
@@ -634,36 +645,54 @@ async fn bench(
             mem_wide.describe(args.db_max_connections),
         ));
 
+        // One-off measures: a failure is reported beside the others, never at the cost of the
+        // load table already measured.
         eprintln!("measuring: create workspace");
-        let times = scale::create_workspaces(&app_pool, &keys, s.create_samples).await?;
-        measures.push((
-            format!("create one workspace (core, {} samples)", times.len()),
-            scale::describe_times(&times),
-        ));
+        match scale::create_workspaces(&app_pool, &keys, s.create_samples).await {
+            Ok(times) => measures.push((
+                format!("create one workspace (core, {} samples)", times.len()),
+                scale::describe_times(&times),
+            )),
+            Err(e) => failed_measure(&mut measures, &mut broken_early, "create one workspace", e),
+        }
 
         eprintln!("measuring: migrate");
         let present: i64 = sqlx::query_scalar("SELECT count(*) FROM workspaces")
             .fetch_one(&app_pool)
             .await?;
         let t = Instant::now();
-        let report = bastion_core::tenant_migrations::migrate_all(&app_pool, 8, |_, _| {}).await?;
-        measures.push((
-            format!("migrate_all with nothing to do ({present} schemas)"),
-            format!(
-                "{:.1} ms ({} schemas pending)",
-                t.elapsed().as_secs_f64() * 1000.0,
-                report.schemas_total
+        match bastion_core::tenant_migrations::migrate_all(&app_pool, 8, |_, _| {}).await {
+            Ok(report) => measures.push((
+                format!("migrate_all with nothing to do ({present} schemas)"),
+                format!(
+                    "{:.1} ms ({} schemas pending)",
+                    t.elapsed().as_secs_f64() * 1000.0,
+                    report.schemas_total
+                ),
+            )),
+            Err(e) => failed_measure(
+                &mut measures,
+                &mut broken_early,
+                "migrate_all with nothing to do",
+                e.into(),
             ),
-        ));
-        let (took, count) = scale::simulate_new_migration(&db::provisioning(&app_pool), 8).await?;
-        measures.push((
-            format!("one new tenant migration over {count} schemas (simulated, see docs)"),
-            format!(
-                "{:.1} s ({:.1} ms per schema, 8 at a time)",
-                took.as_secs_f64(),
-                took.as_secs_f64() * 1000.0 / count.max(1) as f64
+        }
+        match scale::simulate_new_migration(&db::provisioning(&app_pool), 8).await {
+            Ok((took, count)) => measures.push((
+                format!("one new tenant migration over {count} schemas (simulated, see docs)"),
+                format!(
+                    "{:.1} s ({:.1} ms per schema, 8 at a time)",
+                    took.as_secs_f64(),
+                    took.as_secs_f64() * 1000.0 / count.max(1) as f64
+                ),
+            )),
+            Err(e) => failed_measure(
+                &mut measures,
+                &mut broken_early,
+                "one new tenant migration (simulated)",
+                e,
             ),
-        ));
+        }
     } else {
         measures.push((
             "PostgreSQL backends of the server pool, after the hot scenarios".into(),
