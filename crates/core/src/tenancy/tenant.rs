@@ -109,9 +109,7 @@ impl ResetToken {
             .expect("the operating system's random source");
         Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
     }
-}
 
-impl ResetToken {
     /// For binding as a statement's parameter, never for splicing into its text.
     pub(crate) fn param(&self) -> &str {
         &self.0
