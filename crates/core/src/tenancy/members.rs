@@ -236,13 +236,7 @@ pub async fn enter_by_session(
     token: &crate::sessions::SessionToken,
     slug: &str,
 ) -> CoreResult<SessionEntry> {
-    use crate::tenant::{role_switch, ResetToken, RoleSwitch};
-    let irrevocable = role_switch() == RoleSwitch::Irrevocable;
-    if irrevocable {
-        // The workspace role cannot read the claim key: it must be in hand before the switch.
-        crate::actor_claim::load_key(pool, &mut conn).await?;
-    }
-    let switch = irrevocable.then(ResetToken::new);
+    let switch = prepare_switch(pool, &mut conn).await?;
     let found =
         crate::sessions::resolve_caller(&mut conn, token, Some(slug), switch.as_ref()).await;
     let Some(caller) = found.inspect_err(|_| {
@@ -264,24 +258,16 @@ pub async fn enter_by_session(
     let Some(workspace) = workspace else {
         return Ok(SessionEntry::Outside { session, user });
     };
-    let schema = workspace.schema();
-    let entered = match switch {
-        Some(token) if switched => {
-            TenantTx::begin_switched_member(pool, conn, &schema, user.id, token).await?
-        }
-        // The statement found the workspace yet did not switch: nothing this code can cause.
-        Some(_) => {
-            return Err(CoreError::Internal(
-                "a workspace lookup found the workspace but did not switch to it".into(),
-            ))
-        }
-        None => TenantTx::begin_as_member(pool, conn, &schema, user.id).await?,
-    };
+    let entered = open_after_lookup(
+        pool,
+        conn,
+        &workspace,
+        user.id,
+        switch.map(|token| (token, switched)),
+        owes_second_factor,
+    )
+    .await?;
     match entered {
-        Some((_, tx)) if owes_second_factor => {
-            tx.rollback().await?;
-            Err(CoreError::TwoFactorRequired)
-        }
         Some((role, tx)) => Ok(SessionEntry::Member {
             session,
             user,
@@ -326,12 +312,7 @@ pub async fn enter_by_token(
     window: time::Duration,
     slug: &str,
 ) -> CoreResult<TokenEntry> {
-    use crate::tenant::{role_switch, ResetToken, RoleSwitch};
-    let irrevocable = role_switch() == RoleSwitch::Irrevocable;
-    if irrevocable {
-        crate::actor_claim::load_key(pool, &mut conn).await?;
-    }
-    let switch = irrevocable.then(ResetToken::new);
+    let switch = prepare_switch(pool, &mut conn).await?;
     let found = crate::api_tokens::resolve_counted_switching(
         &mut conn,
         token,
@@ -354,23 +335,16 @@ pub async fn enter_by_token(
     if caller.workspace.slug != slug {
         return Ok(TokenEntry::Outside);
     }
-    let schema = caller.workspace.schema();
-    let entered = match switch {
-        Some(reset) if caller.switched => {
-            TenantTx::begin_switched_member(pool, conn, &schema, caller.user.id, reset).await?
-        }
-        Some(_) => {
-            return Err(CoreError::Internal(
-                "a token lookup found its workspace but did not switch to it".into(),
-            ))
-        }
-        None => TenantTx::begin_as_member(pool, conn, &schema, caller.user.id).await?,
-    };
+    let entered = open_after_lookup(
+        pool,
+        conn,
+        &caller.workspace,
+        caller.user.id,
+        switch.map(|reset| (reset, caller.switched)),
+        caller.owes_second_factor,
+    )
+    .await?;
     match entered {
-        Some((_, tx)) if caller.owes_second_factor => {
-            tx.rollback().await?;
-            Err(CoreError::TwoFactorRequired)
-        }
         Some((role, tx)) => Ok(TokenEntry::Member {
             grant: caller.grant,
             user: caller.user,
@@ -379,6 +353,53 @@ pub async fn enter_by_token(
             tx,
         }),
         None => Ok(TokenEntry::Outside),
+    }
+}
+
+/// With the irrevocable switch, the reset token a lookup will switch with, the claim key loaded
+/// first (the workspace role cannot read it); `None` with the revertible switch.
+async fn prepare_switch(
+    pool: &PgPool,
+    conn: &mut sqlx::PgConnection,
+) -> CoreResult<Option<crate::tenant::ResetToken>> {
+    use crate::tenant::{role_switch, ResetToken, RoleSwitch};
+    if role_switch() != RoleSwitch::Irrevocable {
+        return Ok(None);
+    }
+    crate::actor_claim::load_key(pool, conn).await?;
+    Ok(Some(ResetToken::new()))
+}
+
+/// The transaction after a lookup found `workspace`: on the connection the lookup switched
+/// (`switch`: its token and whether it did), or with the switch of its own (revertible); the
+/// membership read inside, and `TwoFactorRequired` for a member who owes a second factor.
+async fn open_after_lookup(
+    pool: &PgPool,
+    conn: PoolConnection<Postgres>,
+    workspace: &Workspace,
+    user_id: Uuid,
+    switch: Option<(crate::tenant::ResetToken, bool)>,
+    owes_second_factor: bool,
+) -> CoreResult<Option<(String, TenantTx)>> {
+    let schema = workspace.schema();
+    let entered = match switch {
+        Some((token, true)) => {
+            TenantTx::begin_switched_member(pool, conn, &schema, user_id, token).await?
+        }
+        // The statement found the workspace yet did not switch: nothing this code can cause.
+        Some((_, false)) => {
+            return Err(CoreError::Internal(
+                "a lookup found its workspace but did not switch to it".into(),
+            ))
+        }
+        None => TenantTx::begin_as_member(pool, conn, &schema, user_id).await?,
+    };
+    match entered {
+        Some((_, tx)) if owes_second_factor => {
+            tx.rollback().await?;
+            Err(CoreError::TwoFactorRequired)
+        }
+        other => Ok(other),
     }
 }
 
