@@ -252,7 +252,14 @@ pub async fn open_workspace(
         role,
         tx,
         ..
-    } = bastion_core::members::enter_by_session(&ctx.pool, conn, &token, slug).await?
+    } = bastion_core::members::enter_by_session(
+        &ctx.pool,
+        conn,
+        &token,
+        slug,
+        bastion_core::members::Access::ReadWrite,
+    )
+    .await?
     else {
         return Err(not_found());
     };

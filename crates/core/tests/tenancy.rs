@@ -274,7 +274,7 @@ async fn a_released_connection_is_back_to_the_login_role_however_the_transaction
 async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_connection_clean() {
     use bastion_core::{
         api_tokens,
-        members::{self, SessionEntry, TokenEntry},
+        members::{self, Access, SessionEntry, TokenEntry},
         sessions::{self, SessionToken},
     };
     let db = TestDb::with_settings(pinned()).await;
@@ -293,11 +293,20 @@ async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_conn
         pool: &PgPool,
         token: &SessionToken,
         slug: &str,
+        access: Access,
     ) -> Result<SessionEntry, CoreError> {
         let conn = pool.acquire().await.unwrap();
-        members::enter_by_session(pool, conn, token, slug).await
+        members::enter_by_session(pool, conn, token, slug, access).await
     }
-    let session = |token, slug| enter(&db.pool, token, slug);
+    let session = |token, slug| enter(&db.pool, token, slug, Access::ReadWrite);
+    let read = |token, slug| enter(&db.pool, token, slug, Access::ReadOnly);
+    // What a read-only entry leaves on its connection is taken back by the next checkout.
+    async fn read_only_setting(pool: &PgPool) -> String {
+        sqlx::query_scalar("SELECT current_setting('default_transaction_read_only')")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
 
     let (cookie, _) = sessions::create(&db.pool, member.id, None).await.unwrap();
     match session(&cookie, "alpha").await.unwrap() {
@@ -323,6 +332,100 @@ async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_conn
         );
         assert_eq!(released_state(&db.pool).await, clean, "after {what}");
     }
+
+    // Read only: the lookup reads the role and sets the session up before it switches; the
+    // request reads as the workspace role, PostgreSQL refuses its writes, and only the reset
+    // ends it.
+    match read(&cookie, "alpha").await.unwrap() {
+        SessionEntry::Member { role, mut tx, .. } => {
+            assert_eq!(role, "member");
+            assert_eq!(
+                whoami(tx.conn()).await,
+                (sa.clone(), format!("{sa}, pg_temp"))
+            );
+            assert_eq!(project_names(tx.conn()).await, ["by session"]);
+            let refused = sqlx::raw_sql("DELETE FROM projects")
+                .execute(tx.conn())
+                .await
+                .unwrap_err();
+            assert_eq!(
+                refused
+                    .as_database_error()
+                    .and_then(|e| e.code())
+                    .as_deref(),
+                Some("25006"),
+                "a write in a read-only entry: {refused}"
+            );
+            // The membership function is the serving login's alone.
+            let denied = sqlx::query("SELECT bastion_entry.member_role($1, $2)")
+                .bind(a.id.0)
+                .bind(member.id)
+                .execute(tx.conn())
+                .await
+                .unwrap_err();
+            assert_eq!(
+                denied.as_database_error().and_then(|e| e.code()).as_deref(),
+                Some("42501"),
+                "a workspace role asking for a membership: {denied}"
+            );
+            tx.commit().await.unwrap();
+        }
+        _ => panic!("a member enters to read"),
+    }
+    assert_eq!(released_state(&db.pool).await, clean, "after a read");
+    assert_eq!(read_only_setting(&db.pool).await, "off", "after a read");
+    let mut tx = tenant(&db.pool, &a).await;
+    assert_eq!(project_names(tx.conn()).await, ["by session"]);
+    tx.rollback().await.unwrap();
+    // A read dropped without an end is reset all the same.
+    match read(&cookie, "alpha").await.unwrap() {
+        SessionEntry::Member { tx, .. } => drop(tx),
+        _ => panic!("a member enters to read"),
+    }
+    assert_eq!(
+        released_state(&db.pool).await,
+        clean,
+        "after a dropped read"
+    );
+    for (slug, what) in [("beta", "another workspace"), ("gamma", "no workspace")] {
+        assert!(
+            matches!(
+                read(&cookie, slug).await.unwrap(),
+                SessionEntry::Outside { .. }
+            ),
+            "read, {what}"
+        );
+        assert_eq!(
+            released_state(&db.pool).await,
+            clean,
+            "after a read, {what}"
+        );
+    }
+    // A member made inactive reads nothing, and nothing was switched or set.
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE {sa}.members SET active = false WHERE user_id = $1"
+    )))
+    .bind(member.id)
+    .execute(&mut admin(&db).await)
+    .await
+    .unwrap();
+    assert!(matches!(
+        read(&cookie, "alpha").await.unwrap(),
+        SessionEntry::Outside { .. }
+    ));
+    assert_eq!(
+        released_state(&db.pool).await,
+        clean,
+        "after an inactive member"
+    );
+    assert_eq!(read_only_setting(&db.pool).await, "off");
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE {sa}.members SET active = true WHERE user_id = $1"
+    )))
+    .bind(member.id)
+    .execute(&mut admin(&db).await)
+    .await
+    .unwrap();
     let unknown = SessionToken::from_cookie("not-a-session");
     assert!(matches!(
         session(&unknown, "alpha").await.unwrap(),
@@ -346,7 +449,7 @@ async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_conn
     let (_, secret) = api_tokens::create(&db.pool, member.id, a.id, "ci", None)
         .await
         .unwrap();
-    let token = |slug: &'static str, limit: i32| {
+    let token_as = |slug: &'static str, limit: i32, access: Access| {
         let (pool, secret) = (db.pool.clone(), secret.expose().to_owned());
         async move {
             let conn = pool.acquire().await.unwrap();
@@ -357,10 +460,12 @@ async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_conn
                 limit,
                 time::Duration::minutes(1),
                 slug,
+                access,
             )
             .await
         }
     };
+    let token = |slug, limit| token_as(slug, limit, Access::ReadWrite);
     match token("alpha", 10).await.unwrap() {
         TokenEntry::Member { role, mut tx, .. } => {
             assert_eq!(role, "member");
@@ -379,9 +484,23 @@ async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_conn
         clean,
         "after another workspace"
     );
-    // Two requests counted so far: a limit of two refuses the third.
+    match token_as("alpha", 10, Access::ReadOnly).await.unwrap() {
+        TokenEntry::Member { role, mut tx, .. } => {
+            assert_eq!(role, "member");
+            assert_eq!(project_names(tx.conn()).await, ["by session"]);
+            tx.commit().await.unwrap();
+        }
+        _ => panic!("the token's user enters its workspace to read"),
+    }
+    assert_eq!(released_state(&db.pool).await, clean, "after a token read");
+    assert_eq!(
+        read_only_setting(&db.pool).await,
+        "off",
+        "after a token read"
+    );
+    // Three requests counted so far: a limit of three refuses the fourth, read or not.
     assert!(matches!(
-        token("alpha", 2).await.unwrap(),
+        token_as("alpha", 3, Access::ReadOnly).await.unwrap(),
         TokenEntry::Limited(_)
     ));
     assert_eq!(released_state(&db.pool).await, clean, "after the limit");

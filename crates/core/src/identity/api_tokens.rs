@@ -276,8 +276,13 @@ pub struct TokenCaller {
     /// The workspace requires two-factor sign-in and the token's user has no second factor.
     pub owes_second_factor: bool,
     /// The statement switched the connection into the workspace's role (only when asked to,
-    /// the request within its limit and its path naming the token's workspace).
+    /// the request within its limit and its path naming the token's workspace, and for a
+    /// read-only request the user an active member).
     pub(crate) switched: bool,
+    /// For a read-only request, the user's active role in the workspace, read by the statement.
+    pub(crate) member_role: Option<String>,
+    /// The backend's process id, for a read-only request (`db::note_served`).
+    pub(crate) backend_pid: Option<i32>,
 }
 
 /// The rate-limit key of a token is this and its id (`limits::hit`'s keys): one counter per
@@ -302,6 +307,8 @@ struct CallerRow {
     window_start: OffsetDateTime,
     owes_second_factor: bool,
     switched: bool,
+    member_role: Option<String>,
+    backend_pid: Option<i32>,
 }
 
 /// Everything a bearer request needs before it enters its workspace, in one round trip: the
@@ -321,20 +328,30 @@ pub async fn resolve_counted(
 
 /// [`resolve_counted`], and with `switch` (its reset token and the workspace the request's path
 /// names) the switch into the token's workspace role in the same statement, when the request is
-/// within its limit and the path names that workspace (`tenant::switch_column`).
+/// within its limit and the path names that workspace (`tenant::switch_sql`).
 pub(crate) async fn resolve_counted_switching(
     conn: &mut PgConnection,
     token: &str,
     limit: i32,
     window: Duration,
-    switch: Option<(&crate::tenant::ResetToken, &str)>,
+    switch: Option<(&crate::tenant::ResetToken, crate::tenant::Access, &str)>,
 ) -> CoreResult<Option<TokenCaller>> {
     if !looks_like_token(token) {
         return Ok(None);
     }
-    let switched = match switch {
-        Some(_) => crate::tenant::switch_column("hit.count <= $5 AND w.slug = $6", "w.id", 7),
-        None => "false AS switched".to_owned(),
+    let crate::tenant::SwitchSql { join, columns } = match switch {
+        Some((_, access, _)) => crate::tenant::switch_sql(
+            access,
+            "hit.count <= $5 AND w.slug = $6",
+            "w.id",
+            "t.user_id",
+            7,
+        ),
+        None => crate::tenant::SwitchSql {
+            join: String::new(),
+            columns: "NULL::text AS member_role, NULL::int4 AS backend_pid, false AS switched"
+                .to_owned(),
+        },
     };
     let sql = format!(
         "WITH t AS (
@@ -364,17 +381,18 @@ pub(crate) async fn resolve_counted_switching(
                                     WHERE user_id = t.user_id AND confirmed_at IS NOT NULL)
                     AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = t.user_id)
                     AS owes_second_factor,
-                {switched}
+                {columns}
          FROM t JOIN users u ON u.id = t.user_id
                 JOIN workspaces w ON w.id = t.workspace_id
-                CROSS JOIN hit"
+                CROSS JOIN hit
+                {join}"
     );
     let mut query = sqlx::query_as::<_, CallerRow>(sqlx::AssertSqlSafe(sql))
         .bind(hash(token))
         .bind(TOUCH_INTERVAL)
         .bind(LIMIT_KEY_PREFIX)
         .bind(window);
-    if let Some((reset, slug)) = switch {
+    if let Some((reset, _, slug)) = switch {
         query = query.bind(limit).bind(slug).bind(reset.param());
     }
     let row = query.fetch_optional(&mut *conn).await?;
@@ -412,5 +430,7 @@ pub(crate) async fn resolve_counted_switching(
         counted,
         owes_second_factor: row.owes_second_factor,
         switched: row.switched,
+        member_role: row.member_role,
+        backend_pid: row.backend_pid,
     }))
 }

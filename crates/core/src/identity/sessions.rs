@@ -290,8 +290,13 @@ pub(crate) struct Caller {
     /// The workspace requires two-factor sign-in and this user has no second factor.
     pub owes_second_factor: bool,
     /// The statement switched the connection into the workspace's role
-    /// (`tenant::switch_column`): a live session and an existing workspace.
+    /// (`tenant::switch_sql`): a live session and an existing workspace (of which the user is
+    /// an active member, for a read-only request).
     pub switched: bool,
+    /// For a read-only request, the user's active role in the workspace, read by the statement.
+    pub member_role: Option<String>,
+    /// The backend's process id, for a read-only request (`db::note_served`).
+    pub backend_pid: Option<i32>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -315,24 +320,36 @@ struct CallerRow {
     ws_require_two_factor: Option<bool>,
     owes_second_factor: bool,
     switched: bool,
+    member_role: Option<String>,
+    backend_pid: Option<i32>,
 }
 
 /// The session of `token`, its user and the workspace named `slug`, in one statement that also
 /// ends an expired session and notes the use of a live one (at most once a minute); with
 /// `switch`, it also switches the connection into the workspace's role when the session is live
-/// and the workspace exists (`tenant::switch_column`), so that entering it costs no round trip
-/// of its own. Whether the user owes the workspace a second factor is read here too, as the
+/// and the workspace exists (`tenant::switch_sql`, which for a read-only request also reads the
+/// membership and prepares the session), so that entering it costs no round trip of its own. Whether the user owes the workspace a second factor is read here too, as the
 /// login, since the workspace role cannot read accounts.
 pub(crate) async fn resolve_caller(
     conn: &mut PgConnection,
     token: &SessionToken,
     slug: Option<&str>,
-    switch: Option<&crate::tenant::ResetToken>,
+    switch: Option<(&crate::tenant::ResetToken, crate::tenant::Access)>,
 ) -> CoreResult<Option<Caller>> {
     let now = OffsetDateTime::now_utc();
-    let switched = match switch {
-        Some(_) => crate::tenant::switch_column("NOT s.expired AND w.id IS NOT NULL", "w.id", 6),
-        None => "false AS switched".to_owned(),
+    let crate::tenant::SwitchSql { join, columns } = match switch {
+        Some((_, access)) => crate::tenant::switch_sql(
+            access,
+            "NOT s.expired AND w.id IS NOT NULL",
+            "w.id",
+            "s.user_id",
+            6,
+        ),
+        None => crate::tenant::SwitchSql {
+            join: String::new(),
+            columns: "NULL::text AS member_role, NULL::int4 AS backend_pid, false AS switched"
+                .to_owned(),
+        },
     };
     // Without a slug the LEFT JOIN matches nothing (`slug = NULL`) and the workspace is None.
     let sql = format!(
@@ -356,9 +373,10 @@ pub(crate) async fn resolve_caller(
                                     WHERE user_id = s.user_id AND confirmed_at IS NOT NULL)
                     AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = s.user_id),
                     false) AS owes_second_factor,
-                {switched}
+                {columns}
          FROM s JOIN users u ON u.id = s.user_id
-              LEFT JOIN workspaces w ON w.slug = $2"
+              LEFT JOIN workspaces w ON w.slug = $2
+              {join}"
     );
     let mut query = sqlx::query_as::<_, CallerRow>(sqlx::AssertSqlSafe(sql))
         .bind(token.hash())
@@ -366,8 +384,8 @@ pub(crate) async fn resolve_caller(
         .bind(now)
         .bind(now + IDLE_TIMEOUT)
         .bind(TOUCH_INTERVAL);
-    if let Some(switch) = switch {
-        query = query.bind(switch.param());
+    if let Some((reset, _)) = switch {
+        query = query.bind(reset.param());
     }
     let Some(row) = query.fetch_optional(&mut *conn).await? else {
         return Ok(None);
@@ -421,6 +439,8 @@ pub(crate) async fn resolve_caller(
         workspace,
         owes_second_factor: row.owes_second_factor,
         switched: row.switched,
+        member_role: row.member_role,
+        backend_pid: row.backend_pid,
     }))
 }
 

@@ -45,8 +45,12 @@ impl Default for PoolSettings {
 }
 
 /// Opens the pool. Tenant transactions only change transaction-local settings, so a released
-/// connection is already back to the login role; the reset is a second line of defence in case
-/// a future caller sets something at session level. It runs when a connection is handed out
+/// connection is already back to the login role; a read-only request (`tenant::Access`) leaves
+/// its search path and `default_transaction_read_only` set for the session, which the reset
+/// takes back; for the rest it is a second line of defence in case a future caller sets
+/// something at session level. `RESET ROLE` comes first: on a connection still switched by
+/// set_user it is refused, and the rest of the message is not run (not `RESET ALL`, which
+/// crashes a switched backend, docs/architecture.md). It runs when a connection is handed out
 /// again, before anything else on it, and doubles as the liveness check that sqlx's ping made
 /// there (so the ping is off): a backend that crashed takes every other backend with it, and a
 /// dead connection fails the reset, is closed and another is taken, exactly as a failed ping
@@ -68,7 +72,7 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> Core
             Box::pin(async move {
                 let rows = sqlx::raw_sql(
                     "RESET ROLE; RESET search_path; RESET bastion.actor; \
-                     SELECT pg_backend_pid() AS backend_pid",
+                     RESET default_transaction_read_only; SELECT pg_backend_pid() AS backend_pid",
                 )
                 .fetch_all(&mut *conn)
                 .await?;

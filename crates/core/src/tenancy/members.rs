@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use bastion_policy as policy;
 
+pub use crate::tenant::Access;
 use crate::{
     ensure, tenant::Actor, workspaces::Workspace, CoreError, CoreResult, TenantTx, Viewer,
 };
@@ -235,10 +236,16 @@ pub async fn enter_by_session(
     mut conn: PoolConnection<Postgres>,
     token: &crate::sessions::SessionToken,
     slug: &str,
+    access: Access,
 ) -> CoreResult<SessionEntry> {
     let switch = prepare_switch(pool, &mut conn).await?;
-    let found =
-        crate::sessions::resolve_caller(&mut conn, token, Some(slug), switch.as_ref()).await;
+    let found = crate::sessions::resolve_caller(
+        &mut conn,
+        token,
+        Some(slug),
+        switch.as_ref().map(|reset| (reset, access)),
+    )
+    .await;
     let Some(caller) = found.inspect_err(|_| {
         // Whether the switch took effect before the failure is unknown: never pool it.
         if switch.is_some() {
@@ -254,6 +261,8 @@ pub async fn enter_by_session(
         workspace,
         owes_second_factor,
         switched,
+        member_role,
+        backend_pid,
     } = caller;
     let Some(workspace) = workspace else {
         return Ok(SessionEntry::Outside { session, user });
@@ -263,7 +272,13 @@ pub async fn enter_by_session(
         conn,
         &workspace,
         user.id,
-        switch.map(|token| (token, switched)),
+        switch.map(|token| Switched {
+            token,
+            switched,
+            access,
+            member_role,
+            backend_pid,
+        }),
         owes_second_factor,
     )
     .await?;
@@ -311,6 +326,7 @@ pub async fn enter_by_token(
     limit: i32,
     window: time::Duration,
     slug: &str,
+    access: Access,
 ) -> CoreResult<TokenEntry> {
     let switch = prepare_switch(pool, &mut conn).await?;
     let found = crate::api_tokens::resolve_counted_switching(
@@ -318,7 +334,7 @@ pub async fn enter_by_token(
         token,
         limit,
         window,
-        switch.as_ref().map(|reset| (reset, slug)),
+        switch.as_ref().map(|reset| (reset, access, slug)),
     )
     .await;
     let Some(caller) = found.inspect_err(|_| {
@@ -340,7 +356,13 @@ pub async fn enter_by_token(
         conn,
         &caller.workspace,
         caller.user.id,
-        switch.map(|reset| (reset, caller.switched)),
+        switch.map(|token| Switched {
+            token,
+            switched: caller.switched,
+            access,
+            member_role: caller.member_role,
+            backend_pid: caller.backend_pid,
+        }),
         caller.owes_second_factor,
     )
     .await?;
@@ -370,27 +392,60 @@ async fn prepare_switch(
     Ok(Some(ResetToken::new()))
 }
 
-/// The transaction after a lookup found `workspace`: on the connection the lookup switched
-/// (`switch`: its token and whether it did), or with the switch of its own (revertible); the
-/// membership read inside, and `TwoFactorRequired` for a member who owes a second factor.
+/// What a lookup statement that could switch (`tenant::switch_sql`) found and did.
+struct Switched {
+    token: crate::tenant::ResetToken,
+    switched: bool,
+    access: Access,
+    member_role: Option<String>,
+    backend_pid: Option<i32>,
+}
+
+/// The way in after a lookup found `workspace`: on the connection the lookup switched (or, for
+/// a read-only request, left alone because the user is no active member), or with the switch
+/// of its own (revertible); the membership read inside for a transaction, and
+/// `TwoFactorRequired` for a member who owes a second factor.
 async fn open_after_lookup(
     pool: &PgPool,
     conn: PoolConnection<Postgres>,
     workspace: &Workspace,
     user_id: Uuid,
-    switch: Option<(crate::tenant::ResetToken, bool)>,
+    switch: Option<Switched>,
     owes_second_factor: bool,
 ) -> CoreResult<Option<(String, TenantTx)>> {
     let schema = workspace.schema();
     let entered = match switch {
-        Some((token, true)) => {
-            TenantTx::begin_switched_member(pool, conn, &schema, user_id, token).await?
-        }
-        // The statement found the workspace yet did not switch: nothing this code can cause.
-        Some((_, false)) => {
+        Some(Switched {
+            token,
+            switched: true,
+            access: Access::ReadOnly,
+            member_role: Some(role),
+            backend_pid,
+        }) => Some((
+            role,
+            TenantTx::switched_read(conn, &schema, user_id, token, backend_pid),
+        )),
+        // Not an active member: the statement neither switched nor touched the session.
+        Some(Switched {
+            switched: false,
+            access: Access::ReadOnly,
+            member_role: None,
+            ..
+        }) => return Ok(None),
+        Some(Switched {
+            token,
+            switched: true,
+            access: Access::ReadWrite,
+            ..
+        }) => TenantTx::begin_switched_member(pool, conn, &schema, user_id, token).await?,
+        // Found its workspace yet did not switch, or switched without a role: nothing this
+        // code can cause. The connection may be switched: never pool it.
+        Some(_) => {
+            let mut conn = conn;
+            conn.close_on_drop();
             return Err(CoreError::Internal(
-                "a lookup found its workspace but did not switch to it".into(),
-            ))
+                "a lookup found its workspace but did not switch to it as it should".into(),
+            ));
         }
         None => TenantTx::begin_as_member(pool, conn, &schema, user_id).await?,
     };

@@ -93,6 +93,9 @@ enum Inner {
     /// rows of its opening statement. Ended by `commit`/`rollback`, or by `Drop` (see there).
     /// `token` is the `set_user` reset token of an irrevocable switch.
     Own(Option<PoolConnection<Postgres>>, Option<ResetToken>),
+    /// Entered by a lookup for [`Access::ReadOnly`] ([`TenantTx::switched_read`]): no
+    /// transaction of ours, so ending it is the switch's reset alone.
+    Read(Option<(PoolConnection<Postgres>, ResetToken)>),
 }
 
 /// The secret that ends an irrevocable switch: 32 random bytes from the operating system, fresh
@@ -116,25 +119,82 @@ impl ResetToken {
     }
 }
 
-/// The column of a lookup statement (who is calling, and where) that also makes the
-/// irrevocable switch, so the request pays no round trip of its own for `set_user`: when
-/// `condition` holds, the connection becomes the role of the workspace whose id is `ws_id`,
-/// with the [`ResetToken`] bound as parameter `$param`. Like `set_user` alone, the statement
-/// must run outside a transaction block and the switch takes effect when it commits; one that
-/// fails has switched nothing. The role name is the schema's (`TenantSchema::for_workspace`:
-/// `ws_` and the id's 32 hex digits); a name that were to differ names no role and the switch
-/// is refused, and [`reset`] checks the role it ends. `condition` must hold only when the
-/// request goes on into the workspace: read `switched` and hand the connection to
-/// [`TenantTx::begin_switched_member`], which ends the switch with the transaction. Everything
-/// the request reads as the login must be in the same statement: once the switch is made, the
-/// connection is the workspace's until it is reset.
-pub(crate) fn switch_column(condition: &str, ws_id: &str, param: usize) -> String {
-    format!(
-        "CASE WHEN {condition} \
-         THEN {SWITCH_SCHEMA}.set_user('ws_' || replace(({ws_id})::text, '-', ''), ${param}) \
-              IS NOT NULL \
-         ELSE false END AS switched"
-    )
+/// What a request may do in the workspace it enters, which decides how it is entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Changes work data: a transaction (`BEGIN` with the transaction-local settings and the
+    /// membership read in one message, `COMMIT` at the end), so that every change and its
+    /// history are written together or not at all.
+    ReadWrite,
+    /// Only reads (a `GET`): with the irrevocable switch, the lookup statement itself reads the
+    /// membership and sets the workspace's search path and `default_transaction_read_only` for
+    /// the session before it switches, so the request's reads run in no transaction of ours, each
+    /// statement alone (what `READ COMMITTED` gives each statement inside one anyway), and
+    /// PostgreSQL refuses any write. Two round trips fewer: the opening message and `COMMIT`.
+    /// The pool's checkout `RESET ALL` takes the session settings back.
+    ReadOnly,
+}
+
+/// The parts of a lookup statement (who is calling, and where) that also make the irrevocable
+/// switch, so the request pays no round trip of its own for `set_user`: when `condition` holds
+/// (and, for [`Access::ReadOnly`], the user `user_id` is an active member of the workspace),
+/// the connection becomes the role of the workspace whose id is `ws_id`, with the
+/// [`ResetToken`] bound as parameter `$param`. `join` goes after the statement's `FROM` items
+/// (it may be empty), `columns` at the end of its select list: `switched`, `member_role` (read
+/// by the lookup for a read-only request, as the login, through `bastion_entry.member_role`,
+/// which reads the workspace's own `members` as their owner; `NULL` otherwise) and
+/// `backend_pid`.
+///
+/// Like `set_user` alone, the statement must run outside a transaction block and the switch
+/// takes effect when it commits; one that fails has switched nothing. The role name is the
+/// schema's (`TenantSchema::for_workspace`: `ws_` and the id's 32 hex digits); a name that were
+/// to differ names no role and the switch is refused, and [`reset`] checks the role it ends.
+/// `condition` must hold only when the request goes on into the workspace: read `switched` and
+/// hand the connection to [`TenantTx::begin_switched_member`] or [`TenantTx::switched_read`],
+/// which end the switch with the request. Everything the request reads as the login must be in
+/// the same statement: once the switch is made, the connection is the workspace's until it is
+/// reset.
+pub(crate) struct SwitchSql {
+    pub(crate) join: String,
+    pub(crate) columns: String,
+}
+
+pub(crate) fn switch_sql(
+    access: Access,
+    condition: &str,
+    ws_id: &str,
+    user_id: &str,
+    param: usize,
+) -> SwitchSql {
+    let role = format!("'ws_' || replace(({ws_id})::text, '-', '')");
+    let set_user = format!("{SWITCH_SCHEMA}.set_user({role}, ${param}) IS NOT NULL");
+    match access {
+        Access::ReadWrite => SwitchSql {
+            join: String::new(),
+            columns: format!(
+                "NULL::text AS member_role, NULL::int4 AS backend_pid, \
+                 CASE WHEN {condition} THEN {set_user} ELSE false END AS switched"
+            ),
+        },
+        // CASE, not a WHERE, so that the membership is read only when the condition holds (a
+        // planner may evaluate a pulled-up subquery's output before its filter). The settings
+        // come first in the conjunction, as the login: set_user refuses `set_config` once
+        // switched.
+        Access::ReadOnly => SwitchSql {
+            join: format!(
+                "CROSS JOIN LATERAL (SELECT CASE WHEN {condition} \
+                 THEN bastion_entry.member_role({ws_id}, {user_id}) END AS role) entry"
+            ),
+            columns: format!(
+                "entry.role AS member_role, pg_backend_pid() AS backend_pid, \
+                 CASE WHEN entry.role IS NOT NULL \
+                 THEN set_config('search_path', {role} || ', pg_temp', false) IS NOT NULL \
+                      AND set_config('default_transaction_read_only', 'on', false) IS NOT NULL \
+                      AND {set_user} \
+                 ELSE false END AS switched"
+            ),
+        },
+    }
 }
 
 impl std::fmt::Debug for ResetToken {
@@ -226,6 +286,28 @@ impl TenantTx {
                 tx.rollback().await?;
                 Ok(None)
             }
+        }
+    }
+
+    /// The read-only way in ([`Access::ReadOnly`]): a connection that a lookup statement has
+    /// already switched to the workspace's role with `token`, after reading the membership and
+    /// setting the session's search path to the workspace and its transactions to read only
+    /// ([`switch_sql`]). Nothing is sent: the request's statements run each alone, and
+    /// `commit`, `rollback` or `Drop` only reset the switch. `backend_pid` is the lookup's.
+    pub(crate) fn switched_read(
+        conn: PoolConnection<Postgres>,
+        schema: &TenantSchema,
+        user_id: Uuid,
+        token: ResetToken,
+        backend_pid: Option<i32>,
+    ) -> Self {
+        if let Some(pid) = backend_pid {
+            crate::db::note_served(pid, schema);
+        }
+        Self {
+            inner: Inner::Read(Some((conn, token))),
+            schema: schema.clone(),
+            actor: Actor::User(user_id),
         }
     }
 
@@ -394,7 +476,7 @@ impl TenantTx {
     pub fn conn(&mut self) -> &mut PgConnection {
         match &mut self.inner {
             Inner::Sqlx(Some(tx)) => tx,
-            Inner::Own(Some(conn), _) => conn,
+            Inner::Own(Some(conn), _) | Inner::Read(Some((conn, _))) => conn,
             _ => unreachable!("a TenantTx is only emptied by commit, rollback or drop"),
         }
     }
@@ -424,6 +506,10 @@ impl TenantTx {
                 } else {
                     tx.rollback().await?;
                 }
+            }
+            Inner::Read(entered) => {
+                let (mut conn, token) = entered.take().expect("a TenantTx ends once");
+                reset(&mut conn, &self.schema, &token).await;
             }
             Inner::Own(conn, token) => {
                 let mut conn = conn.take().expect("a TenantTx ends once");
@@ -482,6 +568,19 @@ fn quote_literal(value: &str) -> String {
 /// that task the connection is closed instead.
 impl Drop for TenantTx {
     fn drop(&mut self) {
+        if let Inner::Read(entered) = &mut self.inner {
+            let Some((mut conn, token)) = entered.take() else {
+                return;
+            };
+            let schema = self.schema.clone();
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(async move { reset(&mut conn, &schema, &token).await });
+                }
+                Err(_) => conn.close_on_drop(),
+            }
+            return;
+        }
         if let Inner::Own(conn, token) = &mut self.inner {
             let Some(mut conn) = conn.take() else { return };
             let token = token.take();
