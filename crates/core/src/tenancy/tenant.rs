@@ -131,7 +131,7 @@ pub enum Access {
     /// the session before it switches, so the request's reads run in no transaction of ours, each
     /// statement alone (what `READ COMMITTED` gives each statement inside one anyway), and
     /// PostgreSQL refuses any write. Two round trips fewer: the opening message and `COMMIT`.
-    /// The pool's checkout `RESET ALL` takes the session settings back.
+    /// The pool's reset at the next checkout (`db::connect`) takes the session settings back.
     ReadOnly,
 }
 
