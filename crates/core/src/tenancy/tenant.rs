@@ -77,8 +77,9 @@ pub const SWITCH_SCHEMA: &str = "bastion_switch";
 /// of that schema alone. PostgreSQL itself then refuses any other workspace's tables, even
 /// schema-qualified, and every control-plane table. `pg_temp` is named last so that a temporary
 /// table could never shadow a workspace table (and workspace roles may not create temporary
-/// tables at all). The search path and actor are transaction-local; the role is switched
-/// as [`role_switch`] says.
+/// tables at all). The search path and actor are transaction-local (for a read-only entry,
+/// [`Access::ReadOnly`], the search path is the session's until the next checkout, and there is
+/// no actor: nothing is written); the role is switched as [`role_switch`] says.
 pub struct TenantTx {
     inner: Inner,
     schema: TenantSchema,
