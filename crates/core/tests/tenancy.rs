@@ -402,13 +402,20 @@ async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_conn
         );
     }
     // A member made inactive reads nothing, and nothing was switched or set.
-    sqlx::query(AssertSqlSafe(format!(
-        "UPDATE {sa}.members SET active = false WHERE user_id = $1"
-    )))
-    .bind(member.id)
-    .execute(&mut admin(&db).await)
-    .await
-    .unwrap();
+    let set_active = |active: bool| {
+        let (db, sa, id) = (&db, sa.clone(), member.id);
+        async move {
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {sa}.members SET active = $2 WHERE user_id = $1"
+            )))
+            .bind(id)
+            .bind(active)
+            .execute(&mut admin(db).await)
+            .await
+            .unwrap();
+        }
+    };
+    set_active(false).await;
     assert!(matches!(
         read(&cookie, "alpha").await.unwrap(),
         SessionEntry::Outside { .. }
@@ -419,13 +426,7 @@ async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_conn
         "after an inactive member"
     );
     assert_eq!(read_only_setting(&db.pool).await, "off");
-    sqlx::query(AssertSqlSafe(format!(
-        "UPDATE {sa}.members SET active = true WHERE user_id = $1"
-    )))
-    .bind(member.id)
-    .execute(&mut admin(&db).await)
-    .await
-    .unwrap();
+    set_active(true).await;
     let unknown = SessionToken::from_cookie("not-a-session");
     assert!(matches!(
         session(&unknown, "alpha").await.unwrap(),
@@ -465,38 +466,34 @@ async fn entering_by_session_or_token_switches_only_to_go_on_and_leaves_the_conn
             .await
         }
     };
-    let token = |slug, limit| token_as(slug, limit, Access::ReadWrite);
-    match token("alpha", 10).await.unwrap() {
-        TokenEntry::Member { role, mut tx, .. } => {
-            assert_eq!(role, "member");
-            assert_eq!(project_names(tx.conn()).await, ["by session"]);
-            tx.commit().await.unwrap();
+    for access in [Access::ReadWrite, Access::ReadOnly] {
+        match token_as("alpha", 10, access).await.unwrap() {
+            TokenEntry::Member { role, mut tx, .. } => {
+                assert_eq!(role, "member");
+                assert_eq!(project_names(tx.conn()).await, ["by session"]);
+                tx.commit().await.unwrap();
+            }
+            _ => panic!("the token's user enters its workspace ({access:?})"),
         }
-        _ => panic!("the token's user enters its workspace"),
+        assert_eq!(
+            released_state(&db.pool).await,
+            clean,
+            "after a token ({access:?})"
+        );
     }
-    assert_eq!(released_state(&db.pool).await, clean, "after a token");
+    assert_eq!(
+        read_only_setting(&db.pool).await,
+        "off",
+        "after a token read"
+    );
     assert!(matches!(
-        token("beta", 10).await.unwrap(),
+        token_as("beta", 10, Access::ReadWrite).await.unwrap(),
         TokenEntry::Outside
     ));
     assert_eq!(
         released_state(&db.pool).await,
         clean,
         "after another workspace"
-    );
-    match token_as("alpha", 10, Access::ReadOnly).await.unwrap() {
-        TokenEntry::Member { role, mut tx, .. } => {
-            assert_eq!(role, "member");
-            assert_eq!(project_names(tx.conn()).await, ["by session"]);
-            tx.commit().await.unwrap();
-        }
-        _ => panic!("the token's user enters its workspace to read"),
-    }
-    assert_eq!(released_state(&db.pool).await, clean, "after a token read");
-    assert_eq!(
-        read_only_setting(&db.pool).await,
-        "off",
-        "after a token read"
     );
     // Three requests counted so far: a limit of three refuses the fourth, read or not.
     assert!(matches!(
