@@ -243,6 +243,13 @@ pub async fn open_workspace(
     let ctx = context()?;
     let not_found = || UiError::not_found(crate::use_t().workspace_not_found());
     let token = current_token().ok_or_else(not_found)?;
+    // A page load (and a server function called with GET) only reads: it enters as the REST
+    // API's GETs do, without a transaction, and PostgreSQL refuses any write it attempted. A
+    // server function's POST may write.
+    let access = use_context::<http::request::Parts>()
+        .map_or(bastion_core::members::Access::ReadWrite, |parts| {
+            bastion_core::members::Access::for_method(parts.method.as_str())
+        });
     // One connection for the session, the workspace and the tenant transaction: every checkout
     // costs two round trips when it goes back to the pool.
     let conn = ctx.pool.acquire().await?;
@@ -252,14 +259,7 @@ pub async fn open_workspace(
         role,
         tx,
         ..
-    } = bastion_core::members::enter_by_session(
-        &ctx.pool,
-        conn,
-        &token,
-        slug,
-        bastion_core::members::Access::ReadWrite,
-    )
-    .await?
+    } = bastion_core::members::enter_by_session(&ctx.pool, conn, &token, slug, access).await?
     else {
         return Err(not_found());
     };

@@ -275,13 +275,7 @@ impl FromRequestParts<AppState> for Member {
         let mut conn = state.pool.acquire().await?;
         // A GET only reads: entered without a transaction, two round trips fewer, and any
         // write it attempted would be refused by PostgreSQL (`Access::ReadOnly`).
-        let access = if parts.method == axum::http::Method::GET
-            || parts.method == axum::http::Method::HEAD
-        {
-            members::Access::ReadOnly
-        } else {
-            members::Access::ReadWrite
-        };
+        let access = members::Access::for_method(parts.method.as_str());
         let (user, credential, workspace, role, tx) = match (
             has_bearer(&parts.headers),
             session_cookie(&parts.headers),

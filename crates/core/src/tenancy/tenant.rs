@@ -136,6 +136,18 @@ pub enum Access {
     ReadOnly,
 }
 
+impl Access {
+    /// How a request with this HTTP method enters: `GET` and `HEAD` only read (HTTP's safe
+    /// methods; nothing Bastion serves changes data on one), everything else may write. The REST
+    /// extractor and the pages' server functions both ask here, so the two doors cannot differ.
+    pub fn for_method(method: &str) -> Self {
+        match method {
+            "GET" | "HEAD" => Self::ReadOnly,
+            _ => Self::ReadWrite,
+        }
+    }
+}
+
 /// The parts of a lookup statement (who is calling, and where) that also make the irrevocable
 /// switch, so the request pays no round trip of its own for `set_user`: when `condition` holds
 /// (and, for [`Access::ReadOnly`], the user `user_id` is an active member of the workspace),
