@@ -131,6 +131,42 @@ async fn lookup_list(
     list_on(&mut conn, &schema, user.id, &params.role, params.limit).await
 }
 
+/// The second rung: the core's own way in on the server's pool (its checkout reset, the lookup
+/// that reads the membership and switches with `set_user`, `reset_user` at the end) and the
+/// core's list, on a bare handler: everything the API does below the server's extractors,
+/// middleware and response shaping.
+async fn entered_list(
+    State(state): State<Pools>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<TaskRecord>>, Refusal> {
+    use bastion_core::members::{self, Access, SessionEntry};
+    let token = bastion_core::sessions::token_from_cookie_header(
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
+    .ok_or((StatusCode::UNAUTHORIZED, "no session".to_owned()))?;
+    let conn = state.app.acquire().await.map_err(internal)?;
+    let entry = members::enter_by_session(&state.app, conn, &token, &slug, Access::ReadOnly)
+        .await
+        .map_err(internal)?;
+    let SessionEntry::Member {
+        user, role, mut tx, ..
+    } = entry
+    else {
+        return Err((StatusCode::NOT_FOUND, slug));
+    };
+    let role = bastion_core::Role::parse(&role).ok_or((StatusCode::NOT_FOUND, role))?;
+    let viewer = bastion_core::Viewer::new(user.id, role);
+    let rows = tasks::list_tasks(&mut tx, &viewer, &tasks::TaskFilter::default(), None, 51)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(Json(rows))
+}
+
 async fn list_on(
     conn: &mut sqlx::PgConnection,
     schema: &TenantSchema,
@@ -163,12 +199,27 @@ async fn list_on(
     Ok(Json(Page { items, next_cursor }))
 }
 
+/// The baseline's pool (the cluster superuser, sqlx's defaults) and the server's (the serving
+/// login, `db::connect`).
+#[derive(Clone)]
+struct Pools {
+    bare: PgPool,
+    app: PgPool,
+}
+
+impl axum::extract::FromRef<Pools> for PgPool {
+    fn from_ref(pools: &Pools) -> PgPool {
+        pools.bare.clone()
+    }
+}
+
 /// Serves the baseline on a fresh local port of the current runtime.
-pub async fn spawn(pool: PgPool) -> std::io::Result<SocketAddr> {
+pub async fn spawn(pool: PgPool, app: PgPool) -> std::io::Result<SocketAddr> {
     let router = Router::new()
         .route("/baseline/{workspace}/tasks", get(list))
         .route("/lookup/{slug}/tasks", get(lookup_list))
-        .with_state(pool);
+        .route("/entered/{slug}/tasks", get(entered_list))
+        .with_state(Pools { bare: pool, app });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {

@@ -334,7 +334,7 @@ async fn bench(
         .max_connections(args.db_max_connections)
         .connect_with(pg.admin_options(DATABASE))
         .await?;
-    let baseline_addr = baseline::spawn(baseline_pool.clone()).await?;
+    let baseline_addr = baseline::spawn(baseline_pool.clone(), server_pool.clone()).await?;
 
     // Callers: every member of the hot workspaces, their admins, and one member of every
     // workspace for the scale scenarios.
@@ -443,6 +443,20 @@ async fn bench(
             "baseline after the API's caller lookup (session, user, workspace), one connection"
                 .into(),
         result: lookup.clone(),
+    });
+
+    eprintln!("scenario: the core's entry and list on a bare handler");
+    let entered = go(
+        baseline_addr,
+        entered_plan(hot_callers.clone()),
+        s.concurrency,
+    )
+    .await;
+    lines.push(Line {
+        scenario: "the core's way in (checkout reset, lookup with membership and set_user, \
+                   reset_user) and list, bare handler on the server's pool"
+            .into(),
+        result: entered.clone(),
     });
 
     eprintln!("scenario: tasks list (API), revertible role switch");
@@ -762,20 +776,25 @@ async fn bench(
             api.p99_ms()
         );
     }
-    if let (Ok(base), Ok(lookup), Ok(revertible), Ok(api)) = (&base, &lookup, &revertible, &calm) {
+    if let (Ok(base), Ok(lookup), Ok(entered), Ok(api), Ok(revertible)) =
+        (&base, &lookup, &entered, &calm, &revertible)
+    {
         let loss = |o: &load::Outcome| (1.0 - o.rps() / base.rps()) * 100.0;
         println!(
             "- the overhead layer by layer, throughput loss vs baseline ({:.0} req/s): caller \
-             lookup {:.0} req/s ({:.0} %), + tenant transaction, membership read and the \
-             server's middleware (revertible switch) {:.0} req/s ({:.0} %), + the irrevocable \
-             switch (set_user, reset_user) {:.0} req/s ({:.0} %)",
+             lookup {:.0} req/s ({:.0} %), + the core's way in (checkout reset, membership, \
+             set_user, reset_user) on a bare handler {:.0} req/s ({:.0} %), + the server \
+             (extractors, middleware, response) = the API {:.0} req/s ({:.0} %); the API with \
+             the revertible switch and a transaction {:.0} req/s ({:.0} %)",
             base.rps(),
             lookup.rps(),
             loss(lookup),
-            revertible.rps(),
-            loss(revertible),
+            entered.rps(),
+            loss(entered),
             api.rps(),
-            loss(api)
+            loss(api),
+            revertible.rps(),
+            loss(revertible)
         );
     }
     if let (Ok(calm), Ok(during)) = (&calm, &during) {

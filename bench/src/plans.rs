@@ -48,6 +48,14 @@ pub(crate) fn lookup_baseline_call(c: &Caller) -> Call {
     )
 }
 
+/// The core's way in and the core's list on a bare handler (`baseline::entered_list`).
+pub(crate) fn entered_call(c: &Caller) -> Call {
+    Call::get(
+        format!("/entered/{}/tasks", c.ws.slug),
+        Some(c.cookie.clone()),
+    )
+}
+
 pub(crate) fn baseline_call(c: &Caller) -> Call {
     Call::get(
         format!(
@@ -68,6 +76,10 @@ pub(crate) fn token_list_plan(callers: Arc<Vec<Caller>>) -> Plan {
 
 pub(crate) fn lookup_baseline_plan(callers: Arc<Vec<Caller>>) -> Plan {
     Arc::new(move |_vu, rng| lookup_baseline_call(&callers[rng.random_range(0..callers.len())]))
+}
+
+pub(crate) fn entered_plan(callers: Arc<Vec<Caller>>) -> Plan {
+    Arc::new(move |_vu, rng| entered_call(&callers[rng.random_range(0..callers.len())]))
 }
 
 pub(crate) fn baseline_plan(callers: Arc<Vec<Caller>>) -> Plan {
