@@ -623,3 +623,19 @@ pub(crate) fn is_stale_role_membership(err: &sqlx::Error) -> bool {
         db.code().as_deref() == Some("42501") && db.message().contains("set role")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Access;
+
+    #[test]
+    fn only_the_safe_methods_enter_read_only() {
+        for method in ["GET", "HEAD"] {
+            assert_eq!(Access::for_method(method), Access::ReadOnly, "{method}");
+        }
+        // Method names are case-sensitive: `get` is some other method, which may write.
+        for method in ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "get", ""] {
+            assert_eq!(Access::for_method(method), Access::ReadWrite, "{method}");
+        }
+    }
+}
