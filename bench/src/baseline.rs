@@ -114,13 +114,7 @@ async fn lookup_list(
     Query(params): Query<LookupParams>,
     headers: HeaderMap,
 ) -> Result<Json<Page>, Refusal> {
-    let token = bastion_core::sessions::token_from_cookie_header(
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok()),
-    )
-    .ok_or((StatusCode::UNAUTHORIZED, "no session".to_owned()))?;
+    let token = session_token(&headers)?;
     let mut conn = pool.acquire().await.map_err(internal)?;
     let (_, user, workspace) = bastion_core::sessions::resolve_user_in(&mut conn, &token, &slug)
         .await
@@ -141,13 +135,7 @@ async fn entered_list(
     headers: HeaderMap,
 ) -> Result<Json<Vec<TaskRecord>>, Refusal> {
     use bastion_core::members::{self, Access, SessionEntry};
-    let token = bastion_core::sessions::token_from_cookie_header(
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok()),
-    )
-    .ok_or((StatusCode::UNAUTHORIZED, "no session".to_owned()))?;
+    let token = session_token(&headers)?;
     let conn = state.app.acquire().await.map_err(internal)?;
     let entry = members::enter_by_session(&state.app, conn, &token, &slug, Access::ReadOnly)
         .await
@@ -165,6 +153,17 @@ async fn entered_list(
         .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     Ok(Json(rows))
+}
+
+/// The session token of the request's cookie, as the server reads it.
+fn session_token(headers: &HeaderMap) -> Result<bastion_core::sessions::SessionToken, Refusal> {
+    bastion_core::sessions::token_from_cookie_header(
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
+    .ok_or((StatusCode::UNAUTHORIZED, "no session".to_owned()))
 }
 
 async fn list_on(
