@@ -157,21 +157,23 @@ pub fn App() -> impl IntoView {
                 <onboarding::AccountNav/>
             </header>
             <main id="main" tabindex="-1" node_ref=main>
+                // Every page is rendered whole once its data is in (`SsrMode::Async`): the
+                // status of a refusal (404) is the response's, the same for a workspace the caller
+                // may not see as for one that does not exist, and the page works before (or
+                // without) the WASM bundle. Streamed out of order, a page would say "Loading…"
+                // until an inline script moved its data in, which a browser without script never
+                // runs (the header's account menu is on every page).
                 <Routes fallback=pages::NotFound>
-                    <Route path=StaticSegment("") view=pages::Home/>
-                    <Route path=StaticSegment("sign-in") view=account::SignInPage/>
-                    <Route path=(StaticSegment("sign-in"), StaticSegment("code")) view=two_factor::SignInCodePage/>
-                    <Route path=StaticSegment("account") view=account::AccountPage/>
-                    <Route path=StaticSegment("sign-up") view=onboarding::SignUpPage/>
-                    <Route path=(StaticSegment("sign-up"), StaticSegment("confirm")) view=onboarding::ConfirmSignUpPage/>
-                    <Route path=(StaticSegment("invite"), ParamSegment("token")) view=onboarding::InvitePage/>
-                    <Route path=(StaticSegment("workspaces"), StaticSegment("new")) view=onboarding::NewWorkspacePage/>
-                    <Route path=StaticSegment("forgot-password") view=account::ForgotPasswordPage/>
-                    <Route path=StaticSegment("reset-password") view=account::ResetPasswordPage/>
-                    // Every workspace page is rendered whole once its data is in: the status of a
-                    // refusal (404) is the response's, the same for a workspace the caller may not
-                    // see as for one that does not exist, and the page works before (or without)
-                    // the WASM bundle.
+                    <Route path=StaticSegment("") view=pages::Home ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("sign-in") view=account::SignInPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("sign-in"), StaticSegment("code")) view=two_factor::SignInCodePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("sign-up") view=onboarding::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("sign-up"), StaticSegment("confirm")) view=onboarding::ConfirmSignUpPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("invite"), ParamSegment("token")) view=onboarding::InvitePage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("workspaces"), StaticSegment("new")) view=onboarding::NewWorkspacePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("forgot-password") view=account::ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("reset-password") view=account::ResetPasswordPage ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("members"))
                         view=members_page::MembersPage
@@ -229,9 +231,9 @@ pub fn App() -> impl IntoView {
                         view=settings_page::SettingsPage
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("privacy") view=privacy::PrivacyPage/>
-                    <Route path=StaticSegment("security") view=privacy::SecurityPage/>
-                    <Route path=(StaticSegment("security"), StaticSegment("request")) view=privacy::SecurityRequestPage/>
+                    <Route path=StaticSegment("privacy") view=privacy::PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("security") view=privacy::SecurityPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("security"), StaticSegment("request")) view=privacy::SecurityRequestPage ssr=SsrMode::Async/>
                     // Workspace time and audit pages.
                     <Route
                         path=(StaticSegment("w"), ParamSegment("slug"), StaticSegment("time"))

@@ -120,3 +120,27 @@ test("a person who forgot their password resets it with the emailed code", async
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 });
+
+test("without script a refused form comes back to its page with the error", async ({ browser }) => {
+  once(["user", "create", "grace@example.eu", "--name", "Grace Hopper"], { BASTION_PASSWORD: PASSWORD });
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill("grace@example.eu");
+  await page.getByLabel("Password").fill("not the right passphrase");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/sign-in\?/);
+  await expect(page.getByRole("alert")).toHaveText("The email or password is wrong.");
+
+  await page.getByLabel("Email").fill("grace@example.eu");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+
+  await page.getByLabel("Current password").fill("not my password at all");
+  await page.getByLabel("New password (at least 12 characters)").fill("another long passphrase");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(/\/account\?/);
+  await expect(page.getByRole("alert")).toHaveText("The current password is wrong.");
+  await context.close();
+});
