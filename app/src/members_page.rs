@@ -310,7 +310,8 @@ pub fn MembersPage() -> impl IntoView {
     }
 }
 
-/// Removing someone takes two steps: the first click asks, the second removes.
+/// Removing someone takes two steps: "Remove" opens the question, its button removes. A
+/// `<details>`, so both steps work without script; "Remove" again closes it.
 #[component]
 fn RemoveButton(
     action: ServerAction<RemoveMember>,
@@ -318,27 +319,17 @@ fn RemoveButton(
     user_id: String,
     name: String,
 ) -> impl IntoView {
-    let (asking, set_asking) = signal(false);
     let t = crate::use_t();
-    move || {
-        if asking.get() {
-            let (slug, user_id, name) = (slug.clone(), user_id.clone(), name.clone());
-            view! {
-                <ActionForm action=action attr:class="inline-form confirm">
-                    <input type="hidden" name="slug" value=slug/>
-                    <input type="hidden" name="user_id" value=user_id/>
-                    <span role="status">{t.remove_confirm(name)}</span>
-                    <button type="submit" class="button small danger">{t.yes_remove()}</button>
-                    <button type="button" class="button small secondary" on:click=move |_| set_asking.set(false)>{t.cancel()}</button>
-                </ActionForm>
-            }
-            .into_any()
-        } else {
-            view! {
-                <button type="button" class="button small danger" aria-label=t.remove_label(&name) on:click=move |_| set_asking.set(true)>{t.remove()}</button>
-            }
-            .into_any()
-        }
+    view! {
+        <details class="remove-member">
+            <summary class="button small danger" aria-label=t.remove_label(&name)>{t.remove()}</summary>
+            <ActionForm action=action attr:class="inline-form confirm">
+                <input type="hidden" name="slug" value=slug/>
+                <input type="hidden" name="user_id" value=user_id/>
+                <span>{t.remove_confirm(name)}</span>
+                <button type="submit" class="button small danger">{t.yes_remove()}</button>
+            </ActionForm>
+        </details>
     }
 }
 

@@ -207,6 +207,9 @@ pub async fn erase_workspace(slug: String, confirm: String) -> Result<(), UiErro
         &confirm,
     )
     .await?;
+    // To the start page: the workspace's own pages answer 404 from now on (a form posted
+    // without script would otherwise come back to the erased workspace's settings).
+    leptos_axum::redirect("/");
     Ok(())
 }
 
@@ -439,11 +442,15 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
     }
 }
 
-/// Erasing asks for the workspace's name, typed, before the button does anything.
+/// Erasing asks for the workspace's name, typed, before the button does anything. The server
+/// checks the name too: before the script runs (or without it) the button is enabled, and a
+/// wrong name comes back as the form's error.
 #[component]
 fn DangerZone(slug: String, name: String) -> impl IntoView {
     let erase = ServerAction::<EraseWorkspace>::new();
     let (typed, set_typed) = signal(String::new());
+    let (live, set_live) = signal(false);
+    Effect::new(move |_| set_live.set(true));
     let name_matches = {
         let name = name.clone();
         move || typed.get().trim() == name
@@ -468,7 +475,7 @@ fn DangerZone(slug: String, name: String) -> impl IntoView {
                 <input id="erase-confirm" name="confirm" autocomplete="off"
                     on:input=move |ev| set_typed.set(event_target_value(&ev))/>
                 <button type="submit" class="button danger"
-                    disabled=move || !name_matches() || erase.pending().get()>{t.erase_submit()}</button>
+                    disabled=move || live.get() && (!name_matches() || erase.pending().get())>{t.erase_submit()}</button>
             </ActionForm>
             <FormError error=failure/>
         </section>

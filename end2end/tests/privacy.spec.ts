@@ -58,3 +58,37 @@ test("an admin exports the workspace from the settings page and downloads the ar
   await page.getByRole("link", { name: "Request a DPA or the security pack" }).click();
   await expect(page).toHaveURL(/\/security\/request$/);
 });
+
+test("without script an admin removes a member and erases the workspace", async ({ browser }) => {
+  once(["user", "create", "max@example.eu", "--name", "Max Leaver"], { BASTION_PASSWORD: PASSWORD });
+  once(["workspace", "create", "leavers", "--name", "Leavers"]);
+  bastion(["workspace", "add-member", "leavers", "erin@example.eu", "--role", "admin"]);
+  bastion(["workspace", "add-member", "leavers", "max@example.eu", "--role", "member"]);
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill("erin@example.eu");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+
+  await page.goto("/w/leavers/members");
+  const max = page.getByRole("row", { name: /Max Leaver/ });
+  await max.getByText("Remove", { exact: true }).click();
+  await expect(max.getByText("Remove Max Leaver from this workspace?")).toBeVisible();
+  await max.getByRole("button", { name: "Yes, remove" }).click();
+  await expect(page).toHaveURL(/\/w\/leavers\/members\??$/);
+  await expect(page.getByRole("row", { name: /Max Leaver/ })).toHaveCount(0);
+
+  await page.goto("/w/leavers/settings");
+  const erase = page.getByRole("button", { name: "Erase this workspace" });
+  await page.getByLabel("Type Leavers to confirm").fill("leavers");
+  await erase.click();
+  await expect(page.getByRole("alert")).toContainText("must be the workspace's name");
+  await page.getByLabel("Type Leavers to confirm").fill("Leavers");
+  await page.getByRole("button", { name: "Erase this workspace" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  const gone = await page.goto("/w/leavers");
+  expect(gone?.status()).toBe(404);
+  await context.close();
+});

@@ -22,7 +22,6 @@ members-title = Mitglieder — Bastion
 members-loading = Mitglieder werden geladen…
 remove-confirm = { $name } aus diesem Arbeitsbereich entfernen?
 yes-remove = Ja, entfernen
-cancel = Abbrechen
 remove-label = { $name } entfernen
 remove = Entfernen
 invite-people = Personen einladen

@@ -23,7 +23,6 @@ members-title = Members — Bastion
 members-loading = Loading members…
 remove-confirm = Remove { $name } from this workspace?
 yes-remove = Yes, remove
-cancel = Cancel
 remove-label = Remove { $name }
 remove = Remove
 invite-people = Invite people

@@ -22,7 +22,6 @@ members-title = Membres — Bastion
 members-loading = Chargement des membres…
 remove-confirm = Retirer { $name } de cet espace de travail ?
 yes-remove = Oui, retirer
-cancel = Annuler
 remove-label = Retirer { $name }
 remove = Retirer
 invite-people = Inviter des personnes

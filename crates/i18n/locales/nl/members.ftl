@@ -22,7 +22,6 @@ members-title = Leden — Bastion
 members-loading = Leden worden geladen…
 remove-confirm = { $name } uit deze werkruimte verwijderen?
 yes-remove = Ja, verwijderen
-cancel = Annuleren
 remove-label = { $name } verwijderen
 remove = Verwijderen
 invite-people = Mensen uitnodigen
