@@ -277,7 +277,7 @@ pub async fn delete_account(password: SecretString) -> Result<(), UiError> {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
+    let action = crate::error::server_action::<SignIn>();
     let query = leptos_router::hooks::use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let error = action_error(action);
@@ -307,15 +307,15 @@ pub fn SignInPage() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let change = ServerAction::<ChangePassword>::new();
-    let end = ServerAction::<EndSession>::new();
+    let change = crate::error::server_action::<ChangePassword>();
+    let end = crate::error::server_action::<EndSession>();
     let me = Resource::new(
         move || (change.version().get(), end.version().get()),
         |_| account(),
     );
-    let sign_out = ServerAction::<SignOut>::new();
-    let delete = ServerAction::<DeleteAccount>::new();
-    let theme = ServerAction::<SetTheme>::new();
+    let sign_out = crate::error::server_action::<SignOut>();
+    let delete = crate::error::server_action::<DeleteAccount>();
+    let theme = crate::error::server_action::<SetTheme>();
     let t = crate::use_t();
     // The server renders `<html data-theme>`; a choice saved without a page load is applied
     // here (before hydration the form posts and the next page comes with it).
@@ -471,7 +471,7 @@ pub async fn reset_password(
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let action = ServerAction::<RequestReset>::new();
+    let action = crate::error::server_action::<RequestReset>();
     let sent = move || matches!(action.value().get(), Some(Ok(())));
     let t = crate::use_t();
     view! {
@@ -498,7 +498,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let action = ServerAction::<ResetPassword>::new();
+    let action = crate::error::server_action::<ResetPassword>();
     let done = move || matches!(action.value().get(), Some(Ok(())));
     let error = action_error(action);
     let t = crate::use_t();

@@ -273,9 +273,9 @@ fn SecretOnce(
 #[component]
 pub fn TokensPanel(slug: String) -> impl IntoView {
     let t = crate::use_t();
-    let create = ServerAction::<CreateApiToken>::new();
-    let rotate = ServerAction::<RotateApiToken>::new();
-    let revoke = ServerAction::<RevokeApiToken>::new();
+    let create = crate::error::server_action::<CreateApiToken>();
+    let rotate = crate::error::server_action::<RotateApiToken>();
+    let revoke = crate::error::server_action::<RevokeApiToken>();
     let data = {
         let slug = slug.clone();
         Resource::new(
@@ -373,8 +373,8 @@ pub fn TokensPanel(slug: String) -> impl IntoView {
 #[component]
 pub fn IntegrationsPanel(slug: String) -> impl IntoView {
     let t = crate::use_t();
-    let add = ServerAction::<AddIntegration>::new();
-    let delete = ServerAction::<DeleteIntegration>::new();
+    let add = crate::error::server_action::<AddIntegration>();
+    let delete = crate::error::server_action::<DeleteIntegration>();
     let data = {
         let slug = slug.clone();
         Resource::new(
@@ -674,11 +674,11 @@ fn delivery_state(t: crate::i18n::T, status: &str) -> &'static str {
 #[component]
 pub fn WebhooksPanel(slug: String) -> impl IntoView {
     let t = crate::use_t();
-    let create = ServerAction::<CreateWebhook>::new();
-    let rotate = ServerAction::<RotateWebhookSecret>::new();
-    let switch = ServerAction::<SwitchWebhook>::new();
-    let delete = ServerAction::<DeleteWebhook>::new();
-    let again = ServerAction::<SendWebhookAgain>::new();
+    let create = crate::error::server_action::<CreateWebhook>();
+    let rotate = crate::error::server_action::<RotateWebhookSecret>();
+    let switch = crate::error::server_action::<SwitchWebhook>();
+    let delete = crate::error::server_action::<DeleteWebhook>();
+    let again = crate::error::server_action::<SendWebhookAgain>();
     let data = {
         let slug = slug.clone();
         Resource::new(
@@ -1038,10 +1038,10 @@ fn chat_event_label(t: crate::i18n::T, event: &str) -> &'static str {
 #[component]
 pub fn ChatPanel(slug: String) -> impl IntoView {
     let t = crate::use_t();
-    let add = ServerAction::<AddChatNotification>::new();
-    let switch = ServerAction::<SwitchChatNotification>::new();
-    let test = ServerAction::<TestChatNotification>::new();
-    let delete = ServerAction::<DeleteChatNotification>::new();
+    let add = crate::error::server_action::<AddChatNotification>();
+    let switch = crate::error::server_action::<SwitchChatNotification>();
+    let test = crate::error::server_action::<TestChatNotification>();
+    let delete = crate::error::server_action::<DeleteChatNotification>();
     let data = {
         let slug = slug.clone();
         Resource::new(

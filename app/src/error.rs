@@ -190,6 +190,69 @@ where
     }
 }
 
+/// What a form posted without script did, brought to the page it came back to: the server
+/// function's path and its answer as JSON. The server reads it from a cookie that lives for
+/// that one page (`server/src/form_posts.rs`) and writes it on `<html data-flash-path
+/// data-flash>` (the shell), where hydration reads the same answer back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flash {
+    pub path: String,
+    pub json: String,
+}
+
+/// The page's server action for `S`. A form posted before the script ran (or without it) reloads
+/// the page; when that post was to `S` and worked, the action starts with its answer, so the
+/// page says what was done (its notice, its form's outcome, a result to read once) as it does
+/// after a post from the script. A refusal comes back the same way through `__err`
+/// (`ServerAction::new`).
+pub fn server_action<S>() -> ServerAction<S>
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: for<'de> Deserialize<'de> + Send + Sync + 'static,
+    S::Error: FromServerFnError + Send + Sync + 'static,
+{
+    let action = ServerAction::<S>::new();
+    if let Some(answer) = flash_for(S::PATH).and_then(|json| serde_json::from_str(&json).ok()) {
+        action.value().set(Some(Ok(answer)));
+    }
+    action
+}
+
+/// The flashed answer when it is `path`'s.
+fn flash_for(path: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<Flash>()
+            .filter(|flash| flash.path == path)
+            .map(|flash| flash.json)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let root = document().document_element()?;
+        (root.get_attribute("data-flash-path").as_deref() == Some(path))
+            .then(|| root.get_attribute("data-flash"))
+            .flatten()
+    }
+}
+
+/// The flash for the shell's `<html>`: path and answer, or nothing.
+pub fn flash_attributes() -> (Option<String>, Option<String>) {
+    #[cfg(feature = "ssr")]
+    if let Some(flash) = use_context::<Flash>() {
+        return (Some(flash.path), Some(flash.json));
+    }
+    (None, None)
+}
+
+/// Once the app moves to another page, the answer flashed to the first one is spent.
+pub fn forget_flash() {
+    #[cfg(not(feature = "ssr"))]
+    if let Some(root) = document().document_element() {
+        let _ = root.remove_attribute("data-flash-path");
+        let _ = root.remove_attribute("data-flash");
+    }
+}
+
 /// A create form's `node_ref`: the form empties once its action worked, so a second click cannot
 /// send the same thing again; a refused one keeps what was typed.
 pub fn cleared_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>

@@ -195,9 +195,9 @@ pub fn InboxPageView() -> impl IntoView {
             q.get("cursor").filter(|c| !c.is_empty()),
         )
     };
-    let read = ServerAction::<ReadNotification>::new();
-    let read_all = ServerAction::<ReadAllNotifications>::new();
-    let save_email = ServerAction::<SetEmailNotifications>::new();
+    let read = crate::error::server_action::<ReadNotification>();
+    let read_all = crate::error::server_action::<ReadAllNotifications>();
+    let save_email = crate::error::server_action::<SetEmailNotifications>();
     let version =
         move || read.version().get() + read_all.version().get() + save_email.version().get();
     // Blocking: the response waits for the data, so a refusal keeps its status (404).

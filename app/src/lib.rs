@@ -54,9 +54,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let sidebar = server::sidebar_collapsed().then_some("collapsed");
     #[cfg(not(feature = "ssr"))]
     let sidebar: Option<&str> = None;
+    let (flash_path, flash) = error::flash_attributes();
     view! {
         <!DOCTYPE html>
-        <html lang=locale.tag() data-theme=theme.name() data-sidebar=sidebar>
+        <html lang=locale.tag() data-theme=theme.name() data-sidebar=sidebar data-flash-path=flash_path data-flash=flash>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -152,6 +153,7 @@ pub fn App() -> impl IntoView {
         <a class="skip-link" href="#main">{t.skip_to_content()}</a>
         <Router>
             <FocusMainOnNavigate main/>
+            <ForgetFlashOnNavigate/>
             <header class="topbar">
                 <a class="brand" href="/">"Bastion"</a>
                 <onboarding::AccountNav/>
@@ -321,6 +323,20 @@ fn FocusMainOnNavigate(main: NodeRef<leptos::html::Main>) -> impl IntoView {
                     let _ = main.focus();
                 }
             });
+        }
+        path
+    });
+}
+
+/// What a form posted without script did is said on the page it came back to
+/// ([`error::Flash`]), not on the next one the app moves to.
+#[component]
+fn ForgetFlashOnNavigate() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|previous| previous != path) {
+            error::forget_flash();
         }
         path
     });

@@ -197,15 +197,15 @@ fn uuid_or_404(text: &str) -> Result<uuid::Uuid, UiError> {
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let slug = route_param("slug");
-    let change = ServerAction::<ChangeMember>::new();
-    let remove = ServerAction::<RemoveMember>::new();
+    let change = crate::error::server_action::<ChangeMember>();
+    let remove = crate::error::server_action::<RemoveMember>();
     let data = Resource::new(
         move || (slug(), change.version().get(), remove.version().get()),
         |(slug, _, _)| load_members(slug),
     );
     let (change_error, remove_error) = (action_error(change), action_error(remove));
     let failure = move || change_error().or_else(remove_error);
-    let notice = RwSignal::new(None);
+    let notice = RwSignal::new(change.value().get_untracked().and_then(Result::ok));
     Effect::new(move |_| {
         if let Some(Ok(said)) = change.value().get() {
             notice.set(Some(said));
@@ -336,8 +336,8 @@ fn RemoveButton(
 /// Admins invite people by email and see the invitations still open.
 #[component]
 fn InvitationsPanel(slug: String) -> impl IntoView {
-    let invite = ServerAction::<InviteMember>::new();
-    let revoke = ServerAction::<RevokeInvitation>::new();
+    let invite = crate::error::server_action::<InviteMember>();
+    let revoke = crate::error::server_action::<RevokeInvitation>();
     let slug_for_load = slug.clone();
     let open = Resource::new(
         move || (invite.version().get(), revoke.version().get()),

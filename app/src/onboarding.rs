@@ -94,7 +94,7 @@ pub async fn confirm_sign_up(
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = ServerAction::<StartSignUp>::new();
+    let action = crate::error::server_action::<StartSignUp>();
     let error = action_error(action);
     let t = crate::use_t();
     view! {
@@ -134,7 +134,7 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
             .unwrap_or_default()
     };
     let has_link = move || !signup_id().is_empty();
-    let action = ServerAction::<ConfirmSignUp>::new();
+    let action = crate::error::server_action::<ConfirmSignUp>();
     let error = action_error(action);
     let t = crate::use_t();
     view! {
@@ -244,7 +244,7 @@ pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
     let info = Resource::new(token, invitation);
-    let accept = ServerAction::<AcceptInvitation>::new();
+    let accept = crate::error::server_action::<AcceptInvitation>();
     let error = action_error(accept);
     let t = crate::use_t();
     view! {
@@ -321,7 +321,7 @@ pub async fn create_workspace(name: String, slug: Option<String>) -> Result<(), 
 
 #[component]
 pub fn NewWorkspacePage() -> impl IntoView {
-    let action = ServerAction::<CreateWorkspace>::new();
+    let action = crate::error::server_action::<CreateWorkspace>();
     let error = action_error(action);
     let t = crate::use_t();
     view! {

@@ -293,7 +293,7 @@ pub fn PasskeySecondFactor(next: Signal<String>) -> impl IntoView {
 /// The account page's passkeys: listed, removable, and added through the script.
 #[component]
 pub fn PasskeysSection() -> impl IntoView {
-    let remove = ServerAction::<RemovePasskey>::new();
+    let remove = crate::error::server_action::<RemovePasskey>();
     let state = Resource::new(move || remove.version().get(), |_| passkeys());
     let remove_error = action_error(remove);
     let removed = move || matches!(remove.value().get(), Some(Ok(())));

@@ -207,7 +207,7 @@ pub fn SecurityPage() -> impl IntoView {
 
 #[component]
 pub fn SecurityRequestPage() -> impl IntoView {
-    let action = ServerAction::<RequestSecurityPack>::new();
+    let action = crate::error::server_action::<RequestSecurityPack>();
     let outcome = action_outcome(action);
     let t = crate::use_t();
     view! {

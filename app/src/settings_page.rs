@@ -232,8 +232,8 @@ fn retention_label(t: crate::i18n::T, plan: &str) -> &'static str {
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let slug = route_param("slug");
-    let change = ServerAction::<ChangePlan>::new();
-    let require = ServerAction::<SetRequireTwoFactor>::new();
+    let change = crate::error::server_action::<ChangePlan>();
+    let require = crate::error::server_action::<SetRequireTwoFactor>();
     let data = Resource::new(
         move || (slug(), change.version().get(), require.version().get()),
         |(slug, _, _)| load_settings(slug),
@@ -376,7 +376,7 @@ pub fn SettingsPage() -> impl IntoView {
 /// ready, then a download link appears.
 #[component]
 fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
-    let start = ServerAction::<StartExport>::new();
+    let start = crate::error::server_action::<StartExport>();
     let (current, set_current) = signal(last);
     Effect::new(move |_| {
         if let Some(Ok(status)) = start.value().get() {
@@ -447,7 +447,7 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
 /// wrong name comes back as the form's error.
 #[component]
 fn DangerZone(slug: String, name: String) -> impl IntoView {
-    let erase = ServerAction::<EraseWorkspace>::new();
+    let erase = crate::error::server_action::<EraseWorkspace>();
     let (typed, set_typed) = signal(String::new());
     let (live, set_live) = signal(false);
     Effect::new(move |_| set_live.set(true));

@@ -117,7 +117,7 @@ pub async fn save_sso(
 #[component]
 pub fn SsoPanel(slug: String) -> impl IntoView {
     let t = crate::use_t();
-    let save = ServerAction::<SaveSso>::new();
+    let save = crate::error::server_action::<SaveSso>();
     let outcome = action_outcome(save);
     let data = {
         let slug = slug.clone();

@@ -233,7 +233,7 @@ pub async fn second_factor_choices() -> Result<FactorChoices, UiError> {
 
 #[component]
 pub fn SignInCodePage() -> impl IntoView {
-    let action = ServerAction::<FinishSignIn>::new();
+    let action = crate::error::server_action::<FinishSignIn>();
     let choices = Resource::new(|| (), |_| second_factor_choices());
     let query = leptos_router::hooks::use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
@@ -406,10 +406,10 @@ fn RecoveryCodeList(codes: Vec<SecretString>) -> impl IntoView {
 /// The account page's two-factor section.
 #[component]
 pub fn TwoFactorSection() -> impl IntoView {
-    let start = ServerAction::<StartTwoFactor>::new();
-    let confirm = ServerAction::<ConfirmTwoFactor>::new();
-    let renew = ServerAction::<NewRecoveryCodes>::new();
-    let disable = ServerAction::<DisableTwoFactor>::new();
+    let start = crate::error::server_action::<StartTwoFactor>();
+    let confirm = crate::error::server_action::<ConfirmTwoFactor>();
+    let renew = crate::error::server_action::<NewRecoveryCodes>();
+    let disable = crate::error::server_action::<DisableTwoFactor>();
     let state = Resource::new(
         move || {
             (

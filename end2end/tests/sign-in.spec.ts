@@ -142,5 +142,50 @@ test("without script a refused form comes back to its page with the error", asyn
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page).toHaveURL(/\/account\?/);
   await expect(page.getByRole("alert")).toHaveText("The current password is wrong.");
+
+  // What a form did is said on the page it comes back to, and only there.
+  await page.getByLabel("Dark").check();
+  await page.getByRole("button", { name: "Save colour scheme" }).click();
+  await expect(page.getByText("Colour scheme saved.")).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await page.reload();
+  await expect(page.getByText("Colour scheme saved.")).toHaveCount(0);
   await context.close();
+});
+
+test("a form posted before the script ran says what it did, and hydration agrees", async ({ browser }) => {
+  once(["user", "create", "hedy@example.eu", "--name", "Hedy Lamarr"], { BASTION_PASSWORD: PASSWORD });
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill("hedy@example.eu");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  // The post leaves before any script would run; the page it lands on then hydrates.
+  const answer = await page.request.post("/api/fn/set_theme", {
+    headers: { Accept: "text/html", Referer: page.url(), Origin: new URL(page.url()).origin },
+    form: { theme: "light" },
+    maxRedirects: 0,
+  });
+  expect(answer.status()).toBe(303);
+  const flash = (await context.cookies()).find((c) => c.name === "bastion_flash");
+  expect(flash?.httpOnly).toBe(true);
+
+  const scripted = await browser.newContext();
+  await scripted.addCookies(await context.cookies());
+  const live = await scripted.newPage();
+  const errors: string[] = [];
+  live.on("pageerror", (e) => errors.push(String(e)));
+  live.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await live.goto("/account");
+  await hydrated(live);
+  await expect(live.getByText("Colour scheme saved.")).toBeVisible();
+  expect(errors).toEqual([]);
+  // Moving on inside the app leaves it behind.
+  await live.getByRole("link", { name: "Privacy and lawful basis" }).click();
+  await expect(live).toHaveURL(/\/privacy$/);
+  await expect(live.locator("html")).not.toHaveAttribute("data-flash-path", /.*/);
+  await context.close();
+  await scripted.close();
 });

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod error;
+pub mod form_posts;
 pub mod json;
 pub mod language;
 pub mod mailer;
@@ -127,7 +128,10 @@ pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) 
             app::shell(shell_options.clone())
         })
         .fallback_service(site_files)
-        .layer(middleware::from_fn(form_posts_see_other))
+        .layer(middleware::from_fn_with_state(
+            state.config.serves_https(),
+            form_posts::answer,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::refuse_cross_origin,
@@ -197,32 +201,6 @@ fn upload_limit(config: &Config) -> usize {
     usize::try_from(config.max_upload_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024)
-}
-
-/// A form posted without script (a page before its WASM has loaded, or a browser without it)
-/// is sent back to the page it came from: the server function answers such a post (`Accept:
-/// text/html`) with a `Location`, the page on success and the referring page with `__err` on a
-/// refusal. But a refusal also sets the API's status (401, 403, 422) for the renderer, which
-/// replaces the redirect's, and a browser follows no `Location` from a 4xx: it would show the
-/// error's JSON. Every such answer becomes a 303, so the browser loads the page, and the page
-/// shows the error beside its form.
-async fn form_posts_see_other(
-    request: axum::extract::Request,
-    next: middleware::Next,
-) -> axum::response::Response {
-    use axum::http::{header, Method, StatusCode};
-    let form_post = request.method() == Method::POST
-        && request.uri().path().starts_with("/api/fn/")
-        && request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"));
-    let mut response = next.run(request).await;
-    if form_post && response.headers().contains_key(header::LOCATION) {
-        *response.status_mut() = StatusCode::SEE_OTHER;
-    }
-    response
 }
 
 /// A refusal of a request that carries a body says `Connection: close`. A handler that refuses
@@ -405,6 +383,9 @@ fn provide_page_prefs() {
         }
         if let Some(locale) = parts.extensions.get::<app::i18n::Locale>() {
             provide_context(*locale);
+        }
+        if let Some(flash) = parts.extensions.get::<app::error::Flash>() {
+            provide_context(flash.clone());
         }
     }
 }

@@ -319,6 +319,76 @@ async fn the_sign_in_page_signs_in_through_its_server_function() {
     assert_eq!(account.status, StatusCode::OK);
     assert!(account.body.contains("ada@example.eu"), "{}", account.body);
 
+    // What a form posted without script did is said on the page it comes back to, once.
+    let saved = "Colour scheme saved.";
+    assert!(!account.body.contains(saved));
+    let theme = app
+        .send(
+            Request::post("/api/fn/set_theme")
+                .header(header::ORIGIN, common::ORIGIN)
+                .header(header::REFERER, format!("{}/account", common::ORIGIN))
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::from("theme=dark"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(theme.status, StatusCode::SEE_OTHER, "{}", theme.body);
+    assert_eq!(
+        theme.header("location"),
+        format!("{}/account", common::ORIGIN)
+    );
+    let flash = theme.header("set-cookie");
+    assert!(flash.starts_with("bastion_flash="), "{flash}");
+    assert!(
+        flash.contains("HttpOnly") && flash.contains("Max-Age=60"),
+        "{flash}"
+    );
+    let flash = flash.split(';').next().unwrap().to_owned();
+    let page = |cookies: String| {
+        app.send(
+            Request::get("/account")
+                .header(header::COOKIE, cookies)
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    let landed = page(format!("{cookie}; {flash}")).await;
+    assert_eq!(landed.status, StatusCode::OK);
+    assert!(landed.body.contains(saved), "{}", landed.body);
+    assert!(landed.body.contains(r#"data-theme="dark""#));
+    assert!(landed
+        .body
+        .contains(r#"data-flash-path="/api/fn/set_theme""#));
+    assert!(
+        landed.headers.get_all(header::SET_COOKIE).iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .starts_with("bastion_flash=; Path=/; Max-Age=0")),
+        "the page spends the flash"
+    );
+    let again = page(cookie.clone()).await;
+    assert!(!again.body.contains(saved));
+
+    // A refusal carries nothing but its error.
+    let refused = app
+        .send(
+            Request::post("/api/fn/set_theme")
+                .header(header::ORIGIN, common::ORIGIN)
+                .header(header::REFERER, format!("{}/account", common::ORIGIN))
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::from("theme=purple"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.body);
+    assert!(refused.header("location").contains("__err="));
+    assert!(refused.headers.get(header::SET_COOKIE).is_none());
+
     // The server function is guarded against cross-origin posts like the REST API.
     let mut cross = form(PASSWORD);
     cross

@@ -129,9 +129,9 @@ fn groups(t: crate::i18n::T) -> [(&'static str, &'static str); 4] {
 pub fn TimePage() -> impl IntoView {
     let slug = route_param("slug");
     let param = query_params();
-    let log = ServerAction::<LogTime>::new();
-    let change = ServerAction::<ChangeTimeEntry>::new();
-    let delete = ServerAction::<DeleteTimeEntry>::new();
+    let log = crate::error::server_action::<LogTime>();
+    let change = crate::error::server_action::<ChangeTimeEntry>();
+    let delete = crate::error::server_action::<DeleteTimeEntry>();
     // Lists reload after a change that worked; a refused one keeps the form as typed.
     let refresh = RwSignal::new(0u32);
     Effect::new(move |_| {

@@ -148,10 +148,10 @@ pub fn BoardPage() -> impl IntoView {
     let slug = route_param("slug");
     let param = query_params();
     let project = move || param("project");
-    let moved = ServerAction::<MoveTask>::new();
-    let set_prop = ServerAction::<SetTaskProperty>::new();
-    let add_tag = ServerAction::<AddTaskTag>::new();
-    let remove_tag = ServerAction::<RemoveTaskTag>::new();
+    let moved = crate::error::server_action::<MoveTask>();
+    let set_prop = crate::error::server_action::<SetTaskProperty>();
+    let add_tag = crate::error::server_action::<AddTaskTag>();
+    let remove_tag = crate::error::server_action::<RemoveTaskTag>();
     let changed = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head. The board's one resource: whatever should refresh it

@@ -213,7 +213,7 @@ pub fn CalendarPage() -> impl IntoView {
     let param = query_params();
     let month = move || param("month");
     let project = move || param("project");
-    let moved = ServerAction::<MoveToDay>::new();
+    let moved = crate::error::server_action::<MoveToDay>();
     let changed = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     // Blocking, like the board: a refusal is sent with its status and the title is in the head.
     let data = Resource::new_blocking(

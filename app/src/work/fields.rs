@@ -325,9 +325,9 @@ pub fn FieldsPage() -> impl IntoView {
     let slug = route_param("slug");
     let query = use_query_map();
     let project = move || query.read().get("project").filter(|p| !p.is_empty());
-    let create = ServerAction::<CreateField>::new();
-    let update = ServerAction::<UpdateField>::new();
-    let delete = ServerAction::<DeleteField>::new();
+    let create = crate::error::server_action::<CreateField>();
+    let update = crate::error::server_action::<UpdateField>();
+    let delete = crate::error::server_action::<DeleteField>();
     let data = Resource::new_blocking(
         move || {
             (

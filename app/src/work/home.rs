@@ -80,8 +80,8 @@ pub async fn update_project(
 #[component]
 pub fn WorkspaceHome() -> impl IntoView {
     let slug = route_param("slug");
-    let create = ServerAction::<CreateProject>::new();
-    let update = ServerAction::<UpdateProject>::new();
+    let create = crate::error::server_action::<CreateProject>();
+    let update = crate::error::server_action::<UpdateProject>();
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
     // The inbox count in the navigation.

@@ -159,7 +159,7 @@ pub fn ImportPage() -> impl IntoView {
     let slug = route_param("slug");
     let query = use_query_map();
     let project = move || query.read().get("project").filter(|p| !p.is_empty());
-    let run = ServerAction::<ImportCsv>::new();
+    let run = crate::error::server_action::<ImportCsv>();
     let data = Resource::new_blocking(
         move || (slug(), project()),
         |(slug, project)| import_page(slug, project),

@@ -373,13 +373,13 @@ pub fn TaskListPage() -> impl IntoView {
         }
     };
     let current_view = move || query.read().get("view");
-    let create = ServerAction::<CreateTask>::new();
-    let bulk = ServerAction::<BulkEditTasks>::new();
-    let save_view = ServerAction::<SaveView>::new();
-    let delete_view = ServerAction::<DeleteView>::new();
-    let set_prop = ServerAction::<SetTaskProperty>::new();
-    let add_tag = ServerAction::<AddTaskTag>::new();
-    let remove_tag = ServerAction::<RemoveTaskTag>::new();
+    let create = crate::error::server_action::<CreateTask>();
+    let bulk = crate::error::server_action::<BulkEditTasks>();
+    let save_view = crate::error::server_action::<SaveView>();
+    let delete_view = crate::error::server_action::<DeleteView>();
+    let set_prop = crate::error::server_action::<SetTaskProperty>();
+    let add_tag = crate::error::server_action::<AddTaskTag>();
+    let remove_tag = crate::error::server_action::<RemoveTaskTag>();
     // The ticked tasks, by id; kept outside the rebuilt content so a reload keeps them, and
     // emptied once a bulk edit went through.
     let selected = RwSignal::new(Vec::<String>::new());

@@ -368,12 +368,17 @@ pub fn LoadError(title: &'static str, error: UiError) -> impl IntoView {
 }
 
 /// Says what the last successful change was. The page's content is rebuilt after a change, so
-/// this region, outside it, is what tells a screen-reader user that it worked.
+/// this region, outside it, is what tells a screen-reader user that it worked. An action that
+/// starts with an answer (a form posted without script, `error::server_action`) is said at
+/// once, on the server's page too.
 macro_rules! announce {
     ($notice:expr, $( $action:expr => $text:expr ),+ $(,)?) => {{
         let notice: RwSignal<Option<String>> = $notice;
         $(
             let action = $action;
+            if let Some(Ok(_)) = action.value().get_untracked() {
+                notice.set(Some($text.into()));
+            }
             Effect::new(move |_| {
                 if let Some(Ok(_)) = action.value().get() {
                     notice.set(Some($text.into()));

@@ -157,8 +157,8 @@ pub struct RepeatActions {
 impl RepeatActions {
     pub fn new() -> Self {
         Self {
-            set: ServerAction::new(),
-            stop: ServerAction::new(),
+            set: crate::error::server_action(),
+            stop: crate::error::server_action(),
         }
     }
 

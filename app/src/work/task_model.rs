@@ -232,12 +232,12 @@ pub struct ModelActions {
 impl ModelActions {
     pub fn new() -> Self {
         Self {
-            add_subtask: ServerAction::new(),
-            add_item: ServerAction::new(),
-            tick_item: ServerAction::new(),
-            remove_item: ServerAction::new(),
-            add_relation: ServerAction::new(),
-            remove_relation: ServerAction::new(),
+            add_subtask: crate::error::server_action(),
+            add_item: crate::error::server_action(),
+            tick_item: crate::error::server_action(),
+            remove_item: crate::error::server_action(),
+            add_relation: crate::error::server_action(),
+            remove_relation: crate::error::server_action(),
         }
     }
 
