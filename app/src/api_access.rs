@@ -236,7 +236,11 @@ where
         + Sync
         + 'static,
 {
-    let secret = RwSignal::new(None::<String>);
+    // An action can start with its answer (a form posted without script, `server_action`).
+    let answered = |value: Option<Result<String, UiError>>| value.and_then(Result::ok);
+    let secret = RwSignal::new(
+        answered(renew.value().get_untracked()).or_else(|| answered(make.value().get_untracked())),
+    );
     Effect::new(move |_| {
         if let Some(Ok(s)) = make.value().get() {
             secret.set(Some(s));

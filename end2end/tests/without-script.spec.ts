@@ -59,3 +59,31 @@ test("without script a project, a task, a tag and a comment are made, and each s
   await expect(page.getByRole("status")).toHaveText("");
   await context.close();
 });
+
+test("without script a new API token is shown once, on the page the form comes back to", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill("noa@example.eu");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+
+  await page.goto("/w/plain/settings");
+  const tokens = page.getByRole("region", { name: "API tokens" });
+  await tokens.getByLabel("Token name").fill("Plain deploy");
+  await tokens.getByRole("button", { name: "Create token" }).click();
+  await expect(page).toHaveURL(/\/w\/plain\/settings$/);
+  const shown = tokens.getByTestId("new-token");
+  await expect(shown).toHaveText(/^bst_/);
+  const secret = (await shown.textContent())!.trim();
+  const answer = await context.request.get("/api/v1/workspaces/plain/projects", {
+    headers: { Authorization: `Bearer ${secret}` },
+  });
+  expect(answer.status()).toBe(200);
+  // Once: the cookie that brought it is spent.
+  expect((await context.cookies()).find((c) => c.name === "bastion_flash")).toBeUndefined();
+  await page.reload();
+  await expect(tokens.getByTestId("new-token")).toHaveCount(0);
+  await context.close();
+});
