@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { bastion } from "./cli";
+import { bastion, once } from "./cli";
 
 // The pages work before their script has loaded, and without it: every change is a form that
 // posts, comes back, and says what it did (or what was wrong) on the page it lands on.
@@ -7,16 +7,16 @@ import { bastion } from "./cli";
 const PASSWORD = "a passphrase typed without script";
 
 test.beforeAll(() => {
-  bastion(["user", "create", "noa@example.eu", "--name", "Noa Plain"], { BASTION_PASSWORD: PASSWORD });
-  bastion(["workspace", "create", "plain", "--name", "Plain Works"]);
-  bastion(["workspace", "add-member", "plain", "noa@example.eu", "--role", "admin"]);
+  once(["user", "create", "plain-noa@example.eu", "--name", "Noa Plain"], { BASTION_PASSWORD: PASSWORD });
+  once(["workspace", "create", "plain", "--name", "Plain Works"]);
+  bastion(["workspace", "add-member", "plain", "plain-noa@example.eu", "--role", "admin"]);
 });
 
 test("without script a project, a task, a tag and a comment are made, and each says so", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto("/sign-in");
-  await page.getByLabel("Email").fill("noa@example.eu");
+  await page.getByLabel("Email").fill("plain-noa@example.eu");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
@@ -64,7 +64,7 @@ test("without script a new API token is shown once, on the page the form comes b
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto("/sign-in");
-  await page.getByLabel("Email").fill("noa@example.eu");
+  await page.getByLabel("Email").fill("plain-noa@example.eu");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);

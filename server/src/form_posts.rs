@@ -27,16 +27,12 @@ pub async fn answer(State(secure): State<bool>, request: Request, next: Next) ->
         let response = next.run(request).await;
         return after_post(response, &path, secure).await;
     }
-    let flash = (request.method() == Method::GET)
+    let flash = crate::is_page_request(&request)
         .then(|| flash_cookie(request.headers()))
         .flatten();
     let Some(flash) = flash else {
         return next.run(request).await;
     };
-    let is_page = !request.uri().path().starts_with("/api/") && accepts_html(&request);
-    if !is_page {
-        return next.run(request).await;
-    }
     let mut request = request;
     request.extensions_mut().insert(flash);
     let mut response = next.run(request).await;
@@ -51,19 +47,11 @@ pub async fn answer(State(secure): State<bool>, request: Request, next: Next) ->
     response
 }
 
-fn accepts_html(request: &Request) -> bool {
-    request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"))
-}
-
 /// The test server functions use to tell a plain form from their own client.
 fn is_form_post(request: &Request) -> bool {
     request.method() == Method::POST
         && request.uri().path().starts_with("/api/fn/")
-        && accepts_html(request)
+        && crate::asks_for_html(request.headers())
 }
 
 fn secure_attr(secure: bool) -> &'static str {

@@ -283,6 +283,22 @@ fn provide_request_nonce() {
     }
 }
 
+/// Whether the request asks for HTML: a browser does when it navigates or posts a plain form,
+/// not for a script, an image or a fetch.
+pub(crate) fn asks_for_html(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// A page: a `GET` for HTML outside `/api/`.
+pub(crate) fn is_page_request(request: &axum::extract::Request) -> bool {
+    request.method() == axum::http::Method::GET
+        && !request.uri().path().starts_with("/api/")
+        && asks_for_html(request.headers())
+}
+
 /// Finds the language of every request and, for a page request (a GET for HTML outside `/api/`,
 /// carrying a session cookie), the signed-in person's colour scheme, and hands both to the
 /// renderer as request extensions, so the shell writes `<html lang data-theme>` before the first
@@ -299,14 +315,7 @@ async fn page_prefs(
 ) -> axum::response::Response {
     let headers = request.headers();
     let mut locale = language::requested(headers);
-    // A browser asks for text/html when it navigates, not for a script, an image or a fetch.
-    let is_page = request.method() == axum::http::Method::GET
-        && !request.uri().path().starts_with("/api/")
-        && headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"));
-    if is_page {
+    if is_page_request(&request) {
         if let Some(token) = auth::session_cookie(headers) {
             let slug = workspace_page_slug(request.uri().path()).map(str::to_owned);
             match bastion_core::sessions::page_prefs_in(&state.pool, &token, slug.as_deref()).await
