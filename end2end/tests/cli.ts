@@ -1,4 +1,4 @@
-import { expect, Page } from "@playwright/test";
+import { expect, Browser, BrowserContext, Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 
@@ -53,3 +53,18 @@ export function seedWorkspaceWithToken(slug: string): string {
   return token;
 }
 
+/** A browser without script, signed in as `email` by the sign-in page's plain form. */
+export async function signInWithoutScript(
+  browser: Browser,
+  email: string,
+  password: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  return { context, page };
+}

@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { bastion, once, hydrated } from "./cli";
+import { bastion, once, hydrated, signInWithoutScript } from "./cli";
 import * as fs from "node:fs";
 
 const PASSWORD = "an exporting admin's passphrase";
@@ -64,13 +64,7 @@ test("without script an admin removes a member and erases the workspace", async 
   once(["workspace", "create", "leavers", "--name", "Leavers"]);
   bastion(["workspace", "add-member", "leavers", "erin@example.eu", "--role", "admin"]);
   bastion(["workspace", "add-member", "leavers", "max@example.eu", "--role", "member"]);
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill("erin@example.eu");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  const { context, page } = await signInWithoutScript(browser, "erin@example.eu", PASSWORD);
 
   await page.goto("/w/leavers/members");
   const max = page.getByRole("row", { name: /Max Leaver/ });

@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { bastion, once, hydrated } from "./cli";
+import { bastion, once, hydrated, signInWithoutScript } from "./cli";
 import * as path from "node:path";
 import * as fs from "node:fs";
 
@@ -155,13 +155,7 @@ test("without script a refused form comes back to its page with the error", asyn
 
 test("a form posted before the script ran says what it did, and hydration agrees", async ({ browser }) => {
   once(["user", "create", "hedy@example.eu", "--name", "Hedy Lamarr"], { BASTION_PASSWORD: PASSWORD });
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill("hedy@example.eu");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  const { context, page } = await signInWithoutScript(browser, "hedy@example.eu", PASSWORD);
   // The post leaves before any script would run; the page it lands on then hydrates.
   const answer = await page.request.post("/api/fn/set_theme", {
     headers: { Accept: "text/html", Referer: page.url(), Origin: new URL(page.url()).origin },

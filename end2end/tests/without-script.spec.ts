@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { bastion, once } from "./cli";
+import { bastion, once, signInWithoutScript } from "./cli";
 
 // The pages work before their script has loaded, and without it: every change is a form that
 // posts, comes back, and says what it did (or what was wrong) on the page it lands on.
@@ -13,13 +13,7 @@ test.beforeAll(() => {
 });
 
 test("without script a project, a task, a tag and a comment are made, and each says so", async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill("plain-noa@example.eu");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  const { context, page } = await signInWithoutScript(browser, "plain-noa@example.eu", PASSWORD);
 
   await page.goto("/w/plain");
   await page.getByLabel("New project").fill("Plain project");
@@ -61,13 +55,7 @@ test("without script a project, a task, a tag and a comment are made, and each s
 });
 
 test("without script a new API token is shown once, on the page the form comes back to", async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill("plain-noa@example.eu");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  const { context, page } = await signInWithoutScript(browser, "plain-noa@example.eu", PASSWORD);
 
   await page.goto("/w/plain/settings");
   const tokens = page.getByRole("region", { name: "API tokens" });

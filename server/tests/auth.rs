@@ -322,18 +322,19 @@ async fn the_sign_in_page_signs_in_through_its_server_function() {
     // What a form posted without script did is said on the page it comes back to, once.
     let saved = "Colour scheme saved.";
     assert!(!account.body.contains(saved));
-    let theme = app
-        .send(
+    let set_theme = |theme: &str| {
+        app.send(
             Request::post("/api/fn/set_theme")
                 .header(header::ORIGIN, common::ORIGIN)
                 .header(header::REFERER, format!("{}/account", common::ORIGIN))
                 .header(header::COOKIE, &cookie)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(header::ACCEPT, "text/html")
-                .body(Body::from("theme=dark"))
+                .body(Body::from(format!("theme={theme}")))
                 .unwrap(),
         )
-        .await;
+    };
+    let theme = set_theme("dark").await;
     assert_eq!(theme.status, StatusCode::SEE_OTHER, "{}", theme.body);
     assert_eq!(
         theme.header("location"),
@@ -373,18 +374,7 @@ async fn the_sign_in_page_signs_in_through_its_server_function() {
     assert!(!again.body.contains(saved));
 
     // A refusal carries nothing but its error.
-    let refused = app
-        .send(
-            Request::post("/api/fn/set_theme")
-                .header(header::ORIGIN, common::ORIGIN)
-                .header(header::REFERER, format!("{}/account", common::ORIGIN))
-                .header(header::COOKIE, &cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "text/html")
-                .body(Body::from("theme=purple"))
-                .unwrap(),
-        )
-        .await;
+    let refused = set_theme("purple").await;
     assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.body);
     assert!(refused.header("location").contains("__err="));
     assert!(refused.headers.get(header::SET_COOKIE).is_none());
