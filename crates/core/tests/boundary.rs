@@ -267,3 +267,66 @@ async fn the_serving_login_holds_no_standing_right() {
         conn.execute("ROLLBACK").await.unwrap();
     }
 }
+
+/// The embedded cluster's log is bounded: a file per weekday, emptied when its day comes round
+/// again. `set_user`'s audit lines (two per workspace request) go there, not into one file that
+/// grows until the disk is full.
+#[tokio::test]
+async fn the_embedded_cluster_logs_into_a_week_of_rotated_files() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let db = TestDb::new().await;
+    let mut admin = PgConnection::connect_with(&db.admin_options())
+        .await
+        .unwrap();
+    for (setting, expected) in [
+        ("logging_collector", "on"),
+        ("log_filename", "postgresql-%a.log"),
+        ("log_rotation_age", "1d"),
+        ("log_rotation_size", "0"),
+        ("log_truncate_on_rotation", "on"),
+    ] {
+        let value: String = sqlx::query_scalar(AssertSqlSafe(format!("SHOW {setting}")))
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+        assert_eq!(value, expected, "{setting}");
+    }
+
+    let (a, _) = two_workspaces(&db.pool).await;
+    let role = a.schema().to_string();
+    open(&db.pool, &a).await.rollback().await.unwrap();
+
+    // The collector writes a moment later.
+    let log_dir = db.socket_dir().parent().unwrap().join("log");
+    let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let mut found = false;
+    for _ in 0..50 {
+        let files: Vec<_> = std::fs::read_dir(&log_dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", log_dir.display()))
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        for name in &files {
+            assert!(
+                weekdays
+                    .iter()
+                    .any(|day| name == &format!("postgresql-{day}.log")),
+                "unexpected file {name} in {}",
+                log_dir.display()
+            );
+        }
+        found = files.iter().any(|name| {
+            std::fs::read_to_string(log_dir.join(name))
+                .unwrap_or_default()
+                .contains(&format!("transitioning to Role {role}"))
+        });
+        if found {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        found,
+        "no set_user line for {role} in {}",
+        log_dir.display()
+    );
+}

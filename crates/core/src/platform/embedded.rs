@@ -281,10 +281,21 @@ impl EmbeddedPostgres {
         if options.ephemeral {
             settings.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
+        // The log is bounded: one file per weekday in `log/`, each emptied when its day comes
+        // round again, so a week of history and never more. One file that nobody rotates fills
+        // the disk: `set_user` alone writes two lines per workspace request (hundreds of MB an
+        // hour at full load). `postgres.log` keeps only what comes before the collector starts.
+        settings.push_str(&format!(
+            " -c logging_collector=on -c log_directory='{}' \
+             -c log_filename='postgresql-%a.log' -c log_rotation_age=1d \
+             -c log_rotation_size=0 -c log_truncate_on_rotation=on",
+            dir.join("log").display()
+        ));
         if self.has_set_user() {
             // The extension's hooks must be in every backend from its start; the allowlist
             // limits `set_user` to workspace roles. Each switch logs two LOG lines ("Role x
-            // transitioning to Role y"); that is the extension's audit trail, kept.
+            // transitioning to Role y"); that is the extension's audit trail, kept (in the
+            // rotated log above).
             settings.push_str(&format!(
                 " -c shared_preload_libraries=set_user \
                  -c set_user.nosuperuser_target_allowlist=+{TENANTS_ROLE}"
