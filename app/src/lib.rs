@@ -21,6 +21,7 @@ use bastion_i18n::{Locale, T};
 mod inbox;
 pub mod live;
 mod members_page;
+mod menus;
 pub mod money;
 /// The permission rules, written once in `bastion-policy` and asked by pages and core alike.
 pub use bastion_policy as policy;
@@ -66,7 +67,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // Named from the site's hash file when the build hashed it (see
                 // `bastion::site_options`), so it lives here, where the options are.
                 <HashedStylesheet id="leptos" options=options.clone()/>
-                <HydrationScripts options/>
+                // Whole-page hydration, or with the `islands` feature only the `#[island]`s
+                // (see `docs/islands-inventory.md`).
+                <HydrationScripts options islands=cfg!(feature = "islands")/>
                 // The WebAuthn ceremonies of passkeys (app/src/passkeys.rs); a module, so it runs
                 // after parsing and never blocks the first paint. Allowed as 'self' already; the
                 // nonce keeps "every script carries this request's nonce" true.
@@ -122,7 +125,9 @@ impl PageTheme {
 /// The messages in the page's language, for any component: `let t = use_t();` then
 /// `{t.sign_in()}`.
 pub fn use_t() -> T {
-    use_context::<Locale>().unwrap_or_default().t()
+    // An island hydrates without its parents' context, so in the browser it reads the language
+    // where the shell wrote it.
+    use_context::<Locale>().unwrap_or_else(page_locale).t()
 }
 
 /// The page's language: the server's choice while rendering, `<html lang>` in the browser.
@@ -144,7 +149,6 @@ fn page_locale() -> Locale {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(page_locale());
-    mark_hydrated();
     let t = use_t();
     let main = NodeRef::<leptos::html::Main>::new();
 
@@ -263,6 +267,8 @@ pub fn App() -> impl IntoView {
             </nav>
             <LanguageSwitcher/>
         </footer>
+        // Last, so that in islands mode the islands before it have hydrated when it runs.
+        <PageScript/>
         </Router>
     }
 }
@@ -342,10 +348,14 @@ fn ForgetFlashOnNavigate() -> impl IntoView {
     });
 }
 
-/// Sets `data-hydrated` on `<html>` once the WASM bundle has taken over. Browser tests wait on it
-/// because a click that lands before hydration is lost.
-fn mark_hydrated() {
+/// What the page needs from the script once, whatever it shows: the menus' keyboard rules
+/// ([`menus`]), then `data-hydrated` on `<html>`, which browser tests wait on because a click that
+/// lands before hydration is lost. An island, so it runs in islands mode too, where `App` is
+/// only rendered on the server.
+#[island]
+fn PageScript() -> impl IntoView {
     Effect::new(move |_| {
+        menus::listen();
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }

@@ -342,60 +342,6 @@ pub fn NewWorkspacePage() -> impl IntoView {
     }
 }
 
-/// Escape closes an open menu (a `<details>`) and gives the focus back to its summary.
-pub(crate) fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        if ev.key() != "Escape" {
-            return;
-        }
-        let Some(menu) = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
-        else {
-            return;
-        };
-        if menu.has_attribute("open") {
-            ev.prevent_default();
-            let _ = menu.remove_attribute("open");
-            if let Some(summary) = menu
-                .query_selector("summary")
-                .ok()
-                .flatten()
-                .and_then(|s| s.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-            {
-                let _ = summary.focus();
-            }
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
-}
-
-/// A menu closes when the focus leaves it: a click elsewhere on the page, or Tab past its last
-/// entry. A click on one of its links keeps it open until the page changes.
-pub(crate) fn close_when_left(ev: leptos::ev::FocusEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        let Some(menu) = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
-        else {
-            return;
-        };
-        let to = ev
-            .related_target()
-            .and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok());
-        if !menu.contains(to.as_ref()) {
-            let _ = menu.remove_attribute("open");
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
-}
-
 /// The top bar's right side: the workspace switcher and account links when signed in, sign-in
 /// and sign-up otherwise.
 #[component]
@@ -426,7 +372,7 @@ pub fn AccountNav() -> impl IntoView {
                             None => t.nav_workspaces().into_any(),
                         };
                         view! {
-                            <details class="switcher" on:keydown=close_on_escape on:focusout=close_when_left>
+                            <details class="switcher">
                                 <summary>{summary}</summary>
                                 <ul class="switcher-list">
                                     {me.workspaces.into_iter().map(|(slug, name)| view! {

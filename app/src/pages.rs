@@ -16,7 +16,6 @@ fn promises(t: crate::i18n::T) -> [(&'static str, &'static str); 5] {
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let (expanded, set_expanded) = signal(false);
     let t = crate::use_t();
 
     view! {
@@ -27,16 +26,7 @@ pub fn Home() -> impl IntoView {
         </section>
         <section class="promises" aria-labelledby="promises-title">
             <h2 id="promises-title">{t.home_promises_heading()}</h2>
-            <button
-                type="button"
-                class="button"
-                aria-expanded=move || expanded.get().to_string()
-                aria-controls="promise-list"
-                on:click=move |_| set_expanded.update(|open| *open = !*open)
-            >
-                {move || if expanded.get() { t.home_promises_hide() } else { t.home_promises_show() }}
-            </button>
-            <ul id="promise-list" class="promise-list" hidden=move || !expanded.get()>
+            <PromisesToggle>
                 {promises(t)
                     .into_iter()
                     .map(|(title, body)| {
@@ -48,8 +38,30 @@ pub fn Home() -> impl IntoView {
                         }
                     })
                     .collect_view()}
-            </ul>
+            </PromisesToggle>
         </section>
+    }
+}
+
+/// The button that shows or hides the promises, and their list (the children: rendered by the
+/// server, never by the browser's bundle).
+#[island]
+fn PromisesToggle(children: Children) -> impl IntoView {
+    let (expanded, set_expanded) = signal(false);
+    let t = crate::use_t();
+    view! {
+        <button
+            type="button"
+            class="button"
+            aria-expanded=move || expanded.get().to_string()
+            aria-controls="promise-list"
+            on:click=move |_| set_expanded.update(|open| *open = !*open)
+        >
+            {move || if expanded.get() { t.home_promises_hide() } else { t.home_promises_show() }}
+        </button>
+        <ul id="promise-list" class="promise-list" hidden=move || !expanded.get()>
+            {children()}
+        </ul>
     }
 }
 

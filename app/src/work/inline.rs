@@ -2,7 +2,7 @@
 //! a property's current value is the button of a small menu of the values it may take. Each menu is a
 //! `<details>` holding one `ActionForm` whose buttons carry the value, so it works before (and
 //! without) the script as a plain form post; with the script it moves with the arrow keys,
-//! closes on Escape and when the focus leaves it. Every change is `set_task_property`, the same
+//! closes on Escape and when the focus leaves it (one listener for every menu: `crate::menus`). Every change is `set_task_property`, the same
 //! server function (one core update, policy and history) as the task page's; tags go through
 //! the task page's `add_task_tag` and `remove_task_tag`.
 
@@ -26,7 +26,7 @@ pub fn PropertyMenu(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <details class="prop-menu" on:keydown=menu_keys on:focusout=crate::onboarding::close_when_left>
+        <details class="prop-menu">
             <summary>
                 <span class="visually-hidden">{label} ": "</span>
                 {children()}
@@ -75,7 +75,7 @@ pub fn DueMenu(
     let value = current.unwrap_or_default();
     let field_label = label.clone();
     view! {
-        <details class="prop-menu" on:keydown=menu_keys on:focusout=crate::onboarding::close_when_left>
+        <details class="prop-menu">
             <summary>
                 <span class="visually-hidden">{label} ": "</span>
                 {children()}
@@ -145,7 +145,7 @@ pub fn TagsMenu(
         }
     });
     view! {
-        <details class="prop-menu tags-menu" on:keydown=menu_keys on:focusout=crate::onboarding::close_when_left>
+        <details class="prop-menu tags-menu">
             <summary>
                 <span class="visually-hidden">{label} ": "</span>
                 {shown}
@@ -154,59 +154,4 @@ pub fn TagsMenu(
             {put_on}
         </details>
     }
-}
-
-/// Arrow keys move between a menu's entries (wrapping), Home and End go to the first and last;
-/// Escape closes it and gives the focus back to its button.
-fn menu_keys(ev: leptos::ev::KeyboardEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        use leptos::web_sys::{Element, HtmlElement};
-        let key = ev.key();
-        if key == "Escape" {
-            crate::onboarding::close_on_escape(ev);
-            return;
-        }
-        let Some(menu) = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-        else {
-            return;
-        };
-        if !menu.has_attribute("open") {
-            return;
-        }
-        let Ok(list) = menu.query_selector_all(".menu-item") else {
-            return;
-        };
-        let items: Vec<HtmlElement> = (0..list.length())
-            .filter_map(|i| list.item(i))
-            .filter_map(|n| n.dyn_into::<HtmlElement>().ok())
-            .collect();
-        if items.is_empty() {
-            return;
-        }
-        // A date field keeps its own arrow keys (they change the day).
-        let on_date = ev
-            .target()
-            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
-            .is_some_and(|i| i.type_() == "date");
-        let now = document().active_element();
-        let at = items
-            .iter()
-            .position(|i| now.as_ref().is_some_and(|a| a.is_same_node(Some(i))));
-        let last = items.len() - 1;
-        let next = match (key.as_str(), at) {
-            ("ArrowDown", None) | ("Home", _) => 0,
-            ("ArrowUp", None) | ("End", _) => last,
-            ("ArrowDown", Some(i)) if !on_date => (i + 1) % items.len(),
-            ("ArrowUp", Some(i)) if !on_date => (i + last) % items.len(),
-            _ => return,
-        };
-        ev.prevent_default();
-        let _ = items[next].focus();
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
 }

@@ -160,12 +160,6 @@ pub fn raw_text(text: &str) -> String {
     }
 }
 
-/// The workspace's navigation, the same on every workspace page, the current section marked
-/// for assistive technology. On a wide screen it is a sidebar; on a narrow one a drawer behind a
-/// Menu button. The drawer is an HTML popover, so it opens, closes on Escape and on a click
-/// outside, and returns focus, without script (the page works before the bundle loads). Each
-/// link is offered only to those whom policy lets use its page; the inbox link carries the
-/// caller's unread count as the page's server render read it.
 /// The choice of project on a page about one project (its fields, an import): a plain GET form,
 /// so the choice is a link; shown only when there is more than one to choose from.
 #[component]
@@ -192,6 +186,12 @@ pub fn ProjectPicker(
     })
 }
 
+/// The workspace's navigation, the same on every workspace page, the current section marked
+/// for assistive technology. On a wide screen it is a sidebar; on a narrow one a drawer behind a
+/// Menu button. The drawer is an HTML popover, so it opens, closes on Escape and on a click
+/// outside, and returns focus, without script (the page works before the bundle loads). Each
+/// link is offered only to those whom policy lets use its page; the inbox link carries the
+/// caller's unread count as the page's server render read it.
 #[component]
 pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> impl IntoView {
     let link = |href: String, label: &'static str, key: &'static str| {
@@ -199,19 +199,6 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
         view! { <li><a href=href aria-current=here>{label}</a></li> }
     };
     let t = crate::use_t();
-    // Hiding the sidebar on a wide screen needs the script (it is remembered in a cookie the
-    // server reads for `<html data-sidebar>`), so its button appears once the script runs.
-    let scripted = RwSignal::new(false);
-    let collapsed = RwSignal::new(false);
-    Effect::new(move |_| {
-        collapsed.set(sidebar_collapsed());
-        scripted.set(true);
-    });
-    let toggle = move |_| {
-        let now = !collapsed.get_untracked();
-        collapsed.set(now);
-        set_sidebar_collapsed(now);
-    };
     view! {
         <button type="button" class="button secondary small nav-toggle" popovertarget="work-nav">
             {t.nav_menu()}
@@ -242,13 +229,36 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
                 // Every member has settings of their own there (API tokens); admins the workspace's.
                 {link(format!("/w/{slug}/settings"), t.nav_settings(), "settings")}
             </ul>
-            {move || scripted.get().then(|| view! {
+            <SidebarToggle/>
+            </div>
+        </nav>
+    }
+}
+
+/// Hiding the sidebar on a wide screen needs the script (it is remembered in a cookie the server
+/// reads for `<html data-sidebar>`), so its button appears once the script runs.
+#[island]
+fn SidebarToggle() -> impl IntoView {
+    let t = crate::use_t();
+    let scripted = RwSignal::new(false);
+    let collapsed = RwSignal::new(false);
+    Effect::new(move |_| {
+        collapsed.set(sidebar_collapsed());
+        scripted.set(true);
+    });
+    let toggle = move |_| {
+        let now = !collapsed.get_untracked();
+        collapsed.set(now);
+        set_sidebar_collapsed(now);
+    };
+    move || {
+        scripted.get().then(|| {
+            view! {
                 <button type="button" class="link-button sidebar-toggle" on:click=toggle>
                     {move || if collapsed.get() { t.nav_keep_open() } else { t.nav_hide() }}
                 </button>
-            })}
-            </div>
-        </nav>
+            }
+        })
     }
 }
 
