@@ -30,6 +30,7 @@ mod onboarding;
 mod pages;
 mod passkeys;
 pub mod privacy;
+mod refill;
 mod restore;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -349,13 +350,17 @@ fn ForgetFlashOnNavigate() -> impl IntoView {
 }
 
 /// What the page needs from the script once, whatever it shows: the menus' keyboard rules
-/// ([`menus`]), then `data-hydrated` on `<html>`, which browser tests wait on because a click that
+/// ([`menus`]), in the islands build a refused form's fields put back ([`refill`]), then `data-hydrated` on `<html>`, which browser tests wait on because a click that
 /// lands before hydration is lost. An island, so it runs in islands mode too, where `App` is
 /// only rendered on the server.
-#[island]
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
 fn PageScript() -> impl IntoView {
     Effect::new(move |_| {
         menus::listen();
+        if cfg!(feature = "islands") {
+            refill::listen();
+        }
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }

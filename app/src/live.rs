@@ -87,6 +87,68 @@ pub fn use_live(
     Live { version, seen }
 }
 
+/// What a page follows, named, for the islands build, where the page itself is not hydrated
+/// and [`LiveReload`] follows in its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Follows {
+    /// [`tasks_or_inbox`]: the board, the list, the calendar.
+    TasksOrInbox,
+    /// [`inbox`]: the workspace's home.
+    Inbox,
+    /// The inbox page: [`inbox`], and tasks changed (their titles and states are shown).
+    InboxAndTasks,
+    /// The task page: [`inbox`], and this task's changes.
+    Task,
+}
+
+impl Follows {
+    /// Whether the page wants `event`; `task` is the task page's task.
+    pub fn wants(self, event: &LiveEvent, task: Option<&str>) -> bool {
+        match self {
+            Follows::TasksOrInbox => tasks_or_inbox(event),
+            Follows::Inbox => inbox(event),
+            Follows::InboxAndTasks => inbox(event) || event.kind == "task.updated",
+            Follows::Task => {
+                inbox(event)
+                    || match (task, &event.task_id) {
+                        (Some(shown), Some(changed)) => shown == changed,
+                        _ => event.kind.starts_with("task.") || event.kind.starts_with("comment."),
+                    }
+            }
+        }
+    }
+}
+
+/// In the islands build, the page's follower ([`LiveReload`]), to be rendered with the page's
+/// data; nothing in the whole-page build, where the page follows by [`use_live`] itself.
+pub fn follow_in_islands(
+    slug: String,
+    follows: Follows,
+    task: Option<String>,
+    seen: i64,
+) -> impl IntoView {
+    cfg!(feature = "islands").then(|| view! { <LiveReload slug follows task seen/> })
+}
+
+/// Follows the stream as [`use_live`] does, and loads the page again when it would have
+/// refetched: in the islands build the page's content is the server's, so a fresh one is the
+/// server's again. Unsaved typing postpones it, as it postpones a refetch.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+fn LiveReload(slug: String, follows: Follows, task: Option<String>, seen: i64) -> impl IntoView {
+    let live = use_live(
+        move || slug.clone(),
+        move |event| follows.wants(event, task.as_deref()),
+    );
+    live.seen(seen);
+    Effect::new(move |_| {
+        if live.get() > 0 {
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().reload();
+        }
+    });
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::{LiveEvent, KINDS};

@@ -377,34 +377,22 @@ pub fn SettingsPage() -> impl IntoView {
 #[component]
 fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
     let start = crate::error::server_action::<StartExport>();
-    let (current, set_current) = signal(last);
-    Effect::new(move |_| {
-        if let Some(Ok(status)) = start.value().get() {
-            set_current.set(Some(status));
-        }
-    });
-    // Every new status (also an unchanged one: setting a signal notifies) schedules the next
-    // poll while the export is unfinished. Effects run in the browser only.
-    let slug_poll = slug.clone();
-    Effect::new(move |_| {
-        let Some(status) = current.get() else {
-            return;
+    let progress = if cfg!(feature = "islands") {
+        // The page is the server's: a started export is the flashed answer of the form post.
+        let initial = match start.value().get_untracked() {
+            Some(Ok(status)) => Some(status),
+            _ => last,
         };
-        if matches!(status.state.as_str(), "queued" | "running") {
-            let slug = slug_poll.clone();
-            set_timeout(
-                move || {
-                    leptos::task::spawn_local(async move {
-                        match export_status(slug, status.id.clone()).await {
-                            Ok(next) => set_current.set(Some(next)),
-                            Err(_) => set_current.set(Some(status)),
-                        }
-                    });
-                },
-                std::time::Duration::from_secs(1),
-            );
-        }
-    });
+        view! { <ExportProgress slug=slug.clone() initial/> }.into_any()
+    } else {
+        let current = RwSignal::new(last);
+        Effect::new(move |_| {
+            if let Some(Ok(status)) = start.value().get() {
+                current.set(Some(status));
+            }
+        });
+        export_progress(slug.clone(), current).into_any()
+    };
     let start_error = action_error(start);
     let t = crate::use_t();
     view! {
@@ -416,29 +404,65 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
                 <button type="submit" class="button" disabled=move || start.pending().get()>{t.export_start()}</button>
             </ActionForm>
             <FormError error=start_error/>
-            {move || current.get().map(|s| {
-                let percent = if s.total > 0 { s.done * 100 / s.total } else { 0 };
-                match (s.state.as_str(), s.download_url.clone()) {
-                    ("done", Some(url)) => view! {
-                        <p role="status">
-                            {t.export_ready()} " "
-                            <a href=url download="" class="button secondary">{t.export_download()}</a>
-                            {s.expires.clone().map(|e| view! { <span class="muted">" " {t.export_available_until(e)}</span> })}
-                        </p>
-                    }.into_any(),
-                    ("failed", _) => view! {
-                        <p class="form-error" role="alert">{t.export_failed()}</p>
-                    }.into_any(),
-                    _ => view! {
-                        <p role="status">
-                            {t.exporting()} " "
-                            <progress max="100" value=percent.to_string()>{format!("{percent}%")}</progress>
-                            " " {t.export_progress(s.done, s.total)}
-                        </p>
-                    }.into_any(),
-                }
-            })}
+            {progress}
         </section>
+    }
+}
+
+/// An export's progress in islands mode (see [`export_progress`]).
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+fn ExportProgress(slug: String, initial: Option<ExportState>) -> impl IntoView {
+    export_progress(slug, RwSignal::new(initial))
+}
+
+/// An export's state, followed while it is unfinished.
+fn export_progress(slug: String, current: RwSignal<Option<ExportState>>) -> impl IntoView {
+    // Every new status (also an unchanged one: setting a signal notifies) schedules the next
+    // poll while the export is unfinished. Effects run in the browser only.
+    Effect::new(move |_| {
+        let Some(status) = current.get() else {
+            return;
+        };
+        if matches!(status.state.as_str(), "queued" | "running") {
+            let slug = slug.clone();
+            set_timeout(
+                move || {
+                    leptos::task::spawn_local(async move {
+                        match export_status(slug, status.id.clone()).await {
+                            Ok(next) => current.set(Some(next)),
+                            Err(_) => current.set(Some(status)),
+                        }
+                    });
+                },
+                std::time::Duration::from_secs(1),
+            );
+        }
+    });
+    let t = crate::use_t();
+    move || {
+        current.get().map(|s| {
+            let percent = if s.total > 0 { s.done * 100 / s.total } else { 0 };
+            match (s.state.as_str(), s.download_url.clone()) {
+                ("done", Some(url)) => view! {
+                    <p role="status">
+                        {t.export_ready()} " "
+                        <a href=url download="" class="button secondary">{t.export_download()}</a>
+                        {s.expires.clone().map(|e| view! { <span class="muted">" " {t.export_available_until(e)}</span> })}
+                    </p>
+                }.into_any(),
+                ("failed", _) => view! {
+                    <p class="form-error" role="alert">{t.export_failed()}</p>
+                }.into_any(),
+                _ => view! {
+                    <p role="status">
+                        {t.exporting()} " "
+                        <progress max="100" value=percent.to_string()>{format!("{percent}%")}</progress>
+                        " " {t.export_progress(s.done, s.total)}
+                    </p>
+                }.into_any(),
+            }
+        })
     }
 }
 
@@ -448,13 +472,6 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
 #[component]
 fn DangerZone(slug: String, name: String) -> impl IntoView {
     let erase = crate::error::server_action::<EraseWorkspace>();
-    let (typed, set_typed) = signal(String::new());
-    let (live, set_live) = signal(false);
-    Effect::new(move |_| set_live.set(true));
-    let name_matches = {
-        let name = name.clone();
-        move || typed.get().trim() == name
-    };
     Effect::new(move |_| {
         if let Some(Ok(())) = erase.value().get() {
             #[cfg(feature = "hydrate")]
@@ -463,6 +480,11 @@ fn DangerZone(slug: String, name: String) -> impl IntoView {
             }
         }
     });
+    let confirm = if cfg!(feature = "islands") {
+        view! { <EraseConfirm name=name.clone()/> }.into_any()
+    } else {
+        erase_confirm(name.clone(), Signal::derive(move || erase.pending().get())).into_any()
+    };
     let failure = action_error(erase);
     let t = crate::use_t();
     view! {
@@ -471,13 +493,35 @@ fn DangerZone(slug: String, name: String) -> impl IntoView {
             <p>{t.erase_text()}</p>
             <ActionForm action=erase attr:class="form">
                 <input type="hidden" name="slug" value=slug/>
-                <label for="erase-confirm">{t.erase_type_before()} " " <strong>{name.clone()}</strong> " " {t.erase_type_after()}</label>
-                <input id="erase-confirm" name="confirm" autocomplete="off"
-                    on:input=move |ev| set_typed.set(event_target_value(&ev))/>
-                <button type="submit" class="button danger"
-                    disabled=move || live.get() && (!name_matches() || erase.pending().get())>{t.erase_submit()}</button>
+                {confirm}
             </ActionForm>
             <FormError error=failure/>
         </section>
+    }
+}
+
+/// The typed name and the erase button, in islands mode (see [`erase_confirm`]).
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+fn EraseConfirm(name: String) -> impl IntoView {
+    erase_confirm(name, Signal::stored(false))
+}
+
+/// The name to type and the button it unlocks (disabled while `pending`).
+fn erase_confirm(name: String, pending: Signal<bool>) -> impl IntoView {
+    let (typed, set_typed) = signal(String::new());
+    let (live, set_live) = signal(false);
+    Effect::new(move |_| set_live.set(true));
+    let name_matches = {
+        let name = name.clone();
+        move || typed.get().trim() == name
+    };
+    let t = crate::use_t();
+    view! {
+        <label for="erase-confirm">{t.erase_type_before()} " " <strong>{name}</strong> " " {t.erase_type_after()}</label>
+        <input id="erase-confirm" name="confirm" autocomplete="off"
+            on:input=move |ev| set_typed.set(event_target_value(&ev))/>
+        <button type="submit" class="button danger"
+            disabled=move || live.get() && (!name_matches() || pending.get())>{t.erase_submit()}</button>
     }
 }

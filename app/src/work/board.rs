@@ -277,6 +277,7 @@ pub fn BoardPage() -> impl IntoView {
                         view! {
                             <Title text=super::raw_text(&t.board_workspace_title(&board.workspace_name))/>
                             <WorkNav slug=slug.clone() role=board.role unread=board.unread current="board"/>
+                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::TasksOrInbox, None, board.seen)}
                             <div class="board-head">
                                 <h1>{t.nav_board()}</h1>
                                 <form method="get" class="inline-form" aria-label=t.show_one_project()>

@@ -117,8 +117,103 @@ pub fn BulkBar(
     tags: Vec<TagRow>,
 ) -> impl IntoView {
     let t = crate::use_t();
-    let field = RwSignal::new("status".to_owned());
     let error = action_error(action);
+    let outcome = move || {
+        action.value().with(|v| match v {
+            Some(Ok(r)) => outcome_text(t, r),
+            _ => String::new(),
+        })
+    };
+    let fields = if cfg!(feature = "islands") {
+        view! { <BulkFields page_ids projects people tags/> }.into_any()
+    } else {
+        let pending = Signal::derive(move || action.pending().get());
+        bulk_fields(page_ids, selected, pending, projects, people, tags).into_any()
+    };
+    view! {
+        <ActionForm action=action attr:class="filters bulk-bar" attr:aria-label=t.bulk_title()>
+            <input type="hidden" name="slug" value=slug/>
+            {fields}
+        </ActionForm>
+        <p class="bulk-outcome" role="status">{outcome}</p>
+        {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+    }
+}
+
+/// The bar's fields in the islands build: the selection is the rows' checkboxes
+/// ([`SelectTask`], plain there), followed from their `change` events.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+fn BulkFields(
+    page_ids: Vec<String>,
+    projects: Vec<ProjectRow>,
+    people: Vec<Person>,
+    tags: Vec<TagRow>,
+) -> impl IntoView {
+    let selected = RwSignal::new(Vec::<String>::new());
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        use leptos::web_sys::HtmlInputElement;
+        // The rows' boxes as the page shows them, whoever ticked them.
+        let read = move || {
+            let Ok(boxes) = document().query_selector_all("input.bulk-select[data-task]") else {
+                return;
+            };
+            let ticked = (0..boxes.length())
+                .filter_map(|i| boxes.item(i))
+                .filter_map(|n| n.dyn_into::<HtmlInputElement>().ok())
+                .filter(|b| b.checked())
+                .filter_map(|b| b.get_attribute("data-task"))
+                .collect();
+            selected.set(ticked);
+        };
+        Effect::new(move |_| read());
+        let _ = window_event_listener(leptos::ev::change, move |ev| {
+            let on_row = ev
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                .is_some_and(|b| b.class_list().contains("bulk-select"));
+            if on_row {
+                read();
+            }
+        });
+        // "Select all" ticks the rows' boxes themselves, so they say what is selected.
+        Effect::new(move |_| {
+            let now = selected.get();
+            if let Ok(boxes) = document().query_selector_all("input.bulk-select[data-task]") {
+                for b in (0..boxes.length())
+                    .filter_map(|i| boxes.item(i))
+                    .filter_map(|n| n.dyn_into::<HtmlInputElement>().ok())
+                {
+                    let id = b.get_attribute("data-task").unwrap_or_default();
+                    b.set_checked(now.contains(&id));
+                }
+            }
+        });
+    }
+    bulk_fields(
+        page_ids,
+        selected,
+        Signal::stored(false),
+        projects,
+        people,
+        tags,
+    )
+}
+
+/// Inside the bar's form: the selection sent, "select all", the count, the change and its
+/// value, the button (disabled while nothing is selected or `pending`).
+fn bulk_fields(
+    page_ids: Vec<String>,
+    selected: RwSignal<Vec<String>>,
+    pending: Signal<bool>,
+    projects: Vec<ProjectRow>,
+    people: Vec<Person>,
+    tags: Vec<TagRow>,
+) -> impl IntoView {
+    let t = crate::use_t();
+    let field = RwSignal::new("status".to_owned());
     let all_ids = page_ids.clone();
     let all_selected =
         move || !page_ids.is_empty() && selected.with(|s| page_ids.iter().all(|id| s.contains(id)));
@@ -130,12 +225,6 @@ pub fn BulkBar(
                 s.extend(all_ids.iter().cloned());
             }
         });
-    };
-    let outcome = move || {
-        action.value().with(|v| match v {
-            Some(Ok(r)) => outcome_text(t, r),
-            _ => String::new(),
-        })
     };
     let field_word = move |f: &str| match f {
         "status" => t.col_status(),
@@ -189,33 +278,28 @@ pub fn BulkBar(
         }
     };
     view! {
-        <ActionForm action=action attr:class="filters bulk-bar" attr:aria-label=t.bulk_title()>
-            <input type="hidden" name="slug" value=slug/>
-            <input type="hidden" name="task_ids" prop:value=move || selected.get().join(",")/>
-            <div class="field check">
-                <input id="bulk-all" type="checkbox" prop:checked=all_selected on:change=toggle_all/>
-                <label for="bulk-all">{t.bulk_select_all()}</label>
-            </div>
-            <p class="muted bulk-count" aria-live="polite">{move || t.bulk_selected(selected.with(Vec::len))}</p>
-            <div class="field">
-                <label for="bulk-field">{t.bulk_change()}</label>
-                <select id="bulk-field" name="field" on:change=move |ev| field.set(event_target_value(&ev))>
-                    {FIELDS.iter().map(|f| view! { <option value=*f selected=move || field.get() == *f>{field_word(f)}</option> }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="bulk-value">{t.bulk_value()}</label>
-                {value_input}
-            </div>
-            <div class="field actions">
-                <button type="submit" class="button small"
-                    disabled=move || action.pending().get() || selected.with(Vec::is_empty)>
-                    {t.bulk_apply()}
-                </button>
-            </div>
-        </ActionForm>
-        <p class="bulk-outcome" role="status">{outcome}</p>
-        {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        <input type="hidden" name="task_ids" prop:value=move || selected.get().join(",")/>
+        <div class="field check">
+            <input id="bulk-all" type="checkbox" prop:checked=all_selected on:change=toggle_all/>
+            <label for="bulk-all">{t.bulk_select_all()}</label>
+        </div>
+        <p class="muted bulk-count" aria-live="polite">{move || t.bulk_selected(selected.with(Vec::len))}</p>
+        <div class="field">
+            <label for="bulk-field">{t.bulk_change()}</label>
+            <select id="bulk-field" name="field" on:change=move |ev| field.set(event_target_value(&ev))>
+                {FIELDS.iter().map(|f| view! { <option value=*f selected=move || field.get() == *f>{field_word(f)}</option> }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="bulk-value">{t.bulk_value()}</label>
+            {value_input}
+        </div>
+        <div class="field actions">
+            <button type="submit" class="button small"
+                disabled=move || pending.get() || selected.with(Vec::is_empty)>
+                {t.bulk_apply()}
+            </button>
+        </div>
     }
 }
 
@@ -228,6 +312,13 @@ pub fn SelectTask(
     selected: RwSignal<Vec<String>>,
 ) -> impl IntoView {
     let t = crate::use_t();
+    if cfg!(feature = "islands") {
+        // Plain: `BulkFields` reads the ticked boxes from the page.
+        return view! {
+            <input type="checkbox" class="bulk-select" data-task=id aria-label=t.bulk_select_task(key, title)/>
+        }
+        .into_any();
+    }
     let (for_check, for_change) = (id.clone(), id);
     view! {
         <input type="checkbox" class="bulk-select" aria-label=t.bulk_select_task(key, title)
@@ -242,4 +333,5 @@ pub fn SelectTask(
                 });
             }/>
     }
+    .into_any()
 }

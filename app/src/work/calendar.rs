@@ -306,6 +306,7 @@ pub fn CalendarPage() -> impl IntoView {
                         view! {
                             <Title text=super::raw_text(&t.calendar_workspace_title(&cal.workspace_name))/>
                             <WorkNav slug=slug.clone() role=cal.role unread=cal.unread current="calendar"/>
+                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::TasksOrInbox, None, cal.seen)}
                             <div class="calendar-head">
                                 <h1>{t.calendar_heading(month_name, cal.year)}</h1>
                                 <nav class="calendar-months" aria-label=t.calendar_months()>

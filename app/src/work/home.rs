@@ -126,6 +126,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                         view! {
                             <Title text=super::raw_text(&format!("{} — Bastion", home.workspace_name))/>
                             <WorkNav slug=slug.clone() role=home.role unread=home.unread current="home"/>
+                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::Inbox, None, 0)}
                             <section class="card" aria-labelledby="home-title">
                                 <h1 id="home-title">{home.workspace_name.clone()}</h1>
                                 <h2>{t.nav_projects()}</h2>

@@ -453,6 +453,7 @@ pub fn TaskListPage() -> impl IntoView {
                         view! {
                             <Title text=super::raw_text(&t.tasks_workspace_title(&list.workspace_name))/>
                             <WorkNav slug=slug.clone() role=list.role unread=list.unread current="tasks"/>
+                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::TasksOrInbox, None, list.seen)}
                             <section class="card" aria-labelledby="tasks-title">
                                 <h1 id="tasks-title">{t.nav_tasks()}</h1>
                                 {can_create.then(|| view! {

@@ -58,6 +58,49 @@ pub fn MentionTextarea(
     people: Vec<Person>,
     #[prop(optional)] node_ref: Option<NodeRef<leptos::html::Textarea>>,
 ) -> impl IntoView {
+    if cfg!(feature = "islands") {
+        let name = name.to_owned();
+        return view! { <MentionBox id name rows maxlength required value people/> }.into_any();
+    }
+    mention_textarea(
+        id,
+        name.to_owned(),
+        rows,
+        maxlength,
+        required,
+        value,
+        people,
+        node_ref,
+    )
+    .into_any()
+}
+
+/// [`MentionTextarea`] in the islands build, where the page around it is the server's.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+fn MentionBox(
+    id: String,
+    name: String,
+    rows: u32,
+    maxlength: u32,
+    required: bool,
+    value: String,
+    people: Vec<Person>,
+) -> impl IntoView {
+    mention_textarea(id, name, rows, maxlength, required, value, people, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mention_textarea(
+    id: String,
+    name: String,
+    rows: u32,
+    maxlength: u32,
+    required: bool,
+    value: String,
+    people: Vec<Person>,
+    node_ref: Option<NodeRef<leptos::html::Textarea>>,
+) -> impl IntoView {
     let t = crate::use_t();
     let list_id = format!("{id}-people");
     let base = StoredValue::new(id.clone());

@@ -237,7 +237,8 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
 
 /// Hiding the sidebar on a wide screen needs the script (it is remembered in a cookie the server
 /// reads for `<html data-sidebar>`), so its button appears once the script runs.
-#[island]
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
 fn SidebarToggle() -> impl IntoView {
     let t = crate::use_t();
     let scripted = RwSignal::new(false);
@@ -404,6 +405,22 @@ pub(crate) use announce;
 /// the way of a click on the page under it.
 #[component]
 pub fn Notice(notice: RwSignal<Option<String>>) -> impl IntoView {
+    if cfg!(feature = "islands") {
+        // Nothing around it is hydrated, so the one message is the server's (what a form post
+        // did, on the page it came back to), and the island fades and dismisses it.
+        return view! { <Toast message=notice.get_untracked()/> }.into_any();
+    }
+    toast(notice).into_any()
+}
+
+/// [`Notice`] in islands mode.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+fn Toast(message: Option<String>) -> impl IntoView {
+    toast(RwSignal::new(message))
+}
+
+fn toast(notice: RwSignal<Option<String>>) -> impl IntoView {
     // Each message clears itself after its time, unless a newer one has taken its place.
     let shown = StoredValue::new(0u64);
     Effect::new(move |_| {

@@ -291,11 +291,7 @@ pub fn TaskPageView() -> impl IntoView {
     // inbox count; the task's id is known once loaded (the address may hold its key).
     let shown: StoredValue<Option<String>> = StoredValue::new(None);
     let live = crate::live::use_live(slug, move |e| {
-        crate::live::inbox(e)
-            || match (shown.get_value(), &e.task_id) {
-                (Some(shown), Some(task)) => &shown == task,
-                _ => e.kind.starts_with("task.") || e.kind.starts_with("comment."),
-            }
+        crate::live::Follows::Task.wants(e, shown.get_value().as_deref())
     });
     let data = Resource::new_blocking(
         move || (slug(), task_id(), version(), live.get()),
@@ -401,6 +397,7 @@ pub fn TaskPageView() -> impl IntoView {
                         view! {
                             <Title text=super::raw_text(&t.task_workspace_title(&task.title, &page.workspace_name))/>
                             <WorkNav slug=slug.clone() role=page.role unread=page.unread current="task"/>
+                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::Task, Some(id.clone()), page.seen)}
                             <p class="breadcrumb">
                                 <a href=format!("/w/{slug}/tasks?project={}", task.project_id)>{task.project_name.clone()}</a>
                                 " › " <span class="task-key">{task.key.clone()}</span>
