@@ -350,9 +350,10 @@ fn ForgetFlashOnNavigate() -> impl IntoView {
 }
 
 /// What the page needs from the script once, whatever it shows: the menus' keyboard rules
-/// ([`menus`]), in the islands build a refused form's fields put back ([`refill`]), then `data-hydrated` on `<html>`, which browser tests wait on because a click that
-/// lands before hydration is lost. An island, so it runs in islands mode too, where `App` is
-/// only rendered on the server.
+/// ([`menus`]), in the islands build a refused form's fields put back ([`refill`]), then
+/// `data-hydrated` on `<html>`, which browser tests wait on because a click that lands before
+/// hydration is lost. An island, so it runs in islands mode too, where `App` is only rendered
+/// on the server.
 #[cfg_attr(feature = "islands", island)]
 #[cfg_attr(not(feature = "islands"), component)]
 fn PageScript() -> impl IntoView {
