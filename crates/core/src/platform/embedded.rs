@@ -91,7 +91,10 @@ impl EmbeddedPostgres {
             run_as_service_user,
             started_here: false,
         };
-        if run_as_service_user {
+        // A running cluster was handed over by the process that started it, and its files come
+        // and go under the server's feet: a recursive chown then fails on one that vanished
+        // (an operator command beside a live server hit exactly that).
+        if run_as_service_user && !pg.is_running() {
             pg.hand_to_service_user(&dir)?;
         }
         if !pg.cluster_dir.join("PG_VERSION").exists() {
