@@ -130,9 +130,11 @@ pub fn follow_in_islands(
     cfg!(feature = "islands").then(|| view! { <LiveReload slug follows task seen/> })
 }
 
-/// Follows the stream as [`use_live`] does, and loads the page again when it would have
-/// refetched: in the islands build the page's content is the server's, so a fresh one is the
-/// server's again. Unsaved typing postpones it, as it postpones a refetch.
+/// Follows the stream as [`use_live`] does, and where the whole-page build refetches, fetches
+/// the page anew from the server and puts its `<main>` in place of the shown one, without a
+/// reload: the scroll position stays, the focus goes back to the element of the same id, and
+/// the new content's islands are hydrated. Unsaved typing postpones it, as it postpones a
+/// refetch. This follower itself goes on, told where the new page stands.
 #[cfg_attr(feature = "islands", island)]
 #[cfg_attr(not(feature = "islands"), component)]
 fn LiveReload(slug: String, follows: Follows, task: Option<String>, seen: i64) -> impl IntoView {
@@ -144,9 +146,119 @@ fn LiveReload(slug: String, follows: Follows, task: Option<String>, seen: i64) -
     Effect::new(move |_| {
         if live.get() > 0 {
             #[cfg(feature = "hydrate")]
-            let _ = window().location().reload();
+            leptos::task::spawn_local(swap::refresh(live));
         }
     });
+}
+
+/// The islands build's refresh in place ([`LiveReload`]).
+#[cfg(feature = "hydrate")]
+mod swap {
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{Element, HtmlElement, HtmlTemplateElement};
+
+    use super::Live;
+
+    /// The page's address, fetched as a browser would load it.
+    async fn fetch_page() -> Option<String> {
+        let window = window();
+        let href = window.location().href().ok()?;
+        let init = web_sys::RequestInit::new();
+        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+        let answer: web_sys::Response =
+            JsFuture::from(window.fetch_with_str_and_init(&href, &init))
+                .await
+                .ok()?
+                .dyn_into()
+                .ok()?;
+        // Signed out, or sent elsewhere: only a real load shows that properly.
+        if !answer.ok() || answer.redirected() {
+            return None;
+        }
+        JsFuture::from(answer.text().ok()?).await.ok()?.as_string()
+    }
+
+    fn islands(root: &Element) -> Vec<Element> {
+        root.query_selector_all("leptos-island")
+            .map(|list| {
+                (0..list.length())
+                    .filter_map(|i| list.item(i))
+                    .filter_map(|n| n.dyn_into::<Element>().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub async fn refresh(live: Live) {
+        let Some(html) = fetch_page().await else {
+            let _ = window().location().reload();
+            return;
+        };
+        let document = document();
+        let Some(shown) = document.query_selector("main").ok().flatten() else {
+            return;
+        };
+        // A template's content is inert: nothing in it loads or runs while it is read.
+        let Some(template) = document
+            .create_element("template")
+            .ok()
+            .and_then(|t| t.dyn_into::<HtmlTemplateElement>().ok())
+        else {
+            return;
+        };
+        template.set_inner_html(&html);
+        let content = template.content();
+        let Some(fresh) = content.query_selector("main").ok().flatten() else {
+            let _ = window().location().reload();
+            return;
+        };
+        // The new page's follower stays inert: this one goes on from where that page stands.
+        for island in islands(&fresh) {
+            let component = island.get_attribute("data-component").unwrap_or_default();
+            if component.starts_with("live_reload") {
+                let seen = island
+                    .get_attribute("data-props")
+                    .and_then(|props| serde_json::from_str::<serde_json::Value>(&props).ok())
+                    .and_then(|props| props.get("seen").and_then(serde_json::Value::as_i64));
+                if let Some(seen) = seen {
+                    live.seen(seen);
+                }
+                island.remove();
+            }
+        }
+        let focused = document
+            .active_element()
+            .filter(|e| shown.contains(Some(e)))
+            .map(|e| e.id())
+            .filter(|id| !id.is_empty());
+        shown.set_inner_html(&fresh.inner_html());
+        if let Some(title) = content.query_selector("title").ok().flatten() {
+            document.set_title(&title.text_content().unwrap_or_default());
+        }
+        // The new islands come alive as on a load (`window.__hydrateIsland`, Leptos' island
+        // script); one inside another is part of it.
+        let hydrate = js_sys::Reflect::get(&window(), &"__hydrateIsland".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        for island in islands(&shown) {
+            let nested = island
+                .parent_element()
+                .and_then(|p| p.closest("leptos-island").ok().flatten())
+                .is_some();
+            if let (Some(hydrate), false) = (&hydrate, nested) {
+                let component = island.get_attribute("data-component").unwrap_or_default();
+                let _ = hydrate.call2(&window(), &island, &component.into());
+            }
+        }
+        if let Some(el) = focused
+            .and_then(|id| document.get_element_by_id(&id))
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    }
 }
 
 #[cfg(feature = "hydrate")]

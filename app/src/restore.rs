@@ -127,7 +127,9 @@ async fn send(
     }
 }
 
-#[component]
+/// An island in the islands build: the file is read and sent from the browser.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
 pub fn RestorePanel(slug: String) -> impl IntoView {
     let t = crate::use_t();
     let file_ref = NodeRef::<Input>::new();

@@ -54,6 +54,16 @@ test("the task page's WASM comes compressed the first time and from the cache th
 
   // A new context has an empty HTTP cache: the sign-in above filled only the first one's.
   const context = await browser.newContext({ storageState: await page.context().storageState() });
+  // When the page became interactive: the moment its script marks <html data-hydrated>, in ms
+  // after the navigation started (logged below for docs/performance.md).
+  await context.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.documentElement.hasAttribute("data-hydrated")) {
+        (window as any).__interactiveAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document.documentElement, { attributes: true });
+  });
   const visitor = await context.newPage();
   const wasmResponse = visitor.waitForResponse((r) => r.url().endsWith(".wasm"));
   const first = await visitor.goto(taskPath);
@@ -66,6 +76,8 @@ test("the task page's WASM comes compressed the first time and from the cache th
   expect(wasm.headers()["content-encoding"]).toBe("br");
   expect(wasm.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
 
+  const interactive = Math.round(await visitor.evaluate(() => (window as any).__interactiveAt as number));
+  expect(interactive).toBeGreaterThan(0);
   const firstLoad = await pkgEntries(visitor);
   const firstWasm = firstLoad.find((e) => e.name.endsWith(".wasm"));
   expect(firstWasm, JSON.stringify(firstLoad)).toBeDefined();
@@ -87,7 +99,7 @@ test("the task page's WASM comes compressed the first time and from the cache th
   expect(secondLoad.map((e) => [e.name, e.transfer])).toEqual(secondLoad.map((e) => [e.name, 0]));
 
   console.log(
-    `task page /pkg transfer: first ${total(firstLoad, "transfer")} B ` +
+    `task page /pkg transfer: first ${total(firstLoad, "transfer")} B, interactive after ${interactive} ms ` +
       `(uncompressed ${total(firstLoad, "decoded")} B), second ${total(secondLoad, "transfer")} B; ` +
       JSON.stringify(firstLoad),
   );

@@ -348,6 +348,7 @@ pub fn BoardPage() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </div>
+                            {cfg!(feature = "islands").then(|| view! { <super::moves::BoardMoves/> })}
                         }.into_any()
                     }
                 }
@@ -613,10 +614,13 @@ fn Card(
             on:dragend=on_dragend
         >
             <div class="card-head">
-                {move || draggable().then(|| view! {
+                // In the islands build the handle is in the page from the start, hidden until
+                // `BoardMoves` runs.
+                {move || (draggable() || (cfg!(feature = "islands") && can_move)).then(|| view! {
                     <button
                         type="button"
                         class="drag-handle"
+                        hidden=!draggable()
                         id=format!("drag-{}", id)
                         aria-label=handle_label.clone()
                         aria-describedby="board-drag-help"

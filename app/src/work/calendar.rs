@@ -198,7 +198,7 @@ struct CalendarCtx {
 }
 
 /// A day as a sentence: "Tuesday 2026-12-01" in the page's language.
-fn spoken_day(t: crate::i18n::T, days: &[String], index: usize) -> String {
+pub(super) fn spoken_day(t: crate::i18n::T, days: &[String], index: usize) -> String {
     let day = days.get(index).cloned().unwrap_or_default();
     format!(
         "{} {}",
@@ -390,6 +390,7 @@ pub fn CalendarPage() -> impl IntoView {
                                 </tbody>
                             </table>
                             </div>
+                            {cfg!(feature = "islands").then(|| view! { <super::moves::CalendarMoves/> })}
                         }.into_any()
                     }
                 }
@@ -569,10 +570,13 @@ fn CalendarTask(
             on:dragstart=on_dragstart
             on:dragend=on_dragend
         >
-            {move || draggable().then(|| view! {
+            // In the islands build the handle is in the page from the start, hidden until
+            // `CalendarMoves` runs.
+            {move || (draggable() || (cfg!(feature = "islands") && can_move)).then(|| view! {
                 <button
                     type="button"
                     class="drag-handle"
+                    hidden=!draggable()
                     id=format!("cal-{}", id)
                     aria-label=handle_label.clone()
                     aria-describedby="calendar-drag-help"

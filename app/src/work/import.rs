@@ -265,6 +265,7 @@ pub fn ImportPage() -> impl IntoView {
                                                     xlsx.set(String::new());
                                                     xlsx_name.set(String::new());
                                                 }></textarea>
+                                            {cfg!(feature = "islands").then(|| view! { <ImportScript/> })}
                                             {move || result().and_then(Result::ok).filter(|r| !r.imported && r.mappable).map(|r| view! {
                                                 <fieldset class="field-options import-mapping">
                                                     <legend>{t.import_mapping()}</legend>
@@ -300,7 +301,7 @@ pub fn ImportPage() -> impl IntoView {
                                         {move || result().map(|r| match r {
                                             Err(e) => view! { <p class="form-error" role="alert">{e.message(t)}</p> }.into_any(),
                                             Ok(r) if r.imported => view! {
-                                                <p class="form-ok" role="status" data-testid="import-outcome">{if r.created == 1 { t.import_done_one().to_owned() } else { t.import_done(r.created) }}</p>
+                                                <p class="form-ok" role="status" data-testid="import-outcome" data-imported="true">{if r.created == 1 { t.import_done_one().to_owned() } else { t.import_done(r.created) }}</p>
                                             }.into_any(),
                                             Ok(r) => view! {
                                                 <div role="status" data-testid="import-outcome">
@@ -341,5 +342,179 @@ pub fn ImportPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The import's script in the islands build, where the page is the server's: the chosen file is
+/// read into the text box (a workbook's bytes, as base64, into the hidden `xlsx` field, and its
+/// name said), and what was checked is kept across the check's post, so "Import" sends the same
+/// text or workbook. The whole-page build does the same with the page's own signals.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+pub fn ImportScript() -> impl IntoView {
+    let t = crate::use_t();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        script::install(t);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = t;
+    });
+}
+
+#[cfg(feature = "hydrate")]
+mod script {
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
+
+    use crate::i18n::T;
+
+    /// The text or workbook sent, until the page it comes back to has read it.
+    const KEY: &str = "bastion-import";
+
+    fn by_id<E: JsCast>(id: &str) -> Option<E> {
+        document().get_element_by_id(id)?.dyn_into::<E>().ok()
+    }
+
+    fn xlsx_field() -> Option<HtmlInputElement> {
+        document()
+            .query_selector("form.import-form input[name=xlsx]")
+            .ok()
+            .flatten()?
+            .dyn_into()
+            .ok()
+    }
+
+    /// Shows which workbook is chosen (or nothing), and lets the box be empty while one is.
+    fn chosen(t: T, name: &str, encoded: &str) {
+        if let Some(field) = xlsx_field() {
+            field.set_value(encoded);
+        }
+        if let Some(text) = by_id::<HtmlTextAreaElement>("import-csv") {
+            text.set_required(encoded.is_empty());
+            if !encoded.is_empty() {
+                text.set_value("");
+            }
+        }
+        let said = by_id::<Element>("import-xlsx-chosen").or_else(|| {
+            let p = document().create_element("p").ok()?;
+            p.set_id("import-xlsx-chosen");
+            p.set_class_name("muted");
+            let _ = p.set_attribute("role", "status");
+            let field = xlsx_field()?;
+            let _ = field.after_with_node_1(&p);
+            Some(p)
+        });
+        if let Some(p) = said {
+            if name.is_empty() {
+                p.remove();
+            } else {
+                let _ = p.set_attribute("data-name", name);
+                p.set_text_content(Some(&t.import_xlsx_chosen(name.to_owned())));
+            }
+        }
+    }
+
+    async fn read(t: T, file: leptos::web_sys::File) {
+        use wasm_bindgen_futures::JsFuture;
+        let name = file.name();
+        if name.to_lowercase().ends_with(".xlsx") {
+            let Ok(buffer) = JsFuture::from(file.array_buffer()).await else {
+                return;
+            };
+            // btoa takes a string of bytes: each byte one character.
+            let binary: String = js_sys::Uint8Array::new(&buffer)
+                .to_vec()
+                .into_iter()
+                .map(char::from)
+                .collect();
+            if let Ok(encoded) = window().btoa(&binary) {
+                chosen(t, &name, &encoded);
+            }
+        } else if let Ok(text) = JsFuture::from(file.text()).await {
+            chosen(t, "", "");
+            if let (Some(text), Some(field)) =
+                (text.as_string(), by_id::<HtmlTextAreaElement>("import-csv"))
+            {
+                field.set_value(&text);
+            }
+        }
+    }
+
+    pub fn install(t: T) {
+        let storage = window().session_storage().ok().flatten();
+        // Back from a check: the same text or workbook, for "Import". Not after an import (the
+        // file is done with) nor on another project's page.
+        let kept = storage.as_ref().and_then(|s| {
+            let kept = s.get_item(KEY).ok().flatten();
+            let _ = s.remove_item(KEY);
+            kept
+        });
+        let project = document()
+            .query_selector("form.import-form input[name=project]")
+            .ok()
+            .flatten()
+            .and_then(|p| p.get_attribute("value"))
+            .unwrap_or_default();
+        let imported = document()
+            .query_selector("[data-imported]")
+            .ok()
+            .flatten()
+            .is_some();
+        if let Some((for_project, csv, name, encoded)) =
+            kept.and_then(|k| serde_json::from_str::<(String, String, String, String)>(&k).ok())
+        {
+            if for_project == project && !imported {
+                if let Some(field) = by_id::<HtmlTextAreaElement>("import-csv") {
+                    if field.value().is_empty() {
+                        field.set_value(&csv);
+                    }
+                }
+                chosen(t, &name, &encoded);
+            }
+        }
+
+        let _ = window_event_listener(leptos::ev::change, move |ev| {
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                .filter(|i| i.id() == "import-file")
+            else {
+                return;
+            };
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                leptos::task::spawn_local(read(t, file));
+            }
+        });
+        let _ = window_event_listener(leptos::ev::input, move |ev| {
+            if ev
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .is_some_and(|e| e.id() == "import-csv")
+            {
+                chosen(t, "", "");
+            }
+        });
+        let _ = window_event_listener(leptos::ev::submit, move |ev| {
+            let is_import = ev
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .is_some_and(|form| form.class_list().contains("import-form"));
+            if !is_import {
+                return;
+            }
+            let csv = by_id::<HtmlTextAreaElement>("import-csv")
+                .map(|f| f.value())
+                .unwrap_or_default();
+            let encoded = xlsx_field().map(|f| f.value()).unwrap_or_default();
+            let name = by_id::<Element>("import-xlsx-chosen")
+                .and_then(|p| p.get_attribute("data-name"))
+                .unwrap_or_default();
+            if let Some(s) = window().session_storage().ok().flatten() {
+                let kept =
+                    serde_json::to_string(&(&project, csv, name, encoded)).unwrap_or_default();
+                let _ = s.set_item(KEY, &kept);
+            }
+        });
     }
 }

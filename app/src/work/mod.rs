@@ -14,6 +14,7 @@ pub mod import;
 pub mod inline;
 pub mod list;
 pub mod mention_picker;
+mod moves;
 pub mod recurrence;
 pub mod task;
 pub mod task_actions;
