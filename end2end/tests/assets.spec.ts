@@ -57,12 +57,13 @@ test("the task page's WASM comes compressed the first time and from the cache th
   // When the page became interactive: the moment its script marks <html data-hydrated>, in ms
   // after the navigation started (logged below for docs/performance.md).
   await context.addInitScript(() => {
+    // Init scripts run before <html> is parsed: watch the document for the attribute.
     new MutationObserver((_, observer) => {
-      if (document.documentElement.hasAttribute("data-hydrated")) {
+      if (document.documentElement?.hasAttribute("data-hydrated")) {
         (window as any).__interactiveAt = performance.now();
         observer.disconnect();
       }
-    }).observe(document.documentElement, { attributes: true });
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-hydrated"] });
   });
   const visitor = await context.newPage();
   const wasmResponse = visitor.waitForResponse((r) => r.url().endsWith(".wasm"));

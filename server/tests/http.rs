@@ -312,7 +312,8 @@ async fn metrics_name_route_templates_and_are_served_on_their_own_router_only() 
     .unwrap();
 
     // Not on the public address.
-    assert_eq!(app.get("/metrics").await.status, StatusCode::NOT_FOUND);
+    let public = app.get("/metrics").await;
+    assert_eq!(public.status, StatusCode::NOT_FOUND, "{}", public.body);
 
     let response = app
         .metrics
