@@ -199,6 +199,8 @@ fn restore() {
     let Ok(list) = form.query_selector_all("input[name], textarea[name], select[name]") else {
         return;
     };
+    // Only into fields nobody has touched since the page came: what was typed on this page
+    // before its script ran is newer than what was kept.
     for node in (0..list.length()).filter_map(|i| list.item(i)) {
         for (kind, name, value) in &sent {
             if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
@@ -206,21 +208,43 @@ fn restore() {
                     continue;
                 }
                 match kind {
-                    Kind::Value => input.set_value(value),
-                    Kind::Ticked | Kind::Unticked if input.value() == *value => {
+                    Kind::Value if input.value() == input.default_value() => input.set_value(value),
+                    Kind::Ticked | Kind::Unticked
+                        if input.value() == *value
+                            && input.checked() == input.default_checked() =>
+                    {
                         input.set_checked(*kind == Kind::Ticked)
                     }
                     _ => {}
                 }
             } else if let Some(area) = node.dyn_ref::<HtmlTextAreaElement>() {
-                if area.name() == *name && *kind == Kind::Value {
+                if area.name() == *name
+                    && *kind == Kind::Value
+                    && area.default_value().is_ok_and(|came| came == area.value())
+                {
                     area.set_value(value);
                 }
             } else if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
-                if select.name() == *name && *kind == Kind::Value {
+                if select.name() == *name && *kind == Kind::Value && untouched(select) {
                     select.set_value(value);
                 }
             }
         }
     }
+}
+
+/// Whether a select still shows the option the page came with.
+#[cfg(feature = "hydrate")]
+fn untouched(select: &leptos::web_sys::HtmlSelectElement) -> bool {
+    let came_with = select
+        .query_selector("option[selected]")
+        .ok()
+        .flatten()
+        .or_else(|| select.query_selector("option").ok().flatten())
+        .map(|option| {
+            option
+                .get_attribute("value")
+                .unwrap_or_else(|| option.text_content().unwrap_or_default())
+        });
+    came_with.is_none_or(|value| value == select.value())
 }
