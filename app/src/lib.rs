@@ -132,6 +132,24 @@ pub fn use_t() -> T {
 }
 
 /// The page's language: the server's choice while rendering, `<html lang>` in the browser.
+/// The elements under `root` that match `selector`, in document order (none when the selector
+/// is invalid).
+#[cfg(feature = "hydrate")]
+pub(crate) fn elements(
+    root: &leptos::web_sys::Element,
+    selector: &str,
+) -> Vec<leptos::web_sys::Element> {
+    use leptos::wasm_bindgen::JsCast;
+    root.query_selector_all(selector)
+        .map(|list| {
+            (0..list.length())
+                .filter_map(|i| list.item(i))
+                .filter_map(|n| n.dyn_into::<leptos::web_sys::Element>().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn page_locale() -> Locale {
     #[cfg(not(feature = "ssr"))]
     if let Some(root) = document().document_element() {

@@ -181,14 +181,7 @@ mod swap {
     }
 
     fn islands(root: &Element) -> Vec<Element> {
-        root.query_selector_all("leptos-island")
-            .map(|list| {
-                (0..list.length())
-                    .filter_map(|i| list.item(i))
-                    .filter_map(|n| n.dyn_into::<Element>().ok())
-                    .collect()
-            })
-            .unwrap_or_default()
+        crate::elements(root, "leptos-island")
     }
 
     pub async fn refresh(live: Live) {

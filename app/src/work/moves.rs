@@ -55,6 +55,7 @@ mod browser {
     };
 
     use super::Surface;
+    use crate::elements as all;
     use crate::i18n::T;
 
     /// What the page says and where the focus goes once the move's post has come back.
@@ -129,17 +130,6 @@ mod browser {
                 Surface::Calendar => format!("cal-{id}"),
             }
         }
-    }
-
-    fn all(root: &Element, selector: &str) -> Vec<Element> {
-        root.query_selector_all(selector)
-            .map(|list| {
-                (0..list.length())
-                    .filter_map(|i| list.item(i))
-                    .filter_map(|n| n.dyn_into::<Element>().ok())
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     fn root(surface: Surface) -> Option<Element> {
