@@ -77,10 +77,20 @@ pub fn router(state: AppState) -> Router {
     router_with_metrics(state, Arc::default())
 }
 
+/// The pages' routes, found once per process by rendering the app. Leptos suppresses every
+/// resource load process-wide while it renders for the list, and a page render whose resource
+/// first polls inside that window waits forever (leptos-rs/leptos#4773): a second router built
+/// while the first serves (the tests do, one per test) would hang a page until the request limit.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 /// [`router`], counting every request into `metrics` (served by [`metrics::router`] on its own
 /// address).
 pub fn router_with_metrics(state: AppState, metrics: Arc<metrics::HttpMetrics>) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let security = SecurityHeaders {
         hsts: state.config.serves_https(),
     };

@@ -127,6 +127,49 @@ async fn unknown_pages_answer_404() {
     assert!(answer.body.contains("Page not found"));
 }
 
+/// Building a router renders the app once for its route list, and Leptos holds back every
+/// resource in the process meanwhile; a page whose resource first polled in that window used to
+/// wait until the request limit (leptos-rs/leptos#4773). Here routers are built without pause
+/// beside the one serving, as a test run does, and every page must still come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_another_router_is_built() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    /// Stops the builder however the test ends, or the runtime would wait for it forever.
+    struct Stop(std::sync::Arc<AtomicBool>);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let app = spawn_app().await;
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let _stop_on_exit = Stop(stop.clone());
+    let builder = tokio::task::spawn_blocking({
+        let (state, stop) = (app.state.clone(), stop.clone());
+        move || {
+            let mut built = 0;
+            while !stop.load(Ordering::Relaxed) {
+                drop(bastion::router(state.clone()));
+                built += 1;
+            }
+            built
+        }
+    });
+    for path in ["/sign-up", "/no-such-page"].repeat(15) {
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(10), app.get(path))
+            .await
+            .unwrap_or_else(|_| panic!("{path} never finished rendering"));
+        assert!(
+            answer.status == StatusCode::OK || answer.status == StatusCode::NOT_FOUND,
+            "{path}: {} {}",
+            answer.status,
+            answer.body
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(builder.await.unwrap() > 1, "no router was built meanwhile");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_are_refused_before_any_handler() {
     let app = spawn_app().await;

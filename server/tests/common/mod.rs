@@ -27,6 +27,8 @@ pub struct TestApp {
     /// The app's object storage (the local folder, or S3 when configured), as the job runner
     /// of `serve` would use it.
     pub objects: bastion_core::storage::Objects,
+    /// What `router` was built from, for a test that builds another.
+    pub state: AppState,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -80,7 +82,8 @@ pub fn serve(
     TestApp {
         objects,
         metrics: bastion::metrics::router(state.pool.clone(), http_metrics.clone()),
-        router: bastion::router_with_metrics(state, http_metrics),
+        router: bastion::router_with_metrics(state.clone(), http_metrics),
+        state,
         db,
         data_dir,
     }
