@@ -8,8 +8,8 @@ extern crate app;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Whole pages by default; with the `islands` feature only the `#[island]`s
-    // (docs/islands-inventory.md).
+    // Only the `#[island]`s (the default `islands` feature, docs/islands-inventory.md); whole
+    // pages without it.
     #[cfg(feature = "islands")]
     leptos::mount::hydrate_islands();
     #[cfg(not(feature = "islands"))]
