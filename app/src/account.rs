@@ -317,15 +317,8 @@ pub fn AccountPage() -> impl IntoView {
     let delete = crate::error::server_action::<DeleteAccount>();
     let theme = crate::error::server_action::<SetTheme>();
     let t = crate::use_t();
-    // The server renders `<html data-theme>`; a choice saved without a page load is applied
-    // here (before hydration the form posts and the next page comes with it).
-    Effect::new(move |_| {
-        if let Some(Ok(name)) = theme.value().get() {
-            if let Some(root) = document().document_element() {
-                let _ = root.set_attribute("data-theme", &name);
-            }
-        }
-    });
+    // The server renders `<html data-theme>`: the form posts and the page it comes back to has
+    // the new theme.
     let theme_result = move || {
         theme.value().get().map(|answer| {
             answer

@@ -238,20 +238,9 @@ where
 {
     // An action can start with its answer (a form posted without script, `server_action`).
     let answered = |value: Option<Result<String, UiError>>| value.and_then(Result::ok);
-    let secret = RwSignal::new(
+    RwSignal::new(
         answered(renew.value().get_untracked()).or_else(|| answered(make.value().get_untracked())),
-    );
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = make.value().get() {
-            secret.set(Some(s));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = renew.value().get() {
-            secret.set(Some(s));
-        }
-    });
-    secret
+    )
 }
 
 /// A secret shown this once (a token, a signing secret), set apart and selectable whole.
@@ -287,7 +276,6 @@ pub fn TokensPanel(slug: String) -> impl IntoView {
             move |_| api_tokens(slug.clone()),
         )
     };
-    let create_form = crate::error::cleared_on_success(create);
     let secret = newest_secret(create, rotate);
     let create_outcome = crate::error::action_error(create);
     let change_outcome = {
@@ -354,7 +342,7 @@ pub fn TokensPanel(slug: String) -> impl IntoView {
                 })}
             </Suspense>
             <h3>{t.token_create_heading()}</h3>
-            <ActionForm action=create node_ref=create_form attr:class="form inline-fields">
+            <ActionForm action=create attr:class="form inline-fields">
                 <input type="hidden" name="slug" value=slug.get_value()/>
                 <div class="field">
                     <label for="token-name">{t.token_name()}</label>
@@ -386,7 +374,6 @@ pub fn IntegrationsPanel(slug: String) -> impl IntoView {
             move |_| integrations(slug.clone()),
         )
     };
-    let add_form = crate::error::cleared_on_success(add);
     let add_outcome = action_outcome(add);
     let delete_outcome = action_outcome(delete);
     let slug = StoredValue::new(slug);
@@ -434,7 +421,7 @@ pub fn IntegrationsPanel(slug: String) -> impl IntoView {
                 })}
             </Suspense>
             <h3>{t.integration_add_heading()}</h3>
-            <ActionForm action=add node_ref=add_form attr:class="form inline-fields">
+            <ActionForm action=add attr:class="form inline-fields">
                 <input type="hidden" name="slug" value=slug.get_value()/>
                 <div class="field">
                     <label for="integration-kind">{t.integration_kind()}</label>
@@ -696,7 +683,6 @@ pub fn WebhooksPanel(slug: String) -> impl IntoView {
             move |_| webhook_endpoints(slug.clone()),
         )
     };
-    let create_form = crate::error::cleared_on_success(create);
     let secret = newest_secret(create, rotate);
     let create_error = crate::error::action_error(create);
     let outcome = {
@@ -820,7 +806,7 @@ pub fn WebhooksPanel(slug: String) -> impl IntoView {
                 })}
             </Suspense>
             <h3>{t.webhook_add_heading()}</h3>
-            <ActionForm action=create node_ref=create_form attr:class="form narrow-form">
+            <ActionForm action=create attr:class="form narrow-form">
                 <input type="hidden" name="slug" value=slug.get_value()/>
                 <label for="webhook-url">{t.webhook_url()}</label>
                 <input id="webhook-url" name="url" type="url" required placeholder="https://hooks.example.be/bastion" autocomplete="off"/>
@@ -1058,7 +1044,6 @@ pub fn ChatPanel(slug: String) -> impl IntoView {
             move |_| chat_notifications(slug.clone()),
         )
     };
-    let add_form = crate::error::cleared_on_success(add);
     let add_outcome = action_outcome(add);
     let outcome = {
         let (a, b, c) = (
@@ -1148,7 +1133,7 @@ pub fn ChatPanel(slug: String) -> impl IntoView {
         let projects = s.projects.clone();
         view! {
             <h3>{t.chat_add_heading()}</h3>
-            <ActionForm action=add node_ref=add_form attr:class="form narrow-form">
+            <ActionForm action=add attr:class="form narrow-form">
                 <input type="hidden" name="slug" value=slug.get_value()/>
                 <label for="chat-integration">{t.chat_integration()}</label>
                 <select id="chat-integration" name="integration_id" required>

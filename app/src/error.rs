@@ -244,34 +244,6 @@ pub fn flash_attributes() -> (Option<String>, Option<String>) {
     (None, None)
 }
 
-/// Once the app moves to another page, the answer flashed to the first one is spent.
-pub fn forget_flash() {
-    #[cfg(not(feature = "ssr"))]
-    if let Some(root) = document().document_element() {
-        let _ = root.remove_attribute("data-flash-path");
-        let _ = root.remove_attribute("data-flash");
-    }
-}
-
-/// A create form's `node_ref`: the form empties once its action worked, so a second click cannot
-/// send the same thing again; a refused one keeps what was typed.
-pub fn cleared_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
-where
-    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
-            if let Some(form) = form.get_untracked() {
-                form.reset();
-            }
-        }
-    });
-    form
-}
-
 /// A form's last answer, for a server action that says what it did: `Ok` with its sentence,
 /// `Err` with the refusal's; `None` while it has not run.
 pub fn action_outcome<S>(

@@ -201,11 +201,9 @@ pub fn InboxPageView() -> impl IntoView {
     let version =
         move || read.version().get() + read_all.version().get() + save_email.version().get();
     // Blocking: the response waits for the data, so a refusal keeps its status (404).
-    // A new notice, or one read in another tab; and a task renamed shows its new title.
-    let live = crate::live::use_live(slug, |e| crate::live::Follows::InboxAndTasks.wants(e, None));
     let data = Resource::new_blocking(
-        move || (slug(), filter(), version(), live.get()),
-        |(slug, (unread, cursor), _, _)| load_inbox(slug, unread, cursor),
+        move || (slug(), filter(), version()),
+        |(slug, (unread, cursor), _)| load_inbox(slug, unread, cursor),
     );
     let error = {
         let (a, b) = (action_error(read), action_error(read_all));
@@ -241,7 +239,7 @@ pub fn InboxPageView() -> impl IntoView {
                         view! {
                             <Title text=crate::work::raw_text(&t.inbox_workspace_title(&page.workspace_name))/>
                             <WorkNav slug=slug.clone() role=page.role unread=page.unread current="inbox"/>
-                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::InboxAndTasks, None, 0)}
+                            {crate::live::follow(slug.clone(), crate::live::Follows::InboxAndTasks, None, 0)}
                             <section class="card" aria-labelledby="inbox-title">
                                 <h1 id="inbox-title">{t.inbox()}</h1>
                                 <p class="muted">

@@ -68,9 +68,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // Named from the site's hash file when the build hashed it (see
                 // `bastion::site_options`), so it lives here, where the options are.
                 <HashedStylesheet id="leptos" options=options.clone()/>
-                // Whole-page hydration, or with the `islands` feature only the `#[island]`s
-                // (see `docs/islands-inventory.md`).
-                <HydrationScripts options islands=cfg!(feature = "islands")/>
+                // Only the `#[island]`s hydrate (see `docs/islands-inventory.md`).
+                <HydrationScripts options islands=true/>
                 // The WebAuthn ceremonies of passkeys (app/src/passkeys.rs); a module, so it runs
                 // after parsing and never blocks the first paint. Allowed as 'self' already; the
                 // nonce keeps "every script carries this request's nonce" true.
@@ -169,19 +168,16 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(page_locale());
     let t = use_t();
-    let main = NodeRef::<leptos::html::Main>::new();
 
     view! {
         <Title text="Bastion"/>
         <a class="skip-link" href="#main">{t.skip_to_content()}</a>
         <Router>
-            <FocusMainOnNavigate main/>
-            <ForgetFlashOnNavigate/>
             <header class="topbar">
                 <a class="brand" href="/">"Bastion"</a>
                 <onboarding::AccountNav/>
             </header>
-            <main id="main" tabindex="-1" node_ref=main>
+            <main id="main" tabindex="-1">
                 // Every page is rendered whole once its data is in (`SsrMode::Async`): the
                 // status of a refusal (404) is the response's, the same for a workspace the caller
                 // may not see as for one that does not exist, and the page works before (or
@@ -286,7 +282,7 @@ pub fn App() -> impl IntoView {
             </nav>
             <LanguageSwitcher/>
         </footer>
-        // Last, so that in islands mode the islands before it have hydrated when it runs.
+        // Last, so that the islands before it have hydrated when it runs.
         <PageScript/>
         </Router>
     }
@@ -332,54 +328,14 @@ fn LanguageSwitcher() -> impl IntoView {
     }
 }
 
-/// After a navigation inside the app (not the first load, and not a change of query alone, such
-/// as a filter), focus moves to the page's main content, where a full page load would have put
-/// a screen reader; otherwise it stays on a link that is no longer there (WCAG 2.4.3).
-#[component]
-fn FocusMainOnNavigate(main: NodeRef<leptos::html::Main>) -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    Effect::new(move |previous: Option<String>| {
-        let path = location.pathname.get();
-        if previous.is_some_and(|previous| previous != path) {
-            // After the frame that shows the new page, outside the router's update: focusing
-            // dispatches blur and focus events synchronously, which must not run inside it.
-            request_animation_frame(move || {
-                if let Some(main) = main.get_untracked() {
-                    let _ = main.focus();
-                }
-            });
-        }
-        path
-    });
-}
-
-/// What a form posted without script did is said on the page it came back to
-/// ([`error::Flash`]), not on the next one the app moves to.
-#[component]
-fn ForgetFlashOnNavigate() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    Effect::new(move |previous: Option<String>| {
-        let path = location.pathname.get();
-        if previous.is_some_and(|previous| previous != path) {
-            error::forget_flash();
-        }
-        path
-    });
-}
-
 /// What the page needs from the script once, whatever it shows: the menus' keyboard rules
-/// ([`menus`]), in the islands build a refused form's fields put back ([`refill`]), then
-/// `data-hydrated` on `<html>`, which browser tests wait on because a click that lands before
-/// hydration is lost. An island, so it runs in islands mode too, where `App` is only rendered
-/// on the server.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// ([`menus`]), a refused form's fields put back ([`refill`]), then `data-hydrated` on `<html>`,
+/// which browser tests wait on because a click that lands before hydration is lost.
+#[island]
 fn PageScript() -> impl IntoView {
     Effect::new(move |_| {
         menus::listen();
-        if cfg!(feature = "islands") {
-            refill::listen();
-        }
+        refill::listen();
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }

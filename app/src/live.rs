@@ -1,8 +1,9 @@
 //! Live updates in the browser: a page follows its workspace's event stream (`GET
-//! /api/v1/workspaces/{ws}/events`, Server-Sent Events carrying ids only) and refetches its one
-//! resource when something it shows changed. The `EventSource` exists in the browser only (made
-//! in an effect, which the server never runs), so server rendering never connects, and the page
-//! without script simply does not update itself. The browser reconnects on its own with
+//! /api/v1/workspaces/{ws}/events`, Server-Sent Events carrying ids only) through its
+//! [`LiveReload`] island, and when something it shows changed, fetches the page again and puts
+//! the new content in place. The `EventSource` exists in the browser only (made in an effect,
+//! which the server never runs), so server rendering never connects, and the page without
+//! script simply does not update itself. The browser reconnects on its own with
 //! `Last-Event-ID`, and the server replays what was missed.
 
 use leptos::prelude::*;
@@ -43,25 +44,24 @@ pub fn inbox(event: &LiveEvent) -> bool {
     event.kind.starts_with("notification.") || event.kind == "reset"
 }
 
-/// What a page follows: a counter that goes up (at most every 150 ms) when an event of the
-/// workspace `slug` that `wants` accepts arrives; put [`Live::get`] in a resource's source to
-/// refetch on it. It stays 0 on the server and until the page is hydrated, so server and
-/// browser render alike. While a text field of the page holds unsaved typing, the refetch
-/// waits, so that redrawing the page never throws away what someone is writing.
+/// What [`LiveReload`] follows: a counter that goes up (at most every 150 ms) when an event of
+/// the workspace `slug` that `wants` accepts arrives. It stays 0 on the server. While a text
+/// field of the page holds unsaved typing, the refresh waits, so that redrawing the page never
+/// throws away what someone is writing.
 ///
 /// A page whose data says where the stream stood when it was read ([`Live::seen`]) is not
-/// reloaded for events it already shows: above all its own change, whose event arrives just
-/// after the reload the change itself made. Reloading twice closed an open menu and could drop
-/// a key pressed between the two redraws.
+/// refreshed for events it already shows: above all its own change, whose event arrives just
+/// after the page load the change itself made. Refreshing twice closed an open menu and could
+/// drop a key pressed between the two redraws.
 #[derive(Clone, Copy)]
-pub struct Live {
+struct Live {
     version: ReadSignal<u64>,
     seen: StoredValue<i64>,
 }
 
 impl Live {
     /// The counter, tracked.
-    pub fn get(&self) -> u64 {
+    fn get(&self) -> u64 {
         self.version.get()
     }
 
@@ -69,12 +69,12 @@ impl Live {
     /// before the data). Set, not raised: after a move to another workspace, whose positions
     /// are its own, the old workspace's higher one must not hide the new one's events (a lower
     /// value only costs a reload).
-    pub fn seen(&self, seq: i64) {
+    fn seen(&self, seq: i64) {
         self.seen.set_value(seq);
     }
 }
 
-pub fn use_live(
+fn use_live(
     slug: impl Fn() -> String + Send + Sync + 'static,
     wants: impl Fn(&LiveEvent) -> bool + 'static,
 ) -> Live {
@@ -87,8 +87,7 @@ pub fn use_live(
     Live { version, seen }
 }
 
-/// What a page follows, named, for the islands build, where the page itself is not hydrated
-/// and [`LiveReload`] follows in its place.
+/// What a page follows, named: [`LiveReload`]'s props.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Follows {
     /// [`tasks_or_inbox`]: the board, the list, the calendar.
@@ -119,24 +118,18 @@ impl Follows {
     }
 }
 
-/// In the islands build, the page's follower ([`LiveReload`]), to be rendered with the page's
-/// data; nothing in the whole-page build, where the page follows by [`use_live`] itself.
-pub fn follow_in_islands(
-    slug: String,
-    follows: Follows,
-    task: Option<String>,
-    seen: i64,
-) -> impl IntoView {
-    cfg!(feature = "islands").then(|| view! { <LiveReload slug follows task seen/> })
+/// The page's follower ([`LiveReload`]), rendered with the page's data: `seen` is where the
+/// stream stood when the data was read.
+pub fn follow(slug: String, follows: Follows, task: Option<String>, seen: i64) -> impl IntoView {
+    view! { <LiveReload slug follows task seen/> }
 }
 
-/// Follows the stream as [`use_live`] does, and where the whole-page build refetches, fetches
-/// the page anew from the server and puts its `<main>` in place of the shown one, without a
-/// reload: the scroll position stays, the focus goes back to the element of the same id, and
-/// the new content's islands are hydrated. Unsaved typing postpones it, as it postpones a
-/// refetch. This follower itself goes on, told where the new page stands.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// Follows the stream ([`use_live`]), and when the page would change, fetches the page anew
+/// from the server and puts its `<main>` in place of the shown one, without a reload: the scroll
+/// position stays, the focus goes back to the element of the same id, and the new content's
+/// islands are hydrated. Unsaved typing postpones it. This follower itself goes on, told where
+/// the new page stands.
+#[island]
 fn LiveReload(slug: String, follows: Follows, task: Option<String>, seen: i64) -> impl IntoView {
     let live = use_live(
         move || slug.clone(),
@@ -151,7 +144,7 @@ fn LiveReload(slug: String, follows: Follows, task: Option<String>, seen: i64) -
     });
 }
 
-/// The islands build's refresh in place ([`LiveReload`]).
+/// The refresh in place ([`LiveReload`]).
 #[cfg(feature = "hydrate")]
 mod swap {
     use leptos::prelude::*;

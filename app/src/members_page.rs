@@ -206,11 +206,6 @@ pub fn MembersPage() -> impl IntoView {
     let (change_error, remove_error) = (action_error(change), action_error(remove));
     let failure = move || change_error().or_else(remove_error);
     let notice = RwSignal::new(change.value().get_untracked().and_then(Result::ok));
-    Effect::new(move |_| {
-        if let Some(Ok(said)) = change.value().get() {
-            notice.set(Some(said));
-        }
-    });
 
     let t = crate::use_t();
     let page = move |view: MembersView| {
@@ -344,14 +339,13 @@ fn InvitationsPanel(slug: String) -> impl IntoView {
         move |_| load_invitations(slug_for_load.clone()),
     );
     let outcome = action_outcome(invite);
-    let invite_form = crate::error::cleared_on_success(invite);
     let revoke_error = action_error(revoke);
     let slug_form = slug.clone();
     let t = crate::use_t();
     view! {
         <section class="card" aria-labelledby="invite-title">
             <h2 id="invite-title">{t.invite_people()}</h2>
-            <ActionForm action=invite node_ref=invite_form attr:class="form inline-fields">
+            <ActionForm action=invite attr:class="form inline-fields">
                 <input type="hidden" name="slug" value=slug_form/>
                 <div class="field">
                     <label for="invite-email">{t.field_email()}</label>

@@ -5,8 +5,8 @@
 //! Home/End move between its entries, and it closes when the focus leaves it.
 //!
 //! One listener on the window serves every menu of the page, present or rendered later, instead
-//! of a handler on each: the rules need no component state, and they then work the same whether
-//! the page is hydrated whole or only in islands (see `docs/islands-inventory.md`).
+//! of a handler on each: the rules need no component state, and the menus themselves are the
+//! server's HTML, outside any island (see `docs/islands-inventory.md`).
 
 /// The menus these rules apply to.
 #[cfg(feature = "hydrate")]

@@ -45,8 +45,7 @@ pub fn Home() -> impl IntoView {
 
 /// The button that shows or hides the promises, and their list (the children: rendered by the
 /// server, never by the browser's bundle).
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+#[island]
 fn PromisesToggle(children: Children) -> impl IntoView {
     let (expanded, set_expanded) = signal(false);
     let t = crate::use_t();

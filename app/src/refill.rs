@@ -1,13 +1,10 @@
-//! What was typed into a form survives its refusal in the islands build. There a form posts as a
-//! plain form (nothing around the islands is hydrated); a refusal comes back as the same page
+//! What was typed into a form survives its refusal. A form posts as a plain form (nothing around
+//! the islands is hydrated); a refusal comes back as the same page
 //! with the error (`__err` and `__path` in its address, `server/src/form_posts.rs`), and the page
 //! is new, so its fields are empty. Before a form to a server function is sent, its typed fields
 //! are kept in the tab's `sessionStorage`; when the page comes back refused by that function,
 //! they are put back. Passwords, one-time codes and files are never kept; hidden fields only say
 //! which form it was.
-//!
-//! The whole-page build needs none of this: its forms post from the script, and a refusal
-//! leaves the page as it was.
 
 /// Where the fields wait, for one page load.
 #[cfg(feature = "hydrate")]

@@ -127,9 +127,8 @@ async fn send(
     }
 }
 
-/// An island in the islands build: the file is read and sent from the browser.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// An island: the file is read and sent from the browser.
+#[island]
 pub fn RestorePanel(slug: String) -> impl IntoView {
     let t = crate::use_t();
     let file_ref = NodeRef::<Input>::new();

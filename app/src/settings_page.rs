@@ -377,24 +377,14 @@ pub fn SettingsPage() -> impl IntoView {
 #[component]
 fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
     let start = crate::error::server_action::<StartExport>();
-    let progress = if cfg!(feature = "islands") {
-        // The page is the server's: a started export is the flashed answer of the form post.
-        let initial = match start.value().get_untracked() {
-            Some(Ok(status)) => Some(status),
-            _ => last,
-        };
-        view! { <ExportProgress slug=slug.clone() initial/> }.into_any()
-    } else {
-        let current = RwSignal::new(last);
-        Effect::new(move |_| {
-            if let Some(Ok(status)) = start.value().get() {
-                current.set(Some(status));
-            }
-        });
-        export_progress(slug.clone(), current).into_any()
+    // The page is the server's: a started export is the flashed answer of the form post.
+    let initial = match start.value().get_untracked() {
+        Some(Ok(status)) => Some(status),
+        _ => last,
     };
     let start_error = action_error(start);
     let t = crate::use_t();
+    let progress = view! { <ExportProgress slug=slug.clone() initial/> };
     view! {
         <section class="card" aria-labelledby="export-title">
             <h2 id="export-title">{t.export_heading()}</h2>
@@ -409,15 +399,10 @@ fn ExportPanel(slug: String, last: Option<ExportState>) -> impl IntoView {
     }
 }
 
-/// An export's progress in islands mode (see [`export_progress`]).
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
-fn ExportProgress(slug: String, initial: Option<ExportState>) -> impl IntoView {
-    export_progress(slug, RwSignal::new(initial))
-}
-
 /// An export's state, followed while it is unfinished.
-fn export_progress(slug: String, current: RwSignal<Option<ExportState>>) -> impl IntoView {
+#[island]
+fn ExportProgress(slug: String, initial: Option<ExportState>) -> impl IntoView {
+    let current = RwSignal::new(initial);
     // Every new status (also an unchanged one: setting a signal notifies) schedules the next
     // poll while the export is unfinished. Effects run in the browser only.
     Effect::new(move |_| {
@@ -472,19 +457,6 @@ fn export_progress(slug: String, current: RwSignal<Option<ExportState>>) -> impl
 #[component]
 fn DangerZone(slug: String, name: String) -> impl IntoView {
     let erase = crate::error::server_action::<EraseWorkspace>();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = erase.value().get() {
-            #[cfg(feature = "hydrate")]
-            {
-                let _ = window().location().set_href("/");
-            }
-        }
-    });
-    let confirm = if cfg!(feature = "islands") {
-        view! { <EraseConfirm name=name.clone()/> }.into_any()
-    } else {
-        erase_confirm(name.clone(), Signal::derive(move || erase.pending().get())).into_any()
-    };
     let failure = action_error(erase);
     let t = crate::use_t();
     view! {
@@ -493,22 +465,16 @@ fn DangerZone(slug: String, name: String) -> impl IntoView {
             <p>{t.erase_text()}</p>
             <ActionForm action=erase attr:class="form">
                 <input type="hidden" name="slug" value=slug/>
-                {confirm}
+                <EraseConfirm name/>
             </ActionForm>
             <FormError error=failure/>
         </section>
     }
 }
 
-/// The typed name and the erase button, in islands mode (see [`erase_confirm`]).
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// The name to type and the button it unlocks.
+#[island]
 fn EraseConfirm(name: String) -> impl IntoView {
-    erase_confirm(name, Signal::stored(false))
-}
-
-/// The name to type and the button it unlocks (disabled while `pending`).
-fn erase_confirm(name: String, pending: Signal<bool>) -> impl IntoView {
     let (typed, set_typed) = signal(String::new());
     let (live, set_live) = signal(false);
     Effect::new(move |_| set_live.set(true));
@@ -522,6 +488,6 @@ fn erase_confirm(name: String, pending: Signal<bool>) -> impl IntoView {
         <input id="erase-confirm" name="confirm" autocomplete="off"
             on:input=move |ev| set_typed.set(event_target_value(&ev))/>
         <button type="submit" class="button danger"
-            disabled=move || live.get() && (!name_matches() || pending.get())>{t.erase_submit()}</button>
+            disabled=move || live.get() && !name_matches()>{t.erase_submit()}</button>
     }
 }

@@ -17,7 +17,6 @@ pub(super) fn LogTimeCard(
 ) -> impl IntoView {
     let outcome = action_outcome(action);
     // A recorded entry clears the form, so a second click does not record it twice.
-    let form = crate::error::cleared_on_success(action);
     let t = crate::use_t();
     if view.tasks.is_empty() {
         return view! {
@@ -31,7 +30,7 @@ pub(super) fn LogTimeCard(
     view! {
         <section class="card" aria-labelledby="log-title">
             <h2 id="log-title">{t.log_time()}</h2>
-            <ActionForm action=action node_ref=form attr:class="form log-form">
+            <ActionForm action=action attr:class="form log-form">
                 <input type="hidden" name="slug" value=slug/>
                 <div class="field wide">
                     <label for="log-task">{t.col_task()}</label>

@@ -132,38 +132,13 @@ pub fn TimePage() -> impl IntoView {
     let log = crate::error::server_action::<LogTime>();
     let change = crate::error::server_action::<ChangeTimeEntry>();
     let delete = crate::error::server_action::<DeleteTimeEntry>();
-    // Lists reload after a change that worked; a refused one keeps the form as typed.
-    let refresh = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if matches!(log.value().get(), Some(Ok(_))) {
-            refresh.update(|n| *n += 1);
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(change.value().get(), Some(Ok(_))) {
-            refresh.update(|n| *n += 1);
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(delete.value().get(), Some(Ok(_))) {
-            refresh.update(|n| *n += 1);
-        }
-    });
     let report = Resource::new(
-        move || {
-            (
-                slug(),
-                param("group"),
-                param("from"),
-                param("to"),
-                refresh.get(),
-            )
-        },
-        |(slug, group, from, to, _)| load_time_report(slug, group, from, to),
+        move || (slug(), param("group"), param("from"), param("to")),
+        |(slug, group, from, to)| load_time_report(slug, group, from, to),
     );
     let entries = Resource::new(
-        move || (slug(), param("mine"), param("after"), refresh.get()),
-        |(slug, mine, after, _)| load_time_entries(slug, mine, after),
+        move || (slug(), param("mine"), param("after")),
+        |(slug, mine, after)| load_time_entries(slug, mine, after),
     );
 
     let t = crate::use_t();

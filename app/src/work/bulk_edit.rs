@@ -110,7 +110,6 @@ fn outcome_text(t: crate::i18n::T, r: &BulkResult) -> String {
 pub fn BulkBar(
     slug: String,
     page_ids: Vec<String>,
-    selected: RwSignal<Vec<String>>,
     action: ServerAction<BulkEditTasks>,
     projects: Vec<ProjectRow>,
     people: Vec<Person>,
@@ -124,26 +123,20 @@ pub fn BulkBar(
             _ => String::new(),
         })
     };
-    let fields = if cfg!(feature = "islands") {
-        view! { <BulkFields page_ids projects people tags/> }.into_any()
-    } else {
-        let pending = Signal::derive(move || action.pending().get());
-        bulk_fields(page_ids, selected, pending, projects, people, tags).into_any()
-    };
     view! {
         <ActionForm action=action attr:class="filters bulk-bar" attr:aria-label=t.bulk_title()>
             <input type="hidden" name="slug" value=slug/>
-            {fields}
+            <BulkFields page_ids projects people tags/>
         </ActionForm>
         <p class="bulk-outcome" role="status">{outcome}</p>
         {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
     }
 }
 
-/// The bar's fields in the islands build: the selection is the rows' checkboxes
-/// ([`SelectTask`], plain there), followed from their `change` events.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// Inside the bar's form: the selection sent, "select all", the count, the change and its
+/// value, the button (disabled while nothing is selected). The selection is the rows'
+/// checkboxes ([`SelectTask`], plain), followed from their `change` events.
+#[island]
 fn BulkFields(
     page_ids: Vec<String>,
     projects: Vec<ProjectRow>,
@@ -192,26 +185,6 @@ fn BulkFields(
             }
         });
     }
-    bulk_fields(
-        page_ids,
-        selected,
-        Signal::stored(false),
-        projects,
-        people,
-        tags,
-    )
-}
-
-/// Inside the bar's form: the selection sent, "select all", the count, the change and its
-/// value, the button (disabled while nothing is selected or `pending`).
-fn bulk_fields(
-    page_ids: Vec<String>,
-    selected: RwSignal<Vec<String>>,
-    pending: Signal<bool>,
-    projects: Vec<ProjectRow>,
-    people: Vec<Person>,
-    tags: Vec<TagRow>,
-) -> impl IntoView {
     let t = crate::use_t();
     let field = RwSignal::new("status".to_owned());
     let all_ids = page_ids.clone();
@@ -296,7 +269,7 @@ fn bulk_fields(
         </div>
         <div class="field actions">
             <button type="submit" class="button small"
-                disabled=move || pending.get() || selected.with(Vec::is_empty)>
+                disabled=move || selected.with(Vec::is_empty)>
                 {t.bulk_apply()}
             </button>
         </div>
@@ -305,33 +278,10 @@ fn bulk_fields(
 
 /// A row's checkbox, named after its task for assistive technology.
 #[component]
-pub fn SelectTask(
-    id: String,
-    key: String,
-    title: String,
-    selected: RwSignal<Vec<String>>,
-) -> impl IntoView {
+pub fn SelectTask(id: String, key: String, title: String) -> impl IntoView {
     let t = crate::use_t();
-    if cfg!(feature = "islands") {
-        // Plain: `BulkFields` reads the ticked boxes from the page.
-        return view! {
-            <input type="checkbox" class="bulk-select" data-task=id aria-label=t.bulk_select_task(key, title)/>
-        }
-        .into_any();
-    }
-    let (for_check, for_change) = (id.clone(), id);
+    // Plain: `BulkFields` reads the ticked boxes from the page.
     view! {
-        <input type="checkbox" class="bulk-select" aria-label=t.bulk_select_task(key, title)
-            prop:checked=move || selected.with(|s| s.contains(&for_check))
-            on:change=move |ev| {
-                let on = event_target_checked(&ev);
-                selected.update(|s| {
-                    s.retain(|x| *x != for_change);
-                    if on {
-                        s.push(for_change.clone());
-                    }
-                });
-            }/>
+        <input type="checkbox" class="bulk-select" data-task=id aria-label=t.bulk_select_task(key, title)/>
     }
-    .into_any()
 }

@@ -3,7 +3,8 @@
 //! onto the day, by the keyboard (its handle: Space or Enter picks it up, left and right move it
 //! a day, up and down a week, Space or Enter puts it down, Escape puts it back; every step said
 //! in a live region), or, before the script runs or without it, by a date in its "Move" menu.
-//! All three call [`move_to_day`], which changes the due date through core's `update_task`: the
+//! The first two are the `CalendarMoves` island (`moves.rs`), which sends that same form; all
+//! three call [`move_to_day`], which changes the due date through core's `update_task`: the
 //! same door, the same policy and the same history as the task page's edit.
 
 use leptos::prelude::*;
@@ -173,31 +174,8 @@ fn day_name(t: crate::i18n::T, weekday: usize) -> (&'static str, &'static str) {
     }
 }
 
-/// The task being moved: where it was and the day it would land on (indexes into the days
-/// shown, Monday of the first week being 0).
-#[derive(Debug, Clone, PartialEq)]
-struct Carry {
-    id: String,
-    key: String,
-    from: usize,
-    target: usize,
-    keyboard: bool,
-}
-
-/// What the tasks share with the page for moving.
-#[derive(Clone, Copy)]
-struct CalendarCtx {
-    carry: RwSignal<Option<Carry>>,
-    live: RwSignal<String>,
-    /// Every day shown, in order (`YYYY-MM-DD`).
-    days: StoredValue<Vec<String>>,
-    scripted: RwSignal<bool>,
-    /// The task whose handle has the focus (see [`CalendarPage`]).
-    focused: StoredValue<Option<String>>,
-    put_down: Callback<String>,
-}
-
 /// A day as a sentence: "Tuesday 2026-12-01" in the page's language.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // said by `moves.rs`, in the browser
 pub(super) fn spoken_day(t: crate::i18n::T, days: &[String], index: usize) -> String {
     let day = days.get(index).cloned().unwrap_or_default();
     format!(
@@ -214,82 +192,30 @@ pub fn CalendarPage() -> impl IntoView {
     let month = move || param("month");
     let project = move || param("project");
     let moved = crate::error::server_action::<MoveToDay>();
-    let changed = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     // Blocking, like the board: a refusal is sent with its status and the title is in the head.
     let data = Resource::new_blocking(
-        move || {
-            (
-                slug(),
-                month(),
-                project(),
-                moved.version().get(),
-                changed.get(),
-            )
-        },
-        |(slug, month, project, _, _)| load_calendar(slug, month, project),
+        move || (slug(), month(), project()),
+        |(slug, month, project)| load_calendar(slug, month, project),
     );
     let move_error = action_error(moved);
     let notice = RwSignal::new(None);
     let t = crate::use_t();
     announce!(notice, moved => t.calendar_due_changed());
 
-    // The handles and `draggable` appear once the script runs (an effect runs only in the
-    // browser, after hydration, so both renders agree).
-    let scripted = RwSignal::new(false);
-    Effect::new(move |_| scripted.set(true));
-    let carry = RwSignal::new(None::<Carry>);
-    let live = RwSignal::new(String::new());
-    let days = StoredValue::new(Vec::<String>::new());
-    // The focus goes back to the same task's handle after every redraw that lost it.
-    let focused = super::keep_handle_focus(move || data.with(|d| matches!(d, Some(Ok(_)))), "cal-");
-    // Puts the carried task down on its target day: nothing to send when that is its own day.
-    let put_down = move |slug: String| {
-        let Some(c) = carry.get_untracked() else {
-            return;
-        };
-        carry.set(None);
-        let day = days.with_value(|d| spoken_day(t, d, c.target));
-        live.set(t.calendar_dropped(&c.key, &day));
-        if c.target == c.from {
-            return;
-        }
-        let Some(due_on) = days.with_value(|d| d.get(c.target).cloned()) else {
-            return;
-        };
-        moved.dispatch(MoveToDay {
-            slug,
-            task_id: c.id,
-            due_on,
-        });
-    };
-    let ctx = CalendarCtx {
-        carry,
-        live,
-        days,
-        scripted,
-        focused,
-        put_down: Callback::new(put_down),
-    };
-
     view! {
         <Title text=t.calendar_title()/>
         <Notice notice/>
         <p id="calendar-drag-help" class="visually-hidden">{t.calendar_drag_help()}</p>
-        <div class="visually-hidden" aria-live="assertive" aria-atomic="true" data-testid="calendar-live">{move || live.get()}</div>
+        // Where `CalendarMoves` says each step of a keyboard move.
+        <div class="visually-hidden" aria-live="assertive" aria-atomic="true" data-testid="calendar-live"></div>
         <Transition fallback=move || view! { <p>{t.calendar_loading()}</p> }>
             {move || Suspend::new(async move {
-                let loaded = data.await;
-                if let Ok(d) = &loaded {
-                    changed.seen(d.seen);
-                }
-                match loaded {
+                match data.await {
                     Err(e) => view! { <LoadError title=t.nav_calendar() error=e/> }.into_any(),
                     Ok(cal) => {
                         let slug = slug();
                         let current = project();
                         let role = cal.role;
-                        let all_days: Vec<String> = cal.weeks.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
-                        days.set_value(all_days);
                         let month_name = month_name(t, cal.month);
                         let in_month = format!("{:04}-{:02}", cal.year, cal.month);
                         let link = {
@@ -306,7 +232,7 @@ pub fn CalendarPage() -> impl IntoView {
                         view! {
                             <Title text=super::raw_text(&t.calendar_workspace_title(&cal.workspace_name))/>
                             <WorkNav slug=slug.clone() role=cal.role unread=cal.unread current="calendar"/>
-                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::TasksOrInbox, None, cal.seen)}
+                            {crate::live::follow(slug.clone(), crate::live::Follows::TasksOrInbox, None, cal.seen)}
                             <div class="calendar-head">
                                 <h1>{t.calendar_heading(month_name, cal.year)}</h1>
                                 <nav class="calendar-months" aria-label=t.calendar_months()>
@@ -330,7 +256,7 @@ pub fn CalendarPage() -> impl IntoView {
                             {empty.then(|| view! { <p class="muted calendar-empty">{t.calendar_empty()}</p> })}
                             {cal.truncated.then(|| view! { <p class="notice-inline">{t.calendar_truncated()}</p> })}
                             <div class="calendar-scroll">
-                            <table class="calendar" class:dragging=move || carry.with(Option::is_some)>
+                            <table class="calendar">
                                 <caption class="visually-hidden">{t.calendar_caption(month_name, cal.year)}</caption>
                                 <thead>
                                     <tr>
@@ -342,34 +268,18 @@ pub fn CalendarPage() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {cal.weeks.into_iter().enumerate().map(|(w, (number, week))| view! {
+                                    {cal.weeks.into_iter().map(|(number, week)| view! {
                                         <tr>
                                             <th scope="row" class="week-number">{number}</th>
                                             {week.into_iter().enumerate().map(|(n, day)| {
-                                                let index = w * 7 + n;
                                                 let outside = !day.starts_with(&in_month);
                                                 let is_today = day == cal.today;
                                                 let due: Vec<TaskRow> = tasks.with_value(|all| {
                                                     all.iter().filter(|t| t.due_on.as_deref() == Some(day.as_str())).cloned().collect()
                                                 });
-                                                let drop_slug = slug.clone();
-                                                let target = move || carry.with(|c| c.as_ref().is_some_and(|c| c.target == index && c.target != c.from));
                                                 let number: u8 = day[8..].parse().unwrap_or(0);
                                                 view! {
-                                                    <td
-                                                        data-label=day_name(t, n).0
-                                                        class:outside=outside
-                                                        class:today=is_today
-                                                        class:drop-target=target
-                                                        data-day=day.clone()
-                                                        on:dragover=move |ev| over_day(ev, index, carry)
-                                                        on:drop=move |ev| {
-                                                            ev.prevent_default();
-                                                            if carry.with_untracked(|c| c.as_ref().is_some_and(|c| !c.keyboard)) {
-                                                                put_down(drop_slug.clone());
-                                                            }
-                                                        }
-                                                    >
+                                                    <td data-label=day_name(t, n).0 class:outside=outside class:today=is_today data-day=day.clone()>
                                                         <span class="day-number">
                                                             <span aria-hidden="true">{number}</span>
                                                             <span class="visually-hidden">{day_name(t, n).0} " " {crate::i18n::format_iso_date(t.0, &day)}</span>
@@ -378,7 +288,7 @@ pub fn CalendarPage() -> impl IntoView {
                                                         {(!due.is_empty()).then(|| view! {
                                                             <ul class="day-tasks">
                                                                 {due.into_iter().map(|task| view! {
-                                                                    <CalendarTask slug=slug.clone() task role index action=moved ctx/>
+                                                                    <CalendarTask slug=slug.clone() task role action=moved/>
                                                                 }).collect_view()}
                                                             </ul>
                                                         })}
@@ -390,7 +300,7 @@ pub fn CalendarPage() -> impl IntoView {
                                 </tbody>
                             </table>
                             </div>
-                            {cfg!(feature = "islands").then(|| view! { <super::moves::CalendarMoves/> })}
+                            <super::moves::CalendarMoves/>
                         }.into_any()
                     }
                 }
@@ -399,161 +309,16 @@ pub fn CalendarPage() -> impl IntoView {
     }
 }
 
-/// A task dragged over a day: that day is where it would land.
-fn over_day(ev: leptos::ev::DragEvent, index: usize, carry: RwSignal<Option<Carry>>) {
-    if !carry.with_untracked(|c| c.as_ref().is_some_and(|c| !c.keyboard)) {
-        return;
-    }
-    // Accepting the drop is preventing the default of `dragover`.
-    ev.prevent_default();
-    if carry.with_untracked(|c| c.as_ref().map(|c| c.target)) != Some(index) {
-        carry.update(|c| {
-            if let Some(c) = c {
-                c.target = index;
-            }
-        });
-    }
-}
-
 #[component]
 fn CalendarTask(
     slug: String,
     task: TaskRow,
     role: Role,
-    /// The index of its day among the days shown.
-    index: usize,
     action: ServerAction<MoveToDay>,
-    ctx: CalendarCtx,
 ) -> impl IntoView {
     let can_move = policy::can_edit_task(role, &task.facts());
     let href = format!("/w/{slug}/tasks/{}", task.id);
     let t = crate::use_t();
-    let CalendarCtx {
-        carry,
-        live,
-        days,
-        scripted,
-        focused,
-        put_down,
-    } = ctx;
-    let draggable = move || can_move && scripted.get();
-    let id = task.id.clone();
-    let is_moving = {
-        let id = id.clone();
-        Signal::derive(move || carry.with(|c| c.as_ref().is_some_and(|c| c.id == id)))
-    };
-    let start = {
-        let (id, key) = (task.id.clone(), task.key.clone());
-        move |keyboard: bool| Carry {
-            id: id.clone(),
-            key: key.clone(),
-            from: index,
-            target: index,
-            keyboard,
-        }
-    };
-    let on_dragstart = {
-        let start = start.clone();
-        move |_ev: leptos::ev::DragEvent| {
-            #[cfg(feature = "hydrate")]
-            if let Some(data) = _ev.data_transfer() {
-                data.set_effect_allowed("move");
-                let _ = data.set_data("text/plain", &start(false).key);
-            }
-            carry.set(Some(start(false)));
-        }
-    };
-    let on_dragend = move |_| {
-        if carry.with_untracked(|c| c.as_ref().is_some_and(|c| !c.keyboard)) {
-            carry.set(None);
-        }
-    };
-    let say = move |c: &Carry, template: fn(&bastion_i18n::T, &str, &str) -> String| {
-        let day = days.with_value(|d| spoken_day(t, d, c.target));
-        live.set(template(&t, &c.key, &day));
-    };
-    let on_key = {
-        let (id, slug) = (task.id.clone(), slug.clone());
-        move |ev: leptos::ev::KeyboardEvent| {
-            let current = carry.get_untracked().filter(|c| c.id == id && c.keyboard);
-            let key = ev.key();
-            let Some(mut c) = current else {
-                if key == " " || key == "Enter" {
-                    ev.prevent_default();
-                    let c = start(true);
-                    say(&c, |t, k, d| t.calendar_picked_up(k, d));
-                    carry.set(Some(c));
-                }
-                return;
-            };
-            let last = days.with_value(Vec::len).saturating_sub(1);
-            match key.as_str() {
-                " " | "Enter" => {
-                    ev.prevent_default();
-                    put_down.run(slug.clone());
-                    return;
-                }
-                "Escape" => {
-                    ev.prevent_default();
-                    carry.set(None);
-                    let back = Carry {
-                        target: c.from,
-                        ..c
-                    };
-                    say(&back, |t, k, d| t.calendar_cancelled(k, d));
-                    return;
-                }
-                "ArrowLeft" => c.target = c.target.saturating_sub(1),
-                "ArrowRight" => c.target = (c.target + 1).min(last),
-                "ArrowUp" => c.target = c.target.checked_sub(7).unwrap_or(c.target),
-                "ArrowDown" if c.target + 7 <= last => c.target += 7,
-                "ArrowDown" => {}
-                _ => return,
-            }
-            ev.prevent_default();
-            say(&c, |t, k, d| t.calendar_moved_to(k, d));
-            carry.set(Some(c));
-        }
-    };
-    // Leaving the handle while carrying the task puts it back; the handle taken out of the page
-    // by a redraw is not leaving it, nor is the focus going to this task's redrawn handle.
-    let on_blur = {
-        let id = task.id.clone();
-        move |ev: leptos::ev::FocusEvent| {
-            #[cfg(feature = "hydrate")]
-            {
-                use leptos::wasm_bindgen::JsCast;
-                let redrawn = ev
-                    .target()
-                    .and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok())
-                    .is_some_and(|node| !node.is_connected())
-                    || ev
-                        .related_target()
-                        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
-                        .is_some_and(|to| to.id() == format!("cal-{id}"));
-                if redrawn {
-                    return;
-                }
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = ev;
-            if focused.get_value().as_deref() == Some(id.as_str()) {
-                focused.set_value(None);
-            }
-            if let Some(c) = carry.get_untracked().filter(|c| c.id == id && c.keyboard) {
-                carry.set(None);
-                let back = Carry {
-                    target: c.from,
-                    ..c
-                };
-                say(&back, |t, k, d| t.calendar_cancelled(k, d));
-            }
-        }
-    };
-    let on_focus = {
-        let id = task.id.clone();
-        move |_| focused.set_value(Some(id.clone()))
-    };
     let handle_label = t.calendar_handle_label(&task.key);
     let menu_label = t.calendar_menu_label(&task.key);
     let date_id = format!("due-{}", task.id);
@@ -561,29 +326,17 @@ fn CalendarTask(
     let task_id = task.id.clone();
     let due = task.due_on.clone().unwrap_or_default();
     view! {
-        <li
-            class="calendar-task"
-            class:done=task.status == "done"
-            class:moving=is_moving
-            data-id=task.id.clone()
-            draggable=move || if draggable() { "true" } else { "false" }
-            on:dragstart=on_dragstart
-            on:dragend=on_dragend
-        >
-            // In the islands build the handle is in the page from the start, hidden until
-            // `CalendarMoves` runs.
-            {move || (draggable() || (cfg!(feature = "islands") && can_move)).then(|| view! {
+        <li class="calendar-task" class:done=task.status == "done" data-id=task.id.clone() draggable="false">
+            // Hidden until `CalendarMoves` runs: moving needs the script.
+            {can_move.then(|| view! {
                 <button
                     type="button"
                     class="drag-handle"
-                    hidden=!draggable()
-                    id=format!("cal-{}", id)
-                    aria-label=handle_label.clone()
+                    hidden
+                    id=format!("cal-{}", task.id)
+                    aria-label=handle_label
                     aria-describedby="calendar-drag-help"
-                    aria-pressed=move || if is_moving.get() { "true" } else { "false" }
-                    on:keydown=on_key.clone()
-                    on:blur=on_blur.clone()
-                    on:focus=on_focus.clone()
+                    aria-pressed="false"
                 >
                     <span aria-hidden="true">"⠿"</span>
                 </button>

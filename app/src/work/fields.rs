@@ -344,7 +344,6 @@ pub fn FieldsPage() -> impl IntoView {
         delete => t.field_deleted(),
     );
     let create_outcome = crate::error::action_outcome(create);
-    let create_form = crate::error::cleared_on_success(create);
     let change_error = {
         let (a, b) = (action_error(update), action_error(delete));
         move || a().or_else(b)
@@ -388,7 +387,7 @@ pub fn FieldsPage() -> impl IntoView {
                                         {if manage {
                                             view! {
                                                 <h2>{t.field_add()}</h2>
-                                                <ActionForm action=create node_ref=create_form attr:class="form grid-form">
+                                                <ActionForm action=create attr:class="form grid-form">
                                                     <input type="hidden" name="slug" value=slug.clone()/>
                                                     <input type="hidden" name="project_id" value=project.id.clone()/>
                                                     <div class="field">

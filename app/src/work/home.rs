@@ -84,21 +84,11 @@ pub fn WorkspaceHome() -> impl IntoView {
     let update = crate::error::server_action::<UpdateProject>();
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
-    // The inbox count in the navigation.
-    let live = crate::live::use_live(slug, crate::live::inbox);
     let data = Resource::new_blocking(
-        move || {
-            (
-                slug(),
-                create.version().get(),
-                update.version().get(),
-                live.get(),
-            )
-        },
-        |(slug, _, _, _)| load_home(slug),
+        move || (slug(), create.version().get(), update.version().get()),
+        |(slug, _, _)| load_home(slug),
     );
     let create_error = action_error(create);
-    let create_form = crate::error::cleared_on_success(create);
     let update_error = action_error(update);
     let notice = RwSignal::new(None);
     let t = crate::use_t();
@@ -126,7 +116,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                         view! {
                             <Title text=super::raw_text(&format!("{} — Bastion", home.workspace_name))/>
                             <WorkNav slug=slug.clone() role=home.role unread=home.unread current="home"/>
-                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::Inbox, None, 0)}
+                            {crate::live::follow(slug.clone(), crate::live::Follows::Inbox, None, 0)}
                             <section class="card" aria-labelledby="home-title">
                                 <h1 id="home-title">{home.workspace_name.clone()}</h1>
                                 <h2>{t.nav_projects()}</h2>
@@ -150,7 +140,7 @@ pub fn WorkspaceHome() -> impl IntoView {
                                 {manage.then(|| {
                                     let slug = slug.clone();
                                     view! {
-                                    <ActionForm action=create node_ref=create_form attr:class="inline-form create-project">
+                                    <ActionForm action=create attr:class="inline-form create-project">
                                         <input type="hidden" name="slug" value=slug.clone()/>
                                         <label for="new-project-name">{t.new_project()}</label>
                                         <input id="new-project-name" name="name" required maxlength="200" placeholder=t.project_name()/>

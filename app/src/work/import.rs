@@ -164,67 +164,7 @@ pub fn ImportPage() -> impl IntoView {
         move || (slug(), project()),
         |(slug, project)| import_page(slug, project),
     );
-    let csv = RwSignal::new(String::new());
-    // An Excel workbook, as base64 in a hidden field, and its name to show.
-    let xlsx = RwSignal::new(String::new());
-    let xlsx_name = RwSignal::new(String::new());
-    // The chosen file's text goes into the box (the form sends the box); a workbook's bytes go
-    // into the hidden field instead.
-    let read_file = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
-            let name = file.name();
-            if name.to_lowercase().ends_with(".xlsx") {
-                leptos::task::spawn_local(async move {
-                    let Ok(buffer) =
-                        wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await
-                    else {
-                        return;
-                    };
-                    // btoa takes a string of bytes: each byte one character.
-                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                    let binary: String = bytes.into_iter().map(char::from).collect();
-                    if let Some(encoded) = web_sys::window().and_then(|w| w.btoa(&binary).ok()) {
-                        csv.set(String::new());
-                        xlsx.set(encoded);
-                        xlsx_name.set(name);
-                    }
-                });
-            } else {
-                xlsx.set(String::new());
-                xlsx_name.set(String::new());
-                leptos::task::spawn_local(async move {
-                    if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                        if let Some(text) = text.as_string() {
-                            csv.set(text);
-                        }
-                    }
-                });
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
     let result = move || run.value().get();
-    // Imported: the file is done with, so the box empties (the same file again would only be
-    // refused as already imported).
-    Effect::new(move |_| {
-        if matches!(run.value().get(), Some(Ok(r)) if r.imported) {
-            csv.set(String::new());
-            xlsx.set(String::new());
-            xlsx_name.set(String::new());
-        }
-    });
     view! {
         <Title text=t.import_title()/>
         <Transition fallback=move || view! { <p>{t.loading()}</p> }>
@@ -252,20 +192,11 @@ pub fn ImportPage() -> impl IntoView {
                                             <input type="hidden" name="slug" value=slug.clone()/>
                                             <input type="hidden" name="project" value=p.id.clone()/>
                                             <label for="import-file">{t.import_file()}</label>
-                                            <input id="import-file" type="file" accept=".csv,.json,.xlsx,text/csv,text/plain,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" on:change=read_file/>
-                                            <input type="hidden" name="xlsx" prop:value=move || xlsx.get()/>
-                                            {move || (!xlsx_name.get().is_empty()).then(|| view! {
-                                                <p class="muted" role="status">{t.import_xlsx_chosen(xlsx_name.get())}</p>
-                                            })}
+                                            <input id="import-file" type="file" accept=".csv,.json,.xlsx,text/csv,text/plain,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"/>
+                                            <input type="hidden" name="xlsx" value=""/>
                                             <label for="import-csv">{t.import_text()}</label>
-                                            <textarea id="import-csv" name="csv" rows="8" required=move || xlsx.get().is_empty() class="import-text"
-                                                prop:value=move || csv.get()
-                                                on:input=move |ev| {
-                                                    csv.set(event_target_value(&ev));
-                                                    xlsx.set(String::new());
-                                                    xlsx_name.set(String::new());
-                                                }></textarea>
-                                            {cfg!(feature = "islands").then(|| view! { <ImportScript/> })}
+                                            <textarea id="import-csv" name="csv" rows="8" required class="import-text"></textarea>
+                                            <ImportScript/>
                                             {move || result().and_then(Result::ok).filter(|r| !r.imported && r.mappable).map(|r| view! {
                                                 <fieldset class="field-options import-mapping">
                                                     <legend>{t.import_mapping()}</legend>
@@ -345,12 +276,11 @@ pub fn ImportPage() -> impl IntoView {
     }
 }
 
-/// The import's script in the islands build, where the page is the server's: the chosen file is
-/// read into the text box (a workbook's bytes, as base64, into the hidden `xlsx` field, and its
-/// name said), and what was checked is kept across the check's post, so "Import" sends the same
-/// text or workbook. The whole-page build does the same with the page's own signals.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// The import's script (the page around it is the server's): the chosen file is read into the
+/// text box (a workbook's bytes, as base64, into the hidden `xlsx` field, and its name said), and
+/// what was checked is kept across the check's post, so "Import" sends the same text or
+/// workbook.
+#[island]
 pub fn ImportScript() -> impl IntoView {
     let t = crate::use_t();
     Effect::new(move |_| {

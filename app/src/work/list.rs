@@ -380,17 +380,8 @@ pub fn TaskListPage() -> impl IntoView {
     let set_prop = crate::error::server_action::<SetTaskProperty>();
     let add_tag = crate::error::server_action::<AddTaskTag>();
     let remove_tag = crate::error::server_action::<RemoveTaskTag>();
-    // The ticked tasks, by id; kept outside the rebuilt content so a reload keeps them, and
-    // emptied once a bulk edit went through.
-    let selected = RwSignal::new(Vec::<String>::new());
-    Effect::new(move |_| {
-        if bulk.value().with(|v| matches!(v, Some(Ok(_)))) {
-            selected.set(Vec::new());
-        }
-    });
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
-    let live = crate::live::use_live(slug, crate::live::tasks_or_inbox);
     let data = Resource::new_blocking(
         move || {
             let mut f = filters();
@@ -400,13 +391,12 @@ pub fn TaskListPage() -> impl IntoView {
                 slug(),
                 f,
                 bulk.version().get(),
-                live.get(),
                 save_view.version().get(),
                 delete_view.version().get(),
                 set_prop.version().get() + add_tag.version().get() + remove_tag.version().get(),
             )
         },
-        |(slug, f, _, _, _, _, _)| {
+        |(slug, f, _, _, _, _)| {
             load_tasks(
                 slug,
                 f.project,
@@ -432,11 +422,7 @@ pub fn TaskListPage() -> impl IntoView {
         <Title text=t.tasks_title()/>
         <Transition fallback=move || view! { <p>{t.tasks_loading()}</p> }>
             {move || Suspend::new(async move {
-                let loaded = data.await;
-                if let Ok(d) = &loaded {
-                    live.seen(d.seen);
-                }
-                match loaded {
+                match data.await {
                     Err(e) => view! { <LoadError title=t.nav_tasks() error=e/> }.into_any(),
                     Ok(list) => {
                         let slug = slug();
@@ -453,7 +439,7 @@ pub fn TaskListPage() -> impl IntoView {
                         view! {
                             <Title text=super::raw_text(&t.tasks_workspace_title(&list.workspace_name))/>
                             <WorkNav slug=slug.clone() role=list.role unread=list.unread current="tasks"/>
-                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::TasksOrInbox, None, list.seen)}
+                            {crate::live::follow(slug.clone(), crate::live::Follows::TasksOrInbox, None, list.seen)}
                             <section class="card" aria-labelledby="tasks-title">
                                 <h1 id="tasks-title">{t.nav_tasks()}</h1>
                                 {can_create.then(|| view! {
@@ -480,13 +466,13 @@ pub fn TaskListPage() -> impl IntoView {
                                     let page_ids: Vec<String> = list.tasks.iter().map(|t| t.id.clone()).collect();
                                     view! {
                                         {can_bulk.then(|| view! {
-                                            <BulkBar slug=slug.clone() page_ids selected action=bulk
+                                            <BulkBar slug=slug.clone() page_ids action=bulk
                                                 projects=list.projects.clone() people=list.people.clone() tags=list.tags.clone()/>
                                         })}
                                         <FormError error=prop_error/>
                                         <FormError error=add_tag_error/>
                                         <FormError error=remove_tag_error/>
-                                        <TaskTable slug=slug.clone() tasks=list.tasks.clone() selected=can_bulk.then_some(selected) filters=f.clone() fields=list.fields.clone()
+                                        <TaskTable slug=slug.clone() tasks=list.tasks.clone() bulk=can_bulk filters=f.clone() fields=list.fields.clone()
                                             role=list.role people=list.people.clone() set_prop
                                             all_tags=list.tags.clone() add_tag remove_tag/>
                                     }.into_any()
@@ -706,8 +692,8 @@ fn FilterForm(filters: Filters, list: TaskListView) -> impl IntoView {
 fn TaskTable(
     slug: String,
     tasks: Vec<TaskRow>,
-    /// The selection for bulk edit, when the caller may make one: a first column of checkboxes.
-    selected: Option<RwSignal<Vec<String>>>,
+    /// Whether the caller may edit in bulk: a first column of checkboxes.
+    bulk: bool,
     /// Which columns show (`cols`).
     filters: Filters,
     /// The custom fields of the project the list is narrowed to, each a column (`f:<id>`).
@@ -759,7 +745,7 @@ fn TaskTable(
         .filter(|f| filters.shows(&format!("f:{}", f.id)))
         .collect();
     let more_heads: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-    if selected.is_some() {
+    if bulk {
         heads.insert(0, t.col_select());
     }
     view! {
@@ -771,9 +757,9 @@ fn TaskTable(
                 let of = |what: &str| t.property_of(what, &task.key);
                 view! {
                     <tr>
-                        {selected.map(|selected| view! {
+                        {bulk.then(|| view! {
                             <td data-label=t.col_select()>
-                                <SelectTask id=task.id.clone() key=task.key.clone() title=task.title.clone() selected/>
+                                <SelectTask id=task.id.clone() key=task.key.clone() title=task.title.clone()/>
                             </td>
                         })}
                         <td data-label=t.col_key()><span class="task-key">{task.key.clone()}</span></td>

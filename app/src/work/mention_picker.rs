@@ -56,28 +56,13 @@ pub fn MentionTextarea(
     #[prop(optional)]
     value: String,
     people: Vec<Person>,
-    #[prop(optional)] node_ref: Option<NodeRef<leptos::html::Textarea>>,
 ) -> impl IntoView {
-    if cfg!(feature = "islands") {
-        let name = name.to_owned();
-        return view! { <MentionBox id name rows maxlength required value people/> }.into_any();
-    }
-    mention_textarea(
-        id,
-        name.to_owned(),
-        rows,
-        maxlength,
-        required,
-        value,
-        people,
-        node_ref,
-    )
-    .into_any()
+    let name = name.to_owned();
+    view! { <MentionBox id name rows maxlength required value people/> }
 }
 
-/// [`MentionTextarea`] in the islands build, where the page around it is the server's.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// [`MentionTextarea`] as an island: the page around it is the server's.
+#[island]
 fn MentionBox(
     id: String,
     name: String,
@@ -86,20 +71,6 @@ fn MentionBox(
     required: bool,
     value: String,
     people: Vec<Person>,
-) -> impl IntoView {
-    mention_textarea(id, name, rows, maxlength, required, value, people, None)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn mention_textarea(
-    id: String,
-    name: String,
-    rows: u32,
-    maxlength: u32,
-    required: bool,
-    value: String,
-    people: Vec<Person>,
-    node_ref: Option<NodeRef<leptos::html::Textarea>>,
 ) -> impl IntoView {
     let t = crate::use_t();
     let list_id = format!("{id}-people");
@@ -110,7 +81,7 @@ fn mention_textarea(
     let _ = people;
     // The suggestions on offer and the chosen one; `None` when the list is closed.
     let offer = RwSignal::new(None::<(Vec<Person>, usize)>);
-    let node_ref = node_ref.unwrap_or_default();
+    let node_ref = NodeRef::<leptos::html::Textarea>::new();
 
     let refresh = move || {
         #[cfg(feature = "hydrate")]

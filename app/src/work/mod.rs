@@ -238,8 +238,7 @@ pub fn WorkNav(slug: String, role: Role, unread: i64, current: &'static str) -> 
 
 /// Hiding the sidebar on a wide screen needs the script (it is remembered in a cookie the server
 /// reads for `<html data-sidebar>`), so its button appears once the script runs.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+#[island]
 fn SidebarToggle() -> impl IntoView {
     let t = crate::use_t();
     let scripted = RwSignal::new(false);
@@ -302,10 +301,9 @@ fn set_sidebar_collapsed(collapsed: bool) {
         if !collapsed {
             if let Some(nav) = document.get_element_by_id("work-nav") {
                 use leptos::wasm_bindgen::JsCast;
-                if let Ok(hide) = Reflect::get(&nav, &"hidePopover".into()).and_then(|f| {
-                    f.dyn_into::<leptos::web_sys::js_sys::Function>()
-                        .map_err(Into::into)
-                }) {
+                if let Ok(hide) = Reflect::get(&nav, &"hidePopover".into())
+                    .and_then(|f| f.dyn_into::<leptos::web_sys::js_sys::Function>())
+                {
                     let _ = hide.call0(&nav);
                 }
             }
@@ -331,41 +329,6 @@ pub fn TagChip(tag: TagRow) -> impl IntoView {
     .into_any()
 }
 
-/// The handle that has the focus on a page of draggable tasks (the board, the calendar), by
-/// task, kept across redraws: a reload (one's own move coming back, a live update, however many
-/// in a row) replaces every task, and the focus goes back to the same task's new handle (id
-/// `{prefix}{task id}`) whenever a redraw has left it nowhere. `loaded` says the page's data is
-/// in. The handles set and clear the value on focus and on leaving.
-pub(crate) fn keep_handle_focus(
-    loaded: impl Fn() -> bool + 'static,
-    prefix: &'static str,
-) -> StoredValue<Option<String>> {
-    let focused = StoredValue::new(None::<String>);
-    Effect::new(move |_| {
-        if loaded() {
-            if let Some(id) = focused.get_value() {
-                request_animation_frame(move || {
-                    use leptos::wasm_bindgen::JsCast;
-                    let document = document();
-                    let lost = document
-                        .active_element()
-                        .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-                    if !lost {
-                        return;
-                    }
-                    if let Some(handle) = document
-                        .get_element_by_id(&format!("{prefix}{id}"))
-                        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-                    {
-                        let _ = handle.focus();
-                    }
-                });
-            }
-        }
-    });
-    focused
-}
-
 /// A failed page load, said plainly.
 #[component]
 pub fn LoadError(title: &'static str, error: UiError) -> impl IntoView {
@@ -379,10 +342,9 @@ pub fn LoadError(title: &'static str, error: UiError) -> impl IntoView {
     }
 }
 
-/// Says what the last successful change was. The page's content is rebuilt after a change, so
-/// this region, outside it, is what tells a screen-reader user that it worked. An action that
-/// starts with an answer (a form posted without script, `error::server_action`) is said at
-/// once, on the server's page too.
+/// Says what the last successful change was: the action's answer is the flash of the form post
+/// that brought the page (`error::server_action`), said in the notice region outside the
+/// page's content, which is what tells a screen-reader user that it worked.
 macro_rules! announce {
     ($notice:expr, $( $action:expr => $text:expr ),+ $(,)?) => {{
         let notice: RwSignal<Option<String>> = $notice;
@@ -391,11 +353,6 @@ macro_rules! announce {
             if let Some(Ok(_)) = action.value().get_untracked() {
                 notice.set(Some($text.into()));
             }
-            Effect::new(move |_| {
-                if let Some(Ok(_)) = action.value().get() {
-                    notice.set(Some($text.into()));
-                }
-            });
         )+
     }};
 }
@@ -406,22 +363,15 @@ pub(crate) use announce;
 /// the way of a click on the page under it.
 #[component]
 pub fn Notice(notice: RwSignal<Option<String>>) -> impl IntoView {
-    if cfg!(feature = "islands") {
-        // Nothing around it is hydrated, so the one message is the server's (what a form post
-        // did, on the page it came back to), and the island fades and dismisses it.
-        return view! { <Toast message=notice.get_untracked()/> }.into_any();
-    }
-    toast(notice).into_any()
+    // Nothing around it is hydrated, so the one message is the server's (what a form post did,
+    // on the page it came back to), and the island fades and dismisses it.
+    view! { <Toast message=notice.get_untracked()/> }
 }
 
-/// [`Notice`] in islands mode.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// [`Notice`]'s island.
+#[island]
 fn Toast(message: Option<String>) -> impl IntoView {
-    toast(RwSignal::new(message))
-}
-
-fn toast(notice: RwSignal<Option<String>>) -> impl IntoView {
+    let notice = RwSignal::new(message);
     // Each message clears itself after its time, unless a newer one has taken its place.
     let shown = StoredValue::new(0u64);
     Effect::new(move |_| {

@@ -1,12 +1,10 @@
-//! The board's and the calendar's moves in the islands build, where the pages themselves are not
-//! hydrated. One small island per page reads the cards from the server's HTML and does what the
-//! whole-page build's components do in the browser: the mouse's drag and drop, the keyboard's
-//! pick up, move, drop and Escape, every step said in the page's live region. The move itself is
-//! the card's own plain form ("Move" in its menu, the no-script way), filled in and sent, so the
-//! island carries no server-function client; the page comes back from the server with the move
-//! made, and says the drop again and gives the focus back to the card's handle.
-//!
-//! In the whole-page build these components render nothing: `board.rs` and `calendar.rs` do it.
+//! The board's and the calendar's moves. The pages themselves are not hydrated: one small island
+//! per page reads the cards from the server's HTML and does what needs the browser: the mouse's
+//! drag and drop, the keyboard's pick up, move, drop and Escape, every step said in the page's
+//! live region. The move itself is the card's own plain form ("Move" in its menu, the no-script
+//! way), filled in and sent, so the island carries no server-function client; the page comes
+//! back from the server with the move made, and says the drop again and gives the focus back to
+//! the card's handle.
 
 use leptos::prelude::*;
 
@@ -20,16 +18,14 @@ enum Surface {
     Calendar,
 }
 
-/// The board's moves (islands build only).
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// The board's moves.
+#[island]
 pub fn BoardMoves() -> impl IntoView {
     moves(Surface::Board)
 }
 
-/// The calendar's moves (islands build only).
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// The calendar's moves.
+#[island]
 pub fn CalendarMoves() -> impl IntoView {
     moves(Surface::Calendar)
 }

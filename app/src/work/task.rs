@@ -287,15 +287,9 @@ pub fn TaskPageView() -> impl IntoView {
     };
     // Blocking: the response waits for the data, so a refusal is sent with its status (404, 403)
     // and the page's title is in the head.
-    // Changes of this task (its fields, comments, checklist, time, files) by others, and the
-    // inbox count; the task's id is known once loaded (the address may hold its key).
-    let shown: StoredValue<Option<String>> = StoredValue::new(None);
-    let live = crate::live::use_live(slug, move |e| {
-        crate::live::Follows::Task.wants(e, shown.get_value().as_deref())
-    });
     let data = Resource::new_blocking(
-        move || (slug(), task_id(), version(), live.get()),
-        |(slug, id, _, _)| load_task(slug, id),
+        move || (slug(), task_id(), version()),
+        |(slug, id, _)| load_task(slug, id),
     );
     let update_error = {
         let (a, b) = (action_error(update), action_error(set_prop));
@@ -354,31 +348,18 @@ pub fn TaskPageView() -> impl IntoView {
     );
     model_actions.announce(notice);
     repeat_actions.announce(notice);
-    // The comment box empties once its comment is saved.
-    let new_tag_form = crate::error::cleared_on_success(new_tag);
-    let comment_box = NodeRef::<leptos::html::Textarea>::new();
-    Effect::new(move |_| {
-        if let (Some(Ok(_)), Some(area)) = (comment.value().get(), comment_box.get()) {
-            area.set_value("");
-        }
-    });
 
     view! {
         <Title text=t.task_title()/>
         <Notice notice/>
         <Transition fallback=move || view! { <p>{t.task_loading()}</p> }>
             {move || Suspend::new(async move {
-                let loaded = data.await;
-                if let Ok(d) = &loaded {
-                    live.seen(d.seen);
-                }
-                match loaded {
+                match data.await {
                     Err(e) => view! { <LoadError title=t.col_task() error=e/> }.into_any(),
                     Ok(page) => {
                         let slug = slug();
                         let task = page.task.clone();
                         let id = task.id.clone();
-                        shown.set_value(Some(id.clone()));
                         // Copyable handles: the forms below sit in many closures.
                         let slug_v = StoredValue::new(slug.clone());
                         let id_v = StoredValue::new(id.clone());
@@ -397,7 +378,7 @@ pub fn TaskPageView() -> impl IntoView {
                         view! {
                             <Title text=super::raw_text(&t.task_workspace_title(&task.title, &page.workspace_name))/>
                             <WorkNav slug=slug.clone() role=page.role unread=page.unread current="task"/>
-                            {crate::live::follow_in_islands(slug.clone(), crate::live::Follows::Task, Some(id.clone()), page.seen)}
+                            {crate::live::follow(slug.clone(), crate::live::Follows::Task, Some(id.clone()), page.seen)}
                             <p class="breadcrumb">
                                 <a href=format!("/w/{slug}/tasks?project={}", task.project_id)>{task.project_name.clone()}</a>
                                 " › " <span class="task-key">{task.key.clone()}</span>
@@ -481,7 +462,7 @@ pub fn TaskPageView() -> impl IntoView {
                                             {policy::can_list_members(role).then(|| view! {
                                                 <p class="muted hint">{t.mention_hint()}</p>
                                             })}
-                                            <super::mention_picker::MentionTextarea id="new-comment".to_owned() name="body" rows=3 required=true maxlength=10000 node_ref=comment_box people=comment_people/>
+                                            <super::mention_picker::MentionTextarea id="new-comment".to_owned() name="body" rows=3 required=true maxlength=10000 people=comment_people/>
                                             <button type="submit" class="button" disabled=move || comment.pending().get()>{t.post_comment()}</button>
                                         </ActionForm>
                                     })}
@@ -606,7 +587,7 @@ pub fn TaskPageView() -> impl IntoView {
                                                 </ActionForm>
                                             })}
                                             {can_create_tag.then(|| view! {
-                                                <ActionForm action=new_tag node_ref=new_tag_form attr:class="inline-form">
+                                                <ActionForm action=new_tag attr:class="inline-form">
                                                     <input type="hidden" name="slug" value=slug_v.get_value()/>
                                                     <input type="hidden" name="task_id" value=id_v.get_value()/>
                                                     <label for="new-tag-name">{t.new_tag()}</label>

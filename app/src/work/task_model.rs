@@ -365,7 +365,6 @@ pub fn SubtasksSection(
     let done = model.subtasks.iter().filter(|s| s.status == "done").count();
     let total = model.subtasks.len();
     let can_add = policy::can_create_task(role) && !is_subtask;
-    let form = crate::error::cleared_on_success(actions.add_subtask);
     (can_add || total > 0).then(|| view! {
         <section class="card" aria-labelledby="subtasks-title">
             <h2 id="subtasks-title">{words().subtasks}
@@ -382,7 +381,7 @@ pub fn SubtasksSection(
             }}
             <FormError error/>
             {can_add.then(|| view! {
-                <ActionForm action=actions.add_subtask node_ref=form attr:class="inline-form">
+                <ActionForm action=actions.add_subtask attr:class="inline-form">
                     <input type="hidden" name="slug" value=slug.clone()/>
                     <input type="hidden" name="task_id" value=task_id.clone()/>
                     <label for="new-subtask">{words().new_subtask}</label>
@@ -414,7 +413,6 @@ pub fn ChecklistSection(
         );
         move || a().or_else(b).or_else(c)
     };
-    let form = crate::error::cleared_on_success(actions.add_item);
     let done = items.iter().filter(|i| i.done).count();
     let total = items.len();
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
@@ -459,7 +457,7 @@ pub fn ChecklistSection(
             }}
             <FormError error/>
             {can_edit.then(|| view! {
-                <ActionForm action=actions.add_item node_ref=form attr:class="inline-form">
+                <ActionForm action=actions.add_item attr:class="inline-form">
                     <input type="hidden" name="slug" value=slug.get_value()/>
                     <input type="hidden" name="task_id" value=task_id.get_value()/>
                     <label for="new-checklist-item">{words().new_item}</label>
@@ -489,7 +487,6 @@ pub fn RelationsSection(
         );
         move || a().or_else(b)
     };
-    let form = crate::error::cleared_on_success(actions.add_relation);
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
     (can_edit || !relations.is_empty()).then(|| view! {
         <section class="card" aria-labelledby="relations-title">
@@ -519,7 +516,7 @@ pub fn RelationsSection(
             }}
             <FormError error/>
             {can_edit.then(|| view! {
-                <ActionForm action=actions.add_relation node_ref=form attr:class="inline-form">
+                <ActionForm action=actions.add_relation attr:class="inline-form">
                     <input type="hidden" name="slug" value=slug.get_value()/>
                     <input type="hidden" name="task_id" value=task_id.get_value()/>
                     <label for="relation-kind">{words().relation_kind}</label>

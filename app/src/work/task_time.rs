@@ -133,7 +133,6 @@ pub fn TimeSection(
         let (a, b) = (action_error(log), action_error(delete));
         move || a().or_else(b)
     };
-    let log_form = crate::error::cleared_on_success(log);
     let (slug, task_id) = (StoredValue::new(slug), StoredValue::new(task_id));
     let my_role = time.my_role;
     let t = crate::use_t();
@@ -175,7 +174,7 @@ pub fn TimeSection(
             <FormError error/>
             <details class="panel">
                 <summary>{t.log_time()}</summary>
-                <ActionForm action=log node_ref=log_form attr:class="form grid-form">
+                <ActionForm action=log attr:class="form grid-form">
                     <input type="hidden" name="slug" value=slug.get_value()/>
                     <input type="hidden" name="task_id" value=task_id.get_value()/>
                     <div class="field">
